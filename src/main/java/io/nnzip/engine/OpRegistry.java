@@ -1,0 +1,56 @@
+package io.nnzip.engine;
+
+import io.nnzip.engine.ops.ActivationOps;
+import io.nnzip.engine.ops.ConvOps;
+import io.nnzip.engine.ops.ElementwiseOps;
+import io.nnzip.engine.ops.LinearOps;
+import io.nnzip.engine.ops.MiscOps;
+import io.nnzip.engine.ops.NormOps;
+import io.nnzip.engine.ops.PoolOps;
+import io.nnzip.engine.ops.QuantOps;
+import io.nnzip.engine.ops.ReduceOps;
+import io.nnzip.engine.ops.ShapeOps;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.UnsupportedOpException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The closed set of ops the engine runs (default ONNX domain only). Each op family registers its
+ * {@link OpDef}s in {@code register}; this class is the one list of families.
+ */
+public final class OpRegistry {
+    private static final Map<String, OpDef> OPS = new TreeMap<>();
+
+    static {
+        ElementwiseOps.register();
+        ActivationOps.register();
+        ReduceOps.register();
+        ShapeOps.register();
+        LinearOps.register();
+        ConvOps.register();
+        PoolOps.register();
+        NormOps.register();
+        QuantOps.register();
+        MiscOps.register();
+    }
+
+    private OpRegistry() {}
+
+    public static void register(String type, Kernel k, ShapeRule s) {
+        if (OPS.put(type, new OpDef(type, k, s)) != null) throw new IllegalStateException("op registered twice: " + type);
+    }
+
+    public static boolean supports(String domain, String type) {
+        return (domain.isEmpty() || domain.equals("ai.onnx")) && OPS.containsKey(type);
+    }
+
+    public static OpDef get(Node n) {
+        OpDef d = (n.domain().isEmpty() || n.domain().equals("ai.onnx")) ? OPS.get(n.opType()) : null;
+        if (d == null) throw new UnsupportedOpException(n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType());
+        return d;
+    }
+
+    public static Set<String> types() { return java.util.Collections.unmodifiableSet(OPS.keySet()); }
+}
