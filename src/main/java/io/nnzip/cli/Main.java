@@ -1,2 +1,33 @@
 package io.nnzip.cli;
-public final class Main { public static void main(String[] a) { System.out.println("nnzip"); } }
+
+import io.nnzip.ir.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nnzip} command line. */
+@Command(name = "nnzip", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Makes trained neural networks small and fast, and ships them compactly.",
+        subcommands = {InfoCommand.class, RunCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Override
+    public void run() { new CommandLine(this).usage(System.out); }
+
+    public static void main(String[] args) { System.exit(run(args)); }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("nnzip: error: " + ex.getMessage());
+            System.err.println("(see 'nnzip " + (ex.getCommandLine().getCommandName().equals("nnzip") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help')");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"nnzip " + Version.VERSION + " (Java " + Runtime.version() + ", " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")"};
+        }
+    }
+}
