@@ -22,6 +22,10 @@ public final class Dependencies {
     public final List<Node> channelSplits = new ArrayList<>();
     /** Depthwise convolutions: {@code group} follows the kept channels. */
     public final List<Node> depthwise = new ArrayList<>();
+    /** Keys of weight axes whose slices are whole filters or neurons (a Conv's output rows, a Gemm's output columns). */
+    public final java.util.Set<String> filterAxes = new java.util.LinkedHashSet<>();
+    /** Keys of BatchNormalization scale (gamma) entities, for network-slimming importance. */
+    public final java.util.Set<String> bnScales = new java.util.LinkedHashSet<>();
 
     Dependencies(Model model, ChannelGraph channels, Map<String, int[]> shapes) {
         this.model = model;

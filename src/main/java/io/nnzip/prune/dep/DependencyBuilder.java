@@ -158,6 +158,7 @@ final class DependencyBuilder {
         Tensor w = g.initializer(n.input(1));
         long group = n.attrInt("group", 1);
         Entity wOut = weight(n, 1, 0);
+        deps.filterAxes.add(wOut.key());
         cg.unionAll(wOut, y);
         if (n.hasInput(2)) cg.unionAll(weight(n, 2, 0), y);
         if (group == 1) {
@@ -179,7 +180,9 @@ final class DependencyBuilder {
         boolean transB = n.attrInt("transB", 0) != 0;
         Entity a = ent(n.input(0)), y = ent(n.output(0));
         cg.unionAll(a, weight(n, 1, transB ? 1 : 0));
-        cg.unionAll(y, weight(n, 1, transB ? 0 : 1));
+        Entity wOut = weight(n, 1, transB ? 0 : 1);
+        deps.filterAxes.add(wOut.key());
+        cg.unionAll(y, wOut);
         if (n.hasInput(2)) bias(n, 2, y);
     }
 
@@ -205,7 +208,9 @@ final class DependencyBuilder {
             return;
         }
         cg.unionAll(ent(n.input(0)), weight(n, 1, 0));
-        cg.unionAll(ent(n.output(0)), weight(n, 1, 1));
+        Entity wOut = weight(n, 1, 1);
+        deps.filterAxes.add(wOut.key());
+        cg.unionAll(ent(n.output(0)), wOut);
     }
 
     // x: (N,C,...), scale/bias/mean/var: (C) -> y: (N,C,...)
@@ -223,7 +228,9 @@ final class DependencyBuilder {
                 blockNode(n, n.describe() + ": statistics are not constants");
                 return;
             }
-            cg.unionAll(weight(n, i, 0), y);
+            Entity p = weight(n, i, 0);
+            if (i == 1 && n.opType().equals("BatchNormalization")) deps.bnScales.add(p.key());
+            cg.unionAll(p, y);
         }
     }
 
