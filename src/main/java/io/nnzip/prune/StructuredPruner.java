@@ -9,7 +9,6 @@ import io.nnzip.prune.dep.PlanApplier;
 import io.nnzip.prune.dep.PlanBuilder;
 import io.nnzip.prune.dep.PrunePlan;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,28 +31,40 @@ public final class StructuredPruner {
 
     private StructuredPruner() {}
 
+    /** A model with its couplings analysed once, to prune it several ways (sensitivity scans). */
+    public record Analysis(Model model, Dependencies deps, CoupledGroups groups) {
+        public static Analysis of(Model m) {
+            Model work = m.copy();
+            Dependencies d = Dependencies.of(work);
+            return new Analysis(work, d, new CoupledGroups(d.channels));
+        }
+
+        /** Groups worth pruning: they own weights and have channels that may go. */
+        public List<CoupledGroups.Group> prunableGroups() {
+            return groups.groups.stream().filter(g -> hasFilters(g) && !g.prunable().isEmpty()).toList();
+        }
+    }
+
     /**
      * @param amounts per layer-group amount overrides (by group id); others use {@code amount}
      */
     public static Result prune(Model m, ChannelCriterion criterion, double amount, String scope, Map<Integer, Double> amounts) {
-        Model work = m.copy();
-        Dependencies deps = Dependencies.of(work);
-        CoupledGroups groups = new CoupledGroups(deps.channels);
-        double[] score = criterion.score(deps, groups);
-        Set<Integer> chosen = switch (scope) {
-            case "layer" -> chooseLocal(groups, score, amount, amounts);
-            case "global" -> chooseGlobal(groups, score, amount);
-            default -> throw new IllegalArgumentException("scope must be layer or global");
-        };
-        PrunePlan plan = PlanBuilder.build(deps, groups, chosen);
-        List<GroupOutcome> outcomes = outcomes(groups, chosen);
-        for (GroupOutcome o : outcomes)
-            if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
-        return new Result(PlanApplier.apply(work, plan), plan, outcomes);
+        Analysis a = Analysis.of(m);
+        return prune(a, criterion.score(a.deps(), a.groups()), amount, scope, amounts);
     }
 
-    /** The analysis alone: coupled groups of a model (for sensitivity scans and reports). */
-    public static CoupledGroups analyse(Model m) { return new CoupledGroups(Dependencies.of(m.copy()).channels); }
+    public static Result prune(Analysis a, double[] score, double amount, String scope, Map<Integer, Double> amounts) {
+        Set<Integer> chosen = switch (scope) {
+            case "layer" -> chooseLocal(a.groups(), score, amount, amounts);
+            case "global" -> chooseGlobal(a.groups(), score, amount);
+            default -> throw new IllegalArgumentException("scope must be layer or global");
+        };
+        PrunePlan plan = PlanBuilder.build(a.deps(), a.groups(), chosen);
+        List<GroupOutcome> outcomes = outcomes(a.groups(), chosen);
+        for (GroupOutcome o : outcomes)
+            if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
+        return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
+    }
 
     static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts) {
         Set<Integer> chosen = new TreeSet<>();
@@ -144,6 +155,4 @@ public final class StructuredPruner {
         }
         return r;
     }
-
-    static String str(int[] a) { return Arrays.toString(a); }
 }
