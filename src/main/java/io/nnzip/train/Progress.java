@@ -8,17 +8,20 @@ import java.io.PrintStream;
  */
 public final class Progress implements TrainListener {
     private final PrintStream out;
-    private final boolean enabled;
+    private final boolean enabled, live;
     private long lastDraw;
 
+    /** The live bar is drawn only on a terminal; elsewhere (logs, pipes) only the per-epoch lines are printed. */
     public Progress(PrintStream out, boolean enabled) {
         this.out = out;
         this.enabled = enabled;
+        java.io.Console c = System.console();
+        this.live = enabled && c != null && c.isTerminal();
     }
 
     @Override
     public void step(int epoch, int epochs, int batch, int batches, float loss, float accuracy, double imagesPerSecond, double etaSeconds) {
-        if (!enabled) return;
+        if (!live) return;
         long now = System.nanoTime();
         if (batch < batches && now - lastDraw < 200_000_000L) return;
         lastDraw = now;
@@ -32,7 +35,7 @@ public final class Progress implements TrainListener {
     @Override
     public void epochEnd(Trainer.EpochStats s) {
         if (!enabled) return;
-        out.printf("\repoch %d: train loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | %.1f s, %.0f img/s%s%n", s.epoch(), s.trainLoss(),
+        out.printf((live ? "\r" : "") + "epoch %d: train loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | %.1f s, %.0f img/s%s%n", s.epoch(), s.trainLoss(),
                 100 * s.trainAccuracy(), s.valLoss(), 100 * s.valAccuracy(), s.seconds(), s.imagesPerSecond(), " ".repeat(30));
         out.flush();
     }
