@@ -13,7 +13,7 @@ import io.nnzip.ir.NnzipException;
  *               gt_k (|q| &gt; k), k = 1..maxGt      while the previous gt flag was 1
  *               EGk(|q| − maxGt − 1)               if every gt flag was 1
  * </pre>
- * The Exp-Golomb remainder's unary prefix is context coded, its suffix bypass coded. Context selection:
+ * The Exp-Golomb remainder's unary prefix and the top two bits of its suffix are context coded, the rest bypass. Context selection:
  * <ul>
  *   <li>sig: magnitude class of the previous level (0, 1, &gt;1) × whether the one before was zero, × the class of
  *       the co-located base level (for differences of models; 0 when there is no base) — 18 contexts;</li>
@@ -25,7 +25,9 @@ import io.nnzip.ir.NnzipException;
 public final class LevelBinarization {
     public static final int MAX_GT = 15;
     public static final int MAX_EGK = 24;
-    private static final int SIG = 0, SIGN = 18, GT = 27, EG = GT + 2 * MAX_GT, NCTX = EG + 32;
+    private static final int SIG = 0, SIGN = 18, GT = 27, EG = GT + 2 * MAX_GT, EGS = EG + 32, NCTX = EGS + 32 * 4;
+    /** Suffix bits of the Exp-Golomb remainder that are context coded (the rest are bypass). */
+    private static final int CODED_SUFFIX = 2;
 
     /** Per-tensor binarization parameters: how many gt flags, and the Exp-Golomb order of the remainder. */
     public record Params(int maxGt, int egk) {
@@ -79,10 +81,19 @@ public final class LevelBinarization {
         for (int u = k; u < nbits; u++) enc.bit(ctx, EG + Math.min(u - k, 31), 1);
         enc.bit(ctx, EG + Math.min(nbits - k, 31), 0);
         long suffix = x - (1L << nbits);
-        if (nbits > 16) {
-            enc.bypass((int) (suffix >>> 16), nbits - 16);
-            enc.bypass((int) (suffix & 0xFFFF), 16);
-        } else enc.bypass((int) suffix, nbits);
+        // The remainder's density falls within an octave, so its top suffix bits are skewed: code them in contexts.
+        int top = Math.min(CODED_SUFFIX, nbits), node = 1, base = EGS + 4 * Math.min(nbits - k, 31);
+        for (int j = nbits - 1; j >= nbits - top; j--) {
+            int b = (int) (suffix >>> j) & 1;
+            enc.bit(ctx, base + node, b);
+            node = (node << 1) | b;
+        }
+        int rest = nbits - top;
+        long low = suffix & ((1L << rest) - 1);
+        if (rest > 16) {
+            enc.bypass((int) (low >>> 16), rest - 16);
+            enc.bypass((int) (low & 0xFFFF), 16);
+        } else enc.bypass((int) low, rest);
     }
 
     public static void decode(int[] q, int from, int to, byte[] base, Params p, BinDecoder dec, int[] ctx) {
@@ -114,7 +125,11 @@ public final class LevelBinarization {
         int nbits = k;
         while (dec.bit(ctx, EG + Math.min(nbits - k, 31)) != 0)
             if (++nbits > 32) throw new NnzipException("malformed Exp-Golomb prefix in weight levels");
-        long suffix = nbits > 16 ? ((long) dec.bypass(nbits - 16) << 16) | dec.bypass(16) : dec.bypass(nbits);
+        int top = Math.min(CODED_SUFFIX, nbits), node = 1, base = EGS + 4 * Math.min(nbits - k, 31);
+        for (int j = 0; j < top; j++) node = (node << 1) | dec.bit(ctx, base + node);
+        int rest = nbits - top;
+        long low = rest > 16 ? ((long) dec.bypass(rest - 16) << 16) | dec.bypass(16) : dec.bypass(rest);
+        long suffix = ((long) (node & ((1 << top) - 1)) << rest) | low;
         return (1L << nbits) + suffix - (1L << k);
     }
 }

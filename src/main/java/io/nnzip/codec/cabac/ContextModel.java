@@ -2,8 +2,8 @@ package io.nnzip.codec.cabac;
 
 /**
  * Adaptive binary probability models, stored as plain {@code int[]} so a coder can keep hundreds of them in one
- * array. Each int packs two estimates of P(bit = 1) in 1/32768 units: a fast one (adapts by 1/16 per bin) and a
- * slow one (1/128); the model uses their mean. Two rates track both short runs and the long-run statistics
+ * array. Each int packs two estimates of P(bit = 1) in 1/32768 units: a fast one (adapts by 1/32 per bin) and a
+ * slow one (1/256); the model uses their mean. Two rates track both short runs and the long-run statistics
  * of a tensor without a tuning knob per tensor.
  * <p>The mean is clamped to [{@link #P_MIN}, 32768 − P_MIN], so no bin costs less than ~0.0028 bits. That
  * bound is what lets a decoder check a declared element count against the length of its coded data.
@@ -13,6 +13,7 @@ public final class ContextModel {
     public static final int P_MIN = 64;
     /** At least this many bins can't fit in one coded byte (8 bits / 0.0028 bits per bin, rounded down a lot). */
     public static final int MAX_BINS_PER_BYTE = 2048;
+    private static final int FAST = 5, SLOW = 8;
     private static final int INIT = (ONE / 2) << 16 | (ONE / 2);
 
     private ContextModel() {}
@@ -32,11 +33,11 @@ public final class ContextModel {
     public static int update(int s, int bit) {
         int f = s >>> 16, l = s & 0xFFFF;
         if (bit != 0) {
-            f += (ONE - f) >> 4;
-            l += (ONE - l) >> 7;
+            f += (ONE - f) >> FAST;
+            l += (ONE - l) >> SLOW;
         } else {
-            f -= f >> 4;
-            l -= l >> 7;
+            f -= f >> FAST;
+            l -= l >> SLOW;
         }
         return f << 16 | l;
     }
