@@ -72,4 +72,39 @@ public final class Index {
         if (t.size() != 1) throw new NnzipException("expected a scalar, got shape " + Shapes.str(t.shape()));
         return t.getDouble(0);
     }
+
+    /**
+     * For each element of a tensor of shape {@code out}, the flat index into a source with strides {@code inStrides}
+     * where {@code dimMap[d][c]} is the source coordinate along dim d of output coordinate c; -1 in any dim marks
+     * an element with no source (padding) and yields {@code -1}.
+     */
+    public static int[] perDim(int[] out, int[][] dimMap, int[] inStrides) {
+        int n = Shapes.numel(out), r = out.length;
+        int[] idx = new int[n];
+        if (n == 0) return idx;
+        int[] coord = new int[r];
+        for (int i = 0; i < n; i++) {
+            int off = 0;
+            for (int d = 0; d < r && off >= 0; d++) {
+                int c = dimMap[d][coord[d]];
+                off = c < 0 ? -1 : off + c * inStrides[d];
+            }
+            idx[i] = off;
+            for (int d = r - 1; d >= 0; d--) {
+                if (++coord[d] < out[d]) break;
+                coord[d] = 0;
+            }
+        }
+        return idx;
+    }
+
+    /** Permutes dims: {@code out.shape[i] = x.shape[perm[i]]} (any dtype). */
+    public static Tensor transpose(Tensor x, int[] perm) {
+        int[] s = x.shape(), st = Shapes.strides(s), out = new int[s.length], pst = new int[s.length];
+        for (int i = 0; i < perm.length; i++) {
+            out[i] = s[perm[i]];
+            pst[i] = st[perm[i]];
+        }
+        return gather(x, out, strided(out, pst, 0));
+    }
 }
