@@ -3,10 +3,10 @@ package io.nnzip.cli;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.prune.Accuracy;
 import io.nnzip.prune.PruneConfig;
+import io.nnzip.prune.ModelSource;
 import io.nnzip.prune.PruneData;
 import io.nnzip.prune.PruneOutput;
 import io.nnzip.prune.Pruner;
@@ -33,8 +33,8 @@ import picocli.CommandLine.Parameters;
         description = {"Prunes a model: zeros single weights (unstructured), removes whole channels and shrinks every coupled",
                 "tensor (--structured), or imposes N:M sparsity (--nm 2:4). Prints a before/after report."})
 public final class PruneCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model, or zoo:NAME:SIZE[:WIDTH] (resnet18, mobilenetv2, squeezenet, shufflenetv2).")
+    String model;
 
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the pruned ONNX model.")
     Path output;
@@ -60,6 +60,9 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
     int finetune;
 
+    @Option(names = "--ft-lr", defaultValue = "0.0005", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
+    float ftLr;
+
     @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")
     String data;
 
@@ -84,6 +87,9 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--replay", description = "Apply a plan written by --plan instead of choosing channels.")
     Path replay;
 
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N images of each split of --data (quick runs).")
+    int limit;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed for random criteria and sampling.")
     long seed;
 
@@ -97,14 +103,14 @@ public final class PruneCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        Model m = OnnxReader.read(model);
+        Model m = ModelSource.read(model);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
         PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData labelled = data == null ? null : PruneData.forSpec(data);
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData) : labelled != null ? labelled : PruneData.random();
+        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
+        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
         before = Snapshot.of(m, acc, latFeeds, threads);

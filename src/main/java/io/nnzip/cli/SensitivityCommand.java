@@ -3,8 +3,8 @@ package io.nnzip.cli;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.onnx.OnnxReader;
 import io.nnzip.pipeline.report.Charts;
+import io.nnzip.prune.ModelSource;
 import io.nnzip.prune.PruneData;
 import io.nnzip.prune.Sensitivity;
 import io.nnzip.util.AtomicFiles;
@@ -25,8 +25,8 @@ import picocli.CommandLine.Parameters;
         description = {"Prunes each coupled layer group alone at several amounts (structured) and reports the accuracy left",
                 "(or, without labelled data, top-1 agreement with the unpruned model), as a table and a chart."})
 public final class SensitivityCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model, or zoo:NAME:SIZE[:WIDTH] (resnet18, mobilenetv2, squeezenet, shufflenetv2).")
+    String model;
 
     @Option(names = "--data", description = "Labelled data for accuracy (e.g. fashion-mnist).")
     String data;
@@ -49,15 +49,18 @@ public final class SensitivityCommand extends BaseCommand {
     @Option(names = "--plot", description = "Write the chart here (PNG).")
     Path plot;
 
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N images of each split of --data (quick runs).")
+    int limit;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs and criteria.")
     long seed;
 
     @Override
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
-        Model m = OnnxReader.read(model);
-        PruneData labelled = data == null ? null : PruneData.forSpec(data);
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData) : labelled != null ? labelled : PruneData.random();
+        Model m = ModelSource.read(model);
+        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, 0f, seed);
+        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
         Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, labelled == null ? null : labelled.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();

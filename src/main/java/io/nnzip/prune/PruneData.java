@@ -68,12 +68,17 @@ public interface PruneData {
         };
     }
 
-    static PruneData forSpec(String spec) {
+    static PruneData forSpec(String spec) { return forSpec(spec, 0, 5e-4f, 1); }
+
+    /**
+     * @param limit first N images of each split (0 = all); @param lr fine-tuning learning rate (Adam, cosine)
+     */
+    static PruneData forSpec(String spec, int limit, float lr, long seed) {
         if (spec == null) return random();
         if (spec.endsWith(".npy")) {
             if (!Files.isRegularFile(Path.of(spec))) throw new NnzipException("calibration file " + spec + " does not exist");
             return npy(Path.of(spec));
         }
-        return DatasetData.of(spec);
+        return new DatasetData(spec, limit, lr, seed);
     }
 }

@@ -41,7 +41,7 @@ public final class StructuredPruner {
 
         /** Groups worth pruning: they own weights and have channels that may go. */
         public List<CoupledGroups.Group> prunableGroups() {
-            return groups.groups.stream().filter(g -> hasFilters(g) && !g.prunable().isEmpty()).toList();
+            return groups.groups.stream().filter(g -> hasFilters(g, deps.filterAxes) && hasValues(g) && !g.prunable().isEmpty()).toList();
         }
     }
 
@@ -60,7 +60,7 @@ public final class StructuredPruner {
             default -> throw new IllegalArgumentException("scope must be layer or global");
         };
         PrunePlan plan = PlanBuilder.build(a.deps(), a.groups(), chosen);
-        List<GroupOutcome> outcomes = outcomes(a.groups(), chosen);
+        List<GroupOutcome> outcomes = outcomes(a.groups(), chosen, a.deps().filterAxes);
         for (GroupOutcome o : outcomes)
             if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
         return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
@@ -126,10 +126,10 @@ public final class StructuredPruner {
         }
     }
 
-    static List<GroupOutcome> outcomes(CoupledGroups groups, Set<Integer> chosen) {
+    static List<GroupOutcome> outcomes(CoupledGroups groups, Set<Integer> chosen, Set<String> filterAxes) {
         List<GroupOutcome> out = new ArrayList<>();
         for (CoupledGroups.Group g : groups.groups) {
-            if (!hasFilters(g)) continue;
+            if (!hasFilters(g, filterAxes) || !hasValues(g)) continue;
             int removed = (int) g.components().stream().filter(c -> chosen.contains(c.id())).count();
             int pinned = g.components().size() - g.prunable().size();
             String why = g.blockReasons().isEmpty() ? "" : g.blockReasons().iterator().next() + (g.blockReasons().size() > 1 ? " (+" + (g.blockReasons().size() - 1) + " more)" : "");
@@ -138,9 +138,15 @@ public final class StructuredPruner {
         return out;
     }
 
-    /** Groups that own some weight (others are plain activations tied to the input or output). */
-    static boolean hasFilters(CoupledGroups.Group g) {
-        for (Entity e : g.entities()) if (e.kind() == io.nnzip.prune.dep.ChannelGraph.Kind.TENSOR) return true;
+    /** Groups holding some layer's output channels (others are input channels or weight axes no rule ties to anything). */
+    static boolean hasFilters(CoupledGroups.Group g, Set<String> filterAxes) {
+        for (Entity e : g.entities()) if (filterAxes.contains(e.key())) return true;
+        return false;
+    }
+
+    /** Groups that hold activation channels (not just a weight axis no rule ties to anything). */
+    static boolean hasValues(CoupledGroups.Group g) {
+        for (Entity e : g.entities()) if (e.kind() == io.nnzip.prune.dep.ChannelGraph.Kind.VALUE) return true;
         return false;
     }
 
