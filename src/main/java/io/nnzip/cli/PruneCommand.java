@@ -60,7 +60,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
     int finetune;
 
-    @Option(names = "--ft-lr", defaultValue = "0.0005", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
+    @Option(names = "--ft-lr", defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
 
     @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")

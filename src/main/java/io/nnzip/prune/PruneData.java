@@ -68,7 +68,7 @@ public interface PruneData {
         };
     }
 
-    static PruneData forSpec(String spec) { return forSpec(spec, 0, 5e-4f, 1); }
+    static PruneData forSpec(String spec) { return forSpec(spec, 0, 1e-3f, 1); }
 
     /**
      * @param limit first N images of each split (0 = all); @param lr fine-tuning learning rate (Adam, cosine)
