@@ -33,25 +33,29 @@ public final class Sensitivity {
             int[] level = new int[rows.size()];
             long saved = 0, goal = (long) (target * macs);
             while (saved < goal) {
-                int best = -1;
+                int best = -1, bestLevel = -1;
                 double bestCost = Double.POSITIVE_INFINITY;
                 for (int i = 0; i < rows.size(); i++) {
                     List<Point> ps = rows.get(i).points();
-                    if (level[i] >= ps.size()) continue;
-                    Point next = ps.get(level[i]);
                     double prevScore = level[i] == 0 ? baseline : ps.get(level[i] - 1).score();
                     long prevSaved = level[i] == 0 ? 0 : ps.get(level[i] - 1).macsSaved();
-                    long gain = next.macsSaved() - prevSaved;
-                    double cost = Math.max(0, prevScore - next.score()) / Math.max(1, gain) + 1e-15 / Math.max(1, gain);
-                    if (gain > 0 && cost < bestCost) {
-                        bestCost = cost;
-                        best = i;
+                    // small amounts of small groups may remove nothing: look ahead to the first step that saves MACs
+                    for (int j = level[i]; j < ps.size(); j++) {
+                        long gain = ps.get(j).macsSaved() - prevSaved;
+                        if (gain <= 0) continue;
+                        double cost = (Math.max(0, prevScore - ps.get(j).score()) + 1e-9) / gain;
+                        if (cost < bestCost) {
+                            bestCost = cost;
+                            best = i;
+                            bestLevel = j;
+                        }
+                        break;
                     }
                 }
                 if (best < 0) break;
                 List<Point> ps = rows.get(best).points();
-                saved += ps.get(level[best]).macsSaved() - (level[best] == 0 ? 0 : ps.get(level[best] - 1).macsSaved());
-                level[best]++;
+                saved += ps.get(bestLevel).macsSaved() - (level[best] == 0 ? 0 : ps.get(level[best] - 1).macsSaved());
+                level[best] = bestLevel + 1;
             }
             Map<Integer, Double> out = new LinkedHashMap<>();
             for (int i = 0; i < rows.size(); i++) out.put(rows.get(i).group(), level[i] == 0 ? 0.0 : rows.get(i).points().get(level[i] - 1).amount());
