@@ -127,14 +127,15 @@ public final class PruneCommand extends BaseCommand {
             out = new Pruner.Outcome(cur, plans, new io.nnzip.prune.WeightMasks(), List.of(), notes);
         } else {
             Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
+            var labelledBatches = calib.labelled(m, calibBatches, batchSize, seed);
             Map<Integer, Double> perGroup = null;
             List<String> autoNotes = new ArrayList<>();
             if ("auto".equals(amountPerLayer)) {
-                Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, acc, seed, this::note);
+                Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, labelledBatches, acc, seed, this::note);
                 perGroup = scan.amountsForMacs(targetMacs);
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
-            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, perGroup, this::note);
+            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, labelledBatches, perGroup, this::note);
             out.notes().addAll(0, autoNotes);
         }
         Model pruned = out.model();

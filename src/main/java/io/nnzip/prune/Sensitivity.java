@@ -74,10 +74,11 @@ public final class Sensitivity {
 
     private Sensitivity() {}
 
-    public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration, Accuracy accuracy,
+    public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
+                            Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy,
                             long seed, Consumer<String> log) {
         StructuredPruner.Analysis a = StructuredPruner.Analysis.of(m);
-        double[] scores = Criteria.of(method, seed, calibration).score(a.deps(), a.groups());
+        double[] scores = Criteria.of(method, seed, calibration, labelled).score(a.deps(), a.groups());
         List<Map<String, Tensor>> feeds = new ArrayList<>();
         calibration.forEach(feeds::add);
         Agreement agree = accuracy == null ? new Agreement(m, feeds) : null;

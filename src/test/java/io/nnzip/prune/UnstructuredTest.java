@@ -125,7 +125,7 @@ class UnstructuredTest {
             }
             return t;
         };
-        Pruner.Outcome o = Pruner.run(m, c, nudge, null, null, s -> { });
+        Pruner.Outcome o = Pruner.run(m, c, nudge, null, null, null, s -> { });
         for (String w : UnstructuredPruner.weightTensors(o.model().graph()))
             assertEquals(0.75, zeros(o.model().graph().initializer(w)), 0.02, w);
     }
