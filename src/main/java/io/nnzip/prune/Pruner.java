@@ -52,7 +52,7 @@ public final class Pruner {
                 if (groupAmounts != null && k == 1 && steps == 1) per = groupAmounts;
                 else if (groupAmounts != null) notes.add("per-group amounts apply to oneshot schedules only; used the uniform amount");
                 ChannelCriterion crit = Criteria.of(c.method(), c.seed() + k, calibration, labelled);
-                StructuredPruner.Result r = StructuredPruner.prune(cur, crit, rel, c.scope(), per);
+                StructuredPruner.Result r = StructuredPruner.prune(cur, crit, rel, c.scope(), per, c.roundTo());
                 if (crit instanceof BnScaleCriterion b && b.fallbacks > 0)
                     notes.add("bn-scale: " + b.fallbacks + " channels have no BatchNormalization; ranked by filter L1 norm");
                 cur = r.model();

@@ -91,7 +91,7 @@ public final class Sensitivity {
             for (double amt : amounts) {
                 Map<Integer, Double> per = new LinkedHashMap<>();
                 per.put(g.id(), amt);
-                Model p = StructuredPruner.prune(a, scores, 0, "layer", per).model();
+                Model p = StructuredPruner.prune(a, scores, 0, "layer", per, 1).model();
                 double s = accuracy != null ? accuracy.of(p) : agree.of(p);
                 pts.add(new Point(amt, s, macs - LayerCosts.totalMacs(p, 1)));
             }

@@ -114,7 +114,7 @@ class UnstructuredTest {
     @Test
     void scheduledPruningWithAFineTuneKeepsMaskedWeightsAtZero() {
         Model m = HazardModels.mlp();
-        PruneConfig c = new PruneConfig("unstructured", "magnitude", "layer", 0.75, null, Schedule.parse("agp:3"), 3, 1, null, 0, 1);
+        PruneConfig c = new PruneConfig("unstructured", "magnitude", "layer", 0.75, null, Schedule.parse("agp:3"), 3, 1, null, 0, 1, 1);
         // a stand-in trainer that moves every weight: zeros must come back after each step
         FineTune nudge = (model, epochs, masks) -> {
             Model t = model.copy();
