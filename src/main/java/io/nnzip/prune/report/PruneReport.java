@@ -24,6 +24,9 @@ public final class PruneReport {
             l.put("before_min_ms", lat.beforeMinMs());
             l.put("after_min_ms", lat.afterMinMs());
             l.put("median_ratio", lat.medianRatio());
+            l.put("before_cpu_ms", lat.beforeCpuMs());
+            l.put("after_cpu_ms", lat.afterCpuMs());
+            l.put("cpu_ratio", lat.cpuRatio());
             l.put("min_ratio", lat.minRatio());
             l.put("batch", lat.batch());
             l.put("threads", lat.threads());
@@ -58,6 +61,7 @@ public final class PruneReport {
             out.printf("%-16s %14.3fms %14.3fms %8.2fx  (ORT median of %d alternated runs, batch %d, %d threads)%n", "latency",
                     lat.beforeMedianMs(), lat.afterMedianMs(), lat.medianRatio(), lat.runs(), lat.batch(), lat.threads());
             out.printf("%-16s %14.3fms %14.3fms %8.2fx%n", "latency (min)", lat.beforeMinMs(), lat.afterMinMs(), lat.minRatio());
+            out.printf("%-16s %14.3fms %14.3fms %8.2fx  (CPU time per run, 1 thread)%n", "cpu time", lat.beforeCpuMs(), lat.afterCpuMs(), lat.cpuRatio());
         }
         out.println("per layer:");
         for (Map.Entry<String, Snapshot.Layer> e : a.layers().entrySet()) {
