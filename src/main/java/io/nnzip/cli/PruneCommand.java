@@ -103,7 +103,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--latency-runs", defaultValue = "20", description = "Alternated timed runs per model (default ${DEFAULT-VALUE}).")
     int latencyRuns;
 
-    @Option(names = "--round-to", defaultValue = "1", description = "Keep a multiple of this many channels per coupled group (e.g. 8 for SIMD-friendly widths; default ${DEFAULT-VALUE}).")
+    @Option(names = "--round-to", defaultValue = "8", description = "Keep a multiple of this many channels per coupled group (e.g. 8 for SIMD-friendly widths; default ${DEFAULT-VALUE}).")
     int roundTo;
 
     private Snapshot before, after;
