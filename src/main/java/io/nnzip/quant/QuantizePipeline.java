@@ -81,7 +81,8 @@ public final class QuantizePipeline {
             Tensor w = r.prepared().graph().initializer(l.weight());
             long bytes = l.w().q().byteSize() + 4L * sc.length + (l.biasDequantized() == null ? 0 : 8L * l.biasDequantized().length);
             rows.add(new LayerReport.Row(l.node().name(), l.node().opType(), l.output(), 8, lo, hi, 0,
-                    w.toFloats(), l.w().dequantized(), bytes, "int8 per-" + (sc.length > 1 ? "channel" : "tensor")));
+                    w.toFloats(), l.w().dequantized(), bytes, "int8 per-" + (sc.length > 1 ? "channel" : "tensor")
+                    + (Float.isNaN(l.inputScale()) ? " weights, float compute" : "")));
         }
         return rows;
     }

@@ -11,6 +11,7 @@ import io.nnzip.quant.calib.Calibrator;
 import io.nnzip.quant.calib.TensorStats;
 import io.nnzip.quant.prep.BatchNormFolder;
 import io.nnzip.quant.prep.CrossLayerEqualizer;
+import io.nnzip.quant.qdq.FloatBoundary;
 import io.nnzip.quant.qdq.QdqPlan;
 import io.nnzip.quant.qdq.QdqPlanner;
 import io.nnzip.quant.qdq.QdqWriter;
@@ -60,7 +61,10 @@ public final class StaticInt8Quantizer {
         Model out = prepared.copy();
         Graph g = out.graph();
         Set<String> exclude = new java.util.LinkedHashSet<>(excludeNodes);
-        if (cfg.floatShallowConvs) exclude.addAll(QdqPlanner.shallowConvs(g));
+        Set<String> shallow = cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : new java.util.LinkedHashSet<>();
+        shallow.removeAll(excludeNodes);
+        exclude.addAll(shallow);
+        int swapped = cfg.symmetric ? 0 : FloatBoundary.swapReluPool(g, exclude);
         QdqPlan plan = QdqPlanner.plan(g, exclude, !cfg.symmetric);
         Calibrator cal = Calibrator.parse(cfg.calibration);
         calibrate(plan, cal);
@@ -70,10 +74,12 @@ public final class StaticInt8Quantizer {
             float[] r = cal.range(stats.get(t));
             params.put(t, QuantParams.perTensor(act, QuantMath.params(r[0], r[1], act, cfg.symmetric)));
         }
+        if (!cfg.symmetric) FloatBoundary.keepRelu(g, params);
         Map<String, float[]> biases = cfg.biasCorrection ? BiasCorrection.corrections(g, plan, stats, cfg.perChannel) : Map.of();
         List<QdqWriter.WeightLayer> layers = QdqWriter.write(plan, params, cfg.perChannel, biases);
         Map<String, Object> n = new LinkedHashMap<>(notes);
         n.put("fused_activations", plan.fusedActivations.size());
+        if (swapped > 0) n.put("relu_maxpool_swapped", swapped);
         n.put("quantized_tensors", plan.activations.size());
         n.put("quantized_layers", layers.size());
         if (cfg.biasCorrection) n.put("bias_corrected_layers", biases.size());

@@ -19,6 +19,8 @@ public final class QdqPlan {
     public final Set<String> activations = new LinkedHashSet<>();
     public final Map<String, String> sameScaleAs = new LinkedHashMap<>();
     public final List<Node> weightOps = new ArrayList<>();
+    /** Float-computing layers whose weights are still stored as int8 behind a DequantizeLinear. */
+    public final List<Node> weightOnly = new ArrayList<>();
     /** Activation nodes removed because their producer's quantized output range implements them. */
     public final List<String> fusedActivations = new ArrayList<>();
 

@@ -33,6 +33,7 @@ public final class QdqWriter {
                                           Map<String, float[]> biasOverride) {
         Graph g = plan.graph;
         List<WeightLayer> layers = new ArrayList<>();
+        for (Node n : plan.weightOnly) layers.add(storeInt8(g, n, perChannel));
         for (Node n : plan.weightOps) layers.add(quantizeWeights(g, n, params.get(plan.scaleSource(n.input(0))), perChannel, biasOverride.get(n.name())));
         Map<String, List<Node>> consumers = g.consumers();
         Map<String, Node> producers = g.producers();
@@ -49,21 +50,22 @@ public final class QdqWriter {
     static void insertPair(Graph g, String t, QuantParams p, Node producer, List<Node> readers) {
         String scale = g.freshName(t + "_scale");
         g.initializers().put(scale, p.scaleTensor());
-        String zp = g.freshName(t + "_zero_point");
+        String zp = g.freshName(t + "_zp");
         g.initializers().put(zp, p.zeroPointTensor());
-        String q = g.freshName(t + "_quantized");
+        String q = g.freshName(t + "_q");
         String source = t, deq;
         if (producer != null) {
             // the producer writes the float value under a new name; the DQ takes over the old one
-            source = g.freshName(t + "_float");
+            source = g.freshName(t + "_f");
             producer.outputs().set(producer.outputs().indexOf(t), source);
             deq = t;
         } else {
-            deq = g.freshName(t + "_dequantized");
+            deq = g.freshName(t + "_dq");
             for (Node r : readers) r.inputs().replaceAll(s -> s.equals(t) ? deq : s);
         }
-        g.nodes().add(new Node(g.freshName(t + "_QuantizeLinear"), "QuantizeLinear", List.of(source, scale, zp), List.of(q)));
-        g.nodes().add(new Node(g.freshName(t + "_DequantizeLinear"), "DequantizeLinear", List.of(q, scale, zp), List.of(deq)));
+        // Q/DQ nodes stay unnamed (names are optional in ONNX and cost bytes in small models)
+        g.nodes().add(new Node("", "QuantizeLinear", List.of(source, scale, zp), List.of(q)));
+        g.nodes().add(new Node("", "DequantizeLinear", List.of(q, scale, zp), List.of(deq)));
     }
 
     static WeightLayer quantizeWeights(Graph g, Node n, QuantParams in, boolean perChannel, float[] biasOverride) {
@@ -92,6 +94,14 @@ public final class QdqWriter {
         return new WeightLayer(n, n.output(0), wName, r, in == null ? Float.NaN : in.scale()[0], biasDeq);
     }
 
+    /** int8 weight storage for a layer that computes in float (ORT folds the DequantizeLinear at load). */
+    static WeightLayer storeInt8(Graph g, Node n, boolean perChannel) {
+        String wName = n.input(1);
+        ChannelQuantizer.Result r = ChannelQuantizer.quantize(g.initializer(wName), QuantizableOps.weightChannelAxis(n), perChannel, DType.INT8);
+        n.inputs().set(1, dequantized(g, wName, r.q(), r.params()));
+        return new WeightLayer(n, n.output(0), wName, r, Float.NaN, null);
+    }
+
     private static float[] filled(int n, float v) {
         float[] a = new float[n];
         java.util.Arrays.fill(a, v);
@@ -100,13 +110,20 @@ public final class QdqWriter {
 
     /** Adds {@code q} as an initializer behind a DequantizeLinear and returns the float value's name. */
     static String dequantized(Graph g, String base, Tensor q, QuantParams p) {
-        String qn = g.freshName(base + "_quantized");
+        String qn = g.freshName(base + "_q");
         g.initializers().put(qn, q);
-        String sn = g.freshName(base + "_scale"), zn = g.freshName(base + "_zero_point");
+        String sn = g.freshName(base + "_scale");
         g.initializers().put(sn, p.scaleTensor());
-        g.initializers().put(zn, p.zeroPointTensor());
-        String out = g.freshName(base + "_dequantized");
-        Node dq = new Node(g.freshName(base + "_DequantizeLinear"), "DequantizeLinear", List.of(qn, sn, zn), List.of(out));
+        List<String> ins = new ArrayList<>(List.of(qn, sn));
+        // int32 bias zero points are always 0, the default; leaving them out keeps small models small (weights keep
+        // theirs: ORT's QGemm fusion requires a weight zero point shaped like the scale)
+        if (p.type() != DType.INT32) {
+            String zn = g.freshName(base + "_zp");
+            g.initializers().put(zn, p.zeroPointTensor());
+            ins.add(zn);
+        }
+        String out = g.freshName(base + "_dq");
+        Node dq = new Node("", "DequantizeLinear", ins, List.of(out));
         if (!p.perTensor()) dq.set(Attribute.of("axis", (long) p.axis()));
         g.nodes().add(dq);
         return out;
