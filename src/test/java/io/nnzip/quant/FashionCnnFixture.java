@@ -50,12 +50,14 @@ public final class FashionCnnFixture {
      * MaxPool 2] × 3 (16/32/64), x.view(x.size(0), -1) as Shape→Gather→Unsqueeze→Concat→Reshape, Gemm 576→128,
      * Relu, Dropout, Gemm 128→10. He-initialized from a seed (train it with {@code nnzip train --init}).
      */
-    public static Model exported(long seed) {
+    public static Model exported(long seed) { return exported(seed, 16, 32, 64, 128); }
+
+    public static Model exported(long seed, int c1, int c2, int c3, int hidden) {
         SplittableRandom r = new SplittableRandom(seed);
         GraphBuilder b = new GraphBuilder("torch_jit");
         String x = b.input("input", DType.FLOAT, -1, 1, 28, 28);
         int cin = 1;
-        int[] widths = {16, 32, 64};
+        int[] widths = {c1, c2, c3};
         for (int i = 0; i < 3; i++) {
             int c = widths[i];
             String wn = b.init("features." + (4 * i) + ".weight", he(r, c, cin, 3, 3)), bn = b.init("features." + (4 * i) + ".bias", small(r, c));
@@ -77,11 +79,11 @@ public final class FashionCnnFixture {
         String nn = b.op("Unsqueeze", new String[] {n, b.init("onnx::Unsqueeze_2", Tensor.vector(0))});
         String target = b.op("Concat", new String[] {nn, b.init("onnx::Concat_3", Tensor.vector(-1))}, Attribute.of("axis", 0L));
         x = b.op("Reshape", x, target);
-        x = b.op("Gemm", new String[] {x, b.init("fc1.weight", he(r, 128, 576)), b.init("fc1.bias", small(r, 128))},
+        x = b.op("Gemm", new String[] {x, b.init("fc1.weight", he(r, hidden, c3 * 9)), b.init("fc1.bias", small(r, hidden))},
                 Attribute.of("alpha", 1f), Attribute.of("beta", 1f), Attribute.of("transB", 1L));
         x = b.op("Relu", x);
         x = b.op("Dropout", new String[] {x, b.init("onnx::Dropout_4", Tensor.scalar(0.25f))});
-        x = b.op("Gemm", new String[] {x, b.init("fc2.weight", he(r, 10, 128)), b.init("fc2.bias", small(r, 10))},
+        x = b.op("Gemm", new String[] {x, b.init("fc2.weight", he(r, 10, hidden)), b.init("fc2.bias", small(r, 10))},
                 Attribute.of("alpha", 1f), Attribute.of("beta", 1f), Attribute.of("transB", 1L));
         b.output(b.rename(x, "output"), DType.FLOAT, -1, 10);
         Model m = b.build(13);
@@ -112,11 +114,12 @@ public final class FashionCnnFixture {
         return Tensor.of(v, n);
     }
 
-    /** Writes the fixture as ONNX: {@code FashionCnnFixture weights.npz|random|exported out.onnx}. */
+    /** Writes the fixture as ONNX: {@code FashionCnnFixture weights.npz|random|exported|exported-wide out.onnx}. */
     public static void main(String[] args) throws Exception {
         Model m = switch (args[0]) {
             case "random" -> random(1);
             case "exported" -> exported(1);
+            case "exported-wide" -> exported(1, 32, 64, 128, 256);
             default -> {
                 if (!Files.exists(Path.of(args[0]))) throw new IllegalArgumentException(args[0]);
                 yield build(Npy.readNpz(Path.of(args[0])));
