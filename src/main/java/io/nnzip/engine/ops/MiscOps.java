@@ -50,6 +50,7 @@ public final class MiscOps {
         });
         OpRegistry.register("NonZero", MiscOps::nonZero, (n, in, o) -> Rules.one(DType.INT64, new int[] {in[0].rank(), -1}));
         SelectOps.register();
+        ResizeOps.register();
         LossOps.register();
     }
 
