@@ -51,6 +51,8 @@ public final class MiscOps {
         OpRegistry.register("NonZero", MiscOps::nonZero, (n, in, o) -> Rules.one(DType.INT64, new int[] {in[0].rank(), -1}));
         SelectOps.register();
         ResizeOps.register();
+        SignalOps.register();
+        ExtraOps.register();
         LossOps.register();
     }
 
