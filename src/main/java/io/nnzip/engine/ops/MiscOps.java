@@ -53,6 +53,9 @@ public final class MiscOps {
         ResizeOps.register();
         SignalOps.register();
         ExtraOps.register();
+        EinsumOps.register();
+        DetectionOps.register();
+        UniqueOps.register();
         LossOps.register();
     }
 
