@@ -56,6 +56,7 @@ public final class MiscOps {
         EinsumOps.register();
         DetectionOps.register();
         UniqueOps.register();
+        GridSampleOps.register();
         LossOps.register();
     }
 
