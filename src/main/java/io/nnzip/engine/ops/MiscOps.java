@@ -57,6 +57,7 @@ public final class MiscOps {
         DetectionOps.register();
         UniqueOps.register();
         GridSampleOps.register();
+        StringOps.register();
         LossOps.register();
     }
 
