@@ -58,6 +58,7 @@ public final class MiscOps {
         UniqueOps.register();
         GridSampleOps.register();
         StringOps.register();
+        RecurrentOps.register();
         LossOps.register();
     }
 
