@@ -65,11 +65,19 @@ public final class CompressCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
-        return run(r, model, output, nnz, report, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        if (report != null) {
+            HtmlReport.write(report, model.getFileName().toString(), r, o.result());
+            o.json().put("report", report.toAbsolutePath().toString());
+        }
+        return o.json();
     }
 
-    static Map<String, Object> run(Recipe r, Path model, Path output, Path nnz, Path report, Path workDir, DataOptions data, int threads,
-                                   java.util.function.Consumer<String> log) throws Exception {
+    /** A finished run: the pipeline's record and the JSON summary. */
+    record Outcome(Pipeline.Result result, Map<String, Object> json) {}
+
+    static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
+                       java.util.function.Consumer<String> log) throws Exception {
         Model input = OnnxReader.read(model);
         Gate gate = gate(input, data, threads);
         boolean ownWork = workDir == null;
@@ -97,11 +105,7 @@ public final class CompressCommand extends BaseCommand {
             }
             out.putAll(summary(res, Files.size(model), nnz == null ? null : Files.size(nnz)));
             out.put("steps", stepsJson(res.steps()));
-            if (report != null) {
-                HtmlReport.write(report, model.getFileName().toString(), r, res);
-                out.put("report", report.toAbsolutePath().toString());
-            }
-            return out;
+            return new Outcome(res, out);
         } finally {
             if (ownWork) deleteTree(work);
         }

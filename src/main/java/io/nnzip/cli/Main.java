@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class, EvalCommand.class,
                 EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class, PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,
                 FactorizeCommand.class,
-                CompressCommand.class, RecipesCommand.class,
+                CompressCommand.class, RecipesCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
