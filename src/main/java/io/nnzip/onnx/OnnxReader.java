@@ -55,7 +55,9 @@ public final class OnnxReader {
             in.setSizeLimit(Integer.MAX_VALUE);
             p = ModelProto.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
-            throw new NnzipException("not a valid ONNX model (" + e.getMessage().replace('\n', ' ') + ")");
+            String why = e.getMessage() == null ? "corrupt" : e.getMessage().replace('\n', ' ');
+            int dot = why.indexOf(". ");
+            throw new NnzipException("not a valid ONNX model (" + (dot > 0 ? why.substring(0, dot) : why) + ")");
         } catch (IOException e) {
             throw new NnzipException("cannot parse ONNX model: " + e.getMessage());
         }

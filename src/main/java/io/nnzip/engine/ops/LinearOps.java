@@ -1,8 +1,104 @@
 package io.nnzip.engine.ops;
 
-/** Op family placeholder: filled in with kernels and shape rules. */
+import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.Parallel;
+import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.Sgemm;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Shapes;
+import io.nnzip.ir.Tensor;
+import java.util.Arrays;
+
+/** Gemm and MatMul; float32 runs on {@link Sgemm}, other numeric types on a plain double-precision loop. */
 public final class LinearOps {
     private LinearOps() {}
 
-    public static void register() {}
+    public static void register() {
+        OpRegistry.register("Gemm", LinearOps::gemm, LinearOps::gemmShape);
+        OpRegistry.register("MatMul", LinearOps::matMul, LinearOps::matMulShape);
+    }
+
+    // A: (M,K) or (K,M) if transA, B: (K,N) or (N,K) if transB, C: broadcastable to (M,N) -> Y: (M,N)
+    static Tensor[] gemm(Node node, Tensor[] in, ExecContext ctx) {
+        Tensor a = in[0], b = in[1], c = in.length > 2 ? in[2] : null;
+        boolean ta = node.attrInt("transA", 0) != 0, tb = node.attrInt("transB", 0) != 0;
+        float alpha = node.attrFloat("alpha", 1f), beta = node.attrFloat("beta", 1f);
+        int[] dims = gemmDims(node, a.shape(), b.shape(), ta, tb);
+        int m = dims[0], k = dims[1], n = dims[2];
+        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT) {
+            double[] y = MatMulFallback.gemm(a, b, c, ta, tb, alpha, beta, m, k, n);
+            return new Tensor[] {MatMulFallback.toTensor(a.dtype(), y, m, n)};
+        }
+        float[] y = new float[m * n];
+        boolean hasC = c != null && beta != 0f;
+        if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
+        Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
+        return new Tensor[] {Tensor.of(y, m, n)};
+    }
+
+    /** {M, K, N} of a Gemm; -1 where unknown. */
+    static int[] gemmDims(Node node, int[] a, int[] b, boolean ta, boolean tb) {
+        if (a.length != 2 || b.length != 2)
+            throw new NnzipException(node.describe() + ": A and B must be 2-D, got " + Shapes.str(a) + " and " + Shapes.str(b));
+        int m = ta ? a[1] : a[0], k = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+        if (k >= 0 && kb >= 0 && k != kb)
+            throw new NnzipException(node.describe() + ": inner dimensions differ: op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n);
+        return new int[] {m, k >= 0 ? k : kb, n};
+    }
+
+    // c: rank <= 2, unidirectionally broadcast to (M,N)
+    private static void broadcastInto(Node node, float[] c, int[] cs, float[] y, int m, int n) {
+        if (cs.length > 2) throw new NnzipException(node.describe() + ": C must have rank <= 2, got " + Shapes.str(cs));
+        int cm = cs.length == 2 ? cs[0] : 1, cn = cs.length >= 1 ? cs[cs.length - 1] : 1;
+        if ((cm != 1 && cm != m) || (cn != 1 && cn != n))
+            throw new NnzipException(node.describe() + ": C of shape " + Shapes.str(cs) + " does not broadcast to " + m + "x" + n);
+        for (int i = 0; i < m; i++) {
+            int ci = cm == 1 ? 0 : i * cn;
+            if (cn == 1) Arrays.fill(y, i * n, (i + 1) * n, c[ci]);
+            else System.arraycopy(c, ci, y, i * n, n);
+        }
+    }
+
+    static ValueType[] gemmShape(Node node, ValueType[] in, int opset) {
+        DType t = in[0].dtype() == null ? DType.FLOAT : in[0].dtype();
+        if (!in[0].hasShape() || !in[1].hasShape()) return new ValueType[] {ValueType.of(t, -1, -1)};
+        int[] d = gemmDims(node, in[0].shape(), in[1].shape(), node.attrInt("transA", 0) != 0, node.attrInt("transB", 0) != 0);
+        return new ValueType[] {ValueType.of(t, d[0], d[2])};
+    }
+
+    // A: (..., M, K) or (K), B: (..., K, N) or (K) -> Y: (broadcast(...), M, N) without the promoted 1-D axes
+    static Tensor[] matMul(Node node, Tensor[] in, ExecContext ctx) {
+        Tensor a = in[0], b = in[1];
+        MatMulPlan plan = MatMulPlan.of(node, a.shape(), b.shape());
+        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT)
+            return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
+        float[] y = new float[Shapes.numel(plan.outShape())];
+        run(plan, a.floats(), b.floats(), y, ctx.parallel());
+        return new Tensor[] {Tensor.of(y, plan.outShape())};
+    }
+
+    static void run(MatMulPlan p, float[] a, float[] b, float[] y, Parallel par) {
+        int m = p.m(), k = p.k(), n = p.n();
+        if (p.bBatchSize() == 1 && p.aBatchSize() == p.batches()) {
+            // B shared by every batch: one tall GEMM over the stacked rows of A
+            Sgemm.gemm(false, false, p.batches() * m, n, k, 1f, a, 0, k, b, 0, n, 0f, y, 0, n, par);
+            return;
+        }
+        int batches = p.batches();
+        Parallel.Range body = (lo, hi) -> {
+            for (int i = lo; i < hi; i++)
+                Sgemm.gemm(false, false, m, n, k, 1f, a, p.aOffset(i), k, b, p.bOffset(i), n, 0f, y, i * m * n, n, par);
+        };
+        if (batches >= par.threads() && (long) m * n * k < (1L << 21)) par.forRange(batches, 1, body);
+        else body.run(0, batches);
+    }
+
+    static ValueType[] matMulShape(Node node, ValueType[] in, int opset) {
+        DType t = in[0].dtype() == null ? DType.FLOAT : in[0].dtype();
+        if (!in[0].hasShape() || !in[1].hasShape()) return new ValueType[] {ValueType.unknown(t)};
+        return new ValueType[] {ValueType.of(t, MatMulPlan.of(node, in[0].shape(), in[1].shape()).outShape())};
+    }
 }

@@ -1,0 +1,40 @@
+package io.nnzip.cli;
+
+import io.nnzip.ir.NnzipException;
+import io.nnzip.pipeline.StepExecutor;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** Runs nnzip commands inside this JVM for the pipeline, parsing each step's options with that command's own spec. */
+final class InProcessSteps implements StepExecutor {
+    private CommandLine sub(String command) {
+        CommandLine c = new CommandLine(new Main()).getSubcommands().get(command);
+        if (c == null || !(c.getCommand() instanceof BaseCommand)) throw new NnzipException("no such step command: " + command);
+        return c;
+    }
+
+    @Override
+    public Map<String, Object> run(String command, List<String> args) throws Exception {
+        CommandLine c = sub(command);
+        try {
+            c.parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new NnzipException(command + ": " + e.getMessage());
+        }
+        BaseCommand cmd = c.getCommand();
+        cmd.json = true;
+        return cmd.execute();
+    }
+
+    @Override
+    public boolean exists(String command) {
+        CommandLine c = new CommandLine(new Main()).getSubcommands().get(command);
+        return c != null && c.getCommand() instanceof BaseCommand;
+    }
+
+    @Override
+    public boolean accepts(String command, String option) {
+        return exists(command) && sub(command).getCommandSpec().findOption(option) != null;
+    }
+}

@@ -1,0 +1,42 @@
+package io.nnzip.cli;
+
+import io.nnzip.pipeline.Recipe;
+import io.nnzip.pipeline.Recipes;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+
+@Command(name = "recipes", mixinStandardHelpOptions = true, description = "Lists the built-in compression recipes and their steps.")
+public final class RecipesCommand extends BaseCommand {
+    @Override
+    protected Map<String, Object> execute() {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Recipe r : Recipes.all().values()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", r.name());
+            x.put("description", r.description());
+            x.put("max_drop", r.maxDrop());
+            List<String> steps = new ArrayList<>();
+            for (Recipe.Step s : r.steps()) steps.add((s.step() + " " + s.args()).trim());
+            x.put("steps", steps);
+            if (r.encode() != null) x.put("encode", r.encode());
+            list.add(x);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("recipes", list);
+        return out;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        for (Map<String, Object> x : (List<Map<String, Object>>) r.get("recipes")) {
+            out.printf("%s  (accuracy budget %s points)%n  %s%n", x.get("name"), x.get("max_drop") == null ? "none" : x.get("max_drop"), x.get("description"));
+            for (String s : (List<String>) x.get("steps")) out.println("    - " + s);
+            if (x.containsKey("encode")) out.println("    - encode " + x.get("encode"));
+        }
+    }
+}

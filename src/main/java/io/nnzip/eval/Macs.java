@@ -1,0 +1,43 @@
+package io.nnzip.eval;
+
+import io.nnzip.engine.ValueType;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Shapes;
+
+/**
+ * Multiply-accumulates of one node from its inferred shapes. Only the layers that dominate cost (convolutions
+ * and matrix products) count; elementwise work is reported elsewhere as activations, not MACs.
+ */
+public final class Macs {
+    private Macs() {}
+
+    /** MACs of {@code n}, or -1 when shapes are unknown, 0 for ops that do no multiply-accumulate. */
+    public static long of(Node n, ValueType[] in, ValueType[] out) {
+        switch (n.opType()) {
+            case "Conv", "ConvInteger", "QLinearConv" -> {
+                ValueType y = out.length > 0 ? out[0] : null;
+                ValueType w = in.length > (n.opType().equals("QLinearConv") ? 3 : 1) ? in[n.opType().equals("QLinearConv") ? 3 : 1] : null;
+                if (y == null || w == null || !y.isConcrete() || !w.isConcrete()) return -1;
+                // every output element takes (C/g)·R·S products: exactly w's size divided by K
+                return (long) Shapes.numel(y.shape()) * (w.numel() / w.shape()[0]);
+            }
+            case "ConvTranspose" -> {
+                ValueType x = in[0], w = in.length > 1 ? in[1] : null;
+                if (x == null || w == null || !x.isConcrete() || !w.isConcrete()) return -1;
+                // each input element scatters into (K/g)·R·S outputs: w is (C, K/g, R, S)
+                return (long) Shapes.numel(x.shape()) * (w.numel() / w.shape()[0]);
+            }
+            case "Gemm", "MatMul", "MatMulInteger", "QLinearMatMul" -> {
+                ValueType y = out.length > 0 ? out[0] : null;
+                ValueType a = in.length > 0 ? in[0] : null;
+                if (y == null || a == null || !y.isConcrete() || !a.isConcrete() || a.rank() == 0) return -1;
+                boolean transA = n.opType().equals("Gemm") && n.attrInt("transA", 0) != 0;
+                int k = transA ? a.shape()[0] : a.shape()[a.rank() - 1];
+                return (long) Shapes.numel(y.shape()) * k;
+            }
+            default -> {
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.nnzip.pipeline;
+
+import java.util.Map;
+
+/**
+ * What the gate measured of one model: size and cost, ONNX Runtime latency, accuracy when data is given, and how
+ * its outputs compare with the previous step's on the probe inputs.
+ *
+ * @param agreement share of probe inputs whose top-1 class matches the previous step (null for the first)
+ * @param maxRelDiff largest |Δoutput| over the previous step's output scale (null for the first)
+ * @param layerSparsity share of zeros per weight tensor
+ * @param layerBits bits per weight needed by the distinct values actually present (32 when unconstrained)
+ */
+public record Measurement(long params, long macs, long fileBytes, Long codedBytes, Double accuracy, Double agreement,
+                          Double maxRelDiff, double ortMs, double sparsity, Map<String, Double> layerSparsity,
+                          Map<String, Integer> layerBits) {}
