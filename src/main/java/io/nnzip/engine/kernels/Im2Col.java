@@ -11,13 +11,25 @@ public final class Im2Col {
     private Im2Col() {}
 
     public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col) {
-        int p = g.p(), q = g.q(), hw = g.h() * g.w();
+        im2col(g, x, xOff, c0, col, 0, g.p() * g.q());
+    }
+
+    /**
+     * Unfolds into a wider matrix: row {@code row} of this image's columns starts at {@code col[colOff + row·ld]}, so
+     * several images can sit side by side (image j at colOff = j·P·Q, ld = nb·P·Q).
+     */
+    public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        int p = g.p(), q = g.q(), hw = g.h() * g.w(), width = g.w(), sw = g.strideW();
         int row = 0;
         for (int ci = 0; ci < g.cg(); ci++) {
             int xc = xOff + (c0 + ci) * hw;
             for (int ri = 0; ri < g.r(); ri++)
                 for (int si = 0; si < g.s(); si++, row++) {
-                    int base = row * p * q;
+                    int base = colOff + row * ld;
+                    int shift = si * g.dilW() - g.padLeft();
+                    // output columns whose input column iw = ow·sw + shift lies inside [0, W)
+                    int owLo = shift >= 0 ? 0 : Math.min(q, (-shift + sw - 1) / sw);
+                    int owHi = Math.max(owLo, Math.min(q, width - shift <= 0 ? 0 : (width - shift - 1) / sw + 1));
                     for (int oh = 0; oh < p; oh++) {
                         int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
                         int o = base + oh * q;
@@ -25,11 +37,13 @@ public final class Im2Col {
                             java.util.Arrays.fill(col, o, o + q, 0f);
                             continue;
                         }
-                        int xr = xc + ih * g.w();
-                        for (int ow = 0; ow < q; ow++) {
-                            int iw = ow * g.strideW() - g.padLeft() + si * g.dilW();
-                            col[o + ow] = iw >= 0 && iw < g.w() ? x[xr + iw] : 0f;
+                        int xr = xc + ih * width + shift;
+                        for (int ow = 0; ow < owLo; ow++) col[o + ow] = 0f;
+                        if (sw == 1) {
+                            if (owHi > owLo) System.arraycopy(x, xr + owLo, col, o + owLo, owHi - owLo);
                         }
+                        else for (int ow = owLo; ow < owHi; ow++) col[o + ow] = x[xr + ow * sw];
+                        for (int ow = owHi; ow < q; ow++) col[o + ow] = 0f;
                     }
                 }
         }
