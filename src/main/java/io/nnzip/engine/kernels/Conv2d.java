@@ -95,18 +95,31 @@ public final class Conv2d {
         else for (int i = 0; i < len; i++) y[dst + i] = v[src + i] + b;
     }
 
-    // plane: (P,Q) at src -> (P',Q') at dst; max over each window, then + b and act (both monotone, so they commute)
+    // plane: (P,Q) at src -> (P',Q') at dst; max over each window, then + b and act (both monotone, so they commute).
+    // Plain comparisons instead of Math.max: a NaN in a window may be dropped rather than propagated.
     static void maxPool(float[] v, int src, int p, int q, Pool pool, float b, boolean relu, float[] y, int dst) {
-        int pp = pool.out(p, true), qq = pool.out(q, false);
+        int pp = pool.out(p, true), qq = pool.out(q, false), kh = pool.kh(), kw = pool.kw(), sh = pool.sh(), sw = pool.sw();
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+            for (int i = 0; i < pp; i++) {
+                int r0 = src + 2 * i * q, r1 = r0 + q, o = dst + i * qq;
+                for (int j = 0; j < qq; j++) {
+                    float a0 = v[r0 + 2 * j], a1 = v[r0 + 2 * j + 1], a2 = v[r1 + 2 * j], a3 = v[r1 + 2 * j + 1];
+                    float m0 = a0 > a1 ? a0 : a1, m1 = a2 > a3 ? a2 : a3, m = (m0 > m1 ? m0 : m1) + b;
+                    y[o + j] = m > floor ? m : floor;
+                }
+            }
+            return;
+        }
         for (int i = 0; i < pp; i++)
             for (int j = 0; j < qq; j++) {
                 float m = Float.NEGATIVE_INFINITY;
-                for (int a = 0; a < pool.kh(); a++) {
-                    int row = src + (i * pool.sh() + a) * q + j * pool.sw();
-                    for (int c = 0; c < pool.kw(); c++) m = Math.max(m, v[row + c]);
+                for (int a = 0; a < kh; a++) {
+                    int row = src + (i * sh + a) * q + j * sw;
+                    for (int c = 0; c < kw; c++) m = v[row + c] > m ? v[row + c] : m;
                 }
                 m += b;
-                y[dst + i * qq + j] = relu ? Math.max(0f, m) : m;
+                y[dst + i * qq + j] = m > floor ? m : floor;
             }
     }
 
