@@ -13,7 +13,7 @@ final class Depthwise {
         int c = g.c(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), r = g.r(), s = g.s();
         int outPlane = pool == null ? p * q : pool.out(p, true) * pool.out(q, false);
         par.forRange(g.n() * c, 4, (lo, hi) -> {
-            float[] plane = new float[p * q];
+            float[] plane = new float[p * q], tmp = new float[p * q];
             for (int nc = lo; nc < hi; nc++) {
                 int ch = nc % c, xo = nc * h * wd, wo = ch * r * s;
                 for (int oh = 0; oh < p; oh++)
@@ -30,8 +30,8 @@ final class Depthwise {
                         plane[oh * q + ow] = acc;
                     }
                 float b = bias == null ? 0f : bias[ch];
-                if (pool == null) Conv2d.epilogue(plane, 0, y, nc * outPlane, p * q, b, relu);
-                else Conv2d.maxPool(plane, 0, p, q, pool, b, relu, y, nc * outPlane);
+                if (pool == null) MaxPoolEpilogue.biasAct(plane, 0, y, nc * outPlane, p * q, b, relu);
+                else MaxPoolEpilogue.maxPool(plane, 0, p, q, pool, b, relu, y, nc * outPlane, tmp);
             }
         });
     }

@@ -1,5 +1,9 @@
 package io.nnzip.engine.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Unfolds one image's channel group into the matrix a convolution multiplies by, and folds gradients back.
  * <pre>
@@ -39,13 +43,23 @@ public final class Im2Col {
                         }
                         int xr = xc + ih * width + shift;
                         for (int ow = 0; ow < owLo; ow++) col[o + ow] = 0f;
-                        if (sw == 1) {
-                            if (owHi > owLo) System.arraycopy(x, xr + owLo, col, o + owLo, owHi - owLo);
-                        }
+                        if (sw == 1) copy(x, xr + owLo, col, o + owLo, owHi - owLo);
                         else for (int ow = owLo; ow < owHi; ow++) col[o + ow] = x[xr + ow * sw];
                         for (int ow = owHi; ow < q; ow++) col[o + ow] = 0f;
                     }
                 }
+        }
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    // image rows are short (7..56 floats): whole vectors plus one masked tail beat System.arraycopy's call overhead
+    static void copy(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i + S.length() <= len; i += S.length()) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, s + i, m).intoArray(dst, d + i, m);
         }
     }
 
