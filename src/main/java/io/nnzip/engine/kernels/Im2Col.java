@@ -23,6 +23,10 @@ public final class Im2Col {
      * several images can sit side by side (image j at colOff = j·P·Q, ld = nb·P·Q).
      */
     public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        if (g.strideW() == 1 && g.q() <= S.length()) {
+            im2colNarrow(g, x, xOff, c0, col, colOff, ld);
+            return;
+        }
         int p = g.p(), q = g.q(), hw = g.h() * g.w(), width = g.w(), sw = g.strideW();
         int row = 0;
         for (int ci = 0; ci < g.cg(); ci++) {
@@ -49,6 +53,42 @@ public final class Im2Col {
                     }
                 }
         }
+    }
+
+    // stride-1 rows of at most one vector: each output row is one masked load (lanes outside the image read as
+    // zero, which is the padding) and one masked store
+    private static void im2colNarrow(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        int p = g.p(), q = g.q(), hw = g.h() * g.w(), width = g.w();
+        VectorMask<Float> store = S.indexInRange(0, q);
+        FloatVector zero = FloatVector.zero(S);
+        VectorMask<Float>[] valid = validLanes(g);
+        int row = 0;
+        for (int ci = 0; ci < g.cg(); ci++) {
+            int xc = xOff + (c0 + ci) * hw;
+            for (int ri = 0; ri < g.r(); ri++)
+                for (int si = 0; si < g.s(); si++, row++) {
+                    int base = colOff + row * ld, shift = si * g.dilW() - g.padLeft();
+                    VectorMask<Float> m = valid[si];
+                    for (int oh = 0; oh < p; oh++) {
+                        int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
+                        if (ih < 0 || ih >= g.h()) zero.intoArray(col, base + oh * q, store);
+                        else FloatVector.fromArray(S, x, xc + ih * width + shift, m).intoArray(col, base + oh * q, store);
+                    }
+                }
+        }
+    }
+
+    // per kernel column si: the output columns ow < Q whose input column ow + shift lies inside [0, W)
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] validLanes(ConvGeometry g) {
+        VectorMask<Float>[] m = new VectorMask[g.s()];
+        for (int si = 0; si < g.s(); si++) {
+            int shift = si * g.dilW() - g.padLeft();
+            boolean[] lanes = new boolean[S.length()];
+            for (int ow = 0; ow < g.q(); ow++) lanes[ow] = ow + shift >= 0 && ow + shift < g.w();
+            m[si] = VectorMask.fromArray(S, lanes, 0);
+        }
+        return m;
     }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -25,9 +25,9 @@ final class MaxPoolEpilogue {
         for (; i < len; i++) y[dst + i] = Math.max(v[src + i] + b, floor);
     }
 
-    /** Max-pool a (P,Q) plane with an unpadded window; {@code tmp} holds at least (P/2)·Q floats. */
+    /** Max-pool a (P,Q) plane with an unpadded window; {@code tmp} holds at least P·Q/2 floats. */
     static void maxPool(float[] v, int src, int p, int q, Conv2d.Pool pool, float b, boolean relu, float[] y, int dst, float[] tmp) {
-        if (pool.kh() == 2 && pool.kw() == 2 && pool.sh() == 2 && pool.sw() == 2 && p % 2 == 0 && q % 2 == 0) {
+        if (pool.kh() == 2 && pool.kw() == 2 && pool.sh() == 2 && pool.sw() == 2 && p >= 2 && q >= 2) {
             pool2x2(v, src, p, q, b, relu, y, dst, tmp);
             return;
         }
@@ -44,18 +44,19 @@ final class MaxPoolEpilogue {
             }
     }
 
-    // even P and Q: max of row pairs into tmp (P/2, Q), then max of neighbouring pairs over tmp read as one flat row
+    // 2×2 stride 2 (an odd last row or column is dropped): max of row pairs into tmp (P/2, 2·(Q/2)), then max of
+    // neighbouring pairs over tmp read as one flat row
     private static void pool2x2(float[] v, int src, int p, int q, float b, boolean relu, float[] y, int dst, float[] tmp) {
-        int half = p / 2;
+        int half = p / 2, width = q & ~1;
         for (int i = 0; i < half; i++) {
-            int r0 = src + 2 * i * q, r1 = r0 + q, t = i * q, j = 0;
-            for (; j + L <= q; j += L) FloatVector.fromArray(S, v, r0 + j).max(FloatVector.fromArray(S, v, r1 + j)).intoArray(tmp, t + j);
-            if (j < q) {
-                VectorMask<Float> m = S.indexInRange(j, q);
+            int r0 = src + 2 * i * q, r1 = r0 + q, t = i * width, j = 0;
+            for (; j + L <= width; j += L) FloatVector.fromArray(S, v, r0 + j).max(FloatVector.fromArray(S, v, r1 + j)).intoArray(tmp, t + j);
+            if (j < width) {
+                VectorMask<Float> m = S.indexInRange(j, width);
                 FloatVector.fromArray(S, v, r0 + j, m).max(FloatVector.fromArray(S, v, r1 + j, m)).intoArray(tmp, t + j, m);
             }
         }
-        int n = half * q / 2, j = 0;
+        int n = half * width / 2, j = 0;
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         for (; j + L <= n; j += L) {
             FloatVector lo = FloatVector.fromArray(S, tmp, 2 * j), hi = FloatVector.fromArray(S, tmp, 2 * j + L);
@@ -63,5 +64,4 @@ final class MaxPoolEpilogue {
         }
         for (; j < n; j++) y[dst + j] = Math.max(Math.max(tmp[2 * j], tmp[2 * j + 1]) + b, floor);
     }
-
 }

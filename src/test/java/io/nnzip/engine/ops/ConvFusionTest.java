@@ -20,9 +20,20 @@ import org.junit.jupiter.api.Test;
 class ConvFusionTest {
     @Test
     void convBnReluPoolAndGemmRelu() {
+        check(12, 16 * 9, 4);
+    }
+
+    @Test
+    void oddPlanesAndWideRows() {
+        // 13 → pool 6 → pool 3 drops odd edges; 40-wide rows take the general unfold path
+        check(13, 16 * 9, 4);
+        check(40, 16 * 100, 4);
+    }
+
+    private static void check(int size, int flat, int fusedNodes) {
         SplittableRandom r = new SplittableRandom(31);
         GraphBuilder g = new GraphBuilder("cnn");
-        String x = g.input("x", DType.FLOAT, 5, 3, 12, 12);
+        String x = g.input("x", DType.FLOAT, 5, 3, size, size);
         String h = x;
         int c = 3;
         int[] widths = {8, 16};
@@ -39,14 +50,14 @@ class ConvFusionTest {
             c = k;
         }
         h = g.op("Flatten", h);
-        h = g.op("Gemm", new String[] {h, g.init("fw", Tensor.of(OpCheck.random(r, 16 * 9 * 10), 10, 16 * 9)), g.init("fb", OpCheck.random(r, 10), 10)},
+        h = g.op("Gemm", new String[] {h, g.init("fw", Tensor.of(OpCheck.random(r, flat * 10), 10, flat)), g.init("fb", OpCheck.random(r, 10), 10)},
                 Attribute.of("transB", 1L));
         h = g.op("Relu", h);
         g.output(g.rename(h, "y"), DType.FLOAT);
         Model m = g.build(17);
         Model fused = Fusion.forInference(m);
-        assertEquals(4, fused.graph().nodes().size(), "two fused convs, Flatten, fused Gemm: " + fused.graph().nodes());
-        Map<String, Tensor> feeds = Map.of("x", Tensor.of(OpCheck.random(r, 5 * 3 * 144), 5, 3, 12, 12));
+        assertEquals(fusedNodes, fused.graph().nodes().size(), "two fused convs, Flatten, fused Gemm: " + fused.graph().nodes());
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(OpCheck.random(r, 5 * 3 * size * size), 5, 3, size, size));
         Tensor want;
         try (OrtRunner ort = new OrtRunner(m, 1)) {
             want = ort.run(feeds).get("y");
