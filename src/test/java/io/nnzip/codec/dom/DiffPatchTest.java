@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.NnzCodec;
+import io.nnzip.codec.StepAssertions;
 import io.nnzip.codec.SyntheticModels;
 import io.nnzip.codec.TensorReport;
 import io.nnzip.ir.DType;
@@ -22,26 +23,6 @@ import org.junit.jupiter.api.Test;
 class DiffPatchTest {
     private static final CodecOptions O = CodecOptions.defaults();
 
-    /** Every quantized weight of {@code got} lies within one step (σ·2^(qp/4)) of {@code want}. */
-    static void assertWithinStep(Model want, Model got, CodecOptions o) {
-        for (var e : want.graph().initializers().entrySet()) {
-            Tensor a = e.getValue(), b = got.graph().initializer(e.getKey());
-            if (a.dtype() != DType.FLOAT || a.rank() < 2 || a.size() < CodecOptions.MIN_QUANTIZED) {
-                assertEquals(a, b, e.getKey());
-                continue;
-            }
-            float[] x = a.floats(), y = b.floats();
-            double s = 0, ss = 0;
-            for (float v : x) {
-                s += v;
-                ss += (double) v * v;
-            }
-            double sd = Math.sqrt(ss / x.length - (s / x.length) * (s / x.length));
-            double step = sd * Math.pow(2, o.qpFor(e.getKey()) / 4.0);
-            for (int i = 0; i < x.length; i++) assertTrue(Math.abs(x[i] - y[i]) <= step * 1.0001, e.getKey() + "[" + i + "]: " + x[i] + " vs " + y[i] + ", step " + step);
-        }
-    }
-
     @Test
     void updateIsSmallAndPatchMatchesEncodeWithinTheStep() {
         Model base = SyntheticModels.cnn(1, 16, 32, 64);
@@ -52,8 +33,8 @@ class DiffPatchTest {
         // The receiver holds decode(encode(base)); patching it gives the new model within the step ...
         Model received = NnzCodec.decode(NnzCodec.encode(base, O));
         Model patched = NnzCodec.patch(received, update);
-        assertWithinStep(next, patched, O);
-        assertWithinStep(next, NnzCodec.decode(full), O);
+        StepAssertions.assertWithinStep(next, patched, O);
+        StepAssertions.assertWithinStep(next, NnzCodec.decode(full), O);
         // ... and so does patching the original base, which the patcher first re-codes with the update's recipe.
         assertArrayEquals(OnnxWriter.toBytes(patched), OnnxWriter.toBytes(NnzCodec.patch(base, update)));
     }
@@ -77,7 +58,7 @@ class DiffPatchTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<TensorReport> reps = DiffEncoder.diff(base, next, O, false, out).tensors();
         for (TensorReport r : reps) assertEquals(r.name().equals("fc1.weight") ? "dom-uniform" : "skipped", r.method(), r.name());
-        assertWithinStep(next, NnzCodec.patch(base, out.toByteArray()), O);
+        StepAssertions.assertWithinStep(next, NnzCodec.patch(base, out.toByteArray()), O);
 
         // A new layer: scale the logits by a learned vector (new initializer, new node, renamed output).
         Model grown = next.copy();
@@ -88,7 +69,7 @@ class DiffPatchTest {
         Model patched = NnzCodec.patch(base, NnzCodec.diff(base, grown, O));
         assertEquals(grown.graph().nodes(), patched.graph().nodes());
         assertEquals(grown.graph().initializer("head.scale"), patched.graph().initializer("head.scale"));
-        assertWithinStep(grown, patched, O);
+        StepAssertions.assertWithinStep(grown, patched, O);
     }
 
     @Test
@@ -99,7 +80,7 @@ class DiffPatchTest {
         Model r1 = NnzCodec.patch(r0, NnzCodec.diff(v0, v1, O));
         // The sender continues from what the receiver has (as received), so errors never accumulate.
         Model r2 = NnzCodec.patch(r1, DiffEncoder.diff(r1, v2, O, true));
-        assertWithinStep(v2, r2, O);
+        StepAssertions.assertWithinStep(v2, r2, O);
     }
 
     @Test

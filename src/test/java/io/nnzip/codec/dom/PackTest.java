@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.NnzCodec;
+import io.nnzip.codec.StepAssertions;
 import io.nnzip.codec.SyntheticModels;
 import io.nnzip.ir.Model;
 import java.util.LinkedHashMap;
@@ -29,6 +30,6 @@ class PackTest {
         assertTrue(bundle.length <= 0.6 * alone, "bundle " + bundle.length + " vs alone " + alone);
         LinkedHashMap<String, Model> back = NnzCodec.unpack(bundle);
         assertEquals(List.of("parent.onnx", "ft1.onnx", "ft2.onnx", "ft3.onnx"), List.copyOf(back.keySet()));
-        for (String k : ms.keySet()) DiffPatchTest.assertWithinStep(ms.get(k), back.get(k), o);
+        for (String k : ms.keySet()) StepAssertions.assertWithinStep(ms.get(k), back.get(k), o);
     }
 }
