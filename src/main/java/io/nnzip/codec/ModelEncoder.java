@@ -114,12 +114,24 @@ public final class ModelEncoder {
         Tensor t = src.load(name);
         if (t == null) throw new NnzipException("tensor '" + name + "' could not be loaded");
         Tensor b = base == null ? null : base.graph().initializer(name);
-        boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
-        int axis = o.perChannel() ? OutputAxis.of(src.graph().graph(), consumers, name, t.rank()) : -1;
-        TensorUnit u = TensorCodec.encode(idx, name, t, new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding()), b);
+        TensorUnit u = TensorCodec.encode(idx, name, t, policy(src.graph(), consumers, name, t, o), b);
         Tensor rec = null;
         if (reconstruct) rec = u == null ? b : isExact(u) ? t : TensorCodec.decode(u, b);
         return new Object[] {u, rec, name, (long) t.size()};
+    }
+
+    /** How the options code tensor {@code name} of model {@code m}: quantized or not, its step's QP and axis. */
+    static TensorCodec.Policy policy(Model m, Map<String, List<Node>> consumers, String name, Tensor t, CodecOptions o) {
+        boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+        int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding());
+    }
+
+    /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */
+    public static Tensor reconstructTensor(Model m, String name, CodecOptions o) {
+        Tensor t = m.graph().initializer(name);
+        TensorUnit u = TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null);
+        return isExact(u) ? t : TensorCodec.decode(u, null);
     }
 
     private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM; }
