@@ -42,6 +42,7 @@ public final class Tape {
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private boolean training;
     private java.util.function.BiConsumer<String, Long> timer;
+    private java.util.function.LongSupplier clock = System::nanoTime;
 
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
@@ -84,9 +85,9 @@ public final class Tape {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
-            long t0 = timer == null ? 0 : System.nanoTime();
+            long t0 = timer == null ? 0 : now();
             Tensor[] out = run(n, defs[i], in);
-            if (timer != null) timer.accept(n.opType() + " fwd", System.nanoTime() - t0);
+            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
             for (int j = 0; j < n.outputs().size(); j++) {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
@@ -101,8 +102,16 @@ public final class Tape {
 
     public Tensor value(String name) { return env.get(name); }
 
-    /** Receives ("Op fwd" or "Op bwd", nanoseconds) for every node run, for profiling; null turns it off. */
-    public void setTimer(java.util.function.BiConsumer<String, Long> t) { timer = t; }
+    /**
+     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
+     * defaults to wall time; process CPU time is steadier on a shared machine.
+     */
+    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
+        timer = t;
+        this.clock = clock;
+    }
+
+    long now() { return clock.getAsLong(); }
 
     java.util.function.BiConsumer<String, Long> timer() { return timer; }
 
