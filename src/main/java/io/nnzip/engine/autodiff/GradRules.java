@@ -6,6 +6,7 @@ import io.nnzip.engine.autodiff.kernels.Broadcasts;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.ConvBackward;
 import io.nnzip.engine.autodiff.kernels.MatMulBackward;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
 import io.nnzip.engine.autodiff.kernels.Permute;
 import io.nnzip.engine.autodiff.kernels.PoolBackward;
 import io.nnzip.engine.kernels.ConvGeometry;
@@ -84,7 +85,7 @@ public final class GradRules {
         });
 
         // ---- activations ----
-        rule("Relu", s -> s.only(ActivationBackward.relu(s.dy(), s.y())));
+        rule("Relu", s -> s.only(ActivationBackward.relu(s.dy(), s.y(), s.par())));
         rule("LeakyRelu", s -> s.only(ActivationBackward.leakyRelu(s.dy(), s.x(0), s.node().attrFloat("alpha", 0.01f))));
         rule("Clip", s -> {
             float lo, hi;
@@ -118,8 +119,10 @@ public final class GradRules {
 
         // ---- pooling ----
         rule("MaxPool", s -> {
-            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
             int[] o = s.out(0).shape();
+            if (s.saved() instanceof int[] argmax)
+                return s.only(MaxPoolTraining.backward(argmax, s.dy(), o[0] * o[1], s.in(0).size() / (o[0] * o[1]), s.out(0).size() / (o[0] * o[1]), s.par()));
+            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
             return s.only(PoolBackward.max(window(g), s.x(0), s.dy(), g.n() * g.c(), g.h(), g.w(), o.length == 4 ? o[2] : 1, o[o.length - 1], s.par()));
         });
         rule("AveragePool", s -> {

@@ -5,7 +5,10 @@ import io.nnzip.engine.OpDef;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
+import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.DropoutTraining;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
+import io.nnzip.engine.kernels.ConvGeometry;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.GraphValidator;
@@ -26,8 +29,8 @@ import java.util.TreeSet;
 /**
  * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
  * except two whose training behaviour is tied to their gradient: in training mode BatchNormalization normalizes
- * with batch statistics (and updates the running statistics, in place in their initializers) and Dropout draws a
- * mask from the seeded RNG; both save what their backward rule needs.
+ * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
+ * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs.
  * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
  */
 public final class Tape {
@@ -38,6 +41,8 @@ public final class Tape {
     private final Map<String, Tensor> env = new HashMap<>();
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private boolean training;
+    private java.util.function.BiConsumer<String, Long> timer;
+    private java.util.function.LongSupplier clock = System::nanoTime;
 
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
@@ -80,7 +85,9 @@ public final class Tape {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
+            long t0 = timer == null ? 0 : now();
             Tensor[] out = run(n, defs[i], in);
+            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
             for (int j = 0; j < n.outputs().size(); j++) {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
@@ -95,6 +102,19 @@ public final class Tape {
 
     public Tensor value(String name) { return env.get(name); }
 
+    /**
+     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
+     * defaults to wall time; process CPU time is steadier on a shared machine.
+     */
+    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
+        timer = t;
+        this.clock = clock;
+    }
+
+    long now() { return clock.getAsLong(); }
+
+    java.util.function.BiConsumer<String, Long> timer() { return timer; }
+
     /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
     Object saved(Node n) { return saved.get(n); }
 
@@ -102,6 +122,8 @@ public final class Tape {
         try {
             if (training && n.opType().equals("BatchNormalization")) return batchNorm(n, in);
             if (training && n.opType().equals("Dropout")) return dropout(n, in);
+            if (training && n.opType().equals("MaxPool") && in[0].rank() == 4 && n.outputs().size() == 1 && n.attrInt("ceil_mode", 0) == 0
+                    && n.attrInt("storage_order", 0) == 0) return maxPool(n, in);
             return def.kernel().run(n, in, ctx);
         } catch (UnsupportedOpException e) {
             throw e;
@@ -127,6 +149,17 @@ public final class Tape {
         out[0] = new Tensor(DType.FLOAT, sh, y);
         for (int j = 1; j < out.length; j++) out[j] = j <= 2 ? in[j + 2] : Tensor.zeros(DType.FLOAT, c);
         return out;
+    }
+
+    // x: (N,C,H,W) -> y: (N,C,P,Q); saves the argmax of every window
+    private Tensor[] maxPool(Node n, Tensor[] in) {
+        ConvGeometry g = ConvAttrs.pool(n, in[0].shape());
+        int[] shape = {g.n(), g.c(), g.p(), g.q()};
+        float[] y = new float[Shapes.numel(shape)];
+        int[] argmax = new int[y.length];
+        MaxPoolTraining.forward(g, in[0].floats(), y, argmax, ctx.parallel());
+        saved.put(n, argmax);
+        return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
     }
 
     // x: any -> y: same shape [, mask: bool same shape]

@@ -29,6 +29,10 @@ public final class ConvBackward {
             return;
         }
         if (dx != null) java.util.Arrays.fill(dx, 0f);
+        if (g.group() == 1) {
+            BlockedConvBackward.run(g, x, w, dy, dx, dw, par);
+            return;
+        }
         int n = g.n();
         int chunks = Math.min(par.threads(), n);
         int wSize = k * g.colRows();
