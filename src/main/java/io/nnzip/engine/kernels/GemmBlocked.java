@@ -1,0 +1,55 @@
+package io.nnzip.engine.kernels;
+
+/**
+ * The serial, cache-blocked GEMM over one rectangle of C (rows [i0,i1), cols [j0,j1)). Loop nest: NC columns of
+ * B, KC depth (the packed B block stays in L2/L3), MC rows of A (the packed A block stays in L2), then NR×MR tiles
+ * whose B sliver stays in L1 while A slivers stream past it.
+ */
+final class GemmBlocked {
+    static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
+    static final int KC = Integer.getInteger("kc", 256), MC = Integer.getInteger("mc", 144), NC = Integer.getInteger("nc", 3072);
+
+    /** Per-thread packing buffers, grown on demand and reused across calls. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[MR * NR]});
+
+    private GemmBlocked() {}
+
+    /** C[i0..i1, j0..j1) = (overwrite ? 0 : C) + alpha·op(A)·op(B) over the rectangle. */
+    static void run(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                    float[] c, int cOff, int ldc, boolean overwrite) {
+        float[][] buf = BUFFERS.get();
+        int ncMax = Math.min(NC, roundUp(j1 - j0, NR)), kcMax = Math.min(KC, k), mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+        if (buf[0].length < mcMax * kcMax) buf[0] = new float[mcMax * kcMax];
+        if (buf[1].length < ncMax * kcMax) buf[1] = new float[ncMax * kcMax];
+        float[] ap = buf[0], bp = buf[1], tile = buf[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, NR);
+                boolean acc = !(overwrite && pc == 0);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, alpha, ap, MR);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int co = cOff + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                MicroKernel.kernel(kc, ap, ir * kc, bp, jr * kc, c, co, ldc, acc);
+                            } else {
+                                MicroKernel.kernel(kc, ap, ir * kc, bp, jr * kc, tile, 0, NR, false);
+                                for (int i = 0; i < mr; i++)
+                                    for (int j = 0; j < nr; j++) c[co + i * ldc + j] = acc ? c[co + i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
+}
