@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {InfoCommand.class, RunCommand.class, ConformanceCommand.class,
                 TrainCommand.class, EvalCommand.class,
                 EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class, PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,
-                FactorizeCommand.class,
+                FactorizeCommand.class, RedesignCommand.class, DistillCommand.class, DynamicCommand.class,
                 RecipesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
