@@ -34,7 +34,7 @@ class DynamicTest {
         Tensor train = TestModels.input(1, 400, 1, 12, 12), eval = TestModels.input(2, 60, 1, 12, 12);
         int[] ytr = selfLabels(cnn, train), yev = selfLabels(cnn, eval);
         String after1 = cnn.graph().node("conv1").output(0), after2 = cnn.graph().node("conv2").output(0);
-        DynamicConfig cfg = new DynamicConfig(List.of(after1, "conv2"), 0.8, 1, 30, 0.01f, 1e-4f, "frozen", 0, 3);
+        DynamicConfig cfg = new DynamicConfig(List.of(after1, "conv2"), 0.8, 2, 30, 0.01f, 1e-4f, "frozen", 0, 3);
         DynamicPass.Result r = DynamicPass.run(cnn, cfg, train, ytr, eval, yev);
         Model any = r.model();
         assertEquals(List.of("exit_0", "exit_1", "output"), any.graph().outputNames());
