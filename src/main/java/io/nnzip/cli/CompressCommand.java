@@ -96,10 +96,15 @@ public final class CompressCommand extends BaseCommand {
             out.put("recipe", r.name());
             out.put("output", output.toString());
             if (nnz != null) {
-                List<String> args = new ArrayList<>(List.of(output.toString()));
-                if (r.encode() != null) args.addAll(Recipe.split(r.encode()));
+                // "encode: diff ..." ships the result as its difference against the input model
+                List<String> enc = r.encode() == null ? List.of() : Recipe.split(r.encode());
+                boolean diff = !enc.isEmpty() && enc.get(0).equals("diff");
+                List<String> args = new ArrayList<>();
+                if (diff) args.add(model.toString());
+                args.add(output.toString());
+                args.addAll(diff ? enc.subList(1, enc.size()) : enc);
                 args.addAll(List.of("-o", nnz.toString()));
-                steps.run("encode", args);
+                steps.run(diff ? "diff" : "encode", args);
                 out.put("nnz", nnz.toString());
                 out.put("nnz_bytes", Files.size(nnz));
             }
