@@ -121,7 +121,7 @@ public final class CompressCommand extends BaseCommand {
         Dataset test = data.load("compress", "test");
         Normalization norm = data.normalization(m);
         Map<String, Tensor> probe;
-        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, null, 0, 0)) {
+        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, io.nnzip.data.Augment.NONE, 0, 0)) {
             probe = Map.of(inputName(m), l.next().images());
         }
         Gate.Accuracy acc = x -> {

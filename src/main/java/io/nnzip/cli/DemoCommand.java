@@ -66,7 +66,7 @@ public final class DemoCommand extends BaseCommand {
         }
         Files.createDirectories(cache);
         note("training the baseline CNN on Fashion-MNIST (" + epochs + " epochs; cached afterwards)");
-        CommandLine c = new CommandLine(new Main()).getSubcommands().get("train");
+        CommandLine c = InProcessSteps.sub("train");
         c.parseArgs("--model", "cnn", "--data", "fashion-mnist", "--epochs", Integer.toString(epochs), "--seed", "1", "-o", model.toString());
         BaseCommand train = c.getCommand();
         train.json = json;
