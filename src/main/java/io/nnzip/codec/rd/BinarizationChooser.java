@@ -10,7 +10,7 @@ import io.nnzip.codec.cabac.BitCostEstimator;
  * proportional to them: at fine steps that trades &lt; 0.3 % of size for about half the bins.
  */
 public final class BinarizationChooser {
-    static final int SAMPLE = 1 << 13;
+    static final int SAMPLE = 1 << 12;
     private static final int[] GT_CANDIDATES = {1, 2, 3, 4, 6, 9, 15};
     static final double SIZE_SLACK = 1.003;
 
