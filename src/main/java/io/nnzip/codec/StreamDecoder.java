@@ -95,6 +95,9 @@ public final class StreamDecoder {
         return out;
     }
 
+    /** A parsed tensor unit waiting to be decoded, with the stream unit it came from (for error messages). */
+    private record Pending(TensorUnit tensor, NnzReader.Unit unit) {}
+
     /** One model being assembled from its topology and tensor units. */
     private static final class Building {
         final Model model;
@@ -102,7 +105,7 @@ public final class StreamDecoder {
         final Model base;
         final NnzReader reader;
         final Map<String, Tensor> tensors = new java.util.concurrent.ConcurrentHashMap<>();
-        final List<Object[]> pending = new ArrayList<>();
+        final List<Pending> pending = new ArrayList<>();
         final java.util.Set<String> seen = new java.util.HashSet<>();
 
         Building(TopologyUnit t, Model base, NnzReader reader) {
@@ -124,17 +127,17 @@ public final class StreamDecoder {
             if (u.index >= directory.size() || !directory.get(u.index).equals(u.name))
                 throw new NnzipException("tensor '" + u.name + "' (#" + u.index + ") is not in the topology's directory");
             if (!seen.add(u.name)) throw new NnzipException("tensor '" + u.name + "' appears twice");
-            pending.add(new Object[] {u, unit});
+            pending.add(new Pending(u, unit));
         }
 
         // Tensors are independent: decode them on all cores, naming the unit of any that fails.
         Model finish() {
             pending.parallelStream().forEach(p -> {
-                TensorUnit u = (TensorUnit) p[0];
+                TensorUnit u = p.tensor();
                 try {
                     tensors.put(u.name, TensorCodec.decode(u, base == null ? null : base.graph().initializer(u.name)));
                 } catch (RuntimeException e) {
-                    throw reader.undecodable((NnzReader.Unit) p[1], e);
+                    throw reader.undecodable(p.unit(), e);
                 }
             });
             pending.clear();

@@ -48,7 +48,7 @@ class DecoderFuzzTest {
                 Arbitraries.integers().between(0, 1 << 20), Arbitraries.of(true, false)).as(Mutation::new);
     }
 
-    @Property(tries = 400)
+    @Property(tries = 1000)
     void mutatedStreamsFailCleanly(@ForAll("mutations") Mutation m) {
         byte[] src = switch (m.which()) {
             case 0 -> MODEL_LOSSY;
