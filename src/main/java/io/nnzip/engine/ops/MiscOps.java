@@ -59,6 +59,7 @@ public final class MiscOps {
         GridSampleOps.register();
         StringOps.register();
         RecurrentOps.register();
+        TfIdfOps.register();
         LossOps.register();
     }
 
