@@ -60,6 +60,7 @@ public final class MiscOps {
         StringOps.register();
         RecurrentOps.register();
         TfIdfOps.register();
+        RoiAlignOps.register();
         LossOps.register();
     }
 
