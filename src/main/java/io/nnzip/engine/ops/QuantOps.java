@@ -28,6 +28,7 @@ public final class QuantOps {
         OpRegistry.register("DequantizeLinear", QuantOps::dequantize, (n, in, o) -> Rules.one(in[1].dtype(), in[0].shape()));
         OpRegistry.register("DynamicQuantizeLinear", QuantOps::dynamic, (n, in, o) -> new ValueType[] {
             ValueType.of(DType.UINT8, in[0].shape()), ValueType.of(DType.FLOAT), ValueType.of(DType.UINT8)});
+        IntMatMulOps.register();
     }
 
     /** Integer range of a quantized type. */

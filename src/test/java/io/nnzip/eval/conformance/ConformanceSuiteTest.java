@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * every node's shape rule must agree with the shapes the kernels produce (the runner checks both).
  */
 class ConformanceSuiteTest {
-    /** Reached 988 of 1072 (with Conv/Gemm/MatMul merged); the rest need sequences, control flow or randomness. */
-    static final long PASS_FLOOR = 980;
+    /** Reached 1000 of 1072 (with Conv/Gemm/MatMul merged); the rest need sequences, control flow or randomness. */
+    static final long PASS_FLOOR = 995;
 
     @Test
     void suitePassesWithoutFailures() {
