@@ -73,8 +73,9 @@ public final class PoolOps {
         float[] xs = x.toFloats(), ys = new float[planes * op];
         long[] idx = wantIdx ? new long[ys.length] : null;
         Windows win = Windows.of(g);
+        boolean vector = kind == Kind.MAX && !wantIdx && x.dtype() == DType.FLOAT && g.dil[2] == 1 && (g.stride[2] == 1 || g.stride[2] == 2);
         ctx.parallel().forRange(planes, Math.max(1, 4096 / Math.max(1, op)), (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) plane(g, win, kind, xs, pl * ip, ys, pl * op, idx, pl, colMajor, includePad, p);
+            for (int pl = lo; pl < hi; pl++) plane(g, win, kind, xs, pl * ip, ys, pl * op, idx, pl, colMajor, includePad, p, vector);
         });
         int[] os = shape(s, g);
         Tensor y = x.dtype() == DType.FLOAT ? Tensor.of(ys, os) : Values.fromDoubles(x.dtype(), os, toDoubles(ys));
@@ -120,14 +121,21 @@ public final class PoolOps {
 
     // one (n, c) plane: x (D,H,W) at xo -> y (OD,OH,OW) at yo
     private static void plane(PoolGeometry g, Windows win, Kind kind, float[] x, int xo, float[] y, int yo, long[] idx, int pl,
-                              boolean colMajor, boolean includePad, double p) {
+                              boolean colMajor, boolean includePad, double p, boolean vector) {
         int D = g.in[0], H = g.in[1], W = g.in[2], dd = g.dil[0], dh = g.dil[1], dw = g.dil[2];
         int at = yo;
         for (int od = 0; od < g.out[0]; od++) {
             int d0 = win.lo()[0][od], d1 = win.hi()[0][od];
             for (int oh = 0; oh < g.out[1]; oh++) {
                 int h0 = win.lo()[1][oh], h1 = win.hi()[1][oh];
+                int vecLo = 0, vecHi = 0;
+                if (vector) {
+                    int[] span = MaxPoolVector.row(g, x, xo, y, at, d0, d1, h0, h1);
+                    vecLo = span[0];
+                    vecHi = span[1];
+                }
                 for (int ow = 0; ow < g.out[2]; ow++, at++) {
+                    if (ow >= vecLo && ow < vecHi) continue;
                     int w0 = win.lo()[2][ow], w1 = win.hi()[2][ow];
                     if (kind == Kind.MAX && idx == null) {
                         float m = Float.NEGATIVE_INFINITY;

@@ -45,6 +45,10 @@ final class ResizeOps {
         Tensor x = in[0];
         int[] s = x.shape();
         boolean old = legacy(n, ctx.opset());
+        if (n.attrInt("antialias", 0) != 0) throw new UnsupportedOpException("Resize antialias=1");
+        if (n.has("axes")) throw new UnsupportedOpException("Resize axes");
+        if (!n.attrString("keep_aspect_ratio_policy", "stretch").equals("stretch"))
+            throw new UnsupportedOpException("Resize keep_aspect_ratio_policy=" + n.attrString("keep_aspect_ratio_policy", ""));
         Tensor scalesT = old ? (n.has("scales") ? Tensor.of(n.attrFloats("scales", null)) : arg(in, 1)) : arg(in, 2);
         Tensor sizesT = old ? null : arg(in, 3);
         Tensor roiT = old ? null : arg(in, 1);

@@ -24,6 +24,8 @@ final class SignalOps {
         window("HammingWindow", new double[] {25.0 / 46, 21.0 / 46, 0});
         window("BlackmanWindow", new double[] {0.42, 0.5, 0.08});
         OpRegistry.register("DFT", SignalOps::dft, SignalOps::dftRule);
+        OpRegistry.register("STFT", SignalOps::stft, (n, in, o) -> Rules.one(in[0].dtype(), in[0].shape() == null ? null : new int[] {in[0].shape()[0], -1, -1, 2}));
+        OpRegistry.register("MelWeightMatrix", SignalOps::melWeights, (n, in, o) -> Rules.one(DType.fromOnnx((int) n.attrInt("output_datatype", 1)), new int[] {-1, -1}));
     }
 
     /** Generalized cosine window a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N), N = size (periodic) or size - 1. */
@@ -80,6 +82,62 @@ final class SignalOps {
                     y[at + 1] = inverse ? im / L : im;
                 }
         return new Tensor[] {Values.fromDoubles(x.dtype(), os, y)};
+    }
+
+    // signal: (B, T, 1|2), frame_step: (), window: (L), frame_length: () -> (B, frames, L/2+1 or L, 2)
+    private static Tensor[] stft(Node n, Tensor[] in, ExecContext ctx) {
+        Tensor x = in[0];
+        if (!x.dtype().isFloating()) throw new UnsupportedOpException("STFT on " + x.dtype().lower());
+        int[] s = x.shape();
+        if (s.length != 3 || (s[2] != 1 && s[2] != 2)) throw new NnzipException("STFT: signal must be (B, T, 1|2), got " + Shapes.str(s));
+        int step = (int) in[1].getLong(0);
+        Tensor win = in.length > 2 ? in[2] : null;
+        int L = win != null ? win.size() : in.length > 3 && in[3] != null ? (int) in[3].getLong(0) : -1;
+        if (L <= 0 || step <= 0) throw new NnzipException("STFT: needs a window or frame_length, and a positive frame_step");
+        boolean onesided = n.attrInt("onesided", 1) == 1;
+        int B = s[0], T = s[1], comps = s[2], frames = 1 + (T - L) / step, K = onesided ? L / 2 + 1 : L;
+        double[] v = Values.doubles(x), w = win == null ? null : Values.doubles(win), y = new double[B * frames * K * 2];
+        for (int b = 0; b < B; b++)
+            for (int f = 0; f < frames; f++)
+                for (int k = 0; k < K; k++) {
+                    double re = 0, im = 0;
+                    for (int t = 0; t < L; t++) {
+                        int at = (b * T + f * step + t) * comps;
+                        double wt = w == null ? 1 : w[t], xr = v[at] * wt, xi = comps == 2 ? v[at + 1] * wt : 0;
+                        double ang = -2 * Math.PI * ((long) k * t % L) / L, c = Math.cos(ang), sn = Math.sin(ang);
+                        re += xr * c - xi * sn;
+                        im += xr * sn + xi * c;
+                    }
+                    int at = ((b * frames + f) * K + k) * 2;
+                    y[at] = re;
+                    y[at + 1] = im;
+                }
+        return new Tensor[] {Values.fromDoubles(x.dtype(), new int[] {B, frames, K, 2}, y)};
+    }
+
+    /**
+     * Triangular mel filters over the dft_length/2+1 spectrogram bins, edges spaced on the HTK mel scale. As in the
+     * ONNX reference, the mel range is divided into num_mel_bins + 2 steps (not + 1) and edges are floored bins.
+     */
+    private static Tensor[] melWeights(Node n, Tensor[] in, ExecContext ctx) {
+        int mels = (int) in[0].getLong(0), dft = (int) in[1].getLong(0), rate = (int) in[2].getLong(0);
+        double lo = in[3].getDouble(0), hi = in[4].getDouble(0);
+        int bins = dft / 2 + 1;
+        double loMel = 2595 * Math.log10(1 + lo / 700), hiMel = 2595 * Math.log10(1 + hi / 700), stepMel = (hiMel - loMel) / (mels + 2);
+        int[] edge = new int[mels + 2];
+        for (int i = 0; i < edge.length; i++) {
+            double hz = 700 * (Math.pow(10, (i * stepMel + loMel) / 2595) - 1);
+            edge[i] = (int) Math.floor((dft + 1) * hz / rate);
+        }
+        double[] w = new double[bins * mels];
+        for (int m = 0; m < mels; m++) {
+            int l = edge[m], c = edge[m + 1], r = edge[m + 2];
+            if (c < 0 || r > bins) throw new NnzipException("MelWeightMatrix: band edges outside the " + bins + " spectrogram bins");
+            if (c == l) w[c * mels + m] = 1;
+            else for (int j = l; j <= c; j++) w[j * mels + m] = (double) (j - l) / (c - l);
+            for (int j = c; j < r; j++) w[j * mels + m] = (double) (r - j) / (r - c);
+        }
+        return new Tensor[] {Values.fromDoubles(DType.fromOnnx((int) n.attrInt("output_datatype", 1)), new int[] {bins, mels}, w)};
     }
 
     private static ValueType[] dftRule(Node n, ValueType[] in, int opset) {

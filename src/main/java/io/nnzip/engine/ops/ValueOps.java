@@ -98,8 +98,10 @@ final class ValueOps {
         if (from == to) return x;
         int[] s = x.shape();
         if (to == DType.STRING) {
+            // Half-precision text needs half-precision shortest digits, which NumberText does not produce.
+            if (from == DType.FLOAT16 || from == DType.BFLOAT16) throw new UnsupportedOpException("Cast " + from.lower() + " to string");
             String[] out = new String[x.size()];
-            boolean single = from == DType.FLOAT || from == DType.FLOAT16 || from == DType.BFLOAT16;
+            boolean single = from == DType.FLOAT;
             for (int i = 0; i < out.length; i++)
                 out[i] = from.isFloating() ? NumberText.of(x.getDouble(i), single) : from == DType.BOOL ? (x.getLong(i) != 0 ? "True" : "False")
                         : from == DType.UINT64 ? Long.toUnsignedString(x.getLong(i)) : Long.toString(x.getLong(i));

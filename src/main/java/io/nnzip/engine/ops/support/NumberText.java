@@ -3,8 +3,9 @@ package io.nnzip.engine.ops.support;
 import java.math.BigDecimal;
 
 /**
- * Number → text the way Cast to string renders it (numpy's repr): the shortest decimal that round-trips,
- * positional for decimal exponents in [-4, 16), otherwise scientific with a two-digit signed exponent ("1e-05").
+ * Number → text the way Cast to string renders it (numpy's str): the shortest decimal that round-trips,
+ * positional for 1e-4 <= |v| < 1e16 (1e6 for float32), otherwise scientific with a two-digit signed exponent
+ * ("1e-05", "1.2345679e+08").
  */
 public final class NumberText {
     private NumberText() {}
@@ -16,7 +17,8 @@ public final class NumberText {
         // Java's toString is already the shortest round-tripping decimal; only its layout differs.
         BigDecimal d = new BigDecimal(single ? Float.toString((float) v) : Double.toString(v)).stripTrailingZeros();
         int exp = d.precision() - d.scale() - 1;
-        if (exp >= -4 && exp < 16) {
+        double a = Math.abs(v);
+        if (a >= 1e-4 && a < (single ? 1e6 : 1e16)) {
             String p = d.toPlainString();
             return p.contains(".") ? p : p + ".0";
         }
