@@ -39,7 +39,7 @@ public final class GemmBench {
         double flop = 2.0 * s * s * s;
         try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, Map.of("A", Tensor.of(a, s, s)))) {
             Runnable ours = () -> Sgemm.gemm(false, false, s, s, s, 1f, a, 0, s, b, 0, s, 0f, c, 0, s, par);
-            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 500, rounds, roundMs);
+            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 1500, rounds, roundMs);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("size", s);
             row.put("threads", threads);
