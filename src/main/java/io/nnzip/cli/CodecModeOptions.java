@@ -1,0 +1,33 @@
+package io.nnzip.cli;
+
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.ir.NnzipException;
+import picocli.CommandLine.Option;
+
+/** The coding-mode flags shared by encode, diff and pack. */
+final class CodecModeOptions {
+    @Option(names = "--lossless", description = "Code every tensor bit for bit.")
+    boolean lossless;
+
+    @Option(names = "--qp", paramLabel = "QP", description = "Quantization parameter: step = sigma * 2^(QP/4) per tensor (default ${DEFAULT-VALUE}, transparent).",
+            defaultValue = "" + CodecOptions.DEFAULT_QP)
+    int qp;
+
+    @Option(names = "--per-channel", description = "One step per output channel instead of per tensor.")
+    boolean perChannel;
+
+    @Option(names = "--rounding", paramLabel = "THETA", description = "Rounding offset in [0, 0.5] (0.5 = nearest); default: chosen per tensor by rate-distortion.")
+    Double rounding;
+
+    @Option(names = "--threads", description = "Coding threads (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    CodecOptions options() {
+        CodecOptions o = lossless ? CodecOptions.losslessMode() : CodecOptions.ofQp(qp);
+        if (!lossless) {
+            o = o.withPerChannel(perChannel);
+            if (rounding != null) o = o.withRounding(rounding);
+        } else if (perChannel || rounding != null) throw new NnzipException("--per-channel and --rounding do not apply to --lossless");
+        return o.withThreads(threads);
+    }
+}

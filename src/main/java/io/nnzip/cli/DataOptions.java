@@ -1,0 +1,36 @@
+package io.nnzip.cli;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Datasets;
+import io.nnzip.data.Normalization;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every command that reads a dataset shares ({@code @Mixin DataOptions data;}): which data, how its
+ * pixels are normalized, and an optional cap for quick runs. Normalization follows one rule everywhere
+ * ({@link Normalization#resolve}): --normalize, else what the model's metadata records, else none.
+ */
+public final class DataOptions {
+    @Option(names = "--data", paramLabel = "DATA",
+            description = "Dataset: fashion-mnist, mnist, an .npz (x_train/y_train/x_test/y_test) or an image folder (class per sub-folder).")
+    public String data;
+
+    @Option(names = "--normalize", paramLabel = "MEAN,STD",
+            description = "Input normalization (x-MEAN)/STD on [0,1] pixels; per channel: M1,..,Mk,S1,..,Sk. Default: the model's recorded one, else none.")
+    public String normalize;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images of each split (quick runs).")
+    public int limit;
+
+    public String requireData(String command) {
+        if (data == null || data.isBlank()) throw new NnzipException(command + " needs --data (e.g. --data fashion-mnist)");
+        return data;
+    }
+
+    /** The split ("train" or "test"), capped by --limit. */
+    public Dataset load(String command, String split) { return Datasets.load(requireData(command), split).head(limit); }
+
+    public Normalization normalization(Model m) { return Normalization.resolve(normalize, m); }
+}

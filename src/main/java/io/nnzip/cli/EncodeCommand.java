@@ -1,0 +1,89 @@
+package io.nnzip.cli;
+
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.ModelEncoder;
+import io.nnzip.codec.TensorReport;
+import io.nnzip.codec.TensorSource;
+import io.nnzip.codec.rd.BitBudget;
+import io.nnzip.codec.rd.FashionMnistCodecProbe;
+import io.nnzip.codec.rd.MaxDropSearch;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "encode", mixinStandardHelpOptions = true, description = "Code an ONNX model into a compact .nnz stream.")
+public final class EncodeCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model to code.")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "The .nnz file to write.")
+    Path output;
+
+    @Mixin
+    CodecModeOptions mode;
+
+    @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
+    Double bits;
+
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest QP per layer keeping accuracy within POINTS percentage points (needs --data).")
+    Double maxDrop;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (t10k IDX .gz files) for --max-drop.")
+    Path data;
+
+    @Option(names = "--data-limit", description = "Evaluate --max-drop on the first N test images (default ${DEFAULT-VALUE}).", defaultValue = "2000")
+    int dataLimit;
+
+    @Override
+    protected Map<String, Object> execute() throws Exception {
+        Model m = OnnxReader.read(model);
+        CodecOptions o = mode.options();
+        Map<String, Object> r = new LinkedHashMap<>();
+        if ((bits != null ? 1 : 0) + (maxDrop != null ? 1 : 0) + (mode.lossless ? 1 : 0) > 1)
+            throw new NnzipException("choose one of --lossless, --bits, --max-drop");
+        if (bits != null) {
+            int qp = BitBudget.findQp(m, bits, o);
+            o = o.withQp(qp);
+            r.put("qp_for_budget", qp);
+        }
+        if (maxDrop != null) {
+            if (data == null) throw new NnzipException("--max-drop needs --data DIR");
+            MaxDropSearch.Result s = MaxDropSearch.search(m, new FashionMnistCodecProbe(data, dataLimit), maxDrop, o, this::note);
+            o = o.withOverrides(s.qps());
+            r.put("accuracy_original", s.baseAccuracy());
+            r.put("accuracy_quantized", s.finalAccuracy());
+            r.put("qp_per_tensor", s.qps());
+        }
+        CodecOptions fo = o;
+        List<TensorReport>[] reports = new List[1];
+        AtomicFiles.write(output, out -> reports[0] = ModelEncoder.encode(TensorSource.of(m), fo, out));
+        long in = Files.size(model), outBytes = Files.size(output);
+        r.put("input", model.toString());
+        r.put("output", output.toString());
+        r.put("recipe", o.recipe());
+        r.put("input_bytes", in);
+        r.put("output_bytes", outBytes);
+        r.put("ratio", (double) in / outBytes);
+        r.put("tensors", reports[0]);
+        return r;
+    }
+
+    @Override
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.printf("%s -> %s: %d -> %d bytes (%.2fx, %.2f%%), recipe %s%n", r.get("input"), r.get("output"), r.get("input_bytes"), r.get("output_bytes"),
+                (Double) r.get("ratio"), 100.0 / (Double) r.get("ratio"), r.get("recipe"));
+        if (r.containsKey("accuracy_original"))
+            out.printf("accuracy %.2f%% -> %.2f%%%n", 100 * (Double) r.get("accuracy_original"), 100 * (Double) r.get("accuracy_quantized"));
+    }
+}

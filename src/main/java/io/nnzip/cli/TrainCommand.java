@@ -1,0 +1,176 @@
+package io.nnzip.cli;
+
+import io.nnzip.data.Augment;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.models.Models;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.train.Penalty;
+import io.nnzip.train.Progress;
+import io.nnzip.train.Provenance;
+import io.nnzip.train.Trainer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Trains a model from scratch (--model) or fine-tunes an ONNX model (--init) and writes standard ONNX.",
+                "The model records its input normalization and how it was trained in its metadata."})
+public final class TrainCommand extends BaseCommand {
+    @Option(names = "--model", description = "Architecture to train from scratch: ${COMPLETION-CANDIDATES}.", completionCandidates = ModelNames.class)
+    String model;
+
+    @Option(names = "--width", defaultValue = "1.0", description = "Width multiplier for --model (default ${DEFAULT-VALUE}).")
+    float width;
+
+    @Option(names = "--init", paramLabel = "MODEL.onnx", description = "Fine-tune this ONNX model instead of training from scratch.")
+    Path init;
+
+    @Mixin DataOptions dataOptions;
+
+    @Option(names = "--epochs", defaultValue = "1") int epochs;
+    @Option(names = "--batch", defaultValue = "128") int batch;
+    @Option(names = "--lr", description = "Learning rate (default 0.001 for adam/adamw, 0.05 for sgd).") Float lr;
+    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adam or adamw (default ${DEFAULT-VALUE}).") String optimizer;
+    @Option(names = "--momentum", defaultValue = "0.9") float momentum;
+    @Option(names = "--nesterov") boolean nesterov;
+    @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
+    @Option(names = "--schedule", defaultValue = "constant", description = "constant, step or cosine (default ${DEFAULT-VALUE}).") String schedule;
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "EPOCHS", description = "Linear learning-rate warm-up, in epochs (fractions allowed).") float warmup;
+    @Option(names = "--step-epochs", defaultValue = "0", description = "Step schedule: multiply the rate by --gamma every this many epochs (default epochs/3).") int stepEpochs;
+    @Option(names = "--gamma", defaultValue = "0.1") float gamma;
+    @Option(names = "--clip-norm", defaultValue = "0", description = "Clip gradients to this global L2 norm (0: off).") float clipNorm;
+    @Option(names = "--label-smoothing", defaultValue = "0") float labelSmoothing;
+    @Option(names = "--l1", paramLabel = "LAMBDA[:REGEX]", description = "L1 penalty on parameters matching REGEX (default: weights).") String l1;
+    @Option(names = "--l2", paramLabel = "LAMBDA[:REGEX]", description = "L2 penalty on parameters matching REGEX (default: weights).") String l2;
+    @Option(names = "--augment", description = "Random crop (pad 2) and, with 'flip', horizontal flips: none, crop, crop+flip.", defaultValue = "none") String augment;
+    @Option(names = "--trainable", paramLabel = "REGEX", description = "Train only parameters whose name matches.") String trainable;
+    @Option(names = "--freeze", paramLabel = "REGEX", description = "Keep parameters whose name matches fixed.") String freeze;
+    @Option(names = "--val-split", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Hold out this fraction of the training split for validation; 0 validates on the test split.") float valSplit;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--threads", description = "Worker threads (default: all cores).") Integer threads;
+    @Option(names = "--no-progress", description = "No live progress bar.") boolean noProgress;
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx") Path output;
+
+    static final class ModelNames extends java.util.ArrayList<String> {
+        ModelNames() { super(List.of(Models.NAMES)); }
+    }
+
+    @Override
+    protected Map<String, Object> execute() {
+        if ((model == null) == (init == null)) throw new NnzipException("train needs exactly one of --model NAME or --init MODEL.onnx");
+        Dataset trainSet = dataOptions.load("train", "train");
+        Dataset val;
+        if (valSplit > 0) {
+            Dataset[] parts = trainSet.split(Math.max(1, Math.round(trainSet.size() * valSplit)), seed);
+            trainSet = parts[0];
+            val = parts[1];
+        } else {
+            val = dataOptions.load("train", "test");
+        }
+        Model start = init != null ? OnnxReader.read(init) : Models.create(model, width, trainSet.classes(), seed);
+        Normalization norm = init != null ? dataOptions.normalization(start)
+                : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
+
+        Trainer.Options o = new Trainer.Options().epochs(epochs).batchSize(batch).optimizer(optimizer).momentum(momentum).nesterov(nesterov)
+                .weightDecay(weightDecay).schedule(schedule).warmupEpochs(warmup).clipNorm(clipNorm).labelSmoothing(labelSmoothing)
+                .seed(seed).augment(parseAugment(augment)).trainable(trainable, freeze)
+                .lr(lr != null ? lr : optimizer.equalsIgnoreCase("sgd") ? 0.05f : 1e-3f);
+        o.stepEpochs = stepEpochs;
+        o.gamma = gamma;
+        if (threads != null) o.threads(threads);
+        if (l1 != null) o.penalty(penalty(l1, true));
+        if (l2 != null) o.penalty(penalty(l2, false));
+
+        note("training " + (init != null ? init.getFileName() : model + (width != 1f ? " x" + width : "")) + " on " + trainSet.name()
+                + " (" + trainSet.size() + " images, validation " + val.size() + "), normalization " + norm + ", " + o.describe());
+        Trainer.Report r;
+        Model trained;
+        try (Trainer t = new Trainer(start, o)) {
+            r = t.fit(trainSet, val, norm, new Progress(System.err, !noProgress));
+            trained = t.model();
+            norm.writeTo(trained);
+            Map<String, Object> prov = new LinkedHashMap<>(o.describe());
+            prov.put("data", dataOptions.data);
+            prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
+            if (init == null && width != 1f) prov.put("width", width);
+            if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
+            Provenance.record(trained, "train", prov);
+            OnnxWriter.write(trained, output);
+        }
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("output", output.toString());
+        res.put("model", init != null ? init.toString() : model);
+        res.put("parameters", r.parameters());
+        res.put("epochs", r.epochs().size());
+        res.put("seconds_per_epoch", round(r.meanEpochSeconds(), 3));
+        res.put("images_per_second", round(r.imagesPerSecond(), 1));
+        res.put("cpu_seconds_per_epoch", round(r.epochs().stream().mapToDouble(Trainer.EpochStats::cpuSeconds).average().orElse(Double.NaN), 2));
+        res.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
+        res.put("train_loss", round(r.trainLoss(), 5));
+        res.put("val_accuracy", round(r.valAccuracy(), 5));
+        res.put("validation", valSplit > 0 ? "held-out " + val.size() + " training images" : "test split");
+        res.put("normalization", norm.describe());
+        List<Map<String, Object>> history = new java.util.ArrayList<>();
+        for (Trainer.EpochStats e : r.epochs()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("epoch", e.epoch());
+            h.put("train_loss", round(e.trainLoss(), 5));
+            h.put("train_accuracy", round(e.trainAccuracy(), 5));
+            h.put("val_loss", round(e.valLoss(), 5));
+            h.put("val_accuracy", round(e.valAccuracy(), 5));
+            h.put("seconds", round(e.seconds(), 3));
+            h.put("images_per_second", round(e.imagesPerSecond(), 1));
+            h.put("cpu_seconds", round(e.cpuSeconds(), 2));
+            history.add(h);
+        }
+        res.put("history", history);
+        return res;
+    }
+
+    @Override
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.printf("wrote %s: val accuracy %.2f%%, train loss %.4f, %.1f s/epoch, %.0f images/s%n", r.get("output"),
+                100 * num(r.get("val_accuracy")), num(r.get("train_loss")), num(r.get("seconds_per_epoch")), num(r.get("images_per_second")));
+    }
+
+    static double num(Object o) { return o instanceof Number n ? n.doubleValue() : Double.NaN; }
+
+    private static Augment parseAugment(String s) {
+        return switch (s.toLowerCase()) {
+            case "none" -> Augment.NONE;
+            case "crop" -> new Augment(2, false);
+            case "crop+flip", "flip+crop" -> new Augment(2, true);
+            case "flip" -> new Augment(0, true);
+            default -> throw new NnzipException("--augment must be none, crop, flip or crop+flip, got '" + s + "'");
+        };
+    }
+
+    private static Penalty penalty(String spec, boolean l1) {
+        String[] p = spec.split(":", 2);
+        float lambda;
+        try {
+            lambda = Float.parseFloat(p[0]);
+        } catch (NumberFormatException e) {
+            throw new NnzipException("--l" + (l1 ? 1 : 2) + " expects LAMBDA[:REGEX], got '" + spec + "'");
+        }
+        String regex = p.length > 1 ? p[1] : "weight";
+        return l1 ? Penalty.l1(lambda, regex) : Penalty.l2(lambda, regex);
+    }
+
+    /** Rounded for JSON; null when not finite (JSON has no NaN). */
+    static Double round(double v, int digits) {
+        if (!Double.isFinite(v)) return null;
+        double s = Math.pow(10, digits);
+        return Math.round(v * s) / s;
+    }
+}

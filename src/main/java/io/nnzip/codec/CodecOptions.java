@@ -1,0 +1,84 @@
+package io.nnzip.codec;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How to code a model's tensors.
+ * <ul>
+ *   <li>{@code lossless}: every tensor bit for bit;</li>
+ *   <li>otherwise float weight tensors (rank ≥ 2, ≥ {@link #MIN_QUANTIZED} elements) are quantized uniformly with step
+ *       Δ = σ · 2^(QP/4), σ being the standard deviation of the tensor (or of each output channel with
+ *       {@code perChannel}); {@code qpOverrides} sets QP per tensor (what {@code --max-drop} finds);</li>
+ *   <li>{@code rounding}: the rounding offset θ in q = sign(x)·⌊|x|/Δ + θ⌋ (0.5 = nearest, smaller = wider dead
+ *       zone); NaN lets the rate–distortion search pick θ per tensor.</li>
+ * </ul>
+ * The default, QP {@value #DEFAULT_QP} (Δ = σ/16), is chosen to be transparent: its quantization noise (σ/55 RMS)
+ * is far below what changes a trained network's predictions.
+ */
+public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads) {
+    public static final int DEFAULT_QP = -16;
+    public static final int QP_MIN = -64, QP_MAX = 32;
+    public static final int MIN_QUANTIZED = 256;
+
+    public CodecOptions {
+        qpOverrides = qpOverrides == null ? Map.of() : Map.copyOf(qpOverrides);
+        if (qp < QP_MIN || qp > QP_MAX) throw new io.nnzip.ir.NnzipException("QP " + qp + " is out of range [" + QP_MIN + ", " + QP_MAX + "]");
+        if (!(Double.isNaN(rounding) || (rounding >= 0 && rounding <= 0.5)))
+            throw new io.nnzip.ir.NnzipException("rounding offset " + rounding + " must lie in [0, 0.5]");
+        threads = Math.max(1, threads);
+    }
+
+    public static CodecOptions defaults() { return ofQp(DEFAULT_QP); }
+
+    public static CodecOptions ofQp(int qp) { return new CodecOptions(false, qp, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors()); }
+
+    public static CodecOptions losslessMode() { return new CodecOptions(true, DEFAULT_QP, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors()); }
+
+    public CodecOptions withQp(int q) { return new CodecOptions(lossless, q, perChannel, rounding, qpOverrides, threads); }
+
+    public CodecOptions withOverrides(Map<String, Integer> o) { return new CodecOptions(lossless, qp, perChannel, rounding, o, threads); }
+
+    public CodecOptions withThreads(int t) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, t); }
+
+    public CodecOptions withPerChannel(boolean p) { return new CodecOptions(lossless, qp, p, rounding, qpOverrides, threads); }
+
+    public CodecOptions withRounding(double r) { return new CodecOptions(lossless, qp, perChannel, r, qpOverrides, threads); }
+
+    public int qpFor(String tensor) { return qpOverrides.getOrDefault(tensor, qp); }
+
+    /** The options as a one-line recipe, recorded in every stream header (and parsed back by {@link #parseRecipe}). */
+    public String recipe() {
+        StringBuilder s = new StringBuilder(lossless ? "lossless" : "qp=" + qp);
+        if (!lossless) {
+            if (perChannel) s.append(";per_channel");
+            if (!Double.isNaN(rounding)) s.append(";rounding=").append(rounding);
+            for (Map.Entry<String, Integer> e : new TreeMap<>(qpOverrides).entrySet())
+                s.append(";qp[").append(e.getKey().replace("]", "\\]").replace(";", "\\;")).append("]=").append(e.getValue());
+        }
+        return s.toString();
+    }
+
+    /** Parses a recipe written by {@link #recipe()}; used to rebuild a base the way the sender did. */
+    public static CodecOptions parseRecipe(String r, int threads) {
+        if (r.equals("lossless")) return losslessMode().withThreads(threads);
+        boolean pc = false;
+        double rounding = Double.NaN;
+        int qp = DEFAULT_QP;
+        Map<String, Integer> over = new TreeMap<>();
+        for (String part : r.split("(?<!\\\\);")) {
+            try {
+                if (part.startsWith("qp=")) qp = Integer.parseInt(part.substring(3));
+                else if (part.equals("per_channel")) pc = true;
+                else if (part.startsWith("rounding=")) rounding = Double.parseDouble(part.substring(9));
+                else if (part.startsWith("qp[")) {
+                    int eq = part.lastIndexOf("]=");
+                    over.put(part.substring(3, eq).replace("\\]", "]").replace("\\;", ";"), Integer.parseInt(part.substring(eq + 2)));
+                } else throw new io.nnzip.ir.NnzipException("unknown recipe element '" + part + "'");
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new io.nnzip.ir.NnzipException("malformed recipe element '" + part + "'");
+            }
+        }
+        return new CodecOptions(false, qp, pc, rounding, over, threads);
+    }
+}

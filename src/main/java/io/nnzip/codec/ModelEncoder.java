@@ -1,0 +1,162 @@
+package io.nnzip.codec;
+
+import io.nnzip.codec.format.NnzFormat;
+import io.nnzip.codec.format.NnzWriter;
+import io.nnzip.codec.format.StreamHeader;
+import io.nnzip.codec.bits.ByteSink;
+import io.nnzip.codec.syntax.SyntaxWriter;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.Version;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Encodes models into .nnz streams: a topology unit then one tensor unit per initializer, coded on several threads
+ * (tensors are independent) and written in order. The same routine writes a plain model, a difference against a
+ * base (update), and the members of a bundle.
+ */
+public final class ModelEncoder {
+    /** Result of writing one model's units: per-tensor reports and, if asked for, the receiver's reconstruction. */
+    public record Written(List<TensorReport> tensors, Map<String, Tensor> reconstruction) {}
+
+    private ModelEncoder() {}
+
+    public static byte[] encode(Model m, CodecOptions o) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        encode(TensorSource.of(m), o, out);
+        return out.toByteArray();
+    }
+
+    /** Writes a complete MODEL stream; returns the per-tensor reports. */
+    public static List<TensorReport> encode(TensorSource src, CodecOptions o, OutputStream out) {
+        NnzWriter w = new NnzWriter(out, new StreamHeader(NnzFormat.KIND_MODEL, Version.VERSION, o.recipe(), null));
+        Written r = writeUnits(w, src, null, o, false);
+        w.finish();
+        return r.tensors();
+    }
+
+    /** What the receiver of {@code encode(m, o)} decodes, computed without serializing: the lockstep base for updates. */
+    public static Model reconstruct(Model m, CodecOptions o) {
+        Written r = writeUnits(null, TensorSource.of(m), null, o, true);
+        Model copy = m.copy();
+        copy.graph().initializers().replaceAll((k, v) -> r.reconstruction().getOrDefault(k, v));
+        return copy;
+    }
+
+    /**
+     * Writes the topology and tensor units of {@code src} to {@code w} (null: only compute). With a {@code base},
+     * tensors are coded as differences to it, unchanged ones are skipped, and an unchanged topology is referenced.
+     */
+    public static Written writeUnits(NnzWriter w, TensorSource src, Model base, CodecOptions o, boolean reconstruct) {
+        Model m = src.graph();
+        TopologyUnit topo = TopologyUnit.of(stripped(m, src.names()));
+        topo.directory = new ArrayList<>(src.names());
+        if (base != null) {
+            TopologyUnit bt = TopologyUnit.of(base);
+            if (bt.protoLength == topo.protoLength && Arrays.equals(bt.proto, topo.proto) && bt.directory.equals(topo.directory)) {
+                topo = new TopologyUnit();
+                topo.mode = 1;
+            }
+        }
+        if (w != null) w.unit(NnzFormat.TOPOLOGY, payload(topo::syntax));
+        Map<String, List<Node>> consumers = m.graph().consumers();
+        List<String> names = src.names();
+        List<TensorReport> reports = new ArrayList<>();
+        Map<String, Tensor> recon = reconstruct ? new LinkedHashMap<>() : null;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(o.threads(), Math.max(1, names.size())), r -> {
+            Thread t = new Thread(r, "nnz-encode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Deque<Future<Object[]>> window = new ArrayDeque<>();
+            int next = 0;
+            while (next < names.size() || !window.isEmpty()) {
+                while (next < names.size() && window.size() < 2 * o.threads()) {
+                    int idx = next++;
+                    String name = names.get(idx);
+                    window.add(pool.submit(() -> encodeOne(idx, name, src, base, o, consumers, reconstruct)));
+                }
+                Object[] r = get(window.removeFirst());
+                TensorUnit u = (TensorUnit) r[0];
+                String name = (String) r[2];
+                long n = (Long) r[3];
+                if (u == null) reports.add(new TensorReport(name, "skipped", n, 0));
+                else {
+                    byte[] p = payload(u::syntax);
+                    if (w != null) w.unit(NnzFormat.TENSOR, p);
+                    reports.add(new TensorReport(name, TensorUnit.methodName(u.method), n, p.length));
+                }
+                if (recon != null) recon.put(name, (Tensor) r[1]);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Written(reports, recon);
+    }
+
+    private static Object[] encodeOne(int idx, String name, TensorSource src, Model base, CodecOptions o, Map<String, List<Node>> consumers, boolean reconstruct) {
+        Tensor t = src.load(name);
+        if (t == null) throw new NnzipException("tensor '" + name + "' could not be loaded");
+        Tensor b = base == null ? null : base.graph().initializer(name);
+        TensorUnit u = TensorCodec.encode(idx, name, t, policy(src.graph(), consumers, name, t, o), b);
+        Tensor rec = null;
+        if (reconstruct) rec = u == null ? b : isExact(u) ? t : TensorCodec.decode(u, b);
+        return new Object[] {u, rec, name, (long) t.size()};
+    }
+
+    /** How the options code tensor {@code name} of model {@code m}: quantized or not, its step's QP and axis. */
+    static TensorCodec.Policy policy(Model m, Map<String, List<Node>> consumers, String name, Tensor t, CodecOptions o) {
+        boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+        int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding());
+    }
+
+    /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */
+    public static Tensor reconstructTensor(Model m, String name, CodecOptions o) {
+        Tensor t = m.graph().initializer(name);
+        TensorUnit u = TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null);
+        return isExact(u) ? t : TensorCodec.decode(u, null);
+    }
+
+    private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM; }
+
+    private static Object[] get(Future<Object[]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NnzipException("encoding interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Model stripped(Model m, List<String> names) {
+        Model s = m.copy();
+        s.graph().initializers().keySet().removeAll(names);
+        return s;
+    }
+
+    static byte[] payload(java.util.function.Consumer<io.nnzip.codec.syntax.SyntaxIO> syntax) {
+        ByteSink s = new ByteSink();
+        syntax.accept(new SyntaxWriter(s));
+        return s.toByteArray();
+    }
+}

@@ -1,0 +1,271 @@
+package io.nnzip.codec;
+
+import io.nnzip.codec.binarize.FloatBinarization;
+import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.bits.BitReader;
+import io.nnzip.codec.bits.BitWriter;
+import io.nnzip.codec.cabac.ContextModel;
+import io.nnzip.codec.cabac.RangeDecoder;
+import io.nnzip.codec.cabac.RangeEncoder;
+import io.nnzip.codec.rd.BinarizationChooser;
+import io.nnzip.codec.rd.RoundingChooser;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.onnx.TensorProtos;
+import io.nnzip.onnx.proto.Onnx.TensorProto;
+import com.google.protobuf.ByteString;
+import java.util.Arrays;
+
+/** Codes one tensor as a {@link TensorUnit} and back, choosing the method from the tensor and the policy. */
+public final class TensorCodec {
+    /**
+     * How to code one tensor: {@code quantize} says it is a weight that lossy modes may quantize at {@code qp}
+     * with steps per output channel along {@code axis} (−1 for one step), rounding offset {@code rounding} (NaN: RD).
+     */
+    public record Policy(boolean quantize, int qp, int axis, double rounding) {}
+
+    private TensorCodec() {}
+
+    /**
+     * Codes {@code t}; with a {@code base} (the receiver's copy of the same tensor) codes the difference to it, and
+     * returns null when nothing changed at this precision, so the tensor can be skipped.
+     */
+    public static TensorUnit encode(int index, String name, Tensor t, Policy p, Tensor base) {
+        TensorUnit u = new TensorUnit();
+        u.index = index;
+        u.name = name;
+        u.dtype = t.dtype().onnx;
+        int[] shape = t.shape();
+        u.dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) u.dims[i] = shape[i];
+        boolean sameShape = base != null && base.dtype() == t.dtype() && Arrays.equals(base.shape(), shape);
+        if (sameShape && base.equals(t) && rawEqual(base, t)) return null;
+        if (t.dtype() == DType.FLOAT) {
+            float[] w = t.floats();
+            if (p.quantize() && sameShape) return encodeDifference(u, w, base.floats(), p);
+            Codebook cb = Codebook.detect(w);
+            if (cb != null) encodeCodebook(u, w, cb);
+            else if (p.quantize()) encodeUniform(u, w, null, p);
+            else encodeFloatLossless(u, w);
+        } else if (!encodeIntLevels(u, t)) {
+            u.method = TensorUnit.RAW;
+            u.raw = TensorProtos.toRaw(t);
+        }
+        return u;
+    }
+
+    private static boolean rawEqual(Tensor a, Tensor b) {
+        if (a.dtype() != DType.FLOAT) return true;
+        float[] x = a.floats(), y = b.floats();
+        for (int i = 0; i < x.length; i++) if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) return false;
+        return true;
+    }
+
+    private static TensorUnit encodeDifference(TensorUnit u, float[] w, float[] base, Policy p) {
+        u.method = TensorUnit.DOM_UNIFORM;
+        int axis = p.axis();
+        // The step is the one coding the new tensor alone would use, so a patched model matches an encoded one.
+        float[] steps = UniformQuantizer.steps(w, null, u.dims, axis, p.qp());
+        byte[] classes = UniformQuantizer.baseClasses(base, steps, u.dims, axis);
+        double theta = Double.isNaN(p.rounding()) ? RoundingChooser.choose(w, base, steps, u.dims, axis, classes) : p.rounding();
+        int[] q = new int[w.length];
+        UniformQuantizer.quantize(w, base, steps, u.dims, axis, theta, q);
+        boolean any = false;
+        for (int v : q) if (v != 0) { any = true; break; }
+        if (!any) return null;
+        fillLevels(u, q, classes);
+        u.axis = axis;
+        u.steps = steps;
+        u.rounding = (float) theta;
+        return u;
+    }
+
+    private static void encodeUniform(TensorUnit u, float[] w, float[] base, Policy p) {
+        u.method = TensorUnit.UNIFORM;
+        int axis = p.axis();
+        float[] steps = UniformQuantizer.steps(w, null, u.dims, axis, p.qp());
+        double theta = Double.isNaN(p.rounding()) ? RoundingChooser.choose(w, null, steps, u.dims, axis, null) : p.rounding();
+        int[] q = new int[w.length];
+        UniformQuantizer.quantize(w, null, steps, u.dims, axis, theta, q);
+        fillLevels(u, q, null);
+        u.axis = axis;
+        u.steps = steps;
+        u.rounding = (float) theta;
+    }
+
+    private static void encodeCodebook(TensorUnit u, float[] w, Codebook cb) {
+        u.method = TensorUnit.CODEBOOK;
+        int[] q = new int[w.length];
+        for (int i = 0; i < w.length; i++) q[i] = cb.indexOf(w[i]) - cb.zeroIndex;
+        u.codebook = cb.entries;
+        u.zeroIndex = cb.zeroIndex;
+        fillLevels(u, q, null);
+    }
+
+    private static void encodeFloatLossless(TensorUnit u, float[] w) {
+        u.method = TensorUnit.FLOAT_LOSSLESS;
+        int[] bits = new int[w.length];
+        for (int i = 0; i < w.length; i++) bits[i] = Float.floatToRawIntBits(w[i]);
+        u.medianExponent = FloatBinarization.medianExponent(bits, bits.length);
+        RangeEncoder enc = new RangeEncoder(w.length + 64);
+        BitWriter raw = new BitWriter(w.length * 3 + 16);
+        FloatBinarization.encode(bits, bits.length, u.medianExponent, enc, FloatBinarization.contexts(), raw);
+        u.coded = enc.finish();
+        u.raw = raw.finish();
+    }
+
+    private static boolean encodeIntLevels(TensorUnit u, Tensor t) {
+        DType.Storage s = t.dtype().storage;
+        if (s != DType.Storage.BYTE && s != DType.Storage.INT && s != DType.Storage.LONG) return false;
+        int n = t.size();
+        long offset = 0;
+        if (s == DType.Storage.BYTE && n > 0) {
+            int[] hist = new int[256];
+            for (int i = 0; i < n; i++) hist[(int) (t.getLong(i) & 0xFF)]++;
+            int mode = 0;
+            for (int v = 1; v < 256; v++) if (hist[v] > hist[mode]) mode = v;
+            offset = mode;
+            if (!t.dtype().isUnsigned() && t.dtype() != DType.BOOL) offset = (byte) mode;
+        }
+        int[] q = new int[n];
+        for (int i = 0; i < n; i++) {
+            long d = t.getLong(i) - offset;
+            if (d > (1 << 30) || d < -(1 << 30)) return false;
+            q[i] = (int) d;
+        }
+        u.method = TensorUnit.INT_LEVELS;
+        u.offset = offset;
+        fillLevels(u, q, null);
+        return true;
+    }
+
+    private static void fillLevels(TensorUnit u, int[] q, byte[] classes) {
+        LevelBinarization.Params bp = BinarizationChooser.choose(q, classes);
+        RangeEncoder enc = new RangeEncoder(q.length / 2 + 64);
+        LevelBinarization.encode(q, 0, q.length, classes, bp, enc, LevelBinarization.contexts());
+        u.coded = enc.finish();
+        u.maxGt = bp.maxGt();
+        u.egk = bp.egk();
+    }
+
+    // ---- decoding ----
+
+    /** Decodes a unit; {@code base} is the co-located base tensor, needed only for DOM_UNIFORM. */
+    public static Tensor decode(TensorUnit u, Tensor base) {
+        DType dt = DType.fromOnnx(u.dtype);
+        int n = checkedNumel(u);
+        int[] shape = new int[u.dims.length];
+        for (int i = 0; i < shape.length; i++) shape[i] = (int) u.dims[i];
+        switch (u.method) {
+            case TensorUnit.RAW -> {
+                if (u.raw.length != dt.rawBytes(n)) throw new NnzipException("tensor '" + u.name + "': raw data has " + u.raw.length + " bytes, expected " + dt.rawBytes(n));
+                TensorProto.Builder b = TensorProto.newBuilder().setName(u.name).setDataType(u.dtype).setRawData(ByteString.copyFrom(u.raw));
+                for (long d : u.dims) b.addDims(d);
+                return TensorProtos.read(b.build(), null);
+            }
+            case TensorUnit.FLOAT_LOSSLESS -> {
+                requireFloat(u, dt);
+                int[] bits = new int[n];
+                FloatBinarization.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"),
+                        FloatBinarization.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                float[] w = new float[n];
+                for (int i = 0; i < n; i++) w[i] = Float.intBitsToFloat(bits[i]);
+                return new Tensor(dt, shape, w);
+            }
+            case TensorUnit.UNIFORM, TensorUnit.DOM_UNIFORM -> {
+                requireFloat(u, dt);
+                float[] b = null;
+                if (u.method == TensorUnit.DOM_UNIFORM) {
+                    if (base == null || base.dtype() != DType.FLOAT || !Arrays.equals(base.shape(), shape))
+                        throw new NnzipException("tensor '" + u.name + "' is a difference, but the base has no float tensor of shape " + Arrays.toString(shape) + " by that name");
+                    b = base.floats();
+                }
+                checkSteps(u);
+                int[] q = levels(u, b, n);
+                return new Tensor(dt, shape, UniformQuantizer.reconstruct(q, b, u.steps, u.dims, u.axis));
+            }
+            case TensorUnit.CODEBOOK -> {
+                requireFloat(u, dt);
+                int[] q = levels(u, null, n);
+                float[] w = new float[n];
+                for (int i = 0; i < n; i++) {
+                    long k = (long) q[i] + u.zeroIndex;
+                    if (k < 0 || k >= u.codebook.length) throw new NnzipException("tensor '" + u.name + "': codebook index " + k + " out of range");
+                    w[i] = u.codebook[(int) k];
+                }
+                return new Tensor(dt, shape, w);
+            }
+            case TensorUnit.INT_LEVELS -> {
+                int[] q = levels(u, null, n);
+                Tensor t = Tensor.zeros(dt, shape);
+                Object a = t.data();
+                for (int i = 0; i < n; i++) {
+                    long v = q[i] + u.offset;
+                    switch (a) {
+                        case byte[] x -> x[i] = (byte) v;
+                        case int[] x -> x[i] = (int) v;
+                        case long[] x -> x[i] = v;
+                        default -> throw new NnzipException("tensor '" + u.name + "': int-levels cannot hold " + dt.lower());
+                    }
+                }
+                return t;
+            }
+            default -> throw new NnzipException("tensor '" + u.name + "': unknown coding method " + u.method);
+        }
+    }
+
+    /** The quantized levels of a level-coded unit (for inspection and entropy statistics). */
+    public static int[] levels(TensorUnit u, Tensor base) {
+        int n = checkedNumel(u);
+        byte[] classes = null;
+        if (u.method == TensorUnit.DOM_UNIFORM) {
+            if (base == null) throw new NnzipException("tensor '" + u.name + "' is a difference and needs its base");
+            checkSteps(u);
+            classes = UniformQuantizer.baseClasses(base.floats(), u.steps, u.dims, u.axis);
+        }
+        return decodeLevels(u, classes, n);
+    }
+
+    private static int[] levels(TensorUnit u, float[] base, int n) {
+        byte[] classes = base == null ? null : UniformQuantizer.baseClasses(base, u.steps, u.dims, u.axis);
+        return decodeLevels(u, classes, n);
+    }
+
+    private static int[] decodeLevels(TensorUnit u, byte[] classes, int n) {
+        int[] q = new int[n];
+        LevelBinarization.decode(q, 0, n, classes, u.params(), new RangeDecoder(u.coded, "tensor '" + u.name + "'"), LevelBinarization.contexts());
+        return q;
+    }
+
+    public static boolean isLevelCoded(int method) {
+        return method == TensorUnit.UNIFORM || method == TensorUnit.DOM_UNIFORM || method == TensorUnit.CODEBOOK || method == TensorUnit.INT_LEVELS;
+    }
+
+    private static void requireFloat(TensorUnit u, DType dt) {
+        if (dt != DType.FLOAT) throw new NnzipException("tensor '" + u.name + "': method " + TensorUnit.methodName(u.method) + " needs float, got " + dt.lower());
+    }
+
+    private static void checkSteps(TensorUnit u) {
+        int channels = u.axis < 0 ? 1 : -1;
+        if (u.axis >= u.dims.length || u.axis < -1) throw new NnzipException("tensor '" + u.name + "': channel axis " + u.axis + " out of range");
+        if (u.axis >= 0) channels = (int) u.dims[u.axis];
+        if (u.steps.length != channels || (channels == 0 && checkedNumel(u) > 0))
+            throw new NnzipException("tensor '" + u.name + "': " + u.steps.length + " steps for " + channels + " channels");
+        for (float s : u.steps) if (!(s > 0) || !Float.isFinite(s)) throw new NnzipException("tensor '" + u.name + "': invalid step " + s);
+    }
+
+    /** The element count, checked against what the coded data could possibly hold before anything is allocated. */
+    static int checkedNumel(TensorUnit u) {
+        long n = u.numel();
+        if (n < 0) throw new NnzipException("tensor '" + u.name + "': shape " + Arrays.toString(u.dims) + " is too large");
+        long bound = switch (u.method) {
+            case TensorUnit.RAW -> Long.MAX_VALUE;
+            default -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
+        };
+        if (n > bound) throw new NnzipException("tensor '" + u.name + "': " + n + " elements cannot fit in " + u.coded.length + " coded bytes");
+        long free = Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+        if (n * 12 > free) throw new NnzipException("tensor '" + u.name + "': " + n + " elements do not fit in memory (raise -Xmx)");
+        return (int) n;
+    }
+}

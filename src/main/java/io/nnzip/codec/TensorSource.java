@@ -1,0 +1,34 @@
+package io.nnzip.codec;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import java.util.List;
+
+/**
+ * Where the encoder gets tensors: a model's graph (its initializers may be absent) plus a loader called once per
+ * tensor, so a model larger than memory can be coded tensor by tensor (only a window of tensors is in flight).
+ */
+public interface TensorSource {
+    /** The model with its numeric initializers present, or stripped when {@link #names()} lists them instead. */
+    Model graph();
+
+    /** Initializer names to code, in order. */
+    List<String> names();
+
+    Tensor load(String name);
+
+    static TensorSource of(Model m) {
+        List<String> names = m.graph().initializers().entrySet().stream()
+                .filter(e -> e.getValue().dtype() != io.nnzip.ir.DType.STRING).map(java.util.Map.Entry::getKey).toList();
+        return new TensorSource() {
+            @Override
+            public Model graph() { return m; }
+
+            @Override
+            public List<String> names() { return names; }
+
+            @Override
+            public Tensor load(String name) { return m.graph().initializer(name); }
+        };
+    }
+}

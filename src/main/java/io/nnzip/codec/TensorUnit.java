@@ -1,0 +1,116 @@
+package io.nnzip.codec;
+
+import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.syntax.SyntaxIO;
+import io.nnzip.ir.NnzipException;
+
+/**
+ * Syntax of a TENSOR unit: one initializer, coded by one method.
+ * <pre>
+ * TensorUnit --&gt; Index:uvar, Name:str, DType:u8 (ONNX code), Rank:count(≤16), Dim:uvar^Rank, Method:u8, MethodBody
+ *   RAW            --&gt; Data:blob (ONNX raw_data layout)
+ *   FLOAT_LOSSLESS --&gt; MedianExponent:u8, Coded:blob, RawBits:blob
+ *   UNIFORM        --&gt; Axis:svar (−1 = one step), StepCount:count, Step:f32^StepCount, Rounding:f32, Binarization, Coded:blob
+ *   DOM_UNIFORM    --&gt; as UNIFORM; levels are the quantized difference to the co-located base tensor
+ *   CODEBOOK       --&gt; Size:count, Entry:f32^Size, ZeroIndex:uvar, Binarization, Coded:blob
+ *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
+ *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (see {@link LevelBinarization})
+ * </pre>
+ * Index is the tensor's position in the topology unit's directory; Coded is arithmetic-coded data, RawBits a
+ * plain bit stream.
+ */
+public final class TensorUnit {
+    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5;
+    public static final int MAX_RANK = 16;
+
+    public int index;
+    public String name = "";
+    public int dtype;
+    public long[] dims = new long[0];
+    public int method;
+    public int axis = -1;
+    public float[] steps = new float[0];
+    public float rounding;
+    public int maxGt = 1, egk;
+    public int medianExponent;
+    public float[] codebook = new float[0];
+    public int zeroIndex;
+    public long offset;
+    public byte[] coded = new byte[0];
+    public byte[] raw = new byte[0];
+
+    public static String methodName(int m) {
+        return switch (m) {
+            case RAW -> "raw";
+            case FLOAT_LOSSLESS -> "float-lossless";
+            case UNIFORM -> "uniform";
+            case DOM_UNIFORM -> "dom-uniform";
+            case CODEBOOK -> "codebook";
+            case INT_LEVELS -> "int-levels";
+            default -> "method " + m;
+        };
+    }
+
+    public void syntax(SyntaxIO io) {
+        index = (int) io.count("index", index, Integer.MAX_VALUE);
+        name = io.str("name", name);
+        dtype = io.u8("dtype", dtype);
+        int rank = io.count("rank", dims.length, MAX_RANK);
+        if (io.reading()) dims = new long[rank];
+        for (int i = 0; i < rank; i++) dims[i] = io.uvar("dim", dims[i]);
+        method = io.u8("method", method);
+        switch (method) {
+            case RAW -> raw = io.blob("data", raw);
+            case FLOAT_LOSSLESS -> {
+                medianExponent = io.u8("median_exponent", medianExponent);
+                coded = io.blob("coded", coded);
+                raw = io.blob("raw_bits", raw);
+            }
+            case UNIFORM, DOM_UNIFORM -> {
+                axis = (int) io.svar("axis", axis);
+                int n = io.count("step_count", steps.length, Integer.MAX_VALUE);
+                if (io.reading() && n > remainingOf(io) / 4) throw new NnzipException("tensor '" + name + "': step count " + n + " exceeds the unit");
+                steps = io.f32s("step", steps, n);
+                rounding = io.f32("rounding", rounding);
+                binarization(io);
+                coded = io.blob("coded", coded);
+            }
+            case CODEBOOK -> {
+                int n = io.count("codebook_size", codebook.length, Integer.MAX_VALUE);
+                if (io.reading() && n > remainingOf(io) / 4) throw new NnzipException("tensor '" + name + "': codebook size " + n + " exceeds the unit");
+                codebook = io.f32s("entry", codebook, n);
+                zeroIndex = io.count("zero_index", zeroIndex, Math.max(0, n - 1));
+                binarization(io);
+                coded = io.blob("coded", coded);
+            }
+            case INT_LEVELS -> {
+                offset = io.svar("offset", offset);
+                binarization(io);
+                coded = io.blob("coded", coded);
+            }
+            default -> throw new NnzipException("tensor '" + name + "': unknown coding method " + method);
+        }
+    }
+
+    private static int remainingOf(SyntaxIO io) {
+        return io instanceof io.nnzip.codec.syntax.SyntaxReader r ? r.source().remaining() : Integer.MAX_VALUE;
+    }
+
+    private void binarization(SyntaxIO io) {
+        maxGt = io.u8("max_gt", maxGt);
+        egk = io.u8("eg_order", egk);
+        if (io.reading()) new LevelBinarization.Params(maxGt, egk);
+    }
+
+    public LevelBinarization.Params params() { return new LevelBinarization.Params(maxGt, egk); }
+
+    public long numel() {
+        long n = 1;
+        for (long d : dims) {
+            if (d < 0 || d > Integer.MAX_VALUE) return -1;
+            n *= d;
+            if (n > Integer.MAX_VALUE - 8) return -1;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,44 @@
+package io.nnzip.codec.cabac;
+
+/**
+ * Adaptive binary probability models, stored as plain {@code int[]} so a coder can keep hundreds of them in one
+ * array. Each int packs two estimates of P(bit = 1) in 1/32768 units: a fast one (adapts by 1/32 per bin) and a
+ * slow one (1/256); the model uses their mean. Two rates track both short runs and the long-run statistics
+ * of a tensor without a tuning knob per tensor.
+ * <p>The mean is clamped to [{@link #P_MIN}, 32768 − P_MIN], so no bin costs less than ~0.0028 bits. That
+ * bound is what lets a decoder check a declared element count against the length of its coded data.
+ */
+public final class ContextModel {
+    public static final int ONE = 32768;
+    public static final int P_MIN = 64;
+    /** At least this many bins can't fit in one coded byte (8 bits / 0.0028 bits per bin, rounded down a lot). */
+    public static final int MAX_BINS_PER_BYTE = 2048;
+    private static final int FAST = 5, SLOW = 8;
+    private static final int INIT = (ONE / 2) << 16 | (ONE / 2);
+
+    private ContextModel() {}
+
+    public static int[] create(int n) {
+        int[] c = new int[n];
+        java.util.Arrays.fill(c, INIT);
+        return c;
+    }
+
+    /** P(bit = 1) of state {@code s}, in 1/32768 units, clamped. */
+    public static int p1(int s) {
+        int p = ((s >>> 16) + (s & 0xFFFF)) >>> 1;
+        return p < P_MIN ? P_MIN : p > ONE - P_MIN ? ONE - P_MIN : p;
+    }
+
+    public static int update(int s, int bit) {
+        int f = s >>> 16, l = s & 0xFFFF;
+        if (bit != 0) {
+            f += (ONE - f) >> FAST;
+            l += (ONE - l) >> SLOW;
+        } else {
+            f -= f >> FAST;
+            l -= l >> SLOW;
+        }
+        return f << 16 | l;
+    }
+}

@@ -1,0 +1,122 @@
+package io.nnzip.engine.autodiff;
+
+import io.nnzip.ir.DType;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.engine.autodiff.kernels.ActivationBackward;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reverse-mode differentiation over a recorded {@link Tape}: one reversed loop over the nodes, each calling its
+ * rule from {@link GradRules}; a value read by several nodes sums their contributions. Only float values that
+ * depend on a parameter carry gradients (shape subgraphs and integer paths are skipped). A node without a
+ * rule that sits between a parameter and a differentiated output is an error naming the node.
+ */
+public final class Backprop {
+    private final Tape tape;
+    private final Set<String> params;
+    /** Values that depend on a parameter through differentiable ops. */
+    private Set<String> requires;
+    private Set<String> analyzedFor;
+
+    public Backprop(Tape tape, Collection<String> params) {
+        this.tape = tape;
+        this.params = new HashSet<>(params);
+    }
+
+    /**
+     * Gradients of the parameters given gradients at some graph values (usually the loss gradient at the output).
+     * Parameters the seeds do not depend on are absent from the result.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> seeds) {
+        if (requires == null || !analyzedFor.equals(seeds.keySet())) analyze(seeds.keySet());
+        Map<String, Tensor> grads = new HashMap<>();
+        seeds.forEach((k, v) -> accumulate(grads, k, v));
+        List<Node> order = tape.order();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node n = order.get(i);
+            Tensor[] dOut = new Tensor[n.outputs().size()];
+            boolean any = false;
+            for (int j = 0; j < dOut.length; j++) {
+                String o = n.output(j);
+                if (!o.isEmpty() && (dOut[j] = grads.remove(o)) != null) any = true;
+            }
+            if (!any) continue;
+            boolean[] need = new boolean[n.inputs().size()];
+            boolean wanted = false;
+            for (int j = 0; j < need.length; j++) wanted |= need[j] = n.hasInput(j) && requires.contains(n.input(j));
+            if (!wanted) continue;
+            if (dOut[0] == null) dOut[0] = Tensor.zeros(DType.FLOAT, tape.value(n.output(0)).shape());
+            Tensor[] in = new Tensor[need.length], out = new Tensor[dOut.length];
+            for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = tape.value(n.input(j));
+            for (int j = 0; j < out.length; j++) if (!n.output(j).isEmpty()) out[j] = tape.value(n.output(j));
+            GradStep step = new GradStep(n, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel());
+            Tensor[] dIn;
+            long t0 = tape.timer() == null ? 0 : tape.now();
+            try {
+                dIn = GradRules.get(n.opType()).backward(step);
+                if (tape.timer() != null) tape.timer().accept(n.opType() + " bwd", tape.now() - t0);
+            } catch (NnzipException e) {
+                throw e.getMessage() != null && e.getMessage().startsWith(n.describe()) ? e : new NnzipException(n.describe() + " (backward): " + e.getMessage(), e);
+            }
+            for (int j = 0; j < need.length; j++) if (need[j] && j < dIn.length && dIn[j] != null) accumulate(grads, n.input(j), dIn[j]);
+        }
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        for (String p : params) if (grads.containsKey(p)) result.put(p, grads.get(p));
+        return result;
+    }
+
+    private static void accumulate(Map<String, Tensor> grads, String name, Tensor g) {
+        Tensor prev = grads.get(name);
+        if (prev == null) {
+            grads.put(name, g);
+            return;
+        }
+        if (!Arrays.equals(prev.shape(), g.shape()))
+            throw new NnzipException("gradient of '" + name + "' arrives with shapes " + Arrays.toString(prev.shape()) + " and " + Arrays.toString(g.shape()));
+        grads.put(name, new Tensor(DType.FLOAT, g.shape(), ActivationBackward.add(prev.floats(), g.floats())));
+    }
+
+    /** Finds which values carry gradients and rejects non-differentiable ops on a parameter → seed path. */
+    private void analyze(Set<String> seeds) {
+        Set<String> req = new HashSet<>();
+        for (String p : params) if (isFloat(p)) req.add(p);
+        Map<Node, String> blocked = new LinkedHashMap<>();
+        for (Node n : tape.order()) {
+            String from = null;
+            for (String in : n.inputs()) if (!in.isEmpty() && req.contains(in) && isFloat(in)) { from = in; break; }
+            if (from == null) continue;
+            if (GradRules.has(n.opType())) {
+                for (String o : n.outputs()) if (!o.isEmpty() && isFloat(o)) req.add(o);
+            } else {
+                blocked.put(n, from);
+            }
+        }
+        Set<String> reaches = new HashSet<>(seeds);
+        List<Node> order = tape.order();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node n = order.get(i);
+            if (n.outputs().stream().anyMatch(reaches::contains)) reaches.addAll(n.inputs());
+        }
+        for (Map.Entry<Node, String> b : blocked.entrySet())
+            for (String o : b.getKey().outputs())
+                if (!o.isEmpty() && isFloat(o) && reaches.contains(o))
+                    throw new NnzipException(b.getKey().describe() + " has no gradient, but trainable parameters reach the loss through it (via '"
+                            + b.getValue() + "'); freeze the parameters before it or replace the op. Differentiable ops: " + String.join(", ", GradRules.ops()));
+        requires = req;
+        analyzedFor = new HashSet<>(seeds);
+    }
+
+    private boolean isFloat(String value) {
+        Tensor t = tape.value(value);
+        return t != null && t.dtype() == DType.FLOAT;
+    }
+}

@@ -1,0 +1,190 @@
+package io.nnzip.engine.autodiff;
+
+import io.nnzip.engine.autodiff.kernels.ActivationBackward;
+import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
+import io.nnzip.engine.autodiff.kernels.Broadcasts;
+import io.nnzip.engine.autodiff.kernels.ConvAttrs;
+import io.nnzip.engine.autodiff.kernels.ConvBackward;
+import io.nnzip.engine.autodiff.kernels.MatMulBackward;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
+import io.nnzip.engine.autodiff.kernels.Permute;
+import io.nnzip.engine.autodiff.kernels.PoolBackward;
+import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Shapes;
+import io.nnzip.ir.Tensor;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one table of backward rules, op type → rule. Each rule is a few lines that pick shapes and attributes off
+ * the node and call a backward kernel. Ops absent from this table have no gradient: a trainable path through
+ * one is an error (see {@link Backprop}).
+ */
+public final class GradRules {
+    private static final Map<String, GradRule> RULES = new TreeMap<>();
+
+    private GradRules() {}
+
+    public static boolean has(String op) { return RULES.containsKey(op); }
+
+    public static GradRule get(String op) { return RULES.get(op); }
+
+    public static Set<String> ops() { return java.util.Collections.unmodifiableSet(RULES.keySet()); }
+
+    private static void rule(String op, GradRule r) { RULES.put(op, r); }
+
+    static {
+        // ---- linear algebra ----
+        rule("Conv", s -> {
+            ConvGeometry g = ConvAttrs.conv(s.node(), s.in(0).shape(), s.in(1).shape());
+            float[] dx = s.need(0) ? new float[s.in(0).size()] : null, dw = s.need(1) ? new float[s.in(1).size()] : null;
+            float[] db = s.need(2) ? new float[s.in(2).size()] : null;
+            ConvBackward.run(g, s.x(0), s.x(1), s.dy(), dx, dw, db, s.par());
+            return new Tensor[] {dx == null ? null : s.like(0, dx), dw == null ? null : s.like(1, dw), db == null ? null : s.like(2, db)};
+        });
+        rule("Gemm", s -> {
+            boolean ta = s.node().attrInt("transA", 0) != 0, tb = s.node().attrInt("transB", 0) != 0;
+            float alpha = s.node().attrFloat("alpha", 1f), beta = s.node().attrFloat("beta", 1f);
+            int m = s.out(0).dim(0), n = s.out(0).dim(1), k = s.in(0).dim(ta ? 0 : 1);
+            Tensor[] r = new Tensor[s.in().length];
+            if (s.need(0)) {
+                float[] da = new float[m * k];
+                MatMulBackward.gradA(ta, tb, m, n, k, alpha, s.x(1), 0, s.dy(), 0, da, 0, 0f, s.par());
+                r[0] = s.like(0, da);
+            }
+            if (s.need(1)) {
+                float[] db = new float[n * k];
+                MatMulBackward.gradB(ta, tb, m, n, k, alpha, s.x(0), 0, s.dy(), 0, db, 0, 0f, s.par());
+                r[1] = s.like(1, db);
+            }
+            if (s.need(2)) r[2] = s.like(2, ActivationBackward.scale(Broadcasts.reduceTo(s.dy(), s.out(0).shape(), s.in(2).shape()), beta));
+            return r;
+        });
+        rule("MatMul", MatMulRule::backward);
+
+        // ---- elementwise arithmetic (with broadcasting) ----
+        rule("Add", s -> binary(s, s.dy(), s.dy()));
+        rule("Sub", s -> binary(s, s.dy(), ActivationBackward.scale(s.dy(), -1f)));
+        rule("Mul", s -> {
+            int[] o = s.out(0).shape();
+            return binary(s, s.need(0) ? ActivationBackward.mul(s.dy(), Broadcasts.expand(s.x(1), s.in(1).shape(), o)) : null,
+                    s.need(1) ? ActivationBackward.mul(s.dy(), Broadcasts.expand(s.x(0), s.in(0).shape(), o)) : null);
+        });
+        rule("Div", s -> {
+            float[] b = Broadcasts.expand(s.x(1), s.in(1).shape(), s.out(0).shape());
+            return binary(s, s.need(0) ? ActivationBackward.div(s.dy(), b) : null,
+                    s.need(1) ? ActivationBackward.divDenominator(s.dy(), s.y(), b) : null);
+        });
+        rule("Neg", s -> s.only(ActivationBackward.scale(s.dy(), -1f)));
+        rule("Sum", s -> {
+            Tensor[] r = new Tensor[s.in().length];
+            for (int i = 0; i < r.length; i++) if (s.need(i)) r[i] = s.like(i, Broadcasts.reduceTo(s.dy(), s.out(0).shape(), s.in(i).shape()));
+            return r;
+        });
+
+        // ---- activations ----
+        rule("Relu", s -> s.only(ActivationBackward.relu(s.dy(), s.y(), s.par())));
+        rule("LeakyRelu", s -> s.only(ActivationBackward.leakyRelu(s.dy(), s.x(0), s.node().attrFloat("alpha", 0.01f))));
+        rule("Clip", s -> {
+            float lo, hi;
+            if (s.opset() < 11) {
+                lo = s.node().attrFloat("min", -Float.MAX_VALUE);
+                hi = s.node().attrFloat("max", Float.MAX_VALUE);
+            } else {
+                lo = s.in(1) == null ? Float.NEGATIVE_INFINITY : s.x(1)[0];
+                hi = s.in(2) == null ? Float.POSITIVE_INFINITY : s.x(2)[0];
+            }
+            return s.only(ActivationBackward.clip(s.dy(), s.x(0), lo, hi));
+        });
+        rule("Sigmoid", s -> s.only(ActivationBackward.sigmoid(s.dy(), s.y())));
+        rule("Tanh", s -> s.only(ActivationBackward.tanh(s.dy(), s.y())));
+        rule("Softmax", s -> softmax(s, false));
+        rule("LogSoftmax", s -> softmax(s, true));
+
+        // ---- normalization, dropout ----
+        rule("BatchNormalization", s -> {
+            int[] sh = s.in(0).shape();
+            int n = sh[0], c = sh[1], l = Shapes.product(sh, 2, sh.length);
+            float[] dx = s.need(0) ? new float[s.in(0).size()] : null, ds = s.need(1) ? new float[c] : null, db = s.need(2) ? new float[c] : null;
+            if (s.saved() instanceof BatchNormTraining.Saved st)
+                BatchNormTraining.backward(s.x(0), s.x(1), st, s.dy(), n, c, l, dx, ds, db, s.par());
+            else
+                BatchNormTraining.backwardFrozen(s.x(0), s.x(1), s.x(3), s.x(4), s.node().attrFloat("epsilon", 1e-5f), s.dy(), n, c, l, dx, ds, db);
+            return new Tensor[] {dx == null ? null : s.like(0, dx), ds == null ? null : s.like(1, ds), db == null ? null : s.like(2, db), null, null};
+        });
+        rule("Dropout", s -> s.only(s.saved() instanceof float[] mask ? ActivationBackward.mul(s.dy(), mask) : s.dy()));
+        rule("Identity", s -> s.only(s.dy()));
+
+        // ---- pooling ----
+        rule("MaxPool", s -> {
+            int[] o = s.out(0).shape();
+            if (s.saved() instanceof int[] argmax)
+                return s.only(MaxPoolTraining.backward(argmax, s.dy(), o[0] * o[1], s.in(0).size() / (o[0] * o[1]), s.out(0).size() / (o[0] * o[1]), s.par()));
+            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
+            return s.only(PoolBackward.max(window(g), s.x(0), s.dy(), g.n() * g.c(), g.h(), g.w(), o.length == 4 ? o[2] : 1, o[o.length - 1], s.par()));
+        });
+        rule("AveragePool", s -> {
+            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
+            int[] o = s.out(0).shape();
+            boolean countPad = s.node().attrInt("count_include_pad", 0) != 0;
+            return s.only(PoolBackward.average(window(g), s.dy(), g.n() * g.c(), g.h(), g.w(), o.length == 4 ? o[2] : 1, o[o.length - 1], countPad, s.par()));
+        });
+        rule("GlobalAveragePool", s -> {
+            int[] sh = s.in(0).shape();
+            return s.only(PoolBackward.globalAverage(s.dy(), sh[0] * sh[1], Shapes.product(sh, 2, sh.length)));
+        });
+
+        // ---- shape movement: the gradient is dy laid out in the input's shape ----
+        for (String op : new String[] {"Flatten", "Reshape", "Squeeze", "Unsqueeze"}) rule(op, s -> s.only(s.dy()));
+        rule("Transpose", s -> {
+            int rank = s.in(0).rank();
+            long[] p = s.node().attrInts("perm", null);
+            int[] perm = new int[rank];
+            for (int i = 0; i < rank; i++) perm[i] = p == null ? rank - 1 - i : (int) p[i];
+            return s.only(Permute.apply(s.dy(), s.out(0).shape(), Permute.inverse(perm)));
+        });
+        rule("Concat", s -> {
+            int[] o = s.out(0).shape();
+            int axis = Shapes.axis((int) s.node().attrInt("axis", 0), o.length, s.node().describe());
+            int outer = Shapes.product(o, 0, axis), inner = Shapes.product(o, axis + 1, o.length), off = 0;
+            Tensor[] r = new Tensor[s.in().length];
+            for (int i = 0; i < r.length; i++) {
+                int len = s.in(i).dim(axis);
+                if (s.need(i)) {
+                    float[] g = new float[s.in(i).size()];
+                    for (int b = 0; b < outer; b++) System.arraycopy(s.dy(), (b * o[axis] + off) * inner, g, b * len * inner, len * inner);
+                    r[i] = s.like(i, g);
+                }
+                off += len;
+            }
+            return r;
+        });
+    }
+
+    private static PoolBackward.Window window(ConvGeometry g) {
+        return new PoolBackward.Window(g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.dilH(), g.dilW());
+    }
+
+    /** Two-input broadcasting op given the output-shaped gradients for each input. */
+    private static Tensor[] binary(GradStep s, float[] ga, float[] gb) {
+        int[] o = s.out(0).shape();
+        Tensor[] r = new Tensor[2];
+        if (s.need(0)) r[0] = s.like(0, Broadcasts.reduceTo(ga, o, s.in(0).shape()));
+        if (s.need(1)) r[1] = s.like(1, Broadcasts.reduceTo(gb, o, s.in(1).shape()));
+        return r;
+    }
+
+    private static Tensor[] softmax(GradStep s, boolean log) {
+        int[] sh = s.out(0).shape();
+        boolean legacy = s.opset() < 13;
+        int axis = Shapes.axis((int) s.node().attrInt("axis", legacy ? 1 : -1), sh.length, s.node().describe());
+        int outer = Shapes.product(sh, 0, axis);
+        int len = legacy ? Shapes.product(sh, axis, sh.length) : sh[axis];
+        int inner = legacy ? 1 : Shapes.product(sh, axis + 1, sh.length);
+        return s.only(ActivationBackward.softmax(s.dy(), s.y(), outer, len, inner, log));
+    }
+
+    static NnzipException unsupported(GradStep s, String why) { return new NnzipException(s.node().describe() + ": " + why); }
+}

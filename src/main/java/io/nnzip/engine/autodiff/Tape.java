@@ -1,0 +1,181 @@
+package io.nnzip.engine.autodiff;
+
+import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.OpDef;
+import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.Parallel;
+import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
+import io.nnzip.engine.autodiff.kernels.ConvAttrs;
+import io.nnzip.engine.autodiff.kernels.DropoutTraining;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
+import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphValidator;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Shapes;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.TopoSort;
+import io.nnzip.ir.UnsupportedOpException;
+import io.nnzip.ir.ValueInfo;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
+ * except two whose training behaviour is tied to their gradient: in training mode BatchNormalization normalizes
+ * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
+ * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs.
+ * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
+ */
+public final class Tape {
+    private final Graph graph;
+    private final List<Node> order;
+    private final OpDef[] defs;
+    private final ExecContext ctx;
+    private final Map<String, Tensor> env = new HashMap<>();
+    private final Map<Node, Object> saved = new IdentityHashMap<>();
+    private boolean training;
+    private java.util.function.BiConsumer<String, Long> timer;
+    private java.util.function.LongSupplier clock = System::nanoTime;
+
+    public Tape(Graph g, int opset, Parallel par, long seed) {
+        GraphValidator.validate(g);
+        this.graph = g;
+        this.order = TopoSort.order(g.nodes());
+        this.defs = new OpDef[order.size()];
+        Set<String> missing = new TreeSet<>();
+        for (int i = 0; i < order.size(); i++) {
+            try {
+                defs[i] = OpRegistry.get(order.get(i));
+            } catch (UnsupportedOpException e) {
+                missing.add(e.what());
+            }
+        }
+        if (!missing.isEmpty()) throw new UnsupportedOpException("op" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
+        this.ctx = new ExecContext(par, opset, false, seed);
+    }
+
+    public Graph graph() { return graph; }
+
+    public List<Node> order() { return order; }
+
+    public ExecContext context() { return ctx; }
+
+    public boolean training() { return training; }
+
+    /** Runs the graph; every value stays readable through {@link #value} until the next call. */
+    public Map<String, Tensor> forward(Map<String, Tensor> feeds, boolean train) {
+        training = train;
+        ctx.setTraining(train);
+        env.clear();
+        saved.clear();
+        env.putAll(graph.initializers());
+        for (ValueInfo v : graph.runtimeInputs()) {
+            Tensor t = feeds.get(v.name());
+            if (t == null) throw new NnzipException("missing input '" + v.name() + "'");
+            env.put(v.name(), t);
+        }
+        for (int i = 0; i < order.size(); i++) {
+            Node n = order.get(i);
+            Tensor[] in = new Tensor[n.inputs().size()];
+            for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
+            long t0 = timer == null ? 0 : now();
+            Tensor[] out = run(n, defs[i], in);
+            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
+            for (int j = 0; j < n.outputs().size(); j++) {
+                String name = n.output(j);
+                if (name.isEmpty()) continue;
+                if (j >= out.length || out[j] == null) throw new NnzipException(n.describe() + ": produced no value for output '" + name + "'");
+                env.put(name, out[j]);
+            }
+        }
+        Map<String, Tensor> outs = new java.util.LinkedHashMap<>();
+        for (String o : graph.outputNames()) outs.put(o, env.get(o));
+        return outs;
+    }
+
+    public Tensor value(String name) { return env.get(name); }
+
+    /**
+     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
+     * defaults to wall time; process CPU time is steadier on a shared machine.
+     */
+    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
+        timer = t;
+        this.clock = clock;
+    }
+
+    long now() { return clock.getAsLong(); }
+
+    java.util.function.BiConsumer<String, Long> timer() { return timer; }
+
+    /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
+    Object saved(Node n) { return saved.get(n); }
+
+    private Tensor[] run(Node n, OpDef def, Tensor[] in) {
+        try {
+            if (training && n.opType().equals("BatchNormalization")) return batchNorm(n, in);
+            if (training && n.opType().equals("Dropout")) return dropout(n, in);
+            if (training && n.opType().equals("MaxPool") && in[0].rank() == 4 && n.outputs().size() == 1 && n.attrInt("ceil_mode", 0) == 0
+                    && n.attrInt("storage_order", 0) == 0) return maxPool(n, in);
+            return def.kernel().run(n, in, ctx);
+        } catch (UnsupportedOpException e) {
+            throw e;
+        } catch (NnzipException e) {
+            String m = e.getMessage();
+            throw new NnzipException(m != null && m.startsWith(n.describe()) ? m : n.describe() + ": " + m, e);
+        } catch (RuntimeException e) {
+            throw new NnzipException(n.describe() + ": " + e, e);
+        }
+    }
+
+    // x: (N,C,...), scale, bias, mean, var: (C) -> y: (N,C,...) [, running mean, running var]
+    private Tensor[] batchNorm(Node n, Tensor[] in) {
+        int[] sh = in[0].shape();
+        int c = sh[1], l = Shapes.product(sh, 2, sh.length);
+        float[] y = new float[in[0].size()];
+        boolean live = graph.isInitializer(n.input(3)) && graph.isInitializer(n.input(4));
+        float[] rm = live ? in[3].floats() : null, rv = live ? in[4].floats() : null;
+        BatchNormTraining.Saved st = BatchNormTraining.forward(in[0].floats(), in[1].floats(), in[2].floats(), rm, rv,
+                n.attrFloat("epsilon", 1e-5f), n.attrFloat("momentum", 0.9f), sh[0], c, l, y, ctx.parallel());
+        saved.put(n, st);
+        Tensor[] out = new Tensor[n.outputs().size()];
+        out[0] = new Tensor(DType.FLOAT, sh, y);
+        for (int j = 1; j < out.length; j++) out[j] = j <= 2 ? in[j + 2] : Tensor.zeros(DType.FLOAT, c);
+        return out;
+    }
+
+    // x: (N,C,H,W) -> y: (N,C,P,Q); saves the argmax of every window
+    private Tensor[] maxPool(Node n, Tensor[] in) {
+        ConvGeometry g = ConvAttrs.pool(n, in[0].shape());
+        int[] shape = {g.n(), g.c(), g.p(), g.q()};
+        float[] y = new float[Shapes.numel(shape)];
+        int[] argmax = new int[y.length];
+        MaxPoolTraining.forward(g, in[0].floats(), y, argmax, ctx.parallel());
+        saved.put(n, argmax);
+        return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
+    }
+
+    // x: any -> y: same shape [, mask: bool same shape]
+    private Tensor[] dropout(Node n, Tensor[] in) {
+        float ratio = ctx.opset() >= 12 ? (in.length > 1 && in[1] != null ? (float) in[1].getDouble(0) : 0.5f) : n.attrFloat("ratio", 0.5f);
+        float[] x = in[0].floats(), mask = DropoutTraining.mask(x.length, ratio, ctx.random());
+        float[] y = new float[x.length];
+        for (int i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
+        saved.put(n, mask);
+        Tensor[] out = new Tensor[n.outputs().size()];
+        out[0] = new Tensor(DType.FLOAT, in[0].shape(), y);
+        if (out.length > 1) {
+            byte[] keep = new byte[x.length];
+            for (int i = 0; i < keep.length; i++) keep[i] = (byte) (mask[i] != 0f ? 1 : 0);
+            out[1] = new Tensor(DType.BOOL, in[0].shape(), keep);
+        }
+        return out;
+    }
+}

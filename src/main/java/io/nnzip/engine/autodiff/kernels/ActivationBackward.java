@@ -1,0 +1,104 @@
+package io.nnzip.engine.autodiff.kernels;
+
+import io.nnzip.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Elementwise activation gradients; every array has the activation's (any) shape. */
+public final class ActivationBackward {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    private ActivationBackward() {}
+
+    public static float[] relu(float[] dy, float[] y, Parallel par) {
+        float[] dx = new float[dy.length];
+        par.forRange(dx.length, 1 << 16, (lo, hi) -> {
+            int i = lo;
+            for (int end = lo + SPECIES.loopBound(hi - lo); i < end; i += SPECIES.length()) {
+                FloatVector yv = FloatVector.fromArray(SPECIES, y, i);
+                FloatVector.fromArray(SPECIES, dy, i).blend(0f, yv.compare(VectorOperators.LE, 0f)).intoArray(dx, i);
+            }
+            for (; i < hi; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+        });
+        return dx;
+    }
+
+    public static float[] leakyRelu(float[] dy, float[] x, float alpha) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = x[i] > 0f ? dy[i] : alpha * dy[i];
+        return dx;
+    }
+
+    /** Gradient passes only where the input lies strictly inside [lo, hi]. */
+    public static float[] clip(float[] dy, float[] x, float lo, float hi) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = x[i] > lo && x[i] < hi ? dy[i] : 0f;
+        return dx;
+    }
+
+    public static float[] sigmoid(float[] dy, float[] y) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * y[i] * (1f - y[i]);
+        return dx;
+    }
+
+    public static float[] tanh(float[] dy, float[] y) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
+        return dx;
+    }
+
+    public static float[] mul(float[] a, float[] b) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] * b[i];
+        return r;
+    }
+
+    public static float[] scale(float[] a, float s) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] * s;
+        return r;
+    }
+
+    /** d(a/b)/db · dy = -dy·a/b² = -dy·y/b. */
+    public static float[] divDenominator(float[] dy, float[] y, float[] b) {
+        float[] r = new float[dy.length];
+        for (int i = 0; i < r.length; i++) r[i] = -dy[i] * y[i] / b[i];
+        return r;
+    }
+
+    public static float[] div(float[] dy, float[] b) {
+        float[] r = new float[dy.length];
+        for (int i = 0; i < r.length; i++) r[i] = dy[i] / b[i];
+        return r;
+    }
+
+    public static float[] add(float[] a, float[] b) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] + b[i];
+        return r;
+    }
+
+    /**
+     * Softmax along an axis seen as (outer, axis, inner): dx = y·(dy − Σ_axis dy·y).
+     * With {@code log}, y is log-softmax: dx = dy − softmax·Σ_axis dy.
+     */
+    public static float[] softmax(float[] dy, float[] y, int outer, int axis, int inner, boolean log) {
+        float[] dx = new float[dy.length];
+        for (int o = 0; o < outer; o++)
+            for (int in = 0; in < inner; in++) {
+                int base = o * axis * inner + in;
+                float dot = 0f;
+                for (int a = 0; a < axis; a++) {
+                    int i = base + a * inner;
+                    dot += log ? dy[i] : dy[i] * y[i];
+                }
+                for (int a = 0; a < axis; a++) {
+                    int i = base + a * inner;
+                    dx[i] = log ? dy[i] - (float) Math.exp(y[i]) * dot : y[i] * (dy[i] - dot);
+                }
+            }
+        return dx;
+    }
+}

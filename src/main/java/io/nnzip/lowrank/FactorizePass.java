@@ -1,0 +1,118 @@
+package io.nnzip.lowrank;
+
+import io.nnzip.engine.ShapeInference;
+import io.nnzip.engine.ValueType;
+import io.nnzip.eval.ModelStats;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphValidator;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The factorize pass: find the layers the method applies to (optionally filtered by a name pattern), analyse
+ * each one's decomposition, choose ranks globally, rewrite the graph and report per layer. The input model is
+ * not modified; the result carries its provenance in metadata.
+ */
+public final class FactorizePass {
+    public record Result(Model model, List<LayerReport> layers, long macsBefore, long macsAfter, long paramsBefore, long paramsAfter) {
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("macs_before", macsBefore);
+            m.put("macs_after", macsAfter);
+            m.put("macs_ratio", macsBefore == 0 ? 0 : (double) macsAfter / macsBefore);
+            m.put("params_before", paramsBefore);
+            m.put("params_after", paramsAfter);
+            m.put("params_ratio", paramsBefore == 0 ? 0 : (double) paramsAfter / paramsBefore);
+            m.put("layers_factorized", layers.stream().filter(l -> l.status().equals("factorized")).count());
+            return m;
+        }
+    }
+
+    private FactorizePass() {}
+
+    public static Result run(Model input, FactorizeConfig cfg) {
+        cfg.check();
+        Model m = input.copy();
+        Graph g = m.graph();
+        Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
+        Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());
+        List<LayerFactorizer> fs = new ArrayList<>();
+        List<LayerReport> reports = new ArrayList<>();
+        for (Node n : new ArrayList<>(g.nodes())) {
+            String name = n.name().isEmpty() ? n.output(0) : n.name();
+            if (pattern != null && !pattern.matcher(name).find()) continue;
+            Object site = cfg.method() == FactorizeConfig.Method.SVD ? LinearSite.of(n, g, types) : ConvSite.of(n, g, types);
+            if (site instanceof ConvSite.Rejection r) {
+                if (isCandidateOp(n, cfg.method())) reports.add(skipped(n, name, r.reason()));
+                continue;
+            }
+            LayerFactorizer f = factorizer(site, cfg);
+            if (f == null) {
+                reports.add(skipped(n, name, "kernel " + kernelOf((ConvSite) site) + " has nothing to separate"));
+                continue;
+            }
+            fs.add(f);
+        }
+        if (fs.isEmpty()) throw new NnzipException("no layer to factorize with --method " + cfg.method().name().toLowerCase()
+                + (pattern != null ? " matching --layers '" + cfg.layers() + "'" : "")
+                + (reports.isEmpty() ? "" : " (" + reports.getFirst().layer() + ": " + reports.getFirst().status() + ")"));
+        ModelStats before = ModelStats.of(input);
+        List<Choice> choices = RankSelector.select(fs, cfg, before.macs);
+        for (int i = 0; i < fs.size(); i++) {
+            LayerFactorizer f = fs.get(i);
+            Choice c = choices.get(i);
+            if (c == null) {
+                reports.add(new LayerReport(f.layer(), f.op(), "kept: factorized form not smaller", "", f.originalMacs(), f.originalMacs(),
+                        f.originalParams(), f.originalParams(), Double.NaN, 0));
+                continue;
+            }
+            double err = f.apply(g, c);
+            reports.add(new LayerReport(f.layer(), f.op(), "factorized", c.rankString(), f.originalMacs(), c.macs(), f.originalParams(),
+                    c.params(), c.predictedError(), err));
+        }
+        g.removeUnusedInitializers();
+        GraphValidator.validate(g);
+        ModelStats after = ModelStats.of(m);
+        Result r = new Result(m, reports, before.macs, after.macs, before.params, after.params);
+        Map<String, Object> summary = r.summary();
+        List<Map<String, Object>> ranks = new ArrayList<>();
+        for (LayerReport l : reports) if (l.status().equals("factorized")) ranks.add(Map.of("layer", l.layer(), "ranks", l.ranks()));
+        summary.put("ranks", ranks);
+        Provenance.record(m, "factorize", cfg.describe(), FactorizeConfig.FIELDS, summary);
+        return r;
+    }
+
+    static LayerFactorizer factorizer(Object site, FactorizeConfig cfg) {
+        return switch (cfg.method()) {
+            case SVD -> new SvdLinearFactorizer((LinearSite) site);
+            case SPATIAL -> {
+                ConvSite s = (ConvSite) site;
+                yield s.r() > 1 && s.s() > 1 ? new SpatialConvFactorizer(s) : null;
+            }
+            case TUCKER -> {
+                ConvSite s = (ConvSite) site;
+                yield s.r() * s.s() > 1 || (s.k() > 1 && s.c() > 1) ? new TuckerConvFactorizer(s, cfg.hooiSweeps()) : null;
+            }
+            case CP -> {
+                ConvSite s = (ConvSite) site;
+                yield s.r() * s.s() > 1 ? new CpConvFactorizer(s, cfg.cpIterations(), cfg.seed()) : null;
+            }
+        };
+    }
+
+    private static boolean isCandidateOp(Node n, FactorizeConfig.Method m) {
+        return m == FactorizeConfig.Method.SVD ? n.opType().equals("Gemm") || n.opType().equals("MatMul") : n.opType().equals("Conv");
+    }
+
+    private static String kernelOf(ConvSite s) { return s.r() + "x" + s.s(); }
+
+    private static LayerReport skipped(Node n, String name, String reason) {
+        return new LayerReport(name, n.opType(), "skipped: " + reason, "", 0, 0, 0, 0, Double.NaN, Double.NaN);
+    }
+}

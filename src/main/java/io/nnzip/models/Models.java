@@ -1,0 +1,71 @@
+package io.nnzip.models;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+
+/**
+ * The built-in architectures for 28×28 one-channel images (Fashion-MNIST), by name.
+ * <pre>
+ * mlp        784-300-100-10
+ * lenet5     conv5×5 6 (pad 2)-ReLU-maxpool2, conv5×5 16-ReLU-maxpool2, FC 120, FC 84, FC 10
+ * cnn        [conv3×3 32/64/128 + BN + ReLU + maxpool2] ×3, flatten, FC 256 + ReLU + Dropout 0.25, FC 10
+ * resnet8    conv3×3 16 + BN + ReLU, basic blocks 16, 32/2, 64/2, global average pool, FC 10
+ * studentnet conv3×3 16 + BN + ReLU6, five [depthwise 3×3 + BN + ReLU6, pointwise 1×1 + BN + ReLU6] blocks
+ *            (32, 64/2, 64, 128/2, 128), global average pool, FC 10; every width scaled by the multiplier
+ * </pre>
+ */
+public final class Models {
+    public static final String[] NAMES = {"mlp", "lenet5", "cnn", "resnet8", "studentnet"};
+
+    private Models() {}
+
+    public static Model create(String name, float width, int classes, long seed) {
+        if (!(width > 0)) throw new NnzipException("--width must be positive, got " + width);
+        return switch (name.toLowerCase()) {
+            case "mlp" -> mlp(width, classes, seed);
+            case "lenet5", "lenet" -> lenet5(width, classes, seed);
+            case "cnn" -> cnn(width, classes, seed);
+            case "resnet8" -> resnet8(width, classes, seed);
+            case "studentnet" -> studentNet(width, classes, seed);
+            default -> throw new NnzipException("unknown model '" + name + "' (use " + String.join(", ", NAMES) + ")");
+        };
+    }
+
+    static int scaled(int c, float width) { return Math.max(4, Math.round(c * width)); }
+
+    public static Model mlp(float width, int classes, long seed) {
+        return new Sequential("mlp", 1, 28, 28, seed).flatten().linear(scaled(300, width)).relu().linear(scaled(100, width)).relu()
+                .classifier(classes).build();
+    }
+
+    public static Model lenet5(float width, int classes, long seed) {
+        return new Sequential("lenet5", 1, 28, 28, seed).conv(scaled(6, width), 5, 1, 2).relu().maxPool(2)
+                .conv(scaled(16, width), 5, 1, 0).relu().maxPool(2).flatten()
+                .linear(scaled(120, width)).relu().linear(scaled(84, width)).relu().classifier(classes).build();
+    }
+
+    public static Model cnn(float width, int classes, long seed) {
+        Sequential s = new Sequential("cnn", 1, 28, 28, seed);
+        for (int c : new int[] {32, 64, 128}) s.conv(scaled(c, width), 3, 1, 1).batchNorm().relu().maxPool(2);
+        return s.flatten().linear(scaled(256, width)).relu().dropout(0.25f).classifier(classes).build();
+    }
+
+    public static Model resnet8(float width, int classes, long seed) {
+        Sequential s = new Sequential("resnet8", 1, 28, 28, seed).conv(scaled(16, width), 3, 1, 1, 1, false).batchNorm().relu();
+        int[][] stages = {{16, 1}, {32, 2}, {64, 2}};
+        for (int[] st : stages) {
+            int c = scaled(st[0], width), stride = st[1];
+            s.residual(stride, x -> x.conv(c, 3, stride, 1, 1, false).batchNorm().relu().conv(c, 3, 1, 1, 1, false).batchNorm());
+        }
+        return s.globalAvgPool().flatten().classifier(classes).build();
+    }
+
+    /** The seed student: depthwise-separable blocks with ReLU6, for distillation and compression. */
+    public static Model studentNet(float width, int classes, long seed) {
+        Sequential s = new Sequential("studentnet", 1, 28, 28, seed).conv(scaled(16, width), 3, 1, 1, 1, false).batchNorm().relu6();
+        int[][] blocks = {{32, 1}, {64, 2}, {64, 1}, {128, 2}, {128, 1}};
+        for (int[] bl : blocks)
+            s.depthwise(3, bl[1], 1).batchNorm().relu6().pointwise(scaled(bl[0], width)).batchNorm().relu6();
+        return s.globalAvgPool().flatten().classifier(classes).build();
+    }
+}

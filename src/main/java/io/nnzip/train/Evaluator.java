@@ -1,0 +1,82 @@
+package io.nnzip.train;
+
+import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Augment;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.engine.Executor;
+import io.nnzip.engine.Parallel;
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import java.util.Map;
+
+/**
+ * Classification metrics of a model on a dataset: top-1/top-5 accuracy, mean cross-entropy, per-class accuracy,
+ * confusion matrix (rows = true class, columns = predicted) and throughput.
+ */
+public final class Evaluator {
+    private Evaluator() {}
+
+    /** Maps a normalized image batch (N,C,H,W) to logits (N,K). */
+    @FunctionalInterface
+    public interface Predictor {
+        Tensor predict(Tensor images);
+    }
+
+    public record Result(int count, float accuracy, float top5Accuracy, float loss, float[] perClassAccuracy, int[][] confusion,
+                         double seconds, double imagesPerSecond) {}
+
+    public static Predictor engine(Model m, Parallel par) {
+        Executor ex = new Executor(m.graph(), m.opset(), par);
+        String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputNames().getFirst();
+        return x -> ex.run(Map.of(in, x)).get(out);
+    }
+
+    /** ONNX Runtime session; the caller closes the runner. */
+    public static Predictor ort(Model m, OrtRunner runner) {
+        String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputNames().getFirst();
+        return x -> runner.run(Map.of(in, x)).get(out);
+    }
+
+    public static Result evaluate(Predictor p, Dataset d, Normalization norm, int batchSize) {
+        int k = d.classes(), correct = 0, correct5 = 0;
+        int[][] confusion = new int[k][k];
+        double lossSum = 0;
+        long t0 = System.nanoTime();
+        try (BatchLoader loader = new BatchLoader(d, batchSize, false, norm, Augment.NONE, 0, 0)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                Tensor logits = p.predict(b.images());
+                int n = b.size();
+                if (logits.size() % n != 0 || logits.size() / n < k)
+                    throw new NnzipException("model output " + logits + " does not give " + k + " class scores per image");
+                int kk = logits.size() / n;
+                float[] z = logits.toFloats();
+                lossSum += Losses.softmaxCrossEntropy(z, b.labels(), n, kk, 0f, null) * n;
+                for (int i = 0; i < n; i++) {
+                    int label = b.labels()[i], pred = 0, rank = 0;
+                    float target = z[i * kk + label];
+                    for (int j = 0; j < kk; j++) {
+                        if (z[i * kk + j] > z[i * kk + pred]) pred = j;
+                        if (z[i * kk + j] > target || (z[i * kk + j] == target && j < label)) rank++;
+                    }
+                    if (pred == label) correct++;
+                    if (rank < 5) correct5++;
+                    if (pred < k) confusion[label][pred]++;
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        float[] perClass = new float[k];
+        for (int c = 0; c < k; c++) {
+            int total = 0;
+            for (int j = 0; j < k; j++) total += confusion[c][j];
+            perClass[c] = total == 0 ? Float.NaN : (float) confusion[c][c] / total;
+        }
+        int n = d.size();
+        return new Result(n, (float) correct / n, (float) correct5 / n, (float) (lossSum / n), perClass, confusion, secs, n / secs);
+    }
+}

@@ -1,0 +1,206 @@
+package io.nnzip.train;
+
+import io.nnzip.data.Augment;
+import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.engine.Parallel;
+import io.nnzip.engine.autodiff.Backprop;
+import io.nnzip.engine.autodiff.Tape;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Trains a model's parameters in place on a private copy of its weights: seeded shuffled batches, forward on a
+ * {@link Tape}, loss from an {@link Objective}, {@link Backprop}, optional penalties and clipping, an optimizer
+ * step at the scheduled learning rate. Deterministic for a given seed and thread count.
+ * <pre>
+ * Trainer t = new Trainer(model, new Trainer.Options().epochs(3).lr(1e-3f).optimizer("adam"));
+ * Trainer.Report r = t.fit(train, val, norm, new Progress(System.err, true));
+ * Model trained = t.model();
+ * </pre>
+ */
+public final class Trainer implements AutoCloseable {
+    /** Training options; the fluent setters return this. */
+    public static final class Options {
+        public int epochs = 1, batchSize = 128, threads = Runtime.getRuntime().availableProcessors(), stepEpochs = 0;
+        public float lr = 1e-3f, momentum = 0.9f, weightDecay = 0f, warmupEpochs = 0f, gamma = 0.1f, clipNorm = 0f, labelSmoothing = 0f;
+        public String optimizer = "adam", schedule = "constant", include, freeze;
+        public boolean nesterov;
+        public long seed;
+        public Augment augment = Augment.NONE;
+        public List<Penalty> penalties = new ArrayList<>();
+        public Objective objective;
+
+        public Options epochs(int v) { epochs = v; return this; }
+        public Options batchSize(int v) { batchSize = v; return this; }
+        public Options threads(int v) { threads = v; return this; }
+        public Options lr(float v) { lr = v; return this; }
+        public Options optimizer(String v) { optimizer = v; return this; }
+        public Options momentum(float v) { momentum = v; return this; }
+        public Options nesterov(boolean v) { nesterov = v; return this; }
+        public Options weightDecay(float v) { weightDecay = v; return this; }
+        public Options schedule(String v) { schedule = v; return this; }
+        public Options warmupEpochs(float v) { warmupEpochs = v; return this; }
+        public Options clipNorm(float v) { clipNorm = v; return this; }
+        public Options labelSmoothing(float v) { labelSmoothing = v; return this; }
+        public Options seed(long v) { seed = v; return this; }
+        public Options augment(Augment v) { augment = v; return this; }
+        public Options trainable(String include, String freeze) { this.include = include; this.freeze = freeze; return this; }
+        public Options penalty(Penalty p) { penalties.add(p); return this; }
+        public Options objective(Objective o) { objective = o; return this; }
+
+        public Map<String, Object> describe() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("epochs", epochs);
+            m.put("batch", batchSize);
+            m.put("lr", lr);
+            m.put("optimizer", optimizer);
+            if (!optimizer.startsWith("adam")) m.put("momentum", momentum);
+            if (nesterov) m.put("nesterov", true);
+            m.put("weight_decay", weightDecay);
+            m.put("schedule", schedule);
+            if (warmupEpochs > 0) m.put("warmup_epochs", warmupEpochs);
+            if (clipNorm > 0) m.put("clip_norm", clipNorm);
+            if (labelSmoothing > 0) m.put("label_smoothing", labelSmoothing);
+            if (augment.enabled()) m.put("augment", "crop" + augment.pad() + (augment.flip() ? "+flip" : ""));
+            if (include != null) m.put("trainable", include);
+            if (freeze != null) m.put("freeze", freeze);
+            m.put("seed", seed);
+            return m;
+        }
+    }
+
+    /** {@code cpuSeconds}: CPU time of the whole process during the epoch (all threads), for shared machines. */
+    public record EpochStats(int epoch, float trainLoss, float trainAccuracy, float valLoss, float valAccuracy, double seconds, double imagesPerSecond,
+                             double cpuSeconds) {}
+
+    public record Report(List<EpochStats> epochs, double meanEpochSeconds, double imagesPerSecond, float trainLoss, float valAccuracy, long steps, int parameters) {}
+
+    private final Model model;
+    private final Options opt;
+    private final Parallel par;
+    private final Tape tape;
+    private final Backprop backprop;
+    private final List<Param> params = new ArrayList<>();
+    private final String input, output;
+    private final Optimizer optimizer;
+    private final Objective objective;
+    private long stepCount;
+
+    public Trainer(Model source, Options opt) {
+        this.opt = opt;
+        this.model = source.copy();
+        Map<String, Tensor> inits = model.graph().initializers();
+        for (Map.Entry<String, Tensor> e : inits.entrySet()) if (e.getValue().dtype() == DType.FLOAT) e.setValue(e.getValue().copy());
+        if (model.graph().runtimeInputs().size() != 1) throw new NnzipException("training needs a model with exactly one input, this one has " + model.graph().runtimeInputs().size());
+        this.input = model.graph().runtimeInputs().getFirst().name();
+        this.output = model.graph().outputNames().getFirst();
+        Set<String> names = TrainableParams.select(model.graph(), opt.include, opt.freeze);
+        if (names.isEmpty()) throw new NnzipException("no trainable parameters" + (opt.include != null || opt.freeze != null ? " match the --trainable/--freeze patterns" : ""));
+        for (String n : names) {
+            Tensor t = inits.get(n);
+            params.add(new Param(n, t.floats(), t.rank() > 1));
+        }
+        this.par = new Parallel(opt.threads);
+        this.tape = new Tape(model.graph(), model.opset(), par, opt.seed);
+        this.backprop = new Backprop(tape, names);
+        this.optimizer = Optimizer.create(opt.optimizer, opt.momentum, opt.nesterov, opt.weightDecay);
+        this.objective = opt.objective != null ? opt.objective : Objective.crossEntropy(opt.labelSmoothing);
+    }
+
+    /** The model with its current (trained) weights; shares the live weight arrays until the trainer is dropped. */
+    public Model model() { return model; }
+
+    public List<Param> params() { return params; }
+
+    public int parameterCount() { return params.stream().mapToInt(Param::size).sum(); }
+
+    public Parallel parallel() { return par; }
+
+    /** One optimizer step on a batch; returns {loss, correct predictions}. */
+    public float[] step(Batch b, float lr) {
+        Tensor out = tape.forward(Map.of(input, b.images()), true).get(output);
+        if (out.dtype() != DType.FLOAT) throw new NnzipException("model output '" + output + "' is " + out.dtype().lower() + ", training needs float");
+        float[] grad = new float[out.size()];
+        float loss = objective.lossAndGrad(b, out, grad);
+        if (!Float.isFinite(loss)) throw new NnzipException("loss became " + loss + " at step " + stepCount + "; lower the learning rate (--lr) or add --clip-norm");
+        Map<String, Tensor> grads = backprop.run(Map.of(output, new Tensor(DType.FLOAT, out.shape(), grad)));
+        for (Param p : params) {
+            Tensor g = grads.get(p.name());
+            if (g == null) java.util.Arrays.fill(p.grad, 0f);
+            else p.grad = g.floats();
+        }
+        for (Penalty pen : opt.penalties) for (Param p : params) if (pen.appliesTo(p.name())) loss += pen.apply(p.value(), p.grad);
+        if (opt.clipNorm > 0) GradClip.clipNorm(params, opt.clipNorm);
+        optimizer.step(params, lr);
+        stepCount++;
+        return new float[] {loss, correct(out, b.labels())};
+    }
+
+    private static int correct(Tensor logits, int[] labels) {
+        float[] z = logits.floats();
+        int n = labels.length, k = z.length / n, c = 0;
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
+            if (best == labels[i]) c++;
+        }
+        return c;
+    }
+
+    /** Trains for {@code opt.epochs} epochs, evaluating on {@code val} (if non-null) after each. */
+    public Report fit(Dataset train, Dataset val, Normalization norm, TrainListener listener) {
+        int perEpoch = (train.size() + opt.batchSize - 1) / opt.batchSize;
+        int total = perEpoch * opt.epochs;
+        LrSchedule sched = LrSchedule.of(opt.schedule, opt.lr, total, Math.round(opt.warmupEpochs * perEpoch),
+                (opt.stepEpochs > 0 ? opt.stepEpochs : Math.max(1, opt.epochs / 3)) * perEpoch, opt.gamma);
+        Evaluator.Predictor predictor = val == null ? null : Evaluator.engine(model, par);
+        List<EpochStats> stats = new ArrayList<>();
+        double trainSeconds = 0;
+        float lastLoss = Float.NaN, lastVal = Float.NaN;
+        for (int e = 0; e < opt.epochs; e++) {
+            long t0 = System.nanoTime(), cpu0 = processCpuNanos();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            int bi = 0;
+            try (BatchLoader loader = new BatchLoader(train, opt.batchSize, true, norm, opt.augment, opt.seed, e)) {
+                while (loader.hasNext()) {
+                    Batch b = loader.next();
+                    float[] r = step(b, sched.at((int) (stepCount % Math.max(1, total))));
+                    lossSum += r[0] * b.size();
+                    correct += (long) r[1];
+                    seen += b.size();
+                    bi++;
+                    double el = (System.nanoTime() - t0) / 1e9;
+                    listener.step(e + 1, opt.epochs, bi, perEpoch, (float) (lossSum / seen), (float) correct / seen, seen / el, el / bi * (perEpoch - bi));
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9, cpu = (processCpuNanos() - cpu0) / 1e9;
+            trainSeconds += secs;
+            lastLoss = (float) (lossSum / seen);
+            Evaluator.Result vr = predictor == null ? null : Evaluator.evaluate(predictor, val, norm, 256);
+            if (vr != null) lastVal = vr.accuracy();
+            EpochStats es = new EpochStats(e + 1, lastLoss, (float) correct / seen, vr == null ? Float.NaN : vr.loss(), vr == null ? Float.NaN : vr.accuracy(), secs, seen / secs, cpu);
+            stats.add(es);
+            listener.epochEnd(es);
+        }
+        double mean = trainSeconds / Math.max(1, opt.epochs);
+        return new Report(stats, mean, train.size() / mean, lastLoss, lastVal, stepCount, parameterCount());
+    }
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0L;
+    }
+
+    @Override
+    public void close() { par.close(); }
+}

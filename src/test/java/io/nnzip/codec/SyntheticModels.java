@@ -1,0 +1,32 @@
+package io.nnzip.codec;
+
+import io.nnzip.codec.bench.SyntheticCnn;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import java.util.Random;
+
+/** Test models: the benchmark's trained-like CNN, and "fine-tuned" variants of a model. */
+public final class SyntheticModels {
+    private SyntheticModels() {}
+
+    public static Model cnn(long seed, int c1, int c2, int hidden) { return SyntheticCnn.build(seed, c1, c2, hidden); }
+
+    public static float[] laplace(Random r, int n, double sd) { return SyntheticCnn.laplace(r, n, sd); }
+
+    /** {@code m} with every float tensor moved by Laplacian noise of {@code rel} × its RMS: one fine-tuning epoch's worth. */
+    public static Model finetune(Model m, long seed, double rel) {
+        Random r = new Random(seed);
+        Model c = m.copy();
+        c.graph().initializers().replaceAll((k, t) -> {
+            if (t.dtype() != DType.FLOAT) return t;
+            float[] w = t.floats().clone();
+            double ss = 0;
+            for (float v : w) ss += (double) v * v;
+            float[] d = laplace(r, w.length, Math.sqrt(ss / w.length) * rel);
+            for (int i = 0; i < w.length; i++) w[i] += d[i];
+            return new Tensor(DType.FLOAT, t.shape(), w);
+        });
+        return c;
+    }
+}

@@ -1,0 +1,94 @@
+package io.nnzip.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Optimizer steps against the update formulas evaluated independently in double precision. */
+class OptimizerTest {
+    private static final double[][] GRADS = {{0.5, -1.0}, {0.2, 0.3}, {-0.4, 0.1}};
+
+    private static Param param() { return new Param("w", new float[] {1.0f, -2.0f}, true); }
+
+    private static void run(Optimizer o, Param p, float lr) {
+        for (double[] g : GRADS) {
+            for (int i = 0; i < 2; i++) p.grad()[i] = (float) g[i];
+            o.step(List.of(p), lr);
+        }
+    }
+
+    @Test
+    void sgdMomentumAndNesterov() {
+        for (boolean nesterov : new boolean[] {false, true}) {
+            Param p = param();
+            run(new Sgd(0.9f, nesterov, 0.01f), p, 0.1f);
+            double[] w = {1.0, -2.0}, v = new double[2];
+            for (double[] g : GRADS)
+                for (int i = 0; i < 2; i++) {
+                    double gi = g[i] + 0.01 * w[i];
+                    v[i] = 0.9 * v[i] + gi;
+                    w[i] -= 0.1 * (nesterov ? gi + 0.9 * v[i] : v[i]);
+                }
+            for (int i = 0; i < 2; i++) assertEquals(w[i], p.value()[i], 1e-6);
+        }
+    }
+
+    @Test
+    void adamAndAdamW() {
+        for (boolean decoupled : new boolean[] {false, true}) {
+            Param p = param();
+            run(new Adam(0.9f, 0.999f, 1e-8f, 0.05f, decoupled), p, 0.01f);
+            double[] w = {1.0, -2.0}, m = new double[2], v = new double[2];
+            int t = 0;
+            for (double[] g : GRADS) {
+                t++;
+                for (int i = 0; i < 2; i++) {
+                    double gi = decoupled ? g[i] : g[i] + 0.05 * w[i];
+                    m[i] = 0.9 * m[i] + 0.1 * gi;
+                    v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+                    double upd = (m[i] / (1 - Math.pow(0.9, t))) / (Math.sqrt(v[i] / (1 - Math.pow(0.999, t))) + 1e-8);
+                    if (decoupled) w[i] -= 0.01 * 0.05 * w[i];
+                    w[i] -= 0.01 * upd;
+                }
+            }
+            for (int i = 0; i < 2; i++) assertEquals(w[i], p.value()[i], 1e-5);
+        }
+    }
+
+    @Test
+    void noDecayOnBiases() {
+        Param b = new Param("b", new float[] {1f}, false);
+        b.grad()[0] = 0f;
+        new Sgd(0f, false, 0.5f).step(List.of(b), 0.1f);
+        assertEquals(1f, b.value()[0]);
+    }
+
+    @Test
+    void schedules() {
+        LrSchedule cos = LrSchedule.of("cosine", 0.1f, 100, 0, 1, 0.1f);
+        assertEquals(0.1f, cos.at(0), 1e-7);
+        assertEquals(0.05f, cos.at(50), 1e-6);
+        assertEquals(0f, cos.at(100), 1e-7);
+        LrSchedule step = LrSchedule.of("step", 1f, 100, 0, 30, 0.1f);
+        assertEquals(1f, step.at(29), 1e-7);
+        assertEquals(0.1f, step.at(30), 1e-7);
+        assertEquals(0.001f, step.at(95), 1e-7);
+        LrSchedule warm = LrSchedule.of("constant", 1f, 100, 9, 1, 0.1f);
+        assertEquals(0.1f, warm.at(0), 1e-7);
+        assertEquals(0.5f, warm.at(4), 1e-7);
+        assertEquals(1f, warm.at(9), 1e-7);
+    }
+
+    @Test
+    void clippingScalesToTheGlobalNorm() {
+        Param a = new Param("a", new float[2], true), b = new Param("b", new float[1], true);
+        a.grad()[0] = 3;
+        a.grad()[1] = 0;
+        b.grad()[0] = 4;
+        assertEquals(5.0, GradClip.clipNorm(List.of(a, b), 1.0), 1e-9);
+        assertEquals(0.6f, a.grad()[0], 1e-6);
+        assertEquals(0.8f, b.grad()[0], 1e-6);
+        assertEquals(1.0, GradClip.clipNorm(List.of(a, b), 2.0), 1e-6);
+    }
+}
