@@ -57,7 +57,7 @@ public final class ConvBench {
             row.put("layer", s.name());
             row.put("shape", String.format("N=%d C=%d H=W=%d K=%d R=S=%d", s.n(), s.c(), s.h(), s.k(), s.r()));
             row.put("threads", threads);
-            GemmBench.putRates(row, res[0], res[1], flop);
+            GemmBench.putRates(row, res[0], res[1], flop, threads);
             return row;
         }
     }
