@@ -101,13 +101,16 @@ public final class BenchCommand extends BaseCommand {
             for (Object o : rows) {
                 Map<String, Object> row = (Map<String, Object>) o;
                 String head = row.containsKey("size") ? "gemm " + row.get("size") + "³" : row.get("layer") + " (" + row.get("shape") + ")";
-                out.printf("%-44s threads=%s  ours %7.1f GFLOP/s (median %.1f)  ORT %7.1f (median %.1f)  ours/ORT %.2f%n", head, row.get("threads"),
-                        row.get("engine_gflops"), row.get("engine_gflops_median"), row.get("ort_gflops"), row.get("ort_gflops_median"), row.get("ratio"));
+                out.printf("%-44s threads=%s  ours %7.1f GFLOP/s (median %.1f)  ORT %7.1f (median %.1f)  ours/ORT %.2f%s%n", head, row.get("threads"),
+                        row.get("engine_gflops"), row.get("engine_gflops_median"), row.get("ort_gflops"), row.get("ort_gflops_median"), row.get("ratio"),
+                        row.containsKey("ratio_cpu") ? String.format("  [by CPU time: ours %.1f, ORT %.1f, ratio %.2f]", row.get("engine_gflops_cpu"), row.get("ort_gflops_cpu"), row.get("ratio_cpu")) : "");
             }
             return;
         }
         out.printf("%s%s threads=%s: engine %.3f ms (median %.3f), ORT %.3f ms (median %.3f), engine/ORT %.3f (median %.3f); max |diff| %.2g%n",
                 r.get("benchmark"), r.containsKey("batch") ? " batch=" + r.get("batch") : "", r.get("threads"), r.get("engine_ms"), r.get("engine_ms_median"),
                 r.get("ort_ms"), r.get("ort_ms_median"), r.get("ratio"), r.get("ratio_median"), r.get("max_abs_diff"));
+        if (r.containsKey("ratio_cpu"))
+            out.printf("  by calling-thread CPU time: engine %.3f ms, ORT %.3f ms, engine/ORT %.3f%n", r.get("engine_cpu_ms"), r.get("ort_cpu_ms"), r.get("ratio_cpu"));
     }
 }

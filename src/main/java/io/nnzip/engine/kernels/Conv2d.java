@@ -15,7 +15,15 @@ public final class Conv2d {
     /** Aim for at least this many GEMM columns per call when images are small. */
     static final int MIN_COLUMNS = 384, MAX_BATCH = 16;
 
+    /** Per-thread unfold, product and pooling buffers, reused across calls (columns beyond a call's width stay finite). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
     private Conv2d() {}
+
+    private static float[] grow(float[][] scratch, int i, int size) {
+        if (scratch[i].length < size) scratch[i] = new float[size];
+        return scratch[i];
+    }
 
     /** An unpadded max-pool window and stride: {@code P' = (P - kh)/sh + 1}. */
     public record Pool(int kh, int kw, int sh, int sw) {
@@ -52,10 +60,10 @@ public final class Conv2d {
                                int lo, int hi, int nb, Parallel par) {
         int pq = g.p() * g.q(), kg = g.kg(), rows = g.colRows(), hw = g.h() * g.w(), chw = g.c() * hw;
         int kgp = packed[0].paddedRows(), ldMax = GemmBlocked.roundUp(nb * pq, MicroKernel.NR);
-        float[] col = new float[rows * ldMax];
-        float[] out = new float[g.group() * kgp * ldMax];
+        float[][] scratch = SCRATCH.get();
+        float[] col = grow(scratch, 0, rows * ldMax), out = grow(scratch, 1, g.group() * kgp * ldMax);
         int outPlane = pool == null ? pq : pool.out(g.p(), true) * pool.out(g.q(), false);
-        float[] tmp = pool == null ? null : new float[pq];
+        float[] tmp = grow(scratch, 2, pq);
         for (int img0 = lo; img0 < hi; img0 += nb) {
             int cnt = Math.min(nb, hi - img0), ld = GemmBlocked.roundUp(cnt * pq, MicroKernel.NR);
             for (int gi = 0; gi < g.group(); gi++) {

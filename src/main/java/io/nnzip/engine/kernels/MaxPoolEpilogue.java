@@ -62,6 +62,11 @@ final class MaxPoolEpilogue {
             FloatVector lo = FloatVector.fromArray(S, tmp, 2 * j), hi = FloatVector.fromArray(S, tmp, 2 * j + L);
             lo.rearrange(EVEN, hi).max(lo.rearrange(ODD, hi)).add(b).max(floor).intoArray(y, dst + j);
         }
-        for (; j < n; j++) y[dst + j] = Math.max(Math.max(tmp[2 * j], tmp[2 * j + 1]) + b, floor);
+        if (j < n) {
+            // the tail as masked vectors too: scalar float max branches, and random activations mispredict
+            VectorMask<Float> mLo = S.indexInRange(2 * j, 2 * n), mHi = S.indexInRange(2 * j + L, 2 * n);
+            FloatVector lo = FloatVector.fromArray(S, tmp, 2 * j, mLo), hi = FloatVector.fromArray(S, tmp, 2 * j + L, mHi);
+            lo.rearrange(EVEN, hi).max(lo.rearrange(ODD, hi)).add(b).max(floor).intoArray(y, dst + j, S.indexInRange(j, n));
+        }
     }
 }

@@ -10,7 +10,9 @@ import io.nnzip.engine.Parallel;
  * <pre>A: (M,K) row-major at off with row stride lda  ->  blocks[b]: (Mp/MR slivers, kc_b, MR), Mp = roundUp(M, MR)</pre>
  */
 public final class PackedWeights {
-    static final int KC = 320, MR = MicroKernel.MR, NR = MicroKernel.NR;
+    // the right-hand sliver (kc rows of NR floats, strided) must stay in L1 while MR-row A slivers stream past it;
+    // 128 measured ~20% faster than 320 on the benchmark CNN's layers
+    static final int KC = 128, MR = MicroKernel.MR, NR = MicroKernel.NR;
 
     final int m, k, mp;
     final int[] kcStart;

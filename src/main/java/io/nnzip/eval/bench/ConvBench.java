@@ -52,12 +52,12 @@ public final class ConvBench {
         double flop = 2.0 * g.macs();
         try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, Map.of("x", Tensor.of(x, s.n(), s.c(), s.h(), s.h())))) {
             Runnable ours = () -> Conv2d.forward(g, x, w, b, y, false, par);
-            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 500, rounds, roundMs);
+            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 1500, rounds, roundMs);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("layer", s.name());
             row.put("shape", String.format("N=%d C=%d H=W=%d K=%d R=S=%d", s.n(), s.c(), s.h(), s.k(), s.r()));
             row.put("threads", threads);
-            GemmBench.putRates(row, res[0], res[1], flop);
+            GemmBench.putRates(row, res[0], res[1], flop, threads);
             return row;
         }
     }

@@ -39,22 +39,30 @@ public final class GemmBench {
         double flop = 2.0 * s * s * s;
         try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, Map.of("A", Tensor.of(a, s, s)))) {
             Runnable ours = () -> Sgemm.gemm(false, false, s, s, s, 1f, a, 0, s, b, 0, s, 0f, c, 0, s, par);
-            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 500, rounds, roundMs);
+            Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 1500, rounds, roundMs);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("size", s);
             row.put("threads", threads);
-            putRates(row, res[0], res[1], flop);
+            putRates(row, res[0], res[1], flop, threads);
             return row;
         }
     }
 
-    /** Best-round and median-round GFLOP/s of both sides and the ratio ours/ORT (from the best rounds). */
-    static void putRates(Map<String, Object> row, Timer.Result ours, Timer.Result ort, double flop) {
+    /**
+     * Best-round and median-round GFLOP/s of both sides and the ratio ours/ORT (from the best rounds); with one thread
+     * (ORT then runs on the calling thread too) also the rates by calling-thread CPU time, robust on a busy machine.
+     */
+    static void putRates(Map<String, Object> row, Timer.Result ours, Timer.Result ort, double flop, int threads) {
         row.put("engine_gflops", round1(flop / ours.bestMs() / 1e6));
         row.put("engine_gflops_median", round1(flop / ours.medianMs() / 1e6));
         row.put("ort_gflops", round1(flop / ort.bestMs() / 1e6));
         row.put("ort_gflops_median", round1(flop / ort.medianMs() / 1e6));
         row.put("ratio", Math.round(ort.bestMs() / ours.bestMs() * 1000) / 1000.0);
+        if (threads == 1) {
+            row.put("engine_gflops_cpu", round1(flop / ours.bestCpuMs() / 1e6));
+            row.put("ort_gflops_cpu", round1(flop / ort.bestCpuMs() / 1e6));
+            row.put("ratio_cpu", Math.round(ort.bestCpuMs() / ours.bestCpuMs() * 1000) / 1000.0);
+        }
     }
 
     static double round1(double v) { return Math.round(v * 10) / 10.0; }

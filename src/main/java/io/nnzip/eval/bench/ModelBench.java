@@ -31,6 +31,12 @@ public final class ModelBench {
             row.put("ort_ms_median", round3(res[1].medianMs()));
             row.put("ratio", round3(res[0].bestMs() / res[1].bestMs()));
             row.put("ratio_median", round3(res[0].medianMs() / res[1].medianMs()));
+            if (threads == 1) {
+                // ORT with one intra-op thread runs on the calling thread, so thread CPU time compares like with like
+                row.put("engine_cpu_ms", round3(res[0].bestCpuMs()));
+                row.put("ort_cpu_ms", round3(res[1].bestCpuMs()));
+                row.put("ratio_cpu", round3(res[0].bestCpuMs() / res[1].bestCpuMs()));
+            }
             row.put("fused_nodes", m.graph().nodes().size() - fused.graph().nodes().size());
         }
         return row;
