@@ -5,6 +5,7 @@ import io.nnzip.engine.OpDef;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
+import io.nnzip.engine.autodiff.kernels.ArrayPool;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.DropoutTraining;
 import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
@@ -32,6 +33,7 @@ import java.util.TreeSet;
  * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
  * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs.
  * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
+ * Values read from the tape are valid until the next forward pass, which recycles the step's arrays.
  */
 public final class Tape {
     private final Graph graph;
@@ -40,6 +42,7 @@ public final class Tape {
     private final ExecContext ctx;
     private final Map<String, Tensor> env = new HashMap<>();
     private final Map<Node, Object> saved = new IdentityHashMap<>();
+    private final ArrayPool pool = new ArrayPool();
     private boolean training;
     private java.util.function.BiConsumer<String, Long> timer;
     private java.util.function.LongSupplier clock = System::nanoTime;
@@ -75,6 +78,7 @@ public final class Tape {
         ctx.setTraining(train);
         env.clear();
         saved.clear();
+        pool.recycleAll();
         env.putAll(graph.initializers());
         for (ValueInfo v : graph.runtimeInputs()) {
             Tensor t = feeds.get(v.name());
@@ -101,6 +105,9 @@ public final class Tape {
     }
 
     public Tensor value(String name) { return env.get(name); }
+
+    /** Arrays of the current step; recycled when the next forward pass starts. */
+    public ArrayPool pool() { return pool; }
 
     /**
      * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
@@ -139,7 +146,7 @@ public final class Tape {
     private Tensor[] batchNorm(Node n, Tensor[] in) {
         int[] sh = in[0].shape();
         int c = sh[1], l = Shapes.product(sh, 2, sh.length);
-        float[] y = new float[in[0].size()];
+        float[] y = pool.floats(in[0].size(), false);
         boolean live = graph.isInitializer(n.input(3)) && graph.isInitializer(n.input(4));
         float[] rm = live ? in[3].floats() : null, rv = live ? in[4].floats() : null;
         BatchNormTraining.Saved st = BatchNormTraining.forward(in[0].floats(), in[1].floats(), in[2].floats(), rm, rv,
@@ -155,8 +162,8 @@ public final class Tape {
     private Tensor[] maxPool(Node n, Tensor[] in) {
         ConvGeometry g = ConvAttrs.pool(n, in[0].shape());
         int[] shape = {g.n(), g.c(), g.p(), g.q()};
-        float[] y = new float[Shapes.numel(shape)];
-        int[] argmax = new int[y.length];
+        float[] y = pool.floats(Shapes.numel(shape), false);
+        int[] argmax = pool.ints(y.length);
         MaxPoolTraining.forward(g, in[0].floats(), y, argmax, ctx.parallel());
         saved.put(n, argmax);
         return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
@@ -166,7 +173,7 @@ public final class Tape {
     private Tensor[] dropout(Node n, Tensor[] in) {
         float ratio = ctx.opset() >= 12 ? (in.length > 1 && in[1] != null ? (float) in[1].getDouble(0) : 0.5f) : n.attrFloat("ratio", 0.5f);
         float[] x = in[0].floats(), mask = DropoutTraining.mask(x.length, ratio, ctx.random());
-        float[] y = new float[x.length];
+        float[] y = pool.floats(x.length, false);
         for (int i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
         saved.put(n, mask);
         Tensor[] out = new Tensor[n.outputs().size()];

@@ -11,8 +11,8 @@ public final class ActivationBackward {
 
     private ActivationBackward() {}
 
-    public static float[] relu(float[] dy, float[] y, Parallel par) {
-        float[] dx = new float[dy.length];
+    /** dx may be any array of dy's length; it is overwritten and returned. */
+    public static float[] relu(float[] dy, float[] y, float[] dx, Parallel par) {
         par.forRange(dx.length, 1 << 16, (lo, hi) -> {
             int i = lo;
             for (int end = lo + SPECIES.loopBound(hi - lo); i < end; i += SPECIES.length()) {

@@ -20,7 +20,7 @@ final class BlockedConvBackward {
 
     private BlockedConvBackward() {}
 
-    static void run(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, Parallel par) {
+    static void run(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, Parallel par, ArrayPool pool) {
         int n = g.n(), k = g.k(), pq = g.p() * g.q(), rows = g.colRows(), chw = g.c() * g.h() * g.w();
         int block = Math.max(1, Math.min(Math.min(16, n), (TARGET_COLUMNS + pq - 1) / pq));
         int chunks = Math.min(par.threads(), (n + block - 1) / block);
@@ -28,9 +28,9 @@ final class BlockedConvBackward {
         boolean pointwise = g.isPointwise();
         par.forChunks(n, chunks, (lo, hi) -> {
             int t = ConvBackward.chunkIndex(lo, n, chunks);
-            float[] dwPart = dw == null ? null : new float[k * rows];
-            float[] dyB = new float[k * block * pq], colB = new float[rows * block * pq];
-            float[] dcolB = dx == null ? null : new float[rows * block * pq];
+            float[] dwPart = dw == null ? null : pool.floats(k * rows, true);
+            float[] dyB = pool.floats(k * block * pq, false), colB = pool.floats(rows * block * pq, false);
+            float[] dcolB = dx == null ? null : pool.floats(rows * block * pq, false);
             for (int start = lo; start < hi; start += block) {
                 int b = Math.min(block, hi - start), ld = b * pq;
                 for (int i = 0; i < b; i++) {

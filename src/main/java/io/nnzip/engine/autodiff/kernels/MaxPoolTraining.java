@@ -57,9 +57,8 @@ public final class MaxPoolTraining {
         });
     }
 
-    // dy: (N,C,P,Q), argmax: (N,C,P,Q) -> dx: (N,C,H,W)
-    public static float[] backward(int[] argmax, float[] dy, int planes, int hw, int pq, Parallel par) {
-        float[] dx = new float[planes * hw];
+    // dy: (N,C,P,Q), argmax: (N,C,P,Q) -> dx: (N,C,H,W), zero on entry
+    public static float[] backward(int[] argmax, float[] dy, float[] dx, int planes, int hw, int pq, Parallel par) {
         par.forRange(planes, 8, (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int xo = pl * hw, yo = pl * pq;
