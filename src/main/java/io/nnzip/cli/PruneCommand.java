@@ -15,6 +15,7 @@ import io.nnzip.prune.StructuredPruner;
 import io.nnzip.prune.dep.PlanApplier;
 import io.nnzip.prune.dep.PrunePlan;
 import io.nnzip.prune.dep.ValueProbe;
+import io.nnzip.prune.report.LatencyComparison;
 import io.nnzip.prune.report.PruneReport;
 import io.nnzip.prune.report.Snapshot;
 import io.nnzip.prune.schedule.Schedule;
@@ -99,21 +100,28 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads for the latency measurement (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--latency-runs", defaultValue = "20", description = "Alternated timed runs per model (default ${DEFAULT-VALUE}).")
+    int latencyRuns;
+
+    @Option(names = "--round-to", defaultValue = "8", description = "Keep a multiple of this many channels per coupled group (e.g. 8 for SIMD-friendly widths; default ${DEFAULT-VALUE}).")
+    int roundTo;
+
     private Snapshot before, after;
+    private LatencyComparison latency;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
-        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches);
+        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
         PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
-        before = Snapshot.of(m, acc, latFeeds, threads);
+        before = Snapshot.of(m, acc);
 
         Pruner.Outcome out;
         if (replay != null) {
@@ -127,14 +135,15 @@ public final class PruneCommand extends BaseCommand {
             out = new Pruner.Outcome(cur, plans, new io.nnzip.prune.WeightMasks(), List.of(), notes);
         } else {
             Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
+            var labelledBatches = calib.labelled(m, calibBatches, batchSize, seed);
             Map<Integer, Double> perGroup = null;
             List<String> autoNotes = new ArrayList<>();
             if ("auto".equals(amountPerLayer)) {
-                Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, acc, seed, this::note);
+                Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, labelledBatches, acc, seed, this::note);
                 perGroup = scan.amountsForMacs(targetMacs);
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
-            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, perGroup, this::note);
+            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, labelledBatches, perGroup, this::note);
             out.notes().addAll(0, autoNotes);
         }
         Model pruned = out.model();
@@ -145,13 +154,14 @@ public final class PruneCommand extends BaseCommand {
         PruneOutput.record(pruned, options);
         OnnxWriter.write(pruned, output);
         if (planOut != null && !out.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(out.plans()));
-        after = Snapshot.of(pruned, acc, latFeeds, threads);
+        after = Snapshot.of(pruned, acc);
+        if (latFeeds != null) latency = LatencyComparison.measure(m, pruned, latFeeds, threads, latencyRuns);
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("output", output.toString());
         r.put("options", options);
-        r.putAll(PruneReport.toJson(before, after));
+        r.putAll(PruneReport.toJson(before, after, latency));
         if (!out.groups().isEmpty()) r.put("groups", out.groups().stream().map(StructuredPruner::toJson).toList());
         r.put("notes", out.notes());
         if (planOut != null) r.put("plan", planOut.toString());
@@ -162,7 +172,7 @@ public final class PruneCommand extends BaseCommand {
     @SuppressWarnings("unchecked")
     protected void printHuman(Map<String, Object> r, PrintStream out) {
         out.println("pruned " + r.get("model") + " -> " + r.get("output") + "  " + r.get("options"));
-        PruneReport.print(before, after, out);
+        PruneReport.print(before, after, latency, out);
         if (r.containsKey("groups")) {
             out.println("coupled groups (channels kept / total):");
             for (Map<String, Object> g : (List<Map<String, Object>>) r.get("groups"))

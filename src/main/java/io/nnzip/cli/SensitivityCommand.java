@@ -62,7 +62,7 @@ public final class SensitivityCommand extends BaseCommand {
         PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, 0f, seed);
         PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, labelled == null ? null : labelled.accuracy(), seed, this::note);
+        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), labelled == null ? null : labelled.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("score", scan.scoreName());

@@ -1,6 +1,7 @@
 package io.nnzip.prune;
 
 import io.nnzip.data.Augment;
+import io.nnzip.data.Batch;
 import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
@@ -51,6 +52,15 @@ final class DatasetData implements PruneData {
         List<Map<String, Tensor>> out = new ArrayList<>();
         try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
             while (l.hasNext() && out.size() < batches) out.add(Map.of(in, l.next().images()));
+        }
+        return out;
+    }
+
+    @Override
+    public Iterable<Batch> labelled(Model m, int batches, int batchSize, long s) {
+        List<Batch> out = new ArrayList<>();
+        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
+            while (l.hasNext() && out.size() < batches) out.add(l.next());
         }
         return out;
     }

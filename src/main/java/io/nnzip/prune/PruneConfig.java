@@ -21,13 +21,15 @@ import java.util.Map;
  * @param amountPerLayer null (uniform) or "auto": per-group amounts from a sensitivity scan
  * @param targetMacs    with auto: share of MACs to remove
  * @param calibBatches  calibration batches for activation criteria and sensitivity
+ * @param roundTo       structured: keep a multiple of this many channels per coupled group (1 = exact amount)
  */
 public record PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
-                          int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches) {
+                          int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo) {
     public PruneConfig {
         if (!(amount >= 0 && amount < 1)) throw new NnzipException("--amount must be in [0, 1), got " + amount);
         if (!scope.equals("layer") && !scope.equals("global")) throw new NnzipException("--scope must be layer or global, not '" + scope + "'");
         if (finetuneEpochs < 0) throw new NnzipException("--finetune must be ≥ 0");
+        if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (schedule == null) schedule = Schedule.parse("oneshot");
     }
 
@@ -58,7 +60,10 @@ public record PruneConfig(String mode, String method, String scope, double amoun
             r.put("amount_per_layer", amountPerLayer);
             r.put("target_macs", targetMacs);
         }
-        if (structured()) r.put("calib_batches", calibBatches);
+        if (structured()) {
+            r.put("calib_batches", calibBatches);
+            if (roundTo > 1) r.put("round_to", roundTo);
+        }
         return r;
     }
 }

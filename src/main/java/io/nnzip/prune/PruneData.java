@@ -20,6 +20,9 @@ public interface PruneData {
     /** Up to {@code batches} input feeds of {@code batchSize} examples each. */
     Iterable<Map<String, Tensor>> calibration(Model m, int batches, int batchSize, long seed);
 
+    /** Labelled training batches (for gradient-based criteria), or null when the data has no labels. */
+    default Iterable<io.nnzip.data.Batch> labelled(Model m, int batches, int batchSize, long seed) { return null; }
+
     /** Accuracy on held-out labelled data, or null when the data has no labels. */
     default Accuracy accuracy() { return null; }
 

@@ -25,10 +25,11 @@ public final class Pruner {
     /**
      * @param fineTune     null when no training is available (then finetune epochs must be 0)
      * @param calibration  input batches for data-driven criteria (may be null for the others)
+     * @param labelled     labelled batches for gradient criteria (taylor), or null
      * @param groupAmounts per-group amounts (structured, from a sensitivity scan) or null
      */
     public static Outcome run(Model input, PruneConfig c, FineTune fineTune, Iterable<Map<String, Tensor>> calibration,
-                              Map<Integer, Double> groupAmounts, Consumer<String> log) {
+                              Iterable<io.nnzip.data.Batch> labelled, Map<Integer, Double> groupAmounts, Consumer<String> log) {
         Model cur = input.copy();
         List<String> notes = new ArrayList<>();
         List<PrunePlan> plans = new ArrayList<>();
@@ -50,8 +51,8 @@ public final class Pruner {
                 Map<Integer, Double> per = null;
                 if (groupAmounts != null && k == 1 && steps == 1) per = groupAmounts;
                 else if (groupAmounts != null) notes.add("per-group amounts apply to oneshot schedules only; used the uniform amount");
-                ChannelCriterion crit = Criteria.of(c.method(), c.seed() + k, calibration);
-                StructuredPruner.Result r = StructuredPruner.prune(cur, crit, rel, c.scope(), per);
+                ChannelCriterion crit = Criteria.of(c.method(), c.seed() + k, calibration, labelled);
+                StructuredPruner.Result r = StructuredPruner.prune(cur, crit, rel, c.scope(), per, c.roundTo());
                 if (crit instanceof BnScaleCriterion b && b.fallbacks > 0)
                     notes.add("bn-scale: " + b.fallbacks + " channels have no BatchNormalization; ranked by filter L1 norm");
                 cur = r.model();

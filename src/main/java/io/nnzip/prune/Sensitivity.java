@@ -33,25 +33,29 @@ public final class Sensitivity {
             int[] level = new int[rows.size()];
             long saved = 0, goal = (long) (target * macs);
             while (saved < goal) {
-                int best = -1;
+                int best = -1, bestLevel = -1;
                 double bestCost = Double.POSITIVE_INFINITY;
                 for (int i = 0; i < rows.size(); i++) {
                     List<Point> ps = rows.get(i).points();
-                    if (level[i] >= ps.size()) continue;
-                    Point next = ps.get(level[i]);
                     double prevScore = level[i] == 0 ? baseline : ps.get(level[i] - 1).score();
                     long prevSaved = level[i] == 0 ? 0 : ps.get(level[i] - 1).macsSaved();
-                    long gain = next.macsSaved() - prevSaved;
-                    double cost = Math.max(0, prevScore - next.score()) / Math.max(1, gain) + 1e-15 / Math.max(1, gain);
-                    if (gain > 0 && cost < bestCost) {
-                        bestCost = cost;
-                        best = i;
+                    // small amounts of small groups may remove nothing: look ahead to the first step that saves MACs
+                    for (int j = level[i]; j < ps.size(); j++) {
+                        long gain = ps.get(j).macsSaved() - prevSaved;
+                        if (gain <= 0) continue;
+                        double cost = (Math.max(0, prevScore - ps.get(j).score()) + 1e-9) / gain;
+                        if (cost < bestCost) {
+                            bestCost = cost;
+                            best = i;
+                            bestLevel = j;
+                        }
+                        break;
                     }
                 }
                 if (best < 0) break;
                 List<Point> ps = rows.get(best).points();
-                saved += ps.get(level[best]).macsSaved() - (level[best] == 0 ? 0 : ps.get(level[best] - 1).macsSaved());
-                level[best]++;
+                saved += ps.get(bestLevel).macsSaved() - (level[best] == 0 ? 0 : ps.get(level[best] - 1).macsSaved());
+                level[best] = bestLevel + 1;
             }
             Map<Integer, Double> out = new LinkedHashMap<>();
             for (int i = 0; i < rows.size(); i++) out.put(rows.get(i).group(), level[i] == 0 ? 0.0 : rows.get(i).points().get(level[i] - 1).amount());
@@ -70,10 +74,11 @@ public final class Sensitivity {
 
     private Sensitivity() {}
 
-    public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration, Accuracy accuracy,
+    public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
+                            Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy,
                             long seed, Consumer<String> log) {
         StructuredPruner.Analysis a = StructuredPruner.Analysis.of(m);
-        double[] scores = Criteria.of(method, seed, calibration).score(a.deps(), a.groups());
+        double[] scores = Criteria.of(method, seed, calibration, labelled).score(a.deps(), a.groups());
         List<Map<String, Tensor>> feeds = new ArrayList<>();
         calibration.forEach(feeds::add);
         Agreement agree = accuracy == null ? new Agreement(m, feeds) : null;
@@ -86,7 +91,7 @@ public final class Sensitivity {
             for (double amt : amounts) {
                 Map<Integer, Double> per = new LinkedHashMap<>();
                 per.put(g.id(), amt);
-                Model p = StructuredPruner.prune(a, scores, 0, "layer", per).model();
+                Model p = StructuredPruner.prune(a, scores, 0, "layer", per, 1).model();
                 double s = accuracy != null ? accuracy.of(p) : agree.of(p);
                 pts.add(new Point(amt, s, macs - LayerCosts.totalMacs(p, 1)));
             }

@@ -49,13 +49,18 @@ public final class StructuredPruner {
      * @param amounts per layer-group amount overrides (by group id); others use {@code amount}
      */
     public static Result prune(Model m, ChannelCriterion criterion, double amount, String scope, Map<Integer, Double> amounts) {
-        Analysis a = Analysis.of(m);
-        return prune(a, criterion.score(a.deps(), a.groups()), amount, scope, amounts);
+        return prune(m, criterion, amount, scope, amounts, 1);
     }
 
-    public static Result prune(Analysis a, double[] score, double amount, String scope, Map<Integer, Double> amounts) {
+    /** @param roundTo keep a multiple of this many components per group (layer scope; 1 = no rounding) */
+    public static Result prune(Model m, ChannelCriterion criterion, double amount, String scope, Map<Integer, Double> amounts, int roundTo) {
+        Analysis a = Analysis.of(m);
+        return prune(a, criterion.score(a.deps(), a.groups()), amount, scope, amounts, roundTo);
+    }
+
+    public static Result prune(Analysis a, double[] score, double amount, String scope, Map<Integer, Double> amounts, int roundTo) {
         Set<Integer> chosen = switch (scope) {
-            case "layer" -> chooseLocal(a.groups(), score, amount, amounts);
+            case "layer" -> chooseLocal(a.groups(), score, amount, amounts, roundTo);
             case "global" -> chooseGlobal(a.groups(), score, amount);
             default -> throw new IllegalArgumentException("scope must be layer or global");
         };
@@ -66,13 +71,17 @@ public final class StructuredPruner {
         return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
     }
 
-    static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts) {
+    static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts, int roundTo) {
         Set<Integer> chosen = new TreeSet<>();
         Caps caps = new Caps(groups);
         for (CoupledGroups.Group g : groups.groups) {
             List<CoupledGroups.Component> cs = new ArrayList<>(g.prunable());
             double a = amounts == null ? amount : amounts.getOrDefault(g.id(), amount);
             int target = (int) Math.floor(a * cs.size() + 1e-9);
+            if (roundTo > 1 && target > 0 && cs.size() > roundTo) {
+                int kept = Math.min(cs.size(), (cs.size() - target + roundTo - 1) / roundTo * roundTo);
+                target = cs.size() - kept;
+            }
             cs.sort(Comparator.comparingDouble(c -> score[c.id()]));
             int taken = 0;
             for (CoupledGroups.Component c : cs) {

@@ -29,7 +29,7 @@ public final class UnstructuredPruner {
             case "l1" -> Method.L1;
             case "l2" -> Method.L2;
             case "random" -> Method.RANDOM;
-            default -> throw new IllegalArgumentException("unstructured method must be magnitude, l1, l2 or random, not '" + s + "'");
+            default -> throw new io.nnzip.ir.NnzipException("unstructured --method must be magnitude, l1, l2 or random, not '" + s + "'");
         };
     }
 
@@ -117,7 +117,7 @@ public final class UnstructuredPruner {
      * the N largest magnitudes (2:4 is what sparse tensor cores accelerate). Runs cut short by the axis end stay dense.
      */
     public static WeightMasks nm(Model m, int n, int mm) {
-        if (n <= 0 || mm <= 0 || n > mm) throw new IllegalArgumentException("N:M needs 0 < N ≤ M, got " + n + ":" + mm);
+        if (n <= 0 || mm <= 0 || n > mm) throw new io.nnzip.ir.NnzipException("--nm needs 0 < N ≤ M, got " + n + ":" + mm);
         Graph g = m.graph();
         WeightMasks masks = new WeightMasks();
         Map<String, Integer> reductionAxis = reductionAxes(g);

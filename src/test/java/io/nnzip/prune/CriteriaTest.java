@@ -2,6 +2,8 @@ package io.nnzip.prune;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.nnzip.data.Batch;
+import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
 import io.nnzip.prune.criteria.Criteria;
@@ -35,6 +37,16 @@ class CriteriaTest {
                     b[c] *= 1e-3f;
                 }
                 case "bn" -> scale[c] *= 1e-3f;
+                case "tiny" -> {
+                    // everything the channel's removal would zero, so removing it barely changes the loss
+                    for (int i = 0; i < per; i++) w[c * per + i] *= 1e-3f;
+                    b[c] *= 1e-3f;
+                    scale[c] *= 1e-3f;
+                    scaleSlice(g, "conv1.weight", 0, c);
+                    scaleSlice(g, "conv1.bias", 0, c);
+                    scaleSlice(g, "bn.bias", 0, c);
+                    scaleSlice(g, "conv2.weight", 1, c);
+                }
                 default -> throw new IllegalArgumentException(how);
             }
         }
@@ -44,17 +56,39 @@ class CriteriaTest {
         return m;
     }
 
+    static void scaleSlice(io.nnzip.ir.Graph g, String name, int axis, int idx) {
+        Tensor t = g.initializer(name);
+        int[] sh = t.shape();
+        int outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= sh[i];
+        for (int i = axis + 1; i < sh.length; i++) inner *= sh[i];
+        float[] d = t.floats().clone();
+        for (int o = 0; o < outer; o++) for (int i = 0; i < inner; i++) d[(o * sh[axis] + idx) * inner + i] *= 1e-3f;
+        g.initializers().put(name, Tensor.of(d, sh));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"apoz", "mean-activation", "hrank", "l1-filter", "l2-filter", "bn-scale"})
+    @ValueSource(strings = {"apoz", "mean-activation", "hrank", "l1-filter", "l2-filter", "bn-scale", "taylor"})
     void removesTheWeakChannels(String method) {
         String how = switch (method) {
             case "apoz", "mean-activation", "hrank" -> "dead";
             case "bn-scale" -> "bn";
+            case "taylor" -> "tiny";
             default -> "small";
         };
         Model m = weakened(how);
         List<Map<String, Tensor>> calib = List.of(ValueProbe.randomFeeds(m, 4, 1), ValueProbe.randomFeeds(m, 4, 2));
-        StructuredPruner.Result r = StructuredPruner.prune(m, Criteria.of(method, 1, calib), 0.5, "layer", null);
+        // labels: the model's own predictions, with every third flipped so the loss has a gradient
+        List<Batch> labelled = new java.util.ArrayList<>();
+        try (OrtRunner o = new OrtRunner(m, 1)) {
+            for (Map<String, Tensor> f : calib) {
+                Tensor x = f.values().iterator().next();
+                int[] y = Sensitivity.Agreement.argmax(o.run(f).get("output"));
+                for (int i = 0; i < y.length; i += 3) y[i] = (y[i] + 1) % 3;
+                labelled.add(new Batch(x, y));
+            }
+        }
+        StructuredPruner.Result r = StructuredPruner.prune(m, Criteria.of(method, 1, calib, labelled), 0.5, "layer", null);
         int[] removed = r.plan().removedTensors.get("conv0.weight@0");
         assertNotNull(removed, method + " removed nothing from conv0");
         Set<Integer> got = new TreeSet<>();

@@ -114,7 +114,7 @@ class UnstructuredTest {
     @Test
     void scheduledPruningWithAFineTuneKeepsMaskedWeightsAtZero() {
         Model m = HazardModels.mlp();
-        PruneConfig c = new PruneConfig("unstructured", "magnitude", "layer", 0.75, null, Schedule.parse("agp:3"), 3, 1, null, 0, 1);
+        PruneConfig c = new PruneConfig("unstructured", "magnitude", "layer", 0.75, null, Schedule.parse("agp:3"), 3, 1, null, 0, 1, 1);
         // a stand-in trainer that moves every weight: zeros must come back after each step
         FineTune nudge = (model, epochs, masks) -> {
             Model t = model.copy();
@@ -125,7 +125,7 @@ class UnstructuredTest {
             }
             return t;
         };
-        Pruner.Outcome o = Pruner.run(m, c, nudge, null, null, s -> { });
+        Pruner.Outcome o = Pruner.run(m, c, nudge, null, null, null, s -> { });
         for (String w : UnstructuredPruner.weightTensors(o.model().graph()))
             assertEquals(0.75, zeros(o.model().graph().initializer(w)), 0.02, w);
     }
