@@ -83,6 +83,12 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--qat", defaultValue = "0", description = "Epochs of quantization-aware training on --data.")
     int qat;
 
+    @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "--qat / --finetune: use only the first N training images (0 = all).")
+    int trainLimit;
+
     @Option(names = "--data", description = "Training data for --finetune / --qat (fashion-mnist).")
     String data;
 
@@ -113,6 +119,8 @@ public final class QuantizeCommand extends BaseCommand {
         c.finetune = finetune;
         c.qat = qat;
         c.threads = threads;
+        c.lr = lr;
+        c.trainLimit = trainLimit;
         if (maxDrop >= 0 && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
         Model m = OnnxReader.read(model);

@@ -45,6 +45,10 @@ public final class QuantConfig {
     public int finetune = 0;
     @Described("QAT epochs with fake-quantization and straight-through gradients (0 = none)")
     public int qat = 0;
+    @Described("QAT / fine-tuning: Adam learning rate")
+    public float lr = 1e-4f;
+    @Described("QAT / fine-tuning: use only the first N training images (0 = all)")
+    public int trainLimit = 0;
     @Described("threads for ONNX Runtime")
     public int threads = 2;
     @Described("random seed (data order in fine-tuning)")

@@ -43,6 +43,7 @@ public final class StaticInt8Quantizer {
         this.cfg = cfg;
         this.batches = calibBatches;
         prepared = floatModel.copy();
+        notes.put("identities_removed", io.nnzip.quant.prep.InferenceCleanup.removeIdentities(prepared.graph()));
         notes.put("batchnorm_folded", BatchNormFolder.fold(prepared.graph()));
         if (cfg.equalize) {
             CrossLayerEqualizer.Result r = CrossLayerEqualizer.equalize(prepared.graph(), 4);

@@ -66,6 +66,8 @@ public final class QdqWriter {
         // Q/DQ nodes stay unnamed (names are optional in ONNX and cost bytes in small models)
         g.nodes().add(new Node("", "QuantizeLinear", List.of(source, scale, zp), List.of(q)));
         g.nodes().add(new Node("", "DequantizeLinear", List.of(q, scale, zp), List.of(deq)));
+        // Shape only reads the dimensions: reading the integer tensor spares a DequantizeLinear at run time
+        for (Node r : readers) if (r.opType().equals("Shape")) r.inputs().replaceAll(s -> s.equals(t) || s.equals(deq) ? q : s);
     }
 
     static WeightLayer quantizeWeights(Graph g, Node n, QuantParams in, boolean perChannel, float[] biasOverride) {
