@@ -39,6 +39,16 @@ final class FineTuneSupport {
         float base = (Float) r.get("accuracy_original"), last = (Float) r.get(epochs > 0 ? "accuracy_finetuned" : "accuracy_rewritten");
         r.put("drop_points", 100 * (base - last));
         norm.writeTo(tuned);
+        if (epochs > 0) {
+            Map<String, Object> opts = new LinkedHashMap<>();
+            opts.put("epochs", epochs);
+            opts.put("lr", lr);
+            opts.put("seed", seed);
+            opts.put("optimizer", "adam");
+            opts.put("data", data.data);
+            opts.put("limit", data.limit);
+            io.nnzip.train.Provenance.record(tuned, command.split(" ")[0] + ".finetune", opts);
+        }
         return new Outcome(tuned, r);
     }
 }

@@ -65,6 +65,9 @@ class DynamicTest {
             String o = any.graph().outputNames().get((int) out.get("exit").longs()[i]);
             for (int c = 0; c < 10; c++) assertEquals(all.get(o).floats()[i * 10 + c], chosen[i * 10 + c], 1e-5);
         }
+        // a plain classifier is refused with a one-line reason
+        io.nnzip.ir.NnzipException e = assertThrows(io.nnzip.ir.NnzipException.class, () -> new EarlyExitRunner(cnn, io.nnzip.engine.Parallel.common()));
+        assertTrue(e.getMessage().contains("nnzip dynamic"));
         // ONNX Runtime returns every exit's logits, equal to the engine's
         try (OrtRunner ort = new OrtRunner(OnnxReader.read(OnnxWriter.toBytes(any), null), 1)) {
             Map<String, Tensor> o = ort.run(Map.of("input", eval));
