@@ -65,11 +65,19 @@ public final class CompressCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
-        return run(r, model, output, nnz, report, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        if (report != null) {
+            HtmlReport.write(report, model.getFileName().toString(), r, o.result());
+            o.json().put("report", report.toAbsolutePath().toString());
+        }
+        return o.json();
     }
 
-    static Map<String, Object> run(Recipe r, Path model, Path output, Path nnz, Path report, Path workDir, DataOptions data, int threads,
-                                   java.util.function.Consumer<String> log) throws Exception {
+    /** A finished run: the pipeline's record and the JSON summary. */
+    record Outcome(Pipeline.Result result, Map<String, Object> json) {}
+
+    static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
+                       java.util.function.Consumer<String> log) throws Exception {
         Model input = OnnxReader.read(model);
         Gate gate = gate(input, data, threads);
         boolean ownWork = workDir == null;
@@ -88,20 +96,21 @@ public final class CompressCommand extends BaseCommand {
             out.put("recipe", r.name());
             out.put("output", output.toString());
             if (nnz != null) {
-                List<String> args = new ArrayList<>(List.of(output.toString()));
-                if (r.encode() != null) args.addAll(Recipe.split(r.encode()));
+                // "encode: diff ..." ships the result as its difference against the input model
+                List<String> enc = r.encode() == null ? List.of() : Recipe.split(r.encode());
+                boolean diff = !enc.isEmpty() && enc.get(0).equals("diff");
+                List<String> args = new ArrayList<>();
+                if (diff) args.add(model.toString());
+                args.add(output.toString());
+                args.addAll(diff ? enc.subList(1, enc.size()) : enc);
                 args.addAll(List.of("-o", nnz.toString()));
-                steps.run("encode", args);
+                steps.run(diff ? "diff" : "encode", args);
                 out.put("nnz", nnz.toString());
                 out.put("nnz_bytes", Files.size(nnz));
             }
             out.putAll(summary(res, Files.size(model), nnz == null ? null : Files.size(nnz)));
             out.put("steps", stepsJson(res.steps()));
-            if (report != null) {
-                HtmlReport.write(report, model.getFileName().toString(), r, res);
-                out.put("report", report.toAbsolutePath().toString());
-            }
-            return out;
+            return new Outcome(res, out);
         } finally {
             if (ownWork) deleteTree(work);
         }
@@ -112,7 +121,7 @@ public final class CompressCommand extends BaseCommand {
         Dataset test = data.load("compress", "test");
         Normalization norm = data.normalization(m);
         Map<String, Tensor> probe;
-        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, null, 0, 0)) {
+        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, io.nnzip.data.Augment.NONE, 0, 0)) {
             probe = Map.of(inputName(m), l.next().images());
         }
         Gate.Accuracy acc = x -> {
