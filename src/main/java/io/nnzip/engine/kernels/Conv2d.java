@@ -13,7 +13,7 @@ import io.nnzip.engine.Parallel;
  */
 public final class Conv2d {
     /** Aim for at least this many GEMM columns per call when images are small. */
-    static final int MIN_COLUMNS = 384, MAX_BATCH = 16;
+    static final int MIN_COLUMNS = 384, MAX_BATCH = 16, WIDE = 1024;
 
     /** Per-thread unfold, product and pooling buffers, reused across calls (columns beyond a call's width stay finite). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -49,14 +49,14 @@ public final class Conv2d {
             // whole images per thread: no synchronisation inside, private buffers per thread
             nb = Math.min(nb, (g.n() + par.threads() - 1) / par.threads());
             int batch = nb;
-            par.forRange(g.n(), 1, (lo, hi) -> images(g, x, packed, bias, y, relu, pool, lo, hi, batch, par));
+            par.forRange(g.n(), 1, (lo, hi) -> images(g, x, w, packed, bias, y, relu, pool, lo, hi, batch, par));
         } else {
-            images(g, x, packed, bias, y, relu, pool, 0, g.n(), Math.min(nb, g.n()), par);
+            images(g, x, w, packed, bias, y, relu, pool, 0, g.n(), Math.min(nb, g.n()), par);
         }
     }
 
     // images [lo, hi) in batches of nb: unfold side by side into col (rows, ld), multiply per group into out, epilogue
-    private static void images(ConvGeometry g, float[] x, PackedWeights[] packed, float[] bias, float[] y, boolean relu, Pool pool,
+    private static void images(ConvGeometry g, float[] x, float[] w, PackedWeights[] packed, float[] bias, float[] y, boolean relu, Pool pool,
                                int lo, int hi, int nb, Parallel par) {
         int pq = g.p() * g.q(), kg = g.kg(), rows = g.colRows(), hw = g.h() * g.w(), chw = g.c() * hw;
         int kgp = packed[0].paddedRows(), ldMax = GemmBlocked.roundUp(nb * pq, MicroKernel.NR);
@@ -76,7 +76,9 @@ public final class Conv2d {
                 } else {
                     for (int j = 0; j < cnt; j++) Im2Col.im2col(g, x, (img0 + j) * chw, c0, col, j * pq, ld);
                 }
-                packed[gi].multiply(col, 0, ld, ld, out, gi * kgp * ld, ld, par);
+                // wide unfolds are read through packed slivers instead: strided rows that far apart thrash the TLB
+                if (ld > WIDE) Sgemm.gemm(false, false, kg, ld, rows, 1f, w, gi * kg * rows, rows, col, 0, ld, 0f, out, gi * kgp * ld, ld, par);
+                else packed[gi].multiply(col, 0, ld, ld, out, gi * kgp * ld, ld, par);
             }
             for (int j = 0; j < cnt; j++)
                 for (int k = 0; k < g.k(); k++) {

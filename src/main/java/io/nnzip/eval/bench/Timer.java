@@ -30,12 +30,13 @@ public final class Timer {
     public static Result[] interleaved(Runnable[] actions, double warmupMs, int rounds, double roundMs) {
         int[] perRound = new int[actions.length];
         for (int a = 0; a < actions.length; a++) {
-            long start = System.nanoTime();
+            // warm-up ends by CPU time as well as wall time: on a loaded machine the JIT needs CPU to finish compiling
+            long start = System.nanoTime(), cpu0 = THREADS.getCurrentThreadCpuTime();
             int calls = 0;
             do {
                 actions[a].run();
                 calls++;
-            } while ((System.nanoTime() - start) / 1e6 < warmupMs || calls < 2);
+            } while ((System.nanoTime() - start) / 1e6 < warmupMs || (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6 < warmupMs / 2 || calls < 2);
             double perCall = (System.nanoTime() - start) / 1e6 / calls;
             perRound[a] = (int) Math.max(1, Math.min(1_000_000, Math.round(roundMs / Math.max(perCall, 1e-6))));
         }

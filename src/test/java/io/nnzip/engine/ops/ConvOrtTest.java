@@ -57,9 +57,10 @@ class ConvOrtTest {
 
     @Test
     void convWideBatchAndPointwise() {
-        // shapes that take the multi-image GEMM path (small planes, many images) and the 1×1 fast path
+        // shapes that take the multi-image GEMM path (small planes, many images), the 1×1 path and wide single planes
         SplittableRandom r = new SplittableRandom(12);
-        int[][] cfg = {{20, 8, 16, 7, 3, 1}, {9, 3, 5, 5, 1, 0}, {5, 16, 32, 14, 1, 0}, {7, 4, 6, 6, 3, 1}, {2, 64, 32, 9, 1, 0}};
+        int[][] cfg = {{20, 8, 16, 7, 3, 1}, {9, 3, 5, 5, 1, 0}, {5, 16, 32, 14, 1, 0}, {7, 4, 6, 6, 3, 1}, {2, 64, 32, 9, 1, 0},
+                {1, 8, 16, 36, 3, 1}, {1, 16, 8, 40, 1, 0}};
         for (int[] k : cfg) {
             GraphBuilder g = new GraphBuilder("conv");
             String x = g.input("x", DType.FLOAT, k[0], k[1], k[3], k[3]);
