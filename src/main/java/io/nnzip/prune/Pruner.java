@@ -7,7 +7,6 @@ import io.nnzip.prune.criteria.ChannelCriterion;
 import io.nnzip.prune.criteria.Criteria;
 import io.nnzip.prune.dep.PrunePlan;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -77,6 +76,4 @@ public final class Pruner {
         masks.apply(t.graph());
         return t;
     }
-
-    static Map<Integer, Double> none() { return new HashMap<>(); }
 }

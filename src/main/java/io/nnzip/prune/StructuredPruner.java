@@ -77,6 +77,9 @@ public final class StructuredPruner {
         for (CoupledGroups.Group g : groups.groups) {
             List<CoupledGroups.Component> cs = new ArrayList<>(g.prunable());
             double a = amounts == null ? amount : amounts.getOrDefault(g.id(), amount);
+            // every tensor of the group loses at most its own share (rounded), so the inputs of a Concat shrink
+            // alike instead of one of them being emptied, and kept widths stay multiples of roundTo
+            for (Entity e : g.entities()) caps.limit(e, e.size() - kept(e.size(), a, roundTo));
             int target = (int) Math.floor(a * cs.size() + 1e-9);
             if (roundTo > 1 && target > 0 && cs.size() > roundTo) {
                 int kept = Math.min(cs.size(), (cs.size() - target + roundTo - 1) / roundTo * roundTo);
@@ -115,21 +118,32 @@ public final class StructuredPruner {
         return chosen;
     }
 
-    /** Tracks how many elements each entity has lost, refusing a removal that would empty one. */
+    /** Elements of an n-element tensor that stay when {@code a} of them go, rounded up to a multiple of roundTo. */
+    static int kept(int n, double a, int roundTo) {
+        int k = n - (int) Math.floor(a * n + 1e-9);
+        if (roundTo > 1 && n > roundTo) k = Math.min(n, (k + roundTo - 1) / roundTo * roundTo);
+        return Math.max(1, k);
+    }
+
+    /** Tracks how many elements each entity has lost, refusing a removal past its limit (never all of them). */
     static final class Caps {
-        final int[] removed;
+        final int[] removed, limit;
         final CoupledGroups groups;
 
         Caps(CoupledGroups groups) {
             this.groups = groups;
             removed = new int[groups.graph.entities().size()];
+            limit = new int[removed.length];
+            for (int i = 0; i < limit.length; i++) limit[i] = groups.entity(i).size() - 1;
         }
+
+        void limit(Entity e, int max) { limit[e.id()] = Math.min(limit[e.id()], max); }
 
         boolean take(CoupledGroups.Component c) {
             Map<Integer, Integer> per = new HashMap<>();
             for (int[] m : c.members()) per.merge(m[0], 1, Integer::sum);
             for (Map.Entry<Integer, Integer> e : per.entrySet())
-                if (removed[e.getKey()] + e.getValue() >= groups.entity(e.getKey()).size()) return false;
+                if (removed[e.getKey()] + e.getValue() > limit[e.getKey()]) return false;
             per.forEach((k, v) -> removed[k] += v);
             return true;
         }
