@@ -114,6 +114,8 @@ public final class TrainCommand extends BaseCommand {
         res.put("epochs", r.epochs().size());
         res.put("seconds_per_epoch", round(r.meanEpochSeconds(), 3));
         res.put("images_per_second", round(r.imagesPerSecond(), 1));
+        res.put("cpu_seconds_per_epoch", round(r.epochs().stream().mapToDouble(Trainer.EpochStats::cpuSeconds).average().orElse(Double.NaN), 2));
+        res.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
         res.put("train_loss", round(r.trainLoss(), 5));
         res.put("val_accuracy", round(r.valAccuracy(), 5));
         res.put("validation", valSplit > 0 ? "held-out " + val.size() + " training images" : "test split");
@@ -128,6 +130,7 @@ public final class TrainCommand extends BaseCommand {
             h.put("val_accuracy", round(e.valAccuracy(), 5));
             h.put("seconds", round(e.seconds(), 3));
             h.put("images_per_second", round(e.imagesPerSecond(), 1));
+            h.put("cpu_seconds", round(e.cpuSeconds(), 2));
             history.add(h);
         }
         res.put("history", history);
