@@ -66,8 +66,8 @@ public final class EncodeCommand extends BaseCommand {
             r.put("qp_per_tensor", s.qps());
         }
         CodecOptions fo = o;
-        List<TensorReport>[] reports = new List[1];
-        AtomicFiles.write(output, out -> reports[0] = ModelEncoder.encode(TensorSource.of(m), fo, out));
+        java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(TensorSource.of(m), fo, out)));
         long in = Files.size(model), outBytes = Files.size(output);
         r.put("input", model.toString());
         r.put("output", output.toString());
@@ -75,7 +75,7 @@ public final class EncodeCommand extends BaseCommand {
         r.put("input_bytes", in);
         r.put("output_bytes", outBytes);
         r.put("ratio", (double) in / outBytes);
-        r.put("tensors", reports[0]);
+        r.put("tensors", reports.get());
         return r;
     }
 

@@ -9,7 +9,6 @@ import io.nnzip.prune.dep.PlanApplier;
 import io.nnzip.prune.dep.PlanBuilder;
 import io.nnzip.prune.dep.PrunePlan;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,36 +31,60 @@ public final class StructuredPruner {
 
     private StructuredPruner() {}
 
+    /** A model with its couplings analysed once, to prune it several ways (sensitivity scans). */
+    public record Analysis(Model model, Dependencies deps, CoupledGroups groups) {
+        public static Analysis of(Model m) {
+            Model work = m.copy();
+            Dependencies d = Dependencies.of(work);
+            return new Analysis(work, d, new CoupledGroups(d.channels));
+        }
+
+        /** Groups worth pruning: they own weights and have channels that may go. */
+        public List<CoupledGroups.Group> prunableGroups() {
+            return groups.groups.stream().filter(g -> hasFilters(g, deps.filterAxes) && hasValues(g) && !g.prunable().isEmpty()).toList();
+        }
+    }
+
     /**
      * @param amounts per layer-group amount overrides (by group id); others use {@code amount}
      */
     public static Result prune(Model m, ChannelCriterion criterion, double amount, String scope, Map<Integer, Double> amounts) {
-        Model work = m.copy();
-        Dependencies deps = Dependencies.of(work);
-        CoupledGroups groups = new CoupledGroups(deps.channels);
-        double[] score = criterion.score(deps, groups);
-        Set<Integer> chosen = switch (scope) {
-            case "layer" -> chooseLocal(groups, score, amount, amounts);
-            case "global" -> chooseGlobal(groups, score, amount);
-            default -> throw new IllegalArgumentException("scope must be layer or global");
-        };
-        PrunePlan plan = PlanBuilder.build(deps, groups, chosen);
-        List<GroupOutcome> outcomes = outcomes(groups, chosen);
-        for (GroupOutcome o : outcomes)
-            if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
-        return new Result(PlanApplier.apply(work, plan), plan, outcomes);
+        return prune(m, criterion, amount, scope, amounts, 1);
     }
 
-    /** The analysis alone: coupled groups of a model (for sensitivity scans and reports). */
-    public static CoupledGroups analyse(Model m) { return new CoupledGroups(Dependencies.of(m.copy()).channels); }
+    /** @param roundTo keep a multiple of this many components per group (layer scope; 1 = no rounding) */
+    public static Result prune(Model m, ChannelCriterion criterion, double amount, String scope, Map<Integer, Double> amounts, int roundTo) {
+        Analysis a = Analysis.of(m);
+        return prune(a, criterion.score(a.deps(), a.groups()), amount, scope, amounts, roundTo);
+    }
 
-    static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts) {
+    public static Result prune(Analysis a, double[] score, double amount, String scope, Map<Integer, Double> amounts, int roundTo) {
+        Set<Integer> chosen = switch (scope) {
+            case "layer" -> chooseLocal(a.groups(), score, amount, amounts, roundTo);
+            case "global" -> chooseGlobal(a.groups(), score, amount);
+            default -> throw new IllegalArgumentException("scope must be layer or global");
+        };
+        PrunePlan plan = PlanBuilder.build(a.deps(), a.groups(), chosen);
+        List<GroupOutcome> outcomes = outcomes(a.groups(), chosen, a.deps().filterAxes);
+        for (GroupOutcome o : outcomes)
+            if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
+        return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
+    }
+
+    static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts, int roundTo) {
         Set<Integer> chosen = new TreeSet<>();
         Caps caps = new Caps(groups);
         for (CoupledGroups.Group g : groups.groups) {
             List<CoupledGroups.Component> cs = new ArrayList<>(g.prunable());
             double a = amounts == null ? amount : amounts.getOrDefault(g.id(), amount);
+            // every tensor of the group loses at most its own share (rounded), so the inputs of a Concat shrink
+            // alike instead of one of them being emptied, and kept widths stay multiples of roundTo
+            for (Entity e : g.entities()) caps.limit(e, e.size() - kept(e.size(), a, roundTo));
             int target = (int) Math.floor(a * cs.size() + 1e-9);
+            if (roundTo > 1 && target > 0 && cs.size() > roundTo) {
+                int kept = Math.min(cs.size(), (cs.size() - target + roundTo - 1) / roundTo * roundTo);
+                target = cs.size() - kept;
+            }
             cs.sort(Comparator.comparingDouble(c -> score[c.id()]));
             int taken = 0;
             for (CoupledGroups.Component c : cs) {
@@ -95,30 +118,41 @@ public final class StructuredPruner {
         return chosen;
     }
 
-    /** Tracks how many elements each entity has lost, refusing a removal that would empty one. */
+    /** Elements of an n-element tensor that stay when {@code a} of them go, rounded up to a multiple of roundTo. */
+    static int kept(int n, double a, int roundTo) {
+        int k = n - (int) Math.floor(a * n + 1e-9);
+        if (roundTo > 1 && n > roundTo) k = Math.min(n, (k + roundTo - 1) / roundTo * roundTo);
+        return Math.max(1, k);
+    }
+
+    /** Tracks how many elements each entity has lost, refusing a removal past its limit (never all of them). */
     static final class Caps {
-        final int[] removed;
+        final int[] removed, limit;
         final CoupledGroups groups;
 
         Caps(CoupledGroups groups) {
             this.groups = groups;
             removed = new int[groups.graph.entities().size()];
+            limit = new int[removed.length];
+            for (int i = 0; i < limit.length; i++) limit[i] = groups.entity(i).size() - 1;
         }
+
+        void limit(Entity e, int max) { limit[e.id()] = Math.min(limit[e.id()], max); }
 
         boolean take(CoupledGroups.Component c) {
             Map<Integer, Integer> per = new HashMap<>();
             for (int[] m : c.members()) per.merge(m[0], 1, Integer::sum);
             for (Map.Entry<Integer, Integer> e : per.entrySet())
-                if (removed[e.getKey()] + e.getValue() >= groups.entity(e.getKey()).size()) return false;
+                if (removed[e.getKey()] + e.getValue() > limit[e.getKey()]) return false;
             per.forEach((k, v) -> removed[k] += v);
             return true;
         }
     }
 
-    static List<GroupOutcome> outcomes(CoupledGroups groups, Set<Integer> chosen) {
+    static List<GroupOutcome> outcomes(CoupledGroups groups, Set<Integer> chosen, Set<String> filterAxes) {
         List<GroupOutcome> out = new ArrayList<>();
         for (CoupledGroups.Group g : groups.groups) {
-            if (!hasFilters(g)) continue;
+            if (!hasFilters(g, filterAxes) || !hasValues(g)) continue;
             int removed = (int) g.components().stream().filter(c -> chosen.contains(c.id())).count();
             int pinned = g.components().size() - g.prunable().size();
             String why = g.blockReasons().isEmpty() ? "" : g.blockReasons().iterator().next() + (g.blockReasons().size() > 1 ? " (+" + (g.blockReasons().size() - 1) + " more)" : "");
@@ -127,9 +161,15 @@ public final class StructuredPruner {
         return out;
     }
 
-    /** Groups that own some weight (others are plain activations tied to the input or output). */
-    static boolean hasFilters(CoupledGroups.Group g) {
-        for (Entity e : g.entities()) if (e.kind() == io.nnzip.prune.dep.ChannelGraph.Kind.TENSOR) return true;
+    /** Groups holding some layer's output channels (others are input channels or weight axes no rule ties to anything). */
+    static boolean hasFilters(CoupledGroups.Group g, Set<String> filterAxes) {
+        for (Entity e : g.entities()) if (filterAxes.contains(e.key())) return true;
+        return false;
+    }
+
+    /** Groups that hold activation channels (not just a weight axis no rule ties to anything). */
+    static boolean hasValues(CoupledGroups.Group g) {
+        for (Entity e : g.entities()) if (e.kind() == io.nnzip.prune.dep.ChannelGraph.Kind.VALUE) return true;
         return false;
     }
 
@@ -144,6 +184,4 @@ public final class StructuredPruner {
         }
         return r;
     }
-
-    static String str(int[] a) { return Arrays.toString(a); }
 }

@@ -5,10 +5,11 @@ package io.nnzip.codec.format;
  * more length); each element names the primitive of {@link io.nnzip.codec.syntax.SyntaxIO} that codes it.
  * <pre>
  * File        --&gt; Header, Unit^N, Footer
- * Header      --&gt; Magic, Version, HeaderBody
+ * Header      --&gt; Magic, Version, HeaderBody, HeaderCrc
  *   Magic       : 4 bytes 0x89 'N' 'N' 'Z'
  *   Version     : u16 little endian (this reader accepts {@link #VERSION_MIN}..{@link #VERSION_MAX})
  *   HeaderBody  --&gt; Length:uvar, {@link StreamHeader} (Length bytes)
+ *   HeaderCrc   : u32, CRC32C of Magic, Version and HeaderBody (so provenance is trusted before any unit is read)
  * StreamHeader --&gt; Kind:u8 (1 model, 2 update, 3 bundle), ToolVersion:str, Recipe:str, BaseHash:blob (0 or 32 bytes)
  * Unit        --&gt; Type:u8 (≠ 0), Length:uvar, Payload (Length bytes), UnitCrc:u32 (CRC32C of Type, Length, Payload)
  *   Type 1 TOPOLOGY : {@link io.nnzip.codec.TopologyUnit}

@@ -5,31 +5,39 @@ import io.nnzip.codec.cabac.BitCostEstimator;
 
 /**
  * Picks a tensor's binarization parameters (number of greater-than flags, Exp-Golomb order) by running the real
- * binarization through the {@link BitCostEstimator} on a prefix of the levels and keeping the cheapest.
+ * binarization through the {@link BitCostEstimator} on a prefix of the levels. Among the candidates within
+ * {@link #SIZE_SLACK} of the smallest size it keeps the one with the fewest coding operations, since coding time is
+ * proportional to them: at fine steps that trades &lt; 0.3 % of size for about half the bins.
  */
 public final class BinarizationChooser {
-    static final int SAMPLE = 1 << 13;
+    static final int SAMPLE = 1 << 12;
     private static final int[] GT_CANDIDATES = {1, 2, 3, 4, 6, 9, 15};
+    static final double SIZE_SLACK = 1.003;
 
     private BinarizationChooser() {}
 
     public static LevelBinarization.Params choose(int[] q, byte[] base) {
         int n = Math.min(q.length, SAMPLE);
-        LevelBinarization.Params best = null;
-        double bestBits = Double.MAX_VALUE;
         BitCostEstimator est = new BitCostEstimator();
         long maxAbs = 0;
         for (int i = 0; i < n; i++) maxAbs = Math.max(maxAbs, Math.abs((long) q[i]));
+        java.util.List<Object[]> tried = new java.util.ArrayList<>();
+        double minBits = Double.MAX_VALUE;
         for (int gt : GT_CANDIDATES) {
             LevelBinarization.Params p = new LevelBinarization.Params(gt, egOrder(q, n, gt));
             est.reset();
             LevelBinarization.encode(q, 0, n, base, p, est, LevelBinarization.contexts());
-            if (est.bits() < bestBits) {
-                bestBits = est.bits();
-                best = p;
-            }
+            tried.add(new Object[] {p, est.bits(), est.bins()});
+            minBits = Math.min(minBits, est.bits());
             if (gt >= maxAbs) break;
         }
+        LevelBinarization.Params best = null;
+        long bestBins = Long.MAX_VALUE;
+        for (Object[] t : tried)
+            if ((Double) t[1] <= minBits * SIZE_SLACK && (Long) t[2] < bestBins) {
+                bestBins = (Long) t[2];
+                best = (LevelBinarization.Params) t[0];
+            }
         return best;
     }
 

@@ -21,8 +21,10 @@ import java.util.Set;
  *   <li>{@code mean-activation}: mean |activation| of the channel (Molchanov et al. 2017's simplest criterion);</li>
  *   <li>{@code hrank}: average matrix rank of the channel's H×W maps (Lin et al. 2020, HRank).</li>
  * </ul>
- * Each component averages its members' scores over the values produced by activation functions in its group
- * (what these criteria are defined on), or over all its values when the group has none.
+ * Scores are read on the values produced by activation functions in the component's group (what these criteria
+ * are defined on), or on all its values when the group has none. A channel that appears several times (before
+ * and after a depthwise conv, or along a residual stream) scores as its weakest appearance: a channel that is dead
+ * at one point carries nothing past it.
  */
 public final class ActivationCriterion implements ChannelCriterion {
     public enum Kind { APOZ, MEAN, HRANK }
@@ -59,20 +61,18 @@ public final class ActivationCriterion implements ChannelCriterion {
         }
         double[] s = new double[groups.components.size()];
         for (CoupledGroups.Component c : groups.components) {
-            double sum = 0;
-            int cnt = 0;
+            double min = Double.POSITIVE_INFINITY;
             for (int[] m : c.members()) {
                 if (!probed.contains(m[0])) continue;
                 ChannelStats st = stats.get(deps.channels.entities().get(m[0]).name());
                 if (st == null) continue;
-                sum += switch (kind) {
+                min = Math.min(min, switch (kind) {
                     case APOZ -> 1 - st.zeroFraction(m[1]);
                     case MEAN -> st.meanAbs(m[1]);
                     case HRANK -> st.meanRank(m[1]);
-                };
-                cnt++;
+                });
             }
-            s[c.id()] = cnt == 0 ? 0 : sum / cnt;
+            s[c.id()] = Double.isInfinite(min) ? 0 : min;
         }
         return s;
     }

@@ -8,9 +8,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Filter norms (Li et al., "Pruning Filters for Efficient ConvNets"): a component's importance is the sum, over
- * the filters it would remove (output rows of every coupled Conv/Gemm), of each filter's L1 or L2 norm. Coupled
- * filters (all convs feeding one residual stream) add up, so a channel survives if any of them needs it.
+ * Filter norms (Li et al., "Pruning Filters for Efficient ConvNets"): a component's importance is the mean, over
+ * the filters it would remove (output rows of every coupled Conv/Gemm), of each filter's L1 or L2 norm. The mean
+ * (not the sum) keeps components of different reach comparable: in ShuffleNet some channels pass through many
+ * blocks and others end at the next conv, and a sum would always sacrifice the short-lived ones.
  */
 public final class WeightNormCriterion implements ChannelCriterion {
     private final int p;
@@ -29,11 +30,17 @@ public final class WeightNormCriterion implements ChannelCriterion {
         for (Entity e : deps.channels.entities())
             if (deps.filterAxes.contains(e.key())) norms.put(e.id(), sliceNorms(deps.model.graph().initializer(e.name()), e.axis(), p));
         double[] s = new double[groups.components.size()];
-        for (CoupledGroups.Component c : groups.components)
+        for (CoupledGroups.Component c : groups.components) {
+            int filters = 0;
             for (int[] m : c.members()) {
                 double[] n = norms.get(m[0]);
-                if (n != null) s[c.id()] += n[m[1]];
+                if (n != null) {
+                    s[c.id()] += n[m[1]];
+                    filters++;
+                }
             }
+            if (filters > 0) s[c.id()] /= filters;
+        }
         return s;
     }
 

@@ -6,7 +6,6 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +64,4 @@ public final class PlanApplier {
         while (n.inputs().size() < 2) n.inputs().add("");
         n.inputs().set(1, name);
     }
-
-    static Map<String, Integer> noop() { return new HashMap<>(); }
 }

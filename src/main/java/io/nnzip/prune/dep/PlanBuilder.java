@@ -4,7 +4,6 @@ import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
 import io.nnzip.prune.dep.ChannelGraph.Entity;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +56,4 @@ public final class PlanBuilder {
         }
         return p;
     }
-
-    static String describe(int[] a) { return a.length + " " + Arrays.toString(Arrays.copyOf(a, Math.min(a.length, 8))); }
 }

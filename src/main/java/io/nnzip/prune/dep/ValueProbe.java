@@ -26,8 +26,10 @@ public final class ValueProbe {
 
     /** Every node output's concrete shape for a random input with symbolic dims set to {@code batch}. */
     public static Map<String, int[]> shapes(Model m, int batch) {
-        Map<String, Tensor> vals = run(m, allNodeOutputs(m.graph()), randomFeeds(m, batch, 1));
+        Map<String, Tensor> feeds = randomFeeds(m, batch, 1);
+        Map<String, Tensor> vals = run(m, allNodeOutputs(m.graph()), feeds);
         Map<String, int[]> out = new HashMap<>();
+        feeds.forEach((k, v) -> out.put(k, v.shape()));
         vals.forEach((k, v) -> out.put(k, v.shape()));
         for (Map.Entry<String, Tensor> e : m.graph().initializers().entrySet()) out.putIfAbsent(e.getKey(), e.getValue().shape());
         return out;

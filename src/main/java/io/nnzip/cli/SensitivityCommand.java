@@ -1,0 +1,115 @@
+package io.nnzip.cli;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.pipeline.report.Charts;
+import io.nnzip.prune.ModelSource;
+import io.nnzip.prune.PruneData;
+import io.nnzip.prune.Sensitivity;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sensitivity", mixinStandardHelpOptions = true,
+        description = {"Prunes each coupled layer group alone at several amounts (structured) and reports the accuracy left",
+                "(or, without labelled data, top-1 agreement with the unpruned model), as a table and a chart."})
+public final class SensitivityCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model, or zoo:NAME:SIZE[:WIDTH] (resnet18, mobilenetv2, squeezenet, shufflenetv2).")
+    String model;
+
+    @Option(names = "--data", description = "Labelled data for accuracy (e.g. fashion-mnist).")
+    String data;
+
+    @Option(names = "--calib-data", description = "Inputs when there are no labels: dataset name or .npy (default: --data, else random inputs).")
+    String calibData;
+
+    @Option(names = "--amounts", defaultValue = "0.1,0.3,0.5,0.7,0.9", split = ",", description = "Amounts to try (default ${DEFAULT-VALUE}).")
+    List<Double> amounts;
+
+    @Option(names = "--method", defaultValue = "l1-filter", description = "Structured criterion ranking the channels (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--calib-batches", defaultValue = "4", description = "Calibration batches (default ${DEFAULT-VALUE}).")
+    int calibBatches;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--plot", description = "Write the chart here (PNG).")
+    Path plot;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N images of each split of --data (quick runs).")
+    int limit;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs and criteria.")
+    long seed;
+
+    @Override
+    protected Map<String, Object> execute() {
+        for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
+        Model m = ModelSource.read(model);
+        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, 0f, seed);
+        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
+        Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
+        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), labelled == null ? null : labelled.accuracy(), seed, this::note);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model.toString());
+        r.put("score", scan.scoreName());
+        r.put("baseline", scan.baseline());
+        r.put("macs", scan.macs());
+        r.put("amounts", amounts);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Sensitivity.Row row : scan.rows()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("group", row.label());
+            x.put("channels", row.channels());
+            x.put("scores", row.points().stream().map(Sensitivity.Point::score).toList());
+            x.put("macs_saved", row.points().stream().map(Sensitivity.Point::macsSaved).toList());
+            rows.add(x);
+        }
+        r.put("groups", rows);
+        if (plot != null) {
+            AtomicFiles.write(plot, Charts.png(chart(scan)));
+            r.put("plot", plot.toString());
+        }
+        return r;
+    }
+
+    private XYChart chart(Sensitivity.Scan scan) {
+        XYChart c = new XYChartBuilder().width(900).height(520).title("Pruning sensitivity per layer group (" + method + ")")
+                .xAxisTitle("share of the group's channels removed").yAxisTitle(scan.scoreName()).build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        double[] x = amounts.stream().mapToDouble(Double::doubleValue).toArray();
+        for (Sensitivity.Row row : scan.rows()) {
+            double[] y = row.points().stream().mapToDouble(Sensitivity.Point::score).toArray();
+            c.addSeries(row.group() + ": " + row.label(), x, y);
+        }
+        return c;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.printf("%s: %s per layer group, baseline %.2f%n", r.get("model"), r.get("score"), (Double) r.get("baseline"));
+        StringBuilder head = new StringBuilder(String.format("  %-44s %8s", "group", "channels"));
+        for (Double a : (List<Double>) r.get("amounts")) head.append(String.format(" %7.0f%%", 100 * a));
+        out.println(head);
+        for (Map<String, Object> g : (List<Map<String, Object>>) r.get("groups")) {
+            StringBuilder sb = new StringBuilder(String.format("  %-44s %8s", g.get("group"), g.get("channels")));
+            for (Double s : (List<Double>) g.get("scores")) sb.append(String.format(" %8.2f", s));
+            out.println(sb);
+        }
+        if (r.containsKey("plot")) out.println("chart: " + r.get("plot"));
+    }
+}

@@ -1,0 +1,98 @@
+package io.nnzip.prune;
+
+import io.nnzip.data.Augment;
+import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Datasets;
+import io.nnzip.data.Normalization;
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.train.Evaluator;
+import io.nnzip.train.Param;
+import io.nnzip.train.TrainListener;
+import io.nnzip.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A labelled dataset (fashion-mnist, mnist, .npz, image folder) through the training engine: calibration batches
+ * from the training split, accuracy on the test split in ONNX Runtime, and fine-tuning with the {@link Trainer}
+ * that re-zeroes pruned weights after every optimizer step. Inputs are normalized as the model's metadata says.
+ */
+final class DatasetData implements PruneData {
+    private final String spec;
+    private final int limit;
+    private final float lr;
+    private final long seed;
+    private Dataset train, test;
+
+    DatasetData(String spec, int limit, float lr, long seed) {
+        this.spec = spec;
+        this.limit = limit;
+        this.lr = lr;
+        this.seed = seed;
+    }
+
+    private Dataset train() {
+        if (train == null) train = Datasets.load(spec, "train").head(limit);
+        return train;
+    }
+
+    private Dataset test() {
+        if (test == null) test = Datasets.load(spec, "test").head(limit);
+        return test;
+    }
+
+    @Override
+    public Iterable<Map<String, Tensor>> calibration(Model m, int batches, int batchSize, long s) {
+        String in = m.graph().runtimeInputs().getFirst().name();
+        List<Map<String, Tensor>> out = new ArrayList<>();
+        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
+            while (l.hasNext() && out.size() < batches) out.add(Map.of(in, l.next().images()));
+        }
+        return out;
+    }
+
+    @Override
+    public Iterable<Batch> labelled(Model m, int batches, int batchSize, long s) {
+        List<Batch> out = new ArrayList<>();
+        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
+            while (l.hasNext() && out.size() < batches) out.add(l.next());
+        }
+        return out;
+    }
+
+    @Override
+    public Accuracy accuracy() {
+        return m -> {
+            try (OrtRunner r = new OrtRunner(m, 2)) {
+                return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), test(), Normalization.resolve(null, m), 256).accuracy();
+            }
+        };
+    }
+
+    @Override
+    public FineTune fineTune() {
+        return (m, epochs, masks) -> {
+            Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
+            try (Trainer t = new Trainer(m, o)) {
+                List<Param> masked = t.params().stream().filter(p -> masks.all().containsKey(p.name())).toList();
+                TrainListener keepZeros = new TrainListener() {
+                    @Override
+                    public void step(int epoch, int total, int batch, int batches, float loss, float acc, double ips, double eta) {
+                        for (Param p : masked) WeightMasks.zero(p.value(), masks.all().get(p.name()));
+                    }
+                };
+                t.fit(train(), null, Normalization.resolve(null, m), keepZeros);
+                return t.model().copy();
+            }
+        };
+    }
+
+    @Override
+    public String describe() { return spec; }
+
+}

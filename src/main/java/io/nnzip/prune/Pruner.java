@@ -1,0 +1,79 @@
+package io.nnzip.prune;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.prune.criteria.BnScaleCriterion;
+import io.nnzip.prune.criteria.ChannelCriterion;
+import io.nnzip.prune.criteria.Criteria;
+import io.nnzip.prune.dep.PrunePlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Runs one prune as configured: the schedule's steps, each followed by its share of fine-tuning. Structured
+ * steps compose: step k removes what is needed, from the channels still there, to reach the schedule's
+ * cumulative amount of the original channels.
+ */
+public final class Pruner {
+    public record Outcome(Model model, List<PrunePlan> plans, WeightMasks masks, List<StructuredPruner.GroupOutcome> groups, List<String> notes) {}
+
+    private Pruner() {}
+
+    /**
+     * @param fineTune     null when no training is available (then finetune epochs must be 0)
+     * @param calibration  input batches for data-driven criteria (may be null for the others)
+     * @param labelled     labelled batches for gradient criteria (taylor), or null
+     * @param groupAmounts per-group amounts (structured, from a sensitivity scan) or null
+     */
+    public static Outcome run(Model input, PruneConfig c, FineTune fineTune, Iterable<Map<String, Tensor>> calibration,
+                              Iterable<io.nnzip.data.Batch> labelled, Map<Integer, Double> groupAmounts, Consumer<String> log) {
+        Model cur = input.copy();
+        List<String> notes = new ArrayList<>();
+        List<PrunePlan> plans = new ArrayList<>();
+        WeightMasks masks = new WeightMasks();
+        List<StructuredPruner.GroupOutcome> groups = List.of();
+        if (c.finetuneEpochs() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
+        if (c.mode().equals("nm")) {
+            int[] nm = c.nmPair();
+            masks = UnstructuredPruner.nm(cur, nm[0], nm[1]);
+            cur = tune(cur, c.finetuneEpochs(), masks, fineTune, log);
+            return new Outcome(cur, plans, masks, groups, notes);
+        }
+        double prev = 0;
+        int steps = c.schedule().steps();
+        for (int k = 1; k <= steps; k++) {
+            double target = c.schedule().amountAt(c.amount(), k);
+            if (c.structured()) {
+                double rel = prev >= 1 ? 0 : (target - prev) / (1 - prev);
+                Map<Integer, Double> per = null;
+                if (groupAmounts != null && k == 1 && steps == 1) per = groupAmounts;
+                else if (groupAmounts != null) notes.add("per-group amounts apply to oneshot schedules only; used the uniform amount");
+                ChannelCriterion crit = Criteria.of(c.method(), c.seed() + k, calibration, labelled);
+                StructuredPruner.Result r = StructuredPruner.prune(cur, crit, rel, c.scope(), per, c.roundTo());
+                if (crit instanceof BnScaleCriterion b && b.fallbacks > 0)
+                    notes.add("bn-scale: " + b.fallbacks + " channels have no BatchNormalization; ranked by filter L1 norm");
+                cur = r.model();
+                plans.add(r.plan());
+                if (k == 1) groups = r.groups();
+                log.accept(String.format("step %d/%d: removed channels to reach %.1f%% of the original", k, steps, 100 * target));
+            } else {
+                masks = UnstructuredPruner.prune(cur, UnstructuredPruner.method(c.method()), target, c.scope(), c.seed() + k);
+                log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * target));
+            }
+            cur = tune(cur, c.schedule().epochsAfter(c.finetuneEpochs(), k), masks, fineTune, log);
+            prev = target;
+        }
+        for (PrunePlan p : plans) for (String n : p.notes) if (!notes.contains(n)) notes.add(n);
+        return new Outcome(cur, plans, masks, groups, notes);
+    }
+
+    private static Model tune(Model m, int epochs, WeightMasks masks, FineTune ft, Consumer<String> log) {
+        if (epochs <= 0 || ft == null) return m;
+        log.accept("fine-tuning " + epochs + " epoch" + (epochs > 1 ? "s" : ""));
+        Model t = ft.tune(m, epochs, masks);
+        masks.apply(t.graph());
+        return t;
+    }
+}

@@ -1,0 +1,141 @@
+package io.nnzip.prune;
+
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.prune.criteria.Criteria;
+import io.nnzip.prune.dep.CoupledGroups;
+import io.nnzip.prune.report.LayerCosts;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Per-layer sensitivity: prune each coupled group alone at each amount and measure what is left: accuracy
+ * when labelled data is given, otherwise top-1 agreement with the unpruned model on the calibration inputs. The
+ * scan also records each choice's MAC saving, which is what {@code --amount-per-layer auto} trades against.
+ */
+public final class Sensitivity {
+    /** One group at one amount. */
+    public record Point(double amount, double score, long macsSaved) {}
+
+    public record Row(int group, String label, int channels, List<Point> points) {}
+
+    public record Scan(String scoreName, double baseline, long macs, List<Row> rows) {
+        /**
+         * Per-group amounts removing about {@code target} of the MACs at the least loss: repeatedly take the group
+         * step (next amount of one group) with the smallest score loss per MAC saved, until the savings (added up
+         * as if independent) reach the target.
+         */
+        public Map<Integer, Double> amountsForMacs(double target) {
+            int[] level = new int[rows.size()];
+            long saved = 0, goal = (long) (target * macs);
+            while (saved < goal) {
+                int best = -1, bestLevel = -1;
+                double bestCost = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < rows.size(); i++) {
+                    List<Point> ps = rows.get(i).points();
+                    double prevScore = level[i] == 0 ? baseline : ps.get(level[i] - 1).score();
+                    long prevSaved = level[i] == 0 ? 0 : ps.get(level[i] - 1).macsSaved();
+                    // small amounts of small groups may remove nothing: look ahead to the first step that saves MACs
+                    for (int j = level[i]; j < ps.size(); j++) {
+                        long gain = ps.get(j).macsSaved() - prevSaved;
+                        if (gain <= 0) continue;
+                        double cost = (Math.max(0, prevScore - ps.get(j).score()) + 1e-9) / gain;
+                        if (cost < bestCost) {
+                            bestCost = cost;
+                            best = i;
+                            bestLevel = j;
+                        }
+                        break;
+                    }
+                }
+                if (best < 0) break;
+                List<Point> ps = rows.get(best).points();
+                saved += ps.get(bestLevel).macsSaved() - (level[best] == 0 ? 0 : ps.get(level[best] - 1).macsSaved());
+                level[best] = bestLevel + 1;
+            }
+            Map<Integer, Double> out = new LinkedHashMap<>();
+            for (int i = 0; i < rows.size(); i++) out.put(rows.get(i).group(), level[i] == 0 ? 0.0 : rows.get(i).points().get(level[i] - 1).amount());
+            return out;
+        }
+
+        public String describe(Map<Integer, Double> amounts) {
+            StringBuilder sb = new StringBuilder();
+            for (Row r : rows) {
+                if (!sb.isEmpty()) sb.append(", ");
+                sb.append(r.label()).append('=').append(amounts.getOrDefault(r.group(), 0.0));
+            }
+            return sb.toString();
+        }
+    }
+
+    private Sensitivity() {}
+
+    public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
+                            Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy,
+                            long seed, Consumer<String> log) {
+        StructuredPruner.Analysis a = StructuredPruner.Analysis.of(m);
+        double[] scores = Criteria.of(method, seed, calibration, labelled).score(a.deps(), a.groups());
+        List<Map<String, Tensor>> feeds = new ArrayList<>();
+        calibration.forEach(feeds::add);
+        Agreement agree = accuracy == null ? new Agreement(m, feeds) : null;
+        double base = accuracy != null ? accuracy.of(m) : 100;
+        long macs = LayerCosts.totalMacs(m, 1);
+        List<Row> rows = new ArrayList<>();
+        List<CoupledGroups.Group> groups = a.prunableGroups();
+        for (CoupledGroups.Group g : groups) {
+            List<Point> pts = new ArrayList<>();
+            for (double amt : amounts) {
+                Map<Integer, Double> per = new LinkedHashMap<>();
+                per.put(g.id(), amt);
+                Model p = StructuredPruner.prune(a, scores, 0, "layer", per, 1).model();
+                double s = accuracy != null ? accuracy.of(p) : agree.of(p);
+                pts.add(new Point(amt, s, macs - LayerCosts.totalMacs(p, 1)));
+            }
+            rows.add(new Row(g.id(), g.label(), g.prunable().size(), pts));
+            log.accept(String.format("sensitivity %d/%d: %s", rows.size(), groups.size(), g.label()));
+        }
+        return new Scan(accuracy != null ? "accuracy (%)" : "top-1 agreement with the unpruned model (%)", base, macs, rows);
+    }
+
+    /** Share of calibration examples whose arg-max output matches the unpruned model's, in percent. */
+    static final class Agreement {
+        private final List<Map<String, Tensor>> feeds;
+        private final List<int[]> reference = new ArrayList<>();
+
+        Agreement(Model m, List<Map<String, Tensor>> feeds) {
+            this.feeds = feeds;
+            try (OrtRunner r = new OrtRunner(m, 2)) {
+                for (Map<String, Tensor> f : feeds) reference.add(argmax(r.run(f).values().iterator().next()));
+            }
+        }
+
+        double of(Model m) {
+            long same = 0, total = 0;
+            try (OrtRunner r = new OrtRunner(m, 2)) {
+                for (int i = 0; i < feeds.size(); i++) {
+                    int[] got = argmax(r.run(feeds.get(i)).values().iterator().next()), ref = reference.get(i);
+                    for (int j = 0; j < ref.length; j++) if (got[j] == ref[j]) same++;
+                    total += ref.length;
+                }
+            }
+            return total == 0 ? 100 : 100.0 * same / total;
+        }
+
+        // y: (N, K) -> argmax over K per row
+        static int[] argmax(Tensor y) {
+            int n = y.dim(0), k = y.size() / Math.max(1, n);
+            float[] d = y.toFloats();
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) {
+                int best = 0;
+                for (int j = 1; j < k; j++) if (d[i * k + j] > d[i * k + best]) best = j;
+                out[i] = best;
+            }
+            return out;
+        }
+    }
+}
