@@ -143,6 +143,8 @@ public final class PruneCommand extends BaseCommand {
                 perGroup = scan.amountsForMacs(targetMacs);
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
+            if (structured && io.nnzip.prune.criteria.Criteria.needsData(meth) && calibData == null && labelled == null)
+                autoNotes.add(meth + " ranked channels on random inputs; pass --calib-data or --data for real activations");
             out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, labelledBatches, perGroup, this::note);
             out.notes().addAll(0, autoNotes);
         }
