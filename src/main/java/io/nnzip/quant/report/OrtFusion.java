@@ -30,6 +30,8 @@ public final class OrtFusion {
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             o.setIntraOpNumThreads(Math.max(1, threads));
             o.setOptimizedModelFilePath(tmp.toString());
+            // ORT warns that such a dump is hardware-specific; we only count its ops
+            o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             try (OrtSession s = OrtEnvironment.getEnvironment().createSession(OnnxWriter.toBytes(m), o)) {
                 s.getNumInputs();
             }
