@@ -17,7 +17,9 @@ final class SpeedMain {
             long c1 = cpu();
             NnzCodec.decode(nnz);
             long c2 = cpu();
-            System.out.printf("%s: %d bytes, enc %.0f MB/cpu-s, dec %.0f MB/cpu-s%n", o.recipe(), nnz.length, raw / 1e3 / ((c1 - c0) / 1e6), raw / 1e3 / ((c2 - c1) / 1e6));
+            Object ratio = ((java.util.Map<?, ?>) NnzInspector.inspect(nnz, "speed").get("summary")).get("level_bits_over_entropy");
+            System.out.printf("%s: %d bytes, enc %.0f MB/cpu-s, dec %.0f MB/cpu-s, level bits/H0 %s%n", o.recipe(), nnz.length,
+                    raw / 1e3 / ((c1 - c0) / 1e6), raw / 1e3 / ((c2 - c1) / 1e6), ratio);
         }
     }
 }

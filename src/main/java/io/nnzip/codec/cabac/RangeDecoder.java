@@ -71,4 +71,25 @@ public final class RangeDecoder implements BinDecoder {
         }
         return v;
     }
+
+    @Override
+    public int bypassBits(int n) {
+        if (n > 16) {
+            int hi = bypassChunk(n - 16);
+            return hi << 16 | bypassChunk(16);
+        }
+        return n > 0 ? bypassChunk(n) : 0;
+    }
+
+    private int bypassChunk(int n) {
+        range >>>= n;
+        // code < range << n for intact data; corrupt data gets clamped, never an out-of-range value.
+        long v = Math.min(code / range, (1L << n) - 1);
+        code -= v * range;
+        while (range < TOP) {
+            range <<= 8;
+            code = ((code << 8) | next()) & 0xFFFFFFFFL;
+        }
+        return (int) v;
+    }
 }

@@ -46,6 +46,24 @@ public final class RangeEncoder implements BinEncoder {
         }
     }
 
+    @Override
+    public void bypassBits(int v, int n) {
+        if (n > 16) {
+            bypassChunk(v >>> 16, n - 16);
+            bypassChunk(v & 0xFFFF, 16);
+        } else if (n > 0) bypassChunk(v, n);
+    }
+
+    // range >= 2^24 before, so range >>> n >= 2^8: the unused part of the range costs < 0.006 bits.
+    private void bypassChunk(int v, int n) {
+        range >>>= n;
+        low += (v & ((1L << n) - 1)) * range;
+        while (range < TOP) {
+            range <<= 8;
+            shiftLow();
+        }
+    }
+
     // Emits the top byte of low once it can no longer be changed by a carry; runs of 0xFF wait in 'pending'.
     private void shiftLow() {
         if (low < 0xFF000000L || low > 0xFFFFFFFFL) {
