@@ -101,6 +101,10 @@ public final class RiceLevelBinarization {
     }
 
     public static void decode(int[] q, int from, int to, byte[] base, int k, BinDecoder dec, int[] ctx) {
+        if (base == null) {
+            decodePlain(q, from, to, k, dec, ctx);
+            return;
+        }
         int a = 0, b = 0, prevSign = 0;
         for (int i = from; i < to; i++) {
             int bc = base == null ? 0 : base[i];
@@ -132,6 +136,37 @@ public final class RiceLevelBinarization {
                     low = s & ((1 << k) - 1);
                 } else low = dec.bypassBits(k);
                 long mm = (u << k) + low + 2;
+                if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
+                m = (int) mm;
+            }
+            q[i] = neg != 0 ? -m : m;
+            b = a;
+            a = m;
+        }
+    }
+
+    // The common case (no base) without the per-level base lookups: the decoder's hot loop.
+    private static void decodePlain(int[] q, int from, int to, int k, BinDecoder dec, int[] ctx) {
+        int a = 0, b = 0, lowMask = (1 << k) - 1;
+        for (int i = from; i < to; i++) {
+            if (dec.bit(ctx, SIG + nbClass(a, b)) == 0) {
+                q[i] = 0;
+                b = a;
+                a = 0;
+                continue;
+            }
+            int m, neg;
+            if (dec.bit(ctx, gt1Ctx(a)) == 0) {
+                m = 1;
+                neg = dec.bypassBits(1);
+            } else {
+                int pc = PFX + prefixClass(a, k);
+                long u = 0;
+                while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
+                if (u == PREFIX_CAP) u += decodeEscape(dec);
+                int s = dec.bypassBits(k + 1);
+                neg = s >>> k;
+                long mm = (u << k) + (s & lowMask) + 2;
                 if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
                 m = (int) mm;
             }
