@@ -61,6 +61,7 @@ public final class NnzInspector {
                     }
                     case NnzFormat.TENSOR -> {
                         TensorUnit t = new TensorUnit();
+                        t.formatVersion = r.version();
                         t.syntax(sr);
                         long n = TensorCodec.checkedNumel(t);
                         e.put("name", t.name);
@@ -78,8 +79,10 @@ public final class NnzInspector {
                             e.put("rounding", t.rounding);
                         }
                         if (TensorCodec.isLevelCoded(t.method)) {
-                            e.put("max_gt", t.maxGt);
-                            e.put("eg_order", t.egk);
+                            if (t.legacyLevels()) {
+                                e.put("max_gt", t.maxGt);
+                                e.put("eg_order", t.egk);
+                            } else e.put("rice_k", t.riceK);
                             e.put("coded_bits_per_level", n == 0 ? 0 : t.coded.length * 8.0 / n);
                             if (t.method != TensorUnit.DOM_UNIFORM && n > 0) {
                                 double h = RootChooser.entropy(TensorCodec.levels(t, null));

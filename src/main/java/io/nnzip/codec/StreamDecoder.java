@@ -70,6 +70,7 @@ public final class StreamDecoder {
                     case NnzFormat.TENSOR -> {
                         if (cur == null) throw new NnzipException("tensor unit before the topology unit");
                         TensorUnit t = new TensorUnit();
+                        t.formatVersion = r.version();
                         SyntaxReader sr = new SyntaxReader(new ByteSource(u.payload(), "tensor unit"));
                         t.syntax(sr);
                         sr.source().expectEnd();

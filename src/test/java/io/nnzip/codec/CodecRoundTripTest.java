@@ -135,7 +135,8 @@ class CodecRoundTripTest {
         var units = (java.util.List<Map<String, Object>>) NnzInspector.inspect(NnzCodec.encode(m, CodecOptions.defaults()), "t").get("units");
         Map<String, Object> tern = units.stream().filter(u -> "ternary".equals(u.get("name"))).findFirst().orElseThrow();
         assertEquals("codebook", tern.get("method"));
-        assertTrue((Double) tern.get("bits_per_element") < 1.7, "ternary costs about log2(3) bits");
+        // log2(3) = 1.585 bits of levels, plus the unit header (name, shape, codebook) spread over 4096 elements
+        assertTrue((Double) tern.get("bits_per_element") < 1.585 * 1.1, "ternary costs about log2(3) bits");
     }
 
     @Test

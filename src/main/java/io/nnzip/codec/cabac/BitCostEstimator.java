@@ -36,6 +36,12 @@ public final class BitCostEstimator implements BinEncoder {
         bins += n > 0 ? 1 : 0;
     }
 
+    @Override
+    public void bypassBits(int v, int n) {
+        bits += n;
+        bins += n > 16 ? 2 : n > 0 ? 1 : 0;
+    }
+
     public double bits() { return bits; }
 
     /** Coding operations so far (context bins, plus one per bypass call): what coding time is proportional to. */

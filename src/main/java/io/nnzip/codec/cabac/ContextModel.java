@@ -29,15 +29,11 @@ public final class ContextModel {
     /** P(bit = 1) of state {@code s}, in 1/32768 units, within [P_MIN, 32768 − P_MIN] by construction. */
     public static int p1(int s) { return ((s >>> 16) + (s & 0xFFFF)) >>> 1; }
 
+    // Both outcomes are computed and one is selected by mask: the coded bit is unpredictable, a branch on it is not cheap.
     public static int update(int s, int bit) {
-        int f = s >>> 16, l = s & 0xFFFF;
-        if (bit != 0) {
-            f += (ONE - f) >> FAST;
-            l += (ONE - l) >> SLOW;
-        } else {
-            f -= f >> FAST;
-            l -= l >> SLOW;
-        }
-        return f << 16 | l;
+        int f = s >>> 16, l = s & 0xFFFF, mask = -bit;
+        int f1 = f + ((ONE - f) >> FAST), f0 = f - (f >> FAST);
+        int l1 = l + ((ONE - l) >> SLOW), l0 = l - (l >> SLOW);
+        return (f0 ^ ((f0 ^ f1) & mask)) << 16 | (l0 ^ ((l0 ^ l1) & mask));
     }
 }

@@ -7,12 +7,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 
 /**
- * Wrote the format-version-1 fixtures in src/test/resources/codec/v1 (run once, by hand, when version 1 was current;
- * never re-run to "fix" a failing {@link V1FixturesTest}: the point is that old streams keep decoding).
+ * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
+ * version N becomes current: v1 and v2 were written this way; never re-run to "fix" a failing {@link FixturesTest}:
+ * the point is that old streams keep decoding).
  */
-final class V1FixtureWriter {
+final class FixtureWriter {
     public static void main(String[] args) {
-        Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/codec/v1");
+        Path dir = Path.of(args[0]);
         Model base = SyntheticModels.cnn(21, 2, 4, 8);
         Model next = SyntheticModels.finetune(base, 22, 0.05);
         Model child = SyntheticModels.finetune(base, 23, 0.05);
