@@ -5,8 +5,10 @@ import io.nnzip.codec.ModelEncoder;
 import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.rd.BitBudget;
-import io.nnzip.codec.rd.FashionMnistCodecProbe;
+import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.codec.rd.MaxDropSearch;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Datasets;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.onnx.OnnxReader;
@@ -36,14 +38,14 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest QP per layer keeping accuracy within POINTS percentage points (needs --data).")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest QP per layer keeping test accuracy (ONNX Runtime) within POINTS percentage points; needs --data, evaluates the first --limit test images (default " + MAX_DROP_IMAGES + ").")
     Double maxDrop;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST directory (t10k IDX .gz files) for --max-drop.")
-    Path data;
+    @Mixin
+    DataOptions data;
 
-    @Option(names = "--data-limit", description = "Evaluate --max-drop on the first N test images (default ${DEFAULT-VALUE}).", defaultValue = "2000")
-    int dataLimit;
+    /** Test images --max-drop evaluates when --limit is not given: enough to resolve ~0.5 points, quick in ONNX Runtime. */
+    static final int MAX_DROP_IMAGES = 2000;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
@@ -58,16 +60,18 @@ public final class EncodeCommand extends BaseCommand {
             r.put("qp_for_budget", qp);
         }
         if (maxDrop != null) {
-            if (data == null) throw new NnzipException("--max-drop needs --data DIR");
-            MaxDropSearch.Result s = MaxDropSearch.search(m, new FashionMnistCodecProbe(data, dataLimit), maxDrop, o, this::note);
+            Dataset test = Datasets.load(data.requireData("--max-drop"), "test").head(data.limit > 0 ? data.limit : MAX_DROP_IMAGES);
+            DatasetProbe probe = new DatasetProbe(test, data.normalization(m), mode.threads);
+            MaxDropSearch.Result s = MaxDropSearch.search(m, probe, maxDrop, o, this::note);
+            r.put("max_drop_images", probe.size());
             o = o.withOverrides(s.qps());
             r.put("accuracy_original", s.baseAccuracy());
             r.put("accuracy_quantized", s.finalAccuracy());
             r.put("qp_per_tensor", s.qps());
         }
         CodecOptions fo = o;
-        List<TensorReport>[] reports = new List[1];
-        AtomicFiles.write(output, out -> reports[0] = ModelEncoder.encode(TensorSource.of(m), fo, out));
+        java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(TensorSource.of(m), fo, out)));
         long in = Files.size(model), outBytes = Files.size(output);
         r.put("input", model.toString());
         r.put("output", output.toString());
@@ -75,7 +79,7 @@ public final class EncodeCommand extends BaseCommand {
         r.put("input_bytes", in);
         r.put("output_bytes", outBytes);
         r.put("ratio", (double) in / outBytes);
-        r.put("tensors", reports[0]);
+        r.put("tensors", reports.get());
         return r;
     }
 

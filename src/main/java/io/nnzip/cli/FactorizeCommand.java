@@ -1,7 +1,6 @@
 package io.nnzip.cli;
 
 import io.nnzip.ir.Model;
-import io.nnzip.ir.NnzipException;
 import io.nnzip.lowrank.FactorizeConfig;
 import io.nnzip.lowrank.FactorizePass;
 import io.nnzip.lowrank.LayerReport;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,8 +55,17 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--finetune", defaultValue = "0", description = "Epochs of end-to-end fine-tuning after the rewrite.")
     int finetune;
 
-    @Option(names = "--data", description = "Training data for --finetune (fashion-mnist).")
-    String data;
+    @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the factorized model.")
+    boolean eval;
+
+    @Option(names = "--no-progress", description = "No live progress bar.")
+    boolean noProgress;
+
+    @Mixin
+    DataOptions data;
 
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the factorized model.")
     Path output;
@@ -67,12 +76,16 @@ public final class FactorizeCommand extends BaseCommand {
                 hooiSweeps, cpIterations, seed, finetune);
         Model in = OnnxReader.read(model);
         FactorizePass.Result r = FactorizePass.run(in, cfg);
-        Model out = r.model();
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());
+        Model out = r.model();
+        if (finetune > 0 || eval) {
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, seed, !noProgress && !json);
+            out = ft.model();
+            res.put("finetune", ft.report());
+        }
         res.put("options", cfg.describe());
         res.putAll(r.summary());
-        if (finetune > 0) res.put("finetune", FineTuneSupport.finetune(out, data, finetune, seed, this::note));
         AtomicFiles.write(output, OnnxWriter.toBytes(out));
         List<Map<String, Object>> ls = new ArrayList<>();
         for (LayerReport l : r.layers()) ls.add(l.toJson());
@@ -97,8 +110,4 @@ public final class FactorizeCommand extends BaseCommand {
     }
 
     static String fmt(Object d) { return d == null ? "-" : String.format("%.4f", (Double) d); }
-
-    static void requireData(String data, String what) {
-        if (data == null) throw new NnzipException(what + " needs --data");
-    }
 }

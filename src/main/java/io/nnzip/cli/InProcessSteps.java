@@ -8,10 +8,11 @@ import picocli.CommandLine;
 
 /** Runs nnzip commands inside this JVM for the pipeline, parsing each step's options with that command's own spec. */
 final class InProcessSteps implements StepExecutor {
-    private CommandLine sub(String command) {
+    /** A stand-alone parser for one command (a subcommand's own CommandLine cannot parse without its parent). */
+    static CommandLine sub(String command) {
         CommandLine c = new CommandLine(new Main()).getSubcommands().get(command);
         if (c == null || !(c.getCommand() instanceof BaseCommand)) throw new NnzipException("no such step command: " + command);
-        return c;
+        return new CommandLine(c.getCommand().getClass());
     }
 
     @Override

@@ -7,13 +7,12 @@ import picocli.CommandLine.Command;
 /** The {@code nnzip} command line. */
 @Command(name = "nnzip", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Makes trained neural networks small and fast, and ships them compactly.",
-        subcommands = {InfoCommand.class, RunCommand.class, ConformanceCommand.class,
-                TrainCommand.class, EvalCommand.class,
-                EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class, PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,
-                FactorizeCommand.class,
-                PruneCommand.class, SensitivityCommand.class,
-                RecipesCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, RunCommand.class, ConformanceCommand.class, BenchCommand.class,
+                TrainCommand.class, EvalCommand.class, PruneCommand.class, SensitivityCommand.class,
+                QuantizeCommand.class, FactorizeCommand.class, RedesignCommand.class, DistillCommand.class,
+                DynamicCommand.class, EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class,
+                PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,
+                CompressCommand.class, RecipesCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() { new CommandLine(this).usage(System.out); }

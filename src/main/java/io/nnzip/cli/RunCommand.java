@@ -46,7 +46,7 @@ public final class RunCommand extends BaseCommand {
         Map<String, Tensor> outs = switch (runtime) {
             case "engine" -> {
                 try (Parallel p = new Parallel(t)) {
-                    yield new Executor(m, p).run(feeds);
+                    yield new Executor(io.nnzip.engine.Fusion.forInference(m), p).run(feeds);
                 }
             }
             case "ort" -> {

@@ -36,19 +36,19 @@ public final class TrainCommand extends BaseCommand {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--epochs", defaultValue = "1") int epochs;
-    @Option(names = "--batch", defaultValue = "128") int batch;
+    @Option(names = "--epochs", defaultValue = "1", description = "Training epochs (default ${DEFAULT-VALUE}).") int epochs;
+    @Option(names = "--batch", defaultValue = "128", description = "Mini-batch size (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--lr", description = "Learning rate (default 0.001 for adam/adamw, 0.05 for sgd).") Float lr;
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adam or adamw (default ${DEFAULT-VALUE}).") String optimizer;
-    @Option(names = "--momentum", defaultValue = "0.9") float momentum;
-    @Option(names = "--nesterov") boolean nesterov;
-    @Option(names = "--weight-decay", defaultValue = "0") float weightDecay;
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default ${DEFAULT-VALUE}).") float momentum;
+    @Option(names = "--nesterov", description = "Nesterov momentum for SGD.") boolean nesterov;
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay on weight matrices and filters (L2 for sgd/adam, decoupled for adamw).") float weightDecay;
     @Option(names = "--schedule", defaultValue = "constant", description = "constant, step or cosine (default ${DEFAULT-VALUE}).") String schedule;
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "EPOCHS", description = "Linear learning-rate warm-up, in epochs (fractions allowed).") float warmup;
     @Option(names = "--step-epochs", defaultValue = "0", description = "Step schedule: multiply the rate by --gamma every this many epochs (default epochs/3).") int stepEpochs;
-    @Option(names = "--gamma", defaultValue = "0.1") float gamma;
+    @Option(names = "--gamma", defaultValue = "0.1", description = "Step schedule decay factor (default ${DEFAULT-VALUE}).") float gamma;
     @Option(names = "--clip-norm", defaultValue = "0", description = "Clip gradients to this global L2 norm (0: off).") float clipNorm;
-    @Option(names = "--label-smoothing", defaultValue = "0") float labelSmoothing;
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "Cross-entropy label smoothing epsilon.") float labelSmoothing;
     @Option(names = "--l1", paramLabel = "LAMBDA[:REGEX]", description = "L1 penalty on parameters matching REGEX (default: weights).") String l1;
     @Option(names = "--l2", paramLabel = "LAMBDA[:REGEX]", description = "L2 penalty on parameters matching REGEX (default: weights).") String l2;
     @Option(names = "--augment", description = "Random crop (pad 2) and, with 'flip', horizontal flips: none, crop, crop+flip.", defaultValue = "none") String augment;
@@ -56,7 +56,7 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Keep parameters whose name matches fixed.") String freeze;
     @Option(names = "--val-split", defaultValue = "0", paramLabel = "FRACTION",
             description = "Hold out this fraction of the training split for validation; 0 validates on the test split.") float valSplit;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialization, shuffling, dropout and augmentation.") long seed;
     @Option(names = "--threads", description = "Worker threads (default: all cores).") Integer threads;
     @Option(names = "--no-progress", description = "No live progress bar.") boolean noProgress;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx") Path output;
@@ -114,6 +114,8 @@ public final class TrainCommand extends BaseCommand {
         res.put("epochs", r.epochs().size());
         res.put("seconds_per_epoch", round(r.meanEpochSeconds(), 3));
         res.put("images_per_second", round(r.imagesPerSecond(), 1));
+        res.put("cpu_seconds_per_epoch", round(r.epochs().stream().mapToDouble(Trainer.EpochStats::cpuSeconds).average().orElse(Double.NaN), 2));
+        res.put("load_average", round(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
         res.put("train_loss", round(r.trainLoss(), 5));
         res.put("val_accuracy", round(r.valAccuracy(), 5));
         res.put("validation", valSplit > 0 ? "held-out " + val.size() + " training images" : "test split");
@@ -128,6 +130,7 @@ public final class TrainCommand extends BaseCommand {
             h.put("val_accuracy", round(e.valAccuracy(), 5));
             h.put("seconds", round(e.seconds(), 3));
             h.put("images_per_second", round(e.imagesPerSecond(), 1));
+            h.put("cpu_seconds", round(e.cpuSeconds(), 2));
             history.add(h);
         }
         res.put("history", history);

@@ -34,6 +34,9 @@ public final class ModelEncoder {
     /** Result of writing one model's units: per-tensor reports and, if asked for, the receiver's reconstruction. */
     public record Written(List<TensorReport> tensors, Map<String, Tensor> reconstruction) {}
 
+    /** One coded tensor: its unit (null if skipped as unchanged) and, if asked for, what the receiver decodes. */
+    private record Coded(String name, long elements, TensorUnit unit, Tensor reconstruction) {}
+
     private ModelEncoder() {}
 
     public static byte[] encode(Model m, CodecOptions o) {
@@ -84,7 +87,7 @@ public final class ModelEncoder {
             return t;
         });
         try {
-            Deque<Future<Object[]>> window = new ArrayDeque<>();
+            Deque<Future<Coded>> window = new ArrayDeque<>();
             int next = 0;
             while (next < names.size() || !window.isEmpty()) {
                 while (next < names.size() && window.size() < 2 * o.threads()) {
@@ -92,17 +95,14 @@ public final class ModelEncoder {
                     String name = names.get(idx);
                     window.add(pool.submit(() -> encodeOne(idx, name, src, base, o, consumers, reconstruct)));
                 }
-                Object[] r = get(window.removeFirst());
-                TensorUnit u = (TensorUnit) r[0];
-                String name = (String) r[2];
-                long n = (Long) r[3];
-                if (u == null) reports.add(new TensorReport(name, "skipped", n, 0));
+                Coded c = get(window.removeFirst());
+                if (c.unit() == null) reports.add(new TensorReport(c.name(), "skipped", c.elements(), 0));
                 else {
-                    byte[] p = payload(u::syntax);
+                    byte[] p = payload(c.unit()::syntax);
                     if (w != null) w.unit(NnzFormat.TENSOR, p);
-                    reports.add(new TensorReport(name, TensorUnit.methodName(u.method), n, p.length));
+                    reports.add(new TensorReport(c.name(), TensorUnit.methodName(c.unit().method), c.elements(), p.length));
                 }
-                if (recon != null) recon.put(name, (Tensor) r[1]);
+                if (recon != null) recon.put(c.name(), c.reconstruction());
             }
         } finally {
             pool.shutdownNow();
@@ -110,21 +110,33 @@ public final class ModelEncoder {
         return new Written(reports, recon);
     }
 
-    private static Object[] encodeOne(int idx, String name, TensorSource src, Model base, CodecOptions o, Map<String, List<Node>> consumers, boolean reconstruct) {
+    private static Coded encodeOne(int idx, String name, TensorSource src, Model base, CodecOptions o, Map<String, List<Node>> consumers, boolean reconstruct) {
         Tensor t = src.load(name);
         if (t == null) throw new NnzipException("tensor '" + name + "' could not be loaded");
         Tensor b = base == null ? null : base.graph().initializer(name);
-        boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
-        int axis = o.perChannel() ? OutputAxis.of(src.graph().graph(), consumers, name, t.rank()) : -1;
-        TensorUnit u = TensorCodec.encode(idx, name, t, new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding()), b);
+        TensorUnit u = TensorCodec.encode(idx, name, t, policy(src.graph(), consumers, name, t, o), b);
         Tensor rec = null;
         if (reconstruct) rec = u == null ? b : isExact(u) ? t : TensorCodec.decode(u, b);
-        return new Object[] {u, rec, name, (long) t.size()};
+        return new Coded(name, t.size(), u, rec);
+    }
+
+    /** How the options code tensor {@code name} of model {@code m}: quantized or not, its step's QP and axis. */
+    static TensorCodec.Policy policy(Model m, Map<String, List<Node>> consumers, String name, Tensor t, CodecOptions o) {
+        boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+        int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding());
+    }
+
+    /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */
+    public static Tensor reconstructTensor(Model m, String name, CodecOptions o) {
+        Tensor t = m.graph().initializer(name);
+        TensorUnit u = TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null);
+        return isExact(u) ? t : TensorCodec.decode(u, null);
     }
 
     private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM; }
 
-    private static Object[] get(Future<Object[]> f) {
+    private static Coded get(Future<Coded> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -16,7 +16,7 @@ import java.util.Map;
  * Describes a .nnz stream: header and provenance, every unit with its offset and size, and per tensor the method,
  * shape, coded size, bits per element and, for level-coded tensors, the empirical order-0 entropy H0 of the levels
  * next to their actual code length. The summary's {@code level_bits_over_entropy} = Σ coded bits / Σ n·H0 over
- * those tensors: how close the adaptive coder gets to the order-0 bound (below 1 means context modelling won).
+ * those tensors with at least 256 elements: how close the adaptive coder gets to the order-0 bound (below 1 means context modelling won).
  * Differences (dom-uniform) need their base to decode levels, so their entropy is not reported.
  */
 public final class NnzInspector {
@@ -61,6 +61,7 @@ public final class NnzInspector {
                     }
                     case NnzFormat.TENSOR -> {
                         TensorUnit t = new TensorUnit();
+                        t.formatVersion = r.version();
                         t.syntax(sr);
                         long n = TensorCodec.checkedNumel(t);
                         e.put("name", t.name);
@@ -78,14 +79,19 @@ public final class NnzInspector {
                             e.put("rounding", t.rounding);
                         }
                         if (TensorCodec.isLevelCoded(t.method)) {
-                            e.put("max_gt", t.maxGt);
-                            e.put("eg_order", t.egk);
+                            if (t.legacyLevels()) {
+                                e.put("max_gt", t.maxGt);
+                                e.put("eg_order", t.egk);
+                            } else e.put("rice_k", t.riceK);
                             e.put("coded_bits_per_level", n == 0 ? 0 : t.coded.length * 8.0 / n);
                             if (t.method != TensorUnit.DOM_UNIFORM && n > 0) {
                                 double h = RootChooser.entropy(TensorCodec.levels(t, null));
                                 e.put("level_entropy_bits", h);
-                                codedBits += t.coded.length * 8.0;
-                                entropyBits += h * n;
+                                // Tiny tensors (shapes, biases) say nothing about the coder and would swamp the ratio.
+                                if (n >= CodecOptions.MIN_QUANTIZED) {
+                                    codedBits += t.coded.length * 8.0;
+                                    entropyBits += h * n;
+                                }
                             }
                         }
                     }

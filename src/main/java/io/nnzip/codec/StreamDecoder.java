@@ -11,7 +11,6 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,15 +65,16 @@ public final class StreamDecoder {
                         SyntaxReader sr = new SyntaxReader(new ByteSource(u.payload(), "topology unit"));
                         t.syntax(sr);
                         sr.source().expectEnd();
-                        cur = new Building(t, base);
+                        cur = new Building(t, base, r);
                     }
                     case NnzFormat.TENSOR -> {
                         if (cur == null) throw new NnzipException("tensor unit before the topology unit");
                         TensorUnit t = new TensorUnit();
+                        t.formatVersion = r.version();
                         SyntaxReader sr = new SyntaxReader(new ByteSource(u.payload(), "tensor unit"));
                         t.syntax(sr);
                         sr.source().expectEnd();
-                        cur.add(t);
+                        cur.add(t, u);
                     }
                     default -> { /* unknown unit types are skipped: newer writers may add optional units */ }
                 }
@@ -96,15 +96,22 @@ public final class StreamDecoder {
         return out;
     }
 
+    /** A parsed tensor unit waiting to be decoded, with the stream unit it came from (for error messages). */
+    private record Pending(TensorUnit tensor, NnzReader.Unit unit) {}
+
     /** One model being assembled from its topology and tensor units. */
     private static final class Building {
         final Model model;
         final List<String> directory;
         final Model base;
-        final Map<String, Tensor> tensors = new HashMap<>();
+        final NnzReader reader;
+        final Map<String, Tensor> tensors = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<Pending> pending = new ArrayList<>();
+        final java.util.Set<String> seen = new java.util.HashSet<>();
 
-        Building(TopologyUnit t, Model base) {
+        Building(TopologyUnit t, Model base, NnzReader reader) {
             this.base = base;
+            this.reader = reader;
             if (t.mode == 1) {
                 if (base == null) throw new NnzipException("topology refers to a base, but this model has none");
                 model = base.copy();
@@ -117,15 +124,24 @@ public final class StreamDecoder {
             }
         }
 
-        void add(TensorUnit u) {
+        void add(TensorUnit u, NnzReader.Unit unit) {
             if (u.index >= directory.size() || !directory.get(u.index).equals(u.name))
                 throw new NnzipException("tensor '" + u.name + "' (#" + u.index + ") is not in the topology's directory");
-            if (tensors.containsKey(u.name)) throw new NnzipException("tensor '" + u.name + "' appears twice");
-            Tensor b = base == null ? null : base.graph().initializer(u.name);
-            tensors.put(u.name, TensorCodec.decode(u, b));
+            if (!seen.add(u.name)) throw new NnzipException("tensor '" + u.name + "' appears twice");
+            pending.add(new Pending(u, unit));
         }
 
+        // Tensors are independent: decode them on all cores, naming the unit of any that fails.
         Model finish() {
+            pending.parallelStream().forEach(p -> {
+                TensorUnit u = p.tensor();
+                try {
+                    tensors.put(u.name, TensorCodec.decode(u, base == null ? null : base.graph().initializer(u.name)));
+                } catch (RuntimeException e) {
+                    throw reader.undecodable(p.unit(), e);
+                }
+            });
+            pending.clear();
             if (base != null) for (String n : directory) {
                 if (tensors.containsKey(n)) continue;
                 Tensor b = base.graph().initializer(n);

@@ -2,6 +2,7 @@ package io.nnzip.codec;
 
 import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.binarize.RiceLevelBinarization;
 import io.nnzip.codec.bits.BitReader;
 import io.nnzip.codec.bits.BitWriter;
 import io.nnzip.codec.cabac.ContextModel;
@@ -141,12 +142,11 @@ public final class TensorCodec {
     }
 
     private static void fillLevels(TensorUnit u, int[] q, byte[] classes) {
-        LevelBinarization.Params bp = BinarizationChooser.choose(q, classes);
+        int k = BinarizationChooser.chooseRiceK(q, classes);
         RangeEncoder enc = new RangeEncoder(q.length / 2 + 64);
-        LevelBinarization.encode(q, 0, q.length, classes, bp, enc, LevelBinarization.contexts());
+        RiceLevelBinarization.encode(q, 0, q.length, classes, k, enc, RiceLevelBinarization.contexts());
         u.coded = enc.finish();
-        u.maxGt = bp.maxGt();
-        u.egk = bp.egk();
+        u.riceK = k;
     }
 
     // ---- decoding ----
@@ -234,7 +234,9 @@ public final class TensorCodec {
 
     private static int[] decodeLevels(TensorUnit u, byte[] classes, int n) {
         int[] q = new int[n];
-        LevelBinarization.decode(q, 0, n, classes, u.params(), new RangeDecoder(u.coded, "tensor '" + u.name + "'"), LevelBinarization.contexts());
+        RangeDecoder dec = new RangeDecoder(u.coded, "tensor '" + u.name + "'");
+        if (u.legacyLevels()) LevelBinarization.decode(q, 0, n, classes, u.params(), dec, LevelBinarization.contexts());
+        else RiceLevelBinarization.decode(q, 0, n, classes, u.riceK, dec, RiceLevelBinarization.contexts());
         return q;
     }
 

@@ -1,6 +1,8 @@
 package io.nnzip.codec;
 
 import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.format.NnzFormat;
 import io.nnzip.codec.syntax.SyntaxIO;
 import io.nnzip.ir.NnzipException;
 
@@ -14,8 +16,11 @@ import io.nnzip.ir.NnzipException;
  *   DOM_UNIFORM    --&gt; as UNIFORM; levels are the quantized difference to the co-located base tensor
  *   CODEBOOK       --&gt; Size:count, Entry:f32^Size, ZeroIndex:uvar, Binarization, Coded:blob
  *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
- *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (see {@link LevelBinarization})
+ *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (format version 1, see {@link LevelBinarization})
+ *   Binarization   --&gt; RiceK:u8                       (format version 2, see {@link RiceLevelBinarization})
  * </pre>
+ * The stream's format version decides which binarization the levels use; set {@link #formatVersion} before
+ * {@link #syntax} when reading.
  * Index is the tensor's position in the topology unit's directory; Coded is arithmetic-coded data, RawBits a
  * plain bit stream.
  */
@@ -23,6 +28,8 @@ public final class TensorUnit {
     public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5;
     public static final int MAX_RANK = 16;
 
+    /** Format version of the stream this unit belongs to: 1 codes levels with {@link LevelBinarization}, 2 with Rice. */
+    public int formatVersion = NnzFormat.VERSION;
     public int index;
     public String name = "";
     public int dtype;
@@ -32,6 +39,8 @@ public final class TensorUnit {
     public float[] steps = new float[0];
     public float rounding;
     public int maxGt = 1, egk;
+    /** Rice parameter of the level binarization (format version 2). */
+    public int riceK;
     public int medianExponent;
     public float[] codebook = new float[0];
     public int zeroIndex;
@@ -97,10 +106,18 @@ public final class TensorUnit {
     }
 
     private void binarization(SyntaxIO io) {
+        if (formatVersion >= 2) {
+            riceK = io.u8("rice_k", riceK);
+            if (io.reading()) RiceLevelBinarization.checkK(riceK);
+            return;
+        }
         maxGt = io.u8("max_gt", maxGt);
         egk = io.u8("eg_order", egk);
         if (io.reading()) new LevelBinarization.Params(maxGt, egk);
     }
+
+    /** Whether the levels use the version-1 binarization (greater-than flags and Exp-Golomb). */
+    public boolean legacyLevels() { return formatVersion < 2; }
 
     public LevelBinarization.Params params() { return new LevelBinarization.Params(maxGt, egk); }
 

@@ -54,6 +54,8 @@ public final class OrtRunner implements AutoCloseable {
         o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         o.setIntraOpNumThreads(Math.max(1, threads));
         o.setInterOpNumThreads(1);
+        // warnings (legacy opsets, transpose-optimizer notes) are noise in a CLI; errors still surface as exceptions
+        o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         return o;
     }
 

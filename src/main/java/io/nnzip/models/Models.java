@@ -12,6 +12,7 @@ import io.nnzip.ir.NnzipException;
  * resnet8    conv3×3 16 + BN + ReLU, basic blocks 16, 32/2, 64/2, global average pool, FC 10
  * studentnet conv3×3 16 + BN + ReLU6, five [depthwise 3×3 + BN + ReLU6, pointwise 1×1 + BN + ReLU6] blocks
  *            (32, 64/2, 64, 128/2, 128), global average pool, FC 10; every width scaled by the multiplier
+ * cnn-torch  the cnn as torch.onnx.export writes it ({@link TorchExportedCnn}), to try imported-model workflows
  * </pre>
  */
 public final class Models {
@@ -27,6 +28,7 @@ public final class Models {
             case "cnn" -> cnn(width, classes, seed);
             case "resnet8" -> resnet8(width, classes, seed);
             case "studentnet" -> studentNet(width, classes, seed);
+            case "cnn-torch" -> TorchExportedCnn.build(scaled(32, width), scaled(64, width), scaled(128, width), scaled(256, width), classes, seed);
             default -> throw new NnzipException("unknown model '" + name + "' (use " + String.join(", ", NAMES) + ")");
         };
     }

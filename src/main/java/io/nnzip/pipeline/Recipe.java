@@ -24,7 +24,7 @@ import java.util.List;
  *     args: --method magnitude --amount 0.9 --finetune 1
  *     on_fail: retry       # abort | rollback | retry (then rollback)
  *     retry: [--amount 0.8, --amount 0.7]   # gentler settings, tried in order; each overrides options in args
- * encode: --qp -38         # optional: options for the final .nnz (--nnz)
+ * encode: --qp -38         # optional: options for the final .nnz (--nnz); "diff ..." codes it against the input
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)

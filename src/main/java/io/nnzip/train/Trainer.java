@@ -78,7 +78,9 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    public record EpochStats(int epoch, float trainLoss, float trainAccuracy, float valLoss, float valAccuracy, double seconds, double imagesPerSecond) {}
+    /** {@code cpuSeconds}: CPU time of the whole process during the epoch (all threads), for shared machines. */
+    public record EpochStats(int epoch, float trainLoss, float trainAccuracy, float valLoss, float valAccuracy, double seconds, double imagesPerSecond,
+                             double cpuSeconds) {}
 
     public record Report(List<EpochStats> epochs, double meanEpochSeconds, double imagesPerSecond, float trainLoss, float valAccuracy, long steps, int parameters) {}
 
@@ -165,7 +167,7 @@ public final class Trainer implements AutoCloseable {
         double trainSeconds = 0;
         float lastLoss = Float.NaN, lastVal = Float.NaN;
         for (int e = 0; e < opt.epochs; e++) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), cpu0 = processCpuNanos();
             double lossSum = 0;
             long correct = 0, seen = 0;
             int bi = 0;
@@ -181,17 +183,22 @@ public final class Trainer implements AutoCloseable {
                     listener.step(e + 1, opt.epochs, bi, perEpoch, (float) (lossSum / seen), (float) correct / seen, seen / el, el / bi * (perEpoch - bi));
                 }
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
+            double secs = (System.nanoTime() - t0) / 1e9, cpu = (processCpuNanos() - cpu0) / 1e9;
             trainSeconds += secs;
             lastLoss = (float) (lossSum / seen);
             Evaluator.Result vr = predictor == null ? null : Evaluator.evaluate(predictor, val, norm, 256);
             if (vr != null) lastVal = vr.accuracy();
-            EpochStats es = new EpochStats(e + 1, lastLoss, (float) correct / seen, vr == null ? Float.NaN : vr.loss(), vr == null ? Float.NaN : vr.accuracy(), secs, seen / secs);
+            EpochStats es = new EpochStats(e + 1, lastLoss, (float) correct / seen, vr == null ? Float.NaN : vr.loss(), vr == null ? Float.NaN : vr.accuracy(), secs, seen / secs, cpu);
             stats.add(es);
             listener.epochEnd(es);
         }
         double mean = trainSeconds / Math.max(1, opt.epochs);
         return new Report(stats, mean, train.size() / mean, lastLoss, lastVal, stepCount, parameterCount());
+    }
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0L;
     }
 
     @Override

@@ -49,14 +49,14 @@ public final class TestModels {
         return y;
     }
 
-    /** A 3-conv CNN shaped like the Fashion-MNIST one, smaller: (N,1,s,s) → 3 convs → mean over H,W → Gemm. */
+    /** A 3-conv CNN shaped like the Fashion-MNIST one, smaller: (N,1,s,s) → 3 convs → GAP → Gemm. */
     public static Model cnn(long seed, int size, int c1, int c2, int c3) {
         GraphBuilder b = new GraphBuilder("cnn");
         String x = b.input("input", DType.FLOAT, -1, 1, size, size);
         x = b.op("Relu", conv(b, x, "conv1", 1, c1, 3, 1, 1, seed));
         x = b.op("Relu", conv(b, x, "conv2", c1, c2, 3, 2, 1, seed + 10));
         x = b.op("Relu", conv(b, x, "conv3", c2, c3, 3, 1, 1, seed + 20));
-        x = b.op("ReduceMean", x, Attribute.of("axes", 2L, 3L), Attribute.of("keepdims", 0L));
+        x = b.op("Flatten", b.op("GlobalAveragePool", x), Attribute.of("axis", 1L));
         String w = b.init("fc.weight", gaussian(10 * c3, Math.sqrt(1.0 / c3), seed + 30), 10, c3);
         String bias = b.init("fc.bias", new float[10], 10);
         x = b.op("Gemm", new String[] {x, w, bias}, Attribute.of("transB", 1L));

@@ -11,4 +11,10 @@ public interface BinEncoder {
 
     /** Codes the low {@code n} bits of {@code v} (most significant first) at probability 1/2, 0 ≤ n ≤ 31. */
     void bypass(int v, int n);
+
+    /**
+     * Codes the low {@code n} bits of {@code v} (0 ≤ n ≤ 31) at probability 1/2 as one number: the range is split
+     * into 2^n equal parts at once (at most 16 bits per split), so it costs one operation, not n. Format version 2.
+     */
+    void bypassBits(int v, int n);
 }

@@ -16,6 +16,7 @@ public final class BitCostEstimator implements BinEncoder {
     }
 
     private double bits;
+    private long bins;
 
     /** Bits to code a 1 under P(1) = p1/32768 (a 0 costs {@code cost(32768 - p1)}). */
     public static float cost(int p1) { return COST[p1 >>> 3]; }
@@ -26,12 +27,28 @@ public final class BitCostEstimator implements BinEncoder {
         int p = ContextModel.p1(s);
         bits += bit != 0 ? COST[p >>> 3] : COST[(ContextModel.ONE - p) >>> 3];
         ctx[i] = ContextModel.update(s, bit);
+        bins++;
     }
 
     @Override
-    public void bypass(int v, int n) { bits += n; }
+    public void bypass(int v, int n) {
+        bits += n;
+        bins += n > 0 ? 1 : 0;
+    }
+
+    @Override
+    public void bypassBits(int v, int n) {
+        bits += n;
+        bins += n > 16 ? 2 : n > 0 ? 1 : 0;
+    }
 
     public double bits() { return bits; }
 
-    public void reset() { bits = 0; }
+    /** Coding operations so far (context bins, plus one per bypass call): what coding time is proportional to. */
+    public long bins() { return bins; }
+
+    public void reset() {
+        bits = 0;
+        bins = 0;
+    }
 }

@@ -36,17 +36,12 @@ public final class RangeDecoder implements BinDecoder {
     public int bit(int[] ctx, int i) {
         int s = ctx[i];
         long bound = (range >>> 15) * ContextModel.p1(s);
-        int bit;
-        if (code < bound) {
-            range = bound;
-            bit = 1;
-        } else {
-            code -= bound;
-            range -= bound;
-            bit = 0;
-        }
+        long one = (code - bound) >> 63;
+        int bit = (int) (one & 1);
+        code -= bound & ~one;
+        range = ((range - bound) & ~one) | (bound & one);
         ctx[i] = ContextModel.update(s, bit);
-        while (range < TOP) {
+        if (range < TOP) {
             range <<= 8;
             code = ((code << 8) | next()) & 0xFFFFFFFFL;
         }
@@ -68,6 +63,33 @@ public final class RangeDecoder implements BinDecoder {
                 range <<= 8;
                 code = ((code << 8) | next()) & 0xFFFFFFFFL;
             }
+        }
+        return v;
+    }
+
+    @Override
+    public int bypassBits(int n) {
+        if (n > 16) {
+            int hi = bypassChunk(n - 16);
+            return hi << 16 | bypassChunk(16);
+        }
+        return n > 0 ? bypassChunk(n) : 0;
+    }
+
+    private int bypassChunk(int n) {
+        range >>>= n;
+        // v = code / range by restoring division, one branch-free step per bit (n is small; a 64-bit divide is not
+        // cheap). For intact data code < range << n; corrupt data yields some n-bit value, never more.
+        int v = 0;
+        for (int j = n - 1; j >= 0; j--) {
+            long t = range << j;
+            long ge = ~((code - t) >> 63);
+            code -= t & ge;
+            v |= (int) (ge & 1) << j;
+        }
+        while (range < TOP) {
+            range <<= 8;
+            code = ((code << 8) | next()) & 0xFFFFFFFFL;
         }
         return v;
     }

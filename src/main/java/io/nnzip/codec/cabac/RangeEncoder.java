@@ -1,6 +1,6 @@
 package io.nnzip.codec.cabac;
 
-import io.nnzip.codec.bits.ByteSink;
+import java.util.Arrays;
 
 /**
  * Binary arithmetic (range) coder: 32-bit range, 64-bit low with deferred carry propagation. A bin with
@@ -9,26 +9,26 @@ import io.nnzip.codec.bits.ByteSink;
  */
 public final class RangeEncoder implements BinEncoder {
     private static final long TOP = 1L << 24;
-    private final ByteSink out;
+    private byte[] out;
+    private int len;
     private long low;
     private long range = 0xFFFFFFFFL;
     private int cache;
     private long pending = 1;
     private boolean first = true;
 
-    public RangeEncoder(int capacity) { out = new ByteSink(capacity); }
+    public RangeEncoder(int capacity) { out = new byte[Math.max(16, capacity)]; }
 
     @Override
     public void bit(int[] ctx, int i, int bit) {
         int s = ctx[i];
         long bound = (range >>> 15) * ContextModel.p1(s);
-        if (bit != 0) range = bound;
-        else {
-            low += bound;
-            range -= bound;
-        }
+        long one = -(long) bit;
+        low += bound & ~one;
+        range = ((range - bound) & ~one) | (bound & one);
         ctx[i] = ContextModel.update(s, bit);
-        while (range < TOP) {
+        // One byte always suffices: a bin keeps at least P_MIN/2^15 of a range >= 2^24, i.e. more than 2^16.
+        if (range < TOP) {
             range <<= 8;
             shiftLow();
         }
@@ -46,16 +46,39 @@ public final class RangeEncoder implements BinEncoder {
         }
     }
 
+    @Override
+    public void bypassBits(int v, int n) {
+        if (n > 16) {
+            bypassChunk(v >>> 16, n - 16);
+            bypassChunk(v & 0xFFFF, 16);
+        } else if (n > 0) bypassChunk(v, n);
+    }
+
+    // range >= 2^24 before, so range >>> n >= 2^8: the unused part of the range costs < 0.006 bits.
+    private void bypassChunk(int v, int n) {
+        range >>>= n;
+        low += (v & ((1L << n) - 1)) * range;
+        while (range < TOP) {
+            range <<= 8;
+            shiftLow();
+        }
+    }
+
     // Emits the top byte of low once it can no longer be changed by a carry; runs of 0xFF wait in 'pending'.
     private void shiftLow() {
         if (low < 0xFF000000L || low > 0xFFFFFFFFL) {
             int carry = (int) (low >>> 32);
             int b = cache;
-            do {
-                if (!first) out.u8(b + carry);
+            if (len + pending + 1 > out.length) out = Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(out.length * 2L, len + pending + 16)));
+            if (first) {
                 first = false;
                 b = 0xFF;
-            } while (--pending != 0);
+                pending--;
+            }
+            for (; pending != 0; pending--) {
+                out[len++] = (byte) (b + carry);
+                b = 0xFF;
+            }
             cache = (int) (low >>> 24) & 0xFF;
         }
         pending++;
@@ -65,6 +88,6 @@ public final class RangeEncoder implements BinEncoder {
     /** Flushes the coder and returns the coded bytes. */
     public byte[] finish() {
         for (int i = 0; i < 5; i++) shiftLow();
-        return out.toByteArray();
+        return Arrays.copyOf(out, len);
     }
 }

@@ -1,14 +1,15 @@
 package io.nnzip.codec.format;
 
 /**
- * The .nnz container format, version 1. This grammar is the specification (docs/FORMAT.md explains it at
+ * The .nnz container format, version 2 (readers also accept version 1). This grammar is the specification (docs/FORMAT.md explains it at
  * more length); each element names the primitive of {@link io.nnzip.codec.syntax.SyntaxIO} that codes it.
  * <pre>
  * File        --&gt; Header, Unit^N, Footer
- * Header      --&gt; Magic, Version, HeaderBody
+ * Header      --&gt; Magic, Version, HeaderBody, HeaderCrc
  *   Magic       : 4 bytes 0x89 'N' 'N' 'Z'
  *   Version     : u16 little endian (this reader accepts {@link #VERSION_MIN}..{@link #VERSION_MAX})
  *   HeaderBody  --&gt; Length:uvar, {@link StreamHeader} (Length bytes)
+ *   HeaderCrc   : u32, CRC32C of Magic, Version and HeaderBody (so provenance is trusted before any unit is read)
  * StreamHeader --&gt; Kind:u8 (1 model, 2 update, 3 bundle), ToolVersion:str, Recipe:str, BaseHash:blob (0 or 32 bytes)
  * Unit        --&gt; Type:u8 (≠ 0), Length:uvar, Payload (Length bytes), UnitCrc:u32 (CRC32C of Type, Length, Payload)
  *   Type 1 TOPOLOGY : {@link io.nnzip.codec.TopologyUnit}
@@ -21,9 +22,10 @@ package io.nnzip.codec.format;
  */
 public final class NnzFormat {
     public static final byte[] MAGIC = {(byte) 0x89, 'N', 'N', 'Z'};
-    public static final int VERSION = 1;
+    /** Version 2 changed only the binarization of quantized levels (see {@link io.nnzip.codec.TensorUnit}). */
+    public static final int VERSION = 2;
     public static final int VERSION_MIN = 1;
-    public static final int VERSION_MAX = 1;
+    public static final int VERSION_MAX = 2;
     public static final int TOPOLOGY = 1, TENSOR = 2, MEMBER = 3;
     public static final int KIND_MODEL = 1, KIND_UPDATE = 2, KIND_BUNDLE = 3;
     /** Largest unit payload a reader accepts (the protobuf limit for one model is 2 GiB as well). */

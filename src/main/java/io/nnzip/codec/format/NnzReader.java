@@ -22,7 +22,8 @@ public final class NnzReader {
         public String describe() { return NnzFormat.unitName(type) + " unit #" + index + " at offset " + offset; }
     }
 
-    private static final int CHUNK = 1 << 20;
+    /** Payloads are read in chunks of this many bytes, so a forged length cannot allocate more than the stream holds. */
+    public static final int CHUNK = 1 << 20;
     private final InputStream in;
     private final String name;
     private final CRC32C fileCrc = new CRC32C();
@@ -51,6 +52,9 @@ public final class NnzReader {
         long len = uvar("header length");
         if (len > (1 << 24)) throw corrupt("header length " + len + " is implausible", null);
         byte[] body = readFully((int) len, "header");
+        long expect = fileCrc.getValue();
+        int crc = u8() | u8() << 8 | u8() << 16 | u8() << 24;
+        if ((crc & 0xFFFFFFFFL) != expect) throw corrupt("header checksum mismatch", null);
         try {
             header.syntax(new SyntaxReader(new ByteSource(body, name + " header")));
         } catch (NnzipException e) {

@@ -24,6 +24,9 @@ public final class NnzWriter {
         header.syntax(new SyntaxWriter(body));
         s.uvar(body.length());
         s.bytes(body.array(), 0, body.length());
+        CRC32C c = new CRC32C();
+        c.update(s.array(), 0, s.length());
+        s.u32((int) c.getValue());
         emit(s);
     }
 

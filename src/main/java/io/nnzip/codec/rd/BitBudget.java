@@ -2,7 +2,7 @@ package io.nnzip.codec.rd;
 
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.UniformQuantizer;
-import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.binarize.RiceLevelBinarization;
 import io.nnzip.codec.cabac.BitCostEstimator;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Model;
@@ -45,9 +45,9 @@ public final class BitBudget {
             double theta = Double.isNaN(o.rounding()) ? RoundingChooser.choose(ws, null, steps, dims, -1, null) : o.rounding();
             int[] q = new int[s];
             UniformQuantizer.quantize(ws, null, steps, dims, -1, theta, q);
-            LevelBinarization.Params p = BinarizationChooser.choose(q, null);
+            int k = BinarizationChooser.chooseRiceK(q, null);
             BitCostEstimator est = new BitCostEstimator();
-            LevelBinarization.encode(q, 0, s, null, p, est, LevelBinarization.contexts());
+            RiceLevelBinarization.encode(q, 0, s, null, k, est, RiceLevelBinarization.contexts());
             bits += est.bits() * ((double) w.length / s);
             n += w.length;
         }

@@ -1,8 +1,7 @@
 package io.nnzip.codec.rd;
 
 import io.nnzip.codec.CodecOptions;
-import io.nnzip.codec.TensorCodec;
-import io.nnzip.codec.TensorUnit;
+import io.nnzip.codec.ModelEncoder;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
@@ -36,18 +35,17 @@ public final class MaxDropSearch {
         Map<String, Integer> qps = new LinkedHashMap<>();
         for (String w : weights) {
             qps.put(w, o.qp());
-            work.graph().initializers().put(w, quantized(m.graph().initializer(w), w, o.qp(), o));
+            work.graph().initializers().put(w, quantized(m, w, o.qp(), o));
         }
         int evals = 1;
         double acc = probe.accuracy(work);
         evals++;
         if (acc < floor) log.accept("note: the starting QP " + o.qp() + " already drops accuracy to " + pct(acc) + " (original " + pct(base) + ")");
         for (String w : weights) {
-            Tensor orig = m.graph().initializer(w);
             int cur = qps.get(w);
             for (int delta : new int[] {4, 2}) {
                 while (cur + delta <= CodecOptions.QP_MAX) {
-                    Tensor trial = quantized(orig, w, cur + delta, o);
+                    Tensor trial = quantized(m, w, cur + delta, o);
                     Tensor keep = work.graph().initializers().put(w, trial);
                     double a = probe.accuracy(work);
                     evals++;
@@ -66,9 +64,8 @@ public final class MaxDropSearch {
         return new Result(qps, base, acc, evals);
     }
 
-    private static Tensor quantized(Tensor t, String name, int qp, CodecOptions o) {
-        TensorUnit u = TensorCodec.encode(0, name, t, new TensorCodec.Policy(true, qp, -1, o.rounding()), null);
-        return TensorCodec.decode(u, null);
+    private static Tensor quantized(Model m, String name, int qp, CodecOptions o) {
+        return ModelEncoder.reconstructTensor(m, name, o.withOverrides(Map.of(name, qp)));
     }
 
     private static String pct(double a) { return String.format("%.2f%%", a * 100); }

@@ -1,7 +1,7 @@
 package io.nnzip.codec.rd;
 
 import io.nnzip.codec.UniformQuantizer;
-import io.nnzip.codec.binarize.LevelBinarization;
+import io.nnzip.codec.binarize.RiceLevelBinarization;
 import io.nnzip.codec.cabac.BitCostEstimator;
 
 /**
@@ -33,6 +33,7 @@ public final class RoundingChooser {
         int[] q = new int[n];
         double best = 0.5, bestJ = Double.MAX_VALUE;
         BitCostEstimator est = new BitCostEstimator();
+        int k = -1;
         for (double theta : THETAS) {
             UniformQuantizer.quantize(ws, bs, steps, sdims, axis, theta, q);
             float[] rec = UniformQuantizer.reconstruct(q, bs, steps, sdims, axis);
@@ -42,9 +43,9 @@ public final class RoundingChooser {
                 double st = steps[lay[0] == 1 ? 0 : (i / lay[1]) % lay[0]];
                 d += e * e / (st * st);
             }
-            LevelBinarization.Params p = new LevelBinarization.Params(4, BinarizationChooser.egOrder(q, n, 4));
+            if (k < 0) k = BinarizationChooser.chooseRiceK(q, cs);
             est.reset();
-            LevelBinarization.encode(q, 0, n, cs, p, est, LevelBinarization.contexts());
+            RiceLevelBinarization.encode(q, 0, n, cs, k, est, RiceLevelBinarization.contexts());
             double j = d + LAMBDA * est.bits();
             if (j < bestJ) {
                 bestJ = j;

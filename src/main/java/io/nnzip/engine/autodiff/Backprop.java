@@ -34,7 +34,8 @@ public final class Backprop {
 
     /**
      * Gradients of the parameters given gradients at some graph values (usually the loss gradient at the output).
-     * Parameters the seeds do not depend on are absent from the result.
+     * Parameters the seeds do not depend on are absent from the result. The arrays are valid until the tape's
+     * next forward pass (they are recycled).
      */
     public Map<String, Tensor> run(Map<String, Tensor> seeds) {
         if (requires == null || !analyzedFor.equals(seeds.keySet())) analyze(seeds.keySet());
@@ -58,10 +59,12 @@ public final class Backprop {
             Tensor[] in = new Tensor[need.length], out = new Tensor[dOut.length];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = tape.value(n.input(j));
             for (int j = 0; j < out.length; j++) if (!n.output(j).isEmpty()) out[j] = tape.value(n.output(j));
-            GradStep step = new GradStep(n, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel());
+            GradStep step = new GradStep(n, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel(), tape.pool());
             Tensor[] dIn;
+            long t0 = tape.timer() == null ? 0 : tape.now();
             try {
                 dIn = GradRules.get(n.opType()).backward(step);
+                if (tape.timer() != null) tape.timer().accept(n.opType() + " bwd", tape.now() - t0);
             } catch (NnzipException e) {
                 throw e.getMessage() != null && e.getMessage().startsWith(n.describe()) ? e : new NnzipException(n.describe() + " (backward): " + e.getMessage(), e);
             }

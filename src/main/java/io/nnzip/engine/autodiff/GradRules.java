@@ -6,6 +6,7 @@ import io.nnzip.engine.autodiff.kernels.Broadcasts;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.ConvBackward;
 import io.nnzip.engine.autodiff.kernels.MatMulBackward;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
 import io.nnzip.engine.autodiff.kernels.Permute;
 import io.nnzip.engine.autodiff.kernels.PoolBackward;
 import io.nnzip.engine.kernels.ConvGeometry;
@@ -38,9 +39,9 @@ public final class GradRules {
         // ---- linear algebra ----
         rule("Conv", s -> {
             ConvGeometry g = ConvAttrs.conv(s.node(), s.in(0).shape(), s.in(1).shape());
-            float[] dx = s.need(0) ? new float[s.in(0).size()] : null, dw = s.need(1) ? new float[s.in(1).size()] : null;
-            float[] db = s.need(2) ? new float[s.in(2).size()] : null;
-            ConvBackward.run(g, s.x(0), s.x(1), s.dy(), dx, dw, db, s.par());
+            float[] dx = s.need(0) ? s.gradBuffer(0, false) : null, dw = s.need(1) ? s.gradBuffer(1, false) : null;
+            float[] db = s.need(2) ? s.gradBuffer(2, false) : null;
+            ConvBackward.run(g, s.x(0), s.x(1), s.dy(), dx, dw, db, s.par(), s.pool());
             return new Tensor[] {dx == null ? null : s.like(0, dx), dw == null ? null : s.like(1, dw), db == null ? null : s.like(2, db)};
         });
         rule("Gemm", s -> {
@@ -84,7 +85,7 @@ public final class GradRules {
         });
 
         // ---- activations ----
-        rule("Relu", s -> s.only(ActivationBackward.relu(s.dy(), s.y())));
+        rule("Relu", s -> s.only(ActivationBackward.relu(s.dy(), s.y(), s.gradBuffer(0, false), s.par())));
         rule("LeakyRelu", s -> s.only(ActivationBackward.leakyRelu(s.dy(), s.x(0), s.node().attrFloat("alpha", 0.01f))));
         rule("Clip", s -> {
             float lo, hi;
@@ -106,7 +107,7 @@ public final class GradRules {
         rule("BatchNormalization", s -> {
             int[] sh = s.in(0).shape();
             int n = sh[0], c = sh[1], l = Shapes.product(sh, 2, sh.length);
-            float[] dx = s.need(0) ? new float[s.in(0).size()] : null, ds = s.need(1) ? new float[c] : null, db = s.need(2) ? new float[c] : null;
+            float[] dx = s.need(0) ? s.gradBuffer(0, false) : null, ds = s.need(1) ? new float[c] : null, db = s.need(2) ? new float[c] : null;
             if (s.saved() instanceof BatchNormTraining.Saved st)
                 BatchNormTraining.backward(s.x(0), s.x(1), st, s.dy(), n, c, l, dx, ds, db, s.par());
             else
@@ -118,8 +119,10 @@ public final class GradRules {
 
         // ---- pooling ----
         rule("MaxPool", s -> {
-            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
             int[] o = s.out(0).shape();
+            if (s.saved() instanceof int[] argmax)
+                return s.only(MaxPoolTraining.backward(argmax, s.dy(), s.gradBuffer(0, true), o[0] * o[1], s.in(0).size() / (o[0] * o[1]), s.out(0).size() / (o[0] * o[1]), s.par()));
+            ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
             return s.only(PoolBackward.max(window(g), s.x(0), s.dy(), g.n() * g.c(), g.h(), g.w(), o.length == 4 ? o[2] : 1, o[o.length - 1], s.par()));
         });
         rule("AveragePool", s -> {

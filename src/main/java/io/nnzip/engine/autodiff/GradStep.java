@@ -1,6 +1,7 @@
 package io.nnzip.engine.autodiff;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.autodiff.kernels.ArrayPool;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
@@ -10,7 +11,7 @@ import io.nnzip.ir.Tensor;
  * outputs (null where none flows), which inputs want a gradient, and what the training-mode forward saved.
  */
 public record GradStep(Node node, Tensor[] in, Tensor[] out, Tensor[] dOut, boolean[] need, Object saved,
-                       int opset, Parallel par) {
+                       int opset, Parallel par, ArrayPool pool) {
     public Tensor in(int i) { return i < in.length ? in[i] : null; }
 
     public Tensor out(int i) { return out[i]; }
@@ -26,6 +27,9 @@ public record GradStep(Node node, Tensor[] in, Tensor[] out, Tensor[] dOut, bool
 
     /** A gradient tensor shaped like input {@code i}. */
     public Tensor like(int i, float[] g) { return new Tensor(DType.FLOAT, in[i].shape(), g); }
+
+    /** A step-scoped array for input {@code i}'s gradient (see {@link ArrayPool}). */
+    public float[] gradBuffer(int i, boolean zero) { return pool.floats(in[i].size(), zero); }
 
     /** Gradient for input 0 only. */
     public Tensor[] only(float[] dx0) {

@@ -5,7 +5,11 @@ import io.nnzip.engine.OpDef;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
+import io.nnzip.engine.autodiff.kernels.ArrayPool;
+import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.DropoutTraining;
+import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
+import io.nnzip.engine.kernels.ConvGeometry;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.GraphValidator;
@@ -26,9 +30,10 @@ import java.util.TreeSet;
 /**
  * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
  * except two whose training behaviour is tied to their gradient: in training mode BatchNormalization normalizes
- * with batch statistics (and updates the running statistics, in place in their initializers) and Dropout draws a
- * mask from the seeded RNG; both save what their backward rule needs.
+ * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
+ * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs.
  * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
+ * Values read from the tape are valid until the next forward pass, which recycles the step's arrays.
  */
 public final class Tape {
     private final Graph graph;
@@ -37,7 +42,10 @@ public final class Tape {
     private final ExecContext ctx;
     private final Map<String, Tensor> env = new HashMap<>();
     private final Map<Node, Object> saved = new IdentityHashMap<>();
+    private final ArrayPool pool = new ArrayPool();
     private boolean training;
+    private java.util.function.BiConsumer<String, Long> timer;
+    private java.util.function.LongSupplier clock = System::nanoTime;
 
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
@@ -70,6 +78,7 @@ public final class Tape {
         ctx.setTraining(train);
         env.clear();
         saved.clear();
+        pool.recycleAll();
         env.putAll(graph.initializers());
         for (ValueInfo v : graph.runtimeInputs()) {
             Tensor t = feeds.get(v.name());
@@ -80,7 +89,9 @@ public final class Tape {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
+            long t0 = timer == null ? 0 : now();
             Tensor[] out = run(n, defs[i], in);
+            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
             for (int j = 0; j < n.outputs().size(); j++) {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
@@ -95,6 +106,22 @@ public final class Tape {
 
     public Tensor value(String name) { return env.get(name); }
 
+    /** Arrays of the current step; recycled when the next forward pass starts. */
+    public ArrayPool pool() { return pool; }
+
+    /**
+     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
+     * defaults to wall time; process CPU time is steadier on a shared machine.
+     */
+    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
+        timer = t;
+        this.clock = clock;
+    }
+
+    long now() { return clock.getAsLong(); }
+
+    java.util.function.BiConsumer<String, Long> timer() { return timer; }
+
     /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
     Object saved(Node n) { return saved.get(n); }
 
@@ -102,6 +129,8 @@ public final class Tape {
         try {
             if (training && n.opType().equals("BatchNormalization")) return batchNorm(n, in);
             if (training && n.opType().equals("Dropout")) return dropout(n, in);
+            if (training && n.opType().equals("MaxPool") && in[0].rank() == 4 && n.outputs().size() == 1 && n.attrInt("ceil_mode", 0) == 0
+                    && n.attrInt("storage_order", 0) == 0) return maxPool(n, in);
             return def.kernel().run(n, in, ctx);
         } catch (UnsupportedOpException e) {
             throw e;
@@ -117,7 +146,7 @@ public final class Tape {
     private Tensor[] batchNorm(Node n, Tensor[] in) {
         int[] sh = in[0].shape();
         int c = sh[1], l = Shapes.product(sh, 2, sh.length);
-        float[] y = new float[in[0].size()];
+        float[] y = pool.floats(in[0].size(), false);
         boolean live = graph.isInitializer(n.input(3)) && graph.isInitializer(n.input(4));
         float[] rm = live ? in[3].floats() : null, rv = live ? in[4].floats() : null;
         BatchNormTraining.Saved st = BatchNormTraining.forward(in[0].floats(), in[1].floats(), in[2].floats(), rm, rv,
@@ -129,11 +158,22 @@ public final class Tape {
         return out;
     }
 
+    // x: (N,C,H,W) -> y: (N,C,P,Q); saves the argmax of every window
+    private Tensor[] maxPool(Node n, Tensor[] in) {
+        ConvGeometry g = ConvAttrs.pool(n, in[0].shape());
+        int[] shape = {g.n(), g.c(), g.p(), g.q()};
+        float[] y = pool.floats(Shapes.numel(shape), false);
+        int[] argmax = pool.ints(y.length);
+        MaxPoolTraining.forward(g, in[0].floats(), y, argmax, ctx.parallel());
+        saved.put(n, argmax);
+        return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
+    }
+
     // x: any -> y: same shape [, mask: bool same shape]
     private Tensor[] dropout(Node n, Tensor[] in) {
         float ratio = ctx.opset() >= 12 ? (in.length > 1 && in[1] != null ? (float) in[1].getDouble(0) : 0.5f) : n.attrFloat("ratio", 0.5f);
         float[] x = in[0].floats(), mask = DropoutTraining.mask(x.length, ratio, ctx.random());
-        float[] y = new float[x.length];
+        float[] y = pool.floats(x.length, false);
         for (int i = 0; i < y.length; i++) y[i] = x[i] * mask[i];
         saved.put(n, mask);
         Tensor[] out = new Tensor[n.outputs().size()];

@@ -3,82 +3,96 @@ package io.nnzip.engine.kernels;
 import io.nnzip.engine.Parallel;
 
 /**
- * Forward 2-D convolution (1-D convs use H = 1) on NCHW float arrays, optionally adding a bias and applying ReLU.
- * <pre>x: (N,C,H,W), w: (K,C/g,R,S), bias: (K) or null -> y: (N,K,P,Q)</pre>
- * Depthwise convs run a direct loop; everything else is one GEMM per image and group,
- * {@code y_g (K/g, P·Q) = w_g (K/g, C/g·R·S) · col (C/g·R·S, P·Q)}, where a pointwise (1×1, stride 1, no pad) conv
- * multiplies the image itself and other convs first unfold it with {@link Im2Col}.
+ * Forward 2-D convolution (1-D convs use H = 1) on NCHW float arrays, with an optional fused epilogue: bias,
+ * ReLU and an unpadded max-pool applied while each image's output is still in cache.
+ * <pre>x: (N,C,H,W), w: (K,C/g,R,S), bias: (K) or null -> y: (N,K,P,Q), or (N,K,P',Q') when pooled</pre>
+ * Depthwise convs run a direct loop. Everything else is GEMM per group over a batch of {@code nb} images at once,
+ * {@code out_g (K/g, nb·P·Q) = w_g (K/g, C/g·R·S) · col (C/g·R·S, nb·P·Q)}, where col holds the images side by
+ * side (unfolded by {@link Im2Col}, or copied as is for a pointwise 1×1 conv); batching small images keeps the GEMM
+ * wide enough for full-width vector tiles.
  */
 public final class Conv2d {
+    /** Aim for at least this many GEMM columns per call when images are small. */
+    static final int MIN_COLUMNS = 384, MAX_BATCH = 16, WIDE = 1024;
+
+    /** Per-thread unfold, product and pooling buffers, reused across calls (columns beyond a call's width stay finite). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
     private Conv2d() {}
 
+    private static float[] grow(float[][] scratch, int i, int size) {
+        if (scratch[i].length < size) scratch[i] = new float[size];
+        return scratch[i];
+    }
+
+    /** An unpadded max-pool window and stride: {@code P' = (P - kh)/sh + 1}. */
+    public record Pool(int kh, int kw, int sh, int sw) {
+        public int out(int in, boolean vertical) {
+            return vertical ? (in - kh) / sh + 1 : (in - kw) / sw + 1;
+        }
+    }
+
     public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Parallel par) {
+        forward(g, x, w, bias, y, relu, null, par);
+    }
+
+    public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Pool pool, Parallel par) {
         if (g.isDepthwise()) {
-            depthwise(g, x, w, bias, y, relu, par);
+            Depthwise.forward(g, x, w, bias, y, relu, pool, par);
             return;
         }
-        int pq = g.p() * g.q(), chw = g.c() * g.h() * g.w(), kpq = g.k() * pq;
-        boolean pointwise = g.isPointwise();
-        int colSize = pointwise ? 0 : g.colRows() * pq;
+        PackedWeights[] packed = new PackedWeights[g.group()];
+        for (int gi = 0; gi < g.group(); gi++) packed[gi] = PackedWeights.pack(w, gi * g.kg() * g.colRows(), g.colRows(), g.kg(), g.colRows());
+        int pq = g.p() * g.q();
+        int nb = Math.max(1, Math.min(MAX_BATCH, (MIN_COLUMNS + pq - 1) / pq));
         if (g.n() >= par.threads() && g.n() > 1) {
-            // whole images per thread: no synchronisation inside, one unfold buffer per thread
-            par.forRange(g.n(), 1, (lo, hi) -> {
-                float[] col = new float[colSize];
-                for (int img = lo; img < hi; img++) image(g, x, img * chw, w, bias, y, img * kpq, col, pointwise, relu, par);
-            });
+            // whole images per thread: no synchronisation inside, private buffers per thread
+            nb = Math.min(nb, (g.n() + par.threads() - 1) / par.threads());
+            int batch = nb;
+            par.forRange(g.n(), 1, (lo, hi) -> images(g, x, w, packed, bias, y, relu, pool, lo, hi, batch, par));
         } else {
-            float[] col = new float[colSize];
-            for (int img = 0; img < g.n(); img++) image(g, x, img * chw, w, bias, y, img * kpq, col, pointwise, relu, par);
+            images(g, x, w, packed, bias, y, relu, pool, 0, g.n(), Math.min(nb, g.n()), par);
         }
     }
 
-    private static void image(ConvGeometry g, float[] x, int xOff, float[] w, float[] bias, float[] y, int yOff,
-                              float[] col, boolean pointwise, boolean relu, Parallel par) {
-        int pq = g.p() * g.q(), kg = g.kg(), rows = g.colRows(), hw = g.h() * g.w();
-        fillBias(bias, y, yOff, g.k(), pq);
-        float beta = bias == null ? 0f : 1f;
-        for (int gi = 0; gi < g.group(); gi++) {
-            int c0 = gi * g.cg();
-            if (pointwise) {
-                Sgemm.gemm(false, false, kg, pq, rows, 1f, w, gi * kg * rows, rows, x, xOff + c0 * hw, pq, beta, y, yOff + gi * kg * pq, pq, par);
-            } else {
-                Im2Col.im2col(g, x, xOff, c0, col);
-                Sgemm.gemm(false, false, kg, pq, rows, 1f, w, gi * kg * rows, rows, col, 0, pq, beta, y, yOff + gi * kg * pq, pq, par);
+    // images [lo, hi) in batches of nb: unfold side by side into col (rows, ld), multiply per group into out, epilogue
+    private static void images(ConvGeometry g, float[] x, float[] w, PackedWeights[] packed, float[] bias, float[] y, boolean relu, Pool pool,
+                               int lo, int hi, int nb, Parallel par) {
+        int pq = g.p() * g.q(), kg = g.kg(), rows = g.colRows(), hw = g.h() * g.w(), chw = g.c() * hw;
+        int kgp = packed[0].paddedRows(), ldMax = GemmBlocked.roundUp(nb * pq, MicroKernel.NR);
+        float[][] scratch = SCRATCH.get();
+        float[] col = grow(scratch, 0, rows * ldMax), out = grow(scratch, 1, g.group() * kgp * ldMax);
+        int outPlane = pool == null ? pq : pool.out(g.p(), true) * pool.out(g.q(), false);
+        float[] tmp = grow(scratch, 2, pq);
+        for (int img0 = lo; img0 < hi; img0 += nb) {
+            int cnt = Math.min(nb, hi - img0), ld = GemmBlocked.roundUp(cnt * pq, MicroKernel.NR);
+            for (int gi = 0; gi < g.group(); gi++) {
+                int c0 = gi * g.cg();
+                // columns past cnt·P·Q hold stale but finite values; their products are never read
+                if (g.isPointwise()) {
+                    for (int j = 0; j < cnt; j++)
+                        for (int ci = 0; ci < rows; ci++)
+                            System.arraycopy(x, (img0 + j) * chw + (c0 + ci) * hw, col, ci * ld + j * pq, pq);
+                } else {
+                    for (int j = 0; j < cnt; j++) Im2Col.im2col(g, x, (img0 + j) * chw, c0, col, j * pq, ld);
+                }
+                // wide unfolds are read through packed slivers instead: strided rows that far apart thrash the TLB
+                if (ld > WIDE) Sgemm.gemm(false, false, kg, ld, rows, 1f, w, gi * kg * rows, rows, col, 0, ld, 0f, out, gi * kgp * ld, ld, par);
+                else packed[gi].multiply(col, 0, ld, ld, out, gi * kgp * ld, ld, par);
             }
+            for (int j = 0; j < cnt; j++)
+                for (int k = 0; k < g.k(); k++) {
+                    float b = bias == null ? 0f : bias[k];
+                    int src = ((k / kg) * kgp + k % kg) * ld + j * pq, dst = ((img0 + j) * g.k() + k) * outPlane;
+                    if (pool == null) MaxPoolEpilogue.biasAct(out, src, y, dst, pq, b, relu);
+                    else MaxPoolEpilogue.maxPool(out, src, g.p(), g.q(), pool, b, relu, y, dst, tmp);
+                }
         }
-        if (relu) relu(y, yOff, g.k() * pq);
     }
 
-    // x: (N,C,H,W), w: (C,1,R,S) -> y: (N,C,P,Q); one output plane per (image, channel)
-    private static void depthwise(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Parallel par) {
-        int c = g.c(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), r = g.r(), s = g.s();
-        par.forRange(g.n() * c, 4, (lo, hi) -> {
-            for (int nc = lo; nc < hi; nc++) {
-                int ch = nc % c, xo = nc * h * wd, yo = nc * p * q, wo = ch * r * s;
-                float b = bias == null ? 0f : bias[ch];
-                for (int oh = 0; oh < p; oh++)
-                    for (int ow = 0; ow < q; ow++) {
-                        float acc = b;
-                        for (int ri = 0; ri < r; ri++) {
-                            int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
-                            if (ih < 0 || ih >= h) continue;
-                            for (int si = 0; si < s; si++) {
-                                int iw = ow * g.strideW() - g.padLeft() + si * g.dilW();
-                                if (iw >= 0 && iw < wd) acc += w[wo + ri * s + si] * x[xo + ih * wd + iw];
-                            }
-                        }
-                        y[yo + oh * q + ow] = relu && acc < 0f ? 0f : acc;
-                    }
-            }
-        });
-    }
-
-    static void fillBias(float[] bias, float[] y, int yOff, int k, int plane) {
+    static void fillBias(float[] bias, int k0, float[] y, int yOff, int k, int plane) {
         if (bias == null) return;
-        for (int ki = 0; ki < k; ki++) java.util.Arrays.fill(y, yOff + ki * plane, yOff + (ki + 1) * plane, bias[ki]);
+        for (int ki = 0; ki < k; ki++) java.util.Arrays.fill(y, yOff + ki * plane, yOff + (ki + 1) * plane, bias[k0 + ki]);
     }
 
-    static void relu(float[] y, int off, int len) {
-        for (int i = off; i < off + len; i++) if (y[i] < 0f) y[i] = 0f;
-    }
 }

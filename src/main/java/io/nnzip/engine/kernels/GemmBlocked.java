@@ -7,7 +7,7 @@ package io.nnzip.engine.kernels;
  */
 final class GemmBlocked {
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
-    static final int KC = Integer.getInteger("kc", 256), MC = Integer.getInteger("mc", 144), NC = Integer.getInteger("nc", 3072);
+    static final int KC = 256, MC = 144, NC = 3072;
 
     /** Per-thread packing buffers, grown on demand and reused across calls. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[MR * NR]});

@@ -1,5 +1,9 @@
 package io.nnzip.engine.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Unfolds one image's channel group into the matrix a convolution multiplies by, and folds gradients back.
  * <pre>
@@ -11,13 +15,29 @@ public final class Im2Col {
     private Im2Col() {}
 
     public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col) {
-        int p = g.p(), q = g.q(), hw = g.h() * g.w();
+        im2col(g, x, xOff, c0, col, 0, g.p() * g.q());
+    }
+
+    /**
+     * Unfolds into a wider matrix: row {@code row} of this image's columns starts at {@code col[colOff + row·ld]}, so
+     * several images can sit side by side (image j at colOff = j·P·Q, ld = nb·P·Q).
+     */
+    public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        if (g.strideW() == 1 && g.q() <= S.length()) {
+            im2colNarrow(g, x, xOff, c0, col, colOff, ld);
+            return;
+        }
+        int p = g.p(), q = g.q(), hw = g.h() * g.w(), width = g.w(), sw = g.strideW();
         int row = 0;
         for (int ci = 0; ci < g.cg(); ci++) {
             int xc = xOff + (c0 + ci) * hw;
             for (int ri = 0; ri < g.r(); ri++)
                 for (int si = 0; si < g.s(); si++, row++) {
-                    int base = row * p * q;
+                    int base = colOff + row * ld;
+                    int shift = si * g.dilW() - g.padLeft();
+                    // output columns whose input column iw = ow·sw + shift lies inside [0, W)
+                    int owLo = shift >= 0 ? 0 : Math.min(q, (-shift + sw - 1) / sw);
+                    int owHi = Math.max(owLo, Math.min(q, width - shift <= 0 ? 0 : (width - shift - 1) / sw + 1));
                     for (int oh = 0; oh < p; oh++) {
                         int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
                         int o = base + oh * q;
@@ -25,13 +45,61 @@ public final class Im2Col {
                             java.util.Arrays.fill(col, o, o + q, 0f);
                             continue;
                         }
-                        int xr = xc + ih * g.w();
-                        for (int ow = 0; ow < q; ow++) {
-                            int iw = ow * g.strideW() - g.padLeft() + si * g.dilW();
-                            col[o + ow] = iw >= 0 && iw < g.w() ? x[xr + iw] : 0f;
-                        }
+                        int xr = xc + ih * width + shift;
+                        for (int ow = 0; ow < owLo; ow++) col[o + ow] = 0f;
+                        if (sw == 1) copy(x, xr + owLo, col, o + owLo, owHi - owLo);
+                        else for (int ow = owLo; ow < owHi; ow++) col[o + ow] = x[xr + ow * sw];
+                        for (int ow = owHi; ow < q; ow++) col[o + ow] = 0f;
                     }
                 }
+        }
+    }
+
+    // stride-1 rows of at most one vector: each output row is one masked load (lanes outside the image read as
+    // zero, which is the padding) and one masked store
+    private static void im2colNarrow(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        int p = g.p(), q = g.q(), hw = g.h() * g.w(), width = g.w();
+        VectorMask<Float> store = S.indexInRange(0, q);
+        FloatVector zero = FloatVector.zero(S);
+        VectorMask<Float>[] valid = validLanes(g);
+        int row = 0;
+        for (int ci = 0; ci < g.cg(); ci++) {
+            int xc = xOff + (c0 + ci) * hw;
+            for (int ri = 0; ri < g.r(); ri++)
+                for (int si = 0; si < g.s(); si++, row++) {
+                    int base = colOff + row * ld, shift = si * g.dilW() - g.padLeft();
+                    VectorMask<Float> m = valid[si];
+                    for (int oh = 0; oh < p; oh++) {
+                        int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
+                        if (ih < 0 || ih >= g.h()) zero.intoArray(col, base + oh * q, store);
+                        else FloatVector.fromArray(S, x, xc + ih * width + shift, m).intoArray(col, base + oh * q, store);
+                    }
+                }
+        }
+    }
+
+    // per kernel column si: the output columns ow < Q whose input column ow + shift lies inside [0, W)
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] validLanes(ConvGeometry g) {
+        VectorMask<Float>[] m = new VectorMask[g.s()];
+        for (int si = 0; si < g.s(); si++) {
+            int shift = si * g.dilW() - g.padLeft();
+            boolean[] lanes = new boolean[S.length()];
+            for (int ow = 0; ow < g.q(); ow++) lanes[ow] = ow + shift >= 0 && ow + shift < g.w();
+            m[si] = VectorMask.fromArray(S, lanes, 0);
+        }
+        return m;
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    // image rows are short (7..56 floats): whole vectors plus one masked tail beat System.arraycopy's call overhead
+    static void copy(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i + S.length() <= len; i += S.length()) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, s + i, m).intoArray(dst, d + i, m);
         }
     }
 

@@ -11,7 +11,7 @@ import io.nnzip.engine.Parallel;
  * </pre>
  * This is the one entry point every layer (Gemm, MatMul, Conv via im2col, their backward passes) calls. It packs
  * and cache-blocks the operands ({@link GemmBlocked}) around a vector micro-kernel ({@link MicroKernel}); problems
- * big enough to pay for it are split over the thread team by columns (or rows when C is tall and narrow).
+ * big enough to pay for it are split over the thread team by rows of C (by columns when C is short and wide).
  */
 public final class Sgemm {
     /** Below this many multiply-adds a second thread costs more than it saves. */
@@ -40,7 +40,8 @@ public final class Sgemm {
             GemmBlocked.run(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite);
             return;
         }
-        boolean byColumns = nBlocks >= threads && (n >= m || mBlocks < threads);
+        // rows first: each thread then packs only its own rows of A (the strided, slower packing) and shares B's
+        boolean byColumns = mBlocks < threads || (nBlocks >= threads && n >= 4 * m);
         int parts = threads, blocks = byColumns ? nBlocks : mBlocks, unit = byColumns ? GemmBlocked.NR : GemmBlocked.MR;
         float beta0 = beta;
         par.forChunks(parts, parts, (lo, hi) -> {

@@ -98,6 +98,7 @@ record ConvAttrs(int spatial, int group, int[] kernel, int[] strides, int[] dila
                 }
                 out[i] = full - pb[i] - pe[i];
             }
+            if (out[i] < 1) throw new NnzipException(node.describe() + ": pads leave no output on spatial axis " + i + " (size " + out[i] + ")");
             if (outPad[i] >= Math.max(strides[i], dil[i]))
                 throw new NnzipException(node.describe() + ": output_padding " + outPad[i] + " must be smaller than the stride or dilation");
         }

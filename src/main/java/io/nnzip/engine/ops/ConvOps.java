@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops;
 
 import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.Fusion;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.kernels.Conv2d;
@@ -28,9 +29,11 @@ public final class ConvOps {
         ConvAttrs a = ConvAttrs.conv(node, xs, ws);
         checkSpatial(node, a);
         float[] bias = bias(node, in, ws[0]);
-        int[] ys = outShape(xs[0], ws[0], a.out());
+        Conv2d.Pool pool = fusedPool(node, a);
+        int[] ys = outShape(xs[0], ws[0], pool == null ? a.out() : new int[] {pool.out(a.out()[0], true), pool.out(a.out()[1], false)});
         float[] y = new float[io.nnzip.ir.Shapes.numel(ys)];
-        Conv2d.forward(a.geometry(xs, ws), x.floats(), w.floats(), bias, y, false, ctx.parallel());
+        boolean relu = node.attrInt(Fusion.RELU, 0) != 0;
+        Conv2d.forward(a.geometry(xs, ws), x.floats(), w.floats(), bias, y, relu, pool, ctx.parallel());
         return new Tensor[] {Tensor.of(y, ys)};
     }
 
@@ -45,7 +48,7 @@ public final class ConvOps {
         int[] ys = outShape(xs[0], k, a.out());
         float[] y = new float[io.nnzip.ir.Shapes.numel(ys)];
         ConvGeometry g = a.transposedGeometry(xs, ws);
-        ConvTranspose2d.forward(g, x.floats(), w.floats(), bias, y, ctx.parallel());
+        ConvTranspose2d.forward(g, a.spatial() == 1 ? 1 : xs[2], xs[xs.length - 1], x.floats(), w.floats(), bias, y, ctx.parallel());
         return new Tensor[] {Tensor.of(y, ys)};
     }
 
@@ -55,7 +58,18 @@ public final class ConvOps {
         if (!x.hasShape() || !w.hasShape()) return new ValueType[] {ValueType.unknown(t)};
         ConvAttrs a = transpose ? ConvAttrs.convTranspose(node, x.shape(), w.shape()) : ConvAttrs.conv(node, x.shape(), w.shape());
         int k = transpose ? (w.shape()[1] < 0 ? -1 : w.shape()[1] * a.group()) : w.shape()[0];
-        return new ValueType[] {ValueType.of(t, outShape(x.shape()[0], k, a.out()))};
+        int[] out = a.out();
+        Conv2d.Pool pool = transpose ? null : fusedPool(node, a);
+        if (pool != null) out = new int[] {out[0] < 0 ? -1 : pool.out(out[0], true), out[1] < 0 ? -1 : pool.out(out[1], false)};
+        return new ValueType[] {ValueType.of(t, outShape(x.shape()[0], k, out))};
+    }
+
+    /** The max-pool {@link Fusion} folded into this conv, or null. */
+    private static Conv2d.Pool fusedPool(Node node, ConvAttrs a) {
+        long[] p = node.attrInts(Fusion.MAXPOOL, null);
+        if (p == null) return null;
+        if (a.spatial() != 2 || p.length != 4) throw new NnzipException(node.describe() + ": fused max-pool needs a 2-D conv");
+        return new Conv2d.Pool((int) p[0], (int) p[1], (int) p[2], (int) p[3]);
     }
 
     private static int[] outShape(int n, int k, int[] spatial) {

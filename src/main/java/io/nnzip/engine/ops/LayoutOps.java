@@ -5,6 +5,7 @@ import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.ops.support.Index;
 import io.nnzip.engine.ops.support.Rules;
+import io.nnzip.engine.ops.support.Transposer;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Shapes;
@@ -18,7 +19,7 @@ final class LayoutOps {
     private LayoutOps() {}
 
     static void register() {
-        OpRegistry.register("Transpose", (n, in, c) -> new Tensor[] {Index.transpose(in[0], perm(n, in[0].rank()))}, (n, in, o) -> {
+        OpRegistry.register("Transpose", (n, in, c) -> new Tensor[] {Transposer.transpose(in[0], perm(n, in[0].rank()))}, (n, in, o) -> {
             int[] s = in[0].shape();
             if (s == null) return Rules.one(in[0].dtype(), null);
             int[] p = perm(n, s.length), out = new int[s.length];

@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops;
 
 import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.Fusion;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.ValueType;
@@ -36,6 +37,7 @@ public final class LinearOps {
         boolean hasC = c != null && beta != 0f;
         if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
         Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
+        if (node.attrInt(Fusion.RELU, 0) != 0) for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, y[i]);
         return new Tensor[] {Tensor.of(y, m, n)};
     }
 

@@ -15,7 +15,9 @@ import io.nnzip.ir.UnsupportedOpException;
 
 /**
  * Dropout, and the small data ops exporters emit around models: Trilu, CumSum, OneHot, EyeLike, Compress,
- * NonZero. Selection ops (TopK) and losses are registered from here too ({@link SelectOps}, {@link LossOps}).
+ * NonZero. Every other op without a family of its own is registered from here: TopK, Resize, signal ops, Det /
+ * ReverseSequence / MaxUnpool, Einsum, NonMaxSuppression, Unique, GridSample, StringNormalizer, RNN / GRU / LSTM,
+ * TfIdfVectorizer, RoiAlign and the losses.
  */
 public final class MiscOps {
     private MiscOps() {}
@@ -50,6 +52,17 @@ public final class MiscOps {
         });
         OpRegistry.register("NonZero", MiscOps::nonZero, (n, in, o) -> Rules.one(DType.INT64, new int[] {in[0].rank(), -1}));
         SelectOps.register();
+        ResizeOps.register();
+        SignalOps.register();
+        ExtraOps.register();
+        EinsumOps.register();
+        DetectionOps.register();
+        UniqueOps.register();
+        GridSampleOps.register();
+        StringOps.register();
+        RecurrentOps.register();
+        TfIdfOps.register();
+        RoiAlignOps.register();
         LossOps.register();
     }
 

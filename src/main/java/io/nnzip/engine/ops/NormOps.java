@@ -26,6 +26,7 @@ public final class NormOps {
         OpRegistry.register("BatchNormalization", NormOps::batchNorm, NormOps::batchNormRule);
         OpRegistry.register("InstanceNormalization", NormOps::instanceNorm, Rules.SAME);
         OpRegistry.register("LRN", NormOps::lrn, Rules.SAME);
+        OpRegistry.register("GroupNormalization", NormOps::groupNorm, Rules.SAME);
         OpRegistry.register("MeanVarianceNormalization", NormOps::mvn, Rules.SAME);
         LayerNormOps.register();
     }
@@ -135,6 +136,37 @@ public final class NormOps {
             double k = scale[c] / Math.sqrt(sq / plane + eps);
             for (int i = 0; i < plane; i++) r[o + i] = (v[o + i] - m) * k + bias[c];
         }
+        return new Tensor[] {Values.fromDoubles(x.dtype(), s, r)};
+    }
+
+    /**
+     * x: (N,C,D..), scale, bias: (G) as in opset 18 or (C) as in opset 21 -> (N,C,D..); statistics per (n, group)
+     * over the group's C/G channels and all spatial positions.
+     */
+    private static Tensor[] groupNorm(Node n, Tensor[] in, ExecContext ctx) {
+        Tensor x = in[0];
+        if (!x.dtype().isFloating()) throw new UnsupportedOpException("GroupNormalization on " + x.dtype().lower());
+        int[] s = x.shape();
+        int N = s[0], C = s[1], G = (int) n.attrInt("num_groups", 0), plane = Shapes.product(s, 2, s.length);
+        if (G <= 0 || C % G != 0) throw new NnzipException("GroupNormalization: " + C + " channels do not split into num_groups=" + G);
+        double eps = n.attrFloat("epsilon", 1e-5f);
+        double[] v = Values.doubles(x), scale = Values.doubles(in[1]), bias = Values.doubles(in[2]), r = new double[v.length];
+        boolean perChannel = scale.length == C && C != G;
+        if (!perChannel && scale.length != G) throw new NnzipException("GroupNormalization: scale has " + scale.length + " values for " + G + " groups of " + C + " channels");
+        int len = C / G * plane;
+        for (int b = 0; b < N; b++)
+            for (int g = 0; g < G; g++) {
+                int o = (b * C + g * (C / G)) * plane;
+                double sum = 0, sq = 0;
+                for (int i = 0; i < len; i++) sum += v[o + i];
+                double m = sum / len;
+                for (int i = 0; i < len; i++) sq += (v[o + i] - m) * (v[o + i] - m);
+                double inv = 1 / Math.sqrt(sq / len + eps);
+                for (int i = 0; i < len; i++) {
+                    int p = perChannel ? g * (C / G) + i / plane : g;
+                    r[o + i] = (v[o + i] - m) * inv * scale[p] + bias[p];
+                }
+            }
         return new Tensor[] {Values.fromDoubles(x.dtype(), s, r)};
     }
 

@@ -72,8 +72,10 @@ public final class PoolOps {
         double p = n.attrInt("p", 2);
         float[] xs = x.toFloats(), ys = new float[planes * op];
         long[] idx = wantIdx ? new long[ys.length] : null;
+        Windows win = Windows.of(g);
+        boolean vector = kind == Kind.MAX && !wantIdx && x.dtype() == DType.FLOAT && g.dil[2] == 1 && (g.stride[2] == 1 || g.stride[2] == 2);
         ctx.parallel().forRange(planes, Math.max(1, 4096 / Math.max(1, op)), (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) plane(g, kind, xs, pl * ip, ys, pl * op, idx, pl, colMajor, includePad, p);
+            for (int pl = lo; pl < hi; pl++) plane(g, win, kind, xs, pl * ip, ys, pl * op, idx, pl, colMajor, includePad, p, vector);
         });
         int[] os = shape(s, g);
         Tensor y = x.dtype() == DType.FLOAT ? Tensor.of(ys, os) : Values.fromDoubles(x.dtype(), os, toDoubles(ys));
@@ -86,29 +88,70 @@ public final class PoolOps {
         return d;
     }
 
+    /**
+     * Per axis and output coordinate: the first and last+1 valid input positions of the window (stepping by the
+     * dilation) and how many window positions fall inside the padded extent (for count_include_pad).
+     */
+    private record Windows(int[][] lo, int[][] hi, int[][] padded) {
+        static Windows of(PoolGeometry g) {
+            int[][] lo = new int[3][], hi = new int[3][], padded = new int[3][];
+            for (int a = 0; a < 3; a++) {
+                int n = g.out[a], k = g.k[a], s = g.stride[a], d = g.dil[a], in = g.in[a], pb = g.padBegin[a], pe = g.padEnd[a];
+                lo[a] = new int[n];
+                hi[a] = new int[n];
+                padded[a] = new int[n];
+                for (int o = 0; o < n; o++) {
+                    int start = o * s - pb, first = -1, last = -2, cnt = 0;
+                    for (int t = 0; t < k; t++) {
+                        int p = start + t * d;
+                        if (p >= -pb && p < in + pe) cnt++;
+                        if (p >= 0 && p < in) {
+                            if (first < 0) first = p;
+                            last = p;
+                        }
+                    }
+                    lo[a][o] = first < 0 ? 0 : first;
+                    hi[a][o] = first < 0 ? 0 : last + 1;
+                    padded[a][o] = cnt;
+                }
+            }
+            return new Windows(lo, hi, padded);
+        }
+    }
+
     // one (n, c) plane: x (D,H,W) at xo -> y (OD,OH,OW) at yo
-    private static void plane(PoolGeometry g, Kind kind, float[] x, int xo, float[] y, int yo, long[] idx, int pl,
-                              boolean colMajor, boolean includePad, double p) {
-        int D = g.in[0], H = g.in[1], W = g.in[2];
+    private static void plane(PoolGeometry g, Windows win, Kind kind, float[] x, int xo, float[] y, int yo, long[] idx, int pl,
+                              boolean colMajor, boolean includePad, double p, boolean vector) {
+        int D = g.in[0], H = g.in[1], W = g.in[2], dd = g.dil[0], dh = g.dil[1], dw = g.dil[2];
         int at = yo;
-        for (int od = 0; od < g.out[0]; od++)
-            for (int oh = 0; oh < g.out[1]; oh++)
+        for (int od = 0; od < g.out[0]; od++) {
+            int d0 = win.lo()[0][od], d1 = win.hi()[0][od];
+            for (int oh = 0; oh < g.out[1]; oh++) {
+                int h0 = win.lo()[1][oh], h1 = win.hi()[1][oh];
+                int vecLo = 0, vecHi = 0;
+                if (vector) {
+                    int[] span = MaxPoolVector.row(g, x, xo, y, at, d0, d1, h0, h1);
+                    vecLo = span[0];
+                    vecHi = span[1];
+                }
                 for (int ow = 0; ow < g.out[2]; ow++, at++) {
-                    int d0 = od * g.stride[0] - g.padBegin[0], h0 = oh * g.stride[1] - g.padBegin[1], w0 = ow * g.stride[2] - g.padBegin[2];
+                    if (ow >= vecLo && ow < vecHi) continue;
+                    int w0 = win.lo()[2][ow], w1 = win.hi()[2][ow];
+                    if (kind == Kind.MAX && idx == null) {
+                        float m = Float.NEGATIVE_INFINITY;
+                        for (int d = d0; d < d1; d += dd)
+                            for (int h = h0; h < h1; h += dh) {
+                                int row = xo + (d * H + h) * W;
+                                for (int w = w0; w < w1; w += dw) m = Math.max(m, x[row + w]);
+                            }
+                        y[at] = m;
+                        continue;
+                    }
                     double acc = kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0;
-                    int best = -1, valid = 0, padded = 0;
-                    for (int kd = 0; kd < g.k[0]; kd++) {
-                        int d = d0 + kd * g.dil[0];
-                        for (int kh = 0; kh < g.k[1]; kh++) {
-                            int h = h0 + kh * g.dil[1];
-                            for (int kw = 0; kw < g.k[2]; kw++) {
-                                int w = w0 + kw * g.dil[2];
-                                boolean inside = d >= 0 && d < D && h >= 0 && h < H && w >= 0 && w < W;
-                                if (!inside) {
-                                    if (d >= -g.padBegin[0] && d < D + g.padEnd[0] && h >= -g.padBegin[1] && h < H + g.padEnd[1]
-                                            && w >= -g.padBegin[2] && w < W + g.padEnd[2]) padded++;
-                                    continue;
-                                }
+                    int best = -1, valid = 0;
+                    for (int d = d0; d < d1; d += dd)
+                        for (int h = h0; h < h1; h += dh)
+                            for (int w = w0; w < w1; w += dw) {
                                 int off = (d * H + h) * W + w;
                                 float v = x[xo + off];
                                 valid++;
@@ -123,14 +166,15 @@ public final class PoolOps {
                                     case LP -> acc += Math.pow(Math.abs(v), p);
                                 }
                             }
-                        }
-                    }
+                    int count = includePad ? win.padded()[0][od] * win.padded()[1][oh] * win.padded()[2][ow] : valid;
                     y[at] = switch (kind) {
                         case MAX -> (float) acc;
-                        case AVG -> (float) (acc / (includePad ? valid + padded : valid));
+                        case AVG -> (float) (acc / count);
                         case LP -> (float) Math.pow(acc, 1 / p);
                     };
                     if (idx != null) idx[at] = (long) pl * g.inPlane() + best;
                 }
+            }
+        }
     }
 }

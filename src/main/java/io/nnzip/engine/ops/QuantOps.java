@@ -22,12 +22,13 @@ public final class QuantOps {
 
     public static void register() {
         OpRegistry.register("QuantizeLinear", QuantOps::quantize, (n, in, o) -> {
-            DType t = Rules.present(in, 2) ? in[2].dtype() : DType.UINT8;
+            DType t = Rules.present(in, 2) ? in[2].dtype() : n.has("output_dtype") ? DType.fromOnnx((int) n.attrInt("output_dtype", 2)) : DType.UINT8;
             return Rules.one(t, in[0].shape());
         });
         OpRegistry.register("DequantizeLinear", QuantOps::dequantize, (n, in, o) -> Rules.one(in[1].dtype(), in[0].shape()));
         OpRegistry.register("DynamicQuantizeLinear", QuantOps::dynamic, (n, in, o) -> new ValueType[] {
             ValueType.of(DType.UINT8, in[0].shape()), ValueType.of(DType.FLOAT), ValueType.of(DType.UINT8)});
+        IntMatMulOps.register();
     }
 
     /** Integer range of a quantized type. */
@@ -61,7 +62,8 @@ public final class QuantOps {
     // x: float (any shape), scale: () or (d_axis), zp: like scale -> q: zp's type, x's shape
     private static Tensor[] quantize(Node n, Tensor[] in, ExecContext ctx) {
         Tensor x = in[0], scale = in[1], zpT = in.length > 2 ? in[2] : null;
-        DType t = zpT == null ? DType.UINT8 : zpT.dtype();
+        DType t = zpT != null ? zpT.dtype() : n.has("output_dtype") ? DType.fromOnnx((int) n.attrInt("output_dtype", 2)) : DType.UINT8;
+        if (n.has("block_size") && n.attrInt("block_size", 0) != 0) throw new UnsupportedOpException("QuantizeLinear block_size");
         long[] lim = range(t);
         int[] ch = channelOf(n, x.shape(), scale);
         double[] v = Values.doubles(x), sc = Values.doubles(scale);

@@ -4,6 +4,7 @@ import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.ops.support.Axes;
+import io.nnzip.engine.ops.support.FloatReduce;
 import io.nnzip.engine.ops.support.Index;
 import io.nnzip.engine.ops.support.Rules;
 import io.nnzip.engine.ops.support.Values;
@@ -71,6 +72,8 @@ public final class ReduceOps {
         boolean[] red = reducedDims(n, Axes.of(n, in, "axes", 1), s.length);
         if (red == null) return x;
         boolean keep = n.attrInt("keepdims", 1) == 1;
+        Tensor fast = floatFast(x, red, kind, keep, ctx);
+        if (fast != null) return fast;
         int[] kept = outShape(s, red, true);
         int[] kst = Shapes.strides(kept), st = new int[s.length];
         for (int i = 0; i < s.length; i++) st[i] = red[i] ? 0 : kst[i];
@@ -115,6 +118,34 @@ public final class ReduceOps {
             };
         }
         return Values.fromDoubles(x.dtype(), keep ? kept : outShape(s, red, false), acc);
+    }
+
+    /** Float32 reduction over one contiguous run of axes on the vector path; null when it does not apply. */
+    private static Tensor floatFast(Tensor x, boolean[] red, Kind kind, boolean keep, ExecContext ctx) {
+        if (x.dtype() != DType.FLOAT || x.size() == 0) return null;
+        FloatReduce.Op op = switch (kind) {
+            case SUM, MEAN -> FloatReduce.Op.SUM;
+            case MAX -> FloatReduce.Op.MAX;
+            case MIN -> FloatReduce.Op.MIN;
+            case SUM_SQUARE, L2 -> FloatReduce.Op.SUM_SQUARE;
+            case L1 -> FloatReduce.Op.L1;
+            default -> null;
+        };
+        int[] s = x.shape();
+        int first = -1, last = -1;
+        for (int i = 0; i < s.length; i++) {
+            if (!red[i] || s[i] == 1) continue;
+            if (first < 0) first = i;
+            else if (last != i - 1) return null;
+            last = i;
+        }
+        if (op == null || first < 0) return null;
+        for (int i = first; i <= last; i++) if (!red[i]) return null;
+        int outer = Shapes.product(s, 0, first), len = Shapes.product(s, first, last + 1), inner = Shapes.product(s, last + 1, s.length);
+        float[] r = FloatReduce.apply(op, x.floats(), outer, len, inner, ctx.parallel());
+        if (kind == Kind.MEAN) for (int i = 0; i < r.length; i++) r[i] /= len;
+        if (kind == Kind.L2) for (int i = 0; i < r.length; i++) r[i] = (float) Math.sqrt(r[i]);
+        return Tensor.of(r, outShape(s, red, keep));
     }
 
     private static ValueType[] rule(Node n, ValueType[] in, int opset) {

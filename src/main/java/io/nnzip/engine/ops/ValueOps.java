@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops;
 
 import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.ops.support.NumberText;
 import io.nnzip.engine.ops.support.Rules;
 import io.nnzip.engine.ops.support.Values;
 import io.nnzip.ir.Attribute;
@@ -96,7 +97,16 @@ final class ValueOps {
         DType from = x.dtype();
         if (from == to) return x;
         int[] s = x.shape();
-        if (to == DType.STRING) throw new UnsupportedOpException("Cast to string");
+        if (to == DType.STRING) {
+            // Half-precision text needs half-precision shortest digits, which NumberText does not produce.
+            if (from == DType.FLOAT16 || from == DType.BFLOAT16) throw new UnsupportedOpException("Cast " + from.lower() + " to string");
+            String[] out = new String[x.size()];
+            boolean single = from == DType.FLOAT;
+            for (int i = 0; i < out.length; i++)
+                out[i] = from.isFloating() ? NumberText.of(x.getDouble(i), single) : from == DType.BOOL ? (x.getLong(i) != 0 ? "True" : "False")
+                        : from == DType.UINT64 ? Long.toUnsignedString(x.getLong(i)) : Long.toString(x.getLong(i));
+            return new Tensor(DType.STRING, s, out);
+        }
         if (from == DType.STRING) {
             String[] a = x.strings();
             double[] v = new double[a.length];

@@ -39,9 +39,10 @@ public final class Charts {
     public static XYChart tradeoff(List<StepRecord> steps) {
         boolean acc = steps.getFirst().measurement().accuracy() != null;
         XYChart c = new XYChartBuilder().width(720).height(420).title("Size / accuracy trade-off")
-                .xAxisTitle("size (KiB, log scale)").yAxisTitle(acc ? "top-1 accuracy (%)" : "top-1 agreement with input (%)").build();
+                .xAxisTitle("size (KiB)").yAxisTitle(acc ? "top-1 accuracy (%)" : "top-1 agreement with input (%)").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setXAxisDecimalPattern("#,##0.#");
+        c.getStyler().setYAxisDecimalPattern("#0.0");
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setMarkerSize(11);
         double agree = 100;
@@ -85,6 +86,7 @@ public final class Charts {
         CategoryChart c = new CategoryChartBuilder().width(720).height(380).title(title).xAxisTitle(x).yAxisTitle(y).build();
         c.getStyler().setLegendVisible(false);
         c.getStyler().setLabelsVisible(true);
+        c.getStyler().setDecimalPattern("#,##0.##");
         return c;
     }
 }

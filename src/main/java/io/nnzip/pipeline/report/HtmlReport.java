@@ -16,33 +16,46 @@ import java.util.Map;
 public final class HtmlReport {
     private HtmlReport() {}
 
+    /** One recipe run to report. */
+    public record Run(Recipe recipe, Pipeline.Result result) {}
+
     public static void write(Path file, String modelName, Recipe recipe, Pipeline.Result r) {
-        AtomicFiles.write(file, render(modelName, recipe, r).getBytes(StandardCharsets.UTF_8));
+        write(file, modelName, List.of(new Run(recipe, r)));
     }
 
-    public static String render(String modelName, Recipe recipe, Pipeline.Result r) {
+    public static void write(Path file, String modelName, List<Run> runs) {
+        AtomicFiles.write(file, render(modelName, runs).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String render(String modelName, List<Run> runs) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>nnzip report: ").append(esc(modelName)).append("</title>");
         h.append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
                 + "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f0f0f0}td.l,th.l{text-align:left}"
                 + ".bad{color:#a00}.ok{color:#070}img{display:block;margin:1em 0;max-width:100%}</style></head><body>");
-        h.append("<h1>nnzip: ").append(esc(modelName)).append(" with recipe <code>").append(esc(recipe.name())).append("</code></h1>");
-        h.append("<p>").append(esc(recipe.description())).append("</p>");
-        h.append("<h2>Steps</h2>").append(table(r.steps()));
-        h.append("<h2>Charts</h2><div id=\"charts\">");
-        img(h, "tradeoff", Charts.png(Charts.tradeoff(r.steps())));
-        img(h, "latency", Charts.png(Charts.latency(r.steps())));
-        img(h, "sparsity", Charts.png(Charts.perLayer("Sparsity per layer (final model)", "zeros (%)", percent(r.last().layerSparsity()))));
-        img(h, "bits", Charts.png(Charts.perLayer("Bit width per layer (final model)", "bits", r.last().layerBits())));
-        h.append("</div>");
-        h.append("<h2>Attempts</h2><ul>");
+        h.append("<h1>nnzip report: ").append(esc(modelName)).append("</h1>");
+        for (int i = 0; i < runs.size(); i++) section(h, runs.get(i), "r" + i);
+        h.append("<p>Latency: ONNX Runtime, all graph optimizations, median of timed runs. Sizes: file bytes of the ONNX model;"
+                + " coded: the .nnz bitstream at nnzip's default step.</p></body></html>");
+        return h.toString();
+    }
+
+    static void section(StringBuilder h, Run run, String id) {
+        Pipeline.Result r = run.result();
+        h.append("<section id=\"").append(id).append("\"><h2>Recipe <code>").append(esc(run.recipe().name())).append("</code></h2>");
+        h.append("<p>").append(esc(run.recipe().description())).append("</p>");
+        h.append("<h3>Steps</h3>").append(table(r.steps()));
+        h.append("<h3>Charts</h3><div class=\"charts\">");
+        img(h, id + "-tradeoff", Charts.png(Charts.tradeoff(r.steps())));
+        img(h, id + "-latency", Charts.png(Charts.latency(r.steps())));
+        img(h, id + "-sparsity", Charts.png(Charts.perLayer("Sparsity per layer (final model)", "zeros (%)", percent(r.last().layerSparsity()))));
+        img(h, id + "-bits", Charts.png(Charts.perLayer("Bit width per layer (final model)", "bits", r.last().layerBits())));
+        h.append("</div><h3>Attempts</h3><ul>");
         for (StepRecord s : r.steps())
             for (StepRecord.Attempt a : s.attempts())
                 h.append("<li><code>").append(esc(s.step() + " " + a.args())).append("</code>: ")
                         .append(a.outcome().isEmpty() ? "<span class=ok>accepted</span>" : "<span class=bad>" + esc(a.outcome()) + "</span>").append("</li>");
-        h.append("</ul><p>Latency: ONNX Runtime, all graph optimizations, median of timed runs. Sizes: file bytes of the ONNX model;"
-                + " coded: the .nnz bitstream at nnzip's default step.</p></body></html>");
-        return h.toString();
+        h.append("</ul></section>");
     }
 
     static Map<String, Double> percent(Map<String, Double> m) {
@@ -52,7 +65,7 @@ public final class HtmlReport {
     }
 
     static String table(List<StepRecord> steps) {
-        StringBuilder t = new StringBuilder("<table id=\"steps\"><tr><th class=l>#</th><th class=l>step</th><th class=l>status</th><th>params</th>"
+        StringBuilder t = new StringBuilder("<table class=\"steps\"><tr><th class=l>#</th><th class=l>step</th><th class=l>status</th><th>params</th>"
                 + "<th>MACs</th><th>file KiB</th><th>coded KiB</th><th>accuracy %</th><th>agreement %</th><th>ORT ms</th><th>sparsity %</th></tr>");
         for (int i = 0; i < steps.size(); i++) {
             StepRecord s = steps.get(i);

@@ -69,7 +69,7 @@ class BackpropTest {
         Map<String, Tensor> g = bp.run(Map.of("logits", Tensor.of(dz, 4, 3)));
         assertEquals(params.size(), g.size());
         for (String p : params) {
-            float[] w = m.graph().initializer(p).floats(), an = g.get(p).floats();
+            float[] w = m.graph().initializer(p).floats(), an = g.get(p).floats().clone();
             for (int i = 0; i < w.length; i++) {
                 float orig = w[i], h = 1e-2f;
                 w[i] = orig + h;

@@ -37,7 +37,7 @@ final class GradCheck {
         for (int i = 0; i < in.length; i++) if (inputs[i] != null) in[i] = Tensor.of(toFloat(inputs[i]), shapes[i]);
         Tensor[] out = {Tensor.of(toFloat(y), outShape)};
         Tensor[] dOut = {Tensor.of(toFloat(dy), outShape)};
-        Tensor[] g = GradRules.get(node.opType()).backward(new GradStep(node, in, out, dOut, need, saved, opset, PAR));
+        Tensor[] g = GradRules.get(node.opType()).backward(new GradStep(node, in, out, dOut, need, saved, opset, PAR, new io.nnzip.engine.autodiff.kernels.ArrayPool()));
         for (int i = 0; i < inputs.length; i++) {
             if (!need[i]) continue;
             assertNotNull(g[i], node.opType() + ": no gradient for input " + i);

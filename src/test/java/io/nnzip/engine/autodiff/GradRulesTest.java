@@ -29,8 +29,10 @@ class GradRulesTest {
         return b;
     }
 
-    private void conv(int c, int k, int g, int stride, int pad, int dil, int r) {
-        int n = 2, h = 6, w = 5, s = r;
+    private void conv(int c, int k, int g, int stride, int pad, int dil, int r) { conv(2, c, k, g, stride, pad, dil, r); }
+
+    private void conv(int n, int c, int k, int g, int stride, int pad, int dil, int r) {
+        int h = 6, w = 5, s = r;
         double[] x = random(rnd, n * c * h * w), wt = random(rnd, k * (c / g) * r * s), b = random(rnd, k);
         int p = (h + 2 * pad - dil * (r - 1) - 1) / stride + 1, q = (w + 2 * pad - dil * (s - 1) - 1) / stride + 1;
         Node nd = node("Conv", 3, Attribute.of("group", (long) g), Attribute.of("strides", (long) stride, stride),
@@ -48,6 +50,30 @@ class GradRulesTest {
     @Test void convDepthwise() { conv(3, 3, 3, 2, 1, 1, 3); }
 
     @Test void convPointwise() { conv(5, 4, 1, 1, 0, 1, 1); }
+
+    /** Enough images for several GEMM blocks split over two threads. */
+    @Test void convManyImages() {
+        conv(37, 3, 4, 1, 1, 1, 1, 3);
+        conv(37, 20, 3, 1, 1, 1, 1, 1);
+        conv(37, 1, 4, 1, 1, 1, 1, 3);
+    }
+
+    @Test void maxPoolTrainingForwardAndScatterBackward() {
+        int n = 2, c = 3, h = 6, w = 7;
+        double[] x = random(rnd, n * c * h * w);
+        for (int[] cfg : new int[][] {{2, 2, 0}, {3, 2, 1}}) {
+            Node nd = node("MaxPool", 1, Attribute.of("kernel_shape", (long) cfg[0], cfg[0]), Attribute.of("strides", (long) cfg[1], cfg[1]),
+                    Attribute.of("pads", (long) cfg[2], cfg[2], cfg[2], cfg[2]));
+            io.nnzip.engine.kernels.ConvGeometry g = io.nnzip.engine.autodiff.kernels.ConvAttrs.pool(nd, new int[] {n, c, h, w});
+            float[] y = new float[n * c * g.p() * g.q()];
+            int[] argmax = new int[y.length];
+            io.nnzip.engine.autodiff.kernels.MaxPoolTraining.forward(g, GradCheck.toFloat(x), y, argmax, GradCheck.PAR);
+            double[] ref = RefOps.pool(x, n * c, h, w, cfg[0], cfg[0], cfg[1], cfg[2], true, false);
+            for (int i = 0; i < y.length; i++) org.junit.jupiter.api.Assertions.assertEquals(ref[i], y[i], 1e-6);
+            check(nd, 13, new double[][] {x}, new int[][] {{n, c, h, w}}, all(1),
+                    in -> RefOps.pool(in[0], n * c, h, w, cfg[0], cfg[0], cfg[1], cfg[2], true, false), new int[] {n, c, g.p(), g.q()}, argmax);
+        }
+    }
 
     private void gemm(boolean ta, boolean tb, int[] cShape) {
         int m = 3, n = 4, k = 5;

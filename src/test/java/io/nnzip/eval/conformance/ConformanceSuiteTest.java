@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * every node's shape rule must agree with the shapes the kernels produce (the runner checks both).
  */
 class ConformanceSuiteTest {
-    /** Cases passing with this helper's ops alone; Conv/Gemm/MatMul from the kernels helper add more. */
-    static final long PASS_FLOOR = 830;
+    /** Reached 1000 of 1072 (with Conv/Gemm/MatMul merged); the rest need sequences, control flow or randomness. */
+    static final long PASS_FLOOR = 995;
 
     @Test
     void suitePassesWithoutFailures() {

@@ -37,7 +37,12 @@ class ZooParityTest {
             ort = r.run(feeds).get("output");
         }
         assertArrayEquals(new int[] {2, 10}, ort.shape());
-        Tensor ours = new Executor(m).run(feeds).get("output");
+        assertClose(name, ort, new Executor(m).run(feeds).get("output"));
+        // the fused inference graph (BN folding, Conv+Relu+MaxPool epilogues) must agree just as well
+        assertClose(name + " (fused)", ort, new Executor(io.nnzip.engine.Fusion.forInference(m)).run(feeds).get("output"));
+    }
+
+    static void assertClose(String name, Tensor ort, Tensor ours) {
         assertArrayEquals(ort.shape(), ours.shape());
         float[] a = ort.floats(), b = ours.floats();
         double scale = 0, diff = 0;

@@ -1,12 +1,26 @@
 package io.nnzip.engine.autodiff.kernels;
 
+import io.nnzip.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /** Elementwise activation gradients; every array has the activation's (any) shape. */
 public final class ActivationBackward {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
     private ActivationBackward() {}
 
-    public static float[] relu(float[] dy, float[] y) {
-        float[] dx = new float[dy.length];
-        for (int i = 0; i < dx.length; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+    /** dx may be any array of dy's length; it is overwritten and returned. */
+    public static float[] relu(float[] dy, float[] y, float[] dx, Parallel par) {
+        par.forRange(dx.length, 1 << 16, (lo, hi) -> {
+            int i = lo;
+            for (int end = lo + SPECIES.loopBound(hi - lo); i < end; i += SPECIES.length()) {
+                FloatVector yv = FloatVector.fromArray(SPECIES, y, i);
+                FloatVector.fromArray(SPECIES, dy, i).blend(0f, yv.compare(VectorOperators.LE, 0f)).intoArray(dx, i);
+            }
+            for (; i < hi; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+        });
         return dx;
     }
 

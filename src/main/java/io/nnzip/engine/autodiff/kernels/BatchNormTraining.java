@@ -31,11 +31,8 @@ public final class BatchNormTraining {
                 double s = 0, ss = 0;
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * l;
-                    for (int j = 0; j < l; j++) {
-                        double v = x[o + j];
-                        s += v;
-                        ss += v * v;
-                    }
+                    s += VecSums.sum(x, o, l);
+                    ss += VecSums.sumSquares(x, o, l);
                 }
                 double mu = s / m, var = Math.max(0, ss / m - mu * mu);
                 float is = (float) (1.0 / Math.sqrt(var + eps));
@@ -60,23 +57,21 @@ public final class BatchNormTraining {
         par.forRange(c, 1, (lo, hi) -> {
             for (int ch = lo; ch < hi; ch++) {
                 float mu = st.mean()[ch], is = st.invStd()[ch];
-                double sd = 0, sdx = 0;
+                double sd = 0, sdxRaw = 0;
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * l;
-                    for (int j = 0; j < l; j++) {
-                        float d = dy[o + j];
-                        sd += d;
-                        sdx += d * (x[o + j] - mu);
-                    }
+                    sd += VecSums.sum(dy, o, l);
+                    sdxRaw += VecSums.dot(dy, x, o, l);
                 }
-                float db = (float) sd, ds = (float) (sdx * is);
+                float db = (float) sd, ds = (float) ((sdxRaw - mu * sd) * is);
                 if (dbias != null) dbias[ch] = db;
                 if (dscale != null) dscale[ch] = ds;
                 if (dx == null) continue;
-                float k = scale[ch] * is / m;
+                // dx = k·(m·dy − db − (x − μ)·istd·ds) = a·dy + b·x + e
+                float k = scale[ch] * is / m, a = k * m, b = -k * is * ds, e = k * (-db + mu * is * ds);
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * l;
-                    for (int j = 0; j < l; j++) dx[o + j] = k * (m * dy[o + j] - db - (x[o + j] - mu) * is * ds);
+                    for (int j = 0; j < l; j++) dx[o + j] = a * dy[o + j] + b * x[o + j] + e;
                 }
             }
         });

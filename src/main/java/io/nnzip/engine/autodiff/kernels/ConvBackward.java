@@ -21,6 +21,11 @@ public final class ConvBackward {
 
     /** Any of dx, dw, db may be null when that gradient is not wanted; all non-null outputs are overwritten. */
     public static void run(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db, Parallel par) {
+        run(g, x, w, dy, dx, dw, db, par, new ArrayPool());
+    }
+
+    /** As above, taking scratch buffers from {@code pool}. */
+    public static void run(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db, Parallel par, ArrayPool pool) {
         int k = g.k(), pq = g.p() * g.q();
         if (db != null) biasGrad(dy, db, g.n(), k, pq);
         if (dx == null && dw == null) return;
@@ -29,6 +34,10 @@ public final class ConvBackward {
             return;
         }
         if (dx != null) java.util.Arrays.fill(dx, 0f);
+        if (g.group() == 1) {
+            BlockedConvBackward.run(g, x, w, dy, dx, dw, par, pool);
+            return;
+        }
         int n = g.n();
         int chunks = Math.min(par.threads(), n);
         int wSize = k * g.colRows();

@@ -104,9 +104,6 @@ public final class Values {
         return (short) ((bits + rounding) >>> 16);
     }
 
-    /** Whether a type computes through {@link #doubles} (true) or {@link #longs} (false). */
-    public static boolean isFloating(DType t) { return t.isFloating(); }
-
     public static Tensor boolTensor(int[] shape, boolean[] v) {
         byte[] b = new byte[v.length];
         for (int i = 0; i < v.length; i++) b[i] = (byte) (v[i] ? 1 : 0);

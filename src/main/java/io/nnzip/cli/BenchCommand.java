@@ -1,0 +1,116 @@
+package io.nnzip.cli;
+
+import io.nnzip.eval.bench.CnnModel;
+import io.nnzip.eval.bench.ConvBench;
+import io.nnzip.eval.bench.GemmBench;
+import io.nnzip.eval.bench.ModelBench;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.ValueInfo;
+import io.nnzip.numpy.Npy;
+import io.nnzip.onnx.OnnxReader;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Speed of the engine against ONNX Runtime, measured in the same run.",
+                "  bench gemm [--sizes 512,1024] [--threads 1,2]   SGEMM GFLOP/s",
+                "  bench conv [--batch 64] [--threads 1,2]         Conv layer GFLOP/s",
+                "  bench cnn [--batch 256] [--threads N]           built-in Fashion-MNIST CNN, ms per forward pass",
+                "  bench MODEL.onnx --input x.npy|x.npz [--threads N] [--iters K]"})
+public final class BenchCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "WHAT", description = "gemm, conv, cnn, or an ONNX model file.")
+    String what;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "512,1024", description = "Square GEMM sizes (default ${DEFAULT-VALUE}).")
+    int[] sizes;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts (gemm/conv: a list, default 1,2; model/cnn: one, default all cores).")
+    int[] threads;
+
+    @Option(names = "--batch", description = "Batch size (cnn: default 256; conv: default 64).")
+    Integer batch;
+
+    @Option(names = "--input", description = "Model input: a .npy for the single input, or a .npz keyed by input name.")
+    Path input;
+
+    @Option(names = "--iters", defaultValue = "20", description = "Timed rounds per side (model/cnn: one forward pass each; default ${DEFAULT-VALUE}).")
+    int iters;
+
+    @Override
+    protected Map<String, Object> execute() throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("benchmark", what);
+        r.put("machine", machine());
+        switch (what) {
+            case "gemm" -> r.put("results", GemmBench.run(sizes, threadList(), iters, 50));
+            case "conv" -> r.put("results", ConvBench.run(batch == null ? 64 : batch, threadList(), iters, 50));
+            case "cnn" -> {
+                int n = batch == null ? 256 : batch;
+                r.put("batch", n);
+                r.putAll(ModelBench.run(CnnModel.build(1), Map.of("x", CnnModel.input(n, 2)), oneThreadCount(), iters, 2000));
+            }
+            default -> {
+                Path p = Path.of(what);
+                if (!Files.exists(p)) throw new NnzipException("bench: '" + what + "' is not gemm, conv, cnn or an existing model file");
+                if (input == null) throw new NnzipException("bench " + what + ": --input x.npy|x.npz is required for a model");
+                Model m = OnnxReader.read(p);
+                r.put("model", p.toString());
+                r.putAll(ModelBench.run(m, feeds(m), oneThreadCount(), iters, 2000));
+            }
+        }
+        return r;
+    }
+
+    private int[] threadList() { return threads == null ? new int[] {1, 2} : threads; }
+
+    private int oneThreadCount() {
+        if (threads != null && threads.length != 1) throw new NnzipException("bench " + what + ": --threads takes one count here");
+        return threads == null ? Runtime.getRuntime().availableProcessors() : threads[0];
+    }
+
+    private Map<String, Tensor> feeds(Model m) {
+        List<ValueInfo> ins = m.graph().runtimeInputs();
+        String name = input.getFileName().toString();
+        if (name.endsWith(".npz")) return Npy.readNpz(input);
+        if (ins.size() != 1) throw new NnzipException("bench: the model has " + ins.size() + " inputs; pass a .npz keyed by input name");
+        return Map.of(ins.get(0).name(), Npy.read(input));
+    }
+
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("java", Runtime.version().toString());
+        m.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+        m.put("vector_lanes_fp32", jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length());
+        return m;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        if (r.get("results") instanceof List<?> rows) {
+            for (Object o : rows) {
+                Map<String, Object> row = (Map<String, Object>) o;
+                String head = row.containsKey("size") ? "gemm " + row.get("size") + "³" : row.get("layer") + " (" + row.get("shape") + ")";
+                out.printf("%-44s threads=%s  ours %7.1f GFLOP/s (median %.1f)  ORT %7.1f (median %.1f)  ours/ORT %.2f%s%n", head, row.get("threads"),
+                        row.get("engine_gflops"), row.get("engine_gflops_median"), row.get("ort_gflops"), row.get("ort_gflops_median"), row.get("ratio"),
+                        row.containsKey("ratio_cpu") ? String.format("  [by CPU time: ours %.1f, ORT %.1f, ratio %.2f]", row.get("engine_gflops_cpu"), row.get("ort_gflops_cpu"), row.get("ratio_cpu")) : "");
+            }
+            return;
+        }
+        out.printf("%s%s threads=%s: engine %.3f ms (median %.3f), ORT %.3f ms (median %.3f), engine/ORT %.3f (median %.3f); max |diff| %.2g%n",
+                r.get("benchmark"), r.containsKey("batch") ? " batch=" + r.get("batch") : "", r.get("threads"), r.get("engine_ms"), r.get("engine_ms_median"),
+                r.get("ort_ms"), r.get("ort_ms_median"), r.get("ratio"), r.get("ratio_median"), r.get("max_abs_diff"));
+        if (r.containsKey("ratio_cpu"))
+            out.printf("  by calling-thread CPU time: engine %.3f ms, ORT %.3f ms, engine/ORT %.3f%n", r.get("engine_cpu_ms"), r.get("ort_cpu_ms"), r.get("ratio_cpu"));
+    }
+}

@@ -1,0 +1,224 @@
+package io.nnzip.cli;
+
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.NnzCodec;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.ValueInfo;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.pipeline.Gate;
+import io.nnzip.pipeline.Measurement;
+import io.nnzip.pipeline.Pipeline;
+import io.nnzip.pipeline.Recipe;
+import io.nnzip.pipeline.Recipes;
+import io.nnzip.pipeline.StepRecord;
+import io.nnzip.pipeline.report.HtmlReport;
+import io.nnzip.train.Evaluator;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "compress", mixinStandardHelpOptions = true,
+        description = {"Runs a compression recipe: every step is one of nnzip's commands, and after each the model must run in ONNX Runtime,",
+                "agree with the previous step and stay within the recipe's accuracy budget, or the step is retried gentler or rolled back."})
+public final class CompressCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model to compress.")
+    Path model;
+
+    @Option(names = "--recipe", required = true, description = "A built-in recipe (see 'nnzip recipes') or a recipe YAML file.")
+    String recipe;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx", description = "The compressed ONNX model.")
+    Path output;
+
+    @Option(names = "--nnz", paramLabel = "OUT.nnz", description = "Also write the final model as a .nnz bitstream (recipe's encode options).")
+    Path nnz;
+
+    @Option(names = "--report", paramLabel = "REPORT.html", description = "Write a self-contained HTML report.")
+    Path report;
+
+    @Option(names = "--work-dir", description = "Where intermediate models go (default: a folder next to the output, removed afterwards).")
+    Path workDir;
+
+    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime threads for gates (0 = all cores).")
+    int threads;
+
+    @Override
+    protected Map<String, Object> execute() throws Exception {
+        Recipe r = Recipes.resolve(recipe);
+        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        if (report != null) {
+            HtmlReport.write(report, model.getFileName().toString(), r, o.result());
+            o.json().put("report", report.toAbsolutePath().toString());
+        }
+        return o.json();
+    }
+
+    /** A finished run: the pipeline's record and the JSON summary. */
+    record Outcome(Pipeline.Result result, Map<String, Object> json) {}
+
+    static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
+                       java.util.function.Consumer<String> log) throws Exception {
+        Model input = OnnxReader.read(model);
+        Gate gate = gate(input, data, threads);
+        boolean ownWork = workDir == null;
+        Path work = ownWork ? Files.createTempDirectory(output.toAbsolutePath().getParent(), ".nnzip-work-") : workDir;
+        Files.createDirectories(work);
+        try {
+            Map<String, String> shared = new LinkedHashMap<>();
+            if (data.data != null) shared.put("--data", data.data);
+            if (data.normalize != null) shared.put("--normalize", data.normalize);
+            if (data.limit > 0) shared.put("--limit", Integer.toString(data.limit));
+            InProcessSteps steps = new InProcessSteps();
+            Pipeline.Result res = new Pipeline(steps, gate, log).run(model, r, new Pipeline.Options(shared, work));
+            AtomicFiles.write(output, Files.readAllBytes(res.finalModel()));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model.toString());
+            out.put("recipe", r.name());
+            out.put("output", output.toString());
+            if (nnz != null) {
+                // "encode: diff ..." ships the result as its difference against the input model
+                List<String> enc = r.encode() == null ? List.of() : Recipe.split(r.encode());
+                boolean diff = !enc.isEmpty() && enc.get(0).equals("diff");
+                List<String> args = new ArrayList<>();
+                if (diff) args.add(model.toString());
+                args.add(output.toString());
+                args.addAll(diff ? enc.subList(1, enc.size()) : enc);
+                args.addAll(List.of("-o", nnz.toString()));
+                steps.run(diff ? "diff" : "encode", args);
+                out.put("nnz", nnz.toString());
+                out.put("nnz_bytes", Files.size(nnz));
+            }
+            out.putAll(summary(res, Files.size(model), nnz == null ? null : Files.size(nnz)));
+            out.put("steps", stepsJson(res.steps()));
+            return new Outcome(res, out);
+        } finally {
+            if (ownWork) deleteTree(work);
+        }
+    }
+
+    static Gate gate(Model m, DataOptions data, int threads) {
+        if (data.data == null) return new Gate(randomProbe(m), threads, null, CompressCommand::codedSize);
+        Dataset test = data.load("compress", "test");
+        Normalization norm = data.normalization(m);
+        Map<String, Tensor> probe;
+        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, io.nnzip.data.Augment.NONE, 0, 0)) {
+            probe = Map.of(inputName(m), l.next().images());
+        }
+        Gate.Accuracy acc = x -> {
+            try (OrtRunner ort = new OrtRunner(x, threads)) {
+                return 100.0 * Evaluator.evaluate(Evaluator.ort(x, ort), test, norm, 256).accuracy();
+            }
+        };
+        return new Gate(probe, threads, acc, CompressCommand::codedSize);
+    }
+
+    static long codedSize(Model m) { return NnzCodec.encode(m, CodecOptions.defaults()).length; }
+
+    static String inputName(Model m) {
+        List<ValueInfo> ins = m.graph().runtimeInputs();
+        if (ins.size() != 1) throw new NnzipException("compress handles single-input models; this one has " + ins.size());
+        return ins.get(0).name();
+    }
+
+    /** Random N(0,1) probe of the declared input shape (symbolic dims: 8 for the batch, 1 elsewhere). */
+    static Map<String, Tensor> randomProbe(Model m) {
+        ValueInfo v = m.graph().runtimeInputs().get(0);
+        int[] shape = v.concreteShape(1);
+        if (shape == null) throw new NnzipException("input '" + v.name() + "' has no declared shape; pass --data");
+        if (shape.length > 0 && !v.dims().get(0).known()) shape[0] = 8;
+        if (v.dtype() != null && v.dtype() != DType.FLOAT) throw new NnzipException("compress needs a float32 input; '" + v.name() + "' is " + v.dtype().lower());
+        SplittableRandom rnd = new SplittableRandom(1);
+        Tensor t = Tensor.zeros(DType.FLOAT, shape);
+        float[] x = t.floats();
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return Map.of(inputName(m), t);
+    }
+
+    static Map<String, Object> summary(Pipeline.Result res, long inputBytes, Long nnzBytes) {
+        Measurement a = res.baseline(), b = res.last();
+        Map<String, Object> s = new LinkedHashMap<>();
+        if (a.accuracy() != null) {
+            s.put("accuracy_before", a.accuracy());
+            s.put("accuracy_after", b.accuracy());
+            s.put("accuracy_drop", a.accuracy() - b.accuracy());
+        }
+        s.put("params_before", a.params());
+        s.put("params_after", b.params());
+        s.put("macs_before", a.macs());
+        s.put("macs_after", b.macs());
+        s.put("file_bytes_before", inputBytes);
+        s.put("file_bytes_after", b.fileBytes());
+        long coded = nnzBytes != null ? nnzBytes : b.codedBytes();
+        s.put("coded_bytes", coded);
+        s.put("compression_ratio", (double) inputBytes / coded);
+        s.put("ort_ms_before", a.ortMs());
+        s.put("ort_ms_after", b.ortMs());
+        s.put("latency_ratio", b.ortMs() / a.ortMs());
+        return s;
+    }
+
+    static List<Map<String, Object>> stepsJson(List<StepRecord> steps) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (StepRecord st : steps) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("step", st.step());
+            x.put("args", st.args());
+            x.put("status", st.status());
+            x.put("attempts", st.attempts());
+            x.put("measurement", st.measurement());
+            out.add(x);
+        }
+        return out;
+    }
+
+    static void deleteTree(Path p) {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // leftovers in a temp folder are harmless
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) { printTable(r, out); }
+
+    @SuppressWarnings("unchecked")
+    static void printTable(Map<String, Object> r, PrintStream out) {
+        out.printf("%s with recipe %s%n", r.get("model"), r.get("recipe"));
+        out.printf("  %-3s %-44s %-18s %10s %12s %10s %10s %9s %8s%n", "#", "step", "status", "params", "MACs", "file KiB", "coded KiB", "acc %", "ORT ms");
+        List<Map<String, Object>> steps = (List<Map<String, Object>>) r.get("steps");
+        for (int i = 0; i < steps.size(); i++) {
+            Map<String, Object> s = steps.get(i);
+            Measurement m = (Measurement) s.get("measurement");
+            String name = (s.get("step") + " " + s.get("args")).trim();
+            if (name.length() > 44) name = name.substring(0, 41) + "...";
+            out.printf("  %-3d %-44s %-18s %,10d %,12d %10.1f %10s %9s %8.2f%n", i, name, s.get("status"), m.params(), m.macs(), m.fileBytes() / 1024.0,
+                    m.codedBytes() == null ? "-" : String.format("%.1f", m.codedBytes() / 1024.0), m.accuracy() == null ? "-" : String.format("%.2f", m.accuracy()), m.ortMs());
+        }
+        out.printf("  compression %.1fx (float ONNX %,d B -> coded %,d B)", (Double) r.get("compression_ratio"), (Long) r.get("file_bytes_before"), (Long) r.get("coded_bytes"));
+        if (r.containsKey("accuracy_drop")) out.printf(", accuracy %.2f%% -> %.2f%%", (Double) r.get("accuracy_before"), (Double) r.get("accuracy_after"));
+        out.printf(", ORT latency x%.2f%n", (Double) r.get("latency_ratio"));
+        if (r.containsKey("report")) out.println("  report: " + r.get("report"));
+    }
+}

@@ -1,0 +1,103 @@
+package io.nnzip.cli;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.distill.DistillConfig;
+import io.nnzip.distill.Distiller;
+import io.nnzip.ir.Model;
+import io.nnzip.models.Models;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.train.Progress;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = "Trains a student from one or more teachers: Hinton distillation (softened KL + hard-label cross-entropy), "
+                + "averaged soft targets of an ensemble, FitNets hints; optionally also the same student alone for comparison.")
+public final class DistillCommand extends BaseCommand {
+    @Option(names = "--teacher", required = true, description = "Teacher model (repeat for an ensemble).")
+    List<Path> teachers;
+
+    @Option(names = "--student", required = true, description = "A built-in architecture (" + "studentnet, mlp, lenet5, cnn, resnet8) or an ONNX model.")
+    String student;
+
+    @Option(names = "--width", defaultValue = "1.0", description = "Width multiplier of a built-in student (default ${DEFAULT-VALUE}).")
+    float width;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Training epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--temperature", defaultValue = "4", description = "Softmax temperature of the soft targets (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term (default ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(names = "--hint", description = "FitNets hint TEACHER_VALUE:STUDENT_VALUE (repeatable).")
+    List<String> hints = new ArrayList<>();
+
+    @Option(names = "--hint-weight", defaultValue = "0.5", description = "Weight of the hint loss (default ${DEFAULT-VALUE}).")
+    float hintWeight;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the student's initial weights and the shuffling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--baseline", description = "Also train the same student alone (same initial weights, epochs, seed) and report both.")
+    boolean baseline;
+
+    @Option(names = "--no-progress", description = "No live progress bar.")
+    boolean noProgress;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Where to write the distilled student.")
+    Path output;
+
+    @Override
+    protected Map<String, Object> execute() {
+        List<Model> ts = new ArrayList<>();
+        for (Path p : teachers) ts.add(OnnxReader.read(p));
+        Dataset train = data.load("distill", "train"), test = data.load("distill", "test");
+        Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
+        Normalization norm = data.normalization(ts.getFirst());
+        DistillConfig cfg = new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs,
+                batch, lr, seed);
+        note("distilling " + student + " from " + ts.size() + " teacher(s) on " + train.name() + ", " + cfg.describe());
+        Distiller.Result r = Distiller.run(s, ts, cfg, train, test, norm, baseline, new Progress(System.err, !noProgress && !json));
+        AtomicFiles.write(output, OnnxWriter.toBytes(r.student()));
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("student", student);
+        res.put("teachers", teachers.stream().map(Path::toString).toList());
+        res.put("options", cfg.describe());
+        res.putAll(r.toJson());
+        res.put("written", output.toString());
+        return res;
+    }
+
+    @Override
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.printf("student %s: %d params (%.1f%% of the teacher's %d)%n", r.get("student"), r.get("student_params"),
+                100 * (Double) r.get("params_ratio"), r.get("teacher_params"));
+        out.printf("accuracy: distilled %.2f%%, teacher %.2f%%%n", 100 * (Float) r.get("student_accuracy"), 100 * (Float) r.get("teacher_accuracy"));
+        if (r.containsKey("baseline_accuracy"))
+            out.printf("same student alone: %.2f%% (distillation gain %+.2f points)%n", 100 * (Float) r.get("baseline_accuracy"), (Float) r.get("gain_points"));
+        out.println("wrote " + r.get("written"));
+    }
+}

@@ -1,0 +1,149 @@
+package io.nnzip.cli;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.quant.QuantConfig;
+import io.nnzip.quant.QuantizePipeline;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = {"Quantizes a float ONNX model and writes standard ONNX (QDQ / DequantizeLinear / codebooks) that ONNX Runtime runs.",
+                "Then compares it with the float model in ONNX Runtime: accuracy or agreement, size, latency."})
+public final class QuantizeCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The float ONNX model.")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Where to write the quantized model.")
+    Path output;
+
+    @Option(names = "--scheme", defaultValue = "int8", description = "int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS (default ${DEFAULT-VALUE}).")
+    String scheme;
+
+    @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true", description = "int8: per-channel weight scales (default on; --no-per-channel for per-tensor).")
+    boolean perChannel;
+
+    @Option(names = "--symmetric", description = "int8: symmetric int8 activations (zero point 0).")
+    boolean symmetric;
+
+    @Option(names = "--asymmetric", description = "int8: asymmetric uint8 activations (the default).")
+    boolean asymmetric;
+
+    @Option(names = "--calib-data", defaultValue = "fashion-mnist", description = "Calibration samples: fashion-mnist or x.npy / data.npz (default ${DEFAULT-VALUE}).")
+    String calibData;
+
+    @Option(names = "--calib-size", defaultValue = "512", description = "Calibration samples (default ${DEFAULT-VALUE}).")
+    int calibSize;
+
+    @Option(names = "--calibration", defaultValue = "minmax", description = "minmax, percentile:P, entropy or mse (default ${DEFAULT-VALUE}).")
+    String calibration;
+
+    @Option(names = "--exclude", arity = "1..*", description = "Node names to keep in float.")
+    List<String> exclude = List.of();
+
+    @Option(names = "--equalize", description = "int8: cross-layer equalization first (helps depthwise models).")
+    boolean equalize;
+
+    @Option(names = "--bias-correction", description = "int8: correct biases for the mean error of weight rounding.")
+    boolean biasCorrection;
+
+    @Option(names = "--float-shallow-convs", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "int8: keep dense convs with reduction depth < 16 (first layers on grey images) in float, where ORT is faster (default on).")
+    boolean floatShallowConvs;
+
+    @Option(names = "--max-drop", defaultValue = "-1", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
+    double maxDrop;
+
+    @Option(names = "--eval-data", description = "Evaluation samples with labels (fashion-mnist = its test split, or data.npz with x, y).")
+    String evalData;
+
+    @Option(names = "--eval-size", defaultValue = "10000", description = "Evaluation samples (default ${DEFAULT-VALUE}).")
+    int evalSize;
+
+    @Option(names = "--weight-only", description = "Quantize weights only (int4 / int2 imply it).")
+    boolean weightOnly;
+
+    @Option(names = "--group-size", defaultValue = "64", description = "int4/int2: weights per scale (default ${DEFAULT-VALUE}).")
+    int groupSize;
+
+    @Option(names = "--container", defaultValue = "auto", description = "int4/int2: int4 (opset 21 blocked DequantizeLinear) or int8; auto picks what ONNX Runtime runs.")
+    String container;
+
+    @Option(names = "--finetune", defaultValue = "0", description = "kmeans: epochs of centroid fine-tuning on --data.")
+    int finetune;
+
+    @Option(names = "--qat", defaultValue = "0", description = "Epochs of quantization-aware training on --data.")
+    int qat;
+
+    @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "--qat / --finetune: use only the first N training images (0 = all).")
+    int trainLimit;
+
+    @Option(names = "--data", description = "Training data for --finetune / --qat (fashion-mnist).")
+    String data;
+
+    @Option(names = "--latency-batch", defaultValue = "256", description = "Batch for the latency comparison, 0 to skip (default ${DEFAULT-VALUE}).")
+    int latencyBatch;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    protected Map<String, Object> execute() {
+        if (symmetric && asymmetric) throw new NnzipException("--symmetric and --asymmetric exclude each other");
+        QuantConfig c = new QuantConfig();
+        c.scheme = scheme;
+        c.perChannel = perChannel;
+        c.symmetric = symmetric;
+        c.calibration = calibration;
+        c.calibData = calibData;
+        c.calibSize = calibSize;
+        c.exclude.addAll(exclude);
+        c.equalize = equalize;
+        c.biasCorrection = biasCorrection;
+        c.maxDrop = maxDrop;
+        c.floatShallowConvs = floatShallowConvs;
+        c.weightOnly = weightOnly;
+        c.groupSize = groupSize;
+        c.container = container;
+        c.finetune = finetune;
+        c.qat = qat;
+        c.threads = threads;
+        c.lr = lr;
+        c.trainLimit = trainLimit;
+        if (maxDrop >= 0 && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
+        if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
+        Model m = OnnxReader.read(model);
+        QuantizePipeline p = new QuantizePipeline(c, this::note);
+        QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, data, latencyBatch);
+        AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
+        Map<String, Object> r = out.report();
+        r.put("written", output.toString());
+        return r;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.println("quantized (" + r.get("scheme") + ") -> " + r.get("written"));
+        Object cmp = r.get("comparison");
+        if (cmp instanceof Map<?, ?> m) ((Map<String, Object>) m).forEach((k, v) -> out.printf("  %-20s %s%n", k, v));
+        Object fb = r.get("fallback");
+        if (fb != null) out.println("  float fallback: " + fb);
+        Object layers = r.get("layers");
+        if (layers instanceof List<?> ls) {
+            out.println("  per-layer:");
+            for (Object o : ls) out.println("    " + o);
+        }
+    }
+}

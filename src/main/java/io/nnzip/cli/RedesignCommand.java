@@ -1,0 +1,108 @@
+package io.nnzip.cli;
+
+import io.nnzip.arch.DepthwiseSeparableRedesign;
+import io.nnzip.arch.RedesignConfig;
+import io.nnzip.data.Dataset;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "redesign", mixinStandardHelpOptions = true,
+        description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
+                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end.")
+public final class RedesignCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
+    Path model;
+
+    @Option(names = "--depthwise-separable", required = true, description = "The redesign to apply (the only one available).")
+    boolean depthwiseSeparable;
+
+    @Option(names = "--layers", description = "Regular expression on node names: only matching convolutions are redesigned.")
+    String layers;
+
+    @Option(names = "--min-input-channels", defaultValue = "4", description = "Keep convolutions with fewer input channels (default ${DEFAULT-VALUE}).")
+    int minInputChannels;
+
+    @Option(names = "--als-iterations", defaultValue = "4", description = "Layer-wise ALS rounds (default ${DEFAULT-VALUE}).")
+    int alsIterations;
+
+    @Option(names = "--max-positions", defaultValue = "8192", description = "Output positions sampled per layer for the fit (default ${DEFAULT-VALUE}).")
+    int maxPositions;
+
+    @Option(names = "--calib-samples", defaultValue = "512", description = "Calibration images from the training split (default ${DEFAULT-VALUE}; 0 = data-free).")
+    int calibSamples;
+
+    @Option(names = "--finetune", defaultValue = "0", description = "Epochs of end-to-end fine-tuning.")
+    int finetune;
+
+    @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the redesigned model.")
+    boolean eval;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--no-progress", description = "No live progress bar.")
+    boolean noProgress;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Where to write the redesigned model.")
+    Path output;
+
+    @Override
+    protected Map<String, Object> execute() {
+        Model in = OnnxReader.read(model);
+        Tensor calib = null;
+        if (calibSamples > 0 && data.data != null) {
+            Dataset train = data.load("redesign", "train").head(calibSamples);
+            calib = DataTensors.images(train, data.normalization(in));
+        } else if (calibSamples > 0) {
+            throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-samples 0 for the data-free start)");
+        }
+        RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
+        DepthwiseSeparableRedesign.Result r = DepthwiseSeparableRedesign.run(in, cfg, calib);
+        Model out = r.model();
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("model", model.toString());
+        res.put("options", cfg.describe());
+        res.putAll(r.summary());
+        if (finetune > 0 || eval) {
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, seed, !noProgress && !json);
+            out = ft.model();
+            res.put("finetune", ft.report());
+        }
+        AtomicFiles.write(output, OnnxWriter.toBytes(out));
+        res.put("layers", r.layers().stream().map(DepthwiseSeparableRedesign.LayerResult::toJson).toList());
+        res.put("written", output.toString());
+        return res;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.printf("%-24s %12s %12s %10s %10s %9s %9s  %s%n", "layer", "MACs before", "MACs after", "params", "after", "err.init", "err.fit", "status");
+        for (Map<String, Object> l : (List<Map<String, Object>>) r.get("layers"))
+            out.printf("%-24s %12d %12d %10d %10d %9s %9s  %s%n", l.get("layer"), l.get("macs_before"), l.get("macs_after"), l.get("params_before"),
+                    l.get("params_after"), FactorizeCommand.fmt(l.get("output_error_init")), FactorizeCommand.fmt(l.get("output_error_fitted")), l.get("status"));
+        out.printf("model: MACs %d -> %d (%.2fx fewer), params %d -> %d%n", r.get("macs_before"), r.get("macs_after"), r.get("macs_reduction"),
+                r.get("params_before"), r.get("params_after"));
+        if (r.containsKey("finetune")) out.println("accuracy: " + r.get("finetune"));
+        out.println("wrote " + r.get("written"));
+    }
+}

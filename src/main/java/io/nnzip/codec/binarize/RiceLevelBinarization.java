@@ -1,0 +1,186 @@
+package io.nnzip.codec.binarize;
+
+import io.nnzip.codec.cabac.BinDecoder;
+import io.nnzip.codec.cabac.BinEncoder;
+import io.nnzip.codec.cabac.ContextModel;
+import io.nnzip.ir.NnzipException;
+
+/**
+ * Binarization of quantized weight levels in format version 2, built for few coding operations per weight:
+ * <pre>
+ *   level q  →  sig (q ≠ 0)                                     context-coded
+ *               gt1 (|q| &gt; 1)                                  context-coded, if sig
+ *               prefix u = (|q| − 2) &gt;&gt; k in unary (u ones, a 0) context-coded, if gt1; after 16 ones the rest
+ *                                                            of u follows as a bypass Exp-Golomb-0 code
+ *               sign, then the k low bits of |q| − 2            one bypass operation (sign alone if |q| = 1)
+ * </pre>
+ * The Rice parameter k is per tensor ({@link io.nnzip.codec.rd.BinarizationChooser} picks it). The low bits of a
+ * level within a bucket of 2^k are nearly uniform when 2^k is about half the spread of the levels, so sending them
+ * in bypass costs little (&lt; 1 %) and saves a context-coded bin per bit; the sign of a weight is a fair coin.
+ * For differences of models (a base is given) the sign is context-coded instead, since it correlates with the
+ * base level's sign. Context selection uses the previous two levels' magnitudes (a, b) and the base class c:
+ * <ul>
+ *   <li>sig: 3 classes of c × (a: 0, 1, &gt;1) × (b ≠ 0) — 18 contexts;</li>
+ *   <li>sign (with a base only): previous sign × sign of c — 9;</li>
+ *   <li>gt1: a = 0, 1, 2, &gt;2 — 4; prefix bin j: min(j, 15) × class of a's own prefix (0, 1, &gt;1) — 48.</li>
+ * </ul>
+ */
+public final class RiceLevelBinarization {
+    public static final int MAX_K = 24;
+    /** Unary prefix bins before the escape to a bypass code. */
+    static final int PREFIX_CAP = 16;
+    private static final int SIG = 0, SIGN = 18, GT1 = 27, PFX = 31, NCTX = PFX + 3 * PREFIX_CAP;
+
+    private RiceLevelBinarization() {}
+
+    public static int[] contexts() { return ContextModel.create(NCTX); }
+
+    public static void checkK(int k) {
+        if (k < 0 || k > MAX_K) throw new NnzipException("Rice parameter " + k + " out of range [0, " + MAX_K + "]");
+    }
+
+    private static int nbClass(int a, int b) { return (a == 0 ? 0 : a == 1 ? 2 : 4) + (b == 0 ? 0 : 1); }
+
+    private static int gt1Ctx(int a) { return GT1 + (a > 3 ? 3 : a); }
+
+    private static int prefixClass(int a, int k) {
+        if (a < 2) return 0;
+        int u = (a - 2) >>> k;
+        return u == 0 ? PREFIX_CAP : 2 * PREFIX_CAP;
+    }
+
+    public static void encode(int[] q, int from, int to, byte[] base, int k, BinEncoder enc, int[] ctx) {
+        int a = 0, b = 0, prevSign = 0;
+        for (int i = from; i < to; i++) {
+            int v = q[i];
+            int bc = base == null ? 0 : base[i];
+            if (v == 0) {
+                enc.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b), 0);
+                b = a;
+                a = 0;
+                continue;
+            }
+            enc.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b), 1);
+            int neg = v < 0 ? 1 : 0;
+            int m = neg != 0 ? -v : v;
+            if (base != null) {
+                int bs = bc == 0 ? 0 : (bc & 1) != 0 ? 1 : 2;
+                enc.bit(ctx, SIGN + prevSign + 3 * bs, neg);
+                prevSign = neg != 0 ? 2 : 1;
+            }
+            if (m == 1) {
+                enc.bit(ctx, gt1Ctx(a), 0);
+                if (base == null) enc.bypassBits(neg, 1);
+            } else {
+                enc.bit(ctx, gt1Ctx(a), 1);
+                int r = m - 2, u = r >>> k, pc = PFX + prefixClass(a, k);
+                int j = 0;
+                for (; j < u && j < PREFIX_CAP; j++) enc.bit(ctx, pc + j, 1);
+                if (j < PREFIX_CAP) enc.bit(ctx, pc + j, 0);
+                else encodeEscape(enc, u - PREFIX_CAP);
+                int low = r & ((1 << k) - 1);
+                if (base == null) {
+                    if (k < 31) enc.bypassBits(neg << k | low, k + 1);
+                } else enc.bypassBits(low, k);
+            }
+            b = a;
+            a = m;
+        }
+    }
+
+    // Exp-Golomb order 0 of e ≥ 0 in bypass: n ones, a zero, then the n low bits of e + 1.
+    private static void encodeEscape(BinEncoder enc, int e) {
+        long x = e + 1L;
+        int n = 63 - Long.numberOfLeadingZeros(x);
+        for (int i = 0; i < n; i++) enc.bypassBits(1, 1);
+        enc.bypassBits(0, 1);
+        if (n > 16) {
+            enc.bypassBits((int) (x >>> 16) & ((1 << (n - 16)) - 1), n - 16);
+            enc.bypassBits((int) x & 0xFFFF, 16);
+        } else enc.bypassBits((int) x & ((1 << n) - 1), n);
+    }
+
+    public static void decode(int[] q, int from, int to, byte[] base, int k, BinDecoder dec, int[] ctx) {
+        if (base == null) {
+            decodePlain(q, from, to, k, dec, ctx);
+            return;
+        }
+        int a = 0, b = 0, prevSign = 0;
+        for (int i = from; i < to; i++) {
+            int bc = base == null ? 0 : base[i];
+            if (dec.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b)) == 0) {
+                q[i] = 0;
+                b = a;
+                a = 0;
+                continue;
+            }
+            int neg = 0;
+            if (base != null) {
+                int bs = bc == 0 ? 0 : (bc & 1) != 0 ? 1 : 2;
+                neg = dec.bit(ctx, SIGN + prevSign + 3 * bs);
+                prevSign = neg != 0 ? 2 : 1;
+            }
+            int m;
+            if (dec.bit(ctx, gt1Ctx(a)) == 0) {
+                m = 1;
+                if (base == null) neg = dec.bypassBits(1);
+            } else {
+                int pc = PFX + prefixClass(a, k);
+                long u = 0;
+                while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
+                if (u == PREFIX_CAP) u += decodeEscape(dec);
+                long low;
+                if (base == null) {
+                    int s = dec.bypassBits(k + 1);
+                    neg = s >>> k;
+                    low = s & ((1 << k) - 1);
+                } else low = dec.bypassBits(k);
+                long mm = (u << k) + low + 2;
+                if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
+                m = (int) mm;
+            }
+            q[i] = neg != 0 ? -m : m;
+            b = a;
+            a = m;
+        }
+    }
+
+    // The common case (no base) without the per-level base lookups: the decoder's hot loop.
+    private static void decodePlain(int[] q, int from, int to, int k, BinDecoder dec, int[] ctx) {
+        int a = 0, b = 0, lowMask = (1 << k) - 1;
+        for (int i = from; i < to; i++) {
+            if (dec.bit(ctx, SIG + nbClass(a, b)) == 0) {
+                q[i] = 0;
+                b = a;
+                a = 0;
+                continue;
+            }
+            int m, neg;
+            if (dec.bit(ctx, gt1Ctx(a)) == 0) {
+                m = 1;
+                neg = dec.bypassBits(1);
+            } else {
+                int pc = PFX + prefixClass(a, k);
+                long u = 0;
+                while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
+                if (u == PREFIX_CAP) u += decodeEscape(dec);
+                int s = dec.bypassBits(k + 1);
+                neg = s >>> k;
+                long mm = (u << k) + (s & lowMask) + 2;
+                if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
+                m = (int) mm;
+            }
+            q[i] = neg != 0 ? -m : m;
+            b = a;
+            a = m;
+        }
+    }
+
+    private static long decodeEscape(BinDecoder dec) {
+        int n = 0;
+        while (dec.bypassBits(1) != 0)
+            if (++n > 31) throw new NnzipException("malformed escape code in weight levels");
+        long x = n > 16 ? ((long) dec.bypassBits(n - 16) << 16) | dec.bypassBits(16) : dec.bypassBits(n);
+        return ((1L << n) | x) - 1;
+    }
+}

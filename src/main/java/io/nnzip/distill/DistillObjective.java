@@ -1,0 +1,56 @@
+package io.nnzip.distill;
+
+import io.nnzip.data.Batch;
+import io.nnzip.ir.Tensor;
+import io.nnzip.train.Losses;
+import io.nnzip.train.Objective;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hinton distillation with optional FitNets hints, as the trainer's objective:
+ * L = α·T²·KL(p_teacher^T ‖ p_student^T) + (1 − α)·CE(student, labels) + β·Σ MSE(regressor_i, teacher_hint_i).
+ * Teacher outputs are computed by the engine once per batch. The student's training output holds the logits in
+ * its first K columns and the flattened hint predictions after them (see {@link HintGraph}).
+ * <pre>output: (N, K + Σ hint sizes), labels: (N)</pre>
+ */
+public final class DistillObjective implements Objective {
+    private final TeacherEnsemble teachers;
+    private final DistillConfig cfg;
+    private final int classes;
+    private final int[] hintSizes;
+    private final List<String> teacherHints;
+
+    public DistillObjective(TeacherEnsemble teachers, DistillConfig cfg, int classes, int[] hintSizes) {
+        this.teachers = teachers;
+        this.cfg = cfg;
+        this.classes = classes;
+        this.hintSizes = hintSizes;
+        this.teacherHints = cfg.hints().stream().map(DistillConfig.Hint::teacherValue).toList();
+    }
+
+    @Override
+    public float lossAndGrad(Batch b, Tensor output, float[] grad) {
+        int n = b.size(), width = output.size() / n, k = classes;
+        float[] out = output.floats();
+        Map<String, Tensor> t = teachers.run(b.images(), cfg.temperature(), teacherHints);
+        float[] s = new float[n * k], gk = new float[n * k], gc = new float[n * k];
+        for (int i = 0; i < n; i++) System.arraycopy(out, i * width, s, i * k, k);
+        float kl = Losses.klDivergence(s, t.get(TeacherEnsemble.SOFT_TARGETS).floats(), n, k, cfg.temperature(), gk);
+        float ce = Losses.softmaxCrossEntropy(s, b.labels(), n, k, 0f, gc);
+        float a = cfg.alpha();
+        float loss = a * kl + (1 - a) * ce;
+        for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) grad[i * width + j] = a * gk[i * k + j] + (1 - a) * gc[i * k + j];
+        int off = k;
+        for (int h = 0; h < hintSizes.length; h++) {
+            int size = hintSizes[h];
+            float[] pred = new float[n * size], gh = new float[n * size];
+            for (int i = 0; i < n; i++) System.arraycopy(out, i * width + off, pred, i * size, size);
+            float mse = Losses.mse(pred, t.get(teacherHints.get(h)).floats(), gh);
+            loss += cfg.hintWeight() * mse;
+            for (int i = 0; i < n; i++) for (int j = 0; j < size; j++) grad[i * width + off + j] = cfg.hintWeight() * gh[i * size + j];
+            off += size;
+        }
+        return loss;
+    }
+}

@@ -1,0 +1,43 @@
+package io.nnzip.engine.autodiff.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorized reductions over a slice (float lanes, summed into a double per call so long channels stay accurate). */
+final class VecSums {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VecSums() {}
+
+    static double sum(float[] a, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, off + i));
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += a[off + i];
+        return s;
+    }
+
+    static double sumSquares(float[] a, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, a, off + i);
+            acc = v.fma(v, acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += (double) a[off + i] * a[off + i];
+        return s;
+    }
+
+    static double dot(float[] a, float[] b, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length())
+            acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += (double) a[off + i] * b[off + i];
+        return s;
+    }
+}

@@ -1,0 +1,112 @@
+package io.nnzip.quant;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.quant.calib.DataSources;
+import io.nnzip.quant.calib.LabeledData;
+import io.nnzip.quant.qdq.QdqWriter;
+import io.nnzip.quant.report.LayerReport;
+import io.nnzip.quant.report.ModelComparison;
+import io.nnzip.quant.report.OrtFusion;
+import io.nnzip.quant.weight.WeightOnlyQuantizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The quantize command's work in order: load calibration/evaluation data, run the chosen scheme (static int8
+ * QDQ, with float fallback when a drop bound is set; or a weight-only scheme, optionally fine-tuned), then
+ * compare the result with the float model in ONNX Runtime and build the per-layer report.
+ */
+public final class QuantizePipeline {
+    public record Outcome(Model model, Map<String, Object> report) {}
+
+    private final QuantConfig cfg;
+    private final Consumer<String> log;
+
+    public QuantizePipeline(QuantConfig cfg, Consumer<String> log) {
+        this.cfg = cfg;
+        this.log = log;
+    }
+
+    public Outcome run(Model floatModel, String evalSpec, int evalSize, String trainSpec, int latencyBatch) {
+        if (floatModel.graph().runtimeInputs().size() != 1) throw new NnzipException("quantize supports models with one input; this one has " + floatModel.graph().runtimeInputs().size());
+        LabeledData calib = DataSources.load(cfg.calibData, floatModel, cfg.calibSize, true);
+        LabeledData eval = evalSpec == null ? calib : DataSources.load(evalSpec, floatModel, evalSize, false);
+        log.accept("calibration: " + calib.size() + " samples from " + cfg.calibData + (evalSpec == null ? "" : "; evaluation: " + eval.size() + " from " + evalSpec));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("scheme", cfg.scheme);
+        Model out;
+        Model reference = floatModel;
+        List<LayerReport.Row> rows;
+        Scheme s = Scheme.parse(cfg.scheme);
+        if (s.kind() == Scheme.Kind.INT8 && !cfg.weightOnly) {
+            Model start = floatModel;
+            if (cfg.qat > 0) {
+                if (trainSpec == null) throw new NnzipException("--qat needs --data");
+                start = floatModel.copy();
+                report.put("batchnorm_folded_for_qat", io.nnzip.quant.prep.BatchNormFolder.fold(start.graph()));
+                io.nnzip.quant.qat.QatStage.Result qr = io.nnzip.quant.qat.QatStage.run(start, s, cfg,
+                        (w, axis) -> int8Weights(w, axis, cfg.perChannel), trainSpec, log);
+                report.put("training", qr.log());
+            }
+            StaticInt8Quantizer q = new StaticInt8Quantizer(start, cfg, calib.batches(64));
+            StaticInt8Quantizer.Result r;
+            if (cfg.maxDrop >= 0) {
+                if (!eval.hasLabels()) throw new NnzipException("--max-drop needs labelled --eval-data");
+                SensitivityFallback.Outcome f = SensitivityFallback.run(q, floatModel, eval, cfg.maxDrop, cfg.threads, log);
+                r = f.result();
+                report.put("fallback", f.fellBack());
+                report.put("sensitivity_mse", f.sensitivity());
+            } else r = q.quantize();
+            out = r.model();
+            report.put("prepare", r.notes());
+            rows = int8Rows(r);
+            report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
+        } else {
+            WeightSchemes.Applied a = WeightSchemes.apply(floatModel, s, cfg, trainSpec, log);
+            out = a.model();
+            rows = a.rows();
+            report.putAll(a.notes());
+        }
+        Tensor probe = calib.slice(0, Math.min(calib.size(), 256));
+        report.put("comparison", ModelComparison.compare(reference, out, eval, latencyBatch, cfg.threads));
+        report.put("layers", LayerReport.build(rows, reference, out, probe, cfg.threads));
+        return new Outcome(out, report);
+    }
+
+    /** The int8 per-channel weight projection QAT trains against (the values static PTQ will export). */
+    static io.nnzip.quant.weight.EncodedWeight int8Weights(Tensor w, int axis, boolean perChannel) {
+        ChannelQuantizer.Result r = ChannelQuantizer.quantize(w, axis, perChannel, io.nnzip.ir.DType.INT8);
+        return new io.nnzip.quant.weight.EncodedWeight(r.dequantized(), 8, "int8", r.q().byteSize(), 0, 0, 0, null);
+    }
+
+    static List<LayerReport.Row> int8Rows(StaticInt8Quantizer.Result r) {
+        List<LayerReport.Row> rows = new ArrayList<>();
+        for (QdqWriter.WeightLayer l : r.layers()) {
+            float[] sc = l.w().params().scale();
+            float lo = Float.MAX_VALUE, hi = 0;
+            for (float v : sc) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            Tensor w = r.prepared().graph().initializer(l.weight());
+            long bytes = l.w().q().byteSize() + 4L * sc.length + (l.biasDequantized() == null ? 0 : 8L * l.biasDequantized().length);
+            rows.add(new LayerReport.Row(l.node().name(), l.node().opType(), l.output(), 8, lo, hi, 0,
+                    w.toFloats(), l.w().dequantized(), bytes, "int8 per-" + (sc.length > 1 ? "channel" : "tensor")
+                    + (Float.isNaN(l.inputScale()) ? " weights, float compute" : "")));
+        }
+        return rows;
+    }
+
+    static List<LayerReport.Row> weightRows(List<WeightOnlyQuantizer.Layer> layers) {
+        List<LayerReport.Row> rows = new ArrayList<>();
+        for (WeightOnlyQuantizer.Layer l : layers)
+            rows.add(new LayerReport.Row(l.node().name(), l.node().opType(), l.node().output(0), l.encoded().bits(), l.encoded().minScale(),
+                    l.encoded().maxScale(), l.encoded().zeroPoint(), l.original().toFloats(), l.encoded().values(), l.encoded().bytes(), l.encoded().storage()));
+        return rows;
+    }
+}

@@ -1,0 +1,107 @@
+package io.nnzip.quant;
+
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.quant.calib.ActivationRecorder;
+import io.nnzip.quant.calib.Calibrator;
+import io.nnzip.quant.calib.TensorStats;
+import io.nnzip.quant.prep.BatchNormFolder;
+import io.nnzip.quant.prep.CrossLayerEqualizer;
+import io.nnzip.quant.qdq.FloatBoundary;
+import io.nnzip.quant.qdq.QdqPlan;
+import io.nnzip.quant.qdq.QdqPlanner;
+import io.nnzip.quant.qdq.QdqWriter;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Static int8 post-training quantization: fold BatchNorm, optionally equalize, plan Q/DQ placement, calibrate
+ * activation ranges over sample batches in ONNX Runtime, optionally correct biases, write QDQ ONNX.
+ * Calibration statistics are gathered once and reused when layers are re-quantized with exclusions.
+ */
+public final class StaticInt8Quantizer {
+    /** The prepared float model (BN folded, equalized) is what the quantized one approximates. */
+    public record Result(Model model, Model prepared, QdqPlan plan, Map<String, QuantParams> activationParams,
+                         List<QdqWriter.WeightLayer> layers, Map<String, Object> notes) {}
+
+    private final QuantConfig cfg;
+    private final Model prepared;
+    private final Map<String, Object> notes = new LinkedHashMap<>();
+    private final Map<String, TensorStats> stats = new HashMap<>();
+    private final List<Tensor> batches;
+
+    public StaticInt8Quantizer(Model floatModel, QuantConfig cfg, List<Tensor> calibBatches) {
+        if (floatModel.opset() < 13 && cfg.perChannel)
+            throw new NnzipException("per-channel QDQ needs opset ≥ 13; the model is opset " + floatModel.opset() + " (use --per-tensor)");
+        this.cfg = cfg;
+        this.batches = calibBatches;
+        prepared = floatModel.copy();
+        notes.put("identities_removed", io.nnzip.quant.prep.InferenceCleanup.removeIdentities(prepared.graph()));
+        notes.put("batchnorm_folded", BatchNormFolder.fold(prepared.graph()));
+        if (cfg.equalize) {
+            CrossLayerEqualizer.Result r = CrossLayerEqualizer.equalize(prepared.graph(), 4);
+            notes.put("equalized_pairs", r.pairs());
+            notes.put("relu6_as_relu", r.relu6Replaced());
+        }
+    }
+
+    public Model prepared() { return prepared; }
+
+    public QuantConfig config() { return cfg; }
+
+    public Result quantize() { return quantize(cfg.exclude); }
+
+    public Result quantize(Set<String> excludeNodes) {
+        Model out = prepared.copy();
+        Graph g = out.graph();
+        Set<String> exclude = new java.util.LinkedHashSet<>(excludeNodes);
+        Set<String> shallow = cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : new java.util.LinkedHashSet<>();
+        shallow.removeAll(excludeNodes);
+        exclude.addAll(shallow);
+        int swapped = cfg.symmetric ? 0 : FloatBoundary.swapReluPool(g, exclude);
+        QdqPlan plan = QdqPlanner.plan(g, exclude, !cfg.symmetric);
+        Calibrator cal = Calibrator.parse(cfg.calibration);
+        calibrate(plan, cal);
+        DType act = cfg.symmetric ? DType.INT8 : DType.UINT8;
+        Map<String, QuantParams> params = new LinkedHashMap<>();
+        for (String t : plan.calibrated()) {
+            float[] r = cal.range(stats.get(t));
+            params.put(t, QuantParams.perTensor(act, QuantMath.params(r[0], r[1], act, cfg.symmetric)));
+        }
+        if (!cfg.symmetric) FloatBoundary.keepRelu(g, params);
+        Map<String, float[]> biases = cfg.biasCorrection ? BiasCorrection.corrections(g, plan, stats, cfg.perChannel) : Map.of();
+        List<QdqWriter.WeightLayer> layers = QdqWriter.write(plan, params, cfg.perChannel, biases);
+        Map<String, Object> n = new LinkedHashMap<>(notes);
+        n.put("fused_activations", plan.fusedActivations.size());
+        if (swapped > 0) n.put("relu_maxpool_swapped", swapped);
+        n.put("quantized_tensors", plan.activations.size());
+        n.put("quantized_layers", layers.size());
+        if (cfg.biasCorrection) n.put("bias_corrected_layers", biases.size());
+        Map<String, Object> rec = new LinkedHashMap<>(n);
+        rec.put("excluded", String.join(",", exclude));
+        n.put("float_layers", List.copyOf(exclude));
+        cfg.record(out, rec);
+        return new Result(out, prepared, plan, QdqWriter.ordered(plan, params), layers, n);
+    }
+
+    /** Collects statistics for tensors not seen yet (later plans with exclusions reuse earlier passes). */
+    private void calibrate(QdqPlan plan, Calibrator cal) {
+        List<String> todo = plan.calibrated().stream().filter(t -> !stats.containsKey(t)).toList();
+        if (todo.isEmpty()) return;
+        stats.putAll(ActivationRecorder.stats(prepared, todo, batches, cal.needsHistogram(), cfg.threads));
+        for (String t : todo) if (stats.get(t).min > stats.get(t).max) throw new NnzipException("calibration saw no values for '" + t + "'");
+    }
+
+    /** Node names of the weight layers a plan quantizes, in graph order (for sensitivity analysis). */
+    public List<String> weightLayers() {
+        Graph g = prepared.graph().copy();
+        return QdqPlanner.plan(g, cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : Set.of(), !cfg.symmetric).weightOps.stream().map(Node::name).toList();
+    }
+}

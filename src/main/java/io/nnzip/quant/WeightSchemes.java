@@ -1,0 +1,90 @@
+package io.nnzip.quant;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.quant.prep.BatchNormFolder;
+import io.nnzip.quant.qat.QatStage;
+import io.nnzip.quant.report.LayerReport;
+import io.nnzip.quant.weight.EncodedWeight;
+import io.nnzip.quant.weight.GroupedLinearQuantizer;
+import io.nnzip.quant.weight.InqQuantizer;
+import io.nnzip.quant.weight.KMeansQuantizer;
+import io.nnzip.quant.weight.OpsetUpgrade;
+import io.nnzip.quant.weight.SignScaleQuantizer;
+import io.nnzip.quant.weight.WeightOnlyQuantizer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+
+/**
+ * The weight-only schemes (grouped int4/int2, k-means sharing, binary, ternary, INQ) behind one entry point:
+ * pick the storage container ONNX Runtime runs, encode every weight layer, record the recipe.
+ */
+public final class WeightSchemes {
+    /** The quantized model, the float model it approximates (BN folded, and trained when QAT ran), the rows. */
+    public record Applied(Model model, Model reference, List<LayerReport.Row> rows, Map<String, Object> notes) {}
+
+    private WeightSchemes() {}
+
+    public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, String trainSpec, Consumer<String> log) {
+        boolean int4 = switch (cfg.container) {
+            case "auto" -> OpsetUpgrade.canUpgrade(floatModel);
+            case "int4" -> {
+                if (!OpsetUpgrade.canUpgrade(floatModel)) throw new NnzipException("--container int4 needs opset 21; this model (opset " + floatModel.opset() + ") has ops nnzip does not upgrade");
+                yield true;
+            }
+            case "int8" -> false;
+            default -> throw new NnzipException("--container must be auto, int4 or int8, not '" + cfg.container + "'");
+        };
+        if (s.kind() == Scheme.Kind.GROUPED && (cfg.groupSize < 2 || cfg.groupSize > 4096)) throw new NnzipException("--group-size must be in [2, 4096]");
+        if (s.kind() == Scheme.Kind.INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
+        Model base = floatModel.copy();
+        int folded = BatchNormFolder.fold(base.graph());
+        BiFunction<Tensor, Integer, EncodedWeight> enc0 = switch (s.kind()) {
+            case GROUPED -> new GroupedLinearQuantizer(s.bits(), cfg.groupSize, int4)::encode;
+            case KMEANS -> (w, axis) -> new KMeansQuantizer(s.bits(), 50).encode(w, int4);
+            case BINARY -> new SignScaleQuantizer(false, int4)::encode;
+            case TERNARY -> new SignScaleQuantizer(true, int4)::encode;
+            case INQ -> (w, axis) -> {
+                // without re-training every step of the schedule fixes weights directly; the last fixes all
+                InqQuantizer q = new InqQuantizer(s.bits());
+                float[] v = w.toFloats().clone();
+                boolean[] fixed = new boolean[v.length];
+                int[] bounds = q.exponents(v);
+                for (double share : InqQuantizer.SCHEDULE) q.fix(v, fixed, share, bounds);
+                return q.encode(w, v, int4);
+            };
+            case INT8 -> throw new IllegalStateException();
+        };
+        BiFunction<Tensor, Integer, EncodedWeight> enc = enc0;
+        Map<String, Object> notes = new LinkedHashMap<>();
+        notes.put("batchnorm_folded", folded);
+        if (cfg.qat > 0 || cfg.finetune > 0) {
+            if (trainSpec == null) throw new NnzipException("--qat / --finetune need --data");
+            QatStage.Result q = QatStage.run(base, s, cfg, enc, trainSpec, log);
+            notes.put("training", q.log());
+            if (s.kind() == Scheme.Kind.KMEANS) {
+                Map<String, KMeansQuantizer.Clusters> books = q.codebooks();
+                Map<Tensor, String> names = new java.util.IdentityHashMap<>();
+                base.graph().initializers().forEach((k, v) -> names.put(v, k));
+                enc = (w, axis) -> {
+                    KMeansQuantizer.Clusters c = books.get(names.get(w));
+                    return c == null ? new KMeansQuantizer(s.bits(), 50).encode(w, int4)
+                            : io.nnzip.quant.weight.Codebook.encode(w, c.centroids(), c.index(), s.bits(), int4);
+                };
+            }
+        }
+        Model out = base.copy();
+        if (int4) OpsetUpgrade.to21(out);
+        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude, enc);
+        if (layers.isEmpty()) throw new NnzipException("no Conv/Gemm/MatMul weight initializers to quantize");
+        notes.put("container", int4 ? "int4 (opset 21)" : "int8 (opset " + out.opset() + ")");
+        notes.put("quantized_layers", layers.size());
+        cfg.record(out, Map.of("container_used", int4 ? "int4" : "int8"));
+        log.accept("encoded " + layers.size() + " weight layers (" + notes.get("container") + ")");
+        return new Applied(out, base, QuantizePipeline.weightRows(layers), notes);
+    }
+}

@@ -1,0 +1,124 @@
+package io.nnzip.arch;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nnzip.cli.Main;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.lowrank.TestModels;
+import io.nnzip.numpy.Npy;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The four commands end to end on a tiny .npz dataset: exit code 0, one JSON object, an output file that ONNX
+ * Runtime runs with the engine's numbers, and the options recorded in its metadata.
+ */
+class CommandsTest {
+    @TempDir
+    Path dir;
+
+    record Outcome(int code, Map<String, Object> json, String err) {}
+
+    @SuppressWarnings("unchecked")
+    static Outcome run(String... args) throws Exception {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        int code;
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Map<String, Object> json = code == 0 ? new ObjectMapper().readValue(out.toString(), Map.class) : null;
+        return new Outcome(code, json, err.toString());
+    }
+
+    Path dataset(Model labeller) throws Exception {
+        Tensor xtr = TestModels.input(1, 96, 1, 12, 12), xte = TestModels.input(2, 32, 1, 12, 12);
+        Map<String, Tensor> arrays = new LinkedHashMap<>();
+        arrays.put("x_train", xtr);
+        arrays.put("y_train", labels(labeller, xtr));
+        arrays.put("x_test", xte);
+        arrays.put("y_test", labels(labeller, xte));
+        Path p = dir.resolve("tiny.npz");
+        Npy.writeNpz(p, arrays);
+        return p;
+    }
+
+    static Tensor labels(Model m, Tensor x) {
+        int[] y = DynamicTest.selfLabels(m, x);
+        long[] l = new long[y.length];
+        for (int i = 0; i < y.length; i++) l[i] = y[i];
+        return Tensor.ofLongs(l, y.length);
+    }
+
+    Path save(Model m, String name) throws Exception {
+        Path p = dir.resolve(name);
+        Files.write(p, OnnxWriter.toBytes(m));
+        return p;
+    }
+
+    static void assertRunsInOrt(Path p) {
+        Model m = OnnxReader.read(p);
+        Tensor x = TestModels.input(3, 2, 1, 12, 12);
+        assertTrue(TestModels.relDiff(TestModels.runOrt(m, x), TestModels.run(m, x)) < 1e-5);
+    }
+
+    @Test
+    void factorizeRedesignDynamicDistill() throws Exception {
+        Model cnn = TestModels.cnn(3, 12, 8, 16, 16);
+        Path model = save(cnn, "cnn.onnx"), data = dataset(cnn);
+        Path f = dir.resolve("f.onnx");
+        Outcome o = run("factorize", model.toString(), "--method", "tucker", "--target-macs", "0.6", "--data", data.toString(), "--finetune", "1",
+                "--no-progress", "-o", f.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(((Number) o.json().get("macs_ratio")).doubleValue() <= 0.6);
+        assertTrue(((Map<?, ?>) o.json().get("finetune")).containsKey("accuracy_finetuned"));
+        assertRunsInOrt(f);
+        assertTrue(OnnxReader.read(f).metadata().containsKey("nnzip.factorize"));
+
+        Path r = dir.resolve("r.onnx");
+        o = run("redesign", model.toString(), "--depthwise-separable", "--data", data.toString(), "--calib-samples", "32", "-o", r.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertRunsInOrt(r);
+
+        Path a = dir.resolve("a.onnx");
+        o = run("dynamic", model.toString(), "--exits", "conv2", "--data", data.toString(), "--head-epochs", "5", "-o", a.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertEquals(List.of("exit_0", "output"), o.json().get("exit_outputs"));
+        assertEquals(DynamicPass.THRESHOLDS.length, ((List<?>) o.json().get("curve")).size());
+
+        Model student = TestModels.cnn(4, 12, 4, 8, 8);
+        Path s = save(student, "student.onnx"), d = dir.resolve("d.onnx");
+        String tHint = cnn.graph().node("conv2").output(0), sHint = student.graph().node("conv2").output(0);
+        o = run("distill", "--teacher", model.toString(), "--teacher", model.toString(), "--student", s.toString(), "--data", data.toString(),
+                "--epochs", "1", "--hint", tHint + ":" + sHint, "--baseline", "--no-progress", "-o", d.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.json().containsKey("baseline_accuracy"));
+        Model distilled = OnnxReader.read(d);
+        assertEquals(student.graph().parameterCount(), distilled.graph().parameterCount(), "hint regressors must be stripped");
+        assertEquals(List.of("output"), distilled.graph().outputNames());
+        assertRunsInOrt(d);
+
+        o = run("distill", "--teacher", model.toString(), "--student", s.toString(), "--data", data.toString(), "--hint", "nope:" + sHint,
+                "-o", d.toString());
+        assertNotEquals(0, o.code());
+        assertTrue(o.err().contains("teacher has no value 'nope'"), o.err());
+        assertEquals(DType.FLOAT, distilled.graph().inputs().getFirst().dtype());
+    }
+}

@@ -1,0 +1,68 @@
+package io.nnzip.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nnzip.models.zoo.Zoo;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A recipe run without data: a good step is kept, a step that fails is rolled back (and the model stays the
+ * previous one), and the HTML report holds the step table and every chart as an embedded PNG.
+ */
+class CompressCommandTest {
+    @Test
+    void keepsGoodStepsRollsBackBadOnesAndReports(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.onnx");
+        OnnxWriter.write(Zoo.resnet18(32, 0.25, 10, 3), model);
+        Path recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, """
+                name: test
+                steps:
+                  - step: prune
+                    args: --method magnitude --amount 0.5
+                  - step: prune
+                    args: --method magnitude --amount 7
+                    on_fail: retry
+                    retry: ["--amount 9"]
+                """);
+        Path out = dir.resolve("out.onnx"), report = dir.resolve("report.html"), nnz = dir.resolve("out.nnz");
+        CliErrorsTest.Outcome o = CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", out.toString(),
+                "--nnz", nnz.toString(), "--report", report.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = new ObjectMapper().readTree(o.out());
+        JsonNode steps = r.get("steps");
+        assertEquals(3, steps.size());
+        assertEquals("baseline", steps.get(0).get("status").asText());
+        assertEquals("kept", steps.get(1).get("status").asText());
+        assertEquals("rolled back", steps.get(2).get("status").asText());
+        assertEquals(2, steps.get(2).get("attempts").size(), "the retry was tried too");
+        double sparsity = steps.get(1).get("measurement").get("sparsity").asDouble();
+        assertTrue(sparsity > 0.45, "half the weights pruned, sparsity " + sparsity);
+        // the output is the kept step's model: still half zeros, still runs
+        assertEquals(io.nnzip.eval.ModelStats.of(OnnxReader.read(out)).sparsity(), sparsity, 1e-9);
+        assertTrue(Files.size(nnz) < Files.size(out) / 2, "the .nnz codes the zeros compactly");
+        String html = Files.readString(report);
+        assertTrue(html.contains("<table class=\"steps\">"));
+        for (String id : new String[] {"tradeoff", "latency", "sparsity", "bits"})
+            assertTrue(html.contains("id=\"chart-r0-" + id + "\" alt=\"r0-" + id + " chart\" src=\"data:image/png;base64,iVBOR"), id);
+        assertFalse(html.contains("http://") || html.contains("https://"), "the report must not need the network");
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith(".nnzip-work")), "work folder removed");
+    }
+
+    @Test
+    void unknownStepsAndRecipesAreClearErrors(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.onnx");
+        OnnxWriter.write(Zoo.resnet18(32, 0.25, 10, 3), model);
+        Path recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, "name: t\nsteps:\n  - step: frobnicate\n");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", dir.resolve("o.onnx").toString()), "frobnicate");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", "no-such-recipe", "-o", dir.resolve("o.onnx").toString()), "no-such-recipe");
+    }
+}

@@ -1,0 +1,70 @@
+package io.nnzip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nnzip.data.Normalization;
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train → eval through the command line on a small slice of Fashion-MNIST (skipped when it is not installed). */
+class TrainEvalCommandTest {
+    @TempDir Path tmp;
+
+    private static JsonNode run(int expectExit, String... args) throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        int code;
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(expectExit, code, buf.toString());
+        return expectExit == 0 ? new ObjectMapper().readTree(buf.toString()) : null;
+    }
+
+    @Test
+    void trainWritesAModelThatEvalReadsWithItsNormalization() throws Exception {
+        if (!Files.exists(Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))) return;
+        Path out = tmp.resolve("mlp.onnx");
+        JsonNode t = run(0, "train", "--model", "mlp", "--width", "0.5", "--data", "fashion-mnist", "--limit", "1500", "--epochs", "1",
+                "--batch", "50", "--seed", "3", "--threads", "2", "--no-progress", "-o", out.toString(), "--json");
+        for (String k : new String[] {"seconds_per_epoch", "images_per_second", "train_loss", "val_accuracy"}) assertTrue(t.has(k), k);
+        assertTrue(t.get("val_accuracy").asDouble() > 0.6, t.toString());
+        Model m = OnnxReader.read(out);
+        assertEquals("input", m.graph().runtimeInputs().getFirst().name());
+        assertEquals("logits", m.graph().outputNames().getFirst());
+        Normalization n = Normalization.fromMetadata(m);
+        assertTrue(n != null && !n.isIdentity());
+        assertTrue(m.metadata().get("nnzip.train.options").contains("seed=3"), m.metadata().toString());
+        assertTrue(m.metadata().get("nnzip.train.tool").startsWith("nnzip "));
+
+        JsonNode e = run(0, "eval", out.toString(), "--data", "fashion-mnist", "--limit", "1500", "--json");
+        assertEquals(t.get("val_accuracy").asDouble(), e.get("accuracy").asDouble(), 1e-4);
+        assertTrue(e.get("top5_accuracy").asDouble() >= e.get("accuracy").asDouble());
+        assertEquals(10, e.get("confusion_matrix").size());
+        assertTrue(e.get("images_per_second").asDouble() > 0);
+        JsonNode o = run(0, "eval", out.toString(), "--data", "fashion-mnist", "--limit", "1500", "--runtime", "ort", "--json");
+        assertEquals(e.get("accuracy").asDouble(), o.get("accuracy").asDouble(), 1e-9);
+        // overriding the recorded normalization changes the inputs, hence (almost surely) the loss
+        JsonNode raw = run(0, "eval", out.toString(), "--data", "fashion-mnist", "--limit", "1500", "--normalize", "0,1", "--json");
+        assertTrue(Math.abs(raw.get("loss").asDouble() - e.get("loss").asDouble()) > 1e-3);
+    }
+
+    @Test
+    void userErrorsAreOneLine() throws Exception {
+        run(2, "train", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString());
+        run(2, "train", "--model", "nope", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString());
+        run(2, "eval", tmp.resolve("missing.onnx").toString(), "--data", "fashion-mnist");
+    }
+}

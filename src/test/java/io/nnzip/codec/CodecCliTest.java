@@ -1,0 +1,91 @@
+package io.nnzip.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nnzip.cli.Main;
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CodecCliTest {
+    @TempDir
+    Path dir;
+
+    private static String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true));
+        int rc;
+        try {
+            rc = Main.run(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc, "nnzip " + String.join(" ", args) + " -> " + buf);
+        return buf.toString();
+    }
+
+    @Test
+    void encodeDecodeDiffPatchPackUnpackInspect() throws Exception {
+        Model base = SyntheticModels.cnn(1, 8, 16, 32);
+        Path a = dir.resolve("a.onnx"), b = dir.resolve("b.onnx"), c = dir.resolve("c.onnx");
+        OnnxWriter.write(base, a);
+        OnnxWriter.write(SyntheticModels.finetune(base, 2, 0.02), b);
+        OnnxWriter.write(SyntheticModels.finetune(base, 3, 0.02), c);
+
+        run("encode", a.toString(), "-o", dir.resolve("a.nnz").toString(), "--lossless");
+        run("decode", dir.resolve("a.nnz").toString(), "-o", dir.resolve("a2.onnx").toString());
+        assertArrayEquals(OnnxWriter.toBytes(OnnxReader.read(a)), OnnxWriter.toBytes(OnnxReader.read(dir.resolve("a2.onnx"))));
+
+        JsonNode enc = new ObjectMapper().readTree(run("encode", a.toString(), "-o", dir.resolve("q.nnz").toString(), "--qp", "-4", "--json"));
+        assertTrue(enc.get("ratio").asDouble() > 4, enc.toString());
+        JsonNode ins = new ObjectMapper().readTree(run("inspect", dir.resolve("q.nnz").toString(), "--json"));
+        assertEquals("model", ins.get("kind").asText());
+        assertTrue(ins.get("summary").get("level_bits_over_entropy").asDouble() <= 1.01, ins.get("summary").toString());
+        assertTrue(run("inspect", dir.resolve("q.nnz").toString()).contains("fc1.weight"));
+
+        JsonNode bits = new ObjectMapper().readTree(run("encode", a.toString(), "-o", dir.resolve("bits.nnz").toString(), "--bits", "2", "--json"));
+        assertTrue(bits.has("qp_for_budget"));
+
+        run("diff", a.toString(), b.toString(), "-o", dir.resolve("u.nnz").toString());
+        run("patch", a.toString(), dir.resolve("u.nnz").toString(), "-o", dir.resolve("b2.onnx").toString());
+        Files.exists(dir.resolve("b2.onnx"));
+
+        JsonNode pack = new ObjectMapper().readTree(run("pack", b.toString(), a.toString(), c.toString(), "-o", dir.resolve("p.nnz").toString(), "--json"));
+        assertEquals("a.onnx", pack.get("root").asText());
+        run("unpack", dir.resolve("p.nnz").toString(), "-d", dir.resolve("out").toString());
+        for (String n : new String[] {"a.onnx", "b.onnx", "c.onnx"}) assertTrue(Files.exists(dir.resolve("out").resolve(n)), n);
+    }
+
+    @Test
+    void corruptInputIsAOneLineError() throws Exception {
+        Path a = dir.resolve("a.onnx");
+        OnnxWriter.write(SyntheticModels.cnn(1, 2, 4, 8), a);
+        Path nnz = dir.resolve("a.nnz");
+        run("encode", a.toString(), "-o", nnz.toString());
+        byte[] b = Files.readAllBytes(nnz);
+        b[b.length / 2] ^= 0x10;
+        Files.write(nnz, b);
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        int rc;
+        try {
+            rc = Main.run("decode", nnz.toString(), "-o", dir.resolve("x.onnx").toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("corrupt"), err.toString());
+    }
+}

@@ -1,0 +1,32 @@
+package io.nnzip.codec;
+
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.util.AtomicFiles;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+
+/**
+ * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
+ * version N becomes current: v1 and v2 were written this way; never re-run to "fix" a failing {@link FixturesTest}:
+ * the point is that old streams keep decoding).
+ */
+final class FixtureWriter {
+    public static void main(String[] args) {
+        Path dir = Path.of(args[0]);
+        Model base = SyntheticModels.cnn(21, 2, 4, 8);
+        Model next = SyntheticModels.finetune(base, 22, 0.05);
+        Model child = SyntheticModels.finetune(base, 23, 0.05);
+        OnnxWriter.write(base, dir.resolve("base.onnx"));
+        OnnxWriter.write(next, dir.resolve("next.onnx"));
+        OnnxWriter.write(child, dir.resolve("child.onnx"));
+        CodecOptions lossy = CodecOptions.ofQp(-8).withThreads(1);
+        AtomicFiles.write(dir.resolve("lossless.nnz"), NnzCodec.encode(base, CodecOptions.losslessMode().withThreads(1)));
+        AtomicFiles.write(dir.resolve("lossy-qp-8.nnz"), NnzCodec.encode(base, lossy));
+        AtomicFiles.write(dir.resolve("update-qp-8.nnz"), NnzCodec.diff(base, next, lossy));
+        LinkedHashMap<String, Model> ms = new LinkedHashMap<>();
+        ms.put("base.onnx", base);
+        ms.put("child.onnx", child);
+        AtomicFiles.write(dir.resolve("bundle-qp-8.nnz"), NnzCodec.pack(ms, "base.onnx", lossy));
+    }
+}

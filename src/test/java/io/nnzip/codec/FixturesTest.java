@@ -1,0 +1,60 @@
+package io.nnzip.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.nnzip.codec.format.NnzFormatException;
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import io.nnzip.codec.format.NnzReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Streams written by every format version (checked in) must keep decoding to what they encoded. */
+class FixturesTest {
+    private static final Path ROOT = Path.of("src/test/resources/codec");
+    private static final CodecOptions LOSSY = CodecOptions.ofQp(-8);
+
+    private static byte[] read(String version, String n) throws Exception { return Files.readAllBytes(ROOT.resolve(version).resolve(n)); }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"v1", "v2"})
+    void fixturesCarryTheirFormatVersion(String v) throws Exception {
+        for (String f : new String[] {"lossless.nnz", "lossy-qp-8.nnz", "update-qp-8.nnz", "bundle-qp-8.nnz"})
+            assertEquals(Integer.parseInt(v.substring(1)), new NnzReader(read(v, f), f).version(), v + "/" + f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"v1", "v2"})
+    void losslessFixtureDecodesBitExact(String v) throws Exception {
+        Path dir = ROOT.resolve(v);
+        Model base = OnnxReader.read(dir.resolve("base.onnx"));
+        assertArrayEquals(OnnxWriter.toBytes(base), OnnxWriter.toBytes(NnzCodec.decode(read(v, "lossless.nnz"))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"v1", "v2"})
+    void lossyUpdateAndBundleFixturesDecodeWithinTheStep(String v) throws Exception {
+        Path dir = ROOT.resolve(v);
+        Model base = OnnxReader.read(dir.resolve("base.onnx"));
+        StepAssertions.assertWithinStep(base, NnzCodec.decode(read(v, "lossy-qp-8.nnz")), LOSSY);
+        StepAssertions.assertWithinStep(OnnxReader.read(dir.resolve("next.onnx")), NnzCodec.patch(base, read(v, "update-qp-8.nnz")), LOSSY);
+        LinkedHashMap<String, Model> b = NnzCodec.unpack(read(v, "bundle-qp-8.nnz"));
+        StepAssertions.assertWithinStep(base, b.get("base.onnx"), LOSSY);
+        StepAssertions.assertWithinStep(OnnxReader.read(dir.resolve("child.onnx")), b.get("child.onnx"), LOSSY);
+    }
+
+    @Test
+    void aCorruptedFixtureIsReportedAsCorrupt() throws Exception {
+        byte[] b = read("v1", "lossy-qp-8.nnz");
+        b[b.length - 20] ^= 1;
+        NnzFormatException e = assertThrows(NnzFormatException.class, () -> NnzCodec.decode(b));
+        assertEquals(NnzFormatException.Kind.CORRUPT, e.kind());
+    }
+}
