@@ -37,16 +37,23 @@ public final class RunCommand extends BaseCommand {
     @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
     int threads;
 
+    @Option(names = "--early-exit", paramLabel = "THRESHOLD",
+            description = "Anytime model from 'nnzip dynamic': each sample stops at the first exit whose top softmax probability reaches THRESHOLD (outputs logits, exit, macs).")
+    Double earlyExit;
+
     @Override
     protected Map<String, Object> execute() {
         Model m = OnnxReader.read(model);
         Map<String, Tensor> feeds = feeds(m, Npy.readAny(input), input);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        if (earlyExit != null && !runtime.equals("engine"))
+            throw new NnzipException("--early-exit runs on --runtime engine (ONNX Runtime cannot stop a graph part-way)");
         long t0 = System.nanoTime();
         Map<String, Tensor> outs = switch (runtime) {
             case "engine" -> {
                 try (Parallel p = new Parallel(t)) {
-                    yield new Executor(io.nnzip.engine.Fusion.forInference(m), p).run(feeds);
+                    yield earlyExit != null ? new io.nnzip.arch.EarlyExitRunner(m, p).run(feeds, earlyExit)
+                            : new Executor(io.nnzip.engine.Fusion.forInference(m), p).run(feeds);
                 }
             }
             case "ort" -> {
