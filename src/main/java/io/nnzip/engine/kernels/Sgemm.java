@@ -40,8 +40,8 @@ public final class Sgemm {
             GemmBlocked.run(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite);
             return;
         }
-        // rows first: each thread then packs only its own rows of A (the strided, slower packing) and shares B's
-        boolean byColumns = mBlocks < threads || (nBlocks >= threads && n >= 4 * m);
+        // columns first: each thread packs only its own slice of the large B panel (an L2-sized A block is cheap to repack)
+        boolean byColumns = mBlocks < threads || nBlocks >= 2 * threads;
         int parts = threads, blocks = byColumns ? nBlocks : mBlocks, unit = byColumns ? GemmBlocked.NR : GemmBlocked.MR;
         float beta0 = beta;
         par.forChunks(parts, parts, (lo, hi) -> {

@@ -43,6 +43,7 @@ public final class Timer {
         double[][] ms = new double[actions.length][rounds], cpu = new double[actions.length][rounds];
         for (int r = 0; r < rounds; r++)
             for (int a = 0; a < actions.length; a++) {
+                settle();
                 long c0 = THREADS.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                 for (int i = 0; i < perRound[a]; i++) actions[a].run();
                 ms[a][r] = (System.nanoTime() - t0) / 1e6 / perRound[a];
@@ -56,6 +57,21 @@ public final class Timer {
         }
         return out;
     }
+
+    /**
+     * ONNX Runtime's intra-op workers keep spinning for a while after a run; timing the other side straight after
+     * would lend them one of its cores. A short pause lets them park, so each side is timed on an idle machine
+     * while ORT keeps its default (spinning) thread pool.
+     */
+    static void settle() {
+        try {
+            Thread.sleep(SETTLE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static final long SETTLE_MS = 30;
 
     public static Result time(Runnable action, double warmupMs, int rounds, double roundMs) {
         return interleaved(new Runnable[] {action}, warmupMs, rounds, roundMs)[0];
