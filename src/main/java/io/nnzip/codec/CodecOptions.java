@@ -14,7 +14,7 @@ import java.util.TreeMap;
  *       zone); NaN lets the rate–distortion search pick θ per tensor.</li>
  * </ul>
  * The default, QP {@value #DEFAULT_QP} (Δ = σ/8), is chosen to be transparent: its quantization noise (σ/28 RMS)
- * left the test accuracy of trained Fashion-MNIST CNNs unchanged within ±0.1 points (docs/BENCHMARKS-codec.md).
+ * left the test accuracy of trained Fashion-MNIST CNNs unchanged within ±0.1 points (BENCHMARKS.md, section Codec).
  */
 public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads) {
     public static final int DEFAULT_QP = -12;
