@@ -34,11 +34,11 @@ public final class ExitStages {
         for (int i = 0; i < order.size(); i++) pos.put(order.get(i), i);
         for (String out : exits) {
             Set<Node> need = new LinkedHashSet<>();
-            List<String> todo = new ArrayList<>(List.of(out));
-            while (!todo.isEmpty()) {
-                Node p = producers.get(todo.removeLast());
+            List<String> pending = new ArrayList<>(List.of(out));
+            while (!pending.isEmpty()) {
+                Node p = producers.get(pending.removeLast());
                 if (p == null || assigned.contains(p) || !need.add(p)) continue;
-                todo.addAll(TopoSort.allInputs(p));
+                pending.addAll(TopoSort.allInputs(p));
             }
             List<Node> stage = new ArrayList<>(need);
             stage.sort((a, b) -> Integer.compare(pos.get(a), pos.get(b)));

@@ -152,12 +152,12 @@ public final class Executor {
     /** Op types (with domain when not the default) in the graph that the engine does not implement. */
     public static Set<String> unsupportedOps(Graph g) {
         Set<String> out = new TreeSet<>();
-        List<Graph> todo = new ArrayList<>(List.of(g));
-        while (!todo.isEmpty()) {
-            Graph cur = todo.removeLast();
+        List<Graph> pending = new ArrayList<>(List.of(g));
+        while (!pending.isEmpty()) {
+            Graph cur = pending.removeLast();
             for (Node n : cur.nodes()) {
                 if (!OpRegistry.supports(n.domain(), n.opType())) out.add(n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType());
-                for (var a : n.attributes().values()) if (a.value() instanceof Graph sg) todo.add(sg);
+                for (var a : n.attributes().values()) if (a.value() instanceof Graph sg) pending.add(sg);
             }
         }
         return out;

@@ -28,6 +28,54 @@ public final class OrtLatency {
         }
     }
 
+    /** Sorted wall-clock times (ms) of two models timed alternately. */
+    public record Pair(double[] aMs, double[] bMs) {
+        public double aMedian() { return aMs[aMs.length / 2]; }
+
+        public double bMedian() { return bMs[bMs.length / 2]; }
+
+        public double aMin() { return aMs[0]; }
+
+        public double bMin() { return bMs[0]; }
+    }
+
+    /**
+     * Times two models alternately (A, B, A, B, ...) so that load from other processes hits both alike. ORT's intra-op
+     * workers spin for a while after each run; with more than one thread the next timed run pauses first, so one
+     * session's spinning workers never take cores from the other's run.
+     */
+    public static Pair alternate(Model a, Model b, Map<String, Tensor> feeds, int threads, int warmup, int runs) {
+        try (OrtRunner ra = new OrtRunner(a, threads); OrtRunner rb = new OrtRunner(b, threads)) {
+            for (int i = 0; i < warmup; i++) {
+                ra.run(feeds);
+                rb.run(feeds);
+            }
+            double[] ta = new double[runs], tb = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                ta[i] = timed(ra, feeds, threads);
+                tb[i] = timed(rb, feeds, threads);
+            }
+            Arrays.sort(ta);
+            Arrays.sort(tb);
+            return new Pair(ta, tb);
+        }
+    }
+
+    static final long SETTLE_MS = 20;
+
+    private static double timed(OrtRunner r, Map<String, Tensor> feeds, int threads) {
+        if (threads > 1) {
+            try {
+                Thread.sleep(SETTLE_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long t0 = System.nanoTime();
+        r.run(feeds);
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
     /** Median latency with defaults sized for small models (3 warm-up, 15 timed runs). */
     public static Result measure(Model m, Map<String, Tensor> feeds, int threads) { return measure(m, feeds, threads, 3, 15); }
 }

@@ -44,25 +44,8 @@ public record LatencyComparison(double beforeMedianMs, double afterMedianMs, dou
     }
 
     private static double[] wall(Model before, Model after, Map<String, Tensor> feeds, int threads, int runs) {
-        try (OrtRunner a = new OrtRunner(before, threads); OrtRunner b = new OrtRunner(after, threads)) {
-            for (int i = 0; i < 3; i++) {
-                a.run(feeds);
-                b.run(feeds);
-            }
-            double[] ta = new double[runs], tb = new double[runs];
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                a.run(feeds);
-                long t1 = System.nanoTime();
-                b.run(feeds);
-                long t2 = System.nanoTime();
-                ta[i] = (t1 - t0) / 1e6;
-                tb[i] = (t2 - t1) / 1e6;
-            }
-            Arrays.sort(ta);
-            Arrays.sort(tb);
-            return new double[] {ta[runs / 2], tb[runs / 2], ta[0], tb[0]};
-        }
+        io.nnzip.eval.OrtLatency.Pair p = io.nnzip.eval.OrtLatency.alternate(before, after, feeds, threads, 3, runs);
+        return new double[] {p.aMedian(), p.bMedian(), p.aMin(), p.bMin()};
     }
 
     public double medianRatio() { return afterMedianMs / beforeMedianMs; }

@@ -44,30 +44,10 @@ public final class ModelComparison {
         return r;
     }
 
-    /**
-     * Median latency of two models timed in alternation (A, B, A, B, ...), so that load from other processes
-     * affects both alike; the ratio is what the comparison reports. Each model is timed as OrtLatency does.
-     */
+    /** Median latencies of two models timed alternately (see {@link io.nnzip.eval.OrtLatency#alternate}). */
     static double[] interleavedMedians(Model a, Model b, Map<String, Tensor> feeds, int threads, int warmup, int runs) {
-        try (OrtRunner ra = new OrtRunner(a, threads); OrtRunner rb = new OrtRunner(b, threads)) {
-            for (int i = 0; i < warmup; i++) {
-                ra.run(feeds);
-                rb.run(feeds);
-            }
-            double[] ta = new double[runs], tb = new double[runs];
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                ra.run(feeds);
-                long t1 = System.nanoTime();
-                rb.run(feeds);
-                long t2 = System.nanoTime();
-                ta[i] = (t1 - t0) / 1e6;
-                tb[i] = (t2 - t1) / 1e6;
-            }
-            java.util.Arrays.sort(ta);
-            java.util.Arrays.sort(tb);
-            return new double[] {ta[runs / 2], tb[runs / 2]};
-        }
+        io.nnzip.eval.OrtLatency.Pair p = io.nnzip.eval.OrtLatency.alternate(a, b, feeds, threads, warmup, runs);
+        return new double[] {p.aMedian(), p.bMedian()};
     }
 
     /** A batch of exactly {@code n} samples, repeating the data if it is smaller. */
