@@ -48,16 +48,7 @@ public final class Executor {
         GraphValidator.validate(g);
         this.graph = g;
         this.order = TopoSort.order(g.nodes());
-        Set<String> missing = new TreeSet<>();
-        this.defs = new OpDef[order.size()];
-        for (int i = 0; i < order.size(); i++) {
-            try {
-                defs[i] = OpRegistry.get(order.get(i));
-            } catch (UnsupportedOpException e) {
-                missing.add(e.what());
-            }
-        }
-        if (!missing.isEmpty()) throw new UnsupportedOpException("op" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
+        this.defs = OpRegistry.resolve(order);
         for (int i = 0; i < order.size(); i++) for (String in : TopoSort.allInputs(order.get(i))) lastUse.put(in, i);
         this.ctx = new ExecContext(parallel, opset);
     }

@@ -52,5 +52,20 @@ public final class OpRegistry {
         return d;
     }
 
+    /** The kernels of {@code nodes}, in order; one error names every op the engine lacks. */
+    public static OpDef[] resolve(java.util.List<Node> nodes) {
+        OpDef[] defs = new OpDef[nodes.size()];
+        Set<String> missing = new java.util.TreeSet<>();
+        for (int i = 0; i < defs.length; i++) {
+            try {
+                defs[i] = get(nodes.get(i));
+            } catch (UnsupportedOpException e) {
+                missing.add(e.what());
+            }
+        }
+        if (!missing.isEmpty()) throw new UnsupportedOpException("op" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
+        return defs;
+    }
+
     public static Set<String> types() { return java.util.Collections.unmodifiableSet(OPS.keySet()); }
 }

@@ -24,8 +24,6 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
@@ -51,16 +49,7 @@ public final class Tape {
         GraphValidator.validate(g);
         this.graph = g;
         this.order = TopoSort.order(g.nodes());
-        this.defs = new OpDef[order.size()];
-        Set<String> missing = new TreeSet<>();
-        for (int i = 0; i < order.size(); i++) {
-            try {
-                defs[i] = OpRegistry.get(order.get(i));
-            } catch (UnsupportedOpException e) {
-                missing.add(e.what());
-            }
-        }
-        if (!missing.isEmpty()) throw new UnsupportedOpException("op" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing));
+        this.defs = OpRegistry.resolve(order);
         this.ctx = new ExecContext(par, opset, false, seed);
     }
 
