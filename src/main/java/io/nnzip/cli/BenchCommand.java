@@ -3,6 +3,7 @@ package io.nnzip.cli;
 import io.nnzip.eval.bench.CnnModel;
 import io.nnzip.eval.bench.ConvBench;
 import io.nnzip.eval.bench.GemmBench;
+import io.nnzip.eval.bench.LayerBreakdown;
 import io.nnzip.eval.bench.ModelBench;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
@@ -42,6 +43,9 @@ public final class BenchCommand extends BaseCommand {
     @Option(names = "--input", description = "Model input: a .npy for the single input, or a .npz keyed by input name.")
     Path input;
 
+    @Option(names = "--layers", description = "cnn/model: also time each layer in both engines (ORT by its profiler).")
+    boolean layers;
+
     @Option(names = "--iters", defaultValue = "20", description = "Timed rounds per side (model/cnn: one forward pass each; default ${DEFAULT-VALUE}).")
     int iters;
 
@@ -56,7 +60,10 @@ public final class BenchCommand extends BaseCommand {
             case "cnn" -> {
                 int n = batch == null ? 256 : batch;
                 r.put("batch", n);
-                r.putAll(ModelBench.run(CnnModel.build(1), Map.of("x", CnnModel.input(n, 2)), oneThreadCount(), iters, 2000));
+                Model m = CnnModel.build(1);
+                Map<String, Tensor> feeds = Map.of("x", CnnModel.input(n, 2));
+                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000));
+                if (layers) r.putAll(LayerBreakdown.run(m, feeds, oneThreadCount(), iters));
             }
             default -> {
                 Path p = Path.of(what);
@@ -64,7 +71,9 @@ public final class BenchCommand extends BaseCommand {
                 if (input == null) throw new NnzipException("bench " + what + ": --input x.npy|x.npz is required for a model");
                 Model m = OnnxReader.read(p);
                 r.put("model", p.toString());
-                r.putAll(ModelBench.run(m, feeds(m), oneThreadCount(), iters, 2000));
+                Map<String, Tensor> feeds = feeds(m);
+                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000));
+                if (layers) r.putAll(LayerBreakdown.run(m, feeds, oneThreadCount(), iters));
             }
         }
         return r;
@@ -112,5 +121,13 @@ public final class BenchCommand extends BaseCommand {
                 r.get("ort_ms"), r.get("ort_ms_median"), r.get("ratio"), r.get("ratio_median"), r.get("max_abs_diff"));
         if (r.containsKey("ratio_cpu"))
             out.printf("  by calling-thread CPU time: engine %.3f ms, ORT %.3f ms, engine/ORT %.3f%n", r.get("engine_cpu_ms"), r.get("ort_cpu_ms"), r.get("ratio_cpu"));
+        for (String side : new String[] {"engine_layers", "ort_layers"}) {
+            if (!(r.get(side) instanceof List<?> rows)) continue;
+            out.println(side.startsWith("engine") ? "engine layers (median ms, best ms):" : "ORT layers (median ms, best ms):");
+            for (Object o : rows) {
+                Map<String, Object> row = (Map<String, Object>) o;
+                out.printf("  %-28s %-22s %8.3f %8.3f%n", row.get("node"), row.get("op"), row.get("ms_median"), row.get("ms_best"));
+            }
+        }
     }
 }

@@ -14,6 +14,8 @@ import io.nnzip.engine.Parallel;
 public final class Conv2d {
     /** Aim for at least this many GEMM columns per call when images are small. */
     static final int MIN_COLUMNS = 384, MAX_BATCH = 16, WIDE = 1024;
+    /** Largest unfold buffer (floats) a batch may fill: with the product it should stay in a core's L2. */
+    static final int COL_BUDGET = 1 << 18;
 
     /** Per-thread unfold, product and pooling buffers, reused across calls (columns beyond a call's width stay finite). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -43,16 +45,37 @@ public final class Conv2d {
         }
         PackedWeights[] packed = new PackedWeights[g.group()];
         for (int gi = 0; gi < g.group(); gi++) packed[gi] = PackedWeights.pack(w, gi * g.kg() * g.colRows(), g.colRows(), g.kg(), g.colRows());
-        int pq = g.p() * g.q();
-        int nb = Math.max(1, Math.min(MAX_BATCH, (MIN_COLUMNS + pq - 1) / pq));
+        int perThread = g.n() >= par.threads() && g.n() > 1 ? (g.n() + par.threads() - 1) / par.threads() : g.n();
+        int nb = batchSize(g.p() * g.q(), g.colRows(), perThread);
         if (g.n() >= par.threads() && g.n() > 1) {
             // whole images per thread: no synchronisation inside, private buffers per thread
-            nb = Math.min(nb, (g.n() + par.threads() - 1) / par.threads());
             int batch = nb;
             par.forRange(g.n(), 1, (lo, hi) -> images(g, x, w, packed, bias, y, relu, pool, lo, hi, batch, par));
         } else {
             images(g, x, w, packed, bias, y, relu, pool, 0, g.n(), Math.min(nb, g.n()), par);
         }
+    }
+
+    /**
+     * Images per GEMM: at least enough for {@link #MIN_COLUMNS} columns, then the count whose column total wastes
+     * the least on rounding up to whole NR-wide slivers, within the unfold budget and at most {@code images}.
+     */
+    static int batchSize(int pq, int rows, int images) {
+        int lo = Math.max(1, Math.min(MAX_BATCH, (MIN_COLUMNS + pq - 1) / pq));
+        int hi = Math.max(lo, Math.min(MAX_BATCH, Math.min(WIDE, COL_BUDGET / Math.max(1, rows)) / pq));
+        hi = Math.max(1, Math.min(hi, images));
+        lo = Math.min(lo, hi);
+        int best = lo;
+        double bestWaste = Double.MAX_VALUE;
+        for (int nb = lo; nb <= hi; nb++) {
+            int cols = nb * pq;
+            double waste = (double) (GemmBlocked.roundUp(cols, MicroKernel.NR) - cols) / cols;
+            if (waste < bestWaste - 1e-3) {
+                best = nb;
+                bestWaste = waste;
+            }
+        }
+        return best;
     }
 
     // images [lo, hi) in batches of nb: unfold side by side into col (rows, ld), multiply per group into out, epilogue
@@ -64,11 +87,18 @@ public final class Conv2d {
         float[] col = grow(scratch, 0, rows * ldMax), out = grow(scratch, 1, g.group() * kgp * ldMax);
         int outPlane = pool == null ? pq : pool.out(g.p(), true) * pool.out(g.q(), false);
         float[] tmp = grow(scratch, 2, pq);
+        // the unfold goes straight into packed slivers when the plane shifts allow it (and the product stays narrow)
+        boolean panel = Im2ColPanel.applies(g) && ldMax <= WIDE;
         for (int img0 = lo; img0 < hi; img0 += nb) {
             int cnt = Math.min(nb, hi - img0), ld = GemmBlocked.roundUp(cnt * pq, MicroKernel.NR);
             for (int gi = 0; gi < g.group(); gi++) {
                 int c0 = gi * g.cg();
                 // columns past cnt·P·Q hold stale but finite values; their products are never read
+                if (panel) {
+                    Im2ColPanel.unfold(g, x, img0, cnt, c0, col, ld);
+                    packed[gi].multiplyPanel(col, ld, out, gi * kgp * ld, ld, par);
+                    continue;
+                }
                 if (g.isPointwise()) {
                     for (int j = 0; j < cnt; j++)
                         for (int ci = 0; ci < rows; ci++)

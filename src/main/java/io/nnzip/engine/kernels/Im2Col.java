@@ -23,6 +23,10 @@ public final class Im2Col {
      * several images can sit side by side (image j at colOff = j·P·Q, ld = nb·P·Q).
      */
     public static void im2col(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        if (shifts(g)) {
+            im2colShifted(g, x, xOff, c0, col, colOff, ld);
+            return;
+        }
         if (g.strideW() == 1 && g.q() <= S.length()) {
             im2colNarrow(g, x, xOff, c0, col, colOff, ld);
             return;
@@ -53,6 +57,65 @@ public final class Im2Col {
                     }
                 }
         }
+    }
+
+    /** Whether {@link #im2colShifted} and {@link Im2ColPanel} apply: stride 1 and output width equal to input width. */
+    static boolean shifts(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.q() == g.w();
+    }
+
+    // stride 1 with Q == W ("same" width): output index p·Q + q reads input index p·W + q + (ri·dH - padTop)·W +
+    // si·dW - padLeft, so each col row is the whole plane shifted by one offset, with the lanes that fall in the
+    // padding masked to zero; whole-plane vectors instead of one short masked copy per output row
+    private static void im2colShifted(ConvGeometry g, float[] x, int xOff, int c0, float[] col, int colOff, int ld) {
+        int pq = g.p() * g.q(), hw = g.h() * g.w(), taps = g.r() * g.s(), l = S.length();
+        boolean[][] valid = shiftMasks(g);
+        int[] shift = shiftOffsets(g);
+        VectorMask<Float> tail = S.indexInRange(pq - pq % l, pq);
+        int row = 0;
+        for (int ci = 0; ci < g.cg(); ci++) {
+            int xc = xOff + (c0 + ci) * hw;
+            for (int t = 0; t < taps; t++, row++) {
+                int src = xc + shift[t], dst = colOff + row * ld;
+                boolean[] v = valid[t];
+                int i = 0;
+                for (; i + l <= pq; i += l) FloatVector.fromArray(S, x, src + i, VectorMask.fromArray(S, v, l + i)).intoArray(col, dst + i);
+                if (i < pq) FloatVector.fromArray(S, x, src + i, VectorMask.fromArray(S, v, l + i)).intoArray(col, dst + i, tail);
+            }
+        }
+    }
+
+    /** Per tap t = ri·S + si: the input offset, relative to the plane, that output index 0 reads. */
+    static int[] shiftOffsets(ConvGeometry g) {
+        int[] o = new int[g.r() * g.s()];
+        for (int t = 0; t < o.length; t++) o[t] = (t / g.s() * g.dilH() - g.padTop()) * g.w() + t % g.s() * g.dilW() - g.padLeft();
+        return o;
+    }
+
+    private static final ThreadLocal<Object[]> SHIFT_MASKS = new ThreadLocal<>();
+
+    /**
+     * Per tap (ri, si): m[t][L + i] says whether output position i reads inside the image, with L = one vector of
+     * false before and after, so masks load whole at any offset in [-L, P·Q]. Cached for the last geometry this
+     * thread saw: a conv unfolds every image of a batch with the same one.
+     */
+    static boolean[][] shiftMasks(ConvGeometry g) {
+        Object[] cached = SHIFT_MASKS.get();
+        if (cached != null && cached[0].equals(g)) return (boolean[][]) cached[1];
+        int p = g.p(), q = g.q(), l = S.length();
+        boolean[][] m = new boolean[g.r() * g.s()][p * q + 2 * l];
+        for (int ri = 0; ri < g.r(); ri++)
+            for (int si = 0; si < g.s(); si++)
+                for (int oh = 0; oh < p; oh++) {
+                    int ih = oh - g.padTop() + ri * g.dilH();
+                    if (ih < 0 || ih >= g.h()) continue;
+                    for (int ow = 0; ow < q; ow++) {
+                        int iw = ow - g.padLeft() + si * g.dilW();
+                        m[ri * g.s() + si][l + oh * q + ow] = iw >= 0 && iw < g.w();
+                    }
+                }
+        SHIFT_MASKS.set(new Object[] {g, m});
+        return m;
     }
 
     // stride-1 rows of at most one vector: each output row is one masked load (lanes outside the image read as
@@ -91,7 +154,7 @@ public final class Im2Col {
         return m;
     }
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     // image rows are short (7..56 floats): whole vectors plus one masked tail beat System.arraycopy's call overhead
     static void copy(float[] src, int s, float[] dst, int d, int len) {

@@ -1,0 +1,77 @@
+package io.nnzip.engine.kernels;
+
+import io.nnzip.engine.Parallel;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Conv2d} against a double-precision direct convolution, on shapes chosen to hit each unfold path: the
+ * packed-panel unfold with sliver vectors straddling two images ("same" width, stride 1, with dilation and
+ * asymmetric pads), planes smaller than a vector, strided and pointwise convs, groups, and the fused ReLU/max-pool.
+ */
+class Conv2dTest {
+    static final Parallel ONE = new Parallel(1), TWO = new Parallel(2);
+
+    @Test
+    void panelUnfoldShapes() {
+        SplittableRandom r = new SplittableRandom(21);
+        // n, c, h, w, k, group, kh, kw, stride, padT, padL, padB, padR, dil
+        int[][] cfg = {
+                {9, 3, 7, 7, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {5, 4, 14, 14, 8, 2, 3, 3, 1, 1, 1, 1, 1, 1},
+                {3, 2, 5, 6, 3, 1, 3, 3, 1, 2, 2, 2, 2, 2}, {17, 2, 4, 5, 4, 1, 3, 3, 1, 0, 1, 0, 1, 1},
+                {4, 3, 9, 11, 6, 3, 5, 3, 1, 2, 0, 1, 2, 1}, {2, 1, 28, 28, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1},
+                {6, 2, 3, 3, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {3, 4, 8, 8, 4, 1, 3, 3, 2, 1, 1, 1, 1, 1},
+                {5, 8, 6, 6, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1}, {2, 4, 10, 10, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1},
+                {3, 6, 12, 12, 9, 3, 1, 3, 1, 0, 1, 0, 1, 1}};
+        for (int[] f : cfg)
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, f, mode, par);
+    }
+
+    // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool
+    static void check(SplittableRandom r, int[] f, int mode, Parallel par) {
+        ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);
+        float[] x = OpCheck.random(r, g.n() * g.c() * g.h() * g.w()), w = OpCheck.random(r, g.k() * g.cg() * g.r() * g.s()), b = OpCheck.random(r, g.k());
+        double[] ref = reference(g, x, w, b);
+        int p = g.p(), q = g.q();
+        Conv2d.Pool pool = mode == 2 && p >= 2 && q >= 2 ? new Conv2d.Pool(2, 2, 2, 2) : null;
+        int pp = pool == null ? p : pool.out(p, true), qq = pool == null ? q : pool.out(q, false);
+        float[] y = new float[g.n() * g.k() * pp * qq];
+        Conv2d.forward(g, x, w, b, y, mode > 0, pool, par);
+        for (int n = 0; n < g.n(); n++)
+            for (int k = 0; k < g.k(); k++)
+                for (int i = 0; i < pp; i++)
+                    for (int j = 0; j < qq; j++) {
+                        double want = Double.NEGATIVE_INFINITY;
+                        int wi = pool == null ? 1 : 2;
+                        for (int a = 0; a < wi; a++)
+                            for (int c = 0; c < wi; c++) want = Math.max(want, ref[((n * g.k() + k) * p + i * wi + a) * q + j * wi + c]);
+                        if (mode > 0) want = Math.max(want, 0);
+                        float got = y[((n * g.k() + k) * pp + i) * qq + j];
+                        if (Math.abs(got - want) > 1e-4 * (1 + Math.abs(want)))
+                            throw new AssertionError(String.format("%s mode=%d threads=%d: y[%d,%d,%d,%d]=%g, expected %g", g, mode, par.threads(), n, k, i, j, got, want));
+                    }
+    }
+
+    static double[] reference(ConvGeometry g, float[] x, float[] w, float[] b) {
+        int p = g.p(), q = g.q();
+        double[] y = new double[g.n() * g.k() * p * q];
+        for (int n = 0; n < g.n(); n++)
+            for (int k = 0; k < g.k(); k++) {
+                int grp = k / g.kg();
+                for (int i = 0; i < p; i++)
+                    for (int j = 0; j < q; j++) {
+                        double s = b[k];
+                        for (int ci = 0; ci < g.cg(); ci++)
+                            for (int ri = 0; ri < g.r(); ri++)
+                                for (int si = 0; si < g.s(); si++) {
+                                    int ih = i * g.strideH() - g.padTop() + ri * g.dilH(), iw = j * g.strideW() - g.padLeft() + si * g.dilW();
+                                    if (ih < 0 || ih >= g.h() || iw < 0 || iw >= g.w()) continue;
+                                    s += (double) x[((n * g.c() + grp * g.cg() + ci) * g.h() + ih) * g.w() + iw] * w[((k * g.cg() + ci) * g.r() + ri) * g.s() + si];
+                                }
+                        y[((n * g.k() + k) * p + i) * q + j] = s;
+                    }
+            }
+        return y;
+    }
+}
