@@ -84,19 +84,28 @@ public final class Conv2d {
         int pq = g.p() * g.q(), kg = g.kg(), rows = g.colRows(), hw = g.h() * g.w(), chw = g.c() * hw;
         int kgp = packed[0].paddedRows(), ldMax = GemmBlocked.roundUp(nb * pq, MicroKernel.NR);
         float[][] scratch = SCRATCH.get();
-        float[] col = grow(scratch, 0, rows * ldMax), out = grow(scratch, 1, g.group() * kgp * ldMax);
+        // the unfold goes sliver by sliver straight into the GEMM when the plane shifts allow it
+        boolean panel = Im2ColPanel.applies(g);
+        float[] col = panel ? null : grow(scratch, 0, rows * ldMax), out = grow(scratch, 1, g.group() * kgp * ldMax);
         int outPlane = pool == null ? pq : pool.out(g.p(), true) * pool.out(g.q(), false);
         float[] tmp = grow(scratch, 2, pq);
-        // the unfold goes straight into packed slivers when the plane shifts allow it (and the product stays narrow)
-        boolean panel = Im2ColPanel.applies(g) && ldMax <= WIDE;
         for (int img0 = lo; img0 < hi; img0 += nb) {
             int cnt = Math.min(nb, hi - img0), ld = GemmBlocked.roundUp(cnt * pq, MicroKernel.NR);
             for (int gi = 0; gi < g.group(); gi++) {
                 int c0 = gi * g.cg();
                 // columns past cnt·P·Q hold stale but finite values; their products are never read
                 if (panel) {
-                    Im2ColPanel.unfold(g, x, img0, cnt, c0, col, ld);
-                    packed[gi].multiplyPanel(col, ld, out, gi * kgp * ld, ld, par);
+                    int first = img0, imgs = cnt, ch = c0, oOff = gi * kgp * ld, ldc = ld;
+                    PackedWeights pw = packed[gi];
+                    Parallel.Range slivers = (s0, s1) -> {
+                        float[] buf = grow(SCRATCH.get(), 0, rows * MicroKernel.NR);
+                        for (int s = s0; s < s1; s++) {
+                            Im2ColPanel.unfoldSliver(g, x, first, imgs, ch, s, buf);
+                            pw.multiplySliver(buf, out, oOff + s * MicroKernel.NR, ldc);
+                        }
+                    };
+                    if ((long) kgp * ld * rows >= Sgemm.PARALLEL_MIN_MACS) par.forRange(ld / MicroKernel.NR, 1, slivers);
+                    else slivers.run(0, ld / MicroKernel.NR);
                     continue;
                 }
                 if (g.isPointwise()) {

@@ -56,27 +56,13 @@ public final class PackedWeights {
         else range(b, bOff, ldb, 0, n, c, cOff, ldc);
     }
 
-    /**
-     * C (Mp, n) = A · B with B already in packed sliver layout ({@link Im2ColPanel}): sliver s of B, rows (K, NR),
-     * at {@code panel[s·K·NR]}; n a multiple of NR; C row stride ldc.
-     */
-    public void multiplyPanel(float[] panel, int n, float[] c, int cOff, int ldc, Parallel par) {
-        if (n % NR != 0) throw new IllegalArgumentException("width " + n + " is not a multiple of " + NR);
-        int slivers = n / NR;
-        long macs = (long) mp * n * k;
-        if (par != null && par.threads() > 1 && macs >= Sgemm.PARALLEL_MIN_MACS && slivers >= 2)
-            par.forRange(slivers, 1, (lo, hi) -> panelRange(panel, lo, hi, c, cOff, ldc));
-        else panelRange(panel, 0, slivers, c, cOff, ldc);
-    }
-
-    private void panelRange(float[] panel, int s0, int s1, float[] c, int cOff, int ldc) {
+    /** C (Mp, NR) = A · B for one packed sliver of B: rows (K, NR) at {@code sliver[0]}; C row stride ldc. */
+    void multiplySliver(float[] sliver, float[] c, int cOff, int ldc) {
         for (int blk = 0; blk < blocks.length; blk++) {
             int pc = kcStart[blk], kc = kcStart[blk + 1] - pc;
             float[] ap = blocks[blk];
             boolean acc = blk > 0;
-            for (int s = s0; s < s1; s++)
-                for (int ir = 0; ir < mp; ir += MR)
-                    MicroKernel.kernel(kc, ap, ir * kc, panel, (s * k + pc) * NR, c, cOff + ir * ldc + s * NR, ldc, acc);
+            for (int ir = 0; ir < mp; ir += MR) MicroKernel.kernel(kc, ap, ir * kc, sliver, pc * NR, c, cOff + ir * ldc, ldc, acc);
         }
     }
 
