@@ -3,7 +3,8 @@ package io.nnzip.engine.kernels;
 /**
  * The serial, cache-blocked GEMM over one rectangle of C (rows [i0,i1), cols [j0,j1)). Loop nest: NC columns of
  * B, KC depth (the packed B block stays in L2/L3), MC rows of A (the packed A block stays in L2), then NR×MR tiles
- * whose B sliver stays in L1 while A slivers stream past it.
+ * whose B sliver stays in L1 while A slivers stream past it. Row-major A with alpha 1 is not packed at all: its
+ * slivers are read in place by {@link MicroKernel#kernelRowsA}.
  */
 final class GemmBlocked {
     static final int MR = MicroKernel.MR, NR = MicroKernel.NR;
@@ -23,6 +24,7 @@ final class GemmBlocked {
         if (buf[0].length < mcMax * kcMax) buf[0] = new float[mcMax * kcMax];
         if (buf[1].length < ncMax * kcMax) buf[1] = new float[ncMax * kcMax];
         float[] ap = buf[0], bp = buf[1], tile = buf[2];
+        boolean direct = !transA && alpha == 1f;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -31,16 +33,22 @@ final class GemmBlocked {
                 boolean acc = !(overwrite && pc == 0);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, alpha, ap, MR);
+                    // row-major A is read in place, except a last partial sliver (packed, zero-padded, at ap[0])
+                    int full = direct ? mc / MR * MR : 0;
+                    if (full < mc) GemmPack.packA(transA, a, aOff, lda, ic + full, mc - full, pc, kc, alpha, ap, MR);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
+                            boolean inPlace = ir < full;
+                            int ao = inPlace ? aOff + (ic + ir) * lda + pc : (ir - full) * kc;
                             if (mr == MR && nr == NR) {
-                                MicroKernel.kernel(kc, ap, ir * kc, bp, jr * kc, c, co, ldc, acc);
+                                if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, c, co, ldc, acc);
+                                else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, c, co, ldc, acc);
                             } else {
-                                MicroKernel.kernel(kc, ap, ir * kc, bp, jr * kc, tile, 0, NR, false);
+                                if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, tile, 0, NR, false);
+                                else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
                                 for (int i = 0; i < mr; i++)
                                     for (int j = 0; j < nr; j++) c[co + i * ldc + j] = acc ? c[co + i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
                             }
