@@ -44,11 +44,13 @@ public final class Sgemm {
         boolean byColumns = mBlocks < threads || nBlocks >= 2 * threads;
         int parts = threads, blocks = byColumns ? nBlocks : mBlocks, unit = byColumns ? GemmBlocked.NR : GemmBlocked.MR;
         float beta0 = beta;
+        // a column split would pack all of A in every thread: read it in place unless its rows alias in L1
+        boolean inPlaceA = byColumns && !transA && lda % 1024 != 0;
         par.forChunks(parts, parts, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int from = (int) ((long) blocks * t / parts) * unit, to = Math.min(byColumns ? n : m, (int) ((long) blocks * (t + 1) / parts) * unit);
                 if (from >= to) continue;
-                if (byColumns) GemmBlocked.run(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta0 == 0f);
+                if (byColumns) GemmBlocked.run(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta0 == 0f, inPlaceA);
                 else GemmBlocked.run(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta0 == 0f);
             }
         });
