@@ -123,10 +123,11 @@ public final class BenchCommand extends BaseCommand {
             out.printf("  by calling-thread CPU time: engine %.3f ms, ORT %.3f ms, engine/ORT %.3f%n", r.get("engine_cpu_ms"), r.get("ort_cpu_ms"), r.get("ratio_cpu"));
         for (String side : new String[] {"engine_layers", "ort_layers"}) {
             if (!(r.get(side) instanceof List<?> rows)) continue;
-            out.println(side.startsWith("engine") ? "engine layers (median ms, best ms):" : "ORT layers (median ms, best ms):");
+            out.println(side.startsWith("engine") ? "engine layers (median ms, best ms[, best CPU ms]):" : "ORT layers (median ms, best ms):");
             for (Object o : rows) {
                 Map<String, Object> row = (Map<String, Object>) o;
-                out.printf("  %-28s %-22s %8.3f %8.3f%n", row.get("node"), row.get("op"), row.get("ms_median"), row.get("ms_best"));
+                out.printf("  %-28s %-22s %8.3f %8.3f%s%n", row.get("node"), row.get("op"), row.get("ms_median"), row.get("ms_best"),
+                        row.containsKey("cpu_ms_best") ? String.format(" %8.3f", row.get("cpu_ms_best")) : "");
             }
         }
     }

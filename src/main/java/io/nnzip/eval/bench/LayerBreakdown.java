@@ -26,11 +26,14 @@ import java.util.Map;
 
 /**
  * Where a forward pass spends its time, layer by layer, in our engine and in ONNX Runtime. Ours: the median over
- * the runs of each (fused) node's wall time, from {@link Executor.Listener}. ORT: the median of each node's kernel
+ * the runs of each (fused) node's wall time, from {@link Executor.Listener}, and with one thread also its best
+ * calling-thread CPU time (robust on a loaded machine). ORT: the median of each node's kernel
  * time from ORT's own profiler (its graph is fused its own way, e.g. Conv+BN+ReLU into one FusedConv, so the two
  * lists line up by position in the network rather than node for node).
  */
 public final class LayerBreakdown {
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
     private LayerBreakdown() {}
 
     public static Map<String, Object> run(Model m, Map<String, Tensor> feeds, int threads, int runs) {
@@ -42,8 +45,9 @@ public final class LayerBreakdown {
 
     private static List<Map<String, Object>> ours(Model m, Map<String, Tensor> feeds, int threads, int runs) {
         Model fused = Fusion.forInference(m);
-        Map<String, List<Double>> times = new LinkedHashMap<>();
+        Map<String, List<Double>> times = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         Map<String, String> types = new HashMap<>();
+        long[] lastCpu = {0};
         try (Parallel par = new Parallel(threads)) {
             Executor ex = new Executor(fused, par);
             for (int i = 0; i < 5; i++) ex.run(feeds);
@@ -51,11 +55,22 @@ public final class LayerBreakdown {
                 String key = n.name().isEmpty() ? n.output(0) : n.name();
                 types.put(key, describe(n));
                 times.computeIfAbsent(key, k -> new ArrayList<>()).add(nanos / 1e6);
+                long now = THREADS.getCurrentThreadCpuTime();
+                cpu.computeIfAbsent(key, k -> new ArrayList<>()).add((now - lastCpu[0]) / 1e6);
+                lastCpu[0] = now;
             });
-            for (int i = 0; i < runs; i++) ex.run(feeds);
+            for (int i = 0; i < runs; i++) {
+                lastCpu[0] = THREADS.getCurrentThreadCpuTime();
+                ex.run(feeds);
+            }
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        times.forEach((k, v) -> rows.add(row(k, types.get(k), v)));
+        times.forEach((k, v) -> {
+            Map<String, Object> row = row(k, types.get(k), v);
+            // one thread: the node ran on this thread, so its CPU time is immune to being descheduled
+            if (threads == 1) row.put("cpu_ms_best", ModelBench.round3(cpu.get(k).stream().mapToDouble(Double::doubleValue).min().orElse(0)));
+            rows.add(row);
+        });
         return rows;
     }
 
