@@ -9,7 +9,8 @@ import io.nnzip.engine.Parallel;
  * Depthwise convs run a direct loop. Everything else is GEMM per group over a batch of {@code nb} images at once,
  * {@code out_g (K/g, nb·P·Q) = w_g (K/g, C/g·R·S) · col (C/g·R·S, nb·P·Q)}, where col holds the images side by
  * side (unfolded by {@link Im2Col}, or copied as is for a pointwise 1×1 conv); batching small images keeps the GEMM
- * wide enough for full-width vector tiles.
+ * wide enough for full-width vector tiles. Stride-1 "same"-width convs skip the col matrix: {@link Im2ColPanel}
+ * unfolds one packed NR-wide sliver at a time and the GEMM consumes it from L1 straight away.
  */
 public final class Conv2d {
     /** Aim for at least this many GEMM columns per call when images are small. */
