@@ -83,6 +83,9 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--qat", defaultValue = "0", description = "Epochs of quantization-aware training on --data.")
     int qat;
 
+    @Option(names = "--qat-ranges", defaultValue = "learned", description = "int8 --qat: activation ranges learned (LSQ) or ema (tracked min/max) (default ${DEFAULT-VALUE}).")
+    String qatRanges;
+
     @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
@@ -118,6 +121,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.container = container;
         c.finetune = finetune;
         c.qat = qat;
+        c.qatRanges = qatRanges;
         c.threads = threads;
         c.lr = lr;
         c.trainLimit = trainLimit;

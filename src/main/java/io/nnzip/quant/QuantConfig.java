@@ -45,6 +45,8 @@ public final class QuantConfig {
     public int finetune = 0;
     @Described("QAT epochs with fake-quantization and straight-through gradients (0 = none)")
     public int qat = 0;
+    @Described("int8 QAT: activation ranges learned (LSQ, gradient to the scale) or ema (tracked min/max)")
+    public String qatRanges = "learned";
     @Described("QAT / fine-tuning: Adam learning rate")
     public float lr = 1e-4f;
     @Described("QAT / fine-tuning: use only the first N training images (0 = all)")
