@@ -74,7 +74,8 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--group-size", defaultValue = "64", description = "int4/int2: weights per scale (default ${DEFAULT-VALUE}).")
     int groupSize;
 
-    @Option(names = "--container", defaultValue = "auto", description = "int4/int2: int4 (opset 21 blocked DequantizeLinear) or int8; auto picks what ONNX Runtime runs.")
+    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
+            + "auto: int4 where the opset allows, but int8 for kmeans (its uint8 indices ORT decodes once at load, so it runs at float speed).")
     String container;
 
     @Option(names = "--finetune", defaultValue = "0", description = "kmeans: epochs of centroid fine-tuning on --data.")

@@ -37,7 +37,7 @@ public final class QuantConfig {
     public double maxDrop = -1;
     @Described("int4/int2: weights per scale along the input axis")
     public int groupSize = 64;
-    @Described("int4/int2/kmeans: storage of integer weights: int4 (opset 21 DequantizeLinear) or int8 (any opset)")
+    @Described("weight-only schemes: storage of integer weights: int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), auto (int4 where possible; int8 for kmeans, which ORT then decodes once at load)")
     public String container = "auto";
     @Described("weight-only: quantize weights only (activations stay float)")
     public boolean weightOnly = false;

@@ -92,6 +92,31 @@ class WeightEncodingTest {
     }
 
     @Test
+    void floatStorageKeepsTheValues() {
+        check("kmeans 4 as float", (w, a) -> new KMeansQuantizer(4, 30).encode(w, false).asFloat(w.shape()), false, 16);
+        check("ternary as float", (w, a) -> new SignScaleQuantizer(true, false).encode(w, a).asFloat(w.shape()), false, 0);
+    }
+
+    /** ORT must decode uint8 k-means indices once, at load (constant folding), but not the uint4 form (why auto avoids it). */
+    @Test
+    void ortFoldsUint8CodebookLookupsAtLoad() {
+        int[] shape = {16, 8, 3, 3};
+        Tensor w = weight(5, shape);
+        for (boolean uint4 : new boolean[] {false, true}) {
+            GraphBuilder b = new GraphBuilder("conv");
+            String x = b.input("x", DType.FLOAT, 1, 8, 10, 10);
+            String wn = new KMeansQuantizer(4, 30).encode(w, uint4).emitter().emit(b.graph(), "w");
+            b.output(b.op("Conv", x, wn), DType.FLOAT, 1, 16, 8, 8);
+            Model m = b.build(13);
+            if (uint4) OpsetUpgrade.to21(m);
+            Map<String, Integer> ops = io.nnzip.quant.report.OrtFusion.optimizedOpCounts(m, 1);
+            int decode = ops.getOrDefault("Gather", 0) + ops.getOrDefault("Cast", 0) + ops.getOrDefault("DequantizeLinear", 0);
+            if (uint4) assertTrue(decode > 0, "uint4: ORT keeps the decoding ops " + ops);
+            else assertEquals(0, decode, "uint8: ORT folded the lookup " + ops);
+        }
+    }
+
+    @Test
     void kmeansCentroidsAreClusterMeans() {
         float[] x = {0f, 0.1f, 0.2f, 5f, 5.2f, 9.9f, 10f, 10.1f};
         KMeansQuantizer.Clusters c = new KMeansQuantizer(2, 50).cluster(x);
