@@ -75,7 +75,7 @@ public final class QuantizeCommand extends BaseCommand {
     int groupSize;
 
     @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
-            + "auto: int4 where the opset allows, but int8 for kmeans (its uint8 indices ORT decodes once at load, so it runs at float speed).")
+            + "auto: int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
     String container;
 
     @Option(names = "--finetune", defaultValue = "0", description = "kmeans: epochs of centroid fine-tuning on --data.")

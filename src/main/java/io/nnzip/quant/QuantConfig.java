@@ -37,7 +37,7 @@ public final class QuantConfig {
     public double maxDrop = -1;
     @Described("int4/int2: weights per scale along the input axis")
     public int groupSize = 64;
-    @Described("weight-only schemes: storage of integer weights: int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), auto (int4 where possible; int8 for kmeans, which ORT then decodes once at load)")
+    @Described("weight-only schemes: storage of integer weights: int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), auto (int4 for int4/int2 where the opset allows; else int8, which ORT decodes once at load)")
     public String container = "auto";
     @Described("weight-only: quantize weights only (activations stay float)")
     public boolean weightOnly = false;

@@ -32,9 +32,10 @@ public final class WeightSchemes {
     public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, String trainSpec, Consumer<String> log) {
         boolean asFloat = cfg.container.equals("float");
         boolean int4 = switch (cfg.container) {
-            // k-means indices as uint8 go through Cast → Gather, which ORT folds at load (float speed); as uint4 they
-            // need a DequantizeLinear that ORT evaluates on every run (2.9x the float latency on the CNN)
-            case "auto" -> s.kind() != Scheme.Kind.KMEANS && OpsetUpgrade.canUpgrade(floatModel);
+            // codebook indices (k-means, INQ) and binary/ternary codes in int8 containers are decoded by Cast → Gather /
+            // Mul, which ORT folds at load (float speed); int4 needs a DequantizeLinear that ORT evaluates on every run
+            // (2.6-3x the float latency on the CNN). Grouped int4/int2 keep int4: 4-bit storage is their point.
+            case "auto" -> s.kind() == Scheme.Kind.GROUPED && OpsetUpgrade.canUpgrade(floatModel);
             case "float" -> false;
             case "int4" -> {
                 if (!OpsetUpgrade.canUpgrade(floatModel)) throw new NnzipException("--container int4 needs opset 21; this model (opset " + floatModel.opset() + ") has ops nnzip does not upgrade");
