@@ -16,6 +16,7 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.quant.ChannelQuantizer;
 import io.nnzip.quant.QuantMath;
 import io.nnzip.quant.QuantParams;
+import io.nnzip.train.LrSchedule;
 import io.nnzip.train.Objective;
 import io.nnzip.train.Optimizer;
 import io.nnzip.train.Param;
@@ -32,7 +33,8 @@ import java.util.function.Consumer;
  * quantized activation through FakeQuantize with the export's scale and zero point. Activation ranges are either
  * learned (LSQ: the scale is a parameter; trained as log(scale) so Adam's step is relative to the scale) or
  * tracked (exponential moving average of each batch's min/max, as in TensorFlow's QAT).
- * <p>Starts from the PTQ calibration, so training refines a working int8 model rather than finding one.
+ * <p>Starts from the PTQ calibration, so training refines a working int8 model rather than finding one. The
+ * learning rate decays to zero over the run (cosine): from converged weights a constant rate only adds noise.
  */
 public final class ActivationQat {
     public enum Ranges { LEARNED, EMA }
@@ -89,6 +91,8 @@ public final class ActivationQat {
             Tape tape = new Tape(g, sim.opset(), par, seed);
             Backprop bp = new Backprop(tape, names);
             String input = g.runtimeInputs().getFirst().name(), output = g.outputNames().getFirst();
+            int perEpoch = (data.size() + batch - 1) / batch, step = 0;
+            LrSchedule sched = LrSchedule.of("cosine", lr, epochs * perEpoch, 0, 0, 0f);
             for (int e = 0; e < epochs; e++) {
                 double lossSum = 0;
                 long correct = 0, seen = 0;
@@ -110,14 +114,15 @@ public final class ActivationQat {
                             if (q != null) q.backward(gv);
                             else System.arraycopy(gv, 0, p.grad(), 0, p.size());
                         }
-                        adam.step(floatParams, lr);
+                        float rate = sched.at(step++);
+                        adam.step(floatParams, rate);
                         if (!scaleParams.isEmpty()) {
                             logScales.forEach((name, p) -> {
                                 Tensor gt = grads.get(name);
                                 // d loss / d log s = s · d loss / d s
                                 p.grad()[0] = gt == null ? 0f : gt.floats()[0] * (float) Math.exp(p.value()[0]);
                             });
-                            scaleAdam.step(scaleParams, lr * SCALE_LR);
+                            scaleAdam.step(scaleParams, rate * SCALE_LR);
                             logScales.forEach((name, p) -> g.initializer(name).floats()[0] = (float) Math.exp(p.value()[0]));
                         }
                         lossSum += l * b.size();
