@@ -74,7 +74,8 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--group-size", defaultValue = "64", description = "int4/int2: weights per scale (default ${DEFAULT-VALUE}).")
     int groupSize;
 
-    @Option(names = "--container", defaultValue = "auto", description = "int4/int2: int4 (opset 21 blocked DequantizeLinear) or int8; auto picks what ONNX Runtime runs.")
+    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
+            + "auto: int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
     String container;
 
     @Option(names = "--finetune", defaultValue = "0", description = "kmeans: epochs of centroid fine-tuning on --data.")
@@ -82,6 +83,9 @@ public final class QuantizeCommand extends BaseCommand {
 
     @Option(names = "--qat", defaultValue = "0", description = "Epochs of quantization-aware training on --data.")
     int qat;
+
+    @Option(names = "--qat-ranges", defaultValue = "learned", description = "int8 --qat: activation ranges learned (LSQ) or ema (tracked min/max) (default ${DEFAULT-VALUE}).")
+    String qatRanges;
 
     @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
@@ -118,6 +122,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.container = container;
         c.finetune = finetune;
         c.qat = qat;
+        c.qatRanges = qatRanges;
         c.threads = threads;
         c.lr = lr;
         c.trainLimit = trainLimit;

@@ -7,6 +7,7 @@ import io.nnzip.engine.ops.LinearOps;
 import io.nnzip.engine.ops.MiscOps;
 import io.nnzip.engine.ops.NormOps;
 import io.nnzip.engine.ops.PoolOps;
+import io.nnzip.engine.ops.FakeQuantOps;
 import io.nnzip.engine.ops.QuantOps;
 import io.nnzip.engine.ops.ReduceOps;
 import io.nnzip.engine.ops.ShapeOps;
@@ -33,6 +34,7 @@ public final class OpRegistry {
         PoolOps.register();
         NormOps.register();
         QuantOps.register();
+        FakeQuantOps.register();
         MiscOps.register();
     }
 

@@ -37,7 +37,7 @@ public final class QuantConfig {
     public double maxDrop = -1;
     @Described("int4/int2: weights per scale along the input axis")
     public int groupSize = 64;
-    @Described("int4/int2/kmeans: storage of integer weights: int4 (opset 21 DequantizeLinear) or int8 (any opset)")
+    @Described("weight-only schemes: storage of integer weights: int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), auto (int4 for int4/int2 where the opset allows; else int8, which ORT decodes once at load)")
     public String container = "auto";
     @Described("weight-only: quantize weights only (activations stay float)")
     public boolean weightOnly = false;
@@ -45,6 +45,8 @@ public final class QuantConfig {
     public int finetune = 0;
     @Described("QAT epochs with fake-quantization and straight-through gradients (0 = none)")
     public int qat = 0;
+    @Described("int8 QAT: activation ranges learned (LSQ, gradient to the scale) or ema (tracked min/max)")
+    public String qatRanges = "learned";
     @Described("QAT / fine-tuning: Adam learning rate")
     public float lr = 1e-4f;
     @Described("QAT / fine-tuning: use only the first N training images (0 = all)")

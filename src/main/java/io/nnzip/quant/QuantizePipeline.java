@@ -44,16 +44,11 @@ public final class QuantizePipeline {
         List<LayerReport.Row> rows;
         Scheme s = Scheme.parse(cfg.scheme);
         if (s.kind() == Scheme.Kind.INT8 && !cfg.weightOnly) {
-            Model start = floatModel;
+            StaticInt8Quantizer q = new StaticInt8Quantizer(floatModel, cfg, calib.batches(64));
             if (cfg.qat > 0) {
                 if (trainSpec == null) throw new NnzipException("--qat needs --data");
-                start = floatModel.copy();
-                report.put("batchnorm_folded_for_qat", io.nnzip.quant.prep.BatchNormFolder.fold(start.graph()));
-                io.nnzip.quant.qat.QatStage.Result qr = io.nnzip.quant.qat.QatStage.run(start, s, cfg,
-                        (w, axis) -> int8Weights(w, axis, cfg.perChannel), trainSpec, log);
-                report.put("training", qr.log());
+                report.put("training", io.nnzip.quant.qat.Int8Qat.run(q, cfg, trainSpec, log).log());
             }
-            StaticInt8Quantizer q = new StaticInt8Quantizer(start, cfg, calib.batches(64));
             StaticInt8Quantizer.Result r;
             if (cfg.maxDrop >= 0) {
                 if (!eval.hasLabels()) throw new NnzipException("--max-drop needs labelled --eval-data");
@@ -76,12 +71,6 @@ public final class QuantizePipeline {
         report.put("comparison", ModelComparison.compare(reference, out, eval, latencyBatch, cfg.threads));
         report.put("layers", LayerReport.build(rows, reference, out, probe, cfg.threads));
         return new Outcome(out, report);
-    }
-
-    /** The int8 per-channel weight projection QAT trains against (the values static PTQ will export). */
-    static io.nnzip.quant.weight.EncodedWeight int8Weights(Tensor w, int axis, boolean perChannel) {
-        ChannelQuantizer.Result r = ChannelQuantizer.quantize(w, axis, perChannel, io.nnzip.ir.DType.INT8);
-        return new io.nnzip.quant.weight.EncodedWeight(r.dequantized(), 8, "int8", r.q().byteSize(), 0, 0, 0, null);
     }
 
     static List<LayerReport.Row> int8Rows(StaticInt8Quantizer.Result r) {

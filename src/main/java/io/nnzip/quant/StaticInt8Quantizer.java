@@ -36,6 +36,8 @@ public final class StaticInt8Quantizer {
     private final Map<String, Object> notes = new LinkedHashMap<>();
     private final Map<String, TensorStats> stats = new HashMap<>();
     private final List<Tensor> batches;
+    /** Activation parameters fixed by training (QAT); they replace calibration for their tensors. */
+    private final Map<String, QuantParams> trained = new HashMap<>();
 
     public StaticInt8Quantizer(Model floatModel, QuantConfig cfg, List<Tensor> calibBatches) {
         if (floatModel.opset() < 13 && cfg.perChannel)
@@ -56,6 +58,9 @@ public final class StaticInt8Quantizer {
 
     public QuantConfig config() { return cfg; }
 
+    /** Uses {@code params} (tensor → per-tensor parameters, e.g. learned by QAT) instead of calibrating those tensors. */
+    public void useTrainedActivations(Map<String, QuantParams> params) { trained.putAll(params); }
+
     public Result quantize() { return quantize(cfg.exclude); }
 
     public Result quantize(Set<String> excludeNodes) {
@@ -72,6 +77,10 @@ public final class StaticInt8Quantizer {
         DType act = cfg.symmetric ? DType.INT8 : DType.UINT8;
         Map<String, QuantParams> params = new LinkedHashMap<>();
         for (String t : plan.calibrated()) {
+            if (trained.containsKey(t)) {
+                params.put(t, trained.get(t));
+                continue;
+            }
             float[] r = cal.range(stats.get(t));
             params.put(t, QuantParams.perTensor(act, QuantMath.params(r[0], r[1], act, cfg.symmetric)));
         }

@@ -30,14 +30,19 @@ public final class WeightSchemes {
     private WeightSchemes() {}
 
     public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, String trainSpec, Consumer<String> log) {
+        boolean asFloat = cfg.container.equals("float");
         boolean int4 = switch (cfg.container) {
-            case "auto" -> OpsetUpgrade.canUpgrade(floatModel);
+            // codebook indices (k-means, INQ) and binary/ternary codes in int8 containers are decoded by Cast → Gather /
+            // Mul, which ORT folds at load (float speed); int4 needs a DequantizeLinear that ORT evaluates on every run
+            // (2.6-3x the float latency on the CNN). Grouped int4/int2 keep int4: 4-bit storage is their point.
+            case "auto" -> s.kind() == Scheme.Kind.GROUPED && OpsetUpgrade.canUpgrade(floatModel);
+            case "float" -> false;
             case "int4" -> {
                 if (!OpsetUpgrade.canUpgrade(floatModel)) throw new NnzipException("--container int4 needs opset 21; this model (opset " + floatModel.opset() + ") has ops nnzip does not upgrade");
                 yield true;
             }
             case "int8" -> false;
-            default -> throw new NnzipException("--container must be auto, int4 or int8, not '" + cfg.container + "'");
+            default -> throw new NnzipException("--container must be auto, int4, int8 or float, not '" + cfg.container + "'");
         };
         if (s.kind() == Scheme.Kind.GROUPED && (cfg.groupSize < 2 || cfg.groupSize > 4096)) throw new NnzipException("--group-size must be in [2, 4096]");
         if (s.kind() == Scheme.Kind.INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
@@ -79,11 +84,14 @@ public final class WeightSchemes {
         }
         Model out = base.copy();
         if (int4) OpsetUpgrade.to21(out);
-        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude, enc);
+        BiFunction<Tensor, Integer, EncodedWeight> stored = enc;
+        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude,
+                asFloat ? (w, axis) -> stored.apply(w, axis).asFloat(w.shape()) : enc);
         if (layers.isEmpty()) throw new NnzipException("no Conv/Gemm/MatMul weight initializers to quantize");
-        notes.put("container", int4 ? "int4 (opset 21)" : "int8 (opset " + out.opset() + ")");
+        String used = asFloat ? "float" : int4 ? "int4" : "int8";
+        notes.put("container", asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : "int8 (opset " + out.opset() + ")");
         notes.put("quantized_layers", layers.size());
-        cfg.record(out, Map.of("container_used", int4 ? "int4" : "int8"));
+        cfg.record(out, Map.of("container_used", used));
         log.accept("encoded " + layers.size() + " weight layers (" + notes.get("container") + ")");
         return new Applied(out, base, QuantizePipeline.weightRows(layers), notes);
     }

@@ -1,6 +1,7 @@
 package io.nnzip.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nnzip.cli.Main;
@@ -36,6 +37,23 @@ class QuantizeCommandTest {
                 assertEquals(1, r.outputNames().size());
             }
         }
+    }
+
+    /** --qat on int8 trains with fake-quantized activations and records the trained ranges' recipe. */
+    @Test
+    void int8QatRunsThroughTheCommand() {
+        Path in = dir.resolve("cnn.onnx");
+        AtomicFiles.write(in, OnnxWriter.toBytes(FashionCnnFixture.exported(2)));
+        Path out = dir.resolve("qat.onnx");
+        int rc = Main.run("quantize", in.toString(), "--scheme", "int8", "--qat", "1", "--qat-ranges", "ema", "--data", "fashion-mnist",
+                "--train-limit", "128", "--calib-size", "64", "--eval-size", "64", "--latency-batch", "0", "--json", "-o", out.toString());
+        assertEquals(0, rc);
+        String recipe = OnnxReader.read(out).metadata().get("nnzip.quantize");
+        assertTrue(recipe.contains("\"qat\":1") && recipe.contains("\"qatRanges\":\"ema\""), recipe);
+        Path bad = dir.resolve("bad.onnx");
+        assertNotEquals(0, Main.run("quantize", in.toString(), "--qat", "1", "--qat-ranges", "minmax", "--data", "fashion-mnist", "--train-limit", "64",
+                "--calib-size", "16", "--latency-batch", "0", "-o", bad.toString()));
+        assertTrue(!Files.exists(bad));
     }
 
     @Test

@@ -92,6 +92,33 @@ class WeightEncodingTest {
     }
 
     @Test
+    void floatStorageKeepsTheValues() {
+        check("kmeans 4 as float", (w, a) -> new KMeansQuantizer(4, 30).encode(w, false).asFloat(w.shape()), false, 16);
+        check("ternary as float", (w, a) -> new SignScaleQuantizer(true, false).encode(w, a).asFloat(w.shape()), false, 0);
+    }
+
+    /** ORT must decode int8-container weights once, at load (constant folding), but not the int4 form (why auto avoids it). */
+    @Test
+    void ortFoldsInt8ContainersAtLoad() {
+        int[] shape = {16, 8, 3, 3};
+        Tensor w = weight(5, shape);
+        for (int scheme = 0; scheme < 4; scheme++) {
+            boolean uint4 = scheme % 2 == 1;
+            GraphBuilder b = new GraphBuilder("conv");
+            String x = b.input("x", DType.FLOAT, 1, 8, 10, 10);
+            EncodedWeight e = scheme < 2 ? new KMeansQuantizer(4, 30).encode(w, uint4) : new SignScaleQuantizer(true, uint4).encode(w, 0);
+            String wn = e.emitter().emit(b.graph(), "w");
+            b.output(b.op("Conv", x, wn), DType.FLOAT, 1, 16, 8, 8);
+            Model m = b.build(13);
+            if (uint4) OpsetUpgrade.to21(m);
+            Map<String, Integer> ops = io.nnzip.quant.report.OrtFusion.optimizedOpCounts(m, 1);
+            int decode = ops.getOrDefault("Gather", 0) + ops.getOrDefault("Cast", 0) + ops.getOrDefault("DequantizeLinear", 0) + ops.getOrDefault("Mul", 0);
+            if (uint4) assertTrue(decode > 0, "4-bit: ORT keeps the decoding ops " + ops);
+            else assertEquals(0, decode, "8-bit: ORT folded the decoding " + ops);
+        }
+    }
+
+    @Test
     void kmeansCentroidsAreClusterMeans() {
         float[] x = {0f, 0.1f, 0.2f, 5f, 5.2f, 9.9f, 10f, 10.1f};
         KMeansQuantizer.Clusters c = new KMeansQuantizer(2, 50).cluster(x);

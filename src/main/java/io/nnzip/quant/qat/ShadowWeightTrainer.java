@@ -7,6 +7,7 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
+import io.nnzip.train.LrSchedule;
 import io.nnzip.train.Optimizer;
 import io.nnzip.train.Param;
 import io.nnzip.train.Trainer;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
  * every {@link QuantizedParam} into the model, let the Trainer's forward/backward measure gradients there (it
  * steps with learning rate 0), convert them into gradients of the shadow weights / centroids, and update those
  * and the model's remaining float parameters (biases, BN) with Adam. Scales are tracked: projections recompute
- * them from the current shadow weights every step.
+ * them from the current shadow weights every step. The learning rate decays to zero over the run (cosine), so
+ * training ends on a settled point of the quantized grid rather than one step's noise away from it.
  */
 public final class ShadowWeightTrainer {
     public record Report(int epochs, long steps, float lastLoss, float lastAccuracy) {}
@@ -41,6 +43,7 @@ public final class ShadowWeightTrainer {
             List<Param> updated = new ArrayList<>();
             for (Param p : tr.params()) updated.add(byWeight.containsKey(p.name()) ? byWeight.get(p.name()).param() : p);
             Optimizer adam = Optimizer.create("adam", 0.9f, false, 0f);
+            LrSchedule sched = LrSchedule.of("cosine", lr, epochs * ((data.size() + batch - 1) / batch), 0, 0, 0f);
             for (int e = 0; e < epochs; e++) {
                 double lossSum = 0;
                 long correct = 0, seen = 0;
@@ -53,7 +56,7 @@ public final class ShadowWeightTrainer {
                             QuantizedParam q = byWeight.get(p.name());
                             if (q != null) q.backward(p.grad());
                         }
-                        adam.step(updated, lr);
+                        adam.step(updated, sched.at((int) steps));
                         lossSum += r[0] * b.size();
                         correct += (long) r[1];
                         seen += b.size();

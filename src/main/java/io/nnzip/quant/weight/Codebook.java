@@ -8,8 +8,10 @@ import java.util.List;
 
 /**
  * Weight sharing storage: a small float codebook per layer and one index per weight. In ONNX the indices are
- * uint4 (opset 21, two per byte) or uint8; DequantizeLinear(scale 1) → Cast(int64) → Gather(codebook) rebuilds
- * the weight (ORT has no Cast from uint4, but DequantizeLinear reads it). ORT folds the chain at load time.
+ * uint4 (opset 21, two per byte) or uint8. uint8 indices go through Cast(int64) → Gather(codebook), which ORT's
+ * constant folding evaluates once at session load, so the model then runs at float speed. uint4 needs
+ * DequantizeLinear(scale 1) in front (ORT has no Cast from uint4), and ORT never constant-folds DequantizeLinear
+ * (it keeps Q/DQ for its fusions), so that form decodes the weights on every run: compact but slower.
  */
 public final class Codebook {
     private Codebook() {}
@@ -27,9 +29,11 @@ public final class Codebook {
         long bytes = t.rawBytes(index.length) + 4L * codebook.length;
         EncodedWeight.Emitter emit = (g, base) -> {
             String idx = Containers.init(g, base + "_index", Containers.ints(t, shape, index));
-            String one = Containers.init(g, base + "_one", Tensor.scalar(1f));
-            String f = Containers.node(g, "DequantizeLinear", base + "_index_f", new ArrayList<>(List.of(idx, one)));
-            String l = Containers.node(g, "Cast", base + "_index_i", new ArrayList<>(List.of(f)), Attribute.of("to", (long) DType.INT64.onnx));
+            if (t == DType.UINT4) {
+                String one = Containers.init(g, base + "_one", Tensor.scalar(1f));
+                idx = Containers.node(g, "DequantizeLinear", base + "_index_f", new ArrayList<>(List.of(idx, one)));
+            }
+            String l = Containers.node(g, "Cast", base + "_index_i", new ArrayList<>(List.of(idx)), Attribute.of("to", (long) DType.INT64.onnx));
             String cb = Containers.init(g, base + "_codebook", Tensor.of(codebook.clone(), codebook.length));
             return Containers.node(g, "Gather", base + "_shared", new ArrayList<>(List.of(cb, l)), Attribute.of("axis", 0L));
         };

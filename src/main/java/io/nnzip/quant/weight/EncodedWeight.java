@@ -9,6 +9,16 @@ import io.nnzip.ir.Graph;
  */
 public record EncodedWeight(float[] values, int bits, String storage, long bytes, float minScale, float maxScale, int zeroPoint,
                             Emitter emitter) {
+    /**
+     * The same values stored as a plain float initializer: the size of the float model, but ONNX Runtime runs it
+     * at float speed with nothing to decode, and the .nnz codec codes a tensor of few distinct values by index.
+     */
+    public EncodedWeight asFloat(int[] shape) {
+        long distinct = java.util.stream.IntStream.range(0, values.length).mapToObj(i -> values[i]).distinct().count();
+        Emitter e = (g, base) -> Containers.init(g, base + "_shared", io.nnzip.ir.Tensor.of(values.clone(), shape));
+        return new EncodedWeight(values, bits, "float (" + distinct + " distinct values)", 4L * values.length, minScale, maxScale, zeroPoint, e);
+    }
+
     /** Adds initializers and nodes producing the float weight to {@code g}; returns the produced value's name. */
     @FunctionalInterface
     public interface Emitter {

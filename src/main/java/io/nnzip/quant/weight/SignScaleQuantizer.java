@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binary and ternary weights with one scale per output channel, stored as int4 or int8 codes in {-1, 0, 1}
- * behind a per-axis DequantizeLinear.
+ * Binary and ternary weights with one scale per output channel, stored as codes in {-1, 0, 1}: int4 behind a
+ * per-axis DequantizeLinear (compact, but ORT never constant-folds DequantizeLinear, so it decodes on every run),
+ * or int8 through Cast → Mul(scale column), which ORT folds once at session load (float speed).
  * <ul>
  * <li>binary (Rastegari et al., XNOR-Net's binary-weight networks): w ≈ α·sign(w), α = mean |w| of the channel,
  * the least-squares optimal scale for a sign pattern;</li>
@@ -66,6 +67,11 @@ public final class SignScaleQuantizer {
         long bytes = t.rawBytes(code.length) + 4L * rows;
         EncodedWeight.Emitter emit = (g, base) -> {
             String qi = Containers.init(g, base + (ternary ? "_ternary" : "_binary"), Containers.ints(t, new int[] {rows, cols}, code));
+            if (t == DType.INT8) {
+                String f = Containers.node(g, "Cast", base + "_codes_f", new ArrayList<>(List.of(qi)), Attribute.of("to", (long) DType.FLOAT.onnx));
+                String col = Containers.init(g, base + "_scale", Tensor.of(alpha.clone(), rows, 1));
+                return wm.restore(g, Containers.node(g, "Mul", base + "_scaled", new ArrayList<>(List.of(f, col))), base);
+            }
             String si = Containers.init(g, base + "_scale", Tensor.of(alpha.clone(), rows));
             String zi = Containers.init(g, base + "_zero_point", Containers.ints(t, new int[] {rows}, new int[rows]));
             String dq = Containers.node(g, "DequantizeLinear", base + "_dq", new ArrayList<>(List.of(qi, si, zi)), Attribute.of("axis", 0L));
