@@ -124,7 +124,7 @@ public final class ModelEncoder {
     static TensorCodec.Policy policy(Model m, Map<String, List<Node>> consumers, String name, Tensor t, CodecOptions o) {
         boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
         int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
-        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding());
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding(), o.threads());
     }
 
     /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */

@@ -2,6 +2,7 @@ package io.nnzip.codec;
 
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.binarize.ZigzagRiceBinarization;
 import io.nnzip.codec.format.NnzFormat;
 import io.nnzip.codec.syntax.SyntaxIO;
 import io.nnzip.ir.NnzipException;
@@ -18,6 +19,12 @@ import io.nnzip.ir.NnzipException;
  *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
  *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (format version 1, see {@link LevelBinarization})
  *   Binarization   --&gt; RiceK:u8                       (format version 2, see {@link RiceLevelBinarization})
+ *   Binarization   --&gt; Scheme:u8, K:u8                (format version 3: scheme 0 {@link RiceLevelBinarization},
+ *                                                      1 {@link ZigzagRiceBinarization}; K is the Rice parameter)
+ *   Coded (levels) --&gt; SliceElements:uvar (≥ 1), Slice:blob^S   (format version 3; before it one blob)
+ *     S = max(1, ⌈n / SliceElements⌉); slice i codes levels [i·SliceElements, min(n, (i+1)·SliceElements)) with
+ *     fresh contexts, so slices decode independently (in parallel)
+ *   FLOAT_LOSSLESS also codes float16 and bfloat16 tensors from format version 3 (layout from DType)
  * </pre>
  * The stream's format version decides which binarization the levels use; set {@link #formatVersion} before
  * {@link #syntax} when reading.
@@ -27,6 +34,8 @@ import io.nnzip.ir.NnzipException;
 public final class TensorUnit {
     public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5;
     public static final int MAX_RANK = 16;
+    /** Level binarization schemes of format version 3. */
+    public static final int SCHEME_RICE = 0, SCHEME_ZIGZAG = 1;
 
     /** Format version of the stream this unit belongs to: 1 codes levels with {@link LevelBinarization}, 2 with Rice. */
     public int formatVersion = NnzFormat.VERSION;
@@ -39,8 +48,14 @@ public final class TensorUnit {
     public float[] steps = new float[0];
     public float rounding;
     public int maxGt = 1, egk;
-    /** Rice parameter of the level binarization (format version 2). */
+    /** Rice parameter of the level binarization (format versions 2 and 3). */
     public int riceK;
+    /** Level binarization scheme (format version 3; version 2 is always {@link #SCHEME_RICE}). */
+    public int scheme = SCHEME_RICE;
+    /** Levels per independently coded slice (format version 3; before it one slice holds all). */
+    public long sliceElements = Integer.MAX_VALUE;
+    /** Arithmetic-coded levels, one array per slice (level-coded methods). */
+    public byte[][] slices = {new byte[0]};
     public int medianExponent;
     public float[] codebook = new float[0];
     public int zeroIndex;
@@ -82,7 +97,7 @@ public final class TensorUnit {
                 steps = io.f32s("step", steps, n);
                 rounding = io.f32("rounding", rounding);
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             case CODEBOOK -> {
                 int n = io.count("codebook_size", codebook.length, Integer.MAX_VALUE);
@@ -90,15 +105,41 @@ public final class TensorUnit {
                 codebook = io.f32s("entry", codebook, n);
                 zeroIndex = io.count("zero_index", zeroIndex, Math.max(0, n - 1));
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             case INT_LEVELS -> {
                 offset = io.svar("offset", offset);
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             default -> throw new NnzipException("tensor '" + name + "': unknown coding method " + method);
         }
+    }
+
+    private void levelData(SyntaxIO io) {
+        if (formatVersion < 3) {
+            slices = new byte[][] {io.blob("coded", slices.length == 0 ? new byte[0] : slices[0])};
+            sliceElements = Math.max(1, numel());
+            return;
+        }
+        sliceElements = io.uvar("slice_elements", sliceElements);
+        long n = numel();
+        if (n < 0) throw new NnzipException("tensor '" + name + "': shape is too large");
+        if (sliceElements < 1) throw new NnzipException("tensor '" + name + "': slice length " + sliceElements + " must be positive");
+        long s = Math.max(1, (n + sliceElements - 1) / sliceElements);
+        if (io.reading()) {
+            if (s > remainingOf(io)) throw new NnzipException("tensor '" + name + "': " + s + " slices exceed the unit");
+            slices = new byte[(int) s][];
+        } else if (slices.length != s) throw new IllegalStateException("tensor '" + name + "': " + slices.length + " slices, syntax needs " + s);
+        for (int i = 0; i < s; i++) slices[i] = io.blob("coded", slices[i]);
+    }
+
+    /** Bytes of arithmetic-coded data (all slices, or the float coder's output). */
+    public long codedBytes() {
+        if (method == FLOAT_LOSSLESS) return coded.length;
+        long b = 0;
+        for (byte[] s : slices) b += s.length;
+        return b;
     }
 
     private static int remainingOf(SyntaxIO io) {
@@ -106,6 +147,13 @@ public final class TensorUnit {
     }
 
     private void binarization(SyntaxIO io) {
+        if (formatVersion >= 3) {
+            scheme = io.u8("scheme", scheme);
+            if (scheme != SCHEME_RICE && scheme != SCHEME_ZIGZAG) throw new NnzipException("tensor '" + name + "': unknown level binarization scheme " + scheme);
+            riceK = io.u8("k", riceK);
+            if (io.reading()) RiceLevelBinarization.checkK(riceK);
+            return;
+        }
         if (formatVersion >= 2) {
             riceK = io.u8("rice_k", riceK);
             if (io.reading()) RiceLevelBinarization.checkK(riceK);

@@ -38,6 +38,10 @@ class SyntaxRoundTripTest {
             u.zeroIndex = 1;
             u.offset = -128;
             u.coded = new byte[] {1, 2, 3};
+            u.scheme = TensorUnit.SCHEME_ZIGZAG;
+            u.riceK = 3;
+            u.sliceElements = 7;
+            u.slices = new byte[][] {{1, 2}, {3}, {}};
             u.raw = new byte[] {9, 8};
             byte[] bytes = write(u::syntax);
             TensorUnit v = new TensorUnit();
