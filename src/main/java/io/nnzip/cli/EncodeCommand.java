@@ -7,6 +7,7 @@ import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.rd.BitBudget;
 import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.codec.rd.MaxDropSearch;
+import io.nnzip.codec.rd.SensitivitySearch;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
 import io.nnzip.ir.Model;
@@ -38,7 +39,7 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest QP per layer keeping test accuracy (ONNX Runtime) within POINTS percentage points; needs --data, evaluates the first --limit test images (default " + MAX_DROP_IMAGES + ").")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest steps keeping test accuracy (ONNX Runtime) within POINTS percentage points: per-layer steps from measured sensitivities (KL of the predictions), one global scale bisected; needs --data, evaluates the first --limit test images (default " + MAX_DROP_IMAGES + ").")
     Double maxDrop;
 
     @Mixin
@@ -62,8 +63,9 @@ public final class EncodeCommand extends BaseCommand {
         if (maxDrop != null) {
             Dataset test = Datasets.load(data.requireData("--max-drop"), "test").head(data.limit > 0 ? data.limit : MAX_DROP_IMAGES);
             DatasetProbe probe = new DatasetProbe(test, data.normalization(m), mode.threads);
-            MaxDropSearch.Result s = MaxDropSearch.search(m, probe, maxDrop, o, this::note);
+            MaxDropSearch.Result s = SensitivitySearch.search(m, probe, maxDrop, o, this::note);
             r.put("max_drop_images", probe.size());
+            r.put("max_drop_evaluations", s.evaluations());
             o = o.withOverrides(s.qps());
             r.put("accuracy_original", s.baseAccuracy());
             r.put("accuracy_quantized", s.finalAccuracy());

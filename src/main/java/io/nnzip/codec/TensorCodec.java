@@ -26,9 +26,10 @@ public final class TensorCodec {
      * How to code one tensor: {@code quantize} says it is a weight that lossy modes may quantize at {@code qp}
      * with steps per output channel along {@code axis} (−1 for one step), rounding offset {@code rounding} (NaN: RD).
      */
-    public record Policy(boolean quantize, int qp, int axis, double rounding, int threads) {
-        public Policy(boolean quantize, int qp, int axis, double rounding) { this(quantize, qp, axis, rounding, 1); }
+    public record Policy(boolean quantize, int qp, int axis, double rounding, int threads, int mantissaBits) {
+        public Policy(boolean quantize, int qp, int axis, double rounding) { this(quantize, qp, axis, rounding, 1, 23); }
     }
+
 
     /** Levels per independently coded slice: big tensors then code and decode on several cores. */
     public static final int SLICE = 1 << 20;
@@ -52,10 +53,13 @@ public final class TensorCodec {
         if (t.dtype() == DType.FLOAT) {
             float[] w = t.floats();
             if (p.quantize() && sameShape) return encodeDifference(u, w, base.floats(), p);
+            // The receiver's copy already holds this tensor at the reduced precision: nothing to send.
+            if (sameShape && p.mantissaBits() < 23 && reducesTo(w, base.floats(), p.mantissaBits())) return null;
             Codebook cb = Codebook.detect(w);
             if (cb != null) encodeCodebook(u, w, cb);
             else if (p.quantize()) encodeUniform(u, w, null, p);
-            else encodeFloatLossless(u, w);
+            else if (p.mantissaBits() < 23 && !encodeFloatReduced(u, w, p.mantissaBits())) encodeFloatLossless(u, w);
+            else if (p.mantissaBits() >= 23) encodeFloatLossless(u, w);
         } else if (t.dtype() == DType.FLOAT16 || t.dtype() == DType.BFLOAT16) {
             encodeHalfLossless(u, t);
         } else if (!encodeIntLevels(u, t)) {
@@ -118,6 +122,40 @@ public final class TensorCodec {
         int[] bits = new int[w.length];
         for (int i = 0; i < w.length; i++) bits[i] = Float.floatToRawIntBits(w[i]);
         floatLossless(u, bits, FloatBinarization.FLOAT32);
+    }
+
+    // Rounds each float to m mantissa bits (to nearest; a carry moves into the exponent, as it should) and codes the
+    // shortened patterns with the float coder. Infinities and NaNs keep the tensor lossless.
+    private static boolean encodeFloatReduced(TensorUnit u, float[] w, int m) {
+        int[] bits = reducedBits(w, m);
+        if (bits == null) return false;
+        u.method = TensorUnit.FLOAT_REDUCED;
+        u.mantissaBits = m;
+        floatLossless(u, bits, FloatBinarization.reduced(m));
+        return true;
+    }
+
+    /** The FLOAT_REDUCED patterns (sign, exponent, m-bit mantissa) of {@code w}, or null if a value is not finite there. */
+    private static int[] reducedBits(float[] w, int m) {
+        int drop = 23 - m;
+        int[] bits = new int[w.length];
+        for (int i = 0; i < w.length; i++) {
+            int b = Float.floatToRawIntBits(w[i]);
+            if (((b >>> 23) & 0xFF) == 0xFF) return null;
+            int r = ((b & 0x7FFFFFFF) + (1 << (drop - 1))) >>> drop;
+            if ((r >>> m) >= 0xFF) return null;
+            bits[i] = (b >>> 31) << (8 + m) | r;
+        }
+        return bits;
+    }
+
+    private static float fromReduced(int b, int m) { return Float.intBitsToFloat((b >>> (8 + m)) << 31 | (b & ((1 << (8 + m)) - 1)) << (23 - m)); }
+
+    private static boolean reducesTo(float[] w, float[] base, int m) {
+        int[] bits = reducedBits(w, m);
+        if (bits == null) return false;
+        for (int i = 0; i < w.length; i++) if (Float.floatToRawIntBits(fromReduced(bits[i], m)) != Float.floatToRawIntBits(base[i])) return false;
+        return true;
     }
 
     private static void floatLossless(TensorUnit u, int[] bits, FloatBinarization fb) {
@@ -210,6 +248,15 @@ public final class TensorCodec {
                         FloatBinarization.FLOAT32.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
                 float[] w = new float[n];
                 for (int i = 0; i < n; i++) w[i] = Float.intBitsToFloat(bits[i]);
+                return new Tensor(dt, shape, w);
+            }
+            case TensorUnit.FLOAT_REDUCED -> {
+                requireFloat(u, dt);
+                FloatBinarization fb = FloatBinarization.reduced(u.mantissaBits);
+                int[] bits = new int[n];
+                fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                float[] w = new float[n];
+                for (int i = 0; i < n; i++) w[i] = fromReduced(bits[i], u.mantissaBits);
                 return new Tensor(dt, shape, w);
             }
             case TensorUnit.UNIFORM, TensorUnit.DOM_UNIFORM -> {
@@ -309,7 +356,7 @@ public final class TensorCodec {
         if (n < 0) throw new NnzipException("tensor '" + u.name + "': shape " + Arrays.toString(u.dims) + " is too large");
         long bound = switch (u.method) {
             case TensorUnit.RAW -> Long.MAX_VALUE;
-            case TensorUnit.FLOAT_LOSSLESS -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
+            case TensorUnit.FLOAT_LOSSLESS, TensorUnit.FLOAT_REDUCED -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
             default -> (u.codedBytes() + 16L * Math.max(1, u.slices.length)) * ContextModel.MAX_BINS_PER_BYTE;
         };
         if (n > bound) throw new NnzipException("tensor '" + u.name + "': " + n + " elements cannot fit in " + u.codedBytes() + " coded bytes");

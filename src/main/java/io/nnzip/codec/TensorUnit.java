@@ -1,5 +1,6 @@
 package io.nnzip.codec;
 
+import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
 import io.nnzip.codec.binarize.ZigzagRiceBinarization;
@@ -25,6 +26,8 @@ import io.nnzip.ir.NnzipException;
  *     S = max(1, ⌈n / SliceElements⌉); slice i codes levels [i·SliceElements, min(n, (i+1)·SliceElements)) with
  *     fresh contexts, so slices decode independently (in parallel)
  *   FLOAT_LOSSLESS also codes float16 and bfloat16 tensors from format version 3 (layout from DType)
+ *   FLOAT_REDUCED  --&gt; MantissaBits:u8 (3..23), MedianExponent:u8, Coded:blob, RawBits:blob   (format version 3)
+ *     float32 rounded to MantissaBits mantissa bits, coded as FLOAT_LOSSLESS codes a float with that mantissa width
  * </pre>
  * The stream's format version decides which binarization the levels use; set {@link #formatVersion} before
  * {@link #syntax} when reading.
@@ -32,7 +35,7 @@ import io.nnzip.ir.NnzipException;
  * plain bit stream.
  */
 public final class TensorUnit {
-    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5;
+    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5, FLOAT_REDUCED = 6;
     public static final int MAX_RANK = 16;
     /** Level binarization schemes of format version 3. */
     public static final int SCHEME_RICE = 0, SCHEME_ZIGZAG = 1;
@@ -57,6 +60,8 @@ public final class TensorUnit {
     /** Arithmetic-coded levels, one array per slice (level-coded methods). */
     public byte[][] slices = {new byte[0]};
     public int medianExponent;
+    /** Mantissa bits kept by FLOAT_REDUCED (format version 3). */
+    public int mantissaBits = 23;
     public float[] codebook = new float[0];
     public int zeroIndex;
     public long offset;
@@ -71,6 +76,7 @@ public final class TensorUnit {
             case DOM_UNIFORM -> "dom-uniform";
             case CODEBOOK -> "codebook";
             case INT_LEVELS -> "int-levels";
+            case FLOAT_REDUCED -> "float-reduced";
             default -> "method " + m;
         };
     }
@@ -86,6 +92,14 @@ public final class TensorUnit {
         switch (method) {
             case RAW -> raw = io.blob("data", raw);
             case FLOAT_LOSSLESS -> {
+                medianExponent = io.u8("median_exponent", medianExponent);
+                coded = io.blob("coded", coded);
+                raw = io.blob("raw_bits", raw);
+            }
+            case FLOAT_REDUCED -> {
+                if (formatVersion < 3) throw new NnzipException("tensor '" + name + "': method float-reduced needs format version 3");
+                mantissaBits = io.u8("mantissa_bits", mantissaBits);
+                if (io.reading()) FloatBinarization.reduced(mantissaBits);
                 medianExponent = io.u8("median_exponent", medianExponent);
                 coded = io.blob("coded", coded);
                 raw = io.blob("raw_bits", raw);
@@ -136,7 +150,7 @@ public final class TensorUnit {
 
     /** Bytes of arithmetic-coded data (all slices, or the float coder's output). */
     public long codedBytes() {
-        if (method == FLOAT_LOSSLESS) return coded.length;
+        if (method == FLOAT_LOSSLESS || method == FLOAT_REDUCED) return coded.length;
         long b = 0;
         for (byte[] s : slices) b += s.length;
         return b;

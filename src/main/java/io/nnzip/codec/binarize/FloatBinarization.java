@@ -28,6 +28,18 @@ public final class FloatBinarization {
     public static final FloatBinarization FLOAT16 = new FloatBinarization(5, 10);
     public static final FloatBinarization BFLOAT16 = new FloatBinarization(8, 7);
 
+    private static final FloatBinarization[] REDUCED = new FloatBinarization[24];
+
+    static {
+        for (int m = TOP_BITS; m <= 23; m++) REDUCED[m] = new FloatBinarization(8, m);
+    }
+
+    /** float32 with its mantissa cut to {@code m} bits (3 ≤ m ≤ 23): the layout of FLOAT_REDUCED tensors. */
+    public static FloatBinarization reduced(int m) {
+        if (m < TOP_BITS || m > 23) throw new NnzipException("reduced float mantissa of " + m + " bits is out of range [" + TOP_BITS + ", 23]");
+        return REDUCED[m];
+    }
+
     private static final int SIGN = 0, ZERO = 3, EXP = 4;
     private final int expBits, mantBits, rawBits, expCount, mant, nctx;
 
