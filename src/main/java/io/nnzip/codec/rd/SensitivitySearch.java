@@ -33,6 +33,14 @@ public final class SensitivitySearch {
     private SensitivitySearch() {}
 
     public static MaxDropSearch.Result search(Model m, OutputProbe probe, double maxDropPoints, CodecOptions o, Consumer<String> log) {
+        return search(m, probe, maxDropPoints, o, null, log);
+    }
+
+    /**
+     * As {@link #search(Model, OutputProbe, double, CodecOptions, Consumer)}; with {@code comp} every trial model's
+     * weights are error-compensated for their QPs first (the sensitivities and sizes are still those of plain coding).
+     */
+    public static MaxDropSearch.Result search(Model m, OutputProbe probe, double maxDropPoints, CodecOptions o, ErrorCompensation comp, Consumer<String> log) {
         double base = probe.reference(m);
         double floor = base - maxDropPoints / 100.0;
         List<String> weights = new ArrayList<>();
@@ -69,37 +77,35 @@ public final class SensitivitySearch {
         // Bisection on log λ: each layer takes the QP minimizing bytes + λ·divergence; larger λ, finer steps.
         double lo = Math.log(1e-2), hi = Math.log(1e12);
         Map<String, Integer> qps = choose(options, Math.exp(hi));
-        Model loModel = apply(m, qps, o);
-        double loAcc = probe.accuracy(loModel);
+        Model first = trial(m, qps, o, comp);
+        double loAcc = probe.accuracy(first);
         evals++;
         for (int it = 0; it < BISECTIONS; it++) {
             double mid = (lo + hi) / 2;
             Map<String, Integer> cand = choose(options, Math.exp(mid));
-            Model trial = apply(m, cand, o);
+            Model trial = trial(m, cand, o, comp);
             double acc = probe.accuracy(trial);
             evals++;
             if (acc >= floor) {
                 hi = mid;
                 qps = cand;
                 loAcc = acc;
-                loModel = trial;
+
             } else lo = mid;
         }
         int lo0 = (int) Math.round(hi / Math.log(10));
         log.accept("lambda 1e" + lo0 + ": " + qps + String.format(" (accuracy %.2f%%)", 100 * loAcc));
         // Refinement: the largest tensors carry most of the rate; try each one 1 QP coarser.
         double acc = loAcc;
-        Model work = loModel;
         for (String w : weights.subList(0, Math.min(2, weights.size()))) {
             for (int step = 0; step < 4 && qps.get(w) < CodecOptions.QP_MAX; step++) {
-                Tensor keep = work.graph().initializers().put(w, quantized(m, w, qps.get(w) + 1, o));
-                double a = probe.accuracy(work);
+                Map<String, Integer> cand = new LinkedHashMap<>(qps);
+                cand.put(w, qps.get(w) + 1);
+                Model next = trial(m, cand, o, comp);
+                double a = probe.accuracy(next);
                 evals++;
-                if (a < floor) {
-                    work.graph().initializers().put(w, keep);
-                    break;
-                }
-                qps.put(w, qps.get(w) + 1);
+                if (a < floor) break;
+                qps = cand;
                 acc = a;
             }
         }
@@ -115,6 +121,11 @@ public final class SensitivitySearch {
             q.put(w, QP_LO + best);
         });
         return q;
+    }
+
+    // What the receiver decodes for these QPs: the (compensated) weights, quantized by the encoder.
+    private static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
+        return apply(comp == null ? m : comp.apply(m, qps), qps, o);
     }
 
     private static Model apply(Model m, Map<String, Integer> qps, CodecOptions o) {
