@@ -19,6 +19,9 @@ final class CodecModeOptions {
     @Option(names = "--rounding", paramLabel = "THETA", description = "Rounding offset in [0, 0.5] (0.5 = nearest); default: chosen per tensor by rate-distortion.")
     Double rounding;
 
+    @Option(names = "--qp-of", paramLabel = "TENSOR=QP", description = "QP of one tensor, overriding --qp (repeatable; what --max-drop reports in the recipe).")
+    java.util.Map<String, Integer> qpOf;
+
     @Option(names = "--threads", description = "Coding threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -27,7 +30,12 @@ final class CodecModeOptions {
         if (!lossless) {
             o = o.withPerChannel(perChannel);
             if (rounding != null) o = o.withRounding(rounding);
-        } else if (perChannel || rounding != null) throw new NnzipException("--per-channel and --rounding do not apply to --lossless");
+            if (qpOf != null) {
+                for (int q : qpOf.values())
+                    if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("--qp-of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
+                o = o.withOverrides(qpOf);
+            }
+        } else if (perChannel || rounding != null || qpOf != null) throw new NnzipException("--per-channel, --rounding and --qp-of do not apply to --lossless");
         return o.withThreads(threads);
     }
 }

@@ -11,12 +11,15 @@ import java.util.TreeMap;
  *       Δ = σ · 2^(QP/4), σ being the standard deviation of the tensor (or of each output channel with
  *       {@code perChannel}); {@code qpOverrides} sets QP per tensor (what {@code --max-drop} finds);</li>
  *   <li>{@code rounding}: the rounding offset θ in q = sign(x)·⌊|x|/Δ + θ⌋ (0.5 = nearest, smaller = wider dead
- *       zone); NaN lets the rate–distortion search pick θ per tensor.</li>
+ *       zone); NaN lets the rate–distortion search pick θ per tensor;</li>
+ *   <li>{@code floatMantissa}: in lossy modes, float tensors that are not quantized (biases, normalization
+ *       parameters) keep this many mantissa bits (23: exact); recipes record it as {@code float_mantissa=M}, and a
+ *       recipe without it (streams of format versions 1 and 2) means 23.</li>
  * </ul>
  * The default, QP {@value #DEFAULT_QP} (Δ = σ/8), is chosen to be transparent: its quantization noise (σ/28 RMS)
  * left the test accuracy of trained Fashion-MNIST CNNs unchanged within ±0.1 points (BENCHMARKS.md, section Codec).
  */
-public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads) {
+public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads, int floatMantissa) {
     public static final int DEFAULT_QP = -12;
     public static final int QP_MIN = -64, QP_MAX = 32;
     public static final int MIN_QUANTIZED = 256;
@@ -27,23 +30,29 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
         if (!(Double.isNaN(rounding) || (rounding >= 0 && rounding <= 0.5)))
             throw new io.nnzip.ir.NnzipException("rounding offset " + rounding + " must lie in [0, 0.5]");
         threads = Math.max(1, threads);
+        if (floatMantissa < 3 || floatMantissa > 23) throw new io.nnzip.ir.NnzipException("float mantissa of " + floatMantissa + " bits is out of range [3, 23]");
     }
 
     public static CodecOptions defaults() { return ofQp(DEFAULT_QP); }
 
-    public static CodecOptions ofQp(int qp) { return new CodecOptions(false, qp, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors()); }
+    public static CodecOptions ofQp(int qp) { return new CodecOptions(false, qp, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), REDUCED_MANTISSA); }
 
-    public static CodecOptions losslessMode() { return new CodecOptions(true, DEFAULT_QP, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors()); }
+    public static CodecOptions losslessMode() { return new CodecOptions(true, DEFAULT_QP, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), 23); }
 
-    public CodecOptions withQp(int q) { return new CodecOptions(lossless, q, perChannel, rounding, qpOverrides, threads); }
+    /** Mantissa bits kept for unquantized float tensors in lossy modes: relative error ≤ 2^-9, far below the weights' noise. */
+    public static final int REDUCED_MANTISSA = 8;
 
-    public CodecOptions withOverrides(Map<String, Integer> o) { return new CodecOptions(lossless, qp, perChannel, rounding, o, threads); }
+    public CodecOptions withQp(int q) { return new CodecOptions(lossless, q, perChannel, rounding, qpOverrides, threads, floatMantissa); }
 
-    public CodecOptions withThreads(int t) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, t); }
+    public CodecOptions withOverrides(Map<String, Integer> o) { return new CodecOptions(lossless, qp, perChannel, rounding, o, threads, floatMantissa); }
 
-    public CodecOptions withPerChannel(boolean p) { return new CodecOptions(lossless, qp, p, rounding, qpOverrides, threads); }
+    public CodecOptions withThreads(int t) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, t, floatMantissa); }
 
-    public CodecOptions withRounding(double r) { return new CodecOptions(lossless, qp, perChannel, r, qpOverrides, threads); }
+    public CodecOptions withPerChannel(boolean p) { return new CodecOptions(lossless, qp, p, rounding, qpOverrides, threads, floatMantissa); }
+
+    public CodecOptions withRounding(double r) { return new CodecOptions(lossless, qp, perChannel, r, qpOverrides, threads, floatMantissa); }
+
+    public CodecOptions withFloatMantissa(int m) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, threads, m); }
 
     public int qpFor(String tensor) { return qpOverrides.getOrDefault(tensor, qp); }
 
@@ -53,6 +62,7 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
         if (!lossless) {
             if (perChannel) s.append(";per_channel");
             if (!Double.isNaN(rounding)) s.append(";rounding=").append(rounding);
+            if (floatMantissa < 23) s.append(";float_mantissa=").append(floatMantissa);
             for (Map.Entry<String, Integer> e : new TreeMap<>(qpOverrides).entrySet())
                 s.append(";qp[").append(e.getKey().replace("]", "\\]").replace(";", "\\;")).append("]=").append(e.getValue());
         }
@@ -64,13 +74,14 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
         if (r.equals("lossless")) return losslessMode().withThreads(threads);
         boolean pc = false;
         double rounding = Double.NaN;
-        int qp = DEFAULT_QP;
+        int qp = DEFAULT_QP, mantissa = 23;
         Map<String, Integer> over = new TreeMap<>();
         for (String part : r.split("(?<!\\\\);")) {
             try {
                 if (part.startsWith("qp=")) qp = Integer.parseInt(part.substring(3));
                 else if (part.equals("per_channel")) pc = true;
                 else if (part.startsWith("rounding=")) rounding = Double.parseDouble(part.substring(9));
+                else if (part.startsWith("float_mantissa=")) mantissa = Integer.parseInt(part.substring(15));
                 else if (part.startsWith("qp[")) {
                     int eq = part.lastIndexOf("]=");
                     over.put(part.substring(3, eq).replace("\\]", "]").replace("\\;", ";"), Integer.parseInt(part.substring(eq + 2)));
@@ -79,6 +90,6 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
                 throw new io.nnzip.ir.NnzipException("malformed recipe element '" + part + "'");
             }
         }
-        return new CodecOptions(false, qp, pc, rounding, over, threads);
+        return new CodecOptions(false, qp, pc, rounding, over, threads, mantissa);
     }
 }

@@ -124,7 +124,8 @@ public final class ModelEncoder {
     static TensorCodec.Policy policy(Model m, Map<String, List<Node>> consumers, String name, Tensor t, CodecOptions o) {
         boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
         int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
-        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding());
+        int mantissa = o.lossless() || quantize ? 23 : o.floatMantissa();
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding(), o.threads(), mantissa);
     }
 
     /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */
@@ -134,7 +135,13 @@ public final class ModelEncoder {
         return isExact(u) ? t : TensorCodec.decode(u, null);
     }
 
-    private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM; }
+    /** Bytes of the tensor unit that codes tensor {@code name} of {@code m} alone with {@code o} (for rate searches). */
+    public static int codedBytes(Model m, String name, CodecOptions o) {
+        Tensor t = m.graph().initializer(name);
+        return payload(TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null)::syntax).length;
+    }
+
+    private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM && u.method != TensorUnit.FLOAT_REDUCED; }
 
     private static Coded get(Future<Coded> f) {
         try {

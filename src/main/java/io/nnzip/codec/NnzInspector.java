@@ -82,14 +82,18 @@ public final class NnzInspector {
                             if (t.legacyLevels()) {
                                 e.put("max_gt", t.maxGt);
                                 e.put("eg_order", t.egk);
-                            } else e.put("rice_k", t.riceK);
-                            e.put("coded_bits_per_level", n == 0 ? 0 : t.coded.length * 8.0 / n);
+                            } else {
+                                if (t.formatVersion >= 3) e.put("binarization", t.scheme == TensorUnit.SCHEME_ZIGZAG ? "zigzag-rice" : "rice");
+                                e.put("rice_k", t.riceK);
+                            }
+                            if (t.slices.length > 1) e.put("slices", t.slices.length);
+                            e.put("coded_bits_per_level", n == 0 ? 0 : t.codedBytes() * 8.0 / n);
                             if (t.method != TensorUnit.DOM_UNIFORM && n > 0) {
                                 double h = RootChooser.entropy(TensorCodec.levels(t, null));
                                 e.put("level_entropy_bits", h);
                                 // Tiny tensors (shapes, biases) say nothing about the coder and would swamp the ratio.
                                 if (n >= CodecOptions.MIN_QUANTIZED) {
-                                    codedBits += t.coded.length * 8.0;
+                                    codedBits += t.codedBytes() * 8.0;
                                     entropyBits += h * n;
                                 }
                             }

@@ -3,6 +3,7 @@ package io.nnzip.codec;
 import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.binarize.ZigzagRiceBinarization;
 import io.nnzip.codec.bits.BitReader;
 import io.nnzip.codec.bits.BitWriter;
 import io.nnzip.codec.cabac.ContextModel;
@@ -17,6 +18,7 @@ import io.nnzip.onnx.TensorProtos;
 import io.nnzip.onnx.proto.Onnx.TensorProto;
 import com.google.protobuf.ByteString;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /** Codes one tensor as a {@link TensorUnit} and back, choosing the method from the tensor and the policy. */
 public final class TensorCodec {
@@ -24,7 +26,13 @@ public final class TensorCodec {
      * How to code one tensor: {@code quantize} says it is a weight that lossy modes may quantize at {@code qp}
      * with steps per output channel along {@code axis} (−1 for one step), rounding offset {@code rounding} (NaN: RD).
      */
-    public record Policy(boolean quantize, int qp, int axis, double rounding) {}
+    public record Policy(boolean quantize, int qp, int axis, double rounding, int threads, int mantissaBits) {
+        public Policy(boolean quantize, int qp, int axis, double rounding) { this(quantize, qp, axis, rounding, 1, 23); }
+    }
+
+
+    /** Levels per independently coded slice: big tensors then code and decode on several cores. */
+    public static final int SLICE = 1 << 20;
 
     private TensorCodec() {}
 
@@ -45,10 +53,15 @@ public final class TensorCodec {
         if (t.dtype() == DType.FLOAT) {
             float[] w = t.floats();
             if (p.quantize() && sameShape) return encodeDifference(u, w, base.floats(), p);
+            // The receiver's copy already holds this tensor at the reduced precision: nothing to send.
+            if (sameShape && p.mantissaBits() < 23 && reducesTo(w, base.floats(), p.mantissaBits())) return null;
             Codebook cb = Codebook.detect(w);
             if (cb != null) encodeCodebook(u, w, cb);
             else if (p.quantize()) encodeUniform(u, w, null, p);
-            else encodeFloatLossless(u, w);
+            else if (p.mantissaBits() < 23 && !encodeFloatReduced(u, w, p.mantissaBits())) encodeFloatLossless(u, w);
+            else if (p.mantissaBits() >= 23) encodeFloatLossless(u, w);
+        } else if (t.dtype() == DType.FLOAT16 || t.dtype() == DType.BFLOAT16) {
+            encodeHalfLossless(u, t);
         } else if (!encodeIntLevels(u, t)) {
             u.method = TensorUnit.RAW;
             u.raw = TensorProtos.toRaw(t);
@@ -75,7 +88,7 @@ public final class TensorCodec {
         boolean any = false;
         for (int v : q) if (v != 0) { any = true; break; }
         if (!any) return null;
-        fillLevels(u, q, classes);
+        fillLevels(u, q, classes, p.threads());
         u.axis = axis;
         u.steps = steps;
         u.rounding = (float) theta;
@@ -89,7 +102,7 @@ public final class TensorCodec {
         double theta = Double.isNaN(p.rounding()) ? RoundingChooser.choose(w, null, steps, u.dims, axis, null) : p.rounding();
         int[] q = new int[w.length];
         UniformQuantizer.quantize(w, null, steps, u.dims, axis, theta, q);
-        fillLevels(u, q, null);
+        fillLevels(u, q, null, p.threads());
         u.axis = axis;
         u.steps = steps;
         u.rounding = (float) theta;
@@ -101,19 +114,66 @@ public final class TensorCodec {
         for (int i = 0; i < w.length; i++) q[i] = cb.indexOf(w[i]) - cb.zeroIndex;
         u.codebook = cb.entries;
         u.zeroIndex = cb.zeroIndex;
-        fillLevels(u, q, null);
+        fillLevels(u, q, null, 1);
     }
 
     private static void encodeFloatLossless(TensorUnit u, float[] w) {
         u.method = TensorUnit.FLOAT_LOSSLESS;
         int[] bits = new int[w.length];
         for (int i = 0; i < w.length; i++) bits[i] = Float.floatToRawIntBits(w[i]);
-        u.medianExponent = FloatBinarization.medianExponent(bits, bits.length);
-        RangeEncoder enc = new RangeEncoder(w.length + 64);
-        BitWriter raw = new BitWriter(w.length * 3 + 16);
-        FloatBinarization.encode(bits, bits.length, u.medianExponent, enc, FloatBinarization.contexts(), raw);
+        floatLossless(u, bits, FloatBinarization.FLOAT32);
+    }
+
+    // Rounds each float to m mantissa bits (to nearest; a carry moves into the exponent, as it should) and codes the
+    // shortened patterns with the float coder. Infinities and NaNs keep the tensor lossless.
+    private static boolean encodeFloatReduced(TensorUnit u, float[] w, int m) {
+        int[] bits = reducedBits(w, m);
+        if (bits == null) return false;
+        u.method = TensorUnit.FLOAT_REDUCED;
+        u.mantissaBits = m;
+        floatLossless(u, bits, FloatBinarization.reduced(m));
+        return true;
+    }
+
+    /** The FLOAT_REDUCED patterns (sign, exponent, m-bit mantissa) of {@code w}, or null if a value is not finite there. */
+    private static int[] reducedBits(float[] w, int m) {
+        int drop = 23 - m;
+        int[] bits = new int[w.length];
+        for (int i = 0; i < w.length; i++) {
+            int b = Float.floatToRawIntBits(w[i]);
+            if (((b >>> 23) & 0xFF) == 0xFF) return null;
+            int r = ((b & 0x7FFFFFFF) + (1 << (drop - 1))) >>> drop;
+            if ((r >>> m) >= 0xFF) return null;
+            bits[i] = (b >>> 31) << (8 + m) | r;
+        }
+        return bits;
+    }
+
+    private static float fromReduced(int b, int m) { return Float.intBitsToFloat((b >>> (8 + m)) << 31 | (b & ((1 << (8 + m)) - 1)) << (23 - m)); }
+
+    private static boolean reducesTo(float[] w, float[] base, int m) {
+        int[] bits = reducedBits(w, m);
+        if (bits == null) return false;
+        for (int i = 0; i < w.length; i++) if (Float.floatToRawIntBits(fromReduced(bits[i], m)) != Float.floatToRawIntBits(base[i])) return false;
+        return true;
+    }
+
+    private static void floatLossless(TensorUnit u, int[] bits, FloatBinarization fb) {
+        u.medianExponent = fb.medianExponent(bits, bits.length);
+        RangeEncoder enc = new RangeEncoder(bits.length + 64);
+        BitWriter raw = new BitWriter((int) Math.min(Integer.MAX_VALUE - 64, (long) bits.length * fb.rawBits() / 8 + 16));
+        fb.encode(bits, bits.length, u.medianExponent, enc, fb.contexts(), raw);
         u.coded = enc.finish();
         u.raw = raw.finish();
+    }
+
+    // float16 / bfloat16: the 16-bit patterns, coded like float32 with their own exponent and mantissa widths.
+    private static void encodeHalfLossless(TensorUnit u, Tensor t) {
+        u.method = TensorUnit.FLOAT_LOSSLESS;
+        short[] h = (short[]) t.data();
+        int[] bits = new int[h.length];
+        for (int i = 0; i < h.length; i++) bits[i] = h[i] & 0xFFFF;
+        floatLossless(u, bits, t.dtype() == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16);
     }
 
     private static boolean encodeIntLevels(TensorUnit u, Tensor t) {
@@ -137,16 +197,25 @@ public final class TensorCodec {
         }
         u.method = TensorUnit.INT_LEVELS;
         u.offset = offset;
-        fillLevels(u, q, null);
+        fillLevels(u, q, null, 1);
         return true;
     }
 
-    private static void fillLevels(TensorUnit u, int[] q, byte[] classes) {
-        int k = BinarizationChooser.chooseRiceK(q, classes);
-        RangeEncoder enc = new RangeEncoder(q.length / 2 + 64);
-        RiceLevelBinarization.encode(q, 0, q.length, classes, k, enc, RiceLevelBinarization.contexts());
-        u.coded = enc.finish();
-        u.riceK = k;
+    private static void fillLevels(TensorUnit u, int[] q, byte[] classes, int threads) {
+        BinarizationChooser.Choice c = BinarizationChooser.chooseLevelCoding(q, classes);
+        u.scheme = c.scheme();
+        u.riceK = c.k();
+        u.sliceElements = SLICE;
+        int s = Math.max(1, (q.length + SLICE - 1) / SLICE);
+        u.slices = new byte[s][];
+        IntStream is = IntStream.range(0, s);
+        (threads > 1 && s > 1 ? is.parallel() : is).forEach(i -> {
+            int from = i * SLICE, to = (int) Math.min(q.length, (long) from + SLICE);
+            RangeEncoder enc = new RangeEncoder((to - from) / 2 + 64);
+            if (c.scheme() == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.encode(q, from, to, c.k(), enc, ZigzagRiceBinarization.contexts());
+            else RiceLevelBinarization.encode(q, from, to, classes, c.k(), enc, RiceLevelBinarization.contexts());
+            u.slices[i] = enc.finish();
+        });
     }
 
     // ---- decoding ----
@@ -165,12 +234,29 @@ public final class TensorCodec {
                 return TensorProtos.read(b.build(), null);
             }
             case TensorUnit.FLOAT_LOSSLESS -> {
+                if ((dt == DType.FLOAT16 || dt == DType.BFLOAT16) && u.formatVersion >= 3) {
+                    FloatBinarization fb = dt == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16;
+                    int[] bits = new int[n];
+                    fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                    short[] h = new short[n];
+                    for (int i = 0; i < n; i++) h[i] = (short) bits[i];
+                    return new Tensor(dt, shape, h);
+                }
                 requireFloat(u, dt);
                 int[] bits = new int[n];
-                FloatBinarization.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"),
-                        FloatBinarization.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                FloatBinarization.FLOAT32.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"),
+                        FloatBinarization.FLOAT32.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
                 float[] w = new float[n];
                 for (int i = 0; i < n; i++) w[i] = Float.intBitsToFloat(bits[i]);
+                return new Tensor(dt, shape, w);
+            }
+            case TensorUnit.FLOAT_REDUCED -> {
+                requireFloat(u, dt);
+                FloatBinarization fb = FloatBinarization.reduced(u.mantissaBits);
+                int[] bits = new int[n];
+                fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                float[] w = new float[n];
+                for (int i = 0; i < n; i++) w[i] = fromReduced(bits[i], u.mantissaBits);
                 return new Tensor(dt, shape, w);
             }
             case TensorUnit.UNIFORM, TensorUnit.DOM_UNIFORM -> {
@@ -234,9 +320,16 @@ public final class TensorCodec {
 
     private static int[] decodeLevels(TensorUnit u, byte[] classes, int n) {
         int[] q = new int[n];
-        RangeDecoder dec = new RangeDecoder(u.coded, "tensor '" + u.name + "'");
-        if (u.legacyLevels()) LevelBinarization.decode(q, 0, n, classes, u.params(), dec, LevelBinarization.contexts());
-        else RiceLevelBinarization.decode(q, 0, n, classes, u.riceK, dec, RiceLevelBinarization.contexts());
+        long len = u.sliceElements;
+        if (u.slices.length != Math.max(1, (n + len - 1) / len)) throw new NnzipException("tensor '" + u.name + "': " + u.slices.length + " slices for " + n + " levels");
+        IntStream is = IntStream.range(0, u.slices.length);
+        (u.slices.length > 1 ? is.parallel() : is).forEach(i -> {
+            int from = (int) Math.min(n, i * len), to = (int) Math.min(n, from + len);
+            RangeDecoder dec = new RangeDecoder(u.slices[i], "tensor '" + u.name + "'" + (u.slices.length > 1 ? " slice " + i : ""));
+            if (u.legacyLevels()) LevelBinarization.decode(q, from, to, classes, u.params(), dec, LevelBinarization.contexts());
+            else if (u.scheme == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.decode(q, from, to, u.riceK, dec, ZigzagRiceBinarization.contexts());
+            else RiceLevelBinarization.decode(q, from, to, classes, u.riceK, dec, RiceLevelBinarization.contexts());
+        });
         return q;
     }
 
@@ -263,9 +356,10 @@ public final class TensorCodec {
         if (n < 0) throw new NnzipException("tensor '" + u.name + "': shape " + Arrays.toString(u.dims) + " is too large");
         long bound = switch (u.method) {
             case TensorUnit.RAW -> Long.MAX_VALUE;
-            default -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
+            case TensorUnit.FLOAT_LOSSLESS, TensorUnit.FLOAT_REDUCED -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
+            default -> (u.codedBytes() + 16L * Math.max(1, u.slices.length)) * ContextModel.MAX_BINS_PER_BYTE;
         };
-        if (n > bound) throw new NnzipException("tensor '" + u.name + "': " + n + " elements cannot fit in " + u.coded.length + " coded bytes");
+        if (n > bound) throw new NnzipException("tensor '" + u.name + "': " + n + " elements cannot fit in " + u.codedBytes() + " coded bytes");
         long free = Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         if (n * 12 > free) throw new NnzipException("tensor '" + u.name + "': " + n + " elements do not fit in memory (raise -Xmx)");
         return (int) n;

@@ -1,7 +1,9 @@
 package io.nnzip.codec;
 
+import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.binarize.ZigzagRiceBinarization;
 import io.nnzip.codec.format.NnzFormat;
 import io.nnzip.codec.syntax.SyntaxIO;
 import io.nnzip.ir.NnzipException;
@@ -18,6 +20,14 @@ import io.nnzip.ir.NnzipException;
  *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
  *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (format version 1, see {@link LevelBinarization})
  *   Binarization   --&gt; RiceK:u8                       (format version 2, see {@link RiceLevelBinarization})
+ *   Binarization   --&gt; Scheme:u8, K:u8                (format version 3: scheme 0 {@link RiceLevelBinarization},
+ *                                                      1 {@link ZigzagRiceBinarization}; K is the Rice parameter)
+ *   Coded (levels) --&gt; SliceElements:uvar (≥ 1), Slice:blob^S   (format version 3; before it one blob)
+ *     S = max(1, ⌈n / SliceElements⌉); slice i codes levels [i·SliceElements, min(n, (i+1)·SliceElements)) with
+ *     fresh contexts, so slices decode independently (in parallel)
+ *   FLOAT_LOSSLESS also codes float16 and bfloat16 tensors from format version 3 (layout from DType)
+ *   FLOAT_REDUCED  --&gt; MantissaBits:u8 (3..23), MedianExponent:u8, Coded:blob, RawBits:blob   (format version 3)
+ *     float32 rounded to MantissaBits mantissa bits, coded as FLOAT_LOSSLESS codes a float with that mantissa width
  * </pre>
  * The stream's format version decides which binarization the levels use; set {@link #formatVersion} before
  * {@link #syntax} when reading.
@@ -25,8 +35,10 @@ import io.nnzip.ir.NnzipException;
  * plain bit stream.
  */
 public final class TensorUnit {
-    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5;
+    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5, FLOAT_REDUCED = 6;
     public static final int MAX_RANK = 16;
+    /** Level binarization schemes of format version 3. */
+    public static final int SCHEME_RICE = 0, SCHEME_ZIGZAG = 1;
 
     /** Format version of the stream this unit belongs to: 1 codes levels with {@link LevelBinarization}, 2 with Rice. */
     public int formatVersion = NnzFormat.VERSION;
@@ -39,9 +51,17 @@ public final class TensorUnit {
     public float[] steps = new float[0];
     public float rounding;
     public int maxGt = 1, egk;
-    /** Rice parameter of the level binarization (format version 2). */
+    /** Rice parameter of the level binarization (format versions 2 and 3). */
     public int riceK;
+    /** Level binarization scheme (format version 3; version 2 is always {@link #SCHEME_RICE}). */
+    public int scheme = SCHEME_RICE;
+    /** Levels per independently coded slice (format version 3; before it one slice holds all). */
+    public long sliceElements = Integer.MAX_VALUE;
+    /** Arithmetic-coded levels, one array per slice (level-coded methods). */
+    public byte[][] slices = {new byte[0]};
     public int medianExponent;
+    /** Mantissa bits kept by FLOAT_REDUCED (format version 3). */
+    public int mantissaBits = 23;
     public float[] codebook = new float[0];
     public int zeroIndex;
     public long offset;
@@ -56,6 +76,7 @@ public final class TensorUnit {
             case DOM_UNIFORM -> "dom-uniform";
             case CODEBOOK -> "codebook";
             case INT_LEVELS -> "int-levels";
+            case FLOAT_REDUCED -> "float-reduced";
             default -> "method " + m;
         };
     }
@@ -75,6 +96,14 @@ public final class TensorUnit {
                 coded = io.blob("coded", coded);
                 raw = io.blob("raw_bits", raw);
             }
+            case FLOAT_REDUCED -> {
+                if (formatVersion < 3) throw new NnzipException("tensor '" + name + "': method float-reduced needs format version 3");
+                mantissaBits = io.u8("mantissa_bits", mantissaBits);
+                if (io.reading()) FloatBinarization.reduced(mantissaBits);
+                medianExponent = io.u8("median_exponent", medianExponent);
+                coded = io.blob("coded", coded);
+                raw = io.blob("raw_bits", raw);
+            }
             case UNIFORM, DOM_UNIFORM -> {
                 axis = (int) io.svar("axis", axis);
                 int n = io.count("step_count", steps.length, Integer.MAX_VALUE);
@@ -82,7 +111,7 @@ public final class TensorUnit {
                 steps = io.f32s("step", steps, n);
                 rounding = io.f32("rounding", rounding);
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             case CODEBOOK -> {
                 int n = io.count("codebook_size", codebook.length, Integer.MAX_VALUE);
@@ -90,15 +119,41 @@ public final class TensorUnit {
                 codebook = io.f32s("entry", codebook, n);
                 zeroIndex = io.count("zero_index", zeroIndex, Math.max(0, n - 1));
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             case INT_LEVELS -> {
                 offset = io.svar("offset", offset);
                 binarization(io);
-                coded = io.blob("coded", coded);
+                levelData(io);
             }
             default -> throw new NnzipException("tensor '" + name + "': unknown coding method " + method);
         }
+    }
+
+    private void levelData(SyntaxIO io) {
+        if (formatVersion < 3) {
+            slices = new byte[][] {io.blob("coded", slices.length == 0 ? new byte[0] : slices[0])};
+            sliceElements = Math.max(1, numel());
+            return;
+        }
+        sliceElements = io.uvar("slice_elements", sliceElements);
+        long n = numel();
+        if (n < 0) throw new NnzipException("tensor '" + name + "': shape is too large");
+        if (sliceElements < 1) throw new NnzipException("tensor '" + name + "': slice length " + sliceElements + " must be positive");
+        long s = Math.max(1, (n + sliceElements - 1) / sliceElements);
+        if (io.reading()) {
+            if (s > remainingOf(io)) throw new NnzipException("tensor '" + name + "': " + s + " slices exceed the unit");
+            slices = new byte[(int) s][];
+        } else if (slices.length != s) throw new IllegalStateException("tensor '" + name + "': " + slices.length + " slices, syntax needs " + s);
+        for (int i = 0; i < s; i++) slices[i] = io.blob("coded", slices[i]);
+    }
+
+    /** Bytes of arithmetic-coded data (all slices, or the float coder's output). */
+    public long codedBytes() {
+        if (method == FLOAT_LOSSLESS || method == FLOAT_REDUCED) return coded.length;
+        long b = 0;
+        for (byte[] s : slices) b += s.length;
+        return b;
     }
 
     private static int remainingOf(SyntaxIO io) {
@@ -106,6 +161,13 @@ public final class TensorUnit {
     }
 
     private void binarization(SyntaxIO io) {
+        if (formatVersion >= 3) {
+            scheme = io.u8("scheme", scheme);
+            if (scheme != SCHEME_RICE && scheme != SCHEME_ZIGZAG) throw new NnzipException("tensor '" + name + "': unknown level binarization scheme " + scheme);
+            riceK = io.u8("k", riceK);
+            if (io.reading()) RiceLevelBinarization.checkK(riceK);
+            return;
+        }
         if (formatVersion >= 2) {
             riceK = io.u8("rice_k", riceK);
             if (io.reading()) RiceLevelBinarization.checkK(riceK);

@@ -78,6 +78,28 @@ public final class UniformQuantizer {
         }
     }
 
+    /**
+     * Least-squares steps for given levels: per channel Δ = Σ w·q / Σ q², the step that best fits the levels to the
+     * weights. A dead zone (θ &lt; 0.5) shrinks a layer's weights toward zero; refitting the step restores the
+     * layer's gain, which matters more to accuracy than the error's power (a BatchNorm after the layer keeps the
+     * statistics of the original gain).
+     */
+    public static void refitSteps(float[] w, float[] base, int[] q, float[] steps, long[] dims, int axis) {
+        int[] l = layout(dims, axis);
+        int channels = l[0], inner = l[1];
+        double[] num = new double[channels], den = new double[channels];
+        for (int i = 0; i < w.length; i++) {
+            int c = channels == 1 ? 0 : (i / inner) % channels;
+            double x = base == null ? w[i] : (double) w[i] - base[i];
+            num[c] += x * q[i];
+            den[c] += (double) q[i] * q[i];
+        }
+        for (int c = 0; c < channels; c++) {
+            float s = (float) (num[c] / den[c]);
+            if (den[c] > 0 && s > 0 && Float.isFinite(s)) steps[c] = s;
+        }
+    }
+
     public static float[] reconstruct(int[] q, float[] base, float[] steps, long[] dims, int axis) {
         int[] l = layout(dims, axis);
         int channels = l[0], inner = l[1];

@@ -53,6 +53,10 @@ class CodecCliTest {
         assertEquals("model", ins.get("kind").asText());
         assertTrue(ins.get("summary").get("level_bits_over_entropy").asDouble() <= 1.01, ins.get("summary").toString());
         assertTrue(run("inspect", dir.resolve("q.nnz").toString()).contains("fc1.weight"));
+        // a per-tensor QP from the command line: a coarser fc1 makes a smaller stream, and the recipe records it
+        JsonNode per = new ObjectMapper().readTree(run("encode", a.toString(), "-o", dir.resolve("per.nnz").toString(), "--qp", "-4", "--qp-of", "fc1.weight=4", "--json"));
+        assertTrue(per.get("recipe").asText().contains("qp[fc1.weight]=4"), per.toString());
+        assertTrue(per.get("output_bytes").asLong() < enc.get("output_bytes").asLong(), per + " vs " + enc);
 
         JsonNode bits = new ObjectMapper().readTree(run("encode", a.toString(), "-o", dir.resolve("bits.nnz").toString(), "--bits", "2", "--json"));
         assertTrue(bits.has("qp_for_budget"));

@@ -78,8 +78,12 @@ class CodecRoundTripTest {
             Model d = NnzCodec.decode(nnz);
             for (var e : m.graph().initializers().entrySet()) {
                 Tensor a = e.getValue(), b = d.graph().initializer(e.getKey());
-                if (a.dtype() != DType.FLOAT || a.rank() < 2 || a.size() < CodecOptions.MIN_QUANTIZED) {
+                if (a.dtype() != DType.FLOAT) {
                     assertEquals(a, b, e.getKey() + " must be lossless");
+                    continue;
+                }
+                if (a.rank() < 2 || a.size() < CodecOptions.MIN_QUANTIZED) {
+                    StepAssertions.assertReduced(a.floats(), b.floats(), e.getKey());
                     continue;
                 }
                 float[] x = a.floats(), y = b.floats();
@@ -148,5 +152,48 @@ class CodecRoundTripTest {
             double ratio = (Double) sum.get("level_bits_over_entropy");
             assertTrue(ratio <= 1.01, "qp " + qp + ": level bits / H0 = " + ratio);
         }
+    }
+
+    @Test
+    void halfPrecisionTensorsAreCodedLosslesslyAndSmallerThanRaw() {
+        Model m = SyntheticModels.withHalfTensors(SyntheticModels.cnn(6, 4, 8, 16), 7);
+        byte[] nnz = NnzCodec.encode(m, CodecOptions.losslessMode());
+        assertBitExact(m, NnzCodec.decode(nnz));
+        @SuppressWarnings("unchecked")
+        java.util.List<Map<String, Object>> units = (java.util.List<Map<String, Object>>) NnzInspector.inspect(nnz, "t").get("units");
+        for (String name : new String[] {"half.fp16", "half.bf16"}) {
+            Map<String, Object> u = units.stream().filter(x -> name.equals(x.get("name"))).findFirst().orElseThrow();
+            assertEquals("float-lossless", u.get("method"), name);
+            // trained-like weights: the exponent carries a few bits, not 5 or 8 (600 values, unit overhead included)
+            double limit = name.endsWith("fp16") ? 15.2 : 14;
+            assertTrue((Double) u.get("bits_per_element") < limit, name + ": " + u.get("bits_per_element") + " bits per element");
+        }
+        // lossy modes leave them exact too
+        assertBitExact(m.copy(), withFloatsFrom(m, NnzCodec.decode(NnzCodec.encode(m, CodecOptions.defaults()))));
+    }
+
+    // got's half tensors with expected's float tensors: isolates the half-precision tensors for a bit-exact check.
+    private static Model withFloatsFrom(Model expected, Model got) {
+        Model c = got.copy();
+        expected.graph().initializers().forEach((k, v) -> { if (v.dtype() != DType.FLOAT16 && v.dtype() != DType.BFLOAT16) c.graph().initializers().put(k, v); });
+        return c;
+    }
+
+    @Test
+    void bigTensorsAreCodedInIndependentSlicesIdenticallyOnAnyThreadCount() {
+        int rows = TensorCodec.SLICE * 2 / 1000 + 1;
+        float[] w = SyntheticModels.laplace(new Random(8), rows * 1000, 0.05);
+        io.nnzip.ir.GraphBuilder b = new io.nnzip.ir.GraphBuilder("big");
+        String x = b.input("x", DType.FLOAT, rows, 1000);
+        b.rename(b.op("Add", x, b.init("w", w, rows, 1000)), "y");
+        b.output("y", DType.FLOAT, rows, 1000);
+        Model m = b.build(17);
+        byte[] one = NnzCodec.encode(m, CodecOptions.defaults().withThreads(1));
+        byte[] two = NnzCodec.encode(m, CodecOptions.defaults().withThreads(2));
+        assertArrayEquals(one, two);
+        @SuppressWarnings("unchecked")
+        java.util.List<Map<String, Object>> units = (java.util.List<Map<String, Object>>) NnzInspector.inspect(one, "t").get("units");
+        assertEquals(3, units.stream().filter(e -> "w".equals(e.get("name"))).findFirst().orElseThrow().get("slices"));
+        StepAssertions.assertWithinStep(m, NnzCodec.decode(one), CodecOptions.defaults());
     }
 }

@@ -8,13 +8,14 @@ import java.util.LinkedHashMap;
 
 /**
  * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
- * version N becomes current: v1 and v2 were written this way; never re-run to "fix" a failing {@link FixturesTest}:
+ * version N becomes current: v1, v2 and v3 were written this way; v3's models also hold float16 and bfloat16
+ * initializers; never re-run to "fix" a failing {@link FixturesTest}:
  * the point is that old streams keep decoding).
  */
 final class FixtureWriter {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
-        Model base = SyntheticModels.cnn(21, 2, 4, 8);
+        Model base = SyntheticModels.withHalfTensors(SyntheticModels.cnn(21, 2, 4, 8), 24);
         Model next = SyntheticModels.finetune(base, 22, 0.05);
         Model child = SyntheticModels.finetune(base, 23, 0.05);
         OnnxWriter.write(base, dir.resolve("base.onnx"));

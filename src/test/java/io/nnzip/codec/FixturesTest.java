@@ -24,14 +24,14 @@ class FixturesTest {
     private static byte[] read(String version, String n) throws Exception { return Files.readAllBytes(ROOT.resolve(version).resolve(n)); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2"})
+    @ValueSource(strings = {"v1", "v2", "v3"})
     void fixturesCarryTheirFormatVersion(String v) throws Exception {
         for (String f : new String[] {"lossless.nnz", "lossy-qp-8.nnz", "update-qp-8.nnz", "bundle-qp-8.nnz"})
             assertEquals(Integer.parseInt(v.substring(1)), new NnzReader(read(v, f), f).version(), v + "/" + f);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2"})
+    @ValueSource(strings = {"v1", "v2", "v3"})
     void losslessFixtureDecodesBitExact(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -39,7 +39,7 @@ class FixturesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2"})
+    @ValueSource(strings = {"v1", "v2", "v3"})
     void lossyUpdateAndBundleFixturesDecodeWithinTheStep(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));

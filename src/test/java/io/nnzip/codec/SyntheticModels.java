@@ -14,6 +14,23 @@ public final class SyntheticModels {
 
     public static float[] laplace(Random r, int n, double sd) { return SyntheticCnn.laplace(r, n, sd); }
 
+    /** {@code m} plus two unused initializers of trained-like weights, one float16 ("half.fp16") and one bfloat16 ("half.bf16"). */
+    public static Model withHalfTensors(Model m, long seed) {
+        Random r = new Random(seed);
+        Model c = m.copy();
+        float[] w = laplace(r, 600, 0.1);
+        short[] h = new short[w.length], b = new short[w.length];
+        for (int i = 0; i < w.length; i++) {
+            h[i] = Float.floatToFloat16(w[i]);
+            b[i] = (short) (Float.floatToRawIntBits(w[i]) >>> 16);
+        }
+        h[7] = 0;
+        b[9] = (short) 0x8000;
+        c.graph().initializers().put("half.fp16", new Tensor(DType.FLOAT16, new int[] {20, 30}, h));
+        c.graph().initializers().put("half.bf16", new Tensor(DType.BFLOAT16, new int[] {600}, b));
+        return c;
+    }
+
     /** {@code m} with every float tensor moved by Laplacian noise of {@code rel} × its RMS: one fine-tuning epoch's worth. */
     public static Model finetune(Model m, long seed, double rel) {
         Random r = new Random(seed);

@@ -35,6 +35,16 @@ public final class CodecBenchmark {
         r.put("zstd19_bytes", z.length);
         r.put("zstd19_encode_mb_s", mbps(raw.length, System.nanoTime() - t0));
         r.put("zstd19_encode_mb_per_cpu_s", mbps(raw.length, cpu() - c0));
+        long zd = Long.MAX_VALUE, zdc = Long.MAX_VALUE;
+        for (int i = 0; i < Math.max(3, reps); i++) {
+            t0 = System.nanoTime();
+            c0 = cpu();
+            if (Zstd.decompress(z, raw.length).length != raw.length) throw new IllegalStateException("zstd round trip");
+            zd = Math.min(zd, System.nanoTime() - t0);
+            zdc = Math.min(zdc, cpu() - c0);
+        }
+        r.put("zstd19_decode_mb_s", mbps(raw.length, zd));
+        r.put("zstd19_decode_mb_per_cpu_s", mbps(raw.length, zdc));
         t0 = System.nanoTime();
         c0 = cpu();
         byte[] x = xz(raw);

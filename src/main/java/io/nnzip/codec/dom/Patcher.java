@@ -22,6 +22,9 @@ public final class Patcher {
         if (r.header().kind != NnzFormat.KIND_UPDATE)
             throw new NnzipException(updateName + " is a " + NnzFormat.kindName(r.header().kind) + " stream, not an update (use decode/unpack)");
         byte[] want = r.header().baseHash;
+        if (want.length != 32)
+            throw new io.nnzip.codec.format.NnzFormatException(io.nnzip.codec.format.NnzFormatException.Kind.UNDECODABLE, true,
+                    updateName + ": an update must name its base by a 32-byte hash, this one has " + want.length + " bytes", null);
         byte[] have = ModelHash.of(base);
         Model received = base;
         if (!Arrays.equals(want, have)) {

@@ -1,7 +1,7 @@
 package io.nnzip.codec.format;
 
 /**
- * The .nnz container format, version 2 (readers also accept version 1). This grammar is the specification (docs/FORMAT.md explains it at
+ * The .nnz container format, version 3 (readers also accept versions 1 and 2). This grammar is the specification (docs/FORMAT.md explains it at
  * more length); each element names the primitive of {@link io.nnzip.codec.syntax.SyntaxIO} that codes it.
  * <pre>
  * File        --&gt; Header, Unit^N, Footer
@@ -22,10 +22,14 @@ package io.nnzip.codec.format;
  */
 public final class NnzFormat {
     public static final byte[] MAGIC = {(byte) 0x89, 'N', 'N', 'Z'};
-    /** Version 2 changed only the binarization of quantized levels (see {@link io.nnzip.codec.TensorUnit}). */
-    public static final int VERSION = 2;
+    /**
+     * Version 2 changed only the binarization of quantized levels; version 3 added a second level binarization
+     * (chosen per tensor), independently coded slices of levels, and lossless float16/bfloat16 tensors (see
+     * {@link io.nnzip.codec.TensorUnit}).
+     */
+    public static final int VERSION = 3;
     public static final int VERSION_MIN = 1;
-    public static final int VERSION_MAX = 2;
+    public static final int VERSION_MAX = 3;
     public static final int TOPOLOGY = 1, TENSOR = 2, MEMBER = 3;
     public static final int KIND_MODEL = 1, KIND_UPDATE = 2, KIND_BUNDLE = 3;
     /** Largest unit payload a reader accepts (the protobuf limit for one model is 2 GiB as well). */

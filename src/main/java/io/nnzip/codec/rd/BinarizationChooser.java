@@ -79,6 +79,56 @@ public final class BinarizationChooser {
         return Math.min(RiceLevelBinarization.MAX_K, Math.max(0, k0 - 1 + best));
     }
 
+    /** A level binarization: scheme ({@link io.nnzip.codec.TensorUnit#SCHEME_RICE} or SCHEME_ZIGZAG) and Rice parameter. */
+    public record Choice(int scheme, int k) {}
+
+    /**
+     * The level binarization for format version 3: the three Rice parameters around the geometric guess for each
+     * scheme (the zigzag scheme only without base classes) are costed on a sample; among those within
+     * {@link #SIZE_SLACK} of the smallest, the one with the fewest coding operations wins.
+     */
+    public static Choice chooseLevelCoding(int[] q, byte[] base) {
+        int n = Math.min(q.length, SAMPLE);
+        double sumR = 0, sumZ = 0;
+        int cntR = 0;
+        for (int i = 0; i < n; i++) {
+            long m = Math.abs((long) q[i]);
+            sumZ += 2 * m - (q[i] < 0 ? 1 : 0);
+            if (m >= 2) {
+                sumR += m - 2;
+                cntR++;
+            }
+        }
+        java.util.List<Choice> cands = new java.util.ArrayList<>();
+        int kr = cntR == 0 ? 0 : riceGuess(sumR / cntR);
+        for (int d = -1; d <= 1; d++) cands.add(new Choice(io.nnzip.codec.TensorUnit.SCHEME_RICE, clampK(kr + d)));
+        if (base == null && n > 0) {
+            int kz = riceGuess(sumZ / n);
+            for (int d = -1; d <= 1; d++) cands.add(new Choice(io.nnzip.codec.TensorUnit.SCHEME_ZIGZAG, clampK(kz + d)));
+        }
+        BitCostEstimator est = new BitCostEstimator();
+        double[] bits = new double[cands.size()];
+        long[] bins = new long[cands.size()];
+        double minBits = Double.MAX_VALUE;
+        for (int c = 0; c < cands.size(); c++) {
+            Choice ch = cands.get(c);
+            est.reset();
+            if (ch.scheme() == io.nnzip.codec.TensorUnit.SCHEME_ZIGZAG) io.nnzip.codec.binarize.ZigzagRiceBinarization.encode(q, 0, n, ch.k(), est, io.nnzip.codec.binarize.ZigzagRiceBinarization.contexts());
+            else RiceLevelBinarization.encode(q, 0, n, base, ch.k(), est, RiceLevelBinarization.contexts());
+            bits[c] = est.bits();
+            bins[c] = est.bins();
+            minBits = Math.min(minBits, bits[c]);
+        }
+        int best = 0;
+        for (int c = 0; c < cands.size(); c++) if (bits[c] <= minBits * SIZE_SLACK && (bins[c] < bins[best] || bits[best] > minBits * SIZE_SLACK)) best = c;
+        return cands.get(best);
+    }
+
+    // Rice parameter of a geometric distribution with this mean: 2^k ≈ mean · ln 2.
+    private static int riceGuess(double mean) { return mean * Math.log(2) <= 1 ? 0 : (int) Math.ceil(Math.log(mean * Math.log(2)) / Math.log(2)); }
+
+    private static int clampK(int k) { return Math.min(RiceLevelBinarization.MAX_K, Math.max(0, k)); }
+
     /** The Exp-Golomb order that codes the remainders |q| − maxGt − 1 in the fewest bits (as if all bypass). */
     static int egOrder(int[] q, int n, int maxGt) {
         long[] len = new long[LevelBinarization.MAX_EGK + 1];

@@ -18,12 +18,12 @@ class FloatBinarizationTest {
         int[] special = {0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7FA00001, 1, 0x807FFFFF, 0x00800000, 0x7F7FFFFF};
         for (int i = 0; i < n; i++)
             bits[i] = i < special.length ? special[i] : r.nextInt(4) == 0 ? r.nextInt() : Float.floatToRawIntBits((float) (r.nextGaussian() * 0.05));
-        for (int median : new int[] {0, 120, 255, FloatBinarization.medianExponent(bits, n)}) {
+        for (int median : new int[] {0, 120, 255, FloatBinarization.FLOAT32.medianExponent(bits, n)}) {
             RangeEncoder e = new RangeEncoder(16);
             BitWriter raw = new BitWriter(16);
-            FloatBinarization.encode(bits, n, median, e, FloatBinarization.contexts(), raw);
+            FloatBinarization.FLOAT32.encode(bits, n, median, e, FloatBinarization.FLOAT32.contexts(), raw);
             int[] got = new int[n];
-            FloatBinarization.decode(got, n, median, new RangeDecoder(e.finish(), "t"), FloatBinarization.contexts(), new BitReader(raw.finish(), "t"));
+            FloatBinarization.FLOAT32.decode(got, n, median, new RangeDecoder(e.finish(), "t"), FloatBinarization.FLOAT32.contexts(), new BitReader(raw.finish(), "t"));
             assertArrayEquals(bits, got);
         }
     }

@@ -21,7 +21,7 @@ class SyntaxRoundTripTest {
 
     @Test
     void tensorUnitsOfEveryMethodRoundTrip() {
-        for (int method = 0; method <= TensorUnit.INT_LEVELS; method++) {
+        for (int method = 0; method <= TensorUnit.FLOAT_REDUCED; method++) {
             TensorUnit u = new TensorUnit();
             u.index = 3;
             u.name = "layer.weight ü";
@@ -34,10 +34,15 @@ class SyntaxRoundTripTest {
             u.maxGt = 9;
             u.egk = 2;
             u.medianExponent = 121;
+            u.mantissaBits = 9;
             u.codebook = new float[] {-1f, 0f, -0.0f, 2.5f};
             u.zeroIndex = 1;
             u.offset = -128;
             u.coded = new byte[] {1, 2, 3};
+            u.scheme = TensorUnit.SCHEME_ZIGZAG;
+            u.riceK = 3;
+            u.sliceElements = 7;
+            u.slices = new byte[][] {{1, 2}, {3}, {}};
             u.raw = new byte[] {9, 8};
             byte[] bytes = write(u::syntax);
             TensorUnit v = new TensorUnit();

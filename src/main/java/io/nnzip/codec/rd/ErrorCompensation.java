@@ -1,0 +1,202 @@
+package io.nnzip.codec.rd;
+
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.data.Augment;
+import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.engine.Executor;
+import io.nnzip.engine.Parallel;
+import io.nnzip.engine.autodiff.kernels.ConvAttrs;
+import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.engine.kernels.Im2Col;
+import io.nnzip.engine.kernels.Sgemm;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Quantization with error compensation (the optimal-brain-quantizer update that GPTQ applies column by column), no
+ * retraining. For a layer y = W·x, the output error of quantizing row w is (w − ŵ)ᵀ H (w − ŵ) with H = Σ x xᵀ over
+ * calibration inputs. Quantizing the row's inputs in order, the error e_j = w_j − ŵ_j of input j is spread over the
+ * inputs not yet quantized so that the output barely moves:
+ * <pre>
+ *   U = upper Cholesky factor of (H + δI)^−1       δ = 1 % of the mean diagonal
+ *   for j = 0 .. d−1:  ŵ_j = Δ · round(w_j / Δ);   w_k −= (w_j − ŵ_j) / U_jj · U_jk  for k &gt; j
+ * </pre>
+ * The result is a weight tensor the encoder then codes as usual (rounding to nearest on the same grid gives the
+ * compensated levels back). The grid step depends on the tensor's σ, which the compensation moves slightly, so the
+ * pass is repeated with the step of its own output until the two agree. Layers: Conv (group 1, 2-D) and Gemm
+ * with transB = 1 whose weight is an initializer; x: (N,C,H,W) im2col patches (C·R·S) or Gemm rows (in).
+ */
+public final class ErrorCompensation {
+    private static final int PASSES = 3;
+    /** The factor U of each compensated layer's weight (it depends on the calibration inputs only, not on the step). */
+    private final Map<String, double[][]> factors = new HashMap<>();
+
+    private ErrorCompensation() {}
+
+    /**
+     * Collects the input statistics of the layers of {@code m} whose weights are in {@code targets} on the calibration
+     * images (run in nnzip's engine) and factors them once; layers of other kinds are left out (coded plainly).
+     */
+    public static ErrorCompensation prepare(Model m, Set<String> targets, Dataset calib, Normalization norm, int batch) {
+        ErrorCompensation ec = new ErrorCompensation();
+        hessians(m, targets, calib, norm, batch).forEach((name, h) -> ec.factors.put(name, inverseCholeskyUpper(h, (int) Math.round(Math.sqrt(h.length)))));
+        return ec;
+    }
+
+    /** The layers this compensates. */
+    public Set<String> layers() { return factors.keySet(); }
+
+    /** {@code m} with the weights in {@code qps} replaced by their compensated versions for those QPs (per-tensor steps). */
+    public Model apply(Model m, Map<String, Integer> qps) {
+        Model out = m.copy();
+        factors.forEach((name, u) -> {
+            Integer qp = qps.get(name);
+            if (qp == null) return;
+            Tensor t = m.graph().initializer(name);
+            float[] w = t.floats();
+            int d = u.length, rows = w.length / d;
+            double scale = Math.pow(2, qp / 4.0);
+            double step = std(w) * scale;
+            float[] adjusted = w;
+            for (int pass = 0; pass < PASSES; pass++) {
+                adjusted = compensate(w, rows, d, u, step);
+                step = std(adjusted) * scale;
+            }
+            out.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), adjusted));
+        });
+        return out;
+    }
+
+    private static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
+        float[] out = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            double[] row = new double[d];
+            for (int j = 0; j < d; j++) row[j] = w[r * d + j];
+            for (int j = 0; j < d; j++) {
+                double x = row[j];
+                out[r * d + j] = (float) x;
+                double q = Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5) * step;
+                double e = (x - q) / u[j][j];
+                double[] uj = u[j];
+                for (int k = j + 1; k < d; k++) row[k] -= e * uj[k];
+            }
+        }
+        return out;
+    }
+
+    /** H = Σ x xᵀ of every target layer's input vectors over the calibration images (double, d×d row-major). */
+    static Map<String, double[]> hessians(Model m, Set<String> targets, Dataset calib, Normalization norm, int batch) {
+        Map<String, double[]> hs = new HashMap<>();
+        Parallel par = Parallel.common();
+        Executor ex = new Executor(m, par);
+        ex.setListener((node, in, outs, nanos) -> {
+            if (in.length < 2 || in[1] == null || !targets.contains(node.inputs().get(1))) return;
+            String w = node.inputs().get(1);
+            Tensor x = in[0];
+            if (node.opType().equals("Conv") && x.rank() == 4 && in[1].rank() == 4) {
+                ConvGeometry g = ConvAttrs.conv(node, x.shape(), in[1].shape());
+                if (g.group() != 1) return;
+                int d = g.colRows(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
+                float[] col = new float[d * pq], hb = new float[d * d];
+                float[] xs = x.floats();
+                for (int n = 0; n < g.n(); n++) {
+                    Im2Col.im2col(g, xs, n * chw, 0, col);
+                    Sgemm.gemm(false, true, d, d, pq, 1f, col, 0, pq, col, 0, pq, n == 0 ? 0f : 1f, hb, 0, d, par);
+                }
+                add(hs, w, hb);
+            } else if (node.opType().equals("Gemm") && x.rank() == 2 && in[1].rank() == 2 && node.attrInt("transB", 0) == 1 && node.attrInt("transA", 0) == 0) {
+                int n = x.dim(0), d = x.dim(1);
+                float[] hb = new float[d * d];
+                Sgemm.gemm(true, false, d, d, n, 1f, x.floats(), 0, d, x.floats(), 0, d, 0f, hb, 0, d, par);
+                add(hs, w, hb);
+            }
+        });
+        String input = m.graph().runtimeInputs().getFirst().name();
+        try (BatchLoader loader = new BatchLoader(calib, batch, false, norm, Augment.NONE, 0, 0)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                ex.run(Map.of(input, b.images()));
+            }
+        }
+        return hs;
+    }
+
+    private static synchronized void add(Map<String, double[]> hs, String w, float[] hb) {
+        double[] h = hs.computeIfAbsent(w, k -> new double[hb.length]);
+        for (int i = 0; i < h.length; i++) h[i] += hb[i];
+    }
+
+    /** U upper triangular with (H + δI)^−1 = Uᵀ U; dead inputs (zero diagonal) get a unit diagonal. */
+    static double[][] inverseCholeskyUpper(double[] h, int d) {
+        double[][] a = new double[d][d];
+        double mean = 0;
+        for (int i = 0; i < d; i++) mean += h[i * d + i];
+        mean /= d;
+        double damp = 0.01 * (mean > 0 ? mean : 1);
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) a[i][j] = h[i * d + j];
+            if (a[i][i] <= 0) a[i][i] = 1;
+            a[i][i] += damp;
+        }
+        double[][] l = cholesky(a, d);
+        // inv(L) (lower), then H^−1 = inv(L)ᵀ inv(L)
+        double[][] li = new double[d][d];
+        for (int c = 0; c < d; c++) {
+            li[c][c] = 1 / l[c][c];
+            for (int i = c + 1; i < d; i++) {
+                double s = 0;
+                for (int k = c; k < i; k++) s += l[i][k] * li[k][c];
+                li[i][c] = -s / l[i][i];
+            }
+        }
+        double[][] inv = new double[d][d];
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j <= i; j++) {
+                double s = 0;
+                for (int k = i; k < d; k++) s += li[k][i] * li[k][j];
+                inv[i][j] = s;
+                inv[j][i] = s;
+            }
+        double[][] lo = cholesky(inv, d);
+        double[][] u = new double[d][d];
+        for (int i = 0; i < d; i++) for (int j = i; j < d; j++) u[i][j] = lo[j][i];
+        return u;
+    }
+
+    private static double[][] cholesky(double[][] a, int d) {
+        double[][] l = new double[d][d];
+        for (int j = 0; j < d; j++) {
+            double s = a[j][j];
+            for (int k = 0; k < j; k++) s -= l[j][k] * l[j][k];
+            l[j][j] = Math.sqrt(Math.max(s, 1e-12));
+            for (int i = j + 1; i < d; i++) {
+                double t = a[i][j];
+                double[] li = l[i], lj = l[j];
+                for (int k = 0; k < j; k++) t -= li[k] * lj[k];
+                l[i][j] = t / l[j][j];
+            }
+        }
+        return l;
+    }
+
+    private static double std(float[] a) {
+        double s = 0, ss = 0;
+        for (float v : a) {
+            s += v;
+            ss += (double) v * v;
+        }
+        double mu = s / a.length;
+        return Math.sqrt(Math.max(ss / a.length - mu * mu, 1e-30));
+    }
+
+    /** The options the compensated weights must be coded with: per-tensor steps, rounding to nearest. */
+    public static CodecOptions codingOptions(CodecOptions o) { return o.withPerChannel(false).withRounding(0.5); }
+}
