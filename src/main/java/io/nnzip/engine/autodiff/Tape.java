@@ -42,8 +42,15 @@ public final class Tape {
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private final ArrayPool pool = new ArrayPool();
     private boolean training;
-    private java.util.function.BiConsumer<String, Long> timer;
-    private java.util.function.LongSupplier clock = System::nanoTime;
+    private Timer timer;
+
+    /** Hears when each node's forward or backward starts and ends, for profiling. */
+    public interface Timer {
+        void begin();
+
+        /** The work since the matching {@link #begin} was {@code phase}, e.g. "Conv_5 bwd". */
+        void end(String phase);
+    }
 
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
@@ -78,9 +85,9 @@ public final class Tape {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
-            long t0 = timer == null ? 0 : now();
+            if (timer != null) timer.begin();
             Tensor[] out = run(n, defs[i], in);
-            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
+            if (timer != null) timer.end(label(n) + " fwd");
             for (int j = 0; j < n.outputs().size(); j++) {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
@@ -98,18 +105,13 @@ public final class Tape {
     /** Arrays of the current step; recycled when the next forward pass starts. */
     public ArrayPool pool() { return pool; }
 
-    /**
-     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
-     * defaults to wall time; process CPU time is steadier on a shared machine.
-     */
-    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
-        timer = t;
-        this.clock = clock;
-    }
+    /** Times every node's forward and backward ("Conv_5 fwd", "Conv_5 bwd"); null turns it off. */
+    public void setTimer(Timer t) { timer = t; }
 
-    long now() { return clock.getAsLong(); }
+    Timer timer() { return timer; }
 
-    java.util.function.BiConsumer<String, Long> timer() { return timer; }
+    /** The node's name (ONNX names say the op, e.g. "Conv_5"), or its op type when unnamed. */
+    static String label(Node n) { return n.name() == null || n.name().isEmpty() ? n.opType() : n.name(); }
 
     /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
     Object saved(Node n) { return saved.get(n); }
