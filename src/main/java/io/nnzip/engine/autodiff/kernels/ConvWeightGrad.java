@@ -64,14 +64,15 @@ public final class ConvWeightGrad {
 
     /** dw (K, rows) += a (K, ld) · b (rows, ld)^T; ld is a multiple of the vector length. */
     static void accumulate(float[] a, float[] b, float[] dw, int k, int rows, int ld) {
+        // a 4-row strip of b stays in L1 while all of a (the smaller block: K ≤ C·R·S) streams from L2
         int k4 = k & ~3, r4 = rows & ~3;
-        for (int i = 0; i < k4; i += 4) {
-            for (int r = 0; r < r4; r += 4) tile4x4(a, i * ld, b, r * ld, ld, dw, i * rows + r, rows);
-            for (int r = r4; r < rows; r++)
-                for (int ii = i; ii < i + 4; ii++) dw[ii * rows + r] += dot(a, ii * ld, b, r * ld, ld);
+        for (int r = 0; r < r4; r += 4) {
+            for (int i = 0; i < k4; i += 4) tile4x4(a, i * ld, b, r * ld, ld, dw, i * rows + r, rows);
+            for (int i = k4; i < k; i++)
+                for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, i * ld, b, rr * ld, ld);
         }
-        for (int i = k4; i < k; i++)
-            for (int r = 0; r < rows; r++) dw[i * rows + r] += dot(a, i * ld, b, r * ld, ld);
+        for (int r = r4; r < rows; r++)
+            for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, i * ld, b, r * ld, ld);
     }
 
     private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows) {
