@@ -10,6 +10,7 @@ import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.DropoutTraining;
 import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
 import io.nnzip.engine.autodiff.kernels.ReluForward;
+import io.nnzip.engine.autodiff.kernels.ThinConvForward;
 import io.nnzip.engine.kernels.Conv2d;
 import io.nnzip.engine.kernels.ConvGeometry;
 import io.nnzip.ir.DType;
@@ -32,7 +33,8 @@ import java.util.Map;
  * except two whose training behaviour is tied to their gradient: in training mode BatchNormalization normalizes
  * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
  * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs. Conv
- * and Relu run the same kernels as the engine but write into the step's recycled arrays.
+ * and Relu write into the step's recycled arrays (Conv on the engine's kernel, or {@link ThinConvForward} for a
+ * first layer with a tiny unfolded depth).
  * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
  * Values read from the tape are valid until the next forward pass, which recycles the step's arrays.
  */
@@ -172,7 +174,8 @@ public final class Tape {
         int[] shape = {g.n(), g.k(), g.p(), g.q()};
         float[] y = pool.floats(Shapes.numel(shape), false);
         float[] bias = in.length > 2 && in[2] != null ? in[2].floats() : null;
-        Conv2d.forward(g, in[0].floats(), in[1].floats(), bias, y, false, ctx.parallel());
+        if (ThinConvForward.applies(g)) ThinConvForward.run(g, in[0].floats(), in[1].floats(), bias, y, ctx.parallel(), pool);
+        else Conv2d.forward(g, in[0].floats(), in[1].floats(), bias, y, false, ctx.parallel());
         return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
     }
 

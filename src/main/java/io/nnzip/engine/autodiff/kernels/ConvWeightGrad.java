@@ -39,6 +39,15 @@ public final class ConvWeightGrad {
             float[] dyB = pool.floats(k * ldMax, false), colB = pool.floats(rows * ldMax, false);
             for (int start = lo; start < hi; start += block) {
                 int b = Math.min(block, hi - start), used = b * pq, ld = roundUp(used);
+                if (b == 1 && ld == used) {
+                    // one whole image whose planes are vector-aligned: dy's rows are already the block's rows
+                    if (pointwise) accumulate(dy, start * k * pq, x, start * chw, part, k, rows, ld);
+                    else {
+                        StridedColumns.im2col(g, x, start * chw, colB, 0, ld);
+                        accumulate(dy, start * k * pq, colB, 0, part, k, rows, ld);
+                    }
+                    continue;
+                }
                 for (int i = 0; i < b; i++) {
                     int img = start + i;
                     for (int kk = 0; kk < k; kk++) System.arraycopy(dy, (img * k + kk) * pq, dyB, kk * ld + i * pq, pq);
@@ -50,7 +59,7 @@ public final class ConvWeightGrad {
                     for (int kk = 0; kk < k; kk++) java.util.Arrays.fill(dyB, kk * ld + used, kk * ld + ld, 0f);
                     for (int r = 0; r < rows; r++) java.util.Arrays.fill(colB, r * ld + used, r * ld + ld, 0f);
                 }
-                accumulate(dyB, colB, part, k, rows, ld);
+                accumulate(dyB, 0, colB, 0, part, k, rows, ld);
             }
             partial[t] = part;
         });
@@ -62,17 +71,17 @@ public final class ConvWeightGrad {
 
     private static int roundUp(int cols) { return (cols + S.length() - 1) / S.length() * S.length(); }
 
-    /** dw (K, rows) += a (K, ld) · b (rows, ld)^T; ld is a multiple of the vector length. */
-    static void accumulate(float[] a, float[] b, float[] dw, int k, int rows, int ld) {
+    /** dw (K, rows) += a (K, ld) · b (rows, ld)^T, a and b starting at aOff, bOff; ld is a multiple of the vector length. */
+    static void accumulate(float[] a, int aOff, float[] b, int bOff, float[] dw, int k, int rows, int ld) {
         // a 4-row strip of b stays in L1 while all of a (the smaller block: K ≤ C·R·S) streams from L2
         int k4 = k & ~3, r4 = rows & ~3;
         for (int r = 0; r < r4; r += 4) {
-            for (int i = 0; i < k4; i += 4) tile4x4(a, i * ld, b, r * ld, ld, dw, i * rows + r, rows);
+            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows);
             for (int i = k4; i < k; i++)
-                for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, i * ld, b, rr * ld, ld);
+                for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, aOff + i * ld, b, bOff + rr * ld, ld);
         }
         for (int r = r4; r < rows; r++)
-            for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, i * ld, b, r * ld, ld);
+            for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, aOff + i * ld, b, bOff + r * ld, ld);
     }
 
     private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows) {

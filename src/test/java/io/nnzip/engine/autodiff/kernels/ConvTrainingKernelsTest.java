@@ -11,10 +11,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ConvWeightGrad} and {@link ConvInputGrad} against the gradients written out as the defining sums in
- * double precision, at layer sizes where blocking, vector tails, 4×4 tile edges and thread splits all occur.
+ * {@link ConvWeightGrad}, {@link ConvInputGrad} and {@link ThinConvForward} against the convolution and its
+ * gradients written out as the defining sums in double precision, at layer sizes where blocking, vector tails,
+ * tile edges and thread splits all occur.
  */
-class ConvGradKernelsTest {
+class ConvTrainingKernelsTest {
     private static final Parallel PAR = new Parallel(2);
     private final Random rnd = new Random(7);
 
@@ -28,6 +29,8 @@ class ConvGradKernelsTest {
             {3, 1, 28, 28, 6, 3, 3, 1, 1, 1, 1, 1},     // one input channel: C·R·S = 9
             {4, 5, 9, 6, 3, 3, 2, 0, 1, 2, 0, 1},       // asymmetric pads, non-square window
             {6, 10, 5, 5, 7, 1, 1, 0, 0, 0, 0, 1},      // pointwise
+            {2, 3, 32, 32, 5, 1, 1, 0, 0, 0, 0, 1},     // pointwise, one aligned image per block (read in place)
+            {3, 3, 10, 9, 6, 3, 3, 0, 0, 0, 0, 1},      // unpadded: P < H
             {3, 4, 9, 9, 5, 3, 3, 1, 1, 1, 1, 2},       // strided: weight gradient only here
     };
 
@@ -64,6 +67,26 @@ class ConvGradKernelsTest {
                             * w[((kk * g.c() + cc) * g.r() + ri) * g.s() + si]);
             assertClose(ref, dx, java.util.Arrays.toString(cs));
         }
+    }
+
+    @Test
+    void thinForwardMatchesDirectSum() {
+        int tested = 0;
+        for (int[] cs : CASES) {
+            ConvGeometry g = geometry(cs);
+            if (!ThinConvForward.applies(g)) continue;
+            tested++;
+            float[] x = random(g.n() * g.c() * g.h() * g.w()), w = random(g.k() * g.colRows()), b = random(g.k());
+            float[] y = random(g.n() * g.k() * g.p() * g.q());
+            ThinConvForward.run(g, x, w, b, y, PAR, new ArrayPool());
+            double[] ref = new double[y.length];
+            for (int i = 0; i < ref.length; i++) ref[i] = b[i / (g.p() * g.q()) % g.k()];
+            forEachTap(g, (img, kk, cc, ri, si, oh, ow, ih, iw) ->
+                    ref[((img * g.k() + kk) * g.p() + oh) * g.q() + ow] += (double) w[((kk * g.c() + cc) * g.r() + ri) * g.s() + si]
+                            * x[((img * g.c() + cc) * g.h() + ih) * g.w() + iw]);
+            assertClose(ref, y, java.util.Arrays.toString(cs));
+        }
+        assertTrue(tested >= 3);
     }
 
     private interface Tap {
