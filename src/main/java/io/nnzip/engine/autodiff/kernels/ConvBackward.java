@@ -42,7 +42,7 @@ public final class ConvBackward {
                 ConvInputGrad.run(g, w, dy, dx, par, pool);
             } else {
                 java.util.Arrays.fill(dx, 0f);
-                BlockedConvBackward.run(g, x, w, dy, dx, null, par, pool);
+                BlockedConvBackward.inputGrad(g, w, dy, dx, par, pool);
             }
             return;
         }
