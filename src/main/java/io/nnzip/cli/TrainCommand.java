@@ -11,6 +11,7 @@ import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Penalty;
 import io.nnzip.train.Progress;
 import io.nnzip.train.Provenance;
+import io.nnzip.train.StepProfile;
 import io.nnzip.train.Trainer;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialization, shuffling, dropout and augmentation.") long seed;
     @Option(names = "--threads", description = "Worker threads (default: all cores).") Integer threads;
     @Option(names = "--no-progress", description = "No live progress bar.") boolean noProgress;
+    @Option(names = "--profile", description = "Time every op's forward and backward and the other step phases; print the table (and add it to --json).") boolean profile;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx") Path output;
 
     static final class ModelNames extends java.util.ArrayList<String> {
@@ -95,7 +97,9 @@ public final class TrainCommand extends BaseCommand {
                 + " (" + trainSet.size() + " images, validation " + val.size() + "), normalization " + norm + ", " + o.describe());
         Trainer.Report r;
         Model trained;
+        StepProfile prof = profile ? new StepProfile() : null;
         try (Trainer t = new Trainer(start, o)) {
+            t.profile(prof);
             r = t.fit(trainSet, val, norm, new Progress(System.err, !noProgress));
             trained = t.model();
             norm.writeTo(trained);
@@ -134,6 +138,10 @@ public final class TrainCommand extends BaseCommand {
             history.add(h);
         }
         res.put("history", history);
+        if (prof != null) {
+            res.put("profile_ms", prof.summary());
+            prof.print(System.err);
+        }
         return res;
     }
 

@@ -94,6 +94,7 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final Objective objective;
     private long stepCount;
+    private StepProfile profile;
 
     public Trainer(Model source, Options opt) {
         this.opt = opt;
@@ -125,12 +126,20 @@ public final class Trainer implements AutoCloseable {
 
     public Parallel parallel() { return par; }
 
+    /** Times every node's forward and backward and the step's other phases into {@code p} (null: off). */
+    public void profile(StepProfile p) {
+        profile = p;
+        tape.setTimer(p);
+    }
+
     /** One optimizer step on a batch; returns {loss, correct predictions}. */
     public float[] step(Batch b, float lr) {
         Tensor out = tape.forward(Map.of(input, b.images()), true).get(output);
         if (out.dtype() != DType.FLOAT) throw new NnzipException("model output '" + output + "' is " + out.dtype().lower() + ", training needs float");
+        if (profile != null) profile.begin();
         float[] grad = new float[out.size()];
         float loss = objective.lossAndGrad(b, out, grad);
+        if (profile != null) profile.end("loss");
         if (!Float.isFinite(loss)) throw new NnzipException("loss became " + loss + " at step " + stepCount + "; lower the learning rate (--lr) or add --clip-norm");
         Map<String, Tensor> grads = backprop.run(Map.of(output, new Tensor(DType.FLOAT, out.shape(), grad)));
         for (Param p : params) {
@@ -140,7 +149,9 @@ public final class Trainer implements AutoCloseable {
         }
         for (Penalty pen : opt.penalties) for (Param p : params) if (pen.appliesTo(p.name())) loss += pen.apply(p.value(), p.grad);
         if (opt.clipNorm > 0) GradClip.clipNorm(params, opt.clipNorm);
+        if (profile != null) profile.begin();
         optimizer.step(params, lr);
+        if (profile != null) profile.end("optimizer");
         stepCount++;
         return new float[] {loss, correct(out, b.labels())};
     }
@@ -173,7 +184,9 @@ public final class Trainer implements AutoCloseable {
             int bi = 0;
             try (BatchLoader loader = new BatchLoader(train, opt.batchSize, true, norm, opt.augment, opt.seed, e)) {
                 while (loader.hasNext()) {
+                    if (profile != null) profile.begin();
                     Batch b = loader.next();
+                    if (profile != null) profile.end("batch");
                     float[] r = step(b, sched.at((int) (stepCount % Math.max(1, total))));
                     lossSum += r[0] * b.size();
                     correct += (long) r[1];
@@ -196,7 +209,7 @@ public final class Trainer implements AutoCloseable {
         return new Report(stats, mean, train.size() / mean, lastLoss, lastVal, stepCount, parameterCount());
     }
 
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0L;
     }

@@ -61,10 +61,10 @@ public final class Backprop {
             for (int j = 0; j < out.length; j++) if (!n.output(j).isEmpty()) out[j] = tape.value(n.output(j));
             GradStep step = new GradStep(n, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel(), tape.pool());
             Tensor[] dIn;
-            long t0 = tape.timer() == null ? 0 : tape.now();
+            if (tape.timer() != null) tape.timer().begin();
             try {
                 dIn = GradRules.get(n.opType()).backward(step);
-                if (tape.timer() != null) tape.timer().accept(n.opType() + " bwd", tape.now() - t0);
+                if (tape.timer() != null) tape.timer().end(Tape.label(n) + " bwd");
             } catch (NnzipException e) {
                 throw e.getMessage() != null && e.getMessage().startsWith(n.describe()) ? e : new NnzipException(n.describe() + " (backward): " + e.getMessage(), e);
             }

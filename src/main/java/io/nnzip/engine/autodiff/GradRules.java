@@ -50,12 +50,12 @@ public final class GradRules {
             int m = s.out(0).dim(0), n = s.out(0).dim(1), k = s.in(0).dim(ta ? 0 : 1);
             Tensor[] r = new Tensor[s.in().length];
             if (s.need(0)) {
-                float[] da = new float[m * k];
+                float[] da = s.gradBuffer(0, false);
                 MatMulBackward.gradA(ta, tb, m, n, k, alpha, s.x(1), 0, s.dy(), 0, da, 0, 0f, s.par());
                 r[0] = s.like(0, da);
             }
             if (s.need(1)) {
-                float[] db = new float[n * k];
+                float[] db = s.gradBuffer(1, false);
                 MatMulBackward.gradB(ta, tb, m, n, k, alpha, s.x(0), 0, s.dy(), 0, db, 0, 0f, s.par());
                 r[1] = s.like(1, db);
             }
@@ -122,7 +122,7 @@ public final class GradRules {
         rule("MaxPool", s -> {
             int[] o = s.out(0).shape();
             if (s.saved() instanceof int[] argmax)
-                return s.only(MaxPoolTraining.backward(argmax, s.dy(), s.gradBuffer(0, true), o[0] * o[1], s.in(0).size() / (o[0] * o[1]), s.out(0).size() / (o[0] * o[1]), s.par()));
+                return s.only(MaxPoolTraining.backward(argmax, s.dy(), s.gradBuffer(0, false), o[0] * o[1], s.in(0).size() / (o[0] * o[1]), s.out(0).size() / (o[0] * o[1]), s.par()));
             ConvGeometry g = ConvAttrs.pool(s.node(), s.in(0).shape());
             return s.only(PoolBackward.max(window(g), s.x(0), s.dy(), g.n() * g.c(), g.h(), g.w(), o.length == 4 ? o[2] : 1, o[o.length - 1], s.par()));
         });

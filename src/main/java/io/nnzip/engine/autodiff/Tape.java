@@ -9,6 +9,9 @@ import io.nnzip.engine.autodiff.kernels.ArrayPool;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.DropoutTraining;
 import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
+import io.nnzip.engine.autodiff.kernels.ReluForward;
+import io.nnzip.engine.autodiff.kernels.ThinConvForward;
+import io.nnzip.engine.kernels.Conv2d;
 import io.nnzip.engine.kernels.ConvGeometry;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
@@ -29,7 +32,9 @@ import java.util.Map;
  * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
  * except two whose training behaviour is tied to their gradient: in training mode BatchNormalization normalizes
  * with batch statistics (and updates the running statistics, in place in their initializers), Dropout draws a
- * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs.
+ * mask from the seeded RNG, and 2-D MaxPool records its argmax; each saves what its backward rule needs. Conv
+ * and Relu write into the step's recycled arrays (Conv on the engine's kernel, or {@link ThinConvForward} for a
+ * first layer with a tiny unfolded depth).
  * <p>The graph's initializers are the live parameters: optimizers update their arrays in place between steps.
  * Values read from the tape are valid until the next forward pass, which recycles the step's arrays.
  */
@@ -42,8 +47,15 @@ public final class Tape {
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private final ArrayPool pool = new ArrayPool();
     private boolean training;
-    private java.util.function.BiConsumer<String, Long> timer;
-    private java.util.function.LongSupplier clock = System::nanoTime;
+    private Timer timer;
+
+    /** Hears when each node's forward or backward starts and ends, for profiling. */
+    public interface Timer {
+        void begin();
+
+        /** The work since the matching {@link #begin} was {@code phase}, e.g. "Conv_5 bwd". */
+        void end(String phase);
+    }
 
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
@@ -78,9 +90,9 @@ public final class Tape {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
-            long t0 = timer == null ? 0 : now();
+            if (timer != null) timer.begin();
             Tensor[] out = run(n, defs[i], in);
-            if (timer != null) timer.accept(n.opType() + " fwd", now() - t0);
+            if (timer != null) timer.end(label(n) + " fwd");
             for (int j = 0; j < n.outputs().size(); j++) {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
@@ -98,18 +110,13 @@ public final class Tape {
     /** Arrays of the current step; recycled when the next forward pass starts. */
     public ArrayPool pool() { return pool; }
 
-    /**
-     * Receives ("Op fwd" or "Op bwd", elapsed) for every node run, for profiling; null turns it off. The clock
-     * defaults to wall time; process CPU time is steadier on a shared machine.
-     */
-    public void setTimer(java.util.function.BiConsumer<String, Long> t, java.util.function.LongSupplier clock) {
-        timer = t;
-        this.clock = clock;
-    }
+    /** Times every node's forward and backward ("Conv_5 fwd", "Conv_5 bwd"); null turns it off. */
+    public void setTimer(Timer t) { timer = t; }
 
-    long now() { return clock.getAsLong(); }
+    Timer timer() { return timer; }
 
-    java.util.function.BiConsumer<String, Long> timer() { return timer; }
+    /** The node's name (ONNX names say the op, e.g. "Conv_5"), or its op type when unnamed. */
+    static String label(Node n) { return n.name() == null || n.name().isEmpty() ? n.opType() : n.name(); }
 
     /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
     Object saved(Node n) { return saved.get(n); }
@@ -118,6 +125,12 @@ public final class Tape {
         try {
             if (training && n.opType().equals("BatchNormalization")) return batchNorm(n, in);
             if (training && n.opType().equals("Dropout")) return dropout(n, in);
+            if (training && n.opType().equals("Conv") && plainConv(n, in)) return conv(n, in);
+            if (training && n.opType().equals("Relu") && in[0].dtype() == DType.FLOAT) {
+                float[] y = pool.floats(in[0].size(), false);
+                ReluForward.run(in[0].floats(), y, ctx.parallel());
+                return new Tensor[] {new Tensor(DType.FLOAT, in[0].shape(), y)};
+            }
             if (training && n.opType().equals("MaxPool") && in[0].rank() == 4 && n.outputs().size() == 1 && n.attrInt("ceil_mode", 0) == 0
                     && n.attrInt("storage_order", 0) == 0) return maxPool(n, in);
             return def.kernel().run(n, in, ctx);
@@ -145,6 +158,25 @@ public final class Tape {
         out[0] = new Tensor(DType.FLOAT, sh, y);
         for (int j = 1; j < out.length; j++) out[j] = j <= 2 ? in[j + 2] : Tensor.zeros(DType.FLOAT, c);
         return out;
+    }
+
+    /** A float 2-D conv without engine fusions: its output can live in a recycled buffer. */
+    private static boolean plainConv(Node n, Tensor[] in) {
+        if (in[0].rank() != 4 || in[0].dtype() != DType.FLOAT || in[1].dtype() != DType.FLOAT || in[1].rank() != 4) return false;
+        if (in[1].dim(1) * n.attrInt("group", 1) != in[0].dim(1)) return false; // the engine kernel names the mismatch
+        for (String a : n.attributes().keySet()) if (a.startsWith("nnzip_")) return false;
+        return in.length < 3 || in[2] == null || in[2].dtype() == DType.FLOAT;
+    }
+
+    // x: (N,C,H,W), w: (K,C/g,R,S), b: (K) -> y: (N,K,P,Q)
+    private Tensor[] conv(Node n, Tensor[] in) {
+        ConvGeometry g = ConvAttrs.conv(n, in[0].shape(), in[1].shape());
+        int[] shape = {g.n(), g.k(), g.p(), g.q()};
+        float[] y = pool.floats(Shapes.numel(shape), false);
+        float[] bias = in.length > 2 && in[2] != null ? in[2].floats() : null;
+        if (ThinConvForward.applies(g)) ThinConvForward.run(g, in[0].floats(), in[1].floats(), bias, y, ctx.parallel(), pool);
+        else Conv2d.forward(g, in[0].floats(), in[1].floats(), bias, y, false, ctx.parallel());
+        return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
     }
 
     // x: (N,C,H,W) -> y: (N,C,P,Q); saves the argmax of every window

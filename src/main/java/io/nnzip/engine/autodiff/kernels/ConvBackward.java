@@ -12,8 +12,10 @@ import io.nnzip.engine.kernels.Sgemm;
  * per image n and group g:  dw_g += dy_g (K/g, P·Q) · col_g^T (P·Q, C/g·R·S)
  *                           dcol_g = w_g^T (C/g·R·S, K/g) · dy_g (K/g, P·Q);  dx += col2im(dcol_g)
  * </pre>
- * The batch is split across the thread team; each thread owns a column buffer and a partial dw, summed at the
- * end, so GEMMs run single-threaded on per-thread data and never contend. Depthwise convolutions take a direct
+ * Ungrouped convolutions take {@link ConvWeightGrad} for dw and, at stride 1, {@link ConvInputGrad} (a forward
+ * convolution) for dx, else {@link BlockedConvBackward}. For grouped ones the batch is split across the thread
+ * team; each thread owns a column buffer and a partial dw, summed at the end, so GEMMs run single-threaded on
+ * per-thread data and never contend. Depthwise convolutions take a direct
  * loop instead (their per-group GEMMs would be 1-row products).
  */
 public final class ConvBackward {
@@ -33,11 +35,18 @@ public final class ConvBackward {
             DepthwiseBackward.run(g, x, w, dy, dx, dw, par);
             return;
         }
-        if (dx != null) java.util.Arrays.fill(dx, 0f);
         if (g.group() == 1) {
-            BlockedConvBackward.run(g, x, w, dy, dx, dw, par, pool);
+            if (dw != null) ConvWeightGrad.run(g, x, dy, dw, par, pool);
+            if (dx == null) return;
+            if (ConvInputGrad.applies(g)) {
+                ConvInputGrad.run(g, w, dy, dx, par, pool);
+            } else {
+                java.util.Arrays.fill(dx, 0f);
+                BlockedConvBackward.inputGrad(g, w, dy, dx, par, pool);
+            }
             return;
         }
+        if (dx != null) java.util.Arrays.fill(dx, 0f);
         int n = g.n();
         int chunks = Math.min(par.threads(), n);
         int wSize = k * g.colRows();

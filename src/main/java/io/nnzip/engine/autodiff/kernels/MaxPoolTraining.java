@@ -23,12 +23,14 @@ public final class MaxPoolTraining {
                     for (int oh = 0; oh < p; oh++) {
                         int r0 = xo + 2 * oh * w, r1 = r0 + w, o = yo + oh * q;
                         for (int ow = 0; ow < q; ow++) {
-                            int i0 = r0 + 2 * ow, best = i0;
-                            if (x[i0 + 1] > x[best]) best = i0 + 1;
-                            if (x[r1 + 2 * ow] > x[best]) best = r1 + 2 * ow;
-                            if (x[r1 + 2 * ow + 1] > x[best]) best = r1 + 2 * ow + 1;
-                            y[o + ow] = x[best];
-                            argmax[o + ow] = best - xo;
+                            // selects instead of branches: which element wins is random, so branches would mispredict
+                            int i0 = r0 + 2 * ow, i2 = r1 + 2 * ow;
+                            float v0 = x[i0], v1 = x[i0 + 1], v2 = x[i2], v3 = x[i2 + 1];
+                            int b01 = v1 > v0 ? i0 + 1 : i0, b23 = v3 > v2 ? i2 + 1 : i2;
+                            float m01 = Math.max(v0, v1), m23 = Math.max(v2, v3);
+                            boolean low = m23 > m01;
+                            y[o + ow] = low ? m23 : m01;
+                            argmax[o + ow] = (low ? b23 : b01) - xo;
                         }
                     }
                     continue;
@@ -57,11 +59,13 @@ public final class MaxPoolTraining {
         });
     }
 
-    // dy: (N,C,P,Q), argmax: (N,C,P,Q) -> dx: (N,C,H,W), zero on entry
+    // dy: (N,C,P,Q), argmax: (N,C,P,Q) -> dx: (N,C,H,W), any contents on entry (overwritten)
     public static float[] backward(int[] argmax, float[] dy, float[] dx, int planes, int hw, int pq, Parallel par) {
         par.forRange(planes, 8, (lo, hi) -> {
+            // each thread clears only its own planes, just before scattering into them (still in cache)
             for (int pl = lo; pl < hi; pl++) {
                 int xo = pl * hw, yo = pl * pq;
+                java.util.Arrays.fill(dx, xo, xo + hw, 0f);
                 for (int i = 0; i < pq; i++) {
                     int a = argmax[yo + i];
                     if (a >= 0) dx[xo + a] += dy[yo + i];

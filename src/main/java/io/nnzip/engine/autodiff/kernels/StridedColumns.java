@@ -12,6 +12,10 @@ final class StridedColumns {
     private StridedColumns() {}
 
     static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff, int ld) {
+        if (g.strideH() == 1 && g.strideW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.q() == g.w()) {
+            shiftedPlanes(g, x, xOff, col, colOff, ld);
+            return;
+        }
         int p = g.p(), q = g.q(), hw = g.h() * g.w(), row = 0;
         for (int ci = 0; ci < g.c(); ci++) {
             int xc = xOff + ci * hw;
@@ -35,6 +39,39 @@ final class StridedColumns {
                         }
                     }
                 }
+        }
+    }
+
+    /**
+     * Stride 1 with Q = W ("same" width): row (c, r, s) is the input plane shifted by d = (r − padTop)·W + s − padLeft,
+     * so it is one contiguous copy; then the rows that fall above/below the image and the entries that wrapped
+     * around a row edge are zeroed.
+     */
+    private static void shiftedPlanes(ConvGeometry g, float[] x, int xOff, float[] col, int colOff, int ld) {
+        int p = g.p(), w = g.w(), h = g.h(), hw = h * w, row = 0;
+        for (int ci = 0; ci < g.c(); ci++) {
+            int xc = xOff + ci * hw;
+            for (int ri = 0; ri < g.r(); ri++) {
+                int ohLo = Math.max(0, g.padTop() - ri), ohHi = Math.min(p, h + g.padTop() - ri);
+                for (int si = 0; si < g.s(); si++, row++) {
+                    int base = row * ld + colOff, shift = si - g.padLeft();
+                    if (ohLo >= ohHi) {
+                        java.util.Arrays.fill(col, base, base + p * w, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(col, base, base + ohLo * w, 0f);
+                    java.util.Arrays.fill(col, base + ohHi * w, base + p * w, 0f);
+                    // flat source index of output (oh, ow) is (oh + ri − padTop)·W + ow + shift; clip the ends to the plane
+                    int from = ohLo * w, to = ohHi * w, src = xc + (ohLo + ri - g.padTop()) * w + shift;
+                    int lead = Math.max(0, -(src - xc)), tail = Math.max(0, src + (to - from) - (xc + hw));
+                    System.arraycopy(x, src + lead, col, base + from + lead, to - from - lead - tail);
+                    for (int oh = ohLo; oh < ohHi; oh++) {
+                        int o = base + oh * w;
+                        for (int ow = 0; ow < Math.min(w, -shift); ow++) col[o + ow] = 0f;
+                        for (int ow = Math.max(0, w - shift); ow < w; ow++) col[o + ow] = 0f;
+                    }
+                }
+            }
         }
     }
 
