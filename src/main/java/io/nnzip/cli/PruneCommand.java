@@ -55,8 +55,11 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--nm", paramLabel = "N:M", description = "Semi-structured sparsity: keep N of every M consecutive weights along the reduction axis, e.g. 2:4.")
     String nm;
 
-    @Option(names = "--schedule", defaultValue = "oneshot", description = "oneshot, iterative:STEPS or agp:STEPS (default ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
     String schedule;
+
+    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope.")
+    String layerAmounts;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
     int finetune;
@@ -114,7 +117,7 @@ public final class PruneCommand extends BaseCommand {
         Model m = ModelSource.read(model);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
-        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo);
+        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
