@@ -64,8 +64,17 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
     int finetune;
 
+    @Option(names = "--finetune-budget", paramLabel = "GMACS", defaultValue = "0", description = "Cap --finetune at this much forward compute: epochs × training images × the model's MACs per image, in GMACs (at least one epoch; 0 = no cap). Lets one recipe fine-tune a small model long and a large one briefly.")
+    double finetuneBudget;
+
     @Option(names = "--ft-lr", defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
+
+    @Option(names = "--ft-distill", paramLabel = "T", defaultValue = "0", description = "Fine-tune towards the unpruned model's soft outputs at temperature T (Hinton distillation, soft weight --ft-alpha); 0 = labels only.")
+    float ftDistill;
+
+    @Option(names = "--ft-alpha", defaultValue = "0.7", description = "With --ft-distill: weight of the soft targets against the labels (default ${DEFAULT-VALUE}).")
+    float ftAlpha;
 
     @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")
     String data;
@@ -115,14 +124,17 @@ public final class PruneCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
+        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
+        int finetune = epochsWithin(this.finetune, finetuneBudget, labelled, m);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
         PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
         PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
+        if (ftDistill < 0 || !(ftAlpha >= 0 && ftAlpha <= 1)) throw new NnzipException("--ft-distill must be ≥ 0 and --ft-alpha in [0, 1]");
+        if (ftDistill > 0 && labelled != null) labelled.distillFrom(m, ftDistill, ftAlpha);
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
         before = Snapshot.of(m, acc);
 
@@ -154,6 +166,11 @@ public final class PruneCommand extends BaseCommand {
         Model pruned = out.model();
         Map<String, Object> options = new LinkedHashMap<>(c.toMap());
         if (data != null) options.put("data", data);
+        if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
+        if (ftDistill > 0) {
+            options.put("ft_distill", ftDistill);
+            options.put("ft_alpha", ftAlpha);
+        }
         if (calibData != null) options.put("calib_data", calibData);
         if (replay != null) options.put("replay", replay.toString());
         PruneOutput.record(pruned, options);
@@ -171,6 +188,15 @@ public final class PruneCommand extends BaseCommand {
         r.put("notes", out.notes());
         if (planOut != null) r.put("plan", planOut.toString());
         return r;
+    }
+
+    /** {@code epochs}, capped so that epochs × images × MACs per image stays within {@code budgetGmacs} (≥ 1 epoch). */
+    static int epochsWithin(int epochs, double budgetGmacs, PruneData data, Model m) {
+        if (budgetGmacs < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
+        if (budgetGmacs == 0 || epochs <= 1 || data == null || data.trainingImages() == 0) return epochs;
+        double perEpoch = (double) data.trainingImages() * io.nnzip.eval.ModelStats.of(m).macs / 1e9;
+        if (!(perEpoch > 0)) return epochs;
+        return (int) Math.max(1, Math.min(epochs, Math.floor(budgetGmacs / perEpoch)));
     }
 
     @Override
