@@ -17,7 +17,7 @@ import java.util.Map;
  * The weights each MAC layer (Conv, ConvTranspose, Gemm, MatMul) really multiplies by, as floats. A quantized model
  * stores them as indices, codes or int8 behind DequantizeLinear / Gather chains; the zeros pruning made live in the
  * dequantized values, not in those stored tensors, so the chain is folded by running it on its constants. Keys are
- * the stored tensor the weights come from (the largest initializer of the chain), as the per-layer bits name them.
+ * layer names (the node's name, which quantization keeps, so steps compare; the weight's stored tensor if unnamed).
  */
 public final class WeightValues {
     private WeightValues() {}
@@ -41,7 +41,7 @@ public final class WeightValues {
                     String w = n.input(s);
                     Tensor t = value(w, g, producer, folded, ctx);
                     if (t == null || t.dtype() != DType.FLOAT || t.rank() < 2) continue;
-                    out.putIfAbsent(source(w, g, producer), t.toFloats());
+                    out.putIfAbsent(n.name().isEmpty() ? source(w, g, producer) : n.name(), t.toFloats());
                 }
             }
         }
