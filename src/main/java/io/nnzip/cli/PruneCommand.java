@@ -70,12 +70,6 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--ft-lr", defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
 
-    @Option(names = "--ft-distill", paramLabel = "T", defaultValue = "0", description = "Fine-tune towards the unpruned model's soft outputs at temperature T (Hinton distillation, soft weight --ft-alpha); 0 = labels only.")
-    float ftDistill;
-
-    @Option(names = "--ft-alpha", defaultValue = "0.7", description = "With --ft-distill: weight of the soft targets against the labels (default ${DEFAULT-VALUE}).")
-    float ftAlpha;
-
     @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")
     String data;
 
@@ -133,8 +127,6 @@ public final class PruneCommand extends BaseCommand {
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
-        if (ftDistill < 0 || !(ftAlpha >= 0 && ftAlpha <= 1)) throw new NnzipException("--ft-distill must be ≥ 0 and --ft-alpha in [0, 1]");
-        if (ftDistill > 0 && labelled != null) labelled.distillFrom(m, ftDistill, ftAlpha);
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
         before = Snapshot.of(m, acc);
 
@@ -167,10 +159,6 @@ public final class PruneCommand extends BaseCommand {
         Map<String, Object> options = new LinkedHashMap<>(c.toMap());
         if (data != null) options.put("data", data);
         if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
-        if (ftDistill > 0) {
-            options.put("ft_distill", ftDistill);
-            options.put("ft_alpha", ftAlpha);
-        }
         if (calibData != null) options.put("calib_data", calibData);
         if (replay != null) options.put("replay", replay.toString());
         PruneOutput.record(pruned, options);

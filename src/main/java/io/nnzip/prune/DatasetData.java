@@ -6,10 +6,6 @@ import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
 import io.nnzip.data.Normalization;
-import io.nnzip.distill.DistillConfig;
-import io.nnzip.distill.DistillObjective;
-import io.nnzip.distill.TeacherEnsemble;
-import io.nnzip.engine.Parallel;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
@@ -33,8 +29,6 @@ final class DatasetData implements PruneData {
     private final float lr;
     private final long seed;
     private Dataset train, test;
-    private Model teacher;
-    private float temperature, alpha;
 
     DatasetData(String spec, int limit, float lr, long seed) {
         this.spec = spec;
@@ -84,18 +78,6 @@ final class DatasetData implements PruneData {
     @Override
     public int trainingImages() { return train().size(); }
 
-    /**
-     * Fine-tunes towards the soft outputs of {@code t} (the unpruned model): Hinton distillation at temperature
-     * {@code temperature}, soft-target weight {@code alpha}; pruned networks recover more from their dense self than
-     * from hard labels alone.
-     */
-    @Override
-    public void distillFrom(Model t, float temperature, float alpha) {
-        this.teacher = t;
-        this.temperature = temperature;
-        this.alpha = alpha;
-    }
-
     @Override
     public FineTune fineTune() {
         return new FineTune() {
@@ -110,18 +92,7 @@ final class DatasetData implements PruneData {
     /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
     private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
         Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
-        Normalization resolved = Normalization.resolve(null, m);
-        Normalization norm = resolved == null ? Normalization.NONE : resolved;
-        try (Parallel teacherThreads = teacher == null ? null : new Parallel(2)) {
-            if (teacher != null) {
-                DistillConfig cfg = new DistillConfig(temperature, alpha, List.of(), 0f, epochs, o.batchSize, lr, seed);
-                o.objective(new DistillObjective(new TeacherEnsemble(List.of(teacher), norm, teacherThreads), cfg, train().classes(), new int[0]));
-            }
-            return train(m, o, norm, masks, shares, reprune);
-        }
-    }
-
-    private Model train(Model m, Trainer.Options o, Normalization norm, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
+        Normalization norm = Normalization.resolve(null, m);
         try (Trainer t = new Trainer(m, o)) {
             Map<String, float[]> live = new LinkedHashMap<>();
             for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());

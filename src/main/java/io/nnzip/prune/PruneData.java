@@ -29,9 +29,6 @@ public interface PruneData {
     /** Images one fine-tuning epoch trains on (0 when there is no fine-tuning). */
     default int trainingImages() { return 0; }
 
-    /** Makes {@link #fineTune()} distill from {@code teacher}'s soft outputs (ignored where there is no fine-tuning). */
-    default void distillFrom(Model teacher, float temperature, float alpha) {}
-
     /** Fine-tuning on the data's training split, or null when unavailable. */
     default FineTune fineTune() { return null; }
 
