@@ -55,11 +55,17 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--nm", paramLabel = "N:M", description = "Semi-structured sparsity: keep N of every M consecutive weights along the reduction axis, e.g. 2:4.")
     String nm;
 
-    @Option(names = "--schedule", defaultValue = "oneshot", description = "oneshot, iterative:STEPS or agp:STEPS (default ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
     String schedule;
+
+    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope.")
+    String layerAmounts;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
     int finetune;
+
+    @Option(names = "--finetune-budget", paramLabel = "GMACS", defaultValue = "0", description = "Cap --finetune at this much forward compute: epochs × training images × the model's MACs per image, in GMACs (at least one epoch; 0 = no cap). Lets one recipe fine-tune a small model long and a large one briefly.")
+    double finetuneBudget;
 
     @Option(names = "--ft-lr", defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
@@ -112,12 +118,13 @@ public final class PruneCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
+        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
+        int finetune = epochsWithin(this.finetune, finetuneBudget, labelled, m);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
-        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo);
+        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
         PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
@@ -151,6 +158,7 @@ public final class PruneCommand extends BaseCommand {
         Model pruned = out.model();
         Map<String, Object> options = new LinkedHashMap<>(c.toMap());
         if (data != null) options.put("data", data);
+        if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
         if (calibData != null) options.put("calib_data", calibData);
         if (replay != null) options.put("replay", replay.toString());
         PruneOutput.record(pruned, options);
@@ -168,6 +176,15 @@ public final class PruneCommand extends BaseCommand {
         r.put("notes", out.notes());
         if (planOut != null) r.put("plan", planOut.toString());
         return r;
+    }
+
+    /** {@code epochs}, capped so that epochs × images × MACs per image stays within {@code budgetGmacs} (≥ 1 epoch). */
+    static int epochsWithin(int epochs, double budgetGmacs, PruneData data, Model m) {
+        if (budgetGmacs < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
+        if (budgetGmacs == 0 || epochs <= 1 || data == null || data.trainingImages() == 0) return epochs;
+        double perEpoch = (double) data.trainingImages() * io.nnzip.eval.ModelStats.of(m).macs / 1e9;
+        if (!(perEpoch > 0)) return epochs;
+        return (int) Math.max(1, Math.min(epochs, Math.floor(budgetGmacs / perEpoch)));
     }
 
     @Override

@@ -74,8 +74,10 @@ public final class Gate {
         double ms = OrtLatency.measure(m, probe, threads).medianMs();
         Double acc = accuracy == null ? null : accuracy.of(m);
         Long coded = codedSize == null ? null : codedSize.of(m);
-        Measurement meas = new Measurement(s.params, s.macs, fileBytes, coded, acc, agreement, maxRel, ms, s.sparsity(),
-                layerSparsity(s), layerBits(m));
+        // sparsity is that of the weights the layers multiply by: after k-means or int8 the stored tensors are indices
+        Map<String, float[]> weights = WeightValues.of(m);
+        Measurement meas = new Measurement(s.params, s.macs, fileBytes, coded, acc, agreement, maxRel, ms, WeightValues.totalSparsity(weights),
+                WeightValues.sparsity(weights), layerBits(m));
         return new Check(meas, out, null);
     }
 
@@ -101,12 +103,6 @@ public final class Gate {
             diff = Math.max(diff, Math.abs(a[i] - b[i]));
         }
         return diff / scale;
-    }
-
-    static Map<String, Double> layerSparsity(ModelStats s) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        for (ModelStats.TensorStat t : s.tensors) if (t.shape().length >= 2) m.put(t.name(), t.sparsity());
-        return m;
     }
 
     /** Bits each weight tensor needs for the distinct values it holds: log2 of the count, or the type's width. */

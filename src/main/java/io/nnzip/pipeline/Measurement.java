@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param agreement share of probe inputs whose top-1 class matches the previous step (null for the first)
  * @param maxRelDiff largest |Δoutput| over the previous step's output scale (null for the first)
- * @param layerSparsity share of zeros per weight tensor
+ * @param sparsity share of zeros over all MAC layers' weights, as dequantized (see {@link WeightValues})
+ * @param layerSparsity share of zeros per MAC layer's dequantized weights, by the stored tensor they come from
  * @param layerBits bits per weight needed by the distinct values actually present (32 when unconstrained)
  */
 public record Measurement(long params, long macs, long fileBytes, Long codedBytes, Double accuracy, Double agreement,

@@ -14,6 +14,7 @@ import io.nnzip.train.Param;
 import io.nnzip.train.TrainListener;
 import io.nnzip.train.Trainer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,21 +76,41 @@ final class DatasetData implements PruneData {
     }
 
     @Override
+    public int trainingImages() { return train().size(); }
+
+    @Override
     public FineTune fineTune() {
-        return (m, epochs, masks) -> {
-            Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
-            try (Trainer t = new Trainer(m, o)) {
-                List<Param> masked = t.params().stream().filter(p -> masks.all().containsKey(p.name())).toList();
-                TrainListener keepZeros = new TrainListener() {
-                    @Override
-                    public void step(int epoch, int total, int batch, int batches, float loss, float acc, double ips, double eta) {
-                        for (Param p : masked) WeightMasks.zero(p.value(), masks.all().get(p.name()));
-                    }
-                };
-                t.fit(train(), null, Normalization.resolve(null, m), keepZeros);
-                return t.model().copy();
-            }
+        return new FineTune() {
+            @Override
+            public Model tune(Model m, int epochs, WeightMasks masks) { return tune(m, epochs, masks, new double[0], null); }
+
+            @Override
+            public Model tune(Model m, int epochs, WeightMasks masks, double[] shares, Reprune reprune) { return train(m, epochs, masks, shares, reprune); }
         };
+    }
+
+    /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
+    private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
+        Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
+        Normalization norm = Normalization.resolve(null, m);
+        try (Trainer t = new Trainer(m, o)) {
+            Map<String, float[]> live = new LinkedHashMap<>();
+            for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());
+            TrainListener keepZeros = new TrainListener() {
+                long done;
+                int next;
+
+                @Override
+                public void step(int epoch, int total, int batch, int batches, float loss, float acc, double ips, double eta) {
+                    done++;
+                    long all = (long) batches * total;
+                    while (next < shares.length && done >= Math.round(shares[next] * all)) reprune.at(2 + next++, live, masks);
+                    for (Map.Entry<String, float[]> e : live.entrySet()) WeightMasks.zero(e.getValue(), masks.all().get(e.getKey()));
+                }
+            };
+            t.fit(train(), null, norm, keepZeros);
+            return t.model().copy();
+        }
     }
 
     @Override

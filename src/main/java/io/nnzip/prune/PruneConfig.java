@@ -22,15 +22,25 @@ import java.util.Map;
  * @param targetMacs    with auto: share of MACs to remove
  * @param calibBatches  calibration batches for activation criteria and sensitivity
  * @param roundTo       structured: keep a multiple of this many channels per coupled group (1 = exact amount)
+ * @param layerAmounts  unstructured: {@link LayerAmounts} spec (e.g. "last=0.75") or null
  */
 public record PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
-                          int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo) {
+                          int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo,
+                          String layerAmounts) {
+    public PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
+                       int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo) {
+        this(mode, method, scope, amount, nm, schedule, finetuneEpochs, seed, amountPerLayer, targetMacs, calibBatches, roundTo, null);
+    }
+
     public PruneConfig {
         if (!(amount >= 0 && amount < 1)) throw new NnzipException("--amount must be in [0, 1), got " + amount);
         if (!scope.equals("layer") && !scope.equals("global")) throw new NnzipException("--scope must be layer or global, not '" + scope + "'");
         if (finetuneEpochs < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (schedule == null) schedule = Schedule.parse("oneshot");
+        if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
+        if (!mode.equals("unstructured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured pruning");
+        LayerAmounts.parse(layerAmounts);
     }
 
     public boolean structured() { return mode.equals("structured"); }
@@ -53,6 +63,7 @@ public record PruneConfig(String mode, String method, String scope, double amoun
             r.put("scope", scope);
             r.put("amount", amount);
             r.put("schedule", schedule.toString());
+            if (layerAmounts != null) r.put("layer_amounts", layerAmounts);
         } else r.put("nm", nm);
         r.put("finetune", finetuneEpochs);
         r.put("seed", seed);

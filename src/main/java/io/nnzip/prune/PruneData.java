@@ -26,6 +26,9 @@ public interface PruneData {
     /** Accuracy on held-out labelled data, or null when the data has no labels. */
     default Accuracy accuracy() { return null; }
 
+    /** Images one fine-tuning epoch trains on (0 when there is no fine-tuning). */
+    default int trainingImages() { return 0; }
+
     /** Fine-tuning on the data's training split, or null when unavailable. */
     default FineTune fineTune() { return null; }
 

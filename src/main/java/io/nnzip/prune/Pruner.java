@@ -6,6 +6,7 @@ import io.nnzip.prune.criteria.BnScaleCriterion;
 import io.nnzip.prune.criteria.ChannelCriterion;
 import io.nnzip.prune.criteria.Criteria;
 import io.nnzip.prune.dep.PrunePlan;
+import io.nnzip.prune.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +60,45 @@ public final class Pruner {
                 if (k == 1) groups = r.groups();
                 log.accept(String.format("step %d/%d: removed channels to reach %.1f%% of the original", k, steps, 100 * target));
             } else {
-                masks = UnstructuredPruner.prune(cur, UnstructuredPruner.method(c.method()), target, c.scope(), c.seed() + k);
+                Map<String, Double> fixed = layerTargets(c, LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()), k);
+                masks = UnstructuredPruner.prune(cur, UnstructuredPruner.method(c.method()), target, c.scope(), fixed, c.seed() + k);
                 log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * target));
+                if (c.schedule().inTraining()) {
+                    cur = tuneWhilePruning(cur, c, masks, fineTune, log);
+                    break;
+                }
             }
             cur = tune(cur, c.schedule().epochsAfter(c.finetuneEpochs(), k), masks, fineTune, log);
             prev = target;
         }
         for (PrunePlan p : plans) for (String n : p.notes) if (!notes.contains(n)) notes.add(n);
         return new Outcome(cur, plans, masks, groups, notes);
+    }
+
+    /** The per-layer amounts at step {@code k}: each follows the schedule towards its own final amount. */
+    static Map<String, Double> layerTargets(PruneConfig c, Map<String, Double> finals, int k) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        finals.forEach((n, a) -> out.put(n, c.schedule().amountAt(a, k)));
+        return out;
+    }
+
+    /** gradual: steps 2..S prune inside one fine-tuning run (step 1 already pruned {@code masks}). */
+    private static Model tuneWhilePruning(Model m, PruneConfig c, WeightMasks masks, FineTune ft, Consumer<String> log) {
+        int steps = c.schedule().steps();
+        if (c.finetuneEpochs() <= 0 || ft == null) throw new io.nnzip.ir.NnzipException("--schedule gradual prunes while fine-tuning: it needs --finetune ≥ 1 and --data");
+        double[] shares = new double[steps - 1];
+        for (int k = 2; k <= steps; k++) shares[k - 2] = c.schedule().trainingShareAt(k);
+        Map<String, Double> finals = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), m.graph());
+        UnstructuredPruner.Method method = UnstructuredPruner.method(c.method());
+        log.accept(String.format("fine-tuning %d epoch%s, pruning %d more times in the first %.0f%%", c.finetuneEpochs(), c.finetuneEpochs() > 1 ? "s" : "",
+                steps - 1, 100 * Schedule.GRADUAL_SPAN));
+        Model t = ft.tune(m, c.finetuneEpochs(), masks, shares, (k, weights, into) -> {
+            WeightMasks next = UnstructuredPruner.masks(weights, method, c.schedule().amountAt(c.amount(), k), c.scope(), layerTargets(c, finals, k), c.seed() + k);
+            into.all().putAll(next.all());
+            log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * c.schedule().amountAt(c.amount(), k)));
+        });
+        masks.apply(t.graph());
+        return t;
     }
 
     private static Model tune(Model m, int epochs, WeightMasks masks, FineTune ft, Consumer<String> log) {

@@ -56,12 +56,29 @@ public final class UnstructuredPruner {
      * @param scope "layer": each tensor reaches {@code amount}; "global": one threshold across all tensors
      */
     public static WeightMasks prune(Model m, Method method, double amount, String scope, long seed) {
+        return prune(m, method, amount, scope, Map.of(), seed);
+    }
+
+    /**
+     * As {@link #prune(Model, Method, double, String, long)}, but the tensors named in {@code fixed} reach their own
+     * amount, each ranked within itself; the rest share {@code amount} as {@code scope} says.
+     */
+    public static WeightMasks prune(Model m, Method method, double amount, String scope, Map<String, Double> fixed, long seed) {
         Graph g = m.graph();
-        List<String> names = weightTensors(g);
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (String n : weightTensors(g)) weights.put(n, g.initializer(n).toFloats());
+        WeightMasks masks = masks(weights, method, amount, scope, fixed, seed);
+        masks.apply(g);
+        return masks;
+    }
+
+    /** The masks that prune {@code weights} (by tensor name) as {@link #prune(Model, Method, double, String, Map, long)} says. */
+    public static WeightMasks masks(Map<String, float[]> weights, Method method, double amount, String scope, Map<String, Double> fixed, long seed) {
+        if (!scope.equals("layer") && !scope.equals("global")) throw new IllegalArgumentException("scope must be layer or global, not '" + scope + "'");
         Map<String, float[]> scores = new LinkedHashMap<>();
         SplittableRandom rnd = new SplittableRandom(seed);
-        for (String n : names) {
-            float[] w = g.initializer(n).toFloats();
+        for (Map.Entry<String, float[]> e : weights.entrySet()) {
+            float[] w = e.getValue();
             float[] s = new float[w.length];
             for (int i = 0; i < w.length; i++)
                 s[i] = switch (method) {
@@ -70,14 +87,24 @@ public final class UnstructuredPruner {
                     // zeros stay pruned; the rest is ranked at random
                     case RANDOM -> w[i] == 0 ? 0 : (float) (1e-30 + rnd.nextDouble());
                 };
-            scores.put(n, s);
+            scores.put(e.getKey(), s);
         }
-        WeightMasks masks = new WeightMasks();
-        if (scope.equals("global")) {
-            int total = scores.values().stream().mapToInt(a -> a.length).sum();
+        Map<String, boolean[]> out = new LinkedHashMap<>();
+        List<String> shared = new ArrayList<>();
+        for (String n : scores.keySet()) {
+            Double own = fixed.get(n);
+            if (own != null || scope.equals("layer")) {
+                float[] s = scores.get(n);
+                int k = (int) Math.floor((own != null ? own : amount) * s.length + 1e-9);
+                out.put(n, below(s, kth(s, k), new int[] {k}));
+            } else shared.add(n);
+        }
+        if (!shared.isEmpty()) {
+            int total = shared.stream().mapToInt(n -> scores.get(n).length).sum();
             float[] all = new float[total];
             int o = 0;
-            for (float[] s : scores.values()) {
+            for (String n : shared) {
+                float[] s = scores.get(n);
                 System.arraycopy(s, 0, all, o, s.length);
                 o += s.length;
             }
@@ -85,15 +112,10 @@ public final class UnstructuredPruner {
             float thr = kth(all, k);
             int[] budget = {k};
             // ties at the threshold are broken in tensor order so exactly k weights go
-            for (String n : names) masks.put(n, below(scores.get(n), thr, budget));
-        } else if (scope.equals("layer")) {
-            for (String n : names) {
-                float[] s = scores.get(n);
-                int k = (int) Math.floor(amount * s.length + 1e-9);
-                masks.put(n, below(s, kth(s.clone(), k), new int[] {k}));
-            }
-        } else throw new IllegalArgumentException("scope must be layer or global, not '" + scope + "'");
-        masks.apply(g);
+            for (String n : shared) out.put(n, below(scores.get(n), thr, budget));
+        }
+        WeightMasks masks = new WeightMasks();
+        for (String n : scores.keySet()) masks.put(n, out.get(n));
         return masks;
     }
 

@@ -129,4 +129,63 @@ class UnstructuredTest {
         for (String w : UnstructuredPruner.weightTensors(o.model().graph()))
             assertEquals(0.75, zeros(o.model().graph().initializer(w)), 0.02, w);
     }
+
+    @Test
+    void layerAmountsByRoleAndNameOverrideTheSharedAmount() {
+        Model m = HazardModels.mlp();
+        // w0 (Gemm, reads the input) is first, w2 (the classifier) last, w1 (MatMul) in between
+        assertEquals(List.of("w0", "w1", "w2"), LayerAmounts.inGraphOrder(m.graph()));
+        var fixed = LayerAmounts.resolve(LayerAmounts.parse("first=0.25,last=0.5"), m.graph());
+        UnstructuredPruner.prune(m, UnstructuredPruner.Method.MAGNITUDE, 0.75, "layer", fixed, 1);
+        var g = m.graph();
+        assertEquals(Math.floor(0.25 * 192) / 192, zeros(g.initializer("w0")), 1e-9);
+        assertEquals(Math.floor(0.75 * 96) / 96, zeros(g.initializer("w1")), 1e-9);
+        assertEquals(Math.floor(0.5 * 24) / 24, zeros(g.initializer("w2")), 1e-9);
+        // global: the layers without their own amount share one threshold that reaches the amount over them
+        Model h = HazardModels.mlp();
+        UnstructuredPruner.prune(h, UnstructuredPruner.Method.MAGNITUDE, 0.6, "global",
+                LayerAmounts.resolve(LayerAmounts.parse("w2=0.1"), h.graph()), 1);
+        double z01 = zeros(h.graph().initializer("w0")) * 192 + zeros(h.graph().initializer("w1")) * 96;
+        assertEquals(Math.floor(0.6 * 288), z01, 1e-6);
+        assertEquals(Math.floor(0.1 * 24) / 24, zeros(h.graph().initializer("w2")), 1e-9);
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.resolve(LayerAmounts.parse("nope=0.5"), h.graph()));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.parse("last=1.5"));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.parse("last"));
+    }
+
+    @Test
+    void gradualPrunesInsideOneFineTuneAndEndsAtEveryLayersTarget() {
+        Model m = HazardModels.mlp();
+        PruneConfig c = new PruneConfig("unstructured", "magnitude", "layer", 0.75, null, Schedule.parse("gradual:4"), 2, 1, null, 0, 1, 1, "last=0.5");
+        List<Double> seen = new java.util.ArrayList<>();
+        // a trainer that moves every weight between re-prunes and records the sparsity each re-prune leaves
+        FineTune ft = new FineTune() {
+            @Override
+            public Model tune(Model model, int epochs, WeightMasks masks) { throw new AssertionError("gradual trains once, with re-prunes"); }
+
+            @Override
+            public Model tune(Model model, int epochs, WeightMasks masks, double[] shares, Reprune reprune) {
+                assertEquals(2, epochs);
+                assertArrayEquals(new double[] {0.5 / 3, 1.0 / 3, 0.5}, shares, 1e-12);
+                Model t = model.copy();
+                java.util.Map<String, float[]> live = new java.util.LinkedHashMap<>();
+                for (String n : masks.all().keySet()) live.put(n, t.graph().initializer(n).floats());
+                for (int k = 0; k < shares.length; k++) {
+                    for (float[] w : live.values()) for (int i = 0; i < w.length; i++) w[i] += 0.001f;
+                    reprune.at(k + 2, live, masks);
+                    boolean[] mk = masks.all().get("w1");
+                    int z = 0;
+                    for (boolean b : mk) if (b) z++;
+                    seen.add((double) z / mk.length);
+                }
+                return t;
+            }
+        };
+        Pruner.Outcome o = Pruner.run(m, c, ft, null, null, null, s -> { });
+        Schedule sc = c.schedule();
+        for (int k = 2; k <= 4; k++) assertEquals(Math.floor(sc.amountAt(0.75, k) * 96) / 96, seen.get(k - 2), 1e-9, "step " + k);
+        assertEquals(Math.floor(0.75 * 192) / 192, zeros(o.model().graph().initializer("w0")), 1e-9);
+        assertEquals(Math.floor(0.5 * 24) / 24, zeros(o.model().graph().initializer("w2")), 1e-9);
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> new PruneConfig("structured", "l1-filter", "layer", 0.5, null, Schedule.parse("gradual:3"), 1, 1, null, 0, 1, 1));
+    }
 }

@@ -82,6 +82,24 @@ public final class Charts {
         return c;
     }
 
+    /** One bar group per layer, one series per step (steps name their layers alike, so pruning's zeros stay visible after later steps). */
+    public static CategoryChart perLayerSteps(String title, String yTitle, Map<String, Map<String, Double>> byStep) {
+        CategoryChart c = bars(title, "layer", yTitle);
+        c.getStyler().setLegendVisible(true);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLabelsVisible(false);
+        List<String> layers = new ArrayList<>();
+        for (Map<String, Double> m : byStep.values()) for (String k : m.keySet()) if (!layers.contains(k)) layers.add(k);
+        if (layers.isEmpty()) layers.add("(none)");
+        for (Map.Entry<String, Map<String, Double>> e : byStep.entrySet()) {
+            List<Number> v = new ArrayList<>();
+            for (String l : layers) v.add(e.getValue().getOrDefault(l, 0.0));
+            c.addSeries(e.getKey(), layers, v);
+        }
+        c.getStyler().setXAxisLabelRotation(45);
+        return c;
+    }
+
     static CategoryChart bars(String title, String x, String y) {
         CategoryChart c = new CategoryChartBuilder().width(720).height(380).title(title).xAxisTitle(x).yAxisTitle(y).build();
         c.getStyler().setLegendVisible(false);

@@ -48,7 +48,7 @@ public final class HtmlReport {
         h.append("<h3>Charts</h3><div class=\"charts\">");
         img(h, id + "-tradeoff", Charts.png(Charts.tradeoff(r.steps())));
         img(h, id + "-latency", Charts.png(Charts.latency(r.steps())));
-        img(h, id + "-sparsity", Charts.png(Charts.perLayer("Sparsity per layer (final model)", "zeros (%)", percent(r.last().layerSparsity()))));
+        img(h, id + "-sparsity", Charts.png(Charts.perLayerSteps("Weight sparsity per layer after each step (zeros of the dequantized weights)", "zeros (%)", sparsityByStep(r.steps()))));
         img(h, id + "-bits", Charts.png(Charts.perLayer("Bit width per layer (final model)", "bits", r.last().layerBits())));
         h.append("</div><h3>Attempts</h3><ul>");
         for (StepRecord s : r.steps())
@@ -56,6 +56,18 @@ public final class HtmlReport {
                 h.append("<li><code>").append(esc(s.step() + " " + a.args())).append("</code>: ")
                         .append(a.outcome().isEmpty() ? "<span class=ok>accepted</span>" : "<span class=bad>" + esc(a.outcome()) + "</span>").append("</li>");
         h.append("</ul></section>");
+    }
+
+    /** Per-layer sparsity of every step that produced a model (the input has none to show unless it came pruned). */
+    static Map<String, Map<String, Double>> sparsityByStep(List<StepRecord> steps) {
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            StepRecord s = steps.get(i);
+            if (s.status().equals("rolled back") || s.measurement() == null) continue;
+            if (i == 0 && s.measurement().sparsity() == 0) continue;
+            out.put(Charts.label(i, s), percent(s.measurement().layerSparsity()));
+        }
+        return out;
     }
 
     static Map<String, Double> percent(Map<String, Double> m) {

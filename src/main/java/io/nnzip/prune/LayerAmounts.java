@@ -1,0 +1,62 @@
+package io.nnzip.prune;
+
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.TopoSort;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-layer unstructured amounts, {@code KEY=AMOUNT,...}: KEY is a weight tensor's name or a layer role, {@code first}
+ * (the layer that reads the input) or {@code last} (the classifier). Roles let one recipe treat every model's
+ * sensitive ends gently, as Han et al. prune LeNet-300-100's classifier to 74 % but its hidden layers to 91-92 %.
+ */
+public final class LayerAmounts {
+    private LayerAmounts() {}
+
+    /** KEY to amount, in the order given; empty for null or blank. */
+    public static Map<String, Double> parse(String spec) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) return out;
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) throw new NnzipException("--layer-amounts needs KEY=AMOUNT pairs (KEY: first, last or a weight name), not '" + part + "'");
+            double a;
+            try {
+                a = Double.parseDouble(part.substring(eq + 1).trim());
+            } catch (NumberFormatException e) {
+                throw new NnzipException("--layer-amounts: '" + part + "' has no numeric amount");
+            }
+            if (!(a >= 0 && a < 1)) throw new NnzipException("--layer-amounts: amount of '" + part.substring(0, eq) + "' must be in [0, 1), got " + a);
+            out.put(part.substring(0, eq).trim(), a);
+        }
+        return out;
+    }
+
+    /** The amounts by weight tensor name: roles resolved on {@code g}; a name beats a role. */
+    public static Map<String, Double> resolve(Map<String, Double> spec, Graph g) {
+        List<String> weights = inGraphOrder(g);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (weights.isEmpty()) return out;
+        if (spec.containsKey("first")) out.put(weights.getFirst(), spec.get("first"));
+        if (spec.containsKey("last")) out.put(weights.getLast(), spec.get("last"));
+        for (Map.Entry<String, Double> e : spec.entrySet()) {
+            if (e.getKey().equals("first") || e.getKey().equals("last")) continue;
+            if (!weights.contains(e.getKey()))
+                throw new NnzipException("--layer-amounts: no prunable weight '" + e.getKey() + "' (weights: " + String.join(", ", weights) + ")");
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** Prunable weights in execution order, so first and last mean what the data passes through first and last. */
+    static List<String> inGraphOrder(Graph g) {
+        List<String> all = UnstructuredPruner.weightTensors(g), out = new ArrayList<>();
+        for (Node n : TopoSort.order(g.nodes()))
+            for (String in : n.inputs()) if (all.contains(in) && !out.contains(in)) out.add(in);
+        return out;
+    }
+}
