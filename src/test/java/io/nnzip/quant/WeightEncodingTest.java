@@ -133,6 +133,18 @@ class WeightEncodingTest {
     }
 
     @Test
+    void kmeansKeepsPrunedZerosExactlyZero() {
+        // half the weights pruned: zeros get the pinned centroid 0, the survivors share the other three;
+        // by hand: survivors {1, 1.2, 4, 4.2, 8, 8.2}, linear init 1, 4.6, 8.2 → means 1.1, 4.1, 8.1
+        float[] x = {0f, 1f, 0f, 1.2f, 0f, 4f, 0f, 4.2f, 0f, 8f, 0f, 8.2f};
+        KMeansQuantizer.Clusters c = new KMeansQuantizer(2, 50).cluster(x);
+        float[] expect = {0f, 1.1f, 0f, 1.1f, 0f, 4.1f, 0f, 4.1f, 0f, 8.1f, 0f, 8.1f};
+        for (int i = 0; i < x.length; i++) assertEquals(expect[i], c.centroids()[c.index()[i]], 1e-5f, "weight " + i);
+        for (int i = 0; i < x.length; i += 2) assertEquals(0, c.index()[i], "pruned weight " + i + " in the zero bucket");
+        assertEquals(0f, c.centroids()[0]);
+    }
+
+    @Test
     void binaryAndTernary() {
         check("binary int8", new SignScaleQuantizer(false, false)::encode, false, 0);
         check("ternary int4", new SignScaleQuantizer(true, true)::encode, true, 0);

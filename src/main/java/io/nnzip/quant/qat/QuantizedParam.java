@@ -48,9 +48,14 @@ public interface QuantizedParam {
         };
     }
 
-    /** Weight sharing: values = centroids[index] with the assignment fixed; centroid gradients summed per cluster. */
+    /**
+     * Weight sharing: values = centroids[index] with the assignment fixed; centroid gradients summed per cluster.
+     * A centroid that starts at exactly 0 is the pruned weights' bucket and gets no gradient, so they stay zero.
+     */
     static QuantizedParam codebook(String weight, float[] centroids, int[] index) {
         Param p = new Param(weight + ".centroids", centroids.clone(), false);
+        boolean[] pinned = new boolean[centroids.length];
+        for (int q = 0; q < centroids.length; q++) pinned[q] = centroids[q] == 0f;
         return new QuantizedParam() {
             public String weight() { return weight; }
 
@@ -62,7 +67,11 @@ public interface QuantizedParam {
                 return v;
             }
 
-            public void backward(float[] g) { System.arraycopy(StraightThrough.perCluster(index, g, p.size()), 0, p.grad(), 0, p.size()); }
+            public void backward(float[] g) {
+                float[] sum = StraightThrough.perCluster(index, g, p.size());
+                for (int q = 0; q < sum.length; q++) if (pinned[q]) sum[q] = 0f;
+                System.arraycopy(sum, 0, p.grad(), 0, p.size());
+            }
         };
     }
 }

@@ -7,6 +7,11 @@ import java.util.Arrays;
  * Per-layer weight sharing by 1-D k-means (Han et al., "Deep Compression"): 2^bits centroids initialized
  * linearly between the layer's min and max weight (the init that keeps the rare large weights representable),
  * then Lloyd iterations. On sorted values the assignment is a scan, so each iteration is O(n).
+ *
+ * <p>A pruned layer's exact zeros get a centroid of their own, pinned at 0 (index 0), and only the surviving
+ * weights are clustered into the remaining 2^bits − 1 centroids. Otherwise the zeros would share a cluster with
+ * the smallest survivors and decode to a small non-zero value: the model would lose its sparsity, and the zeros
+ * would pull that centroid away from the survivors it should fit.
  */
 public final class KMeansQuantizer {
     /** Centroids and each weight's cluster. */
@@ -20,7 +25,28 @@ public final class KMeansQuantizer {
     }
 
     public Clusters cluster(float[] w) {
-        int k = 1 << bits, n = w.length;
+        int k = 1 << bits, n = w.length, zeros = 0;
+        for (float v : w) if (v == 0f) zeros++;
+        // pinning costs one centroid, so it pays only when zeros are a real share (pruning), not a stray value
+        if (k >= 4 && zeros < n && (long) k * zeros >= n) return withPinnedZero(w, zeros);
+        return lloyd(w, k);
+    }
+
+    private Clusters withPinnedZero(float[] w, int zeros) {
+        float[] nonzero = new float[w.length - zeros];
+        int m = 0;
+        for (float v : w) if (v != 0f) nonzero[m++] = v;
+        Clusters rest = lloyd(nonzero, (1 << bits) - 1);
+        float[] centroids = new float[1 << bits];
+        System.arraycopy(rest.centroids(), 0, centroids, 1, rest.centroids().length);
+        int[] index = new int[w.length];
+        m = 0;
+        for (int i = 0; i < w.length; i++) index[i] = w[i] == 0f ? 0 : 1 + rest.index()[m++];
+        return new Clusters(centroids, index);
+    }
+
+    private Clusters lloyd(float[] w, int k) {
+        int n = w.length;
         float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
         for (float v : w) {
             lo = Math.min(lo, v);
