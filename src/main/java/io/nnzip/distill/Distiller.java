@@ -43,7 +43,7 @@ public final class Distiller {
 
     public static Result run(Model student, List<Model> teachers, DistillConfig cfg, Dataset train, Dataset test, Normalization norm,
                              boolean baseline, TrainListener listener) {
-        Trainer.Options opt = new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).seed(cfg.seed());
+        Trainer.Options opt = options(cfg);
         Model trained;
         double secs;
         long[] counts;
@@ -66,7 +66,7 @@ public final class Distiller {
         }
         Float base = null;
         if (baseline) {
-            Trainer.Options bo = new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).seed(cfg.seed());
+            Trainer.Options bo = options(cfg);
             try (Trainer t = new Trainer(student, bo)) {
                 t.fit(train, null, norm, listener);
                 base = accuracy(t.model(), test, norm);
@@ -79,6 +79,11 @@ public final class Distiller {
                 counts[0], counts[1]);
         Provenance.record(trained, "distill", cfg.describe(), DistillConfig.FIELDS, res.toJson());
         return res;
+    }
+
+    /** The budget both runs share: epochs, batches, learning rate and its schedule, seed. */
+    static Trainer.Options options(DistillConfig cfg) {
+        return new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).schedule(cfg.schedule()).seed(cfg.seed());
     }
 
     static int teacherClasses(Model t) {

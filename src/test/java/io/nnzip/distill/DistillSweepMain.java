@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * Experiment driver (not a test): the same student trained alone and distilled under several (T, α) settings, for
  * several seeds, in one JVM, so the baseline is trained once per seed.
- * <pre>DistillSweepMain TEACHER STUDENT WIDTH TRAIN_LIMIT TEST_LIMIT EPOCHS SEEDS(1,2) CONFIGS(4:0.9,2:0.5)</pre>
+ * <pre>DistillSweepMain TEACHER STUDENT WIDTH TRAIN_LIMIT TEST_LIMIT EPOCHS SEEDS(1,2) CONFIGS(4:0.9,2:0.5,4:0.9:m = match scale) [SCHEDULE [LR]]</pre>
  */
 public final class DistillSweepMain {
     public static void main(String[] a) {
@@ -25,7 +25,9 @@ public final class DistillSweepMain {
         Dataset test = Datasets.load("fashion-mnist", "test").head(Integer.parseInt(a[4]));
         int epochs = Integer.parseInt(a[5]);
         Normalization norm = Normalization.resolve(null, teacher);
-        TrainListener quiet = new io.nnzip.train.Progress(System.err, false);
+        String schedule = a.length > 8 ? a[8] : "constant";
+        float lr = a.length > 9 ? Float.parseFloat(a[9]) : 1e-3f;
+        TrainListener quiet = new io.nnzip.train.Progress(System.err, System.getenv("SWEEP_PROGRESS") != null);
         for (String seedText : a[6].split(",")) {
             long seed = Long.parseLong(seedText);
             Model student = Models.create(studentName, width, 10, seed);
@@ -33,7 +35,8 @@ public final class DistillSweepMain {
             boolean first = true;
             for (String c : a[7].split(",")) {
                 String[] ta = c.split(":");
-                DistillConfig cfg = new DistillConfig(Float.parseFloat(ta[0]), Float.parseFloat(ta[1]), List.of(), 0f, epochs, 128, 1e-3f, seed);
+                DistillConfig cfg = new DistillConfig(Float.parseFloat(ta[0]), Float.parseFloat(ta[1]), List.of(), 0f, epochs, 128, lr, seed, schedule,
+                        ta.length > 2 && ta[2].equals("m"));
                 long t0 = System.nanoTime();
                 Distiller.Result r = Distiller.run(student, List.of(teacher), cfg, train, test, norm, first, quiet);
                 if (first) System.out.printf("seed %d: alone %.2f%%, teacher %.2f%%, student params %d (%.1f%% of %d)%n", seed,

@@ -40,25 +40,39 @@ class DistillTest {
 
     @Test
     void objectiveGradientMatchesFiniteDifferences() {
-        Model teacher = TestModels.mlp(4, 6, 7, 5);
-        String hidden = teacher.graph().nodes().get(1).output(0);  // the Relu after fc1: (N,7)
-        Tensor x = TestModels.input(5, 3, 6);
-        int n = 3, k = 5, hint = 7, width = k + hint;
-        DistillConfig cfg = new DistillConfig(2.5f, 0.7f, List.of(new DistillConfig.Hint(hidden, "s")), 0.3f, 1, n, 1e-3f, 1);
-        DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), null, cfg, k, new int[] {hint});
-        Batch b = new Batch(x, new int[] {0, 3, 4});
-        float[] out = TestModels.gaussian(n * width, 1, 6);
-        float[] grad = new float[out.length];
-        obj.lossAndGrad(b, Tensor.of(out.clone(), n, width), grad);
-        double h = 1e-2;
-        for (int i = 0; i < out.length; i++) {
-            float[] plus = out.clone(), minus = out.clone();
-            plus[i] += (float) h;
-            minus[i] -= (float) h;
-            double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, width), new float[out.length])
-                    - obj.lossAndGrad(b, Tensor.of(minus, n, width), new float[out.length])) / (2 * h);
-            assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "d loss / d output[" + i + "]");
+        for (boolean matchScale : new boolean[] {false, true}) {
+            Model teacher = TestModels.mlp(4, 6, 7, 5);
+            String hidden = teacher.graph().nodes().get(1).output(0);  // the Relu after fc1: (N,7)
+            Tensor x = TestModels.input(5, 3, 6);
+            int n = 3, k = 5, hint = 7, width = k + hint;
+            DistillConfig cfg = new DistillConfig(2.5f, 0.7f, List.of(new DistillConfig.Hint(hidden, "s")), 0.3f, 1, n, 1e-3f, 1, "constant", matchScale);
+            DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), null, cfg, k,
+                    new int[] {hint});
+            Batch b = new Batch(x, new int[] {0, 3, 4});
+            float[] out = TestModels.gaussian(n * width, 1, 6);
+            float[] grad = new float[out.length];
+            obj.lossAndGrad(b, Tensor.of(out.clone(), n, width), grad);
+            double h = 1e-2;
+            for (int i = 0; i < out.length; i++) {
+                float[] plus = out.clone(), minus = out.clone();
+                plus[i] += (float) h;
+                minus[i] -= (float) h;
+                double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, width), new float[out.length])
+                        - obj.lossAndGrad(b, Tensor.of(minus, n, width), new float[out.length])) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "matchScale " + matchScale + ": d loss / d output[" + i + "]");
+            }
         }
+    }
+
+    @Test
+    void scaleMatchedStudentIsIndifferentToItsOwnLogitScale() {
+        // the soft term compares shapes only: a student whose logits are an affine copy of the teacher's has zero KL
+        float[] t = TestModels.gaussian(2 * 6, 3, 11), s = new float[t.length];
+        for (int i = 0; i < t.length; i++) s[i] = 0.1f * t[i] - 2f;
+        ScaleMatch sm = new ScaleMatch(s, t, 2, 6);
+        float[] g = new float[t.length];
+        assertEquals(0, io.nnzip.train.Losses.klDivergence(sm.u, t, 2, 6, 4f, g), 1e-4);
+        for (float v : sm.backward(g)) assertEquals(0, v, 1e-4);
     }
 
     @Test
