@@ -53,6 +53,9 @@ public final class DynamicPass {
         boolean joint = cfg.training().equals("joint");
         if (!joint && !cfg.training().equals("frozen")) throw new NnzipException("--training must be frozen or joint, got '" + cfg.training() + "'");
         if (joint && jointData == null) throw new NnzipException("--training joint needs training data (--data)");
+        if (joint && cfg.exitWeights() != null && cfg.exitWeights().length != cfg.exits().size() + 1)
+            throw new NnzipException("--exit-weights: " + cfg.exitWeights().length + " weights given for " + (cfg.exits().size() + 1)
+                    + " outputs (each exit and the final output, in order)");
         if (cfg.exits().isEmpty()) throw new NnzipException("--exits needs at least one value or node name");
         Model m = backbone.copy();
         String input = m.graph().runtimeInputs().getFirst().name();

@@ -40,7 +40,7 @@ public final class JointExitTraining {
         g.nodes().add(cat);
         g.outputs().clear();
         g.outputs().add(new ValueInfo(joined, DType.FLOAT, null));
-        opt.objective(objective(weights, data.classes()));
+        opt.objective(objective(weights));
         try (Trainer t = new Trainer(m, opt)) {
             Trainer.Report r = t.fit(data, null, norm, listener);
             Map<String, Tensor> trained = t.model().graph().initializers();
@@ -53,10 +53,10 @@ public final class JointExitTraining {
     }
 
     /** L = Σ_i w_i·CE(z_i, y) over the E exits' logits laid side by side: output (N, E·K). */
-    static Objective objective(double[] weights, int classes) {
+    static Objective objective(double[] weights) {
         return (Batch b, Tensor output, float[] grad) -> {
-            int n = b.size(), e = weights.length, k = classes, width = e * k;
-            if (output.size() != n * width) throw new NnzipException("joint exit training: output " + output + " is not (N, " + e + "·" + k + ")");
+            int n = b.size(), e = weights.length, width = output.size() / n, k = width / e;
+            if (output.size() != n * e * k) throw new NnzipException("joint exit training: output " + output + " is not (N, " + e + "·classes)");
             float[] out = output.floats(), z = new float[n * k], gz = new float[n * k];
             float loss = 0;
             for (int x = 0; x < e; x++) {

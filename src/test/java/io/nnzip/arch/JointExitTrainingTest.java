@@ -20,7 +20,7 @@ class JointExitTrainingTest {
     void weightedExitLossGradientMatchesFiniteDifferences() {
         int n = 3, k = 4, e = 3;
         double[] w = {0.5, 0.3, 1.0};
-        Objective obj = JointExitTraining.objective(w, k);
+        Objective obj = JointExitTraining.objective(w);
         Batch b = new Batch(Tensor.of(new float[n], n, 1), new int[] {0, 3, 2});
         float[] out = TestModels.gaussian(n * e * k, 2, 9), grad = new float[out.length];
         float loss = obj.lossAndGrad(b, Tensor.of(out.clone(), n, e * k), grad);
@@ -72,6 +72,6 @@ class JointExitTrainingTest {
             float[] z = outs.get(any.graph().outputNames().get(o)).floats();
             for (int i = 0; i < n; i++) System.arraycopy(z, i * k, joined, i * e * k + o * k, k);
         }
-        return JointExitTraining.objective(w, k).lossAndGrad(new Batch(x, y), Tensor.of(joined, n, e * k), new float[joined.length]);
+        return JointExitTraining.objective(w).lossAndGrad(new Batch(x, y), Tensor.of(joined, n, e * k), new float[joined.length]);
     }
 }
