@@ -6,7 +6,13 @@ import java.util.Map;
 
 /** Options of the early-exit (anytime) pass, each described; recorded in the output model's metadata. */
 public record DynamicConfig(List<String> exits, double threshold, int headGrid, int headEpochs, float headLr, float headL2,
-                            String training, int trainSamples, long seed) {
+                            String training, int trainSamples, long seed, int jointEpochs, float jointLr, double[] exitWeights) {
+    /** Frozen-backbone heads only (no joint phase). */
+    public DynamicConfig(List<String> exits, double threshold, int headGrid, int headEpochs, float headLr, float headL2, String training,
+                         int trainSamples, long seed) {
+        this(exits, threshold, headGrid, headEpochs, headLr, headL2, training, trainSamples, seed, 0, 0f, null);
+    }
+
     public static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
     static {
@@ -16,7 +22,10 @@ public record DynamicConfig(List<String> exits, double threshold, int headGrid, 
         FIELDS.put("head_epochs", "epochs fitting each head on cached features");
         FIELDS.put("head_lr", "Adam learning rate of the head fit (cosine decay)");
         FIELDS.put("head_l2", "L2 penalty on head weights");
-        FIELDS.put("training", "frozen: backbone fixed, heads fitted on its features");
+        FIELDS.put("training", "frozen: backbone fixed, heads fitted on its features; joint: after that fit, backbone and heads trained together");
+        FIELDS.put("joint_epochs", "epochs of joint training (joint only)");
+        FIELDS.put("joint_lr", "Adam learning rate of joint training, cosine decay (joint only)");
+        FIELDS.put("exit_weights", "weight of each exit's cross-entropy in the joint loss, final output last (joint only)");
         FIELDS.put("train_samples", "training images used for the heads (0 = all)");
         FIELDS.put("seed", "seed of the head fit's shuffling");
     }
@@ -31,6 +40,11 @@ public record DynamicConfig(List<String> exits, double threshold, int headGrid, 
         m.put("head_l2", headL2);
         m.put("training", training);
         m.put("train_samples", trainSamples);
+        if (training.equals("joint")) {
+            m.put("joint_epochs", jointEpochs);
+            m.put("joint_lr", jointLr);
+            m.put("exit_weights", exitWeights);
+        }
         m.put("seed", seed);
         return m;
     }

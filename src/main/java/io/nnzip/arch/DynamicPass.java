@@ -1,6 +1,10 @@
 package io.nnzip.arch;
 
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
 import io.nnzip.engine.ShapeInference;
+import io.nnzip.train.TrainListener;
+import io.nnzip.train.Trainer;
 import io.nnzip.engine.ValueType;
 import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Model;
@@ -13,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The dynamic (anytime) pass: attach exit heads, fit them on the frozen backbone's features, record the stage
+ * The dynamic (anytime) pass: attach exit heads, fit them on the frozen backbone's features (optionally then train
+ * everything jointly), record the stage
  * costs, and measure the accuracy/average-MAC curve over confidence thresholds on evaluation data.
  */
 public final class DynamicPass {
@@ -36,7 +41,21 @@ public final class DynamicPass {
 
     /** @param evalX evaluation inputs (may be null: no curve) */
     public static Result run(Model backbone, DynamicConfig cfg, Tensor trainX, int[] trainY, Tensor evalX, int[] evalY) {
-        if (!cfg.training().equals("frozen")) throw new NnzipException("--training must be frozen (joint training is not available)");
+        return run(backbone, cfg, trainX, trainY, evalX, evalY, null, null, null);
+    }
+
+    /**
+     * As above; with {@code training = joint} the heads are first fitted on the frozen backbone (a good start), then
+     * backbone and heads are trained together on {@code jointData} with the weighted sum of the exits' losses.
+     */
+    public static Result run(Model backbone, DynamicConfig cfg, Tensor trainX, int[] trainY, Tensor evalX, int[] evalY, Dataset jointData,
+                             Normalization norm, TrainListener listener) {
+        boolean joint = cfg.training().equals("joint");
+        if (!joint && !cfg.training().equals("frozen")) throw new NnzipException("--training must be frozen or joint, got '" + cfg.training() + "'");
+        if (joint && jointData == null) throw new NnzipException("--training joint needs training data (--data)");
+        if (joint && cfg.exitWeights() != null && cfg.exitWeights().length != cfg.exits().size() + 1)
+            throw new NnzipException("--exit-weights: " + cfg.exitWeights().length + " weights given for " + (cfg.exits().size() + 1)
+                    + " outputs (each exit and the final output, in order)");
         if (cfg.exits().isEmpty()) throw new NnzipException("--exits needs at least one value or node name");
         Model m = backbone.copy();
         String input = m.graph().runtimeInputs().getFirst().name();
@@ -53,6 +72,11 @@ public final class DynamicPass {
                     cfg.headL2(), cfg.seed() + i);
             m.graph().initializers().put(h.weight(), Tensor.of(r.weight, classes, h.featureSize()));
             m.graph().initializers().put(h.bias(), Tensor.of(r.bias, classes));
+        }
+        if (joint) {
+            double[] w = cfg.exitWeights() != null ? cfg.exitWeights() : uniform(heads.size() + 1);
+            Trainer.Options opt = new Trainer.Options().epochs(cfg.jointEpochs()).lr(cfg.jointLr()).schedule("cosine").seed(cfg.seed());
+            JointExitTraining.train(m, w, jointData, norm, opt, listener);
         }
         ExitStages stages = new ExitStages(m);
         long baseline = ModelStats.of(backbone).macs;
@@ -73,5 +97,11 @@ public final class DynamicPass {
         summary.put("baseline_macs", baseline);
         Provenance.record(m, "dynamic", cfg.describe(), DynamicConfig.FIELDS, summary);
         return res;
+    }
+
+    private static double[] uniform(int n) {
+        double[] w = new double[n];
+        java.util.Arrays.fill(w, 1.0);
+        return w;
     }
 }

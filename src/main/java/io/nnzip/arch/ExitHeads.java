@@ -44,7 +44,7 @@ public final class ExitHeads {
                 int h = s[2], w = s[3];
                 String pooled = g.freshName("exit" + i + "_pool");
                 if (grid <= 1 || h < grid || w < grid) {
-                    added.add(node("exit" + i + "_pool", "ReduceMean", List.of(v), pooled, Attribute.of("axes", 2L, 3L), Attribute.of("keepdims", 1L)));
+                    added.add(node("exit" + i + "_pool", "GlobalAveragePool", List.of(v), pooled));
                     size = s[1];
                 } else {
                     long kh = h / grid, kw = w / grid;

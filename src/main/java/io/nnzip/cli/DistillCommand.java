@@ -46,6 +46,10 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term (default ${DEFAULT-VALUE}).")
     float alpha;
 
+    @Option(names = "--match-scale", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Compare the shape of the student's logits with the teacher's, not their magnitude (default on; --no-match-scale for plain Hinton).")
+    boolean matchScale;
+
     @Option(names = "--hint", description = "FitNets hint TEACHER_VALUE:STUDENT_VALUE (repeatable).")
     List<String> hints = new ArrayList<>();
 
@@ -57,6 +61,9 @@ public final class DistillCommand extends BaseCommand {
 
     @Option(names = "--lr", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "Learning-rate schedule, the same for the baseline (default ${DEFAULT-VALUE}).")
+    String schedule;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the student's initial weights and the shuffling (default ${DEFAULT-VALUE}).")
     long seed;
@@ -78,7 +85,7 @@ public final class DistillCommand extends BaseCommand {
         Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
         Normalization norm = data.normalization(ts.getFirst());
         DistillConfig cfg = new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs,
-                batch, lr, seed);
+                batch, lr, seed, schedule, matchScale);
         note("distilling " + student + " from " + ts.size() + " teacher(s) on " + train.name() + ", " + cfg.describe());
         Distiller.Result r = Distiller.run(s, ts, cfg, train, test, norm, baseline, new Progress(System.err, !noProgress && !json));
         AtomicFiles.write(output, OnnxWriter.toBytes(r.student()));

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dynamic", mixinStandardHelpOptions = true,
-        description = "Attaches early-exit classifier heads, fits them on the frozen backbone, reports accuracy versus average MACs over "
+        description = "Attaches early-exit classifier heads, fits them on the frozen backbone (optionally then trains everything jointly), reports accuracy versus average MACs over "
                 + "confidence thresholds, and writes an anytime model that returns every exit's logits (run it with 'nnzip run --early-exit T').")
 public final class DynamicCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX classifier.")
@@ -42,8 +42,21 @@ public final class DynamicCommand extends BaseCommand {
     @Option(names = "--head-l2", defaultValue = "0.0001", description = "Head L2 penalty (default ${DEFAULT-VALUE}).")
     float headL2;
 
-    @Option(names = "--training", defaultValue = "frozen", description = "frozen (backbone fixed; the only mode available).")
+    @Option(names = "--training", defaultValue = "frozen",
+            description = "frozen (backbone fixed, heads fitted on its features) or joint (then backbone and heads trained together; default ${DEFAULT-VALUE}).")
     String training;
+
+    @Option(names = "--joint-epochs", defaultValue = "1", description = "Epochs of joint training over the training split (default ${DEFAULT-VALUE}).")
+    int jointEpochs;
+
+    @Option(names = "--joint-lr", defaultValue = "0.0003", description = "Adam learning rate of joint training, cosine decay (default ${DEFAULT-VALUE}).")
+    float jointLr;
+
+    @Option(names = "--exit-weights", split = ",", description = "Weight of each exit's loss in joint training, final output last (default: all 1).")
+    double[] exitWeights;
+
+    @Option(names = "--no-progress", description = "No live progress bar during joint training.")
+    boolean noProgress;
 
     @Option(names = "--train-samples", defaultValue = "20000", description = "Training images for the heads (default ${DEFAULT-VALUE}; 0 = all).")
     int trainSamples;
@@ -61,9 +74,11 @@ public final class DynamicCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         Model in = OnnxReader.read(model);
         Normalization norm = data.normalization(in);
-        Dataset train = data.load("dynamic", "train").head(trainSamples), test = data.load("dynamic", "test");
-        DynamicConfig cfg = new DynamicConfig(exits, threshold, headGrid, headEpochs, headLr, headL2, training, train.size(), seed);
-        DynamicPass.Result r = DynamicPass.run(in, cfg, DataTensors.images(train, norm), train.labels(), DataTensors.images(test, norm), test.labels());
+        Dataset full = data.load("dynamic", "train"), train = full.head(trainSamples), test = data.load("dynamic", "test");
+        DynamicConfig cfg = new DynamicConfig(exits, threshold, headGrid, headEpochs, headLr, headL2, training, train.size(), seed, jointEpochs, jointLr,
+                exitWeights);
+        DynamicPass.Result r = DynamicPass.run(in, cfg, DataTensors.images(train, norm), train.labels(), DataTensors.images(test, norm), test.labels(),
+                full, norm, new io.nnzip.train.Progress(System.err, !noProgress && !json));
         Model out = r.model();
         norm.writeTo(out);
         AtomicFiles.write(output, OnnxWriter.toBytes(out));

@@ -58,6 +58,9 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
+    @Option(names = "--schedule", defaultValue = "cosine", description = "Fine-tuning learning-rate schedule: constant, step or cosine (default ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the factorized model.")
     boolean eval;
 
@@ -80,7 +83,7 @@ public final class FactorizeCommand extends BaseCommand {
         res.put("model", model.toString());
         Model out = r.model();
         if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, seed, !noProgress && !json);
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, schedule, seed, !noProgress && !json);
             out = ft.model();
             res.put("finetune", ft.report());
         }

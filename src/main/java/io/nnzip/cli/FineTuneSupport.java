@@ -18,17 +18,19 @@ final class FineTuneSupport {
 
     private FineTuneSupport() {}
 
-    static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, long seed, boolean progress) {
+    static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
+                            boolean progress) {
         Dataset train = data.load(command, "train"), test = data.load(command, "test");
         Normalization norm = data.normalization(original);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("epochs", epochs);
         r.put("lr", lr);
+        r.put("schedule", schedule);
         r.put("accuracy_original", Distiller.accuracy(original, test, norm));
         r.put("accuracy_rewritten", Distiller.accuracy(rewritten, test, norm));
         Model tuned = rewritten;
         if (epochs > 0) {
-            Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).seed(seed);
+            Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).schedule(schedule).seed(seed);
             try (Trainer t = new Trainer(rewritten, o)) {
                 Trainer.Report rep = t.fit(train, null, norm, new Progress(System.err, progress));
                 tuned = t.model().copy();
@@ -43,6 +45,7 @@ final class FineTuneSupport {
             Map<String, Object> opts = new LinkedHashMap<>();
             opts.put("epochs", epochs);
             opts.put("lr", lr);
+            opts.put("schedule", schedule);
             opts.put("seed", seed);
             opts.put("optimizer", "adam");
             opts.put("data", data.data);

@@ -50,6 +50,9 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
+    @Option(names = "--schedule", defaultValue = "cosine", description = "Fine-tuning learning-rate schedule: constant, step or cosine (default ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the redesigned model.")
     boolean eval;
 
@@ -83,7 +86,7 @@ public final class RedesignCommand extends BaseCommand {
         res.put("options", cfg.describe());
         res.putAll(r.summary());
         if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, seed, !noProgress && !json);
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !noProgress && !json);
             out = ft.model();
             res.put("finetune", ft.report());
         }

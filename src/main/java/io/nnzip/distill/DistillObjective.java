@@ -9,8 +9,11 @@ import java.util.Map;
 
 /**
  * Hinton distillation with optional FitNets hints, as the trainer's objective:
- * L = α·T²·KL(p_teacher^T ‖ p_student^T) + (1 − α)·CE(student, labels) + β·Σ MSE(regressor_i, teacher_hint_i).
- * Teacher outputs are computed by the engine once per batch. The student's training output holds the logits in
+ * L = α·T²·KL(p_teacher^T ‖ p_student^T) + (1 − α)·CE(student, labels) + β·Σ MSE(regressor_i, teacher_hint_i),
+ * where p_student^T is taken of the student's logits re-scaled to the teacher's spread when {@code matchScale} is set
+ * ({@link ScaleMatch}).
+ * Soft targets come from a {@link TeacherCache} when one is given and holds every image of the batch, else the
+ * engine runs the teachers once on the batch (always when hints are used: feature maps are too large to cache). The student's training output holds the logits in
  * its first K columns and the flattened hint predictions after them (see {@link HintGraph}).
  * <pre>output: (N, K + Σ hint sizes), labels: (N)</pre>
  */
@@ -20,9 +23,12 @@ public final class DistillObjective implements Objective {
     private final int classes;
     private final int[] hintSizes;
     private final List<String> teacherHints;
+    private final TeacherCache cache;
+    private long cachedBatches, teacherBatches;
 
-    public DistillObjective(TeacherEnsemble teachers, DistillConfig cfg, int classes, int[] hintSizes) {
+    public DistillObjective(TeacherEnsemble teachers, TeacherCache cache, DistillConfig cfg, int classes, int[] hintSizes) {
         this.teachers = teachers;
+        this.cache = cache;
         this.cfg = cfg;
         this.classes = classes;
         this.hintSizes = hintSizes;
@@ -33,10 +39,18 @@ public final class DistillObjective implements Objective {
     public float lossAndGrad(Batch b, Tensor output, float[] grad) {
         int n = b.size(), width = output.size() / n, k = classes;
         float[] out = output.floats();
-        Map<String, Tensor> t = teachers.run(b.images(), cfg.temperature(), teacherHints);
+        Map<String, Tensor> t = teacherOutputs(b.images());
         float[] s = new float[n * k], gk = new float[n * k], gc = new float[n * k];
         for (int i = 0; i < n; i++) System.arraycopy(out, i * width, s, i * k, k);
-        float kl = Losses.klDivergence(s, t.get(TeacherEnsemble.SOFT_TARGETS).floats(), n, k, cfg.temperature(), gk);
+        float[] soft = t.get(TeacherEnsemble.SOFT_TARGETS).floats();
+        float kl;
+        if (cfg.matchScale()) {
+            ScaleMatch sm = new ScaleMatch(s, soft, n, k);
+            kl = Losses.klDivergence(sm.u, soft, n, k, cfg.temperature(), gk);
+            gk = sm.backward(gk);
+        } else {
+            kl = Losses.klDivergence(s, soft, n, k, cfg.temperature(), gk);
+        }
         float ce = Losses.softmaxCrossEntropy(s, b.labels(), n, k, 0f, gc);
         float a = cfg.alpha();
         float loss = a * kl + (1 - a) * ce;
@@ -53,4 +67,19 @@ public final class DistillObjective implements Objective {
         }
         return loss;
     }
+
+    private Map<String, Tensor> teacherOutputs(Tensor images) {
+        if (cache != null && teacherHints.isEmpty()) {
+            Tensor soft = cache.lookup(images);
+            if (soft != null) {
+                cachedBatches++;
+                return Map.of(TeacherEnsemble.SOFT_TARGETS, soft);
+            }
+        }
+        teacherBatches++;
+        return teachers.run(images, cfg.temperature(), teacherHints);
+    }
+
+    /** Batches whose soft targets came from the cache / from running the teachers. */
+    public long[] batchCounts() { return new long[] {cachedBatches, teacherBatches}; }
 }

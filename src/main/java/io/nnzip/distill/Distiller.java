@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class Distiller {
     public record Result(Model student, float studentAccuracy, Float baselineAccuracy, float teacherAccuracy, long studentParams,
-                         long teacherParams, double secondsPerEpoch) {
+                         long teacherParams, double secondsPerEpoch, long cachedBatches, long teacherBatches) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("student_accuracy", studentAccuracy);
@@ -33,6 +33,8 @@ public final class Distiller {
             m.put("teacher_params", teacherParams);
             m.put("params_ratio", (double) studentParams / teacherParams);
             m.put("seconds_per_epoch", secondsPerEpoch);
+            m.put("batches_from_teacher_cache", cachedBatches);
+            m.put("batches_run_through_teachers", teacherBatches);
             return m;
         }
     }
@@ -41,25 +43,30 @@ public final class Distiller {
 
     public static Result run(Model student, List<Model> teachers, DistillConfig cfg, Dataset train, Dataset test, Normalization norm,
                              boolean baseline, TrainListener listener) {
-        Trainer.Options opt = new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).seed(cfg.seed());
+        Trainer.Options opt = options(cfg);
         Model trained;
         double secs;
+        long[] counts;
         try (Parallel par = new Parallel(opt.threads)) {
             TeacherEnsemble ens = new TeacherEnsemble(teachers, norm, par);
             ValueInfo outInfo = student.graph().outputs().getFirst();
             HintGraph hg = cfg.hints().isEmpty() ? null : HintGraph.build(student, teachers.getFirst(), cfg.hints(), cfg.seed());
             Model start = hg == null ? student : hg.training;
             int classes = teacherClasses(teachers.getFirst());
-            opt.objective(new DistillObjective(ens, cfg, classes, hg == null ? new int[0] : hg.hintSizes));
+            // without hints the soft targets depend on the image only: one teacher pass serves every epoch
+            TeacherCache cache = hg == null ? TeacherCache.build(ens, train, norm, cfg.temperature(), 256) : null;
+            DistillObjective objective = new DistillObjective(ens, cache, cfg, classes, hg == null ? new int[0] : hg.hintSizes);
+            opt.objective(objective);
             try (Trainer t = new Trainer(start, opt)) {
                 Trainer.Report r = t.fit(train, null, norm, listener);
                 secs = r.meanEpochSeconds();
                 trained = hg == null ? t.model().copy() : hg.strip(t.model(), outInfo);
             }
+            counts = objective.batchCounts();
         }
         Float base = null;
         if (baseline) {
-            Trainer.Options bo = new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).seed(cfg.seed());
+            Trainer.Options bo = options(cfg);
             try (Trainer t = new Trainer(student, bo)) {
                 t.fit(train, null, norm, listener);
                 base = accuracy(t.model(), test, norm);
@@ -68,9 +75,15 @@ public final class Distiller {
         norm.writeTo(trained);
         float acc = accuracy(trained, test, norm);
         float tacc = accuracy(teachers.getFirst(), test, Normalization.resolve(null, teachers.getFirst()));
-        Result res = new Result(trained, acc, base, tacc, trained.graph().parameterCount(), teachers.getFirst().graph().parameterCount(), secs);
+        Result res = new Result(trained, acc, base, tacc, trained.graph().parameterCount(), teachers.getFirst().graph().parameterCount(), secs,
+                counts[0], counts[1]);
         Provenance.record(trained, "distill", cfg.describe(), DistillConfig.FIELDS, res.toJson());
         return res;
+    }
+
+    /** The budget both runs share: epochs, batches, learning rate and its schedule, seed. */
+    static Trainer.Options options(DistillConfig cfg) {
+        return new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).schedule(cfg.schedule()).seed(cfg.seed());
     }
 
     static int teacherClasses(Model t) {

@@ -103,6 +103,21 @@ class CommandsTest {
         assertEquals(List.of("exit_0", "output"), o.json().get("exit_outputs"));
         assertEquals(DynamicPass.THRESHOLDS.length, ((List<?>) o.json().get("curve")).size());
 
+        Path j = dir.resolve("j.onnx");
+        o = run("dynamic", model.toString(), "--exits", "conv1,conv2", "--data", data.toString(), "--head-epochs", "3", "--head-grid", "1",
+                "--training", "joint", "--joint-epochs", "1", "--exit-weights", "0.5,0.5,1", "--no-progress", "-o", j.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertEquals(List.of("exit_0", "exit_1", "output"), o.json().get("exit_outputs"));
+        assertRunsInOrt(j);
+        Model joint = OnnxReader.read(j);
+        assertTrue(TestModels.relDiff(cnn.graph().initializer("conv2.weight").floats(), joint.graph().initializer("conv2.weight").floats()) > 0,
+                "joint training must update the backbone");
+        assertTrue(joint.metadata().get("nnzip.dynamic").contains("joint"));
+        o = run("dynamic", model.toString(), "--exits", "conv2", "--data", data.toString(), "--training", "joint", "--exit-weights", "1,1,1",
+                "-o", j.toString());
+        assertNotEquals(0, o.code());
+        assertTrue(o.err().contains("--exit-weights"), o.err());
+
         Model student = TestModels.cnn(4, 12, 4, 8, 8);
         Path s = save(student, "student.onnx"), d = dir.resolve("d.onnx");
         String tHint = cnn.graph().node("conv2").output(0), sHint = student.graph().node("conv2").output(0);

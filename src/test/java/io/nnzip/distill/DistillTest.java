@@ -2,7 +2,10 @@ package io.nnzip.distill;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.nnzip.data.Augment;
 import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.engine.Parallel;
 import io.nnzip.ir.Model;
@@ -37,24 +40,61 @@ class DistillTest {
 
     @Test
     void objectiveGradientMatchesFiniteDifferences() {
-        Model teacher = TestModels.mlp(4, 6, 7, 5);
-        String hidden = teacher.graph().nodes().get(1).output(0);  // the Relu after fc1: (N,7)
-        Tensor x = TestModels.input(5, 3, 6);
-        int n = 3, k = 5, hint = 7, width = k + hint;
-        DistillConfig cfg = new DistillConfig(2.5f, 0.7f, List.of(new DistillConfig.Hint(hidden, "s")), 0.3f, 1, n, 1e-3f, 1);
-        DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), cfg, k, new int[] {hint});
-        Batch b = new Batch(x, new int[] {0, 3, 4});
-        float[] out = TestModels.gaussian(n * width, 1, 6);
-        float[] grad = new float[out.length];
-        obj.lossAndGrad(b, Tensor.of(out.clone(), n, width), grad);
-        double h = 1e-2;
-        for (int i = 0; i < out.length; i++) {
-            float[] plus = out.clone(), minus = out.clone();
-            plus[i] += (float) h;
-            minus[i] -= (float) h;
-            double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, width), new float[out.length])
-                    - obj.lossAndGrad(b, Tensor.of(minus, n, width), new float[out.length])) / (2 * h);
-            assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "d loss / d output[" + i + "]");
+        for (boolean matchScale : new boolean[] {false, true}) {
+            Model teacher = TestModels.mlp(4, 6, 7, 5);
+            String hidden = teacher.graph().nodes().get(1).output(0);  // the Relu after fc1: (N,7)
+            Tensor x = TestModels.input(5, 3, 6);
+            int n = 3, k = 5, hint = 7, width = k + hint;
+            DistillConfig cfg = new DistillConfig(2.5f, 0.7f, List.of(new DistillConfig.Hint(hidden, "s")), 0.3f, 1, n, 1e-3f, 1, "constant", matchScale);
+            DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), null, cfg, k,
+                    new int[] {hint});
+            Batch b = new Batch(x, new int[] {0, 3, 4});
+            float[] out = TestModels.gaussian(n * width, 1, 6);
+            float[] grad = new float[out.length];
+            obj.lossAndGrad(b, Tensor.of(out.clone(), n, width), grad);
+            double h = 1e-2;
+            for (int i = 0; i < out.length; i++) {
+                float[] plus = out.clone(), minus = out.clone();
+                plus[i] += (float) h;
+                minus[i] -= (float) h;
+                double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, width), new float[out.length])
+                        - obj.lossAndGrad(b, Tensor.of(minus, n, width), new float[out.length])) / (2 * h);
+                assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "matchScale " + matchScale + ": d loss / d output[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void scaleMatchedStudentIsIndifferentToItsOwnLogitScale() {
+        // the soft term compares shapes only: a student whose logits are an affine copy of the teacher's has zero KL
+        float[] t = TestModels.gaussian(2 * 6, 3, 11), s = new float[t.length];
+        for (int i = 0; i < t.length; i++) s[i] = 0.1f * t[i] - 2f;
+        ScaleMatch sm = new ScaleMatch(s, t, 2, 6);
+        float[] g = new float[t.length];
+        assertEquals(0, io.nnzip.train.Losses.klDivergence(sm.u, t, 2, 6, 4f, g), 1e-4);
+        for (float v : sm.backward(g)) assertEquals(0, v, 1e-4);
+    }
+
+    @Test
+    void cachedSoftTargetsEqualTheTeachersOnShuffledBatches() {
+        Model t1 = TestModels.cnn(1, 12, 4, 8, 8), t2 = TestModels.cnn(2, 12, 4, 8, 8);
+        Tensor x = TestModels.input(7, 50, 1, 12, 12);
+        int[] y = new int[50];
+        Dataset d = new Dataset("random", x.floats(), y, 1, 12, 12, 10);
+        Normalization norm = new Normalization(new float[] {0.2f}, new float[] {0.5f});
+        TeacherEnsemble ens = new TeacherEnsemble(List.of(t1, t2), norm, Parallel.common());
+        TeacherCache cache = TeacherCache.build(ens, d, norm, 3f, 16);
+        assertEquals(50, cache.size());
+        try (BatchLoader loader = new BatchLoader(d, 20, true, norm, Augment.NONE, 5, 1)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                float[] direct = ens.run(b.images(), 3f, List.of()).get(TeacherEnsemble.SOFT_TARGETS).floats();
+                assertArrayEquals(direct, cache.lookup(b.images()).floats(), 1e-6f);
+            }
+        }
+        // an image the cache never saw (here: shifted by augmentation) is not guessed
+        try (BatchLoader loader = new BatchLoader(d, 50, true, norm, new Augment(2, false), 5, 1)) {
+            assertNull(cache.lookup(loader.next().images()));
         }
     }
 }
