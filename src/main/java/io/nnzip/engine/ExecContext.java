@@ -8,6 +8,8 @@ public final class ExecContext {
     private final int opset;
     private boolean training;
     private final SplittableRandom random;
+    /** Set by {@link Executor}: intermediates may be recycled and weights are only read, not updated, in place. */
+    private BufferPool pool;
 
     public ExecContext(Parallel parallel, int opset) { this(parallel, opset, false, 0); }
 
@@ -28,4 +30,17 @@ public final class ExecContext {
     public void setTraining(boolean t) { training = t; }
 
     public SplittableRandom random() { return random; }
+
+    /**
+     * A float array of {@code size} for a kernel output, recycled from an earlier node or run when this context
+     * belongs to an {@link Executor}. Its contents are stale: only kernels that overwrite every element may use it.
+     */
+    public float[] floats(int size) { return pool == null ? new float[size] : pool.take(size); }
+
+    /** True when run by an {@link Executor} (inference over a graph), not by a training tape. */
+    public boolean inference() { return pool != null && !training; }
+
+    BufferPool pool() { return pool; }
+
+    void enablePool() { if (pool == null) pool = new BufferPool(); }
 }

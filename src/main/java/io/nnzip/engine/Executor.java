@@ -51,6 +51,7 @@ public final class Executor {
         this.defs = OpRegistry.resolve(order);
         for (int i = 0; i < order.size(); i++) for (String in : TopoSort.allInputs(order.get(i))) lastUse.put(in, i);
         this.ctx = new ExecContext(parallel, opset);
+        ctx.enablePool();
     }
 
     public ExecContext context() { return ctx; }
@@ -78,6 +79,9 @@ public final class Executor {
         Set<String> retain = new HashSet<>(keep);
         retain.addAll(graph.outputNames());
         Map<String, Tensor> kept = new LinkedHashMap<>();
+        // a listener may hold on to the tensors it sees: then nothing is recycled
+        BufferPool pool = listener == null ? ctx.pool() : null;
+        ctx.pool().startRun();
         for (int i = 0; i < order.size(); i++) {
             Node n = order.get(i);
             Tensor[] in = new Tensor[n.inputs().size()];
@@ -92,12 +96,19 @@ public final class Executor {
                 String name = n.output(j);
                 if (name.isEmpty()) continue;
                 if (j >= out.length || out[j] == null) throw new NnzipException(n.describe() + ": produced no value for output '" + name + "'");
-                env.put(name, out[j]);
+                Tensor old = env.put(name, out[j]);
+                if (pool != null) {
+                    if (old != null && old.dtype() == DType.FLOAT) pool.release(old.floats());
+                    if (out[j].dtype() == DType.FLOAT) pool.bind(out[j].floats());
+                }
                 if (retain.contains(name)) kept.put(name, out[j]);
             }
             for (String name : n.inputs()) {
                 Integer last = lastUse.get(name);
-                if (last != null && last == i && !retain.contains(name) && !graph.isInitializer(name)) env.remove(name);
+                if (last != null && last == i && !retain.contains(name) && !graph.isInitializer(name)) {
+                    Tensor dead = env.remove(name);
+                    if (pool != null && dead != null && dead.dtype() == DType.FLOAT) pool.release(dead.floats());
+                }
             }
         }
         Map<String, Tensor> result = new LinkedHashMap<>();

@@ -31,7 +31,8 @@ public final class ConvOps {
         float[] bias = bias(node, in, ws[0]);
         Conv2d.Pool pool = fusedPool(node, a);
         int[] ys = outShape(xs[0], ws[0], pool == null ? a.out() : new int[] {pool.out(a.out()[0], true), pool.out(a.out()[1], false)});
-        float[] y = new float[io.nnzip.ir.Shapes.numel(ys)];
+        // Conv2d writes every output element, so a recycled buffer is fine
+        float[] y = ctx.floats(io.nnzip.ir.Shapes.numel(ys));
         boolean relu = node.attrInt(Fusion.RELU, 0) != 0;
         Conv2d.forward(a.geometry(xs, ws), x.floats(), w.floats(), bias, y, relu, pool, ctx.parallel());
         return new Tensor[] {Tensor.of(y, ys)};

@@ -33,12 +33,23 @@ public final class LinearOps {
             double[] y = MatMulFallback.gemm(a, b, c, ta, tb, alpha, beta, m, k, n);
             return new Tensor[] {MatMulFallback.toTensor(a.dtype(), y, m, n)};
         }
-        float[] y = new float[m * n];
+        // every element is overwritten (by C, or by a GEMM with beta 0), so a recycled buffer is fine
+        float[] y = ctx.floats(m * n);
         boolean hasC = c != null && beta != 0f;
         if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
-        Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
+        if (cachesWeights(ctx, b, m, n)) {
+            if (hasC && beta != 1f) for (int i = 0; i < y.length; i++) y[i] *= beta;
+            GemmWeightCache.packed(tb, b.floats(), 0, b.dim(1), k, n).multiply(ta, m, alpha, a.floats(), 0, a.dim(1), y, 0, n, hasC, ctx.parallel());
+        } else {
+            Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
+        }
         if (node.attrInt(Fusion.RELU, 0) != 0) for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, y[i]);
         return new Tensor[] {Tensor.of(y, m, n)};
+    }
+
+    // a large B multiplied by enough rows to amortise a content check, under an Executor (a training tape moves weights every step)
+    private static boolean cachesWeights(ExecContext ctx, Tensor b, int m, int n) {
+        return ctx.inference() && b.size() >= GemmWeightCache.MIN_FLOATS && m >= 16 && n <= 4096 && n > 0;
     }
 
     /** {M, K, N} of a Gemm; -1 where unknown. */

@@ -28,6 +28,24 @@ class Conv2dTest {
                 for (int mode = 0; mode < 3; mode++) check(r, f, mode, par);
     }
 
+    /** Few taps per output: the register-blocked {@link DirectConv} (odd sizes, asymmetric pads, K % 4 != 0, Q > 2 vectors). */
+    @Test
+    void directConvShapes() {
+        SplittableRandom r = new SplittableRandom(5);
+        // n, c, h, w, k, group, kh, kw, stride, padT, padL, padB, padR, dil
+        int[][] cfg = {
+                {3, 1, 28, 28, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 1, 9, 7, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1},
+                {2, 1, 13, 41, 6, 1, 3, 3, 1, 0, 2, 1, 0, 1}, {3, 2, 11, 10, 3, 1, 2, 3, 1, 1, 0, 0, 1, 1},
+                {1, 1, 17, 35, 9, 1, 4, 4, 1, 2, 1, 1, 2, 1}, {5, 3, 8, 9, 4, 1, 1, 5, 1, 0, 2, 0, 2, 1},
+                {2, 16, 7, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1}};
+        for (int[] f : cfg) {
+            ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);
+            if (!DirectConv.applies(g, null)) throw new AssertionError(g + " should take the direct path");
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, f, mode, par);
+        }
+    }
+
     // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool
     static void check(SplittableRandom r, int[] f, int mode, Parallel par) {
         ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);

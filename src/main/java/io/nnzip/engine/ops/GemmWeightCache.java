@@ -1,0 +1,33 @@
+package io.nnzip.engine.ops;
+
+import io.nnzip.engine.kernels.PackedB;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Packed copies of Gemm right-hand operands, so inference on a fixed model packs each weight matrix once.
+ * Weights may change in place between calls (an optimizer updates initializer arrays), so an entry is keyed by the
+ * array's identity and also keeps a copy of the contents it was packed from: a hit is only taken when the contents
+ * still match exactly (a vectorised compare, far cheaper than repacking). Arrays are held weakly.
+ */
+final class GemmWeightCache {
+    /** Smaller operands repack faster than the cache pays back in memory. */
+    static final int MIN_FLOATS = 1 << 14;
+
+    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed) {}
+
+    private static final Map<float[], Entry> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private GemmWeightCache() {}
+
+    /** op(B) packed, from the cache when B's layout and contents are unchanged since it was packed. */
+    static PackedB packed(boolean transB, float[] b, int off, int ldb, int k, int n) {
+        Entry e = CACHE.get(b);
+        if (e != null && e.transB == transB && e.off == off && e.ldb == ldb && e.k == k && e.n == n && Arrays.equals(e.contents, b)) return e.packed;
+        PackedB p = PackedB.pack(transB, b, off, ldb, k, n);
+        CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p));
+        return p;
+    }
+}
