@@ -79,7 +79,10 @@ public final class NnzInspector {
                             e.put("rounding", t.rounding);
                         }
                         if (TensorCodec.isLevelCoded(t.method)) {
-                            if (t.legacyLevels()) {
+                            if (t.method == TensorUnit.INT_SYMBOLS) {
+                                e.put("binarization", "symbols");
+                                e.put("symbols", t.symbols.length);
+                            } else if (t.legacyLevels()) {
                                 e.put("max_gt", t.maxGt);
                                 e.put("eg_order", t.egk);
                             } else {

@@ -3,6 +3,7 @@ package io.nnzip.codec;
 import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.binarize.SymbolBinarization;
 import io.nnzip.codec.binarize.ZigzagRiceBinarization;
 import io.nnzip.codec.bits.BitReader;
 import io.nnzip.codec.bits.BitWriter;
@@ -198,10 +199,11 @@ public final class TensorCodec {
         u.method = TensorUnit.INT_LEVELS;
         u.offset = offset;
         fillLevels(u, q, null, 1);
+        IntSymbols.tryCheaper(u, t);
         return true;
     }
 
-    private static void fillLevels(TensorUnit u, int[] q, byte[] classes, int threads) {
+    static void fillLevels(TensorUnit u, int[] q, byte[] classes, int threads) {
         BinarizationChooser.Choice c = BinarizationChooser.chooseLevelCoding(q, classes);
         u.scheme = c.scheme();
         u.riceK = c.k();
@@ -282,6 +284,9 @@ public final class TensorCodec {
                 }
                 return new Tensor(dt, shape, w);
             }
+            case TensorUnit.INT_SYMBOLS -> {
+                return IntSymbols.decode(u, dt, shape, levels(u, null, n));
+            }
             case TensorUnit.INT_LEVELS -> {
                 int[] q = levels(u, null, n);
                 Tensor t = Tensor.zeros(dt, shape);
@@ -326,7 +331,8 @@ public final class TensorCodec {
         (u.slices.length > 1 ? is.parallel() : is).forEach(i -> {
             int from = (int) Math.min(n, i * len), to = (int) Math.min(n, from + len);
             RangeDecoder dec = new RangeDecoder(u.slices[i], "tensor '" + u.name + "'" + (u.slices.length > 1 ? " slice " + i : ""));
-            if (u.legacyLevels()) LevelBinarization.decode(q, from, to, classes, u.params(), dec, LevelBinarization.contexts());
+            if (u.method == TensorUnit.INT_SYMBOLS) SymbolBinarization.decode(q, from, to, u.symbols.length, dec, SymbolBinarization.contexts(u.symbols.length));
+            else if (u.legacyLevels()) LevelBinarization.decode(q, from, to, classes, u.params(), dec, LevelBinarization.contexts());
             else if (u.scheme == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.decode(q, from, to, u.riceK, dec, ZigzagRiceBinarization.contexts());
             else RiceLevelBinarization.decode(q, from, to, classes, u.riceK, dec, RiceLevelBinarization.contexts());
         });
@@ -334,7 +340,8 @@ public final class TensorCodec {
     }
 
     public static boolean isLevelCoded(int method) {
-        return method == TensorUnit.UNIFORM || method == TensorUnit.DOM_UNIFORM || method == TensorUnit.CODEBOOK || method == TensorUnit.INT_LEVELS;
+        return method == TensorUnit.UNIFORM || method == TensorUnit.DOM_UNIFORM || method == TensorUnit.CODEBOOK || method == TensorUnit.INT_LEVELS
+                || method == TensorUnit.INT_SYMBOLS;
     }
 
     private static void requireFloat(TensorUnit u, DType dt) {

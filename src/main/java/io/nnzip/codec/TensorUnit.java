@@ -3,6 +3,7 @@ package io.nnzip.codec;
 import io.nnzip.codec.binarize.FloatBinarization;
 import io.nnzip.codec.binarize.LevelBinarization;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
+import io.nnzip.codec.binarize.SymbolBinarization;
 import io.nnzip.codec.binarize.ZigzagRiceBinarization;
 import io.nnzip.codec.format.NnzFormat;
 import io.nnzip.codec.syntax.SyntaxIO;
@@ -28,6 +29,9 @@ import io.nnzip.ir.NnzipException;
  *   FLOAT_LOSSLESS also codes float16 and bfloat16 tensors from format version 3 (layout from DType)
  *   FLOAT_REDUCED  --&gt; MantissaBits:u8 (3..23), MedianExponent:u8, Coded:blob, RawBits:blob   (format version 3)
  *     float32 rounded to MantissaBits mantissa bits, coded as FLOAT_LOSSLESS codes a float with that mantissa width
+ *   INT_SYMBOLS    --&gt; SymbolCount:count (1..256), Symbol:svar^SymbolCount, Coded (levels)   (format version 4)
+ *     an integer tensor with few distinct values: the levels are ranks into the symbol table (element = Symbol[rank]),
+ *     coded with {@link SymbolBinarization}; the encoder lists the most frequent value first
  * </pre>
  * The stream's format version decides which binarization the levels use; set {@link #formatVersion} before
  * {@link #syntax} when reading.
@@ -35,7 +39,7 @@ import io.nnzip.ir.NnzipException;
  * plain bit stream.
  */
 public final class TensorUnit {
-    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5, FLOAT_REDUCED = 6;
+    public static final int RAW = 0, FLOAT_LOSSLESS = 1, UNIFORM = 2, DOM_UNIFORM = 3, CODEBOOK = 4, INT_LEVELS = 5, FLOAT_REDUCED = 6, INT_SYMBOLS = 7;
     public static final int MAX_RANK = 16;
     /** Level binarization schemes of format version 3. */
     public static final int SCHEME_RICE = 0, SCHEME_ZIGZAG = 1;
@@ -65,6 +69,8 @@ public final class TensorUnit {
     public float[] codebook = new float[0];
     public int zeroIndex;
     public long offset;
+    /** INT_SYMBOLS: the value of each rank, most frequent first. */
+    public long[] symbols = new long[0];
     public byte[] coded = new byte[0];
     public byte[] raw = new byte[0];
 
@@ -77,6 +83,7 @@ public final class TensorUnit {
             case CODEBOOK -> "codebook";
             case INT_LEVELS -> "int-levels";
             case FLOAT_REDUCED -> "float-reduced";
+            case INT_SYMBOLS -> "int-symbols";
             default -> "method " + m;
         };
     }
@@ -124,6 +131,14 @@ public final class TensorUnit {
             case INT_LEVELS -> {
                 offset = io.svar("offset", offset);
                 binarization(io);
+                levelData(io);
+            }
+            case INT_SYMBOLS -> {
+                if (formatVersion < 4) throw new NnzipException("tensor '" + name + "': method int-symbols needs format version 4");
+                int n = io.count("symbol_count", symbols.length, SymbolBinarization.MAX_SYMBOLS);
+                if (n < 1) throw new NnzipException("tensor '" + name + "': empty symbol table");
+                if (io.reading()) symbols = new long[n];
+                for (int i = 0; i < n; i++) symbols[i] = io.svar("symbol", symbols[i]);
                 levelData(io);
             }
             default -> throw new NnzipException("tensor '" + name + "': unknown coding method " + method);

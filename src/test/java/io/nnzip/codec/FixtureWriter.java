@@ -8,14 +8,14 @@ import java.util.LinkedHashMap;
 
 /**
  * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
- * version N becomes current: v1, v2 and v3 were written this way; v3's models also hold float16 and bfloat16
- * initializers; never re-run to "fix" a failing {@link FixturesTest}:
+ * version N becomes current: v1 to v4 were written this way; v3's models also hold float16 and bfloat16
+ * initializers, v4's a uint8 k-means index tensor (coded as int-symbols); never re-run to "fix" a failing {@link FixturesTest}:
  * the point is that old streams keep decoding).
  */
 final class FixtureWriter {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
-        Model base = SyntheticModels.withHalfTensors(SyntheticModels.cnn(21, 2, 4, 8), 24);
+        Model base = SyntheticModels.withIndexTensor(SyntheticModels.withHalfTensors(SyntheticModels.cnn(21, 2, 4, 8), 24), 25);
         Model next = SyntheticModels.finetune(base, 22, 0.05);
         Model child = SyntheticModels.finetune(base, 23, 0.05);
         OnnxWriter.write(base, dir.resolve("base.onnx"));

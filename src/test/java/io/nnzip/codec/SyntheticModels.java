@@ -31,6 +31,27 @@ public final class SyntheticModels {
         return c;
     }
 
+    /**
+     * {@code m} plus an unused uint8 initializer "index.u8" shaped like a pruned k-means index tensor: 90 % zeros (the
+     * pinned zero centroid), the rest bimodal over 1..15 (sorted negative and positive centroids).
+     */
+    public static Model withIndexTensor(Model m, long seed) {
+        Model c = m.copy();
+        c.graph().initializers().put("index.u8", new Tensor(DType.UINT8, new int[] {40, 50}, bimodalIndices(new Random(seed), 2000, 0.9)));
+        return c;
+    }
+
+    /** {@code n} 4-bit k-means indices: 0 with probability {@code zeros}, else bimodal around 4 and 12. */
+    public static byte[] bimodalIndices(Random r, int n, double zeros) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            if (r.nextDouble() < zeros) continue;
+            int v = (int) Math.round((r.nextBoolean() ? 4 : 12) + 1.5 * r.nextGaussian());
+            b[i] = (byte) Math.max(1, Math.min(15, v));
+        }
+        return b;
+    }
+
     /** {@code m} with every float tensor moved by Laplacian noise of {@code rel} × its RMS: one fine-tuning epoch's worth. */
     public static Model finetune(Model m, long seed, double rel) {
         Random r = new Random(seed);

@@ -25,7 +25,7 @@ import net.jqwik.api.Provide;
  * crash inside the decoder.
  */
 class DecoderFuzzTest {
-    private static final Model BASE = SyntheticModels.withHalfTensors(SyntheticModels.cnn(1, 2, 4, 8), 2);
+    private static final Model BASE = SyntheticModels.withIndexTensor(SyntheticModels.withHalfTensors(SyntheticModels.cnn(1, 2, 4, 8), 2), 3);
     private static final byte[] MODEL_LOSSY = NnzCodec.encode(BASE, CodecOptions.ofQp(-8));
     private static final byte[] MODEL_LOSSLESS = NnzCodec.encode(BASE, CodecOptions.losslessMode());
     private static final byte[] UPDATE = NnzCodec.diff(BASE, SyntheticModels.finetune(BASE, 5, 0.1), CodecOptions.ofQp(-8));
