@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  *   <li>A scan from a few allocations finer than that boundary towards coarser ones, stopping after two
  *       consecutive failures, keeps the coarsest accepted allocation. Because the scan stops on failures only,
  *       a looser bound never ends on a finer allocation than a tighter one over the same path.</li>
- *   <li>Greedy refinement over all layers: the next step is the +1 QP move with the most bytes saved per unit of
- *       predicted divergence; moves that break the bound are not retried; at most {@link #GREEDY_MOVES_PER_LAYER} trials per layer.</li>
+ *   <li>Greedy refinement over all layers: the next step is the move with the most bytes saved per unit of
+ *       predicted divergence, each move coarsening one layer by 1 QP or, for small layers, by up to 4 QPs until it
+ *       saves 0.5 % of the total; moves that break the bound are not retried; at most {@link #GREEDY_MOVES_PER_LAYER} trials per layer.</li>
  * </ol>
  * The returned choice is always one that was measured within bound (on the probe's data).
  */
@@ -34,11 +35,14 @@ public final class SensitivitySearch {
     /** QPs considered per layer: σ/256 to 8σ. */
     private static final int QP_LO = -32, QP_HI = 12;
     /** λ grid: points per decade over [1e-2, 1e12]. */
-    private static final int LAMBDA_STEPS_PER_DECADE = 6;
+    private static final int LAMBDA_STEPS_PER_DECADE = 12;
     /** How many allocations finer than the bisected boundary the scan starts, and failures in a row that end it. */
     private static final int SCAN_BACK = 2, SCAN_FAILURES = 2;
     /** Cap on refinement evaluations, per layer: each accepted move also fits the probe's noise a little. */
     private static final int GREEDY_MOVES_PER_LAYER = 6;
+    /** A refinement move coarsens a layer until it saves this share of the total bytes, by at most MAX_MOVE QPs. */
+    private static final double MIN_SAVING = 0.005;
+    private static final int MAX_MOVE = 4;
 
     private SensitivitySearch() {}
 
@@ -114,25 +118,31 @@ public final class SensitivitySearch {
         Map<String, Integer> qps = new LinkedHashMap<>(path.get(best));
         double accNow = acc[best];
         log.accept(String.format("path %d/%d: %s (accuracy %.2f%%, %.0f bytes)", best, path.size(), qps, 100 * accNow, bytes(options, qps)));
-        // 3. Greedy +1 QP moves over all layers, best bytes-per-divergence first; a failed move is not retried.
+        // 3. Greedy moves over all layers, best bytes-per-divergence first; a failed move is not retried.
         java.util.Set<String> frozen = new java.util.HashSet<>();
         for (int moves = 0; moves < GREEDY_MOVES_PER_LAYER * weights.size(); moves++) {
             String pick = null;
-            double bestRatio = -1;
+            int pickQp = 0;
+            double bestRatio = -1, total = bytes(options, qps);
             for (String w : weights) {
                 int q = qps.get(w);
                 if (frozen.contains(w) || q >= QP_HI) continue;
-                double[] now = options.get(w)[q - QP_LO], next = options.get(w)[q + 1 - QP_LO];
+                // The smallest coarsening worth an evaluation: saves MIN_SAVING of the total, or MAX_MOVE QPs.
+                int to = q + 1;
+                double[] now = options.get(w)[q - QP_LO];
+                while (to < Math.min(q + MAX_MOVE, QP_HI) && now[0] - options.get(w)[to - QP_LO][0] < MIN_SAVING * total) to++;
+                double[] next = options.get(w)[to - QP_LO];
                 double saved = now[0] - next[0], cost = Math.max(next[1] - now[1], 1e-15);
                 if (saved <= 0) continue;
                 if (saved / cost > bestRatio) {
                     bestRatio = saved / cost;
                     pick = w;
+                    pickQp = to;
                 }
             }
             if (pick == null) break;
             Map<String, Integer> cand = new LinkedHashMap<>(qps);
-            cand.put(pick, qps.get(pick) + 1);
+            cand.put(pick, pickQp);
             double a = probe.accuracy(trial(m, cand, o, comp));
             evals[0]++;
             if (a >= floor) {
