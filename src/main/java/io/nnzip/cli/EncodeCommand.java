@@ -2,6 +2,7 @@ package io.nnzip.cli;
 
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.ModelEncoder;
+import io.nnzip.codec.NnzCodec;
 import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.rd.BitBudget;
@@ -40,23 +41,27 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest steps keeping test accuracy (ONNX Runtime) within POINTS percentage points: per-layer steps from measured sensitivities (KL of the predictions), one global scale bisected; needs --data, evaluates the first --limit test images (default " + MAX_DROP_IMAGES + ").")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest per-layer steps keeping accuracy (ONNX Runtime) within POINTS percentage points on a validation split held out from the TRAINING set (the last --val-images training images); steps from measured sensitivities (KL of the predictions) and real coded sizes. The decoded model is then measured on the TEST set (first --limit test images, default all), which the search never sees. Needs --data.")
     Double maxDrop;
 
-    @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of --calib-images training images; per-tensor steps, rounding to nearest. Needs --data.")
+    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
+    int valImages;
+
+    @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest. Needs --data.")
     boolean compensate;
 
-    @Option(names = "--calib-images", defaultValue = "1024", description = "Training images for --compensate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-images", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
     int calibImages;
 
     @Mixin
     DataOptions data;
 
-    /** Test images --max-drop evaluates when --limit is not given: enough to resolve ~0.5 points, quick in ONNX Runtime. */
-    static final int MAX_DROP_IMAGES = 2000;
+    /** Default validation images: a 0.5-point bound is then resolved to about ±0.2 points (two-model accuracy difference). */
+    static final int VAL_IMAGES = 10000;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
         Model m = OnnxReader.read(model);
         CodecOptions o = mode.options();
         Map<String, Object> r = new LinkedHashMap<>();
@@ -67,38 +72,67 @@ public final class EncodeCommand extends BaseCommand {
             o = o.withQp(qp);
             r.put("qp_for_budget", qp);
         }
+        Dataset train = null;
+        if (compensate || maxDrop != null) {
+            train = Datasets.load(data.requireData(compensate ? "--compensate" : "--max-drop"), "train");
+            if (maxDrop != null && (valImages <= 0 || valImages >= train.size()))
+                throw new NnzipException("--val-images " + valImages + " must be in [1, " + (train.size() - 1) + "] (training images: " + train.size() + ")");
+            if (compensate && maxDrop != null && calibImages + valImages > train.size())
+                throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
+        }
         ErrorCompensation comp = null;
         if (compensate) {
             if (mode.lossless) throw new NnzipException("--compensate needs a lossy mode");
             o = ErrorCompensation.codingOptions(o);
             java.util.Set<String> weights = new java.util.LinkedHashSet<>();
             m.graph().initializers().forEach((k, t) -> { if (t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k); });
-            Dataset calib = Datasets.load(data.requireData("--compensate"), "train").head(calibImages);
+            Dataset calib = train.head(calibImages);
             comp = ErrorCompensation.prepare(m, weights, calib, data.normalization(m), 128);
             r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
-            r.put("calib_images", calib.size());
+            r.put("calibration_split", "train images 0.." + (calib.size() - 1));
         }
+        DatasetProbe valProbe = null;
+        double floor = 0;
         if (maxDrop != null) {
-            Dataset test = Datasets.load(data.requireData("--max-drop"), "test").head(data.limit > 0 ? data.limit : MAX_DROP_IMAGES);
-            DatasetProbe probe = new DatasetProbe(test, data.normalization(m), mode.threads);
-            MaxDropSearch.Result s = SensitivitySearch.search(m, probe, maxDrop, o, comp, this::note);
-            r.put("max_drop_images", probe.size());
+            Dataset val = lastImages(train, valImages);
+            valProbe = new DatasetProbe(val, data.normalization(m), mode.threads);
+            MaxDropSearch.Result s = SensitivitySearch.search(m, valProbe, maxDrop, o, comp, this::note);
+            floor = s.baseAccuracy() - maxDrop / 100;
+            r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
             r.put("max_drop_evaluations", s.evaluations());
             o = o.withOverrides(s.qps());
-            r.put("accuracy_original", s.baseAccuracy());
-            r.put("accuracy_quantized", s.finalAccuracy());
-            r.put("qp_per_tensor", s.qps());
+            r.put("validation_accuracy_original", s.baseAccuracy());
+            r.put("validation_accuracy_searched", s.finalAccuracy());
         }
-        CodecOptions fo = o;
-        Model coded = m;
-        if (comp != null) {
-            java.util.Map<String, Integer> qps = new java.util.LinkedHashMap<>();
-            for (String w : comp.layers()) qps.put(w, o.qpFor(w));
-            coded = comp.apply(m, qps);
+        encodeTo(m, o, comp, reports);
+        if (maxDrop != null) {
+            // Final check on what was actually written: decode the file, measure it on the validation split, and
+            // back off (every searched layer 1 QP finer) while it is over budget.
+            Model decoded = decodeOutput();
+            double va = valProbe.accuracy(decoded);
+            int backoffs = 0;
+            while (va < floor && backoffs < MAX_BACKOFFS) {
+                Map<String, Integer> finer = new LinkedHashMap<>();
+                for (String w : o.qpOverrides().keySet()) finer.put(w, Math.max(CodecOptions.QP_MIN, o.qpFor(w) - 1));
+                o = o.withOverrides(finer);
+                backoffs++;
+                encodeTo(m, o, comp, reports);
+                decoded = decodeOutput();
+                va = valProbe.accuracy(decoded);
+                note(String.format("back-off %d: validation accuracy %.2f%%", backoffs, 100 * va));
+            }
+            r.put("validation_accuracy_decoded", va);
+            r.put("validation_drop_points", 100 * ((Double) r.get("validation_accuracy_original") - va));
+            r.put("backoffs", backoffs);
+            r.put("qp_per_tensor", new java.util.TreeMap<>(o.qpOverrides()));
+            Dataset test = Datasets.load(data.data, "test").head(data.limit);
+            DatasetProbe testProbe = new DatasetProbe(test, data.normalization(m), mode.threads);
+            double ta0 = testProbe.accuracy(m), ta = testProbe.accuracy(decoded);
+            r.put("test_split", "test images 0.." + (test.size() - 1) + " (never seen by the search; decoded .nnz run in ONNX Runtime)");
+            r.put("test_accuracy_original", ta0);
+            r.put("test_accuracy_decoded", ta);
+            r.put("test_drop_points", 100 * (ta0 - ta));
         }
-        Model fm = coded;
-        java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
-        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(TensorSource.of(fm), fo, out)));
         long in = Files.size(model), outBytes = Files.size(output);
         r.put("input", model.toString());
         r.put("output", output.toString());
@@ -114,7 +148,33 @@ public final class EncodeCommand extends BaseCommand {
     protected void printHuman(Map<String, Object> r, PrintStream out) {
         out.printf("%s -> %s: %d -> %d bytes (%.2fx, %.2f%%), recipe %s%n", r.get("input"), r.get("output"), r.get("input_bytes"), r.get("output_bytes"),
                 (Double) r.get("ratio"), 100.0 / (Double) r.get("ratio"), r.get("recipe"));
-        if (r.containsKey("accuracy_original"))
-            out.printf("accuracy %.2f%% -> %.2f%%%n", 100 * (Double) r.get("accuracy_original"), 100 * (Double) r.get("accuracy_quantized"));
+        if (r.containsKey("test_accuracy_original")) {
+            out.printf("validation (%s): %.2f%% -> %.2f%%%n", r.get("validation_split"), 100 * (Double) r.get("validation_accuracy_original"), 100 * (Double) r.get("validation_accuracy_decoded"));
+            out.printf("test (%s): %.2f%% -> %.2f%% (drop %.2f points)%n", r.get("test_split"), 100 * (Double) r.get("test_accuracy_original"), 100 * (Double) r.get("test_accuracy_decoded"), (Double) r.get("test_drop_points"));
+        }
+    }
+
+    /** At most this many 1-QP back-offs after the final check (each costs one encode and one validation pass). */
+    private static final int MAX_BACKOFFS = 4;
+
+    private void encodeTo(Model m, CodecOptions o, ErrorCompensation comp, java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports) {
+        Model coded = m;
+        if (comp != null) {
+            Map<String, Integer> qps = new LinkedHashMap<>();
+            for (String w : comp.layers()) qps.put(w, o.qpFor(w));
+            coded = comp.apply(m, qps);
+        }
+        Model fm = coded;
+        CodecOptions fo = o;
+        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(TensorSource.of(fm), fo, out)));
+    }
+
+    private Model decodeOutput() throws java.io.IOException { return NnzCodec.decode(Files.readAllBytes(output), output.toString()); }
+
+    /** The last n images of d (deterministic; training order as stored). */
+    static Dataset lastImages(Dataset d, int n) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = d.size() - n + i;
+        return d.subset(idx, d.name() + " (last " + n + ")");
     }
 }

@@ -35,6 +35,51 @@ class CodecCliTest {
         return buf.toString();
     }
 
+    // Labels = the model's own top-1 class, so the original scores 100 % on every split.
+    private static int[] top1(Model m, float[] x, int n) {
+        try (io.nnzip.eval.OrtRunner ort = new io.nnzip.eval.OrtRunner(m, 1)) {
+            float[] y = ort.run(java.util.Map.of("input", io.nnzip.ir.Tensor.of(x, n, 1, 28, 28))).get("logits").floats();
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) for (int j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + out[i]]) out[i] = j;
+            return out;
+        }
+    }
+
+    private static io.nnzip.ir.Tensor[] labelled(Model m, int n, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] x = new float[n * 784];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        int[] y = top1(m, x, n);
+        long[] yl = new long[n];
+        for (int i = 0; i < n; i++) yl[i] = y[i];
+        return new io.nnzip.ir.Tensor[] {io.nnzip.ir.Tensor.of(x, n, 28, 28), io.nnzip.ir.Tensor.ofLongs(yl, n)};
+    }
+
+    @Test
+    void maxDropSearchesOnHeldOutTrainingImagesAndReportsTheTestSplitSeparately() throws Exception {
+        Model m = SyntheticModels.cnn(4, 4, 8, 32);
+        Path a = dir.resolve("m.onnx"), npz = dir.resolve("d.npz"), out = dir.resolve("m.nnz");
+        OnnxWriter.write(m, a);
+        io.nnzip.ir.Tensor[] train = labelled(m, 700, 1), test = labelled(m, 200, 2);
+        io.nnzip.numpy.Npy.writeNpz(npz, java.util.Map.of("x_train", train[0], "y_train", train[1], "x_test", test[0], "y_test", test[1]));
+        JsonNode r = new ObjectMapper().readTree(run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3",
+                "--compensate", "--calib-images", "200", "--val-images", "400", "--threads", "1", "--json"));
+        assertTrue(r.get("calibration_split").asText().startsWith("train images 0..199"), r.toString());
+        assertTrue(r.get("validation_split").asText().startsWith("train images 300..699"), r.toString());
+        assertTrue(r.get("test_split").asText().startsWith("test images 0..199"), r.toString());
+        assertEquals(1.0, r.get("validation_accuracy_original").asDouble(), 1e-9);
+        assertEquals(1.0, r.get("test_accuracy_original").asDouble(), 1e-9);
+        assertTrue(r.get("validation_accuracy_decoded").asDouble() >= 0.97 - 1e-9, r.toString());
+        // The reported test accuracy is that of the written stream, decoded and run independently here.
+        Model decoded = NnzCodec.decode(Files.readAllBytes(out));
+        int[] got = top1(decoded, test[0].floats(), 200);
+        int same = 0;
+        for (int i = 0; i < 200; i++) if (got[i] == test[1].getLong(i)) same++;
+        assertEquals(same / 200.0, r.get("test_accuracy_decoded").asDouble(), 1e-6, r.toString());
+        // Overlapping calibration and validation images are refused.
+        assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--compensate", "--calib-images", "400", "--val-images", "400"));
+    }
+
     @Test
     void encodeDecodeDiffPatchPackUnpackInspect() throws Exception {
         Model base = SyntheticModels.cnn(1, 8, 16, 32);

@@ -14,21 +14,35 @@ import java.util.function.Consumer;
 /**
  * Per-layer steps under an accuracy bound, spending bits where the predictions are sensitive. Each weight tensor l
  * alone is quantized at a probe step, and the divergence of the model's predictions from the original's (KL, on the
- * probe's data) per unit of quantization noise power gives its per-weight sensitivity s_l. Minimizing the rate
- * Σ n_l · log2(1/Δ_l) subject to a total distortion Σ s_l · n_l · Δ_l²/12 gives Δ_l² ∝ 1/s_l: every layer gets the
- * step at which one more bit buys the same drop in divergence. In QP units (Δ = σ_l · 2^(QP/4)):
- * <pre>
- *   QP_l = g + round(4 · log2(1 / (σ_l · √s_l)) − mean over layers)
- * </pre>
- * and one global offset g is bisected to the coarsest value whose accuracy stays ≥ original − maxDrop; a last pass
- * tries to coarsen the largest tensors one at a time by 1 QP. The accepted model is always the last one measured, so
- * the bound holds for the returned choice (on the probe's data).
+ * probe's data) per unit of quantization noise power gives its per-weight sensitivity s_l. Every layer then has a
+ * table of options, one per QP: its real coded size R_l(QP) and predicted divergence s_l · n_l · mse_l(QP). For a
+ * multiplier λ each layer independently takes the QP minimizing R_l + λ · D_l (one more bit buys the same drop in
+ * divergence everywhere); the distinct allocations along a log grid of λ form a path from fine to coarse.
+ * <ol>
+ *   <li>Bisection on the path index locates the accuracy boundary (accuracy ≥ original − maxDrop).</li>
+ *   <li>A scan from a few allocations finer than that boundary towards coarser ones, stopping after two
+ *       consecutive failures, keeps the coarsest accepted allocation. Because the scan stops on failures only,
+ *       a looser bound never ends on a finer allocation than a tighter one over the same path.</li>
+ *   <li>Greedy refinement over all layers: the next step is the move with the most bytes saved per unit of
+ *       predicted divergence, each move coarsening one layer by 1 QP or, for small layers, by up to 4 QPs until it
+ *       saves 0.5 % of the total; moves that break the bound are not retried; at most {@link #GREEDY_MOVES_PER_LAYER} trials per layer.</li>
+ * </ol>
+ * The returned choice is always one that was measured within bound (on the probe's data).
  */
 public final class SensitivitySearch {
     /** Probe step for measuring sensitivities: Δ = σ/2, noisy enough to move the divergence, far from breaking the model. */
     static final int PROBE_QP = -4;
     /** QPs considered per layer: σ/256 to 8σ. */
-    private static final int QP_LO = -32, QP_HI = 12, BISECTIONS = 12;
+    private static final int QP_LO = -32, QP_HI = 12;
+    /** λ grid: points per decade over [1e-2, 1e12]. */
+    private static final int LAMBDA_STEPS_PER_DECADE = 12;
+    /** How many allocations finer than the bisected boundary the scan starts, and failures in a row that end it. */
+    private static final int SCAN_BACK = 2, SCAN_FAILURES = 2;
+    /** Cap on refinement evaluations, per layer: each accepted move also fits the probe's noise a little. */
+    private static final int GREEDY_MOVES_PER_LAYER = 6;
+    /** A refinement move coarsens a layer until it saves this share of the total bytes, by at most MAX_MOVE QPs. */
+    private static final double MIN_SAVING = 0.005;
+    private static final int MAX_MOVE = 4;
 
     private SensitivitySearch() {}
 
@@ -48,69 +62,106 @@ public final class SensitivitySearch {
             if (t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k);
         });
         weights.sort((a, b) -> Integer.compare(m.graph().initializer(b).size(), m.graph().initializer(a).size()));
-        int evals = 1;
-        Map<String, Double> sens = new LinkedHashMap<>();
-        for (String w : weights) {
-            Tensor t = m.graph().initializer(w);
-            Tensor q = quantized(m, w, PROBE_QP, o);
-            double mse = mse(t.floats(), q.floats());
-            Model trial = m.copy();
-            trial.graph().initializers().put(w, q);
-            double kl = Math.max(probe.measure(trial)[1], 1e-12);
-            evals++;
-            double s = kl / (t.size() * Math.max(mse, 1e-30));
-            sens.put(w, s);
-            log.accept(String.format("%s: sensitivity %.3g per unit noise power (KL %.3g at QP %d)", w, s, kl, PROBE_QP));
-        }
-        // Each layer's options: every QP in range with its actual coded size and predicted divergence s_l·n_l·mse.
+        int[] evals = {1};
         Map<String, double[][]> options = new LinkedHashMap<>();
         for (String w : weights) {
             Tensor t = m.graph().initializer(w);
-            double s = sens.get(w);
+            Tensor q = quantized(m, w, PROBE_QP, o);
+            Model trial = m.copy();
+            trial.graph().initializers().put(w, q);
+            double kl = Math.max(probe.measure(trial)[1], 1e-12);
+            evals[0]++;
+            double s = kl / (t.size() * Math.max(mse(t.floats(), q.floats()), 1e-30));
+            log.accept(String.format("%s: sensitivity %.3g per unit noise power (KL %.3g at QP %d)", w, s, kl, PROBE_QP));
             double[][] opt = new double[QP_HI - QP_LO + 1][];
             for (int qp = QP_LO; qp <= QP_HI; qp++) {
-                Tensor q = quantized(m, w, qp, o);
-                opt[qp - QP_LO] = new double[] {ModelEncoder.codedBytes(m, w, o.withOverrides(Map.of(w, qp))), s * t.size() * mse(t.floats(), q.floats())};
+                Tensor qq = quantized(m, w, qp, o);
+                opt[qp - QP_LO] = new double[] {ModelEncoder.codedBytes(m, w, o.withOverrides(Map.of(w, qp))), s * t.size() * mse(t.floats(), qq.floats())};
             }
             options.put(w, opt);
         }
-        // Bisection on log λ: each layer takes the QP minimizing bytes + λ·divergence; larger λ, finer steps.
-        double lo = Math.log(1e-2), hi = Math.log(1e12);
-        Map<String, Integer> qps = choose(options, Math.exp(hi));
-        Model first = trial(m, qps, o, comp);
-        double loAcc = probe.accuracy(first);
-        evals++;
-        for (int it = 0; it < BISECTIONS; it++) {
-            double mid = (lo + hi) / 2;
-            Map<String, Integer> cand = choose(options, Math.exp(mid));
-            Model trial = trial(m, cand, o, comp);
-            double acc = probe.accuracy(trial);
-            evals++;
-            if (acc >= floor) {
-                hi = mid;
-                qps = cand;
-                loAcc = acc;
-
-            } else lo = mid;
-        }
-        int lo0 = (int) Math.round(hi / Math.log(10));
-        log.accept("lambda 1e" + lo0 + ": " + qps + String.format(" (accuracy %.2f%%)", 100 * loAcc));
-        // Refinement: the largest tensors carry most of the rate; try each one 1 QP coarser.
-        double acc = loAcc;
-        for (String w : weights.subList(0, Math.min(2, weights.size()))) {
-            for (int step = 0; step < 4 && qps.get(w) < CodecOptions.QP_MAX; step++) {
-                Map<String, Integer> cand = new LinkedHashMap<>(qps);
-                cand.put(w, qps.get(w) + 1);
-                Model next = trial(m, cand, o, comp);
-                double a = probe.accuracy(next);
-                evals++;
-                if (a < floor) break;
-                qps = cand;
-                acc = a;
+        List<Map<String, Integer>> path = path(options);
+        // Measured accuracy per path index (NaN = not measured yet).
+        double[] acc = new double[path.size()];
+        java.util.Arrays.fill(acc, Double.NaN);
+        java.util.function.IntToDoubleFunction measure = i -> {
+            if (Double.isNaN(acc[i])) {
+                acc[i] = probe.accuracy(trial(m, path.get(i), o, comp));
+                evals[0]++;
             }
+            return acc[i];
+        };
+        // 1. Bisection: lo is within bound (or −1), hi is not (or path.size()).
+        int lo = -1, hi = path.size();
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (measure.applyAsDouble(mid) >= floor) lo = mid;
+            else hi = mid;
         }
-        log.accept(String.format("final: %s (accuracy %.2f%%, %d evaluations)", qps, 100 * acc, evals));
-        return new MaxDropSearch.Result(qps, base, acc, evals);
+        // 2. Scan coarser from just below the boundary; stop after SCAN_FAILURES failures in a row.
+        int best = -1, fails = 0;
+        for (int i = Math.max(0, lo - SCAN_BACK); i < path.size() && fails < SCAN_FAILURES; i++) {
+            if (measure.applyAsDouble(i) >= floor) {
+                best = i;
+                fails = 0;
+            } else fails++;
+        }
+        if (best < 0) {
+            // Nothing on the path held the bound: code every layer at the finest QP considered.
+            Map<String, Integer> finest = new LinkedHashMap<>();
+            for (String w : weights) finest.put(w, QP_LO);
+            double a = probe.accuracy(trial(m, finest, o, comp));
+            evals[0]++;
+            log.accept(String.format("no allocation on the path keeps the bound; finest steps give %.2f%%", 100 * a));
+            return new MaxDropSearch.Result(finest, base, a, evals[0]);
+        }
+        Map<String, Integer> qps = new LinkedHashMap<>(path.get(best));
+        double accNow = acc[best];
+        log.accept(String.format("path %d/%d: %s (accuracy %.2f%%, %.0f bytes)", best, path.size(), qps, 100 * accNow, bytes(options, qps)));
+        // 3. Greedy moves over all layers, best bytes-per-divergence first; a failed move is not retried.
+        java.util.Set<String> frozen = new java.util.HashSet<>();
+        for (int moves = 0; moves < GREEDY_MOVES_PER_LAYER * weights.size(); moves++) {
+            String pick = null;
+            int pickQp = 0;
+            double bestRatio = -1, total = bytes(options, qps);
+            for (String w : weights) {
+                int q = qps.get(w);
+                if (frozen.contains(w) || q >= QP_HI) continue;
+                // The smallest coarsening worth an evaluation: saves MIN_SAVING of the total, or MAX_MOVE QPs.
+                int to = q + 1;
+                double[] now = options.get(w)[q - QP_LO];
+                while (to < Math.min(q + MAX_MOVE, QP_HI) && now[0] - options.get(w)[to - QP_LO][0] < MIN_SAVING * total) to++;
+                double[] next = options.get(w)[to - QP_LO];
+                double saved = now[0] - next[0], cost = Math.max(next[1] - now[1], 1e-15);
+                if (saved <= 0) continue;
+                if (saved / cost > bestRatio) {
+                    bestRatio = saved / cost;
+                    pick = w;
+                    pickQp = to;
+                }
+            }
+            if (pick == null) break;
+            Map<String, Integer> cand = new LinkedHashMap<>(qps);
+            cand.put(pick, pickQp);
+            double a = probe.accuracy(trial(m, cand, o, comp));
+            evals[0]++;
+            if (a >= floor) {
+                qps = cand;
+                accNow = a;
+            } else frozen.add(pick);
+        }
+        log.accept(String.format("final: %s (accuracy %.2f%%, %.0f bytes, %d evaluations)", qps, 100 * accNow, bytes(options, qps), evals[0]));
+        return new MaxDropSearch.Result(qps, base, accNow, evals[0]);
+    }
+
+    /** The distinct allocations min R + λ·D over a log grid of λ, from fine (large λ) to coarse. */
+    static List<Map<String, Integer>> path(Map<String, double[][]> options) {
+        List<Map<String, Integer>> out = new ArrayList<>();
+        for (int k = 12 * LAMBDA_STEPS_PER_DECADE; k >= -2 * LAMBDA_STEPS_PER_DECADE; k--) {
+            Map<String, Integer> a = choose(options, Math.pow(10, k / (double) LAMBDA_STEPS_PER_DECADE));
+            if (out.isEmpty() || !out.getLast().equals(a)) out.add(a);
+        }
+        return out;
     }
 
     private static Map<String, Integer> choose(Map<String, double[][]> options, double lambda) {
@@ -123,15 +174,15 @@ public final class SensitivitySearch {
         return q;
     }
 
-    // What the receiver decodes for these QPs: the (compensated) weights, quantized by the encoder.
-    private static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
-        return apply(comp == null ? m : comp.apply(m, qps), qps, o);
+    private static double bytes(Map<String, double[][]> options, Map<String, Integer> qps) {
+        double b = 0;
+        for (var e : qps.entrySet()) b += options.get(e.getKey())[e.getValue() - QP_LO][0];
+        return b;
     }
 
-    private static Model apply(Model m, Map<String, Integer> qps, CodecOptions o) {
-        Model work = m.copy();
-        qps.forEach((w, q) -> work.graph().initializers().put(w, quantized(m, w, q, o)));
-        return work;
+    // What the receiver decodes for these QPs: the (compensated) model, every tensor as the encoder codes it.
+    private static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
+        return ModelEncoder.reconstruct(comp == null ? m : comp.apply(m, qps), o.withOverrides(qps));
     }
 
     private static Tensor quantized(Model m, String name, int qp, CodecOptions o) {
