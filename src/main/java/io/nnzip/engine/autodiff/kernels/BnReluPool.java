@@ -85,17 +85,30 @@ public final class BnReluPool {
         for (int oh = 0; oh < p; oh++) {
             int r0 = xo + 2 * oh * w, r1 = r0 + w, o = yo + oh * q;
             for (int ow = 0; ow < q; ow++) {
-                // selects instead of branches, as in MaxPoolTraining: the winner is random
                 int i0 = r0 + 2 * ow, i2 = r1 + 2 * ow;
                 float v0 = x[i0] * a + b, v1 = x[i0 + 1] * a + b, v2 = x[i2] * a + b, v3 = x[i2 + 1] * a + b;
-                int b01 = v1 > v0 ? i0 + 1 : i0, b23 = v3 > v2 ? i2 + 1 : i2;
+                // the winner is random, so branches (which C2 emits for these selects) would mispredict: the sign
+                // of a difference is −1 exactly when the right operand is larger (a tie gives +0, keeping the
+                // first element as MaxPoolTraining does; only a −0/+0 tie differs, and its y is 0, passing no gradient)
+                int b01 = i0 - sign(v0 - v1), b23 = i2 - sign(v2 - v3);
                 float m01 = Math.max(v0, v1), m23 = Math.max(v2, v3);
-                boolean low = m23 > m01;
-                y[o + ow] = Math.max(low ? m23 : m01, 0f);
-                argmax[o + ow] = (low ? b23 : b01) - xo;
+                y[o + ow] = Math.max(Math.max(m01, m23), 0f);
+                argmax[o + ow] = b01 + ((b23 - b01) & sign(m01 - m23)) - xo;
             }
         }
     }
+
+    /**
+     * dy where the pooled output y (≥ +0, never −0) is positive, else 0, without a branch (the relu mask is random):
+     * a positive y has nonzero bits, whose negation sets the sign bit.
+     */
+    private static float relu(float y, float dy) {
+        int bits = Float.floatToRawIntBits(y);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(dy) & ((bits | -bits) >> 31));
+    }
+
+    /** −1 when d is negative (incl. −0), else 0. */
+    private static int sign(float d) { return Float.floatToRawIntBits(d) >> 31; }
 
     /**
      * Gradients from the chain's output gradient dy (shaped like y). dx, dscale, dbias may be null when not wanted;
@@ -115,8 +128,7 @@ public final class BnReluPool {
                         int yo = (i * c + ch) * pq;
                         float ps = 0f, pdx = 0f;
                         for (int j = 0; j < pq; j++) {
-                            if (!(y[yo + j] > 0f)) continue;
-                            float d = dy[yo + j];
+                            float d = relu(y[yo + j], dy[yo + j]);
                             ps += d;
                             pdx += d * x[xo + argmax[yo + j]];
                         }
@@ -154,7 +166,7 @@ public final class BnReluPool {
                             FloatVector.fromArray(S, x, xo + j).fma(b, e).intoArray(dx, xo + j);
                         for (; j < hw; j++) dx[xo + j] = b * x[xo + j] + e;
                         int yo = (i * c + ch) * pq;
-                        for (int t = 0; t < pq; t++) if (y[yo + t] > 0f) dx[xo + argmax[yo + t]] += a * dy[yo + t];
+                        for (int t = 0; t < pq; t++) dx[xo + argmax[yo + t]] += a * relu(y[yo + t], dy[yo + t]);
                     } else {
                         int j = 0;
                         for (int end = S.loopBound(hw); j < end; j += S.length()) {
