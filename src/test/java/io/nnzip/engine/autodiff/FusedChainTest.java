@@ -54,8 +54,14 @@ class FusedChainTest {
 
     private record Run(Map<String, Tensor> outs, Map<String, float[]> grads, float[] mean, float[] var, Tape tape) {}
 
-    private static Run run(int n, int c, int h, int w, boolean pool, boolean fused) {
+    private static Run run(int n, int c, int h, int w, boolean pool, boolean fused, boolean ties) {
         Model m = chain(n, c, h, w, pool, false, 7);
+        if (ties) {
+            // few distinct input values: many windows hold tied maxima in every arrangement
+            float[] x = m.graph().initializer("xin").floats();
+            Random r = new Random(13);
+            for (int i = 0; i < x.length; i++) x[i] = r.nextInt(3);
+        }
         Tape tape = new Tape(m.graph(), m.opset(), PAR, 0);
         tape.setFusion(fused);
         Map<String, Tensor> outs = new java.util.LinkedHashMap<>(tape.forward(Map.of(), true));
@@ -76,8 +82,10 @@ class FusedChainTest {
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 2e-5 * (1 + scale), what + "[" + i + "]");
     }
 
-    private static void compare(int n, int c, int h, int w, boolean pool) {
-        Run plain = run(n, c, h, w, pool, false), fused = run(n, c, h, w, pool, true);
+    private static void compare(int n, int c, int h, int w, boolean pool) { compare(n, c, h, w, pool, false); }
+
+    private static void compare(int n, int c, int h, int w, boolean pool, boolean ties) {
+        Run plain = run(n, c, h, w, pool, false, ties), fused = run(n, c, h, w, pool, true, ties);
         assertEquals(0, plain.tape().fusedTails().size(), "fusion is off");
         assertEquals(1, fused.tape().fusedTails().size(), "the chain should run fused");
         for (String o : plain.outs().keySet()) assertClose(plain.outs().get(o).floats(), fused.outs().get(o).floats(), o);
@@ -94,6 +102,10 @@ class FusedChainTest {
     @Test void pooledEvenSizes() { compare(4, 6, 8, 8, true); }
 
     @Test void pooledOddChannelsAndSizes() { compare(3, 5, 7, 9, true); }
+
+    @Test void pooledEvenWidthOddHeight() { compare(3, 3, 11, 14, true); }
+
+    @Test void pooledWithTiedWindows() { compare(2, 4, 10, 12, true, true); }
 
     @Test void withoutPool() { compare(2, 3, 5, 7, false); }
 

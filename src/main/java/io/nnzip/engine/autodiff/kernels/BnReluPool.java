@@ -4,6 +4,7 @@ import io.nnzip.engine.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,7 +37,11 @@ public final class BnReluPool {
                                 int n, int c, int h, int w, boolean pool, float[] y, int[] argmax, Parallel par) {
         float[] mean = new float[c], invStd = new float[c];
         int hw = h * w, m = n * hw, p = h / 2, q = w / 2;
+        boolean vectorPool = pool && w % 2 == 0 && p * q >= S.length();
+        float[] rowBase = vectorPool ? rowBases(p, q, w) : null;
         par.forRange(c, 1, (lo, hi) -> {
+            // per-thread planes for the vector pool: the rows' vertical maxima and which row won (0 or W)
+            float[] vmax = vectorPool ? new float[p * w + 2 * S.length()] : null, vsel = vectorPool ? new float[p * w + 2 * S.length()] : null;
             for (int ch = lo; ch < hi; ch++) {
                 double s = 0, ss = 0;
                 for (int i = 0; i < n; i++) {
@@ -64,7 +69,8 @@ public final class BnReluPool {
                 float a = scale[ch] * is, b = bias[ch] - (float) mu * a;
                 for (int i = 0; i < n; i++) {
                     int xo = (i * c + ch) * hw;
-                    if (pool) poolPlane(x, xo, w, p, q, a, b, y, argmax, (i * c + ch) * p * q);
+                    if (vectorPool) poolPlaneVector(x, xo, w, p, q, a, b, y, argmax, (i * c + ch) * p * q, vmax, vsel, rowBase);
+                    else if (pool) poolPlane(x, xo, w, p, q, a, b, y, argmax, (i * c + ch) * p * q);
                     else reluPlane(x, xo, hw, a, b, y);
                 }
                 if (runMean != null) runMean[ch] = runMean[ch] * momentum + (float) mu * (1 - momentum);
@@ -79,6 +85,70 @@ public final class BnReluPool {
         for (int end = S.loopBound(len); j < end; j += S.length())
             FloatVector.fromArray(S, x, o + j).fma(a, b).max(0f).intoArray(y, o + j);
         for (; j < len; j++) y[o + j] = Math.max(x[o + j] * a + b, 0f);
+    }
+
+    /** For pooled output t = oh·Q + ow: oh·W, the offset from vmax's flat index to the window's top row in x. */
+    private static float[] rowBases(int p, int q, int w) {
+        float[] r = new float[p * q];
+        for (int t = 0; t < r.length; t++) r[t] = (t / q) * w;
+        return r;
+    }
+
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i), ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+
+    /**
+     * Even W: the vertical maxima of each row pair, flattened (P·W), pair up horizontally without straddling rows,
+     * so the horizontal step is an even/odd split of consecutive vectors. Ties go to the first element in raster
+     * order, as in {@link #poolPlane} and MaxPoolTraining.
+     */
+    private static void poolPlaneVector(float[] x, int xo, int w, int p, int q, float a, float b, float[] y, int[] argmax, int yo,
+                                        float[] vmax, float[] vsel, float[] rowBase) {
+        int len = S.length();
+        FloatVector fw = FloatVector.broadcast(S, w), zero = FloatVector.zero(S);
+        for (int oh = 0; oh < p; oh++) {
+            int r0 = xo + 2 * oh * w, o = oh * w;
+            for (int j = 0; j < w; j += len) {
+                VectorMask<Float> in = S.indexInRange(j, w);
+                FloatVector z0 = FloatVector.fromArray(S, x, r0 + j, in).fma(a, b), z1 = FloatVector.fromArray(S, x, r0 + w + j, in).fma(a, b);
+                VectorMask<Float> lower = z1.compare(VectorOperators.GT, z0);
+                z0.blend(z1, lower).intoArray(vmax, o + j, in);
+                zero.blend(fw, lower).intoArray(vsel, o + j, in);
+            }
+        }
+        int n = p * q, t = 0;
+        FloatVector twice = FloatVector.fromArray(S, iota2(), 0);
+        for (int end = S.loopBound(n); t < end; t += len) {
+            FloatVector va = FloatVector.fromArray(S, vmax, 2 * t), vb = FloatVector.fromArray(S, vmax, 2 * t + len);
+            FloatVector sa = FloatVector.fromArray(S, vsel, 2 * t), sb = FloatVector.fromArray(S, vsel, 2 * t + len);
+            FloatVector ev = va.rearrange(EVEN, vb), od = va.rearrange(ODD, vb);
+            FloatVector selEv = sa.rearrange(EVEN, sb), selOd = sa.rearrange(ODD, sb);
+            // a tie goes to the earlier element in raster order: the right column only if its winner is on a higher row
+            VectorMask<Float> right = od.compare(VectorOperators.GT, ev).or(od.compare(VectorOperators.EQ, ev).and(selOd.compare(VectorOperators.LT, selEv)));
+            ev.blend(od, right).max(0f).intoArray(y, yo + t);
+            // in-plane index: flat vmax index (2t + 2i + right) + oh·W (top row of the pair) + the winning row's offset
+            FloatVector idx = twice.add(2f * t).add(zero.blend(1f, right)).add(FloatVector.fromArray(S, rowBase, t))
+                    .add(selEv.blend(selOd, right));
+            ((jdk.incubator.vector.IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, yo + t);
+        }
+        for (; t < n; t++) {
+            int v = 2 * t;
+            boolean right = vmax[v + 1] > vmax[v] || vmax[v + 1] == vmax[v] && vsel[v + 1] < vsel[v];
+            int col = right ? v + 1 : v;
+            y[yo + t] = Math.max(vmax[col], 0f);
+            argmax[yo + t] = col + (int) rowBase[t] + (int) vsel[col];
+        }
+    }
+
+    private static float[] iota2Cache;
+
+    private static float[] iota2() {
+        float[] f = iota2Cache;
+        if (f == null) {
+            f = new float[S.length()];
+            for (int i = 0; i < f.length; i++) f[i] = 2 * i;
+            iota2Cache = f;
+        }
+        return f;
     }
 
     private static void poolPlane(float[] x, int xo, int w, int p, int q, float a, float b, float[] y, int[] argmax, int yo) {
