@@ -26,6 +26,7 @@ public final class Backprop {
     /** Values that depend on a parameter through differentiable ops. */
     private Set<String> requires;
     private Set<String> analyzedFor;
+    private Set<Node> analyzedFused;
 
     public Backprop(Tape tape, Collection<String> params) {
         this.tape = tape;
@@ -38,7 +39,7 @@ public final class Backprop {
      * next forward pass (they are recycled).
      */
     public Map<String, Tensor> run(Map<String, Tensor> seeds) {
-        if (requires == null || !analyzedFor.equals(seeds.keySet())) analyze(seeds.keySet());
+        if (requires == null || !analyzedFor.equals(seeds.keySet()) || !analyzedFused.equals(tape.fusedTails())) analyze(seeds.keySet());
         Map<String, Tensor> grads = new HashMap<>();
         seeds.forEach((k, v) -> accumulate(grads, k, v));
         List<Node> order = tape.order();
@@ -51,24 +52,27 @@ public final class Backprop {
                 if (!o.isEmpty() && (dOut[j] = grads.remove(o)) != null) any = true;
             }
             if (!any) continue;
-            boolean[] need = new boolean[n.inputs().size()];
+            // a fused chain's gradient goes from its tail's output straight to its BatchNormalization's inputs
+            FusedChain chain = tape.fusedAt(n);
+            Node head = chain == null ? n : chain.bn();
+            boolean[] need = new boolean[head.inputs().size()];
             boolean wanted = false;
-            for (int j = 0; j < need.length; j++) wanted |= need[j] = n.hasInput(j) && requires.contains(n.input(j));
+            for (int j = 0; j < need.length; j++) wanted |= need[j] = head.hasInput(j) && requires.contains(head.input(j));
             if (!wanted) continue;
             if (dOut[0] == null) dOut[0] = Tensor.zeros(DType.FLOAT, tape.value(n.output(0)).shape());
             Tensor[] in = new Tensor[need.length], out = new Tensor[dOut.length];
-            for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = tape.value(n.input(j));
+            for (int j = 0; j < in.length; j++) if (head.hasInput(j)) in[j] = tape.value(head.input(j));
             for (int j = 0; j < out.length; j++) if (!n.output(j).isEmpty()) out[j] = tape.value(n.output(j));
-            GradStep step = new GradStep(n, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel(), tape.pool());
+            GradStep step = new GradStep(head, in, out, dOut, need, tape.saved(n), tape.context().opset(), tape.context().parallel(), tape.pool());
             Tensor[] dIn;
             if (tape.timer() != null) tape.timer().begin();
             try {
-                dIn = GradRules.get(n.opType()).backward(step);
-                if (tape.timer() != null) tape.timer().end(Tape.label(n) + " bwd");
+                dIn = chain != null ? FusedChain.backward(step, out[0]) : GradRules.get(n.opType()).backward(step);
+                if (tape.timer() != null) tape.timer().end((chain != null ? chain.label() : Tape.label(n)) + " bwd");
             } catch (NnzipException e) {
                 throw e.getMessage() != null && e.getMessage().startsWith(n.describe()) ? e : new NnzipException(n.describe() + " (backward): " + e.getMessage(), e);
             }
-            for (int j = 0; j < need.length; j++) if (need[j] && j < dIn.length && dIn[j] != null) accumulate(grads, n.input(j), dIn[j]);
+            for (int j = 0; j < need.length; j++) if (need[j] && j < dIn.length && dIn[j] != null) accumulate(grads, head.input(j), dIn[j]);
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (String p : params) if (grads.containsKey(p)) result.put(p, grads.get(p));
@@ -95,7 +99,11 @@ public final class Backprop {
             String from = null;
             for (String in : n.inputs()) if (!in.isEmpty() && req.contains(in) && isFloat(in)) { from = in; break; }
             if (from == null) continue;
-            if (GradRules.has(n.opType())) {
+            Node tail = fusedTail(n);
+            if (tail != null) {
+                // the chain's inner values are absent: its tail's output depends on the BatchNormalization's inputs
+                for (String o : tail.outputs()) if (!o.isEmpty() && isFloat(o)) req.add(o);
+            } else if (GradRules.has(n.opType())) {
                 for (String o : n.outputs()) if (!o.isEmpty() && isFloat(o)) req.add(o);
             } else {
                 blocked.put(n, from);
@@ -114,6 +122,14 @@ public final class Backprop {
                             + b.getValue() + "'); freeze the parameters before it or replace the op. Differentiable ops: " + String.join(", ", GradRules.ops()));
         requires = req;
         analyzedFor = new HashSet<>(seeds);
+        analyzedFused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        analyzedFused.addAll(tape.fusedTails());
+    }
+
+    /** The tail of the chain fused this step whose BatchNormalization is {@code n}, else null. */
+    private Node fusedTail(Node n) {
+        for (Node t : tape.fusedTails()) if (tape.fusedAt(t).bn() == n) return t;
+        return null;
     }
 
     private boolean isFloat(String value) {

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A forward pass that keeps every value for the backward pass. Nodes run on the engine's registered kernels,
@@ -46,6 +47,12 @@ public final class Tape {
     private final Map<String, Tensor> env = new HashMap<>();
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private final ArrayPool pool = new ArrayPool();
+    /** Chains that may run fused in training, by their BatchNormalization. */
+    private final Map<Node, FusedChain> chains;
+    /** The chains fused in the current step, by tail node; and their nodes after the BatchNormalization, which the loop skips. */
+    private final Map<Node, FusedChain> fusedByTail = new IdentityHashMap<>();
+    private final Set<Node> fusedInner = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean fusion = true;
     private boolean training;
     private Timer timer;
 
@@ -63,7 +70,14 @@ public final class Tape {
         this.order = TopoSort.order(g.nodes());
         this.defs = OpRegistry.resolve(order);
         this.ctx = new ExecContext(par, opset, false, seed);
+        this.chains = FusedChain.find(g, order);
     }
+
+    /**
+     * Turns the fusion of BatchNormalization → Relu (→ MaxPool) chains on or off (on by default). Off, every
+     * value of a training step stays readable through {@link #value}; on, a fused chain's inner values are absent.
+     */
+    public void setFusion(boolean on) { fusion = on; }
 
     public Graph graph() { return graph; }
 
@@ -79,6 +93,8 @@ public final class Tape {
         ctx.setTraining(train);
         env.clear();
         saved.clear();
+        fusedByTail.clear();
+        fusedInner.clear();
         pool.recycleAll();
         env.putAll(graph.initializers());
         for (ValueInfo v : graph.runtimeInputs()) {
@@ -88,8 +104,15 @@ public final class Tape {
         }
         for (int i = 0; i < order.size(); i++) {
             Node n = order.get(i);
+            if (fusedInner.contains(n)) continue;
             Tensor[] in = new Tensor[n.inputs().size()];
             for (int j = 0; j < in.length; j++) if (n.hasInput(j)) in[j] = env.get(n.input(j));
+            FusedChain chain = training && fusion ? chains.get(n) : null;
+            Boolean pooled = chain == null ? null : chain.fits(in);
+            if (pooled != null) {
+                runFused(pooled ? chain : new FusedChain(chain.bn(), chain.relu(), null), in);
+                continue;
+            }
             if (timer != null) timer.begin();
             Tensor[] out = run(n, defs[i], in);
             if (timer != null) timer.end(label(n) + " fwd");
@@ -120,6 +143,28 @@ public final class Tape {
 
     /** What the training-mode forward of {@code n} saved for its backward (null for most ops). */
     Object saved(Node n) { return saved.get(n); }
+
+    /** The chain whose tail is {@code n} if this step ran it fused, else null. */
+    FusedChain fusedAt(Node n) { return fusedByTail.get(n); }
+
+    /** Identifies which chains this step fused (Backprop re-analyzes when it changes). */
+    Set<Node> fusedTails() { return fusedByTail.keySet(); }
+
+    private void runFused(FusedChain chain, Tensor[] in) {
+        Node bn = chain.bn();
+        if (timer != null) timer.begin();
+        try {
+            boolean live = graph.isInitializer(bn.input(3)) && graph.isInitializer(bn.input(4));
+            Tensor y = chain.forward(in, chain.pool() != null, live ? in[3].floats() : null, live ? in[4].floats() : null, ctx.parallel(), pool, saved);
+            env.put(chain.tail().output(0), y);
+        } catch (RuntimeException e) {
+            throw new NnzipException(bn.describe() + " (fused with " + chain.label() + "): " + e, e);
+        }
+        if (timer != null) timer.end(chain.label() + " fwd");
+        fusedByTail.put(chain.tail(), chain);
+        fusedInner.add(chain.relu());
+        if (chain.pool() != null) fusedInner.add(chain.pool());
+    }
 
     private Tensor[] run(Node n, OpDef def, Tensor[] in) {
         try {

@@ -29,7 +29,7 @@ public final class ConvBackward {
     /** As above, taking scratch buffers from {@code pool}. */
     public static void run(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db, Parallel par, ArrayPool pool) {
         int k = g.k(), pq = g.p() * g.q();
-        if (db != null) biasGrad(dy, db, g.n(), k, pq);
+        if (db != null) biasGrad(dy, db, g.n(), k, pq, par);
         if (dx == null && dw == null) return;
         if (g.isDepthwise() && g.group() > 1) {
             DepthwiseBackward.run(g, x, w, dy, dx, dw, par);
@@ -98,15 +98,14 @@ public final class ConvBackward {
         throw new IllegalStateException("no chunk starts at " + lo);
     }
 
-    // dy: (N,K,P·Q) -> db: (K)
-    static void biasGrad(float[] dy, float[] db, int n, int k, int pq) {
-        java.util.Arrays.fill(db, 0f);
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < k; c++) {
-                int o = (i * k + c) * pq;
-                float s = 0f;
-                for (int j = 0; j < pq; j++) s += dy[o + j];
-                db[c] += s;
+    // dy: (N,K,P·Q) -> db: (K); vectorized and split over channels (a scalar sum is one long dependency chain)
+    static void biasGrad(float[] dy, float[] db, int n, int k, int pq, Parallel par) {
+        par.forRange(k, 4, (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) s += VecSums.sum(dy, (i * k + c) * pq, pq);
+                db[c] = (float) s;
             }
+        });
     }
 }
