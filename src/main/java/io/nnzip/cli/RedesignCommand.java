@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "redesign", mixinStandardHelpOptions = true,
         description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
-                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end.")
+                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end with the original model as teacher.")
 public final class RedesignCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
