@@ -2,11 +2,13 @@ package io.nnzip.cli;
 
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
+import io.nnzip.distill.DistillConfig;
 import io.nnzip.distill.Distiller;
 import io.nnzip.ir.Model;
 import io.nnzip.train.Progress;
 import io.nnzip.train.Trainer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,18 +20,43 @@ final class FineTuneSupport {
 
     private FineTuneSupport() {}
 
+    /** Soft targets from the original model (knowledge distillation) instead of hard labels alone. */
+    record Teacher(float temperature, float alpha) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("temperature", temperature);
+            m.put("alpha", alpha);
+            return m;
+        }
+    }
+
     static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
                             boolean progress) {
+        return finetune(original, rewritten, data, command, epochs, lr, schedule, seed, progress, null);
+    }
+
+    /** @param teacher null for hard labels; otherwise the original model teaches the rewrite through {@link Distiller} */
+    static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
+                            boolean progress, Teacher teacher) {
         Dataset train = data.load(command, "train"), test = data.load(command, "test");
         Normalization norm = data.normalization(original);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("epochs", epochs);
         r.put("lr", lr);
         r.put("schedule", schedule);
+        r.put("objective", teacher == null ? "hard labels" : "distillation from the original model");
+        if (teacher != null) r.put("teacher", teacher.toJson());
         r.put("accuracy_original", Distiller.accuracy(original, test, norm));
         r.put("accuracy_rewritten", Distiller.accuracy(rewritten, test, norm));
         Model tuned = rewritten;
-        if (epochs > 0) {
+        if (epochs > 0 && teacher != null) {
+            // the original is the best teacher the rewrite can have: same data, same task, and the rewrite starts as its approximation
+            DistillConfig cfg = new DistillConfig(teacher.temperature(), teacher.alpha(), List.of(), 0f, epochs, 128, lr, seed, schedule, true);
+            Distiller.Result d = Distiller.run(rewritten, List.of(original), cfg, train, test, norm, false, new Progress(System.err, progress));
+            tuned = d.student();
+            r.put("seconds_per_epoch", d.secondsPerEpoch());
+            r.put("accuracy_finetuned", d.studentAccuracy());
+        } else if (epochs > 0) {
             Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).schedule(schedule).seed(seed);
             try (Trainer t = new Trainer(rewritten, o)) {
                 Trainer.Report rep = t.fit(train, null, norm, new Progress(System.err, progress));
@@ -48,6 +75,7 @@ final class FineTuneSupport {
             opts.put("schedule", schedule);
             opts.put("seed", seed);
             opts.put("optimizer", "adam");
+            if (teacher != null) opts.put("teacher", teacher.toJson());
             opts.put("data", data.data);
             opts.put("limit", data.limit);
             io.nnzip.train.Provenance.record(tuned, command.split(" ")[0] + ".finetune", opts);

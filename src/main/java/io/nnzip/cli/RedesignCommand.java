@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "redesign", mixinStandardHelpOptions = true,
         description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
-                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end.")
+                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end with the original model as teacher.")
 public final class RedesignCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
@@ -52,6 +52,17 @@ public final class RedesignCommand extends BaseCommand {
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "Fine-tuning learning-rate schedule: constant, step or cosine (default ${DEFAULT-VALUE}).")
     String schedule;
+
+    @Option(names = "--teacher", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Fine-tune with the original model as teacher (soft targets, as in distill); --no-teacher fine-tunes on hard labels only "
+                    + "(default ${DEFAULT-VALUE}).")
+    boolean teacher;
+
+    @Option(names = "--temperature", defaultValue = "4", description = "Softmax temperature of the teacher's soft targets (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term; 1 - alpha weighs the hard labels (default ${DEFAULT-VALUE}).")
+    float alpha;
 
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the redesigned model.")
     boolean eval;
@@ -86,7 +97,8 @@ public final class RedesignCommand extends BaseCommand {
         res.put("options", cfg.describe());
         res.putAll(r.summary());
         if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !noProgress && !json);
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !noProgress && !json,
+                    teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null);
             out = ft.model();
             res.put("finetune", ft.report());
         }

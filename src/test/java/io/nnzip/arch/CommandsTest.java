@@ -80,6 +80,7 @@ class CommandsTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void factorizeRedesignDynamicDistill() throws Exception {
         Model cnn = TestModels.cnn(3, 12, 8, 16, 16);
         Path model = save(cnn, "cnn.onnx"), data = dataset(cnn);
@@ -96,6 +97,22 @@ class CommandsTest {
         o = run("redesign", model.toString(), "--depthwise-separable", "--data", data.toString(), "--calib-samples", "32", "-o", r.toString(), "--json");
         assertEquals(0, o.code(), o.err());
         assertRunsInOrt(r);
+
+        // fine-tuning: the original model teaches by default, --no-teacher falls back to hard labels; both must move the weights
+        Model fitted = OnnxReader.read(r);
+        for (boolean teacher : new boolean[] {true, false}) {
+            Path t = dir.resolve("t" + teacher + ".onnx");
+            o = run("redesign", model.toString(), "--depthwise-separable", "--data", data.toString(), "--calib-samples", "32", "--finetune", "1",
+                    "--lr", "0.01", teacher ? "--teacher" : "--no-teacher", "--no-progress", "-o", t.toString(), "--json");
+            assertEquals(0, o.code(), o.err());
+            Map<String, Object> ft = (Map<String, Object>) o.json().get("finetune");
+            assertEquals(teacher ? "distillation from the original model" : "hard labels", ft.get("objective"));
+            assertRunsInOrt(t);
+            Model tuned = OnnxReader.read(t);
+            String w = fitted.graph().initializers().keySet().stream().filter(k -> k.contains("pointwise.weight")).findFirst().orElseThrow();
+            assertTrue(TestModels.relDiff(fitted.graph().initializer(w).floats(), tuned.graph().initializer(w).floats()) > 0,
+                    "fine-tuning must update the redesigned block");
+        }
 
         Path a = dir.resolve("a.onnx");
         o = run("dynamic", model.toString(), "--exits", "conv2", "--data", data.toString(), "--head-epochs", "5", "-o", a.toString(), "--json");
