@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "redesign", mixinStandardHelpOptions = true,
         description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
-                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end with the original model as teacher.")
+                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end (on labels, or with the original model as teacher).")
 public final class RedesignCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
@@ -53,8 +53,10 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--schedule", defaultValue = "cosine", description = "Fine-tuning learning-rate schedule: constant, step or cosine (default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--teacher", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Fine-tune with the original model as teacher (soft targets, as in distill); --no-teacher fine-tunes on hard labels only "
+    // hard labels by default: on the Fashion-MNIST CNN the teacher gave the same accuracy (90.43 vs 90.47 % after
+    // 3 epochs) for an extra teacher pass over the training set
+    @Option(names = "--teacher", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Fine-tune with the original model as teacher (soft targets, as in distill) instead of hard labels only "
                     + "(default ${DEFAULT-VALUE}).")
     boolean teacher;
 

@@ -98,7 +98,7 @@ class CommandsTest {
         assertEquals(0, o.code(), o.err());
         assertRunsInOrt(r);
 
-        // fine-tuning: the original model teaches by default, --no-teacher falls back to hard labels; both must move the weights
+        // fine-tuning: --teacher distills from the original model, --no-teacher (the default) uses hard labels; both must move the weights
         Model fitted = OnnxReader.read(r);
         for (boolean teacher : new boolean[] {true, false}) {
             Path t = dir.resolve("t" + teacher + ".onnx");
