@@ -106,10 +106,10 @@ public final class WeightValues {
         if (g.initializer(name) != null) return name;
         String best = name;
         long size = -1;
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.List.of(name));
+        java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>(java.util.List.of(name));
         java.util.Set<String> seen = new java.util.HashSet<>();
-        while (!todo.isEmpty()) {
-            String v = todo.pop();
+        while (!pending.isEmpty()) {
+            String v = pending.pop();
             if (!seen.add(v)) continue;
             Tensor t = g.initializer(v);
             if (t != null) {
@@ -117,7 +117,7 @@ public final class WeightValues {
                     size = t.size();
                     best = v;
                 }
-            } else if (producer.containsKey(v)) for (String in : producer.get(v).inputs()) if (!in.isEmpty()) todo.push(in);
+            } else if (producer.containsKey(v)) for (String in : producer.get(v).inputs()) if (!in.isEmpty()) pending.push(in);
         }
         return best;
     }

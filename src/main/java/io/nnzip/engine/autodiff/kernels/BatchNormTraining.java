@@ -28,13 +28,8 @@ public final class BatchNormTraining {
         int m = n * l;
         par.forRange(c, 1, (lo, hi) -> {
             for (int ch = lo; ch < hi; ch++) {
-                double s = 0, ss = 0;
-                for (int i = 0; i < n; i++) {
-                    int o = (i * c + ch) * l;
-                    s += VecSums.sum(x, o, l);
-                    ss += VecSums.sumSquares(x, o, l);
-                }
-                double mu = s / m, var = Math.max(0, ss / m - mu * mu);
+                double[] mv = moments(x, n, c, l, ch);
+                double mu = mv[0], var = mv[1];
                 float is = (float) (1.0 / Math.sqrt(var + eps));
                 mean[ch] = (float) mu;
                 invStd[ch] = is;
@@ -43,8 +38,7 @@ public final class BatchNormTraining {
                     int o = (i * c + ch) * l;
                     for (int j = 0; j < l; j++) y[o + j] = x[o + j] * a + b;
                 }
-                if (runMean != null) runMean[ch] = runMean[ch] * momentum + (float) mu * (1 - momentum);
-                if (runVar != null) runVar[ch] = runVar[ch] * momentum + (float) (m > 1 ? var * m / (m - 1) : var) * (1 - momentum);
+                updateRunning(runMean, runVar, ch, mu, var, m, momentum);
             }
         });
         return new Saved(mean, invStd);
@@ -97,5 +91,20 @@ public final class BatchNormTraining {
             if (dbias != null) dbias[ch] = (float) sd;
             if (dscale != null) dscale[ch] = (float) sdx;
         }
+    }
+
+    /** Batch mean and biased variance of channel ch over all n images of x (N,C,L), in one pass over the data. */
+    static double[] moments(float[] x, int n, int c, int l, int ch) {
+        double[] sums = new double[2];
+        for (int i = 0; i < n; i++) VecSums.sumAndSquares(x, (i * c + ch) * l, l, sums);
+        int m = n * l;
+        double mu = sums[0] / m;
+        return new double[] {mu, Math.max(0, sums[1] / m - mu * mu)};
+    }
+
+    /** Running statistics in ONNX's momentum convention; the running variance takes the unbiased estimate. */
+    static void updateRunning(float[] runMean, float[] runVar, int ch, double mu, double var, int m, float momentum) {
+        if (runMean != null) runMean[ch] = runMean[ch] * momentum + (float) mu * (1 - momentum);
+        if (runVar != null) runVar[ch] = runVar[ch] * momentum + (float) (m > 1 ? var * m / (m - 1) : var) * (1 - momentum);
     }
 }

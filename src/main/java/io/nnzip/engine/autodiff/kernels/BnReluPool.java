@@ -43,26 +43,8 @@ public final class BnReluPool {
             // per-thread planes for the vector pool: the rows' vertical maxima and which row won (0 or W)
             float[] vmax = vectorPool ? new float[p * w + 2 * S.length()] : null, vsel = vectorPool ? new float[p * w + 2 * S.length()] : null;
             for (int ch = lo; ch < hi; ch++) {
-                double s = 0, ss = 0;
-                for (int i = 0; i < n; i++) {
-                    int o = (i * c + ch) * hw;
-                    FloatVector vs = FloatVector.zero(S), vss = vs;
-                    int j = 0;
-                    for (int end = S.loopBound(hw); j < end; j += S.length()) {
-                        FloatVector v = FloatVector.fromArray(S, x, o + j);
-                        vs = vs.add(v);
-                        vss = v.fma(v, vss);
-                    }
-                    double ps = vs.reduceLanes(VectorOperators.ADD), pss = vss.reduceLanes(VectorOperators.ADD);
-                    for (; j < hw; j++) {
-                        float v = x[o + j];
-                        ps += v;
-                        pss += (double) v * v;
-                    }
-                    s += ps;
-                    ss += pss;
-                }
-                double mu = s / m, var = Math.max(0, ss / m - mu * mu);
+                double[] mv = BatchNormTraining.moments(x, n, c, hw, ch);
+                double mu = mv[0], var = mv[1];
                 float is = (float) (1.0 / Math.sqrt(var + eps));
                 mean[ch] = (float) mu;
                 invStd[ch] = is;
@@ -73,8 +55,7 @@ public final class BnReluPool {
                     else if (pool) poolPlane(x, xo, w, p, q, a, b, y, argmax, (i * c + ch) * p * q);
                     else reluPlane(x, xo, hw, a, b, y);
                 }
-                if (runMean != null) runMean[ch] = runMean[ch] * momentum + (float) mu * (1 - momentum);
-                if (runVar != null) runVar[ch] = runVar[ch] * momentum + (float) (m > 1 ? var * m / (m - 1) : var) * (1 - momentum);
+                BatchNormTraining.updateRunning(runMean, runVar, ch, mu, var, m, momentum);
             }
         });
         return new Saved(new BatchNormTraining.Saved(mean, invStd), pool ? argmax : null);

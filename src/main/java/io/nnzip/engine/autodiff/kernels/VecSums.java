@@ -19,16 +19,22 @@ final class VecSums {
         return s;
     }
 
-    static double sumSquares(float[] a, int off, int len) {
-        FloatVector acc = FloatVector.zero(S);
+    /** Adds the slice's sum to into[0] and its sum of squares to into[1], reading the slice once. */
+    static void sumAndSquares(float[] a, int off, int len, double[] into) {
+        FloatVector acc = FloatVector.zero(S), acc2 = acc;
         int i = 0;
         for (int end = S.loopBound(len); i < end; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, a, off + i);
-            acc = v.fma(v, acc);
+            acc = acc.add(v);
+            acc2 = v.fma(v, acc2);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) s += (double) a[off + i] * a[off + i];
-        return s;
+        double s = acc.reduceLanes(VectorOperators.ADD), ss = acc2.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            s += a[off + i];
+            ss += (double) a[off + i] * a[off + i];
+        }
+        into[0] += s;
+        into[1] += ss;
     }
 
     static double dot(float[] a, float[] b, int off, int len) {
