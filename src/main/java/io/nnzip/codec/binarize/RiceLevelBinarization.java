@@ -77,7 +77,7 @@ public final class RiceLevelBinarization {
                 int j = 0;
                 for (; j < u && j < PREFIX_CAP; j++) enc.bit(ctx, pc + j, 1);
                 if (j < PREFIX_CAP) enc.bit(ctx, pc + j, 0);
-                else encodeEscape(enc, u - PREFIX_CAP);
+                else BypassExpGolomb.encode(enc, u - PREFIX_CAP);
                 int low = r & ((1 << k) - 1);
                 if (base == null) {
                     if (k < 31) enc.bypassBits(neg << k | low, k + 1);
@@ -86,18 +86,6 @@ public final class RiceLevelBinarization {
             b = a;
             a = m;
         }
-    }
-
-    // Exp-Golomb order 0 of e ≥ 0 in bypass: n ones, a zero, then the n low bits of e + 1.
-    private static void encodeEscape(BinEncoder enc, int e) {
-        long x = e + 1L;
-        int n = 63 - Long.numberOfLeadingZeros(x);
-        for (int i = 0; i < n; i++) enc.bypassBits(1, 1);
-        enc.bypassBits(0, 1);
-        if (n > 16) {
-            enc.bypassBits((int) (x >>> 16) & ((1 << (n - 16)) - 1), n - 16);
-            enc.bypassBits((int) x & 0xFFFF, 16);
-        } else enc.bypassBits((int) x & ((1 << n) - 1), n);
     }
 
     public static void decode(int[] q, int from, int to, byte[] base, int k, BinDecoder dec, int[] ctx) {
@@ -128,7 +116,7 @@ public final class RiceLevelBinarization {
                 int pc = PFX + prefixClass(a, k);
                 long u = 0;
                 while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
-                if (u == PREFIX_CAP) u += decodeEscape(dec);
+                if (u == PREFIX_CAP) u += BypassExpGolomb.decode(dec);
                 long low;
                 if (base == null) {
                     int s = dec.bypassBits(k + 1);
@@ -163,7 +151,7 @@ public final class RiceLevelBinarization {
                 int pc = PFX + prefixClass(a, k);
                 long u = 0;
                 while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
-                if (u == PREFIX_CAP) u += decodeEscape(dec);
+                if (u == PREFIX_CAP) u += BypassExpGolomb.decode(dec);
                 int s = dec.bypassBits(k + 1);
                 neg = s >>> k;
                 long mm = (u << k) + (s & lowMask) + 2;
@@ -174,13 +162,5 @@ public final class RiceLevelBinarization {
             b = a;
             a = m;
         }
-    }
-
-    private static long decodeEscape(BinDecoder dec) {
-        int n = 0;
-        while (dec.bypassBits(1) != 0)
-            if (++n > 31) throw new NnzipException("malformed escape code in weight levels");
-        long x = n > 16 ? ((long) dec.bypassBits(n - 16) << 16) | dec.bypassBits(16) : dec.bypassBits(n);
-        return ((1L << n) | x) - 1;
     }
 }

@@ -45,23 +45,11 @@ public final class ZigzagRiceBinarization {
                 enc.bit(ctx, c + j, 0);
             } else {
                 for (int j = 0; j < PREFIX_CAP; j++) enc.bit(ctx, c + j, 1);
-                encodeEscape(enc, u - PREFIX_CAP);
+                BypassExpGolomb.encode(enc, u - PREFIX_CAP);
             }
             if (k > 0) enc.bypassBits((int) z & lowMask, k);
             c = cls(u);
         }
-    }
-
-    // Exp-Golomb order 0 of e ≥ 0 in bypass: n ones, a zero, then the n low bits of e + 1.
-    private static void encodeEscape(BinEncoder enc, long e) {
-        long x = e + 1;
-        int n = 63 - Long.numberOfLeadingZeros(x);
-        for (int i = 0; i < n; i++) enc.bypassBits(1, 1);
-        enc.bypassBits(0, 1);
-        if (n > 16) {
-            enc.bypassBits((int) (x >>> 16) & ((1 << (n - 16)) - 1), n - 16);
-            enc.bypassBits((int) x & 0xFFFF, 16);
-        } else enc.bypassBits((int) x & ((1 << n) - 1), n);
     }
 
     public static void decode(int[] q, int from, int to, int k, BinDecoder dec, int[] ctx) {
@@ -70,20 +58,12 @@ public final class ZigzagRiceBinarization {
         for (int i = from; i < to; i++) {
             long u = 0;
             while (u < PREFIX_CAP && dec.bit(ctx, c + (int) u) != 0) u++;
-            if (u == PREFIX_CAP) u += decodeEscape(dec);
+            if (u == PREFIX_CAP) u += BypassExpGolomb.decode(dec);
             long z = (u << k) | dec.bypassBits(k);
             // |q| <= 2^30, as the quantizer guarantees; anything larger is not a stream this coder wrote.
             if (z > (1L << 31)) throw new NnzipException("weight level out of range");
             q[i] = (int) (z >>> 1) ^ -(int) (z & 1);
             c = cls(u);
         }
-    }
-
-    private static long decodeEscape(BinDecoder dec) {
-        int n = 0;
-        while (dec.bypassBits(1) != 0)
-            if (++n > 31) throw new NnzipException("malformed escape code in weight levels");
-        long x = n > 16 ? ((long) dec.bypassBits(n - 16) << 16) | dec.bypassBits(16) : dec.bypassBits(n);
-        return ((1L << n) | x) - 1;
     }
 }
