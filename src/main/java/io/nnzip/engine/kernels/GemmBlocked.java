@@ -42,30 +42,37 @@ final class GemmBlocked {
                 int kc = Math.min(KC, k - pc);
                 GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, NR);
                 boolean acc = !(overwrite && pc == 0);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    // row-major A is read in place, except a last partial sliver (packed, zero-padded, at ap[0])
-                    int full = direct ? mc / MR * MR : 0;
-                    if (full < mc) GemmPack.packA(transA, a, aOff, lda, ic + full, mc - full, pc, kc, alpha, ap, MR);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            boolean inPlace = ir < full;
-                            int ao = inPlace ? aOff + (ic + ir) * lda + pc : (ir - full) * kc;
-                            if (mr == MR && nr == NR) {
-                                if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, c, co, ldc, acc);
-                                else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, c, co, ldc, acc);
-                            } else {
-                                if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, tile, 0, NR, false);
-                                else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                                for (int i = 0; i < mr; i++)
-                                    for (int j = 0; j < nr; j++) c[co + i * ldc + j] = acc ? c[co + i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
-                            }
-                        }
-                    }
+                for (int ic = i0; ic < i1; ic += MC)
+                    macro(transA, direct, alpha, a, aOff, lda, ic, Math.min(MC, i1 - ic), pc, kc, bp, nc, c, cOff + jc, ldc, acc, ap, tile);
+            }
+        }
+    }
+
+    /**
+     * One MC×KC block of A times a packed KC×nc block of B into rows [ic, ic+mc) of C (column 0 at cOff), added to C
+     * when {@code acc}. With {@code direct} the whole MR-row slivers of row-major A are read in place; a last partial
+     * sliver is packed (zero-padded) into ap. Edge tiles go through {@code tile} so the micro-kernel never writes
+     * outside C.
+     */
+    static void macro(boolean transA, boolean direct, float alpha, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
+                      float[] bp, int nc, float[] c, int cOff, int ldc, boolean acc, float[] ap, float[] tile) {
+        int full = direct ? mc / MR * MR : 0;
+        if (full < mc) GemmPack.packA(transA, a, aOff, lda, ic + full, mc - full, pc, kc, alpha, ap, MR);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir), co = cOff + (ic + ir) * ldc + jr;
+                boolean inPlace = ir < full;
+                int ao = inPlace ? aOff + (ic + ir) * lda + pc : (ir - full) * kc;
+                if (mr == MR && nr == NR) {
+                    if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, c, co, ldc, acc);
+                    else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, c, co, ldc, acc);
+                    continue;
                 }
+                if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, tile, 0, NR, false);
+                else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
+                for (int i = 0; i < mr; i++)
+                    for (int j = 0; j < nr; j++) c[co + i * ldc + j] = acc ? c[co + i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
             }
         }
     }

@@ -64,28 +64,8 @@ public final class PackedB {
             int kc = Math.min(KC, k - pc);
             float[] bp = blocks[blk];
             boolean acc = accumulate || pc > 0;
-            for (int ic = i0; ic < i1; ic += MC) {
-                int mc = Math.min(MC, i1 - ic);
-                int full = direct ? mc / MR * MR : 0;
-                if (full < mc) GemmPack.packA(transA, a, aOff, lda, ic + full, mc - full, pc, kc, alpha, ap, MR);
-                for (int jr = 0; jr < n; jr += NR) {
-                    int nr = Math.min(NR, n - jr);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir), co = cOff + (ic + ir) * ldc + jr;
-                        boolean inPlace = ir < full;
-                        int ao = inPlace ? aOff + (ic + ir) * lda + pc : (ir - full) * kc;
-                        if (mr == MR && nr == NR) {
-                            if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, c, co, ldc, acc);
-                            else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, c, co, ldc, acc);
-                            continue;
-                        }
-                        if (inPlace) MicroKernel.kernelRowsA(kc, a, ao, lda, bp, jr * kc, tile, 0, NR, false);
-                        else MicroKernel.kernel(kc, ap, ao, bp, jr * kc, tile, 0, NR, false);
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++) c[co + i * ldc + j] = acc ? c[co + i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
-                    }
-                }
-            }
+            for (int ic = i0; ic < i1; ic += MC)
+                GemmBlocked.macro(transA, direct, alpha, a, aOff, lda, ic, Math.min(MC, i1 - ic), pc, kc, bp, n, c, cOff, ldc, acc, ap, tile);
         }
     }
 }
