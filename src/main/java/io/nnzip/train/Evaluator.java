@@ -41,6 +41,17 @@ public final class Evaluator {
         return x -> runner.run(Map.of(in, x)).get(out);
     }
 
+    /** How many rows of logits (N,K), N = labels.length, have their largest score (first on ties) at the label. */
+    public static int correctTop1(float[] z, int[] labels) {
+        int n = labels.length, k = z.length / n, c = 0;
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
+            if (best == labels[i]) c++;
+        }
+        return c;
+    }
+
     public static Result evaluate(Predictor p, Dataset d, Normalization norm, int batchSize) {
         int k = d.classes(), correct = 0, correct5 = 0;
         int[][] confusion = new int[k][k];

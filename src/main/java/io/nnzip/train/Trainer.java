@@ -153,18 +153,7 @@ public final class Trainer implements AutoCloseable {
         optimizer.step(params, lr);
         if (profile != null) profile.end("optimizer");
         stepCount++;
-        return new float[] {loss, correct(out, b.labels())};
-    }
-
-    private static int correct(Tensor logits, int[] labels) {
-        float[] z = logits.floats();
-        int n = labels.length, k = z.length / n, c = 0;
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
-            if (best == labels[i]) c++;
-        }
-        return c;
+        return new float[] {loss, Evaluator.correctTop1(out.floats(), b.labels())};
     }
 
     /** Trains for {@code opt.epochs} epochs, evaluating on {@code val} (if non-null) after each. */

@@ -16,6 +16,7 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.quant.ChannelQuantizer;
 import io.nnzip.quant.QuantMath;
 import io.nnzip.quant.QuantParams;
+import io.nnzip.train.Evaluator;
 import io.nnzip.train.LrSchedule;
 import io.nnzip.train.Objective;
 import io.nnzip.train.Optimizer;
@@ -104,7 +105,7 @@ public final class ActivationQat {
                         float[] grad = new float[out.size()];
                         float l = loss.lossAndGrad(b, out, grad);
                         if (!Float.isFinite(l)) throw new NnzipException("QAT loss became " + l + "; lower --lr");
-                        correct += correct(out.floats(), b.labels());
+                        correct += Evaluator.correctTop1(out.floats(), b.labels());
                         if (ranges == Ranges.EMA) track(tape, g, sites, emaRange);
                         Map<String, Tensor> grads = bp.run(Map.of(output, new Tensor(DType.FLOAT, out.shape(), grad)));
                         for (Param p : floatParams) {
@@ -175,15 +176,5 @@ public final class ActivationQat {
             g.initializer(s.scale()).floats()[0] = scale;
             g.initializer(s.zeroPoint()).floats()[0] = zp;
         }
-    }
-
-    static int correct(float[] z, int[] labels) {
-        int n = labels.length, k = z.length / n, c = 0;
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
-            if (best == labels[i]) c++;
-        }
-        return c;
     }
 }
