@@ -16,12 +16,31 @@ from torchvision.models.resnet import BasicBlock, ResNet
 NAMES = ["resnet18", "mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x0_5"]
 
 
+class NarrowResNet(ResNet):
+    """torchvision's ResNet (its forward, its _make_layer, its BasicBlock) at 1/8 width with one block per stage."""
+
+    def __init__(self, widths=(8, 16, 32, 64), classes=10):
+        torch.nn.Module.__init__(self)
+        self._norm_layer = torch.nn.BatchNorm2d
+        self.inplanes, self.dilation, self.groups, self.base_width = widths[0], 1, 1, 64
+        self.conv1 = torch.nn.Conv2d(3, widths[0], kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(widths[0])
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.maxpool = torch.nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(BasicBlock, widths[0], 1)
+        self.layer2 = self._make_layer(BasicBlock, widths[1], 1, stride=2)
+        self.layer3 = self._make_layer(BasicBlock, widths[2], 1, stride=2)
+        self.layer4 = self._make_layer(BasicBlock, widths[3], 1, stride=2)
+        self.avgpool = torch.nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = torch.nn.Linear(widths[3], classes)
+
+
 def build(name, small):
     torch.manual_seed(0)
     classes = 10 if small else 1000
     if name == "resnet18":
-        # one block per stage keeps every hazard (stride-2 downsample shortcuts, residual Adds, Flatten->Gemm)
-        return ResNet(BasicBlock, [1, 1, 1, 1], num_classes=classes) if small else tvm.resnet18()
+        # one narrow block per stage keeps every hazard (stride-2 downsample shortcuts, residual Adds, Flatten->Gemm)
+        return NarrowResNet() if small else tvm.resnet18()
     if name == "mobilenet_v2":
         return tvm.mobilenet_v2(width_mult=0.25, num_classes=classes) if small else tvm.mobilenet_v2()
     if name == "squeezenet1_1":

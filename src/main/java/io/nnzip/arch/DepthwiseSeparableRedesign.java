@@ -59,6 +59,7 @@ public final class DepthwiseSeparableRedesign {
     /** @param calib calibration inputs for the model's first input (N,...), or null for the data-free start only */
     public static Result run(Model input, RedesignConfig cfg, Tensor calib) {
         Model m = input.copy();
+        io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
         Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());

@@ -61,6 +61,25 @@ public final class GraphEdits {
         }
     }
 
+    /** The two ends of a value cut open by {@link #interpose}: a new node reads {@code in} and writes {@code out}. */
+    public record Cut(String in, String out) {}
+
+    /**
+     * Cuts value {@code t} open so a node can sit between it and its readers. When a node produces {@code t}, that
+     * node now writes a fresh name and the inserted node takes over {@code t} (so graph outputs and later readers
+     * keep the name); a graph input or initializer keeps its name and {@code readers} are moved to a fresh one.
+     */
+    public static Cut interpose(Graph g, String t, Node producer, java.util.Collection<Node> readers, String inSuffix, String outSuffix) {
+        if (producer != null) {
+            String in = g.freshName(t + inSuffix);
+            producer.outputs().set(producer.outputs().indexOf(t), in);
+            return new Cut(in, t);
+        }
+        String out = g.freshName(t + outSuffix);
+        for (Node r : readers) r.inputs().replaceAll(s -> s.equals(t) ? out : s);
+        return new Cut(t, out);
+    }
+
     /**
      * Gives every reading (node, input slot) of initializer {@code name} after the first its own name for the same
      * tensor, so a pass can change one reader's weights without touching the others. Returns the new names.

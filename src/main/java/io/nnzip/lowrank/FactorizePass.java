@@ -39,6 +39,7 @@ public final class FactorizePass {
     public static Result run(Model input, FactorizeConfig cfg) {
         cfg.check();
         Model m = input.copy();
+        io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
         Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());

@@ -32,6 +32,7 @@ public final class Pruner {
                               Iterable<io.nnzip.data.Batch> labelled, Map<Integer, Double> groupAmounts, Consumer<String> log) {
         Model cur = input.copy();
         List<String> notes = new ArrayList<>();
+        for (io.nnzip.ir.canon.Rewrite r : io.nnzip.engine.Canonical.apply(cur)) notes.add("canonicalized: " + r);
         List<PrunePlan> plans = new ArrayList<>();
         WeightMasks masks = new WeightMasks();
         List<StructuredPruner.GroupOutcome> groups = List.of();

@@ -39,6 +39,8 @@ public final class QuantizePipeline {
         log.accept("calibration: " + calib.size() + " samples from " + cfg.calibData + (evalSpec == null ? "" : "; evaluation: " + eval.size() + " from " + evalSpec));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("scheme", cfg.scheme);
+        floatModel = floatModel.copy();
+        report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
         Model out;
         Model reference = floatModel;
         List<LayerReport.Row> rows;

@@ -1,6 +1,7 @@
 package io.nnzip.quant.prep;
 
 import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Node;
 import java.util.List;
 
@@ -16,11 +17,7 @@ public final class InferenceCleanup {
         for (Node n : List.copyOf(g.nodes())) {
             boolean identity = n.opType().equals("Identity")
                     || n.opType().equals("Dropout") && !n.hasInput(2) && (n.outputs().size() < 2 || n.output(1).isEmpty());
-            if (!identity || g.outputNames().contains(n.output(0))) continue;
-            String in = n.input(0), out = n.output(0);
-            g.nodes().remove(n);
-            for (Node r : g.nodes()) r.inputs().replaceAll(s -> s.equals(out) ? in : s);
-            removed++;
+            if (identity && GraphEdits.bypass(g, n)) removed++;
         }
         if (removed > 0) g.removeUnusedInitializers();
         return removed;

@@ -3,6 +3,7 @@ package io.nnzip.quant.qat;
 import io.nnzip.engine.ops.FakeQuantOps;
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
@@ -38,16 +39,8 @@ public final class FakeQuantGraph {
             g.initializers().put(scale, Tensor.scalar(p.scale()[0]));
             g.initializers().put(zp, Tensor.scalar((float) p.zeroPoint()[0]));
             Node prod = producers.get(t);
-            String in, out;
-            if (prod != null) {
-                in = g.freshName(t + "_fq_in");
-                prod.outputs().set(prod.outputs().indexOf(t), in);
-                out = t;
-            } else {
-                in = t;
-                out = g.freshName(t + "_fq");
-                for (Node r : consumers.getOrDefault(t, List.of())) r.inputs().replaceAll(s -> s.equals(t) ? out : s);
-            }
+            GraphEdits.Cut cut = GraphEdits.interpose(g, t, prod, consumers.getOrDefault(t, List.of()), "_fq_in", "_fq");
+            String in = cut.in(), out = cut.out();
             Node fq = new Node(g.freshName(t + "_fakequant"), FakeQuantOps.OP, List.of(in, scale, zp), List.of(out));
             fq.set(Attribute.of("qmin", (long) QuantMath.qmin(p.type())));
             fq.set(Attribute.of("qmax", (long) QuantMath.qmax(p.type())));

@@ -3,6 +3,7 @@ package io.nnzip.quant.qdq;
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.TopoSort;
@@ -53,16 +54,8 @@ public final class QdqWriter {
         String zp = g.freshName(t + "_zp");
         g.initializers().put(zp, p.zeroPointTensor());
         String q = g.freshName(t + "_q");
-        String source = t, deq;
-        if (producer != null) {
-            // the producer writes the float value under a new name; the DQ takes over the old one
-            source = g.freshName(t + "_f");
-            producer.outputs().set(producer.outputs().indexOf(t), source);
-            deq = t;
-        } else {
-            deq = g.freshName(t + "_dq");
-            for (Node r : readers) r.inputs().replaceAll(s -> s.equals(t) ? deq : s);
-        }
+        GraphEdits.Cut cut = GraphEdits.interpose(g, t, producer, readers, "_f", "_dq");
+        String source = cut.in(), deq = cut.out();
         // Q/DQ nodes stay unnamed (names are optional in ONNX and cost bytes in small models)
         g.nodes().add(new Node("", "QuantizeLinear", List.of(source, scale, zp), List.of(q)));
         g.nodes().add(new Node("", "DequantizeLinear", List.of(q, scale, zp), List.of(deq)));
