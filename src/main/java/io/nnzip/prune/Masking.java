@@ -15,7 +15,7 @@ public final class Masking {
 
     public static Model mask(Model original, PrunePlan plan) {
         Model m = original.copy();
-        StructuredPruner.Analysis.canonicalize(m); // the plan names weights of the canonical form
+        io.nnzip.prune.dep.PruneForm.apply(m); // the plan names weights of the pruning form
         for (Map.Entry<String, int[]> e : plan.removedTensors.entrySet()) {
             int at = e.getKey().lastIndexOf('@');
             String name = e.getKey().substring(0, at);

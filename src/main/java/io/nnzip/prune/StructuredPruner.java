@@ -1,7 +1,5 @@
 package io.nnzip.prune;
 
-import io.nnzip.engine.Canonical;
-import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.canon.Rewrite;
 import io.nnzip.prune.criteria.ChannelCriterion;
@@ -10,6 +8,7 @@ import io.nnzip.prune.dep.CoupledGroups;
 import io.nnzip.prune.dep.Dependencies;
 import io.nnzip.prune.dep.PlanApplier;
 import io.nnzip.prune.dep.PlanBuilder;
+import io.nnzip.prune.dep.PruneForm;
 import io.nnzip.prune.dep.PrunePlan;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,20 +37,9 @@ public final class StructuredPruner {
     public record Analysis(Model model, Dependencies deps, CoupledGroups groups, List<Rewrite> rewrites) {
         public static Analysis of(Model m) {
             Model work = m.copy();
-            List<Rewrite> rw = canonicalize(work);
+            List<Rewrite> rw = PruneForm.apply(work);
             Dependencies d = Dependencies.of(work);
             return new Analysis(work, d, new CoupledGroups(d.channels), rw);
-        }
-
-        /**
-         * The form pruning analyses (and {@link Masking} reproduces): canonical, and every initializer read by
-         * several nodes split into per-reader copies, so each reader can lose its own channels.
-         */
-        public static List<Rewrite> canonicalize(Model work) {
-            List<Rewrite> rw = new ArrayList<>(Canonical.apply(work));
-            int copies = GraphEdits.unshareAll(work.graph());
-            if (copies > 0) rw.add(new Rewrite("unshare", copies, "per-reader copies of initializers several nodes read"));
-            return rw;
         }
 
         /** Groups worth pruning: they own weights and have channels that may go. */
@@ -84,10 +72,7 @@ public final class StructuredPruner {
         for (GroupOutcome o : outcomes)
             if (o.pinned() > 0) plan.notes.add(o.label() + ": " + o.pinned() + " of " + o.channels() + " channels left in place (" + o.why() + ")");
         for (Rewrite r : a.rewrites()) plan.notes.add("canonicalized: " + r);
-        Model pruned = PlanApplier.apply(a.model(), plan);
-        int merged = GraphEdits.reshare(pruned.graph());
-        if (merged > 0) plan.notes.add("canonicalized: " + new Rewrite("reshare", merged, "initializers left equal after pruning are one again"));
-        return new Result(pruned, plan, outcomes);
+        return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
     }
 
     static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts, int roundTo) {

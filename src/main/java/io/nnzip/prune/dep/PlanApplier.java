@@ -2,6 +2,7 @@ package io.nnzip.prune.dep;
 
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
@@ -20,7 +21,7 @@ public final class PlanApplier {
     public static Model apply(Model original, PrunePlan plan) {
         Model m = original.copy();
         Graph g = m.graph();
-        ShapeConstants.hoistConstants(g);
+        PruneForm.apply(m);
         for (Map.Entry<String, int[]> e : plan.removedTensors.entrySet()) {
             int at = e.getKey().lastIndexOf('@');
             String name = e.getKey().substring(0, at);
@@ -42,6 +43,7 @@ public final class PlanApplier {
         g.valueInfo().keySet().removeIf(k -> !io.contains(k));
         Map<String, java.util.List<Node>> consumers = g.consumers();
         for (String r : replaced) if (!consumers.containsKey(r) && !io.contains(r)) g.initializers().remove(r);
+        GraphEdits.reshare(g); // what the per-reader copies left equal is one tensor again, as the exporter wrote it
         return m;
     }
 
