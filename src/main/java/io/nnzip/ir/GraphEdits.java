@@ -28,6 +28,14 @@ public final class GraphEdits {
         return n;
     }
 
+    /** Puts {@code chain} where {@code old} was (so topological order holds); the chain must write old's outputs. */
+    public static void replaceNode(Graph g, Node old, List<Node> chain) {
+        int i = g.nodes().indexOf(old);
+        if (i < 0) throw new IllegalArgumentException("node " + old.describe() + " is not in the graph");
+        g.nodes().remove(i);
+        g.nodes().addAll(i, chain);
+    }
+
     /** Rewires the readers of {@code from} to {@code to}, except {@code except} (the node that now produces {@code to} from {@code from}). */
     public static void replaceUsesExcept(Graph g, String from, String to, Node except) {
         for (Node node : g.nodes()) if (node != except) node.inputs().replaceAll(s -> s.equals(from) ? to : s);

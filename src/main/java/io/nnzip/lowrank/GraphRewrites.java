@@ -15,12 +15,7 @@ public final class GraphRewrites {
     private GraphRewrites() {}
 
     /** Replaces {@code old} by {@code chain} at the same position; the chain must end in old's output name. */
-    public static void replace(Graph g, Node old, List<Node> chain) {
-        int i = g.nodes().indexOf(old);
-        if (i < 0) throw new IllegalArgumentException("node " + old.describe() + " is not in the graph");
-        g.nodes().remove(i);
-        g.nodes().addAll(i, chain);
-    }
+    public static void replace(Graph g, Node old, List<Node> chain) { io.nnzip.ir.GraphEdits.replaceNode(g, old, chain); }
 
     /** Adds {@code t} as an initializer under a fresh name based on {@code base}; returns the name. */
     public static String addWeight(Graph g, String base, Tensor t) {

@@ -66,6 +66,12 @@ class PyTorchExportsTest {
 
     static Tensor x() { return REF.get("x"); }
 
+    /** ORT's output of {@code m} on the reference batch is within {@code tol} (relative) of PyTorch's. */
+    static void assertCloseToPyTorch(Model m, String file, double tol, String what) {
+        double e = relErr(ort(m, x()), REF.get(family(file)));
+        assertTrue(e < tol, file + ": " + what + " output error " + e);
+    }
+
     static Tensor expected(String file) { return REF.get(family(file)); }
 
     @ParameterizedTest
@@ -126,8 +132,7 @@ class PyTorchExportsTest {
         calib.add(x());
         calib.add(Tensor.of(noisy, x().shape()));
         StaticInt8Quantizer.Result q = new StaticInt8Quantizer(m, new QuantConfig(), calib).quantize();
-        double e = relErr(ort(q.model(), x()), expected(file));
-        assertTrue(e < 0.1, file + ": int8 output error " + e);
+        assertCloseToPyTorch(q.model(), file, 0.1, "int8");
     }
 
     @ParameterizedTest
@@ -137,17 +142,14 @@ class PyTorchExportsTest {
         FactorizeConfig.Method method = family(file).equals("cnn") ? FactorizeConfig.Method.TUCKER : FactorizeConfig.Method.SVD;
         FactorizePass.Result r = FactorizePass.run(m, new FactorizeConfig(method, null, 0.95, null, false, null, 2, 200, 1, 0));
         assertTrue(r.layers().stream().anyMatch(l -> l.status().equals("factorized")), file + ": " + r.layers());
-        double e = relErr(ort(r.model(), x()), expected(file));
-        assertTrue(e < 0.3, file + ": factorized output error " + e);
+        assertCloseToPyTorch(r.model(), file, 0.3, "factorized");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"cnn_op13.onnx", "cnn_op17.onnx", "mlp_op13.onnx", "mlp_op17.onnx"})
     void losslessEncodingReproducesPyTorchsOutputs(String file) {
         Model m = load(file);
-        Model back = NnzCodec.decode(NnzCodec.encode(m, CodecOptions.losslessMode()));
-        assertTrue(relErr(ort(back, x()), expected(file)) < 1e-5, file);
-        Model lossy = NnzCodec.decode(NnzCodec.encode(m, CodecOptions.defaults()));
-        assertTrue(relErr(ort(lossy, x()), expected(file)) < 0.1, file);
+        assertCloseToPyTorch(NnzCodec.decode(NnzCodec.encode(m, CodecOptions.losslessMode())), file, 1e-5, "lossless .nnz");
+        assertCloseToPyTorch(NnzCodec.decode(NnzCodec.encode(m, CodecOptions.defaults())), file, 0.1, "default .nnz");
     }
 }
