@@ -2,7 +2,8 @@
 """Exports torchvision classifiers exactly as torch.onnx.export writes them (random weights, dynamic batch).
 
 usage: scripts/torchvision-export.py OUT_DIR [--small] [--opset 13] [NAME ...]
-  NAME: resnet18 mobilenet_v2 squeezenet1_1 shufflenet_v2_x0_5 (default: all four)
+  NAME: resnet18 mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 shufflenet_v2_x0_5
+        (default: the first four; with --small shufflenet_v2_x0_5 instead of x1_0)
   --small: reduced width/classes/blocks, so a test can export and prune them in seconds
 Writes OUT_DIR/NAME.onnx and prints one line per file.
 """
@@ -13,7 +14,7 @@ import torch
 import torchvision.models as tvm
 from torchvision.models.resnet import BasicBlock, ResNet
 
-NAMES = ["resnet18", "mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x0_5"]
+NAMES = ["resnet18", "mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x1_0"]
 
 
 class NarrowResNet(ResNet):
@@ -47,6 +48,8 @@ def build(name, small):
         return tvm.squeezenet1_1(num_classes=classes)
     if name == "shufflenet_v2_x0_5":
         return tvm.shufflenet_v2_x0_5(num_classes=classes)
+    if name == "shufflenet_v2_x1_0":
+        return tvm.shufflenet_v2_x1_0(num_classes=classes)
     raise SystemExit("unknown model " + name)
 
 
@@ -66,7 +69,7 @@ def main(argv):
         raise SystemExit(__doc__)
     os.makedirs(out, exist_ok=True)
     side = 64 if small else 224
-    for name in names or NAMES:
+    for name in names or [n.replace("x1_0", "x0_5") if small else n for n in NAMES]:
         # torchvision's own initialization: BatchNorm at identity, so the exporter folds it into equal zero
         # biases and deduplicates them behind Identity nodes, as it does for any freshly built model
         m = build(name, small).eval()
