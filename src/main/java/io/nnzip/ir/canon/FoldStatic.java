@@ -23,8 +23,15 @@ final class FoldStatic {
 
     static int apply(Graph g, StaticValues sv) {
         int n = 0;
+        // values computed from a kept op (a DequantizeLinear of int8 weights) stay computed, or folding what
+        // reads them would turn quantized weights back into float ones
+        Set<String> fromKept = new java.util.HashSet<>();
+        for (Node node : io.nnzip.ir.TopoSort.order(g.nodes())) {
+            boolean kept = KEEP.contains(node.opType()) || !node.domain().isEmpty() || node.inputs().stream().anyMatch(fromKept::contains);
+            if (kept) fromKept.addAll(node.outputs());
+        }
         for (Node node : List.copyOf(g.nodes())) {
-            if (KEEP.contains(node.opType()) || !node.domain().isEmpty() || hasSubgraph(node)) continue;
+            if (node.outputs().isEmpty() || fromKept.contains(node.output(0)) || hasSubgraph(node)) continue;
             Tensor[] vals = new Tensor[node.outputs().size()];
             boolean ok = !node.outputs().isEmpty();
             for (int i = 0; i < vals.length && ok; i++) {
