@@ -13,10 +13,12 @@ import io.nnzip.ir.NnzipException;
  * studentnet conv3×3 16 + BN + ReLU6, five [depthwise 3×3 + BN + ReLU6, pointwise 1×1 + BN + ReLU6] blocks
  *            (32, 64/2, 64, 128/2, 128), global average pool, FC 10; every width scaled by the multiplier
  * cnn-torch  the cnn as torch.onnx.export writes it ({@link TorchExportedCnn}), to try imported-model workflows
+ * vit        ViT: 7×7 patches by a strided conv, learned positions, 4 pre-norm blocks (width 64, 4 heads, GELU MLP 128),
+ *            mean-pool head, as torch.onnx.export writes it at opset 17 ({@link VisionTransformer})
  * </pre>
  */
 public final class Models {
-    public static final String[] NAMES = {"mlp", "lenet5", "cnn", "resnet8", "studentnet"};
+    public static final String[] NAMES = {"mlp", "lenet5", "cnn", "resnet8", "studentnet", "vit"};
 
     private Models() {}
 
@@ -29,6 +31,10 @@ public final class Models {
             case "resnet8" -> resnet8(width, classes, seed);
             case "studentnet" -> studentNet(width, classes, seed);
             case "cnn-torch" -> TorchExportedCnn.build(scaled(32, width), scaled(64, width), scaled(128, width), scaled(256, width), classes, seed);
+            case "vit" -> {
+                int dim = Math.max(1, Math.round(16 * width)) * 4;
+                yield VisionTransformer.build(dim, 4, 4, 2 * dim, 7, classes, 17, seed);
+            }
             default -> throw new NnzipException("unknown model '" + name + "' (use " + String.join(", ", NAMES) + ")");
         };
     }

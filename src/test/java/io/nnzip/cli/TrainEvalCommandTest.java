@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainEvalCommandTest {
     @TempDir Path tmp;
 
-    private static JsonNode run(int expectExit, String... args) throws Exception {
+    static JsonNode run(int expectExit, String... args) throws Exception {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true));

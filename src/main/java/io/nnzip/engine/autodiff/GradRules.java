@@ -5,11 +5,13 @@ import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
 import io.nnzip.engine.autodiff.kernels.Broadcasts;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
 import io.nnzip.engine.autodiff.kernels.ConvBackward;
+import io.nnzip.engine.autodiff.kernels.LayerNormBackward;
 import io.nnzip.engine.autodiff.kernels.MatMulBackward;
 import io.nnzip.engine.autodiff.kernels.MaxPoolTraining;
 import io.nnzip.engine.autodiff.kernels.Permute;
 import io.nnzip.engine.autodiff.kernels.PoolBackward;
 import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.engine.ops.support.Axes;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
@@ -78,6 +80,33 @@ public final class GradRules {
                     s.need(1) ? ActivationBackward.divDenominator(s.dy(), s.y(), b) : null);
         });
         rule("Neg", s -> s.only(ActivationBackward.scale(s.dy(), -1f)));
+        rule("Pow", s -> {
+            int[] o = s.out(0).shape();
+            float[] a = Broadcasts.expand(s.x(0), s.in(0).shape(), o), b = Broadcasts.expand(s.x(1), s.in(1).shape(), o);
+            return binary(s, s.need(0) ? ActivationBackward.powBase(s.dy(), a, b) : null,
+                    s.need(1) ? ActivationBackward.powExponent(s.dy(), s.y(), a) : null);
+        });
+        rule("Sqrt", s -> s.only(ActivationBackward.sqrt(s.dy(), s.y())));
+        rule("Exp", s -> s.only(ActivationBackward.mul(s.dy(), s.y())));
+        rule("Log", s -> s.only(ActivationBackward.div(s.dy(), s.x(0))));
+        rule("Reciprocal", s -> s.only(ActivationBackward.scale(ActivationBackward.mul(s.dy(), ActivationBackward.mul(s.y(), s.y())), -1f)));
+        rule("Where", s -> {
+            int[] o = s.out(0).shape();
+            byte[] c = s.in(0).bytes();
+            float[] keep = new float[c.length];
+            for (int i = 0; i < c.length; i++) keep[i] = c[i] != 0 ? 1f : 0f;
+            float[] m = Broadcasts.expand(keep, s.in(0).shape(), o), dy = s.dy(), ga = new float[dy.length], gb = new float[dy.length];
+            for (int i = 0; i < dy.length; i++) {
+                ga[i] = m[i] * dy[i];
+                gb[i] = dy[i] - ga[i];
+            }
+            Tensor[] r = new Tensor[3];
+            if (s.need(1)) r[1] = s.like(1, Broadcasts.reduceTo(ga, o, s.in(1).shape()));
+            if (s.need(2)) r[2] = s.like(2, Broadcasts.reduceTo(gb, o, s.in(2).shape()));
+            return r;
+        });
+        rule("ReduceMean", s -> reduce(s, true));
+        rule("ReduceSum", s -> reduce(s, false));
         rule("Sum", s -> {
             Tensor[] r = new Tensor[s.in().length];
             for (int i = 0; i < r.length; i++) if (s.need(i)) r[i] = s.like(i, Broadcasts.reduceTo(s.dy(), s.out(0).shape(), s.in(i).shape()));
@@ -100,6 +129,7 @@ public final class GradRules {
         });
         rule("Sigmoid", s -> s.only(ActivationBackward.sigmoid(s.dy(), s.y())));
         rule("Tanh", s -> s.only(ActivationBackward.tanh(s.dy(), s.y())));
+        rule("Erf", s -> s.only(ActivationBackward.erf(s.dy(), s.x(0))));
         rule("Softmax", s -> softmax(s, false));
         rule("LogSoftmax", s -> softmax(s, true));
 
@@ -116,6 +146,7 @@ public final class GradRules {
         });
         rule("Dropout", s -> s.only(s.saved() instanceof float[] mask ? ActivationBackward.mul(s.dy(), mask) : s.dy()));
         rule("Identity", s -> s.only(s.dy()));
+        rule("LayerNormalization", GradRules::layerNorm);
         rule(io.nnzip.engine.ops.FakeQuantOps.OP, FakeQuantRule::backward);
 
         // ---- pooling ----
@@ -139,6 +170,9 @@ public final class GradRules {
 
         // ---- shape movement: the gradient is dy laid out in the input's shape ----
         for (String op : new String[] {"Flatten", "Reshape", "Squeeze", "Unsqueeze"}) rule(op, s -> s.only(s.dy()));
+        // a float-to-float Cast (the only kind a gradient reaches) moves nothing
+        rule("Cast", s -> s.only(s.dy()));
+        for (String op : new String[] {"Slice", "Gather", "Split", "Expand", "Tile", "GatherElements"}) rule(op, RoutingRule::backward);
         rule("Transpose", s -> {
             int rank = s.in(0).rank();
             long[] p = s.node().attrInts("perm", null);
@@ -185,6 +219,40 @@ public final class GradRules {
         int len = legacy ? Shapes.product(sh, axis, sh.length) : sh[axis];
         int inner = legacy ? 1 : Shapes.product(sh, axis + 1, sh.length);
         return s.only(ActivationBackward.softmax(s.dy(), s.y(), outer, len, inner, log));
+    }
+
+    // x: (a.., b..) normalized over b.. = dims [axis, rank); scale, bias broadcast onto (b..)
+    private static Tensor[] layerNorm(GradStep s) {
+        int[] sh = s.in(0).shape();
+        int axis = Shapes.axis((int) s.node().attrInt("axis", -1), sh.length, s.node().describe());
+        int rows = Shapes.product(sh, 0, axis), len = Shapes.product(sh, axis, sh.length);
+        int[] inner = java.util.Arrays.copyOfRange(sh, axis, sh.length);
+        float[] scale = Broadcasts.expand(s.x(1), s.in(1).shape(), inner);
+        float[] dx = s.need(0) ? s.gradBuffer(0, false) : null, ds = s.need(1) ? new float[len] : null, db = s.need(2) ? new float[len] : null;
+        LayerNormBackward.run(s.x(0), scale, s.dy(), rows, len, s.node().attrFloat("epsilon", 1e-5f), dx, ds, db, s.par());
+        Tensor[] r = new Tensor[s.in().length];
+        if (dx != null) r[0] = s.like(0, dx);
+        if (ds != null) r[1] = s.like(1, Broadcasts.reduceTo(ds, inner, s.in(1).shape()));
+        if (db != null) r[2] = s.like(2, Broadcasts.reduceTo(db, inner, s.in(2).shape()));
+        return r;
+    }
+
+    /** ReduceMean/ReduceSum: dy spread back over the reduced dims (divided by their count for the mean). */
+    private static Tensor[] reduce(GradStep s, boolean mean) {
+        int[] sh = s.in(0).shape();
+        long[] axes = Axes.of(s.node(), s.in(), "axes", 1);
+        boolean noop = (axes == null || axes.length == 0) && s.node().attrInt("noop_with_empty_axes", 0) == 1;
+        if (noop) return s.only(s.dy());
+        boolean[] red = axes == null || axes.length == 0 ? null : Axes.mask(Axes.normalize(s.node(), axes, sh.length), sh.length);
+        int[] kept = sh.clone();
+        int count = 1;
+        for (int d = 0; d < sh.length; d++)
+            if (red == null || red[d]) {
+                count *= sh[d];
+                kept[d] = 1;
+            }
+        float[] g = Broadcasts.expand(s.dy(), kept, sh);
+        return s.only(mean ? ActivationBackward.scale(g, 1f / count) : g);
     }
 
     static NnzipException unsupported(GradStep s, String why) { return new NnzipException(s.node().describe() + ": " + why); }

@@ -3,6 +3,7 @@ package io.nnzip.engine.ops;
 import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.LayerNormForward;
 import io.nnzip.engine.ops.support.Index;
 import io.nnzip.engine.ops.support.Values;
 import io.nnzip.ir.DType;
@@ -30,6 +31,7 @@ final class LayerNormOps {
         double eps = n.attrFloat("epsilon", 1e-5f);
         int rows = Shapes.product(s, 0, axis), len = Shapes.product(s, axis, s.length);
         int[] inner = Arrays.copyOfRange(s, axis, s.length);
+        if (x.dtype() == DType.FLOAT && in[1].dtype() == DType.FLOAT && statType(n, x) == DType.FLOAT) return runFloat(n, in, ctx, axis, rows, len, inner, (float) eps);
         double[] scale = spread(in[1], inner), bias = in.length > 2 && in[2] != null ? spread(in[2], inner) : null;
         double[] v = Values.doubles(x), r = new double[v.length], mean = new double[rows], inv = new double[rows];
         ctx.parallel().forRange(rows, Math.max(1, 8192 / Math.max(1, len)), (lo, hi) -> {
@@ -49,6 +51,21 @@ final class LayerNormOps {
         for (int i = axis; i < s.length; i++) statShape[i] = 1;
         DType st = statType(n, x);
         return new Tensor[] {Values.fromDoubles(x.dtype(), s, r), Values.fromDoubles(st, statShape, mean), Values.fromDoubles(st, statShape, inv)};
+    }
+
+    /** The float32 path: scale and bias spread to the normalized dims once, rows on {@link LayerNormForward}. */
+    private static Tensor[] runFloat(Node n, Tensor[] in, ExecContext ctx, int axis, int rows, int len, int[] inner, float eps) {
+        int[] s = in[0].shape();
+        float[] scale = spreadFloats(in[1], inner), bias = in.length > 2 && in[2] != null ? spreadFloats(in[2], inner) : null;
+        float[] y = new float[rows * len], mean = n.outputs().size() > 1 ? new float[rows] : null, inv = n.outputs().size() > 2 ? new float[rows] : null;
+        LayerNormForward.run(in[0].floats(), scale, bias, rows, len, eps, y, mean, inv, ctx.parallel());
+        int[] statShape = s.clone();
+        for (int i = axis; i < s.length; i++) statShape[i] = 1;
+        return new Tensor[] {Tensor.of(y, s), mean == null ? null : Tensor.of(mean, statShape), inv == null ? null : Tensor.of(inv, statShape)};
+    }
+
+    private static float[] spreadFloats(Tensor p, int[] inner) {
+        return p.size() == Shapes.numel(inner) ? p.floats() : Index.gather(p, inner, Index.broadcastMap(p.shape(), inner)).floats();
     }
 
     /** Statistics are kept in stash_type (float32 by default). */

@@ -38,7 +38,7 @@ final class MathOps {
         plain("Asinh", x -> Double.isInfinite(x) ? x : Math.log(x + Math.sqrt(x * x + 1)));
         plain("Acosh", x -> Math.log(x + Math.sqrt(x * x - 1)));
         plain("Atanh", x -> 0.5 * Math.log((1 + x) / (1 - x)));
-        plain("Erf", Special::erf);
+        fast("Erf", FloatUnary.Op.ERF, Special::erf);
         OpRegistry.register("IsNaN", (n, in, ctx) -> {
             floating("IsNaN", in[0]);
             double[] x = Values.doubles(in[0]);

@@ -29,12 +29,18 @@ final class GradCheck {
     /** inputs[i] null for an omitted input; ints[i] non-null for an integer (non-differentiable) input. */
     static void check(Node node, int opset, double[][] inputs, int[][] shapes, boolean[] need,
                       Function<double[][], double[]> forward, int[] outShape, Object saved) {
+        check(node, opset, inputs, shapes, need, forward, outShape, saved, new Tensor[inputs.length]);
+    }
+
+    /** As above; {@code fixed[i]} non-null is passed as input i instead (indices, conditions, shapes: not differentiated). */
+    static void check(Node node, int opset, double[][] inputs, int[][] shapes, boolean[] need,
+                      Function<double[][], double[]> forward, int[] outShape, Object saved, Tensor[] fixed) {
         Random r = new Random(7);
         double[] y = forward.apply(inputs);
         assertEquals(Shapes.numel(outShape), y.length, "reference output size");
         double[] dy = random(r, y.length);
         Tensor[] in = new Tensor[inputs.length];
-        for (int i = 0; i < in.length; i++) if (inputs[i] != null) in[i] = Tensor.of(toFloat(inputs[i]), shapes[i]);
+        for (int i = 0; i < in.length; i++) in[i] = fixed[i] != null ? fixed[i] : inputs[i] == null ? null : Tensor.of(toFloat(inputs[i]), shapes[i]);
         Tensor[] out = {Tensor.of(toFloat(y), outShape)};
         Tensor[] dOut = {Tensor.of(toFloat(dy), outShape)};
         Tensor[] g = GradRules.get(node.opType()).backward(new GradStep(node, in, out, dOut, need, saved, opset, PAR, new io.nnzip.engine.autodiff.kernels.ArrayPool()));

@@ -9,6 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class ActivationBackward {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
+    private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
     private ActivationBackward() {}
 
     /** dx may be any array of dy's length; it is overwritten and returned. */
@@ -47,6 +49,34 @@ public final class ActivationBackward {
         float[] dx = new float[dy.length];
         for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
         return dx;
+    }
+
+    /** erf'(x) = 2/√π·e^(−x²). */
+    public static float[] erf(float[] dy, float[] x) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * (float) (TWO_OVER_SQRT_PI * Math.exp(-(double) x[i] * x[i]));
+        return dx;
+    }
+
+    /** From the output: d√x = 1/(2√x). */
+    public static float[] sqrt(float[] dy, float[] y) {
+        float[] dx = new float[dy.length];
+        for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * 0.5f / y[i];
+        return dx;
+    }
+
+    /** d(a^b)/da for a and b already at the output's shape. */
+    public static float[] powBase(float[] dy, float[] a, float[] b) {
+        float[] r = new float[dy.length];
+        for (int i = 0; i < r.length; i++) r[i] = b[i] == 2f ? 2f * a[i] * dy[i] : dy[i] * b[i] * (float) Math.pow(a[i], b[i] - 1f);
+        return r;
+    }
+
+    /** d(a^b)/db = a^b·ln a, taken as 0 where a ≤ 0 (no real logarithm). */
+    public static float[] powExponent(float[] dy, float[] y, float[] a) {
+        float[] r = new float[dy.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] > 0f ? dy[i] * y[i] * (float) Math.log(a[i]) : 0f;
+        return r;
     }
 
     public static float[] mul(float[] a, float[] b) {

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * a constant lane operation; {@code p} and {@code q} are the op's parameters (alpha, bounds).
  */
 public final class FloatUnary {
-    public enum Op { RELU, LEAKY_RELU, SIGMOID, TANH, EXP, LOG, NEG, ABS, SQRT, CLIP, HARD_SIGMOID, HARD_SWISH, RECIPROCAL, SCALE_SHIFT }
+    public enum Op { RELU, LEAKY_RELU, SIGMOID, TANH, EXP, LOG, NEG, ABS, SQRT, CLIP, HARD_SIGMOID, HARD_SWISH, RECIPROCAL, SCALE_SHIFT, ERF }
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int CHUNK = 1 << 14;
@@ -63,6 +63,7 @@ public final class FloatUnary {
                 }
             }
             case SCALE_SHIFT -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).fma(p, q).intoArray(y, i); }
+            case ERF -> { for (; i < end; i += L) io.nnzip.engine.kernels.FastErf.erf(FloatVector.fromArray(S, x, i)).intoArray(y, i); }
         }
         for (; i < to; i++) y[i] = scalar(op, x[i], p, q);
     }
@@ -83,6 +84,7 @@ public final class FloatUnary {
             case HARD_SIGMOID -> Math.min(1f, Math.max(0f, v * p + q));
             case HARD_SWISH -> v * Math.min(1f, Math.max(0f, v / 6f + 0.5f));
             case SCALE_SHIFT -> v * p + q;
+            case ERF -> (float) Special.erf(v);
         };
     }
 }

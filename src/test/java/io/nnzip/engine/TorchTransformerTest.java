@@ -1,0 +1,131 @@
+package io.nnzip.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nnzip.engine.autodiff.Backprop;
+import io.nnzip.engine.autodiff.Tape;
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.numpy.Npy;
+import io.nnzip.onnx.OnnxReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Transformers exported by PyTorch (src/test/resources/transformers/make_fixtures.py): the engine's logits equal
+ * PyTorch's saved ones and ONNX Runtime's, and gradients through a whole exported ViT equal PyTorch's autograd and
+ * finite differences.
+ */
+class TorchTransformerTest {
+    static final Path DIR = Path.of("src/test/resources/transformers");
+    private static final Parallel PAR = new Parallel(2);
+
+    static Model model(String name) { return OnnxReader.read(DIR.resolve(name)); }
+
+    static Map<String, Tensor> arrays(String name) { return Npy.readNpz(DIR.resolve(name)); }
+
+    private static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + " size");
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, what + " [" + i + "]");
+    }
+
+    private static double scale(float[] v) {
+        double m = 0;
+        for (float f : v) m = Math.max(m, Math.abs(f));
+        return m;
+    }
+
+    private static void engineEqualsTorchAndOrt(String onnx, String npz, String input) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(DIR.resolve(onnx)), "make_fixtures.py has not written " + onnx);
+        Model m = model(onnx);
+        Map<String, Tensor> a = arrays(npz);
+        Map<String, Tensor> feeds = Map.of(input, a.get("x"));
+        float[] want = a.get("y").floats(), got = new Executor(m, PAR).run(feeds).get("logits").floats();
+        double tol = 1e-4 * scale(want);
+        assertClose(want, got, tol, onnx + " engine vs PyTorch");
+        try (OrtRunner ort = new OrtRunner(DIR.resolve(onnx), 2)) {
+            assertClose(ort.run(feeds).get("logits").floats(), got, tol, onnx + " engine vs ONNX Runtime");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
+    void vitLogitsMatchPyTorchAndOrt(String onnx) { engineEqualsTorchAndOrt(onnx, "vit.npz", "input"); }
+
+    @Test void causalLmLogitsMatchPyTorchAndOrt() { engineEqualsTorchAndOrt("gpt_tiny.onnx", "gpt_tiny.npz", "ids"); }
+
+    /**
+     * The exporter renames and transposes parameters (Linear weights become "onnx::MatMul_N", stored (in, out)) and
+     * merges equal ones (fresh LayerNorm weights) behind Identity nodes; an initializer's expected gradient is the sum
+     * of PyTorch's over every parameter holding its values, transposed where the values are.
+     */
+    private static float[] expectedGrad(Tensor init, Map<String, Tensor> a) {
+        float[] v = init.floats(), sum = null;
+        for (String k : a.keySet()) {
+            if (!k.startsWith("p.")) continue;
+            Tensor p = a.get(k), g = a.get("g." + k.substring(2));
+            if (p.size() != v.length) continue;
+            float[] pv = p.floats(), gv = g.floats();
+            boolean same = java.util.Arrays.equals(pv, v), transposed = !same && p.rank() == 2 && java.util.Arrays.equals(transpose(pv, p.dim(0), p.dim(1)), v);
+            if (!same && !transposed) continue;
+            float[] add = transposed ? transpose(gv, p.dim(0), p.dim(1)) : gv;
+            if (sum == null) sum = new float[v.length];
+            for (int i = 0; i < v.length; i++) sum[i] += add[i];
+        }
+        return sum;
+    }
+
+    private static float[] transpose(float[] x, int r, int c) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) t[j * r + i] = x[i * c + j];
+        return t;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_tiny_op13.onnx", "vit_tiny_op17.onnx"})
+    void gradientsThroughExportedVitMatchPyTorchAndFiniteDifferences(String onnx) {
+        Model m = model(onnx);
+        Map<String, Tensor> a = arrays("vit_tiny.npz");
+        List<String> params = new ArrayList<>();
+        for (String name : m.graph().initializers().keySet()) if (m.graph().initializer(name).dtype() == DType.FLOAT && m.graph().initializer(name).size() > 1) params.add(name);
+        Tape tape = new Tape(m.graph(), m.opset(), PAR, 0);
+        Map<String, Tensor> feeds = Map.of("input", a.get("x"));
+        Tensor y = tape.forward(feeds, true).get("logits");
+        assertClose(a.get("y").floats(), y.floats(), 1e-4 * scale(a.get("y").floats()), "tiny logits");
+        Tensor w = a.get("w");
+        Map<String, Tensor> g = new Backprop(tape, params).run(Map.of("logits", w));
+        int matched = 0;
+        for (String p : params) {
+            float[] want = expectedGrad(m.graph().initializer(p), a);
+            if (want == null) continue;
+            matched++;
+            assertClose(want, g.get(p).floats(), 1e-4 * Math.max(1e-3, scale(want)), onnx + " d/d " + p + " vs PyTorch");
+            float[] v = m.graph().initializer(p).floats(), an = g.get(p).floats().clone();
+            for (int i = 0; i < v.length; i += Math.max(1, v.length / 4)) {
+                float orig = v[i], h = 1e-2f;
+                v[i] = orig + h;
+                double lp = dot(tape.forward(feeds, false).get("logits").floats(), w.floats());
+                v[i] = orig - h;
+                double lm = dot(tape.forward(feeds, false).get("logits").floats(), w.floats());
+                v[i] = orig;
+                double num = (lp - lm) / (2 * h);
+                assertEquals(num, an[i], 2e-3 + 2e-2 * Math.abs(num), onnx + " finite difference d/d " + p + "[" + i + "]");
+            }
+        }
+        assertTrue(matched >= 12, "matched " + matched + " of " + params);
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+}
