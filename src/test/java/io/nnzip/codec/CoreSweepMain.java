@@ -22,18 +22,20 @@ final class CoreSweepMain {
     public static void main(String[] a) throws Exception {
         Model m = OnnxReader.read(Path.of(a[0]));
         int from = Integer.parseInt(a[1]), to = Integer.parseInt(a[2]);
-        Model next = a.length > 3 ? OnnxReader.read(Path.of(a[3])) : null;
+        Model next = a.length > 3 && !a[3].isEmpty() ? OnnxReader.read(Path.of(a[3])) : null;
         Model target = next == null ? m : next;
         DatasetProbe probe = new DatasetProbe(Datasets.load("fashion-mnist", "test"), Normalization.resolve(null, m), 1);
         byte[] raw = CodecBenchmark.rawFloats(target);
         double orig = 100 * probe.accuracy(target);
         System.out.printf("%s%s: float32 %d B, accuracy %.2f %%, zstd-19 %.2f %%, xz-9 %.2f %%%n", a[0], next == null ? "" : " -> " + a[3], raw.length, orig,
                 100.0 * Zstd.compress(raw, 19).length / raw.length, 100.0 * CodecBenchmark.xz(raw).length / raw.length);
-        String[] names = {"theta (v4)", "rdoq", "dq"};
-        for (int mode = 0; mode < 3; mode++) {
+        String[] names = {"theta (v4)", "rdoq", "dq", "dq+equal"};
+        int[] modes = a.length > 4 ? java.util.Arrays.stream(a[4].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {0, 1, 2, 3};
+        for (int mode : modes) {
             double best05 = Double.NaN, best01 = Double.NaN;
             for (int qp = from; qp <= to; qp++) {
-                CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(mode).withThreads(2);
+                CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(Math.min(mode, 2)).withThreads(2);
+                if (mode == 3) o = o.withOverrides(EqualSteps.qps(m, qp));
                 byte[] nnz = next == null ? NnzCodec.encode(m, o) : NnzCodec.diff(m, next, o);
                 Model d = next == null ? NnzCodec.decode(nnz) : NnzCodec.patch(m, nnz);
                 double pct = 100.0 * nnz.length / raw.length, acc = 100 * probe.accuracy(d);
