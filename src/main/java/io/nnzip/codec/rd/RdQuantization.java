@@ -21,7 +21,7 @@ import io.nnzip.codec.cabac.BitCostEstimator;
  */
 public final class RdQuantization {
     /** Price of one bit, in units of Δ² of the QP's scalar step. */
-    public static final double LAMBDA = Double.parseDouble(System.getProperty("nnzip.rd.lambda", "0.1155"));
+    public static final double LAMBDA = RoundingChooser.LAMBDA;
     private static final int PASSES = 2;
 
     private RdQuantization() {}
