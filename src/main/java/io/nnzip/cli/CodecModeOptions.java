@@ -22,8 +22,20 @@ final class CodecModeOptions {
     @Option(names = "--qp-of", paramLabel = "TENSOR=QP", description = "QP of one tensor, overriding --qp (repeatable; what --max-drop reports in the recipe).")
     java.util.Map<String, Integer> qpOf;
 
+    @Option(names = "--equal-steps", description = "One absolute step for all weight tensors: step = sigma_all * 2^(QP/4), sigma_all the size-weighted RMS of the tensors' standard deviations (recorded as per-tensor QPs; --qp-of still overrides).")
+    boolean equalSteps;
+
     @Option(names = "--threads", description = "Coding threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    /** {@link #options()}, with --equal-steps resolved on model {@code m}. */
+    CodecOptions options(io.nnzip.ir.Model m) {
+        CodecOptions o = options();
+        if (!equalSteps) return o;
+        java.util.Map<String, Integer> q = new java.util.TreeMap<>(io.nnzip.codec.EqualSteps.qps(m, qp));
+        if (qpOf != null) q.putAll(qpOf);
+        return o.withOverrides(q);
+    }
 
     CodecOptions options() {
         CodecOptions o = lossless ? CodecOptions.losslessMode() : CodecOptions.ofQp(qp);
@@ -35,7 +47,7 @@ final class CodecModeOptions {
                     if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("--qp-of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
                 o = o.withOverrides(qpOf);
             }
-        } else if (perChannel || rounding != null || qpOf != null) throw new NnzipException("--per-channel, --rounding and --qp-of do not apply to --lossless");
+        } else if (perChannel || rounding != null || qpOf != null || equalSteps) throw new NnzipException("--per-channel, --rounding, --qp-of and --equal-steps do not apply to --lossless");
         return o.withThreads(threads);
     }
 }

@@ -38,7 +38,7 @@ public final class DiffCommand extends BaseCommand {
     protected Map<String, Object> execute() throws Exception {
         Model b = OnnxReader.read(base), n = OnnxReader.read(next);
         DiffEncoder.Result[] res = new DiffEncoder.Result[1];
-        AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, mode.options(), asReceived, out));
+        AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, mode.options(n), asReceived, out));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("base", base.toString());
         r.put("new", next.toString());

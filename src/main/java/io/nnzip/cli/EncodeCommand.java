@@ -63,7 +63,7 @@ public final class EncodeCommand extends BaseCommand {
     protected Map<String, Object> execute() throws Exception {
         java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
         Model m = OnnxReader.read(model);
-        CodecOptions o = mode.options();
+        CodecOptions o = mode.options(m);
         Map<String, Object> r = new LinkedHashMap<>();
         if ((bits != null ? 1 : 0) + (maxDrop != null ? 1 : 0) + (mode.lossless ? 1 : 0) > 1)
             throw new NnzipException("choose one of --lossless, --bits, --max-drop");

@@ -40,7 +40,7 @@ public final class PackCommand extends BaseCommand {
         }
         String rootName = root.equals("auto") ? "auto" : Path.of(root).getFileName().toString();
         BundleCodec.Packed[] res = new BundleCodec.Packed[1];
-        AtomicFiles.write(output, out -> res[0] = BundleCodec.pack(ms, rootName, mode.options(), out));
+        AtomicFiles.write(output, out -> res[0] = BundleCodec.pack(ms, rootName, mode.options(ms.get(rootName.equals("auto") ? ms.keySet().iterator().next() : rootName)), out));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("output", output.toString());
         r.put("root", res[0].root());

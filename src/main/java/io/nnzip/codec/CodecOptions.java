@@ -14,19 +14,32 @@ import java.util.TreeMap;
  *       zone); NaN lets the rate–distortion search pick θ per tensor;</li>
  *   <li>{@code floatMantissa}: in lossy modes, float tensors that are not quantized (biases, normalization
  *       parameters) keep this many mantissa bits (23: exact); recipes record it as {@code float_mantissa=M}, and a
- *       recipe without it (streams of format versions 1 and 2) means 23.</li>
+ *       recipe without it (streams of format versions 1 and 2) means 23;</li>
+ *   <li>{@code quantizer}: how RD level decisions (rounding NaN) are made: {@link #QUANT_THETA} the dead zone only,
+ *       {@link #QUANT_RDOQ} also per-weight RDOQ, {@link #QUANT_TRELLIS} (default) also dependent (trellis-coded)
+ *       quantization (format version 5); each tensor keeps the candidate of least distortion + λ·rate. Recipes record
+ *       them as {@code rdoq} and {@code dq}; a recipe with neither (streams before version 5) means the dead zone
+ *       only, so a receiver re-coding a base for an old update reproduces the old encoder.</li>
  * </ul>
  * The default, QP {@value #DEFAULT_QP} (Δ = σ/8), is chosen to be transparent: its quantization noise (σ/28 RMS)
  * left the test accuracy of trained Fashion-MNIST CNNs unchanged within ±0.1 points (BENCHMARKS.md, section Codec).
  */
-public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads, int floatMantissa) {
+public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads, int floatMantissa,
+                           int quantizer) {
     public static final int DEFAULT_QP = -12;
+    /** Level decisions (when {@code rounding} is NaN): RD-chosen dead zone only (recipes before format version 5), */
+    public static final int QUANT_THETA = 0;
+    /** plus scalar RDOQ, */
+    public static final int QUANT_RDOQ = 1;
+    /** plus dependent (trellis-coded) quantization. */
+    public static final int QUANT_TRELLIS = 2;
     public static final int QP_MIN = -64, QP_MAX = 32;
     public static final int MIN_QUANTIZED = 256;
 
     public CodecOptions {
         qpOverrides = qpOverrides == null ? Map.of() : Map.copyOf(qpOverrides);
         if (qp < QP_MIN || qp > QP_MAX) throw new io.nnzip.ir.NnzipException("QP " + qp + " is out of range [" + QP_MIN + ", " + QP_MAX + "]");
+        if (quantizer < QUANT_THETA || quantizer > QUANT_TRELLIS) throw new io.nnzip.ir.NnzipException("unknown quantizer mode " + quantizer);
         if (!(Double.isNaN(rounding) || (rounding >= 0 && rounding <= 0.5)))
             throw new io.nnzip.ir.NnzipException("rounding offset " + rounding + " must lie in [0, 0.5]");
         threads = Math.max(1, threads);
@@ -35,24 +48,26 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
 
     public static CodecOptions defaults() { return ofQp(DEFAULT_QP); }
 
-    public static CodecOptions ofQp(int qp) { return new CodecOptions(false, qp, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), REDUCED_MANTISSA); }
+    public static CodecOptions ofQp(int qp) { return new CodecOptions(false, qp, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), REDUCED_MANTISSA, QUANT_TRELLIS); }
 
-    public static CodecOptions losslessMode() { return new CodecOptions(true, DEFAULT_QP, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), 23); }
+    public static CodecOptions losslessMode() { return new CodecOptions(true, DEFAULT_QP, false, Double.NaN, Map.of(), Runtime.getRuntime().availableProcessors(), 23, QUANT_TRELLIS); }
 
     /** Mantissa bits kept for unquantized float tensors in lossy modes: relative error ≤ 2^-9, far below the weights' noise. */
     public static final int REDUCED_MANTISSA = 8;
 
-    public CodecOptions withQp(int q) { return new CodecOptions(lossless, q, perChannel, rounding, qpOverrides, threads, floatMantissa); }
+    public CodecOptions withQp(int q) { return new CodecOptions(lossless, q, perChannel, rounding, qpOverrides, threads, floatMantissa, quantizer); }
 
-    public CodecOptions withOverrides(Map<String, Integer> o) { return new CodecOptions(lossless, qp, perChannel, rounding, o, threads, floatMantissa); }
+    public CodecOptions withOverrides(Map<String, Integer> o) { return new CodecOptions(lossless, qp, perChannel, rounding, o, threads, floatMantissa, quantizer); }
 
-    public CodecOptions withThreads(int t) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, t, floatMantissa); }
+    public CodecOptions withThreads(int t) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, t, floatMantissa, quantizer); }
 
-    public CodecOptions withPerChannel(boolean p) { return new CodecOptions(lossless, qp, p, rounding, qpOverrides, threads, floatMantissa); }
+    public CodecOptions withPerChannel(boolean p) { return new CodecOptions(lossless, qp, p, rounding, qpOverrides, threads, floatMantissa, quantizer); }
 
-    public CodecOptions withRounding(double r) { return new CodecOptions(lossless, qp, perChannel, r, qpOverrides, threads, floatMantissa); }
+    public CodecOptions withRounding(double r) { return new CodecOptions(lossless, qp, perChannel, r, qpOverrides, threads, floatMantissa, quantizer); }
 
-    public CodecOptions withFloatMantissa(int m) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, threads, m); }
+    public CodecOptions withFloatMantissa(int m) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, threads, m, quantizer); }
+
+    public CodecOptions withQuantizer(int qz) { return new CodecOptions(lossless, qp, perChannel, rounding, qpOverrides, threads, floatMantissa, qz); }
 
     public int qpFor(String tensor) { return qpOverrides.getOrDefault(tensor, qp); }
 
@@ -63,6 +78,8 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
             if (perChannel) s.append(";per_channel");
             if (!Double.isNaN(rounding)) s.append(";rounding=").append(rounding);
             if (floatMantissa < 23) s.append(";float_mantissa=").append(floatMantissa);
+            if (quantizer == QUANT_RDOQ) s.append(";rdoq");
+            if (quantizer == QUANT_TRELLIS) s.append(";dq");
             for (Map.Entry<String, Integer> e : new TreeMap<>(qpOverrides).entrySet())
                 s.append(";qp[").append(e.getKey().replace("]", "\\]").replace(";", "\\;")).append("]=").append(e.getValue());
         }
@@ -75,11 +92,14 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
         boolean pc = false;
         double rounding = Double.NaN;
         int qp = DEFAULT_QP, mantissa = 23;
+        int quant = QUANT_THETA;
         Map<String, Integer> over = new TreeMap<>();
         for (String part : r.split("(?<!\\\\);")) {
             try {
                 if (part.startsWith("qp=")) qp = Integer.parseInt(part.substring(3));
                 else if (part.equals("per_channel")) pc = true;
+                else if (part.equals("rdoq")) quant = QUANT_RDOQ;
+                else if (part.equals("dq")) quant = QUANT_TRELLIS;
                 else if (part.startsWith("rounding=")) rounding = Double.parseDouble(part.substring(9));
                 else if (part.startsWith("float_mantissa=")) mantissa = Integer.parseInt(part.substring(15));
                 else if (part.startsWith("qp[")) {
@@ -90,6 +110,6 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
                 throw new io.nnzip.ir.NnzipException("malformed recipe element '" + part + "'");
             }
         }
-        return new CodecOptions(false, qp, pc, rounding, over, threads, mantissa);
+        return new CodecOptions(false, qp, pc, rounding, over, threads, mantissa, quant);
     }
 }

@@ -125,7 +125,7 @@ public final class ModelEncoder {
         boolean quantize = !o.lossless() && t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
         int axis = o.perChannel() ? OutputAxis.of(m.graph(), consumers, name, t.rank()) : -1;
         int mantissa = o.lossless() || quantize ? 23 : o.floatMantissa();
-        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding(), o.threads(), mantissa);
+        return new TensorCodec.Policy(quantize, o.qpFor(name), axis, o.rounding(), o.threads(), mantissa, o.quantizer());
     }
 
     /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */

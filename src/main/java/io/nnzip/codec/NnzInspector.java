@@ -77,6 +77,7 @@ public final class NnzInspector {
                             e.put("steps", t.steps.length);
                             e.put("step", t.steps.length == 1 ? t.steps[0] : null);
                             e.put("rounding", t.rounding);
+                            e.put("quantizer", t.dependent ? "dependent" : "scalar");
                         }
                         if (TensorCodec.isLevelCoded(t.method)) {
                             if (t.method == TensorUnit.INT_SYMBOLS) {

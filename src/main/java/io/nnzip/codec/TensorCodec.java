@@ -11,7 +11,7 @@ import io.nnzip.codec.cabac.ContextModel;
 import io.nnzip.codec.cabac.RangeDecoder;
 import io.nnzip.codec.cabac.RangeEncoder;
 import io.nnzip.codec.rd.BinarizationChooser;
-import io.nnzip.codec.rd.RoundingChooser;
+import io.nnzip.codec.rd.RdQuantization;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
@@ -27,8 +27,8 @@ public final class TensorCodec {
      * How to code one tensor: {@code quantize} says it is a weight that lossy modes may quantize at {@code qp}
      * with steps per output channel along {@code axis} (−1 for one step), rounding offset {@code rounding} (NaN: RD).
      */
-    public record Policy(boolean quantize, int qp, int axis, double rounding, int threads, int mantissaBits) {
-        public Policy(boolean quantize, int qp, int axis, double rounding) { this(quantize, qp, axis, rounding, 1, 23); }
+    public record Policy(boolean quantize, int qp, int axis, double rounding, int threads, int mantissaBits, int quantizer) {
+        public Policy(boolean quantize, int qp, int axis, double rounding) { this(quantize, qp, axis, rounding, 1, 23, CodecOptions.QUANT_THETA); }
     }
 
 
@@ -79,34 +79,20 @@ public final class TensorCodec {
 
     private static TensorUnit encodeDifference(TensorUnit u, float[] w, float[] base, Policy p) {
         u.method = TensorUnit.DOM_UNIFORM;
-        int axis = p.axis();
+        u.axis = p.axis();
         // The step is the one coding the new tensor alone would use, so a patched model matches an encoded one.
-        float[] steps = UniformQuantizer.steps(w, null, u.dims, axis, p.qp());
-        byte[] classes = UniformQuantizer.baseClasses(base, steps, u.dims, axis);
-        double theta = Double.isNaN(p.rounding()) ? RoundingChooser.choose(w, base, steps, u.dims, axis, classes) : p.rounding();
-        int[] q = new int[w.length];
-        UniformQuantizer.quantize(w, base, steps, u.dims, axis, theta, q);
-        boolean any = false;
-        for (int v : q) if (v != 0) { any = true; break; }
-        if (!any) return null;
-        fillLevels(u, q, classes, p.threads());
-        u.axis = axis;
-        u.steps = steps;
-        u.rounding = (float) theta;
-        return u;
+        float[] steps = UniformQuantizer.steps(w, null, u.dims, u.axis, p.qp());
+        byte[] classes = UniformQuantizer.baseClasses(base, steps, u.dims, u.axis);
+        int[] q = RdQuantization.quantize(u, w, base, classes, steps, p.rounding(), p.quantizer(), p.threads());
+        for (int v : q) if (v != 0) return u;
+        return null;
     }
 
     private static void encodeUniform(TensorUnit u, float[] w, float[] base, Policy p) {
         u.method = TensorUnit.UNIFORM;
-        int axis = p.axis();
-        float[] steps = UniformQuantizer.steps(w, null, u.dims, axis, p.qp());
-        double theta = Double.isNaN(p.rounding()) ? RoundingChooser.choose(w, null, steps, u.dims, axis, null) : p.rounding();
-        int[] q = new int[w.length];
-        UniformQuantizer.quantize(w, null, steps, u.dims, axis, theta, q);
-        fillLevels(u, q, null, p.threads());
-        u.axis = axis;
-        u.steps = steps;
-        u.rounding = (float) theta;
+        u.axis = p.axis();
+        float[] steps = UniformQuantizer.steps(w, null, u.dims, u.axis, p.qp());
+        RdQuantization.quantize(u, w, null, null, steps, p.rounding(), p.quantizer(), p.threads());
     }
 
     private static void encodeCodebook(TensorUnit u, float[] w, Codebook cb) {
@@ -203,8 +189,10 @@ public final class TensorCodec {
         return true;
     }
 
-    static void fillLevels(TensorUnit u, int[] q, byte[] classes, int threads) {
-        BinarizationChooser.Choice c = BinarizationChooser.chooseLevelCoding(q, classes);
+    /** Codes levels {@code q} into {@code u}'s slices (dependent-quantization levels if {@code u.dependent}). */
+    public static void fillLevels(TensorUnit u, int[] q, byte[] classes, int threads) {
+        boolean dq = u.dependent;
+        BinarizationChooser.Choice c = BinarizationChooser.chooseLevelCoding(q, classes, dq);
         u.scheme = c.scheme();
         u.riceK = c.k();
         u.sliceElements = SLICE;
@@ -215,7 +203,7 @@ public final class TensorCodec {
             int from = i * SLICE, to = (int) Math.min(q.length, (long) from + SLICE);
             RangeEncoder enc = new RangeEncoder((to - from) / 2 + 64);
             if (c.scheme() == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.encode(q, from, to, c.k(), enc, ZigzagRiceBinarization.contexts());
-            else RiceLevelBinarization.encode(q, from, to, classes, c.k(), enc, RiceLevelBinarization.contexts());
+            else RiceLevelBinarization.encode(q, from, to, classes, c.k(), dq, enc, RiceLevelBinarization.contexts());
             u.slices[i] = enc.finish();
         });
     }
@@ -271,7 +259,7 @@ public final class TensorCodec {
                 }
                 checkSteps(u);
                 int[] q = levels(u, b, n);
-                return new Tensor(dt, shape, UniformQuantizer.reconstruct(q, b, u.steps, u.dims, u.axis));
+                return new Tensor(dt, shape, reconstructLevels(u, q, b));
             }
             case TensorUnit.CODEBOOK -> {
                 requireFloat(u, dt);
@@ -306,6 +294,12 @@ public final class TensorCodec {
         }
     }
 
+    /** The weights that levels {@code q} of a UNIFORM or DOM_UNIFORM unit stand for (a state walk if dependent). */
+    public static float[] reconstructLevels(TensorUnit u, int[] q, float[] base) {
+        return u.dependent ? DependentQuantizer.reconstruct(q, base, u.steps, u.dims, u.axis, u.sliceElements)
+                : UniformQuantizer.reconstruct(q, base, u.steps, u.dims, u.axis);
+    }
+
     /** The quantized levels of a level-coded unit (for inspection and entropy statistics). */
     public static int[] levels(TensorUnit u, Tensor base) {
         int n = checkedNumel(u);
@@ -334,7 +328,7 @@ public final class TensorCodec {
             if (u.method == TensorUnit.INT_SYMBOLS) SymbolBinarization.decode(q, from, to, u.symbols.length, dec, SymbolBinarization.contexts(u.symbols.length));
             else if (u.legacyLevels()) LevelBinarization.decode(q, from, to, classes, u.params(), dec, LevelBinarization.contexts());
             else if (u.scheme == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.decode(q, from, to, u.riceK, dec, ZigzagRiceBinarization.contexts());
-            else RiceLevelBinarization.decode(q, from, to, classes, u.riceK, dec, RiceLevelBinarization.contexts());
+            else RiceLevelBinarization.decode(q, from, to, classes, u.riceK, u.dependent, dec, RiceLevelBinarization.contexts());
         });
         return q;
     }

@@ -15,7 +15,8 @@ import io.nnzip.ir.NnzipException;
  * TensorUnit --&gt; Index:uvar, Name:str, DType:u8 (ONNX code), Rank:count(≤16), Dim:uvar^Rank, Method:u8, MethodBody
  *   RAW            --&gt; Data:blob (ONNX raw_data layout)
  *   FLOAT_LOSSLESS --&gt; MedianExponent:u8, Coded:blob, RawBits:blob
- *   UNIFORM        --&gt; Axis:svar (−1 = one step), StepCount:count, Step:f32^StepCount, Rounding:f32, Binarization, Coded:blob
+ *   UNIFORM        --&gt; Axis:svar (−1 = one step), StepCount:count, Step:f32^StepCount, Rounding:f32, [Quantizer:u8], Binarization, Coded:blob
+ *     Quantizer (format version 5): 0 scalar (ŵ = q·Δ), 1 dependent ({@link DependentQuantizer}; Binarization scheme 0)
  *   DOM_UNIFORM    --&gt; as UNIFORM; levels are the quantized difference to the co-located base tensor
  *   CODEBOOK       --&gt; Size:count, Entry:f32^Size, ZeroIndex:uvar, Binarization, Coded:blob
  *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
@@ -54,6 +55,8 @@ public final class TensorUnit {
     public int axis = -1;
     public float[] steps = new float[0];
     public float rounding;
+    /** Levels of dependent (trellis-coded) quantization, {@link DependentQuantizer} (format version 5). */
+    public boolean dependent;
     public int maxGt = 1, egk;
     /** Rice parameter of the level binarization (format versions 2 and 3). */
     public int riceK;
@@ -117,7 +120,13 @@ public final class TensorUnit {
                 if (io.reading() && n > remainingOf(io) / 4) throw new NnzipException("tensor '" + name + "': step count " + n + " exceeds the unit");
                 steps = io.f32s("step", steps, n);
                 rounding = io.f32("rounding", rounding);
+                if (formatVersion >= 5) {
+                    int qz = io.u8("quantizer", dependent ? 1 : 0);
+                    if (qz > 1) throw new NnzipException("tensor '" + name + "': unknown quantizer " + qz);
+                    dependent = qz == 1;
+                }
                 binarization(io);
+                if (dependent && scheme != SCHEME_RICE) throw new NnzipException("tensor '" + name + "': dependent quantization needs level scheme 0");
                 levelData(io);
             }
             case CODEBOOK -> {

@@ -24,14 +24,14 @@ class FixturesTest {
     private static byte[] read(String version, String n) throws Exception { return Files.readAllBytes(ROOT.resolve(version).resolve(n)); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
     void fixturesCarryTheirFormatVersion(String v) throws Exception {
         for (String f : new String[] {"lossless.nnz", "lossy-qp-8.nnz", "update-qp-8.nnz", "bundle-qp-8.nnz"})
             assertEquals(Integer.parseInt(v.substring(1)), new NnzReader(read(v, f), f).version(), v + "/" + f);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
     void losslessFixtureDecodesBitExact(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -39,7 +39,7 @@ class FixturesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
     void lossyUpdateAndBundleFixturesDecodeWithinTheStep(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -55,6 +55,15 @@ class FixturesTest {
         @SuppressWarnings("unchecked")
         java.util.List<java.util.Map<String, Object>> units = (java.util.List<java.util.Map<String, Object>>) NnzInspector.inspect(read("v4", "lossless.nnz"), "v4").get("units");
         assertEquals(1, units.stream().filter(u -> "int-symbols".equals(u.get("method"))).count());
+    }
+
+    @Test
+    void theVersion5FixtureHoldsADependentlyQuantizedTensorThatDecodesWithinTheStep() throws Exception {
+        byte[] b = read("v5", "wide-qp-14.nnz");
+        @SuppressWarnings("unchecked")
+        java.util.List<java.util.Map<String, Object>> units = (java.util.List<java.util.Map<String, Object>>) NnzInspector.inspect(b, "v5").get("units");
+        assertEquals(1, units.stream().filter(u -> "dependent".equals(u.get("quantizer"))).count());
+        StepAssertions.assertWithinStep(OnnxReader.read(ROOT.resolve("v5").resolve("wide.onnx")), NnzCodec.decode(b), CodecOptions.ofQp(-14));
     }
 
     @Test

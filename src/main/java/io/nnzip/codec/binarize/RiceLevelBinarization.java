@@ -22,14 +22,16 @@ import io.nnzip.ir.NnzipException;
  * <ul>
  *   <li>sig: 3 classes of c × (a: 0, 1, &gt;1) × (b ≠ 0) — 18 contexts;</li>
  *   <li>sign (with a base only): previous sign × sign of c — 9;</li>
- *   <li>gt1: a = 0, 1, 2, &gt;2 — 4; prefix bin j: min(j, 15) × class of a's own prefix (0, 1, &gt;1) — 48.</li>
+ *   <li>gt1: a = 0, 1, 2, &gt;2 — 4; prefix bin j: min(j, 15) × class of a's own prefix (0, 1, &gt;1) — 48;</li>
+ *   <li>dependent quantization (format version 5): in states 2 and 3 (quantizer Q1) sig and gt1 use a second set of
+ *       18 + 4 contexts, since there a level of 1 stands for Δ and in Q0 for 2Δ.</li>
  * </ul>
  */
 public final class RiceLevelBinarization {
     public static final int MAX_K = 24;
     /** Unary prefix bins before the escape to a bypass code. */
     static final int PREFIX_CAP = 16;
-    private static final int SIG = 0, SIGN = 18, GT1 = 27, PFX = 31, NCTX = PFX + 3 * PREFIX_CAP;
+    private static final int SIG = 0, SIGN = 18, GT1 = 27, PFX = 31, SIG_Q1 = PFX + 3 * PREFIX_CAP, GT1_Q1 = SIG_Q1 + 18, NCTX = GT1_Q1 + 4;
 
     private RiceLevelBinarization() {}
 
@@ -50,101 +52,120 @@ public final class RiceLevelBinarization {
     }
 
     public static void encode(int[] q, int from, int to, byte[] base, int k, BinEncoder enc, int[] ctx) {
-        int a = 0, b = 0, prevSign = 0;
+        encode(q, from, to, base, k, false, enc, ctx);
+    }
+
+    /**
+     * Codes levels {@code [from, to)}; with {@code dependent} they are levels of dependent quantization (format
+     * version 5) and the quantizer of the current state selects the sig and gt1 context sets.
+     */
+    public static void encode(int[] q, int from, int to, byte[] base, int k, boolean dependent, BinEncoder enc, int[] ctx) {
+        int a = 0, b = 0, prevSign = 0, s = 0;
         for (int i = from; i < to; i++) {
             int v = q[i];
-            int bc = base == null ? 0 : base[i];
-            if (v == 0) {
-                enc.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b), 0);
-                b = a;
-                a = 0;
-                continue;
-            }
-            enc.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b), 1);
-            int neg = v < 0 ? 1 : 0;
-            int m = neg != 0 ? -v : v;
-            if (base != null) {
-                int bs = bc == 0 ? 0 : (bc & 1) != 0 ? 1 : 2;
-                enc.bit(ctx, SIGN + prevSign + 3 * bs, neg);
-                prevSign = neg != 0 ? 2 : 1;
-            }
-            if (m == 1) {
-                enc.bit(ctx, gt1Ctx(a), 0);
-                if (base == null) enc.bypassBits(neg, 1);
-            } else {
-                enc.bit(ctx, gt1Ctx(a), 1);
-                int r = m - 2, u = r >>> k, pc = PFX + prefixClass(a, k);
-                int j = 0;
-                for (; j < u && j < PREFIX_CAP; j++) enc.bit(ctx, pc + j, 1);
-                if (j < PREFIX_CAP) enc.bit(ctx, pc + j, 0);
-                else BypassExpGolomb.encode(enc, u - PREFIX_CAP);
-                int low = r & ((1 << k) - 1);
-                if (base == null) {
-                    if (k < 31) enc.bypassBits(neg << k | low, k + 1);
-                } else enc.bypassBits(low, k);
-            }
+            prevSign = level(enc, ctx, v, a, b, base == null ? -1 : base[i], prevSign, k, s >> 1);
+            if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, v);
             b = a;
-            a = m;
+            a = v < 0 ? -v : v;
         }
     }
 
+    /**
+     * Codes one level {@code v} after levels of magnitudes {@code a} (previous) and {@code b}; {@code bc} is the base
+     * class (−1 without a base), {@code quantizer} 1 selects the dependent quantizer Q1's contexts. Returns the new
+     * previous sign (only tracked with a base). Encoders and the trellis's cost evaluation both run this.
+     */
+    public static int level(BinEncoder enc, int[] ctx, int v, int a, int b, int bc, int prevSign, int k, int quantizer) {
+        boolean hasBase = bc >= 0;
+        int c = hasBase ? bc : 0;
+        int sigCtx = SIG + ((c + 1) >> 1) * 6 + nbClass(a, b) + quantizer * (SIG_Q1 - SIG);
+        if (v == 0) {
+            enc.bit(ctx, sigCtx, 0);
+            return prevSign;
+        }
+        enc.bit(ctx, sigCtx, 1);
+        int neg = v < 0 ? 1 : 0;
+        int m = neg != 0 ? -v : v;
+        if (hasBase) {
+            int bs = c == 0 ? 0 : (c & 1) != 0 ? 1 : 2;
+            enc.bit(ctx, SIGN + prevSign + 3 * bs, neg);
+            prevSign = neg != 0 ? 2 : 1;
+        }
+        int g = gt1Ctx(a) + quantizer * (GT1_Q1 - GT1);
+        if (m == 1) {
+            enc.bit(ctx, g, 0);
+            if (!hasBase) enc.bypassBits(neg, 1);
+        } else {
+            enc.bit(ctx, g, 1);
+            int r = m - 2, u = r >>> k, pc = PFX + prefixClass(a, k);
+            int j = 0;
+            for (; j < u && j < PREFIX_CAP; j++) enc.bit(ctx, pc + j, 1);
+            if (j < PREFIX_CAP) enc.bit(ctx, pc + j, 0);
+            else BypassExpGolomb.encode(enc, u - PREFIX_CAP);
+            int low = r & ((1 << k) - 1);
+            if (!hasBase) {
+                if (k < 31) enc.bypassBits(neg << k | low, k + 1);
+            } else enc.bypassBits(low, k);
+        }
+        return prevSign;
+    }
+
     public static void decode(int[] q, int from, int to, byte[] base, int k, BinDecoder dec, int[] ctx) {
+        decode(q, from, to, base, k, false, dec, ctx);
+    }
+
+    /** Decodes levels {@code [from, to)}; {@code dependent} as for {@link #encode(int[], int, int, byte[], int, boolean, BinEncoder, int[])}. */
+    public static void decode(int[] q, int from, int to, byte[] base, int k, boolean dependent, BinDecoder dec, int[] ctx) {
         if (base == null) {
-            decodePlain(q, from, to, k, dec, ctx);
+            decodePlain(q, from, to, k, dependent, dec, ctx);
             return;
         }
-        int a = 0, b = 0, prevSign = 0;
+        int a = 0, b = 0, prevSign = 0, s = 0;
         for (int i = from; i < to; i++) {
-            int bc = base == null ? 0 : base[i];
-            if (dec.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b)) == 0) {
+            int bc = base[i], qs = s >> 1;
+            if (dec.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b) + qs * (SIG_Q1 - SIG)) == 0) {
                 q[i] = 0;
+                if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, 0);
                 b = a;
                 a = 0;
                 continue;
             }
-            int neg = 0;
-            if (base != null) {
-                int bs = bc == 0 ? 0 : (bc & 1) != 0 ? 1 : 2;
-                neg = dec.bit(ctx, SIGN + prevSign + 3 * bs);
-                prevSign = neg != 0 ? 2 : 1;
-            }
+            int bs = bc == 0 ? 0 : (bc & 1) != 0 ? 1 : 2;
+            int neg = dec.bit(ctx, SIGN + prevSign + 3 * bs);
+            prevSign = neg != 0 ? 2 : 1;
             int m;
-            if (dec.bit(ctx, gt1Ctx(a)) == 0) {
-                m = 1;
-                if (base == null) neg = dec.bypassBits(1);
-            } else {
+            if (dec.bit(ctx, gt1Ctx(a) + qs * (GT1_Q1 - GT1)) == 0) m = 1;
+            else {
                 int pc = PFX + prefixClass(a, k);
                 long u = 0;
                 while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
                 if (u == PREFIX_CAP) u += BypassExpGolomb.decode(dec);
-                long low;
-                if (base == null) {
-                    int s = dec.bypassBits(k + 1);
-                    neg = s >>> k;
-                    low = s & ((1 << k) - 1);
-                } else low = dec.bypassBits(k);
-                long mm = (u << k) + low + 2;
+                long mm = (u << k) + dec.bypassBits(k) + 2;
                 if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
                 m = (int) mm;
             }
             q[i] = neg != 0 ? -m : m;
+            if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, m);
             b = a;
             a = m;
         }
     }
 
-    // The common case (no base) without the per-level base lookups: the decoder's hot loop.
-    private static void decodePlain(int[] q, int from, int to, int k, BinDecoder dec, int[] ctx) {
-        int a = 0, b = 0, lowMask = (1 << k) - 1;
+    // The common case (no base) without the per-level base lookups: the decoder's hot loop. For scalar levels the
+    // state stays 0 (the mask clears it), so one loop serves both.
+    private static void decodePlain(int[] q, int from, int to, int k, boolean dependent, BinDecoder dec, int[] ctx) {
+        int a = 0, b = 0, lowMask = (1 << k) - 1, s = 0, keep = dependent ? 3 : 0;
         for (int i = from; i < to; i++) {
-            if (dec.bit(ctx, SIG + nbClass(a, b)) == 0) {
+            int qs = s >> 1;
+            if (dec.bit(ctx, SIG + nbClass(a, b) + qs * (SIG_Q1 - SIG)) == 0) {
                 q[i] = 0;
+                s = io.nnzip.codec.DependentQuantizer.next(s, 0) & keep;
                 b = a;
                 a = 0;
                 continue;
             }
             int m, neg;
-            if (dec.bit(ctx, gt1Ctx(a)) == 0) {
+            if (dec.bit(ctx, gt1Ctx(a) + qs * (GT1_Q1 - GT1)) == 0) {
                 m = 1;
                 neg = dec.bypassBits(1);
             } else {
@@ -152,13 +173,14 @@ public final class RiceLevelBinarization {
                 long u = 0;
                 while (u < PREFIX_CAP && dec.bit(ctx, pc + (int) u) != 0) u++;
                 if (u == PREFIX_CAP) u += BypassExpGolomb.decode(dec);
-                int s = dec.bypassBits(k + 1);
-                neg = s >>> k;
-                long mm = (u << k) + (s & lowMask) + 2;
+                int sb = dec.bypassBits(k + 1);
+                neg = sb >>> k;
+                long mm = (u << k) + (sb & lowMask) + 2;
                 if (mm > Integer.MAX_VALUE) throw new NnzipException("weight level out of range");
                 m = (int) mm;
             }
             q[i] = neg != 0 ? -m : m;
+            s = io.nnzip.codec.DependentQuantizer.next(s, m) & keep;
             b = a;
             a = m;
         }

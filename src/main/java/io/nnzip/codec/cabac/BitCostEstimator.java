@@ -17,6 +17,15 @@ public final class BitCostEstimator implements BinEncoder {
 
     private double bits;
     private long bins;
+    private final boolean adapt;
+
+    public BitCostEstimator() { this(true); }
+
+    /**
+     * With {@code adapt} false the contexts are read, not updated: the cost of a bin under frozen probabilities, as a
+     * trellis search needs to price alternative levels at one position without one alternative moving the models.
+     */
+    public BitCostEstimator(boolean adapt) { this.adapt = adapt; }
 
     /** Bits to code a 1 under P(1) = p1/32768 (a 0 costs {@code cost(32768 - p1)}). */
     public static float cost(int p1) { return COST[p1 >>> 3]; }
@@ -26,7 +35,7 @@ public final class BitCostEstimator implements BinEncoder {
         int s = ctx[i];
         int p = ContextModel.p1(s);
         bits += bit != 0 ? COST[p >>> 3] : COST[(ContextModel.ONE - p) >>> 3];
-        ctx[i] = ContextModel.update(s, bit);
+        if (adapt) ctx[i] = ContextModel.update(s, bit);
         bins++;
     }
 

@@ -87,7 +87,10 @@ public final class BinarizationChooser {
      * scheme (the zigzag scheme only without base classes) are costed on a sample; among those within
      * {@link #SIZE_SLACK} of the smallest, the one with the fewest coding operations wins.
      */
-    public static Choice chooseLevelCoding(int[] q, byte[] base) {
+    public static Choice chooseLevelCoding(int[] q, byte[] base) { return chooseLevelCoding(q, base, false); }
+
+    /** As {@link #chooseLevelCoding(int[], byte[])}; levels of dependent quantization use scheme 0 only. */
+    public static Choice chooseLevelCoding(int[] q, byte[] base, boolean dependent) {
         int n = Math.min(q.length, SAMPLE);
         double sumR = 0, sumZ = 0;
         int cntR = 0;
@@ -102,7 +105,7 @@ public final class BinarizationChooser {
         java.util.List<Choice> cands = new java.util.ArrayList<>();
         int kr = cntR == 0 ? 0 : riceGuess(sumR / cntR);
         for (int d = -1; d <= 1; d++) cands.add(new Choice(io.nnzip.codec.TensorUnit.SCHEME_RICE, clampK(kr + d)));
-        if (base == null && n > 0) {
+        if (base == null && n > 0 && !dependent) {
             int kz = riceGuess(sumZ / n);
             for (int d = -1; d <= 1; d++) cands.add(new Choice(io.nnzip.codec.TensorUnit.SCHEME_ZIGZAG, clampK(kz + d)));
         }
@@ -114,7 +117,7 @@ public final class BinarizationChooser {
             Choice ch = cands.get(c);
             est.reset();
             if (ch.scheme() == io.nnzip.codec.TensorUnit.SCHEME_ZIGZAG) io.nnzip.codec.binarize.ZigzagRiceBinarization.encode(q, 0, n, ch.k(), est, io.nnzip.codec.binarize.ZigzagRiceBinarization.contexts());
-            else RiceLevelBinarization.encode(q, 0, n, base, ch.k(), est, RiceLevelBinarization.contexts());
+            else RiceLevelBinarization.encode(q, 0, n, base, ch.k(), dependent, est, RiceLevelBinarization.contexts());
             bits[c] = est.bits();
             bins[c] = est.bins();
             minBits = Math.min(minBits, bits[c]);
