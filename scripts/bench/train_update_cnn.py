@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # PyTorch-trained Fashion-MNIST CNN and its one-epoch Adam fine-tuning, for the update-coding figures in
 # BENCHMARKS.md (section "Model repository: updates"). Writes into the directory given:
-#   parent.onnx (2 epochs Adam), next.onnx (parent + 1 epoch Adam), child0..2.onnx (parent + half an epoch, different
+#   parent.onnx (1 epoch Adam), next.onnx (parent + 1 epoch Adam), child0..2.onnx (parent + a quarter epoch, different
 #   data orders and learning rates), and test.npz (the test split as x/y for accuracy checks in ORT).
 import sys, os, gzip, numpy as np, torch, torch.nn as nn
 torch.set_num_threads(2)
@@ -15,9 +15,9 @@ Xte = idx('t10k-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28).astype(np.floa
 Yte = idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64)
 np.savez(os.path.join(out, 'test.npz'), x=Xte, y=Yte)
 def net():
-    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(64 * 49, 120), nn.ReLU(), nn.Linear(120, 10))
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(32 * 49, 128), nn.ReLU(), nn.Linear(128, 10))
 def train(m, opt, epochs, seed):
     g = torch.Generator().manual_seed(seed)
     n = int(len(Xtr) * epochs)
@@ -36,10 +36,10 @@ def export(m, name):
     print(name, 'accuracy %.2f' % acc(m), flush=True)
 torch.manual_seed(0)
 parent = net(); opt = torch.optim.Adam(parent.parameters(), 1e-3)
-train(parent, opt, 2, 1); export(parent, 'parent.onnx')
+train(parent, opt, 1, 1); export(parent, 'parent.onnx')
 state = {k: v.clone() for k, v in parent.state_dict().items()}; ostate = opt.state_dict()
 nxt = net(); nxt.load_state_dict(state); o2 = torch.optim.Adam(nxt.parameters(), 1e-3); o2.load_state_dict(ostate)
 train(nxt, o2, 1, 2); export(nxt, 'next.onnx')
 for c in range(3):
     ch = net(); ch.load_state_dict(state); oc = torch.optim.Adam(ch.parameters(), [1e-3, 5e-4, 2e-4][c])
-    train(ch, oc, 0.5, 10 + c); export(ch, 'child%d.onnx' % c)
+    train(ch, oc, 0.25, 10 + c); export(ch, 'child%d.onnx' % c)

@@ -2,6 +2,8 @@ package io.nnzip.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nnzip.codec.dom.DiffEncoder;
+import io.nnzip.codec.dom.Patcher;
+import io.nnzip.codec.dom.SparseUpdate;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.onnx.OnnxReader;
@@ -40,6 +42,12 @@ public final class PushCommand extends BaseCommand {
     @Option(names = "--samples", description = "With --round: training samples behind this contribution (FedAvg weight).", defaultValue = "0")
     long samples;
 
+    @Option(names = "--top-k", paramLabel = "FRACTION", description = "With --base: send only this fraction of each weight tensor's largest changes (federated rounds).")
+    Double topK;
+
+    @Option(names = "--residual", paramLabel = "FILE.npz", description = "With --top-k: the error-feedback residual the sender keeps (read if present, then rewritten).")
+    Path residual;
+
     @Mixin
     CodecModeOptions mode;
 
@@ -48,14 +56,22 @@ public final class PushCommand extends BaseCommand {
         RepoClient.Ref r = RepoClient.Ref.parse(ref);
         if (round != null && samples <= 0) throw new NnzipException("--round needs --samples N (N > 0)");
         if (have != null && base == null) throw new NnzipException("--have only applies with --base");
+        if ((topK != null || residual != null) && base == null) throw new NnzipException("--top-k and --residual only apply with --base");
         String token = RepoClient.token(tokenFile);
         RepoClient c = new RepoClient();
         byte[] body;
         if (base != null) {
             Model b = have != null ? OnnxReader.read(have) : OnnxReader.read(c.full(new RepoClient.Ref(r.server(), r.model(), base), "onnx").body(), null);
+            Model next = OnnxReader.read(model);
+            Map<String, io.nnzip.ir.Tensor> res = residual != null && Files.exists(residual) ? io.nnzip.numpy.Npy.readNpz(residual) : Map.of();
+            Model target = topK == null ? next : SparseUpdate.sparsify(b, next, res, topK).target();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            DiffEncoder.diff(b, OnnxReader.read(model), mode.options(), true, out);
+            DiffEncoder.diff(b, target, mode.options(), true, out);
             body = out.toByteArray();
+            if (topK != null && residual != null) {
+                Model patched = Patcher.patch(b, body, "update", mode.options().threads());
+                io.nnzip.numpy.Npy.writeNpz(residual, SparseUpdate.residual(b, next, res, patched));
+            }
         } else body = Files.readAllBytes(model);
         JsonNode reply = c.publish(r, body, token, round, samples);
         Map<String, Object> o = new LinkedHashMap<>();

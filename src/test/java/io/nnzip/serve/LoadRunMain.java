@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Bounded load run for BENCHMARKS.md (not a test): a server on 127.0.0.1 with a 1.6 MB-float CNN in 4 versions,
  * updates from versions 1..3 to 4 cached, then {@code threads} local clients GET them for {@code seconds}; then the
- * same for the full .nnz stream of version 4 as the peer. Prints requests/s, MB/s and latency percentiles.
+ * same for the full .nnz stream of version 4 as the peer, each after a 5 s unmeasured warm-up. Prints requests/s, MB/s and latency percentiles.
  * Usage: LoadRunMain [seconds-per-phase=20] [threads=8]
  */
 public final class LoadRunMain {
@@ -43,6 +43,9 @@ public final class LoadRunMain {
             }
             System.out.printf("float32 %d B, full .nnz %d B, mean cached update %d B%n", repo.version("cnn", "4").floatBytes(),
                     repo.version("cnn", "4").nnzBytes(), updBytes / bases.size());
+            // warm-up (JIT, connections) for both, unmeasured, then the measured phases
+            phase(null, updUrls, 5, threads);
+            phase(null, List.of(s.url() + "/v1/models/cnn/versions/4"), 5, threads);
             phase("cached updates", updUrls, seconds, threads);
             phase("full .nnz (peer)", List.of(s.url() + "/v1/models/cnn/versions/4"), seconds, threads);
         }
@@ -54,7 +57,7 @@ public final class LoadRunMain {
         List<long[]> lat = new ArrayList<>();
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            long[] l = new long[4_000_000];
+            long[] l = new long[400_000];
             lat.add(l);
             int id = t;
             Thread th = new Thread(() -> {
@@ -77,6 +80,7 @@ public final class LoadRunMain {
             ts.add(th);
         }
         for (Thread th : ts) th.join();
+        if (name == null) return;
         long[] all = lat.stream().flatMapToLong(l -> Arrays.stream(l, 1, 1 + (int) l[0])).sorted().toArray();
         System.out.printf("%-18s %d threads x %d s: %d requests, %.0f req/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, %d errors%n", name, threads, seconds,
                 all.length, all.length / (double) seconds, bytes.get() / 1e6 / seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
