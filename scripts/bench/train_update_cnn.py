@@ -34,12 +34,18 @@ def export(m, name):
     torch.onnx.export(m, torch.zeros(1, 1, 28, 28), os.path.join(out, name), input_names=['input'], output_names=['logits'],
                       dynamic_axes={'input': {0: 'n'}, 'logits': {0: 'n'}}, opset_version=13)
     print(name, 'accuracy %.2f' % acc(m), flush=True)
+def children(state):
+    for c in range(3):
+        ch = net(); ch.load_state_dict(state); oc = torch.optim.Adam(ch.parameters(), [1e-3, 5e-4, 2e-4][c])
+        train(ch, oc, 0.25, 10 + c); export(ch, 'child%d.onnx' % c)
+if len(sys.argv) > 2 and sys.argv[2] == 'children':  # only the children, from an existing parent.onnx (runs beside the rest)
+    import onnx, onnx.numpy_helper as nh
+    p = onnx.load(os.path.join(out, 'parent.onnx'))
+    children({i.name: torch.tensor(nh.to_array(i).copy()) for i in p.graph.initializer}); sys.exit()
 torch.manual_seed(0)
 parent = net(); opt = torch.optim.Adam(parent.parameters(), 1e-3)
 train(parent, opt, 1, 1); export(parent, 'parent.onnx')
 state = {k: v.clone() for k, v in parent.state_dict().items()}; ostate = opt.state_dict()
 nxt = net(); nxt.load_state_dict(state); o2 = torch.optim.Adam(nxt.parameters(), 1e-3); o2.load_state_dict(ostate)
 train(nxt, o2, 1, 2); export(nxt, 'next.onnx')
-for c in range(3):
-    ch = net(); ch.load_state_dict(state); oc = torch.optim.Adam(ch.parameters(), [1e-3, 5e-4, 2e-4][c])
-    train(ch, oc, 0.25, 10 + c); export(ch, 'child%d.onnx' % c)
+if not (len(sys.argv) > 2 and sys.argv[2] == 'no-children'): children(state)

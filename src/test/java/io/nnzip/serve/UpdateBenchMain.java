@@ -45,6 +45,10 @@ public final class UpdateBenchMain {
         System.out.printf("ZipNN-style XOR + byte grouping + zstd-19 (lossless): %d B = %.2f %% of float32%n", zg, 100.0 * zg / floatBytes);
         double an = accuracy(next, test), ap = accuracy(patched, test), af = accuracy(NnzCodec.decode(full), test), aparent = accuracy(parent, test);
         System.out.printf("accuracy (ORT, test split): parent %.2f, next %.2f, next coded alone %.2f, patched %.2f (patched - next = %+.2f pts)%n", aparent, an, af, ap, ap - an);
+        if (!java.nio.file.Files.exists(dir.resolve("child2.onnx"))) {
+            System.out.println("children not trained: no pack figures");
+            return;
+        }
         LinkedHashMap<String, Model> kids = new LinkedHashMap<>();
         long alone = 0;
         for (int c = 0; c < 3; c++) {
