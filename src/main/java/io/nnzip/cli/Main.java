@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
                 QuantizeCommand.class, FactorizeCommand.class, RedesignCommand.class, DistillCommand.class,
                 DynamicCommand.class, EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class,
                 PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,
-                CompressCommand.class, RecipesCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                CompressCommand.class, RecipesCommand.class, DemoCommand.class,
+                ServeCommand.class, PullCommand.class, PushCommand.class, AggregateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() { new CommandLine(this).usage(System.out); }

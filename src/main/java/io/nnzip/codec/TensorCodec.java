@@ -80,8 +80,8 @@ public final class TensorCodec {
     private static TensorUnit encodeDifference(TensorUnit u, float[] w, float[] base, Policy p) {
         u.method = TensorUnit.DOM_UNIFORM;
         u.axis = p.axis();
-        // The step is the one coding the new tensor alone would use, so a patched model matches an encoded one.
-        float[] steps = UniformQuantizer.steps(w, null, u.dims, u.axis, p.qp());
+        // Equal fidelity: the receiver's own grid step where its copy is on one, else the step coding the new tensor alone would use.
+        float[] steps = io.nnzip.codec.dom.BaseGrid.steps(w, base, u.dims, u.axis, p.qp());
         byte[] classes = UniformQuantizer.baseClasses(base, steps, u.dims, u.axis);
         int[] q = RdQuantization.quantize(u, w, base, classes, steps, p.rounding(), p.quantizer(), p.threads());
         for (int v : q) if (v != 0) return u;
