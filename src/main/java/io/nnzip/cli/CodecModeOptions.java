@@ -22,8 +22,8 @@ final class CodecModeOptions {
     @Option(names = "--qp-of", paramLabel = "TENSOR=QP", description = "QP of one tensor, overriding --qp (repeatable; what --max-drop reports in the recipe).")
     java.util.Map<String, Integer> qpOf;
 
-    @Option(names = "--threads", description = "Coding threads (default: all cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
+    int threads = OptionRules.CORES;
 
     CodecOptions options() {
         CodecOptions o = lossless ? CodecOptions.losslessMode() : CodecOptions.ofQp(qp);

@@ -59,8 +59,8 @@ public final class CompressCommand extends BaseCommand {
     @Option(names = "--work-dir", description = "Where intermediate models go (default: a folder next to the output, removed afterwards).")
     Path workDir;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime threads for gates (0 = all cores).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for gates (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() throws Exception {

@@ -22,12 +22,20 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("nnzip: error: " + ex.getMessage());
-            System.err.println("(see 'nnzip " + (ex.getCommandLine().getCommandName().equals("nnzip") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help')");
+            String cmd = ex.getCommandLine().getCommandName();
+            // one line, as every other user error: the hint rides on the same line
+            System.err.println("nnzip: error: " + oneLine(ex.getMessage()) + " (see 'nnzip " + (cmd.equals("nnzip") ? "" : cmd + " ") + "--help')");
             return 2;
+        });
+        // option ranges, deprecated names and output folders are checked once, here, before any command runs
+        cl.setExecutionStrategy(pr -> {
+            OptionRules.check(pr);
+            return new CommandLine.RunLast().execute(pr);
         });
         return cl.execute(args);
     }
+
+    static String oneLine(String s) { return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; "); }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
