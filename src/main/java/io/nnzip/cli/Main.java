@@ -20,6 +20,8 @@ public final class Main implements Runnable {
     public static void main(String[] args) { System.exit(run(args)); }
 
     public static int run(String... args) {
+        // a command-line user on a fresh machine gets the Debian data package installed when that needs no prompt
+        io.nnzip.data.DataPackages.autoInstall = true;
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandName();
