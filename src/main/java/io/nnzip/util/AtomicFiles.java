@@ -59,6 +59,12 @@ public final class AtomicFiles {
             String reason = readOnlyStore(dir) ? "read-only file system" : "permission denied";
             throw new NnzipException("cannot write " + target + ": " + reason + " (folder " + dir + ")");
         }
+        // permission bits do not bind root, and some file systems refuse files anyway: try, before the real work
+        try {
+            Files.delete(Files.createTempFile(dir, ".nnzip-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new NnzipException("cannot write " + target + ": " + why(e) + " (folder " + dir + ")");
+        }
     }
 
     private static boolean readOnlyStore(Path dir) {
