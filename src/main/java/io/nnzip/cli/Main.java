@@ -22,7 +22,11 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         // a command-line user on a fresh machine gets the Debian data package installed when that needs no prompt
         io.nnzip.data.DataPackages.autoInstall = true;
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main())).execute(args);
+    }
+
+    /** The error handling and option checks every nnzip command line gets (also a single command's, in tests). */
+    static CommandLine configure(CommandLine cl) {
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandName();
             // one line, as every other user error: the hint rides on the same line
@@ -34,7 +38,7 @@ public final class Main implements Runnable {
             OptionRules.check(pr);
             return new CommandLine.RunLast().execute(pr);
         });
-        return cl.execute(args);
+        return cl;
     }
 
     static String oneLine(String s) { return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; "); }
