@@ -47,7 +47,7 @@ class CodecRoundTripTest {
 
     static Stream<Path> suiteModels() throws Exception {
         Path root = Path.of("/usr/share/libonnx-testdata/data/pytorch-converted");
-        if (!Files.isDirectory(root)) return Stream.empty();
+        io.nnzip.testing.TestData.assumeOnnxSuite();
         try (Stream<Path> s = Files.list(root)) {
             return s.map(p -> p.resolve("model.onnx")).filter(Files::exists).sorted().limit(40).toList().stream();
         }
@@ -63,7 +63,8 @@ class CodecRoundTripTest {
         try (OrtRunner ort = new OrtRunner(m, 1)) {
             ort.inputNames();
         } catch (io.nnzip.ir.NnzipException e) {
-            return; // ORT lacks kernels for some old-opset suite models; nothing to compare against then
+            // ORT lacks kernels for some old-opset suite models; nothing to compare against then — say so
+            org.junit.jupiter.api.Assumptions.abort("ONNX Runtime cannot load " + p + ": " + e.getMessage());
         }
         try (OrtRunner ort = new OrtRunner(lossy, 1)) {
             assertEquals(m.graph().outputNames().size(), ort.outputNames().size());
