@@ -44,7 +44,7 @@ public abstract class BaseCommand implements Callable<Integer> {
             else printHuman(r, System.out);
             return exitCode(r);
         } catch (NnzipException e) {
-            System.err.println("nnzip: error: " + e.getMessage());
+            System.err.println("nnzip: error: " + Main.oneLine(e.getMessage()));
             if (verbose) e.printStackTrace();
             return 2;
         } catch (OutOfMemoryError e) {

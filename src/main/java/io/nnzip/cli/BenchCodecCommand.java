@@ -21,8 +21,8 @@ public final class BenchCodecCommand extends BaseCommand {
     @Option(names = "--reps", defaultValue = "3", description = "Repetitions; the best time counts (default ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--threads", description = "Threads for the multi-threaded encode figure (default: all cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for the multi-threaded encode figure (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() {

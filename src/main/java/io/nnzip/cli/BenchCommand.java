@@ -34,7 +34,7 @@ public final class BenchCommand extends BaseCommand {
     @Option(names = "--sizes", split = ",", defaultValue = "512,1024", description = "Square GEMM sizes (default ${DEFAULT-VALUE}).")
     int[] sizes;
 
-    @Option(names = "--threads", split = ",", description = "Thread counts (gemm/conv: a list, default 1,2; model/cnn: one, default all cores).")
+    @Option(names = "--threads", split = ",", paramLabel = "N", description = "Threads (gemm/conv: a list to compare, default 1,2; model/cnn: one, default all cores).")
     int[] threads;
 
     @Option(names = "--batch", description = "Batch size (cnn: default 256; conv: default 64).")
@@ -43,7 +43,7 @@ public final class BenchCommand extends BaseCommand {
     @Option(names = "--input", description = "Model input: a .npy for the single input, or a .npz keyed by input name.")
     Path input;
 
-    @Option(names = "--layers", description = "cnn/model: also time each layer in both engines (ORT by its profiler).")
+    @Option(names = {"--per-layer", "--layers"}, description = "cnn/model: also time each layer in both engines (ORT by its profiler).")
     boolean layers;
 
     @Option(names = "--iters", defaultValue = "20", description = "Timed rounds per side (model/cnn: one forward pass each; default ${DEFAULT-VALUE}).")

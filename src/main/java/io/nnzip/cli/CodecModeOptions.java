@@ -25,8 +25,8 @@ final class CodecModeOptions {
     @Option(names = "--equal-steps", description = "One absolute step for all weight tensors: step = sigma_all * 2^(QP/4), sigma_all the size-weighted RMS of the tensors' standard deviations (recorded as per-tensor QPs; --qp-of still overrides).")
     boolean equalSteps;
 
-    @Option(names = "--threads", description = "Coding threads (default: all cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
+    int threads = OptionRules.CORES;
 
     /** {@link #options()}, with --equal-steps resolved on model {@code m}. */
     CodecOptions options(io.nnzip.ir.Model m) {

@@ -59,8 +59,8 @@ public final class CompressCommand extends BaseCommand {
     @Option(names = "--work-dir", description = "Where intermediate models go (default: a folder next to the output, removed afterwards).")
     Path workDir;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime threads for gates (0 = all cores).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for gates (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
@@ -158,9 +158,10 @@ public final class CompressCommand extends BaseCommand {
         Measurement a = res.baseline(), b = res.last();
         Map<String, Object> s = new LinkedHashMap<>();
         if (a.accuracy() != null) {
-            s.put("accuracy_before", a.accuracy());
-            s.put("accuracy_after", b.accuracy());
-            s.put("accuracy_drop", a.accuracy() - b.accuracy());
+            // the gate counts in percent; JSON accuracies are fractions, drops are points and say so (docs/CLI.md)
+            s.put("accuracy_before", a.accuracy() / 100);
+            s.put("accuracy_after", b.accuracy() / 100);
+            s.put("accuracy_drop_points", a.accuracy() - b.accuracy());
         }
         s.put("params_before", a.params());
         s.put("params_after", b.params());
@@ -217,7 +218,7 @@ public final class CompressCommand extends BaseCommand {
                     m.codedBytes() == null ? "-" : String.format("%.1f", m.codedBytes() / 1024.0), m.accuracy() == null ? "-" : String.format("%.2f", m.accuracy()), m.ortMs());
         }
         out.printf("  compression %.1fx (float ONNX %,d B -> coded %,d B)", (Double) r.get("compression_ratio"), (Long) r.get("file_bytes_before"), (Long) r.get("coded_bytes"));
-        if (r.containsKey("accuracy_drop")) out.printf(", accuracy %.2f%% -> %.2f%%", (Double) r.get("accuracy_before"), (Double) r.get("accuracy_after"));
+        if (r.containsKey("accuracy_drop_points")) out.printf(", accuracy %.2f%% -> %.2f%%", 100 * (Double) r.get("accuracy_before"), 100 * (Double) r.get("accuracy_after"));
         out.printf(", ORT latency x%.2f%n", (Double) r.get("latency_ratio"));
         if (r.containsKey("report")) out.println("  report: " + r.get("report"));
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Run the ONNX conformance suite (node, pytorch-converted, pytorch-operator, simple) through nnzip's engine.")
 public final class ConformanceCommand extends BaseCommand {
-    @Option(names = "--dir", description = "Suite root holding node/, simple/, ... (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--suite-dir", "--dir"}, description = "Suite root holding node/, simple/, ... (default: ${DEFAULT-VALUE}).")
     Path dir = ConformanceRunner.DEFAULT_DIR;
 
     @Option(names = "--filter", description = "Only cases whose 'suite/name' matches this regular expression.")

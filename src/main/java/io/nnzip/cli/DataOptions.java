@@ -21,8 +21,11 @@ public final class DataOptions {
             description = "Input normalization (x-MEAN)/STD on [0,1] pixels; per channel: M1,..,Mk,S1,..,Sk. Default: the model's recorded one, else none.")
     public String normalize;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images of each split (quick runs).")
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images of each split (quick runs; 0 = all).")
     public int limit;
+
+    @Option(names = "--no-progress", description = "No live progress bar.")
+    public boolean noProgress;
 
     public String requireData(String command) {
         if (data == null || data.isBlank()) throw new NnzipException(command + " needs --data (e.g. --data fashion-mnist)");
@@ -33,4 +36,12 @@ public final class DataOptions {
     public Dataset load(String command, String split) { return Datasets.load(requireData(command), split).head(limit); }
 
     public Normalization normalization(Model m) { return Normalization.resolve(normalize, m); }
+
+    /**
+     * Records --normalize in the model's metadata, so every later reader of the model (calibration, fine-tuning,
+     * evaluation, the written output) sees the one normalization the user gave.
+     */
+    public void recordIn(Model m) {
+        if (normalize != null) Normalization.parse(normalize).writeTo(m);
+    }
 }

@@ -71,8 +71,6 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--baseline", description = "Also train the same student alone (same initial weights, epochs, seed) and report both.")
     boolean baseline;
 
-    @Option(names = "--no-progress", description = "No live progress bar.")
-    boolean noProgress;
 
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the distilled student.")
     Path output;
@@ -87,7 +85,7 @@ public final class DistillCommand extends BaseCommand {
         DistillConfig cfg = new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs,
                 batch, lr, seed, schedule, matchScale);
         note("distilling " + student + " from " + ts.size() + " teacher(s) on " + train.name() + ", " + cfg.describe());
-        Distiller.Result r = Distiller.run(s, ts, cfg, train, test, norm, baseline, new Progress(System.err, !noProgress && !json));
+        Distiller.Result r = Distiller.run(s, ts, cfg, train, test, norm, baseline, new Progress(System.err, !data.noProgress && !json));
         AtomicFiles.write(output, OnnxWriter.toBytes(r.student()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("student", student);

@@ -49,14 +49,12 @@ public final class DynamicCommand extends BaseCommand {
     @Option(names = "--joint-epochs", defaultValue = "1", description = "Epochs of joint training over the training split (default ${DEFAULT-VALUE}).")
     int jointEpochs;
 
-    @Option(names = "--joint-lr", defaultValue = "0.0003", description = "Adam learning rate of joint training, cosine decay (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--lr", "--joint-lr"}, defaultValue = "0.0003", description = "Adam learning rate of joint training, cosine decay (default ${DEFAULT-VALUE}).")
     float jointLr;
 
     @Option(names = "--exit-weights", split = ",", description = "Weight of each exit's loss in joint training, final output last (default: all 1).")
     double[] exitWeights;
 
-    @Option(names = "--no-progress", description = "No live progress bar during joint training.")
-    boolean noProgress;
 
     @Option(names = "--train-samples", defaultValue = "20000", description = "Training images for the heads (default ${DEFAULT-VALUE}; 0 = all).")
     int trainSamples;
@@ -78,7 +76,7 @@ public final class DynamicCommand extends BaseCommand {
         DynamicConfig cfg = new DynamicConfig(exits, threshold, headGrid, headEpochs, headLr, headL2, training, train.size(), seed, jointEpochs, jointLr,
                 exitWeights);
         DynamicPass.Result r = DynamicPass.run(in, cfg, DataTensors.images(train, norm), train.labels(), DataTensors.images(test, norm), test.labels(),
-                full, norm, new io.nnzip.train.Progress(System.err, !noProgress && !json));
+                full, norm, new io.nnzip.train.Progress(System.err, !data.noProgress && !json));
         Model out = r.model();
         norm.writeTo(out);
         AtomicFiles.write(output, OnnxWriter.toBytes(out));

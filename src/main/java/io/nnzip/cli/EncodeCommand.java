@@ -50,7 +50,7 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest. Needs --data.")
     boolean compensate;
 
-    @Option(names = "--calib-images", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
     int calibImages;
 
     @Mixin

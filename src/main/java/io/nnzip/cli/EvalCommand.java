@@ -26,8 +26,8 @@ public final class EvalCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL.onnx") Path modelPath;
     @Mixin DataOptions dataOptions;
     @Option(names = "--runtime", defaultValue = "engine", description = "engine (nnzip) or ort (ONNX Runtime).") String runtime;
-    @Option(names = "--batch", defaultValue = "256") int batch;
-    @Option(names = "--threads", description = "Threads (default: all cores).") Integer threads;
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
 
     @Override
     protected Map<String, Object> execute() {

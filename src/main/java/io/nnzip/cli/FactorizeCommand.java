@@ -34,13 +34,13 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--energy", description = "Share of each layer's spectrum energy to keep (0..1].")
     Double energy;
 
-    @Option(names = "--target-macs", description = "Output MACs as a fraction of the input's (0..1), met by global rank selection.")
+    @Option(names = "--target-macs", paramLabel = "F", description = "Output MACs as a fraction of the input's (0..1), met by global rank selection.")
     Double targetMacs;
 
     @Option(names = "--vbmf", description = "Ranks from the variational Bayesian matrix factorization estimate (svd, spatial, tucker).")
     boolean vbmf;
 
-    @Option(names = "--layers", description = "Regular expression on node names: only matching layers are factorized.")
+    @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching layers are factorized.")
     String layers;
 
     @Option(names = "--hooi-sweeps", defaultValue = "2", description = "Tucker: HOOI refinement sweeps (default ${DEFAULT-VALUE}).")
@@ -52,7 +52,7 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for CP's initial factors and fine-tuning (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--finetune", defaultValue = "0", description = "Epochs of end-to-end fine-tuning after the rewrite.")
+    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of end-to-end fine-tuning on --data after the rewrite (default ${DEFAULT-VALUE}).")
     int finetune;
 
     @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
@@ -64,8 +64,6 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the factorized model.")
     boolean eval;
 
-    @Option(names = "--no-progress", description = "No live progress bar.")
-    boolean noProgress;
 
     @Mixin
     DataOptions data;
@@ -83,7 +81,7 @@ public final class FactorizeCommand extends BaseCommand {
         res.put("model", model.toString());
         Model out = r.model();
         if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, schedule, seed, !noProgress && !json);
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, schedule, seed, !data.noProgress && !json);
             out = ft.model();
             res.put("finetune", ft.report());
         }

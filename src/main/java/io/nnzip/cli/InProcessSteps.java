@@ -20,6 +20,7 @@ final class InProcessSteps implements StepExecutor {
         CommandLine c = sub(command);
         try {
             c.parseArgs(args.toArray(String[]::new));
+            OptionRules.check(c.getParseResult());
         } catch (CommandLine.ParameterException e) {
             throw new NnzipException(command + ": " + e.getMessage());
         }

@@ -21,14 +21,28 @@ public final class Main implements Runnable {
     public static void main(String[] args) { System.exit(run(args)); }
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        // a command-line user on a fresh machine gets the Debian data package installed when that needs no prompt
+        io.nnzip.data.DataPackages.autoInstall = true;
+        return configure(new CommandLine(new Main())).execute(args);
+    }
+
+    /** The error handling and option checks every nnzip command line gets (also a single command's, in tests). */
+    static CommandLine configure(CommandLine cl) {
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("nnzip: error: " + ex.getMessage());
-            System.err.println("(see 'nnzip " + (ex.getCommandLine().getCommandName().equals("nnzip") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help')");
+            String cmd = ex.getCommandLine().getCommandName();
+            // one line, as every other user error: the hint rides on the same line
+            System.err.println("nnzip: error: " + oneLine(ex.getMessage()) + " (see 'nnzip " + (cmd.equals("nnzip") ? "" : cmd + " ") + "--help')");
             return 2;
         });
-        return cl.execute(args);
+        // option ranges, deprecated names and output folders are checked once, here, before any command runs
+        cl.setExecutionStrategy(pr -> {
+            OptionRules.check(pr);
+            return new CommandLine.RunLast().execute(pr);
+        });
+        return cl;
     }
+
+    static String oneLine(String s) { return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; "); }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override

@@ -23,8 +23,8 @@ public final class PatchCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true)
     Path output;
 
-    @Option(names = "--threads", description = "Threads for re-coding the base if needed.")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for re-coding the base if needed (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() throws Exception {

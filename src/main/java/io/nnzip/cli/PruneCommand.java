@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,37 +56,37 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--nm", paramLabel = "N:M", description = "Semi-structured sparsity: keep N of every M consecutive weights along the reduction axis, e.g. 2:4.")
     String nm;
 
-    @Option(names = "--schedule", defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
+    @Option(names = {"--prune-schedule", "--schedule"}, defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
     String schedule;
 
     @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope.")
     String layerAmounts;
 
-    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Fine-tuning epochs on --data, spread over the schedule's steps.")
+    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of fine-tuning on --data, spread over the schedule's steps (default ${DEFAULT-VALUE}).")
     int finetune;
 
     @Option(names = "--finetune-budget", paramLabel = "GMACS", defaultValue = "0", description = "Cap --finetune at this much forward compute: epochs × training images × the model's MACs per image, in GMACs (at least one epoch; 0 = no cap). Lets one recipe fine-tune a small model long and a large one briefly.")
     double finetuneBudget;
 
-    @Option(names = "--ft-lr", defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
+    @Option(names = {"--lr", "--ft-lr"}, defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
 
-    @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
-    @Option(names = "--calib-data", description = "Inputs for data-driven criteria: a dataset name or an .npy of inputs (default: --data, else random inputs).")
+    @Option(names = "--calib-data", paramLabel = "DATA", description = "Inputs for data-driven criteria: a dataset name or an .npy of inputs (default: --data, else random inputs).")
     String calibData;
 
     @Option(names = "--calib-batches", defaultValue = "4", description = "Calibration batches (default ${DEFAULT-VALUE}).")
     int calibBatches;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--calib-batch-size", "--batch-size"}, defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--amount-per-layer", description = "auto: choose each group's amount from a sensitivity scan to remove --target-macs of the MACs.")
     String amountPerLayer;
 
-    @Option(names = "--target-macs", defaultValue = "0.5", description = "With --amount-per-layer auto: share of MACs to remove (default ${DEFAULT-VALUE}).")
+    @Option(names = "--target-macs", paramLabel = "F", defaultValue = "0.5", description = "With --amount-per-layer auto: fraction of the original MACs to keep (default ${DEFAULT-VALUE}).")
     double targetMacs;
 
     @Option(names = "--plan", description = "Also write the structured pruning plan (JSON) here.")
@@ -94,17 +95,15 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--replay", description = "Apply a plan written by --plan instead of choosing channels.")
     Path replay;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N images of each split of --data (quick runs).")
-    int limit;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for random criteria and sampling.")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for random criteria and sampling (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--latency-batch", defaultValue = "1", description = "Batch for the ONNX Runtime latency measurement (0 = skip).")
     int latencyBatch;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads for the latency measurement (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for the latency measurement (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Option(names = "--latency-runs", defaultValue = "20", description = "Alternated timed runs per model (default ${DEFAULT-VALUE}).")
     int latencyRuns;
@@ -118,14 +117,15 @@ public final class PruneCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
+        dataOptions.recordIn(m);
+        PruneData labelled = dataOptions.data == null ? null : PruneData.forSpec(dataOptions.data, dataOptions.limit, ftLr, seed);
         int finetune = epochsWithin(this.finetune, finetuneBudget, labelled, m);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
         PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
+        PruneData calib = calibData != null ? PruneData.forSpec(calibData, dataOptions.limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
         Accuracy acc = labelled == null ? null : labelled.accuracy();
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
         before = Snapshot.of(m, acc);
@@ -147,7 +147,7 @@ public final class PruneCommand extends BaseCommand {
             List<String> autoNotes = new ArrayList<>();
             if ("auto".equals(amountPerLayer)) {
                 Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, labelledBatches, acc, seed, this::note);
-                perGroup = scan.amountsForMacs(targetMacs);
+                perGroup = scan.amountsForMacs(1 - targetMacs);
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
             if (structured && io.nnzip.prune.criteria.Criteria.needsData(meth) && calibData == null && labelled == null)
@@ -157,7 +157,7 @@ public final class PruneCommand extends BaseCommand {
         }
         Model pruned = out.model();
         Map<String, Object> options = new LinkedHashMap<>(c.toMap());
-        if (data != null) options.put("data", data);
+        if (dataOptions.data != null) options.put("data", dataOptions.data);
         if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
         if (calibData != null) options.put("calib_data", calibData);
         if (replay != null) options.put("replay", replay.toString());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,10 +38,10 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--asymmetric", description = "int8: asymmetric uint8 activations (the default).")
     boolean asymmetric;
 
-    @Option(names = "--calib-data", defaultValue = "fashion-mnist", description = "Calibration samples: fashion-mnist or x.npy / data.npz (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-data", paramLabel = "DATA", description = "Calibration samples: fashion-mnist or x.npy / data.npz (default: --data, else fashion-mnist).")
     String calibData;
 
-    @Option(names = "--calib-size", defaultValue = "512", description = "Calibration samples (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--calib-images", "--calib-size"}, paramLabel = "N", defaultValue = "512", description = "Calibration samples (default ${DEFAULT-VALUE}).")
     int calibSize;
 
     @Option(names = "--calibration", defaultValue = "minmax", description = "minmax, percentile:P, entropy or mse (default ${DEFAULT-VALUE}).")
@@ -59,8 +60,8 @@ public final class QuantizeCommand extends BaseCommand {
             description = "int8: keep dense convs with reduction depth < 16 (first layers on grey images) in float, where ORT is faster (default on).")
     boolean floatShallowConvs;
 
-    @Option(names = "--max-drop", defaultValue = "-1", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
-    double maxDrop;
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
+    Double maxDrop;
 
     @Option(names = "--eval-data", description = "Evaluation samples with labels (fashion-mnist = its test split, or data.npz with x, y).")
     String evalData;
@@ -78,10 +79,10 @@ public final class QuantizeCommand extends BaseCommand {
             + "auto: int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
     String container;
 
-    @Option(names = "--finetune", defaultValue = "0", description = "kmeans: epochs of centroid fine-tuning on --data.")
+    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "kmeans: epochs of centroid fine-tuning on --data (default ${DEFAULT-VALUE}).")
     int finetune;
 
-    @Option(names = "--qat", defaultValue = "0", description = "Epochs of quantization-aware training on --data.")
+    @Option(names = "--qat", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of quantization-aware training on --data.")
     int qat;
 
     @Option(names = "--qat-ranges", defaultValue = "learned", description = "int8 --qat: activation ranges learned (LSQ) or ema (tracked min/max) (default ${DEFAULT-VALUE}).")
@@ -90,17 +91,17 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "--qat / --finetune: use only the first N training images (0 = all).")
+    @Option(names = "--train-limit", hidden = true, defaultValue = "0", description = "Deprecated: --limit.")
     int trainLimit;
 
-    @Option(names = "--data", description = "Training data for --finetune / --qat (fashion-mnist).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--latency-batch", defaultValue = "256", description = "Batch for the latency comparison, 0 to skip (default ${DEFAULT-VALUE}).")
     int latencyBatch;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() {
@@ -110,12 +111,12 @@ public final class QuantizeCommand extends BaseCommand {
         c.perChannel = perChannel;
         c.symmetric = symmetric;
         c.calibration = calibration;
-        c.calibData = calibData;
+        c.calibData = calibData != null ? calibData : dataOptions.data != null ? dataOptions.data : "fashion-mnist";
         c.calibSize = calibSize;
         c.exclude.addAll(exclude);
         c.equalize = equalize;
         c.biasCorrection = biasCorrection;
-        c.maxDrop = maxDrop;
+        c.maxDrop = maxDrop == null ? -1 : maxDrop;
         c.floatShallowConvs = floatShallowConvs;
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
@@ -125,12 +126,13 @@ public final class QuantizeCommand extends BaseCommand {
         c.qatRanges = qatRanges;
         c.threads = threads;
         c.lr = lr;
-        c.trainLimit = trainLimit;
-        if (maxDrop >= 0 && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
-        if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
+        c.trainLimit = trainLimit > 0 ? trainLimit : dataOptions.limit;
+        if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
+        if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
         Model m = OnnxReader.read(model);
+        dataOptions.recordIn(m);
         QuantizePipeline p = new QuantizePipeline(c, this::note);
-        QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, data, latencyBatch);
+        QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, dataOptions.data, latencyBatch);
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         Map<String, Object> r = out.report();
         r.put("written", output.toString());

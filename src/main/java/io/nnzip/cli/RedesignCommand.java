@@ -29,7 +29,7 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--depthwise-separable", required = true, description = "The redesign to apply (the only one available).")
     boolean depthwiseSeparable;
 
-    @Option(names = "--layers", description = "Regular expression on node names: only matching convolutions are redesigned.")
+    @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching convolutions are redesigned.")
     String layers;
 
     @Option(names = "--min-input-channels", defaultValue = "4", description = "Keep convolutions with fewer input channels (default ${DEFAULT-VALUE}).")
@@ -41,10 +41,10 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--max-positions", defaultValue = "8192", description = "Output positions sampled per layer for the fit (default ${DEFAULT-VALUE}).")
     int maxPositions;
 
-    @Option(names = "--calib-samples", defaultValue = "512", description = "Calibration images from the training split (default ${DEFAULT-VALUE}; 0 = data-free).")
+    @Option(names = {"--calib-images", "--calib-samples"}, defaultValue = "512", description = "Calibration images from the training split (default ${DEFAULT-VALUE}; 0 = data-free).")
     int calibSamples;
 
-    @Option(names = "--finetune", defaultValue = "0", description = "Epochs of end-to-end fine-tuning.")
+    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of end-to-end fine-tuning on --data after the rewrite (default ${DEFAULT-VALUE}).")
     int finetune;
 
     @Option(names = "--lr", defaultValue = "0.0005", description = "Fine-tuning Adam learning rate (default ${DEFAULT-VALUE}).")
@@ -55,7 +55,7 @@ public final class RedesignCommand extends BaseCommand {
 
     // hard labels by default: on the Fashion-MNIST CNN the teacher gave the same accuracy (90.43 vs 90.47 % after
     // 3 epochs) for an extra teacher pass over the training set
-    @Option(names = "--teacher", negatable = true, defaultValue = "false", fallbackValue = "true",
+    @Option(names = {"--original-teacher", "--teacher"}, negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Fine-tune with the original model as teacher (soft targets, as in distill) instead of hard labels only "
                     + "(default ${DEFAULT-VALUE}).")
     boolean teacher;
@@ -72,8 +72,6 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--no-progress", description = "No live progress bar.")
-    boolean noProgress;
 
     @Mixin
     DataOptions data;
@@ -89,7 +87,7 @@ public final class RedesignCommand extends BaseCommand {
             Dataset train = data.load("redesign", "train").head(calibSamples);
             calib = DataTensors.images(train, data.normalization(in));
         } else if (calibSamples > 0) {
-            throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-samples 0 for the data-free start)");
+            throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }
         RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
         DepthwiseSeparableRedesign.Result r = DepthwiseSeparableRedesign.run(in, cfg, calib);
@@ -99,7 +97,7 @@ public final class RedesignCommand extends BaseCommand {
         res.put("options", cfg.describe());
         res.putAll(r.summary());
         if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !noProgress && !json,
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !data.noProgress && !json,
                     teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null);
             out = ft.model();
             res.put("finetune", ft.report());

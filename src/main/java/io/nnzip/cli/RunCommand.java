@@ -28,14 +28,14 @@ public final class RunCommand extends BaseCommand {
     @Option(names = "--input", required = true, description = "x.npy (feeds the first input) or x.npz (array names = input names).")
     Path input;
 
-    @Option(names = "--output", description = "Where to write outputs: y.npy (first output) or y.npz (all outputs).")
+    @Option(names = {"-o", "--output"}, description = "Where to write outputs: y.npy (first output) or y.npz (all outputs).")
     Path output;
 
     @Option(names = "--runtime", defaultValue = "engine", description = "engine or ort (default ${DEFAULT-VALUE}).")
     String runtime;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
+    int threads = OptionRules.CORES;
 
     @Option(names = "--early-exit", paramLabel = "THRESHOLD",
             description = "Anytime model from 'nnzip dynamic': each sample stops at the first exit whose top softmax probability reaches THRESHOLD (outputs logits, exit, macs).")

@@ -18,6 +18,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,10 +29,10 @@ public final class SensitivityCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model, or zoo:NAME:SIZE[:WIDTH] (resnet18, mobilenetv2, squeezenet, shufflenetv2).")
     String model;
 
-    @Option(names = "--data", description = "Labelled data for accuracy (e.g. fashion-mnist).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
-    @Option(names = "--calib-data", description = "Inputs when there are no labels: dataset name or .npy (default: --data, else random inputs).")
+    @Option(names = "--calib-data", paramLabel = "DATA", description = "Inputs when there are no labels: dataset name or .npy (default: --data, else random inputs).")
     String calibData;
 
     @Option(names = "--amounts", defaultValue = "0.1,0.3,0.5,0.7,0.9", split = ",", description = "Amounts to try (default ${DEFAULT-VALUE}).")
@@ -43,24 +44,23 @@ public final class SensitivityCommand extends BaseCommand {
     @Option(names = "--calib-batches", defaultValue = "4", description = "Calibration batches (default ${DEFAULT-VALUE}).")
     int calibBatches;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--calib-batch-size", "--batch-size"}, defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--plot", description = "Write the chart here (PNG).")
     Path plot;
 
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N images of each split of --data (quick runs).")
-    int limit;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs and criteria.")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs and criteria (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
         Model m = ModelSource.read(model);
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, 0f, seed);
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
+        dataOptions.recordIn(m);
+        PruneData labelled = dataOptions.data == null ? null : PruneData.forSpec(dataOptions.data, dataOptions.limit, 0f, seed);
+        PruneData calib = calibData != null ? PruneData.forSpec(calibData, dataOptions.limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
         Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), labelled == null ? null : labelled.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();

@@ -57,9 +57,8 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Keep parameters whose name matches fixed.") String freeze;
     @Option(names = "--val-split", defaultValue = "0", paramLabel = "FRACTION",
             description = "Hold out this fraction of the training split for validation; 0 validates on the test split.") float valSplit;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialization, shuffling, dropout and augmentation.") long seed;
-    @Option(names = "--threads", description = "Worker threads (default: all cores).") Integer threads;
-    @Option(names = "--no-progress", description = "No live progress bar.") boolean noProgress;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for initialization, shuffling, dropout and augmentation (default ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
     @Option(names = "--profile", description = "Time every op's forward and backward and the other step phases; print the table (and add it to --json).") boolean profile;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx") Path output;
 
@@ -100,7 +99,7 @@ public final class TrainCommand extends BaseCommand {
         StepProfile prof = profile ? new StepProfile() : null;
         try (Trainer t = new Trainer(start, o)) {
             t.profile(prof);
-            r = t.fit(trainSet, val, norm, new Progress(System.err, !noProgress));
+            r = t.fit(trainSet, val, norm, new Progress(System.err, !dataOptions.noProgress));
             trained = t.model();
             norm.writeTo(trained);
             Map<String, Object> prov = new LinkedHashMap<>(o.describe());

@@ -26,6 +26,8 @@ public final class UnpackCommand extends BaseCommand {
     protected Map<String, Object> execute() throws Exception {
         LinkedHashMap<String, Model> ms = BundleCodec.unpack(DecodeCommand.readAll(input), input.toString());
         List<String> written = new ArrayList<>();
+        // -d names the folder unpack fills: creating it is the documented choice (docs/CLI.md), unlike -o's folder
+        java.nio.file.Files.createDirectories(dir);
         for (Map.Entry<String, Model> e : ms.entrySet()) {
             String name = e.getKey();
             // Member names come from the file; never let them escape the target directory.

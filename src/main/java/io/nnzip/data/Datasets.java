@@ -37,8 +37,10 @@ public final class Datasets {
             images = dir.resolve(prefix + "-images-idx3-ubyte");
             labels = dir.resolve(prefix + "-labels-idx1-ubyte");
         }
-        if (!Files.exists(images) || !Files.exists(labels))
-            throw new NnzipException(name + " is not installed (looked for " + images + "); install it with: sudo apt-get install dataset-" + name);
+        if (!Files.exists(images) || !Files.exists(labels)) {
+            DataPackages.ensure(name, labels);
+            DataPackages.ensure(name, images);
+        }
         return IdxReader.read(name + " " + split, images, labels, 10);
     }
 

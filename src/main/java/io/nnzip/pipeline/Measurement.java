@@ -12,6 +12,11 @@ import java.util.Map;
  * @param layerSparsity share of zeros per MAC layer's dequantized weights, by the stored tensor they come from
  * @param layerBits bits per weight needed by the distinct values actually present (32 when unconstrained)
  */
-public record Measurement(long params, long macs, long fileBytes, Long codedBytes, Double accuracy, Double agreement,
+public record Measurement(long params, long macs, long fileBytes, Long codedBytes,
+                          @com.fasterxml.jackson.annotation.JsonIgnore Double accuracy, Double agreement,
                           Double maxRelDiff, double ortMs, double sparsity, Map<String, Double> layerSparsity,
-                          Map<String, Integer> layerBits) {}
+                          Map<String, Integer> layerBits) {
+    /** JSON carries accuracy as a fraction, as every command does (docs/CLI.md); {@link #accuracy} is in percent. */
+    @com.fasterxml.jackson.annotation.JsonProperty("accuracy")
+    public Double accuracyFraction() { return accuracy == null ? null : accuracy / 100; }
+}

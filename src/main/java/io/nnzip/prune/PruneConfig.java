@@ -19,7 +19,7 @@ import java.util.Map;
  * @param finetuneEpochs epochs of fine-tuning spread over the schedule's steps (0 = none)
  * @param seed          seed of random criteria and of calibration sampling
  * @param amountPerLayer null (uniform) or "auto": per-group amounts from a sensitivity scan
- * @param targetMacs    with auto: share of MACs to remove
+ * @param targetMacs    with auto: fraction of the original MACs to keep
  * @param calibBatches  calibration batches for activation criteria and sensitivity
  * @param roundTo       structured: keep a multiple of this many channels per coupled group (1 = exact amount)
  * @param layerAmounts  unstructured: {@link LayerAmounts} spec (e.g. "last=0.75") or null

@@ -4,11 +4,17 @@ import io.nnzip.ir.NnzipException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writes a file through a temporary sibling and a rename, so a failure never leaves a half-written file. */
+/**
+ * Writes a file through a temporary sibling and a rename, so a failure never leaves a half-written file. The
+ * target's folder must exist: a typo in {@code -o} should not silently grow a directory tree.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {}
 
@@ -20,9 +26,9 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
+        requireFolder(target);
         Path tmp = null;
         try {
-            if (dir != null) Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 writer.write(out);
@@ -34,11 +40,47 @@ public final class AtomicFiles {
             }
             tmp = null;
         } catch (IOException e) {
-            throw new NnzipException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new NnzipException("cannot write " + target + ": " + why(e), e);
         } finally {
             if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
         }
     }
 
     public static void write(Path target, byte[] bytes) { write(target, out -> out.write(bytes)); }
+
+    /** Fails with a one-line reason naming the target when its folder is missing, not a folder, or not writable. */
+    public static void requireFolder(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir == null) return;
+        if (Files.isDirectory(target)) throw new NnzipException("cannot write " + target + ": it is a folder");
+        if (!Files.exists(dir)) throw new NnzipException("cannot write " + target + ": no such folder " + dir + " (create it first)");
+        if (!Files.isDirectory(dir)) throw new NnzipException("cannot write " + target + ": " + dir + " is not a folder");
+        if (!Files.isWritable(dir)) {
+            String reason = readOnlyStore(dir) ? "read-only file system" : "permission denied";
+            throw new NnzipException("cannot write " + target + ": " + reason + " (folder " + dir + ")");
+        }
+        // permission bits do not bind root, and some file systems refuse files anyway: try, before the real work
+        try {
+            Files.delete(Files.createTempFile(dir, ".nnzip-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new NnzipException("cannot write " + target + ": " + why(e) + " (folder " + dir + ")");
+        }
+    }
+
+    private static boolean readOnlyStore(Path dir) {
+        try {
+            return Files.getFileStore(dir).isReadOnly();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The reason without the temporary file's name, which means nothing to the user. */
+    static String why(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "no such file or folder";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
 }

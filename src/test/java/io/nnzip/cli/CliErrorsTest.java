@@ -19,13 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CliErrorsTest {
     record Outcome(int code, String out, String err) {}
 
-    static Outcome run(String... args) {
+    static Outcome run(String... args) { return capture(() -> Main.run(args)); }
+
+    /** Runs a command line with stdout and stderr captured. */
+    static Outcome capture(java.util.function.IntSupplier command) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true));
         System.setErr(new PrintStream(err, true));
         try {
-            int code = Main.run(args);
+            int code = command.getAsInt();
             return new Outcome(code, out.toString(), err.toString());
         } finally {
             System.setOut(oldOut);

@@ -35,7 +35,7 @@ class TrainEvalCommandTest {
 
     @Test
     void trainWritesAModelThatEvalReadsWithItsNormalization() throws Exception {
-        if (!Files.exists(Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))) return;
+        io.nnzip.testing.TestData.assumeFashion();
         Path out = tmp.resolve("mlp.onnx");
         JsonNode t = run(0, "train", "--model", "mlp", "--width", "0.5", "--data", "fashion-mnist", "--limit", "1500", "--epochs", "1",
                 "--batch", "50", "--seed", "3", "--threads", "2", "--no-progress", "-o", out.toString(), "--json");
@@ -62,9 +62,14 @@ class TrainEvalCommandTest {
     }
 
     @Test
-    void userErrorsAreOneLine() throws Exception {
-        run(2, "train", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString());
-        run(2, "train", "--model", "nope", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString());
-        run(2, "eval", tmp.resolve("missing.onnx").toString(), "--data", "fashion-mnist");
+    void userErrorsAreOneLine() {
+        // stderr is read, not just the exit code: one line, starting "nnzip: error:", naming what is wrong
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("train", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString()), "--model");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("train", "--model", "nope", "--data", "fashion-mnist", "-o", tmp.resolve("x.onnx").toString()), "nope");
+        Path missing = tmp.resolve("missing.onnx");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("eval", missing.toString(), "--data", "fashion-mnist"), missing.toString());
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("eval", missing.toString(), "--data", "fashion-mnist", "--limit", "-5"), "--limit -5");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("info", missing.toString(), "--batch", "-5"), "--batch -5");
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("eval", missing.toString(), "--frobnicate"), "--frobnicate", "nnzip eval --help");
     }
 }

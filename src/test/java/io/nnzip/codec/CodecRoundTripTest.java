@@ -47,7 +47,7 @@ class CodecRoundTripTest {
 
     static Stream<Path> suiteModels() throws Exception {
         Path root = Path.of("/usr/share/libonnx-testdata/data/pytorch-converted");
-        if (!Files.isDirectory(root)) return Stream.empty();
+        io.nnzip.testing.TestData.assumeOnnxSuite();
         try (Stream<Path> s = Files.list(root)) {
             return s.map(p -> p.resolve("model.onnx")).filter(Files::exists).sorted().limit(40).toList().stream();
         }
@@ -63,7 +63,8 @@ class CodecRoundTripTest {
         try (OrtRunner ort = new OrtRunner(m, 1)) {
             ort.inputNames();
         } catch (io.nnzip.ir.NnzipException e) {
-            return; // ORT lacks kernels for some old-opset suite models; nothing to compare against then
+            // ORT lacks kernels for some old-opset suite models; nothing to compare against then — say so
+            org.junit.jupiter.api.Assumptions.abort("ONNX Runtime cannot load " + p + ": " + e.getMessage());
         }
         try (OrtRunner ort = new OrtRunner(lossy, 1)) {
             assertEquals(m.graph().outputNames().size(), ort.outputNames().size());
@@ -73,6 +74,7 @@ class CodecRoundTripTest {
     @Test
     void lossyStaysWithinTheStepAndRunsInOrt() {
         Model m = SyntheticModels.cnn(2, 8, 16, 32);
+        Map<Integer, Double> relErr = new java.util.TreeMap<>();
         for (CodecOptions o : new CodecOptions[] {CodecOptions.defaults(), CodecOptions.ofQp(0).withPerChannel(true), CodecOptions.ofQp(-8).withRounding(0.5)}) {
             byte[] nnz = NnzCodec.encode(m, o);
             Model d = NnzCodec.decode(nnz);
@@ -110,8 +112,15 @@ class CodecRoundTripTest {
                 err += (want[i] - got[i]) * (want[i] - got[i]);
                 ref += want[i] * want[i];
             }
-            if (o.qp() <= -16) assertTrue(Math.sqrt(err / ref) < 0.05, o.recipe() + ": relative output error " + Math.sqrt(err / ref));
+            // Each coded weight is off by at most 0.75 step (rounding offset >= 0.25), an error whose RMS is at most
+            // 0.75/sqrt(3) step, with step = 2^(qp/4) times the tensor's RMS; the coded layers' independent errors add
+            // in quadrature at the output. (This used to be asserted only for qp <= -16, which none of these QPs is.)
+            long layers = m.graph().initializers().values().stream().filter(t -> t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED).count();
+            double rel = Math.sqrt(err / ref), bound = Math.sqrt(layers) * 0.75 / Math.sqrt(3) * Math.pow(2, o.qp() / 4.0);
+            assertTrue(layers >= 2 && rel < bound, o.recipe() + ": relative output error " + rel + " > " + bound);
+            relErr.put(o.qp(), rel);
         }
+        assertTrue(relErr.get(-12) < relErr.get(-8) && relErr.get(-8) < relErr.get(0), "finer steps, smaller errors: " + relErr);
     }
 
     @Test

@@ -101,7 +101,7 @@ class PruneCliTest {
         for (String[] args : new String[][] {
                 {"prune", in.toString(), "--amount", "1.5", "-o", o},
                 {"prune", in.toString(), "--nm", "5:4", "-o", o},
-                {"prune", in.toString(), "--schedule", "sometimes", "-o", o},
+                {"prune", in.toString(), "--prune-schedule", "sometimes", "-o", o},
                 {"prune", in.toString(), "--structured", "--method", "magnitude", "-o", o},
                 {"prune", in.toString(), "--finetune", "1", "-o", o},
                 {"prune", "zoo:alexnet:64", "-o", o}}) {

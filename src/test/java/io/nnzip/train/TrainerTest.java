@@ -18,7 +18,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TrainerTest {
-    private static boolean haveFashion() { return Files.exists(Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")); }
 
     /** Ten well-separated classes of noisy 28×28 blobs: learnable in a few steps, no files needed. */
     static Dataset synthetic(int n, long seed) {
@@ -39,7 +38,7 @@ class TrainerTest {
 
     @Test
     void mlpLearnsAFashionMnistSubsetInOneEpoch() {
-        if (!haveFashion()) return;
+        io.nnzip.testing.TestData.assumeFashion();
         Dataset train = Datasets.load("fashion-mnist", "train").head(2000), test = Datasets.load("fashion-mnist", "test").head(1000);
         Normalization norm = Normalization.measure(train);
         try (Trainer t = new Trainer(Models.mlp(1f, 10, 1), new Trainer.Options().epochs(1).batchSize(32).lr(1e-3f).seed(1).threads(2))) {

@@ -33,7 +33,7 @@ public final class PruneReport {
             l.put("runs", lat.runs());
             r.put("ort_latency", l);
         }
-        if (before.accuracy() != null && after.accuracy() != null) r.put("accuracy_drop", before.accuracy() - after.accuracy());
+        if (before.accuracy() != null && after.accuracy() != null) r.put("accuracy_drop_points", before.accuracy() - after.accuracy());
         List<Map<String, Object>> layers = new ArrayList<>();
         for (Map.Entry<String, Snapshot.Layer> e : after.layers().entrySet()) {
             Snapshot.Layer b = before.layers().get(e.getKey()), a = e.getValue();

@@ -39,7 +39,7 @@ public record Snapshot(long params, long macs, long fileBytes, double sparsity, 
         r.put("macs", macs);
         r.put("file_bytes", fileBytes);
         r.put("sparsity", sparsity);
-        if (accuracy != null) r.put("accuracy", accuracy);
+        if (accuracy != null) r.put("accuracy", accuracy / 100); // a fraction in JSON, as in every command (docs/CLI.md)
         return r;
     }
 }

@@ -25,7 +25,7 @@ public record Schedule(String kind, int steps) {
                 // reported below
             }
         }
-        throw new NnzipException("--schedule must be oneshot, iterative:STEPS, agp:STEPS or gradual:STEPS (1..1000), not '" + s + "'");
+        throw new NnzipException("--prune-schedule must be oneshot, iterative:STEPS, agp:STEPS or gradual:STEPS (1..1000), not '" + s + "'");
     }
 
     /** Target amount after step {@code k} (1-based). */

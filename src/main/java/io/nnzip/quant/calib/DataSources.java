@@ -35,7 +35,8 @@ public final class DataSources {
     static LabeledData fashion(boolean train, int limit, Model model) {
         String p = train ? "train" : "t10k";
         Path images = FASHION_DIR.resolve(p + "-images-idx3-ubyte.gz"), labels = FASHION_DIR.resolve(p + "-labels-idx1-ubyte.gz");
-        if (!Files.exists(images)) throw new NnzipException("Fashion-MNIST not found at " + images);
+        io.nnzip.data.DataPackages.ensure("fashion-mnist", labels);
+        io.nnzip.data.DataPackages.ensure("fashion-mnist", images);
         float mean = metaFloat(model, MEAN_KEY, 0f), std = metaFloat(model, STD_KEY, 1f);
         try (DataInputStream in = new DataInputStream(gz(images)); DataInputStream lin = new DataInputStream(gz(labels))) {
             if (in.readInt() != 2051 || lin.readInt() != 2049) throw new NnzipException("bad IDX magic in " + images.getParent());

@@ -1,0 +1,111 @@
+package io.nnzip.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.GraphBuilder;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gate refuses for real: a step whose model computes non-finite outputs and a step that costs more accuracy than
+ * the recipe's budget are both rolled back, and the run continues from the last kept model. (The compress test's
+ * "bad" step only ever tripped option validation.) Accuracy is counted in ONNX Runtime against labels that the
+ * input model gets right by construction, so the drop is measured, not asserted by the test's own arithmetic.
+ */
+class PipelineGateTest {
+    @TempDir Path dir;
+
+    static Model linear(float[] w) {
+        GraphBuilder b = new GraphBuilder("lin");
+        String x = b.input("x", DType.FLOAT, -1, 8);
+        String y = b.op("MatMul", x, b.init("w", w, 8, 4));
+        b.rename(y, "logits");
+        b.output("logits", DType.FLOAT, -1, 4);
+        return b.build(13);
+    }
+
+    /** Steps that do what their names say to the weights (the pipeline cannot tell them from real commands). */
+    static final class Steps implements StepExecutor {
+        @Override
+        public Map<String, Object> run(String command, List<String> args) {
+            Model m = OnnxReader.read(Path.of(args.getFirst()));
+            float[] w = m.graph().initializer("w").floats().clone();
+            for (int i = 0; i < w.length; i++)
+                w[i] = switch (command) {
+                    case "nan" -> i == 0 ? Float.NaN : w[i];
+                    case "negate" -> -w[i];
+                    default -> w[i] * 0.999f;
+                };
+            m.graph().initializers().put("w", Tensor.of(w, 8, 4));
+            OnnxWriter.write(m, Path.of(args.getLast()));
+            return Map.of("command", command);
+        }
+
+        @Override
+        public boolean exists(String command) { return List.of("nan", "negate", "shrink").contains(command); }
+
+        @Override
+        public boolean accepts(String command, String option) { return false; }
+    }
+
+    @Test
+    void nonFiniteOutputsAndOverBudgetDropsAreRolledBack() throws Exception {
+        Random r = new Random(5);
+        float[] w = new float[32], x = new float[64 * 8];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Model input = linear(w);
+        Path in = dir.resolve("in.onnx");
+        OnnxWriter.write(input, in);
+        Tensor probe = Tensor.of(x, 64, 8);
+        int[] labels = top1(input, probe);
+        Gate.Accuracy percent = m -> {
+            int[] got = top1(m, probe);
+            int ok = 0;
+            for (int i = 0; i < got.length; i++) if (got[i] == labels[i]) ok++;
+            return 100.0 * ok / got.length;
+        };
+        Gate gate = new Gate(Map.of("x", probe), 1, percent, m -> 1L);
+        Recipe recipe = Recipe.parse(new ByteArrayInputStream("""
+                name: gate
+                max_drop: 1.0
+                steps:
+                  - step: shrink
+                  - step: nan
+                  - step: negate
+                  - step: shrink
+                """.getBytes(StandardCharsets.UTF_8)), "test");
+        Pipeline.Result res = new Pipeline(new Steps(), gate, s -> {}).run(in, recipe, new Pipeline.Options(Map.of(), dir));
+        List<StepRecord> s = res.steps();
+        assertEquals(List.of("baseline", "kept", "rolled back", "rolled back", "kept"), s.stream().map(StepRecord::status).toList());
+        assertTrue(s.get(2).attempts().getLast().outcome().contains("not finite"), s.get(2).attempts().toString());
+        assertTrue(s.get(3).attempts().getLast().outcome().contains("points below"), s.get(3).attempts().toString());
+        assertEquals(100.0, res.baseline().accuracy(), 1e-9);
+        // the final model is two shrinks of the input: neither refused step left a trace
+        float[] fin = OnnxReader.read(res.finalModel()).graph().initializer("w").floats();
+        for (int i = 0; i < w.length; i++) assertEquals(w[i] * 0.999f * 0.999f, fin[i], 1e-6f);
+    }
+
+    static int[] top1(Model m, Tensor x) {
+        try (OrtRunner ort = new OrtRunner(m, 1)) {
+            float[] y = ort.run(Map.of("x", x)).get("logits").floats();
+            int n = x.shape()[0], k = y.length / n;
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++)
+                for (int j = 1; j < k; j++) if (y[i * k + j] > y[i * k + out[i]]) out[i] = j;
+            return out;
+        }
+    }
+}
