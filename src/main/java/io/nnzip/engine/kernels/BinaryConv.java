@@ -58,114 +58,149 @@ public final class BinaryConv {
         par.forRange(n, 1, (lo, hi) -> packInput(x, threshold, lo * c, hi * c, c, h * w, cw, packed));
         par.forRange(n * p, 1, (lo, hi) -> {
             long[] patch = new long[wt.words() + 1], mask = new long[wt.words() + 1];
-            long[] acc = new long[wt.kPad()];
-            for (int row = lo; row < hi; row++) {
-                int img = row / p, oh = row % p;
-                for (int ow = 0; ow < q; ow++) {
-                    boolean padded = gather(g, packed, img, oh, ow, cw, patch, mask);
-                    int base = 0;
-                    if (pm1) {
-                        for (int i = 0; i < wt.words(); i++) base += Long.bitCount(mask[i]);
-                        dot(wt, patch, padded ? mask : null, true, acc);
-                    } else {
-                        for (int i = 0; i < wt.words(); i++) base += Long.bitCount(patch[i]);
-                        dot(wt, patch, null, false, acc);
-                    }
-                    int out = img * wt.k() * p * q + oh * q + ow, plane = p * q;
-                    for (int o = 0; o < wt.k(); o++) {
-                        long dot = pm1 ? base - 2 * acc[o] : 2 * acc[o] - base;
-                        float v = wt.alpha()[o] * dot + wt.bias()[o];
-                        y[out + o * plane] = relu && v < 0 ? 0f : v;
-                    }
-                }
-            }
+            long[] acc = new long[q * wt.kPad()];
+            int[] base = new int[q];
+            for (int row = lo; row < hi; row++) row(g, packed, cw, row, pm1, wt, patch, mask, acc, base, y, relu);
         });
+    }
+
+    /** One output row (image, oh): the popcounts of every position, then K contiguous runs of Q outputs. */
+    private static void row(ConvGeometry g, long[] packed, int cw, int row, boolean pm1, Weights wt, long[] patch, long[] mask, long[] acc,
+                            int[] base, float[] y, boolean relu) {
+        int p = g.p(), q = g.q(), img = row / p, oh = row % p, kPad = wt.kPad(), words = wt.words();
+        for (int ow = 0; ow < q; ow++) {
+            boolean padded = gather(g, packed, img, oh, ow, cw, patch, pm1 ? mask : null);
+            int b = 0;
+            long[] counted = pm1 ? mask : patch;
+            for (int i = 0; i < words; i++) b += Long.bitCount(counted[i]);
+            base[ow] = b;
+            if (!pm1) dotAnd(wt, patch, acc, ow * kPad);
+            else if (padded) dotXorMasked(wt, patch, mask, acc, ow * kPad);
+            else dotXor(wt, patch, acc, ow * kPad);
+        }
+        int plane = p * q, out = img * wt.k() * plane + oh * q;
+        float[] alpha = wt.alpha(), bias = wt.bias();
+        for (int o = 0; o < wt.k(); o++, out += plane) {
+            float a = alpha[o], c = bias[o];
+            for (int ow = 0; ow < q; ow++) {
+                long cnt = acc[ow * kPad + o];
+                float v = a * (pm1 ? base[ow] - 2 * cnt : 2 * cnt - base[ow]) + c;
+                y[out + ow] = relu ? Math.max(v, 0f) : v;
+            }
+        }
     }
 
     /** Planes lo..hi of (N·C), whole images (their channels share words): bit c of pixel (n, hw) set where x > threshold. */
     static void packInput(float[] x, float t, int lo, int hi, int c, int hw, int cw, long[] out) {
         for (int plane = lo; plane < hi; plane++) {
             int img = plane / c, ch = plane % c, word = ch >>> 6;
-            long bit = 1L << (ch & 63);
             int src = plane * hw, dst = img * hw * cw + word;
-            for (int i = 0; i < hw; i++)
-                if (x[src + i] > t) out[dst + i * cw] |= bit;
+            int sh = ch & 63;
+            // branch-free: on real activations x > t is close to a coin flip, and a mispredict costs more than the rest
+            for (int i = 0; i < hw; i++) out[dst + i * cw] |= (long) (Float.floatToRawIntBits(t - x[src + i]) >>> 31) << sh;
         }
     }
 
-    /** The receptive field of output (oh, ow) as a bit string in (r, s, c) order; mask marks the taps inside the image. */
+    /**
+     * The receptive field of output (oh, ow) as a bit string in (r, s, c) order, written word by word; with
+     * {@code mask} non-null also the bit string of taps inside the image. Returns whether any tap was padding.
+     */
     static boolean gather(ConvGeometry g, long[] packed, int img, int oh, int ow, int cw, long[] patch, long[] mask) {
-        java.util.Arrays.fill(patch, 0L);
-        java.util.Arrays.fill(mask, 0L);
-        int c = g.c(), h = g.h(), w = g.w();
+        int c = g.c(), h = g.h(), w = g.w(), last = c - 64 * (cw - 1);
+        long lastOnes = last == 64 ? -1L : (1L << last) - 1;
         boolean padded = false;
-        int off = 0;
+        long cur = 0, curMask = 0;
+        int fill = 0, out = 0;
         for (int ri = 0; ri < g.r(); ri++) {
             int ih = oh * g.strideH() - g.padTop() + ri * g.dilH();
-            for (int si = 0; si < g.s(); si++, off += c) {
+            for (int si = 0; si < g.s(); si++) {
                 int iw = ow * g.strideW() - g.padLeft() + si * g.dilW();
-                if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
-                    padded = true;
-                    continue;
-                }
+                boolean inside = ih >= 0 && ih < h && iw >= 0 && iw < w;
+                padded |= !inside;
                 int src = ((img * h + ih) * w + iw) * cw;
-                for (int j = 0, rest = c; j < cw; j++, rest -= 64) {
-                    int nb = Math.min(64, rest), at = off + 64 * j;
-                    append(patch, at, packed[src + j], nb);
-                    append(mask, at, nb == 64 ? -1L : (1L << nb) - 1, nb);
+                for (int j = 0; j < cw; j++) {
+                    int nb = j == cw - 1 ? last : 64;
+                    long v = inside ? packed[src + j] : 0L, m = inside ? (nb == 64 ? -1L : lastOnes) : 0L;
+                    cur |= v << fill;
+                    curMask |= m << fill;
+                    fill += nb;
+                    if (fill >= 64) {
+                        fill -= 64;
+                        if (mask != null) mask[out] = curMask;
+                        patch[out++] = cur;
+                        // the bits of v that did not fit (none when the word was filled exactly)
+                        cur = fill == 0 ? 0L : v >>> (nb - fill);
+                        curMask = fill == 0 ? 0L : m >>> (nb - fill);
+                    }
                 }
             }
+        }
+        if (fill > 0) {
+            if (mask != null) mask[out] = curMask;
+            patch[out] = cur;
         }
         return padded;
     }
 
-    private static void append(long[] dst, int at, long v, int nb) {
-        int word = at >>> 6, sh = at & 63;
-        dst[word] |= v << sh;
-        if (sh != 0 && sh + nb > 64) dst[word + 1] |= v >>> (64 - sh);
-    }
-
-    /** acc[k] = Σ_words popcount(patch AND w_k) (or of XOR, masked when {@code mask} is given). */
-    static void dot(Weights wt, long[] patch, long[] mask, boolean xor, long[] acc) {
+    // acc[at + k] = Σ_words popcount(patch AND w_k) / popcount(patch XOR w_k) / popcount((patch XOR w_k) AND mask).
+    // One straight-line loop per case: vector values merged across branches would be boxed.
+    private static void dotAnd(Weights wt, long[] patch, long[] acc, int off) {
         int lanes = L.length(), kPad = wt.kPad(), words = wt.words();
         long[] bits = wt.bits();
         for (int kb = 0; kb < kPad; kb += lanes * BLOCK) {
             LongVector a0 = LongVector.zero(L), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0; i < words; i++) {
-                long word = patch[i];
-                if (!xor && word == 0) continue;
-                LongVector v = LongVector.broadcast(L, word);
+                LongVector v = LongVector.broadcast(L, patch[i]);
                 int at = i * kPad + kb;
-                LongVector w0 = LongVector.fromArray(L, bits, at), w1 = LongVector.fromArray(L, bits, at + lanes);
-                LongVector w2 = LongVector.fromArray(L, bits, at + 2 * lanes), w3 = LongVector.fromArray(L, bits, at + 3 * lanes);
-                if (xor) {
-                    if (mask != null) {
-                        LongVector m = LongVector.broadcast(L, mask[i]);
-                        w0 = w0.lanewise(VectorOperators.XOR, v).and(m);
-                        w1 = w1.lanewise(VectorOperators.XOR, v).and(m);
-                        w2 = w2.lanewise(VectorOperators.XOR, v).and(m);
-                        w3 = w3.lanewise(VectorOperators.XOR, v).and(m);
-                    } else {
-                        w0 = w0.lanewise(VectorOperators.XOR, v);
-                        w1 = w1.lanewise(VectorOperators.XOR, v);
-                        w2 = w2.lanewise(VectorOperators.XOR, v);
-                        w3 = w3.lanewise(VectorOperators.XOR, v);
-                    }
-                } else {
-                    w0 = w0.and(v);
-                    w1 = w1.and(v);
-                    w2 = w2.and(v);
-                    w3 = w3.and(v);
-                }
-                a0 = a0.add(w0.lanewise(VectorOperators.BIT_COUNT));
-                a1 = a1.add(w1.lanewise(VectorOperators.BIT_COUNT));
-                a2 = a2.add(w2.lanewise(VectorOperators.BIT_COUNT));
-                a3 = a3.add(w3.lanewise(VectorOperators.BIT_COUNT));
+                a0 = a0.add(LongVector.fromArray(L, bits, at).and(v).lanewise(VectorOperators.BIT_COUNT));
+                a1 = a1.add(LongVector.fromArray(L, bits, at + lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
+                a2 = a2.add(LongVector.fromArray(L, bits, at + 2 * lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
+                a3 = a3.add(LongVector.fromArray(L, bits, at + 3 * lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
             }
-            a0.intoArray(acc, kb);
-            a1.intoArray(acc, kb + lanes);
-            a2.intoArray(acc, kb + 2 * lanes);
-            a3.intoArray(acc, kb + 3 * lanes);
+            a0.intoArray(acc, off + kb);
+            a1.intoArray(acc, off + kb + lanes);
+            a2.intoArray(acc, off + kb + 2 * lanes);
+            a3.intoArray(acc, off + kb + 3 * lanes);
+        }
+    }
+
+    private static void dotXor(Weights wt, long[] patch, long[] acc, int off) {
+        int lanes = L.length(), kPad = wt.kPad(), words = wt.words();
+        long[] bits = wt.bits();
+        for (int kb = 0; kb < kPad; kb += lanes * BLOCK) {
+            LongVector a0 = LongVector.zero(L), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < words; i++) {
+                LongVector v = LongVector.broadcast(L, patch[i]);
+                int at = i * kPad + kb;
+                a0 = a0.add(LongVector.fromArray(L, bits, at).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                a1 = a1.add(LongVector.fromArray(L, bits, at + lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                a2 = a2.add(LongVector.fromArray(L, bits, at + 2 * lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                a3 = a3.add(LongVector.fromArray(L, bits, at + 3 * lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            }
+            a0.intoArray(acc, off + kb);
+            a1.intoArray(acc, off + kb + lanes);
+            a2.intoArray(acc, off + kb + 2 * lanes);
+            a3.intoArray(acc, off + kb + 3 * lanes);
+        }
+    }
+
+    private static void dotXorMasked(Weights wt, long[] patch, long[] mask, long[] acc, int off) {
+        int lanes = L.length(), kPad = wt.kPad(), words = wt.words();
+        long[] bits = wt.bits();
+        for (int kb = 0; kb < kPad; kb += lanes * BLOCK) {
+            LongVector a0 = LongVector.zero(L), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < words; i++) {
+                LongVector v = LongVector.broadcast(L, patch[i]), m = LongVector.broadcast(L, mask[i]);
+                int at = i * kPad + kb;
+                a0 = a0.add(LongVector.fromArray(L, bits, at).lanewise(VectorOperators.XOR, v).and(m).lanewise(VectorOperators.BIT_COUNT));
+                a1 = a1.add(LongVector.fromArray(L, bits, at + lanes).lanewise(VectorOperators.XOR, v).and(m).lanewise(VectorOperators.BIT_COUNT));
+                a2 = a2.add(LongVector.fromArray(L, bits, at + 2 * lanes).lanewise(VectorOperators.XOR, v).and(m).lanewise(VectorOperators.BIT_COUNT));
+                a3 = a3.add(LongVector.fromArray(L, bits, at + 3 * lanes).lanewise(VectorOperators.XOR, v).and(m).lanewise(VectorOperators.BIT_COUNT));
+            }
+            a0.intoArray(acc, off + kb);
+            a1.intoArray(acc, off + kb + lanes);
+            a2.intoArray(acc, off + kb + 2 * lanes);
+            a3.intoArray(acc, off + kb + 3 * lanes);
         }
     }
 }
