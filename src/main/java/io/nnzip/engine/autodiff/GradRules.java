@@ -117,6 +117,7 @@ public final class GradRules {
         rule("Dropout", s -> s.only(s.saved() instanceof float[] mask ? ActivationBackward.mul(s.dy(), mask) : s.dy()));
         rule("Identity", s -> s.only(s.dy()));
         rule(io.nnzip.engine.ops.FakeQuantOps.OP, FakeQuantRule::backward);
+        rule(io.nnzip.engine.ops.BinaryOps.BINARIZE, BinarizeRule::backward);
 
         // ---- pooling ----
         rule("MaxPool", s -> {

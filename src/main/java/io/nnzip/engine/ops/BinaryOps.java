@@ -21,6 +21,11 @@ import java.util.WeakHashMap;
  */
 public final class BinaryOps {
     public static final String OP = "BinaryConv";
+    /**
+     * Binarize, a training-only op (exported as Where(Greater(x, t), 1, lo)): y = 1 where x > t, else 0, or −1
+     * with {@link #PM1}. Inputs x and the scalar threshold t; its straight-through gradient is in autodiff.
+     */
+    public static final String BINARIZE = "Binarize";
     /** FLOAT: input bit = x > threshold. */
     public static final String THRESHOLD = "nnzip_threshold";
     /** INT 1: bits code ±1 (else {0, 1}). */
@@ -39,6 +44,19 @@ public final class BinaryOps {
             int[] x = in[0].shape(), w = in[1].shape();
             return new ValueType[] {ValueType.of(DType.FLOAT, x == null ? -1 : x[0], w[0])};
         });
+        OpRegistry.register(BINARIZE, BinaryOps::binarize, (n, in, opset) -> new ValueType[] {ValueType.of(DType.FLOAT, in[0].shape())});
+    }
+
+    // x: any shape, t: scalar -> y: shape of x, in {0, 1} or {-1, 1}
+    static Tensor[] binarize(Node n, Tensor[] in, ExecContext ctx) {
+        Tensor x = ConvOps.floatInput(n, in, 0);
+        if (in.length < 2 || in[1] == null || in[1].size() != 1) throw new NnzipException(n.describe() + ": Binarize needs a scalar threshold");
+        float t = in[1].toFloats()[0], lo = n.attrInt(PM1, 0) != 0 ? -1f : 0f;
+        float[] v = x.floats(), y = new float[v.length];
+        ctx.parallel().forRange(v.length, 1 << 14, (a, b) -> {
+            for (int i = a; i < b; i++) y[i] = v[i] > t ? 1f : lo;
+        });
+        return new Tensor[] {new Tensor(DType.FLOAT, x.shape(), y)};
     }
 
     // x: (N,C,H,W) or (N,F) when GEMM, w: (K,C,R,S), bias: (K) -> y: (N,K,P,Q) or (N,K)
