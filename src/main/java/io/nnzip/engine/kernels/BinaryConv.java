@@ -1,6 +1,8 @@
 package io.nnzip.engine.kernels;
 
 import io.nnzip.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,6 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class BinaryConv {
     static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     /** Output-channel block: this many vectors of accumulators stay in registers over a position's words. */
     static final int BLOCK = 4;
 
@@ -55,7 +59,7 @@ public final class BinaryConv {
     public static void forward(ConvGeometry g, float[] x, float threshold, boolean pm1, Weights wt, float[] y, boolean relu, Parallel par) {
         int n = g.n(), c = g.c(), h = g.h(), w = g.w(), p = g.p(), q = g.q(), cw = (c + 63) >>> 6;
         long[] packed = new long[n * h * w * cw];
-        par.forRange(n, 1, (lo, hi) -> packInput(x, threshold, lo * c, hi * c, c, h * w, cw, packed));
+        par.forRange(n, 1, (lo, hi) -> packImages(x, threshold, lo, hi, c, h * w, cw, packed));
         par.forRange(n * p, 1, (lo, hi) -> {
             long[] patch = new long[wt.words() + 1], mask = new long[wt.words() + 1];
             long[] acc = new long[q * wt.kPad()];
@@ -90,14 +94,36 @@ public final class BinaryConv {
         }
     }
 
-    /** Planes lo..hi of (N·C), whole images (their channels share words): bit c of pixel (n, hw) set where x > threshold. */
-    static void packInput(float[] x, float t, int lo, int hi, int c, int hw, int cw, long[] out) {
-        for (int plane = lo; plane < hi; plane++) {
-            int img = plane / c, ch = plane % c, word = ch >>> 6;
-            int src = plane * hw, dst = img * hw * cw + word;
-            int sh = ch & 63;
-            // branch-free: on real activations x > t is close to a coin flip, and a mispredict costs more than the rest
-            for (int i = 0; i < hw; i++) out[dst + i * cw] |= (long) (Float.floatToRawIntBits(t - x[src + i]) >>> 31) << sh;
+    /**
+     * Images lo..hi (their channels share words): bit c of pixel (n, hw) set where x > threshold, a vector of
+     * pixels at a time per channel plane, into the pixels' low or high half-words.
+     */
+    static void packImages(float[] x, float t, int lo, int hi, int c, int hw, int cw, long[] out) {
+        int lanes = F.length(), vecEnd = hw - hw % lanes;
+        int[] low = new int[lanes], high = new int[lanes];
+        FloatVector tv = FloatVector.broadcast(F, t);
+        for (int img = lo; img < hi; img++) {
+            for (int word = 0; word < cw; word++) {
+                int c0 = word * 64, c1 = Math.min(c, c0 + 64);
+                for (int i = 0; i < vecEnd; i += lanes) {
+                    IntVector a = IntVector.zero(I), b = a;
+                    // the sign bit of t − x is 1 exactly where x > t: shifted into place, no masks or branches
+                    for (int ch = c0; ch < Math.min(c1, c0 + 32); ch++)
+                        a = a.or(tv.sub(FloatVector.fromArray(F, x, (img * c + ch) * hw + i)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31)
+                                .lanewise(VectorOperators.LSHL, ch & 31));
+                    for (int ch = c0 + 32; ch < c1; ch++)
+                        b = b.or(tv.sub(FloatVector.fromArray(F, x, (img * c + ch) * hw + i)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31)
+                                .lanewise(VectorOperators.LSHL, ch & 31));
+                    a.intoArray(low, 0);
+                    b.intoArray(high, 0);
+                    for (int l = 0; l < lanes; l++) out[(img * hw + i + l) * cw + word] = (long) high[l] << 32 | (low[l] & 0xffffffffL);
+                }
+                for (int i = vecEnd; i < hw; i++) {
+                    long v = 0;
+                    for (int ch = c0; ch < c1; ch++) v |= (long) (Float.floatToRawIntBits(t - x[(img * c + ch) * hw + i]) >>> 31) << (ch & 63);
+                    out[(img * hw + i) * cw + word] = v;
+                }
+            }
         }
     }
 
