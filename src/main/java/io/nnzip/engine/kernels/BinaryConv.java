@@ -73,14 +73,14 @@ public final class BinaryConv {
                             int[] base, float[] y, boolean relu) {
         int p = g.p(), q = g.q(), img = row / p, oh = row % p, kPad = wt.kPad(), words = wt.words();
         for (int ow = 0; ow < q; ow++) {
-            boolean padded = gather(g, packed, img, oh, ow, cw, patch, pm1 ? mask : null);
+            gather(g, packed, img, oh, ow, cw, patch, pm1 ? mask : null);
             int b = 0;
             long[] counted = pm1 ? mask : patch;
             for (int i = 0; i < words; i++) b += Long.bitCount(counted[i]);
             base[ow] = b;
+            // ±1: the mask is all ones inside the image, so one masked loop serves padded and interior positions
             if (!pm1) dotAnd(wt, patch, acc, ow * kPad);
-            else if (padded) dotXorMasked(wt, patch, mask, acc, ow * kPad);
-            else dotXor(wt, patch, acc, ow * kPad);
+            else dotXorMasked(wt, patch, mask, acc, ow * kPad);
         }
         int plane = p * q, out = img * wt.k() * plane + oh * q;
         float[] alpha = wt.alpha(), bias = wt.bias();
@@ -168,7 +168,7 @@ public final class BinaryConv {
         return padded;
     }
 
-    // acc[at + k] = Σ_words popcount(patch AND w_k) / popcount(patch XOR w_k) / popcount((patch XOR w_k) AND mask).
+    // acc[off + k] = Σ_words popcount(patch AND w_k) / popcount((patch XOR w_k) AND mask).
     // One straight-line loop per case: vector values merged across branches would be boxed.
     private static void dotAnd(Weights wt, long[] patch, long[] acc, int off) {
         int lanes = L.length(), kPad = wt.kPad(), words = wt.words();
@@ -182,26 +182,6 @@ public final class BinaryConv {
                 a1 = a1.add(LongVector.fromArray(L, bits, at + lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
                 a2 = a2.add(LongVector.fromArray(L, bits, at + 2 * lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
                 a3 = a3.add(LongVector.fromArray(L, bits, at + 3 * lanes).and(v).lanewise(VectorOperators.BIT_COUNT));
-            }
-            a0.intoArray(acc, off + kb);
-            a1.intoArray(acc, off + kb + lanes);
-            a2.intoArray(acc, off + kb + 2 * lanes);
-            a3.intoArray(acc, off + kb + 3 * lanes);
-        }
-    }
-
-    private static void dotXor(Weights wt, long[] patch, long[] acc, int off) {
-        int lanes = L.length(), kPad = wt.kPad(), words = wt.words();
-        long[] bits = wt.bits();
-        for (int kb = 0; kb < kPad; kb += lanes * BLOCK) {
-            LongVector a0 = LongVector.zero(L), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < words; i++) {
-                LongVector v = LongVector.broadcast(L, patch[i]);
-                int at = i * kPad + kb;
-                a0 = a0.add(LongVector.fromArray(L, bits, at).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
-                a1 = a1.add(LongVector.fromArray(L, bits, at + lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
-                a2 = a2.add(LongVector.fromArray(L, bits, at + 2 * lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
-                a3 = a3.add(LongVector.fromArray(L, bits, at + 3 * lanes).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             }
             a0.intoArray(acc, off + kb);
             a1.intoArray(acc, off + kb + lanes);
