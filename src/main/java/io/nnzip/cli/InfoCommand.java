@@ -1,5 +1,6 @@
 package io.nnzip.cli;
 
+import io.nnzip.eval.Bottleneck;
 import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.ValueInfo;
@@ -27,6 +28,12 @@ public final class InfoCommand extends BaseCommand {
     @Option(names = "--tensors", description = "List every initializer (text output).")
     boolean listTensors;
 
+    @Option(names = "--bottleneck", description = "Storage, MACs and peak activation memory per layer (execution order), which dominates and what addresses it.")
+    boolean bottleneck;
+
+    @Option(names = "--balance", defaultValue = "8", description = "--bottleneck: MACs per byte of memory traffic the target sustains (default ${DEFAULT-VALUE}).")
+    double balance;
+
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = OnnxReader.read(model);
@@ -42,6 +49,7 @@ public final class InfoCommand extends BaseCommand {
         r.put("nodes", m.graph().nodes().size());
         if (!m.metadata().isEmpty()) r.put("metadata", m.metadata());
         r.putAll(s.toJson());
+        if (bottleneck) r.put("bottleneck", Bottleneck.of(m, batch, balance).toJson());
         return r;
     }
 
@@ -78,5 +86,6 @@ public final class InfoCommand extends BaseCommand {
                 out.printf("  %-32s %-8s %-18s %,12d params %,12d bytes  %5.1f%% zeros%n", t.get("name"), t.get("dtype"),
                         java.util.Arrays.toString((int[]) t.get("shape")), (Long) t.get("params"), (Long) t.get("bytes"), 100 * (Double) t.get("sparsity"));
         } else out.printf("(%d tensors; --tensors lists them)%n", ts.size());
+        if (r.get("bottleneck") instanceof Map<?, ?> b) BottleneckReport.print((Map<String, Object>) b, out);
     }
 }

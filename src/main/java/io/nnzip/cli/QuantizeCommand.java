@@ -97,6 +97,13 @@ public final class QuantizeCommand extends BaseCommand {
     @Mixin
     DataOptions dataOptions;
 
+    @Option(names = "--activations", defaultValue = "none", description = "binary: none (weights only), 01 ({0,1} activations, learned threshold) or pm1 (±1, XNOR); "
+            + "binarized layers run on popcounts in nnzip's engine (default ${DEFAULT-VALUE}).")
+    String activations;
+
+    @Option(names = "--float-ends", negatable = true, defaultValue = "true", fallbackValue = "true", description = "binary --activations: keep the first and last weight layers float (default on).")
+    boolean floatEnds;
+
     @Option(names = "--latency-batch", defaultValue = "256", description = "Batch for the latency comparison, 0 to skip (default ${DEFAULT-VALUE}).")
     int latencyBatch;
 
@@ -127,6 +134,8 @@ public final class QuantizeCommand extends BaseCommand {
         c.threads = threads;
         c.lr = lr;
         c.trainLimit = trainLimit > 0 ? trainLimit : dataOptions.limit;
+        c.activations = activations;
+        c.binaryFloatEnds = floatEnds;
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
         Model m = OnnxReader.read(model);

@@ -29,6 +29,7 @@ public final class Fusion {
     /** A fused copy of the model (the input is not modified). */
     public static Model forInference(Model m) {
         Graph g = m.graph().copy();
+        BinaryLowering.apply(g, m.opset());
         apply(g);
         Model out = new Model(g);
         out.opsets().clear();
@@ -46,7 +47,8 @@ public final class Fusion {
             Map<String, List<Node>> consumers = g.consumers();
             Set<String> outputs = new HashSet<>(g.outputNames());
             for (Node n : g.nodes()) {
-                if (!(n.opType().equals("Conv") || n.opType().equals("Gemm")) || !n.domain().isEmpty() || n.outputs().size() != 1) continue;
+                if (!(n.opType().equals("Conv") || n.opType().equals("Gemm") || n.opType().equals(io.nnzip.engine.ops.BinaryOps.OP))
+                        || !n.domain().isEmpty() || n.outputs().size() != 1) continue;
                 String y = n.output(0);
                 List<Node> readers = consumers.get(y);
                 if (outputs.contains(y) || readers == null || readers.size() != 1) continue;

@@ -36,6 +36,7 @@ public final class OpRegistry {
         QuantOps.register();
         FakeQuantOps.register();
         MiscOps.register();
+        io.nnzip.engine.ops.BinaryOps.register();
     }
 
     private OpRegistry() {}

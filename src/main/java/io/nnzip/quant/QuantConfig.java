@@ -51,6 +51,10 @@ public final class QuantConfig {
     public float lr = 1e-4f;
     @Described("QAT / fine-tuning: use only the first N training images (0 = all)")
     public int trainLimit = 0;
+    @Described("binary: activations of binarized layers: none (weights only), 01 ({0,1} above a learned threshold) or pm1 (±1, XNOR)")
+    public String activations = "none";
+    @Described("binary with activations: keep the first and last weight layers float")
+    public boolean binaryFloatEnds = true;
     @Described("threads for ONNX Runtime")
     public int threads = 2;
     @Described("random seed (data order in fine-tuning)")

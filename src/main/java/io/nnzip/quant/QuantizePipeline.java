@@ -64,7 +64,9 @@ public final class QuantizePipeline {
             rows = int8Rows(r);
             report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
         } else {
-            WeightSchemes.Applied a = WeightSchemes.apply(floatModel, s, cfg, trainSpec, log);
+            WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
+                    ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, trainSpec, log)
+                    : WeightSchemes.apply(floatModel, s, cfg, trainSpec, log);
             out = a.model();
             rows = a.rows();
             report.putAll(a.notes());
@@ -93,7 +95,7 @@ public final class QuantizePipeline {
         return rows;
     }
 
-    static List<LayerReport.Row> weightRows(List<WeightOnlyQuantizer.Layer> layers) {
+    public static List<LayerReport.Row> weightRows(List<WeightOnlyQuantizer.Layer> layers) {
         List<LayerReport.Row> rows = new ArrayList<>();
         for (WeightOnlyQuantizer.Layer l : layers)
             rows.add(new LayerReport.Row(l.node().name(), l.node().opType(), l.node().output(0), l.encoded().bits(), l.encoded().minScale(),

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public final class TrainableParams {
     private static final Map<String, int[]> SLOTS = Map.of(
             "Conv", new int[] {1, 2}, "ConvTranspose", new int[] {1, 2}, "Gemm", new int[] {0, 1, 2}, "MatMul", new int[] {0, 1},
-            "BatchNormalization", new int[] {1, 2}, "PRelu", new int[] {1}, "Add", new int[] {0, 1}, "Sub", new int[] {0, 1});
+            "BatchNormalization", new int[] {1, 2}, "PRelu", new int[] {1}, "Add", new int[] {0, 1}, "Sub", new int[] {0, 1},
+            "Binarize", new int[] {1});
 
     private TrainableParams() {}
 

@@ -148,6 +148,7 @@ public final class GradRules {
         rule("Identity", s -> s.only(s.dy()));
         rule("LayerNormalization", GradRules::layerNorm);
         rule(io.nnzip.engine.ops.FakeQuantOps.OP, FakeQuantRule::backward);
+        rule(io.nnzip.engine.ops.BinaryOps.BINARIZE, BinarizeRule::backward);
 
         // ---- pooling ----
         rule("MaxPool", s -> {
