@@ -2,7 +2,7 @@ package io.nnzip.cli;
 
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.quant.QuantConfig;
 import io.nnzip.quant.QuantizePipeline;
@@ -128,7 +128,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.trainLimit = trainLimit;
         if (maxDrop >= 0 && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
-        Model m = OnnxReader.read(model);
+        Model m = ModelValidator.read(model);
         QuantizePipeline p = new QuantizePipeline(c, this::note);
         QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, data, latencyBatch);
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
