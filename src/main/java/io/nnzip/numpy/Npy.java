@@ -103,8 +103,8 @@ public final class Npy {
 
     private static int dim(String x, String where) {
         if (!x.matches("\\d+")) throw new NnzipException(where + ": malformed .npy shape entry '" + Printable.of(x) + "'");
-        long d = x.length() > 12 ? Long.MAX_VALUE : Long.parseLong(x);
-        if (d > Integer.MAX_VALUE) throw new NnzipException(where + ": .npy dimension " + d + " is too large");
+        if (x.length() > 12 || Long.parseLong(x) > Integer.MAX_VALUE) throw new NnzipException(where + ": .npy dimension " + Printable.of(x) + " is too large");
+        long d = Long.parseLong(x);
         return (int) d;
     }
 
@@ -176,22 +176,32 @@ public final class Npy {
 
     /** Reads every array of an .npz archive, in archive order, keyed by name without the .npy suffix. */
     public static Map<String, Tensor> readNpz(Path file) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file); ZipInputStream z = new ZipInputStream(in)) {
-            ZipEntry e;
-            while ((e = z.getNextEntry()) != null) {
-                String name = e.getName();
-                if (!name.endsWith(".npy")) continue;
-                byte[] npy = BoundedInflate.readAll(z, e.getSize(), file + ":" + name);
-                String key = name.substring(0, name.length() - 4);
-                out.put(key, parse(npy, file + ":" + name));
-            }
+        try (InputStream in = Files.newInputStream(file)) {
+            return parseNpz(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new NnzipException("no such file: " + file);
         } catch (IOException e) {
             throw new NnzipException(file + ": not a valid .npz archive (" + e.getMessage() + ")");
         }
-        if (out.isEmpty()) throw new NnzipException(file + ": no arrays in .npz archive");
+    }
+
+    /** {@link #readNpz} on a stream; {@code where} names it in errors. Each entry inflates under {@link BoundedInflate}'s caps. */
+    public static Map<String, Tensor> parseNpz(InputStream in, String where) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (ZipInputStream z = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = z.getNextEntry()) != null) {
+                String name = e.getName();
+                if (!name.endsWith(".npy")) continue;
+                byte[] npy = BoundedInflate.readAll(z, e.getSize(), where + ":" + Printable.of(name));
+                String key = name.substring(0, name.length() - 4);
+                out.put(key, parse(npy, where + ":" + Printable.of(name)));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // ZipInputStream reports malformed entry names and headers as IllegalArgumentException
+            throw new NnzipException(where + ": not a valid .npz archive (" + Printable.of(String.valueOf(e.getMessage())) + ")");
+        }
+        if (out.isEmpty()) throw new NnzipException(where + ": no arrays in .npz archive");
         return out;
     }
 

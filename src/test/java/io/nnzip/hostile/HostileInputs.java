@@ -235,7 +235,7 @@ public final class HostileInputs {
     }
 
     /** A pickle that would run {@code os.system('touch /tmp/nnzip-pwned')} if anything unpickled it. */
-    static byte[] pickle() {
+    public static byte[] pickle() {
         return "cos\nsystem\n(S'touch /tmp/nnzip-pwned'\ntR.".getBytes(StandardCharsets.ISO_8859_1);
     }
 

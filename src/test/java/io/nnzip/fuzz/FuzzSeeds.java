@@ -1,0 +1,51 @@
+package io.nnzip.fuzz;
+
+import io.nnzip.hostile.HostileInputs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Writes the seed corpus of the fuzz targets (valid files plus the crafted hostile ones), for checking in. */
+public final class FuzzSeeds {
+    private FuzzSeeds() {}
+
+    public static void main(String[] args) throws IOException {
+        Path root = Path.of(args.length > 0 ? args[0] : "src/test/resources/io/nnzip/fuzz");
+        write(root.resolve("ReadersFuzzTestInputs/onnx"), "tiny", HostileInputs.tinyProto().build().toByteArray());
+        for (HostileInputs.Case c : HostileInputs.crafted())
+            for (Map.Entry<String, byte[]> f : c.files().entrySet())
+                if (f.getKey().endsWith(".onnx") && f.getValue().length < 4096 && c.name().indexOf("npy") < 0)
+                    write(root.resolve("ReadersFuzzTestInputs/onnx"), c.name(), f.getValue());
+        Path npy = root.resolve("ReadersFuzzTestInputs/npy");
+        write(npy, "npy", prefixed(0, HostileInputs.tinyInput()));
+        write(npy, "npz", prefixed(1, HostileInputs.zip(Map.of("x.npy", HostileInputs.tinyInput(), "y.npy", HostileInputs.tinyInput()))));
+        write(npy, "npy-pickle", prefixed(0, HostileInputs.npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", HostileInputs.pickle())));
+        write(npy, "npz-lying", prefixed(1, HostileInputs.zipLying("x.npy", 4096, 100)));
+        byte[] nnz = HostileInputs.tinyNnz();
+        write(root.resolve("ReadersFuzzTestInputs/nnz"), "raw", prefixed(0, nnz));
+        write(root.resolve("ReadersFuzzTestInputs/nnz"), "crc-fixed", prefixed(1, nnz));
+        byte[] bundle = HostileInputs.bundle("a", "b");
+        write(root.resolve("ReadersFuzzTestInputs/bundle"), "raw", prefixed(0, bundle));
+        write(root.resolve("ReadersFuzzTestInputs/bundle"), "crc-fixed", prefixed(1, bundle));
+        write(root.resolve("ReadersFuzzTestInputs/bundle"), "bad-name", prefixed(1, HostileInputs.bundle("a", "../x")));
+    }
+
+    /** Valid inputs of every reader, run once before fuzzing to load and instrument the code they reach. */
+    static java.util.List<byte[]> warmUp() {
+        return java.util.List.of(HostileInputs.tinyProto().build().toByteArray(), prefixed(0, HostileInputs.tinyInput()),
+                prefixed(1, HostileInputs.tinyNnz()), prefixed(1, HostileInputs.bundle("a", "b")));
+    }
+
+    static byte[] prefixed(int first, byte[] b) {
+        byte[] out = new byte[b.length + 1];
+        out[0] = (byte) first;
+        System.arraycopy(b, 0, out, 1, b.length);
+        return out;
+    }
+
+    static void write(Path dir, String name, byte[] b) throws IOException {
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name), b);
+    }
+}
