@@ -2,7 +2,6 @@ package io.nnzip.fuzz;
 
 import io.nnzip.codec.dom.BundleCodec;
 import io.nnzip.codec.dom.MemberUnit;
-import io.nnzip.codec.format.CrcFixer;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
@@ -14,15 +13,10 @@ import java.util.Map;
  */
 public final class BundleTarget {
     /** Jazzer calls this once before fuzzing: class loading and instrumentation must not count against the timeout. */
-    public static void fuzzerInitialize() {
-        io.nnzip.engine.OpRegistry.types();
-        for (byte[] seed : FuzzSeeds.warmUp()) fuzzerTestOneInput(seed);
-    }
+    public static void fuzzerInitialize() { FuzzSeeds.warmUp(BundleTarget::fuzzerTestOneInput); }
 
     public static void fuzzerTestOneInput(byte[] data) {
-        if (data.length == 0) return;
-        byte[] rest = java.util.Arrays.copyOfRange(data, 1, data.length);
-        if ((data[0] & 1) == 1) rest = CrcFixer.fix(rest);
+        byte[] rest = FuzzSeeds.nnzBody(data);
         try {
             for (Map.Entry<String, Model> e : BundleCodec.unpack(rest, "fuzz.nnz").entrySet()) {
                 MemberUnit.checkName(e.getKey());
@@ -32,5 +26,4 @@ public final class BundleTarget {
             // refused cleanly
         }
     }
-
 }

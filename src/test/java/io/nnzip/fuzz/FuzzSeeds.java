@@ -31,10 +31,20 @@ public final class FuzzSeeds {
         write(root.resolve("ReadersFuzzTestInputs/bundle"), "bad-name", prefixed(1, HostileInputs.bundle("a", "../x")));
     }
 
-    /** Valid inputs of every reader, run once before fuzzing to load and instrument the code they reach. */
-    static java.util.List<byte[]> warmUp() {
-        return java.util.List.of(HostileInputs.tinyProto().build().toByteArray(), prefixed(0, HostileInputs.tinyInput()),
-                prefixed(1, HostileInputs.tinyNnz()), prefixed(1, HostileInputs.bundle("a", "b")));
+    /** Runs valid inputs of every reader once before fuzzing, to load and instrument the code they reach. */
+    static void warmUp(java.util.function.Consumer<byte[]> target) {
+        io.nnzip.engine.OpRegistry.types();
+        for (byte[] b : java.util.List.of(HostileInputs.tinyProto().build().toByteArray(), prefixed(0, HostileInputs.tinyInput()),
+                prefixed(1, HostileInputs.tinyNnz()), prefixed(1, HostileInputs.bundle("a", "b")))) target.accept(b);
+    }
+
+    /** The input after its first byte, which the npy/nnz/bundle targets use as a switch. */
+    static byte[] body(byte[] data) { return data.length == 0 ? data : java.util.Arrays.copyOfRange(data, 1, data.length); }
+
+    /** {@link #body}, with the .nnz checksums recomputed when the first byte is odd, so mutations reach the decoders. */
+    static byte[] nnzBody(byte[] data) {
+        byte[] rest = body(data);
+        return data.length > 0 && (data[0] & 1) == 1 ? io.nnzip.codec.format.CrcFixer.fix(rest) : rest;
     }
 
     static byte[] prefixed(int first, byte[] b) {

@@ -1,7 +1,6 @@
 package io.nnzip.fuzz;
 
 import io.nnzip.codec.NnzCodec;
-import io.nnzip.codec.format.CrcFixer;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.ir.NnzipException;
 
@@ -11,20 +10,14 @@ import io.nnzip.ir.NnzipException;
  */
 public final class NnzTarget {
     /** Jazzer calls this once before fuzzing: class loading and instrumentation must not count against the timeout. */
-    public static void fuzzerInitialize() {
-        io.nnzip.engine.OpRegistry.types();
-        for (byte[] seed : FuzzSeeds.warmUp()) fuzzerTestOneInput(seed);
-    }
+    public static void fuzzerInitialize() { FuzzSeeds.warmUp(NnzTarget::fuzzerTestOneInput); }
 
     public static void fuzzerTestOneInput(byte[] data) {
-        if (data.length == 0) return;
-        byte[] rest = java.util.Arrays.copyOfRange(data, 1, data.length);
-        if ((data[0] & 1) == 1) rest = CrcFixer.fix(rest);
+        byte[] rest = FuzzSeeds.nnzBody(data);
         try {
             ModelValidator.validate(NnzCodec.decode(rest, "fuzz.nnz"));
         } catch (NnzipException expected) {
             // refused cleanly
         }
     }
-
 }

@@ -10,20 +10,15 @@ import java.io.ByteArrayInputStream;
  */
 public final class NpyTarget {
     /** Jazzer calls this once before fuzzing: class loading and instrumentation must not count against the timeout. */
-    public static void fuzzerInitialize() {
-        io.nnzip.engine.OpRegistry.types();
-        for (byte[] seed : FuzzSeeds.warmUp()) fuzzerTestOneInput(seed);
-    }
+    public static void fuzzerInitialize() { FuzzSeeds.warmUp(NpyTarget::fuzzerTestOneInput); }
 
     public static void fuzzerTestOneInput(byte[] data) {
-        if (data.length == 0) return;
-        byte[] rest = java.util.Arrays.copyOfRange(data, 1, data.length);
+        byte[] rest = FuzzSeeds.body(data);
         try {
-            if ((data[0] & 1) == 0) Npy.parse(rest, "fuzz.npy");
+            if (data.length > 0 && (data[0] & 1) == 0) Npy.parse(rest, "fuzz.npy");
             else Npy.parseNpz(new ByteArrayInputStream(rest), "fuzz.npz");
         } catch (NnzipException expected) {
             // refused cleanly
         }
     }
-
 }
