@@ -66,7 +66,7 @@ public final class Npy {
             headerLen = b.getInt(8);
             start = 12;
         } else throw new NnzipException(where + ": unsupported .npy version " + major);
-        if (headerLen < 0 || start + headerLen > bytes.length) throw new NnzipException(where + ": truncated .npy header");
+        if (headerLen < 0 || headerLen > bytes.length - start) throw new NnzipException(where + ": truncated .npy header");
         String header = new String(bytes, start, headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
         if (!d.find() || !s.find()) throw new NnzipException(where + ": malformed .npy header: " + Printable.of(header.trim()));

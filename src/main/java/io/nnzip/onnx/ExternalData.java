@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -37,7 +36,7 @@ final class ExternalData {
         if (baseDir == null) throw new NnzipException(where + ": external data '" + Printable.of(location) + "' but the model was not read from a file");
         if (length != need) throw new NnzipException(where + ": external data length " + length + " but the tensor needs " + need + " bytes");
         Path file = confined(where, location, baseDir);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (offset > size || length > size - offset)
                 throw new NnzipException(where + ": external data file '" + Printable.of(location) + "' is too short (" + size + " bytes; the tensor needs " + length + " at offset " + offset + ")");
@@ -75,10 +74,17 @@ final class ExternalData {
         try {
             Path base = baseDir.toRealPath();
             Path lexical = base.resolve(location).normalize();
-            if (!lexical.startsWith(base)) throw new NnzipException(outside);
-            if (!Files.exists(lexical, LinkOption.NOFOLLOW_LINKS)) throw new NnzipException(where + ": external data file '" + shown + "' is missing from the model's folder");
+            if (!lexical.startsWith(base) || lexical.equals(base)) throw new NnzipException(outside);
+            // Walk the path one component at a time, so that a symlinked folder on the way is judged by where it
+            // leads before anything beyond it is looked at: "missing" is only ever said about the model's own folder.
+            Path at = base;
+            for (Path part : base.relativize(lexical)) {
+                at = at.resolve(part);
+                if (Files.isSymbolicLink(at) && !at.toRealPath().startsWith(base)) throw new NnzipException(outside);
+                if (!Files.exists(at)) throw new NnzipException(where + ": external data file '" + shown + "' is missing from the model's folder");
+            }
             file = lexical.toRealPath();
-            if (!file.startsWith(base) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) throw new NnzipException(outside);
+            if (!file.startsWith(base) || !Files.isRegularFile(file)) throw new NnzipException(outside);
         } catch (IOException | RuntimeException e) {
             if (e instanceof NnzipException n) throw n;
             throw new NnzipException(outside);

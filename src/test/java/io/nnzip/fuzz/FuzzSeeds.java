@@ -21,6 +21,8 @@ public final class FuzzSeeds {
         write(npy, "npy", prefixed(0, HostileInputs.tinyInput()));
         write(npy, "npz", prefixed(1, HostileInputs.zip(Map.of("x.npy", HostileInputs.tinyInput(), "y.npy", HostileInputs.tinyInput()))));
         write(npy, "npy-pickle", prefixed(0, HostileInputs.npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", HostileInputs.pickle())));
+        // findings of earlier campaigns stay in the corpus as regression inputs: npy/finding-header-length-overflow,
+        // nnz/finding-negative-unit-length
         write(npy, "npz-lying", prefixed(1, HostileInputs.zipLying("x.npy", 4096, 100)));
         byte[] nnz = HostileInputs.tinyNnz();
         write(root.resolve("ReadersFuzzTestInputs/nnz"), "raw", prefixed(0, nnz));

@@ -107,6 +107,9 @@ public final class HostileInputs {
         cs.add(info("ext-absolute", externalW("location", "/etc/passwd")));
         cs.add(info("ext-proc", externalW("location", "/proc/self/environ")));
         cs.add(new Case("ext-symlink", files("model.onnx", externalW("location", "w.bin"), "w.bin.symlink", "../sentinel.bin"), "info", "{in}"));
+        // a symlinked folder leading outside: the same answer whether the file behind it exists or not
+        cs.add(new Case("ext-symlink-dir-existing", files("model.onnx", externalW("location", "sub/sentinel.bin"), "sub.symlink", ".."), "info", "{in}"));
+        cs.add(new Case("ext-symlink-dir-missing", files("model.onnx", externalW("location", "sub/nothere.bin"), "sub.symlink", ".."), "info", "{in}"));
         cs.add(new Case("ext-encode", files("model.onnx", externalW("location", "../sentinel.bin")), "encode", "{in}", "--lossless", "-o", "{out}"));
         cs.add(new Case("ext-run", files("model.onnx", externalW("location", "/etc/passwd"), "x.npy", tinyInput()), "run", "{in}", "--input", "{dir}/x.npy"));
         cs.add(new Case("ext-negative-length", files("model.onnx", externalW("location", "w.bin", "length", "-5"), "w.bin", weights48()), "info", "{in}"));
@@ -173,6 +176,9 @@ public final class HostileInputs {
                 "run", "{dir}/model.onnx", "--input", "{in}"));
         cs.add(new Case("npy-2e62-product", files("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483647, 2147483647, 2147483647), }", new byte[16]), "model.onnx", OnnxWriter.toBytes(tiny())),
                 "run", "{dir}/model.onnx", "--input", "{in}"));
+        // found by fuzzing (NpyTarget): a v3 header length near 2^31 overflowed the bounds check
+        cs.add(new Case("npy-header-length-overflow", files("x.npy", java.util.Base64.getDecoder().decode("k05VTVBZA8X+//9/AAAAAHYo"), "model.onnx", OnnxWriter.toBytes(tiny())),
+                "run", "{dir}/model.onnx", "--input", "{in}"));
         cs.add(new Case("npy-truncated", files("x.npy", java.util.Arrays.copyOf(tinyInput(), tinyInput().length - 5), "model.onnx", OnnxWriter.toBytes(tiny())),
                 "run", "{dir}/model.onnx", "--input", "{in}"));
         cs.add(new Case("npz-bomb-mismatch", files("x.npz", zipLying("x.npy", 10 << 20, 1000), "model.onnx", OnnxWriter.toBytes(tiny())),
@@ -186,6 +192,10 @@ public final class HostileInputs {
         byte[] ver = nnz.clone();
         ver[4] = 99;
         cs.add(new Case("nnz-version-99", files("m.nnz", ver), "decode", "{in}", "-o", "{out}"));
+        // found by fuzzing (NnzTarget): a unit length varint that decodes negative reached an array allocation
+        cs.add(new Case("nnz-negative-unit-length", files("m.nnz", io.nnzip.codec.format.CrcFixer.fix(java.util.Base64.getDecoder().decode(
+                "iU5OWgQAEQEFMC4xLjAIbG9zcwIAAJIA/////////////////5MBdXja4wAEAE5OAFqJEQEFEQEFMC4x////////////////////////////"
+                + "//////////////////////////////////+TAXV42uMABABOTgBaiREBBREBBTAuMS4wCGxvc3PgEGLNy6vKMcUs"))), "decode", "{in}", "-o", "{out}"));
         for (String[] bad : new String[][] {{"dotdot-x", "../x"}, {"absolute", "/tmp/abs"}, {"dotdot", ".."}, {"empty", ""},
                 {"nul", "a\0b"}, {"long", "n".repeat(5000)}, {"backslash", "..\\x"}})
             cs.add(new Case("bundle-name-" + bad[0], files("b.nnz", bundle("good", bad[1])), "unpack", "{in}", "-d", "{out}"));
