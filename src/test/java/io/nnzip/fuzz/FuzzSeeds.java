@@ -12,12 +12,12 @@ public final class FuzzSeeds {
 
     public static void main(String[] args) throws IOException {
         Path root = Path.of(args.length > 0 ? args[0] : "src/test/resources/io/nnzip/fuzz");
-        write(root.resolve("ReadersFuzzTestInputs/onnx"), "tiny", HostileInputs.tinyProto().build().toByteArray());
+        write(root.resolve("corpus/onnx"), "tiny", HostileInputs.tinyProto().build().toByteArray());
         for (HostileInputs.Case c : HostileInputs.crafted())
             for (Map.Entry<String, byte[]> f : c.files().entrySet())
                 if (f.getKey().endsWith(".onnx") && f.getValue().length < 4096 && c.name().indexOf("npy") < 0)
-                    write(root.resolve("ReadersFuzzTestInputs/onnx"), c.name(), f.getValue());
-        Path npy = root.resolve("ReadersFuzzTestInputs/npy");
+                    write(root.resolve("corpus/onnx"), c.name(), f.getValue());
+        Path npy = root.resolve("corpus/npy");
         write(npy, "npy", prefixed(0, HostileInputs.tinyInput()));
         write(npy, "npz", prefixed(1, HostileInputs.zip(Map.of("x.npy", HostileInputs.tinyInput(), "y.npy", HostileInputs.tinyInput()))));
         write(npy, "npy-pickle", prefixed(0, HostileInputs.npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", HostileInputs.pickle())));
@@ -25,12 +25,12 @@ public final class FuzzSeeds {
         // nnz/finding-negative-unit-length
         write(npy, "npz-lying", prefixed(1, HostileInputs.zipLying("x.npy", 4096, 100)));
         byte[] nnz = HostileInputs.tinyNnz();
-        write(root.resolve("ReadersFuzzTestInputs/nnz"), "raw", prefixed(0, nnz));
-        write(root.resolve("ReadersFuzzTestInputs/nnz"), "crc-fixed", prefixed(1, nnz));
+        write(root.resolve("corpus/nnz"), "raw", prefixed(0, nnz));
+        write(root.resolve("corpus/nnz"), "crc-fixed", prefixed(1, nnz));
         byte[] bundle = HostileInputs.bundle("a", "b");
-        write(root.resolve("ReadersFuzzTestInputs/bundle"), "raw", prefixed(0, bundle));
-        write(root.resolve("ReadersFuzzTestInputs/bundle"), "crc-fixed", prefixed(1, bundle));
-        write(root.resolve("ReadersFuzzTestInputs/bundle"), "bad-name", prefixed(1, HostileInputs.bundle("a", "../x")));
+        write(root.resolve("corpus/bundle"), "raw", prefixed(0, bundle));
+        write(root.resolve("corpus/bundle"), "crc-fixed", prefixed(1, bundle));
+        write(root.resolve("corpus/bundle"), "bad-name", prefixed(1, HostileInputs.bundle("a", "../x")));
     }
 
     /** Runs valid inputs of every reader once before fuzzing, to load and instrument the code they reach. */

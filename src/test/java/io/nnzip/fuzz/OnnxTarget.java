@@ -7,7 +7,7 @@ import io.nnzip.onnx.OnnxReader;
 /**
  * Coverage-guided fuzzing of the ONNX reader and the validation every command runs after it. Any exception other
  * than a clean {@link NnzipException}, a hang or an out-of-memory error is a finding. {@code mvn test} replays its
- * seed corpus ({@link ReadersFuzzTest}); {@code scripts/fuzz} fuzzes it.
+ * seed corpus ({@link FuzzCorpusTest}); {@code scripts/fuzz} fuzzes it.
  */
 public final class OnnxTarget {
     /** Jazzer calls this once before fuzzing: class loading and instrumentation must not count against the timeout. */
