@@ -44,19 +44,25 @@ public abstract class BaseCommand implements Callable<Integer> {
             else printHuman(r, System.out);
             return exitCode(r);
         } catch (NnzipException e) {
-            System.err.println("nnzip: error: " + Main.oneLine(e.getMessage()));
+            System.err.println("nnzip: error: " + oneLine(e.getMessage()));
             if (verbose) e.printStackTrace();
+            return 2;
+        } catch (StackOverflowError e) {
+            System.err.println("nnzip: error: input nested too deeply");
             return 2;
         } catch (OutOfMemoryError e) {
             System.err.println("nnzip: error: out of memory (raise -Xmx through NNZIP_JAVA_OPTS)");
             return 3;
         } catch (Exception e) {
-            System.err.println("nnzip: internal error: " + e);
+            System.err.println("nnzip: internal error: " + oneLine(e.toString()));
             if (verbose) e.printStackTrace();
             else System.err.println("(run again with --verbose for the stack trace)");
             return 3;
         }
     }
+
+    /** Errors quote names from untrusted files; they must stay one line however those names look. */
+    static String oneLine(String s) { return s == null ? "" : s.replaceAll("[\\x00-\\x1f\\x7f]", " "); }
 
     /** Non-zero when a command's own check failed (e.g. conformance failures); 0 by default. */
     protected int exitCode(Map<String, Object> result) { return 0; }

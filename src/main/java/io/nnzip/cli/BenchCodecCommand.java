@@ -3,7 +3,7 @@ package io.nnzip.cli;
 import io.nnzip.codec.bench.CodecBenchmark;
 import io.nnzip.codec.bench.SyntheticCnn;
 import io.nnzip.ir.Model;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,7 +26,7 @@ public final class BenchCodecCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        Model m = model == null ? SyntheticCnn.build(7, 64, 128, 512) : OnnxReader.read(model);
+        Model m = model == null ? SyntheticCnn.build(7, 64, 128, 512) : ModelValidator.read(model);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model == null ? "synthetic-cnn(64,128,512)" : model.toString());
         r.putAll(CodecBenchmark.run(m, reps, threads));

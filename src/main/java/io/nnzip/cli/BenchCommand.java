@@ -10,7 +10,7 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
 import io.nnzip.numpy.Npy;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ public final class BenchCommand extends BaseCommand {
                 Path p = Path.of(what);
                 if (!Files.exists(p)) throw new NnzipException("bench: '" + what + "' is not gemm, conv, cnn or an existing model file");
                 if (input == null) throw new NnzipException("bench " + what + ": --input x.npy|x.npz is required for a model");
-                Model m = OnnxReader.read(p);
+                Model m = ModelValidator.read(p);
                 r.put("model", p.toString());
                 Map<String, Tensor> feeds = feeds(m);
                 r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000));

@@ -11,7 +11,7 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.pipeline.Gate;
 import io.nnzip.pipeline.Measurement;
 import io.nnzip.pipeline.Pipeline;
@@ -78,7 +78,7 @@ public final class CompressCommand extends BaseCommand {
 
     static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
                        java.util.function.Consumer<String> log) throws Exception {
-        Model input = OnnxReader.read(model);
+        Model input = ModelValidator.read(model);
         Gate gate = gate(input, data, threads);
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory(output.toAbsolutePath().getParent(), ".nnzip-work-") : workDir;

@@ -1,6 +1,7 @@
 package io.nnzip.cli;
 
 import io.nnzip.codec.NnzCodec;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.onnx.OnnxWriter;
@@ -34,7 +35,7 @@ public final class DecodeCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        Model m = NnzCodec.decode(readAll(input), input.toString());
+        Model m = ModelValidator.validate(NnzCodec.decode(readAll(input), input.toString()), input.toString());
         OnnxWriter.write(m, output);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("input", input.toString());

@@ -4,7 +4,7 @@ import io.nnzip.codec.ModelHash;
 import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.dom.DiffEncoder;
 import io.nnzip.ir.Model;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ public final class DiffCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        Model b = OnnxReader.read(base), n = OnnxReader.read(next);
+        Model b = ModelValidator.read(base), n = ModelValidator.read(next);
         DiffEncoder.Result[] res = new DiffEncoder.Result[1];
         AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, mode.options(n), asReceived, out));
         Map<String, Object> r = new LinkedHashMap<>();

@@ -6,7 +6,7 @@ import io.nnzip.distill.DistillConfig;
 import io.nnzip.distill.Distiller;
 import io.nnzip.ir.Model;
 import io.nnzip.models.Models;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Progress;
 import io.nnzip.util.AtomicFiles;
@@ -78,9 +78,9 @@ public final class DistillCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() {
         List<Model> ts = new ArrayList<>();
-        for (Path p : teachers) ts.add(OnnxReader.read(p));
+        for (Path p : teachers) ts.add(ModelValidator.read(p));
         Dataset train = data.load("distill", "train"), test = data.load("distill", "test");
-        Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
+        Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
         Normalization norm = data.normalization(ts.getFirst());
         DistillConfig cfg = new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs,
                 batch, lr, seed, schedule, matchScale);

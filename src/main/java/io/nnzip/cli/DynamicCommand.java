@@ -5,7 +5,7 @@ import io.nnzip.arch.DynamicPass;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
@@ -70,7 +70,7 @@ public final class DynamicCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        Model in = OnnxReader.read(model);
+        Model in = ModelValidator.read(model);
         Normalization norm = data.normalization(in);
         Dataset full = data.load("dynamic", "train"), train = full.head(trainSamples), test = data.load("dynamic", "test");
         DynamicConfig cfg = new DynamicConfig(exits, threshold, headGrid, headEpochs, headLr, headL2, training, train.size(), seed, jointEpochs, jointLr,

@@ -14,7 +14,7 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -62,7 +62,7 @@ public final class EncodeCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
-        Model m = OnnxReader.read(model);
+        Model m = ModelValidator.read(model);
         CodecOptions o = mode.options(m);
         Map<String, Object> r = new LinkedHashMap<>();
         if ((bits != null ? 1 : 0) + (maxDrop != null ? 1 : 0) + (mode.lossless ? 1 : 0) > 1)

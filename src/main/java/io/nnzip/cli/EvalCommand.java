@@ -7,7 +7,7 @@ import io.nnzip.engine.Parallel;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.train.Evaluator;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ public final class EvalCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        Model m = OnnxReader.read(modelPath);
+        Model m = ModelValidator.read(modelPath);
         Dataset test = dataOptions.load("eval", "test");
         Normalization norm = dataOptions.normalization(m);
         int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();

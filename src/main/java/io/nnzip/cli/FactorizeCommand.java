@@ -4,7 +4,7 @@ import io.nnzip.ir.Model;
 import io.nnzip.lowrank.FactorizeConfig;
 import io.nnzip.lowrank.FactorizePass;
 import io.nnzip.lowrank.LayerReport;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
@@ -75,7 +75,7 @@ public final class FactorizeCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         FactorizeConfig cfg = new FactorizeConfig(FactorizeConfig.Method.parse(method), rank, energy, targetMacs, vbmf, layers,
                 hooiSweeps, cpIterations, seed, finetune);
-        Model in = OnnxReader.read(model);
+        Model in = ModelValidator.read(model);
         FactorizePass.Result r = FactorizePass.run(in, cfg);
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());

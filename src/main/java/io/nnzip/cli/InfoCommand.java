@@ -4,7 +4,7 @@ import io.nnzip.eval.Bottleneck;
 import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.ValueInfo;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public final class InfoCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        Model m = OnnxReader.read(model);
+        Model m = ModelValidator.read(model);
         ModelStats s = ModelStats.of(m, batch);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());

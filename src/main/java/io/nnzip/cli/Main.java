@@ -42,7 +42,7 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    static String oneLine(String s) { return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; "); }
+    static String oneLine(String s) { return s == null ? "" : BaseCommand.oneLine(s.strip().replaceAll("\\s*\\R\\s*", "; ")); }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override

@@ -3,7 +3,7 @@ package io.nnzip.cli;
 import io.nnzip.codec.dom.BundleCodec;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ public final class PackCommand extends BaseCommand {
         LinkedHashMap<String, Model> ms = new LinkedHashMap<>();
         for (Path p : models) {
             String name = p.getFileName().toString();
-            if (ms.put(name, OnnxReader.read(p)) != null) throw new NnzipException("two models are named " + name + "; bundle members are named by file name");
+            if (ms.put(name, ModelValidator.read(p)) != null) throw new NnzipException("two models are named " + name + "; bundle members are named by file name");
         }
         String rootName = root.equals("auto") ? "auto" : Path.of(root).getFileName().toString();
         BundleCodec.Packed[] res = new BundleCodec.Packed[1];

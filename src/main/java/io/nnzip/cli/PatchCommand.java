@@ -2,7 +2,7 @@ package io.nnzip.cli;
 
 import io.nnzip.codec.dom.Patcher;
 import io.nnzip.ir.Model;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class PatchCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        Model m = Patcher.patch(OnnxReader.read(base), DecodeCommand.readAll(update), update.toString(), threads);
+        Model m = Patcher.patch(ModelValidator.read(base), DecodeCommand.readAll(update), update.toString(), threads);
         OnnxWriter.write(m, output);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("base", base.toString());

@@ -2,7 +2,7 @@ package io.nnzip.cli;
 
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.quant.QuantConfig;
 import io.nnzip.quant.QuantizePipeline;
@@ -138,7 +138,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.binaryFloatEnds = floatEnds;
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
-        Model m = OnnxReader.read(model);
+        Model m = ModelValidator.read(model);
         dataOptions.recordIn(m);
         QuantizePipeline p = new QuantizePipeline(c, this::note);
         QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, dataOptions.data, latencyBatch);

@@ -6,7 +6,7 @@ import io.nnzip.data.Dataset;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
@@ -81,7 +81,7 @@ public final class RedesignCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        Model in = OnnxReader.read(model);
+        Model in = ModelValidator.read(model);
         Tensor calib = null;
         if (calibSamples > 0 && data.data != null) {
             Dataset train = data.load("redesign", "train").head(calibSamples);

@@ -8,7 +8,7 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
 import io.nnzip.numpy.Npy;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class RunCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        Model m = OnnxReader.read(model);
+        Model m = ModelValidator.read(model);
         Map<String, Tensor> feeds = feeds(m, Npy.readAny(input), input);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         if (earlyExit != null && !runtime.equals("engine"))

@@ -6,7 +6,7 @@ import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.Models;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Penalty;
 import io.nnzip.train.Progress;
@@ -78,7 +78,7 @@ public final class TrainCommand extends BaseCommand {
         } else {
             val = dataOptions.load("train", "test");
         }
-        Model start = init != null ? OnnxReader.read(init) : Models.create(model, width, trainSet.classes(), seed);
+        Model start = init != null ? ModelValidator.read(init) : Models.create(model, width, trainSet.classes(), seed);
         Normalization norm = init != null ? dataOptions.normalization(start)
                 : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
 

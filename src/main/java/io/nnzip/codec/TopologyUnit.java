@@ -7,14 +7,13 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.util.BoundedInflate;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
-import java.util.zip.Inflater;
 
 /**
  * Syntax of a TOPOLOGY unit: the model as an ONNX ModelProto with the data of its numeric initializers stripped
@@ -69,25 +68,10 @@ public final class TopologyUnit {
     /** The model without its directory tensors (those come from tensor units). */
     public Model model() {
         if (mode != 0) throw new IllegalStateException("topology refers to the base");
-        // Deflate expands at most ~1032:1; a larger claim is corruption, caught before allocating.
-        if (protoLength > 1032L * proto.length + 1024 || protoLength > Integer.MAX_VALUE - 64)
+        // Deflate expands at most ~1032:1; a larger claim is corruption, caught before inflating anything.
+        if (protoLength > 1032L * proto.length + 1024)
             throw new NnzipException("topology unit: declared size " + protoLength + " is inconsistent with " + proto.length + " compressed bytes");
-        byte[] raw = new byte[(int) protoLength];
-        Inflater inf = new Inflater();
-        try {
-            inf.setInput(proto);
-            int got = 0;
-            while (got < raw.length) {
-                int r = inf.inflate(raw, got, raw.length - got);
-                if (r == 0 && (inf.finished() || inf.needsInput() || inf.needsDictionary())) break;
-                got += r;
-            }
-            if (got != raw.length || !inf.finished()) throw new NnzipException("topology unit: compressed graph does not match its declared size");
-        } catch (DataFormatException e) {
-            throw new NnzipException("topology unit: corrupt compressed graph (" + e.getMessage() + ")");
-        } finally {
-            inf.end();
-        }
+        byte[] raw = BoundedInflate.inflate(proto, protoLength, "topology unit");
         return OnnxReader.read(raw, null);
     }
 

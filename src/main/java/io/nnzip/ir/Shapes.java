@@ -10,7 +10,7 @@ public final class Shapes {
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new NnzipException("negative dimension in shape " + Arrays.toString(shape));
-            n *= d;
+            n = n > Integer.MAX_VALUE && d > 0 ? n : n * d; // saturates: (2^31-1)^3 must not wrap to a small count
         }
         if (n > Integer.MAX_VALUE) throw new NnzipException("tensor too large: shape " + Arrays.toString(shape));
         return (int) n;

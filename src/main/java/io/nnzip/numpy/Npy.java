@@ -5,7 +5,8 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
 import io.nnzip.util.AtomicFiles;
-import java.io.ByteArrayOutputStream;
+import io.nnzip.util.BoundedInflate;
+import io.nnzip.util.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,16 +66,21 @@ public final class Npy {
             headerLen = b.getInt(8);
             start = 12;
         } else throw new NnzipException(where + ": unsupported .npy version " + major);
-        if (headerLen < 0 || start + headerLen > bytes.length) throw new NnzipException(where + ": truncated .npy header");
+        if (headerLen < 0 || headerLen > bytes.length - start) throw new NnzipException(where + ": truncated .npy header");
         String header = new String(bytes, start, headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
-        if (!d.find() || !s.find()) throw new NnzipException(where + ": malformed .npy header: " + header.trim());
+        if (!d.find() || !s.find()) throw new NnzipException(where + ": malformed .npy header: " + Printable.of(header.trim()));
         if (f.find() && f.group(1).equals("True")) throw new NnzipException(where + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
         String descr = d.group(1);
         DType t = dtypeOf(descr, where);
         String dims = s.group(1).trim();
-        int[] shape = dims.isEmpty() ? new int[0] : java.util.Arrays.stream(dims.split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
-        int n = Shapes.numel(shape);
+        int[] shape = dims.isEmpty() ? new int[0] : java.util.Arrays.stream(dims.split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToInt(x -> dim(x, where)).toArray();
+        int n;
+        try {
+            n = Shapes.numel(shape);
+        } catch (NnzipException e) {
+            throw new NnzipException(where + ": " + e.getMessage());
+        }
         int dataStart = start + headerLen;
         long need = (long) n * (t == DType.BOOL ? 1 : t.size);
         if (bytes.length - dataStart < need)
@@ -95,9 +101,16 @@ public final class Npy {
         return new Tensor(t, shape, arr);
     }
 
+    private static int dim(String x, String where) {
+        if (!x.matches("\\d+")) throw new NnzipException(where + ": malformed .npy shape entry '" + Printable.of(x) + "'");
+        if (x.length() > 12 || Long.parseLong(x) > Integer.MAX_VALUE) throw new NnzipException(where + ": .npy dimension " + Printable.of(x) + " is too large");
+        long d = Long.parseLong(x);
+        return (int) d;
+    }
+
     private static DType dtypeOf(String descr, String where) {
         String d = descr.length() == 3 && (descr.charAt(0) == '<' || descr.charAt(0) == '|' || descr.charAt(0) == '=') ? descr.substring(1) : descr;
-        if (descr.startsWith(">") && !descr.endsWith("1")) throw new NnzipException(where + ": big-endian arrays are not supported (" + descr + ")");
+        if (descr.startsWith(">") && !descr.endsWith("1")) throw new NnzipException(where + ": big-endian arrays are not supported (" + Printable.of(descr) + ")");
         return switch (d) {
             case "f4" -> DType.FLOAT;
             case "f8" -> DType.DOUBLE;
@@ -111,7 +124,7 @@ public final class Npy {
             case "u2" -> DType.UINT16;
             case "u1" -> DType.UINT8;
             case "b1" -> DType.BOOL;
-            default -> throw new NnzipException(where + ": unsupported .npy dtype '" + descr + "'");
+            default -> throw new NnzipException(where + ": unsupported .npy dtype '" + Printable.of(descr) + "'");
         };
     }
 
@@ -163,23 +176,32 @@ public final class Npy {
 
     /** Reads every array of an .npz archive, in archive order, keyed by name without the .npy suffix. */
     public static Map<String, Tensor> readNpz(Path file) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file); ZipInputStream z = new ZipInputStream(in)) {
-            ZipEntry e;
-            while ((e = z.getNextEntry()) != null) {
-                String name = e.getName();
-                if (!name.endsWith(".npy")) continue;
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                z.transferTo(buf);
-                String key = name.substring(0, name.length() - 4);
-                out.put(key, parse(buf.toByteArray(), file + ":" + name));
-            }
+        try (InputStream in = Files.newInputStream(file)) {
+            return parseNpz(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new NnzipException("no such file: " + file);
         } catch (IOException e) {
             throw new NnzipException(file + ": not a valid .npz archive (" + e.getMessage() + ")");
         }
-        if (out.isEmpty()) throw new NnzipException(file + ": no arrays in .npz archive");
+    }
+
+    /** {@link #readNpz} on a stream; {@code where} names it in errors. Each entry inflates under {@link BoundedInflate}'s caps. */
+    public static Map<String, Tensor> parseNpz(InputStream in, String where) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (ZipInputStream z = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = z.getNextEntry()) != null) {
+                String name = e.getName();
+                if (!name.endsWith(".npy")) continue;
+                byte[] npy = BoundedInflate.readAll(z, e.getSize(), where + ":" + Printable.of(name));
+                String key = name.substring(0, name.length() - 4);
+                out.put(key, parse(npy, where + ":" + Printable.of(name)));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // ZipInputStream reports malformed entry names and headers as IllegalArgumentException
+            throw new NnzipException(where + ": not a valid .npz archive (" + Printable.of(String.valueOf(e.getMessage())) + ")");
+        }
+        if (out.isEmpty()) throw new NnzipException(where + ": no arrays in .npz archive");
         return out;
     }
 

@@ -71,7 +71,7 @@ public final class OnnxReader {
         m.setIrVersion(p.getIrVersion());
         m.opsets().clear();
         for (Onnx.OperatorSetIdProto o : p.getOpsetImportList()) m.opsets().put(o.getDomain(), o.getVersion());
-        if (m.opsets().isEmpty()) m.opsets().put("", 1L);
+        // no opset_import stays empty: ModelValidator names it, instead of guessing a version
         m.setProducerName(p.getProducerName());
         m.setProducerVersion(p.getProducerVersion());
         m.setDomain(p.getDomain());
@@ -87,11 +87,13 @@ public final class OnnxReader {
         g.setDocString(p.getDocString());
         for (Onnx.TensorProto t : p.getInitializerList()) {
             if (t.getName().isEmpty()) throw new NnzipException("graph '" + p.getName() + "' has an initializer without a name");
-            g.initializers().put(t.getName(), TensorProtos.read(t, baseDir));
+            if (g.initializers().put(t.getName(), TensorProtos.read(t, baseDir)) != null)
+                throw new NnzipException("graph '" + p.getName() + "' has two initializers named '" + t.getName() + "'");
         }
         for (Onnx.SparseTensorProto s : p.getSparseInitializerList()) {
             Tensor dense = SparseTensors.densify(s, baseDir);
-            g.initializers().put(s.getValues().getName(), dense);
+            if (g.initializers().put(s.getValues().getName(), dense) != null)
+                throw new NnzipException("graph '" + p.getName() + "' has two initializers named '" + s.getValues().getName() + "'");
         }
         for (ValueInfoProto v : p.getInputList()) g.inputs().add(valueInfo(v));
         for (ValueInfoProto v : p.getOutputList()) g.outputs().add(valueInfo(v));
@@ -103,7 +105,11 @@ public final class OnnxReader {
     private Node node(NodeProto p) {
         Node n = new Node(p.getName(), p.getOpType(), p.getDomain(), p.getInputList(), p.getOutputList());
         n.setDocString(p.getDocString());
-        for (AttributeProto a : p.getAttributeList()) n.set(attribute(a, n));
+        for (AttributeProto a : p.getAttributeList()) {
+            // the IR keeps one value per name, so a repeated attribute must be refused here, where both are seen
+            if (n.has(a.getName())) throw new NnzipException(n.describe() + " has attribute '" + a.getName() + "' twice");
+            n.set(attribute(a, n));
+        }
         return n;
     }
 

@@ -46,8 +46,10 @@ public final class OnnxWriter {
         String dataName = file.getFileName() + ".data";
         ExternalDataSink sink = new ExternalDataSink(dataName);
         ModelProto p = proto(m, sink);
-        AtomicFiles.write(file.resolveSibling(dataName), sink::writeTo);
-        AtomicFiles.write(file, p::writeTo);
+        java.util.Map<Path, AtomicFiles.Writer> files = new java.util.LinkedHashMap<>();
+        files.put(file.resolveSibling(dataName), sink::writeTo);
+        files.put(file, p::writeTo);
+        AtomicFiles.writeAll(files); // the model and its data appear together or not at all
     }
 
     static long totalBytes(Graph g) {

@@ -13,7 +13,16 @@ final class SparseTensors {
     static Tensor densify(SparseTensorProto s, Path baseDir) {
         Tensor values = TensorProtos.read(s.getValues(), baseDir);
         Tensor idx = TensorProtos.read(s.getIndices(), baseDir);
-        int[] shape = s.getDimsList().stream().mapToInt(Long::intValue).toArray();
+        String where = "sparse initializer '" + s.getValues().getName() + "'";
+        int[] shape = new int[s.getDimsCount()];
+        for (int i = 0; i < shape.length; i++) {
+            long d = s.getDims(i);
+            if (d < 0 || d > Integer.MAX_VALUE) throw new NnzipException(where + ": invalid dimension " + d);
+            shape[i] = (int) d;
+        }
+        Shapes.numel(shape); // refuses element counts past 2^31 before anything is allocated
+        if (idx.rank() > 2 || (idx.rank() == 2 && idx.shape()[1] != shape.length) || idx.size() < (idx.rank() == 2 ? values.size() * shape.length : values.size()))
+            throw new NnzipException(where + ": indices of shape " + Shapes.str(idx.shape()) + " do not match " + values.size() + " values of a rank-" + shape.length + " tensor");
         int[] strides = Shapes.strides(shape);
         Tensor dense = Tensor.zeros(values.dtype(), shape);
         int nnz = values.size();
@@ -22,7 +31,7 @@ final class SparseTensors {
             long off = 0;
             if (linear) off = idx.getLong(k);
             else for (int d = 0; d < shape.length; d++) off += idx.getLong(k * shape.length + d) * strides[d];
-            if (off < 0 || off >= dense.size()) throw new NnzipException("sparse initializer '" + s.getValues().getName() + "': index out of range");
+            if (off < 0 || off >= dense.size()) throw new NnzipException(where + ": index out of range");
             java.lang.reflect.Array.set(dense.data(), (int) off, java.lang.reflect.Array.get(values.data(), k));
         }
         return dense;

@@ -5,10 +5,8 @@ import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
-import io.nnzip.onnx.proto.Onnx.StringStringEntryProto;
 import io.nnzip.onnx.proto.Onnx.TensorProto;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +40,7 @@ public final class TensorProtos {
             throw new NnzipException(where + ": " + e.getMessage());
         }
         if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            return new Tensor(t, shape, fromRaw(t, n, readExternal(p, baseDir, t.rawBytes(n)), where));
+            return new Tensor(t, shape, fromRaw(t, n, ExternalData.read(p, baseDir, t.rawBytes(n)), where));
         }
         if (p.hasRawData()) return new Tensor(t, shape, fromRaw(t, n, p.getRawData().asReadOnlyByteBuffer(), where));
         Object data = Tensor.allocate(t, n);
@@ -76,35 +74,6 @@ public final class TensorProtos {
     private static byte nibble(DType t, int v) {
         int x = v & 0xF;
         return (byte) (t == DType.INT4 && x >= 8 ? x - 16 : x);
-    }
-
-    private static ByteBuffer readExternal(TensorProto p, Path baseDir, long need) {
-        String location = null;
-        long offset = 0, length = -1;
-        for (StringStringEntryProto e : p.getExternalDataList()) {
-            switch (e.getKey()) {
-                case "location" -> location = e.getValue();
-                case "offset" -> offset = Long.parseLong(e.getValue());
-                case "length" -> length = Long.parseLong(e.getValue());
-                default -> { }
-            }
-        }
-        String where = "tensor '" + p.getName() + "'";
-        if (location == null) throw new NnzipException(where + ": external data without a location");
-        if (baseDir == null) throw new NnzipException(where + ": external data '" + location + "' but the model was not read from a file");
-        Path file = baseDir.resolve(location).normalize();
-        if (length < 0) length = need;
-        if (length != need) throw new NnzipException(where + ": external data length " + length + " but the tensor needs " + need + " bytes");
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            if (offset + length > f.length())
-                throw new NnzipException(where + ": external data file " + file + " is too short (" + f.length() + " bytes, need " + (offset + length) + ")");
-            byte[] b = new byte[Math.toIntExact(length)];
-            f.seek(offset);
-            f.readFully(b);
-            return ByteBuffer.wrap(b);
-        } catch (IOException e) {
-            throw new NnzipException(where + ": cannot read external data " + file + ": " + e.getMessage());
-        }
     }
 
     static Object fromRaw(DType t, int n, ByteBuffer raw, String where) {

@@ -3,6 +3,7 @@ package io.nnzip.pipeline;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public final class Pipeline {
     public Result run(Path input, Recipe recipe, Options opt) {
         for (Recipe.Step s : recipe.steps())
             if (!exec.exists(s.step())) throw new NnzipException("recipe '" + recipe.name() + "': unknown step command '" + s.step() + "'");
-        Model model = OnnxReader.read(input);
+        Model model = ModelValidator.read(input);
         log.accept("checking the input model in ONNX Runtime");
         Gate.Check base = gate.check(model, input, null, null);
         if (base.problem() != null) throw new NnzipException("the input model fails the gate: " + base.problem());

@@ -3,7 +3,7 @@ package io.nnzip.prune;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.zoo.Zoo;
-import io.nnzip.onnx.OnnxReader;
+import io.nnzip.engine.ModelValidator;
 import java.nio.file.Path;
 
 /**
@@ -14,7 +14,7 @@ public final class ModelSource {
     private ModelSource() {}
 
     public static Model read(String spec) {
-        if (!spec.startsWith("zoo:")) return OnnxReader.read(Path.of(spec));
+        if (!spec.startsWith("zoo:")) return ModelValidator.read(Path.of(spec));
         String[] p = spec.split(":");
         if (p.length < 3 || p.length > 4) throw new NnzipException("zoo model spec is zoo:NAME:SIZE[:WIDTH], not '" + spec + "'");
         try {

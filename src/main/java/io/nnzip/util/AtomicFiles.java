@@ -83,4 +83,66 @@ public final class AtomicFiles {
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
     }
+
+    /**
+     * Writes several files so that a failure leaves none of them: every file goes to a temporary sibling first, and
+     * only when all are complete are they renamed into place (the folders must exist).
+     */
+    public static void writeAll(java.util.Map<Path, Writer> files) {
+        java.util.Map<Path, Path> staged = new java.util.LinkedHashMap<>();
+        Path current = null;
+        try {
+            for (java.util.Map.Entry<Path, Writer> e : files.entrySet()) {
+                current = e.getKey();
+                Path abs = current.toAbsolutePath();
+                Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+                staged.put(abs, tmp);
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                    e.getValue().write(out);
+                }
+            }
+            for (java.util.Map.Entry<Path, Path> e : staged.entrySet()) {
+                current = e.getKey();
+                move(e.getValue(), e.getKey());
+            }
+            staged.clear();
+        } catch (IOException e) {
+            throw new NnzipException("cannot write " + current + ": " + e.getMessage(), e);
+        } finally {
+            for (Path tmp : staged.values()) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
+        }
+    }
+
+    /**
+     * Fills a new folder {@code dir} (which must not exist) through {@code fill}, working in a temporary sibling that
+     * is renamed to {@code dir} at the end, so a failure part-way leaves no folder and no files.
+     */
+    public static void writeFolder(Path dir, java.util.function.Consumer<Path> fill) {
+        Path abs = dir.toAbsolutePath().normalize();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+            fill.accept(tmp);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException e) {
+            throw new NnzipException("cannot write " + dir + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException ignored) { /* best effort: a leftover hidden temp folder is harmless */ }
+    }
 }

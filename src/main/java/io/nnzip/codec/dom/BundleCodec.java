@@ -7,6 +7,7 @@ import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.bits.ByteSink;
 import io.nnzip.codec.format.NnzFormat;
+import io.nnzip.codec.format.NnzFormatException;
 import io.nnzip.codec.format.NnzReader;
 import io.nnzip.codec.format.NnzWriter;
 import io.nnzip.codec.format.StreamHeader;
@@ -62,7 +63,12 @@ public final class BundleCodec {
         NnzReader r = new NnzReader(bundle, name);
         if (r.header().kind != NnzFormat.KIND_BUNDLE)
             throw new NnzipException(name + " is a " + NnzFormat.kindName(r.header().kind) + " stream, not a bundle");
-        return StreamDecoder.decodeAll(r, null);
+        try {
+            return StreamDecoder.decodeAll(r, null);
+        } catch (NnzFormatException e) {
+            if (e.getMessage().startsWith(name)) throw e;
+            throw new NnzFormatException(e.kind(), e.checksumPassed(), name + ": " + e.getMessage(), e);
+        }
     }
 
     private static byte[] member(MemberUnit m) {

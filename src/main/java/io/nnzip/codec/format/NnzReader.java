@@ -50,7 +50,7 @@ public final class NnzReader {
             throw new NnzFormatException(NnzFormatException.Kind.TOO_NEW, null, name + ": .nnz format version " + version
                     + " is too new (this reader accepts " + NnzFormat.VERSION_MIN + ".." + NnzFormat.VERSION_MAX + "; upgrade nnzip)", null);
         long len = uvar("header length");
-        if (len > (1 << 24)) throw corrupt("header length " + len + " is implausible", null);
+        if (len < 0 || len > (1 << 24)) throw corrupt("header length " + Long.toUnsignedString(len) + " is implausible", null);
         byte[] body = readFully((int) len, "header");
         long expect = fileCrc.getValue();
         int crc = u8() | u8() << 8 | u8() << 16 | u8() << 24;
@@ -83,7 +83,8 @@ public final class NnzReader {
         }
         CRC32C unitCrc = new CRC32C();
         long len = uvar("unit length");
-        if (len > NnzFormat.MAX_UNIT) throw corrupt("unit at offset " + at + " declares " + len + " bytes", null);
+        // a 10-byte varint can come out negative; as unsigned it is then past any limit
+        if (len < 0 || len > NnzFormat.MAX_UNIT) throw corrupt("unit at offset " + at + " declares " + Long.toUnsignedString(len) + " bytes", null);
         byte[] payload = readFully((int) len, NnzFormat.unitName(type) + " unit at offset " + at);
         int crc = u8() | u8() << 8 | u8() << 16 | u8() << 24;
         byte[] head = new byte[11];

@@ -6,10 +6,10 @@ import java.util.zip.CRC32C;
  * Recomputes every checksum of a (possibly mutated) .nnz stream, so a fuzzer's mutations reach the unit decoders
  * instead of being stopped at the checksums. Stops quietly where the framing itself no longer parses.
  */
-final class CrcFixer {
+public final class CrcFixer {
     private CrcFixer() {}
 
-    static byte[] fix(byte[] b) {
+    public static byte[] fix(byte[] b) {
         b = b.clone();
         int[] pos = {6};
         long hlen = uvar(b, pos);
