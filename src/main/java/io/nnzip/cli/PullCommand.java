@@ -32,7 +32,7 @@ public final class PullCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() {
         RepoClient.Ref r = RepoClient.Ref.parse(ref);
-        Model h = have == null ? null : OnnxReader.read(have);
+        Model h = have == null ? null : io.nnzip.engine.ModelValidator.read(have);
         Pull.Result res = Pull.pull(new RepoClient(), r, h, threads);
         AtomicFiles.write(output, out -> out.write(OnnxWriter.toBytes(res.model())));
         Map<String, Object> o = new LinkedHashMap<>();

@@ -61,8 +61,8 @@ public final class PushCommand extends BaseCommand {
         RepoClient c = new RepoClient();
         byte[] body;
         if (base != null) {
-            Model b = have != null ? OnnxReader.read(have) : OnnxReader.read(c.full(new RepoClient.Ref(r.server(), r.model(), base), "onnx").body(), null);
-            Model next = OnnxReader.read(model);
+            Model b = have != null ? io.nnzip.engine.ModelValidator.read(have) : OnnxReader.read(c.full(new RepoClient.Ref(r.server(), r.model(), base), "onnx").body(), null);
+            Model next = io.nnzip.engine.ModelValidator.read(model);
             Map<String, io.nnzip.ir.Tensor> res = residual != null && Files.exists(residual) ? io.nnzip.numpy.Npy.readNpz(residual) : Map.of();
             Model target = topK == null ? next : SparseUpdate.sparsify(b, next, res, topK).target();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

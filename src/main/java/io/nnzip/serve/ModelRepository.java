@@ -135,7 +135,7 @@ public final class ModelRepository {
             return new Received(decodeChecked(() -> Patcher.patch(b, body, "upload", options.threads())), "update", bh, st.version());
         }
         return new Received(decodeChecked(() -> {
-            Model m = OnnxReader.read(body, null);
+            Model m = io.nnzip.engine.ModelValidator.validate(OnnxReader.read(body, null), "upload");
             if (m.graph().initializers().isEmpty()) throw new NnzipException("the ONNX model has no initializers (weights) to store");
             return m;
         }), "onnx", null, null);
