@@ -73,6 +73,10 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--data", description = "Labelled data for accuracy and fine-tuning (e.g. fashion-mnist).")
     String data;
 
+    @Option(names = "--normalize", paramLabel = "MEAN,STD",
+            description = "Input normalization (x-MEAN)/STD on [0,1] pixels; per channel: M1,..,Mk,S1,..,Sk. Default: the model's recorded one, else none.")
+    String normalize;
+
     @Option(names = "--calib-data", description = "Inputs for data-driven criteria: a dataset name or an .npy of inputs (default: --data, else random inputs).")
     String calibData;
 
@@ -118,15 +122,17 @@ public final class PruneCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, ftLr, seed);
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(data, limit).withCalibration(calibData, limit)
+                .normalized(normalize == null ? null : io.nnzip.data.Normalization.parse(normalize));
+        PruneData calib = PruneData.of(splits, ftLr, seed);
+        PruneData labelled = data == null ? null : calib;
         int finetune = epochsWithin(this.finetune, finetuneBudget, labelled, m);
         String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
         String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
         PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
-        Accuracy acc = labelled == null ? null : labelled.accuracy();
+        Accuracy acc = calib.accuracy();
         Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
         before = Snapshot.of(m, acc);
 
@@ -152,7 +158,7 @@ public final class PruneCommand extends BaseCommand {
             }
             if (structured && io.nnzip.prune.criteria.Criteria.needsData(meth) && calibData == null && labelled == null)
                 autoNotes.add(meth + " ranked channels on random inputs; pass --calib-data or --data for real activations");
-            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, labelledBatches, perGroup, this::note);
+            out = Pruner.run(m, c, calib.fineTune(), batches, labelledBatches, perGroup, this::note);
             out.notes().addAll(0, autoNotes);
         }
         Model pruned = out.model();
@@ -161,6 +167,10 @@ public final class PruneCommand extends BaseCommand {
         if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
         if (calibData != null) options.put("calib_data", calibData);
         if (replay != null) options.put("replay", replay.toString());
+        if (normalize != null) {
+            options.put("normalize", normalize);
+            splits.explicitNormalization().writeTo(pruned);
+        }
         PruneOutput.record(pruned, options);
         OnnxWriter.write(pruned, output);
         if (planOut != null && !out.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(out.plans()));

@@ -37,7 +37,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--asymmetric", description = "int8: asymmetric uint8 activations (the default).")
     boolean asymmetric;
 
-    @Option(names = "--calib-data", defaultValue = "fashion-mnist", description = "Calibration samples: fashion-mnist or x.npy / data.npz (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calib-data", description = "Calibration samples: a dataset (fashion-mnist, .npz, image folder) or x.npy of inputs (default: --data, else fashion-mnist).")
     String calibData;
 
     @Option(names = "--calib-size", defaultValue = "512", description = "Calibration samples (default ${DEFAULT-VALUE}).")
@@ -99,6 +99,10 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--latency-batch", defaultValue = "256", description = "Batch for the latency comparison, 0 to skip (default ${DEFAULT-VALUE}).")
     int latencyBatch;
 
+    @Option(names = "--normalize", paramLabel = "MEAN,STD",
+            description = "Input normalization (x-MEAN)/STD on [0,1] pixels; per channel: M1,..,Mk,S1,..,Sk. Default: the model's recorded one, else none.")
+    String normalize;
+
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default ${DEFAULT-VALUE}).")
     int threads;
 
@@ -110,7 +114,6 @@ public final class QuantizeCommand extends BaseCommand {
         c.perChannel = perChannel;
         c.symmetric = symmetric;
         c.calibration = calibration;
-        c.calibData = calibData;
         c.calibSize = calibSize;
         c.exclude.addAll(exclude);
         c.equalize = equalize;
@@ -130,7 +133,11 @@ public final class QuantizeCommand extends BaseCommand {
         if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
         Model m = OnnxReader.read(model);
         QuantizePipeline p = new QuantizePipeline(c, this::note);
-        QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, data, latencyBatch);
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(data, 0)
+                .withCalibration(calibData != null ? calibData : data != null ? null : "fashion-mnist", 0)
+                .withValidation(evalData == null ? null : io.nnzip.data.Datasets.load(evalData, "test").head(evalSize))
+                .normalized(normalize == null ? null : io.nnzip.data.Normalization.parse(normalize));
+        QuantizePipeline.Outcome out = p.run(m, splits, latencyBatch);
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         Map<String, Object> r = out.report();
         r.put("written", output.toString());

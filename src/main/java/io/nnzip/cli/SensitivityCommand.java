@@ -31,6 +31,10 @@ public final class SensitivityCommand extends BaseCommand {
     @Option(names = "--data", description = "Labelled data for accuracy (e.g. fashion-mnist).")
     String data;
 
+    @Option(names = "--normalize", paramLabel = "MEAN,STD",
+            description = "Input normalization (x-MEAN)/STD on [0,1] pixels; per channel: M1,..,Mk,S1,..,Sk. Default: the model's recorded one, else none.")
+    String normalize;
+
     @Option(names = "--calib-data", description = "Inputs when there are no labels: dataset name or .npy (default: --data, else random inputs).")
     String calibData;
 
@@ -59,10 +63,11 @@ public final class SensitivityCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
         Model m = ModelSource.read(model);
-        PruneData labelled = data == null ? null : PruneData.forSpec(data, limit, 0f, seed);
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(data, limit).withCalibration(calibData, limit)
+                .normalized(normalize == null ? null : io.nnzip.data.Normalization.parse(normalize));
+        PruneData calib = PruneData.of(splits, 0f, seed);
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), labelled == null ? null : labelled.accuracy(), seed, this::note);
+        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("score", scan.scoreName());

@@ -4,7 +4,8 @@ import io.nnzip.data.Augment;
 import io.nnzip.data.Batch;
 import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
-import io.nnzip.data.Datasets;
+import io.nnzip.data.DataSplits;
+import io.nnzip.data.ModelInputs;
 import io.nnzip.data.Normalization;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
@@ -19,48 +20,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A labelled dataset (fashion-mnist, mnist, .npz, image folder) through the training engine: calibration batches
- * from the training split, accuracy on the test split in ONNX Runtime, and fine-tuning with the {@link Trainer}
- * that re-zeroes pruned weights after every optimizer step. Inputs are normalized as the model's metadata says.
+ * Data from the one data stack ({@link DataSplits}) through the training engine: calibration batches from the
+ * calibration images (the training split unless own ones are given), accuracy on the validation split in ONNX
+ * Runtime, and fine-tuning with the {@link Trainer} that re-zeroes pruned weights after every optimizer step.
+ * Inputs are normalized as the splits say: the explicit normalization, else the model's recorded one.
  */
 final class DatasetData implements PruneData {
-    private final String spec;
-    private final int limit;
+    private final DataSplits data;
     private final float lr;
     private final long seed;
-    private Dataset train, test;
 
-    DatasetData(String spec, int limit, float lr, long seed) {
-        this.spec = spec;
-        this.limit = limit;
+    DatasetData(DataSplits data, float lr, long seed) {
+        this.data = data;
         this.lr = lr;
         this.seed = seed;
-    }
-
-    private Dataset train() {
-        if (train == null) train = Datasets.load(spec, "train").head(limit);
-        return train;
-    }
-
-    private Dataset test() {
-        if (test == null) test = Datasets.load(spec, "test").head(limit);
-        return test;
     }
 
     @Override
     public Iterable<Map<String, Tensor>> calibration(Model m, int batches, int batchSize, long s) {
         String in = m.graph().runtimeInputs().getFirst().name();
         List<Map<String, Tensor>> out = new ArrayList<>();
-        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
-            while (l.hasNext() && out.size() < batches) out.add(Map.of(in, l.next().images()));
+        try (BatchLoader l = new BatchLoader(data.calibration(), batchSize, true, data.normalization(m), Augment.NONE, s, 0)) {
+            while (l.hasNext() && out.size() < batches) out.add(Map.of(in, ModelInputs.fitToInput(l.next().images(), m)));
         }
         return out;
     }
 
     @Override
     public Iterable<Batch> labelled(Model m, int batches, int batchSize, long s) {
+        Dataset train = data.train();
+        if (train == null || !train.labelled()) return null;
         List<Batch> out = new ArrayList<>();
-        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
+        try (BatchLoader l = new BatchLoader(train, batchSize, true, data.normalization(m), Augment.NONE, s, 0)) {
             while (l.hasNext() && out.size() < batches) out.add(l.next());
         }
         return out;
@@ -68,18 +59,25 @@ final class DatasetData implements PruneData {
 
     @Override
     public Accuracy accuracy() {
+        Dataset val = data.val();
+        if (val == null || !val.labelled()) return null;
         return m -> {
             try (OrtRunner r = new OrtRunner(m, 2)) {
-                return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), test(), Normalization.resolve(null, m), 256).accuracy();
+                return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), val, data.normalization(m), 256).accuracy();
             }
         };
     }
 
     @Override
-    public int trainingImages() { return train().size(); }
+    public int trainingImages() {
+        Dataset train = data.train();
+        return train == null ? 0 : train.size();
+    }
 
     @Override
     public FineTune fineTune() {
+        Dataset train = data.train();
+        if (train == null || !train.labelled()) return null;
         return new FineTune() {
             @Override
             public Model tune(Model m, int epochs, WeightMasks masks) { return tune(m, epochs, masks, new double[0], null); }
@@ -92,7 +90,7 @@ final class DatasetData implements PruneData {
     /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
     private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
         Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
-        Normalization norm = Normalization.resolve(null, m);
+        Normalization norm = data.normalization(m);
         try (Trainer t = new Trainer(m, o)) {
             Map<String, float[]> live = new LinkedHashMap<>();
             for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());
@@ -108,12 +106,11 @@ final class DatasetData implements PruneData {
                     for (Map.Entry<String, float[]> e : live.entrySet()) WeightMasks.zero(e.getValue(), masks.all().get(e.getKey()));
                 }
             };
-            t.fit(train(), null, norm, keepZeros);
+            t.fit(data.requireTrain("fine-tuning"), null, norm, keepZeros);
             return t.model().copy();
         }
     }
 
     @Override
-    public String describe() { return spec; }
-
+    public String describe() { return data.describe(); }
 }

@@ -21,8 +21,6 @@ public final class QuantConfig {
     public boolean symmetric = false;
     @Described("int8: activation range calibrator: minmax, percentile:P, entropy or mse")
     public String calibration = "minmax";
-    @Described("calibration samples: fashion-mnist or a .npy/.npz file")
-    public String calibData = "fashion-mnist";
     @Described("number of calibration samples")
     public int calibSize = 512;
     @Described("node names left in float")
