@@ -65,7 +65,7 @@ public final class SensitivityCommand extends BaseCommand {
         Model m = ModelSource.read(model);
         io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(data, limit).withCalibration(calibData, limit)
                 .normalized(normalize == null ? null : io.nnzip.data.Normalization.parse(normalize));
-        PruneData calib = PruneData.of(splits, 0f, seed);
+        PruneData calib = PruneData.of(io.nnzip.pass.PassContext.builder().data(splits).seed(seed).build(), 0f, seed);
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
         Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();

@@ -13,7 +13,8 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.train.Evaluator;
 import io.nnzip.train.Param;
 import io.nnzip.train.TrainListener;
-import io.nnzip.train.Trainer;
+import io.nnzip.pass.FineTuning;
+import io.nnzip.pass.PassContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,11 +28,13 @@ import java.util.Map;
  */
 final class DatasetData implements PruneData {
     private final DataSplits data;
+    private final PassContext ctx;
     private final float lr;
     private final long seed;
 
-    DatasetData(DataSplits data, float lr, long seed) {
-        this.data = data;
+    DatasetData(PassContext ctx, float lr, long seed) {
+        this.ctx = ctx;
+        this.data = ctx.data();
         this.lr = lr;
         this.seed = seed;
     }
@@ -89,12 +92,10 @@ final class DatasetData implements PruneData {
 
     /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
     private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
-        Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
-        Normalization norm = data.normalization(m);
-        try (Trainer t = new Trainer(m, o)) {
+        FineTuning.Request r = FineTuning.Request.of(epochs, lr, "cosine", seed).listener(t -> {
             Map<String, float[]> live = new LinkedHashMap<>();
             for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());
-            TrainListener keepZeros = new TrainListener() {
+            return new TrainListener() {
                 long done;
                 int next;
 
@@ -106,9 +107,8 @@ final class DatasetData implements PruneData {
                     for (Map.Entry<String, float[]> e : live.entrySet()) WeightMasks.zero(e.getValue(), masks.all().get(e.getKey()));
                 }
             };
-            t.fit(data.requireTrain("fine-tuning"), null, norm, keepZeros);
-            return t.model().copy();
-        }
+        });
+        return ctx.fineTuning().run(m, r).model();
     }
 
     @Override

@@ -45,8 +45,8 @@ public interface PruneData {
     }
 
     /** Data from the one data stack; {@code lr} and {@code seed} drive fine-tuning. Random inputs when there is none. */
-    static PruneData of(io.nnzip.data.DataSplits data, float lr, long seed) {
-        if (data == null || data.calibration() == null) return random();
-        return new DatasetData(data, lr, seed);
+    static PruneData of(io.nnzip.pass.PassContext ctx, float lr, long seed) {
+        if (ctx.data().calibration() == null) return random();
+        return new DatasetData(ctx, lr, seed);
     }
 }
