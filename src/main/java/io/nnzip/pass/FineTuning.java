@@ -78,6 +78,28 @@ public final class FineTuning {
         }
     }
 
+    /**
+     * Fine-tuning after a structural rewrite (factorize, redesign), with the validation accuracy of the original,
+     * of the rewrite before fine-tuning and after it: the figures that say what the rewrite cost. The result records
+     * the normalization it was trained with.
+     */
+    public Outcome afterRewrite(Model original, Model rewritten, Request r, Map<String, Object> report) {
+        report.putAll(r.toMap());
+        report.put("objective", r.objective() == null ? "hard labels" : "custom objective");
+        Float base = accuracy(original), before = accuracy(rewritten);
+        report.put("accuracy_original", base);
+        report.put("accuracy_rewritten", before);
+        Outcome o = run(rewritten, r);
+        if (o.report() != null) {
+            report.put("seconds_per_epoch", o.report().meanEpochSeconds());
+            report.put("accuracy_finetuned", accuracy(o.model()));
+        }
+        Float last = (Float) report.get(r.epochs() > 0 ? "accuracy_finetuned" : "accuracy_rewritten");
+        if (base != null && last != null) report.put("drop_points", 100 * (base - last));
+        ctx.normalization(original).writeTo(o.model());
+        return o;
+    }
+
     /** Top-1 accuracy (a fraction) of {@code m} on the validation split, or null when there is none. */
     public Float accuracy(Model m) {
         Dataset val = ctx.data().val();
