@@ -61,6 +61,19 @@ class JavaApiExampleTest {
     }
 
     @Test
+    void theReadmeQuotesExactlyThisExample() throws Exception {
+        String src = java.nio.file.Files.readString(Path.of("src/test/java/io/nnzip/pass/JavaApiExampleTest.java"));
+        String body = src.substring(src.indexOf("// README:java-api:start\n") + "// README:java-api:start\n".length(), src.indexOf("        // README:java-api:end"));
+        StringBuilder dedented = new StringBuilder();
+        for (String line : body.split("\n")) dedented.append(line.startsWith("        ") ? line.substring(8) : line).append('\n');
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int at = readme.indexOf("## Java API");
+        assertTrue(at >= 0, "README has a Java API section");
+        int from = readme.indexOf("```java\n", at) + "```java\n".length(), to = readme.indexOf("```", from);
+        assertEquals(dedented.toString(), readme.substring(from, to));
+    }
+
+    @Test
     void theReadmeExampleRuns(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/usr/share/datasets/fashion-mnist")), "needs dataset-fashion-mnist");
         Dataset tr = Datasets.load("fashion-mnist", "train").head(1024), te = Datasets.load("fashion-mnist", "test").head(512);
