@@ -5,7 +5,6 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.quant.QuantConfig;
-import io.nnzip.quant.QuantizePipeline;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -131,15 +130,15 @@ public final class QuantizeCommand extends BaseCommand {
         c.trainLimit = trainLimit;
         if (maxDrop >= 0 && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && data == null) throw new NnzipException("--finetune / --qat need --data");
+        c.latencyBatch = latencyBatch;
         Model m = OnnxReader.read(model);
-        QuantizePipeline p = new QuantizePipeline(c, this::note);
         io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(data, 0)
                 .withCalibration(calibData != null ? calibData : data != null ? null : "fashion-mnist", 0)
                 .withValidation(evalData == null ? null : io.nnzip.data.Datasets.load(evalData, "test").head(evalSize))
                 .normalized(normalize == null ? null : io.nnzip.data.Normalization.parse(normalize));
-        QuantizePipeline.Outcome out = p.run(m, splits, latencyBatch);
+        io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
-        Map<String, Object> r = out.report();
+        Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
         r.put("written", output.toString());
         return r;
     }
