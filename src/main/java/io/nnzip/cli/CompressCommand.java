@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "compress", mixinStandardHelpOptions = true,
-        description = {"Runs a compression recipe: every step is one of nnzip's commands, and after each the model must run in ONNX Runtime,",
+        description = {"Runs a compression recipe: every step is a pass (prune, quantize, factorize, distill, train) with its options, and after each the model must run in ONNX Runtime,",
                 "agree with the previous step and stay within the recipe's accuracy budget, or the step is retried gentler or rolled back."})
 public final class CompressCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model to compress.")
