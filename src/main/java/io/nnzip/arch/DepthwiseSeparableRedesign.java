@@ -11,7 +11,7 @@ import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.ConvSite;
 import io.nnzip.lowrank.GraphRewrites;
-import io.nnzip.lowrank.Provenance;
+import io.nnzip.pass.Provenance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

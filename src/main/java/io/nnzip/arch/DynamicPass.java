@@ -10,7 +10,7 @@ import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.Provenance;
+import io.nnzip.pass.Provenance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

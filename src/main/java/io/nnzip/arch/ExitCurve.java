@@ -38,9 +38,7 @@ public final class ExitCurve {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(logits.get(e), i * classes, row, 0, classes);
                 conf[e][i] = EarlyExitRunner.topProbability(row);
-                int best = 0;
-                for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-                pred[e][i] = best;
+                pred[e][i] = io.nnzip.train.Evaluator.argmax(row, 0, classes);
             }
         List<Point> pts = new ArrayList<>();
         for (double t : thresholds) {
@@ -64,13 +62,7 @@ public final class ExitCurve {
         double[] acc = new double[logits.size()];
         for (int e = 0; e < logits.size(); e++) {
             float[] z = logits.get(e);
-            int correct = 0;
-            for (int i = 0; i < labels.length; i++) {
-                int best = 0;
-                for (int c = 1; c < classes; c++) if (z[i * classes + c] > z[i * classes + best]) best = c;
-                if (best == labels[i]) correct++;
-            }
-            acc[e] = (double) correct / labels.length;
+            acc[e] = (double) io.nnzip.train.Evaluator.correctTop1(z, labels) / labels.length;
         }
         return acc;
     }

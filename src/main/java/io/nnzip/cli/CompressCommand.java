@@ -14,6 +14,7 @@ import io.nnzip.ir.ValueInfo;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.pipeline.Gate;
 import io.nnzip.pipeline.Measurement;
+import io.nnzip.pass.PassContext;
 import io.nnzip.pipeline.Pipeline;
 import io.nnzip.pipeline.Recipe;
 import io.nnzip.pipeline.Recipes;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "compress", mixinStandardHelpOptions = true,
-        description = {"Runs a compression recipe: every step is one of nnzip's commands, and after each the model must run in ONNX Runtime,",
+        description = {"Runs a compression recipe: every step is a pass (prune, quantize, factorize, distill, train) with its options, and after each the model must run in ONNX Runtime,",
                 "agree with the previous step and stay within the recipe's accuracy budget, or the step is retried gentler or rolled back."})
 public final class CompressCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model to compress.")
@@ -79,17 +80,13 @@ public final class CompressCommand extends BaseCommand {
     static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
                        java.util.function.Consumer<String> log) throws Exception {
         Model input = ModelValidator.read(model);
-        Gate gate = gate(input, data, threads);
+        PassContext ctx = data.context(1).threads(threads).log(log).build();
+        Pipeline pipeline = Pipeline.of(input, ctx);
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory(output.toAbsolutePath().getParent(), ".nnzip-work-") : workDir;
         Files.createDirectories(work);
         try {
-            Map<String, String> shared = new LinkedHashMap<>();
-            if (data.data != null) shared.put("--data", data.data);
-            if (data.normalize != null) shared.put("--normalize", data.normalize);
-            if (data.limit > 0) shared.put("--limit", Integer.toString(data.limit));
-            InProcessSteps steps = new InProcessSteps();
-            Pipeline.Result res = new Pipeline(steps, gate, log).run(model, r, new Pipeline.Options(shared, work));
+            Pipeline.Result res = pipeline.run(model, r, ctx, work);
             AtomicFiles.write(output, Files.readAllBytes(res.finalModel()));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.toString());
@@ -104,7 +101,7 @@ public final class CompressCommand extends BaseCommand {
                 args.add(output.toString());
                 args.addAll(diff ? enc.subList(1, enc.size()) : enc);
                 args.addAll(List.of("-o", nnz.toString()));
-                steps.run(diff ? "diff" : "encode", args);
+                new InProcessSteps().run(diff ? "diff" : "encode", args);
                 out.put("nnz", nnz.toString());
                 out.put("nnz_bytes", Files.size(nnz));
             }
@@ -114,44 +111,6 @@ public final class CompressCommand extends BaseCommand {
         } finally {
             if (ownWork) deleteTree(work);
         }
-    }
-
-    static Gate gate(Model m, DataOptions data, int threads) {
-        if (data.data == null) return new Gate(randomProbe(m), threads, null, CompressCommand::codedSize);
-        Dataset test = data.load("compress", "test");
-        Normalization norm = data.normalization(m);
-        Map<String, Tensor> probe;
-        try (BatchLoader l = new BatchLoader(test.head(256), 256, false, norm, io.nnzip.data.Augment.NONE, 0, 0)) {
-            probe = Map.of(inputName(m), l.next().images());
-        }
-        Gate.Accuracy acc = x -> {
-            try (OrtRunner ort = new OrtRunner(x, threads)) {
-                return 100.0 * Evaluator.evaluate(Evaluator.ort(x, ort), test, norm, 256).accuracy();
-            }
-        };
-        return new Gate(probe, threads, acc, CompressCommand::codedSize);
-    }
-
-    static long codedSize(Model m) { return NnzCodec.encode(m, CodecOptions.defaults()).length; }
-
-    static String inputName(Model m) {
-        List<ValueInfo> ins = m.graph().runtimeInputs();
-        if (ins.size() != 1) throw new NnzipException("compress handles single-input models; this one has " + ins.size());
-        return ins.get(0).name();
-    }
-
-    /** Random N(0,1) probe of the declared input shape (symbolic dims: 8 for the batch, 1 elsewhere). */
-    static Map<String, Tensor> randomProbe(Model m) {
-        ValueInfo v = m.graph().runtimeInputs().get(0);
-        int[] shape = v.concreteShape(1);
-        if (shape == null) throw new NnzipException("input '" + v.name() + "' has no declared shape; pass --data");
-        if (shape.length > 0 && !v.dims().get(0).known()) shape[0] = 8;
-        if (v.dtype() != null && v.dtype() != DType.FLOAT) throw new NnzipException("compress needs a float32 input; '" + v.name() + "' is " + v.dtype().lower());
-        SplittableRandom rnd = new SplittableRandom(1);
-        Tensor t = Tensor.zeros(DType.FLOAT, shape);
-        float[] x = t.floats();
-        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return Map.of(inputName(m), t);
     }
 
     static Map<String, Object> summary(Pipeline.Result res, long inputBytes, Long nnzBytes) {

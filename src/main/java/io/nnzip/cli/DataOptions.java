@@ -44,4 +44,12 @@ public final class DataOptions {
     public void recordIn(Model m) {
         if (normalize != null) Normalization.parse(normalize).writeTo(m);
     }
+
+    /** These options as the data stack's splits (train and test of --data, capped by --limit, normalized by --normalize). */
+    public io.nnzip.data.DataSplits splits() {
+        return io.nnzip.data.DataSplits.load(data, limit).normalized(normalize == null || normalize.isBlank() ? null : Normalization.parse(normalize));
+    }
+
+    /** A pass context on these options' data. */
+    public io.nnzip.pass.PassContext.Builder context(long seed) { return io.nnzip.pass.PassContext.builder().data(splits()).seed(seed); }
 }

@@ -2,7 +2,7 @@ package io.nnzip.cli;
 
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
-import io.nnzip.distill.DistillConfig;
+import io.nnzip.distill.DistillPass;
 import io.nnzip.distill.Distiller;
 import io.nnzip.ir.Model;
 import io.nnzip.models.Models;
@@ -79,19 +79,16 @@ public final class DistillCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
-        Dataset train = data.load("distill", "train"), test = data.load("distill", "test");
+        DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline);
+        io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
+        Dataset train = ctx.data().requireTrain("distill");
         Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
-        Normalization norm = data.normalization(ts.getFirst());
-        DistillConfig cfg = new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs,
-                batch, lr, seed, schedule, matchScale);
-        note("distilling " + student + " from " + ts.size() + " teacher(s) on " + train.name() + ", " + cfg.describe());
-        Distiller.Result r = Distiller.run(s, ts, cfg, train, test, norm, baseline, new Progress(System.err, !data.noProgress && !json));
-        AtomicFiles.write(output, OnnxWriter.toBytes(r.student()));
+        io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
+        AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("student", student);
         res.put("teachers", teachers.stream().map(Path::toString).toList());
-        res.put("options", cfg.describe());
-        res.putAll(r.toJson());
+        res.putAll(r.report());
         res.put("written", output.toString());
         return res;
     }

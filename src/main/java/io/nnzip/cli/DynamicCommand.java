@@ -75,7 +75,7 @@ public final class DynamicCommand extends BaseCommand {
         Dataset full = data.load("dynamic", "train"), train = full.head(trainSamples), test = data.load("dynamic", "test");
         DynamicConfig cfg = new DynamicConfig(exits, threshold, headGrid, headEpochs, headLr, headL2, training, train.size(), seed, jointEpochs, jointLr,
                 exitWeights);
-        DynamicPass.Result r = DynamicPass.run(in, cfg, DataTensors.images(train, norm), train.labels(), DataTensors.images(test, norm), test.labels(),
+        DynamicPass.Result r = DynamicPass.run(in, cfg, io.nnzip.data.ModelInputs.images(train, norm, null), train.labels(), io.nnzip.data.ModelInputs.images(test, norm, null), test.labels(),
                 full, norm, new io.nnzip.train.Progress(System.err, !data.noProgress && !json));
         Model out = r.model();
         norm.writeTo(out);

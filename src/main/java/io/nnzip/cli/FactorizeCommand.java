@@ -1,15 +1,14 @@
 package io.nnzip.cli;
 
+import io.nnzip.engine.ModelValidator;
 import io.nnzip.ir.Model;
 import io.nnzip.lowrank.FactorizeConfig;
-import io.nnzip.lowrank.FactorizePass;
-import io.nnzip.lowrank.LayerReport;
-import io.nnzip.engine.ModelValidator;
+import io.nnzip.pass.PassResult;
+import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,23 +73,12 @@ public final class FactorizeCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() {
         FactorizeConfig cfg = new FactorizeConfig(FactorizeConfig.Method.parse(method), rank, energy, targetMacs, vbmf, layers,
-                hooiSweeps, cpIterations, seed, finetune);
-        Model in = ModelValidator.read(model);
-        FactorizePass.Result r = FactorizePass.run(in, cfg);
+                hooiSweeps, cpIterations, seed, finetune, lr, schedule, eval);
+        PassResult r = cfg.run(ModelValidator.read(model), data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build());
+        AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());
-        Model out = r.model();
-        if (finetune > 0 || eval) {
-            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "factorize --finetune", finetune, lr, schedule, seed, !data.noProgress && !json);
-            out = ft.model();
-            res.put("finetune", ft.report());
-        }
-        res.put("options", cfg.describe());
-        res.putAll(r.summary());
-        AtomicFiles.write(output, OnnxWriter.toBytes(out));
-        List<Map<String, Object>> ls = new ArrayList<>();
-        for (LayerReport l : r.layers()) ls.add(l.toJson());
-        res.put("layers", ls);
+        res.putAll(r.report());
         res.put("written", output.toString());
         return res;
     }

@@ -38,6 +38,14 @@ final class FineTuneSupport {
     /** @param teacher null for hard labels; otherwise the original model teaches the rewrite through {@link Distiller} */
     static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
                             boolean progress, Teacher teacher) {
+        if (teacher == null) {
+            // hard labels: the one fine-tuning service, as the passes use it
+            Map<String, Object> rep = new LinkedHashMap<>();
+            io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(progress).build();
+            data.requireData(command);
+            Model tuned = ctx.fineTuning().afterRewrite(original, rewritten, io.nnzip.pass.FineTuning.Request.of(epochs, lr, schedule, seed), rep).model();
+            return new Outcome(tuned, rep);
+        }
         Dataset train = data.load(command, "train"), test = data.load(command, "test");
         Normalization norm = data.normalization(original);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -78,7 +86,7 @@ final class FineTuneSupport {
             if (teacher != null) opts.put("teacher", teacher.toJson());
             opts.put("data", data.data);
             opts.put("limit", data.limit);
-            io.nnzip.train.Provenance.record(tuned, command.split(" ")[0] + ".finetune", opts);
+            io.nnzip.pass.Provenance.record(tuned, command.split(" ")[0] + ".finetune", opts, null, null);
         }
         return new Outcome(tuned, r);
     }

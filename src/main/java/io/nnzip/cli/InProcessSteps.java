@@ -1,13 +1,12 @@
 package io.nnzip.cli;
 
 import io.nnzip.ir.NnzipException;
-import io.nnzip.pipeline.StepExecutor;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
-/** Runs nnzip commands inside this JVM for the pipeline, parsing each step's options with that command's own spec. */
-final class InProcessSteps implements StepExecutor {
+/** Runs an nnzip command inside this JVM (the final encode of a recipe run), parsing its options with that command's own spec. */
+final class InProcessSteps {
     /** A stand-alone parser for one command (a subcommand's own CommandLine cannot parse without its parent). */
     static CommandLine sub(String command) {
         CommandLine c = new CommandLine(new Main()).getSubcommands().get(command);
@@ -15,7 +14,6 @@ final class InProcessSteps implements StepExecutor {
         return new CommandLine(c.getCommand().getClass());
     }
 
-    @Override
     public Map<String, Object> run(String command, List<String> args) throws Exception {
         CommandLine c = sub(command);
         try {
@@ -29,13 +27,11 @@ final class InProcessSteps implements StepExecutor {
         return cmd.execute();
     }
 
-    @Override
     public boolean exists(String command) {
         CommandLine c = new CommandLine(new Main()).getSubcommands().get(command);
         return c != null && c.getCommand() instanceof BaseCommand;
     }
 
-    @Override
     public boolean accepts(String command, String option) {
         return exists(command) && sub(command).getCommandSpec().findOption(option) != null;
     }

@@ -1,28 +1,20 @@
 package io.nnzip.cli;
 
+import io.nnzip.data.DataSplits;
+import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
-import io.nnzip.ir.NnzipException;
-import io.nnzip.ir.Tensor;
 import io.nnzip.onnx.OnnxWriter;
-import io.nnzip.prune.Accuracy;
-import io.nnzip.prune.PruneConfig;
+import io.nnzip.pass.PassContext;
 import io.nnzip.prune.ModelSource;
-import io.nnzip.prune.PruneData;
+import io.nnzip.prune.PruneConfig;
 import io.nnzip.prune.PruneOutput;
-import io.nnzip.prune.Pruner;
-import io.nnzip.prune.Sensitivity;
-import io.nnzip.prune.StructuredPruner;
-import io.nnzip.prune.dep.PlanApplier;
-import io.nnzip.prune.dep.PrunePlan;
-import io.nnzip.prune.dep.ValueProbe;
+import io.nnzip.prune.PrunePass;
 import io.nnzip.prune.report.LatencyComparison;
 import io.nnzip.prune.report.PruneReport;
 import io.nnzip.prune.report.Snapshot;
-import io.nnzip.prune.schedule.Schedule;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,74 +109,47 @@ public final class PruneCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model m = ModelSource.read(model);
-        dataOptions.recordIn(m);
-        PruneData labelled = dataOptions.data == null ? null : PruneData.forSpec(dataOptions.data, dataOptions.limit, ftLr, seed);
-        int finetune = epochsWithin(this.finetune, finetuneBudget, labelled, m);
-        String mode = nm != null ? "nm" : structured ? "structured" : "unstructured";
-        String meth = method != null ? method : structured ? "l1-filter" : "magnitude";
-        PruneConfig c = new PruneConfig(mode, meth, scope, amount, nm, Schedule.parse(schedule), finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts);
-        if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
-        if (amountPerLayer != null && !structured) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, dataOptions.limit, ftLr, seed) : labelled != null ? labelled : PruneData.random();
-        Accuracy acc = labelled == null ? null : labelled.accuracy();
-        Map<String, Tensor> latFeeds = latencyBatch > 0 ? ValueProbe.randomFeeds(m, latencyBatch, seed) : null;
-        before = Snapshot.of(m, acc);
-
-        Pruner.Outcome out;
-        if (replay != null) {
-            List<PrunePlan> plans = PruneOutput.readPlans(replay);
-            Model cur = m;
-            List<String> notes = new ArrayList<>();
-            for (PrunePlan p : plans) {
-                cur = PlanApplier.apply(cur, p);
-                notes.addAll(p.notes);
-            }
-            out = new Pruner.Outcome(cur, plans, new io.nnzip.prune.WeightMasks(), List.of(), notes);
-        } else {
-            Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-            var labelledBatches = calib.labelled(m, calibBatches, batchSize, seed);
-            Map<Integer, Double> perGroup = null;
-            List<String> autoNotes = new ArrayList<>();
-            if ("auto".equals(amountPerLayer)) {
-                Sensitivity.Scan scan = Sensitivity.scan(m, meth, List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, labelledBatches, acc, seed, this::note);
-                perGroup = scan.amountsForMacs(1 - targetMacs);
-                autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
-            }
-            if (structured && io.nnzip.prune.criteria.Criteria.needsData(meth) && calibData == null && labelled == null)
-                autoNotes.add(meth + " ranked channels on random inputs; pass --calib-data or --data for real activations");
-            out = Pruner.run(m, c, labelled == null ? null : labelled.fineTune(), batches, labelledBatches, perGroup, this::note);
-            out.notes().addAll(0, autoNotes);
-        }
-        Model pruned = out.model();
-        Map<String, Object> options = new LinkedHashMap<>(c.toMap());
-        if (dataOptions.data != null) options.put("data", dataOptions.data);
-        if (finetuneBudget > 0) options.put("finetune_budget_gmacs", finetuneBudget);
-        if (calibData != null) options.put("calib_data", calibData);
-        if (replay != null) options.put("replay", replay.toString());
-        PruneOutput.record(pruned, options);
-        OnnxWriter.write(pruned, output);
-        if (planOut != null && !out.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(out.plans()));
-        after = Snapshot.of(pruned, acc);
-        if (latFeeds != null) latency = LatencyComparison.measure(m, pruned, latFeeds, threads, latencyRuns);
-
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("mode", nm != null ? "nm" : structured ? "structured" : "unstructured");
+        o.put("method", method);
+        o.put("scope", scope);
+        o.put("amount", amount);
+        o.put("nm", nm);
+        o.put("schedule", schedule);
+        o.put("finetune", finetune);
+        o.put("seed", seed);
+        o.put("amount_per_layer", amountPerLayer);
+        o.put("target_macs", targetMacs);
+        o.put("calib_batches", calibBatches);
+        o.put("round_to", roundTo);
+        o.put("layer_amounts", layerAmounts);
+        o.put("finetune_budget", finetuneBudget);
+        o.put("lr", ftLr);
+        o.put("batch_size", batchSize);
+        o.put("replay", replay == null ? null : replay.toString());
+        o.put("latency_batch", latencyBatch);
+        o.put("latency_runs", latencyRuns);
+        PruneConfig c = PruneConfig.of(o);
+        PassContext ctx = PassContext.builder()
+                .data(DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit).normalized(dataOptions.normalize == null ? null : Normalization.parse(dataOptions.normalize)))
+                .threads(threads).seed(seed).log(this::note).build();
+        PrunePass.Detailed d = PrunePass.run(m, c, ctx);
+        OnnxWriter.write(d.result().model(), output);
+        if (planOut != null && !d.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(d.plans()));
+        before = d.before();
+        after = d.after();
+        latency = d.latency();
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("model", model.toString());
+        r.put("model", model);
         r.put("output", output.toString());
-        r.put("options", options);
-        r.putAll(PruneReport.toJson(before, after, latency));
-        if (!out.groups().isEmpty()) r.put("groups", out.groups().stream().map(StructuredPruner::toJson).toList());
-        r.put("notes", out.notes());
+        r.putAll(d.result().report());
         if (planOut != null) r.put("plan", planOut.toString());
         return r;
     }
 
     /** {@code epochs}, capped so that epochs × images × MACs per image stays within {@code budgetGmacs} (≥ 1 epoch). */
-    static int epochsWithin(int epochs, double budgetGmacs, PruneData data, Model m) {
-        if (budgetGmacs < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
-        if (budgetGmacs == 0 || epochs <= 1 || data == null || data.trainingImages() == 0) return epochs;
-        double perEpoch = (double) data.trainingImages() * io.nnzip.eval.ModelStats.of(m).macs / 1e9;
-        if (!(perEpoch > 0)) return epochs;
-        return (int) Math.max(1, Math.min(epochs, Math.floor(budgetGmacs / perEpoch)));
+    static int epochsWithin(int epochs, double budgetGmacs, io.nnzip.prune.PruneData data, Model m) {
+        return PrunePass.epochsWithin(epochs, budgetGmacs, data, m);
     }
 
     @Override

@@ -5,7 +5,6 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.quant.QuantConfig;
-import io.nnzip.quant.QuantizePipeline;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -118,7 +117,6 @@ public final class QuantizeCommand extends BaseCommand {
         c.perChannel = perChannel;
         c.symmetric = symmetric;
         c.calibration = calibration;
-        c.calibData = calibData != null ? calibData : dataOptions.data != null ? dataOptions.data : "fashion-mnist";
         c.calibSize = calibSize;
         c.exclude.addAll(exclude);
         c.equalize = equalize;
@@ -138,12 +136,15 @@ public final class QuantizeCommand extends BaseCommand {
         c.binaryFloatEnds = floatEnds;
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
+        c.latencyBatch = latencyBatch;
         Model m = ModelValidator.read(model);
-        dataOptions.recordIn(m);
-        QuantizePipeline p = new QuantizePipeline(c, this::note);
-        QuantizePipeline.Outcome out = p.run(m, evalData, evalSize, dataOptions.data, latencyBatch);
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(dataOptions.data, 0)
+                .withCalibration(calibData != null ? calibData : dataOptions.data != null ? null : "fashion-mnist", 0)
+                .withValidation(evalData == null ? null : io.nnzip.data.Datasets.load(evalData, "test").head(evalSize))
+                .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
+        io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
-        Map<String, Object> r = out.report();
+        Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
         r.put("written", output.toString());
         return r;
     }

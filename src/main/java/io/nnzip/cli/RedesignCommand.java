@@ -85,7 +85,7 @@ public final class RedesignCommand extends BaseCommand {
         Tensor calib = null;
         if (calibSamples > 0 && data.data != null) {
             Dataset train = data.load("redesign", "train").head(calibSamples);
-            calib = DataTensors.images(train, data.normalization(in));
+            calib = io.nnzip.data.ModelInputs.images(train, data.normalization(in), null);
         } else if (calibSamples > 0) {
             throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }

@@ -58,11 +58,11 @@ public final class SensitivityCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
         Model m = ModelSource.read(model);
-        dataOptions.recordIn(m);
-        PruneData labelled = dataOptions.data == null ? null : PruneData.forSpec(dataOptions.data, dataOptions.limit, 0f, seed);
-        PruneData calib = calibData != null ? PruneData.forSpec(calibData, dataOptions.limit, 0f, seed) : labelled != null ? labelled : PruneData.random();
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit)
+                .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
+        PruneData calib = PruneData.of(io.nnzip.pass.PassContext.builder().data(splits).seed(seed).build(), 0f, seed);
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), labelled == null ? null : labelled.accuracy(), seed, this::note);
+        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("score", scan.scoreName());

@@ -10,7 +10,7 @@ import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Penalty;
 import io.nnzip.train.Progress;
-import io.nnzip.train.Provenance;
+import io.nnzip.pass.Provenance;
 import io.nnzip.train.StepProfile;
 import io.nnzip.train.Trainer;
 import java.io.PrintStream;
@@ -107,7 +107,7 @@ public final class TrainCommand extends BaseCommand {
             prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
             if (init == null && width != 1f) prov.put("width", width);
             if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
-            Provenance.record(trained, "train", prov);
+            Provenance.record(trained, "train", prov, null, null);
             OnnxWriter.write(trained, output);
         }
         Map<String, Object> res = new LinkedHashMap<>();

@@ -12,8 +12,18 @@ public final class Dataset {
     private final float[] pixels;
     private final int[] labels;
     private final int channels, height, width, classes;
+    private final boolean labelled;
 
     public Dataset(String name, float[] pixels, int[] labels, int channels, int height, int width, int classes) {
+        this(name, pixels, labels, channels, height, width, classes, true);
+    }
+
+    /** Images without labels (calibration inputs): every label reads 0 and {@link #labelled()} is false. */
+    public static Dataset unlabelled(String name, float[] pixels, int count, int channels, int height, int width) {
+        return new Dataset(name, pixels, new int[count], channels, height, width, 1, false);
+    }
+
+    private Dataset(String name, float[] pixels, int[] labels, int channels, int height, int width, int classes, boolean labelled) {
         if (pixels.length != (long) labels.length * channels * height * width)
             throw new NnzipException(name + ": " + pixels.length + " pixel values do not make " + labels.length + " images of " + channels + "x" + height + "x" + width);
         for (int l : labels) if (l < 0 || l >= classes) throw new NnzipException(name + ": label " + l + " outside [0, " + classes + ")");
@@ -24,7 +34,11 @@ public final class Dataset {
         this.height = height;
         this.width = width;
         this.classes = classes;
+        this.labelled = labelled;
     }
+
+    /** False for input-only data (an .npy of images), which can calibrate but not measure accuracy or train. */
+    public boolean labelled() { return labelled; }
 
     public String name() { return name; }
 
@@ -55,7 +69,7 @@ public final class Dataset {
             System.arraycopy(pixels, idx[i] * is, px, i * is, is);
             lb[i] = labels[idx[i]];
         }
-        return new Dataset(subName, px, lb, channels, height, width, classes);
+        return new Dataset(subName, px, lb, channels, height, width, classes, labelled);
     }
 
     /** The first {@code n} images (all when n ≤ 0 or n ≥ size). */

@@ -17,12 +17,20 @@ public final class NpyDataset {
 
     public static Dataset read(Path file, String split) {
         Map<String, Tensor> arrays = Npy.readAny(file);
+        if (arrays.containsKey("") || (arrays.containsKey("x") && !arrays.containsKey("y") && !arrays.containsKey("y" + (split.equals("test") ? "_test" : "_train"))))
+            return inputsOnly(file.getFileName() + ":" + split, arrays.containsKey("") ? arrays.get("") : arrays.get("x"));
         String sfx = split.equals("test") ? "_test" : "_train";
         Tensor x = arrays.containsKey("x" + sfx) ? arrays.get("x" + sfx) : arrays.get("x");
         Tensor y = arrays.containsKey("y" + sfx) ? arrays.get("y" + sfx) : arrays.get("y");
         if (x == null || y == null)
             throw new NnzipException(file + ": expected arrays x_train/y_train/x_test/y_test or x/y, found " + arrays.keySet());
         return fromArrays(file.getFileName() + ":" + split, x, y);
+    }
+
+    /** An .npy (or an .npz with only x) of model inputs: calibration data without labels. */
+    static Dataset inputsOnly(String name, Tensor x) {
+        Dataset d = fromArrays(name, x, null);
+        return Dataset.unlabelled(name, d.pixels(), d.size(), d.channels(), d.height(), d.width());
     }
 
     public static Dataset fromArrays(String name, Tensor x, Tensor y) {
@@ -34,7 +42,7 @@ public final class NpyDataset {
         else if (s.length == 4) { n = s[0]; c = s[1]; h = s[2]; w = s[3]; }
         else if (s.length == 2) { n = s[0]; c = 1; h = 1; w = s[1]; }
         else throw new NnzipException(name + ": image array has shape " + java.util.Arrays.toString(s) + "; expected (N,H,W), (N,C,H,W) or (N,H,W,C)");
-        if (y.size() != n) throw new NnzipException(name + ": " + y.size() + " labels for " + n + " images");
+        if (y != null && y.size() != n) throw new NnzipException(name + ": " + y.size() + " labels for " + n + " images");
         float scale = x.dtype() == DType.UINT8 ? 1f / 255f : 1f;
         float[] px = new float[x.size()];
         int hw = h * w;
@@ -47,8 +55,8 @@ public final class NpyDataset {
             px[dst] = (float) x.getDouble(i) * scale;
         }
         int[] labels = new int[n];
-        int classes = 0;
-        for (int i = 0; i < n; i++) {
+        int classes = 1;
+        for (int i = 0; y != null && i < n; i++) {
             labels[i] = (int) y.getLong(i);
             classes = Math.max(classes, labels[i] + 1);
         }

@@ -5,7 +5,7 @@ import io.nnzip.data.Normalization;
 import io.nnzip.engine.Parallel;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.ValueInfo;
-import io.nnzip.lowrank.Provenance;
+import io.nnzip.pass.Provenance;
 import io.nnzip.train.Evaluator;
 import io.nnzip.train.TrainListener;
 import io.nnzip.train.Trainer;

@@ -102,8 +102,12 @@ public final class Fusion {
         return true;
     }
 
-    // y = gamma·(conv(x) - mean)/sqrt(var + eps) + beta  ==  conv'(x) with w' = w·s, b' = (b - mean)·s + beta
-    private static boolean foldBatchNorm(Graph g, Node conv, Node bn) {
+    /**
+     * y = gamma·(conv(x) - mean)/sqrt(var + eps) + beta  ==  conv'(x) with w' = w·s, b' = (b - mean)·s + beta: gives
+     * {@code conv} the folded weight and bias when every parameter is a float constant; the caller then lets the
+     * conv produce the BN's output and removes the BN. The one BatchNorm folding (inference fusion, quantization).
+     */
+    public static boolean foldBatchNorm(Graph g, Node conv, Node bn) {
         if (conv.has(RELU) || conv.has(MAXPOOL) || bn.outputs().size() > 1 && bn.outputs().stream().skip(1).anyMatch(o -> !o.isEmpty())) return false;
         if (bn.attrInt("training_mode", 0) != 0) return false;
         Tensor w = g.initializer(conv.input(1));

@@ -1,15 +1,39 @@
 package io.nnzip.lowrank;
 
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.FineTuning;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Provenance;
+import io.nnzip.pass.Setting;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Every option of the factorize pass, each with a description; {@link #describe()} is what the output model
- * records in its metadata so the result can be reproduced from its own file. Exactly one of rank, energy,
- * targetMacs or vbmf selects the ranks.
+ * The factorize pass: every option with a description, recorded in the output model's provenance
+ * ({@code nnzip.factorize}) so the result can be reproduced from its own file. Exactly one of rank, energy,
+ * target_macs or vbmf selects the ranks.
  */
-public record FactorizeConfig(Method method, Integer rank, Double energy, Double targetMacs, boolean vbmf, String layers,
-                              int hooiSweeps, int cpIterations, long seed, int finetuneEpochs) {
+public record FactorizeConfig(
+        @Setting(value = "factorization: svd (Gemm/MatMul), spatial (k×k -> k×1, 1×k), tucker (Tucker-2) or cp (CP-ALS)", dflt = "svd") Method method,
+        @Setting("fixed rank for every factorized layer (each mode for tucker), or null") Integer rank,
+        @Setting("per-layer share (0..1] of the spectrum's energy to keep, i.e. relative squared kernel error <= 1-energy; or null") Double energy,
+        @Setting("global budget: output model MACs as a fraction of the input model's; or null") Double targetMacs,
+        @Setting(value = "ranks from the empirical variational Bayesian matrix factorization estimate (svd, spatial, tucker)", dflt = "false") boolean vbmf,
+        @Setting("regular expression (find) on node names selecting the layers to factorize; null = all eligible") String layers,
+        @Setting(value = "Tucker: HOOI refinement sweeps after the HOSVD start", dflt = "2") int hooiSweeps,
+        @Setting(value = "CP: maximum ALS iterations per rank tried", dflt = "300") int cpIterations,
+        @Setting(value = "seed of CP's random initial factor columns and of fine-tuning", dflt = "1") long seed,
+        @Setting(value = "epochs of end-to-end fine-tuning after the rewrite (0 = none)", dflt = "0") int finetune,
+        @Setting(value = "fine-tuning Adam learning rate", dflt = "0.0005") float lr,
+        @Setting(value = "fine-tuning learning-rate schedule: constant, step or cosine", dflt = "cosine") String schedule,
+        @Setting(value = "without fine-tuning: still report validation accuracy of the original and the factorized model", dflt = "false") boolean eval)
+        implements Pass {
 
     public enum Method {
         SVD("Gemm/MatMul W (N×M) -> N×K then K×M (bottleneck linear layers)"),
@@ -25,47 +49,57 @@ public record FactorizeConfig(Method method, Integer rank, Double energy, Double
             try {
                 return valueOf(s.trim().toUpperCase());
             } catch (IllegalArgumentException e) {
-                throw new io.nnzip.ir.NnzipException("--method must be svd, spatial, tucker or cp, not '" + s + "'");
+                throw new NnzipException("--method must be svd, spatial, tucker or cp, not '" + s + "'");
             }
         }
     }
 
-    public static final Map<String, String> FIELDS = new LinkedHashMap<>();
-
-    static {
-        FIELDS.put("method", "factorization: svd, spatial, tucker or cp");
-        FIELDS.put("rank", "fixed rank for every factorized layer (each mode for tucker), or null");
-        FIELDS.put("energy", "per-layer share (0..1) of the spectrum's energy to keep, i.e. relative squared kernel error <= 1-energy; or null");
-        FIELDS.put("target_macs", "global budget: output model MACs as a fraction of the input model's; or null");
-        FIELDS.put("vbmf", "ranks from the empirical variational Bayesian matrix factorization estimate (svd, spatial, tucker)");
-        FIELDS.put("layers", "regular expression (find) on node names selecting the layers to factorize; null = all eligible");
-        FIELDS.put("hooi_sweeps", "Tucker: HOOI refinement sweeps after the HOSVD start");
-        FIELDS.put("cp_iterations", "CP: maximum ALS iterations per rank tried");
-        FIELDS.put("seed", "seed of CP's random initial factor columns");
-        FIELDS.put("finetune_epochs", "epochs of end-to-end fine-tuning after the rewrite (0 = none)");
+    public FactorizeConfig(Method method, Integer rank, Double energy, Double targetMacs, boolean vbmf, String layers, int hooiSweeps,
+                           int cpIterations, long seed, int finetune) {
+        this(method, rank, energy, targetMacs, vbmf, layers, hooiSweeps, cpIterations, seed, finetune, 5e-4f, "cosine", false);
     }
+
+    public FactorizeConfig {
+        if (method == null) method = Method.SVD;
+        if (schedule == null) schedule = "cosine";
+        if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
+    }
+
+    /** A config from option values by snake_case key (a recipe step, a Java caller); defaults for the rest. */
+    public static FactorizeConfig of(Map<String, ?> values) { return Configs.of(FactorizeConfig.class, values); }
 
     public void check() {
         int set = (rank != null ? 1 : 0) + (energy != null ? 1 : 0) + (targetMacs != null ? 1 : 0) + (vbmf ? 1 : 0);
-        if (set != 1) throw new io.nnzip.ir.NnzipException("give exactly one of --rank, --energy, --target-macs, --vbmf");
-        if (rank != null && rank < 1) throw new io.nnzip.ir.NnzipException("--rank must be at least 1, got " + rank);
-        if (energy != null && !(energy > 0 && energy <= 1)) throw new io.nnzip.ir.NnzipException("--energy must be in (0, 1], got " + energy);
-        if (targetMacs != null && !(targetMacs > 0 && targetMacs < 1)) throw new io.nnzip.ir.NnzipException("--target-macs must be in (0, 1), got " + targetMacs);
-        if (vbmf && method == Method.CP) throw new io.nnzip.ir.NnzipException("--vbmf applies to svd, spatial and tucker, not cp");
+        if (set != 1) throw new NnzipException("give exactly one of --rank, --energy, --target-macs, --vbmf");
+        if (rank != null && rank < 1) throw new NnzipException("--rank must be at least 1, got " + rank);
+        if (energy != null && !(energy > 0 && energy <= 1)) throw new NnzipException("--energy must be in (0, 1], got " + energy);
+        if (targetMacs != null && !(targetMacs > 0 && targetMacs < 1)) throw new NnzipException("--target-macs must be in (0, 1), got " + targetMacs);
+        if (vbmf && method == Method.CP) throw new NnzipException("--vbmf applies to svd, spatial and tucker, not cp");
     }
 
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", method.name().toLowerCase());
-        m.put("rank", rank);
-        m.put("energy", energy);
-        m.put("target_macs", targetMacs);
-        m.put("vbmf", vbmf);
-        m.put("layers", layers);
-        m.put("hooi_sweeps", hooiSweeps);
-        m.put("cp_iterations", cpIterations);
-        m.put("seed", seed);
-        m.put("finetune_epochs", finetuneEpochs);
-        return m;
+    public Map<String, Object> describe() { return Configs.toMap(this); }
+
+    @Override
+    public String name() { return "factorize"; }
+
+    /** Factorizes a copy of {@code model}, then (finetune &gt; 0) fine-tunes it on the context's training split. */
+    @Override
+    public PassResult run(Model model, PassContext ctx) {
+        Model in = ctx.prepare(model);
+        FactorizePass.Result r = FactorizePass.run(in, this);
+        Map<String, Object> res = new LinkedHashMap<>();
+        Model out = r.model();
+        if (finetune > 0 || eval) {
+            Map<String, Object> ft = new LinkedHashMap<>();
+            out = ctx.fineTuning().afterRewrite(in, out, FineTuning.Request.of(finetune, lr, schedule, seed), ft).model();
+            res.put("finetune", ft);
+        }
+        res.put("options", describe());
+        res.putAll(r.summary());
+        List<Map<String, Object>> ls = new ArrayList<>();
+        for (LayerReport l : r.layers()) ls.add(l.toJson());
+        res.put("layers", ls);
+        Map<String, Object> prov = Provenance.record(out, name(), this, null, r.summary());
+        return new PassResult(out, res, prov);
     }
 }

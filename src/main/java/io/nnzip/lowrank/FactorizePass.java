@@ -85,7 +85,7 @@ public final class FactorizePass {
         List<Map<String, Object>> ranks = new ArrayList<>();
         for (LayerReport l : reports) if (l.status().equals("factorized")) ranks.add(Map.of("layer", l.layer(), "ranks", l.ranks()));
         summary.put("ranks", ranks);
-        Provenance.record(m, "factorize", cfg.describe(), FactorizeConfig.FIELDS, summary);
+        io.nnzip.pass.Provenance.record(m, "factorize", cfg, null, summary);
         return r;
     }
 

@@ -90,11 +90,7 @@ public final class Gate {
         return (double) same / rows;
     }
 
-    static int argmax(float[] v, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (v[off + i] > v[off + best]) best = i;
-        return best;
-    }
+    static int argmax(float[] v, int off, int n) { return io.nnzip.train.Evaluator.argmax(v, off, n); }
 
     static double maxRelativeDiff(float[] a, float[] b) {
         double scale = 1e-12, diff = 0;

@@ -5,42 +5,50 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs a recipe: each step is one of nnzip's commands reading the current model (first argument, or where
- * {@code {model}} stands in its options) and writing the next with {@code -o}; after
- * each, the {@link Gate} decides. A step that breaks the model or spends more than the recipe's accuracy budget
- * is retried at the recipe's gentler settings, then rolled back (or the run aborted), and the record says so.
+ * Runs a recipe: each step is a pass ({@link Passes}) built from the step's options and run on the current model
+ * with the run's {@link PassContext}; after each, the {@link Gate} decides. A step that breaks the model or spends
+ * more than the recipe's accuracy budget is retried at the recipe's gentler settings, then rolled back (or the run
+ * aborted), and the record says so. Every model that passes the gate is written to the work folder.
  */
 public final class Pipeline {
-    /**
-     * @param shared options handed to every step that accepts them (e.g. --data, --normalize), by option name;
-     *               {@code --data} is also offered as {@code --calib-data} to steps that take that instead
-     */
-    public record Options(Map<String, String> shared, Path workDir) {}
-
     public record Result(List<StepRecord> steps, Path finalModel, Measurement baseline, Measurement last) {}
 
-    private final StepExecutor exec;
     private final Gate gate;
     private final Consumer<String> log;
+    private final java.util.function.BiFunction<String, Map<String, ?>, Pass> passes;
 
-    public Pipeline(StepExecutor exec, Gate gate, Consumer<String> log) {
-        this.exec = exec;
+    public Pipeline(Gate gate, Consumer<String> log) { this(gate, log, Passes::build); }
+
+    /** A pipeline whose recipe steps name the passes {@code passes} builds (the built-in ones: {@link Passes#build}). */
+    public Pipeline(Gate gate, Consumer<String> log, java.util.function.BiFunction<String, Map<String, ?>, Pass> passes) {
         this.gate = gate;
         this.log = log;
+        this.passes = passes;
     }
 
-    public Result run(Path input, Recipe recipe, Options opt) {
-        for (Recipe.Step s : recipe.steps())
-            if (!exec.exists(s.step())) throw new NnzipException("recipe '" + recipe.name() + "': unknown step command '" + s.step() + "'");
-        Model model = ModelValidator.read(input);
+    /** A pipeline gated on the context's validation split (random probes when it has none), logging to the context. */
+    public static Pipeline of(Model input, PassContext ctx) { return new Pipeline(Gates.of(input, ctx.data(), ctx.threads()), ctx.log()); }
+
+    /** Runs {@code recipe} on an in-memory model; intermediate and final models go to {@code workDir}. */
+    public Result run(Model input, Recipe recipe, PassContext ctx, Path workDir) {
+        Path in = workDir.resolve("input.onnx");
+        OnnxWriter.write(input, in);
+        return run(in, recipe, ctx, workDir);
+    }
+
+    public Result run(Path input, Recipe recipe, PassContext ctx, Path workDir) {
+        Model model = io.nnzip.engine.ModelValidator.read(input);
         log.accept("checking the input model in ONNX Runtime");
         Gate.Check base = gate.check(model, input, null, null);
         if (base.problem() != null) throw new NnzipException("the input model fails the gate: " + base.problem());
@@ -48,33 +56,32 @@ public final class Pipeline {
         List<StepRecord> records = new ArrayList<>();
         records.add(new StepRecord("input", "", "baseline", List.of(), base.measurement(), Map.of()));
         Path current = input;
+        Model currentModel = model;
         Tensor currentOut = base.output();
         Measurement currentM = base.measurement();
         for (int i = 0; i < recipe.steps().size(); i++) {
             Recipe.Step step = recipe.steps().get(i);
-            List<List<String>> settings = new ArrayList<>();
-            settings.add(step.argList());
-            if (step.onFail() == Recipe.OnFail.retry)
-                for (String r : step.retry()) settings.add(Recipe.override(step.argList(), Recipe.split(r)));
+            List<Map<String, Object>> settings = step.attempts();
             List<StepRecord.Attempt> attempts = new ArrayList<>();
             StepRecord accepted = null;
             for (int a = 0; a < settings.size() && accepted == null; a++) {
-                List<String> args = settings.get(a);
-                Path out = opt.workDir().resolve(String.format("step%d-%s%s.onnx", i + 1, step.step(), a == 0 ? "" : "-retry" + a));
-                String shown = String.join(" ", args);
+                Map<String, Object> options = settings.get(a);
+                Path out = workDir.resolve(String.format("step%d-%s%s.onnx", i + 1, step.step(), a == 0 ? "" : "-retry" + a));
+                String shown = Recipe.show(options);
                 log.accept(String.format("step %d/%d: %s %s", i + 1, recipe.steps().size(), step.step(), shown));
-                Map<String, Object> result;
+                PassResult result;
                 try {
-                    result = exec.run(step.step(), commandLine(step.step(), current, args, out, opt.shared()));
+                    result = passes.apply(step.step(), options).run(currentModel, ctx);
                 } catch (NnzipException e) {
                     attempts.add(new StepRecord.Attempt(shown, "failed: " + e.getMessage()));
                     continue;
-                } catch (Exception e) {
+                } catch (RuntimeException e) {
                     attempts.add(new StepRecord.Attempt(shown, "failed: " + e));
                     continue;
                 }
                 Model next;
                 try {
+                    OnnxWriter.write(result.model(), out);
                     next = OnnxReader.read(out);
                 } catch (NnzipException e) {
                     attempts.add(new StepRecord.Attempt(shown, "wrote no readable model: " + e.getMessage()));
@@ -88,8 +95,9 @@ public final class Pipeline {
                     continue;
                 }
                 attempts.add(new StepRecord.Attempt(shown, ""));
-                accepted = new StepRecord(step.step(), shown, a == 0 ? "kept" : "kept after retry", attempts, c.measurement(), result);
+                accepted = new StepRecord(step.step(), shown, a == 0 ? "kept" : "kept after retry", attempts, c.measurement(), result.report());
                 current = out;
+                currentModel = next;
                 currentOut = c.output();
                 currentM = c.measurement();
             }
@@ -102,24 +110,6 @@ public final class Pipeline {
             records.add(accepted);
         }
         return new Result(records, current, base.measurement(), currentM);
-    }
-
-    List<String> commandLine(String cmd, Path in, List<String> args, Path out, Map<String, String> shared) {
-        // a step whose command takes the model elsewhere than first (distill --teacher {model}) says where
-        List<String> cl = new ArrayList<>();
-        boolean placed = args.stream().anyMatch(a -> a.contains("{model}"));
-        if (!placed) cl.add(in.toString());
-        for (String a : args) cl.add(a.replace("{model}", in.toString()));
-        Map<String, String> offer = new LinkedHashMap<>(shared);
-        if (shared.containsKey("--data")) offer.putIfAbsent("--calib-data", shared.get("--data"));
-        for (Map.Entry<String, String> e : offer.entrySet())
-            if (exec.accepts(cmd, e.getKey()) && !args.contains(e.getKey())) {
-                cl.add(e.getKey());
-                cl.add(e.getValue());
-            }
-        cl.add("-o");
-        cl.add(out.toString());
-        return cl;
     }
 
     static String overBudget(Measurement base, Measurement m, double budget) {

@@ -10,20 +10,22 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A compression recipe: steps run in order, each one of nnzip's own commands with that command's options, and an
- * accuracy budget. YAML form:
+ * A compression recipe: passes run in order, each with its options (the fields of the pass's config, by
+ * snake_case name), and an accuracy budget. YAML form:
  * <pre>
  * name: deep-compression
  * description: ...
  * max_drop: 0.5            # accuracy points the whole recipe may lose against the input model
  * steps:
- *   - step: prune          # an nnzip command that reads MODEL and writes -o OUT
- *     args: --method magnitude --amount 0.9 --finetune 1
+ *   - step: prune          # a pass (see {@link Passes}): prune, quantize, factorize, distill, train
+ *     options: {method: magnitude, amount: 0.9, finetune: 1}
  *     on_fail: retry       # abort | rollback | retry (then rollback)
- *     retry: [--amount 0.8, --amount 0.7]   # gentler settings, tried in order; each overrides options in args
+ *     retry: [{amount: 0.8}, {amount: 0.7}]   # gentler settings, tried in order; each overrides options
  * encode: --qp -38         # optional: options for the final .nnz (--nnz); "diff ..." codes it against the input
  * </pre>
  */
@@ -31,15 +33,36 @@ import java.util.List;
 public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, String encode) {
     public enum OnFail { abort, rollback, retry }
 
-    public record Step(String step, String args, @JsonProperty("on_fail") OnFail onFail, List<String> retry) {
+    public record Step(String step, Map<String, Object> options, @JsonProperty("on_fail") OnFail onFail, List<Map<String, Object>> retry) {
         public Step {
-            if (step == null || step.isBlank()) throw new NnzipException("recipe step without a 'step' command");
-            args = args == null ? "" : args;
+            if (step == null || step.isBlank()) throw new NnzipException("recipe step without a 'step' pass");
+            options = options == null ? Map.of() : new LinkedHashMap<>(options);
             onFail = onFail == null ? OnFail.rollback : onFail;
             retry = retry == null ? List.of() : List.copyOf(retry);
         }
 
-        public List<String> argList() { return split(args); }
+        /** The settings tried in order: the options, then each retry's overrides applied to them. */
+        public List<Map<String, Object>> attempts() {
+            List<Map<String, Object>> out = new ArrayList<>();
+            out.add(options);
+            if (onFail == OnFail.retry)
+                for (Map<String, Object> r : retry) {
+                    Map<String, Object> m = new LinkedHashMap<>(options);
+                    m.putAll(r);
+                    out.add(m);
+                }
+            return out;
+        }
+
+        /** The options as one line, for reports. */
+        public String args() { return show(options); }
+    }
+
+    /** Options as "key=value ..." for reports and logs. */
+    public static String show(Map<String, ?> options) {
+        StringBuilder sb = new StringBuilder();
+        options.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
+        return sb.toString();
     }
 
     public Recipe {
@@ -47,6 +70,13 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         description = description == null ? "" : description;
         if (steps == null || steps.isEmpty()) throw new NnzipException("recipe '" + name + "' has no steps");
         steps = List.copyOf(steps);
+        for (Step s : steps) if (!Passes.names().contains(s.step()))
+            throw new NnzipException("recipe '" + name + "': unknown step '" + s.step() + "' (passes: " + String.join(", ", Passes.names()) + ")");
+    }
+
+    /** Builds every step's pass at every setting it may try: a bad option shows now, not after an hour of the steps before it. */
+    public void check() {
+        for (Step s : steps) for (Map<String, Object> a : s.attempts()) Passes.build(s.step(), a);
     }
 
     public double budget() { return maxDrop == null ? Double.POSITIVE_INFINITY : maxDrop; }
@@ -57,6 +87,8 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         try {
             return YAML.readValue(in, Recipe.class);
         } catch (IOException e) {
+            Throwable c = e.getCause();
+            if (c instanceof NnzipException n) throw new NnzipException(where + ": " + n.getMessage());
             String m = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
             throw new NnzipException(where + ": not a valid recipe (" + m + ")");
         }
@@ -71,7 +103,7 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         }
     }
 
-    /** Splits an option string on whitespace, honouring single and double quotes. */
+    /** Splits an option string on whitespace, honouring single and double quotes (the encode line). */
     public static List<String> split(String s) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
@@ -91,28 +123,6 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
             } else cur.append(c);
         }
         if (any || cur.length() > 0) out.add(cur.toString());
-        return out;
-    }
-
-    /** {@code base} with every option named in {@code override} replaced by the override's value (or appended). */
-    public static List<String> override(List<String> base, List<String> override) {
-        List<String> out = new ArrayList<>(base);
-        for (int i = 0; i < override.size(); i++) {
-            String opt = override.get(i);
-            if (!opt.startsWith("--")) continue;
-            String key = opt.contains("=") ? opt.substring(0, opt.indexOf('=')) : opt;
-            boolean hasValue = !opt.contains("=") && i + 1 < override.size() && !override.get(i + 1).startsWith("--");
-            List<String> repl = hasValue ? List.of(opt, override.get(i + 1)) : List.of(opt);
-            int at = -1;
-            for (int j = 0; j < out.size(); j++) if (out.get(j).equals(key) || out.get(j).startsWith(key + "=")) at = j;
-            if (at < 0) out.addAll(repl);
-            else {
-                boolean baseHasValue = !out.get(at).contains("=") && at + 1 < out.size() && !out.get(at + 1).startsWith("--");
-                out.subList(at, at + (baseHasValue ? 2 : 1)).clear();
-                out.addAll(at, repl);
-            }
-            if (hasValue) i++;
-        }
         return out;
     }
 }

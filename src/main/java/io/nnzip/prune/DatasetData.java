@@ -4,7 +4,8 @@ import io.nnzip.data.Augment;
 import io.nnzip.data.Batch;
 import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
-import io.nnzip.data.Datasets;
+import io.nnzip.data.DataSplits;
+import io.nnzip.data.ModelInputs;
 import io.nnzip.data.Normalization;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
@@ -12,55 +13,48 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.train.Evaluator;
 import io.nnzip.train.Param;
 import io.nnzip.train.TrainListener;
-import io.nnzip.train.Trainer;
+import io.nnzip.pass.FineTuning;
+import io.nnzip.pass.PassContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A labelled dataset (fashion-mnist, mnist, .npz, image folder) through the training engine: calibration batches
- * from the training split, accuracy on the test split in ONNX Runtime, and fine-tuning with the {@link Trainer}
- * that re-zeroes pruned weights after every optimizer step. Inputs are normalized as the model's metadata says.
+ * Data from the one data stack ({@link DataSplits}) through the training engine: calibration batches from the
+ * calibration images (the training split unless own ones are given), accuracy on the validation split in ONNX
+ * Runtime, and fine-tuning with the {@link Trainer} that re-zeroes pruned weights after every optimizer step.
+ * Inputs are normalized as the splits say: the explicit normalization, else the model's recorded one.
  */
 final class DatasetData implements PruneData {
-    private final String spec;
-    private final int limit;
+    private final DataSplits data;
+    private final PassContext ctx;
     private final float lr;
     private final long seed;
-    private Dataset train, test;
 
-    DatasetData(String spec, int limit, float lr, long seed) {
-        this.spec = spec;
-        this.limit = limit;
+    DatasetData(PassContext ctx, float lr, long seed) {
+        this.ctx = ctx;
+        this.data = ctx.data();
         this.lr = lr;
         this.seed = seed;
-    }
-
-    private Dataset train() {
-        if (train == null) train = Datasets.load(spec, "train").head(limit);
-        return train;
-    }
-
-    private Dataset test() {
-        if (test == null) test = Datasets.load(spec, "test").head(limit);
-        return test;
     }
 
     @Override
     public Iterable<Map<String, Tensor>> calibration(Model m, int batches, int batchSize, long s) {
         String in = m.graph().runtimeInputs().getFirst().name();
         List<Map<String, Tensor>> out = new ArrayList<>();
-        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
-            while (l.hasNext() && out.size() < batches) out.add(Map.of(in, l.next().images()));
+        try (BatchLoader l = new BatchLoader(data.calibration(), batchSize, true, data.normalization(m), Augment.NONE, s, 0)) {
+            while (l.hasNext() && out.size() < batches) out.add(Map.of(in, ModelInputs.fitToInput(l.next().images(), m)));
         }
         return out;
     }
 
     @Override
     public Iterable<Batch> labelled(Model m, int batches, int batchSize, long s) {
+        Dataset train = data.train();
+        if (train == null || !train.labelled()) return null;
         List<Batch> out = new ArrayList<>();
-        try (BatchLoader l = new BatchLoader(train(), batchSize, true, Normalization.resolve(null, m), Augment.NONE, s, 0)) {
+        try (BatchLoader l = new BatchLoader(train, batchSize, true, data.normalization(m), Augment.NONE, s, 0)) {
             while (l.hasNext() && out.size() < batches) out.add(l.next());
         }
         return out;
@@ -68,18 +62,25 @@ final class DatasetData implements PruneData {
 
     @Override
     public Accuracy accuracy() {
+        Dataset val = data.val();
+        if (val == null || !val.labelled()) return null;
         return m -> {
             try (OrtRunner r = new OrtRunner(m, 2)) {
-                return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), test(), Normalization.resolve(null, m), 256).accuracy();
+                return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), val, data.normalization(m), 256).accuracy();
             }
         };
     }
 
     @Override
-    public int trainingImages() { return train().size(); }
+    public int trainingImages() {
+        Dataset train = data.train();
+        return train == null ? 0 : train.size();
+    }
 
     @Override
     public FineTune fineTune() {
+        Dataset train = data.train();
+        if (train == null || !train.labelled()) return null;
         return new FineTune() {
             @Override
             public Model tune(Model m, int epochs, WeightMasks masks) { return tune(m, epochs, masks, new double[0], null); }
@@ -91,12 +92,10 @@ final class DatasetData implements PruneData {
 
     /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
     private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
-        Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).optimizer("adam").schedule("cosine").seed(seed).threads(2);
-        Normalization norm = Normalization.resolve(null, m);
-        try (Trainer t = new Trainer(m, o)) {
+        FineTuning.Request r = FineTuning.Request.of(epochs, lr, "cosine", seed).listener(t -> {
             Map<String, float[]> live = new LinkedHashMap<>();
             for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());
-            TrainListener keepZeros = new TrainListener() {
+            return new TrainListener() {
                 long done;
                 int next;
 
@@ -108,12 +107,10 @@ final class DatasetData implements PruneData {
                     for (Map.Entry<String, float[]> e : live.entrySet()) WeightMasks.zero(e.getValue(), masks.all().get(e.getKey()));
                 }
             };
-            t.fit(train(), null, norm, keepZeros);
-            return t.model().copy();
-        }
+        });
+        return ctx.fineTuning().run(m, r).model();
     }
 
     @Override
-    public String describe() { return spec; }
-
+    public String describe() { return data.describe(); }
 }

@@ -1,47 +1,80 @@
 package io.nnzip.prune;
 
+import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Setting;
 import io.nnzip.prune.schedule.Schedule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every option of a prune, recorded verbatim in the output model's metadata ({@code nnzip.prune.options}) so
- * the result can be reproduced from its own file.
- *
- * @param mode          unstructured (zero single weights), structured (remove channels) or nm (N:M sparsity)
- * @param method        unstructured: magnitude | l1 | l2 | random; structured: l1-filter | l2-filter | bn-scale |
- *                      apoz | mean-activation | hrank | random
- * @param scope         layer: every layer (group) reaches the amount; global: one ranking across the network
- * @param amount        share of weights (unstructured) or of channels per coupled group (structured) to remove
- * @param nm            "N:M", keep N of every M consecutive weights (mode nm)
- * @param schedule      oneshot | iterative:STEPS | agp:STEPS
- * @param finetuneEpochs epochs of fine-tuning spread over the schedule's steps (0 = none)
- * @param seed          seed of random criteria and of calibration sampling
- * @param amountPerLayer null (uniform) or "auto": per-group amounts from a sensitivity scan
- * @param targetMacs    with auto: fraction of the original MACs to keep
- * @param calibBatches  calibration batches for activation criteria and sensitivity
- * @param roundTo       structured: keep a multiple of this many channels per coupled group (1 = exact amount)
- * @param layerAmounts  unstructured: {@link LayerAmounts} spec (e.g. "last=0.75") or null
+ * The prune pass: every option, recorded in the output model's provenance ({@code nnzip.prune}) so the result
+ * can be reproduced from its own file. {@link #run} is {@link PrunePass#run}.
  */
-public record PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
-                          int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo,
-                          String layerAmounts) {
+public record PruneConfig(
+        @Setting(value = "unstructured (zero single weights), structured (remove channels) or nm (N:M sparsity)", dflt = "unstructured") String mode,
+        @Setting("unstructured: magnitude | l1 | l2 | random; structured: l1-filter | l2-filter | bn-scale | apoz | mean-activation | hrank | taylor | random "
+                + "(default magnitude, or l1-filter when structured)") String method,
+        @Setting(value = "layer: every layer (coupled group) reaches the amount; global: one ranking across the network", dflt = "layer") String scope,
+        @Setting(value = "share of weights (unstructured) or of channels per coupled group (structured) to remove", dflt = "0.5") double amount,
+        @Setting("N:M, keep N of every M consecutive weights along the reduction axis (mode nm)") String nm,
+        @Setting(value = "oneshot | iterative:STEPS | agp:STEPS | gradual:STEPS (pruned inside one fine-tuning run)", dflt = "oneshot") Schedule schedule,
+        @Setting(value = "epochs of fine-tuning on the training data, spread over the schedule's steps", dflt = "0") int finetune,
+        @Setting(value = "seed of random criteria, calibration sampling and fine-tuning order", dflt = "1") long seed,
+        @Setting("null (uniform) or auto: per-group amounts from a sensitivity scan that remove target_macs of the MACs") String amountPerLayer,
+        @Setting(value = "with amount_per_layer auto: fraction of the original MACs to keep", dflt = "0.5") double targetMacs,
+        @Setting(value = "calibration batches for activation criteria and sensitivity", dflt = "4") int calibBatches,
+        @Setting(value = "structured: keep a multiple of this many channels per coupled group (1 = exact amount)", dflt = "8") int roundTo,
+        @Setting("unstructured: own amounts for some layers by weight name or role (first, last), e.g. last=0.75") String layerAmounts,
+        @Setting(value = "cap on fine-tuning compute: epochs × training images × MACs per image, in GMACs (≥ 1 epoch; 0 = no cap)", dflt = "0") double finetuneBudget,
+        @Setting(value = "fine-tuning learning rate (Adam, cosine decay)", dflt = "0.001") float lr,
+        @Setting(value = "calibration batch size", dflt = "16") int batchSize,
+        @Setting("a plan file written by an earlier structured prune, applied instead of choosing channels") String replay,
+        @Setting(value = "batch for the ONNX Runtime latency comparison (0 = skip)", dflt = "1") int latencyBatch,
+        @Setting(value = "alternated timed runs per model in the latency comparison", dflt = "20") int latencyRuns) implements Pass {
+
     public PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
-                       int finetuneEpochs, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo) {
-        this(mode, method, scope, amount, nm, schedule, finetuneEpochs, seed, amountPerLayer, targetMacs, calibBatches, roundTo, null);
+                       int finetune, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo, String layerAmounts) {
+        this(mode, method, scope, amount, nm, schedule, finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts, 0, 1e-3f, 16, null, 1, 20);
+    }
+
+    public PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
+                       int finetune, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo) {
+        this(mode, method, scope, amount, nm, schedule, finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, null);
     }
 
     public PruneConfig {
+        if (mode == null) mode = nm != null ? "nm" : "unstructured";
+        if (!mode.equals("unstructured") && !mode.equals("structured") && !mode.equals("nm"))
+            throw new NnzipException("prune mode must be unstructured, structured or nm, not '" + mode + "'");
+        if (method == null) method = mode.equals("structured") ? "l1-filter" : "magnitude";
+        if (scope == null) scope = "layer";
         if (!(amount >= 0 && amount < 1)) throw new NnzipException("--amount must be in [0, 1), got " + amount);
         if (!scope.equals("layer") && !scope.equals("global")) throw new NnzipException("--scope must be layer or global, not '" + scope + "'");
-        if (finetuneEpochs < 0) throw new NnzipException("--finetune must be ≥ 0");
+        if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
+        if (finetuneBudget < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
         if (!mode.equals("unstructured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured pruning");
+        if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
+        if (amountPerLayer != null && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
+        if (mode.equals("nm") && nm == null) throw new NnzipException("prune mode nm needs nm: N:M");
         LayerAmounts.parse(layerAmounts);
     }
+
+    /** A config from option values by snake_case key (a recipe step, a Java caller); defaults for the rest. */
+    public static PruneConfig of(Map<String, ?> values) { return Configs.of(PruneConfig.class, values); }
+
+    @Override
+    public String name() { return "prune"; }
+
+    @Override
+    public PassResult run(Model model, PassContext context) { return PrunePass.run(model, this, context).result(); }
 
     public boolean structured() { return mode.equals("structured"); }
 
@@ -55,6 +88,7 @@ public record PruneConfig(String mode, String method, String scope, double amoun
         throw new NnzipException("--nm must look like 2:4, not '" + nm + "'");
     }
 
+    /** The options that shaped the result (those of other modes left out), as the report shows them. */
     public Map<String, Object> toMap() {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", mode);
@@ -65,7 +99,7 @@ public record PruneConfig(String mode, String method, String scope, double amoun
             r.put("schedule", schedule.toString());
             if (layerAmounts != null) r.put("layer_amounts", layerAmounts);
         } else r.put("nm", nm);
-        r.put("finetune", finetuneEpochs);
+        r.put("finetune", finetune);
         r.put("seed", seed);
         if (amountPerLayer != null) {
             r.put("amount_per_layer", amountPerLayer);
@@ -75,6 +109,9 @@ public record PruneConfig(String mode, String method, String scope, double amoun
             r.put("calib_batches", calibBatches);
             if (roundTo > 1) r.put("round_to", roundTo);
         }
+        if (finetune > 0) r.put("lr", lr);
+        if (finetuneBudget > 0) r.put("finetune_budget_gmacs", finetuneBudget);
+        if (replay != null) r.put("replay", replay);
         return r;
     }
 }

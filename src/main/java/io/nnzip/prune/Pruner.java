@@ -36,11 +36,11 @@ public final class Pruner {
         List<PrunePlan> plans = new ArrayList<>();
         WeightMasks masks = new WeightMasks();
         List<StructuredPruner.GroupOutcome> groups = List.of();
-        if (c.finetuneEpochs() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
+        if (c.finetune() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
         if (c.mode().equals("nm")) {
             int[] nm = c.nmPair();
             masks = UnstructuredPruner.nm(cur, nm[0], nm[1]);
-            cur = tune(cur, c.finetuneEpochs(), masks, fineTune, log);
+            cur = tune(cur, c.finetune(), masks, fineTune, log);
             return new Outcome(cur, plans, masks, groups, notes);
         }
         double prev = 0;
@@ -69,7 +69,7 @@ public final class Pruner {
                     break;
                 }
             }
-            cur = tune(cur, c.schedule().epochsAfter(c.finetuneEpochs(), k), masks, fineTune, log);
+            cur = tune(cur, c.schedule().epochsAfter(c.finetune(), k), masks, fineTune, log);
             prev = target;
         }
         for (PrunePlan p : plans) for (String n : p.notes) if (!notes.contains(n)) notes.add(n);
@@ -86,14 +86,14 @@ public final class Pruner {
     /** gradual: steps 2..S prune inside one fine-tuning run (step 1 already pruned {@code masks}). */
     private static Model tuneWhilePruning(Model m, PruneConfig c, WeightMasks masks, FineTune ft, Consumer<String> log) {
         int steps = c.schedule().steps();
-        if (c.finetuneEpochs() <= 0 || ft == null) throw new io.nnzip.ir.NnzipException("--schedule gradual prunes while fine-tuning: it needs --finetune ≥ 1 and --data");
+        if (c.finetune() <= 0 || ft == null) throw new io.nnzip.ir.NnzipException("--schedule gradual prunes while fine-tuning: it needs --finetune ≥ 1 and --data");
         double[] shares = new double[steps - 1];
         for (int k = 2; k <= steps; k++) shares[k - 2] = c.schedule().trainingShareAt(k);
         Map<String, Double> finals = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), m.graph());
         UnstructuredPruner.Method method = UnstructuredPruner.method(c.method());
-        log.accept(String.format("fine-tuning %d epoch%s, pruning %d more times in the first %.0f%%", c.finetuneEpochs(), c.finetuneEpochs() > 1 ? "s" : "",
+        log.accept(String.format("fine-tuning %d epoch%s, pruning %d more times in the first %.0f%%", c.finetune(), c.finetune() > 1 ? "s" : "",
                 steps - 1, 100 * Schedule.GRADUAL_SPAN));
-        Model t = ft.tune(m, c.finetuneEpochs(), masks, shares, (k, weights, into) -> {
+        Model t = ft.tune(m, c.finetune(), masks, shares, (k, weights, into) -> {
             WeightMasks next = UnstructuredPruner.masks(weights, method, c.schedule().amountAt(c.amount(), k), c.scope(), layerTargets(c, finals, k), c.seed() + k);
             into.all().putAll(next.all());
             log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * c.schedule().amountAt(c.amount(), k)));

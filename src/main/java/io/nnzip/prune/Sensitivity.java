@@ -127,15 +127,7 @@ public final class Sensitivity {
 
         // y: (N, K) -> argmax over K per row
         static int[] argmax(Tensor y) {
-            int n = y.dim(0), k = y.size() / Math.max(1, n);
-            float[] d = y.toFloats();
-            int[] out = new int[n];
-            for (int i = 0; i < n; i++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) if (d[i * k + j] > d[i * k + best]) best = j;
-                out[i] = best;
-            }
-            return out;
+            return io.nnzip.train.Evaluator.top1(y.toFloats(), y.dim(0));
         }
     }
 }

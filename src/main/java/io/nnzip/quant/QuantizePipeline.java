@@ -3,7 +3,9 @@ package io.nnzip.quant;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.quant.calib.DataSources;
+import io.nnzip.data.DataSplits;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
 import io.nnzip.quant.calib.LabeledData;
 import io.nnzip.quant.qdq.QdqWriter;
 import io.nnzip.quant.report.LayerReport;
@@ -32,11 +34,21 @@ public final class QuantizePipeline {
         this.log = log;
     }
 
-    public Outcome run(Model floatModel, String evalSpec, int evalSize, String trainSpec, int latencyBatch) {
+    /**
+     * @param data calibration images (the training split unless own ones are given), labelled validation data for
+     *             the comparison and --max-drop (else the calibration images), training data for --qat / --finetune,
+     *             and the input normalization
+     */
+    public Outcome run(Model floatModel, DataSplits data, int latencyBatch) {
         if (floatModel.graph().runtimeInputs().size() != 1) throw new NnzipException("quantize supports models with one input; this one has " + floatModel.graph().runtimeInputs().size());
-        LabeledData calib = DataSources.load(cfg.calibData, floatModel, cfg.calibSize, true);
-        LabeledData eval = evalSpec == null ? calib : DataSources.load(evalSpec, floatModel, evalSize, false);
-        log.accept("calibration: " + calib.size() + " samples from " + cfg.calibData + (evalSpec == null ? "" : "; evaluation: " + eval.size() + " from " + evalSpec));
+        Dataset calibSet = data.calibration();
+        if (calibSet == null) throw new NnzipException("quantize needs calibration data (--data or --calib-data)");
+        Normalization norm = data.normalization(floatModel);
+        LabeledData calib = LabeledData.of(calibSet, norm, floatModel, cfg.calibSize);
+        Dataset evalSet = data.val();
+        LabeledData eval = evalSet == null ? calib : LabeledData.of(evalSet, norm, floatModel, 0);
+        log.accept("calibration: " + calib.size() + " samples from " + calibSet.name() + (evalSet == null ? "" : "; evaluation: " + eval.size() + " from " + evalSet.name())
+                + (norm.isIdentity() ? "" : "; normalization " + norm));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("scheme", cfg.scheme);
         floatModel = floatModel.copy();
@@ -48,8 +60,7 @@ public final class QuantizePipeline {
         if (s.kind() == Scheme.Kind.INT8 && !cfg.weightOnly) {
             StaticInt8Quantizer q = new StaticInt8Quantizer(floatModel, cfg, calib.batches(64));
             if (cfg.qat > 0) {
-                if (trainSpec == null) throw new NnzipException("--qat needs --data");
-                report.put("training", io.nnzip.quant.qat.Int8Qat.run(q, cfg, trainSpec, log).log());
+                report.put("training", io.nnzip.quant.qat.Int8Qat.run(q, cfg, data.requireTrain("--qat"), norm, log).log());
             }
             StaticInt8Quantizer.Result r;
             if (cfg.maxDrop >= 0) {
@@ -65,8 +76,8 @@ public final class QuantizePipeline {
             report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
         } else {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
-                    ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, trainSpec, log)
-                    : WeightSchemes.apply(floatModel, s, cfg, trainSpec, log);
+                    ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
+                    : WeightSchemes.apply(floatModel, s, cfg, data, norm, log);
             out = a.model();
             rows = a.rows();
             report.putAll(a.notes());

@@ -29,7 +29,7 @@ public final class WeightSchemes {
 
     private WeightSchemes() {}
 
-    public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, String trainSpec, Consumer<String> log) {
+    public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, io.nnzip.data.DataSplits data, io.nnzip.data.Normalization norm, Consumer<String> log) {
         boolean asFloat = cfg.container.equals("float");
         boolean int4 = switch (cfg.container) {
             // codebook indices (k-means, INQ) and binary/ternary codes in int8 containers are decoded by Cast → Gather /
@@ -68,8 +68,7 @@ public final class WeightSchemes {
         Map<String, Object> notes = new LinkedHashMap<>();
         notes.put("batchnorm_folded", folded);
         if (cfg.qat > 0 || cfg.finetune > 0) {
-            if (trainSpec == null) throw new NnzipException("--qat / --finetune need --data");
-            QatStage.Result q = QatStage.run(base, s, cfg, enc, trainSpec, log);
+            QatStage.Result q = QatStage.run(base, s, cfg, enc, data.requireTrain("--qat / --finetune"), norm, log);
             notes.put("training", q.log());
             if (s.kind() == Scheme.Kind.KMEANS) {
                 Map<String, KMeansQuantizer.Clusters> books = q.codebooks();

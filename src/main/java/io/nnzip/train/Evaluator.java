@@ -44,12 +44,23 @@ public final class Evaluator {
     /** How many rows of logits (N,K), N = labels.length, have their largest score (first on ties) at the label. */
     public static int correctTop1(float[] z, int[] labels) {
         int n = labels.length, k = z.length / n, c = 0;
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
-            if (best == labels[i]) c++;
-        }
+        for (int i = 0; i < n; i++) if (argmax(z, i * k, k) == labels[i]) c++;
         return c;
+    }
+
+    /** The index of the largest of {@code z[off .. off+k)} (the first on ties): the one top-1 rule of nnzip. */
+    public static int argmax(float[] z, int off, int k) {
+        int best = 0;
+        for (int j = 1; j < k; j++) if (z[off + j] > z[off + best]) best = j;
+        return best;
+    }
+
+    /** The top-1 class of each row of logits (N,K). */
+    public static int[] top1(float[] z, int n) {
+        int k = z.length / n;
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = argmax(z, i * k, k);
+        return out;
     }
 
     public static Result evaluate(Predictor p, Dataset d, Normalization norm, int batchSize) {

@@ -26,11 +26,11 @@ class CompressCommandTest {
                 name: test
                 steps:
                   - step: prune
-                    args: --method magnitude --amount 0.5
+                    options: {method: magnitude, amount: 0.5}
                   - step: prune
-                    args: --method magnitude --amount 7
+                    options: {method: magnitude, amount: 7}
                     on_fail: retry
-                    retry: ["--amount 9"]
+                    retry: [{amount: 9}]
                 """);
         Path out = dir.resolve("out.onnx"), report = dir.resolve("report.html"), nnz = dir.resolve("out.nnz");
         CliErrorsTest.Outcome o = CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", out.toString(),

@@ -46,8 +46,8 @@ class TrainEvalCommandTest {
         assertEquals("logits", m.graph().outputNames().getFirst());
         Normalization n = Normalization.fromMetadata(m);
         assertTrue(n != null && !n.isIdentity());
-        assertTrue(m.metadata().get("nnzip.train.options").contains("seed=3"), m.metadata().toString());
-        assertTrue(m.metadata().get("nnzip.train.tool").startsWith("nnzip "));
+        assertTrue(m.metadata().get("nnzip.train").contains("\"seed\":3"), m.metadata().toString());
+        assertTrue(m.metadata().get("nnzip.train").contains("\"tool\":\"nnzip "));
 
         JsonNode e = run(0, "eval", out.toString(), "--data", "fashion-mnist", "--limit", "1500", "--json");
         assertEquals(t.get("val_accuracy").asDouble(), e.get("accuracy").asDouble(), 1e-4);

@@ -36,28 +36,25 @@ class PipelineGateTest {
         return b.build(13);
     }
 
-    /** Steps that do what their names say to the weights (the pipeline cannot tell them from real commands). */
-    static final class Steps implements StepExecutor {
-        @Override
-        public Map<String, Object> run(String command, List<String> args) {
-            Model m = OnnxReader.read(Path.of(args.getFirst()));
-            float[] w = m.graph().initializer("w").floats().clone();
-            for (int i = 0; i < w.length; i++)
-                w[i] = switch (command) {
-                    case "nan" -> i == 0 ? Float.NaN : w[i];
-                    case "negate" -> -w[i];
-                    default -> w[i] * 0.999f;
-                };
-            m.graph().initializers().put("w", Tensor.of(w, 8, 4));
-            OnnxWriter.write(m, Path.of(args.getLast()));
-            return Map.of("command", command);
-        }
+    /** Passes that do what their names say to the weights (the pipeline cannot tell them from real ones). */
+    static io.nnzip.pass.Pass step(String command) {
+        return new io.nnzip.pass.Pass() {
+            @Override public String name() { return command; }
 
-        @Override
-        public boolean exists(String command) { return List.of("nan", "negate", "shrink").contains(command); }
-
-        @Override
-        public boolean accepts(String command, String option) { return false; }
+            @Override
+            public io.nnzip.pass.PassResult run(Model in, io.nnzip.pass.PassContext ctx) {
+                Model m = in.copy();
+                float[] w = m.graph().initializer("w").floats().clone();
+                for (int i = 0; i < w.length; i++)
+                    w[i] = switch (command) {
+                        case "nan" -> i == 0 ? Float.NaN : w[i];
+                        case "negate" -> -w[i];
+                        default -> w[i] * 0.999f;
+                    };
+                m.graph().initializers().put("w", Tensor.of(w, 8, 4));
+                return new io.nnzip.pass.PassResult(m, Map.of("command", command), Map.of());
+            }
+        };
     }
 
     @Test
@@ -87,7 +84,8 @@ class PipelineGateTest {
                   - step: negate
                   - step: shrink
                 """.getBytes(StandardCharsets.UTF_8)), "test");
-        Pipeline.Result res = new Pipeline(new Steps(), gate, s -> {}).run(in, recipe, new Pipeline.Options(Map.of(), dir));
+        Pipeline.Result res = new Pipeline(gate, s -> {}, (name, options) -> step(name))
+                .run(in, recipe, io.nnzip.pass.PassContext.builder().log(s -> {}).build(), dir);
         List<StepRecord> s = res.steps();
         assertEquals(List.of("baseline", "kept", "rolled back", "rolled back", "kept"), s.stream().map(StepRecord::status).toList());
         assertTrue(s.get(2).attempts().getLast().outcome().contains("not finite"), s.get(2).attempts().toString());

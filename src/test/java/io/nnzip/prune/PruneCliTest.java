@@ -47,8 +47,9 @@ class PruneCliTest {
         assertTrue(((Number) r.get("mac_reduction")).doubleValue() > 0.3, o.out());
         assertTrue(r.containsKey("before") && r.containsKey("after") && r.containsKey("groups"));
         Model p = OnnxReader.read(out);
-        assertTrue(p.metadata().get("nnzip.prune.options").contains("method=l2-filter"), p.metadata().toString());
-        assertTrue(p.metadata().get("nnzip.prune.tool").startsWith("nnzip "));
+        Map<String, Object> prov = io.nnzip.pass.Provenance.read(p, "prune");
+        assertEquals("l2-filter", ((Map<String, Object>) prov.get("options")).get("method"), p.metadata().toString());
+        assertTrue(((String) prov.get("tool")).startsWith("nnzip "));
         Map<String, Tensor> feeds = ValueProbe.randomFeeds(p, 2, 1);
         try (OrtRunner ort = new OrtRunner(p, 1)) {
             assertArrayEquals(new int[] {2, 3}, ort.run(feeds).get("output").shape());
@@ -68,7 +69,7 @@ class PruneCliTest {
         assertTrue(o.out().contains("sparsity"), o.out());
         Outcome nm = run("prune", in.toString(), "--nm", "2:4", "-o", out.toString(), "--latency-batch", "0");
         assertEquals(0, nm.code(), nm.err());
-        assertTrue(OnnxReader.read(out).metadata().get("nnzip.prune.options").contains("nm=2:4"));
+        assertTrue(OnnxReader.read(out).metadata().get("nnzip.prune").contains("\"nm\":\"2:4\""));
     }
 
     @Test

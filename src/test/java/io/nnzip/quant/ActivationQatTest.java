@@ -9,7 +9,6 @@ import io.nnzip.engine.Parallel;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
-import io.nnzip.quant.calib.DataSources;
 import io.nnzip.quant.calib.LabeledData;
 import io.nnzip.quant.qat.ActivationQat;
 import io.nnzip.quant.qat.Int8Qat;
@@ -29,7 +28,7 @@ class ActivationQatTest {
     @ValueSource(strings = {"learned", "ema"})
     void exportRunsInOrtAsTheSimulationTrained(String ranges) {
         Model m = FashionCnnFixture.random(11);
-        LabeledData calib = DataSources.load("fashion-mnist", m, 128, true);
+        LabeledData calib = LabeledData.of(io.nnzip.data.Datasets.load("fashion-mnist", "train"), io.nnzip.data.Normalization.resolve(null, m), m, 128);
         QuantConfig cfg = new QuantConfig();
         cfg.qat = 1;
         cfg.qatRanges = ranges;
@@ -39,7 +38,7 @@ class ActivationQatTest {
         StaticInt8Quantizer q = new StaticInt8Quantizer(m, cfg, calib.batches(64));
         Map<String, QuantParams> before = q.quantize().activationParams();
         List<String> log = new ArrayList<>();
-        ActivationQat.Result trained = Int8Qat.run(q, cfg, "fashion-mnist", log::add);
+        ActivationQat.Result trained = Int8Qat.run(q, cfg, io.nnzip.data.Datasets.load("fashion-mnist", "train"), io.nnzip.data.Normalization.resolve(null, q.prepared()), log::add);
         assertTrue(log.stream().anyMatch(l -> l.startsWith("QAT epoch 1/1")), log.toString());
         int moved = 0;
         for (Map.Entry<String, QuantParams> e : trained.activations().entrySet()) {
@@ -54,7 +53,7 @@ class ActivationQatTest {
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 1);
         assertEquals(2, ops.getOrDefault("QLinearConv", 0), "ORT fuses the int8 convs: " + ops);
 
-        Tensor x = DataSources.load("fashion-mnist", m, 64, false).slice(0, 64);
+        Tensor x = LabeledData.of(io.nnzip.data.Datasets.load("fashion-mnist", "test"), io.nnzip.data.Normalization.resolve(null, m), m, 64).slice(0, 64);
         float[] ort, sim;
         try (OrtRunner o = new OrtRunner(r.model(), 1)) {
             ort = o.run(Map.of("input", x)).get("output").floats();

@@ -1,5 +1,7 @@
 package io.nnzip.quant;
 
+import io.nnzip.quant.calib.LabeledData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +10,6 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.models.zoo.Zoo;
-import io.nnzip.quant.calib.DataSources;
 import io.nnzip.quant.prep.BatchNormFolder;
 import io.nnzip.quant.prep.CrossLayerEqualizer;
 import io.nnzip.quant.prep.InferenceCleanup;
@@ -41,7 +42,7 @@ class PrepTest {
         SplittableRandom r = new SplittableRandom(4);
         m.graph().initializers().replaceAll((k, v) -> k.contains("running_var") || k.endsWith("1.weight") || k.endsWith("5.weight") || k.endsWith("9.weight")
                 ? positive(v, r) : k.contains("running_mean") ? jitter(v, r) : v);
-        Tensor x = DataSources.load("fashion-mnist", m, 16, false).slice(0, 16);
+        Tensor x = LabeledData.of(io.nnzip.data.Datasets.load("fashion-mnist", "test"), io.nnzip.data.Normalization.resolve(null, m), m, 16).slice(0, 16);
         float[] before = run(m, "input", x);
         Model p = m.copy();
         assertEquals(1, InferenceCleanup.removeIdentities(p.graph()));

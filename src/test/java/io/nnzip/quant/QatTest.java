@@ -22,7 +22,7 @@ class QatTest {
         cfg.threads = 1;
         StringBuilder log = new StringBuilder();
         Consumer<String> sink = l -> log.append(l).append('\n');
-        QatStage.run(m, Scheme.parse("ternary"), cfg, new SignScaleQuantizer(true, false)::encode, "fashion-mnist", sink);
+        QatStage.run(m, Scheme.parse("ternary"), cfg, new SignScaleQuantizer(true, false)::encode, io.nnzip.data.Datasets.load("fashion-mnist", "train"), io.nnzip.data.Normalization.resolve(null, m), sink);
         assertTrue(log.toString().contains("QAT epoch 1/1"), log.toString());
         for (String w : new String[] {"conv2.weight", "conv3.weight", "fc.weight"}) {
             Tensor t = m.graph().initializer(w);

@@ -10,7 +10,6 @@ import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.quant.calib.DataSources;
 import io.nnzip.quant.calib.LabeledData;
 import io.nnzip.quant.qdq.QdqWriter;
 import io.nnzip.quant.report.OrtFusion;
@@ -29,7 +28,7 @@ class QdqSimulationTest {
     @ValueSource(booleans = {false, true})
     void ortMatchesFakeQuantSimulation(boolean floatShallow) {
         Model m = FashionCnnFixture.random(7);
-        LabeledData calib = DataSources.load("fashion-mnist", m, 128, true);
+        LabeledData calib = LabeledData.of(io.nnzip.data.Datasets.load("fashion-mnist", "train"), io.nnzip.data.Normalization.resolve(null, m), m, 128);
         QuantConfig cfg = new QuantConfig();
         cfg.floatShallowConvs = floatShallow;
         StaticInt8Quantizer.Result r = new StaticInt8Quantizer(m, cfg, calib.batches(64)).quantize();
@@ -39,7 +38,7 @@ class QdqSimulationTest {
         assertEquals(1, ops.getOrDefault("QGemm", 0), "ORT fuses the int8 Gemm: " + ops);
         assertEquals(0, ops.getOrDefault("DequantizeLinear", 0), "no DQ left between fused ops: " + ops);
 
-        LabeledData test = DataSources.load("fashion-mnist", m, 64, false);
+        LabeledData test = LabeledData.of(io.nnzip.data.Datasets.load("fashion-mnist", "test"), io.nnzip.data.Normalization.resolve(null, m), m, 64);
         Tensor x = test.slice(0, 64);
         float[] ort;
         try (OrtRunner o = new OrtRunner(r.model(), 1)) {

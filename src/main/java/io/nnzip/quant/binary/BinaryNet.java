@@ -1,7 +1,6 @@
 package io.nnzip.quant.binary;
 
 import io.nnzip.data.Dataset;
-import io.nnzip.data.Datasets;
 import io.nnzip.data.Normalization;
 import io.nnzip.engine.Executor;
 import io.nnzip.engine.ops.BinaryOps;
@@ -41,7 +40,7 @@ import java.util.function.Consumer;
 public final class BinaryNet {
     private BinaryNet() {}
 
-    public static WeightSchemes.Applied apply(Model floatModel, QuantConfig cfg, LabeledData calib, String trainSpec, Consumer<String> log) {
+    public static WeightSchemes.Applied apply(Model floatModel, QuantConfig cfg, LabeledData calib, io.nnzip.data.DataSplits splits, Normalization trainNorm, Consumer<String> log) {
         boolean pm1 = switch (cfg.activations) {
             case "01" -> false;
             case "pm1" -> true;
@@ -72,10 +71,9 @@ public final class BinaryNet {
         notes.put("activations", pm1 ? "±1 (XNOR)" : "{0,1} (sparsity-inducing)");
         notes.put("binarized_layers", layers.stream().map(Node::name).toList());
         if (cfg.qat > 0) {
-            if (trainSpec == null) throw new NnzipException("--qat needs --data");
-            Dataset data = Datasets.load(trainSpec, "train");
-            if (cfg.trainLimit > 0) data = data.head(cfg.trainLimit);
-            Normalization norm = Normalization.resolve(null, base);
+            Dataset data = splits.requireTrain("--qat");
+            if (cfg.trainLimit > 0 && cfg.trainLimit < data.size()) data = data.head(cfg.trainLimit);
+            Normalization norm = trainNorm;
             List<String> lines = new ArrayList<>();
             ShadowWeightTrainer.train(base, shadows, data, norm == null ? Normalization.NONE : norm, cfg.qat, 128, cfg.lr, cfg.threads, cfg.seed, l -> {
                 lines.add(l);

@@ -9,6 +9,12 @@ import java.util.List;
  * are views made on demand, so one array serves any batch size.
  */
 public record LabeledData(Tensor inputs, int[] labels) {
+    /** The first {@code limit} images of {@code d} (all when limit ≤ 0), normalized and shaped for {@code m}'s input. */
+    public static LabeledData of(io.nnzip.data.Dataset d, io.nnzip.data.Normalization norm, io.nnzip.ir.Model m, int limit) {
+        io.nnzip.data.Dataset h = d.head(limit);
+        return new LabeledData(io.nnzip.data.ModelInputs.images(h, norm, m), h.labelled() ? h.labels() : null);
+    }
+
     public int size() { return inputs.dim(0); }
 
     public boolean hasLabels() { return labels != null; }

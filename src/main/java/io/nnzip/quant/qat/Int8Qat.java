@@ -1,7 +1,6 @@
 package io.nnzip.quant.qat;
 
 import io.nnzip.data.Dataset;
-import io.nnzip.data.Datasets;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.quant.QuantConfig;
@@ -21,7 +20,7 @@ import java.util.function.Consumer;
 public final class Int8Qat {
     private Int8Qat() {}
 
-    public static ActivationQat.Result run(StaticInt8Quantizer q, QuantConfig cfg, String dataSpec, Consumer<String> log) {
+    public static ActivationQat.Result run(StaticInt8Quantizer q, QuantConfig cfg, Dataset train, Normalization norm, Consumer<String> log) {
         ActivationQat.Ranges ranges = switch (cfg.qatRanges.toLowerCase(Locale.ROOT)) {
             case "learned" -> ActivationQat.Ranges.LEARNED;
             case "ema" -> ActivationQat.Ranges.EMA;
@@ -35,10 +34,7 @@ public final class Int8Qat {
         Map<String, Integer> weights = new LinkedHashMap<>();
         // per-tensor weights have axis -1; their projection ignores the axis
         for (QdqWriter.WeightLayer l : ptq.layers()) weights.put(l.weight(), Math.max(0, l.w().params().axis()));
-        Dataset data = Datasets.load(dataSpec, "train");
-        if (cfg.trainLimit > 0) data = data.head(cfg.trainLimit);
-        Normalization norm = Normalization.resolve(null, q.prepared());
-        if (norm == null) norm = Normalization.NONE;
+        Dataset data = train.head(cfg.trainLimit);
         log.accept("QAT: " + initial.size() + " activation ranges (" + ranges.name().toLowerCase(Locale.ROOT) + "), " + weights.size() + " int8 weight layers, "
                 + data.size() + " training images");
         ActivationQat.Result r = ActivationQat.train(q.prepared(), initial, weights, cfg.perChannel, ranges, data, norm, cfg.qat, 128, cfg.lr,

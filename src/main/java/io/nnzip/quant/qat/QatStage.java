@@ -1,7 +1,6 @@
 package io.nnzip.quant.qat;
 
 import io.nnzip.data.Dataset;
-import io.nnzip.data.Datasets;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
@@ -32,12 +31,9 @@ public final class QatStage {
 
     private QatStage() {}
 
-    public static Result run(Model m, Scheme s, QuantConfig cfg, BiFunction<Tensor, Integer, EncodedWeight> encoder, String dataSpec,
-                             Consumer<String> log) {
-        Dataset data = Datasets.load(dataSpec, "train");
-        if (cfg.trainLimit > 0) data = data.head(cfg.trainLimit);
-        Normalization norm = Normalization.resolve(null, m);
-        if (norm == null) norm = Normalization.NONE;
+    public static Result run(Model m, Scheme s, QuantConfig cfg, BiFunction<Tensor, Integer, EncodedWeight> encoder, Dataset train,
+                             Normalization norm, Consumer<String> log) {
+        Dataset data = train.head(cfg.trainLimit);
         Graph g = m.graph();
         Map<Node, Integer> ops = WeightOnlyQuantizer.weightOps(g, cfg.exclude);
         List<String> lines = new ArrayList<>();

@@ -25,11 +25,7 @@ public record Predictions(float[][] logits, int[] top1) {
         }
     }
 
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
-    }
+    static int argmax(float[] v) { return io.nnzip.train.Evaluator.argmax(v, 0, v.length); }
 
     /** Percent of samples whose top-1 equals the label. */
     public double accuracy(int[] labels) {

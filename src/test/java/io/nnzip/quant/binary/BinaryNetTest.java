@@ -35,7 +35,7 @@ class BinaryNetTest {
         QuantConfig c = new QuantConfig();
         c.scheme = "binary";
         c.activations = activations;
-        WeightSchemes.Applied a = BinaryNet.apply(cnn, c, calib, null, s -> {});
+        WeightSchemes.Applied a = BinaryNet.apply(cnn, c, calib, null, null, s -> {});
         Model file = OnnxReader.read(OnnxWriter.toBytes(a.model()), null);
         Map<String, Tensor> feeds = Map.of(file.graph().runtimeInputs().getFirst().name(), calib.slice(0, 8));
         Tensor ort;

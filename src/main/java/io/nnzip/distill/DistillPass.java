@@ -1,0 +1,80 @@
+package io.nnzip.distill;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.models.Models;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Provenance;
+import io.nnzip.pass.Setting;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The distill pass: the model it runs on is the teacher; the student is a built-in architecture or an ONNX file
+ * ({@link #runWith} takes a student model directly). Trained on the context's training split, measured on its
+ * validation split, normalized as the teacher expects.
+ */
+public record DistillPass(
+        @Setting(value = "the student: a built-in architecture (studentnet, mlp, lenet5, cnn, resnet8) or an ONNX file", dflt = "studentnet") String student,
+        @Setting(value = "width multiplier of a built-in student", dflt = "1.0") float width,
+        @Setting(value = "softmax temperature T of the soft targets; the KL term is scaled by T²", dflt = "4") float temperature,
+        @Setting(value = "weight of the soft-target KL term; 1 − alpha weighs hard-label cross-entropy", dflt = "0.9") float alpha,
+        @Setting(value = "student logits re-scaled per sample to the teacher's spread before the tempered softmax", dflt = "true") boolean matchScale,
+        @Setting("FitNets hints TEACHER_VALUE:STUDENT_VALUE, each through a learned 1×1 regressor") List<String> hints,
+        @Setting(value = "weight of the hint mean-squared error", dflt = "0.5") float hintWeight,
+        @Setting(value = "training epochs", dflt = "1") int epochs,
+        @Setting(value = "mini-batch size", dflt = "128") int batchSize,
+        @Setting(value = "Adam learning rate", dflt = "0.001") float lr,
+        @Setting(value = "learning-rate schedule, the same for the baseline", dflt = "cosine") String schedule,
+        @Setting(value = "seed of a built-in student's initial weights and of the shuffling", dflt = "1") long seed,
+        @Setting(value = "also train the same student alone (same initial weights, epochs, seed) and report both", dflt = "false") boolean baseline)
+        implements Pass {
+
+    public DistillPass {
+        if (student == null || student.isBlank()) student = "studentnet";
+        hints = hints == null ? List.of() : List.copyOf(hints);
+        if (epochs < 1) throw new NnzipException("distill epochs must be ≥ 1");
+        for (String h : hints) DistillConfig.Hint.parse(h);
+    }
+
+    /** A config from option values by snake_case key (a recipe step, a Java caller); defaults for the rest. */
+    public static DistillPass of(Map<String, ?> values) { return Configs.of(DistillPass.class, values); }
+
+    @Override
+    public String name() { return "distill"; }
+
+    public DistillConfig config() {
+        return new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs, batchSize, lr, seed,
+                schedule, matchScale);
+    }
+
+    /** Distills the student named by {@link #student} from {@code teacher}. */
+    @Override
+    public PassResult run(Model teacher, PassContext ctx) {
+        Dataset train = ctx.data().requireTrain("distill");
+        Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
+        return runWith(List.of(teacher), s, ctx);
+    }
+
+    /** Distills {@code student} from {@code teachers} (an ensemble's soft targets are averaged; hints use the first). */
+    public PassResult runWith(List<Model> teachers, Model student, PassContext ctx) {
+        Dataset train = ctx.data().requireTrain("distill"), val = ctx.data().requireVal("distill");
+        Model first = ctx.prepare(teachers.getFirst());
+        ctx.note("distilling " + this.student + " from " + teachers.size() + " teacher(s) on " + train.name());
+        Distiller.Result r = Distiller.run(student, teachers.size() == 1 ? List.of(first) : teachers, config(), train, val, ctx.normalization(first), baseline,
+                ctx.progress());
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("options", Configs.toMap(this));
+        res.putAll(r.toJson());
+        Map<String, Object> prov = Provenance.record(r.student(), name(), this, Map.of("data", ctx.data().describe()), r.toJson());
+        return new PassResult(r.student(), res, prov);
+    }
+}

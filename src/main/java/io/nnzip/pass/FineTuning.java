@@ -1,0 +1,111 @@
+package io.nnzip.pass;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.engine.Parallel;
+import io.nnzip.ir.Model;
+import io.nnzip.train.Evaluator;
+import io.nnzip.train.Objective;
+import io.nnzip.train.TrainListener;
+import io.nnzip.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one fine-tuning service passes use: the {@link Trainer} on the context's training split, normalized as the
+ * context says, with the context's threads and progress; and top-1 accuracy on its validation split. Passes add
+ * what they need through the request (an objective for distillation, a listener that re-applies masks).
+ */
+public final class FineTuning {
+    /**
+     * @param epochs    full passes over the training split (0: nothing is trained)
+     * @param lr        peak learning rate
+     * @param optimizer adam or sgd
+     * @param schedule  constant, cosine, step...
+     * @param seed      data order and initialisation of anything random
+     * @param objective null for cross-entropy on the labels
+     * @param listener  given the trainer (its live parameters), a listener called after every step besides the
+     *                  context's progress (null for none)
+     */
+    public record Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
+                          java.util.function.Function<Trainer, TrainListener> listener) {
+        public static Request of(int epochs, float lr, String schedule, long seed) { return new Request(epochs, lr, "adam", schedule, seed, null, null); }
+
+        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l); }
+
+        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener); }
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epochs", epochs);
+            m.put("lr", lr);
+            m.put("optimizer", optimizer);
+            m.put("schedule", schedule);
+            m.put("seed", seed);
+            return m;
+        }
+    }
+
+    public record Outcome(Model model, Trainer.Report report) {}
+
+    private final PassContext ctx;
+
+    FineTuning(PassContext ctx) { this.ctx = ctx; }
+
+    /** Trains a copy of {@code m}; returns it unchanged (a copy) when the request has no epochs. */
+    public Outcome run(Model m, Request r) {
+        if (r.epochs() <= 0) return new Outcome(m.copy(), null);
+        Dataset train = ctx.data().requireTrain("fine-tuning");
+        Trainer.Options o = new Trainer.Options().epochs(r.epochs()).lr(r.lr()).optimizer(r.optimizer()).schedule(r.schedule()).seed(r.seed())
+                .threads(ctx.threads());
+        if (r.objective() != null) o.objective(r.objective());
+        try (Trainer t = new Trainer(m, o)) {
+            TrainListener own = r.listener() == null ? null : r.listener().apply(t);
+            TrainListener both = own == null ? ctx.progress() : new TrainListener() {
+                @Override
+                public void step(int epoch, int epochs, int batch, int batches, float loss, float acc, double ips, double eta) {
+                    own.step(epoch, epochs, batch, batches, loss, acc, ips, eta);
+                    ctx.progress().step(epoch, epochs, batch, batches, loss, acc, ips, eta);
+                }
+
+                @Override
+                public void epochEnd(Trainer.EpochStats s) {
+                    own.epochEnd(s);
+                    ctx.progress().epochEnd(s);
+                }
+            };
+            Trainer.Report rep = t.fit(train, null, ctx.normalization(m), both);
+            return new Outcome(t.model().copy(), rep);
+        }
+    }
+
+    /**
+     * Fine-tuning after a structural rewrite (factorize, redesign), with the validation accuracy of the original,
+     * of the rewrite before fine-tuning and after it: the figures that say what the rewrite cost. The result records
+     * the normalization it was trained with.
+     */
+    public Outcome afterRewrite(Model original, Model rewritten, Request r, Map<String, Object> report) {
+        report.putAll(r.toMap());
+        report.put("objective", r.objective() == null ? "hard labels" : "custom objective");
+        Float base = accuracy(original), before = accuracy(rewritten);
+        report.put("accuracy_original", base);
+        report.put("accuracy_rewritten", before);
+        Outcome o = run(rewritten, r);
+        if (o.report() != null) {
+            report.put("seconds_per_epoch", o.report().meanEpochSeconds());
+            report.put("accuracy_finetuned", accuracy(o.model()));
+        }
+        Float last = (Float) report.get(r.epochs() > 0 ? "accuracy_finetuned" : "accuracy_rewritten");
+        if (base != null && last != null) report.put("drop_points", 100 * (base - last));
+        ctx.normalization(original).writeTo(o.model());
+        return o;
+    }
+
+    /** Top-1 accuracy (a fraction) of {@code m} on the validation split, or null when there is none. */
+    public Float accuracy(Model m) {
+        Dataset val = ctx.data().val();
+        if (val == null || !val.labelled()) return null;
+        try (Parallel par = new Parallel(ctx.threads())) {
+            return Evaluator.evaluate(Evaluator.engine(m, par), val, ctx.normalization(m), 256).accuracy();
+        }
+    }
+}
