@@ -70,28 +70,41 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         description = description == null ? "" : description;
         if (steps == null || steps.isEmpty()) throw new NnzipException("recipe '" + name + "' has no steps");
         steps = List.copyOf(steps);
-        for (Step s : steps) if (!Passes.names().contains(s.step()))
-            throw new NnzipException("recipe '" + name + "': unknown step '" + s.step() + "' (passes: " + String.join(", ", Passes.names()) + ")");
     }
 
     /** Builds every step's pass at every setting it may try: a bad option shows now, not after an hour of the steps before it. */
     public void check() {
+        checkSteps();
         for (Step s : steps) for (Map<String, Object> a : s.attempts()) Passes.build(s.step(), a);
+    }
+
+    /** Every step names a built-in pass (its option values are judged when the step runs, so a bad one is rolled back). */
+    void checkSteps() {
+        for (Step s : steps) if (!Passes.names().contains(s.step()))
+            throw new NnzipException("recipe '" + name + "': unknown step '" + s.step() + "' (passes: " + String.join(", ", Passes.names()) + ")");
     }
 
     public double budget() { return maxDrop == null ? Double.POSITIVE_INFINITY : maxDrop; }
 
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    /** Reads a recipe; an unknown step is reported before anything runs. */
     public static Recipe parse(InputStream in, String where) {
+        Recipe r;
         try {
-            return YAML.readValue(in, Recipe.class);
+            r = YAML.readValue(in, Recipe.class);
         } catch (IOException e) {
             Throwable c = e.getCause();
             if (c instanceof NnzipException n) throw new NnzipException(where + ": " + n.getMessage());
             String m = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
             throw new NnzipException(where + ": not a valid recipe (" + m + ")");
         }
+        try {
+            r.checkSteps();
+        } catch (NnzipException e) {
+            throw new NnzipException(where + ": " + e.getMessage());
+        }
+        return r;
     }
 
     public static Recipe load(Path file) {

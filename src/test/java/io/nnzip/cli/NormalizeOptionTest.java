@@ -55,7 +55,7 @@ class NormalizeOptionTest {
         assertEquals(meta.get("before").get("accuracy"), given.get("before").get("accuracy"));
         assertEquals(meta.get("after").get("accuracy"), given.get("after").get("accuracy"));
         assertNotEquals(meta.get("before").get("accuracy"), none.get("before").get("accuracy"), "the normalization matters for this model");
-        assertTrue(meta.get("before").get("accuracy").asDouble() > 75, meta.toString());
+        assertTrue(meta.get("before").get("accuracy").asDouble() > 0.75, meta.toString());
         assertEquals(Normalization.parse(NORM), Normalization.fromMetadata(OnnxReader.read(dir.resolve("p1.onnx"))), "the output records it");
     }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class FuzzCorpusTest {
     static final Map<String, Consumer<byte[]>> TARGETS = Map.of("onnx", OnnxTarget::fuzzerTestOneInput,
-            "npy", NpyTarget::fuzzerTestOneInput, "nnz", NnzTarget::fuzzerTestOneInput, "bundle", BundleTarget::fuzzerTestOneInput);
+            "npy", NpyTarget::fuzzerTestOneInput, "nnz", NnzTarget::fuzzerTestOneInput, "bundle", BundleTarget::fuzzerTestOneInput, "serve", ServeTarget::fuzzerTestOneInput);
 
     @TestFactory
     Stream<DynamicTest> everyCorpusInputIsHandled() throws Exception {
