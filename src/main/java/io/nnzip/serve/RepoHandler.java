@@ -68,6 +68,7 @@ public final class RepoHandler extends Handler.Abstract {
             }
             if (!p.get(1).equals("models")) throw new HttpError(404, "no such endpoint: " + path);
             if (p.size() == 2 && get) return json(resp, cb, 200, models());
+            if (p.size() == 2) throw noEndpoint(method, path);
             String model = p.get(2);
             if (p.size() == 3 && get) return json(resp, cb, 200, model(model));
             if (p.size() == 4 && p.get(3).equals("versions") && method.equals("POST")) return publish(req, resp, cb, model, q);
@@ -92,13 +93,17 @@ public final class RepoHandler extends Handler.Abstract {
                     return blob(req, resp, cb, u.blob(), NNZ);
                 }
             }
-            throw new HttpError(method.equals("GET") || method.equals("POST") || method.equals("HEAD") ? 404 : 405, "no such endpoint: " + method + " " + path);
+            throw noEndpoint(method, path);
         } catch (HttpError e) {
             if (e.status() == 401) resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"nnzip\"");
             return json(resp, cb, e.status(), Map.of("status", e.status(), "error", e.getMessage()));
         } catch (NnzipException e) {
             return json(resp, cb, 500, Map.of("status", 500, "error", e.getMessage()));
         }
+    }
+
+    private static HttpError noEndpoint(String method, String path) {
+        return new HttpError(method.equals("GET") || method.equals("POST") || method.equals("HEAD") ? 404 : 405, "no such endpoint: " + method + " " + path);
     }
 
     private boolean publish(Request req, Response resp, Callback cb, String model, Fields q) throws HttpError {
