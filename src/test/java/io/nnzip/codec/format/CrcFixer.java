@@ -13,7 +13,7 @@ public final class CrcFixer {
         b = b.clone();
         int[] pos = {6};
         long hlen = uvar(b, pos);
-        if (hlen < 0 || pos[0] + hlen + 4 > b.length) return b;
+        if (hlen < 0 || hlen > b.length - pos[0] - 4L) return b; // compared this way round: pos + hlen can overflow
         int p = pos[0] + (int) hlen;
         putCrc(b, 0, p);
         p += 4;
@@ -28,7 +28,7 @@ public final class CrcFixer {
                 putCrc(b, 0, pos[0]);
                 return b;
             }
-            if (pos[0] + len + 4 > b.length) return b;
+            if (len > b.length - pos[0] - 4L) return b;
             p = pos[0] + (int) len;
             putCrc(b, start, p);
             p += 4;
