@@ -25,6 +25,9 @@ final class CodecModeOptions {
     @Option(names = "--equal-steps", description = "One absolute step for all weight tensors: step = sigma_all * 2^(QP/4), sigma_all the size-weighted RMS of the tensors' standard deviations (recorded as per-tensor QPs; --qp-of still overrides).")
     boolean equalSteps;
 
+    @Option(names = "--quantizer", defaultValue = "theta", description = "Level decisions: theta (dead-zone rounding, fastest), rdoq (also per-weight rate-distortion) or dq (also dependent, trellis-coded quantization: smaller at fine steps, ~15x slower to encode, decodes slower) (default ${DEFAULT-VALUE}).")
+    String quantizer;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
     int threads = OptionRules.CORES;
 
@@ -40,6 +43,12 @@ final class CodecModeOptions {
     CodecOptions options() {
         CodecOptions o = lossless ? CodecOptions.losslessMode() : CodecOptions.ofQp(qp);
         if (!lossless) {
+            o = o.withQuantizer(switch (quantizer) {
+                case "theta" -> CodecOptions.QUANT_THETA;
+                case "rdoq" -> CodecOptions.QUANT_RDOQ;
+                case "dq" -> CodecOptions.QUANT_TRELLIS;
+                default -> throw new NnzipException("--quantizer must be theta, rdoq or dq, not '" + quantizer + "'");
+            });
             o = o.withPerChannel(perChannel);
             if (rounding != null) o = o.withRounding(rounding);
             if (qpOf != null) {
