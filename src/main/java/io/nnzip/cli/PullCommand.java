@@ -27,7 +27,7 @@ public final class PullCommand extends BaseCommand {
     Path output;
 
     @Option(names = "--threads", description = "Decoding threads (default: all cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() {

@@ -7,7 +7,6 @@ import io.nnzip.ir.Model;
 import io.nnzip.train.Progress;
 import io.nnzip.train.TrainListener;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 
 /**
  * What a pass runs with besides its config: the data (training, validation and calibration splits held in memory,
@@ -21,7 +20,6 @@ public final class PassContext {
     private final long seed;
     private final Consumer<String> log;
     private final TrainListener progress;
-    private final UnaryOperator<Model> canonicalizer;
 
     private PassContext(Builder b) {
         data = b.data;
@@ -29,14 +27,13 @@ public final class PassContext {
         seed = b.seed;
         log = b.log;
         progress = b.progress;
-        canonicalizer = b.canonicalizer;
     }
 
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding this context's settings, to change a few. */
     public Builder toBuilder() {
-        return new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress).canonicalizer(canonicalizer);
+        return new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress);
     }
 
     public DataSplits data() { return data; }
@@ -58,11 +55,11 @@ public final class PassContext {
     public FineTuning fineTuning() { return new FineTuning(this); }
 
     /**
-     * The model a pass works on: a copy of {@code m}, canonicalized when a canonicalizer is set, with the
+     * The model a pass works on: a copy of {@code m} (each pass canonicalizes it itself, see engine.Canonical), with the
      * explicit normalization recorded in its metadata so that the output (and every later command) applies it.
      */
     public Model prepare(Model m) {
-        Model c = canonicalizer == null ? m.copy() : canonicalizer.apply(m.copy());
+        Model c = m.copy();
         Normalization n = data.explicitNormalization();
         if (n != null) n.writeTo(c);
         return c;
@@ -74,7 +71,6 @@ public final class PassContext {
         private long seed = 1;
         private Consumer<String> log = line -> {};
         private TrainListener progress = new TrainListener() {};
-        private UnaryOperator<Model> canonicalizer;
 
         public Builder data(DataSplits d) {
             data = d == null ? DataSplits.none() : d;
@@ -114,12 +110,6 @@ public final class PassContext {
         }
 
         public Builder progressOn(boolean show) { return progress(new Progress(System.err, show)); }
-
-        /** Applied to every pass's input before analysis (graph canonicalization); null for none. */
-        public Builder canonicalizer(UnaryOperator<Model> c) {
-            canonicalizer = c;
-            return this;
-        }
 
         public PassContext build() { return new PassContext(this); }
     }
