@@ -3,16 +3,11 @@ package io.nnzip.arch;
 import io.nnzip.data.Batch;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
-import io.nnzip.ir.Attribute;
-import io.nnzip.ir.DType;
-import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.ir.ValueInfo;
 import io.nnzip.train.Losses;
-import io.nnzip.train.Objective;
+import io.nnzip.train.MultiObjective;
 import io.nnzip.train.TrainListener;
 import io.nnzip.train.Trainer;
 import java.util.List;
@@ -20,9 +15,9 @@ import java.util.Map;
 
 /**
  * Joint training of an anytime model: backbone and heads together, minimizing Σ_i w_i·CE(exit_i) (BranchyNet-style
- * weighted exit losses). The trainer optimizes one output, so every exit's logits are concatenated into one
- * (N, E·K) training output; the objective splits it. The trained weights are copied back into the anytime model.
- * <pre>exit_i: (N,K), i < E -> training output: (N, E·K), labels: (N)</pre>
+ * weighted exit losses). The trainer looks at every exit's logits at once; the trained weights are copied back into
+ * the anytime model.
+ * <pre>exit_i: (N,K), i < E, labels: (N)</pre>
  */
 public final class JointExitTraining {
     private JointExitTraining() {}
@@ -32,16 +27,11 @@ public final class JointExitTraining {
         List<String> exits = anytime.graph().outputNames();
         if (weights.length != exits.size())
             throw new NnzipException("--exit-weights: " + weights.length + " weights given for " + exits.size() + " exits (the final output counts)");
-        Model m = anytime.copy();
-        Graph g = m.graph();
-        String joined = g.freshName("exits_joined");
-        Node cat = new Node(g.freshName("exits_concat"), "Concat", exits, List.of(joined));
-        cat.set(Attribute.of("axis", 1L));
-        g.nodes().add(cat);
-        g.outputs().clear();
-        g.outputs().add(new ValueInfo(joined, DType.FLOAT, null));
-        opt.objective(objective(weights));
-        try (Trainer t = new Trainer(m, opt)) {
+        // the final output first: it is the prediction the trainer counts for accuracy
+        List<String> order = new java.util.ArrayList<>(exits);
+        java.util.Collections.rotate(order, 1);
+        opt.objective(objective(exits, weights), order);
+        try (Trainer t = new Trainer(anytime, opt)) {
             Trainer.Report r = t.fit(data, null, norm, listener);
             Map<String, Tensor> trained = t.model().graph().initializers();
             for (Map.Entry<String, Tensor> e : anytime.graph().initializers().entrySet()) {
@@ -52,17 +42,18 @@ public final class JointExitTraining {
         }
     }
 
-    /** L = Σ_i w_i·CE(z_i, y) over the E exits' logits laid side by side: output (N, E·K). */
-    static Objective objective(double[] weights) {
-        return (Batch b, Tensor output, float[] grad) -> {
-            int n = b.size(), e = weights.length, width = output.size() / n, k = width / e;
-            if (output.size() != n * e * k) throw new NnzipException("joint exit training: output " + output + " is not (N, " + e + "·classes)");
-            float[] out = output.floats(), z = new float[n * k], gz = new float[n * k];
+    /** L = Σ_i w_i·CE(z_i, y), exit i's logits z_i: (N, K). */
+    static MultiObjective objective(List<String> exits, double[] weights) {
+        return (Batch b, Map<String, Tensor> outs, Map<String, float[]> grads) -> {
+            int n = b.size();
             float loss = 0;
-            for (int x = 0; x < e; x++) {
-                for (int i = 0; i < n; i++) System.arraycopy(out, i * width + x * k, z, i * k, k);
-                loss += (float) weights[x] * Losses.softmaxCrossEntropy(z, b.labels(), n, k, 0f, gz);
-                for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) grad[i * width + x * k + j] = (float) weights[x] * gz[i * k + j];
+            for (int x = 0; x < exits.size(); x++) {
+                Tensor z = outs.get(exits.get(x));
+                int k = z.size() / n;
+                if (z.size() != n * k) throw new NnzipException("joint exit training: exit '" + exits.get(x) + "' " + z + " is not (N, classes)");
+                float[] g = grads.get(exits.get(x));
+                loss += (float) weights[x] * Losses.softmaxCrossEntropy(z.floats(), b.labels(), n, k, 0f, g);
+                for (int i = 0; i < g.length; i++) g[i] *= (float) weights[x];
             }
             return loss;
         };

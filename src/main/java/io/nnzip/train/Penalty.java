@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
  * An L1 or L2 penalty λ·Σ|w| or λ/2·Σw² on the parameters whose names match a pattern (sparsity-inducing
  * training puts L1 on the weights to be pruned). Adds its gradient to the parameter gradients.
  */
-public record Penalty(Kind kind, float lambda, Pattern names) {
+public record Penalty(Kind kind, float lambda, Pattern names) implements StepHook {
     public enum Kind { L1, L2 }
 
     public static Penalty l1(float lambda, String regex) { return new Penalty(Kind.L1, lambda, Pattern.compile(regex)); }
@@ -14,6 +14,13 @@ public record Penalty(Kind kind, float lambda, Pattern names) {
     public static Penalty l2(float lambda, String regex) { return new Penalty(Kind.L2, lambda, Pattern.compile(regex)); }
 
     public boolean appliesTo(String name) { return names.matcher(name).find(); }
+
+    @Override
+    public float afterBackward(Trainer trainer) {
+        float total = 0;
+        for (Param p : trainer.params()) if (appliesTo(p.name())) total += apply(p.value(), p.grad());
+        return total;
+    }
 
     /** Adds the penalty's gradient to {@code grad} and returns its value. */
     public float apply(float[] w, float[] grad) {

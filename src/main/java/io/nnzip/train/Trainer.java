@@ -13,9 +13,12 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Trains a model's parameters in place on a private copy of its weights: seeded shuffled batches, forward on a
@@ -36,8 +39,18 @@ public final class Trainer implements AutoCloseable {
         public boolean nesterov;
         public long seed;
         public Augment augment = Augment.NONE;
-        public List<Penalty> penalties = new ArrayList<>();
+        public List<StepHook> hooks = new ArrayList<>();
         public Objective objective;
+        /** Several-value objective; wins over {@link #objective}. */
+        public MultiObjective multiObjective;
+        /** Graph values the objective sees (outputs or intermediate values); the first is the prediction counted for accuracy. Default: the first graph output. */
+        public List<String> outputs;
+        /** The input the batch's images feed (default: the model's only, or first, runtime input). */
+        public String input;
+        /** Values for the model's other runtime inputs, per batch (exit masks, noise, conditioning). */
+        public Function<Batch, Map<String, Tensor>> feeds;
+        /** Parameters outside the model (log-variances, mixture parameters, thresholds) stepped by the same optimizer; hooks set their gradients. */
+        public List<Param> extraParams = new ArrayList<>();
 
         public Options epochs(int v) { epochs = v; return this; }
         public Options batchSize(int v) { batchSize = v; return this; }
@@ -54,8 +67,13 @@ public final class Trainer implements AutoCloseable {
         public Options seed(long v) { seed = v; return this; }
         public Options augment(Augment v) { augment = v; return this; }
         public Options trainable(String include, String freeze) { this.include = include; this.freeze = freeze; return this; }
-        public Options penalty(Penalty p) { penalties.add(p); return this; }
+        public Options penalty(Penalty p) { hooks.add(p); return this; }
+        public Options hook(StepHook h) { hooks.add(h); return this; }
         public Options objective(Objective o) { objective = o; return this; }
+        public Options objective(MultiObjective o, List<String> values) { multiObjective = o; outputs = List.copyOf(values); return this; }
+        public Options input(String name) { input = name; return this; }
+        public Options feeds(Function<Batch, Map<String, Tensor>> f) { feeds = f; return this; }
+        public Options extraParam(Param p) { extraParams.add(p); return this; }
 
         public Map<String, Object> describe() {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -90,9 +108,11 @@ public final class Trainer implements AutoCloseable {
     private final Tape tape;
     private final Backprop backprop;
     private final List<Param> params = new ArrayList<>();
-    private final String input, output;
+    private final List<Param> stepped = new ArrayList<>();
+    private final String input;
+    private final List<String> outputs;
     private final Optimizer optimizer;
-    private final Objective objective;
+    private final MultiObjective objective;
     private long stepCount;
     private StepProfile profile;
 
@@ -101,9 +121,13 @@ public final class Trainer implements AutoCloseable {
         this.model = source.copy();
         Map<String, Tensor> inits = model.graph().initializers();
         for (Map.Entry<String, Tensor> e : inits.entrySet()) if (e.getValue().dtype() == DType.FLOAT) e.setValue(e.getValue().copy());
-        if (model.graph().runtimeInputs().size() != 1) throw new NnzipException("training needs a model with exactly one input, this one has " + model.graph().runtimeInputs().size());
-        this.input = model.graph().runtimeInputs().getFirst().name();
-        this.output = model.graph().outputNames().getFirst();
+        List<String> runtime = model.graph().runtimeInputs().stream().map(v -> v.name()).toList();
+        if (runtime.isEmpty()) throw new NnzipException("training needs a model with an input, this one has none");
+        if (runtime.size() > 1 && opt.feeds == null)
+            throw new NnzipException("training feeds one input from the data, this model has " + runtime.size() + " (" + String.join(", ", runtime) + "); the others need Trainer.Options.feeds");
+        if (opt.input != null && !runtime.contains(opt.input)) throw new NnzipException("training input '" + opt.input + "' is not an input of the model (" + String.join(", ", runtime) + ")");
+        this.input = opt.input != null ? opt.input : runtime.getFirst();
+        this.outputs = opt.outputs != null && !opt.outputs.isEmpty() ? opt.outputs : List.of(model.graph().outputNames().getFirst());
         Set<String> names = TrainableParams.select(model.graph(), opt.include, opt.freeze);
         if (names.isEmpty()) throw new NnzipException("no trainable parameters" + (opt.include != null || opt.freeze != null ? " match the --trainable/--freeze patterns" : ""));
         for (String n : names) {
@@ -114,13 +138,26 @@ public final class Trainer implements AutoCloseable {
         this.tape = new Tape(model.graph(), model.opset(), par, opt.seed);
         this.backprop = new Backprop(tape, names);
         this.optimizer = Optimizer.create(opt.optimizer, opt.momentum, opt.nesterov, opt.weightDecay);
-        this.objective = opt.objective != null ? opt.objective : Objective.crossEntropy(opt.labelSmoothing);
+        this.objective = opt.multiObjective != null ? opt.multiObjective
+                : MultiObjective.of(opt.objective != null ? opt.objective : Objective.crossEntropy(opt.labelSmoothing));
+        stepped.addAll(params);
+        stepped.addAll(opt.extraParams);
     }
 
     /** The model with its current (trained) weights; shares the live weight arrays until the trainer is dropped. */
     public Model model() { return model; }
 
+    /** The model's trainable parameters (live arrays). */
     public List<Param> params() { return params; }
+
+    /** Everything the optimizer steps: {@link #params()} then the options' extra parameters. */
+    public List<Param> steppedParams() { return stepped; }
+
+    /** The training tape: every value of the current step's forward pass is readable there. */
+    public Tape tape() { return tape; }
+
+    /** Steps taken so far. */
+    public long steps() { return stepCount; }
 
     public int parameterCount() { return params.stream().mapToInt(Param::size).sum(); }
 
@@ -132,28 +169,45 @@ public final class Trainer implements AutoCloseable {
         tape.setTimer(p);
     }
 
-    /** One optimizer step on a batch; returns {loss, correct predictions}. */
+    /** One optimizer step on a batch; returns {loss, correct predictions of the first objective value}. */
     public float[] step(Batch b, float lr) {
-        Tensor out = tape.forward(Map.of(input, b.images()), true).get(output);
-        if (out.dtype() != DType.FLOAT) throw new NnzipException("model output '" + output + "' is " + out.dtype().lower() + ", training needs float");
+        for (StepHook h : opt.hooks) h.beforeForward(this, b);
+        Map<String, Tensor> feeds = new HashMap<>();
+        if (opt.feeds != null) feeds.putAll(opt.feeds.apply(b));
+        feeds.put(input, b.images());
+        tape.forward(feeds, true);
+        Map<String, Tensor> outs = new LinkedHashMap<>();
+        Map<String, float[]> dOut = new LinkedHashMap<>();
+        for (String name : outputs) {
+            Tensor v = tape.value(name);
+            if (v == null) throw new NnzipException("training objective value '" + name + "' is not computed by the model");
+            if (v.dtype() != DType.FLOAT) throw new NnzipException("model value '" + name + "' is " + v.dtype().lower() + ", training needs float");
+            outs.put(name, v);
+            dOut.put(name, new float[v.size()]);
+        }
         if (profile != null) profile.begin();
-        float[] grad = new float[out.size()];
-        float loss = objective.lossAndGrad(b, out, grad);
+        float loss = objective.lossAndGrad(b, outs, dOut);
         if (profile != null) profile.end("loss");
         if (!Float.isFinite(loss)) throw new NnzipException("loss became " + loss + " at step " + stepCount + "; lower the learning rate (--lr) or add --clip-norm");
-        Map<String, Tensor> grads = backprop.run(Map.of(output, new Tensor(DType.FLOAT, out.shape(), grad)));
+        Map<String, Tensor> seeds = new LinkedHashMap<>();
+        for (String name : outputs) seeds.put(name, new Tensor(DType.FLOAT, outs.get(name).shape(), dOut.get(name)));
+        Map<String, Tensor> grads = backprop.run(seeds);
         for (Param p : params) {
             Tensor g = grads.get(p.name());
             if (g == null) java.util.Arrays.fill(p.grad, 0f);
             else p.grad = g.floats();
         }
-        for (Penalty pen : opt.penalties) for (Param p : params) if (pen.appliesTo(p.name())) loss += pen.apply(p.value(), p.grad);
-        if (opt.clipNorm > 0) GradClip.clipNorm(params, opt.clipNorm);
+        for (Param p : opt.extraParams) java.util.Arrays.fill(p.grad, 0f);
+        for (StepHook h : opt.hooks) loss += h.afterBackward(this);
+        if (opt.clipNorm > 0) GradClip.clipNorm(stepped, opt.clipNorm);
         if (profile != null) profile.begin();
-        optimizer.step(params, lr);
+        optimizer.step(stepped, lr);
         if (profile != null) profile.end("optimizer");
+        for (StepHook h : opt.hooks) h.afterStep(this);
         stepCount++;
-        return new float[] {loss, Evaluator.correctTop1(out.floats(), b.labels())};
+        Tensor prediction = outs.get(outputs.getFirst());
+        boolean classes = prediction.size() % b.size() == 0 && prediction.size() > b.size();
+        return new float[] {loss, classes ? Evaluator.correctTop1(prediction.floats(), b.labels()) : 0f};
     }
 
     /** Trains for {@code opt.epochs} epochs, evaluating on {@code val} (if non-null) after each. */

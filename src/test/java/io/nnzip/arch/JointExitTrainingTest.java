@@ -8,8 +8,10 @@ import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.TestModels;
-import io.nnzip.train.Objective;
+import io.nnzip.train.MultiObjective;
 import io.nnzip.train.Trainer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,18 +22,20 @@ class JointExitTrainingTest {
     void weightedExitLossGradientMatchesFiniteDifferences() {
         int n = 3, k = 4, e = 3;
         double[] w = {0.5, 0.3, 1.0};
-        Objective obj = JointExitTraining.objective(w);
+        List<String> names = List.of("exit_0", "exit_1", "output");
+        MultiObjective obj = JointExitTraining.objective(names, w);
         Batch b = new Batch(Tensor.of(new float[n], n, 1), new int[] {0, 3, 2});
-        float[] out = TestModels.gaussian(n * e * k, 2, 9), grad = new float[out.length];
-        float loss = obj.lossAndGrad(b, Tensor.of(out.clone(), n, e * k), grad);
+        float[] out = TestModels.gaussian(n * e * k, 2, 9);
+        Map<String, float[]> grads = zeros(names, n * k);
+        float loss = obj.lossAndGrad(b, split(names, out, n, k), grads);
         // the loss is the weighted sum of each exit's mean cross-entropy, computed here directly
         double direct = 0;
         for (int x = 0; x < e; x++)
             for (int i = 0; i < n; i++) {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int j = 0; j < k; j++) max = Math.max(max, out[i * e * k + x * k + j]);
-                for (int j = 0; j < k; j++) sum += Math.exp(out[i * e * k + x * k + j] - max);
-                direct += w[x] * -(out[i * e * k + x * k + b.labels()[i]] - max - Math.log(sum)) / n;
+                for (int j = 0; j < k; j++) max = Math.max(max, out[x * n * k + i * k + j]);
+                for (int j = 0; j < k; j++) sum += Math.exp(out[x * n * k + i * k + j] - max);
+                direct += w[x] * -(out[x * n * k + i * k + b.labels()[i]] - max - Math.log(sum)) / n;
             }
         assertEquals(direct, loss, 1e-5);
         double h = 1e-2;
@@ -39,10 +43,24 @@ class JointExitTrainingTest {
             float[] plus = out.clone(), minus = out.clone();
             plus[i] += (float) h;
             minus[i] -= (float) h;
-            double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, e * k), new float[out.length])
-                    - obj.lossAndGrad(b, Tensor.of(minus, n, e * k), new float[out.length])) / (2 * h);
-            assertEquals(fd, grad[i], 1e-3 + 1e-2 * Math.abs(fd), "d loss / d output[" + i + "]");
+            double fd = (obj.lossAndGrad(b, split(names, plus, n, k), zeros(names, n * k))
+                    - obj.lossAndGrad(b, split(names, minus, n, k), zeros(names, n * k))) / (2 * h);
+            float g = grads.get(names.get(i / (n * k)))[i % (n * k)];
+            assertEquals(fd, g, 1e-3 + 1e-2 * Math.abs(fd), "d loss / d output[" + i + "]");
         }
+    }
+
+    /** Exit x's logits are {@code all[x·n·k .. (x+1)·n·k)}. */
+    static Map<String, Tensor> split(List<String> names, float[] all, int n, int k) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (int x = 0; x < names.size(); x++) m.put(names.get(x), Tensor.of(Arrays.copyOfRange(all, x * n * k, (x + 1) * n * k), n, k));
+        return m;
+    }
+
+    static Map<String, float[]> zeros(List<String> names, int size) {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (String s : names) m.put(s, new float[size]);
+        return m;
     }
 
     @Test
@@ -65,13 +83,8 @@ class JointExitTrainingTest {
     }
 
     static float exitLoss(Model any, Tensor x, int[] y, double[] w) {
-        Map<String, Tensor> outs = Calibration.capture(any, "input", x, any.graph().outputNames(), 64);
-        int n = y.length, k = 10, e = w.length;
-        float[] joined = new float[n * e * k];
-        for (int o = 0; o < e; o++) {
-            float[] z = outs.get(any.graph().outputNames().get(o)).floats();
-            for (int i = 0; i < n; i++) System.arraycopy(z, i * k, joined, i * e * k + o * k, k);
-        }
-        return JointExitTraining.objective(w).lossAndGrad(new Batch(x, y), Tensor.of(joined, n, e * k), new float[joined.length]);
+        List<String> names = any.graph().outputNames();
+        Map<String, Tensor> outs = Calibration.capture(any, "input", x, names, 64);
+        return JointExitTraining.objective(names, w).lossAndGrad(new Batch(x, y), outs, zeros(names, y.length * 10));
     }
 }
