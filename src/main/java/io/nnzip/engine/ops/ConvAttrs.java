@@ -10,13 +10,13 @@ import io.nnzip.ir.UnsupportedOpException;
  * (auto_pad applied), strides, dilations, group, and the output's spatial size. Spatial arrays have one entry per
  * spatial axis ({@code rank - 2}); a -1 input dim gives a -1 output dim.
  */
-record ConvAttrs(int spatial, int group, int[] kernel, int[] strides, int[] dilations, int[] padBegin, int[] padEnd, int[] out) {
+public record ConvAttrs(int spatial, int group, int[] kernel, int[] strides, int[] dilations, int[] padBegin, int[] padEnd, int[] out) {
 
     /**
      * Conv. <pre>x: (N,C,D1..Dn), w: (K,C/group,k1..kn) -> y: (N,K,O1..On)</pre>
      * Output per axis: {@code floor((in + pb + pe - dil·(k-1) - 1) / stride) + 1}.
      */
-    static ConvAttrs conv(Node node, int[] x, int[] w) {
+    public static ConvAttrs conv(Node node, int[] x, int[] w) {
         int sp = checkRanks(node, x, w);
         int[] kernel = kernel(node, w, sp);
         int[] strides = ints(node, "strides", sp, 1);
@@ -109,7 +109,7 @@ record ConvAttrs(int spatial, int group, int[] kernel, int[] strides, int[] dila
     }
 
     /** The 2-D geometry of a Conv (1-D convs become H = 1) over input x and weight w. */
-    ConvGeometry geometry(int[] x, int[] w) {
+    public ConvGeometry geometry(int[] x, int[] w) {
         if (spatial == 1)
             return new ConvGeometry(x[0], x[1], 1, x[2], w[0], group, 1, kernel[0], 1, strides[0], 0, padBegin[0], 0, padEnd[0], 1, dilations[0]);
         return new ConvGeometry(x[0], x[1], x[2], x[3], w[0], group, kernel[0], kernel[1], strides[0], strides[1],
