@@ -32,6 +32,17 @@ public final class OrtRunner implements AutoCloseable {
 
     public OrtRunner(Model m, int threads) { this(OnnxWriter.toBytes(m), threads); }
 
+    /**
+     * A session over a copy of {@code m} whose outputs also include the intermediate values {@code names}, so one run
+     * returns them beside the graph outputs (calibration, probing). Names already among the outputs are not repeated.
+     */
+    public static OrtRunner exposing(Model m, java.util.Collection<String> names, int threads) {
+        Model copy = m.copy();
+        java.util.Set<String> have = new java.util.HashSet<>(copy.graph().outputNames());
+        for (String n : names) if (have.add(n)) copy.graph().outputs().add(new io.nnzip.ir.ValueInfo(n, null, null));
+        return new OrtRunner(copy, threads);
+    }
+
     public OrtRunner(byte[] model, int threads) {
         try {
             session = ENV.createSession(model, options(threads));

@@ -10,10 +10,8 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -43,11 +41,7 @@ public final class ValueProbe {
 
     /** Values named in {@code names} (and the graph outputs) computed by ONNX Runtime on {@code feeds}. */
     public static Map<String, Tensor> run(Model m, List<String> names, Map<String, Tensor> feeds) {
-        Model probe = m.copy();
-        Graph g = probe.graph();
-        Set<String> have = new LinkedHashSet<>(g.outputNames());
-        for (String n : names) if (have.add(n)) g.outputs().add(new ValueInfo(n, null, null));
-        try (OrtRunner r = new OrtRunner(probe, 2)) {
+        try (OrtRunner r = OrtRunner.exposing(m, names, 2)) {
             return r.run(feeds);
         }
     }

@@ -1,17 +1,12 @@
 package io.nnzip.quant.calib;
 
 import io.nnzip.eval.OrtRunner;
-import io.nnzip.ir.DType;
-import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
-import io.nnzip.ir.ValueInfo;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,12 +19,8 @@ public final class ActivationRecorder implements AutoCloseable {
     private final String input;
 
     public ActivationRecorder(Model m, Collection<String> tensors, int threads) {
-        Model copy = m.copy();
-        Graph g = copy.graph();
-        Set<String> have = new HashSet<>(g.outputNames());
-        for (String t : tensors) if (have.add(t)) g.outputs().add(new ValueInfo(t, DType.FLOAT, null));
-        runner = new OrtRunner(copy, threads);
-        input = g.runtimeInputs().get(0).name();
+        runner = OrtRunner.exposing(m, tensors, threads);
+        input = m.graph().runtimeInputs().get(0).name();
     }
 
     /** Runs one batch and returns every output (graph outputs and recorded intermediates). */
