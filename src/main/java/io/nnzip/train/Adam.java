@@ -11,7 +11,7 @@ import java.util.Map;
 public final class Adam implements Optimizer {
     private final float beta1, beta2, eps, weightDecay;
     private final boolean decoupled;
-    private final Map<String, float[][]> moments = new HashMap<>();
+    private final Map<Param, float[][]> moments = new java.util.IdentityHashMap<>();
     private int t;
 
     public Adam(float beta1, float beta2, float eps, float weightDecay, boolean decoupled) {
@@ -28,7 +28,7 @@ public final class Adam implements Optimizer {
         float c1 = 1f / (1f - (float) Math.pow(beta1, t)), c2 = 1f / (1f - (float) Math.pow(beta2, t));
         for (Param p : params) {
             float[] w = p.value(), g = p.grad();
-            float[][] mv = moments.computeIfAbsent(p.name(), k -> new float[][] {new float[w.length], new float[w.length]});
+            float[][] mv = moments.computeIfAbsent(p, k -> new float[][] {new float[w.length], new float[w.length]});
             float[] m = mv[0], v = mv[1];
             float wd = p.decay() ? weightDecay : 0f;
             for (int i = 0; i < w.length; i++) {

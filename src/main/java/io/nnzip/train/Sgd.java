@@ -11,7 +11,7 @@ import java.util.Map;
 public final class Sgd implements Optimizer {
     private final float momentum, weightDecay;
     private final boolean nesterov;
-    private final Map<String, float[]> velocity = new HashMap<>();
+    private final Map<Param, float[]> velocity = new java.util.IdentityHashMap<>();
 
     public Sgd(float momentum, boolean nesterov, float weightDecay) {
         this.momentum = momentum;
@@ -28,7 +28,7 @@ public final class Sgd implements Optimizer {
                 for (int i = 0; i < w.length; i++) w[i] -= lr * (g[i] + wd * w[i]);
                 continue;
             }
-            float[] v = velocity.computeIfAbsent(p.name(), k -> new float[w.length]);
+            float[] v = velocity.computeIfAbsent(p, k -> new float[w.length]);
             for (int i = 0; i < w.length; i++) {
                 float gi = g[i] + wd * w[i];
                 v[i] = momentum * v[i] + gi;

@@ -51,6 +51,8 @@ public final class Trainer implements AutoCloseable {
         public Function<Batch, Map<String, Tensor>> feeds;
         /** Parameters outside the model (log-variances, mixture parameters, thresholds) stepped by the same optimizer; hooks set their gradients. */
         public List<Param> extraParams = new ArrayList<>();
+        /** Initializers trained beyond the parameter slots {@link TrainableParams} picks (e.g. learned quantization scales). */
+        public Set<String> alsoTrain = new java.util.LinkedHashSet<>();
 
         public Options epochs(int v) { epochs = v; return this; }
         public Options batchSize(int v) { batchSize = v; return this; }
@@ -74,6 +76,7 @@ public final class Trainer implements AutoCloseable {
         public Options input(String name) { input = name; return this; }
         public Options feeds(Function<Batch, Map<String, Tensor>> f) { feeds = f; return this; }
         public Options extraParam(Param p) { extraParams.add(p); return this; }
+        public Options alsoTrain(java.util.Collection<String> names) { alsoTrain.addAll(names); return this; }
 
         public Map<String, Object> describe() {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -114,6 +117,7 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final MultiObjective objective;
     private long stepCount;
+    private float lastLr;
     private StepProfile profile;
 
     public Trainer(Model source, Options opt) {
@@ -128,7 +132,12 @@ public final class Trainer implements AutoCloseable {
         if (opt.input != null && !runtime.contains(opt.input)) throw new NnzipException("training input '" + opt.input + "' is not an input of the model (" + String.join(", ", runtime) + ")");
         this.input = opt.input != null ? opt.input : runtime.getFirst();
         this.outputs = opt.outputs != null && !opt.outputs.isEmpty() ? opt.outputs : List.of(model.graph().outputNames().getFirst());
-        Set<String> names = TrainableParams.select(model.graph(), opt.include, opt.freeze);
+        Set<String> names = new java.util.LinkedHashSet<>(TrainableParams.select(model.graph(), opt.include, opt.freeze));
+        for (String n : opt.alsoTrain) {
+            Tensor t = inits.get(n);
+            if (t == null || t.dtype() != DType.FLOAT) throw new NnzipException("cannot train '" + n + "': not a float initializer of the model");
+            names.add(n);
+        }
         if (names.isEmpty()) throw new NnzipException("no trainable parameters" + (opt.include != null || opt.freeze != null ? " match the --trainable/--freeze patterns" : ""));
         for (String n : names) {
             Tensor t = inits.get(n);
@@ -159,6 +168,9 @@ public final class Trainer implements AutoCloseable {
     /** Steps taken so far. */
     public long steps() { return stepCount; }
 
+    /** The learning rate of the current (or last) step; hooks that step their own parameters scale from it. */
+    public float learningRate() { return lastLr; }
+
     public int parameterCount() { return params.stream().mapToInt(Param::size).sum(); }
 
     public Parallel parallel() { return par; }
@@ -171,6 +183,7 @@ public final class Trainer implements AutoCloseable {
 
     /** One optimizer step on a batch; returns {loss, correct predictions of the first objective value}. */
     public float[] step(Batch b, float lr) {
+        lastLr = lr;
         for (StepHook h : opt.hooks) h.beforeForward(this, b);
         Map<String, Tensor> feeds = new HashMap<>();
         if (opt.feeds != null) feeds.putAll(opt.feeds.apply(b));

@@ -1,28 +1,24 @@
 package io.nnzip.quant.qat;
 
-import io.nnzip.data.Augment;
 import io.nnzip.data.Batch;
-import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
-import io.nnzip.engine.Parallel;
-import io.nnzip.engine.autodiff.Backprop;
 import io.nnzip.engine.autodiff.Tape;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
-import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import io.nnzip.quant.ChannelQuantizer;
 import io.nnzip.quant.QuantMath;
 import io.nnzip.quant.QuantParams;
-import io.nnzip.train.Evaluator;
-import io.nnzip.train.LrSchedule;
-import io.nnzip.train.Objective;
 import io.nnzip.train.Optimizer;
 import io.nnzip.train.Param;
+import io.nnzip.train.StepHook;
+import io.nnzip.train.TrainListener;
 import io.nnzip.train.TrainableParams;
+import io.nnzip.train.Trainer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,87 +55,92 @@ public final class ActivationQat {
                                Ranges ranges, Dataset data, Normalization norm, int epochs, int batch, float lr, int threads, long seed,
                                Consumer<String> log) {
         Model sim = prepared.copy();
-        Graph g = sim.graph();
-        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) if (e.getValue().dtype() == DType.FLOAT) e.setValue(e.getValue().copy());
         Map<String, FakeQuantGraph.Site> sites = FakeQuantGraph.insert(sim, initial);
         List<String> lines = new ArrayList<>();
         Consumer<String> both = l -> {
             lines.add(l);
             log.accept(l);
         };
-
         Map<String, QuantizedParam> shadows = new LinkedHashMap<>();
-        weights.forEach((w, axis) -> shadows.put(w, QuantizedParam.shadow(w, g.initializer(w), axis,
+        weights.forEach((w, axis) -> shadows.put(w, QuantizedParam.shadow(w, sim.graph().initializer(w), axis,
                 (t, a) -> ChannelQuantizer.quantize(t, a, perChannel, DType.INT8).dequantized())));
-        List<Param> floatParams = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (String n : TrainableParams.select(g, null, null)) {
-            names.add(n);
-            Tensor t = g.initializer(n);
-            floatParams.add(shadows.containsKey(n) ? shadows.get(n).param() : new Param(n, t.floats(), t.rank() > 1));
-        }
-        Map<String, Param> logScales = new LinkedHashMap<>();
-        if (ranges == Ranges.LEARNED)
-            for (FakeQuantGraph.Site s : sites.values()) {
-                names.add(s.scale());
-                logScales.put(s.scale(), new Param(s.scale() + ".log", new float[] {(float) Math.log(s.initial().scale()[0])}, false));
-            }
-        Map<String, float[]> emaRange = new LinkedHashMap<>();
-        Objective loss = Objective.crossEntropy(0f);
-        Optimizer adam = Optimizer.create("adam", 0.9f, false, 0f), scaleAdam = Optimizer.create("adam", 0.9f, false, 0f);
-        List<Param> scaleParams = new ArrayList<>(logScales.values());
-        try (Parallel par = new Parallel(threads)) {
-            Tape tape = new Tape(g, sim.opset(), par, seed);
-            Backprop bp = new Backprop(tape, names);
-            String input = g.runtimeInputs().getFirst().name(), output = g.outputNames().getFirst();
-            int perEpoch = (data.size() + batch - 1) / batch, step = 0;
-            LrSchedule sched = LrSchedule.of("cosine", lr, epochs * perEpoch, 0, 0, 0f);
-            for (int e = 0; e < epochs; e++) {
-                double lossSum = 0;
-                long correct = 0, seen = 0;
-                try (BatchLoader loader = new BatchLoader(data, batch, true, norm, Augment.NONE, seed, e)) {
-                    while (loader.hasNext()) {
-                        Batch b = loader.next();
-                        for (QuantizedParam q : shadows.values()) System.arraycopy(q.values(), 0, g.initializer(q.weight()).floats(), 0, q.param().size());
-                        Tensor out = tape.forward(Map.of(input, b.images()), true).get(output);
-                        float[] grad = new float[out.size()];
-                        float l = loss.lossAndGrad(b, out, grad);
-                        if (!Float.isFinite(l)) throw new NnzipException("QAT loss became " + l + "; lower --lr");
-                        correct += Evaluator.correctTop1(out.floats(), b.labels());
-                        if (ranges == Ranges.EMA) track(tape, g, sites, emaRange);
-                        Map<String, Tensor> grads = bp.run(Map.of(output, new Tensor(DType.FLOAT, out.shape(), grad)));
-                        for (Param p : floatParams) {
-                            Tensor gt = grads.get(p.name());
-                            float[] gv = gt == null ? new float[p.size()] : gt.floats();
-                            QuantizedParam q = shadows.get(p.name());
-                            if (q != null) q.backward(gv);
-                            else System.arraycopy(gv, 0, p.grad(), 0, p.size());
-                        }
-                        float rate = sched.at(step++);
-                        adam.step(floatParams, rate);
-                        if (!scaleParams.isEmpty()) {
-                            logScales.forEach((name, p) -> {
-                                Tensor gt = grads.get(name);
-                                // d loss / d log s = s · d loss / d s
-                                p.grad()[0] = gt == null ? 0f : gt.floats()[0] * (float) Math.exp(p.value()[0]);
-                            });
-                            scaleAdam.step(scaleParams, rate * SCALE_LR);
-                            logScales.forEach((name, p) -> g.initializer(name).floats()[0] = (float) Math.exp(p.value()[0]));
-                        }
-                        lossSum += l * b.size();
-                        seen += b.size();
-                    }
+        Trainer.Options o = new Trainer.Options().epochs(epochs).batchSize(batch).optimizer("adam").momentum(0.9f).lr(lr).schedule("cosine")
+                .threads(threads).seed(seed);
+        for (QuantizedParam q : shadows.values()) o.extraParam(q.param());
+        Hook hook = new Hook(shadows, sites, ranges);
+        o.hook(hook);
+        if (ranges == Ranges.LEARNED) o.alsoTrain(hook.logScales.keySet());
+        try (Trainer t = new Trainer(sim, o)) {
+            t.fit(data, null, norm, new TrainListener() {
+                @Override
+                public void epochEnd(Trainer.EpochStats st) {
+                    both.accept(String.format("QAT epoch %d/%d (int8 weights and activations, %s ranges): loss %.4f, train accuracy %.2f%%",
+                            st.epoch(), epochs, ranges.name().toLowerCase(), st.trainLoss(), 100.0 * st.trainAccuracy()));
                 }
-                both.accept(String.format("QAT epoch %d/%d (int8 weights and activations, %s ranges): loss %.4f, train accuracy %.2f%%",
-                        e + 1, epochs, ranges.name().toLowerCase(), lossSum / seen, 100.0 * correct / seen));
-            }
+            });
+            hook.writeWeights(t.model().graph());
+            for (Map.Entry<String, Tensor> e : t.model().graph().initializers().entrySet()) sim.graph().initializers().put(e.getKey(), e.getValue().copy());
         }
-        for (QuantizedParam q : shadows.values()) System.arraycopy(q.values(), 0, g.initializer(q.weight()).floats(), 0, q.param().size());
+        Graph g = sim.graph();
         Map<String, QuantParams> trained = new LinkedHashMap<>();
         for (FakeQuantGraph.Site s : sites.values()) trained.put(s.tensor(), FakeQuantGraph.current(g, s));
         for (String n : TrainableParams.select(prepared.graph(), null, null))
             if (g.isInitializer(n)) prepared.graph().initializers().put(n, g.initializer(n).copy());
         return new Result(trained, sim, lines);
+    }
+
+    /**
+     * The QAT step on the shared Trainer: shadow weights projected before each forward pass, their gradients taken
+     * from the projected weights' (which Adam then leaves alone); activation ranges tracked (EMA) or learned as
+     * log-scales by an Adam of their own at {@link #SCALE_LR} times the rate, since a scale's useful step differs
+     * from a weight's by orders of magnitude.
+     */
+    private static final class Hook implements StepHook {
+        final Map<String, QuantizedParam> shadows;
+        final Map<String, FakeQuantGraph.Site> sites;
+        final Ranges ranges;
+        final Map<String, Param> logScales = new LinkedHashMap<>();
+        final Map<String, float[]> emaRange = new LinkedHashMap<>();
+        final Optimizer scaleAdam = Optimizer.create("adam", 0.9f, false, 0f);
+
+        Hook(Map<String, QuantizedParam> shadows, Map<String, FakeQuantGraph.Site> sites, Ranges ranges) {
+            this.shadows = shadows;
+            this.sites = sites;
+            this.ranges = ranges;
+            if (ranges == Ranges.LEARNED)
+                for (FakeQuantGraph.Site s : sites.values())
+                    logScales.put(s.scale(), new Param(s.scale() + ".log", new float[] {(float) Math.log(s.initial().scale()[0])}, false));
+        }
+
+        void writeWeights(Graph g) {
+            for (QuantizedParam q : shadows.values()) System.arraycopy(q.values(), 0, g.initializer(q.weight()).floats(), 0, q.param().size());
+        }
+
+        @Override
+        public void beforeForward(Trainer t, Batch b) { writeWeights(t.model().graph()); }
+
+        @Override
+        public float afterBackward(Trainer t) {
+            if (ranges == Ranges.EMA) track(t.tape(), t.model().graph(), sites, emaRange);
+            for (Param p : t.params()) {
+                QuantizedParam q = shadows.get(p.name());
+                Param log = logScales.get(p.name());
+                if (q != null) q.backward(p.grad());
+                // d loss / d log s = s · d loss / d s
+                else if (log != null) log.grad()[0] = p.grad()[0] * (float) Math.exp(log.value()[0]);
+                else continue;
+                Arrays.fill(p.grad(), 0f);
+            }
+            return 0f;
+        }
+
+        @Override
+        public void afterStep(Trainer t) {
+            if (logScales.isEmpty()) return;
+            scaleAdam.step(new ArrayList<>(logScales.values()), t.learningRate() * SCALE_LR);
+            Graph g = t.model().graph();
+            logScales.forEach((name, p) -> g.initializer(name).floats()[0] = (float) Math.exp(p.value()[0]));
+        }
     }
 
     /** EMA of each site's input range; the site's scale and zero point follow it (ReLU sites keep zero point 1). */
