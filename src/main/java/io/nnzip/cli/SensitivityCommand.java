@@ -65,8 +65,9 @@ public final class SensitivityCommand extends BaseCommand {
         Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
-        r.put("score", scan.scoreName());
-        r.put("baseline", scan.baseline());
+        // JSON accuracies are fractions (docs/CLI.md); the scan counts in percent
+        r.put("score", scan.scoreName().replace(" (%)", ""));
+        r.put("baseline", scan.baseline() / 100);
         r.put("macs", scan.macs());
         r.put("amounts", amounts);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -74,7 +75,7 @@ public final class SensitivityCommand extends BaseCommand {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("group", row.label());
             x.put("channels", row.channels());
-            x.put("scores", row.points().stream().map(Sensitivity.Point::score).toList());
+            x.put("scores", row.points().stream().map(p -> p.score() / 100).toList());
             x.put("macs_saved", row.points().stream().map(Sensitivity.Point::macsSaved).toList());
             rows.add(x);
         }
@@ -101,13 +102,13 @@ public final class SensitivityCommand extends BaseCommand {
     @Override
     @SuppressWarnings("unchecked")
     protected void printHuman(Map<String, Object> r, PrintStream out) {
-        out.printf("%s: %s per layer group, baseline %.2f%n", r.get("model"), r.get("score"), (Double) r.get("baseline"));
+        out.printf("%s: %s (%%) per layer group, baseline %.2f%n", r.get("model"), r.get("score"), 100 * (Double) r.get("baseline"));
         StringBuilder head = new StringBuilder(String.format("  %-44s %8s", "group", "channels"));
         for (Double a : (List<Double>) r.get("amounts")) head.append(String.format(" %7.0f%%", 100 * a));
         out.println(head);
         for (Map<String, Object> g : (List<Map<String, Object>>) r.get("groups")) {
             StringBuilder sb = new StringBuilder(String.format("  %-44s %8s", g.get("group"), g.get("channels")));
-            for (Double s : (List<Double>) g.get("scores")) sb.append(String.format(" %8.2f", s));
+            for (Double s : (List<Double>) g.get("scores")) sb.append(String.format(" %8.2f", 100 * s));
             out.println(sb);
         }
         if (r.containsKey("plot")) out.println("chart: " + r.get("plot"));

@@ -21,12 +21,13 @@ public final class ModelComparison {
         Predictions a = Predictions.of(reference, data, 256, threads), b = Predictions.of(candidate, data, 256, threads);
         r.put("samples", data.size());
         if (data.hasLabels()) {
+            // JSON accuracies are fractions; the drop is in points and says so (docs/CLI.md)
             double fa = a.accuracy(data.labels()), qa = b.accuracy(data.labels());
-            r.put("float_accuracy", round(fa));
-            r.put("quantized_accuracy", round(qa));
-            r.put("accuracy_drop", round(fa - qa));
+            r.put("float_accuracy", round4(fa / 100));
+            r.put("quantized_accuracy", round4(qa / 100));
+            r.put("accuracy_drop_points", round(fa - qa));
         }
-        r.put("top1_agreement", round(a.agreement(b)));
+        r.put("top1_agreement", round4(a.agreement(b) / 100));
         long fs = OnnxWriter.toBytes(reference).length, qs = OnnxWriter.toBytes(candidate).length;
         r.put("float_bytes", fs);
         r.put("quantized_bytes", qs);
