@@ -3,9 +3,10 @@
 exports them with torch.onnx.export (opset 13, dynamic batch). The ONNX files carry no normalization metadata:
 nnzip must be told it with --normalize, and its figures must then equal those with the normalization recorded.
 
-  /usr/bin/python3 make_fixtures.py [DATA_DIR] [OUT_DIR]
+  /usr/bin/python3 make_fixtures.py [DATA_DIR] [OUT_DIR] [MLP_EPOCHS,CNN_EPOCHS]
 
-mlp.onnx: 784-300-100-10 (Flatten + Linear/ReLU), 2 epochs; cnn.onnx: 3 convs (16/32/32) + Linear, 1 epoch.
+mlp.onnx: 784-300-100-10 (Flatten + Linear/ReLU), 2 epochs; cnn.onnx: 3 convs (16/32/32) + Linear, 1 epoch (the
+checked-in fixtures; scripts/pytorch-bars.sh trains longer ones for the accuracy bars).
 Needs Debian's python3-torch and dataset-fashion-mnist."""
 import gzip, sys, os
 import numpy as np
@@ -14,6 +15,7 @@ import torch.nn as nn
 
 data = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
 out = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
+epochs = [int(e) for e in sys.argv[3].split(",")] if len(sys.argv) > 3 else [2, 1]
 MEAN, STD = 0.2860, 0.3530
 
 
@@ -54,8 +56,8 @@ mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300,
 cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                     nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                     nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
-for name, model, epochs in (("mlp", mlp, 2), ("cnn", cnn, 1)):
-    train(model, xtr, ytr, epochs, 1e-3)
+for name, model, n in (("mlp", mlp, epochs[0]), ("cnn", cnn, epochs[1])):
+    train(model, xtr, ytr, n, 1e-3)
     model.eval()
     print(f"{name}: test accuracy {accuracy(model, xte, yte):.4f} on normalized input")
     torch.onnx.export(model, torch.zeros(1, 1, 28, 28), f"{out}/{name}.onnx", opset_version=13,
