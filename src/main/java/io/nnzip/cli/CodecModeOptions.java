@@ -1,6 +1,7 @@
 package io.nnzip.cli;
 
 import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.EncodeConfig;
 import io.nnzip.ir.NnzipException;
 import picocli.CommandLine.Option;
 
@@ -31,32 +32,22 @@ final class CodecModeOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
     int threads = OptionRules.CORES;
 
-    /** {@link #options()}, with --equal-steps resolved on model {@code m}. */
-    CodecOptions options(io.nnzip.ir.Model m) {
-        CodecOptions o = options();
-        if (!equalSteps) return o;
-        java.util.Map<String, Integer> q = new java.util.TreeMap<>(io.nnzip.codec.EqualSteps.qps(m, qp));
-        if (qpOf != null) q.putAll(qpOf);
-        return o.withOverrides(q);
+    /** The flags as the typed coding config recipes use too. */
+    EncodeConfig config() {
+        try {
+            return new EncodeConfig(false, lossless, qp, perChannel, rounding, equalSteps, quantizer, qpOf);
+        } catch (NnzipException e) {
+            // the config names its options as recipes spell them; here they are flags
+            throw new NnzipException(e.getMessage().replaceAll("\\b(quantizer|per_channel|rounding|qp_of|equal_steps|lossless)\\b", "--$1").replace('_', '-'));
+        }
     }
 
+    /** The codec options for coding {@code m} (--equal-steps resolved on its tensors). */
+    CodecOptions options(io.nnzip.ir.Model m) { return config().options(m, threads); }
+
+    /** The codec options where no model is at hand (--equal-steps needs one and is refused). */
     CodecOptions options() {
-        CodecOptions o = lossless ? CodecOptions.losslessMode() : CodecOptions.ofQp(qp);
-        if (!lossless) {
-            o = o.withQuantizer(switch (quantizer) {
-                case "theta" -> CodecOptions.QUANT_THETA;
-                case "rdoq" -> CodecOptions.QUANT_RDOQ;
-                case "dq" -> CodecOptions.QUANT_TRELLIS;
-                default -> throw new NnzipException("--quantizer must be theta, rdoq or dq, not '" + quantizer + "'");
-            });
-            o = o.withPerChannel(perChannel);
-            if (rounding != null) o = o.withRounding(rounding);
-            if (qpOf != null) {
-                for (int q : qpOf.values())
-                    if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("--qp-of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
-                o = o.withOverrides(qpOf);
-            }
-        } else if (perChannel || rounding != null || qpOf != null || equalSteps) throw new NnzipException("--per-channel, --rounding, --qp-of and --equal-steps do not apply to --lossless");
-        return o.withThreads(threads);
+        if (equalSteps) throw new NnzipException("--equal-steps needs the model being coded; this command does not take it");
+        return config().options(null, threads);
     }
 }

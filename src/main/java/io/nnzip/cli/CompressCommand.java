@@ -7,6 +7,10 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.DType;
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.EncodeConfig;
+import io.nnzip.codec.NnzCodec;
+import io.nnzip.codec.dom.DiffEncoder;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
@@ -93,15 +97,12 @@ public final class CompressCommand extends BaseCommand {
             out.put("recipe", r.name());
             out.put("output", output.toString());
             if (nnz != null) {
-                // "encode: diff ..." ships the result as its difference against the input model
-                List<String> enc = r.encode() == null ? List.of() : Recipe.split(r.encode());
-                boolean diff = !enc.isEmpty() && enc.get(0).equals("diff");
-                List<String> args = new ArrayList<>();
-                if (diff) args.add(model.toString());
-                args.add(output.toString());
-                args.addAll(diff ? enc.subList(1, enc.size()) : enc);
-                args.addAll(List.of("-o", nnz.toString()));
-                new InProcessSteps().run(diff ? "diff" : "encode", args);
+                // "encode: {diff: true}" ships the result as its difference against the input model
+                EncodeConfig enc = r.encoding();
+                Model result = ModelValidator.read(output);
+                CodecOptions co = enc.options(result, threads);
+                if (enc.diff()) AtomicFiles.write(nnz, os -> DiffEncoder.diff(input, result, co, false, os));
+                else AtomicFiles.write(nnz, NnzCodec.encode(result, co));
                 out.put("nnz", nnz.toString());
                 out.put("nnz_bytes", Files.size(nnz));
             }

@@ -22,7 +22,7 @@ public final class RecipesCommand extends BaseCommand {
             List<String> steps = new ArrayList<>();
             for (Recipe.Step s : r.steps()) steps.add((s.step() + " " + s.args()).trim());
             x.put("steps", steps);
-            if (r.encode() != null && !r.encode().isBlank()) x.put("encode", r.encode());
+            if (!r.encode().isEmpty()) x.put("encode", r.encode());
             list.add(x);
         }
         Map<String, Object> out = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nnzip.codec.EncodeConfig;
 import io.nnzip.ir.NnzipException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +27,11 @@ import java.util.Map;
  *     options: {method: magnitude, amount: 0.9, finetune: 1}
  *     on_fail: retry       # abort | rollback | retry (then rollback)
  *     retry: [{amount: 0.8}, {amount: 0.7}]   # gentler settings, tried in order; each overrides options
- * encode: --qp -38         # optional: options for the final .nnz (--nnz); "diff ..." codes it against the input
+ * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
-public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, String encode) {
+public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, Map<String, Object> encode) {
     public enum OnFail { abort, rollback, retry }
 
     public record Step(String step, Map<String, Object> options, @JsonProperty("on_fail") OnFail onFail, List<Map<String, Object>> retry) {
@@ -70,11 +71,22 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         description = description == null ? "" : description;
         if (steps == null || steps.isEmpty()) throw new NnzipException("recipe '" + name + "' has no steps");
         steps = List.copyOf(steps);
+        encode = encode == null ? Map.of() : new LinkedHashMap<>(encode);
+    }
+
+    /** How the final .nnz is coded (typed; a bad option fails here, before any step runs). */
+    public EncodeConfig encoding() {
+        try {
+            return EncodeConfig.of(encode);
+        } catch (NnzipException e) {
+            throw new NnzipException("recipe '" + name + "': encode: " + e.getMessage());
+        }
     }
 
     /** Builds every step's pass at every setting it may try: a bad option shows now, not after an hour of the steps before it. */
     public void check() {
         checkSteps();
+        encoding();
         for (Step s : steps) for (Map<String, Object> a : s.attempts()) Passes.build(s.step(), a);
     }
 
@@ -114,28 +126,5 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         } catch (IOException e) {
             throw new NnzipException("cannot read recipe " + file + ": " + e.getMessage());
         }
-    }
-
-    /** Splits an option string on whitespace, honouring single and double quotes (the encode line). */
-    public static List<String> split(String s) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        char quote = 0;
-        boolean any = false;
-        for (char c : s.toCharArray()) {
-            if (quote != 0) {
-                if (c == quote) quote = 0;
-                else cur.append(c);
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                any = true;
-            } else if (Character.isWhitespace(c)) {
-                if (any || cur.length() > 0) out.add(cur.toString());
-                cur.setLength(0);
-                any = false;
-            } else cur.append(c);
-        }
-        if (any || cur.length() > 0) out.add(cur.toString());
-        return out;
     }
 }

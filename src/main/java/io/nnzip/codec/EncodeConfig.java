@@ -1,0 +1,57 @@
+package io.nnzip.codec;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.Setting;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How a model is coded into a .nnz: the typed form of the coding-mode options, built by the CLI's flags and by a
+ * recipe's {@code encode:} map alike ({@link Configs} snake_case keys), so neither re-parses the other's text.
+ */
+public record EncodeConfig(
+        @Setting(value = "code the model as its difference against the input model (an update the receiver applies with patch)", dflt = "false") boolean diff,
+        @Setting(value = "code every tensor bit for bit", dflt = "false") boolean lossless,
+        @Setting(value = "quantization parameter: step = sigma * 2^(QP/4) per tensor", dflt = "" + CodecOptions.DEFAULT_QP) int qp,
+        @Setting(value = "one step per output channel instead of per tensor", dflt = "false") boolean perChannel,
+        @Setting("rounding offset in [0, 0.5] (0.5 = nearest); null: chosen per tensor by rate-distortion") Double rounding,
+        @Setting(value = "one absolute step for all weight tensors (sigma_all * 2^(QP/4)), recorded as per-tensor QPs", dflt = "false") boolean equalSteps,
+        @Setting(value = "level decisions: theta (dead-zone rounding), rdoq (also per-weight rate-distortion) or dq (also trellis-coded)", dflt = "theta") String quantizer,
+        @Setting("QP per tensor name, overriding qp") Map<String, Integer> qpOf) {
+
+    public EncodeConfig {
+        qpOf = qpOf == null ? Map.of() : Map.copyOf(qpOf);
+        quantizer = quantizer == null ? "theta" : quantizer;
+        quantizerMode(quantizer);
+        if (lossless && (perChannel || rounding != null || !qpOf.isEmpty() || equalSteps))
+            throw new NnzipException("per_channel, rounding, qp_of and equal_steps do not apply to lossless coding");
+        for (int q : qpOf.values())
+            if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("qp_of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
+    }
+
+    /** From a recipe's map (snake_case keys), defaults for the rest. */
+    public static EncodeConfig of(Map<String, ?> values) { return Configs.of(EncodeConfig.class, values); }
+
+    public static int quantizerMode(String name) {
+        return switch (name) {
+            case "theta" -> CodecOptions.QUANT_THETA;
+            case "rdoq" -> CodecOptions.QUANT_RDOQ;
+            case "dq" -> CodecOptions.QUANT_TRELLIS;
+            default -> throw new NnzipException("quantizer must be theta, rdoq or dq, not '" + name + "'");
+        };
+    }
+
+    /** The codec options for coding {@code m} (equal steps are resolved on its tensors) with {@code threads}. */
+    public CodecOptions options(Model m, int threads) {
+        if (lossless) return CodecOptions.losslessMode().withThreads(threads);
+        CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(quantizerMode(quantizer)).withPerChannel(perChannel);
+        if (rounding != null) o = o.withRounding(rounding);
+        Map<String, Integer> q = new TreeMap<>();
+        if (equalSteps) q.putAll(EqualSteps.qps(m, qp));
+        q.putAll(qpOf);
+        if (!q.isEmpty()) o = o.withOverrides(q);
+        return o.withThreads(threads);
+    }
+}
