@@ -32,10 +32,13 @@ final class CodecModeOptions {
     int threads = OptionRules.CORES;
 
     /** {@link #options()}, with --equal-steps resolved on model {@code m}. */
-    CodecOptions options(io.nnzip.ir.Model m) {
-        CodecOptions o = options();
+    CodecOptions options(io.nnzip.ir.Model m) { return options(m, qp); }
+
+    /** As {@link #options(io.nnzip.ir.Model)} at QP {@code at} instead of --qp (--qp-of still overrides). */
+    CodecOptions options(io.nnzip.ir.Model m, int at) {
+        CodecOptions o = options().withQp(at);
         if (!equalSteps) return o;
-        java.util.Map<String, Integer> q = new java.util.TreeMap<>(io.nnzip.codec.EqualSteps.qps(m, qp));
+        java.util.Map<String, Integer> q = new java.util.TreeMap<>(io.nnzip.codec.EqualSteps.qps(m, at));
         if (qpOf != null) q.putAll(qpOf);
         return o.withOverrides(q);
     }
