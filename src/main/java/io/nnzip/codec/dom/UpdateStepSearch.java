@@ -51,7 +51,7 @@ public final class UpdateStepSearch {
         }
         // Invariant: lo within bound, hi not (or beyond the range).
         while (hi - lo > 1) {
-            int mid = (lo + hi) >>> 1;
+            int mid = Math.floorDiv(lo + hi, 2);
             double[] r = measure(received, next, probe, options.apply(mid));
             evals++;
             seen.put(mid, r);
