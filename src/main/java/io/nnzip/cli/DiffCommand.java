@@ -60,8 +60,7 @@ public final class DiffCommand extends BaseCommand {
         if (maxDrop != null) {
             if (mode.lossless) throw new NnzipException("--max-drop needs a lossy mode");
             Dataset train = Datasets.load(data.requireData("--max-drop"), "train");
-            if (valImages <= 0 || valImages >= train.size())
-                throw new NnzipException("--val-images " + valImages + " must be in [1, " + (train.size() - 1) + "] (training images: " + train.size() + ")");
+            EncodeCommand.checkValImages(train, valImages);
             Dataset val = EncodeCommand.lastImages(train, valImages);
             DatasetProbe probe = new DatasetProbe(val, data.normalization(n), mode.threads);
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
