@@ -2,6 +2,9 @@
 #   cnn.onnx      3 conv (32-64-128, BN, ReLU, 2x2 max-pool) + FC 256 + FC 10, Adam, EPOCHS epochs
 #   cnn-next.onnx the same model after one more epoch of Adam (an "update")
 #   mlp.onnx      784-300-100-10 MLP, Adam, EPOCHS epochs;  mlp-next.onnx one more epoch
+#   cnn-ft.onnx / mlp-ft.onnx  the EPOCHS model after one more epoch of Adam fine-tuning at lr 1e-4 (optimizer state
+#                 continued), the update figure of issue 14 at a fine-tuning rate (written after the others, so
+#                 they are unchanged)
 # Exported in eval mode, so the exporter folds each BatchNorm into its Conv (ten weight/bias tensors for the CNN).
 # Inputs are pixels/255 (metadata nnzip.input.mean=0, std=1).
 # Usage: /usr/bin/python3 train_fashion_torch.py OUTDIR [EPOCHS [MODELS]]   (MODELS: mlp,cnn by default)
@@ -42,5 +45,11 @@ for m, name in ((mlp, 'mlp'), (cnn, 'cnn')):
     opt = torch.optim.Adam(m.parameters(), 1e-3)
     for e in range(epochs): epoch(m, opt)
     export(m, name + '.onnx')
+    import copy
+    snap, osnap = copy.deepcopy(m.state_dict()), copy.deepcopy(opt.state_dict())
     epoch(m, opt)
     export(m, name + '-next.onnx')
+    m.load_state_dict(snap); opt.load_state_dict(osnap)
+    for g in opt.param_groups: g['lr'] = 1e-4
+    epoch(m, opt)
+    export(m, name + '-ft.onnx')

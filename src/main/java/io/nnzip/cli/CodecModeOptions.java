@@ -32,10 +32,10 @@ final class CodecModeOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
     int threads = OptionRules.CORES;
 
-    /** The flags as the typed coding config recipes use too. */
-    EncodeConfig config() {
+    /** The flags as the typed coding config recipes use too, at QP {@code at} (--qp, or a searched one). */
+    EncodeConfig config(int at) {
         try {
-            return new EncodeConfig(false, lossless, qp, perChannel, rounding, equalSteps, quantizer, qpOf);
+            return new EncodeConfig(false, lossless, at, perChannel, rounding, equalSteps, quantizer, qpOf);
         } catch (NnzipException e) {
             // the config names its options as recipes spell them; here they are flags
             throw new NnzipException(e.getMessage().replaceAll("\\b(quantizer|per_channel|rounding|qp_of|equal_steps|lossless)\\b", "--$1").replace('_', '-'));
@@ -43,11 +43,14 @@ final class CodecModeOptions {
     }
 
     /** The codec options for coding {@code m} (--equal-steps resolved on its tensors). */
-    CodecOptions options(io.nnzip.ir.Model m) { return config().options(m, threads); }
+    CodecOptions options(io.nnzip.ir.Model m) { return options(m, qp); }
+
+    /** As {@link #options(io.nnzip.ir.Model)} at QP {@code at} instead of --qp (--qp-of still overrides). */
+    CodecOptions options(io.nnzip.ir.Model m, int at) { return config(at).options(m, threads); }
 
     /** The codec options where no model is at hand (--equal-steps needs one and is refused). */
     CodecOptions options() {
         if (equalSteps) throw new NnzipException("--equal-steps needs the model being coded; this command does not take it");
-        return config().options(null, threads);
+        return config(qp).options(null, threads);
     }
 }

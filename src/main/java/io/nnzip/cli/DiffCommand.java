@@ -1,6 +1,14 @@
 package io.nnzip.cli;
 
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.ModelEncoder;
 import io.nnzip.codec.ModelHash;
+import io.nnzip.codec.dom.Patcher;
+import io.nnzip.codec.dom.UpdateStepSearch;
+import io.nnzip.codec.rd.DatasetProbe;
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Datasets;
+import io.nnzip.ir.NnzipException;
 import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.dom.DiffEncoder;
 import io.nnzip.ir.Model;
@@ -34,15 +42,53 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--as-received", description = "BASE already is the receiver's copy (a decode or patch result); do not re-code it.")
     boolean asReceived;
 
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Code the update at the coarsest QP (from --qp up) whose patched model stays within POINTS percentage points of NEW's accuracy (ONNX Runtime) on a validation split held out from the TRAINING set (the last --val-images training images); the receiver's base stays coded at --qp. The patched model is then measured on the TEST set (first --limit test images). Needs --data.")
+    Double maxDrop;
+
+    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
+    int valImages;
+
+    @Mixin
+    DataOptions data;
+
     @Override
     protected Map<String, Object> execute() throws Exception {
         Model b = ModelValidator.read(base), n = ModelValidator.read(next);
         DiffEncoder.Result[] res = new DiffEncoder.Result[1];
-        AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, mode.options(n), asReceived, out));
         Map<String, Object> r = new LinkedHashMap<>();
+        CodecOptions baseOptions = mode.options(b), update = mode.options(n);
+        if (maxDrop != null) {
+            if (mode.lossless) throw new NnzipException("--max-drop needs a lossy mode");
+            Dataset train = Datasets.load(data.requireData("--max-drop"), "train");
+            EncodeCommand.checkValImages(train, valImages);
+            Dataset val = EncodeCommand.lastImages(train, valImages);
+            DatasetProbe probe = new DatasetProbe(val, data.normalization(n), mode.threads);
+            Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
+            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, probe, maxDrop, q -> mode.options(n, q), mode.qp, this::note);
+            update = mode.options(n, s.qp());
+            r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
+            r.put("update_qp", s.qp());
+            r.put("validation_accuracy_new", s.newAccuracy());
+            r.put("validation_accuracy_patched", s.accuracy());
+            r.put("max_drop_evaluations", s.evaluations());
+            CodecOptions u = update;
+            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, n, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
+            Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
+            Dataset test = Datasets.load(data.data, "test").head(data.limit);
+            DatasetProbe testProbe = new DatasetProbe(test, data.normalization(n), mode.threads);
+            double ta0 = testProbe.accuracy(n), ta = testProbe.accuracy(patched);
+            r.put("test_split", "test images 0.." + (test.size() - 1) + " (never seen by the search; patched model run in ONNX Runtime)");
+            r.put("test_accuracy_new", ta0);
+            r.put("test_accuracy_patched", ta);
+            r.put("test_drop_points", 100 * (ta0 - ta));
+        } else {
+            CodecOptions u = update;
+            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));
+        }
         r.put("base", base.toString());
         r.put("new", next.toString());
         r.put("output", output.toString());
+        r.put("recipe", update.recipe());
         r.put("base_hash", ModelHash.hex(res[0].baseHash()));
         r.put("output_bytes", Files.size(output));
         r.put("tensors_changed", res[0].tensors().stream().filter(t -> !t.method().equals("skipped")).count());
@@ -55,5 +101,8 @@ public final class DiffCommand extends BaseCommand {
     protected void printHuman(Map<String, Object> r, PrintStream out) {
         out.printf("update %s: %d bytes, %d tensors changed, %d unchanged (base %s)%n", r.get("output"), r.get("output_bytes"),
                 r.get("tensors_changed"), r.get("tensors_skipped"), ((String) r.get("base_hash")).substring(0, 16));
+        if (r.containsKey("test_accuracy_new"))
+            out.printf("update QP %s; test (%s): new %.2f%%, patched %.2f%% (drop %.2f points)%n", r.get("update_qp"), r.get("test_split"),
+                    100 * (Double) r.get("test_accuracy_new"), 100 * (Double) r.get("test_accuracy_patched"), (Double) r.get("test_drop_points"));
     }
 }

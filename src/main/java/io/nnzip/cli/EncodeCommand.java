@@ -75,8 +75,7 @@ public final class EncodeCommand extends BaseCommand {
         Dataset train = null;
         if (compensate || maxDrop != null) {
             train = Datasets.load(data.requireData(compensate ? "--compensate" : "--max-drop"), "train");
-            if (maxDrop != null && (valImages <= 0 || valImages >= train.size()))
-                throw new NnzipException("--val-images " + valImages + " must be in [1, " + (train.size() - 1) + "] (training images: " + train.size() + ")");
+            if (maxDrop != null) checkValImages(train, valImages);
             if (compensate && maxDrop != null && calibImages + valImages > train.size())
                 throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
         }
@@ -170,6 +169,12 @@ public final class EncodeCommand extends BaseCommand {
     }
 
     private Model decodeOutput() throws java.io.IOException { return NnzCodec.decode(Files.readAllBytes(output), output.toString()); }
+
+    /** --val-images must leave at least one training image. */
+    static void checkValImages(Dataset train, int valImages) {
+        if (valImages <= 0 || valImages >= train.size())
+            throw new NnzipException("--val-images " + valImages + " must be in [1, " + (train.size() - 1) + "] (training images: " + train.size() + ")");
+    }
 
     /** The last n images of d (deterministic; training order as stored). */
     static Dataset lastImages(Dataset d, int n) {

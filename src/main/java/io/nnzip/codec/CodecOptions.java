@@ -86,6 +86,27 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
         return s.toString();
     }
 
+    /** Recipe element of an update coded at other options than its base: the base's recipe, as hex of its UTF-8 bytes (no escaping needed). */
+    static final String BASE_RECIPE = "base_recipe=";
+
+    /** An update's recipe {@code update} that also records how the receiver's base was coded ({@code base}). */
+    public static String withBaseRecipe(String update, String base) {
+        return update + ";" + BASE_RECIPE + java.util.HexFormat.of().formatHex(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The recipe the base of an update with recipe {@code r} was coded with: the recorded base recipe, else {@code r} itself. */
+    public static String baseRecipe(String r) {
+        for (String part : r.split("(?<!\\\\);"))
+            if (part.startsWith(BASE_RECIPE)) {
+                try {
+                    return new String(java.util.HexFormat.of().parseHex(part.substring(BASE_RECIPE.length())), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw new io.nnzip.ir.NnzipException("malformed recipe element '" + part + "'");
+                }
+            }
+        return r;
+    }
+
     /** Parses a recipe written by {@link #recipe()}; used to rebuild a base the way the sender did. */
     public static CodecOptions parseRecipe(String r, int threads) {
         if (r.equals("lossless")) return losslessMode().withThreads(threads);
@@ -98,6 +119,7 @@ public record CodecOptions(boolean lossless, int qp, boolean perChannel, double 
             try {
                 if (part.startsWith("qp=")) qp = Integer.parseInt(part.substring(3));
                 else if (part.equals("per_channel")) pc = true;
+                else if (part.startsWith(BASE_RECIPE)) continue; // how the base was coded: see baseRecipe
                 else if (part.equals("rdoq")) quant = QUANT_RDOQ;
                 else if (part.equals("dq")) quant = QUANT_TRELLIS;
                 else if (part.startsWith("rounding=")) rounding = Double.parseDouble(part.substring(9));

@@ -15,8 +15,8 @@ import java.nio.file.Path;
  * weights and the decoded model's Fashion-MNIST test accuracy in ONNX Runtime (all 10,000 images); then the smallest
  * stream within 0.5 and 0.1 points of the original. With a second model ({@code --next}), the same for the update
  * {@code diff(model, next)} (accuracy of the patched model against next's). zstd -19 and xz -9 of the float32 bytes
- * are printed alongside.
- * <pre>CoreSweepMain model.onnx QP_FROM QP_TO [next.onnx]</pre>
+ * are printed alongside. MODES: 0 theta, 1 rdoq, 2 dq, 3 dq + equal steps, 4 theta + equal steps, 5 rdoq + equal steps.
+ * <pre>CoreSweepMain model.onnx QP_FROM QP_TO [next.onnx [MODES]]</pre>
  */
 final class CoreSweepMain {
     public static void main(String[] a) throws Exception {
@@ -29,13 +29,13 @@ final class CoreSweepMain {
         double orig = 100 * probe.accuracy(target);
         System.out.printf("%s%s: float32 %d B, accuracy %.2f %%, zstd-19 %.2f %%, xz-9 %.2f %%%n", a[0], next == null ? "" : " -> " + a[3], raw.length, orig,
                 100.0 * Zstd.compress(raw, 19).length / raw.length, 100.0 * CodecBenchmark.xz(raw).length / raw.length);
-        String[] names = {"theta (v4)", "rdoq", "dq", "dq+equal"};
+        String[] names = {"theta (v4)", "rdoq", "dq", "dq+equal", "theta+equal", "rdoq+equal"};
         int[] modes = a.length > 4 ? java.util.Arrays.stream(a[4].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {0, 1, 2, 3};
         for (int mode : modes) {
             double best05 = Double.NaN, best01 = Double.NaN;
             for (int qp = from; qp <= to; qp++) {
-                CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(Math.min(mode, 2)).withThreads(2);
-                if (mode == 3) o = o.withOverrides(EqualSteps.qps(m, qp));
+                CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(mode <= 2 ? mode : mode == 3 ? 2 : mode - 4).withThreads(2);
+                if (mode >= 3) o = o.withOverrides(EqualSteps.qps(m, qp));
                 byte[] nnz = next == null ? NnzCodec.encode(m, o) : NnzCodec.diff(m, next, o);
                 Model d = next == null ? NnzCodec.decode(nnz) : NnzCodec.patch(m, nnz);
                 double pct = 100.0 * nnz.length / raw.length, acc = 100 * probe.accuracy(d);

@@ -34,9 +34,26 @@ public final class DiffEncoder {
     }
 
     public static Result diff(Model base, Model next, CodecOptions o, boolean baseAsReceived, OutputStream out) {
-        Model received = baseAsReceived || o.lossless() ? base : ModelEncoder.reconstruct(base, o);
+        return diff(base, o, next, o, baseAsReceived, out);
+    }
+
+    /**
+     * As {@link #diff(Model, Model, CodecOptions, boolean, OutputStream)}, with the update coded at its own options
+     * {@code update} while the receiver's base is {@code encode(base, baseOptions)}: an update step chosen for the
+     * change (coarser than the base's) does not re-code the base. The header's recipe then also records the base's
+     * recipe ({@link CodecOptions#withBaseRecipe}), so a patch given the original base can still rebuild the
+     * receiver's copy.
+     */
+    public static Result diff(Model base, CodecOptions baseOptions, Model next, CodecOptions update, boolean baseAsReceived, OutputStream out) {
+        Model received = baseAsReceived || baseOptions.lossless() ? base : ModelEncoder.reconstruct(base, baseOptions);
+        return diffReceived(received, next, update, baseAsReceived || baseOptions.recipe().equals(update.recipe()) ? null : baseOptions.recipe(), out);
+    }
+
+    /** Codes {@code next} against {@code received} (the receiver's copy); {@code baseRecipe} (or null) is recorded for re-coding receivers. */
+    public static Result diffReceived(Model received, Model next, CodecOptions o, String baseRecipe, OutputStream out) {
         byte[] hash = ModelHash.of(received);
-        NnzWriter w = new NnzWriter(out, new StreamHeader(NnzFormat.KIND_UPDATE, Version.VERSION, o.recipe(), hash));
+        String recipe = baseRecipe == null ? o.recipe() : CodecOptions.withBaseRecipe(o.recipe(), baseRecipe);
+        NnzWriter w = new NnzWriter(out, new StreamHeader(NnzFormat.KIND_UPDATE, Version.VERSION, recipe, hash));
         ModelEncoder.Written r = ModelEncoder.writeUnits(w, TensorSource.of(next), received, o, false);
         long bytes = w.finish();
         return new Result(r.tensors(), hash, bytes);

@@ -28,11 +28,11 @@ public final class Patcher {
         byte[] have = ModelHash.of(base);
         Model received = base;
         if (!Arrays.equals(want, have)) {
-            CodecOptions o = CodecOptions.parseRecipe(r.header().recipe, threads);
+            CodecOptions o = CodecOptions.parseRecipe(CodecOptions.baseRecipe(r.header().recipe), threads);
             Model rebuilt = o.lossless() ? base : ModelEncoder.reconstruct(base, o);
             if (!Arrays.equals(want, ModelHash.of(rebuilt)))
                 throw new NnzipException(updateName + " was made for base " + ModelHash.hex(want).substring(0, 16) + "…, but the given base is "
-                        + ModelHash.hex(have).substring(0, 16) + "… (also after re-coding it with the update's recipe '" + r.header().recipe + "')");
+                        + ModelHash.hex(have).substring(0, 16) + "… (also after re-coding it with the base's recipe '" + CodecOptions.baseRecipe(r.header().recipe) + "')");
             received = rebuilt;
         }
         return StreamDecoder.decodeAll(r, received).values().iterator().next();

@@ -1,0 +1,76 @@
+package io.nnzip.codec.dom;
+
+import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.ModelEncoder;
+import io.nnzip.codec.TensorReport;
+import io.nnzip.codec.TensorSource;
+import io.nnzip.codec.rd.AccuracyProbe;
+import io.nnzip.ir.Model;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * The update step chosen by accuracy: the coarsest QP at which the patched model — the receiver's base plus the
+ * coded difference — stays within {@code maxDrop} points of the new model on the probe's data. An update only has
+ * to carry the change down to the accuracy the new model needs, and one epoch of fine-tuning moves most weights by
+ * less than a step that is still transparent for the model; at the full model's transparent step (QP −12) those
+ * moves cost a level each. Accuracy falls with the QP except for noise of a few tenths of a point, so the boundary
+ * is found by bisection over [{@code finest}, {@link CodecOptions#QP_MAX}], and of all QPs measured within bound the
+ * one giving the fewest bytes is returned (a coarser QP can cost more when its step stops matching the receiver's
+ * grid). The accepted QP was always measured, so the bound holds for it on the probe's data.
+ */
+public final class UpdateStepSearch {
+    /** The chosen QP, its update's bytes and probe accuracy, the new model's probe accuracy, and the evaluations. */
+    public record Result(int qp, long bytes, double accuracy, double newAccuracy, int evaluations) {}
+
+    /** Coarsest QP tried: Δ = 4σ, beyond which a trained layer keeps hardly any level. */
+    static final int QP_COARSEST = 8;
+
+    private UpdateStepSearch() {}
+
+    /**
+     * @param received the base as the receiver holds it
+     * @param options  the update's coding options at a QP (equal steps resolved by the caller)
+     * @param finest   the finest QP considered (the caller's --qp)
+     */
+    public static Result search(Model received, Model next, AccuracyProbe probe, double maxDropPoints, IntFunction<CodecOptions> options, int finest,
+                                Consumer<String> log) {
+        double ref = probe.accuracy(next);
+        double floor = ref - maxDropPoints / 100.0;
+        TreeMap<Integer, double[]> seen = new TreeMap<>(); // qp -> {accuracy, bytes}
+        int evals = 1;
+        int lo = finest, hi = Math.max(finest, QP_COARSEST) + 1;
+        double[] first = measure(received, next, probe, options.apply(lo));
+        evals++;
+        seen.put(lo, first);
+        log.accept(String.format("update QP %d: %.0f bytes, accuracy %.2f%% (new model %.2f%%)", lo, first[1], 100 * first[0], 100 * ref));
+        if (first[0] < floor) {
+            log.accept("note: even the finest update QP " + lo + " is below the bound; it is kept");
+            return new Result(lo, (long) first[1], first[0], ref, evals);
+        }
+        // Invariant: lo within bound, hi not (or beyond the range).
+        while (hi - lo > 1) {
+            int mid = Math.floorDiv(lo + hi, 2);
+            double[] r = measure(received, next, probe, options.apply(mid));
+            evals++;
+            seen.put(mid, r);
+            log.accept(String.format("update QP %d: %.0f bytes, accuracy %.2f%%", mid, r[1], 100 * r[0]));
+            if (r[0] >= floor) lo = mid;
+            else hi = mid;
+        }
+        int best = lo;
+        for (var e : seen.entrySet()) if (e.getValue()[0] >= floor && e.getValue()[1] < seen.get(best)[1]) best = e.getKey();
+        return new Result(best, (long) seen.get(best)[1], seen.get(best)[0], ref, evals);
+    }
+
+    /** The patched model's probe accuracy and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */
+    static double[] measure(Model received, Model next, AccuracyProbe probe, CodecOptions o) {
+        ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(next), received, o, true);
+        Model patched = next.copy();
+        patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
+        long bytes = 0;
+        for (TensorReport t : w.tensors()) bytes += t.bytes();
+        return new double[] {probe.accuracy(patched), bytes};
+    }
+}
