@@ -17,13 +17,14 @@ public final class MixturePrior {
     private final int k;
     private final float zeroMix;
     private final Param mu, logVar, logit;
-    private final float minLogVar;
+    private final float minLogVar, maxZeroLogVar;
 
     /**
      * @param means     the initial means, {@code means[0]} must be 0 (the zero component)
      * @param logVars   the initial log-variances, one per component
      * @param zeroMix   π_0, fixed
-     * @param minLogVar floor of every log-variance (a component collapsed to a point would make −log p unbounded)
+     * @param minLogVar floor of every log-variance (a component collapsed to a point would make −log p unbounded);
+     *                  the zero component's initial log-variance is its ceiling
      */
     public MixturePrior(String name, float[] means, float[] logVars, float zeroMix, float minLogVar) {
         if (means.length < 2 || means.length != logVars.length) throw new IllegalArgumentException("a mixture needs ≥ 2 components, one log-variance each");
@@ -32,19 +33,21 @@ public final class MixturePrior {
         this.k = means.length;
         this.zeroMix = zeroMix;
         this.minLogVar = minLogVar;
+        this.maxZeroLogVar = logVars[0];
         this.mu = new Param(name + ".mixture_means", means.clone(), false);
         this.logVar = new Param(name + ".mixture_log_variances", logVars.clone(), false);
         this.logit = new Param(name + ".mixture_logits", new float[k], false);
     }
 
-    /** A prior over weights spread in [−range, range]: {@code components − 1} means evenly spaced there (0 excluded), every σ the spacing. */
+    /** A prior over weights spread in [−range, range]: {@code components − 1} means evenly spaced there (0 excluded), every σ half the spacing. */
     public static MixturePrior spread(String name, int components, float range, float zeroMix) {
         float[] m = new float[components], lv = new float[components];
         int side = components - 1, neg = side / 2, pos = side - neg;
         for (int t = 1; t <= neg; t++) m[t] = -range * t / neg;
         for (int t = 1; t <= pos; t++) m[neg + t] = range * t / pos;
         float spacing = range / Math.max(1, Math.max(neg, pos));
-        java.util.Arrays.fill(lv, (float) Math.log((double) spacing * spacing));
+        // half the spacing: neighbouring components overlap little, so responsibilities (and the snap) are nearly nearest-mean
+        java.util.Arrays.fill(lv, (float) Math.log(0.25 * spacing * spacing));
         float floor = (float) Math.log(1e-6 * range * range);
         return new MixturePrior(name, m, lv, zeroMix, floor);
     }
@@ -143,6 +146,8 @@ public final class MixturePrior {
         logit.value()[0] = 0f;
         float[] lv = logVar.value();
         for (int j = 0; j < k; j++) lv[j] = Math.max(lv[j], minLogVar);
+        // the zero component may narrow but not widen: widened, it would swallow every weight the data does not defend
+        lv[0] = Math.min(lv[0], maxZeroLogVar);
     }
 
     /** The most responsible component of {@code w}: the weight's index into the shared values. */

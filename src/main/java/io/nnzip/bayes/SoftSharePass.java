@@ -27,12 +27,12 @@ import java.util.regex.Pattern;
  * per tensor, which the .nnz codec codes as codebook indices.
  */
 public record SoftSharePass(
-        @Setting(value = "retraining epochs with the mixture prior", dflt = "4") int finetune,
-        @Setting(value = "learning rate of weights and mixture (Adam)", dflt = "0.0005") float lr,
+        @Setting(value = "retraining epochs with the mixture prior", dflt = "2") int finetune,
+        @Setting(value = "learning rate of weights and mixture (Adam)", dflt = "0.001") float lr,
         @Setting(value = "mixture components, the zero component included (17: 16 shared values + 0)", dflt = "17") int components,
         @Setting(value = "fixed mixing weight of the zero component: the prior's belief in how many weights are pruned", dflt = "0.99") float zeroMix,
-        @Setting(value = "weight τ of the prior's −log p(w) (summed over weights) against the mean cross-entropy", dflt = "0.003") float tau,
-        @Setting(value = "one mixture per weight tensor instead of one for the whole model", dflt = "false") boolean perLayer,
+        @Setting(value = "weight τ of the prior's −log p(w) (summed over weights) against the mean cross-entropy", dflt = "0.00003") float tau,
+        @Setting(value = "one mixture per weight tensor instead of one for the whole model (layers differ in scale)", dflt = "true") boolean perLayer,
         @Setting(value = "regular expression of the weights to share (default: every matrix and filter)", dflt = "") String layers,
         @Setting(value = "learning-rate schedule: constant, step or cosine", dflt = "cosine") String schedule,
         @Setting(value = "seed of the data order", dflt = "0") long seed) implements Pass {
@@ -99,6 +99,9 @@ public record SoftSharePass(
             Map<String, Object> mx = new LinkedHashMap<>();
             mx.put("weights", g.getValue().size() == 1 ? g.getValue().iterator().next() : g.getValue().size() + " tensors");
             mx.put("means", g.getKey().means().value().clone());
+            float[] sd = g.getKey().logVariances().value().clone();
+            for (int j = 0; j < sd.length; j++) sd[j] = (float) Math.exp(0.5 * sd[j]);
+            mx.put("std", sd);
             mixtures.add(mx);
         }
         Float after = ctx.fineTuning().accuracy(trained);

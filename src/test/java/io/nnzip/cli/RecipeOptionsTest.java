@@ -53,7 +53,8 @@ class RecipeOptionsTest {
                 checked++;
             }
         }
-        assertTrue(checked >= Recipes.BUILT_IN.size() * 2, "checked " + checked);
+        // at least one step per recipe (the one-step soft-share recipes have no encode options to check)
+        assertTrue(checked >= Recipes.BUILT_IN.size() + 5, "checked " + checked);
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 }
