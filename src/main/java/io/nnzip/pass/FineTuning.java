@@ -25,14 +25,23 @@ public final class FineTuning {
      * @param objective null for cross-entropy on the labels
      * @param listener  given the trainer (its live parameters), a listener called after every step besides the
      *                  context's progress (null for none)
+     * @param setup     adds hooks and extra parameters to the Trainer's options (null for none)
      */
     public record Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
-                          java.util.function.Function<Trainer, TrainListener> listener) {
+                          java.util.function.Function<Trainer, TrainListener> listener, java.util.function.Consumer<Trainer.Options> setup) {
+        public Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
+                       java.util.function.Function<Trainer, TrainListener> listener) {
+            this(epochs, lr, optimizer, schedule, seed, objective, listener, null);
+        }
+
+        /** The request with {@code s} applied to the Trainer's options (hooks, extra parameters, feeds). */
+        public Request setup(java.util.function.Consumer<Trainer.Options> s) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, s); }
+
         public static Request of(int epochs, float lr, String schedule, long seed) { return new Request(epochs, lr, "adam", schedule, seed, null, null); }
 
-        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l); }
+        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l, setup); }
 
-        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener); }
+        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener, setup); }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -58,6 +67,7 @@ public final class FineTuning {
         Trainer.Options o = new Trainer.Options().epochs(r.epochs()).lr(r.lr()).optimizer(r.optimizer()).schedule(r.schedule()).seed(r.seed())
                 .threads(ctx.threads());
         if (r.objective() != null) o.objective(r.objective());
+        if (r.setup() != null) r.setup().accept(o);
         try (Trainer t = new Trainer(m, o)) {
             TrainListener own = r.listener() == null ? null : r.listener().apply(t);
             TrainListener both = own == null ? ctx.progress() : new TrainListener() {

@@ -21,6 +21,7 @@ public final class Passes {
         BUILT_IN.put("factorize", FactorizeConfig::of);
         BUILT_IN.put("distill", DistillPass::of);
         BUILT_IN.put("train", FineTunePass::of);
+        BUILT_IN.put("soft-share", io.nnzip.bayes.SoftSharePass::of);
     }
 
     private Passes() {}
