@@ -22,9 +22,9 @@ public interface ScaleOut {
 
     /**
      * Data-parallel fine-tuning: the returned model carries the final weights; {@code info} holds what the JSON
-     * report shows (exchange_ratio, bytes_per_step, rounds, where each worker ran).
+     * report shows (exchange_ratio, bytes_per_step, rounds, where each worker ran); {@code trainSize}: images in the training split.
      */
     record Trained(Model model, float trainLoss, long steps, Map<String, Object> info) {}
 
-    Trained train(String master, TrainSpec spec, Consumer<String> log);
+    Trained train(String master, TrainSpec spec, int trainSize, Consumer<String> log);
 }

@@ -19,11 +19,11 @@ import java.util.function.Consumer;
  */
 public final class Sensitivity {
     /** One group at one amount. */
-    public record Point(double amount, double score, long macsSaved) {}
+    public record Point(double amount, double score, long macsSaved) implements java.io.Serializable {}
 
-    public record Row(int group, String label, int channels, List<Point> points) {}
+    public record Row(int group, String label, int channels, List<Point> points) implements java.io.Serializable {}
 
-    public record Scan(String scoreName, double baseline, long macs, List<Row> rows) {
+    public record Scan(String scoreName, double baseline, long macs, List<Row> rows) implements java.io.Serializable {
         /**
          * Per-group amounts removing about {@code target} of the MACs at the least loss: repeatedly take the group
          * step (next amount of one group) with the smallest score loss per MAC saved, until the savings (added up
