@@ -17,7 +17,7 @@ public final class ScaleOuts {
                 + " (the nnzip launcher then adds spark/target/nnzip-spark.jar and spark/target/lib/* to the class path)");
     }
 
-    static void checkJdk(Runtime.Version v) {
+    public static void checkJdk(Runtime.Version v) {
         if (v.compareToIgnoreOptional(MIN_JDK) < 0)
             throw new NnzipException("--spark needs JDK >= " + MIN_JDK + " (earlier JDK 25 builds have a G1 bug Spark refuses), this is " + v + "; set NNZIP_JAVA_HOME");
     }
