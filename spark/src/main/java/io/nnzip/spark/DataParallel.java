@@ -132,7 +132,7 @@ final class DataParallel {
                 if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
                     log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked, and Scala throws it undeclared
             throw SparkContexts.explain(e);
         } finally {
             ids.foreach(i -> {

@@ -39,7 +39,7 @@ final class SensitivitySweep {
                 Sensitivity.Prepared p = PREPARED.computeIfAbsent(id, k -> b.value().prepare());
                 return new Tuple2<>(i, new Tuple2<>(p.scan(List.of(p.row(i))), SparkContexts.where()));
             }).collect();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked, and Scala throws it undeclared
             throw SparkContexts.explain(e);
         } finally {
             sc.parallelize(List.of(0), 1).foreach(x -> PREPARED.remove(id));
