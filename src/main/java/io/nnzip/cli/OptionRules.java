@@ -62,6 +62,7 @@ final class OptionRules {
             Map.entry("--group-size", Range.closed(1, 1 << 20, "1..1048576")), Map.entry("--head-grid", Range.closed(1, 64, "1..64")),
             Map.entry("--round-to", Range.closed(1, 4096, "1..4096")),
             Map.entry("--seed", Range.closed(-LONG, LONG, "any integer")),
+            Map.entry("--workers", Range.closed(1, 4096, "1..4096")), Map.entry("--local-steps", ITERATIONS),
             Map.entry("--qp", Range.closed(CodecOptions.QP_MIN, CodecOptions.QP_MAX, CodecOptions.QP_MIN + ".." + CodecOptions.QP_MAX)),
             Map.entry("--bits", Range.above(0, 32, "(0, 32]")), Map.entry("--rounding", Range.closed(0, 0.5, "[0, 0.5]")),
             Map.entry("--max-drop", Range.closed(0, 100, "0..100 points")),

@@ -54,15 +54,23 @@ public final class SensitivityCommand extends BaseCommand {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs and criteria (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    SparkOptions spark;
+
     @Override
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
         Model m = ModelSource.read(model);
-        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit)
-                .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
-        PruneData calib = PruneData.of(io.nnzip.pass.PassContext.builder().data(splits).seed(seed).build(), 0f, seed);
-        Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-        Sensitivity.Scan scan = Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
+        io.nnzip.dist.ScaleOut.Sweep sweep = null;
+        Sensitivity.Scan scan;
+        if (spark.enabled()) {
+            io.nnzip.dist.SensitivitySpec spec = new io.nnzip.dist.SensitivitySpec(io.nnzip.onnx.OnnxWriter.toBytes(m), dataOptions.data, dataOptions.limit,
+                    calibData, dataOptions.normalize, amounts, method, calibBatches, batchSize, seed);
+            sweep = io.nnzip.dist.ScaleOuts.require().sensitivity(spark.master, spec, this::note);
+            scan = sweep.scan();
+        } else {
+            scan = scanHere(m);
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         // JSON accuracies are fractions (docs/CLI.md); the scan counts in percent
@@ -73,6 +81,7 @@ public final class SensitivityCommand extends BaseCommand {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Sensitivity.Row row : scan.rows()) {
             Map<String, Object> x = new LinkedHashMap<>();
+            if (sweep != null) x.put("ran_on", sweep.where().get(rows.size()));
             x.put("group", row.label());
             x.put("channels", row.channels());
             x.put("scores", row.points().stream().map(p -> p.score() / 100).toList());
@@ -80,11 +89,20 @@ public final class SensitivityCommand extends BaseCommand {
             rows.add(x);
         }
         r.put("groups", rows);
+        r.put("ran_on", sweep == null ? "this process" : sweep.info());
         if (plot != null) {
             AtomicFiles.write(plot, Charts.png(chart(scan)));
             r.put("plot", plot.toString());
         }
         return r;
+    }
+
+    private Sensitivity.Scan scanHere(Model m) {
+        io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit)
+                .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
+        PruneData calib = PruneData.of(io.nnzip.pass.PassContext.builder().data(splits).seed(seed).build(), 0f, seed);
+        Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
+        return Sensitivity.scan(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed, this::note);
     }
 
     private XYChart chart(Sensitivity.Scan scan) {

@@ -61,6 +61,7 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).") Integer threads;
     @Option(names = "--profile", description = "Time every op's forward and backward and the other step phases; print the table (and add it to --json).") boolean profile;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.onnx") Path output;
+    @Mixin SparkTraining spark;
 
     static final class ModelNames extends java.util.ArrayList<String> {
         ModelNames() { super(List.of(Models.NAMES)); }
@@ -94,6 +95,7 @@ public final class TrainCommand extends BaseCommand {
 
         note("training " + (init != null ? init.getFileName() : model + (width != 1f ? " x" + width : "")) + " on " + trainSet.name()
                 + " (" + trainSet.size() + " images, validation " + val.size() + "), normalization " + norm + ", " + o.describe());
+        if (spark.enabled()) return dataParallel(start, o, trainSet, val, norm);
         Trainer.Report r;
         Model trained;
         StepProfile prof = profile ? new StepProfile() : null;
@@ -141,6 +143,46 @@ public final class TrainCommand extends BaseCommand {
             res.put("profile_ms", prof.summary());
             prof.print(System.err);
         }
+        return res;
+    }
+
+    private Map<String, Object> dataParallel(Model start, Trainer.Options o, Dataset trainSet, Dataset val, Normalization norm) {
+        Map<String, Boolean> unsupported = new LinkedHashMap<>();
+        unsupported.put("--schedule " + schedule, !schedule.equals("constant"));
+        unsupported.put("--warmup", warmup != 0);
+        unsupported.put("--nesterov", nesterov);
+        unsupported.put("--clip-norm", clipNorm != 0);
+        unsupported.put("--label-smoothing", labelSmoothing != 0);
+        unsupported.put("--l1/--l2", l1 != null || l2 != null);
+        unsupported.put("--augment", !augment.equals("none"));
+        unsupported.put("--trainable/--freeze", trainable != null || freeze != null);
+        unsupported.put("--val-split", valSplit != 0);
+        unsupported.put("--profile", profile);
+        SparkTraining.refuse(unsupported);
+        long t0 = System.nanoTime();
+        SparkTraining.Result sr = spark.run(start, o, dataOptions.data, dataOptions.limit, trainSet, val, norm, threads, this::note);
+        Model trained = sr.model();
+        norm.writeTo(trained);
+        Map<String, Object> prov = new LinkedHashMap<>(o.describe());
+        prov.put("data", dataOptions.data);
+        prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
+        if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
+        prov.put("spark_workers", spark.workers);
+        prov.put("exchange", spark.exchange);
+        prov.put("local_steps", spark.localSteps);
+        Provenance.record(trained, "train", prov, null, null);
+        OnnxWriter.write(trained, output);
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("output", output.toString());
+        res.put("model", init != null ? init.toString() : model);
+        res.put("epochs", epochs);
+        res.put("steps", sr.steps());
+        res.put("seconds_per_epoch", round((System.nanoTime() - t0) / 1e9 / Math.max(1, epochs), 3));
+        res.put("train_loss", round(sr.trainLoss(), 5));
+        res.put("val_accuracy", round(sr.valAccuracy(), 5));
+        res.put("validation", "test split");
+        res.put("normalization", norm.describe());
+        res.putAll(sr.info());
         return res;
     }
 

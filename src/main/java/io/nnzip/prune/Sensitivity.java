@@ -19,11 +19,11 @@ import java.util.function.Consumer;
  */
 public final class Sensitivity {
     /** One group at one amount. */
-    public record Point(double amount, double score, long macsSaved) {}
+    public record Point(double amount, double score, long macsSaved) implements java.io.Serializable {}
 
-    public record Row(int group, String label, int channels, List<Point> points) {}
+    public record Row(int group, String label, int channels, List<Point> points) implements java.io.Serializable {}
 
-    public record Scan(String scoreName, double baseline, long macs, List<Row> rows) {
+    public record Scan(String scoreName, double baseline, long macs, List<Row> rows) implements java.io.Serializable {
         /**
          * Per-group amounts removing about {@code target} of the MACs at the least loss: repeatedly take the group
          * step (next amount of one group) with the smallest score loss per MAC saved, until the savings (added up
@@ -77,16 +77,56 @@ public final class Sensitivity {
     public static Scan scan(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
                             Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy,
                             long seed, Consumer<String> log) {
+        Prepared p = prepare(m, method, amounts, calibration, labelled, accuracy, seed);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < p.groupCount(); i++) {
+            rows.add(p.row(i));
+            log.accept(String.format("sensitivity %d/%d: %s", rows.size(), p.groupCount(), rows.getLast().label()));
+        }
+        return p.scan(rows);
+    }
+
+    /**
+     * Everything the rows share (channel scores, the unpruned reference, the baseline); each {@link #row} is then an
+     * independent point, so a sweep can compute rows anywhere (another thread, a Spark executor) and
+     * {@link #scan(List)} assembles the same table.
+     */
+    public static Prepared prepare(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
+                                   Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy, long seed) {
         StructuredPruner.Analysis a = StructuredPruner.Analysis.of(m);
         double[] scores = Criteria.of(method, seed, calibration, labelled).score(a.deps(), a.groups());
         List<Map<String, Tensor>> feeds = new ArrayList<>();
         calibration.forEach(feeds::add);
         Agreement agree = accuracy == null ? new Agreement(m, feeds) : null;
         double base = accuracy != null ? accuracy.of(m) : 100;
-        long macs = LayerCosts.totalMacs(m, 1);
-        List<Row> rows = new ArrayList<>();
-        List<CoupledGroups.Group> groups = a.prunableGroups();
-        for (CoupledGroups.Group g : groups) {
+        return new Prepared(a, scores, List.copyOf(amounts), accuracy, agree, base, LayerCosts.totalMacs(m, 1));
+    }
+
+    public static final class Prepared {
+        private final StructuredPruner.Analysis a;
+        private final double[] scores;
+        private final List<Double> amounts;
+        private final Accuracy accuracy;
+        private final Agreement agree;
+        private final double base;
+        private final long macs;
+
+        Prepared(StructuredPruner.Analysis a, double[] scores, List<Double> amounts, Accuracy accuracy, Agreement agree, double base, long macs) {
+            this.a = a;
+            this.scores = scores;
+            this.amounts = amounts;
+            this.accuracy = accuracy;
+            this.agree = agree;
+            this.base = base;
+            this.macs = macs;
+        }
+
+        /** Prunable groups; rows are numbered 0..groupCount-1 in this order. */
+        public int groupCount() { return a.prunableGroups().size(); }
+
+        /** The group at {@code index} alone, at every amount. */
+        public Row row(int index) {
+            CoupledGroups.Group g = a.prunableGroups().get(index);
             List<Point> pts = new ArrayList<>();
             for (double amt : amounts) {
                 Map<Integer, Double> per = new LinkedHashMap<>();
@@ -95,10 +135,12 @@ public final class Sensitivity {
                 double s = accuracy != null ? accuracy.of(p) : agree.of(p);
                 pts.add(new Point(amt, s, macs - LayerCosts.totalMacs(p, 1)));
             }
-            rows.add(new Row(g.id(), g.label(), g.prunable().size(), pts));
-            log.accept(String.format("sensitivity %d/%d: %s", rows.size(), groups.size(), g.label()));
+            return new Row(g.id(), g.label(), g.prunable().size(), pts);
         }
-        return new Scan(accuracy != null ? "accuracy (%)" : "top-1 agreement with the unpruned model (%)", base, macs, rows);
+
+        public Scan scan(List<Row> rows) {
+            return new Scan(accuracy != null ? "accuracy (%)" : "top-1 agreement with the unpruned model (%)", base, macs, rows);
+        }
     }
 
     /** Share of calibration examples whose arg-max output matches the unpruned model's, in percent. */

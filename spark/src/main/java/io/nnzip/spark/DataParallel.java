@@ -1,0 +1,219 @@
+package io.nnzip.spark;
+
+import io.nnzip.data.Augment;
+import io.nnzip.data.Batch;
+import io.nnzip.data.BatchLoader;
+import io.nnzip.data.Dataset;
+import io.nnzip.dist.ScaleOut;
+import io.nnzip.dist.TrainSpec;
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.train.LrSchedule;
+import io.nnzip.train.Param;
+import io.nnzip.train.Trainer;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Data-parallel fine-tuning on Spark without barrier stages (their allGather polls once a second). Each round is one
+ * small job: the driver broadcasts the previous round's averaged update (compressed), every worker (one partition
+ * each) applies it to its copy of the weights, takes K optimizer steps of the shared {@link Trainer} on its own shard,
+ * and sends its compressed weight change; {@code treeAggregate} gathers the compressed messages, the driver averages
+ * them and compresses the average again (keeping its own residual) for the next broadcast. Driver and workers apply
+ * the same decoded update, so every copy of the weights stays identical.
+ */
+final class DataParallel {
+    /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
+    private static final class Worker {
+        final Trainer trainer;
+        final Dataset shard;
+        final float[] global;
+        final UpdateCodec codec;
+        final int index;
+        BatchLoader loader;
+        int epoch;
+        long round;
+
+        Worker(TrainSpec spec, int w, float[] weights) {
+            Model m = OnnxReader.read(spec.model(), null);
+            trainer = new Trainer(m, spec.options(w));
+            shard = spec.shard(w);
+            global = weights.clone();
+            codec = new UpdateCodec(spec.exchange(), global.length);
+            index = w;
+        }
+
+        Batch next(TrainSpec spec) {
+            if (loader == null || !loader.hasNext()) {
+                if (loader != null) loader.close();
+                loader = new BatchLoader(shard, spec.batch(), true, spec.normalization(), Augment.NONE, spec.seed() + index, epoch++);
+            }
+            return loader.next();
+        }
+    }
+
+    private static final Map<String, Worker> WORKERS = new ConcurrentHashMap<>();
+
+    /** A worker's reply: its compressed change, training loss sum and count, compute time, where it ran. */
+    record Reply(int worker, byte[] update, double lossSum, long images, long computeNanos, String where) implements Serializable {}
+
+    /** The treeAggregate value: the replies gathered so far (messages stay compressed on the way to the driver). */
+    static final class Gathered implements Serializable {
+        final List<Reply> replies = new ArrayList<>();
+
+        Gathered add(Reply r) {
+            replies.add(r);
+            return this;
+        }
+
+        Gathered merge(Gathered o) {
+            replies.addAll(o.replies);
+            return this;
+        }
+    }
+
+    private DataParallel() {}
+
+    static ScaleOut.Trained run(JavaSparkContext sc, TrainSpec spec, int trainSize, Consumer<String> log) {
+        String runId = java.util.UUID.randomUUID().toString();
+        Trainer driver = new Trainer(OnnxReader.read(spec.model(), null), spec.options(0));
+        List<Param> params = driver.params();
+        float[] w = flatten(params);
+        int n = w.length, workers = spec.workers(), k = spec.localSteps();
+        int rounds = spec.roundsPerEpoch(trainSize) * spec.epochs();
+        LrSchedule sched = LrSchedule.of("constant", spec.lr(), rounds * k, 0, rounds * k, 0.1f);
+        UpdateCodec down = new UpdateCodec(spec.exchange(), n);
+        Broadcast<TrainSpec> bSpec = sc.broadcast(spec);
+        JavaRDD<Integer> ids = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).cache();
+        long upBytes = 0, downBytes = 0, images = 0, computeNanos = 0;
+        double lossSum = 0, lastLoss = Double.NaN;
+        TreeSet<String> where = new TreeSet<>();
+        byte[] prev = null;
+        long t0 = System.nanoTime();
+        try {
+            for (int r = 0; r < rounds; r++) {
+                final long round = r;
+                final byte[] update = prev;
+                Broadcast<byte[]> bUpdate = sc.broadcast(update == null ? new byte[0] : update);
+                // the full weights travel only to a worker that has to start over (first round, lost executor, retry)
+                Broadcast<float[]> bWeights = sc.broadcast(w);
+                float lr = sched.at((int) (round * k));
+                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr))
+                        .treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
+                bUpdate.destroy();
+                bWeights.destroy();
+                float[] avg = new float[n];
+                double roundLoss = 0;
+                long roundImages = 0;
+                for (Reply rep : g.replies) {
+                    UpdateCodec.addDecoded(rep.update(), avg, 1f / workers);
+                    upBytes += rep.update().length;
+                    roundLoss += rep.lossSum();
+                    roundImages += rep.images();
+                    computeNanos += rep.computeNanos();
+                    where.add("worker " + rep.worker() + ": " + rep.where().replaceAll(" \\(partition.*", ""));
+                }
+                lossSum += roundLoss;
+                images += roundImages;
+                lastLoss = roundLoss / Math.max(1, roundImages);
+                prev = down.encode(avg);
+                UpdateCodec.addDecoded(prev, w, 1f);
+                downBytes += (long) prev.length * workers;
+                if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
+                    log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
+            }
+        } catch (Exception e) { // SparkException is checked, and Scala throws it undeclared
+            throw SparkContexts.explain(e);
+        } finally {
+            ids.foreach(i -> {
+                Worker gone = WORKERS.remove(runId + "/" + i);
+                if (gone != null) gone.trainer.close();
+            });
+            bSpec.destroy();
+            driver.close();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        unflatten(w, params);
+        long floatBytes = 2L * rounds * workers * UpdateCodec.floatBytes(n);
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("master", sc.master());
+        info.put("workers", workers);
+        info.put("exchange", spec.exchange());
+        info.put("local_steps", k);
+        info.put("rounds", rounds);
+        info.put("parameters", n);
+        info.put("exchange_bytes", upBytes + downBytes);
+        info.put("float32_bytes", floatBytes);
+        info.put("exchange_ratio", round((double) (upBytes + downBytes) / floatBytes, 5));
+        info.put("bytes_per_step", round((double) (upBytes + downBytes) / rounds, 1));
+        info.put("float32_bytes_per_step", round((double) floatBytes / rounds, 1));
+        info.put("compute_seconds_per_local_step", round(computeNanos / 1e9 / ((double) rounds * k * workers), 5));
+        info.put("seconds", round(seconds, 2));
+        info.put("images_per_second", round(images / seconds, 1));
+        info.put("where", List.copyOf(where));
+        return new ScaleOut.Trained(driver.model(), (float) (lossSum / Math.max(1, images)), (long) rounds * k, info);
+    }
+
+    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr) {
+        String key = runId + "/" + i;
+        Worker wk = WORKERS.get(key);
+        if (wk == null || wk.round != round) {
+            // first round, or this worker's state is not at this round (new executor, retried task): restart it from the driver's weights
+            wk = new Worker(spec, i, weights.value());
+            wk.round = round;
+            Worker old = WORKERS.put(key, wk);
+            if (old != null) old.trainer.close();
+        } else if (update.value().length > 0) {
+            UpdateCodec.addDecoded(update.value(), wk.global, 1f);
+        }
+        long t0 = System.nanoTime();
+        List<Param> ps = wk.trainer.params();
+        unflatten(wk.global, ps);
+        double loss = 0;
+        long seen = 0;
+        for (int s = 0; s < spec.localSteps(); s++) {
+            Batch b = wk.next(spec);
+            loss += wk.trainer.step(b, lr)[0] * b.size();
+            seen += b.size();
+        }
+        float[] delta = flatten(ps);
+        for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
+        byte[] msg = wk.codec.encode(delta);
+        wk.round = round + 1;
+        return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    static float[] flatten(List<Param> ps) {
+        int n = ps.stream().mapToInt(Param::size).sum();
+        float[] out = new float[n];
+        int o = 0;
+        for (Param p : ps) {
+            System.arraycopy(p.value(), 0, out, o, p.size());
+            o += p.size();
+        }
+        return out;
+    }
+
+    static void unflatten(float[] flat, List<Param> ps) {
+        int o = 0;
+        for (Param p : ps) {
+            System.arraycopy(flat, o, p.value(), 0, p.size());
+            o += p.size();
+        }
+    }
+
+    static double round(double v, int digits) {
+        double s = Math.pow(10, digits);
+        return Math.round(v * s) / s;
+    }
+}

@@ -1,0 +1,27 @@
+package io.nnzip.spark;
+
+import io.nnzip.dist.ScaleOut;
+import io.nnzip.dist.SensitivitySpec;
+import io.nnzip.dist.TrainSpec;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** The Apache Spark implementation of {@link ScaleOut}, registered in META-INF/services. One context per call. */
+public final class SparkScaleOut implements ScaleOut {
+    @Override
+    public String name() { return "spark"; }
+
+    @Override
+    public Sweep sensitivity(String master, SensitivitySpec spec, Consumer<String> log) {
+        try (JavaSparkContext sc = SparkContexts.start(master, 0)) {
+            return SensitivitySweep.run(sc, spec, log);
+        }
+    }
+
+    @Override
+    public Trained train(String master, TrainSpec spec, int trainSize, Consumer<String> log) {
+        try (JavaSparkContext sc = SparkContexts.start(master, spec.workers())) {
+            return DataParallel.run(sc, spec, trainSize, log);
+        }
+    }
+}

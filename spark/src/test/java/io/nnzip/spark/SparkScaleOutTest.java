@@ -1,0 +1,94 @@
+package io.nnzip.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Datasets;
+import io.nnzip.data.Normalization;
+import io.nnzip.dist.ScaleOut;
+import io.nnzip.dist.SensitivitySpec;
+import io.nnzip.dist.TrainSpec;
+import io.nnzip.engine.Parallel;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.models.Models;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.prune.Sensitivity;
+import io.nnzip.train.Evaluator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** One local[2] context for the class (start-up is seconds); each test is a small job on it. */
+class SparkScaleOutTest {
+    static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() { sc = SparkContexts.start("local[2]", 2); }
+
+    @AfterAll
+    static void stop() { sc.stop(); }
+
+    @Test
+    void sensitivityOnSparkIsTheSingleProcessTableOnAPyTorchModel() throws Exception {
+        byte[] bytes = Files.readAllBytes(Path.of("../src/test/resources/pytorch/cnn_op13.onnx"));
+        List<Double> amounts = List.of(0.25, 0.5);
+        SensitivitySpec spec = new SensitivitySpec(bytes, null, 0, null, null, amounts, "l1-filter", 2, 4, 3);
+        Sensitivity.Scan here = spec.prepare().scan(rowsHere(spec));
+        ScaleOut.Sweep there = SensitivitySweep.run(sc, spec, s -> {});
+        assertTrue(here.rows().size() >= 2, "fixture has prunable groups");
+        assertEquals(here, there.scan());
+        assertEquals(here.rows().size(), there.where().size());
+        assertTrue(there.where().getFirst().startsWith("executor driver"), there.where().getFirst());
+    }
+
+    private static List<Sensitivity.Row> rowsHere(SensitivitySpec spec) {
+        Sensitivity.Prepared p = spec.prepare();
+        return java.util.stream.IntStream.range(0, p.groupCount()).mapToObj(p::row).toList();
+    }
+
+    @Test
+    void dataParallelTrainingLearnsAndCompressesItsExchange() {
+        Model m = Models.create("mlp", 0.25f, 10, 1);
+        Dataset test = Datasets.load("fashion-mnist", "test").head(1000);
+        Normalization norm = new Normalization(new float[] {0.286f}, new float[] {0.353f});
+        for (String ex : List.of("int8", "threshold")) {
+            TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), "fashion-mnist", 2048, norm.mean(), norm.std(), 1, 32, 3e-3f, "adam", 0.9f, 0f, 1, 2, ex, 1, 1);
+            ScaleOut.Trained t = DataParallel.run(sc, spec, 2048, s -> {});
+            double ratio = ((Number) t.info().get("exchange_ratio")).doubleValue();
+            assertTrue(ratio <= (ex.equals("int8") ? 0.27 : 0.05), ex + " ratio " + ratio);
+            float acc;
+            try (Parallel par = new Parallel(1)) {
+                acc = Evaluator.evaluate(Evaluator.engine(t.model(), par), test, norm, 256).accuracy();
+            }
+            // 32 steps of 64 images from random weights: far above the 10 % of chance, whatever the exchange
+            assertTrue(acc > 0.5, ex + " accuracy " + acc);
+        }
+    }
+
+    @Test
+    void aMissingDatasetOnAnExecutorIsOneLineNamingIt() {
+        Model m = Models.create("mlp", 0.25f, 10, 1);
+        TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), "/no/such/data.npz", 0, new float[] {0}, new float[] {1}, 1, 8, 1e-3f, "adam", 0.9f, 0f, 1, 2, "int8", 1, 1);
+        NnzipException e = assertThrows(NnzipException.class, () -> DataParallel.run(sc, spec, 64, s -> {}));
+        assertTrue(e.getMessage().contains("/no/such/data.npz") && e.getMessage().contains("worker"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void moreWorkersThanSlotsAndAnUnreachableMasterAreRefused() {
+        NnzipException slots = assertThrows(NnzipException.class, () -> SparkContexts.start("local[2]", 3));
+        assertTrue(slots.getMessage().contains("--workers 3 exceeds the 2 task slots"), slots.getMessage());
+        NnzipException master = assertThrows(NnzipException.class, () -> SparkContexts.start("spark://127.0.0.1:1", 1));
+        assertTrue(master.getMessage().startsWith("cannot reach Spark master spark://127.0.0.1:1"), master.getMessage());
+        NnzipException jdk = assertThrows(NnzipException.class, () -> io.nnzip.dist.ScaleOuts.checkJdk(Runtime.Version.parse("25.0.2")));
+        assertTrue(jdk.getMessage().startsWith("--spark needs JDK >= 25.0.3"), jdk.getMessage());
+        io.nnzip.dist.ScaleOuts.checkJdk(Runtime.Version.parse("25.0.3"));
+    }
+}

@@ -1,0 +1,67 @@
+package io.nnzip.cli;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
+import io.nnzip.dist.ScaleOut;
+import io.nnzip.dist.ScaleOuts;
+import io.nnzip.dist.TrainSpec;
+import io.nnzip.engine.Parallel;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.train.Evaluator;
+import io.nnzip.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import picocli.CommandLine.Option;
+
+/**
+ * Data-parallel training options ({@code --spark [MASTER] --workers N --exchange int8|threshold|float --local-steps K})
+ * and the run they ask for. {@code --batch} stays the global batch: each of the N workers steps on batch/N images,
+ * so one epoch takes as many optimizer steps as the single-process run.
+ */
+public final class SparkTraining {
+    @Option(names = "--spark", arity = "0..1", fallbackValue = "local[*]", paramLabel = "MASTER",
+            description = "Run on Apache Spark (needs the nnzip-spark module); MASTER default local[*], or spark://HOST:PORT, yarn, k8s://...")
+    public String master;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers under --spark, one Spark task each (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--exchange", defaultValue = "int8", description = "How workers exchange updates under --spark: int8, threshold or float (default ${DEFAULT-VALUE}).")
+    String exchange;
+
+    @Option(names = "--local-steps", defaultValue = "1", paramLabel = "K", description = "Optimizer steps each worker takes between exchanges under --spark (default ${DEFAULT-VALUE}).")
+    int localSteps;
+
+    public boolean enabled() { return master != null; }
+
+    /** Trains {@code start} data-parallel; returns the trained model and the JSON fields the run adds. */
+    Result run(Model start, Trainer.Options o, String data, int limit, Dataset train, Dataset val, Normalization norm, Integer threads, Consumer<String> note) {
+        if (o.batchSize < workers) throw new NnzipException("--batch " + o.batchSize + " is smaller than --workers " + workers + " (each worker steps on batch/workers images)");
+        int perWorkerThreads = threads != null && threads > 0 ? threads : Math.max(1, OptionRules.CORES / workers);
+        TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(start), data, limit, norm.mean(), norm.std(), o.epochs, o.batchSize / workers, o.lr,
+                o.optimizer, o.momentum, o.weightDecay, o.seed, workers, exchange, localSteps, perWorkerThreads);
+        ScaleOut out = ScaleOuts.require();
+        note.accept("data-parallel on Spark " + master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange + " exchange every " + localSteps + " step(s)");
+        ScaleOut.Trained t = out.train(master, spec, train.size(), note);
+        float acc;
+        try (Parallel par = new Parallel(threads != null && threads > 0 ? threads : OptionRules.CORES)) {
+            acc = Evaluator.evaluate(Evaluator.engine(t.model(), par), val, norm, 256).accuracy();
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("exchange_ratio", t.info().get("exchange_ratio"));
+        info.put("bytes_per_step", t.info().get("bytes_per_step"));
+        info.put("spark", t.info());
+        return new Result(t.model(), t.trainLoss(), acc, t.steps(), info);
+    }
+
+    record Result(Model model, float trainLoss, float valAccuracy, long steps, Map<String, Object> info) {}
+
+    /** Names of single-process options set away from their default, which the data-parallel run does not implement. */
+    static void refuse(Map<String, Boolean> unsupported) {
+        for (Map.Entry<String, Boolean> e : unsupported.entrySet())
+            if (e.getValue()) throw new NnzipException("--spark training does not support " + e.getKey() + " yet (it supports --epochs --batch --lr --optimizer --momentum --weight-decay --seed --threads)");
+    }
+}
