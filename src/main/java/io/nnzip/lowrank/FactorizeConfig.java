@@ -20,7 +20,7 @@ import java.util.Map;
  * target_macs or vbmf selects the ranks.
  */
 public record FactorizeConfig(
-        @Setting(value = "factorization: svd (Gemm/MatMul), spatial (k×k -> k×1, 1×k), tucker (Tucker-2) or cp (CP-ALS)", dflt = "svd") Method method,
+        @Setting(value = "factorization: svd (Gemm/MatMul), spatial (k×k -> k×1, 1×k), tucker (Tucker-2), cp (CP-ALS), tt (Tensor-Train, Gemm/MatMul), btd (sum of Tucker-2 blocks) or svd-asym (data-driven SVD, Gemm/MatMul)", dflt = "svd") Method method,
         @Setting("fixed rank for every factorized layer (each mode for tucker), or null") Integer rank,
         @Setting("per-layer share (0..1] of the spectrum's energy to keep, i.e. relative squared kernel error <= 1-energy; or null") Double energy,
         @Setting("global budget: output model MACs as a fraction of the input model's; or null") Double targetMacs,
