@@ -18,13 +18,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "factorize", mixinStandardHelpOptions = true,
-        description = "Replaces layers by low-rank factorizations (svd, spatial, tucker, cp) with ranks chosen per layer from a global "
+        description = "Replaces layers by low-rank factorizations (svd, spatial, tucker, cp, tt, btd, svd-asym) with ranks chosen per layer from a global "
                 + "rank, energy share, VBMF estimate or MAC budget, and reports params/MACs/error per layer.")
 public final class FactorizeCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
 
-    @Option(names = "--method", required = true, description = "svd (Gemm/MatMul), spatial (k×k -> k×1, 1×k), tucker (Tucker-2), cp (CP-ALS).")
+    @Option(names = "--method", required = true, description = "svd (Gemm/MatMul), spatial (k×k -> k×1, 1×k), tucker (Tucker-2), cp (CP-ALS), "
+            + "tt (Tensor-Train, Gemm/MatMul), btd (block-term: sum of Tucker-2 blocks, conv), svd-asym (data-driven SVD with nonlinear "
+            + "asymmetric reconstruction, Gemm/MatMul; needs --data).")
     String method;
 
     @Option(names = "--rank", description = "Fixed rank for every factorized layer.")
@@ -60,6 +62,18 @@ public final class FactorizeCommand extends BaseCommand {
     @Option(names = "--schedule", defaultValue = "cosine", description = "Fine-tuning learning-rate schedule: constant, step or cosine (default ${DEFAULT-VALUE}).")
     String schedule;
 
+    @Option(names = "--tt-cores", defaultValue = "4", paramLabel = "D", description = "tt: cores per layer; in and out sizes are split into D balanced factors (default ${DEFAULT-VALUE}).")
+    int ttCores;
+
+    @Option(names = "--blocks", defaultValue = "2", description = "btd: Tucker-2 blocks per convolution; --rank is each block's rank (default ${DEFAULT-VALUE}).")
+    int blocks;
+
+    @Option(names = "--als-iterations", defaultValue = "20", description = "svd-asym: alternations of the ReLU-aware reconstruction; btd: back-fitting sweeps (default ${DEFAULT-VALUE}).")
+    int alsIterations;
+
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "svd-asym: calibration images the reconstruction is fitted on (default ${DEFAULT-VALUE}).")
+    int calibImages;
+
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the factorized model.")
     boolean eval;
 
@@ -73,7 +87,7 @@ public final class FactorizeCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() {
         FactorizeConfig cfg = new FactorizeConfig(FactorizeConfig.Method.parse(method), rank, energy, targetMacs, vbmf, layers,
-                hooiSweeps, cpIterations, seed, finetune, lr, schedule, eval);
+                hooiSweeps, cpIterations, seed, finetune, lr, schedule, eval).with(ttCores, blocks, alsIterations, calibImages);
         PassResult r = cfg.run(ModelValidator.read(model), data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build());
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();

@@ -36,11 +36,15 @@ public final class FactorizePass {
 
     private FactorizePass() {}
 
-    public static Result run(Model input, FactorizeConfig cfg) {
+    public static Result run(Model input, FactorizeConfig cfg) { return run(input, cfg, null); }
+
+    /** @param calib the model's input on calibration images (svd-asym only; null otherwise) */
+    public static Result run(Model input, FactorizeConfig cfg, io.nnzip.ir.Tensor calib) {
         cfg.check();
         Model m = input.copy();
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
+        AsymSvdLinearFactorizer.Inputs inputs = calib == null ? null : layerInputs(m, calib);
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
         Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());
         List<LayerFactorizer> fs = new ArrayList<>();
@@ -48,14 +52,15 @@ public final class FactorizePass {
         for (Node n : new ArrayList<>(g.nodes())) {
             String name = n.name().isEmpty() ? n.output(0) : n.name();
             if (pattern != null && !pattern.matcher(name).find()) continue;
-            Object site = cfg.method() == FactorizeConfig.Method.SVD ? LinearSite.of(n, g, types) : ConvSite.of(n, g, types);
+            Object site = cfg.linear() ? LinearSite.of(n, g, types) : ConvSite.of(n, g, types);
             if (site instanceof ConvSite.Rejection r) {
                 if (isCandidateOp(n, cfg.method())) reports.add(skipped(n, name, r.reason()));
                 continue;
             }
-            LayerFactorizer f = factorizer(site, cfg);
+            LayerFactorizer f = factorizer(site, cfg, inputs);
             if (f == null) {
-                reports.add(skipped(n, name, "kernel " + kernelOf((ConvSite) site) + " has nothing to separate"));
+                reports.add(skipped(n, name, site instanceof ConvSite cs ? "kernel " + kernelOf(cs) + " has nothing to separate"
+                        : "batched MatMul (TT takes 2-D inputs)"));
                 continue;
             }
             fs.add(f);
@@ -89,9 +94,43 @@ public final class FactorizePass {
         return r;
     }
 
-    static LayerFactorizer factorizer(Object site, FactorizeConfig cfg) {
+    /** Layer inputs on the calibration images: in the original network (fixed) and in the one being rewritten (now). */
+    private static AsymSvdLinearFactorizer.Inputs layerInputs(Model m, io.nnzip.ir.Tensor calib) {
+        Model orig = m.copy();
+        String in = m.graph().runtimeInputs().getFirst().name();
+        return (current, value) -> {
+            if (current != m.graph()) throw new IllegalStateException("layer inputs of a foreign graph");
+            return new double[][] {capture(orig, in, calib, value), capture(m, in, calib, value)};
+        };
+    }
+
+    /** {@code value} over all calibration rows, run in batches, as doubles (rows concatenated). */
+    private static double[] capture(Model m, String input, io.nnzip.ir.Tensor calib, String value) {
+        io.nnzip.engine.Executor ex = new io.nnzip.engine.Executor(m.graph(), m.opset(), io.nnzip.engine.Parallel.common());
+        int n = calib.dim(0), row = calib.size() / n;
+        double[] out = null;
+        int off = 0;
+        for (int lo = 0; lo < n; lo += 128) {
+            int hi = Math.min(n, lo + 128);
+            int[] shape = calib.shape();
+            shape[0] = hi - lo;
+            float[] part = java.util.Arrays.copyOfRange(calib.floats(), lo * row, hi * row);
+            float[] v = ex.run(Map.of(input, io.nnzip.ir.Tensor.of(part, shape)), List.of(value)).get(value).toFloats();
+            if (out == null) out = new double[v.length / (hi - lo) * n];
+            for (float f : v) out[off++] = f;
+        }
+        return out;
+    }
+
+    static LayerFactorizer factorizer(Object site, FactorizeConfig cfg, AsymSvdLinearFactorizer.Inputs inputs) {
         return switch (cfg.method()) {
             case SVD -> new SvdLinearFactorizer((LinearSite) site);
+            case SVD_ASYM -> new AsymSvdLinearFactorizer((LinearSite) site, inputs, cfg.alsIterations());
+            case TT -> ((LinearSite) site).rows() == 1 ? new TtLinearFactorizer((LinearSite) site, cfg.ttCores()) : null;
+            case BTD -> {
+                ConvSite s = (ConvSite) site;
+                yield s.k() > 1 && s.c() > 1 ? new BtdConvFactorizer(s, cfg.blocks(), cfg.alsIterations(), cfg.hooiSweeps()) : null;
+            }
             case SPATIAL -> {
                 ConvSite s = (ConvSite) site;
                 yield s.r() > 1 && s.s() > 1 ? new SpatialConvFactorizer(s) : null;
@@ -108,7 +147,7 @@ public final class FactorizePass {
     }
 
     private static boolean isCandidateOp(Node n, FactorizeConfig.Method m) {
-        return m == FactorizeConfig.Method.SVD ? n.opType().equals("Gemm") || n.opType().equals("MatMul") : n.opType().equals("Conv");
+        return m == FactorizeConfig.Method.SVD || m == FactorizeConfig.Method.TT || m == FactorizeConfig.Method.SVD_ASYM ? n.opType().equals("Gemm") || n.opType().equals("MatMul") : n.opType().equals("Conv");
     }
 
     private static String kernelOf(ConvSite s) { return s.r() + "x" + s.s(); }

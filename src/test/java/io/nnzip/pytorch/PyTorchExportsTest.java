@@ -146,6 +146,16 @@ class PyTorchExportsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"cnn_op13.onnx", "mlp_op17.onnx"})
+    void blockTermAndTensorTrainRunInOrtAndStayClose(String file) {
+        Model m = load(file);
+        FactorizeConfig.Method method = family(file).equals("cnn") ? FactorizeConfig.Method.BTD : FactorizeConfig.Method.TT;
+        FactorizePass.Result r = FactorizePass.run(m, new FactorizeConfig(method, null, 0.95, null, false, null, 2, 200, 1, 0).with(2, 2, 4, 1));
+        assertTrue(r.layers().stream().anyMatch(l -> l.status().equals("factorized")), file + ": " + r.layers());
+        assertCloseToPyTorch(r.model(), file, 0.3, method + " factorized");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"cnn_op13.onnx", "cnn_op17.onnx", "mlp_op13.onnx", "mlp_op17.onnx"})
     void losslessEncodingReproducesPyTorchsOutputs(String file) {
         Model m = load(file);
