@@ -27,7 +27,7 @@ public final class ActivationRecorder implements AutoCloseable {
         Model copy = m.copy();
         Graph g = copy.graph();
         Set<String> have = new HashSet<>(g.outputNames());
-        for (String t : tensors) if (have.add(t)) g.outputs().add(new ValueInfo(t, DType.FLOAT, null));
+        for (String t : tensors) if (have.add(t)) g.outputs().add(new ValueInfo(t, g.valueInfo().containsKey(t) ? g.valueInfo().get(t).dtype() : DType.FLOAT, null));
         runner = new OrtRunner(copy, threads);
         input = g.runtimeInputs().get(0).name();
     }
