@@ -92,7 +92,7 @@ public final class SparseRows {
         Parallel.Range body = (lo, hi) -> {
             for (int r = lo; r < hi; r++) row(r, b, bOff, ldb, m, scale, y, yOff + r * ldy, accumulate);
         };
-        if (par != null && par.threads() > 1 && (long) val.length * m >= Sgemm.PARALLEL_MIN_MACS) par.forRange(rows, 1, body);
+        if (par != null && par.threads() > 1 && (long) val.length * m >= Sgemm.PARALLEL_MIN_MACS) par.forChunks(rows, par.threads(), body);
         else body.run(0, rows);
     }
 
