@@ -25,7 +25,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the quantized model.")
     Path output;
 
-    @Option(names = "--scheme", defaultValue = "int8", description = "int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scheme", defaultValue = "int8", description = "int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16 (default ${DEFAULT-VALUE}).")
     String scheme;
 
     @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true", description = "int8: per-channel weight scales (default on; --no-per-channel for per-tensor).")
@@ -103,6 +103,9 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--float-ends", negatable = true, defaultValue = "true", fallbackValue = "true", description = "binary --activations: keep the first and last weight layers float (default on).")
     boolean floatEnds;
 
+    @Option(names = "--half-io", description = "fp16: graph inputs and outputs float16 too (default: they stay float32).")
+    boolean halfIo;
+
     @Option(names = "--latency-batch", defaultValue = "256", description = "Batch for the latency comparison, 0 to skip (default ${DEFAULT-VALUE}).")
     int latencyBatch;
 
@@ -134,6 +137,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.trainLimit = trainLimit > 0 ? trainLimit : dataOptions.limit;
         c.activations = activations;
         c.binaryFloatEnds = floatEnds;
+        c.halfIo = halfIo;
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
         c.latencyBatch = latencyBatch;

@@ -39,7 +39,9 @@ public final class OrtRunner implements AutoCloseable {
     public static OrtRunner exposing(Model m, java.util.Collection<String> names, int threads) {
         Model copy = m.copy();
         java.util.Set<String> have = new java.util.HashSet<>(copy.graph().outputNames());
-        for (String n : names) if (have.add(n)) copy.graph().outputs().add(new io.nnzip.ir.ValueInfo(n, null, null));
+        // the declared type when the graph knows it (float16 values stay float16), else left to ONNX Runtime
+        java.util.Map<String, io.nnzip.ir.ValueInfo> known = copy.graph().valueInfo();
+        for (String n : names) if (have.add(n)) copy.graph().outputs().add(new io.nnzip.ir.ValueInfo(n, known.containsKey(n) ? known.get(n).dtype() : null, null));
         return new OrtRunner(copy, threads);
     }
 

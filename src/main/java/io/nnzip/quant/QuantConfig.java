@@ -16,7 +16,7 @@ import java.util.Set;
  * The options, tool version and platform go into the output model's provenance ({@code nnzip.quantize}).
  */
 public final class QuantConfig implements Pass {
-    @Setting("int8 (static PTQ, QDQ), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS")
+    @Setting("int8 (static PTQ, QDQ), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS, fp16 (whole graph float16), bf16 / fixed16 (16-bit weights)")
     public String scheme = "int8";
     @Setting("int8: one weight scale per output channel (else one per tensor)")
     public boolean perChannel = true;
@@ -56,6 +56,8 @@ public final class QuantConfig implements Pass {
     public String activations = "none";
     @Setting("binary with activations: keep the first and last weight layers float")
     public boolean binaryFloatEnds = true;
+    @Setting("fp16: graph inputs and outputs float16 too (default: they stay float32 behind one Cast each)")
+    public boolean halfIo = false;
     @Setting("threads for ONNX Runtime")
     public int threads = 2;
     @Setting("random seed (data order in fine-tuning)")

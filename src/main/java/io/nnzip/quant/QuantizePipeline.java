@@ -77,6 +77,7 @@ public final class QuantizePipeline {
         } else {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
+                    : s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
                     : WeightSchemes.apply(floatModel, s, cfg, data, norm, log);
             out = a.model();
             rows = a.rows();

@@ -62,7 +62,9 @@ public final class WeightSchemes {
                 for (double share : InqQuantizer.SCHEDULE) q.fix(v, fixed, share, bounds);
                 return q.encode(w, v, int4);
             };
-            case INT8 -> throw new IllegalStateException();
+            case BF16 -> io.nnzip.quant.weight.SixteenBitQuantizer::bf16;
+            case FIXED16 -> io.nnzip.quant.weight.SixteenBitQuantizer::fixed16;
+            case INT8, FP16 -> throw new IllegalStateException();
         };
         BiFunction<Tensor, Integer, EncodedWeight> enc = enc0;
         Map<String, Object> notes = new LinkedHashMap<>();
@@ -82,13 +84,19 @@ public final class WeightSchemes {
             }
         }
         Model out = base.copy();
+        boolean sixteen = s.kind() == Scheme.Kind.BF16 || s.kind() == Scheme.Kind.FIXED16;
+        // Cast from bfloat16 exists from opset 13 on
+        if (s.kind() == Scheme.Kind.BF16 && !asFloat && out.opset() < 13) {
+            if (!OpsetUpgrade.canUpgrade(out)) throw new NnzipException("--scheme bf16 needs opset 13; this model (opset " + out.opset() + ") has ops nnzip does not upgrade");
+            OpsetUpgrade.to21(out);
+        }
         if (int4) OpsetUpgrade.to21(out);
         BiFunction<Tensor, Integer, EncodedWeight> stored = enc;
         List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude,
                 asFloat ? (w, axis) -> stored.apply(w, axis).asFloat(w.shape()) : enc);
         if (layers.isEmpty()) throw new NnzipException("no Conv/Gemm/MatMul weight initializers to quantize");
-        String used = asFloat ? "float" : int4 ? "int4" : "int8";
-        notes.put("container", asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : "int8 (opset " + out.opset() + ")");
+        String used = asFloat ? "float" : int4 ? "int4" : sixteen ? layers.get(0).encoded().storage() : "int8";
+        notes.put("container", asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : used + " (opset " + out.opset() + ")");
         notes.put("quantized_layers", layers.size());
         cfg.record(out, Map.of("container_used", used));
         log.accept("encoded " + layers.size() + " weight layers (" + notes.get("container") + ")");

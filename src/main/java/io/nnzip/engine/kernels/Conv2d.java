@@ -44,6 +44,7 @@ public final class Conv2d {
             Depthwise.forward(g, x, w, bias, y, relu, pool, par);
             return;
         }
+        if (SparseConv.forward(g, x, w, bias, y, relu, pool, par)) return;
         if (DirectConv.applies(g, pool)) {
             DirectConv.forward(g, x, w, bias, y, relu, pool, par);
             return;

@@ -37,7 +37,9 @@ public final class LinearOps {
         float[] y = ctx.floats(m * n);
         boolean hasC = c != null && beta != 0f;
         if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
-        if (cachesWeights(ctx, b, m, n)) {
+        if (SparseLinear.gemm(ta, tb, m, k, n, alpha, a.floats(), a.dim(1), b.floats(), y, hasC, beta, ctx.parallel())) {
+            // pruned weights: the compressed-rows kernel ran
+        } else if (cachesWeights(ctx, b, m, n)) {
             if (hasC && beta != 1f) for (int i = 0; i < y.length; i++) y[i] *= beta;
             GemmWeightCache.packed(tb, b.floats(), 0, b.dim(1), k, n).multiply(ta, m, alpha, a.floats(), 0, a.dim(1), y, 0, n, hasC, ctx.parallel());
         } else {
@@ -96,8 +98,8 @@ public final class LinearOps {
     static void run(MatMulPlan p, float[] a, float[] b, float[] y, Parallel par) {
         int m = p.m(), k = p.k(), n = p.n();
         if (p.bBatchSize() == 1 && p.aBatchSize() == p.batches()) {
-            // B shared by every batch: one tall GEMM over the stacked rows of A
-            Sgemm.gemm(false, false, p.batches() * m, n, k, 1f, a, 0, k, b, 0, n, 0f, y, 0, n, par);
+            // B shared by every batch: one tall GEMM over the stacked rows of A (sparse when B is pruned)
+            if (!SparseLinear.gemm(false, false, p.batches() * m, k, n, 1f, a, k, b, y, false, 1f, par)) Sgemm.gemm(false, false, p.batches() * m, n, k, 1f, a, 0, k, b, 0, n, 0f, y, 0, n, par);
             return;
         }
         int batches = p.batches();

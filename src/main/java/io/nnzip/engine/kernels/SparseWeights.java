@@ -1,0 +1,45 @@
+package io.nnzip.engine.kernels;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The compressed-rows form of pruned weights, built once per weight array and reused while its contents are
+ * unchanged (an optimizer may update the array in place: a masked weight keeps its zeros, but values move, so a hit
+ * needs equal contents). Dense weights are remembered as such, so the density scan is not repeated either.
+ */
+public final class SparseWeights {
+    /** Below this many weights the dense kernel's fixed costs are small and the scan is not worth it. */
+    static final int MIN_SIZE = 1 << 12;
+
+    private record Entry(int off, int rows, int cols, boolean transposed, float[] contents, SparseRows sparse) {}
+
+    private static final Map<float[], Entry> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** Off switch for measurements and tests: the engine runs every layer dense. */
+    public static volatile boolean enabled = !Boolean.getBoolean("nnzip.dense");
+
+    private SparseWeights() {}
+
+    /** rows×cols row-major weights at {@code off} in CSR, or null where the dense kernel is faster. */
+    public static SparseRows rows(float[] w, int off, int rows, int cols) { return get(w, off, rows, cols, false); }
+
+    /** A K×N row-major right operand as N rows of K, or null where the dense kernel is faster. */
+    public static SparseRows columns(float[] b, int off, int k, int n) { return get(b, off, n, k, true); }
+
+    private static SparseRows get(float[] w, int off, int rows, int cols, boolean transposed) {
+        long size = (long) rows * cols;
+        if (!enabled || size < MIN_SIZE || off + size > w.length) return null;
+        Entry e = CACHE.get(w);
+        if (e != null && e.off == off && e.rows == rows && e.cols == cols && e.transposed == transposed
+                && Arrays.equals(e.contents, off, (int) (off + size), w, off, (int) (off + size))) return e.sparse;
+        int nz = SparseRows.nonzeros(w, off, (int) size);
+        SparseRows s = !SparseRows.pays(nz, size) ? null : transposed ? SparseRows.ofTransposed(w, off, cols, rows) : SparseRows.of(w, off, rows, cols);
+        float[] snap = new float[w.length];
+        System.arraycopy(w, off, snap, off, (int) size);
+        CACHE.put(w, new Entry(off, rows, cols, transposed, snap, s));
+        return s;
+    }
+}

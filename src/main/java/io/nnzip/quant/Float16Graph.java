@@ -1,0 +1,145 @@
+package io.nnzip.quant;
+
+import io.nnzip.ir.Attribute;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.ValueInfo;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a float32 graph into a float16 one: every float source (initializers, Constant values, Casts to float) becomes
+ * float16, so type propagation makes every float value downstream float16 too. With {@code keepIo} the graph's float
+ * inputs and outputs stay float32 behind one Cast each, so callers feed and read what they did before. ONNX Runtime's
+ * CPU provider runs nodes without a float16 kernel by casting around them itself, so any op keeps working.
+ */
+public final class Float16Graph {
+    /** Largest finite float16; larger weights are clamped there rather than becoming infinities. */
+    static final float HALF_MAX = 65504f;
+
+    /** Inputs that the ONNX schemas type as float32 whatever the data type (sizes, scales). */
+    private static final Map<String, Set<Integer>> FLOAT32_ONLY = Map.of("Resize", Set.of(2), "Upsample", Set.of(1));
+
+    private Float16Graph() {}
+
+    /** What changed: converted initializers, their float32 and float16 bytes. */
+    public record Result(int tensors, long floatBytes, long halfBytes) {}
+
+    public static Result convert(Model m, boolean keepIo) {
+        Graph g = m.graph();
+        Set<String> keep = new HashSet<>();
+        for (Node n : g.nodes()) for (int i : FLOAT32_ONLY.getOrDefault(n.opType(), Set.of())) if (n.hasInput(i)) keep.add(n.input(i));
+        int count = 0;
+        long fb = 0;
+        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
+            if (e.getValue().dtype() != DType.FLOAT || keep.contains(e.getKey())) continue;
+            fb += 4L * e.getValue().size();
+            e.setValue(half(e.getValue()));
+            count++;
+        }
+        for (Node n : g.nodes()) if (!keep.contains(n.output(0))) halfSources(n);
+        g.valueInfo().replaceAll((k, v) -> v.dtype() == DType.FLOAT && !keep.contains(k) ? new ValueInfo(k, DType.FLOAT16, v.dims()) : v);
+        for (int i = 0; i < g.inputs().size(); i++) {
+            ValueInfo in = g.inputs().get(i);
+            if (in.dtype() != DType.FLOAT || g.isInitializer(in.name())) continue;
+            if (!keepIo) {
+                g.inputs().set(i, new ValueInfo(in.name(), DType.FLOAT16, in.dims()));
+                continue;
+            }
+            String h = g.freshName(in.name() + "_fp16");
+            Node cast = cast(g, in.name(), h, DType.FLOAT16);
+            GraphEdits.replaceUsesExcept(g, in.name(), h, cast);
+            g.nodes().addFirst(cast);
+        }
+        Set<String> graphInputs = new HashSet<>();
+        for (ValueInfo v : g.inputs()) graphInputs.add(v.name());
+        for (int i = 0; i < g.outputs().size(); i++) {
+            ValueInfo out = g.outputs().get(i);
+            if (out.dtype() != DType.FLOAT || graphInputs.contains(out.name())) continue;
+            if (!keepIo) {
+                g.outputs().set(i, new ValueInfo(out.name(), DType.FLOAT16, out.dims()));
+                continue;
+            }
+            String h = g.freshName(out.name() + "_fp16");
+            for (Node n : g.nodes()) n.outputs().replaceAll(s -> s.equals(out.name()) ? h : s);
+            GraphEdits.replaceUses(g, out.name(), h);
+            g.nodes().add(cast(g, h, out.name(), DType.FLOAT));
+        }
+        return new Result(count, fb, fb / 2);
+    }
+
+    /**
+     * The fp16 scheme: the canonical float model converted whole, one report row per weight layer. The layers'
+     * outputs get float16 value infos so that the per-layer report can read them from ONNX Runtime.
+     */
+    public static WeightSchemes.Applied apply(Model floatModel, QuantConfig cfg, java.util.function.Consumer<String> log) {
+        Model out = floatModel.copy();
+        Graph g = out.graph();
+        List<io.nnzip.quant.report.LayerReport.Row> rows = new ArrayList<>();
+        Set<String> outs = new HashSet<>(g.outputNames());
+        for (Node n : io.nnzip.quant.weight.WeightOnlyQuantizer.weightOps(g, cfg.exclude).keySet()) {
+            float[] w = g.initializer(n.input(1)).floats();
+            float[] h = new float[w.length];
+            for (int i = 0; i < w.length; i++) h[i] = Float.float16ToFloat(toHalf(w[i]));
+            rows.add(new io.nnzip.quant.report.LayerReport.Row(n.name(), n.opType(), n.output(0), 16, 1f, 1f, 0, w, h, 2L * w.length, "float16"));
+            if (!outs.contains(n.output(0))) g.valueInfo().put(n.output(0), new ValueInfo(n.output(0), DType.FLOAT, null));
+        }
+        Result r = convert(out, !cfg.halfIo);
+        Map<String, Object> notes = new java.util.LinkedHashMap<>();
+        notes.put("float16_tensors", r.tensors());
+        notes.put("io", cfg.halfIo ? "float16" : "float32 (Cast at the boundary)");
+        cfg.record(out, Map.of());
+        log.accept("converted " + r.tensors() + " initializers to float16; inputs/outputs " + notes.get("io"));
+        return new WeightSchemes.Applied(out, floatModel, rows, notes);
+    }
+
+    /** float16 bits of {@code f}, finite values clamped to the float16 range. */
+    public static short toHalf(float f) {
+        return Float.floatToFloat16(Float.isFinite(f) ? Math.max(-HALF_MAX, Math.min(HALF_MAX, f)) : f);
+    }
+
+    static Tensor half(Tensor t) {
+        float[] x = t.floats();
+        short[] h = new short[x.length];
+        for (int i = 0; i < x.length; i++) h[i] = toHalf(x[i]);
+        return new Tensor(DType.FLOAT16, t.shape(), h);
+    }
+
+    /** Nodes that create float values from attributes: make them create float16 ones. */
+    private static void halfSources(Node n) {
+        switch (n.opType()) {
+            case "Constant", "ConstantOfShape" -> {
+                Attribute v = n.attr("value");
+                if (v != null && v.value() instanceof Tensor t && t.dtype() == DType.FLOAT) n.set(Attribute.of("value", half(t)));
+                else if (n.has("value_float")) {
+                    n.set(Attribute.of("value", half(Tensor.of(new float[] {n.attrFloat("value_float", 0)}))));
+                    n.attributes().remove("value_float");
+                } else if (n.has("value_floats")) {
+                    n.set(Attribute.of("value", half(floats(n.attrFloats("value_floats", new float[0])))));
+                    n.attributes().remove("value_floats");
+                } else if (v == null && n.opType().equals("ConstantOfShape")) {
+                    n.set(Attribute.of("value", half(Tensor.of(new float[] {0f}, 1))));
+                }
+            }
+            case "Cast" -> {
+                if (n.attrInt("to", 0) == DType.FLOAT.onnx) n.set(Attribute.of("to", (long) DType.FLOAT16.onnx));
+            }
+            default -> { }
+        }
+    }
+
+    private static Tensor floats(float[] v) { return Tensor.of(v, v.length); }
+
+    private static Node cast(Graph g, String in, String out, DType to) {
+        Node n = new Node(g.freshName("Cast_" + out), "Cast", new ArrayList<>(List.of(in)), new ArrayList<>(List.of(out)));
+        n.set(Attribute.of("to", (long) to.onnx));
+        return n;
+    }
+}

@@ -1,0 +1,78 @@
+package io.nnzip.engine.kernels;
+
+import io.nnzip.engine.Executor;
+import io.nnzip.engine.Fusion;
+import io.nnzip.engine.Parallel;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.models.Models;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Dense versus sparse execution of one magnitude-pruned model in our engine, same JVM, same feeds, rounds
+ * alternating (SparseWeights.enabled toggled): per-layer and whole-forward medians and their ratios.
+ * Layers with fewer than SparseWeights.MIN_SIZE weights (the 1-channel first conv, the classifier of the CNN) stay
+ * dense in both runs and are left unpruned.
+ * <pre>java ... io.nnzip.engine.kernels.SparseBenchMain cnn|mlp SPARSITY [batch=256] [threads=2] [rounds=15]</pre>
+ */
+public final class SparseBenchMain {
+    public static void main(String[] args) {
+        Model m = Models.create(args[0], 1f, 10, 1);
+        double sparsity = Double.parseDouble(args[1]);
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 256, threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 15;
+        Model f = Fusion.forInference(m);
+        for (Node n : f.graph().nodes()) {
+            if (!n.opType().equals("Conv") && !n.opType().equals("Gemm") && !n.opType().equals("MatMul")) continue;
+            Tensor w = f.graph().initializer(n.input(1));
+            if (w == null || w.size() < SparseWeights.MIN_SIZE) continue;
+            prune(w.floats(), sparsity);
+            System.out.println("pruned " + n.name() + " " + Arrays.toString(w.shape()) + " to " + sparsity);
+        }
+        SplittableRandom r = new SplittableRandom(1);
+        float[] x = new float[batch * 28 * 28];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        Map<String, Tensor> feeds = Map.of(f.graph().runtimeInputs().getFirst().name(), Tensor.of(x, batch, 1, 28, 28));
+        Map<String, double[][]> layer = new LinkedHashMap<>();
+        double[][] total = new double[2][rounds];
+        try (Parallel par = new Parallel(threads)) {
+            Executor e = new Executor(f, par);
+            for (int round = -3; round < rounds; round++)
+                for (int side = 0; side < 2; side++) {
+                    SparseWeights.enabled = side == 1;
+                    int rr = round, ss = side;
+                    e.setListener((node, in, out, nanos) -> {
+                        if (rr >= 0) layer.computeIfAbsent(node.name() + " " + node.opType(), k -> new double[2][rounds])[ss][rr] = nanos / 1e6;
+                    });
+                    long t0 = System.nanoTime();
+                    e.run(feeds);
+                    if (round >= 0) total[side][round] = (System.nanoTime() - t0) / 1e6;
+                }
+        }
+        for (Map.Entry<String, double[][]> l : layer.entrySet()) {
+            double d = median(l.getValue()[0]), s = median(l.getValue()[1]);
+            if (d > 0.2) System.out.printf("%-28s dense %8.2f ms  sparse %8.2f ms  %.2fx%n", l.getKey(), d, s, d / s);
+        }
+        double d = median(total[0]), s = median(total[1]);
+        System.out.printf("whole forward (batch %d, %d threads): dense %.1f ms, sparse %.1f ms, %.2fx%n", batch, threads, d, s, d / s);
+    }
+
+    /** Zeroes the smallest-magnitude share of {@code w}. */
+    static void prune(float[] w, double share) {
+        float[] a = new float[w.length];
+        for (int i = 0; i < w.length; i++) a[i] = Math.abs(w[i]);
+        Arrays.sort(a);
+        float t = a[Math.min(w.length - 1, (int) (share * w.length))];
+        for (int i = 0; i < w.length; i++) if (Math.abs(w[i]) < t) w[i] = 0f;
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+}
