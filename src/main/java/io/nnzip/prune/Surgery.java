@@ -25,21 +25,37 @@ public final class Surgery implements StepHook {
     private final Map<String, Double> sparsity = new LinkedHashMap<>();
     private final double band;
     private final int every;
+    private final long ramp;
     private final Map<String, float[]> hidden = new LinkedHashMap<>();
     private List<Param> params;
     private long steps, spliced, cut;
     private int updates;
 
     /** @param masks initial masks (true = pruned), revised in place; each layer keeps its initial sparsity */
-    public Surgery(WeightMasks masks, double band, int every) {
+    public Surgery(WeightMasks masks, double band, int every) { this(masks, band, every, 0); }
+
+    /**
+     * @param ramp steps over which each layer's share grows from nothing to its final sparsity along AGP's cubic
+     *             (0: the initial masks hold from the first step); with a ramp, training starts unmasked
+     */
+    public Surgery(WeightMasks masks, double band, int every, long ramp) {
         this.masks = masks.all();
         this.band = band;
         this.every = every;
+        this.ramp = ramp;
         masks.all().forEach((n, m) -> {
             int z = 0;
             for (boolean b : m) if (b) z++;
             sparsity.put(n, (double) z / m.length);
+            if (ramp > 0) Arrays.fill(m, false);
         });
+    }
+
+    /** The share of a layer whose final sparsity is {@code s} that is pruned after {@code step} steps. */
+    double share(double s, long step) {
+        if (ramp <= 0) return s;
+        double f = Math.min(1, (double) step / ramp);
+        return s * (1 - Math.pow(1 - f, 3));
     }
 
     @Override
@@ -66,7 +82,7 @@ public final class Surgery implements StepHook {
         for (Param p : params) {
             float[] w = p.value();
             boolean[] m = masks.get(p.name());
-            double th = threshold(w, sparsity.get(p.name()));
+            double th = threshold(w, share(sparsity.get(p.name()), steps));
             double lo = th * (1 - band), hi = th * (1 + band);
             for (int i = 0; i < w.length; i++) {
                 float a = Math.abs(w[i]);
@@ -119,17 +135,20 @@ public final class Surgery implements StepHook {
         for (io.nnzip.ir.canon.Rewrite r : io.nnzip.engine.Canonical.apply(cur)) notes.add("canonicalized: " + r);
         Map<String, Double> fixed = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph());
         WeightMasks masks = UnstructuredPruner.prune(cur.copy(), UnstructuredPruner.Method.MAGNITUDE, c.amount(), c.scope(), fixed, c.seed());
-        Surgery s = new Surgery(masks, 0.1, 10);
+        io.nnzip.data.Dataset train = ctx.data().requireTrain("prune --method dns");
+        long steps = (long) Math.ceil(train.size() / (double) new Trainer.Options().batchSize) * c.finetune();
+        // the masks reach their sparsity over the first half of the run, the second half revises them at full sparsity
+        Surgery s = new Surgery(masks, 0.1, 10, steps / 2);
         Trainer.Options o = new Trainer.Options().epochs(c.finetune()).lr(c.lr()).schedule("cosine").seed(c.seed()).threads(ctx.threads()).hook(s);
         Model trained;
         try (Trainer t = new Trainer(cur, o)) {
-            t.fit(ctx.data().requireTrain("prune --method dns"), null, ctx.normalization(cur), ctx.progress());
+            t.fit(train, null, ctx.normalization(cur), ctx.progress());
             trained = t.model().copy();
         }
         WeightMasks fin = s.finish(trained);
         fin.apply(trained.graph());
-        notes.add(String.format("dns: %d mask revisions; %d pruned weights spliced back, %d kept weights cut (band ±%.0f%% around each layer's threshold)",
-                s.updates, s.spliced, s.cut, 100 * s.band));
+        notes.add(String.format("dns: sparsity ramped over the first %d steps; %d mask revisions; %d pruned weights spliced back, %d kept weights cut (band ±%.0f%% around each layer's threshold)",
+                s.ramp, s.updates, s.spliced, s.cut, 100 * s.band));
         return new Pruner.Outcome(trained, List.of(), fin, List.of(), notes);
     }
 }

@@ -104,16 +104,21 @@ final class Encoding {
         return StructuredPruner.prune(analysis, score, 0, "layer", amounts, roundTo);
     }
 
-    /** Share of the original MACs the genome's prune keeps. */
-    double cost(double[] genes) { return LayerCosts.totalMacs(prune(genes).model(), 1) / (double) Math.max(1, baseMacs); }
+    private final Map<String, Double> costs = new java.util.HashMap<>();
+
+    /** Share of the original MACs the genome's prune keeps (remembered: repair asks again for the same genomes). */
+    double cost(double[] genes) {
+        return costs.computeIfAbsent(Arrays.toString(genes), k -> LayerCosts.totalMacs(prune(genes).model(), 1) / (double) Math.max(1, baseMacs));
+    }
 
     /** The genome scaled by {@code s}: every keep ratio (or every group's kept-channel count, dropping the smallest norms) times s. */
     double[] scaled(double[] genes, double s) {
         double[] g = genes.clone();
         if (!filters()) {
-            for (int i = 0; i < g.length; i++) g[i] = Math.max(minKeep, genes[i] * s);
+            for (int i = 0; i < g.length; i++) g[i] = Math.clamp(genes[i] * s, minKeep, 1);
             return g;
         }
+        if (s >= 1) return g;
         int at = 0;
         for (CoupledGroups.Group grp : groups) {
             List<CoupledGroups.Component> cs = grp.prunable();
@@ -131,15 +136,36 @@ final class Encoding {
 
     /**
      * The genome shrunk uniformly (the largest scale found by bisection) until its prune keeps at most {@code target}
-     * of the MACs; unchanged when it already does. Returns the repaired genome and its cost.
+     * of the MACs; a keep-ratio genome under the budget is grown towards it. Returns the repaired genome and its cost.
      */
     Repaired repair(double[] genes, double target) {
         double c = cost(genes);
-        if (c <= target) return new Repaired(genes, c);
+        if (c <= target) return filters() ? new Repaired(genes, c) : grow(genes, c, target);
         double lo = 0, hi = 1;
         double[] best = scaled(genes, 0);
         double bestCost = cost(best);
-        for (int it = 0; it < 10; it++) {
+        for (int it = 0; it < 8; it++) {
+            double mid = (lo + hi) / 2;
+            double[] g = scaled(genes, mid);
+            double cm = cost(g);
+            if (cm <= target) {
+                lo = mid;
+                best = g;
+                bestCost = cm;
+            } else hi = mid;
+        }
+        return new Repaired(best, bestCost);
+    }
+
+    /**
+     * A keep-ratio genome under the budget grown uniformly (bisection on the scale) until it spends it: a search
+     * whose candidates leave MACs unused compares them at different costs and wastes evaluations on poor ones.
+     */
+    private Repaired grow(double[] genes, double c, double target) {
+        double lo = 1, hi = 1 / Math.max(minKeep, Arrays.stream(genes).min().orElse(1));
+        double[] best = genes;
+        double bestCost = c;
+        for (int it = 0; it < 8 && hi > lo; it++) {
             double mid = (lo + hi) / 2;
             double[] g = scaled(genes, mid);
             double cm = cost(g);

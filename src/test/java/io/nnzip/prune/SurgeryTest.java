@@ -66,4 +66,16 @@ class SurgeryTest {
         // of the four masked (2, 3, 4, 8) the three smallest go; 8 is masked but largest, so it returns
         assertArrayEquals(new boolean[] {false, true, true, true, false, false, false, false}, fin);
     }
+
+    @Test
+    void aRampStartsUnmaskedAndReachesTheSparsityAlongTheCubic() {
+        WeightMasks masks = new WeightMasks();
+        masks.put("w", new boolean[] {true, true, true, true, true, true, false, false});
+        Surgery s = new Surgery(masks, 0.1, 1, 100);
+        assertArrayEquals(new boolean[8], masks.all().get("w"), "training starts with every weight");
+        assertEquals(0, s.share(0.75, 0), 1e-12);
+        assertEquals(0.75 * (1 - 0.125), s.share(0.75, 50), 1e-12);
+        assertEquals(0.75, s.share(0.75, 100), 1e-12);
+        assertEquals(0.75, s.share(0.75, 1000), 1e-12);
+    }
 }

@@ -111,7 +111,7 @@ class GeneticSearchTest {
     }
 
     static SearchConfig config(int generations, long seed, Path ck, boolean resume) {
-        return Configs.with(SearchConfig.of(Map.of()), Map.of("population", 6, "generations", generations, "seed", seed,
+        return Configs.with(SearchConfig.of(Map.of()), Map.of("population", 4, "generations", generations, "seed", seed,
                 "checkpoint", ck.toString(), "resume", resume));
     }
 
@@ -120,29 +120,29 @@ class GeneticSearchTest {
         Model m = cnn();
         Encoding enc = new Encoding(m, "ratios", 0.1, 1);
         Map<String, Integer> calls = new HashMap<>();
-        GeneticSearch.Outcome whole = new GeneticSearch(config(3, 7, dir.resolve("a.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("a.json")), s -> {}).run();
-        GeneticSearch.Outcome again = new GeneticSearch(config(3, 7, dir.resolve("b.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("b.json")), s -> {}).run();
+        GeneticSearch.Outcome whole = new GeneticSearch(config(2, 7, dir.resolve("a.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("a.json")), s -> {}).run();
+        GeneticSearch.Outcome again = new GeneticSearch(config(2, 7, dir.resolve("b.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("b.json")), s -> {}).run();
         assertEquals(describe(whole.history()), describe(again.history()));
-        // "killed" after generation 1, then resumed to 3
+        // "killed" after generation 1, then resumed to 2
         Path ck = dir.resolve("c.json");
         new GeneticSearch(config(1, 7, ck, false), enc, synthetic(enc, calls), new Checkpoint(ck), s -> {}).run();
         calls.clear();
-        GeneticSearch.Outcome resumed = new GeneticSearch(config(3, 7, ck, true), enc, synthetic(enc, calls), new Checkpoint(ck), s -> {}).run();
+        GeneticSearch.Outcome resumed = new GeneticSearch(config(2, 7, ck, true), enc, synthetic(enc, calls), new Checkpoint(ck), s -> {}).run();
         assertTrue(resumed.resumed());
         assertEquals(describe(whole.history()), describe(resumed.history()));
         assertEquals(resumed.evaluations(), calls.get("n"), "evaluated only what the checkpoint did not hold");
         assertArrayEquals(whole.best().genes(), resumed.best().genes());
-        GeneticSearch.Outcome other = new GeneticSearch(config(3, 8, dir.resolve("d.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("d.json")), s -> {}).run();
+        GeneticSearch.Outcome other = new GeneticSearch(config(2, 8, dir.resolve("d.json"), false), enc, synthetic(enc, calls), new Checkpoint(dir.resolve("d.json")), s -> {}).run();
         assertNotEquals(describe(whole.history()), describe(other.history()), "another seed searches differently");
         // a checkpoint of another search is refused
-        assertThrows(io.nnzip.ir.NnzipException.class, () -> new Checkpoint(ck).read(config(3, 8, ck, true), enc.length()));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> new Checkpoint(ck).read(config(2, 8, ck, true), enc.length()));
     }
 
     @Test
     void theSearchFindsWhatTheFitnessRewardsWithinTheBudget(@TempDir Path dir) {
         Model m = cnn();
         Encoding enc = new Encoding(m, "ratios", 0.1, 1);
-        SearchConfig c = Configs.with(config(6, 1, dir.resolve("e.json"), false), Map.of("population", 10));
+        SearchConfig c = Configs.with(config(4, 1, dir.resolve("e.json"), false), Map.of("population", 8));
         GeneticSearch.Outcome o = new GeneticSearch(c, enc, synthetic(enc, new HashMap<>()), null, s -> {}).run();
         GeneticSearch.Individual uniform = o.history().getFirst().getFirst();
         assertTrue(o.best().fitness() > uniform.fitness() + 0.1, "best " + o.best().fitness() + " vs the uniform prune's " + uniform.fitness());
