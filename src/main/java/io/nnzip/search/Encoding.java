@@ -140,42 +140,25 @@ final class Encoding {
      */
     Repaired repair(double[] genes, double target) {
         double c = cost(genes);
-        if (c <= target) return filters() ? new Repaired(genes, c) : grow(genes, c, target);
-        double lo = 0, hi = 1;
-        double[] best = scaled(genes, 0);
-        double bestCost = cost(best);
-        for (int it = 0; it < 8; it++) {
-            double mid = (lo + hi) / 2;
-            double[] g = scaled(genes, mid);
-            double cm = cost(g);
-            if (cm <= target) {
-                lo = mid;
-                best = g;
-                bestCost = cm;
-            } else hi = mid;
-        }
-        return new Repaired(best, bestCost);
+        if (c > target) return bisect(genes, 0, 1, target, new Repaired(scaled(genes, 0), cost(scaled(genes, 0))));
+        if (filters()) return new Repaired(genes, c);
+        // a candidate that leaves MACs unused is compared at another cost and wastes an evaluation: grow it to the budget
+        return bisect(genes, 1, 1 / Math.max(minKeep, Arrays.stream(genes).min().orElse(1)), target, new Repaired(genes, c));
     }
 
-    /**
-     * A keep-ratio genome under the budget grown uniformly (bisection on the scale) until it spends it: a search
-     * whose candidates leave MACs unused compares them at different costs and wastes evaluations on poor ones.
-     */
-    private Repaired grow(double[] genes, double c, double target) {
-        double lo = 1, hi = 1 / Math.max(minKeep, Arrays.stream(genes).min().orElse(1));
-        double[] best = genes;
-        double bestCost = c;
+    /** The genome at the largest scale in [lo, hi] (8 bisection steps) whose cost stays within the target; {@code fallback} at lo. */
+    private Repaired bisect(double[] genes, double lo, double hi, double target, Repaired fallback) {
+        Repaired best = fallback;
         for (int it = 0; it < 8 && hi > lo; it++) {
             double mid = (lo + hi) / 2;
             double[] g = scaled(genes, mid);
             double cm = cost(g);
             if (cm <= target) {
                 lo = mid;
-                best = g;
-                bestCost = cm;
+                best = new Repaired(g, cm);
             } else hi = mid;
         }
-        return new Repaired(best, bestCost);
+        return best;
     }
 
     record Repaired(double[] genes, double cost) {}
