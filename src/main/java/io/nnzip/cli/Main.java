@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "nnzip", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Makes trained neural networks small and fast, and ships them compactly.",
         subcommands = {InfoCommand.class, RunCommand.class, ConformanceCommand.class, BenchCommand.class,
-                TrainCommand.class, EvalCommand.class, PruneCommand.class, SensitivityCommand.class,
+                TrainCommand.class, EvalCommand.class, PruneCommand.class, SensitivityCommand.class, SearchCommand.class,
                 QuantizeCommand.class, FactorizeCommand.class, RedesignCommand.class, DistillCommand.class,
                 DynamicCommand.class, EncodeCommand.class, DecodeCommand.class, DiffCommand.class, PatchCommand.class,
                 PackCommand.class, UnpackCommand.class, InspectCommand.class, BenchCodecCommand.class,

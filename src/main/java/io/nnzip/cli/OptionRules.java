@@ -79,7 +79,10 @@ final class OptionRules {
             Map.entry("--finetune-budget", NON_NEGATIVE),
             Map.entry("--balance", Range.above(0, 1e6, "(0, 1e6]")), Map.entry("--port", Range.closed(0, 65535, "0..65535")),
             Map.entry("--max-upload", Range.closed(1, Long.MAX_VALUE, "1..2^63-1")), Map.entry("--samples", Range.closed(0, Long.MAX_VALUE, "0..2^63-1")),
-            Map.entry("--top-k", FRACTION_OPEN));
+            Map.entry("--top-k", FRACTION_OPEN),
+            Map.entry("--population", Range.closed(2, 1_000_000, "2..1000000")), Map.entry("--generations", Range.closed(0, 1_000_000, "0..1000000")),
+            Map.entry("--mutation", SHARE), Map.entry("--crossover", SHARE), Map.entry("--elitism", COUNT), Map.entry("--holdout", POSITIVE),
+            Map.entry("--fitness-images", COUNT), Map.entry("--min-keep", FRACTION_OPEN));
 
     /** Options naming a file the command writes: their folder is checked before the work starts, not after it. */
     static final List<String> OUTPUT_FILES = List.of("--output", "--nnz", "--report", "--plot", "--plan");

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public record PruneConfig(
         @Setting(value = "unstructured (zero single weights), structured (remove channels) or nm (N:M sparsity)", dflt = "unstructured") String mode,
-        @Setting("unstructured: magnitude | l1 | l2 | random; structured: l1-filter | l2-filter | bn-scale | apoz | mean-activation | hrank | taylor | random "
+        @Setting("unstructured: magnitude | l1 | l2 | random | dns (dynamic network surgery: masks revised while fine-tuning); structured: l1-filter | l2-filter | bn-scale | apoz | mean-activation | hrank | taylor | random "
                 + "(default magnitude, or l1-filter when structured)") String method,
         @Setting(value = "layer: every layer (coupled group) reaches the amount; global: one ranking across the network", dflt = "layer") String scope,
         @Setting(value = "share of weights (unstructured) or of channels per coupled group (structured) to remove", dflt = "0.5") double amount,

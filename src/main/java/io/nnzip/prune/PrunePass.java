@@ -50,6 +50,8 @@ public final class PrunePass {
                 notes.addAll(p.notes);
             }
             out = new Pruner.Outcome(cur, plans, new WeightMasks(), List.of(), notes);
+        } else if (c.mode().equals("unstructured") && "dns".equals(c.method())) {
+            out = Surgery.run(m, eff, ctx);
         } else {
             Iterable<Map<String, Tensor>> batches = data.calibration(m, c.calibBatches(), c.batchSize(), c.seed());
             var labelledBatches = data.labelled(m, c.calibBatches(), c.batchSize(), c.seed());

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Issue 17 bar: GA channel search vs uniform l1-filter and sensitivity-based amounts at ~40 % of the MACs, same
+# fine-tuning (epochs, lr, data) for all three. Usage: scripts/search-bench.sh SEED OUTDIR [MODEL]
+set -euo pipefail
+seed=$1; out=$2; model=${3:-src/test/resources/pytorch-normalized/cnn.onnx}
+mkdir -p "$out"
+# NNZIP=cmd runs a fixed jar (so edits to the sources during a long run do not rebuild it midway)
+nnzip=${NNZIP:-./nnzip}
+common=(--data fashion-mnist --normalize 0.2860,0.3530 --limit 12000 --finetune 2 --lr 0.001 --seed "$seed" --round-to 1 --json --no-progress)
+$nnzip search "$model" --target-macs 0.4 --population 10 --generations 5 --fitness-images 2048 --holdout 2000 \
+  --checkpoint "$out/ga$seed.ck.json" --plan "$out/ga$seed.plan.json" --plot "$out/ga$seed.png" "${common[@]}" -o "$out/ga$seed.onnx" > "$out/ga$seed.json"
+$nnzip prune "$model" --structured --method l1-filter --amount 0.41 --latency-batch 0 "${common[@]}" -o "$out/uniform$seed.onnx" > "$out/uniform$seed.json"
+$nnzip prune "$model" --structured --method l1-filter --amount-per-layer auto --target-macs 0.4 --latency-batch 0 "${common[@]}" -o "$out/sens$seed.onnx" > "$out/sens$seed.json"

@@ -1,0 +1,143 @@
+package io.nnzip.cli;
+
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.pass.PassContext;
+import io.nnzip.prune.ModelSource;
+import io.nnzip.prune.PruneOutput;
+import io.nnzip.search.SearchConfig;
+import io.nnzip.search.SearchPass;
+import io.nnzip.util.AtomicFiles;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Searches which channels to remove under a MAC budget (a genetic algorithm whose fitness is accuracy on a",
+                "held-out part of the training data after a brief fine-tune), then prunes structurally and fine-tunes."})
+public final class SearchCommand extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model, or zoo:NAME:SIZE[:WIDTH].")
+    String model;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "Where to write the pruned ONNX model.")
+    Path output;
+
+    @Option(names = "--method", defaultValue = "ga", description = "ga: genetic algorithm over channel masks (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--target-macs", paramLabel = "F", defaultValue = "0.4", description = "Fraction of the original MACs to keep (default ${DEFAULT-VALUE}).")
+    double targetMacs;
+
+    @Option(names = "--encoding", defaultValue = "ratios", description = "ratios: a keep ratio per coupled group (large models); filters: a gene per channel (default ${DEFAULT-VALUE}).")
+    String encoding;
+
+    @Option(names = "--population", defaultValue = "12", description = "Individuals per generation (default ${DEFAULT-VALUE}).")
+    int population;
+
+    @Option(names = "--generations", defaultValue = "6", description = "Generations after the initial population (default ${DEFAULT-VALUE}).")
+    int generations;
+
+    @Option(names = "--mutation", defaultValue = "0.2", description = "Per-gene mutation probability (default ${DEFAULT-VALUE}).")
+    double mutation;
+
+    @Option(names = "--crossover", defaultValue = "0.7", description = "Probability that a child mixes two parents (default ${DEFAULT-VALUE}).")
+    double crossover;
+
+    @Option(names = "--elitism", defaultValue = "2", description = "Best individuals kept unchanged per generation (default ${DEFAULT-VALUE}).")
+    int elitism;
+
+    @Option(names = "--holdout", paramLabel = "N", defaultValue = "2000", description = "Training images held out for the fitness (default ${DEFAULT-VALUE}); the test split is never used.")
+    int holdout;
+
+    @Option(names = "--fitness-images", paramLabel = "N", defaultValue = "2048", description = "Training images of each candidate's brief fine-tune (0 = none; default ${DEFAULT-VALUE}).")
+    int fitnessImages;
+
+    @Option(names = "--min-keep", defaultValue = "0.1", description = "Smallest share of channels any group keeps (default ${DEFAULT-VALUE}).")
+    double minKeep;
+
+    @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of fine-tuning of the chosen model on --data (default ${DEFAULT-VALUE}).")
+    int finetune;
+
+    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate of the brief and the final fine-tuning (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--round-to", defaultValue = "1", description = "Keep a multiple of this many channels per coupled group (default ${DEFAULT-VALUE}).")
+    int roundTo;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the search and of every fitness evaluation (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Write the population here after every generation.")
+    Path checkpoint;
+
+    @Option(names = "--resume", description = "Continue the search saved in --checkpoint.")
+    boolean resume;
+
+    @Option(names = "--plan", description = "Also write the chosen structured pruning plan (JSON) here.")
+    Path planOut;
+
+    @Option(names = "--replay", description = "Apply a plan written by --plan instead of searching.")
+    Path replay;
+
+    @Option(names = "--plot", description = "Write the chart of fitness against MACs kept per generation here (PNG).")
+    Path plot;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads of training and evaluation (default: all cores).")
+    int threads = OptionRules.CORES;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Override
+    protected Map<String, Object> execute() throws Exception {
+        Model m = ModelSource.read(model);
+        dataOptions.requireData("search");
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("method", method);
+        o.put("target_macs", targetMacs);
+        o.put("encoding", encoding);
+        o.put("population", population);
+        o.put("generations", generations);
+        o.put("mutation", mutation);
+        o.put("crossover", crossover);
+        o.put("elitism", elitism);
+        o.put("seed", seed);
+        o.put("holdout", holdout);
+        o.put("fitness_images", fitnessImages);
+        o.put("min_keep", minKeep);
+        o.put("finetune", finetune);
+        o.put("lr", lr);
+        o.put("round_to", roundTo);
+        o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
+        o.put("resume", resume);
+        o.put("replay", replay == null ? null : replay.toString());
+        SearchConfig c = SearchConfig.of(o);
+        PassContext ctx = dataOptions.context(seed).threads(threads).log(this::note).progressOn(!dataOptions.noProgress && !json).build();
+        SearchPass.Detailed d = SearchPass.run(m, c, ctx);
+        OnnxWriter.write(d.result().model(), output);
+        if (planOut != null && d.plan() != null) AtomicFiles.write(planOut, PruneOutput.planBytes(List.of(d.plan())));
+        if (plot != null && d.chart() != null) AtomicFiles.write(plot, d.chart());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model);
+        r.put("output", output.toString());
+        r.putAll(d.result().report());
+        if (planOut != null) r.put("plan", planOut.toString());
+        if (plot != null) r.put("plot", plot.toString());
+        return r;
+    }
+
+    @Override
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        out.println("searched " + r.get("model") + " -> " + r.get("output"));
+        out.printf("MACs kept %.3f  accuracy %s -> %s (pruned, before fine-tuning %s)%n", r.get("macs_kept"), r.get("accuracy_original"),
+                r.get("accuracy_finetuned"), r.get("accuracy_pruned"));
+        if (r.containsKey("best")) out.println("best genome: " + r.get("best"));
+        if (r.containsKey("seconds_per_evaluation")) out.println("seconds per evaluation: " + r.get("seconds_per_evaluation"));
+    }
+}

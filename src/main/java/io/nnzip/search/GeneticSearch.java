@@ -1,0 +1,127 @@
+package io.nnzip.search;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The genetic algorithm: an initial population (the uniform prune plus random genomes), then per generation the
+ * elites unchanged and children from tournament-selected parents by uniform crossover and mutation, every genome
+ * repaired into the MAC budget before it is evaluated. Each generation draws from its own seeded generator, and
+ * the population is checkpointed after each one, so a resumed search continues exactly as an unbroken one would.
+ */
+final class GeneticSearch {
+    /** An evaluated genome (already within the budget). */
+    record Individual(double[] genes, double fitness, double cost, double seconds) {}
+
+    /** Evaluates a repaired genome: fitness, cost and wall time. */
+    @FunctionalInterface
+    interface Evaluate {
+        Individual of(double[] genes, double cost);
+    }
+
+    record Outcome(Individual best, List<List<Individual>> history, int evaluations, boolean resumed) {}
+
+    private final SearchConfig c;
+    private final Encoding enc;
+    private final Evaluate eval;
+    private final Checkpoint checkpoint;
+    private final Consumer<String> log;
+    private final Map<String, Individual> cache = new HashMap<>();
+    private int evaluations;
+
+    GeneticSearch(SearchConfig c, Encoding enc, Evaluate eval, Checkpoint checkpoint, Consumer<String> log) {
+        this.c = c;
+        this.enc = enc;
+        this.eval = eval;
+        this.checkpoint = checkpoint;
+        this.log = log;
+    }
+
+    Outcome run() {
+        List<List<Individual>> history = new ArrayList<>();
+        List<Individual> pop;
+        int start;
+        Checkpoint.State saved = c.resume() ? checkpoint.read(c, enc.length()) : null;
+        if (saved != null) {
+            history.addAll(saved.history());
+            pop = saved.population();
+            start = saved.nextGeneration();
+            for (List<Individual> gen : history) for (Individual i : gen) cache.put(key(i.genes()), i);
+            log.accept("search: resumed at generation " + start + " of " + c.generations() + " from " + c.checkpoint());
+        } else {
+            SplittableRandom r = rng(0);
+            pop = new ArrayList<>();
+            pop.add(evaluate(enc.full()));
+            while (pop.size() < c.population()) pop.add(evaluate(enc.random(r)));
+            history.add(pop);
+            report(0, pop);
+            start = 1;
+            if (checkpoint != null) checkpoint.write(c, enc.length(), 1, pop, history);
+        }
+        for (int gen = start; gen <= c.generations(); gen++) {
+            SplittableRandom r = rng(gen);
+            List<Individual> ranked = ranked(pop);
+            List<Individual> next = new ArrayList<>(ranked.subList(0, c.elitism()));
+            while (next.size() < c.population()) {
+                Individual a = tournament(ranked, r), b = tournament(ranked, r);
+                double[] child = r.nextDouble() < c.crossover() ? crossover(a.genes(), b.genes(), r) : a.genes().clone();
+                next.add(evaluate(enc.mutate(child, c.mutation(), r)));
+            }
+            pop = next;
+            history.add(pop);
+            report(gen, pop);
+            if (checkpoint != null) checkpoint.write(c, enc.length(), gen + 1, pop, history);
+        }
+        Individual best = history.stream().flatMap(List::stream).min(ORDER).orElseThrow();
+        return new Outcome(best, history, evaluations, saved != null);
+    }
+
+    /** Best first: higher fitness, then lower cost. */
+    static final Comparator<Individual> ORDER = Comparator.comparingDouble((Individual i) -> -i.fitness()).thenComparingDouble(Individual::cost);
+
+    static List<Individual> ranked(List<Individual> pop) {
+        List<Individual> r = new ArrayList<>(pop);
+        r.sort(ORDER);
+        return r;
+    }
+
+    private SplittableRandom rng(int generation) { return new SplittableRandom(c.seed() * 0x9E3779B97F4A7C15L + generation); }
+
+    private Individual evaluate(double[] genes) {
+        Encoding.Repaired rep = enc.repair(genes, c.targetMacs());
+        // identical genomes are scored once: evaluation is the cost of the search
+        return cache.computeIfAbsent(key(rep.genes()), k -> {
+            evaluations++;
+            return eval.of(rep.genes(), rep.cost());
+        });
+    }
+
+    private static String key(double[] g) { return Arrays.toString(g); }
+
+    private static Individual tournament(List<Individual> ranked, SplittableRandom r) {
+        // ranked is sorted best first, so the smallest of three random ranks wins
+        int best = ranked.size();
+        for (int i = 0; i < 3; i++) best = Math.min(best, r.nextInt(ranked.size()));
+        return ranked.get(best);
+    }
+
+    private static double[] crossover(double[] a, double[] b, SplittableRandom r) {
+        double[] g = new double[a.length];
+        for (int i = 0; i < g.length; i++) g[i] = r.nextBoolean() ? a[i] : b[i];
+        return g;
+    }
+
+    private void report(int gen, List<Individual> pop) {
+        Individual best = ranked(pop).getFirst();
+        double mean = pop.stream().mapToDouble(Individual::fitness).average().orElse(0);
+        double secs = pop.stream().mapToDouble(Individual::seconds).average().orElse(0);
+        log.accept(String.format("search: generation %d/%d  best %.4f (MACs kept %.3f)  mean %.4f  %.1f s per evaluation  %d evaluations so far",
+                gen, c.generations(), best.fitness(), best.cost(), mean, secs, evaluations));
+    }
+}

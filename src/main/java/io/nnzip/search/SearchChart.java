@@ -1,0 +1,40 @@
+package io.nnzip.search;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.knowm.xchart.BitmapEncoder;
+import java.util.List;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** Fitness against cost (share of MACs kept) of every evaluated individual, one series per generation, as PNG. */
+final class SearchChart {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private SearchChart() {}
+
+    static byte[] png(List<List<GeneticSearch.Individual>> history, double target) {
+        XYChart c = new XYChartBuilder().width(720).height(420).title("Search: fitness vs cost per generation (budget " + target + ")")
+                .xAxisTitle("MACs kept (fraction of the original)").yAxisTitle("held-out accuracy after brief fine-tune").build();
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        c.getStyler().setMarkerSize(7);
+        for (int g = 0; g < history.size(); g++) {
+            List<GeneticSearch.Individual> gen = history.get(g);
+            double[] x = gen.stream().mapToDouble(GeneticSearch.Individual::cost).toArray();
+            double[] y = gen.stream().mapToDouble(GeneticSearch.Individual::fitness).toArray();
+            XYSeries s = c.addSeries("generation " + g, x, y);
+            s.setMarker(SeriesMarkers.CIRCLE);
+        }
+        try {
+            return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

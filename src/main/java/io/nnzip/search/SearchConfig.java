@@ -1,0 +1,64 @@
+package io.nnzip.search;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Setting;
+import java.util.Map;
+
+/**
+ * The search pass: a genetic algorithm over which channels a structured prune keeps, every option recorded in the
+ * output's provenance ({@code nnzip.search}). {@link #run} is {@link SearchPass#run}.
+ */
+public record SearchConfig(
+        @Setting(value = "ga: genetic algorithm over channel masks under a MAC budget", dflt = "ga") String method,
+        @Setting(value = "fraction of the original MACs the result may keep", dflt = "0.4") double targetMacs,
+        @Setting(value = "ratios: one keep ratio per coupled group (channels chosen by L1 norm inside it; for large models); "
+                + "filters: one 0/1 gene per prunable channel", dflt = "ratios") String encoding,
+        @Setting(value = "individuals per generation", dflt = "12") int population,
+        @Setting(value = "generations after the initial population", dflt = "6") int generations,
+        @Setting(value = "per-gene mutation probability", dflt = "0.2") double mutation,
+        @Setting(value = "probability that a child mixes two parents (uniform crossover) instead of copying one", dflt = "0.7") double crossover,
+        @Setting(value = "best individuals copied unchanged into the next generation", dflt = "2") int elitism,
+        @Setting(value = "seed of the search (initial population, selection, mutation) and of every fitness evaluation", dflt = "1") long seed,
+        @Setting(value = "training images held out as the fitness split (never the test split)", dflt = "2000") int holdout,
+        @Setting(value = "training images (outside the held-out split) each candidate is briefly fine-tuned on before its fitness is measured (0 = none)", dflt = "2048") int fitnessImages,
+        @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
+        @Setting(value = "epochs of fine-tuning of the chosen model on the training data", dflt = "0") int finetune,
+        @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
+        @Setting(value = "keep a multiple of this many channels per coupled group (1 = exact)", dflt = "1") int roundTo,
+        @Setting("a JSON file the population is checkpointed to after every generation (null: none)") String checkpoint,
+        @Setting(value = "continue from the checkpoint instead of starting over", dflt = "false") boolean resume,
+        @Setting("a plan file written by an earlier search (or structured prune) applied instead of searching") String replay) implements Pass {
+
+    public SearchConfig {
+        if (method == null) method = "ga";
+        if (!method.equals("ga")) throw new NnzipException("search --method must be ga, not '" + method + "'");
+        if (encoding == null) encoding = "ratios";
+        if (!encoding.equals("ratios") && !encoding.equals("filters")) throw new NnzipException("--encoding must be ratios or filters, not '" + encoding + "'");
+        if (!(targetMacs > 0 && targetMacs <= 1)) throw new NnzipException("--target-macs must be in (0, 1], got " + targetMacs);
+        if (population < 2) throw new NnzipException("--population must be ≥ 2");
+        if (generations < 0) throw new NnzipException("--generations must be ≥ 0");
+        if (!(mutation >= 0 && mutation <= 1)) throw new NnzipException("--mutation must be in [0, 1]");
+        if (!(crossover >= 0 && crossover <= 1)) throw new NnzipException("--crossover must be in [0, 1]");
+        if (elitism < 0 || elitism >= population) throw new NnzipException("--elitism must be in [0, population)");
+        if (holdout < 1) throw new NnzipException("--holdout must be ≥ 1");
+        if (fitnessImages < 0) throw new NnzipException("--fitness-images must be ≥ 0");
+        if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
+        if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
+        if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
+        if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
+    }
+
+    /** A config from option values by snake_case key; defaults for the rest. */
+    public static SearchConfig of(Map<String, ?> values) { return Configs.of(SearchConfig.class, values); }
+
+    @Override
+    public String name() { return "search"; }
+
+    @Override
+    public PassResult run(Model model, PassContext context) { return SearchPass.run(model, this, context).result(); }
+}

@@ -1,0 +1,127 @@
+package io.nnzip.search;
+
+import io.nnzip.data.Dataset;
+import io.nnzip.eval.ModelStats;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.pass.FineTuning;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Provenance;
+import io.nnzip.prune.PruneOutput;
+import io.nnzip.prune.StructuredPruner;
+import io.nnzip.prune.dep.PlanApplier;
+import io.nnzip.prune.dep.PrunePlan;
+import io.nnzip.prune.report.LayerCosts;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The search pass from config to result: hold out part of the training split as the fitness data, run the
+ * genetic search (or replay a plan), prune the best genome with the dependency-graph pruner, fine-tune it with the
+ * shared Trainer, and report accuracy, MACs, per-evaluation wall time and the fitness/cost history.
+ */
+public final class SearchPass {
+    /** The pass result, the plan of the chosen prune (for --plan) and the fitness/cost chart (null when replayed). */
+    public record Detailed(PassResult result, PrunePlan plan, byte[] chart) {}
+
+    private SearchPass() {}
+
+    public static Detailed run(Model input, SearchConfig c, PassContext ctx) {
+        Model m = ctx.prepare(input);
+        io.nnzip.engine.Canonical.apply(m);
+        Dataset train = ctx.data().requireTrain("search");
+        if (c.holdout() >= train.size()) throw new NnzipException("--holdout " + c.holdout() + " leaves no training images (the training split has " + train.size() + ")");
+        Dataset[] parts = train.split(c.holdout(), c.seed());
+        Dataset rest = parts[0], holdout = parts[1];
+        Dataset tune = c.fitnessImages() == 0 ? null : c.fitnessImages() >= rest.size() ? rest : rest.split(c.fitnessImages(), c.seed() + 1)[1];
+        Fitness fitness = new Fitness(tune, holdout, ctx.normalization(m), c.lr(), c.seed(), ctx.threads());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("options", io.nnzip.pass.Configs.toMap(c));
+        Model pruned;
+        PrunePlan plan;
+        byte[] chart = null;
+        if (c.replay() != null) {
+            List<PrunePlan> plans = PruneOutput.readPlans(Path.of(c.replay()));
+            pruned = m;
+            for (PrunePlan p : plans) pruned = PlanApplier.apply(pruned, p);
+            plan = plans.size() == 1 ? plans.getFirst() : null;
+            r.put("replayed", c.replay());
+        } else {
+            Encoding enc = new Encoding(m, c.encoding(), c.minKeep(), c.roundTo());
+            if (enc.groups.isEmpty()) throw new NnzipException("search: the model has no prunable channel groups");
+            GeneticSearch.Evaluate eval = (genes, cost) -> {
+                Fitness.Score s = fitness.of(enc.prune(genes).model());
+                return new GeneticSearch.Individual(genes, s.accuracy(), cost, s.seconds());
+            };
+            Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
+            GeneticSearch.Outcome out = new GeneticSearch(c, enc, eval, ck, ctx.log()).run();
+            StructuredPruner.Result best = enc.prune(out.best().genes());
+            pruned = best.model();
+            plan = best.plan();
+            chart = SearchChart.png(out.history(), c.targetMacs());
+            r.put("best", bestJson(enc, out.best()));
+            r.put("evaluations", out.evaluations());
+            r.put("resumed", out.resumed());
+            r.put("seconds_per_evaluation", timing(out.history()));
+            r.put("generations", history(out.history()));
+        }
+        FineTuning ft = ctx.fineTuning();
+        Float accOriginal = ft.accuracy(m), accPruned = ft.accuracy(pruned);
+        Model tuned = ft.run(pruned, FineTuning.Request.of(c.finetune(), c.lr(), "cosine", c.seed())).model();
+        ctx.normalization(m).writeTo(tuned);
+        Float accTuned = c.finetune() > 0 ? ft.accuracy(tuned) : accPruned;
+        long macs0 = LayerCosts.totalMacs(m, 1), macs1 = LayerCosts.totalMacs(tuned, 1);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("macs_before", macs0);
+        summary.put("macs_after", macs1);
+        summary.put("macs_kept", (double) macs1 / Math.max(1, macs0));
+        summary.put("params_before", ModelStats.of(m).params);
+        summary.put("params_after", ModelStats.of(tuned).params);
+        summary.put("accuracy_original", accOriginal);
+        summary.put("accuracy_pruned", accPruned);
+        summary.put("accuracy_finetuned", accTuned);
+        if (accOriginal != null && accTuned != null) summary.put("drop_points", 100 * (accOriginal - accTuned));
+        r.putAll(summary);
+        if (plan != null) r.put("notes", plan.notes);
+        Map<String, Object> prov = Provenance.record(tuned, "search", c, Map.of("data", ctx.data().describe()), summary);
+        return new Detailed(new PassResult(tuned, r, prov), plan, chart);
+    }
+
+    private static Map<String, Object> bestJson(Encoding enc, GeneticSearch.Individual b) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("fitness", b.fitness());
+        j.put("cost", b.cost());
+        j.put("keep", enc.describe(b.genes()));
+        return j;
+    }
+
+    private static Map<String, Object> timing(List<List<GeneticSearch.Individual>> history) {
+        List<Double> all = new ArrayList<>();
+        history.forEach(g -> g.forEach(i -> all.add(i.seconds())));
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("mean", all.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        j.put("min", all.stream().mapToDouble(Double::doubleValue).min().orElse(0));
+        j.put("max", all.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        return j;
+    }
+
+    private static List<Map<String, Object>> history(List<List<GeneticSearch.Individual>> history) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int g = 0; g < history.size(); g++) {
+            List<GeneticSearch.Individual> gen = history.get(g);
+            GeneticSearch.Individual best = GeneticSearch.ranked(gen).getFirst();
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("generation", g);
+            j.put("best_fitness", best.fitness());
+            j.put("best_cost", best.cost());
+            j.put("mean_fitness", gen.stream().mapToDouble(GeneticSearch.Individual::fitness).average().orElse(0));
+            j.put("seconds", gen.stream().map(GeneticSearch.Individual::seconds).toList());
+            out.add(j);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,57 @@
+package io.nnzip.prune;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nnzip.prune.PruneCliTest.Outcome;
+import io.nnzip.ir.Model;
+import io.nnzip.onnx.OnnxReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** nnzip search end to end on a few hundred Fashion-MNIST images: report, provenance, plan replay, chart, checkpoint. */
+class SearchCliTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void searchWritesAModelWithinTheBudgetAReplayablePlanAChartAndProvenance(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("s.onnx"), plan = dir.resolve("plan.json"), png = dir.resolve("s.png"), ck = dir.resolve("ck.json");
+        String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";
+        List<String> common = List.of("--data", "fashion-mnist", "--normalize", "0.2860,0.3530", "--limit", "300", "--threads", "1", "--json", "--no-progress");
+        java.util.List<String> args = new java.util.ArrayList<>(List.of("search", cnn, "--target-macs", "0.5", "--population", "3", "--generations", "1",
+                "--holdout", "100", "--fitness-images", "64", "-o", out.toString(), "--plan", plan.toString(), "--plot", png.toString(), "--checkpoint", ck.toString()));
+        args.addAll(common);
+        Outcome o = PruneCliTest.run(args.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> r = new ObjectMapper().readValue(o.out(), Map.class);
+        assertTrue(((Number) r.get("macs_kept")).doubleValue() <= 0.5, o.out());
+        assertEquals(2, ((List<?>) r.get("generations")).size());
+        assertTrue(((Map<String, Object>) r.get("seconds_per_evaluation")).containsKey("mean"));
+        assertTrue(o.err().contains("generation 1/1"), o.err());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head);
+        assertTrue(Files.size(ck) > 0);
+        Model p = OnnxReader.read(out);
+        Map<String, Object> prov = io.nnzip.pass.Provenance.read(p, "search");
+        Map<String, Object> opts = (Map<String, Object>) prov.get("options");
+        assertEquals(3, ((Number) opts.get("population")).intValue());
+        assertTrue(((Map<String, String>) prov.get("option_descriptions")).get("mutation").contains("mutation"));
+        // the plan replays to the same weights, through prune --replay as well as search --replay
+        Path again = dir.resolve("r.onnx");
+        assertEquals(0, PruneCliTest.run("prune", cnn, "--replay", plan.toString(), "-o", again.toString(), "--latency-batch", "0").code());
+        assertEquals(p.graph().initializers(), OnnxReader.read(again).graph().initializers());
+        assertNotNull(r.get("accuracy_original"));
+    }
+
+    @Test
+    void badOptionsGetOneLineErrors(@TempDir Path dir) {
+        Outcome o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--encoding", "bits", "--data", "fashion-mnist", "--limit", "200", "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--encoding must be ratios or filters"), o.err());
+        o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--resume", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
+        assertTrue(o.err().contains("--resume needs --checkpoint"), o.err());
+    }
+}
