@@ -59,6 +59,10 @@ public final class QuantizeCommand extends BaseCommand {
             description = "int8: keep dense convs with reduction depth < 16 (first layers on grey images) in float, where ORT is faster (default on).")
     boolean floatShallowConvs;
 
+    @Option(names = "--int8-ops", defaultValue = "auto", description = "int8: ops with integer kernels: all, linear (weight MatMul/Gemm/Conv only), attention (linear + attention MatMuls), "
+            + "auto (linear on transformers, else all) (default ${DEFAULT-VALUE}).")
+    String int8Ops;
+
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
     Double maxDrop;
 
@@ -123,6 +127,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.biasCorrection = biasCorrection;
         c.maxDrop = maxDrop == null ? -1 : maxDrop;
         c.floatShallowConvs = floatShallowConvs;
+        c.int8Ops = int8Ops;
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;

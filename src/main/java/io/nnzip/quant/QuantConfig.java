@@ -34,6 +34,10 @@ public final class QuantConfig implements Pass {
     public boolean biasCorrection = false;
     @Setting("int8: keep dense convs with a reduction depth below 16 (e.g. a first layer on 1-channel input) in float, where ORT's float kernel is faster")
     public boolean floatShallowConvs = true;
+    @Setting("int8: ops given integer kernels: all (every op ORT has one for, the CNN placement), linear (only MatMul/Gemm/Conv with weights; "
+            + "everything between stays float so ORT's float fusions survive), attention (linear plus the activation×activation MatMuls), "
+            + "auto (linear on transformers, i.e. graphs with Softmax and weight MatMuls; else all)")
+    public String int8Ops = "auto";
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")
