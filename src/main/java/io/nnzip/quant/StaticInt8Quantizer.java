@@ -38,6 +38,8 @@ public final class StaticInt8Quantizer {
     private final List<Tensor> batches;
     /** Activation parameters fixed by training (QAT); they replace calibration for their tensors. */
     private final Map<String, QuantParams> trained = new HashMap<>();
+    /** Linear-only placement, decided once on the float graph (the Gemm rewrite hides its MatMuls). */
+    private final boolean linear;
 
     public StaticInt8Quantizer(Model floatModel, QuantConfig cfg, List<Tensor> calibBatches) {
         if (floatModel.opset() < 13 && cfg.perChannel)
@@ -47,7 +49,8 @@ public final class StaticInt8Quantizer {
         prepared = floatModel.copy();
         notes.put("identities_removed", io.nnzip.quant.prep.InferenceCleanup.removeIdentities(prepared.graph()));
         notes.put("batchnorm_folded", BatchNormFolder.fold(prepared.graph()));
-        if (linearPlacement(prepared.graph()))
+        linear = linearPlacement(prepared.graph());
+        if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {
             CrossLayerEqualizer.Result r = CrossLayerEqualizer.equalize(prepared.graph(), 4);
@@ -72,7 +75,7 @@ public final class StaticInt8Quantizer {
         Set<String> shallow = cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : new java.util.LinkedHashSet<>();
         shallow.removeAll(excludeNodes);
         exclude.addAll(shallow);
-        int swapped = cfg.symmetric || linearPlacement(g) ? 0 : FloatBoundary.swapReluPool(g, exclude);
+        int swapped = cfg.symmetric || linear ? 0 : FloatBoundary.swapReluPool(g, exclude);
         QdqPlan plan = plan(g, exclude);
         Calibrator cal = Calibrator.parse(cfg.calibration);
         calibrate(plan, cal);
@@ -118,7 +121,7 @@ public final class StaticInt8Quantizer {
 
     /** The placement {@code cfg.int8Ops} asks for (auto: linear-only on transformers, every integer op elsewhere). */
     private QdqPlan plan(Graph g, Set<String> exclude) {
-        if (!linearPlacement(g)) return QdqPlanner.plan(g, exclude, !cfg.symmetric);
+        if (!linear) return QdqPlanner.plan(g, exclude, !cfg.symmetric);
         Set<String> ex = new java.util.LinkedHashSet<>(exclude);
         // a float Conv (the patch embedding) is faster than one behind Q/DQ whose output ORT cannot keep integer
         for (Node n : g.nodes()) if (n.opType().equals("Conv")) ex.add(n.name());
