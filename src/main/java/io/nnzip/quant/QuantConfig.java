@@ -16,7 +16,7 @@ import java.util.Set;
  * The options, tool version and platform go into the output model's provenance ({@code nnzip.quantize}).
  */
 public final class QuantConfig implements Pass {
-    @Setting("int8 (static PTQ, QDQ), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS")
+    @Setting("int8 (static PTQ, QDQ), dynamic-int8 (MatMul weights int8, activations quantized per batch at run time), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS")
     public String scheme = "int8";
     @Setting("int8: one weight scale per output channel (else one per tensor)")
     public boolean perChannel = true;

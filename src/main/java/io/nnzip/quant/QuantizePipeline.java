@@ -77,6 +77,13 @@ public final class QuantizePipeline {
             report.put("prepare", r.notes());
             rows = int8Rows(r);
             report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
+        } else if (s.kind() == Scheme.Kind.DYNAMIC_INT8) {
+            DynamicInt8Quantizer.Result r = DynamicInt8Quantizer.apply(floatModel, cfg);
+            out = r.model();
+            rows = r.rows();
+            report.put("quantized_layers", r.layers());
+            report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
+            cfg.record(out, Map.of("quantized_layers", r.layers()));
         } else {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)

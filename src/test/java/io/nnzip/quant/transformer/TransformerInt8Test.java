@@ -73,6 +73,26 @@ class TransformerInt8Test {
         assertTrue(agree >= 7, agree + "/8 top-1 agree with PyTorch");
     }
 
+    /** dynamic-int8: ORT fuses every layer into DynamicQuantizeMatMul; nnzip's engine and ORT agree on the result. */
+    @org.junit.jupiter.api.Test
+    void dynamicInt8FusesAndKeepsTheLogits() {
+        Model m = OnnxReader.read(DIR.resolve("vit_op17.onnx"));
+        io.nnzip.engine.Canonical.apply(m);
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        Model q = io.nnzip.quant.DynamicInt8Quantizer.apply(m, new QuantConfig()).model();
+        Map<String, Integer> ops = OrtFusion.optimizedOpCounts(q, 2);
+        assertEquals(16, ops.getOrDefault("DynamicQuantizeMatMul", 0), ops.toString());
+        float[] want = a.get("y").floats(), got = ort(q, a.get("x"));
+        float[] engine = new io.nnzip.engine.Executor(q, new io.nnzip.engine.Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
+        double err = 0, cross = 0;
+        for (int i = 0; i < want.length; i++) {
+            err = Math.max(err, Math.abs(want[i] - got[i]));
+            cross = Math.max(cross, Math.abs(engine[i] - got[i]));
+        }
+        assertTrue(err < 0.1 * maxAbs(want), "dynamic int8 logits off PyTorch's by " + err);
+        assertTrue(cross < 1e-3 * maxAbs(want), "engine vs ORT on the dynamic graph: " + cross);
+    }
+
     static int argmax(float[] v, int off) {
         int b = off;
         for (int i = off; i < off + 10; i++) if (v[i] > v[b]) b = i;
