@@ -33,6 +33,12 @@ class TransformerInt8Test {
         }
     }
 
+    static Model canonical(String onnx) {
+        Model m = OnnxReader.read(DIR.resolve(onnx));
+        io.nnzip.engine.Canonical.apply(m);
+        return m;
+    }
+
     static double maxAbs(float[] v) {
         double m = 0;
         for (float f : v) m = Math.max(m, Math.abs(f));
@@ -42,8 +48,7 @@ class TransformerInt8Test {
     @ParameterizedTest
     @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
     void linearAsGemmKeepsTheFunction(String onnx) {
-        Model m = OnnxReader.read(DIR.resolve(onnx));
-        io.nnzip.engine.Canonical.apply(m);
+        Model m = canonical(onnx);
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         // 4 blocks × (qkv, proj, fc1, fc2); the head is already a Gemm
         assertEquals(16, LinearToGemm.rewrite(m.graph(), m.opset()));
@@ -55,8 +60,7 @@ class TransformerInt8Test {
     @ParameterizedTest
     @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
     void everyLinearBecomesQGemmAndLogitsStayClose(String onnx) {
-        Model m = OnnxReader.read(DIR.resolve(onnx));
-        io.nnzip.engine.Canonical.apply(m);
+        Model m = canonical(onnx);
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         QuantConfig cfg = new QuantConfig();
         StaticInt8Quantizer.Result r = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
@@ -76,8 +80,7 @@ class TransformerInt8Test {
     /** dynamic-int8: ORT fuses every layer into DynamicQuantizeMatMul; nnzip's engine and ORT agree on the result. */
     @org.junit.jupiter.api.Test
     void dynamicInt8FusesAndKeepsTheLogits() {
-        Model m = OnnxReader.read(DIR.resolve("vit_op17.onnx"));
-        io.nnzip.engine.Canonical.apply(m);
+        Model m = canonical("vit_op17.onnx");
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         Model q = io.nnzip.quant.DynamicInt8Quantizer.apply(m, new QuantConfig()).model();
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(q, 2);
