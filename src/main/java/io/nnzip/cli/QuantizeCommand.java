@@ -25,7 +25,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the quantized model.")
     Path output;
 
-    @Option(names = "--scheme", defaultValue = "int8", description = "int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scheme", defaultValue = "int8", description = "int8, dynamic-int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16 (default ${DEFAULT-VALUE}).")
     String scheme;
 
     @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true", description = "int8: per-channel weight scales (default on; --no-per-channel for per-tensor).")
@@ -58,6 +58,10 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--float-shallow-convs", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "int8: keep dense convs with reduction depth < 16 (first layers on grey images) in float, where ORT is faster (default on).")
     boolean floatShallowConvs;
+
+    @Option(names = "--int8-ops", defaultValue = "auto", description = "int8: ops with integer kernels: all, linear (weight MatMul/Gemm/Conv only), attention (linear + attention MatMuls), "
+            + "auto (linear on transformers, else all) (default ${DEFAULT-VALUE}).")
+    String int8Ops;
 
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
     Double maxDrop;
@@ -126,6 +130,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.biasCorrection = biasCorrection;
         c.maxDrop = maxDrop == null ? -1 : maxDrop;
         c.floatShallowConvs = floatShallowConvs;
+        c.int8Ops = int8Ops;
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;

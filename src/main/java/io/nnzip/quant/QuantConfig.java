@@ -16,7 +16,7 @@ import java.util.Set;
  * The options, tool version and platform go into the output model's provenance ({@code nnzip.quantize}).
  */
 public final class QuantConfig implements Pass {
-    @Setting("int8 (static PTQ, QDQ), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS, fp16 (whole graph float16), bf16 / fixed16 (16-bit weights)")
+    @Setting("int8 (static PTQ, QDQ), dynamic-int8 (MatMul weights int8, activations quantized per batch at run time), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS, fp16 (whole graph float16), bf16 / fixed16 (16-bit weights)")
     public String scheme = "int8";
     @Setting("int8: one weight scale per output channel (else one per tensor)")
     public boolean perChannel = true;
@@ -34,6 +34,10 @@ public final class QuantConfig implements Pass {
     public boolean biasCorrection = false;
     @Setting("int8: keep dense convs with a reduction depth below 16 (e.g. a first layer on 1-channel input) in float, where ORT's float kernel is faster")
     public boolean floatShallowConvs = true;
+    @Setting("int8: ops given integer kernels: all (every op ORT has one for, the CNN placement), linear (only MatMul/Gemm/Conv with weights; "
+            + "everything between stays float so ORT's float fusions survive), attention (linear plus the activation×activation MatMuls), "
+            + "auto (linear on transformers, i.e. graphs with Softmax and weight MatMuls; else all)")
+    public String int8Ops = "auto";
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")

@@ -55,6 +55,8 @@ public final class QuantizePipeline {
         report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
         Model out;
         Model reference = floatModel;
+        // layer outputs are compared by name, so against the prepared graph the layers were quantized in
+        Model layerReference = floatModel;
         List<LayerReport.Row> rows;
         Scheme s = Scheme.parse(cfg.scheme);
         if (s.kind() == Scheme.Kind.INT8 && !cfg.weightOnly) {
@@ -71,9 +73,17 @@ public final class QuantizePipeline {
                 report.put("sensitivity_mse", f.sensitivity());
             } else r = q.quantize();
             out = r.model();
+            layerReference = r.prepared();
             report.put("prepare", r.notes());
             rows = int8Rows(r);
             report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
+        } else if (s.kind() == Scheme.Kind.DYNAMIC_INT8) {
+            DynamicInt8Quantizer.Result r = DynamicInt8Quantizer.apply(floatModel, cfg);
+            out = r.model();
+            rows = r.rows();
+            report.put("quantized_layers", r.layers());
+            report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
+            cfg.record(out, Map.of("quantized_layers", r.layers()));
         } else {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
@@ -85,7 +95,7 @@ public final class QuantizePipeline {
         }
         Tensor probe = calib.slice(0, Math.min(calib.size(), 256));
         report.put("comparison", ModelComparison.compare(reference, out, eval, latencyBatch, cfg.threads));
-        report.put("layers", LayerReport.build(rows, reference, out, probe, cfg.threads));
+        report.put("layers", LayerReport.build(rows, layerReference, out, probe, cfg.threads));
         return new Outcome(out, report);
     }
 

@@ -2,13 +2,14 @@ package io.nnzip.quant;
 
 import io.nnzip.ir.NnzipException;
 
-/** A parsed {@code --scheme}: int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16. */
+/** A parsed {@code --scheme}: int8, dynamic-int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16. */
 public record Scheme(Kind kind, int bits) {
-    public enum Kind { INT8, GROUPED, KMEANS, BINARY, TERNARY, INQ, FP16, BF16, FIXED16 }
+    public enum Kind { INT8, GROUPED, KMEANS, BINARY, TERNARY, INQ, FP16, BF16, FIXED16, DYNAMIC_INT8 }
 
     public static Scheme parse(String s) {
         String v = s.trim().toLowerCase(java.util.Locale.ROOT);
         if (v.equals("int8")) return new Scheme(Kind.INT8, 8);
+        if (v.equals("dynamic-int8")) return new Scheme(Kind.DYNAMIC_INT8, 8);
         if (v.equals("int4")) return new Scheme(Kind.GROUPED, 4);
         if (v.equals("int2")) return new Scheme(Kind.GROUPED, 2);
         if (v.equals("binary")) return new Scheme(Kind.BINARY, 1);
@@ -18,7 +19,7 @@ public record Scheme(Kind kind, int bits) {
         if (v.equals("fixed16")) return new Scheme(Kind.FIXED16, 16);
         if (v.startsWith("kmeans:")) return new Scheme(Kind.KMEANS, bits(s, v.substring(7), 1, 8));
         if (v.startsWith("inq:")) return new Scheme(Kind.INQ, bits(s, v.substring(4), 2, 8));
-        throw new NnzipException("--scheme must be int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16 or fixed16, not '" + s + "'");
+        throw new NnzipException("--scheme must be int8, dynamic-int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16 or fixed16, not '" + s + "'");
     }
 
     private static int bits(String s, String v, int lo, int hi) {

@@ -38,6 +38,8 @@ public final class StaticInt8Quantizer {
     private final List<Tensor> batches;
     /** Activation parameters fixed by training (QAT); they replace calibration for their tensors. */
     private final Map<String, QuantParams> trained = new HashMap<>();
+    /** Linear-only placement, decided once on the float graph (the Gemm rewrite hides its MatMuls). */
+    private final boolean linear;
 
     public StaticInt8Quantizer(Model floatModel, QuantConfig cfg, List<Tensor> calibBatches) {
         if (floatModel.opset() < 13 && cfg.perChannel)
@@ -47,6 +49,9 @@ public final class StaticInt8Quantizer {
         prepared = floatModel.copy();
         notes.put("identities_removed", io.nnzip.quant.prep.InferenceCleanup.removeIdentities(prepared.graph()));
         notes.put("batchnorm_folded", BatchNormFolder.fold(prepared.graph()));
+        linear = linearPlacement(prepared.graph());
+        if (linear)
+            notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {
             CrossLayerEqualizer.Result r = CrossLayerEqualizer.equalize(prepared.graph(), 4);
             notes.put("equalized_pairs", r.pairs());
@@ -70,8 +75,8 @@ public final class StaticInt8Quantizer {
         Set<String> shallow = cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : new java.util.LinkedHashSet<>();
         shallow.removeAll(excludeNodes);
         exclude.addAll(shallow);
-        int swapped = cfg.symmetric ? 0 : FloatBoundary.swapReluPool(g, exclude);
-        QdqPlan plan = QdqPlanner.plan(g, exclude, !cfg.symmetric);
+        int swapped = cfg.symmetric || linear ? 0 : FloatBoundary.swapReluPool(g, exclude);
+        QdqPlan plan = plan(g, exclude);
         Calibrator cal = Calibrator.parse(cfg.calibration);
         calibrate(plan, cal);
         DType act = cfg.symmetric ? DType.INT8 : DType.UINT8;
@@ -111,6 +116,24 @@ public final class StaticInt8Quantizer {
     /** Node names of the weight layers a plan quantizes, in graph order (for sensitivity analysis). */
     public List<String> weightLayers() {
         Graph g = prepared.graph().copy();
-        return QdqPlanner.plan(g, cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : Set.of(), !cfg.symmetric).weightOps.stream().map(Node::name).toList();
+        return plan(g, cfg.floatShallowConvs ? QdqPlanner.shallowConvs(g) : Set.of()).weightOps.stream().map(Node::name).toList();
+    }
+
+    /** The placement {@code cfg.int8Ops} asks for (auto: linear-only on transformers, every integer op elsewhere). */
+    private QdqPlan plan(Graph g, Set<String> exclude) {
+        if (!linear) return QdqPlanner.plan(g, exclude, !cfg.symmetric);
+        Set<String> ex = new java.util.LinkedHashSet<>(exclude);
+        // a float Conv (the patch embedding) is faster than one behind Q/DQ whose output ORT cannot keep integer
+        for (Node n : g.nodes()) if (n.opType().equals("Conv")) ex.add(n.name());
+        return io.nnzip.quant.qdq.LinearPlacement.plan(g, ex, cfg.int8Ops.equals("attention"));
+    }
+
+    private boolean linearPlacement(Graph g) {
+        return switch (cfg.int8Ops) {
+            case "all" -> false;
+            case "linear", "attention" -> true;
+            case "auto" -> io.nnzip.quant.qdq.LinearPlacement.isTransformer(g);
+            default -> throw new NnzipException("--int8-ops must be auto, all, linear or attention, not '" + cfg.int8Ops + "'");
+        };
     }
 }

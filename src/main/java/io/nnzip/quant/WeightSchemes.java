@@ -45,7 +45,7 @@ public final class WeightSchemes {
             default -> throw new NnzipException("--container must be auto, int4, int8 or float, not '" + cfg.container + "'");
         };
         if (s.kind() == Scheme.Kind.GROUPED && (cfg.groupSize < 2 || cfg.groupSize > 4096)) throw new NnzipException("--group-size must be in [2, 4096]");
-        if (s.kind() == Scheme.Kind.INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
+        if (s.kind() == Scheme.Kind.INT8 || s.kind() == Scheme.Kind.DYNAMIC_INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
         Model base = floatModel.copy();
         int folded = BatchNormFolder.fold(base.graph());
         BiFunction<Tensor, Integer, EncodedWeight> enc0 = switch (s.kind()) {
@@ -64,7 +64,7 @@ public final class WeightSchemes {
             };
             case BF16 -> io.nnzip.quant.weight.SixteenBitQuantizer::bf16;
             case FIXED16 -> io.nnzip.quant.weight.SixteenBitQuantizer::fixed16;
-            case INT8, FP16 -> throw new IllegalStateException();
+            case INT8, FP16, DYNAMIC_INT8 -> throw new IllegalStateException();
         };
         BiFunction<Tensor, Integer, EncodedWeight> enc = enc0;
         Map<String, Object> notes = new LinkedHashMap<>();
