@@ -1,6 +1,7 @@
 package io.nnzip.distill;
 
 import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.Models;
@@ -64,13 +65,21 @@ public record DistillPass(
         return runWith(List.of(teacher), s, ctx);
     }
 
-    /** Distills {@code student} from {@code teachers} (an ensemble's soft targets are averaged; hints use the first). */
+    /**
+     * Distills {@code student} from {@code teachers} (an ensemble's soft targets are averaged; hints use the first). The
+     * data contract reaches every model: each teacher is queried and measured on input normalized as the context says
+     * for it (the explicit normalization, else its recorded one); the student (and the baseline) take the explicit one,
+     * else the student's recorded one, else the first teacher's, and the written student records it.
+     */
     public PassResult runWith(List<Model> teachers, Model student, PassContext ctx) {
         Dataset train = ctx.data().requireTrain("distill"), val = ctx.data().requireVal("distill");
-        Model first = ctx.prepare(teachers.getFirst());
-        ctx.note("distilling " + this.student + " from " + teachers.size() + " teacher(s) on " + train.name());
-        Distiller.Result r = Distiller.run(student, teachers.size() == 1 ? List.of(first) : teachers, config(), train, val, ctx.normalization(first), baseline,
-                ctx.progress());
+        List<Model> ts = teachers.stream().map(ctx::prepare).toList();
+        List<Normalization> tn = ts.stream().map(ctx::normalization).toList();
+        Normalization sn = ctx.data().explicitNormalization();
+        if (sn == null) sn = Normalization.fromMetadata(student);
+        if (sn == null) sn = tn.getFirst();
+        ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
+        Distiller.Result r = Distiller.run(student, ts, tn, config(), train, val, sn, baseline, ctx.progress());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("options", Configs.toMap(this));
         res.putAll(r.toJson());
