@@ -105,4 +105,29 @@ class DistillTest {
             assertNull(cache.lookup(loader.next().images()));
         }
     }
+
+    static String secondRelu(Model m) {
+        return m.graph().nodes().stream().filter(n -> n.opType().equals("Relu")).skip(1).findFirst().orElseThrow().output(0);
+    }
+
+    @Test
+    void hintGradientReachesTheStudentThroughAnIntermediateValueAndTheRegressorIsDropped() {
+        Model teacher = TestModels.cnn(1, 12, 4, 8, 8), student = TestModels.cnn(2, 12, 3, 5, 5);
+        Tensor x = TestModels.input(7, 64, 1, 12, 12);
+        int[] y = new int[64];
+        for (int i = 0; i < y.length; i++) y[i] = i % 10;
+        Dataset d = new Dataset("random", x.floats(), y, 1, 12, 12, 10);
+        float[][] conv1 = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            List<DistillConfig.Hint> hints = List.of(new DistillConfig.Hint(secondRelu(teacher), secondRelu(student)));
+            DistillConfig cfg = new DistillConfig(3f, 0.5f, hints, run == 0 ? 0f : 5f, 1, 16, 1e-2f, 3, "constant", false);
+            Distiller.Result r = Distiller.run(student, List.of(teacher), cfg, d, d, Normalization.NONE, false, new io.nnzip.train.TrainListener() {});
+            assertEquals(student.graph().nodes().size(), r.student().graph().nodes().size(), "regressor dropped");
+            assertEquals(student.graph().parameterCount(), r.student().graph().parameterCount());
+            assertEquals(student.graph().outputNames(), r.student().graph().outputNames());
+            conv1[run] = r.student().graph().initializers().get("conv1.weight").floats();
+        }
+        // same seed, data and steps: only the hint term differs, and it must have moved the first convolution
+        assertFalse(java.util.Arrays.equals(conv1[0], conv1[1]));
+    }
 }
