@@ -188,6 +188,16 @@ public final class DataFree {
         return new Dataset("dafl-synthetic", pixels, labels, shape[1], shape[2], shape[3], k);
     }
 
+    /**
+     * Calibration images for post-training quantization without data: a generator trained against {@code model}
+     * itself ({@code epochs} × 32 batches of 64), then {@code count} of its images, raw pixels under {@code norm}.
+     */
+    public static Dataset calibrationImages(Model model, Normalization norm, int count, int epochs, long seed, int threads) {
+        Chain c = chain(model, seed);
+        Model g = trainGenerator(c, Weights.PAPER, epochs, 32, 64, 3e-3f, seed, new TrainListener() {});
+        return synthesize(new Chain(g, c.image(), c.logits(), c.features()), count, 256, norm, seed, threads);
+    }
+
     /** Standard-normal noise vectors as a dataset of (NZ,1,1) "images" (labels unused). */
     static Dataset noise(int count, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
