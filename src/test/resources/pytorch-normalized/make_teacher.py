@@ -17,15 +17,13 @@ data = sys.argv[3] if len(sys.argv) > 3 else "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 
 
-def idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
-
-
-def split(prefix):
-    x = idx(f"{data}/{prefix}-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255.0
-    y = idx(f"{data}/{prefix}-labels-idx1-ubyte.gz", 8).astype(np.int64)
-    return torch.from_numpy((x - MEAN) / STD), torch.from_numpy(y)
+def load(prefix):
+    """Images normalized as the teacher will expect them, and labels, of one Fashion-MNIST split."""
+    with gzip.open(f"{data}/{prefix}-images-idx3-ubyte.gz", "rb") as f:
+        pixels = np.frombuffer(f.read()[16:], np.uint8).astype(np.float32).reshape(-1, 1, 28, 28)
+    with gzip.open(f"{data}/{prefix}-labels-idx1-ubyte.gz", "rb") as f:
+        labels = np.frombuffer(f.read()[8:], np.uint8).astype(np.int64)
+    return torch.from_numpy((pixels / 255.0 - MEAN) / STD), torch.from_numpy(labels)
 
 
 def block(cin, cout):
@@ -34,8 +32,8 @@ def block(cin, cout):
 
 torch.manual_seed(0)
 torch.set_num_threads(1)
-xtr, ytr = split("train")
-xte, yte = split("t10k")
+xtr, ytr = load("train")
+xte, yte = load("t10k")
 model = nn.Sequential(*block(1, 32), *block(32, 64), *block(64, 128), nn.Flatten(), nn.Linear(128 * 3 * 3, 256), nn.ReLU(),
                       nn.Dropout(0.25), nn.Linear(256, 10))
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
