@@ -72,6 +72,15 @@ public final class DistillCommand extends BaseCommand {
     boolean baseline;
 
 
+    @Option(names = "--data-free", description = "DAFL: train a generator against the teacher and distill on its images; no training image is read (--data gives the test split only).")
+    boolean dataFree;
+
+    @Option(names = "--generator-epochs", defaultValue = "20", description = "Generator epochs of --data-free, each 32 batches of noise (default ${DEFAULT-VALUE}).")
+    int generatorEpochs;
+
+    @Option(names = "--synthetic-images", defaultValue = "20000", description = "Images the --data-free generator synthesizes for the student (default ${DEFAULT-VALUE}).")
+    int syntheticImages;
+
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the distilled student.")
     Path output;
 
@@ -79,10 +88,11 @@ public final class DistillCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
-        DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline);
+        DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
+                generatorEpochs, syntheticImages);
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
-        Dataset train = ctx.data().requireTrain("distill");
-        Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
+        Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
+        Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();

@@ -3,45 +3,54 @@ package io.nnzip.distill;
 import io.nnzip.data.Batch;
 import io.nnzip.ir.Tensor;
 import io.nnzip.train.Losses;
-import io.nnzip.train.Objective;
+import io.nnzip.train.MultiObjective;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Hinton distillation with optional FitNets hints, as the trainer's objective:
+ * Hinton distillation with optional FitNets hints, as the trainer's several-values objective:
  * L = α·T²·KL(p_teacher^T ‖ p_student^T) + (1 − α)·CE(student, labels) + β·Σ MSE(regressor_i, teacher_hint_i),
  * where p_student^T is taken of the student's logits re-scaled to the teacher's spread when {@code matchScale} is set
  * ({@link ScaleMatch}).
  * Soft targets come from a {@link TeacherCache} when one is given and holds every image of the batch, else the
- * engine runs the teachers once on the batch (always when hints are used: feature maps are too large to cache). The student's training output holds the logits in
- * its first K columns and the flattened hint predictions after them (see {@link HintGraph}).
- * <pre>output: (N, K + Σ hint sizes), labels: (N)</pre>
+ * engine runs the teachers once on the batch (always when hints are used: feature maps are too large to cache). The
+ * trainer hands over the student's logits and each hint regressor's prediction as separate values ({@link HintGraph}).
+ * <pre>logits: (N,K), hint prediction i: (N,Ct,H,W) like the teacher's value, labels: (N)</pre>
  */
-public final class DistillObjective implements Objective {
+public final class DistillObjective implements MultiObjective {
     private final TeacherEnsemble teachers;
     private final DistillConfig cfg;
-    private final int classes;
-    private final int[] hintSizes;
-    private final List<String> teacherHints;
+    private final String logits;
+    private final List<String> predictions, teacherHints;
     private final TeacherCache cache;
     private long cachedBatches, teacherBatches;
 
-    public DistillObjective(TeacherEnsemble teachers, TeacherCache cache, DistillConfig cfg, int classes, int[] hintSizes) {
+    /** {@code logits} names the student's output, {@code predictions} the hint regressors' outputs in the order of the config's hints. */
+    public DistillObjective(TeacherEnsemble teachers, TeacherCache cache, DistillConfig cfg, String logits, List<String> predictions) {
         this.teachers = teachers;
         this.cache = cache;
         this.cfg = cfg;
-        this.classes = classes;
-        this.hintSizes = hintSizes;
+        this.logits = logits;
+        this.predictions = List.copyOf(predictions);
         this.teacherHints = cfg.hints().stream().map(DistillConfig.Hint::teacherValue).toList();
+        if (this.predictions.size() != teacherHints.size()) throw new IllegalArgumentException("one prediction per hint");
+    }
+
+    /** The values the trainer must hand over: the logits first (the prediction it counts), then the hint predictions. */
+    public List<String> values() {
+        List<String> v = new java.util.ArrayList<>();
+        v.add(logits);
+        v.addAll(predictions);
+        return v;
     }
 
     @Override
-    public float lossAndGrad(Batch b, Tensor output, float[] grad) {
-        int n = b.size(), width = output.size() / n, k = classes;
-        float[] out = output.floats();
+    public float lossAndGrad(Batch b, Map<String, Tensor> outputs, Map<String, float[]> grads) {
+        int n = b.size();
+        float[] s = outputs.get(logits).floats(), grad = grads.get(logits);
+        int k = s.length / n;
         Map<String, Tensor> t = teacherOutputs(b.images());
-        float[] s = new float[n * k], gk = new float[n * k], gc = new float[n * k];
-        for (int i = 0; i < n; i++) System.arraycopy(out, i * width, s, i * k, k);
+        float[] gk = new float[n * k], gc = new float[n * k];
         float[] soft = t.get(TeacherEnsemble.SOFT_TARGETS).floats();
         float kl;
         if (cfg.matchScale()) {
@@ -54,16 +63,12 @@ public final class DistillObjective implements Objective {
         float ce = Losses.softmaxCrossEntropy(s, b.labels(), n, k, 0f, gc);
         float a = cfg.alpha();
         float loss = a * kl + (1 - a) * ce;
-        for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) grad[i * width + j] = a * gk[i * k + j] + (1 - a) * gc[i * k + j];
-        int off = k;
-        for (int h = 0; h < hintSizes.length; h++) {
-            int size = hintSizes[h];
-            float[] pred = new float[n * size], gh = new float[n * size];
-            for (int i = 0; i < n; i++) System.arraycopy(out, i * width + off, pred, i * size, size);
+        for (int i = 0; i < n * k; i++) grad[i] = a * gk[i] + (1 - a) * gc[i];
+        for (int h = 0; h < predictions.size(); h++) {
+            float[] pred = outputs.get(predictions.get(h)).floats(), gh = grads.get(predictions.get(h));
             float mse = Losses.mse(pred, t.get(teacherHints.get(h)).floats(), gh);
             loss += cfg.hintWeight() * mse;
-            for (int i = 0; i < n; i++) for (int j = 0; j < size; j++) grad[i * width + off + j] = cfg.hintWeight() * gh[i * size + j];
-            off += size;
+            for (int i = 0; i < gh.length; i++) gh[i] *= cfg.hintWeight();
         }
         return loss;
     }

@@ -1,6 +1,7 @@
 package io.nnzip.distill;
 
 import io.nnzip.data.Dataset;
+import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.Models;
@@ -35,13 +36,18 @@ public record DistillPass(
         @Setting(value = "Adam learning rate", dflt = "0.001") float lr,
         @Setting(value = "learning-rate schedule, the same for the baseline", dflt = "cosine") String schedule,
         @Setting(value = "seed of a built-in student's initial weights and of the shuffling", dflt = "1") long seed,
-        @Setting(value = "also train the same student alone (same initial weights, epochs, seed) and report both", dflt = "false") boolean baseline)
+        @Setting(value = "also train the same student alone (same initial weights, epochs, seed) and report both", dflt = "false") boolean baseline,
+        @Setting(value = "DAFL: distill on images a generator learns from the teacher alone; no training image is read", dflt = "false") boolean dataFree,
+        @Setting(value = "generator training epochs of --data-free, each 32 batches of noise", dflt = "20") int generatorEpochs,
+        @Setting(value = "images the trained generator synthesizes for the student (--data-free)", dflt = "20000") int syntheticImages)
         implements Pass {
 
     public DistillPass {
         if (student == null || student.isBlank()) student = "studentnet";
         hints = hints == null ? List.of() : List.copyOf(hints);
         if (epochs < 1) throw new NnzipException("distill epochs must be ≥ 1");
+        if (generatorEpochs < 1) generatorEpochs = 20;
+        if (syntheticImages < 1) syntheticImages = 20000;
         for (String h : hints) DistillConfig.Hint.parse(h);
     }
 
@@ -59,22 +65,51 @@ public record DistillPass(
     /** Distills the student named by {@link #student} from {@code teacher}. */
     @Override
     public PassResult run(Model teacher, PassContext ctx) {
-        Dataset train = ctx.data().requireTrain("distill");
-        Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, train.classes(), seed);
+        int classes = dataFree ? ctx.data().requireVal("distill").classes() : ctx.data().requireTrain("distill").classes();
+        Model s = Files.exists(Path.of(student)) ? OnnxReader.read(Path.of(student)) : Models.create(student, width, classes, seed);
         return runWith(List.of(teacher), s, ctx);
     }
 
-    /** Distills {@code student} from {@code teachers} (an ensemble's soft targets are averaged; hints use the first). */
+    /**
+     * Distills {@code student} from {@code teachers} (an ensemble's soft targets are averaged; hints use the first). The
+     * data contract reaches every model: each teacher is queried and measured on input normalized as the context says
+     * for it (the explicit normalization, else its recorded one); the student (and the baseline) take the explicit one,
+     * else the student's recorded one, else the first teacher's, and the written student records it.
+     */
     public PassResult runWith(List<Model> teachers, Model student, PassContext ctx) {
-        Dataset train = ctx.data().requireTrain("distill"), val = ctx.data().requireVal("distill");
-        Model first = ctx.prepare(teachers.getFirst());
-        ctx.note("distilling " + this.student + " from " + teachers.size() + " teacher(s) on " + train.name());
-        Distiller.Result r = Distiller.run(student, teachers.size() == 1 ? List.of(first) : teachers, config(), train, val, ctx.normalization(first), baseline,
-                ctx.progress());
+        Dataset val = ctx.data().requireVal("distill");
+        List<Model> ts = teachers.stream().map(ctx::prepare).toList();
+        List<Normalization> tn = ts.stream().map(ctx::normalization).toList();
+        Normalization sn = ctx.data().explicitNormalization();
+        if (sn == null) sn = Normalization.fromMetadata(student);
+        if (sn == null) sn = tn.getFirst();
+        Map<String, Object> dafl = new LinkedHashMap<>();
+        Dataset train = dataFree ? synthesize(ts.getFirst(), tn.getFirst(), ctx, dafl) : ctx.data().requireTrain("distill");
+        ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
+        Distiller.Result r = Distiller.run(student, ts, tn, config(), train, val, sn, baseline, ctx.progress());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("options", Configs.toMap(this));
         res.putAll(r.toJson());
+        if (dataFree) res.put("data_free", dafl);
         Map<String, Object> prov = Provenance.record(r.student(), name(), this, Map.of("data", ctx.data().describe()), r.toJson());
         return new PassResult(r.student(), res, prov);
+    }
+
+    /** DAFL: a generator trained against the first teacher, then its images (labelled by the teacher's arg-max). */
+    private Dataset synthesize(Model teacher, Normalization teacherNorm, PassContext ctx, Map<String, Object> report) {
+        long t0 = System.nanoTime();
+        ctx.note("training a DAFL generator against the teacher: " + generatorEpochs + " epochs × 32 batches of " + batchSize + " noise vectors");
+        DataFree.Chain chain = DataFree.chain(teacher, seed);
+        Model g = DataFree.trainGenerator(chain, DataFree.Weights.PAPER, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
+        Dataset d = DataFree.synthesize(new DataFree.Chain(g, chain.image(), chain.logits(), chain.features()), syntheticImages, 256, teacherNorm, seed,
+                ctx.threads());
+        int[] hist = new int[d.classes()];
+        for (int y : d.labels()) hist[y]++;
+        report.put("generator_epochs", generatorEpochs);
+        report.put("synthetic_images", syntheticImages);
+        report.put("synthetic_class_counts", hist);
+        report.put("generator_seconds", (System.nanoTime() - t0) / 1e9);
+        report.put("training_images_read", 0);
+        return d;
     }
 }

@@ -4,7 +4,6 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.engine.Parallel;
 import io.nnzip.ir.Model;
-import io.nnzip.ir.ValueInfo;
 import io.nnzip.pass.Provenance;
 import io.nnzip.train.Evaluator;
 import io.nnzip.train.TrainListener;
@@ -19,8 +18,9 @@ import java.util.Map;
  * size, learning rate, seed).
  */
 public final class Distiller {
-    public record Result(Model student, float studentAccuracy, Float baselineAccuracy, float teacherAccuracy, long studentParams,
-                         long teacherParams, double secondsPerEpoch, long cachedBatches, long teacherBatches) {
+    public record Result(Model student, float studentAccuracy, Float baselineAccuracy, float teacherAccuracy, List<Float> teacherAccuracies,
+                         Normalization normalization, long studentParams, long teacherParams, double secondsPerEpoch, long cachedBatches,
+                         long teacherBatches) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("student_accuracy", studentAccuracy);
@@ -29,6 +29,8 @@ public final class Distiller {
                 m.put("gain_points", 100 * (studentAccuracy - baselineAccuracy));
             }
             m.put("teacher_accuracy", teacherAccuracy);
+            if (teacherAccuracies.size() > 1) m.put("teacher_accuracies", teacherAccuracies);
+            m.put("normalization", normalization.describe());
             m.put("student_params", studentParams);
             m.put("teacher_params", teacherParams);
             m.put("params_ratio", (double) studentParams / teacherParams);
@@ -41,26 +43,36 @@ public final class Distiller {
 
     private Distiller() {}
 
+    /** Teachers normalized as their metadata records, else as the student is. */
     public static Result run(Model student, List<Model> teachers, DistillConfig cfg, Dataset train, Dataset test, Normalization norm,
                              boolean baseline, TrainListener listener) {
+        return run(student, teachers, teachers.stream().map(t -> TeacherEnsemble.recordedOr(t, norm)).toList(), cfg, train, test, norm, baseline,
+                listener);
+    }
+
+    /**
+     * Distills {@code student} (whose input is normalized by {@code norm}, recorded in the result) from {@code teachers},
+     * teacher i run on its input normalized by {@code teacherNorms[i]} — for soft targets and for its reported accuracy.
+     */
+    public static Result run(Model student, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset train, Dataset test,
+                             Normalization norm, boolean baseline, TrainListener listener) {
         Trainer.Options opt = options(cfg);
         Model trained;
         double secs;
         long[] counts;
         try (Parallel par = new Parallel(opt.threads)) {
-            TeacherEnsemble ens = new TeacherEnsemble(teachers, norm, par);
-            ValueInfo outInfo = student.graph().outputs().getFirst();
+            TeacherEnsemble ens = new TeacherEnsemble(teachers, teacherNorms, norm, par);
             HintGraph hg = cfg.hints().isEmpty() ? null : HintGraph.build(student, teachers.getFirst(), cfg.hints(), cfg.seed());
             Model start = hg == null ? student : hg.training;
-            int classes = teacherClasses(teachers.getFirst());
             // without hints the soft targets depend on the image only: one teacher pass serves every epoch
             TeacherCache cache = hg == null ? TeacherCache.build(ens, train, norm, cfg.temperature(), 256) : null;
-            DistillObjective objective = new DistillObjective(ens, cache, cfg, classes, hg == null ? new int[0] : hg.hintSizes);
-            opt.objective(objective);
+            DistillObjective objective = new DistillObjective(ens, cache, cfg, student.graph().outputNames().getFirst(),
+                    hg == null ? List.of() : hg.predictions);
+            opt.objective(objective, objective.values());
             try (Trainer t = new Trainer(start, opt)) {
                 Trainer.Report r = t.fit(train, null, norm, listener);
                 secs = r.meanEpochSeconds();
-                trained = hg == null ? t.model().copy() : hg.strip(t.model(), outInfo);
+                trained = hg == null ? t.model().copy() : hg.strip(t.model());
             }
             counts = objective.batchCounts();
         }
@@ -74,9 +86,10 @@ public final class Distiller {
         }
         norm.writeTo(trained);
         float acc = accuracy(trained, test, norm);
-        float tacc = accuracy(teachers.getFirst(), test, Normalization.resolve(null, teachers.getFirst()));
-        Result res = new Result(trained, acc, base, tacc, trained.graph().parameterCount(), teachers.getFirst().graph().parameterCount(), secs,
-                counts[0], counts[1]);
+        List<Float> taccs = new java.util.ArrayList<>();
+        for (int i = 0; i < teachers.size(); i++) taccs.add(accuracy(teachers.get(i), test, teacherNorms.get(i)));
+        Result res = new Result(trained, acc, base, taccs.getFirst(), taccs, norm, trained.graph().parameterCount(),
+                teachers.getFirst().graph().parameterCount(), secs, counts[0], counts[1]);
         Provenance.record(trained, "distill", cfg.describe(), DistillConfig.FIELDS, res.toJson());
         return res;
     }
@@ -84,11 +97,6 @@ public final class Distiller {
     /** The budget both runs share: epochs, batches, learning rate and its schedule, seed. */
     static Trainer.Options options(DistillConfig cfg) {
         return new Trainer.Options().epochs(cfg.epochs()).batchSize(cfg.batchSize()).lr(cfg.lr()).schedule(cfg.schedule()).seed(cfg.seed());
-    }
-
-    static int teacherClasses(Model t) {
-        var types = io.nnzip.engine.ShapeInference.infer(t);
-        return types.get(t.graph().outputNames().getFirst()).shape()[1];
     }
 
     public static float accuracy(Model m, Dataset test, Normalization norm) {

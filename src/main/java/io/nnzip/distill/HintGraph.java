@@ -2,39 +2,32 @@ package io.nnzip.distill;
 
 import io.nnzip.engine.ShapeInference;
 import io.nnzip.engine.ValueType;
-import io.nnzip.ir.Attribute;
-import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.ir.ValueInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The student's training graph when FitNets hints are used. The trainer optimizes one output, so the logits
- * and every hint regressor's prediction are flattened and concatenated into one (N, K + Σ hint sizes) output; the
- * objective splits it again. Each regressor is a learned 1×1 convolution from the student's feature map to the
- * teacher's channel count (spatial sizes must match). {@link #strip} returns the plain student afterwards.
- * <pre>logits: (N,K), hint_i: (N,Ct,H,W) -> training output: (N, K + Σ Ct·H·W)</pre>
+ * The student's training graph when FitNets hints are used: each hint adds a learned 1×1 convolution (the
+ * regressor) from the student's feature map to the teacher's channel count (spatial sizes must match). The graph's
+ * output stays the logits; the trainer reads each regressor's prediction as an intermediate value
+ * ({@link #predictions}). {@link #strip} returns the plain student afterwards.
+ * <pre>student value i: (N,Cs,H,W) -> prediction i: (N,Ct,H,W) like teacher value i</pre>
  */
 public final class HintGraph {
     public final Model training;
-    public final int classes;
-    /** Flattened size of each hint's prediction, in order. */
-    public final int[] hintSizes;
-    private final String originalOutput;
+    /** The regressors' outputs, in the order of the hints. */
+    public final List<String> predictions;
     private final java.util.Set<String> added;
 
-    private HintGraph(Model training, int classes, int[] hintSizes, String originalOutput, java.util.Set<String> added) {
+    private HintGraph(Model training, List<String> predictions, java.util.Set<String> added) {
         this.training = training;
-        this.classes = classes;
-        this.hintSizes = hintSizes;
-        this.originalOutput = originalOutput;
+        this.predictions = predictions;
         this.added = added;
     }
 
@@ -43,11 +36,7 @@ public final class HintGraph {
         Graph g = m.graph();
         Map<String, ValueType> st = ShapeInference.infer(g, m.opset(), 1, Map.of());
         Map<String, ValueType> tt = ShapeInference.infer(teacher.graph(), teacher.opset(), 1, Map.of());
-        String out = g.outputNames().getFirst();
-        int classes = st.get(out).shape()[1];
-        List<String> parts = new ArrayList<>();
-        parts.add(out);
-        int[] sizes = new int[hints.size()];
+        List<String> preds = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < hints.size(); i++) {
             DistillConfig.Hint h = hints.get(i);
@@ -64,31 +53,18 @@ public final class HintGraph {
             g.initializers().put(wn, Tensor.of(w, ct, cs, 1, 1));
             String pred = g.freshName("hint" + i + "_prediction");
             g.nodes().add(new Node(g.freshName("hint" + i + "_regressor"), "Conv", List.of(h.studentValue(), wn), List.of(pred)));
-            String flat = g.freshName("hint" + i + "_flat");
-            Node f = new Node(g.freshName("hint" + i + "_flatten"), "Flatten", List.of(pred), List.of(flat));
-            f.set(Attribute.of("axis", 1L));
-            g.nodes().add(f);
-            parts.add(flat);
-            sizes[i] = ct * tv.shape()[2] * tv.shape()[3];
+            preds.add(pred);
         }
-        String joined = g.freshName("distill_training_output");
-        Node cat = new Node(g.freshName("distill_concat"), "Concat", parts, List.of(joined));
-        cat.set(Attribute.of("axis", 1L));
-        g.nodes().add(cat);
-        g.outputs().clear();
-        g.outputs().add(new ValueInfo(joined, DType.FLOAT, null));
         java.util.Set<String> added = new java.util.HashSet<>();
         for (Node n : g.nodes()) if (student.graph().node(n.name()) == null) added.add(n.name());
-        return new HintGraph(m, classes, sizes, out, added);
+        return new HintGraph(m, List.copyOf(preds), added);
     }
 
-    /** The trained student without regressors: original output restored, hint nodes and weights dropped. */
-    public Model strip(Model trained, ValueInfo originalOutputInfo) {
+    /** The trained student without regressors: hint nodes and weights dropped. */
+    public Model strip(Model trained) {
         Model m = trained.copy();
         Graph g = m.graph();
         g.nodes().removeIf(n -> added.contains(n.name()));
-        g.outputs().clear();
-        g.outputs().add(originalOutputInfo.name().equals(originalOutput) ? originalOutputInfo : originalOutputInfo.withName(originalOutput));
         g.removeUnusedInitializers();
         return m;
     }

@@ -12,6 +12,7 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.TestModels;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Soft targets of an ensemble against direct softmax averages; the objective's gradient against finite differences. */
@@ -44,22 +45,29 @@ class DistillTest {
             Model teacher = TestModels.mlp(4, 6, 7, 5);
             String hidden = teacher.graph().nodes().get(1).output(0);  // the Relu after fc1: (N,7)
             Tensor x = TestModels.input(5, 3, 6);
-            int n = 3, k = 5, hint = 7, width = k + hint;
+            int n = 3, k = 5, hint = 7;
             DistillConfig cfg = new DistillConfig(2.5f, 0.7f, List.of(new DistillConfig.Hint(hidden, "s")), 0.3f, 1, n, 1e-3f, 1, "constant", matchScale);
-            DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), null, cfg, k,
-                    new int[] {hint});
+            DistillObjective obj = new DistillObjective(new TeacherEnsemble(List.of(teacher), Normalization.NONE, Parallel.common()), null, cfg, "z",
+                    List.of("h"));
+            assertEquals(List.of("z", "h"), obj.values());
             Batch b = new Batch(x, new int[] {0, 3, 4});
-            float[] out = TestModels.gaussian(n * width, 1, 6);
-            float[] grad = new float[out.length];
-            obj.lossAndGrad(b, Tensor.of(out.clone(), n, width), grad);
-            double h = 1e-2;
-            for (int i = 0; i < out.length; i++) {
-                float[] plus = out.clone(), minus = out.clone();
-                plus[i] += (float) h;
-                minus[i] -= (float) h;
-                double fd = (obj.lossAndGrad(b, Tensor.of(plus, n, width), new float[out.length])
-                        - obj.lossAndGrad(b, Tensor.of(minus, n, width), new float[out.length])) / (2 * h);
-                assertEquals(fd, grad[i], 2e-3 + 2e-2 * Math.abs(fd), "matchScale " + matchScale + ": d loss / d output[" + i + "]");
+            float[] z = TestModels.gaussian(n * k, 1, 6), h0 = TestModels.gaussian(n * hint, 1, 7);
+            float[] gz = new float[z.length], gh = new float[h0.length];
+            obj.lossAndGrad(b, Map.of("z", Tensor.of(z.clone(), n, k), "h", Tensor.of(h0.clone(), n, hint)), Map.of("z", gz, "h", gh));
+            double step = 1e-2;
+            for (int which = 0; which < 2; which++) {
+                float[] v = which == 0 ? z : h0, g = which == 0 ? gz : gh;
+                for (int i = 0; i < v.length; i++) {
+                    double[] l = new double[2];
+                    for (int sgn = 0; sgn < 2; sgn++) {
+                        float[] zz = z.clone(), hh = h0.clone();
+                        (which == 0 ? zz : hh)[i] += (float) (sgn == 0 ? step : -step);
+                        l[sgn] = obj.lossAndGrad(b, Map.of("z", Tensor.of(zz, n, k), "h", Tensor.of(hh, n, hint)),
+                                Map.of("z", new float[zz.length], "h", new float[hh.length]));
+                    }
+                    double fd = (l[0] - l[1]) / (2 * step);
+                    assertEquals(fd, g[i], 2e-3 + 2e-2 * Math.abs(fd), "matchScale " + matchScale + ": d loss / d " + (which == 0 ? "z" : "h") + "[" + i + "]");
+                }
             }
         }
     }
@@ -96,5 +104,30 @@ class DistillTest {
         try (BatchLoader loader = new BatchLoader(d, 50, true, norm, new Augment(2, false), 5, 1)) {
             assertNull(cache.lookup(loader.next().images()));
         }
+    }
+
+    static String secondRelu(Model m) {
+        return m.graph().nodes().stream().filter(n -> n.opType().equals("Relu")).skip(1).findFirst().orElseThrow().output(0);
+    }
+
+    @Test
+    void hintGradientReachesTheStudentThroughAnIntermediateValueAndTheRegressorIsDropped() {
+        Model teacher = TestModels.cnn(1, 12, 4, 8, 8), student = TestModels.cnn(2, 12, 3, 5, 5);
+        Tensor x = TestModels.input(7, 64, 1, 12, 12);
+        int[] y = new int[64];
+        for (int i = 0; i < y.length; i++) y[i] = i % 10;
+        Dataset d = new Dataset("random", x.floats(), y, 1, 12, 12, 10);
+        float[][] conv1 = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            List<DistillConfig.Hint> hints = List.of(new DistillConfig.Hint(secondRelu(teacher), secondRelu(student)));
+            DistillConfig cfg = new DistillConfig(3f, 0.5f, hints, run == 0 ? 0f : 5f, 1, 16, 1e-2f, 3, "constant", false);
+            Distiller.Result r = Distiller.run(student, List.of(teacher), cfg, d, d, Normalization.NONE, false, new io.nnzip.train.TrainListener() {});
+            assertEquals(student.graph().nodes().size(), r.student().graph().nodes().size(), "regressor dropped");
+            assertEquals(student.graph().parameterCount(), r.student().graph().parameterCount());
+            assertEquals(student.graph().outputNames(), r.student().graph().outputNames());
+            conv1[run] = r.student().graph().initializers().get("conv1.weight").floats();
+        }
+        // same seed, data and steps: only the hint term differs, and it must have moved the first convolution
+        assertFalse(java.util.Arrays.equals(conv1[0], conv1[1]));
     }
 }
