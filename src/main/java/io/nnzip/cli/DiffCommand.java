@@ -9,7 +9,6 @@ import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.dom.DiffEncoder;
 import io.nnzip.ir.Model;
 import io.nnzip.engine.ModelValidator;
@@ -74,13 +73,7 @@ public final class DiffCommand extends BaseCommand {
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, n, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
-            Dataset test = Datasets.load(data.data, "test").head(data.limit);
-            DatasetProbe testProbe = new DatasetProbe(test, data.normalization(n), mode.threads);
-            double ta0 = testProbe.accuracy(n), ta = testProbe.accuracy(patched);
-            r.put("test_split", "test images 0.." + (test.size() - 1) + " (never seen by the search; patched model run in ONNX Runtime)");
-            r.put("test_accuracy_new", ta0);
-            r.put("test_accuracy_patched", ta);
-            r.put("test_drop_points", 100 * (ta0 - ta));
+            EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));

@@ -124,13 +124,7 @@ public final class EncodeCommand extends BaseCommand {
             r.put("validation_drop_points", 100 * ((Double) r.get("validation_accuracy_original") - va));
             r.put("backoffs", backoffs);
             r.put("qp_per_tensor", new java.util.TreeMap<>(o.qpOverrides()));
-            Dataset test = Datasets.load(data.data, "test").head(data.limit);
-            DatasetProbe testProbe = new DatasetProbe(test, data.normalization(m), mode.threads);
-            double ta0 = testProbe.accuracy(m), ta = testProbe.accuracy(decoded);
-            r.put("test_split", "test images 0.." + (test.size() - 1) + " (never seen by the search; decoded .nnz run in ONNX Runtime)");
-            r.put("test_accuracy_original", ta0);
-            r.put("test_accuracy_decoded", ta);
-            r.put("test_drop_points", 100 * (ta0 - ta));
+            testCheck(r, data, m, decoded, mode.threads, "original", "decoded", "decoded .nnz");
         }
         long in = Files.size(model), outBytes = Files.size(output);
         r.put("input", model.toString());
@@ -181,5 +175,19 @@ public final class EncodeCommand extends BaseCommand {
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = d.size() - n + i;
         return d.subset(idx, d.name() + " (last " + n + ")");
+    }
+
+    /**
+     * The test split, never seen by a search, measured in ONNX Runtime on the reference and on what the receiver gets:
+     * {@code test_accuracy_<refName>}, {@code test_accuracy_<gotName>} and the drop in points.
+     */
+    static void testCheck(Map<String, Object> r, DataOptions data, Model reference, Model got, int threads, String refName, String gotName, String what) {
+        Dataset test = Datasets.load(data.data, "test").head(data.limit);
+        DatasetProbe probe = new DatasetProbe(test, data.normalization(reference), threads);
+        double ta0 = probe.accuracy(reference), ta = probe.accuracy(got);
+        r.put("test_split", "test images 0.." + (test.size() - 1) + " (never seen by the search; " + what + " run in ONNX Runtime)");
+        r.put("test_accuracy_" + refName, ta0);
+        r.put("test_accuracy_" + gotName, ta);
+        r.put("test_drop_points", 100 * (ta0 - ta));
     }
 }

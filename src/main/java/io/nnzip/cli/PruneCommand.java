@@ -78,8 +78,8 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--amount-per-layer", description = "auto: choose each group's amount from a sensitivity scan to remove --target-macs of the MACs.")
     String amountPerLayer;
 
-    @Option(names = "--target-macs", paramLabel = "F", defaultValue = "0.5", description = "With --amount-per-layer auto: fraction of the original MACs to keep (default ${DEFAULT-VALUE}).")
-    double targetMacs;
+    @Option(names = "--target-macs", paramLabel = "F", description = "Structured: fraction of the original MACs to keep, per-group amounts chosen by a sensitivity scan (implies --amount-per-layer auto; default 0.5 with it).")
+    Double targetMacs;
 
     @Option(names = "--plan", description = "Also write the structured pruning plan (JSON) here.")
     Path planOut;
@@ -118,8 +118,9 @@ public final class PruneCommand extends BaseCommand {
         o.put("schedule", schedule);
         o.put("finetune", finetune);
         o.put("seed", seed);
-        o.put("amount_per_layer", amountPerLayer);
-        o.put("target_macs", targetMacs);
+        // a MAC target is met by per-group amounts: giving one without --amount-per-layer asks for them
+        o.put("amount_per_layer", amountPerLayer == null && targetMacs != null && structured ? "auto" : amountPerLayer);
+        o.put("target_macs", targetMacs == null ? 0.5 : targetMacs);
         o.put("calib_batches", calibBatches);
         o.put("round_to", roundTo);
         o.put("layer_amounts", layerAmounts);
