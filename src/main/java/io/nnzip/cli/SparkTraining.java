@@ -14,6 +14,7 @@ import io.nnzip.train.Trainer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,9 +23,8 @@ import picocli.CommandLine.Option;
  * so one epoch takes as many optimizer steps as the single-process run.
  */
 public final class SparkTraining {
-    @Option(names = "--spark", arity = "0..1", fallbackValue = "local[*]", paramLabel = "MASTER",
-            description = "Run on Apache Spark (needs the nnzip-spark module); MASTER default local[*], or spark://HOST:PORT, yarn, k8s://...")
-    public String master;
+    @Mixin
+    SparkOptions spark;
 
     @Option(names = "--workers", defaultValue = "2", description = "Data-parallel workers under --spark, one Spark task each (default ${DEFAULT-VALUE}).")
     int workers;
@@ -35,7 +35,7 @@ public final class SparkTraining {
     @Option(names = "--local-steps", defaultValue = "1", paramLabel = "K", description = "Optimizer steps each worker takes between exchanges under --spark (default ${DEFAULT-VALUE}).")
     int localSteps;
 
-    public boolean enabled() { return master != null; }
+    public boolean enabled() { return spark.enabled(); }
 
     /** Trains {@code start} data-parallel; returns the trained model and the JSON fields the run adds. */
     Result run(Model start, Trainer.Options o, String data, int limit, Dataset train, Dataset val, Normalization norm, Integer threads, Consumer<String> note) {
@@ -44,8 +44,8 @@ public final class SparkTraining {
         TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(start), data, limit, norm.mean(), norm.std(), o.epochs, o.batchSize / workers, o.lr,
                 o.optimizer, o.momentum, o.weightDecay, o.seed, workers, exchange, localSteps, perWorkerThreads);
         ScaleOut out = ScaleOuts.require();
-        note.accept("data-parallel on Spark " + master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange + " exchange every " + localSteps + " step(s)");
-        ScaleOut.Trained t = out.train(master, spec, train.size(), note);
+        note.accept("data-parallel on Spark " + spark.master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange + " exchange every " + localSteps + " step(s)");
+        ScaleOut.Trained t = out.train(spark.master, spec, train.size(), note);
         float acc;
         try (Parallel par = new Parallel(threads != null && threads > 0 ? threads : OptionRules.CORES)) {
             acc = Evaluator.evaluate(Evaluator.engine(t.model(), par), val, norm, 256).accuracy();
