@@ -34,12 +34,11 @@ public final class SparseWeights {
         if (!enabled || size < MIN_SIZE || off + size > w.length) return null;
         Entry e = CACHE.get(w);
         if (e != null && e.off == off && e.rows == rows && e.cols == cols && e.transposed == transposed
-                && Arrays.equals(e.contents, off, (int) (off + size), w, off, (int) (off + size))) return e.sparse;
+                && Arrays.equals(e.contents, 0, (int) size, w, off, (int) (off + size))) return e.sparse;
         int nz = SparseRows.nonzeros(w, off, (int) size);
         SparseRows s = !SparseRows.pays(nz, size) ? null : transposed ? SparseRows.ofTransposed(w, off, cols, rows) : SparseRows.of(w, off, rows, cols);
-        float[] snap = new float[w.length];
-        System.arraycopy(w, off, snap, off, (int) size);
-        CACHE.put(w, new Entry(off, rows, cols, transposed, snap, s));
+        // only the operand's own range is kept: the array may hold other tensors (a training pool)
+        CACHE.put(w, new Entry(off, rows, cols, transposed, Arrays.copyOfRange(w, off, (int) (off + size)), s));
         return s;
     }
 }
