@@ -53,6 +53,11 @@ public final class Trainer implements AutoCloseable {
         public List<Param> extraParams = new ArrayList<>();
         /** Initializers trained beyond the parameter slots {@link TrainableParams} picks (e.g. learned quantization scales). */
         public Set<String> alsoTrain = new java.util.LinkedHashSet<>();
+        /**
+         * Initializers a hook derives before each forward pass (projected shadow weights, learned scales): their
+         * gradients are computed for the hook to read, but the optimizer does not step them.
+         */
+        public Set<String> derived = new java.util.LinkedHashSet<>();
 
         public Options epochs(int v) { epochs = v; return this; }
         public Options batchSize(int v) { batchSize = v; return this; }
@@ -77,6 +82,7 @@ public final class Trainer implements AutoCloseable {
         public Options feeds(Function<Batch, Map<String, Tensor>> f) { feeds = f; return this; }
         public Options extraParam(Param p) { extraParams.add(p); return this; }
         public Options alsoTrain(java.util.Collection<String> names) { alsoTrain.addAll(names); return this; }
+        public Options derived(java.util.Collection<String> names) { derived.addAll(names); return this; }
 
         public Map<String, Object> describe() {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -149,7 +155,7 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = Optimizer.create(opt.optimizer, opt.momentum, opt.nesterov, opt.weightDecay);
         this.objective = opt.multiObjective != null ? opt.multiObjective
                 : MultiObjective.of(opt.objective != null ? opt.objective : Objective.crossEntropy(opt.labelSmoothing));
-        stepped.addAll(params);
+        for (Param p : params) if (!opt.derived.contains(p.name())) stepped.add(p);
         stepped.addAll(opt.extraParams);
     }
 

@@ -18,7 +18,6 @@ import io.nnzip.train.TrainListener;
 import io.nnzip.train.TrainableParams;
 import io.nnzip.train.Trainer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,8 @@ public final class ActivationQat {
         for (QuantizedParam q : shadows.values()) o.extraParam(q.param());
         Hook hook = new Hook(shadows, sites, ranges);
         o.hook(hook);
-        if (ranges == Ranges.LEARNED) o.alsoTrain(hook.logScales.keySet());
+        o.derived(shadows.keySet());
+        if (ranges == Ranges.LEARNED) o.alsoTrain(hook.logScales.keySet()).derived(hook.logScales.keySet());
         try (Trainer t = new Trainer(sim, o)) {
             t.fit(data, null, norm, new TrainListener() {
                 @Override
@@ -91,7 +91,7 @@ public final class ActivationQat {
 
     /**
      * The QAT step on the shared Trainer: shadow weights projected before each forward pass, their gradients taken
-     * from the projected weights' (which Adam then leaves alone); activation ranges tracked (EMA) or learned as
+     * from the projected weights' (derived: the optimizer does not step them); activation ranges tracked (EMA) or learned as
      * log-scales by an Adam of their own at {@link #SCALE_LR} times the rate, since a scale's useful step differs
      * from a weight's by orders of magnitude.
      */
@@ -128,8 +128,6 @@ public final class ActivationQat {
                 if (q != null) q.backward(p.grad());
                 // d loss / d log s = s · d loss / d s
                 else if (log != null) log.grad()[0] = p.grad()[0] * (float) Math.exp(log.value()[0]);
-                else continue;
-                Arrays.fill(p.grad(), 0f);
             }
             return 0f;
         }

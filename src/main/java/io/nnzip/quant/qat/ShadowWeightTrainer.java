@@ -9,7 +9,6 @@ import io.nnzip.train.Param;
 import io.nnzip.train.StepHook;
 import io.nnzip.train.TrainListener;
 import io.nnzip.train.Trainer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,8 @@ import java.util.function.Consumer;
 /**
  * Quantization-aware training on nnzip's Trainer for every weight scheme, as a {@link StepHook}: before each forward
  * pass the derived values of every {@link QuantizedParam} are written into the model; after backprop their gradients
- * are converted into gradients of the shadow weights / centroids (extra parameters the optimizer steps) and the
- * derived weights' own gradients are zeroed, so Adam leaves them to the projection. Scales are tracked: projections
+ * are converted into gradients of the shadow weights / centroids (extra parameters the optimizer steps); the
+ * derived weights themselves are {@link Trainer.Options#derived}, left to the projection. Scales are tracked: projections
  * recompute them from the current shadow weights every step. The learning rate decays to zero over the run
  * (cosine), so training ends on a settled point of the quantized grid rather than one step's noise away from it.
  */
@@ -40,6 +39,7 @@ public final class ShadowWeightTrainer implements StepHook {
         Trainer.Options o = new Trainer.Options().epochs(epochs).batchSize(batch).optimizer("adam").momentum(0.9f).lr(lr).schedule("cosine")
                 .threads(threads).seed(seed).hook(new ShadowWeightTrainer(targets));
         for (QuantizedParam t : targets) o.extraParam(t.param());
+        o.derived(targets.stream().map(QuantizedParam::weight).toList());
         try (Trainer tr = new Trainer(model, o)) {
             Trainer.Report r = tr.fit(data, null, norm, new TrainListener() {
                 @Override
@@ -64,7 +64,6 @@ public final class ShadowWeightTrainer implements StepHook {
             QuantizedParam q = byWeight.get(p.name());
             if (q == null) continue;
             q.backward(p.grad());
-            Arrays.fill(p.grad(), 0f);
         }
         return 0f;
     }
