@@ -15,14 +15,10 @@ public final class OrtLatency {
     private OrtLatency() {}
 
     public static Result measure(Model m, Map<String, Tensor> feeds, int threads, int warmup, int runs) {
-        try (OrtRunner r = new OrtRunner(m, threads)) {
-            for (int i = 0; i < warmup; i++) r.run(feeds);
+        try (OrtRunner r = new OrtRunner(m, threads); OrtRunner.Prepared p = r.prepare(feeds)) {
+            for (int i = 0; i < warmup; i++) p.run();
             double[] ms = new double[runs];
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                r.run(feeds);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
+            for (int i = 0; i < runs; i++) ms[i] = timed(p, threads);
             Arrays.sort(ms);
             return new Result(ms[runs / 2], ms[0], runs, threads);
         }
@@ -45,15 +41,16 @@ public final class OrtLatency {
      * session's spinning workers never take cores from the other's run.
      */
     public static Pair alternate(Model a, Model b, Map<String, Tensor> feeds, int threads, int warmup, int runs) {
-        try (OrtRunner ra = new OrtRunner(a, threads); OrtRunner rb = new OrtRunner(b, threads)) {
+        try (OrtRunner ra = new OrtRunner(a, threads); OrtRunner rb = new OrtRunner(b, threads);
+             OrtRunner.Prepared pa = ra.prepare(feeds); OrtRunner.Prepared pb = rb.prepare(feeds)) {
             for (int i = 0; i < warmup; i++) {
-                ra.run(feeds);
-                rb.run(feeds);
+                pa.run();
+                pb.run();
             }
             double[] ta = new double[runs], tb = new double[runs];
             for (int i = 0; i < runs; i++) {
-                ta[i] = timed(ra, feeds, threads);
-                tb[i] = timed(rb, feeds, threads);
+                ta[i] = timed(pa, threads);
+                tb[i] = timed(pb, threads);
             }
             Arrays.sort(ta);
             Arrays.sort(tb);
@@ -63,7 +60,7 @@ public final class OrtLatency {
 
     static final long SETTLE_MS = 20;
 
-    private static double timed(OrtRunner r, Map<String, Tensor> feeds, int threads) {
+    private static double timed(OrtRunner.Prepared r, int threads) {
         if (threads > 1) {
             try {
                 Thread.sleep(SETTLE_MS);
@@ -72,7 +69,7 @@ public final class OrtLatency {
             }
         }
         long t0 = System.nanoTime();
-        r.run(feeds);
+        r.run();
         return (System.nanoTime() - t0) / 1e6;
     }
 

@@ -50,7 +50,7 @@ public final class ConvBench {
         gb.output(gb.rename(yo, "y"), DType.FLOAT);
         Model m = gb.build(17);
         double flop = 2.0 * g.macs();
-        try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, Map.of("x", Tensor.of(x, s.n(), s.c(), s.h(), s.h())))) {
+        try (Parallel par = new Parallel(threads); io.nnzip.eval.OrtRunner.Prepared ort = io.nnzip.eval.OrtRunner.timed(m, threads, Map.of("x", Tensor.of(x, s.n(), s.c(), s.h(), s.h())))) {
             Runnable ours = () -> Conv2d.forward(g, x, w, b, y, false, par);
             Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 1500, rounds, roundMs);
             Map<String, Object> row = new LinkedHashMap<>();

@@ -37,7 +37,7 @@ public final class GemmBench {
         g.output(g.rename(y, "C"), DType.FLOAT, s, s);
         Model m = g.build(17);
         double flop = 2.0 * s * s * s;
-        try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, Map.of("A", Tensor.of(a, s, s)))) {
+        try (Parallel par = new Parallel(threads); io.nnzip.eval.OrtRunner.Prepared ort = io.nnzip.eval.OrtRunner.timed(m, threads, Map.of("A", Tensor.of(a, s, s)))) {
             Runnable ours = () -> Sgemm.gemm(false, false, s, s, s, 1f, a, 0, s, b, 0, s, 0f, c, 0, s, par);
             Timer.Result[] res = Timer.interleaved(new Runnable[] {ours, ort::run}, 1500, rounds, roundMs);
             Map<String, Object> row = new LinkedHashMap<>();

@@ -20,7 +20,7 @@ public final class ModelBench {
     public static Map<String, Object> run(Model m, Map<String, Tensor> feeds, int threads, int iters, double warmupMs) {
         Model fused = Fusion.forInference(m);
         Map<String, Object> row = new LinkedHashMap<>();
-        try (Parallel par = new Parallel(threads); OrtTimed ort = new OrtTimed(m, threads, feeds)) {
+        try (Parallel par = new Parallel(threads); io.nnzip.eval.OrtRunner.Prepared ort = io.nnzip.eval.OrtRunner.timed(m, threads, feeds)) {
             Executor ex = new Executor(fused, par);
             row.put("max_abs_diff", maxAbsDiff(ex.run(feeds), m, feeds, threads));
             Timer.Result[] res = Timer.interleaved(new Runnable[] {() -> ex.run(feeds), ort::run}, warmupMs, iters, 0);

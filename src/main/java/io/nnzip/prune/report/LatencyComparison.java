@@ -24,15 +24,16 @@ public record LatencyComparison(double beforeMedianMs, double afterMedianMs, dou
     }
 
     private static double[] cpu(Model before, Model after, Map<String, Tensor> feeds, int runs) {
-        try (OrtRunner a = new OrtRunner(before, 1); OrtRunner b = new OrtRunner(after, 1)) {
-            a.run(feeds);
-            b.run(feeds);
+        try (OrtRunner ra = new OrtRunner(before, 1); OrtRunner rb = new OrtRunner(after, 1);
+             OrtRunner.Prepared a = ra.prepare(feeds); OrtRunner.Prepared b = rb.prepare(feeds)) {
+            a.run();
+            b.run();
             double[] ta = new double[runs], tb = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t0 = CPU.getCurrentThreadCpuTime();
-                a.run(feeds);
+                a.run();
                 long t1 = CPU.getCurrentThreadCpuTime();
-                b.run(feeds);
+                b.run();
                 long t2 = CPU.getCurrentThreadCpuTime();
                 ta[i] = (t1 - t0) / 1e6;
                 tb[i] = (t2 - t1) / 1e6;
