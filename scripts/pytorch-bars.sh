@@ -19,7 +19,7 @@ if [ ! -f "$work/big.onnx" ]; then
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$here/src/test/resources/pytorch-normalized/make_teacher.py" "$work/big.onnx" 3 | tee "$work/big.log"
 fi
 norm=(--data fashion-mnist --normalize 0.2860,0.3530 --no-progress --json)
-"$here/nnzip" prune "$work/mlp.onnx" --method magnitude --scope global --amount 0.9 --finetune 1 --lr 0.003 "${norm[@]}" \
+"$here/nnzip" prune "$work/mlp.onnx" --method magnitude --scope global --amount 0.9 --finetune 1 "${norm[@]}" \
   -o "$work/mlp-p90.onnx" > "$work/mlp-p90.json"
 "$here/nnzip" quantize "$work/cnn.onnx" --scheme int8 --calib-data fashion-mnist --eval-data fashion-mnist \
   --latency-batch 256 --threads 2 --normalize 0.2860,0.3530 --no-progress --json -o "$work/cnn-int8.onnx" > "$work/cnn-int8.json"

@@ -60,7 +60,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--finetune-budget", paramLabel = "GMACS", defaultValue = "0", description = "Cap --finetune at this much forward compute: epochs × training images × the model's MACs per image, in GMACs (at least one epoch; 0 = no cap). Lets one recipe fine-tune a small model long and a large one briefly.")
     double finetuneBudget;
 
-    @Option(names = {"--lr", "--ft-lr"}, defaultValue = "0.001", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
+    @Option(names = {"--lr", "--ft-lr"}, defaultValue = "0.003", description = "Fine-tuning learning rate (Adam, cosine decay; default ${DEFAULT-VALUE}).")
     float ftLr;
 
     @Mixin

@@ -31,7 +31,7 @@ public record PruneConfig(
         @Setting(value = "structured: keep a multiple of this many channels per coupled group (1 = exact amount)", dflt = "8") int roundTo,
         @Setting("unstructured: own amounts for some layers by weight name or role (first, last), e.g. last=0.75") String layerAmounts,
         @Setting(value = "cap on fine-tuning compute: epochs × training images × MACs per image, in GMACs (≥ 1 epoch; 0 = no cap)", dflt = "0") double finetuneBudget,
-        @Setting(value = "fine-tuning learning rate (Adam, cosine decay)", dflt = "0.001") float lr,
+        @Setting(value = "fine-tuning learning rate (Adam, cosine decay); higher than a training default because a one-shot cut must be recovered in an epoch or two", dflt = "0.003") float lr,
         @Setting(value = "calibration batch size", dflt = "16") int batchSize,
         @Setting("a plan file written by an earlier structured prune, applied instead of choosing channels") String replay,
         @Setting(value = "batch for the ONNX Runtime latency comparison (0 = skip)", dflt = "1") int latencyBatch,
@@ -39,7 +39,7 @@ public record PruneConfig(
 
     public PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
                        int finetune, long seed, String amountPerLayer, double targetMacs, int calibBatches, int roundTo, String layerAmounts) {
-        this(mode, method, scope, amount, nm, schedule, finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts, 0, 1e-3f, 16, null, 1, 20);
+        this(mode, method, scope, amount, nm, schedule, finetune, seed, amountPerLayer, targetMacs, calibBatches, roundTo, layerAmounts, 0, 3e-3f, 16, null, 1, 20);
     }
 
     public PruneConfig(String mode, String method, String scope, double amount, String nm, Schedule schedule,
