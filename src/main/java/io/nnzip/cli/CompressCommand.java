@@ -64,13 +64,17 @@ public final class CompressCommand extends BaseCommand {
     @Option(names = "--work-dir", description = "Where intermediate models go (default: a folder next to the output, removed afterwards).")
     Path workDir;
 
+    @Mixin
+    SparkTraining spark;
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for gates (default: all cores).")
     int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
-        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), this::note);
+        io.nnzip.pass.RemoteTraining remote = spark.enabled() ? spark.remote(data.data, data.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null;
+        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
         if (report != null) {
             HtmlReport.write(report, model.getFileName().toString(), r, o.result());
             o.json().put("report", report.toAbsolutePath().toString());
@@ -81,10 +85,11 @@ public final class CompressCommand extends BaseCommand {
     /** A finished run: the pipeline's record and the JSON summary. */
     record Outcome(Pipeline.Result result, Map<String, Object> json) {}
 
+    /** @param remote where fine-tuning steps run (null: in this process) */
     static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
-                       java.util.function.Consumer<String> log) throws Exception {
+                       io.nnzip.pass.RemoteTraining remote, java.util.function.Consumer<String> log) throws Exception {
         Model input = ModelValidator.read(model);
-        PassContext ctx = data.context(1).threads(threads).log(log).build();
+        PassContext ctx = data.context(1).threads(threads).log(log).remote(remote).build();
         Pipeline pipeline = Pipeline.of(input, ctx);
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory(output.toAbsolutePath().getParent(), ".nnzip-work-") : workDir;

@@ -44,7 +44,7 @@ public final class DemoCommand extends BaseCommand {
             Recipe r = Recipes.builtIn(name);
             note("running recipe " + name);
             CompressCommand.Outcome o = CompressCommand.run(r, base, dir.resolve(name + ".onnx"), dir.resolve(name + ".nnz"), null, data,
-                    Runtime.getRuntime().availableProcessors(), this::note);
+                    Runtime.getRuntime().availableProcessors(), null, this::note);
             runs.add(new HtmlReport.Run(r, o.result()));
             results.add(o.json());
             if (!json) CompressCommand.printTable(o.json(), System.out);

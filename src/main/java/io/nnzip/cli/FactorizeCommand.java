@@ -79,6 +79,9 @@ public final class FactorizeCommand extends BaseCommand {
 
 
     @Mixin
+    SparkTraining spark;
+
+    @Mixin
     DataOptions data;
 
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the factorized model.")
@@ -88,7 +91,8 @@ public final class FactorizeCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         FactorizeConfig cfg = new FactorizeConfig(FactorizeConfig.Method.parse(method), rank, energy, targetMacs, vbmf, layers,
                 hooiSweeps, cpIterations, seed, finetune, lr, schedule, eval).with(ttCores, blocks, alsIterations, calibImages);
-        PassResult r = cfg.run(ModelValidator.read(model), data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build());
+        PassResult r = cfg.run(ModelValidator.read(model), data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
+                .remote(spark.enabled() ? spark.remote(data.data, data.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null).build());
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());

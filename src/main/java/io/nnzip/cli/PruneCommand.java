@@ -94,6 +94,9 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--latency-batch", defaultValue = "1", description = "Batch for the ONNX Runtime latency measurement (0 = skip).")
     int latencyBatch;
 
+    @Mixin
+    SparkTraining spark;
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for the latency measurement (default: all cores).")
     int threads = OptionRules.CORES;
 
@@ -133,7 +136,8 @@ public final class PruneCommand extends BaseCommand {
         PruneConfig c = PruneConfig.of(o);
         PassContext ctx = PassContext.builder()
                 .data(DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit).normalized(dataOptions.normalize == null ? null : Normalization.parse(dataOptions.normalize)))
-                .threads(threads).seed(seed).log(this::note).build();
+                .threads(threads).seed(seed).log(this::note)
+                .remote(spark.enabled() ? spark.remote(dataOptions.data, dataOptions.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null).build();
         PrunePass.Detailed d = PrunePass.run(m, c, ctx);
         OnnxWriter.write(d.result().model(), output);
         if (planOut != null && !d.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(d.plans()));

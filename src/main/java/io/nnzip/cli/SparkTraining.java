@@ -57,6 +57,25 @@ public final class SparkTraining {
         return new Result(t.model(), t.trainLoss(), acc, t.steps(), info);
     }
 
+    /**
+     * Fine-tuning of any pass (prune, factorize, recipes) sent to Spark workers: the request's epochs, learning rate,
+     * optimizer, schedule and held-at-zero weights travel; each worker reads {@code data} itself.
+     */
+    io.nnzip.pass.RemoteTraining remote(String data, int limit, int batch, Integer threads) {
+        if (batch < workers) throw new NnzipException("--batch " + batch + " is smaller than --workers " + workers + " (each worker steps on batch/workers images)");
+        int perWorkerThreads = threads != null && threads > 0 ? threads : Math.max(1, OptionRules.CORES / workers);
+        return (m, r, norm, trainSize, note) -> {
+            Trainer.Options d = new Trainer.Options();
+            TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), data, limit, norm.mean(), norm.std(), r.epochs(), batch / workers, r.lr(),
+                    r.optimizer(), d.momentum, d.weightDecay, r.seed(), workers, exchange, localSteps, perWorkerThreads, r.schedule(), r.zeros());
+            note.accept("fine-tuning data-parallel on Spark " + spark.master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange
+                    + " exchange every " + localSteps + " step(s)");
+            ScaleOut.Trained t = ScaleOuts.require().train(spark.master, spec, trainSize, note);
+            note.accept("Spark fine-tuning: exchange ratio " + t.info().get("exchange_ratio") + " of float32, " + t.info().get("rounds") + " rounds");
+            return t.model();
+        };
+    }
+
     record Result(Model model, float trainLoss, float valAccuracy, long steps, Map<String, Object> info) {}
 
     /** Names of single-process options set away from their default, which the data-parallel run does not implement. */

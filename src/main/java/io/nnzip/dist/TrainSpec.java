@@ -17,13 +17,23 @@ import java.util.SplittableRandom;
  * @param exchange   int8 (per-block scaled 8-bit), threshold (sparsified with error feedback) or float
  * @param localSteps optimizer steps each worker takes between exchanges (1: synchronous SGD; more: local SGD)
  * @param threads    compute threads per worker
+ * @param schedule   learning-rate schedule over the whole run (constant, cosine, step)
+ * @param zeros      weights (by initializer name; true = pruned) every copy keeps at zero
  */
 public record TrainSpec(byte[] model, String data, int limit, float[] normMean, float[] normStd, int epochs, int batch, float lr,
                         String optimizer, float momentum, float weightDecay, long seed, int workers, String exchange, int localSteps,
-                        int threads) implements Serializable {
+                        int threads, String schedule, java.util.Map<String, boolean[]> zeros) implements Serializable {
     public static final java.util.List<String> EXCHANGES = java.util.List.of("int8", "threshold", "float");
 
+    /** Constant learning rate, nothing held at zero. */
+    public TrainSpec(byte[] model, String data, int limit, float[] normMean, float[] normStd, int epochs, int batch, float lr,
+                     String optimizer, float momentum, float weightDecay, long seed, int workers, String exchange, int localSteps, int threads) {
+        this(model, data, limit, normMean, normStd, epochs, batch, lr, optimizer, momentum, weightDecay, seed, workers, exchange, localSteps, threads,
+                "constant", java.util.Map.of());
+    }
+
     public TrainSpec {
+        zeros = zeros == null ? java.util.Map.of() : new java.util.TreeMap<>(zeros);
         if (!EXCHANGES.contains(exchange)) throw new NnzipException("--exchange must be int8, threshold or float, got '" + exchange + "'");
         if (workers < 1) throw new NnzipException("--workers must be at least 1, got " + workers);
         if (localSteps < 1) throw new NnzipException("--local-steps must be at least 1, got " + localSteps);

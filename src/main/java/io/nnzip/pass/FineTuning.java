@@ -28,20 +28,27 @@ public final class FineTuning {
      * @param setup     adds hooks and extra parameters to the Trainer's options (null for none)
      */
     public record Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
-                          java.util.function.Function<Trainer, TrainListener> listener, java.util.function.Consumer<Trainer.Options> setup) {
+                          java.util.function.Function<Trainer, TrainListener> listener, java.util.function.Consumer<Trainer.Options> setup,
+                          Map<String, boolean[]> zeros) {
         public Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
                        java.util.function.Function<Trainer, TrainListener> listener) {
-            this(epochs, lr, optimizer, schedule, seed, objective, listener, null);
+            this(epochs, lr, optimizer, schedule, seed, objective, listener, null, null);
         }
 
         /** The request with {@code s} applied to the Trainer's options (hooks, extra parameters, feeds). */
-        public Request setup(java.util.function.Consumer<Trainer.Options> s) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, s); }
+        public Request setup(java.util.function.Consumer<Trainer.Options> s) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, s, zeros); }
 
         public static Request of(int epochs, float lr, String schedule, long seed) { return new Request(epochs, lr, "adam", schedule, seed, null, null); }
 
-        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l, setup); }
+        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l, setup, zeros); }
 
-        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener, setup); }
+        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener, setup, zeros); }
+
+        /**
+         * Weights (by initializer name; true = pruned) that stay zero through training: re-zeroed after every step, here
+         * or on remote workers. The map is read live, so a listener that grows the masks mid-run is followed.
+         */
+        public Request zeros(Map<String, boolean[]> z) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, setup, z); }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -64,12 +71,13 @@ public final class FineTuning {
     public Outcome run(Model m, Request r) {
         if (r.epochs() <= 0) return new Outcome(m.copy(), null);
         Dataset train = ctx.data().requireTrain("fine-tuning");
+        if (ctx.remote() != null) return remote(m, r, train);
         Trainer.Options o = new Trainer.Options().epochs(r.epochs()).lr(r.lr()).optimizer(r.optimizer()).schedule(r.schedule()).seed(r.seed())
                 .threads(ctx.threads());
         if (r.objective() != null) o.objective(r.objective());
         if (r.setup() != null) r.setup().accept(o);
         try (Trainer t = new Trainer(m, o)) {
-            TrainListener own = r.listener() == null ? null : r.listener().apply(t);
+            TrainListener own = withZeros(r.listener() == null ? null : r.listener().apply(t), t, r.zeros());
             TrainListener both = own == null ? ctx.progress() : new TrainListener() {
                 @Override
                 public void step(int epoch, int epochs, int batch, int batches, float loss, float acc, double ips, double eta) {
@@ -86,6 +94,35 @@ public final class FineTuning {
             Trainer.Report rep = t.fit(train, null, ctx.normalization(m), both);
             return new Outcome(t.model().copy(), rep);
         }
+    }
+
+    private Outcome remote(Model m, Request r, Dataset train) {
+        if (r.objective() != null || r.setup() != null || r.listener() != null)
+            throw new io.nnzip.ir.NnzipException("this fine-tuning needs hooks inside the training step (distillation, QAT, gradual pruning, penalties), which do not run on remote workers yet: drop --spark");
+        Model out = ctx.remote().train(m, r, ctx.normalization(m), train.size(), ctx.log());
+        return new Outcome(out, null);
+    }
+
+    /** {@code own} followed by re-zeroing the pruned weights after every step (null zeros: {@code own} alone). */
+    private static TrainListener withZeros(TrainListener own, Trainer t, Map<String, boolean[]> zeros) {
+        if (zeros == null || zeros.isEmpty()) return own;
+        java.util.List<io.nnzip.train.Param> masked = t.params().stream().filter(p -> zeros.containsKey(p.name())).toList();
+        return new TrainListener() {
+            @Override
+            public void step(int epoch, int epochs, int batch, int batches, float loss, float acc, double ips, double eta) {
+                if (own != null) own.step(epoch, epochs, batch, batches, loss, acc, ips, eta);
+                for (io.nnzip.train.Param p : masked) {
+                    boolean[] z = zeros.get(p.name());
+                    float[] v = p.value();
+                    for (int i = 0; i < v.length; i++) if (z[i]) v[i] = 0f;
+                }
+            }
+
+            @Override
+            public void epochEnd(Trainer.EpochStats s) {
+                if (own != null) own.epochEnd(s);
+            }
+        };
     }
 
     /**

@@ -20,6 +20,7 @@ public final class PassContext {
     private final long seed;
     private final Consumer<String> log;
     private final TrainListener progress;
+    private final RemoteTraining remote;
 
     private PassContext(Builder b) {
         data = b.data;
@@ -27,13 +28,14 @@ public final class PassContext {
         seed = b.seed;
         log = b.log;
         progress = b.progress;
+        remote = b.remote;
     }
 
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding this context's settings, to change a few. */
     public Builder toBuilder() {
-        return new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress);
+        return new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress).remote(remote);
     }
 
     public DataSplits data() { return data; }
@@ -47,6 +49,9 @@ public final class PassContext {
     public Consumer<String> log() { return log; }
 
     public TrainListener progress() { return progress; }
+
+    /** Where fine-tuning runs when not in this process (null: here). */
+    public RemoteTraining remote() { return remote; }
 
     /** The normalization {@code m}'s inputs get: the data's explicit one, else the model's recorded one, else none. */
     public Normalization normalization(Model m) { return data.normalization(m); }
@@ -71,6 +76,7 @@ public final class PassContext {
         private long seed = 1;
         private Consumer<String> log = line -> {};
         private TrainListener progress = new TrainListener() {};
+        private RemoteTraining remote;
 
         public Builder data(DataSplits d) {
             data = d == null ? DataSplits.none() : d;
@@ -110,6 +116,12 @@ public final class PassContext {
         }
 
         public Builder progressOn(boolean show) { return progress(new Progress(System.err, show)); }
+
+        /** Fine-tuning runs there instead of in this process (null: here). */
+        public Builder remote(RemoteTraining r) {
+            remote = r;
+            return this;
+        }
 
         public PassContext build() { return new PassContext(this); }
     }

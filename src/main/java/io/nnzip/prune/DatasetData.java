@@ -90,9 +90,10 @@ final class DatasetData implements PruneData {
         };
     }
 
-    /** Adam with cosine decay; pruned weights are re-zeroed after every step, and masks grow at the given shares of the run. */
+    /** Adam with cosine decay; pruned weights stay zero, and masks grow at the given shares of the run. */
     private Model train(Model m, int epochs, WeightMasks masks, double[] shares, FineTune.Reprune reprune) {
-        FineTuning.Request r = FineTuning.Request.of(epochs, lr, "cosine", seed).listener(t -> {
+        FineTuning.Request r = FineTuning.Request.of(epochs, lr, "cosine", seed).zeros(masks.all());
+        if (shares.length > 0) r = r.listener(t -> {
             Map<String, float[]> live = new LinkedHashMap<>();
             for (Param p : t.params()) if (masks.all().containsKey(p.name())) live.put(p.name(), p.value());
             return new TrainListener() {
@@ -104,7 +105,6 @@ final class DatasetData implements PruneData {
                     done++;
                     long all = (long) batches * total;
                     while (next < shares.length && done >= Math.round(shares[next] * all)) reprune.at(2 + next++, live, masks);
-                    for (Map.Entry<String, float[]> e : live.entrySet()) WeightMasks.zero(e.getValue(), masks.all().get(e.getKey()));
                 }
             };
         });

@@ -40,6 +40,7 @@ final class DataParallel {
         final float[] global;
         final UpdateCodec codec;
         final int index;
+        final boolean[] zero;
         BatchLoader loader;
         int epoch;
         long round;
@@ -51,6 +52,7 @@ final class DataParallel {
             global = weights.clone();
             codec = new UpdateCodec(spec.exchange(), global.length);
             index = w;
+            zero = zeroMask(trainer.params(), spec.zeros());
         }
 
         Batch next(TrainSpec spec) {
@@ -91,7 +93,8 @@ final class DataParallel {
         float[] w = flatten(params);
         int n = w.length, workers = spec.workers(), k = spec.localSteps();
         int rounds = spec.roundsPerEpoch(trainSize) * spec.epochs();
-        LrSchedule sched = LrSchedule.of("constant", spec.lr(), rounds * k, 0, rounds * k, 0.1f);
+        LrSchedule sched = LrSchedule.of(spec.schedule(), spec.lr(), rounds * k, 0, rounds * k, 0.1f);
+        boolean[] zero = zeroMask(params, spec.zeros());
         UpdateCodec down = new UpdateCodec(spec.exchange(), n);
         Broadcast<TrainSpec> bSpec = sc.broadcast(spec);
         JavaRDD<Integer> ids = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).cache();
@@ -128,6 +131,7 @@ final class DataParallel {
                 lastLoss = roundLoss / Math.max(1, roundImages);
                 prev = down.encode(avg);
                 UpdateCodec.addDecoded(prev, w, 1f);
+                applyZeros(w, zero);
                 downBytes += (long) prev.length * workers;
                 if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
                     log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
@@ -178,6 +182,7 @@ final class DataParallel {
         }
         long t0 = System.nanoTime();
         List<Param> ps = wk.trainer.params();
+        applyZeros(wk.global, wk.zero);
         unflatten(wk.global, ps);
         double loss = 0;
         long seen = 0;
@@ -185,12 +190,35 @@ final class DataParallel {
             Batch b = wk.next(spec);
             loss += wk.trainer.step(b, lr)[0] * b.size();
             seen += b.size();
+            // pruned weights stay zero after each local step, as in single-process fine-tuning
+            for (Param p : ps) {
+                boolean[] z = spec.zeros().get(p.name());
+                if (z != null) for (int j = 0; j < z.length; j++) if (z[j]) p.value()[j] = 0f;
+            }
         }
         float[] delta = flatten(ps);
         for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    /** The pruned positions of the flattened parameter vector (null when nothing is held at zero). */
+    static boolean[] zeroMask(List<Param> ps, Map<String, boolean[]> zeros) {
+        if (zeros.isEmpty()) return null;
+        int n = ps.stream().mapToInt(Param::size).sum(), o = 0;
+        boolean[] out = new boolean[n];
+        for (Param p : ps) {
+            boolean[] z = zeros.get(p.name());
+            if (z != null) System.arraycopy(z, 0, out, o, Math.min(z.length, p.size()));
+            o += p.size();
+        }
+        return out;
+    }
+
+    /** Lossy exchange may leave a pruned weight a rounding error away from zero; every copy re-zeroes it. */
+    static void applyZeros(float[] w, boolean[] zero) {
+        if (zero != null) for (int j = 0; j < w.length; j++) if (zero[j]) w[j] = 0f;
     }
 
     static float[] flatten(List<Param> ps) {

@@ -73,6 +73,33 @@ class SparkScaleOutTest {
     }
 
     @Test
+    void pruneFineTunesOnSparkAndKeepsPrunedWeightsAtZero() {
+        Model m = io.nnzip.onnx.OnnxReader.read(Path.of("../src/test/resources/pytorch-normalized/mlp.onnx"));
+        Normalization norm = Normalization.parse("0.2860,0.3530");
+        io.nnzip.pass.RemoteTraining remote = (model, r, nm, trainSize, log) -> {
+            TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(model), "fashion-mnist", 1024, nm.mean(), nm.std(), r.epochs(), 32, r.lr(),
+                    r.optimizer(), 0.9f, 0f, r.seed(), 2, "int8", 1, 1, r.schedule(), r.zeros());
+            return DataParallel.run(sc, spec, trainSize, log).model();
+        };
+        io.nnzip.pass.PassContext ctx = io.nnzip.pass.PassContext.builder().data(io.nnzip.data.DataSplits.load("fashion-mnist", 1024))
+                .normalization(norm).remote(remote).build();
+        Model pruned = io.nnzip.prune.PruneConfig.of(java.util.Map.of("amount", 0.8)).run(m, ctx).model();
+        Model tuned = io.nnzip.prune.PruneConfig.of(java.util.Map.of("amount", 0.8, "finetune", 1)).run(m, ctx).model();
+        int zeros = 0, moved = 0;
+        for (String w : List.of("1.weight", "3.weight", "5.weight")) {
+            float[] a = pruned.graph().initializer(w).toFloats(), b = tuned.graph().initializer(w).toFloats();
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] == 0f) {
+                    zeros++;
+                    assertEquals(0f, b[i], w + "[" + i + "] was pruned and must stay zero through the workers' steps");
+                } else if (a[i] != b[i]) moved++;
+            }
+        }
+        assertTrue(zeros > 0.75 * 266_200, "pruned " + zeros);
+        assertTrue(moved > 0.9 * (266_200 - zeros), "the surviving weights were trained on the workers: " + moved);
+    }
+
+    @Test
     void aMissingDatasetOnAnExecutorIsOneLineNamingIt() {
         Model m = Models.create("mlp", 0.25f, 10, 1);
         TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), "/no/such/data.npz", 0, new float[] {0}, new float[] {1}, 1, 8, 1e-3f, "adam", 0.9f, 0f, 1, 2, "int8", 1, 1);
