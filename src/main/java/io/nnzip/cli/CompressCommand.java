@@ -67,12 +67,20 @@ public final class CompressCommand extends BaseCommand {
     @Mixin
     SparkTraining spark;
 
+    @Option(names = "--sweep", paramLabel = "STEP.OPTION=V1,V2,...",
+            description = "Run the recipe once per combination of these option values (repeatable); write the smallest coded result within the recipe's max_drop. With --spark each point is a Spark task.")
+    List<String> sweep;
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for gates (default: all cores).")
     int threads = OptionRules.CORES;
 
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
+        if (sweep != null && !sweep.isEmpty()) {
+            if (report != null) throw new NnzipException("--report is not written for a --sweep (the JSON lists every point)");
+            return CompressSweep.run(r, sweep, model, output, nnz, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), spark.spark, this::note);
+        }
         io.nnzip.pass.RemoteTraining remote = spark.enabled() ? spark.remote(data.data, data.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null;
         Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
         if (report != null) {
@@ -167,7 +175,24 @@ public final class CompressCommand extends BaseCommand {
 
     @Override
     @SuppressWarnings("unchecked")
-    protected void printHuman(Map<String, Object> r, PrintStream out) { printTable(r, out); }
+    protected void printHuman(Map<String, Object> r, PrintStream out) {
+        if (r.containsKey("points")) printSweep(r, out);
+        else printTable(r, out);
+    }
+
+    @SuppressWarnings("unchecked")
+    static void printSweep(Map<String, Object> r, PrintStream out) {
+        out.printf("%s with recipe %s, swept:%n", r.get("model"), r.get("recipe"));
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) r.get("points");
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> p = rows.get(i);
+            out.printf("  %s%-3d coded %,10d B  x%6.1f  drop %6s pts  %s%n", i == ((Number) r.get("chosen")).intValue() ? "*" : " ", i,
+                    ((Number) p.get("coded_bytes")).longValue(), ((Number) p.get("compression_ratio")).doubleValue(),
+                    p.get("accuracy_drop_points") == null ? "-" : String.format("%.2f", ((Number) p.get("accuracy_drop_points")).doubleValue()),
+                    p.get("within_budget").equals(Boolean.TRUE) ? "" : "(over budget)");
+        }
+        out.printf("  chosen: %s -> %s%n", r.get("chosen_point"), r.get("output"));
+    }
 
     @SuppressWarnings("unchecked")
     static void printTable(Map<String, Object> r, PrintStream out) {

@@ -27,4 +27,15 @@ public interface ScaleOut {
     record Trained(Model model, float trainLoss, long steps, Map<String, Object> info) {}
 
     Trained train(String master, TrainSpec spec, int trainSize, Consumer<String> log);
+
+    /** An independent point of a sweep: plain values in, a serializable result out, the same wherever it runs. */
+    interface Job<R extends java.io.Serializable> extends java.io.Serializable {
+        R run();
+    }
+
+    /** A job's result and where it was computed (host, executor, partition). */
+    record Done<R>(R value, String where) {}
+
+    /** Runs each job as one task (a failed task is retried from the same bytes); results in the jobs' order. */
+    <R extends java.io.Serializable> List<Done<R>> runAll(String master, List<? extends Job<R>> jobs, Consumer<String> log);
 }

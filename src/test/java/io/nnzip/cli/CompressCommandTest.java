@@ -64,6 +64,37 @@ class CompressCommandTest {
     }
 
     @Test
+    void aSweepRunsEveryPointAndWritesTheSmallestWithinBudget(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.onnx");
+        OnnxWriter.write(Zoo.resnet18(32, 0.25, 10, 3), model);
+        Path recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, "name: sweepme\nsteps:\n  - step: prune\n    options: {method: magnitude, amount: 0.5}\n");
+        Path out = dir.resolve("out.onnx"), nnz = dir.resolve("out.nnz");
+        CliErrorsTest.Outcome o = CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", out.toString(),
+                "--nnz", nnz.toString(), "--sweep", "prune.amount=0.3,0.9", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = new ObjectMapper().readTree(o.out());
+        JsonNode points = r.get("points");
+        assertEquals(2, points.size());
+        assertEquals(0.3, points.get(0).get("prune.amount").asDouble());
+        assertEquals(0.9, points.get(1).get("prune.amount").asDouble());
+        assertTrue(points.get(1).get("coded_bytes").asLong() < points.get(0).get("coded_bytes").asLong(), r.toString());
+        assertEquals(1, r.get("chosen").asInt(), "no data, no budget: the smallest coded point");
+        assertEquals(points.get(1).get("coded_bytes").asLong(), Files.size(nnz));
+        // the written model is the 90 % point, counted here, not taken from the report
+        var g = OnnxReader.read(out).graph();
+        long zeros = 0, weights = 0;
+        for (String w : io.nnzip.prune.UnstructuredPruner.weightTensors(g))
+            for (float v : g.initializer(w).floats()) {
+                weights++;
+                if (v == 0f) zeros++;
+            }
+        assertEquals(0.9, (double) zeros / weights, 0.02);
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", dir.resolve("x.onnx").toString(),
+                "--sweep", "quantize.scheme=int8"), "has no step 'quantize'");
+    }
+
+    @Test
     void unknownStepsAndRecipesAreClearErrors(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.onnx");
         OnnxWriter.write(Zoo.resnet18(32, 0.25, 10, 3), model);

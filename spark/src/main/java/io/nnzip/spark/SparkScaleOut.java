@@ -24,4 +24,11 @@ public final class SparkScaleOut implements ScaleOut {
             return DataParallel.run(sc, spec, trainSize, log);
         }
     }
+
+    @Override
+    public <R extends java.io.Serializable> java.util.List<Done<R>> runAll(String master, java.util.List<? extends Job<R>> jobs, Consumer<String> log) {
+        try (JavaSparkContext sc = SparkContexts.start(master, 0)) {
+            return Jobs.run(sc, jobs, log);
+        }
+    }
 }

@@ -100,6 +100,49 @@ class SparkScaleOutTest {
     }
 
     @Test
+    void compressSweepPointsRunAsSparkTasksAndGiveTheSingleProcessTable(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path model = Path.of("../src/test/resources/pytorch/cnn_op13.onnx"), recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, "name: s\nsteps:\n  - step: prune\n    options: {method: magnitude, amount: 0.5}\n");
+        java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> sweep = spark -> {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream old = System.out;
+            System.setOut(new java.io.PrintStream(buf, true));
+            try {
+                java.util.List<String> args = new java.util.ArrayList<>(List.of("compress", model.toString(), "--recipe", recipe.toString(),
+                        "-o", dir.resolve(spark == null ? "a.onnx" : "b.onnx").toString(), "--sweep", "prune.amount=0.2,0.6,0.9", "--json"));
+                if (spark != null) args.addAll(List.of("--spark", spark));
+                assertEquals(0, io.nnzip.cli.Main.run(args.toArray(String[]::new)));
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(buf.toString());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                System.setOut(old);
+            }
+        };
+        var here = sweep.apply(null);
+        // the test's own local[2] context is the active one in this JVM; the command starts and stops its own
+        sc.stop();
+        try {
+            var there = sweep.apply("local[2]");
+            assertEquals(3, there.get("points").size());
+            for (int i = 0; i < 3; i++) {
+                // the same model and coding; the byte count may differ by the temporary folder's name in the provenance
+                assertEquals(here.get("points").get(i).get("params_after"), there.get("points").get(i).get("params_after"));
+                assertEquals(here.get("points").get(i).get("coded_bytes").asDouble(), there.get("points").get(i).get("coded_bytes").asDouble(), 64);
+                assertTrue(there.get("points").get(i).get("where").asText().startsWith("executor"), there.get("points").get(i).toString());
+            }
+            assertEquals(here.get("chosen"), there.get("chosen"));
+            var ga = io.nnzip.onnx.OnnxReader.read(dir.resolve("a.onnx")).graph();
+            var gb = io.nnzip.onnx.OnnxReader.read(dir.resolve("b.onnx")).graph();
+            assertEquals(ga.initializers().keySet(), gb.initializers().keySet());
+            for (String n : ga.initializers().keySet())
+                if (ga.initializer(n).dtype() == io.nnzip.ir.DType.FLOAT) assertEquals(-1, java.util.Arrays.mismatch(ga.initializer(n).toFloats(), gb.initializer(n).toFloats()), n);
+        } finally {
+            sc = SparkContexts.start("local[2]", 2);
+        }
+    }
+
+    @Test
     void aMissingDatasetOnAnExecutorIsOneLineNamingIt() {
         Model m = Models.create("mlp", 0.25f, 10, 1);
         TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), "/no/such/data.npz", 0, new float[] {0}, new float[] {1}, 1, 8, 1e-3f, "adam", 0.9f, 0f, 1, 2, "int8", 1, 1);
