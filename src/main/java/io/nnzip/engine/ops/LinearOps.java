@@ -4,13 +4,16 @@ import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.Fusion;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.TransformerFusion;
 import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.BiasGelu;
 import io.nnzip.engine.kernels.Sgemm;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
+import io.nnzip.ir.UnsupportedOpException;
 import java.util.Arrays;
 
 /** Gemm and MatMul; float32 runs on {@link Sgemm}, other numeric types on a plain double-precision loop. */
@@ -88,10 +91,16 @@ public final class LinearOps {
     static Tensor[] matMul(Node node, Tensor[] in, ExecContext ctx) {
         Tensor a = in[0], b = in[1];
         MatMulPlan plan = MatMulPlan.of(node, a.shape(), b.shape());
-        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT)
+        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT) {
+            if (node.has(TransformerFusion.BIAS)) throw new UnsupportedOpException("fused MatMul bias on " + a.dtype().lower());
             return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
+        }
         float[] y = new float[Shapes.numel(plan.outShape())];
         run(plan, a.floats(), b.floats(), y, ctx.parallel());
+        if (node.has(TransformerFusion.BIAS) || node.has(TransformerFusion.GELU)) {
+            Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
+            BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), node.attrInt(TransformerFusion.GELU, 0) != 0, ctx.parallel());
+        }
         return new Tensor[] {Tensor.of(y, plan.outShape())};
     }
 
