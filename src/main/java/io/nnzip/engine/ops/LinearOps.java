@@ -8,6 +8,7 @@ import io.nnzip.engine.TransformerFusion;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.kernels.BiasGelu;
 import io.nnzip.engine.kernels.Sgemm;
+import io.nnzip.engine.kernels.SmallGemm;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
@@ -112,6 +113,13 @@ public final class LinearOps {
             return;
         }
         int batches = p.batches();
+        if (SmallGemm.fits(m, n, k)) {
+            // attention's per-head products: too small to pay for packing, so many that the batch is the parallelism
+            par.forRange(batches, Math.max(1, (int) (SmallGemm.MAX_MACS / Math.max(1L, (long) m * n * k))), (lo, hi) -> {
+                for (int i = lo; i < hi; i++) SmallGemm.gemm(false, false, m, n, k, a, p.aOffset(i), b, p.bOffset(i), y, i * m * n, false);
+            });
+            return;
+        }
         Parallel.Range body = (lo, hi) -> {
             for (int i = lo; i < hi; i++)
                 Sgemm.gemm(false, false, m, n, k, 1f, a, p.aOffset(i), k, b, p.bOffset(i), n, 0f, y, i * m * n, n, par);
