@@ -26,15 +26,21 @@ done
 /usr/bin/python3 - "$work" "$rounds" <<'PY'
 import json, statistics, sys
 w, n = sys.argv[1], int(sys.argv[2])
-ratios = []
+ratios, cpus = [], []
 for r in range(1, n + 1):
     t = json.load(open(f"{w}/torch{r}.json"))
     z = json.load(open(f"{w}/nnzip{r}.json"))
     # images/s compares like with like: nnzip's epoch time excludes its validation pass, as PyTorch's does
     ratio = t["images_per_second"] / z["images_per_second"]
+    # CPU seconds of each whole process (all threads) over the epoch: less sensitive to the machine's load than wall
+    # time, though PyTorch's OpenMP threads spin while waiting and so count more than their work
+    cpu = z["cpu_seconds_per_epoch"] / t["cpu_seconds"]
     ratios.append(ratio)
-    print(json.dumps({"round": r, "torch_images_per_s": t["images_per_second"], "torch_s": t["seconds"],
-                      "nnzip_images_per_s": z["images_per_second"], "nnzip_s": z["seconds_per_epoch"],
-                      "nnzip_val_accuracy": z.get("val_accuracy"), "epoch_time_ratio_nnzip_over_torch": round(ratio, 3)}))
-print(json.dumps({"ratio_best": round(min(ratios), 3), "ratio_median": round(statistics.median(ratios), 3)}))
+    cpus.append(cpu)
+    print(json.dumps({"round": r, "torch_images_per_s": t["images_per_second"], "torch_s": t["seconds"], "torch_cpu_s": t["cpu_seconds"],
+                      "nnzip_images_per_s": z["images_per_second"], "nnzip_s": z["seconds_per_epoch"], "nnzip_cpu_s": z["cpu_seconds_per_epoch"],
+                      "nnzip_val_accuracy": z.get("val_accuracy"), "epoch_time_ratio_nnzip_over_torch": round(ratio, 3),
+                      "cpu_ratio_nnzip_over_torch": round(cpu, 3)}))
+print(json.dumps({"ratio_best": round(min(ratios), 3), "ratio_median": round(statistics.median(ratios), 3),
+                  "cpu_ratio_best": round(min(cpus), 3), "cpu_ratio_median": round(statistics.median(cpus), 3)}))
 PY
