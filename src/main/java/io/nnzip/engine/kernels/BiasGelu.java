@@ -23,6 +23,11 @@ public final class BiasGelu {
         });
     }
 
+    /** Serially over rows [from, to) of the (rows, n) output. */
+    public static void rows(float[] y, int from, int to, int n, float[] bias, boolean gelu) {
+        for (int r = from; r < to; r++) row(y, r * n, n, bias, gelu);
+    }
+
     /** GELU of every element, into a new array. */
     public static float[] gelu(float[] x, Parallel par) {
         float[] y = new float[x.length];

@@ -97,12 +97,33 @@ public final class LinearOps {
             return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
         }
         float[] y = new float[Shapes.numel(plan.outShape())];
-        run(plan, a.floats(), b.floats(), y, ctx.parallel());
-        if (node.has(TransformerFusion.BIAS) || node.has(TransformerFusion.GELU)) {
-            Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
-            BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), node.attrInt(TransformerFusion.GELU, 0) != 0, ctx.parallel());
-        }
+        Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
+        boolean gelu = node.attrInt(TransformerFusion.GELU, 0) != 0;
+        if (bias != null || gelu) {
+            if (!linearRows(plan, a.floats(), b.floats(), y, bias == null ? null : bias.floats(), gelu, ctx.parallel())) {
+                run(plan, a.floats(), b.floats(), y, ctx.parallel());
+                BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), gelu, ctx.parallel());
+            }
+        } else run(plan, a.floats(), b.floats(), y, ctx.parallel());
         return new Tensor[] {Tensor.of(y, plan.outShape())};
+    }
+
+    /**
+     * A fused linear layer over many token rows (x (B, T, K) · W (K, N), N small): threads take blocks of rows, each
+     * a serial GEMM followed by the bias/GELU epilogue while the block is still in cache. False when not that shape.
+     */
+    private static boolean linearRows(MatMulPlan p, float[] a, float[] b, float[] y, float[] bias, boolean gelu, Parallel par) {
+        int rows = p.batches() * p.m(), k = p.k(), n = p.n();
+        if (p.bBatchSize() != 1 || p.aBatchSize() != p.batches() || rows < 4 * n || par.threads() < 2) return false;
+        int block = 128, blocks = (rows + block - 1) / block;
+        par.forRange(blocks, 1, (lo, hi) -> {
+            for (int blk = lo; blk < hi; blk++) {
+                int r0 = blk * block, r = Math.min(block, rows - r0);
+                Sgemm.gemm(false, false, r, n, k, 1f, a, r0 * k, k, b, 0, n, 0f, y, r0 * n, n, null);
+                BiasGelu.rows(y, r0, r0 + r, n, bias, gelu);
+            }
+        });
+        return true;
     }
 
     static void run(MatMulPlan p, float[] a, float[] b, float[] y, Parallel par) {
