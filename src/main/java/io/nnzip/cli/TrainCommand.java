@@ -6,6 +6,7 @@ import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.Models;
+import io.nnzip.train.CountingLm;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Penalty;
@@ -64,12 +65,16 @@ public final class TrainCommand extends BaseCommand {
     @Mixin SparkTraining spark;
 
     static final class ModelNames extends java.util.ArrayList<String> {
-        ModelNames() { super(List.of(Models.NAMES)); }
+        ModelNames() {
+            super(List.of(Models.NAMES));
+            addAll(List.of(Models.LANGUAGE_MODELS));
+        }
     }
 
     @Override
     protected Map<String, Object> execute() {
         if ((model == null) == (init == null)) throw new NnzipException("train needs exactly one of --model NAME or --init MODEL.onnx");
+        if (model != null && List.of(Models.LANGUAGE_MODELS).contains(model.toLowerCase())) return languageModel();
         Dataset trainSet = dataOptions.load("train", "train");
         Dataset val;
         if (valSplit > 0) {
@@ -83,15 +88,7 @@ public final class TrainCommand extends BaseCommand {
         Normalization norm = init != null ? dataOptions.normalization(start)
                 : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
 
-        Trainer.Options o = new Trainer.Options().epochs(epochs).batchSize(batch).optimizer(optimizer).momentum(momentum).nesterov(nesterov)
-                .weightDecay(weightDecay).schedule(schedule).warmupEpochs(warmup).clipNorm(clipNorm).labelSmoothing(labelSmoothing)
-                .seed(seed).augment(parseAugment(augment)).trainable(trainable, freeze)
-                .lr(lr != null ? lr : optimizer.equalsIgnoreCase("sgd") ? 0.05f : 1e-3f);
-        o.stepEpochs = stepEpochs;
-        o.gamma = gamma;
-        if (threads != null) o.threads(threads);
-        if (l1 != null) o.penalty(penalty(l1, true));
-        if (l2 != null) o.penalty(penalty(l2, false));
+        Trainer.Options o = options();
 
         note("training " + (init != null ? init.getFileName() : model + (width != 1f ? " x" + width : "")) + " on " + trainSet.name()
                 + " (" + trainSet.size() + " images, validation " + val.size() + "), normalization " + norm + ", " + o.describe());
@@ -142,6 +139,52 @@ public final class TrainCommand extends BaseCommand {
         if (prof != null) {
             res.put("profile_ms", prof.summary());
             prof.print(System.err);
+        }
+        return res;
+    }
+
+    private Trainer.Options options() {
+        Trainer.Options o = new Trainer.Options().epochs(epochs).batchSize(batch).optimizer(optimizer).momentum(momentum).nesterov(nesterov)
+                .weightDecay(weightDecay).schedule(schedule).warmupEpochs(warmup).clipNorm(clipNorm).labelSmoothing(labelSmoothing)
+                .seed(seed).augment(parseAugment(augment)).trainable(trainable, freeze)
+                .lr(lr != null ? lr : optimizer.equalsIgnoreCase("sgd") ? 0.05f : 1e-3f);
+        o.stepEpochs = stepEpochs;
+        o.gamma = gamma;
+        if (threads != null) o.threads(threads);
+        if (l1 != null) o.penalty(penalty(l1, true));
+        if (l2 != null) o.penalty(penalty(l2, false));
+        return o;
+    }
+
+    /** A language model trains on the built-in counting sequences ({@link CountingLm}); --limit caps their number. */
+    private Map<String, Object> languageModel() {
+        if (dataOptions.data != null && !dataOptions.data.equals("counting"))
+            throw new NnzipException("--model " + model + " trains on the built-in token task: use --data counting (or no --data)");
+        int v = Models.LM_VOCAB, ctx = Models.LM_CTX, n = dataOptions.limit > 0 ? dataOptions.limit : 20000;
+        Dataset trainSet = CountingLm.data("counting", n, v, ctx, seed), val = CountingLm.data("counting-val", 2000, v, ctx, seed + 1);
+        Model start = Models.create(model, width, v, seed);
+        Trainer.Options o = CountingLm.configure(options(), "ids", v, ctx);
+        note("training " + model + " on " + n + " counting sequences of " + (ctx + 1) + " tokens, " + o.describe());
+        Map<String, Object> res = new LinkedHashMap<>();
+        try (Trainer t = new Trainer(start, o); io.nnzip.engine.Parallel par = new io.nnzip.engine.Parallel(o.threads)) {
+            double before = CountingLm.accuracy(start, val, "ids", v, ctx, par);
+            Trainer.Report r = t.fit(trainSet, null, Normalization.NONE, new Progress(System.err, !dataOptions.noProgress));
+            Model trained = t.model();
+            Map<String, Object> prov = new LinkedHashMap<>(o.describe());
+            prov.put("data", "counting");
+            prov.put("model", model);
+            prov.put("sequences", n);
+            Provenance.record(trained, "train", prov, null, null);
+            OnnxWriter.write(trained, output);
+            res.put("output", output.toString());
+            res.put("model", model);
+            res.put("parameters", r.parameters());
+            res.put("epochs", r.epochs().size());
+            res.put("seconds_per_epoch", round(r.meanEpochSeconds(), 3));
+            res.put("train_loss", round(r.trainLoss(), 5));
+            res.put("val_accuracy", round(CountingLm.accuracy(trained, val, "ids", v, ctx, par), 5));
+            res.put("val_accuracy_before", round(before, 5));
+            res.put("validation", "next-token top-1 on 2000 held-out sequences, positions 1.." + (ctx - 1));
         }
         return res;
     }

@@ -30,6 +30,7 @@ public final class Fusion {
     public static Model forInference(Model m) {
         Graph g = m.graph().copy();
         BinaryLowering.apply(g, m.opset());
+        TransformerFusion.apply(g, m.opset());
         apply(g);
         Model out = new Model(g);
         out.opsets().clear();

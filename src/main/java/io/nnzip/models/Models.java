@@ -15,10 +15,15 @@ import io.nnzip.ir.NnzipException;
  * cnn-torch  the cnn as torch.onnx.export writes it ({@link TorchExportedCnn}), to try imported-model workflows
  * vit        ViT: 7×7 patches by a strided conv, learned positions, 4 pre-norm blocks (width 64, 4 heads, GELU MLP 128),
  *            mean-pool head, as torch.onnx.export writes it at opset 17 ({@link VisionTransformer})
+ * gpt-tiny   causal LM over 16 tokens, context 8: token Gather, 2 pre-norm blocks (width 32, 2 heads), causal mask
+ *            by Where, head tied to the embedding ({@link TinyCausalLm})
  * </pre>
  */
 public final class Models {
     public static final String[] NAMES = {"mlp", "lenet5", "cnn", "resnet8", "studentnet", "vit"};
+    /** Models of token sequences (input "ids" (B, {@link #LM_CTX}) int64, output "logits" (B, T, {@link #LM_VOCAB})). */
+    public static final String[] LANGUAGE_MODELS = {"gpt-tiny"};
+    public static final int LM_VOCAB = 16, LM_CTX = 8;
 
     private Models() {}
 
@@ -35,7 +40,8 @@ public final class Models {
                 int dim = Math.max(1, Math.round(16 * width)) * 4;
                 yield VisionTransformer.build(dim, 4, 4, 2 * dim, 7, classes, 17, seed);
             }
-            default -> throw new NnzipException("unknown model '" + name + "' (use " + String.join(", ", NAMES) + ")");
+            case "gpt-tiny" -> TinyCausalLm.build(LM_VOCAB, LM_CTX, Math.max(1, Math.round(8 * width)) * 4, 2, 2, 17, seed);
+            default -> throw new NnzipException("unknown model '" + name + "' (use " + String.join(", ", NAMES) + ", " + String.join(", ", LANGUAGE_MODELS) + ")");
         };
     }
 

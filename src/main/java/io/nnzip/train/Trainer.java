@@ -193,7 +193,8 @@ public final class Trainer implements AutoCloseable {
         for (StepHook h : opt.hooks) h.beforeForward(this, b);
         Map<String, Tensor> feeds = new HashMap<>();
         if (opt.feeds != null) feeds.putAll(opt.feeds.apply(b));
-        feeds.put(input, b.images());
+        // a feeds function may derive the training input itself (token ids from a batch of sequences)
+        feeds.putIfAbsent(input, b.images());
         tape.forward(feeds, true);
         Map<String, Tensor> outs = new LinkedHashMap<>();
         Map<String, float[]> dOut = new LinkedHashMap<>();

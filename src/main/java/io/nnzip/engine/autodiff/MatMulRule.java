@@ -1,6 +1,7 @@
 package io.nnzip.engine.autodiff;
 
 import io.nnzip.engine.autodiff.kernels.MatMulBackward;
+import io.nnzip.engine.kernels.SmallGemm;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
 
@@ -24,6 +25,17 @@ final class MatMulRule {
             int[] ba = batch(a), bb = batch(b), bo = Shapes.broadcast(ba, bb);
             int[] sa = aligned(ba, bo), sb = aligned(bb, bo);
             int count = Shapes.numel(bo);
+            if (SmallGemm.fits(m, n, k) && java.util.Arrays.equals(ba, bo) && java.util.Arrays.equals(bb, bo)) {
+                // attention's per-head products: no operand is shared across the batch, so batches split over threads
+                float[] x0 = s.x(0), x1 = s.x(1), dy = s.dy();
+                s.par().forRange(count, Math.max(1, (int) (SmallGemm.MAX_MACS / Math.max(1L, (long) m * n * k))), (lo, hi) -> {
+                    for (int t = lo; t < hi; t++) {
+                        if (da != null) SmallGemm.gemm(false, true, m, k, n, dy, t * m * n, x1, t * k * n, da, t * m * k, false);
+                        if (db != null) SmallGemm.gemm(true, false, k, n, m, x0, t * m * k, dy, t * m * n, db, t * k * n, false);
+                    }
+                });
+                return new Tensor[] {da == null ? null : s.like(0, da), db == null ? null : s.like(1, db)};
+            }
             int[] idx = new int[bo.length];
             for (int t = 0; t < count; t++) {
                 int ia = 0, ib = 0, rem = t;

@@ -1,7 +1,9 @@
 package io.nnzip.engine.ops;
 
 import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.Kernel;
 import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.kernels.BiasGelu;
 import io.nnzip.engine.ops.support.FloatUnary;
 import io.nnzip.engine.ops.support.Generic;
 import io.nnzip.engine.ops.support.Index;
@@ -59,11 +61,14 @@ public final class ActivationOps {
             double l = n.attrFloat("lambd", 0.5f), b = n.attrFloat("bias", 0f);
             return x -> x < -l ? x + b : x > l ? x - b : 0;
         });
-        map("Gelu", n -> switch (n.attrString("approximate", "none")) {
+        // the exact (erf) form in float32 is vectorized: it is every transformer MLP's activation
+        Kernel geluScalar = mapped("Gelu", n -> switch (n.attrString("approximate", "none")) {
             case "none" -> x -> 0.5 * x * (1 + Special.erf(x / Math.sqrt(2)));
             case "tanh" -> x -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             default -> throw new UnsupportedOpException("Gelu approximate=" + n.attrString("approximate", ""));
         });
+        OpRegistry.register("Gelu", (n, in, ctx) -> in[0].dtype() == DType.FLOAT && n.attrString("approximate", "none").equals("none")
+                ? new Tensor[] {Tensor.of(BiasGelu.gelu(in[0].floats(), ctx.parallel()), in[0].shape())} : geluScalar.run(n, in, ctx), Rules.SAME);
         OpRegistry.register("PRelu", ActivationOps::prelu, Rules.SAME);
         OpRegistry.register("Clip", ActivationOps::clip, Rules.SAME);
         SoftmaxOps.register();
@@ -81,8 +86,10 @@ public final class ActivationOps {
         }, Rules.SAME);
     }
 
-    private static void map(String type, Function<Node, DoubleUnaryOperator> d) {
-        OpRegistry.register(type, (n, in, ctx) -> new Tensor[] {floatMap(type, in[0], d.apply(n))}, Rules.SAME);
+    private static void map(String type, Function<Node, DoubleUnaryOperator> d) { OpRegistry.register(type, mapped(type, d), Rules.SAME); }
+
+    private static Kernel mapped(String type, Function<Node, DoubleUnaryOperator> d) {
+        return (n, in, ctx) -> new Tensor[] {floatMap(type, in[0], d.apply(n))};
     }
 
     /** Applies {@code f} in double; float32 results are rounded once at the end. */

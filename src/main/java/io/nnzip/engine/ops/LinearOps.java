@@ -4,13 +4,17 @@ import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.Fusion;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.TransformerFusion;
 import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.BiasGelu;
 import io.nnzip.engine.kernels.Sgemm;
+import io.nnzip.engine.kernels.SmallGemm;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
+import io.nnzip.ir.UnsupportedOpException;
 import java.util.Arrays;
 
 /** Gemm and MatMul; float32 runs on {@link Sgemm}, other numeric types on a plain double-precision loop. */
@@ -88,11 +92,38 @@ public final class LinearOps {
     static Tensor[] matMul(Node node, Tensor[] in, ExecContext ctx) {
         Tensor a = in[0], b = in[1];
         MatMulPlan plan = MatMulPlan.of(node, a.shape(), b.shape());
-        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT)
+        if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT) {
+            if (node.has(TransformerFusion.BIAS)) throw new UnsupportedOpException("fused MatMul bias on " + a.dtype().lower());
             return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
+        }
         float[] y = new float[Shapes.numel(plan.outShape())];
-        run(plan, a.floats(), b.floats(), y, ctx.parallel());
+        Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
+        boolean gelu = node.attrInt(TransformerFusion.GELU, 0) != 0;
+        if (bias != null || gelu) {
+            if (!linearRows(plan, a.floats(), b.floats(), y, bias == null ? null : bias.floats(), gelu, ctx.parallel())) {
+                run(plan, a.floats(), b.floats(), y, ctx.parallel());
+                BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), gelu, ctx.parallel());
+            }
+        } else run(plan, a.floats(), b.floats(), y, ctx.parallel());
         return new Tensor[] {Tensor.of(y, plan.outShape())};
+    }
+
+    /**
+     * A fused linear layer over many token rows (x (B, T, K) · W (K, N), N small): threads take blocks of rows, each
+     * a serial GEMM followed by the bias/GELU epilogue while the block is still in cache. False when not that shape.
+     */
+    private static boolean linearRows(MatMulPlan p, float[] a, float[] b, float[] y, float[] bias, boolean gelu, Parallel par) {
+        int rows = p.batches() * p.m(), k = p.k(), n = p.n();
+        if (p.bBatchSize() != 1 || p.aBatchSize() != p.batches() || rows < 4 * n || par.threads() < 2) return false;
+        int block = 128, blocks = (rows + block - 1) / block;
+        par.forRange(blocks, 1, (lo, hi) -> {
+            for (int blk = lo; blk < hi; blk++) {
+                int r0 = blk * block, r = Math.min(block, rows - r0);
+                Sgemm.gemm(false, false, r, n, k, 1f, a, r0 * k, k, b, 0, n, 0f, y, r0 * n, n, null);
+                BiasGelu.rows(y, r0, r0 + r, n, bias, gelu);
+            }
+        });
+        return true;
     }
 
     static void run(MatMulPlan p, float[] a, float[] b, float[] y, Parallel par) {
@@ -103,6 +134,13 @@ public final class LinearOps {
             return;
         }
         int batches = p.batches();
+        if (SmallGemm.fits(m, n, k)) {
+            // attention's per-head products: too small to pay for packing, so many that the batch is the parallelism
+            par.forRange(batches, Math.max(1, (int) (SmallGemm.MAX_MACS / Math.max(1L, (long) m * n * k))), (lo, hi) -> {
+                for (int i = lo; i < hi; i++) SmallGemm.gemm(false, false, m, n, k, a, p.aOffset(i), b, p.bOffset(i), y, i * m * n, false);
+            });
+            return;
+        }
         Parallel.Range body = (lo, hi) -> {
             for (int i = lo; i < hi; i++)
                 Sgemm.gemm(false, false, m, n, k, 1f, a, p.aOffset(i), k, b, p.bOffset(i), n, 0f, y, i * m * n, n, par);

@@ -73,7 +73,9 @@ class TransformerGradRulesTest {
     }
 
     @Test void batchedMatMulRank4WithBroadcastBatch() {
-        int[][][] cases = {{{2, 3, 4, 5}, {2, 3, 5, 6}}, {{2, 1, 4, 5}, {3, 5, 6}}, {{2, 3, 4, 5}, {5, 6}}, {{4, 5}, {2, 3, 5, 2}}};
+        int[][][] cases = {{{2, 3, 4, 5}, {2, 3, 5, 6}}, {{2, 1, 4, 5}, {3, 5, 6}}, {{2, 3, 4, 5}, {5, 6}}, {{4, 5}, {2, 3, 5, 2}},
+                // attention-sized: the unpacked per-head kernel, with vector tails (17 columns, 20-deep)
+                {{2, 2, 16, 20}, {2, 2, 20, 17}}};
         for (int[][] c : cases) {
             int[] as = c[0], bs = c[1];
             double[] a = random(rnd, Shapes.numel(as)), b = random(rnd, Shapes.numel(bs));

@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+# PyTorch's side of scripts/bench/vit-train-vs-torch.sh: one epoch (or the first LIMIT images) of the fixture ViT
+# (src/test/resources/transformers/make_fixtures.py: 4 blocks, 64 wide, 4 heads) on Fashion-MNIST, batch 128, Adam
+# lr 1e-3, 2 threads; prints one JSON line with the epoch's wall and CPU seconds and images/s.
+#   /usr/bin/python3 vit_train_torch.py [LIMIT] [BATCH]
+import gzip, importlib.util, json, os, sys, time
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+limit = int(sys.argv[1]) if len(sys.argv) > 1 and int(sys.argv[1]) > 0 else 60000
+batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location('fixtures', os.path.join(here, '../../src/test/resources/transformers/make_fixtures.py'))
+fixtures = importlib.util.module_from_spec(spec)
+sys.argv = [sys.argv[0], 'none']  # make_fixtures runs what argv names: nothing
+spec.loader.exec_module(fixtures)
+torch.set_num_threads(2)
+torch.manual_seed(1)
+xtr = torch.tensor(fixtures.idx('train-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28)[:limit].astype(np.float32) / 255)
+ytr = torch.tensor(fixtures.idx('train-labels-idx1-ubyte.gz', 8)[:limit].astype(np.int64))
+m = fixtures.ViT()
+opt = torch.optim.Adam(m.parameters(), 1e-3)
+m.train()
+perm = torch.randperm(len(xtr))
+t0, c0 = time.perf_counter(), time.process_time()
+for s in range(0, len(xtr), batch):
+    i = perm[s:s + batch]
+    loss = F.cross_entropy(m(xtr[i]), ytr[i])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({'images': len(xtr), 'batch': batch, 'seconds': round(wall, 3), 'cpu_seconds': round(cpu, 2),
+                  'images_per_second': round(len(xtr) / wall, 1), 'final_loss': round(loss.item(), 4)}))

@@ -1,0 +1,278 @@
+package io.nnzip.engine;
+
+import io.nnzip.engine.ops.AttentionOps;
+import io.nnzip.ir.Attribute;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Inference-time fusion of the patterns {@code torch.onnx.export} writes for transformer modules, for
+ * {@link Executor} only (see {@link Fusion}): each is matched on its ops and constants, not on names, and only
+ * when every intermediate has the one reader the pattern expects and is not a graph output.
+ * <ul>
+ * <li>attention: Reshape (B,N,3,H,D) → Transpose (2,0,3,1,4) → Split → Squeeze ×3 → MatMul(q, Transpose(k)) →
+ * Mul/Div by a scalar → [Where(mask, ·, −∞)] → Softmax → MatMul(·, v) → Transpose (0,2,1,3) becomes one
+ * {@link AttentionOps#OP};</li>
+ * <li>LayerNorm written out (opset &lt; 17): ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
+ * becomes LayerNormalization;</li>
+ * <li>GELU written with Erf: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 becomes Gelu;</li>
+ * <li>a linear layer MatMul(x, W) → Add(b) [→ Gelu] becomes a MatMul applying {@link #BIAS} (and {@link #GELU}) to
+ * its own output.</li>
+ * </ul>
+ */
+public final class TransformerFusion {
+    /** TENSOR (N): added to every row of the MatMul's output. */
+    public static final String BIAS = "nnzip_bias";
+    /** INT 1: GELU (erf form) applied after the bias. */
+    public static final String GELU = "nnzip_gelu";
+
+    private final Graph g;
+    private final int opset;
+    private final Set<String> outputs;
+    private Map<String, Node> producers;
+    private Map<String, List<Node>> consumers;
+    private final Set<Node> dead = new HashSet<>();
+
+    private TransformerFusion(Graph g, int opset) {
+        this.g = g;
+        this.opset = opset;
+        this.outputs = new HashSet<>(g.outputNames());
+    }
+
+    /** Fuses in place; returns the number of patterns replaced. */
+    public static int apply(Graph g, int opset) {
+        TransformerFusion f = new TransformerFusion(g, opset);
+        int n = f.pass("Softmax", f::attention) + f.pass("ReduceMean", f::layerNorm) + f.pass("Erf", f::gelu) + f.pass("MatMul", f::linear);
+        if (n > 0) BinaryLowering.removeDead(g);
+        return n;
+    }
+
+    private interface Matcher {
+        boolean fuse(Node n);
+    }
+
+    private int pass(String type, Matcher m) {
+        producers = g.producers();
+        consumers = g.consumers();
+        dead.clear();
+        int n = 0;
+        for (Node node : List.copyOf(g.nodes())) {
+            if (dead.contains(node) || !node.domain().isEmpty() || !node.opType().equals(type)) continue;
+            if (m.fuse(node)) {
+                n++;
+                producers = g.producers();
+                consumers = g.consumers();
+            }
+        }
+        return n;
+    }
+
+    // ---- attention
+
+    private boolean attention(Node sm) {
+        long axis = sm.attrInt("axis", opset >= 13 ? -1 : 1);
+        if (!(axis == 3 || axis == -1 && opset >= 13) || !sm.hasInput(0)) return false;
+        List<Node> chain = new ArrayList<>(List.of(sm));
+        Node pre = only(sm.input(0), sm);
+        String mask = null;
+        if (is(pre, "Where") && pre.inputs().size() == 3) {
+            // the mask is often sliced to the run-time length, so its (N, N) shape is checked when the op runs
+            Float fill = scalar(pre.input(2));
+            if (fill == null || fill != Float.NEGATIVE_INFINITY) return false;
+            mask = pre.input(0);
+            chain.add(pre);
+            pre = only(pre.input(1), pre);
+        }
+        float scale = 1f;
+        Node mm = pre;
+        if (is(pre, "Mul") || is(pre, "Div")) {
+            Float c1 = scalar(pre.input(1)), c0 = pre.opType().equals("Mul") ? scalar(pre.input(0)) : null;
+            if (c1 == null && c0 == null) return false;
+            String other = c1 != null ? pre.input(0) : pre.input(1);
+            scale = pre.opType().equals("Div") ? 1 / c1 : c1 != null ? c1 : c0;
+            chain.add(pre);
+            mm = only(other, pre);
+        }
+        if (!is(mm, "MatMul")) return false;
+        chain.add(mm);
+        Node kt = only(mm.input(1), mm);
+        if (!is(kt, "Transpose") || !Arrays.equals(kt.attrInts("perm", null), new long[] {0, 1, 3, 2})) return false;
+        chain.add(kt);
+        Node av = sole(sm.output(0));
+        if (!is(av, "MatMul") || !av.input(0).equals(sm.output(0)) || av.input(1).equals(sm.output(0))) return false;
+        chain.add(av);
+        Node merge = sole(av.output(0));
+        if (!is(merge, "Transpose") || !Arrays.equals(merge.attrInts("perm", null), new long[] {0, 2, 1, 3})) return false;
+        chain.add(merge);
+        Node sq = only(mm.input(0), mm), sk = only(kt.input(0), kt), sv = only(av.input(1), av);
+        Node split = squeezedPart(sq, 0);
+        if (split == null || squeezedPart(sk, 1) != split || squeezedPart(sv, 2) != split) return false;
+        chain.addAll(List.of(sq, sk, sv, split));
+        if (!evenThirds(split)) return false;
+        Node heads = only(split.input(0), split);
+        if (!is(heads, "Transpose") || !Arrays.equals(heads.attrInts("perm", null), new long[] {2, 0, 3, 1, 4})) return false;
+        chain.add(heads);
+        Node reshape = only(heads.input(0), heads);
+        if (!is(reshape, "Reshape") || reshape.attrInt("allowzero", 0) != 0) return false;
+        chain.add(reshape);
+        List<String> in = new ArrayList<>(List.of(reshape.input(0), reshape.input(1)));
+        if (mask != null) in.add(mask);
+        Node fused = new Node(merge.name().isEmpty() ? "" : merge.name() + "_attention", AttentionOps.OP, in, List.of(merge.output(0)));
+        fused.set(Attribute.of(AttentionOps.SCALE, scale));
+        replace(chain, fused);
+        return true;
+    }
+
+    /** The Split behind a Squeeze (axes 0) of its output {@code part}, or null. */
+    private Node squeezedPart(Node sq, int part) {
+        if (!is(sq, "Squeeze")) return null;
+        long[] axes = sq.hasInput(1) ? ints(sq.input(1)) : sq.attrInts("axes", null);
+        if (axes == null || axes.length != 1 || axes[0] != 0) return null;
+        Node split = producers.get(sq.input(0));
+        if (!is(split, "Split") || split.outputs().size() != 3 || !split.output(part).equals(sq.input(0)) || sole(sq.input(0)) != sq) return null;
+        return split;
+    }
+
+    // Split along axis 0 into three ones (sizes given, or equal parts of a dim of 3)
+    private boolean evenThirds(Node split) {
+        if (split.attrInt("axis", 0) != 0) return false;
+        long[] sizes = split.hasInput(1) ? ints(split.input(1)) : split.attrInts("split", null);
+        return sizes == null || Arrays.equals(sizes, new long[] {1, 1, 1});
+    }
+
+    // ---- layer norm
+
+    private boolean layerNorm(Node mean) {
+        String x = mean.input(0);
+        if (!lastAxis(mean)) return false;
+        Node sub = sole(mean.output(0));
+        if (!is(sub, "Sub") || !sub.input(0).equals(x) || !sub.input(1).equals(mean.output(0))) return false;
+        List<Node> readers = consumers.getOrDefault(sub.output(0), List.of());
+        if (readers.size() != 2 || outputs.contains(sub.output(0))) return false;
+        Node pow = readers.get(0).opType().equals("Pow") ? readers.get(0) : readers.get(1), div = readers.get(0) == pow ? readers.get(1) : readers.get(0);
+        Float two = is(pow, "Pow") && pow.input(0).equals(sub.output(0)) ? scalar(pow.input(1)) : null;
+        if (two == null || two != 2f || !is(div, "Div") || !div.input(0).equals(sub.output(0))) return false;
+        Node var = sole(pow.output(0));
+        if (!is(var, "ReduceMean") || !lastAxis(var)) return false;
+        Node addEps = sole(var.output(0));
+        Float eps = is(addEps, "Add") ? other(addEps, var.output(0)) : null;
+        if (eps == null) return false;
+        Node sqrt = sole(addEps.output(0));
+        if (!is(sqrt, "Sqrt") || sole(sqrt.output(0)) != div || !div.input(1).equals(sqrt.output(0))) return false;
+        Node mul = sole(div.output(0));
+        String gamma = is(mul, "Mul") ? vectorOperand(mul, div.output(0)) : null;
+        Node add = gamma == null ? null : sole(mul.output(0));
+        String beta = is(add, "Add") ? vectorOperand(add, mul.output(0)) : null;
+        if (beta == null) return false;
+        Node ln = new Node(add.name(), "LayerNormalization", List.of(x, gamma, beta), List.of(add.output(0)));
+        ln.set(Attribute.of("axis", -1L));
+        ln.set(Attribute.of("epsilon", eps));
+        replace(List.of(mean, sub, pow, var, addEps, sqrt, div, mul, add), ln);
+        return true;
+    }
+
+    private boolean lastAxis(Node reduce) {
+        long[] axes = reduce.hasInput(1) ? ints(reduce.input(1)) : reduce.attrInts("axes", null);
+        return reduce.attrInt("keepdims", 1) == 1 && axes != null && axes.length == 1 && axes[0] == -1;
+    }
+
+    /** The other operand of binary node n when it is a rank-1 initializer, else null. */
+    private String vectorOperand(Node n, String x) {
+        String o = n.input(0).equals(x) ? n.input(1) : n.input(1).equals(x) ? n.input(0) : null;
+        // the exporter shares equal parameters behind Identity nodes: constant, but not initializers
+        Tensor t = o == null ? null : ConstantValue.of(g, o, producers, opset);
+        return t != null && t.rank() == 1 && t.dtype() == io.nnzip.ir.DType.FLOAT ? o : null;
+    }
+
+    // ---- gelu
+
+    private boolean gelu(Node erf) {
+        Node scaleIn = only(erf.input(0), erf);
+        if (!is(scaleIn, "Div") && !is(scaleIn, "Mul")) return false;
+        Float c = scalar(scaleIn.input(1));
+        float root2 = (float) Math.sqrt(2);
+        if (c == null || Math.abs((scaleIn.opType().equals("Div") ? c : 1 / c) - root2) > 1e-4f) return false;
+        String x = scaleIn.input(0);
+        Node plus = sole(erf.output(0));
+        Float one = is(plus, "Add") ? other(plus, erf.output(0)) : null;
+        if (one == null || one != 1f) return false;
+        Node times = sole(plus.output(0));
+        if (!is(times, "Mul") || !(times.input(0).equals(x) && times.input(1).equals(plus.output(0)) || times.input(1).equals(x) && times.input(0).equals(plus.output(0))))
+            return false;
+        Node half = sole(times.output(0));
+        Float h = is(half, "Mul") ? other(half, times.output(0)) : null;
+        if (h == null || h != 0.5f) return false;
+        replace(List.of(scaleIn, erf, plus, times, half), new Node(half.name(), "Gelu", List.of(x), List.of(half.output(0))));
+        return true;
+    }
+
+    // ---- linear
+
+    private boolean linear(Node mm) {
+        Tensor w = g.initializer(mm.input(1));
+        if (w == null || w.rank() != 2 || w.dtype() != io.nnzip.ir.DType.FLOAT || mm.has(BIAS)) return false;
+        Node add = sole(mm.output(0));
+        String b = is(add, "Add") ? vectorOperand(add, mm.output(0)) : null;
+        Tensor bias = b == null ? null : ConstantValue.of(g, b, producers, opset);
+        if (bias == null || bias.size() != w.shape()[1]) return false;
+        mm.set(Attribute.of(BIAS, bias));
+        mm.outputs().set(0, add.output(0));
+        g.nodes().remove(add);
+        dead.add(add);
+        Node act = sole(add.output(0));
+        if (is(act, "Gelu") && act.attrString("approximate", "none").equals("none")) {
+            mm.set(Attribute.of(GELU, 1L));
+            mm.outputs().set(0, act.output(0));
+            g.nodes().remove(act);
+            dead.add(act);
+        }
+        return true;
+    }
+
+    // ---- helpers
+
+    private static boolean is(Node n, String type) { return n != null && n.domain().isEmpty() && n.opType().equals(type); }
+
+    /** The producer of {@code v} when {@code reader} is its only reader and it is not a graph output. */
+    private Node only(String v, Node reader) {
+        List<Node> r = consumers.get(v);
+        if (r == null || r.size() != 1 || r.get(0) != reader || outputs.contains(v)) return null;
+        Node p = producers.get(v);
+        return p == null || dead.contains(p) || p.outputs().size() != 1 && !p.opType().equals("Split") ? null : p;
+    }
+
+    /** The only reader of {@code v}, or null (several, none, or a graph output). */
+    private Node sole(String v) {
+        List<Node> r = consumers.get(v);
+        return r == null || r.size() != 1 || outputs.contains(v) || dead.contains(r.get(0)) ? null : r.get(0);
+    }
+
+    /** The constant other operand of binary node n as one float, or null. */
+    private Float other(Node n, String x) {
+        return n.input(0).equals(x) ? scalar(n.input(1)) : n.input(1).equals(x) ? scalar(n.input(0)) : null;
+    }
+
+    private Float scalar(String name) {
+        Tensor t = name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset);
+        return t == null || t.size() != 1 || !t.dtype().isFloating() ? null : (float) t.getDouble(0);
+    }
+
+    private long[] ints(String name) {
+        Tensor t = name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset);
+        return t == null || t.dtype().isFloating() ? null : t.toLongs();
+    }
+
+    private void replace(List<Node> chain, Node fused) {
+        int at = g.nodes().indexOf(chain.get(chain.size() - 1));
+        g.nodes().add(Math.max(0, at), fused);
+        g.nodes().removeAll(chain);
+        dead.addAll(chain);
+    }
+}

@@ -1,0 +1,53 @@
+package io.nnzip.engine.ops;
+
+import io.nnzip.engine.ExecContext;
+import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.AttentionCore;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Shapes;
+import io.nnzip.ir.Tensor;
+
+/**
+ * AttentionCore, an engine-private op (never written to a file) that {@link io.nnzip.engine.TransformerFusion} puts
+ * in place of the exporter's multi-head attention between the qkv projection and the head merge. Inputs: qkv, the
+ * 5-D Reshape target that split it into (B, N, 3, H, D) (usually computed from the batch size at run time), and
+ * optionally a boolean (N, N) mask (false → −∞). Attribute {@link #SCALE}. Output (B, N, H, D), the layout of the
+ * exporter's Transpose (0, 2, 1, 3) after a·v. Runs on {@link AttentionCore}.
+ */
+public final class AttentionOps {
+    public static final String OP = "AttentionCore";
+    /** FLOAT: factor on q·kᵀ before the softmax. */
+    public static final String SCALE = "nnzip_scale";
+
+    private AttentionOps() {}
+
+    public static void register() {
+        OpRegistry.register(OP, AttentionOps::run, (n, in, opset) -> {
+            long[] spec = io.nnzip.engine.ops.support.Rules.constInts(in, 1);
+            if (spec == null || !in[0].isConcrete()) return new ValueType[] {ValueType.of(DType.FLOAT, -1, -1, -1, -1)};
+            int[] t = ShapeOps.reshape(n, in[0].shape(), spec);
+            return new ValueType[] {ValueType.of(DType.FLOAT, t[0], t[1], t[3], t[4])};
+        });
+    }
+
+    // qkv: (B, N, 3·H·D) or any shape holding that; shape: Reshape target -> y: (B, N, H, D)
+    private static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
+        Tensor x = ConvOps.floatInput(n, in, 0);
+        int[] t = ShapeOps.reshape(n, x.shape(), in[1].toLongs());
+        if (t.length != 5 || t[2] != 3) throw new NnzipException(n.describe() + ": qkv must split to (B, N, 3, H, D), got " + Shapes.str(t));
+        int b = t[0], len = t[1], heads = t[3], d = t[4];
+        boolean[] keep = null;
+        if (in.length > 2 && in[2] != null) {
+            Tensor m = in[2];
+            if (m.size() != len * len) throw new NnzipException(n.describe() + ": mask " + Shapes.str(m.shape()) + " is not (" + len + ", " + len + ")");
+            keep = new boolean[len * len];
+            for (int i = 0; i < keep.length; i++) keep[i] = m.getDouble(i) != 0;
+        }
+        float[] y = new float[b * len * heads * d];
+        AttentionCore.run(x.floats(), y, b, len, heads, d, n.attrFloat(SCALE, 1f), keep, ctx.parallel());
+        return new Tensor[] {Tensor.of(y, b, len, heads, d)};
+    }
+}

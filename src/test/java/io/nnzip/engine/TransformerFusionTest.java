@@ -1,0 +1,95 @@
+package io.nnzip.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.nnzip.engine.ops.AttentionOps;
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.models.Models;
+import io.nnzip.models.TinyCausalLm;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The transformer fusions ({@link TransformerFusion}) on graphs written by PyTorch's exporter and on nnzip's own
+ * builders: every block's attention, LayerNorm and GELU pattern is replaced, and the fused engine's logits equal
+ * ONNX Runtime's on the original graph (and PyTorch's saved ones) within 1e-4 of their scale.
+ */
+class TransformerFusionTest {
+    private static final Parallel PAR = new Parallel(2);
+
+    private static long count(Model m, Predicate<Node> p) { return m.graph().nodes().stream().filter(p).count(); }
+
+    private static long count(Model m, String type) { return count(m, n -> n.opType().equals(type)); }
+
+    private static void assertSameAsOrt(Model m, Map<String, Tensor> feeds, float[] torch) {
+        Model fused = Fusion.forInference(m);
+        float[] got = new Executor(fused, PAR).run(feeds).get("logits").floats();
+        float[] want;
+        try (OrtRunner ort = new OrtRunner(m, 2)) {
+            want = ort.run(feeds).get("logits").floats();
+        }
+        double scale = 0;
+        for (float v : want) scale = Math.max(scale, Math.abs(v));
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-4 * scale, "fused engine vs ONNX Runtime [" + i + "]");
+            if (torch != null) assertEquals(torch[i], got[i], 1e-4 * scale, "fused engine vs PyTorch [" + i + "]");
+        }
+    }
+
+    private static void assertFused(Model m, int blocks, boolean withGelu) {
+        Model fused = Fusion.forInference(m);
+        assertEquals(blocks, count(fused, AttentionOps.OP), "attention blocks fused");
+        assertEquals(0, count(fused, "Softmax") + count(fused, "Split") + count(fused, "Erf") + count(fused, "Sqrt"), "left unfused");
+        assertEquals(0, count(fused, n -> n.opType().equals("Transpose") && n.attrInts("perm", new long[0]).length > 3), "5-D head split left");
+        // every linear layer's bias (and each MLP's GELU) runs in its MatMul
+        assertEquals(count(m, "MatMul") - 2L * blocks - (m.graph().name().equals("gpt") ? 1 : 0), count(fused, n -> n.has(TransformerFusion.BIAS)), "biased MatMuls");
+        if (withGelu) assertEquals(blocks, count(fused, n -> n.has(TransformerFusion.GELU)), "GELU epilogues");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"vit_op13.onnx, vit.npz, 4", "vit_op17.onnx, vit.npz, 4", "vit_tiny_op13.onnx, vit_tiny.npz, 1", "vit_tiny_op17.onnx, vit_tiny.npz, 1"})
+    void exportedVitFusesAndMatchesOrtAndPyTorch(String onnx, String npz, int blocks) {
+        Model m = TorchTransformerTest.model(onnx);
+        Map<String, Tensor> a = TorchTransformerTest.arrays(npz);
+        assertFused(m, blocks, true);
+        assertSameAsOrt(m, Map.of("input", a.get("x")), a.get("y").floats());
+        // a batch big enough to split (batch, head) pairs over both threads
+        float[] x = new float[40 * 784];
+        Random r = new Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        assertSameAsOrt(m, Map.of("input", Tensor.of(x, 40, 1, 28, 28)), null);
+    }
+
+    @org.junit.jupiter.api.Test
+    void exportedCausalLmFusesWithItsMask() {
+        Model m = TorchTransformerTest.model("gpt_tiny.onnx");
+        Map<String, Tensor> a = TorchTransformerTest.arrays("gpt_tiny.npz");
+        assertEquals(2, count(Fusion.forInference(m), AttentionOps.OP));
+        assertSameAsOrt(m, Map.of("ids", a.get("x")), a.get("y").floats());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {13, 17})
+    void builtModelsFuseAndMatchOrt(int opset) {
+        Model vit = Models.create("vit", 1f, 10, 5);
+        float[] x = new float[3 * 784];
+        Random r = new Random(opset);
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        assertFused(vit, 4, true);
+        assertSameAsOrt(vit, Map.of("input", Tensor.of(x, 3, 1, 28, 28)), null);
+        Model lm = TinyCausalLm.build(16, 6, 16, 2, 2, opset, 7);
+        assertFused(lm, 2, true);
+        long[] ids = new long[2 * 6];
+        for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(16);
+        assertSameAsOrt(lm, Map.of("ids", new Tensor(DType.INT64, new int[] {2, 6}, ids)), null);
+    }
+}
