@@ -45,7 +45,16 @@ public final class BinaryConv {
         public static Epilogue floats(boolean relu, Conv2d.Pool pool) { return new Epilogue(relu, pool, false, 0f); }
     }
 
+    /** The float output of {@link #convToBits} before packing, reused across calls (a fresh one per call cost more than the conv). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
     private BinaryConv() {}
+
+    private static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) SCRATCH.set(s = new float[size]);
+        return s;
+    }
 
     /** Words per pixel for {@code c} channels. */
     public static int words(int c) { return (c + 63) >>> 6; }
@@ -87,20 +96,20 @@ public final class BinaryConv {
     public static long[] packInput(float[] x, float t, int n, int c, int hw, Parallel par) {
         int cw = words(c);
         long[] packed = new long[n * hw * cw];
-        par.forRange(n, 1, (lo, hi) -> packImages(x, 0, t, lo, hi, c, hw, cw, packed, 0));
+        par.forRange(n, 1, (lo, hi) -> packImages(x, t, lo, hi, c, hw, cw, packed));
         return packed;
     }
 
     /**
-     * Images lo..hi of x (counted from image {@code x0}) into out's images from {@code out0 + lo}: bit c of pixel
+     * Images lo..hi of x into out: bit c of pixel
      * (n, hw) set where x > threshold, a vector of pixels at a time per channel plane, into the words' low or high halves.
      */
-    static void packImages(float[] x, int x0, float t, int lo, int hi, int c, int hw, int cw, long[] out, int out0) {
+    static void packImages(float[] x, float t, int lo, int hi, int c, int hw, int cw, long[] out) {
         int lanes = F.length(), vecEnd = hw - hw % lanes;
         int[] low = new int[lanes], high = new int[lanes];
         FloatVector tv = FloatVector.broadcast(F, t);
         for (int img = lo; img < hi; img++) {
-            int src = (x0 + img) * c * hw, dst = (out0 + img) * hw * cw;
+            int src = img * c * hw, dst = img * hw * cw;
             for (int word = 0; word < cw; word++) {
                 int c0 = word * 64, c1 = Math.min(c, c0 + 64);
                 for (int i = 0; i < vecEnd; i += lanes) {
@@ -127,22 +136,17 @@ public final class BinaryConv {
 
     /**
      * Float conv (any group, with its own bias/ReLU/pool epilogue) whose output goes straight to bits for a bit
-     * layer: {@code chunk} images at a time, so each chunk's floats are packed while still in cache.
+     * layer: the floats land in a reused buffer and only the bits are handed on. (Chunks of 16 images were tried to
+     * pack while in cache: the float conv's per-call set-up then cost 3× the whole layer.)
      * <pre>x: (N,C,H,W) -> bits (N,P',Q',⌈K/64⌉) of y > threshold</pre>
      */
     public static long[] convToBits(ConvGeometry g, float[] x, float[] w, float[] bias, boolean relu, Conv2d.Pool pool, float threshold, Parallel par) {
         int p = pool == null ? g.p() : pool.out(g.p(), true), q = pool == null ? g.q() : pool.out(g.q(), false);
-        int k = g.k(), kw = words(k), plane = p * q, img = g.c() * g.h() * g.w(), chunk = Math.max(par.threads(), Math.min(g.n(), 16));
+        int k = g.k(), kw = words(k), plane = p * q;
         long[] out = new long[g.n() * plane * kw];
-        float[] y = new float[chunk * k * plane];
-        for (int n0 = 0; n0 < g.n(); n0 += chunk) {
-            int nb = Math.min(chunk, g.n() - n0), start = n0;
-            ConvGeometry gc = new ConvGeometry(nb, g.c(), g.h(), g.w(), k, g.group(), g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(),
-                    g.padLeft(), g.padBottom(), g.padRight(), g.dilH(), g.dilW());
-            float[] xc = n0 == 0 && nb == g.n() ? x : java.util.Arrays.copyOfRange(x, n0 * img, (n0 + nb) * img);
-            Conv2d.forward(gc, xc, w, bias, y, relu, pool, par);
-            par.forRange(nb, 1, (lo, hi) -> packImages(y, 0, threshold, lo, hi, k, plane, kw, out, start));
-        }
+        float[] y = scratch(g.n() * k * plane);
+        Conv2d.forward(g, x, w, bias, y, relu, pool, par);
+        par.forRange(g.n(), 1, (lo, hi) -> packImages(y, threshold, lo, hi, k, plane, kw, out));
         return out;
     }
 }

@@ -81,6 +81,16 @@ final class BitRows {
             }
             base[ow] = ones;
             inside[ow] = nt;
+            if (nt == taps && ow + 1 < qNeed && interior(g, oh, ow + 1)) {
+                // two neighbours with every tap inside: each weight vector loaded once for both
+                int step = g.strideW() * cw, ones2 = 0;
+                for (int t = 0; t < nt; t++) for (int j = 0; j < cw; j++) ones2 += Long.bitCount(x[srcs[t] + step + j]);
+                base[ow + 1] = ones2;
+                inside[ow + 1] = nt;
+                dot2(x, srcs, step, nt, cw, wt.bits(), kPad, acc, ow * kPad);
+                ow++;
+                continue;
+            }
             dot(x, srcs, tapIdx, nt, cw, wt.bits(), kPad, acc, ow * kPad);
             if (pm1 && nt < taps) {
                 // popcount(w) over the inside taps only
@@ -88,6 +98,44 @@ final class BitRows {
                 java.util.Arrays.fill(wsum, off, off + kPad, 0L);
                 for (int t = 0; t < nt; t++) for (int k = 0; k < kPad; k++) wsum[off + k] += wt.tapOnes()[tapIdx[t] * kPad + k];
             }
+        }
+    }
+
+    private static boolean interior(ConvGeometry g, int oh, int ow) {
+        int ih0 = oh * g.strideH() - g.padTop(), iw0 = ow * g.strideW() - g.padLeft();
+        return ih0 >= 0 && ih0 + (g.r() - 1) * g.dilH() < g.h() && iw0 >= 0 && iw0 + (g.s() - 1) * g.dilW() < g.w();
+    }
+
+    // dot for positions ow (taps at srcs, all inside, in tap order) and ow + 1 (the same taps shifted by step words)
+    private static void dot2(long[] x, int[] srcs, int step, int nt, int cw, long[] bits, int kPad, long[] acc, int off) {
+        int lanes = L.length();
+        for (int kb = 0; kb < kPad; kb += lanes * BLOCK) {
+            LongVector a0 = LongVector.zero(L), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int t = 0; t < nt; t++) {
+                int src = srcs[t], wb = t * cw * kPad + kb;
+                for (int j = 0; j < cw; j++) {
+                    LongVector u = LongVector.broadcast(L, x[src + j]), v = LongVector.broadcast(L, x[src + step + j]);
+                    int at = wb + j * kPad;
+                    LongVector w0 = LongVector.fromArray(L, bits, at), w1 = LongVector.fromArray(L, bits, at + lanes);
+                    LongVector w2 = LongVector.fromArray(L, bits, at + 2 * lanes), w3 = LongVector.fromArray(L, bits, at + 3 * lanes);
+                    a0 = a0.add(w0.and(u).lanewise(VectorOperators.BIT_COUNT));
+                    a1 = a1.add(w1.and(u).lanewise(VectorOperators.BIT_COUNT));
+                    a2 = a2.add(w2.and(u).lanewise(VectorOperators.BIT_COUNT));
+                    a3 = a3.add(w3.and(u).lanewise(VectorOperators.BIT_COUNT));
+                    b0 = b0.add(w0.and(v).lanewise(VectorOperators.BIT_COUNT));
+                    b1 = b1.add(w1.and(v).lanewise(VectorOperators.BIT_COUNT));
+                    b2 = b2.add(w2.and(v).lanewise(VectorOperators.BIT_COUNT));
+                    b3 = b3.add(w3.and(v).lanewise(VectorOperators.BIT_COUNT));
+                }
+            }
+            a0.intoArray(acc, off + kb);
+            a1.intoArray(acc, off + kb + lanes);
+            a2.intoArray(acc, off + kb + 2 * lanes);
+            a3.intoArray(acc, off + kb + 3 * lanes);
+            b0.intoArray(acc, off + kPad + kb);
+            b1.intoArray(acc, off + kPad + kb + lanes);
+            b2.intoArray(acc, off + kPad + kb + 2 * lanes);
+            b3.intoArray(acc, off + kPad + kb + 3 * lanes);
         }
     }
 

@@ -104,7 +104,8 @@ public final class BinaryOps {
             BinaryConv.run(g, bits, pm1, pw, new BinaryConv.Epilogue(relu, pool, true, n.attrFloat(BITS_OUT, 0f)), null, y, ctx.parallel());
             return new Tensor[] {Tensor.ofLongs(y, xs[0], p, q, kw)};
         }
-        float[] y = new float[xs[0] * ws[0] * p * q];
+        // BitRows writes every element (pooled outputs start from −∞), so a recycled buffer is fine
+        float[] y = ctx.floats(xs[0] * ws[0] * p * q);
         BinaryConv.run(g, bits, pm1, pw, BinaryConv.Epilogue.floats(relu, pool), y, null, ctx.parallel());
         return new Tensor[] {gemm ? Tensor.of(y, xs[0], ws[0]) : Tensor.of(y, xs[0], ws[0], p, q)};
     }
