@@ -69,6 +69,7 @@ public final class BinaryLowering {
      * flattened features stay bits too. Returns the number of bit-fed layers.
      */
     public static int chain(Graph g, int opset) {
+        if (g.nodes().stream().noneMatch(n -> n.opType().equals(BinaryOps.OP))) return 0; // spares every float model the shape inference
         Map<String, ValueType> types;
         try {
             types = ShapeInference.infer(g, opset, 1, Map.of());
