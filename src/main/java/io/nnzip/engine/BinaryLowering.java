@@ -5,6 +5,7 @@ import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
+import io.nnzip.ir.TopoSort;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +59,61 @@ public final class BinaryLowering {
         }
         if (lowered > 0) removeDead(g);
         return lowered;
+    }
+
+    /**
+     * After {@link Fusion}: a bit layer whose input only it reads, produced by a float Conv or another bit layer
+     * (with their fused ReLU/MaxPool), gets it as packed bits — the producer thresholds its own epilogue's values
+     * ({@link BinaryOps#BITS_OUT}), so the activation is written once, 32× smaller, and never re-read as floats.
+     * A bit Gemm reading Flatten(bit layer) becomes a conv whose kernel covers the whole (H, W) plane, so the
+     * flattened features stay bits too. Returns the number of bit-fed layers.
+     */
+    public static int chain(Graph g, int opset) {
+        if (g.nodes().stream().noneMatch(n -> n.opType().equals(BinaryOps.OP))) return 0; // spares every float model the shape inference
+        Map<String, ValueType> types;
+        try {
+            types = ShapeInference.infer(g, opset, 1, Map.of());
+        } catch (RuntimeException e) {
+            types = Map.of();
+        }
+        int chained = 0;
+        for (Node n : List.copyOf(TopoSort.order(g.nodes()))) {
+            if (!n.opType().equals(BinaryOps.OP) || !n.domain().isEmpty()) continue;
+            Map<String, Node> producers = g.producers();
+            Map<String, List<Node>> readers = g.consumers();
+            String x = n.input(0);
+            Node p = producers.get(x);
+            if (p == null || g.outputNames().contains(x) || readers.getOrDefault(x, List.of()).size() != 1) continue;
+            Node flatten = null;
+            if (n.attrInt(BinaryOps.GEMM, 0) != 0 && p.opType().equals("Flatten") && p.domain().isEmpty() && p.attrInt("axis", 1) == 1) {
+                ValueType z = types.get(p.input(0));
+                Tensor w = g.initializer(n.input(1));
+                Node q = producers.get(p.input(0));
+                if (z == null || z.rank() != 4 || w == null || q == null || g.outputNames().contains(p.input(0))
+                        || readers.getOrDefault(p.input(0), List.of()).size() != 1) continue;
+                int[] zs = z.shape(), ws = w.shape();
+                if (zs[1] * zs[2] * zs[3] != ws[1]) continue;
+                flatten = p;
+                p = q;
+            }
+            boolean floatConv = p.opType().equals("Conv") && p.domain().isEmpty() && p.outputs().size() == 1 && g.initializer(p.input(1)) != null
+                    && g.initializer(p.input(1)).rank() == 4;
+            boolean bitConv = p.opType().equals(BinaryOps.OP) && p.attrInt(BinaryOps.GEMM, 0) == 0;
+            if (!(floatConv || bitConv) || p.has(BinaryOps.BITS_OUT)) continue;
+            if (flatten != null) {
+                int[] zs = types.get(flatten.input(0)).shape(), ws = g.initializer(n.input(1)).shape();
+                String wn = g.freshName(n.input(1) + "_plane");
+                g.initializers().put(wn, g.initializer(n.input(1)).reshape(ws[0], zs[1], zs[2], zs[3]));
+                n.inputs().set(1, wn);
+                n.inputs().set(0, flatten.input(0));
+                g.nodes().remove(flatten);
+            }
+            p.set(Attribute.of(BinaryOps.BITS_OUT, n.attrFloat(BinaryOps.THRESHOLD, 0f)));
+            if (floatConv) p.setOpType(BinaryOps.CONV_BITS);
+            chained++;
+        }
+        if (chained > 0) g.removeUnusedInitializers();
+        return chained;
     }
 
     /** The value of a one-element float constant, or null. */

@@ -32,6 +32,7 @@ public final class Fusion {
         BinaryLowering.apply(g, m.opset());
         TransformerFusion.apply(g, m.opset());
         apply(g);
+        BinaryLowering.chain(g, m.opset());
         Model out = new Model(g);
         out.opsets().clear();
         out.opsets().putAll(m.opsets());
@@ -58,7 +59,8 @@ public final class Fusion {
                 boolean fused = switch (next.opType()) {
                     case "BatchNormalization" -> n.opType().equals("Conv") && foldBatchNorm(g, n, next);
                     case "Relu" -> markRelu(n);
-                    case "MaxPool" -> n.opType().equals("Conv") && markPool(g, n, next);
+                    case "MaxPool" -> (n.opType().equals("Conv") || n.opType().equals(io.nnzip.engine.ops.BinaryOps.OP) && n.attrInt(io.nnzip.engine.ops.BinaryOps.GEMM, 0) == 0)
+                            && markPool(g, n, next);
                     default -> false;
                 };
                 if (fused) {

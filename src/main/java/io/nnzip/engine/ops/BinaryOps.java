@@ -5,6 +5,7 @@ import io.nnzip.engine.Fusion;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.kernels.BinaryConv;
+import io.nnzip.engine.kernels.Conv2d;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
@@ -30,8 +31,15 @@ public final class BinaryOps {
     public static final String THRESHOLD = "nnzip_threshold";
     /** INT 1: bits code ±1 (else {0, 1}). */
     public static final String PM1 = "nnzip_pm1";
-    /** INT 1: the node was a Gemm on (N, F): run as 1×1 over (N, F, 1, 1) and return (N, K). */
+    /** INT 1: the node was a Gemm on (N, F): run as 1×1 over (N, F, 1, 1) (or over (N, C, H, W) when F was a flattened C·H·W) and return (N, K). */
     public static final String GEMM = "nnzip_gemm";
+    /**
+     * FLOAT: write bits y > this threshold, packed (N, P, Q, ⌈K/64⌉) INT64, for the next bit layer (which then reads
+     * packed bits: an INT64 input is always packed), instead of floats.
+     */
+    public static final String BITS_OUT = "nnzip_bits_out";
+    /** A float Conv (with its fused ReLU/MaxPool) whose output only a bit layer reads: writes packed bits ({@link #BITS_OUT}). */
+    public static final String CONV_BITS = "ConvToBits";
 
     /** Packed weights by the weight array they were packed from (identity), so each is packed once per model. */
     private static final Map<float[], BinaryConv.Weights> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
@@ -39,12 +47,23 @@ public final class BinaryOps {
     private BinaryOps() {}
 
     public static void register() {
-        OpRegistry.register(OP, BinaryOps::run, (n, in, opset) -> {
-            if (n.attrInt(GEMM, 0) == 0) return ConvOps.shape(n, in, false);
-            int[] x = in[0].shape(), w = in[1].shape();
-            return new ValueType[] {ValueType.of(DType.FLOAT, x == null ? -1 : x[0], w[0])};
-        });
+        OpRegistry.register(OP, BinaryOps::run, BinaryOps::shape);
+        OpRegistry.register(CONV_BITS, BinaryOps::convToBits, BinaryOps::shape);
         OpRegistry.register(BINARIZE, BinaryOps::binarize, (n, in, opset) -> new ValueType[] {ValueType.of(DType.FLOAT, in[0].shape())});
+    }
+
+    // packed inputs (N,H,W,words) read as (N,C,H,W); packed outputs (N,P,Q,words)
+    private static ValueType[] shape(Node n, ValueType[] in, int opset) {
+        ValueType x = in[0], w = in[1];
+        if (x.dtype() == DType.INT64 && x.hasShape() && w.hasShape()) {
+            int[] s = x.shape();
+            x = ValueType.of(DType.FLOAT, s[0], w.shape()[1], s[1], s[2]);
+        }
+        if (n.attrInt(GEMM, 0) != 0) return new ValueType[] {ValueType.of(DType.FLOAT, x.hasShape() ? x.shape()[0] : -1, w.shape()[0])};
+        ValueType y = ConvOps.shape(n, new ValueType[] {x, w}, false)[0];
+        if (!n.has(BITS_OUT) || !y.hasShape()) return new ValueType[] {y};
+        int[] s = y.shape();
+        return new ValueType[] {ValueType.of(DType.INT64, s[0], s[2], s[3], BinaryConv.words(s[1]))};
     }
 
     // x: any shape, t: scalar -> y: shape of x, in {0, 1} or {-1, 1}
@@ -59,18 +78,54 @@ public final class BinaryOps {
         return new Tensor[] {new Tensor(DType.FLOAT, x.shape(), y)};
     }
 
-    // x: (N,C,H,W) or (N,F) when GEMM, w: (K,C,R,S), bias: (K) -> y: (N,K,P,Q) or (N,K)
+    // x: (N,C,H,W) floats, (N,H,W,words) bits, or (N,F) when GEMM; w: (K,C,R,S), bias: (K) -> y: (N,K,P,Q) floats,
+    // (N,P,Q,words) bits with BITS_OUT, or (N,K) when GEMM
     static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
-        Tensor x = ConvOps.floatInput(n, in, 0), w = ConvOps.floatInput(n, in, 1);
-        boolean gemm = n.attrInt(GEMM, 0) != 0;
-        int[] xs = gemm ? new int[] {x.shape()[0], x.shape()[1], 1, 1} : x.shape(), ws = w.shape();
-        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1]) throw new NnzipException(n.describe() + ": BinaryConv needs a 2-D group-1 conv");
+        Tensor x = in[0], w = ConvOps.floatInput(n, in, 1);
+        boolean gemm = n.attrInt(GEMM, 0) != 0, packed = x != null && x.dtype() == DType.INT64;
+        if (!packed) x = ConvOps.floatInput(n, in, 0);
+        int[] ws = w.shape(), s = x.shape();
+        int[] xs = packed ? new int[] {s[0], ws[1], s[1], s[2]} : gemm ? new int[] {s[0], s[1], 1, 1} : s;
+        if (xs.length != 4 || ws.length != 4 || xs[1] != ws[1] || packed && (s.length != 4 || s[3] != BinaryConv.words(ws[1])))
+            throw new NnzipException(n.describe() + ": BinaryConv needs a 2-D group-1 conv, got input " + io.nnzip.ir.Shapes.str(s) + " and weight " + io.nnzip.ir.Shapes.str(ws));
         ConvAttrs a = ConvAttrs.conv(n, xs, ws);
         float[] bias = in.length > 2 && in[2] != null ? in[2].floats() : null;
-        BinaryConv.Weights pw = PACKED.computeIfAbsent(w.floats(), f -> BinaryConv.pack(f, ws[0], ws[1], ws[2], ws[3], bias));
+        BinaryConv.Weights pw = PACKED.get(w.floats());
+        // one array may be seen under two shapes (a Gemm's (K, F) weight and its (K, C, H, W) plane view)
+        if (pw == null || pw.c() != ws[1] || pw.r() != ws[2] || pw.s() != ws[3]) PACKED.put(w.floats(), pw = BinaryConv.pack(w.floats(), ws[0], ws[1], ws[2], ws[3], bias));
         var g = a.geometry(xs, ws);
-        float[] y = new float[xs[0] * ws[0] * g.p() * g.q()];
-        BinaryConv.forward(g, x.floats(), n.attrFloat(THRESHOLD, 0f), n.attrInt(PM1, 0) != 0, pw, y, n.attrInt(Fusion.RELU, 0) != 0, ctx.parallel());
-        return new Tensor[] {gemm ? Tensor.of(y, xs[0], ws[0]) : Tensor.of(y, xs[0], ws[0], g.p(), g.q())};
+        long[] bits = packed ? x.longs() : BinaryConv.packInput(x.floats(), n.attrFloat(THRESHOLD, 0f), xs[0], xs[1], xs[2] * xs[3], ctx.parallel());
+        Conv2d.Pool pool = pool(n);
+        int p = pool == null ? g.p() : pool.out(g.p(), true), q = pool == null ? g.q() : pool.out(g.q(), false);
+        boolean relu = n.attrInt(Fusion.RELU, 0) != 0, pm1 = n.attrInt(PM1, 0) != 0;
+        if (n.has(BITS_OUT)) {
+            int kw = BinaryConv.words(ws[0]);
+            long[] y = new long[xs[0] * p * q * kw];
+            BinaryConv.run(g, bits, pm1, pw, new BinaryConv.Epilogue(relu, pool, true, n.attrFloat(BITS_OUT, 0f)), null, y, ctx.parallel());
+            return new Tensor[] {Tensor.ofLongs(y, xs[0], p, q, kw)};
+        }
+        // BitRows writes every element (pooled outputs start from −∞), so a recycled buffer is fine
+        float[] y = ctx.floats(xs[0] * ws[0] * p * q);
+        BinaryConv.run(g, bits, pm1, pw, BinaryConv.Epilogue.floats(relu, pool), y, null, ctx.parallel());
+        return new Tensor[] {gemm ? Tensor.of(y, xs[0], ws[0]) : Tensor.of(y, xs[0], ws[0], p, q)};
+    }
+
+    // x: (N,C,H,W), w: (K,C/g,R,S), bias: (K) -> bits (N,P,Q,words) of act(conv(x)) > BITS_OUT
+    static Tensor[] convToBits(Node n, Tensor[] in, ExecContext ctx) {
+        Tensor x = ConvOps.floatInput(n, in, 0), w = ConvOps.floatInput(n, in, 1);
+        int[] xs = x.shape(), ws = w.shape();
+        if (xs.length != 4 || ws.length != 4) throw new NnzipException(n.describe() + ": ConvToBits needs a 2-D conv");
+        ConvAttrs a = ConvAttrs.conv(n, xs, ws);
+        float[] bias = in.length > 2 && in[2] != null ? in[2].floats() : null;
+        Conv2d.Pool pool = pool(n);
+        var g = a.geometry(xs, ws);
+        int p = pool == null ? g.p() : pool.out(g.p(), true), q = pool == null ? g.q() : pool.out(g.q(), false);
+        long[] y = BinaryConv.convToBits(g, x.floats(), w.floats(), bias, n.attrInt(Fusion.RELU, 0) != 0, pool, n.attrFloat(BITS_OUT, 0f), ctx.parallel());
+        return new Tensor[] {Tensor.ofLongs(y, xs[0], p, q, BinaryConv.words(ws[0]))};
+    }
+
+    private static Conv2d.Pool pool(Node n) {
+        long[] p = n.attrInts(Fusion.MAXPOOL, null);
+        return p == null ? null : new Conv2d.Pool((int) p[0], (int) p[1], (int) p[2], (int) p[3]);
     }
 }

@@ -43,9 +43,10 @@ class BinaryNetTest {
             ort = o.run(feeds).values().iterator().next();
         }
         Model fused = Fusion.forInference(file);
-        // conv2, conv3 and the hidden linear layer; conv1 and the classifier stay float
+        // conv2, conv3 and the hidden linear layer; conv1 (writing bits for conv2) and the classifier stay float
         assertEquals(3, fused.graph().nodes().stream().filter(n -> n.opType().equals(BinaryOps.OP)).count());
-        assertEquals(2, fused.graph().nodes().stream().filter(n -> n.opType().equals("Conv") || n.opType().equals("Gemm")).count());
+        assertEquals(1, fused.graph().nodes().stream().filter(n -> n.opType().equals(BinaryOps.CONV_BITS)).count());
+        assertEquals(1, fused.graph().nodes().stream().filter(n -> n.opType().equals("Conv") || n.opType().equals("Gemm")).count());
         Tensor ours = new Executor(fused).run(feeds).values().iterator().next();
         float scale = 0;
         for (float v : ort.floats()) scale = Math.max(scale, Math.abs(v));
