@@ -78,9 +78,24 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--group-size", defaultValue = "64", description = "int4/int2: weights per scale (default ${DEFAULT-VALUE}).")
     int groupSize;
 
-    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
-            + "auto: int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
+    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: nbits (MatMulNBits, ORT's 4-bit MatMul, any opset), int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
+            + "auto: nbits for transformers' MatMuls, int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
     String container;
+
+    @Option(names = "--gptq", description = "int4/int2: GPTQ error compensation from the calibration data (per linear layer, inverse-Hessian updates).")
+    boolean gptq;
+
+    @Option(names = "--gptq-damp", defaultValue = "0.01", paramLabel = "F", description = "--gptq: damping, a fraction of the Hessian's mean diagonal (default ${DEFAULT-VALUE}).")
+    double gptqDamp;
+
+    @Option(names = "--awq", description = "int4/int2: activation-aware per-input-channel weight scaling (AWQ), exponent searched on the calibration data.")
+    boolean awq;
+
+    @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "--awq: grid steps for the exponent in [0, 1] (default ${DEFAULT-VALUE}).")
+    int awqGrid;
+
+    @Option(names = "--smoothquant", paramLabel = "ALPHA", description = "int8: SmoothQuant migration of activation outliers into the weights with strength ALPHA in [0, 1] (folded into the preceding LayerNorm).")
+    Double smoothquant;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "kmeans: epochs of centroid fine-tuning on --data (default ${DEFAULT-VALUE}).")
     int finetune;
@@ -134,6 +149,11 @@ public final class QuantizeCommand extends BaseCommand {
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;
+        c.gptq = gptq;
+        c.gptqDamp = gptqDamp;
+        c.awq = awq;
+        c.awqGrid = awqGrid;
+        c.smoothquant = smoothquant == null ? -1 : smoothquant;
         c.finetune = finetune;
         c.qat = qat;
         c.qatRanges = qatRanges;

@@ -88,7 +88,7 @@ public final class QuantizePipeline {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
                     : s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
-                    : WeightSchemes.apply(floatModel, s, cfg, data, norm, log);
+                    : WeightSchemes.apply(floatModel, s, cfg, data, norm, calib.batches(64), log);
             out = a.model();
             rows = a.rows();
             report.putAll(a.notes());
