@@ -94,6 +94,9 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "--awq: grid steps for the exponent in [0, 1] (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
+    @Option(names = "--compact-names", description = "Write intermediate values and initializers under short names (v0, w0, …): smaller files for exported models whose edge names are long.")
+    boolean compactNames;
+
     @Option(names = "--smoothquant", paramLabel = "ALPHA", description = "int8: SmoothQuant migration of activation outliers into the weights with strength ALPHA in [0, 1] (folded into the preceding LayerNorm).")
     Double smoothquant;
 
@@ -177,8 +180,18 @@ public final class QuantizeCommand extends BaseCommand {
             splits = splits.withCalibration(io.nnzip.distill.DataFree.calibrationImages(m, splits.normalization(m), calibSize, 5, 1, threads));
         }
         io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
-        AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
+        if (compactNames) {
+            r.put("renamed_values", io.nnzip.ir.CompactNames.apply(out.model().graph()));
+            byte[] bytes = OnnxWriter.toBytes(out.model());
+            if (r.get("comparison") instanceof Map<?, ?> cmpMap && cmpMap.get("float_bytes") instanceof Number fb) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> cmpOut = (Map<String, Object>) cmpMap;
+                cmpOut.put("quantized_bytes", bytes.length);
+                cmpOut.put("size_ratio", Math.round(10000.0 * bytes.length / fb.doubleValue()) / 10000.0);
+            }
+            AtomicFiles.write(output, bytes);
+        } else AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         r.put("written", output.toString());
         return r;
     }

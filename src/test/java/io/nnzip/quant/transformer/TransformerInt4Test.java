@@ -100,4 +100,16 @@ class TransformerInt4Test {
         assertEquals(17, ops.getOrDefault("QGemm", 0), ops.toString());
         assertClose(a.get("y").floats(), ort(r.model(), a.get("x")), 0.1, onnx + " smoothquant int8");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
+    void compactNamesKeepTheFunctionAndShrinkTheFile(String onnx) {
+        Model m = canonical(onnx);
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        int before = io.nnzip.onnx.OnnxWriter.toBytes(m).length;
+        assertTrue(io.nnzip.ir.CompactNames.apply(m.graph()) > 100);
+        assertTrue(io.nnzip.onnx.OnnxWriter.toBytes(m).length < before - 10_000, "long exporter names gone");
+        float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4 * maxAbs(want), onnx + " [" + i + "]");
+    }
 }
