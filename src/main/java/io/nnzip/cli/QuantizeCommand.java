@@ -157,6 +157,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.awq = awq;
         c.awqGrid = awqGrid;
         c.smoothquant = smoothquant == null ? -1 : smoothquant;
+        c.compactNames = compactNames;
         c.finetune = finetune;
         c.qat = qat;
         c.qatRanges = qatRanges;
@@ -181,17 +182,7 @@ public final class QuantizeCommand extends BaseCommand {
         }
         io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
         Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
-        if (compactNames) {
-            r.put("renamed_values", io.nnzip.ir.CompactNames.apply(out.model().graph()));
-            byte[] bytes = OnnxWriter.toBytes(out.model());
-            if (r.get("comparison") instanceof Map<?, ?> cmpMap && cmpMap.get("float_bytes") instanceof Number fb) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> cmpOut = (Map<String, Object>) cmpMap;
-                cmpOut.put("quantized_bytes", bytes.length);
-                cmpOut.put("size_ratio", Math.round(10000.0 * bytes.length / fb.doubleValue()) / 10000.0);
-            }
-            AtomicFiles.write(output, bytes);
-        } else AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
+        AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         r.put("written", output.toString());
         return r;
     }

@@ -73,6 +73,8 @@ public final class QuantConfig implements Pass {
     public boolean binaryFloatEnds = true;
     @Setting("fp16: graph inputs and outputs float16 too (default: they stay float32 behind one Cast each)")
     public boolean halfIo = false;
+    @Setting("write intermediate values and initializers under short names (v0, w0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file")
+    public boolean compactNames = false;
     @Setting("threads for ONNX Runtime")
     public int threads = 2;
     @Setting("random seed (data order in fine-tuning)")

@@ -36,6 +36,8 @@ class TransformerRecipesTest {
         assertEquals("kept", run.steps().getLast().status(), recipe + ": " + run.steps().getLast().attempts());
         double drop = run.baseline().accuracy() - run.last().accuracy();
         assertTrue(drop <= Recipes.builtIn(recipe).budget(), recipe + " drop " + drop);
+        if (recipe.endsWith("int4"))
+            assertTrue(run.last().fileBytes() <= 0.2 * run.baseline().fileBytes(), "4-bit file " + run.last().fileBytes() + " of " + run.baseline().fileBytes());
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(OnnxReader.read(run.finalModel()), 2);
         assertEquals(count, ops.getOrDefault(op, 0), ops.toString());
     }
