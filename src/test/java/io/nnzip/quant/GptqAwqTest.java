@@ -87,6 +87,13 @@ class GptqAwqTest {
         return x;
     }
 
+    static float[] gaussian(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) (r.nextGaussian() * 0.1);
+        return w;
+    }
+
     static double[] hessian(float[] x, int rows, int k) {
         double[] h = new double[k * k];
         for (int t = 0; t < rows; t++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) h[i * k + j] += x[t * k + i] * (double) x[t * k + j] / rows;
@@ -108,10 +115,7 @@ class GptqAwqTest {
     @Test
     void gptqReconstructsTheOutputBetterThanRounding() {
         int k = 64, outs = 16, rows = 512;
-        float[] x = inputs(rows, k, 1);
-        SplittableRandom r = new SplittableRandom(2);
-        float[] w = new float[outs * k];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.1);
+        float[] x = inputs(rows, k, 1), w = gaussian(outs * k, 2);
         double[] h = hessian(x, rows, k);
         for (int bits : new int[] {4, 3}) {
             GroupedInts g = Gptq.quantize(w, outs, k, h, 32, bits, 0.01);
@@ -138,10 +142,7 @@ class GptqAwqTest {
     @Test
     void awqProtectsTheOutlierChannel() {
         int k = 64, outs = 16, rows = 512;
-        float[] x = inputs(rows, k, 5);
-        SplittableRandom r = new SplittableRandom(6);
-        float[] w = new float[outs * k];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.1);
+        float[] x = inputs(rows, k, 5), w = gaussian(outs * k, 6);
         double[] h = hessian(x, rows, k), mean = new double[k];
         for (int t = 0; t < rows; t++) for (int i = 0; i < k; i++) mean[i] += Math.abs(x[t * k + i]) / rows;
         Awq.Result a = Awq.search(List.of(w), k, h, mean, 64, 4, 20);
