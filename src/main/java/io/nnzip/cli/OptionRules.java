@@ -62,6 +62,8 @@ final class OptionRules {
             Map.entry("--sizes", Range.closed(1, 8192, "1..8192")), Map.entry("--rank", POSITIVE),
             Map.entry("--group-size", Range.closed(1, 1 << 20, "1..1048576")), Map.entry("--head-grid", Range.closed(1, 64, "1..64")),
             Map.entry("--round-to", Range.closed(1, 4096, "1..4096")),
+            Map.entry("--gptq-damp", Range.closed(0, 10, "[0, 10]")), Map.entry("--awq-grid", Range.closed(1, 1000, "1..1000")),
+            Map.entry("--smoothquant", SHARE),
             Map.entry("--seed", Range.closed(-LONG, LONG, "any integer")),
             Map.entry("--workers", Range.closed(1, 4096, "1..4096")), Map.entry("--local-steps", ITERATIONS),
             Map.entry("--qp", Range.closed(CodecOptions.QP_MIN, CodecOptions.QP_MAX, CodecOptions.QP_MIN + ".." + CodecOptions.QP_MAX)),

@@ -78,9 +78,27 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--group-size", defaultValue = "64", description = "int4/int2: weights per scale (default ${DEFAULT-VALUE}).")
     int groupSize;
 
-    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
-            + "auto: int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
+    @Option(names = "--container", defaultValue = "auto", description = "Weight-only schemes: nbits (MatMulNBits, ORT's 4-bit MatMul, any opset), int4 (opset 21 DequantizeLinear; smallest), int8, or float (decoded values as float initializers); "
+            + "auto: nbits for transformers' MatMuls, int4 for int4/int2 where the opset allows, else int8 (ORT decodes those once at load, so they run at float speed).")
     String container;
+
+    @Option(names = "--gptq", description = "int4/int2: GPTQ error compensation from the calibration data (per linear layer, inverse-Hessian updates).")
+    boolean gptq;
+
+    @Option(names = "--gptq-damp", defaultValue = "0.01", paramLabel = "F", description = "--gptq: damping, a fraction of the Hessian's mean diagonal (default ${DEFAULT-VALUE}).")
+    double gptqDamp;
+
+    @Option(names = "--awq", description = "int4/int2: activation-aware per-input-channel weight scaling (AWQ), exponent searched on the calibration data.")
+    boolean awq;
+
+    @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "--awq: grid steps for the exponent in [0, 1] (default ${DEFAULT-VALUE}).")
+    int awqGrid;
+
+    @Option(names = "--compact-names", description = "Write intermediate values and initializers under short names (v0, w0, …): smaller files for exported models whose edge names are long.")
+    boolean compactNames;
+
+    @Option(names = "--smoothquant", paramLabel = "ALPHA", description = "int8: SmoothQuant migration of activation outliers into the weights with strength ALPHA in [0, 1] (folded into the preceding LayerNorm).")
+    Double smoothquant;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "kmeans: epochs of centroid fine-tuning on --data (default ${DEFAULT-VALUE}).")
     int finetune;
@@ -134,6 +152,12 @@ public final class QuantizeCommand extends BaseCommand {
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;
+        c.gptq = gptq;
+        c.gptqDamp = gptqDamp;
+        c.awq = awq;
+        c.awqGrid = awqGrid;
+        c.smoothquant = smoothquant == null ? -1 : smoothquant;
+        c.compactNames = compactNames;
         c.finetune = finetune;
         c.qat = qat;
         c.qatRanges = qatRanges;
@@ -157,8 +181,8 @@ public final class QuantizeCommand extends BaseCommand {
             splits = splits.withCalibration(io.nnzip.distill.DataFree.calibrationImages(m, splits.normalization(m), calibSize, 5, 1, threads));
         }
         io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
-        AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
+        AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         r.put("written", output.toString());
         return r;
     }

@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The closed set of ops the engine runs (default ONNX domain only). Each op family registers its
+ * The closed set of ops the engine runs (the default ONNX domain, and the few contrib ops nnzip writes). Each op family registers its
  * {@link OpDef}s in {@code register}; this class is the one list of families.
  */
 public final class OpRegistry {
@@ -46,12 +46,17 @@ public final class OpRegistry {
         if (OPS.put(type, new OpDef(type, k, s)) != null) throw new IllegalStateException("op registered twice: " + type);
     }
 
+    /** An op of another domain (ONNX Runtime's com.microsoft contrib ops that nnzip itself writes), keyed domain:type. */
+    public static void register(String domain, String type, Kernel k, ShapeRule s) { register(domain + ":" + type, k, s); }
+
     public static boolean supports(String domain, String type) {
-        return (domain.isEmpty() || domain.equals("ai.onnx")) && OPS.containsKey(type);
+        return OPS.containsKey(key(domain, type));
     }
 
+    private static String key(String domain, String type) { return domain.isEmpty() || domain.equals("ai.onnx") ? type : domain + ":" + type; }
+
     public static OpDef get(Node n) {
-        OpDef d = (n.domain().isEmpty() || n.domain().equals("ai.onnx")) ? OPS.get(n.opType()) : null;
+        OpDef d = OPS.get(key(n.domain(), n.opType()));
         if (d == null) throw new UnsupportedOpException(n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType());
         return d;
     }

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /** The built-in recipes (YAML resources under /recipes) and lookup of a recipe by name or file. */
 public final class Recipes {
-    public static final List<String> BUILT_IN = List.of("deep-compression", "edge-int8", "tiny", "lowrank", "update", "record-mlp", "record-cnn");
+    public static final List<String> BUILT_IN = List.of("deep-compression", "edge-int8", "tiny", "lowrank", "update", "record-mlp", "record-cnn", "transformer-int8", "transformer-int4");
 
     private Recipes() {}
 

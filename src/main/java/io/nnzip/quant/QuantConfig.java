@@ -42,8 +42,19 @@ public final class QuantConfig implements Pass {
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")
     public int groupSize = 64;
-    @Setting("weight-only schemes: storage of integer weights: int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), auto (int4 for int4/int2 where the opset allows; else int8, which ORT decodes once at load)")
+    @Setting("weight-only schemes: storage of integer weights: nbits (com.microsoft MatMulNBits for MatMul weights, any opset; group size a power of two ≥ 16), int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), "
+            + "auto (int4/int2: nbits for the MatMuls of transformers and of graphs nnzip cannot raise to opset 21, int4 for the rest where the opset allows; else int8, which ORT decodes once at load)")
     public String container = "auto";
+    @Setting("int4/int2: GPTQ error compensation: each linear layer's inputs quantized one at a time, the rounding error pushed onto the remaining inputs through the inverse Hessian of calibration inputs")
+    public boolean gptq = false;
+    @Setting("GPTQ: damping added to the Hessian's diagonal, as a fraction of its mean diagonal")
+    public double gptqDamp = 0.01;
+    @Setting("int4/int2: AWQ activation-aware scaling: per input channel mean|x|^alpha moved from activations into weights, alpha searched per layer input on calibration data")
+    public boolean awq = false;
+    @Setting("AWQ: grid steps for alpha in [0, 1]")
+    public int awqGrid = 20;
+    @Setting("int8: SmoothQuant migration strength alpha in [0, 1] (per input channel max|x|^alpha / max|w|^(1-alpha) folded into the preceding LayerNorm); negative = off")
+    public double smoothquant = -1;
     @Setting("weight-only: quantize weights only (activations stay float)")
     public boolean weightOnly = false;
     @Setting("kmeans: epochs of centroid fine-tuning (gradients summed per cluster)")
@@ -62,6 +73,8 @@ public final class QuantConfig implements Pass {
     public boolean binaryFloatEnds = true;
     @Setting("fp16: graph inputs and outputs float16 too (default: they stay float32 behind one Cast each)")
     public boolean halfIo = false;
+    @Setting("write intermediate values and initializers under short names (v0, w0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file")
+    public boolean compactNames = false;
     @Setting("threads for ONNX Runtime")
     public int threads = 2;
     @Setting("random seed (data order in fine-tuning)")

@@ -88,7 +88,7 @@ public final class QuantizePipeline {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
                     : s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
-                    : WeightSchemes.apply(floatModel, s, cfg, data, norm, log);
+                    : WeightSchemes.apply(floatModel, s, cfg, data, norm, calib.batches(64), log);
             out = a.model();
             rows = a.rows();
             report.putAll(a.notes());
@@ -96,7 +96,19 @@ public final class QuantizePipeline {
         Tensor probe = calib.slice(0, Math.min(calib.size(), 256));
         report.put("comparison", ModelComparison.compare(reference, out, eval, latencyBatch, cfg.threads));
         report.put("layers", LayerReport.build(rows, layerReference, out, probe, cfg.threads));
+        // after the per-layer report, which finds layer outputs by their original names
+        if (cfg.compactNames) compactNames(out, report);
         return new Outcome(out, report);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void compactNames(Model out, Map<String, Object> report) {
+        report.put("renamed_values", io.nnzip.ir.CompactNames.apply(out.graph()));
+        if (report.get("comparison") instanceof Map<?, ?> c && c.get("float_bytes") instanceof Number fb) {
+            long q = io.nnzip.onnx.OnnxWriter.toBytes(out).length;
+            ((Map<String, Object>) c).put("quantized_bytes", q);
+            ((Map<String, Object>) c).put("size_ratio", Math.round(10000.0 * q / fb.doubleValue()) / 10000.0);
+        }
     }
 
     static List<LayerReport.Row> int8Rows(StaticInt8Quantizer.Result r) {

@@ -50,6 +50,9 @@ public final class StaticInt8Quantizer {
         notes.put("identities_removed", io.nnzip.quant.prep.InferenceCleanup.removeIdentities(prepared.graph()));
         notes.put("batchnorm_folded", BatchNormFolder.fold(prepared.graph()));
         linear = linearPlacement(prepared.graph());
+        // before the Gemm rewrite: smoothing scales MatMul weights by input row and needs the LayerNorm right in front
+        if (cfg.smoothquant >= 0)
+            notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
         if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {

@@ -7,7 +7,9 @@ import io.nnzip.quant.prep.BatchNormFolder;
 import io.nnzip.quant.qat.QatStage;
 import io.nnzip.quant.report.LayerReport;
 import io.nnzip.quant.weight.EncodedWeight;
+import io.nnzip.quant.weight.GroupedInts;
 import io.nnzip.quant.weight.GroupedLinearQuantizer;
+import io.nnzip.quant.weight.MatMulNBits;
 import io.nnzip.quant.weight.InqQuantizer;
 import io.nnzip.quant.weight.KMeansQuantizer;
 import io.nnzip.quant.weight.OpsetUpgrade;
@@ -29,8 +31,18 @@ public final class WeightSchemes {
 
     private WeightSchemes() {}
 
-    public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, io.nnzip.data.DataSplits data, io.nnzip.data.Normalization norm, Consumer<String> log) {
+    public static Applied apply(Model floatModel, Scheme s, QuantConfig cfg, io.nnzip.data.DataSplits data, io.nnzip.data.Normalization norm,
+                                List<Tensor> calib, Consumer<String> log) {
         boolean asFloat = cfg.container.equals("float");
+        boolean grouped = s.kind() == Scheme.Kind.GROUPED;
+        // MatMulNBits: ORT's own 4-bit MatMul, on any opset; the default for transformers' linear layers
+        boolean nbits = grouped && MatMulNBits.validBlock(cfg.groupSize) && switch (cfg.container) {
+            case "nbits" -> true;
+            case "auto" -> io.nnzip.quant.qdq.LinearPlacement.isTransformer(floatModel.graph()) || !OpsetUpgrade.canUpgrade(floatModel);
+            default -> false;
+        };
+        if (cfg.container.equals("nbits") && !nbits) throw new NnzipException("--container nbits needs --scheme int4/int2 and a --group-size that is a power of two ≥ 16");
+        if ((cfg.gptq || cfg.awq) && !grouped) throw new NnzipException("--gptq / --awq work with --scheme int4 or int2");
         boolean int4 = switch (cfg.container) {
             // codebook indices (k-means, INQ) and binary/ternary codes in int8 containers are decoded by Cast → Gather /
             // Mul, which ORT folds at load (float speed); int4 needs a DequantizeLinear that ORT evaluates on every run
@@ -41,15 +53,26 @@ public final class WeightSchemes {
                 if (!OpsetUpgrade.canUpgrade(floatModel)) throw new NnzipException("--container int4 needs opset 21; this model (opset " + floatModel.opset() + ") has ops nnzip does not upgrade");
                 yield true;
             }
-            case "int8" -> false;
-            default -> throw new NnzipException("--container must be auto, int4, int8 or float, not '" + cfg.container + "'");
+            case "int8", "nbits" -> false;
+            default -> throw new NnzipException("--container must be auto, nbits, int4, int8 or float, not '" + cfg.container + "'");
         };
         if (s.kind() == Scheme.Kind.GROUPED && (cfg.groupSize < 2 || cfg.groupSize > 4096)) throw new NnzipException("--group-size must be in [2, 4096]");
         if (s.kind() == Scheme.Kind.INT8 || s.kind() == Scheme.Kind.DYNAMIC_INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
         Model base = floatModel.copy();
         int folded = BatchNormFolder.fold(base.graph());
+        GroupedLinearQuantizer glq = new GroupedLinearQuantizer(s.bits(), cfg.groupSize, int4);
+        Map<String, Object> notes = new LinkedHashMap<>();
+        Map<String, GroupedInts> gptq = Map.of();
+        if (cfg.gptq || cfg.awq) {
+            GroupedCalibration.Result r = GroupedCalibration.run(base, cfg, calib,
+                    n -> nbits && MatMulNBits.fits(base.graph(), n) ? cfg.groupSize : glq.group(inputs(base, n)), s.bits(), log);
+            gptq = r.ints();
+            notes.putAll(r.notes());
+        }
+        Map<String, GroupedInts> given = gptq;
+        Map<Tensor, String> names = new java.util.IdentityHashMap<>();
         BiFunction<Tensor, Integer, EncodedWeight> enc0 = switch (s.kind()) {
-            case GROUPED -> new GroupedLinearQuantizer(s.bits(), cfg.groupSize, int4)::encode;
+            case GROUPED -> (w, axis) -> given.containsKey(names.get(w)) ? glq.encode(w, axis, given.get(names.get(w))) : glq.encode(w, axis);
             case KMEANS -> (w, axis) -> new KMeansQuantizer(s.bits(), 50).encode(w, int4);
             case BINARY -> new SignScaleQuantizer(false, int4)::encode;
             case TERNARY -> new SignScaleQuantizer(true, int4)::encode;
@@ -67,17 +90,16 @@ public final class WeightSchemes {
             case INT8, FP16, DYNAMIC_INT8 -> throw new IllegalStateException();
         };
         BiFunction<Tensor, Integer, EncodedWeight> enc = enc0;
-        Map<String, Object> notes = new LinkedHashMap<>();
         notes.put("batchnorm_folded", folded);
         if (cfg.qat > 0 || cfg.finetune > 0) {
             QatStage.Result q = QatStage.run(base, s, cfg, enc, data.requireTrain("--qat / --finetune"), norm, log);
             notes.put("training", q.log());
             if (s.kind() == Scheme.Kind.KMEANS) {
                 Map<String, KMeansQuantizer.Clusters> books = q.codebooks();
-                Map<Tensor, String> names = new java.util.IdentityHashMap<>();
-                base.graph().initializers().forEach((k, v) -> names.put(v, k));
+                Map<Tensor, String> byTensor = new java.util.IdentityHashMap<>();
+                base.graph().initializers().forEach((k, v) -> byTensor.put(v, k));
                 enc = (w, axis) -> {
-                    KMeansQuantizer.Clusters c = books.get(names.get(w));
+                    KMeansQuantizer.Clusters c = books.get(byTensor.get(w));
                     return c == null ? new KMeansQuantizer(s.bits(), 50).encode(w, int4)
                             : io.nnzip.quant.weight.Codebook.encode(w, c.centroids(), c.index(), s.bits(), int4);
                 };
@@ -92,14 +114,25 @@ public final class WeightSchemes {
         }
         if (int4) OpsetUpgrade.to21(out);
         BiFunction<Tensor, Integer, EncodedWeight> stored = enc;
-        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude,
-                asFloat ? (w, axis) -> stored.apply(w, axis).asFloat(w.shape()) : enc);
+        out.graph().initializers().forEach((k, v) -> names.put(v, k));
+        List<WeightOnlyQuantizer.Layer> layers = new java.util.ArrayList<>(nbits ? MatMulNBits.applyAll(out, cfg.exclude, cfg.groupSize, s.bits(), given) : List.of());
+        int nbitsLayers = layers.size();
+        layers.addAll(WeightOnlyQuantizer.apply(out, cfg.exclude, asFloat ? (w, axis) -> stored.apply(w, axis).asFloat(w.shape()) : enc));
         if (layers.isEmpty()) throw new NnzipException("no Conv/Gemm/MatMul weight initializers to quantize");
         String used = asFloat ? "float" : int4 ? "int4" : sixteen ? layers.get(0).encoded().storage() : "int8";
-        notes.put("container", asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : used + " (opset " + out.opset() + ")");
+        String rest = asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : used + " (opset " + out.opset() + ")";
+        if (nbitsLayers > 0) used = "nbits+" + used;
+        notes.put("container", nbitsLayers == 0 ? rest : "MatMulNBits (com.microsoft) for " + nbitsLayers + " MatMuls"
+                + (layers.size() > nbitsLayers ? ", " + rest + " for the other " + (layers.size() - nbitsLayers) + " layers" : ""));
         notes.put("quantized_layers", layers.size());
         cfg.record(out, Map.of("container_used", used));
         log.accept("encoded " + layers.size() + " weight layers (" + notes.get("container") + ")");
         return new Applied(out, base, QuantizePipeline.weightRows(layers), notes);
+    }
+
+    /** How many inputs one output of a weight layer reads (the axis groups run along). */
+    private static int inputs(Model m, io.nnzip.ir.Node n) {
+        Tensor w = m.graph().initializer(n.input(1));
+        return n.opType().equals("Gemm") && n.attrInt("transB", 0) != 0 ? w.dim(1) : w.dim(0);
     }
 }

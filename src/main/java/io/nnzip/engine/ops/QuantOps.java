@@ -29,6 +29,7 @@ public final class QuantOps {
         OpRegistry.register("DynamicQuantizeLinear", QuantOps::dynamic, (n, in, o) -> new ValueType[] {
             ValueType.of(DType.UINT8, in[0].shape()), ValueType.of(DType.FLOAT), ValueType.of(DType.UINT8)});
         IntMatMulOps.register();
+        MatMulNBitsOp.register();
     }
 
     /** Integer range of a quantized type. */

@@ -26,26 +26,39 @@ public final class GroupedLinearQuantizer {
 
     public EncodedWeight encode(Tensor w, int outAxis) {
         WeightMatrix wm = WeightMatrix.of(w, outAxis);
+        return encode(w, outAxis, round(wm.m(), wm.rows(), wm.cols(), group(wm.cols()), bits));
+    }
+
+    /** The group along the reduction axis this container can store for {@code cols} inputs. */
+    public int group(int cols) {
         // the int8 layout needs whole groups per row; blocked DequantizeLinear allows a short last block
-        int g = int4Container ? Math.min(groupSize, wm.cols()) : divisorAtMost(wm.cols(), groupSize);
-        int groups = (wm.cols() + g - 1) / g, qmin = QuantMath.qminBits(bits), qmax = QuantMath.qmaxBits(bits);
-        int[] q = new int[wm.m().length], zps = new int[wm.rows() * groups];
-        float[] scales = new float[wm.rows() * groups], deq = new float[wm.m().length];
-        float smin = Float.MAX_VALUE, smax = 0;
-        for (int r = 0; r < wm.rows(); r++)
+        return int4Container ? Math.min(groupSize, cols) : divisorAtMost(cols, groupSize);
+    }
+
+    /** Round-to-nearest of a rows × cols matrix with one searched scale and zero point per group. */
+    public static GroupedInts round(float[] m, int rows, int cols, int g, int bits) {
+        int groups = (cols + g - 1) / g, qmin = QuantMath.qminBits(bits), qmax = QuantMath.qmaxBits(bits);
+        int[] q = new int[m.length], zps = new int[rows * groups];
+        float[] scales = new float[rows * groups];
+        for (int r = 0; r < rows; r++)
             for (int j = 0; j < groups; j++) {
-                int from = r * wm.cols() + j * g, to = r * wm.cols() + Math.min(wm.cols(), (j + 1) * g);
-                float[] sz = bestParams(wm.m(), from, to, qmin, qmax);
+                int from = r * cols + j * g, to = r * cols + Math.min(cols, (j + 1) * g);
+                float[] sz = bestParams(m, from, to, qmin, qmax);
                 scales[r * groups + j] = sz[0];
                 zps[r * groups + j] = (int) sz[1];
-                for (int i = from; i < to; i++) {
-                    q[i] = QuantMath.quantize(wm.m()[i], sz[0], (int) sz[1], qmin, qmax);
-                    deq[i] = QuantMath.dequantize(q[i], sz[0], (int) sz[1]);
-                }
-                smin = Math.min(smin, sz[0]);
-                smax = Math.max(smax, sz[0]);
+                for (int i = from; i < to; i++) q[i] = QuantMath.quantize(m[i], sz[0], (int) sz[1], qmin, qmax);
             }
-        int rows = wm.rows(), cols = wm.cols(), gg = g;
+        return new GroupedInts(q, scales, zps, rows, cols, g, bits);
+    }
+
+    /** Stores given grouped integers of {@code w} (seen along {@code outAxis}) in this quantizer's container. */
+    public EncodedWeight encode(Tensor w, int outAxis, GroupedInts gi) {
+        WeightMatrix wm = WeightMatrix.of(w, outAxis);
+        if (gi.rows() != wm.rows() || gi.cols() != wm.cols() || gi.group() != group(wm.cols()))
+            throw new IllegalArgumentException("grouped ints " + gi.rows() + "x" + gi.cols() + " g" + gi.group() + " do not fit " + w);
+        int rows = wm.rows(), cols = wm.cols(), gg = gi.group(), groups = gi.groups();
+        int[] q = gi.q(), zps = gi.zeroPoints();
+        float[] scales = gi.scales();
         DType type = int4Container ? DType.INT4 : DType.INT8;
         long bytes = type.rawBytes(q.length) + 4L * scales.length + type.rawBytes(zps.length);
         EncodedWeight.Emitter emit = (graph, base) -> {
@@ -65,11 +78,11 @@ public final class GroupedLinearQuantizer {
             }
             return wm.restore(graph, dq, base);
         };
-        return new EncodedWeight(wm.toOriginal(deq), bits, type.lower() + " g" + g, bytes, smin, smax, 0, emit);
+        return new EncodedWeight(wm.toOriginal(gi.decoded()), bits, type.lower() + " g" + gg, bytes, gi.minScale(), gi.maxScale(), 0, emit);
     }
 
     /** Scale and zero point for one group: the shrink of [min, max] with the least squared error. */
-    static float[] bestParams(float[] x, int from, int to, int qmin, int qmax) {
+    public static float[] bestParams(float[] x, int from, int to, int qmin, int qmax) {
         float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
         for (int i = from; i < to; i++) {
             lo = Math.min(lo, x[i]);
