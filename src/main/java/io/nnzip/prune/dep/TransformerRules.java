@@ -140,6 +140,10 @@ final class TransformerRules {
             }
             Node p = b.producers.get(v);
             if (p == null) return false;
+            int[] vs = b.shape(v);
+            // a value without a head axis (a causal mask sliced to the sequence length) only broadcasts over heads;
+            // that it is made from no head-shaped value is checked by closed()
+            if (vs != null && vs.length < 3) continue;
             if (p.opType().equals("Reshape")) {
                 HeadSplit s = headSplit(p, heads, dh);
                 if (s == null) return false;
