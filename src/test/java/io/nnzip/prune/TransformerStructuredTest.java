@@ -105,4 +105,18 @@ class TransformerStructuredTest {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("gpt_tiny.npz"));
         equalsZeroedOriginal(m, r, Map.of("ids", a.get("x")));
     }
+
+    @Test
+    void separateQueryKeyValueLinearsLoseTheSameHeads() {
+        // make_bert_fixture.py: one post-norm block, 4 heads of 8 over 32 features, separate q/k/v, 64 hidden
+        Model m = OnnxReader.read(DIR.resolve("bert_tiny_op13.onnx"));
+        StructuredPruner.Result r = StructuredPruner.prune(m, new WeightNormCriterion(1), 0.5, "layer", null, 1);
+        List<String> shapes = weightShapes(r.model());
+        // query, key, value (32,32) → (32,16); dense (32,32) → (16,32); fc1 (32,64) → (32,32); fc2 (64,32) → (32,32)
+        assertEquals(3, shapes.stream().filter("[32, 16]"::equals).count(), shapes.toString());
+        assertEquals(1, shapes.stream().filter("[16, 32]"::equals).count(), shapes.toString());
+        assertEquals(2, shapes.stream().filter("[32, 32]"::equals).count(), shapes.toString());
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("bert_tiny.npz"));
+        equalsZeroedOriginal(m, r, Map.of("input", a.get("x")));
+    }
 }

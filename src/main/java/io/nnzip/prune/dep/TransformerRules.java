@@ -179,10 +179,27 @@ final class TransformerRules {
         int[] xs = b.shape(r.input(0)), ys = b.shape(r.output(0));
         if (xs == null || ys == null || xs.length != 3 || ys[0] != xs[0] || ys[1] != xs[1]) return null;
         Linear l = producingLinear(r.input(0));
-        if (l == null || b.consumers.getOrDefault(l.out(), List.of()).size() != 1) return null;
+        if (l == null || !readOnlyBy(l.out(), r)) return null;
         if (ys.length == 5 && ys[2] == 3 && ys[3] == heads && ys[4] == dh && xs[2] == 3 * heads * dh) return new HeadSplit(r, l, 3, 3);
         if (ys.length == 4 && ys[2] == heads && ys[3] == dh && xs[2] == heads * dh) return new HeadSplit(r, l, 1, 2);
         return null;
+    }
+
+    /**
+     * Whether {@code v} is read by {@code reader} and otherwise only by Shape ops whose entries are picked (Gather)
+     * off the feature axis: HF-style {@code x.view(B, N, H, d)} reads B from the projection's own output.
+     */
+    private boolean readOnlyBy(String v, Node reader) {
+        int rank = b.shape(v).length;
+        for (Node c : b.consumers.getOrDefault(v, List.of())) {
+            if (c == reader) continue;
+            if (!c.opType().equals("Shape") || c.has("start") || c.has("end")) return false;
+            for (Node gather : b.consumers.getOrDefault(c.output(0), List.of())) {
+                if (!gather.opType().equals("Gather") || !b.isWeight(gather, 1)) return false;
+                for (long i : b.g.initializer(gather.input(1)).toLongs()) if (i == rank - 1 || i == -1) return false;
+            }
+        }
+        return true;
     }
 
     /** Every value made inside the core (and by the splits) is read only inside it, so no head-shaped value leaks. */
