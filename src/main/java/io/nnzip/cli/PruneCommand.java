@@ -36,7 +36,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--structured", description = "Remove whole filters/channels/neurons instead of single weights.")
     boolean structured;
 
-    @Option(names = "--method", description = "Unstructured: magnitude (default), l1, l2, random, dns (dynamic network surgery while --finetune). Structured: l1-filter (default), l2-filter, bn-scale, apoz, mean-activation, hrank, random.")
+    @Option(names = "--method", description = "Unstructured and --nm: magnitude (default), l1, l2, random, dns (dynamic network surgery while --finetune), sparsegpt (one-shot: masks and weight updates from calibration inputs, no retraining), wanda (|w|·‖x‖ from calibration inputs). Structured (CNN channels, transformer heads and MLP neurons): l1-filter (default), l2-filter, bn-scale, apoz, mean-activation, hrank, taylor, random.")
     String method;
 
     @Option(names = "--scope", defaultValue = "layer", description = "layer: every layer (coupled group) reaches the amount; global: one ranking across the network (default ${DEFAULT-VALUE}).")
