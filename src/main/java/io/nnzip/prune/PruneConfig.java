@@ -61,7 +61,9 @@ public record PruneConfig(
         if (finetuneBudget < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
-        if (!mode.equals("unstructured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured pruning");
+        if (mode.equals("structured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured and N:M pruning");
+        if (mode.equals("nm") && layerAmounts != null && LayerAmounts.parse(layerAmounts).values().stream().anyMatch(a -> a != 0))
+            throw new NnzipException("--layer-amounts with --nm takes only 0 (keep that layer dense), e.g. first=0,last=0");
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         if (mode.equals("nm") && nm == null) throw new NnzipException("prune mode nm needs nm: N:M");
@@ -107,6 +109,7 @@ public record PruneConfig(
         } else {
             r.put("nm", nm);
             if (!method.equals("magnitude")) r.put("method", method);
+            if (layerAmounts != null) r.put("layer_amounts", layerAmounts);
         }
         r.put("finetune", finetune);
         r.put("seed", seed);

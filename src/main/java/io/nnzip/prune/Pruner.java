@@ -39,9 +39,15 @@ public final class Pruner {
         if (c.finetune() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
         if (c.mode().equals("nm")) {
             int[] nm = c.nmPair();
+            java.util.Set<String> dense = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()).keySet();
+            Model orig = cur.copy();
             masks = io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())
-                    ? io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), 0, nm, calibration, c.seed(), log)
+                    ? io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), 0, nm, calibration, c.seed(), dense, log)
                     : UnstructuredPruner.nm(cur, nm[0], nm[1]);
+            for (String w : dense) {
+                masks.all().remove(w);
+                cur.graph().initializers().put(w, orig.graph().initializer(w));
+            }
             cur = tune(cur, c.finetune(), masks, fineTune, log);
             return new Outcome(cur, plans, masks, groups, notes);
         }
@@ -63,7 +69,7 @@ public final class Pruner {
                 if (k == 1) groups = r.groups();
                 log.accept(String.format("step %d/%d: removed channels to reach %.1f%% of the original", k, steps, 100 * target));
             } else if (io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())) {
-                masks = io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), target, null, calibration, c.seed() + k, log);
+                masks = io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), target, null, calibration, c.seed() + k, java.util.Set.of(), log);
                 log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * target));
             } else {
                 Map<String, Double> fixed = layerTargets(c, LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()), k);

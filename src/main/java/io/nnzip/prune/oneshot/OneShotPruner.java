@@ -34,6 +34,12 @@ public final class OneShotPruner {
      */
     public static WeightMasks prune(Model m, String method, double amount, int[] nm, Iterable<Map<String, Tensor>> calibration, long seed,
                                     Consumer<String> log) {
+        return prune(m, method, amount, nm, calibration, seed, java.util.Set.of(), log);
+    }
+
+    /** @param dense weights left as they are (SparseGPT's practice: embedding and head stay dense) */
+    public static WeightMasks prune(Model m, String method, double amount, int[] nm, Iterable<Map<String, Tensor>> calibration, long seed,
+                                    java.util.Set<String> dense, Consumer<String> log) {
         if (!handles(method)) throw new NnzipException("one-shot --method must be sparsegpt or wanda, not '" + method + "'");
         Graph g = m.graph();
         List<Map<String, Tensor>> batches = new ArrayList<>();
@@ -46,7 +52,8 @@ public final class OneShotPruner {
         Model fallback = m.copy();
         WeightMasks masks = nm != null ? UnstructuredPruner.nm(fallback, nm[0], nm[1])
                 : UnstructuredPruner.prune(fallback, UnstructuredPruner.Method.MAGNITUDE, amount, "layer", seed);
-        List<LayerSite> sites = LayerSite.find(g);
+        masks.all().keySet().removeAll(dense);
+        List<LayerSite> sites = LayerSite.find(g).stream().filter(s -> !dense.contains(s.weight)).toList();
         java.util.Set<String> done = new java.util.HashSet<>();
         for (LayerSite s : sites) {
             double[] h = gram(m, s, batches);
