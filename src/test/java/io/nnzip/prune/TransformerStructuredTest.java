@@ -119,4 +119,20 @@ class TransformerStructuredTest {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("bert_tiny.npz"));
         equalsZeroedOriginal(m, r, Map.of("input", a.get("x")));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"l2-filter", "mean-activation", "apoz", "taylor", "random"})
+    void everyCriterionScoresHeadsAndNeuronsAsGroups(String method) {
+        // vit_tiny: 1 block, 2 heads of 8 over 16 features, 32 hidden; 2 images with made-up labels for taylor
+        Model m = OnnxReader.read(DIR.resolve("vit_tiny_op13.onnx"));
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit_tiny.npz"));
+        List<Map<String, Tensor>> calib = List.of(Map.of("input", a.get("x")));
+        List<io.nnzip.data.Batch> labelled = List.of(new io.nnzip.data.Batch(a.get("x"), new int[] {0, 2}));
+        StructuredPruner.Result r = StructuredPruner.prune(m, io.nnzip.prune.criteria.Criteria.of(method, 1, calib, labelled), 0.5, "layer", null, 1);
+        List<String> shapes = weightShapes(r.model());
+        // qkv (16,48) → (16,24); proj (16,16) → (8,16); fc1 (16,32) → (16,16); fc2 (32,16) → (16,16)
+        assertTrue(shapes.contains("[16, 24]") && shapes.contains("[8, 16]"), shapes.toString());
+        assertEquals(2, shapes.stream().filter("[16, 16]"::equals).count(), shapes.toString());
+        equalsZeroedOriginal(m, r, Map.of("input", a.get("x")));
+    }
 }
