@@ -70,8 +70,8 @@ public record PruneConfig(
         LayerAmounts.parse(layerAmounts);
         if (io.nnzip.prune.oneshot.OneShotPruner.handles(method)) {
             if (mode.equals("structured")) throw new NnzipException("--method " + method + " prunes single weights: use it without --structured");
-            if (schedule.inTraining() || layerAmounts != null || scope.equals("global"))
-                throw new NnzipException("--method " + method + " is one-shot per layer: no --schedule gradual, --layer-amounts or --scope global");
+            if (schedule.inTraining() || (layerAmounts != null && mode.equals("unstructured")) || scope.equals("global"))
+                throw new NnzipException("--method " + method + " is one-shot per layer: no --schedule gradual, --scope global, or --layer-amounts other than 0 with --nm");
         }
     }
 
