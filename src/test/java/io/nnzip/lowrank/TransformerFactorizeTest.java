@@ -35,16 +35,8 @@ class TransformerFactorizeTest {
         // the first qkv weight: relative kernel error = √(Σ_{i>16} σᵢ² / Σ σᵢ²) with σ from EJML
         Tensor w = m.graph().initializer("onnx::MatMul_" + (onnx.contains("13") ? "462" : "372"));
         if (w != null) {
-            org.ejml.simple.SimpleMatrix wm = new org.ejml.simple.SimpleMatrix(w.dim(0), w.dim(1));
-            float[] d = w.toFloats();
-            for (int i = 0; i < w.dim(0); i++) for (int j = 0; j < w.dim(1); j++) wm.set(i, j, d[i * w.dim(1) + j]);
-            double[] sv = wm.svd(true).getSingularValues();
-            java.util.Arrays.sort(sv);
-            double tail = 0, total = 0;
-            for (int i = 0; i < sv.length; i++) {
-                total += sv[i] * sv[i];
-                if (i < sv.length - 16) tail += sv[i] * sv[i];
-            }
+            double[] tt = FactorizeTest.svEnergy(w.toFloats(), w.dim(0), w.dim(1), 16);
+            double tail = tt[0], total = tt[1];
             LayerReport first = r.layers().stream().filter(l -> l.status().equals("factorized")).findFirst().orElseThrow();
             assertEquals(Math.sqrt(tail / total), first.kernelError(), 1e-4);
         }
