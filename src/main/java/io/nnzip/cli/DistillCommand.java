@@ -50,7 +50,7 @@ public final class DistillCommand extends BaseCommand {
             description = "Compare the shape of the student's logits with the teacher's, not their magnitude (default on; --no-match-scale for plain Hinton).")
     boolean matchScale;
 
-    @Option(names = "--hint", description = "FitNets hint TEACHER_VALUE:STUDENT_VALUE (repeatable).")
+    @Option(names = "--hint", description = "FitNets hint TEACHER_VALUE:STUDENT_VALUE (repeatable): (N,C,H,W) maps with equal H,W, or transformer hidden states (B,T,C) with equal T.")
     List<String> hints = new ArrayList<>();
 
     @Option(names = "--hint-weight", defaultValue = "0.5", description = "Weight of the hint loss (default ${DEFAULT-VALUE}).")

@@ -36,7 +36,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--structured", description = "Remove whole filters/channels/neurons instead of single weights.")
     boolean structured;
 
-    @Option(names = "--method", description = "Unstructured: magnitude (default), l1, l2, random, dns (dynamic network surgery while --finetune). Structured: l1-filter (default), l2-filter, bn-scale, apoz, mean-activation, hrank, random.")
+    @Option(names = "--method", description = "Unstructured and --nm: magnitude (default), l1, l2, random, dns (dynamic network surgery while --finetune), sparsegpt (one-shot: masks and weight updates from calibration inputs, no retraining), wanda (|w|·‖x‖ from calibration inputs). Structured (CNN channels, transformer heads and MLP neurons): l1-filter (default), l2-filter, bn-scale, apoz, mean-activation, hrank, taylor, random.")
     String method;
 
     @Option(names = "--scope", defaultValue = "layer", description = "layer: every layer (coupled group) reaches the amount; global: one ranking across the network (default ${DEFAULT-VALUE}).")
@@ -51,7 +51,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = {"--prune-schedule", "--schedule"}, defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope.")
+    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope. With --nm only 0: keep those layers dense (first=0,last=0).")
     String layerAmounts;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of fine-tuning on --data, spread over the schedule's steps (default ${DEFAULT-VALUE}).")

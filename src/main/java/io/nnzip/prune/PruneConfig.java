@@ -17,7 +17,8 @@ import java.util.Map;
  */
 public record PruneConfig(
         @Setting(value = "unstructured (zero single weights), structured (remove channels) or nm (N:M sparsity)", dflt = "unstructured") String mode,
-        @Setting("unstructured: magnitude | l1 | l2 | random | dns (dynamic network surgery: masks revised while fine-tuning); structured: l1-filter | l2-filter | bn-scale | apoz | mean-activation | hrank | taylor | random "
+        @Setting("unstructured and nm: magnitude | l1 | l2 | random | dns (dynamic network surgery: masks revised while fine-tuning) | sparsegpt (one-shot, "
+                + "weights reconstructed from calibration inputs) | wanda (|w|·‖x‖ from calibration inputs); structured: l1-filter | l2-filter | bn-scale | apoz | mean-activation | hrank | taylor | random "
                 + "(default magnitude, or l1-filter when structured)") String method,
         @Setting(value = "layer: every layer (coupled group) reaches the amount; global: one ranking across the network", dflt = "layer") String scope,
         @Setting(value = "share of weights (unstructured) or of channels per coupled group (structured) to remove", dflt = "0.5") double amount,
@@ -60,11 +61,18 @@ public record PruneConfig(
         if (finetuneBudget < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
-        if (!mode.equals("unstructured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured pruning");
+        if (mode.equals("structured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured and N:M pruning");
+        if (mode.equals("nm") && layerAmounts != null && LayerAmounts.parse(layerAmounts).values().stream().anyMatch(a -> a != 0))
+            throw new NnzipException("--layer-amounts with --nm takes only 0 (keep that layer dense), e.g. first=0,last=0");
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         if (mode.equals("nm") && nm == null) throw new NnzipException("prune mode nm needs nm: N:M");
         LayerAmounts.parse(layerAmounts);
+        if (io.nnzip.prune.oneshot.OneShotPruner.handles(method)) {
+            if (mode.equals("structured")) throw new NnzipException("--method " + method + " prunes single weights: use it without --structured");
+            if (schedule.inTraining() || (layerAmounts != null && mode.equals("unstructured")) || scope.equals("global"))
+                throw new NnzipException("--method " + method + " is one-shot per layer: no --schedule gradual, --scope global, or --layer-amounts other than 0 with --nm");
+        }
     }
 
     /** A config from option values by snake_case key (a recipe step, a Java caller); defaults for the rest. */
@@ -98,7 +106,11 @@ public record PruneConfig(
             r.put("amount", amount);
             r.put("schedule", schedule.toString());
             if (layerAmounts != null) r.put("layer_amounts", layerAmounts);
-        } else r.put("nm", nm);
+        } else {
+            r.put("nm", nm);
+            if (!method.equals("magnitude")) r.put("method", method);
+            if (layerAmounts != null) r.put("layer_amounts", layerAmounts);
+        }
         r.put("finetune", finetune);
         r.put("seed", seed);
         if (amountPerLayer != null) {

@@ -39,7 +39,15 @@ public final class Pruner {
         if (c.finetune() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
         if (c.mode().equals("nm")) {
             int[] nm = c.nmPair();
-            masks = UnstructuredPruner.nm(cur, nm[0], nm[1]);
+            java.util.Set<String> dense = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()).keySet();
+            Model orig = cur.copy();
+            masks = io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())
+                    ? io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), 0, nm, calibration, c.seed(), dense, log)
+                    : UnstructuredPruner.nm(cur, nm[0], nm[1]);
+            for (String w : dense) {
+                masks.all().remove(w);
+                cur.graph().initializers().put(w, orig.graph().initializer(w));
+            }
             cur = tune(cur, c.finetune(), masks, fineTune, log);
             return new Outcome(cur, plans, masks, groups, notes);
         }
@@ -60,6 +68,9 @@ public final class Pruner {
                 plans.add(r.plan());
                 if (k == 1) groups = r.groups();
                 log.accept(String.format("step %d/%d: removed channels to reach %.1f%% of the original", k, steps, 100 * target));
+            } else if (io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())) {
+                masks = io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), target, null, calibration, c.seed() + k, java.util.Set.of(), log);
+                log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * target));
             } else {
                 Map<String, Double> fixed = layerTargets(c, LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()), k);
                 masks = UnstructuredPruner.prune(cur, UnstructuredPruner.method(c.method()), target, c.scope(), fixed, c.seed() + k);

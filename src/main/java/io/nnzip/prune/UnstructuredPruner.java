@@ -29,7 +29,7 @@ public final class UnstructuredPruner {
             case "l1" -> Method.L1;
             case "l2" -> Method.L2;
             case "random" -> Method.RANDOM;
-            default -> throw new io.nnzip.ir.NnzipException("unstructured --method must be magnitude, l1, l2 or random, not '" + s + "'");
+            default -> throw new io.nnzip.ir.NnzipException("unstructured --method must be magnitude, l1, l2, random, dns, sparsegpt or wanda, not '" + s + "'");
         };
     }
 

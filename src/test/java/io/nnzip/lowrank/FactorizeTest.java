@@ -21,6 +21,20 @@ class FactorizeTest {
         return new FactorizeConfig(m, rank, energy, target, false, null, 2, 200, 1, 0);
     }
 
+    /** {Σ σᵢ² beyond the {@code keep} largest, Σ σᵢ²} of a row-major rows×cols matrix, σ from EJML. */
+    static double[] svEnergy(float[] w, int rows, int cols, int keep) {
+        org.ejml.simple.SimpleMatrix wm = new org.ejml.simple.SimpleMatrix(rows, cols);
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) wm.set(i, j, w[i * cols + j]);
+        double[] sv = wm.svd(true).getSingularValues();
+        java.util.Arrays.sort(sv);
+        double tail = 0, total = 0;
+        for (int i = 0; i < sv.length; i++) {
+            total += sv[i] * sv[i];
+            if (i < sv.length - keep) tail += sv[i] * sv[i];
+        }
+        return new double[] {tail, total};
+    }
+
     static void assertOrtAgrees(Model m, Tensor x) {
         float[] ours = TestModels.run(m, x), ort = TestModels.runOrt(m, x);
         assertTrue(TestModels.relDiff(ours, ort) < 1e-5, "engine vs ONNX Runtime " + TestModels.relDiff(ours, ort));
@@ -38,15 +52,8 @@ class FactorizeTest {
         // reference singular values from EJML, not from nnzip's own decomposition
         float[] w = one.graph().initializer(one.graph().node("fc1").input(1)).toFloats();
         int rows = one.graph().initializer(one.graph().node("fc1").input(1)).dim(0), cols = w.length / rows;
-        org.ejml.simple.SimpleMatrix wm = new org.ejml.simple.SimpleMatrix(rows, cols);
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) wm.set(i, j, w[i * cols + j]);
-        double[] sv = wm.svd(true).getSingularValues();
-        java.util.Arrays.sort(sv);
-        double tail = 0, total = 0;
-        for (int i = 0; i < sv.length; i++) {
-            total += sv[i] * sv[i];
-            if (i < sv.length - 7) tail += sv[i] * sv[i];
-        }
+        double[] tt = svEnergy(w, rows, cols, 7);
+        double tail = tt[0], total = tt[1];
         double err = 0;
         for (int i = 0; i < y.length; i++) err += (y[i] - (double) yk[i]) * (y[i] - (double) yk[i]);
         assertEquals(Math.sqrt(tail), Math.sqrt(err), 1e-5 * Math.sqrt(total));

@@ -53,25 +53,34 @@ public final class ActivationCriterion implements ChannelCriterion {
             for (Entity e : act.isEmpty() ? values : act) probed.add(e.id());
         }
         List<String> names = new ArrayList<>();
-        for (int id : probed) names.add(deps.channels.entities().get(id).name());
-        Map<String, ChannelStats> stats = new HashMap<>();
+        for (int id : probed) if (!names.contains(deps.channels.entities().get(id).name())) names.add(deps.channels.entities().get(id).name());
+        Map<Integer, ChannelStats> stats = new HashMap<>();
         for (Map<String, Tensor> feeds : calibration) {
             Map<String, Tensor> out = ValueProbe.run(deps.model, names, feeds);
-            for (String n : names) stats.computeIfAbsent(n, k -> new ChannelStats(out.get(k).shape()[1])).add(out.get(n), kind == Kind.HRANK);
+            for (int id : probed) {
+                Entity e = deps.channels.entities().get(id);
+                stats.computeIfAbsent(id, k -> new ChannelStats(e.size())).add(out.get(e.name()), e.axis(), kind == Kind.HRANK);
+            }
         }
         double[] s = new double[groups.components.size()];
         for (CoupledGroups.Component c : groups.components) {
-            double min = Double.POSITIVE_INFINITY;
+            // a transformer head has many features in one value: they score together (their mean), and the
+            // component as its weakest appearance across values
+            Map<Integer, double[]> perEntity = new HashMap<>();
             for (int[] m : c.members()) {
-                if (!probed.contains(m[0])) continue;
-                ChannelStats st = stats.get(deps.channels.entities().get(m[0]).name());
+                ChannelStats st = probed.contains(m[0]) ? stats.get(m[0]) : null;
                 if (st == null) continue;
-                min = Math.min(min, switch (kind) {
+                double v = switch (kind) {
                     case APOZ -> 1 - st.zeroFraction(m[1]);
                     case MEAN -> st.meanAbs(m[1]);
                     case HRANK -> st.meanRank(m[1]);
-                });
+                };
+                double[] acc = perEntity.computeIfAbsent(m[0], k -> new double[2]);
+                acc[0] += v;
+                acc[1]++;
             }
+            double min = Double.POSITIVE_INFINITY;
+            for (double[] acc : perEntity.values()) min = Math.min(min, acc[0] / acc[1]);
             s[c.id()] = Double.isInfinite(min) ? 0 : min;
         }
         return s;

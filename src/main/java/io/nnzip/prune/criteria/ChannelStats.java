@@ -15,9 +15,15 @@ final class ChannelStats {
         rankSum = new double[channels];
     }
 
-    void add(Tensor t, boolean ranks) {
+    void add(Tensor t, boolean ranks) { add(t, 1, ranks); }
+
+    /** Statistics of the features along {@code axis} (1 for (N,C,...) maps, the last axis of a transformer's (B,N,F)). */
+    void add(Tensor t, int axis, boolean ranks) {
         int[] s = t.shape();
-        int n = s[0], c = s[1], inner = t.size() / Math.max(1, n * c);
+        int n = 1, c = s[axis], inner = 1;
+        for (int i = 0; i < axis; i++) n *= s[i];
+        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+        ranks &= axis == 1;
         float[] d = t.toFloats();
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++) {
@@ -34,7 +40,7 @@ final class ChannelStats {
                 count[ch] += inner;
                 if (ranks) rankSum[ch] += s.length == 4 ? MatrixRank.of(d, base, s[2], s[3]) : (z == inner ? 0 : 1);
             }
-        maps += n;
+        maps += axis == 1 ? n : s[0];
     }
 
     double zeroFraction(int ch) { return count[ch] == 0 ? 0 : (double) zeros[ch] / count[ch]; }

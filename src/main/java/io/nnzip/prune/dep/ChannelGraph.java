@@ -20,7 +20,12 @@ public final class ChannelGraph {
 
     /** A prunable dimension; its elements are {@code offset .. offset+size-1} in the union-find. */
     public record Entity(int id, Kind kind, String name, int axis, int size, int offset) {
-        public String key() { return kind == Kind.VALUE ? name : name + "@" + axis; }
+        public String key() { return key(kind, name, axis); }
+
+        static String key(Kind kind, String name, int axis) {
+            if (kind == Kind.TENSOR) return name + "@" + axis;
+            return axis == 1 ? name : name + "#" + axis;
+        }
     }
 
     private final List<Entity> entities = new ArrayList<>();
@@ -34,8 +39,11 @@ public final class ChannelGraph {
 
     public Entity tensor(String name, int axis, int size) { return entity(Kind.TENSOR, name, axis, size); }
 
+    /** Another axis of an activation than the channel axis: the features of a transformer's (B,N,F) values. */
+    public Entity value(String name, int axis, int size) { return entity(Kind.VALUE, name, axis, size); }
+
     private Entity entity(Kind kind, String name, int axis, int size) {
-        String key = kind == Kind.VALUE ? name : name + "@" + axis;
+        String key = Entity.key(kind, name, axis);
         Entity e = byKey.get(key);
         if (e != null) {
             if (e.size() != size) throw new IllegalStateException(key + " seen with sizes " + e.size() + " and " + size);

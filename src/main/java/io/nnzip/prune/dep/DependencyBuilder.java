@@ -57,6 +57,7 @@ final class DependencyBuilder {
     private void run() {
         for (ValueInfo v : g.inputs()) if (tracked(v.name())) cg.block(ent(v.name()), "graph input");
         for (ValueInfo v : g.outputs()) if (tracked(v.name())) cg.block(ent(v.name()), "graph output (output shapes must not change)");
+        new TransformerRules(this).run();
         ReshapeRules reshapes = new ReshapeRules(this);
         for (Node n : g.nodes()) {
             if (handledNodes.contains(n)) continue;

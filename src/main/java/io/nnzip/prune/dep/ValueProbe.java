@@ -54,7 +54,12 @@ public final class ValueProbe {
             int[] s = v.concreteShape(batch);
             if (s == null) throw new NnzipException("input '" + v.name() + "' has no declared shape; pruning needs one to trace channels");
             DType t = v.dtype() == null ? DType.FLOAT : v.dtype();
-            if (t != DType.FLOAT) throw new NnzipException("input '" + v.name() + "' is " + t.lower() + "; pruning traces float inputs only");
+            if (t == DType.INT64 || t == DType.INT32) {
+                // token ids: index 0 exists in every embedding table
+                feeds.put(v.name(), t == DType.INT64 ? Tensor.ofLongs(new long[io.nnzip.ir.Shapes.numel(s)], s) : new Tensor(t, s, new int[io.nnzip.ir.Shapes.numel(s)]));
+                continue;
+            }
+            if (t != DType.FLOAT) throw new NnzipException("input '" + v.name() + "' is " + t.lower() + "; pruning traces float and integer inputs only");
             float[] x = new float[io.nnzip.ir.Shapes.numel(s)];
             for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
             feeds.put(v.name(), Tensor.of(x, s));
