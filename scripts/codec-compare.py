@@ -85,6 +85,7 @@ def main():
     ap.add_argument('--nnzip-qps', default='-8:0')
     ap.add_argument('--nncodec-qps', default='-40:-24')
     ap.add_argument('--work', default='/tmp/codec-compare')
+    ap.add_argument('--nnzip-args', default='', help='extra options for nnzip encode/diff, e.g. "--no-equal-steps"')
     ap.add_argument('--skip', default='', help='comma list of tools to skip: nnzip, nncodec')
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -110,10 +111,10 @@ def main():
         for qp in qp_range(a.nnzip_qps):
             nnz, out = os.path.join(a.work, f'z{qp}.nnz'), os.path.join(a.work, f'z{qp}.onnx')
             if a.next:
-                r = nnzip('diff', a.model, a.next, '--as-received', '--qp', str(qp), '-o', nnz)
+                r = nnzip('diff', a.model, a.next, '--as-received', '--qp', str(qp), '-o', nnz, *a.nnzip_args.split())
                 subprocess.run([*NNZIP, 'patch', a.model, nnz, '-o', out], check=True, capture_output=True)
             else:
-                r = nnzip('encode', a.model, '--qp', str(qp), '-o', nnz)
+                r = nnzip('encode', a.model, '--qp', str(qp), '-o', nnz, *a.nnzip_args.split())
                 subprocess.run([*NNZIP, 'decode', nnz, '-o', out], check=True, capture_output=True)
             report('nnzip', qp, os.path.getsize(nnz), out)
     if 'nncodec' not in skip:
