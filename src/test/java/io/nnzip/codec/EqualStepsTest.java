@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nnzip.cli.Main;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
 import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,19 +24,7 @@ class EqualStepsTest {
     @TempDir
     Path dir;
 
-    private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true));
-        int rc;
-        try {
-            rc = Main.run(args);
-        } finally {
-            System.setOut(old);
-        }
-        assertEquals(0, rc, "nnzip " + String.join(" ", args) + " -> " + buf);
-        return buf.toString();
-    }
+    private static String run(String... args) { return CodecCliTest.run(args); }
 
     private static Map<String, Double> sigmas(Model m) {
         Map<String, Double> s = new TreeMap<>();

@@ -55,16 +55,7 @@ public final class ErrorCompensation {
     public Set<String> layers() { return factors.keySet(); }
 
     /** {@code m} with the weights in {@code qps} replaced by their compensated versions for those QPs (per-tensor steps). */
-    public Model apply(Model m, Map<String, Integer> qps) { return apply(m, qps, 0); }
-
-    /**
-     * As {@link #apply(Model, Map)}, with rate-aware zeros when {@code lambda} &gt; 0: a weight whose nearest level is
-     * ±1 is set to 0 when the output error that adds, (2|x|/Δ − 1)·Δ² / U_jj² (relative to the layer's mean 1/U²),
-     * costs less than the bits it saves priced at λ·Δ² (bits from the level frequencies of plain rounding at that
-     * step). The compensation then spreads the larger error over the inputs not yet quantized, so a zero costs less
-     * output error here than it would in plain RDOQ; the zeros are written as exact 0, which rounding keeps.
-     */
-    public Model apply(Model m, Map<String, Integer> qps, double lambda) {
+    public Model apply(Model m, Map<String, Integer> qps) {
         Model out = m.copy();
         factors.forEach((name, u) -> {
             Integer qp = qps.get(name);
@@ -76,7 +67,7 @@ public final class ErrorCompensation {
             double step = std(w) * scale;
             float[] adjusted = w;
             for (int pass = 0; pass < PASSES; pass++) {
-                adjusted = compensate(w, rows, d, u, step, lambda > 0 ? lambda * zeroSavingBits(w, step) : 0);
+                adjusted = compensate(w, rows, d, u, step);
                 step = std(adjusted) * scale;
             }
             out.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), adjusted));
@@ -84,35 +75,15 @@ public final class ErrorCompensation {
         return out;
     }
 
-    /** Bits a ±1 level costs over a 0 at this step, from plain rounding's level frequencies (sign included). */
-    static double zeroSavingBits(float[] w, double step) {
-        long zeros = 0, ones = 0;
-        for (float v : w) {
-            double a = Math.abs(v) / step;
-            if (a < 0.5) zeros++;
-            else if (a < 1.5) ones++;
-        }
-        double p0 = Math.clamp((double) zeros / w.length, 1e-3, 1 - 1e-3), p1 = Math.clamp((double) ones / w.length, 1e-3, 1 - 1e-3);
-        return Math.max(0, Math.log(p0 / p1) / Math.log(2) + 1);
-    }
-
-    /** @param zeroCost 0: round to nearest; otherwise λ·(bits saved by a zero), in units of Δ² at the layer's mean importance */
-    private static float[] compensate(float[] w, int rows, int d, double[][] u, double step, double zeroCost) {
-        double[] imp = new double[d];
-        double mean = 0;
-        for (int j = 0; j < d; j++) mean += imp[j] = 1 / (u[j][j] * u[j][j]);
-        mean /= d;
+    private static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
         float[] out = new float[w.length];
         for (int r = 0; r < rows; r++) {
             double[] row = new double[d];
             for (int j = 0; j < d; j++) row[j] = w[r * d + j];
             for (int j = 0; j < d; j++) {
                 double x = row[j];
-                double a = Math.abs(x) / step;
-                double q = Math.signum(x) * Math.floor(a + 0.5) * step;
-                boolean zeroed = zeroCost > 0 && a >= 0.5 && a < 1.5 && (2 * a - 1) * imp[j] / mean < zeroCost;
-                if (zeroed) q = 0;
-                out[r * d + j] = zeroed ? 0f : (float) x;
+                out[r * d + j] = (float) x;
+                double q = Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5) * step;
                 double e = (x - q) / u[j][j];
                 double[] uj = u[j];
                 for (int k = j + 1; k < d; k++) row[k] -= e * uj[k];
