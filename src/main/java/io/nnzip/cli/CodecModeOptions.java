@@ -3,14 +3,16 @@ package io.nnzip.cli;
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.EncodeConfig;
 import io.nnzip.ir.NnzipException;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The coding-mode flags shared by encode, diff and pack. */
 final class CodecModeOptions {
     @Option(names = "--lossless", description = "Code every tensor bit for bit.")
     boolean lossless;
 
-    @Option(names = "--qp", paramLabel = "QP", description = "Quantization parameter: step = sigma * 2^(QP/4) per tensor (default ${DEFAULT-VALUE}, transparent).",
+    @Option(names = "--qp", paramLabel = "QP", description = "Quantization parameter: step = sigma_all * 2^(QP/4) for all weight tensors (--no-equal-steps: sigma * 2^(QP/4) per tensor) (default ${DEFAULT-VALUE}, transparent).",
             defaultValue = "" + CodecOptions.DEFAULT_QP)
     int qp;
 
@@ -23,8 +25,12 @@ final class CodecModeOptions {
     @Option(names = "--qp-of", paramLabel = "TENSOR=QP", description = "QP of one tensor, overriding --qp (repeatable; what --max-drop reports in the recipe).")
     java.util.Map<String, Integer> qpOf;
 
-    @Option(names = "--equal-steps", description = "One absolute step for all weight tensors: step = sigma_all * 2^(QP/4), sigma_all the size-weighted RMS of the tensors' standard deviations (recorded as per-tensor QPs; --qp-of still overrides).")
+    @Option(names = "--equal-steps", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "One absolute step for all weight tensors: step = sigma_all * 2^(QP/4), sigma_all the size-weighted RMS of the tensors' standard deviations (recorded as per-tensor QPs; --qp-of still overrides). Default on where one model is coded (encode, diff, pack); push and serve keep per-tensor steps. --no-equal-steps: each tensor's step from its own sigma.")
     boolean equalSteps;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--quantizer", defaultValue = "theta", description = "Level decisions: theta (dead-zone rounding, fastest), rdoq (also per-weight rate-distortion) or dq (also dependent, trellis-coded quantization: smaller at fine steps, ~15x slower to encode, decodes slower) (default ${DEFAULT-VALUE}).")
     String quantizer;
@@ -48,9 +54,11 @@ final class CodecModeOptions {
     /** As {@link #options(io.nnzip.ir.Model)} at QP {@code at} instead of --qp (--qp-of still overrides). */
     CodecOptions options(io.nnzip.ir.Model m, int at) { return config(at).options(m, threads); }
 
-    /** The codec options where no model is at hand (--equal-steps needs one and is refused). */
+    /** The codec options where no model is at hand: per-tensor steps (an explicit --equal-steps needs a model and is refused). */
     CodecOptions options() {
-        if (equalSteps) throw new NnzipException("--equal-steps needs the model being coded; this command does not take it");
+        if (equalSteps && command != null && command.commandLine() != null && command.commandLine().getParseResult() != null
+                && command.commandLine().getParseResult().hasMatchedOption("--equal-steps"))
+            throw new NnzipException("--equal-steps needs the model being coded; this command does not take it");
         return config(qp).options(null, threads);
     }
 }

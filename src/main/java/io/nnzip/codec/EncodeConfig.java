@@ -14,10 +14,10 @@ import java.util.TreeMap;
 public record EncodeConfig(
         @Setting(value = "code the model as its difference against the input model (an update the receiver applies with patch)", dflt = "false") boolean diff,
         @Setting(value = "code every tensor bit for bit", dflt = "false") boolean lossless,
-        @Setting(value = "quantization parameter: step = sigma * 2^(QP/4) per tensor", dflt = "" + CodecOptions.DEFAULT_QP) int qp,
+        @Setting(value = "quantization parameter: step = sigma_all * 2^(QP/4) (equal_steps), or sigma * 2^(QP/4) per tensor", dflt = "" + CodecOptions.DEFAULT_QP) int qp,
         @Setting(value = "one step per output channel instead of per tensor", dflt = "false") boolean perChannel,
         @Setting("rounding offset in [0, 0.5] (0.5 = nearest); null: chosen per tensor by rate-distortion") Double rounding,
-        @Setting(value = "one absolute step for all weight tensors (sigma_all * 2^(QP/4)), recorded as per-tensor QPs", dflt = "false") boolean equalSteps,
+        @Setting(value = "one absolute step for all weight tensors (sigma_all * 2^(QP/4)), recorded as per-tensor QPs; false: each tensor's step from its own sigma (the rule before equal steps became the default)", dflt = "true") boolean equalSteps,
         @Setting(value = "level decisions: theta (dead-zone rounding), rdoq (also per-weight rate-distortion) or dq (also trellis-coded)", dflt = "theta") String quantizer,
         @Setting("QP per tensor name, overriding qp") Map<String, Integer> qpOf) {
 
@@ -25,8 +25,9 @@ public record EncodeConfig(
         qpOf = qpOf == null ? Map.of() : Map.copyOf(qpOf);
         quantizer = quantizer == null ? "theta" : quantizer;
         quantizerMode(quantizer);
-        if (lossless && (perChannel || rounding != null || !qpOf.isEmpty() || equalSteps))
-            throw new NnzipException("per_channel, rounding, qp_of and equal_steps do not apply to lossless coding");
+        // equal_steps is a default like qp: it is silently irrelevant to lossless coding
+        if (lossless && (perChannel || rounding != null || !qpOf.isEmpty()))
+            throw new NnzipException("per_channel, rounding and qp_of do not apply to lossless coding");
         for (int q : qpOf.values())
             if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("qp_of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
     }
@@ -43,13 +44,16 @@ public record EncodeConfig(
         };
     }
 
-    /** The codec options for coding {@code m} (equal steps are resolved on its tensors) with {@code threads}. */
+    /**
+     * The codec options for coding {@code m} (equal steps are resolved on its tensors) with {@code threads}; with no
+     * model at hand (null: a server coding many models) each tensor keeps its own step.
+     */
     public CodecOptions options(Model m, int threads) {
         if (lossless) return CodecOptions.losslessMode().withThreads(threads);
         CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(quantizerMode(quantizer)).withPerChannel(perChannel);
         if (rounding != null) o = o.withRounding(rounding);
         Map<String, Integer> q = new TreeMap<>();
-        if (equalSteps) q.putAll(EqualSteps.qps(m, qp));
+        if (equalSteps && m != null) q.putAll(EqualSteps.qps(m, qp));
         q.putAll(qpOf);
         if (!q.isEmpty()) o = o.withOverrides(q);
         return o.withThreads(threads);

@@ -21,7 +21,7 @@ class CodecCliTest {
     @TempDir
     Path dir;
 
-    private static String run(String... args) {
+    static String run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true));
