@@ -47,6 +47,9 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
     int valImages;
 
+    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}).")
+    String updateSteps;
+
     @Mixin
     DataOptions data;
 
@@ -65,11 +68,22 @@ public final class DiffCommand extends BaseCommand {
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, probe, maxDrop, q -> mode.options(n, q), mode.qp, this::note);
             update = mode.options(n, s.qp());
+            int evals = s.evaluations();
+            double valAcc = s.accuracy();
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor"))
+                throw new NnzipException("--update-steps must be global or per-tensor, not '" + updateSteps + "'");
+            if (updateSteps.equals("per-tensor") && s.accuracy() >= s.newAccuracy() - maxDrop / 100) {
+                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, probe, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
+                update = update.withOverrides(f.qps());
+                evals += f.evaluations();
+                valAcc = f.accuracy();
+                r.put("update_qps", f.qps());
+            }
             r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
             r.put("update_qp", s.qp());
             r.put("validation_accuracy_new", s.newAccuracy());
-            r.put("validation_accuracy_patched", s.accuracy());
-            r.put("max_drop_evaluations", s.evaluations());
+            r.put("validation_accuracy_patched", valAcc);
+            r.put("max_drop_evaluations", evals);
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, n, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);

@@ -6,6 +6,10 @@ import io.nnzip.codec.TensorReport;
 import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.rd.AccuracyProbe;
 import io.nnzip.ir.Model;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -64,13 +68,59 @@ public final class UpdateStepSearch {
         return new Result(best, (long) seen.get(best)[1], seen.get(best)[0], ref, evals);
     }
 
-    /** The patched model's probe accuracy and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */
+    /** Per-tensor QPs found by {@link #refine}, the update's bytes and probe accuracy with them, and the evaluations. */
+    public record Refined(Map<String, Integer> qps, long bytes, double accuracy, int evaluations) {}
+
+    /** Coarsening steps per tensor: doubling Δ, then √2, then 2^¼. */
+    static final int[] STRIDES = {4, 2, 1};
+
+    /**
+     * Per-tensor refinement of a global update QP: one QP for all tensors spends the same precision on a change the
+     * model hardly notices (a wide classifier layer) as on one it needs (a narrow early convolution). Starting from
+     * {@code start} (the global choice, its per-tensor QPs included), each changed weight tensor, largest first, is
+     * coarsened by {@link #STRIDES} for as long as the patched model keeps {@code floor} on the probe and the update
+     * gets smaller; at a step where no level survives the tensor is skipped (the receiver keeps its base values).
+     * The returned choice was measured last, so the bound holds for it on the probe's data.
+     *
+     * @param startAccuracy the probe accuracy already measured at {@code start}
+     */
+    public static Refined refine(Model received, Model next, AccuracyProbe probe, double floor, CodecOptions start, double startAccuracy,
+                                 Consumer<String> log) {
+        List<String> order = new ArrayList<>();
+        next.graph().initializers().forEach((k, t) -> {
+            boolean weight = t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+            if (weight && !t.equals(received.graph().initializer(k))) order.add(k);
+        });
+        order.sort((a, b) -> Integer.compare(next.graph().initializer(b).size(), next.graph().initializer(a).size()));
+        Map<String, Integer> qps = new LinkedHashMap<>(start.qpOverrides());
+        for (String k : order) qps.putIfAbsent(k, start.qp());
+        double[] cur = measure(received, next, null, start.withOverrides(qps));
+        cur[0] = startAccuracy;
+        int evals = 0;
+        for (String k : order) {
+            for (int stride : STRIDES) {
+                while (qps.get(k) + stride <= CodecOptions.QP_MAX) {
+                    Map<String, Integer> trial = new LinkedHashMap<>(qps);
+                    trial.put(k, qps.get(k) + stride);
+                    double[] r = measure(received, next, probe, start.withOverrides(trial));
+                    evals++;
+                    log.accept(String.format("update %s QP %d: %.0f bytes, accuracy %.2f%%", k, trial.get(k), r[1], 100 * r[0]));
+                    if (r[0] < floor || r[1] >= cur[1]) break;
+                    qps = trial;
+                    cur = r;
+                }
+            }
+        }
+        return new Refined(qps, (long) cur[1], cur[0], evals);
+    }
+
+    /** The patched model's probe accuracy (NaN without a probe) and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */
     static double[] measure(Model received, Model next, AccuracyProbe probe, CodecOptions o) {
         ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(next), received, o, true);
         Model patched = next.copy();
         patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
         long bytes = 0;
         for (TensorReport t : w.tensors()) bytes += t.bytes();
-        return new double[] {probe.accuracy(patched), bytes};
+        return new double[] {probe == null ? Double.NaN : probe.accuracy(patched), bytes};
     }
 }
