@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -40,12 +41,21 @@ public final class UpdateStepSearch {
      */
     public static Result search(Model received, Model next, AccuracyProbe probe, double maxDropPoints, IntFunction<CodecOptions> options, int finest,
                                 Consumer<String> log) {
+        return search(received, next, o -> next, probe, maxDropPoints, options, finest, log);
+    }
+
+    /**
+     * As above, coding at options {@code o} the model {@code target.apply(o)} (e.g. an error-compensated version of
+     * {@code next}) in place of {@code next}; the bound stays relative to {@code next}'s accuracy.
+     */
+    public static Result search(Model received, Model next, Function<CodecOptions, Model> target, AccuracyProbe probe, double maxDropPoints,
+                                IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
         double ref = probe.accuracy(next);
         double floor = ref - maxDropPoints / 100.0;
         TreeMap<Integer, double[]> seen = new TreeMap<>(); // qp -> {accuracy, bytes}
         int evals = 1;
         int lo = finest, hi = Math.max(finest, QP_COARSEST) + 1;
-        double[] first = measure(received, next, probe, options.apply(lo));
+        double[] first = measure(received, target, probe, options.apply(lo));
         evals++;
         seen.put(lo, first);
         log.accept(String.format("update QP %d: %.0f bytes, accuracy %.2f%% (new model %.2f%%)", lo, first[1], 100 * first[0], 100 * ref));
@@ -56,7 +66,7 @@ public final class UpdateStepSearch {
         // Invariant: lo within bound, hi not (or beyond the range).
         while (hi - lo > 1) {
             int mid = Math.floorDiv(lo + hi, 2);
-            double[] r = measure(received, next, probe, options.apply(mid));
+            double[] r = measure(received, target, probe, options.apply(mid));
             evals++;
             seen.put(mid, r);
             log.accept(String.format("update QP %d: %.0f bytes, accuracy %.2f%%", mid, r[1], 100 * r[0]));
@@ -86,6 +96,12 @@ public final class UpdateStepSearch {
      */
     public static Refined refine(Model received, Model next, AccuracyProbe probe, double floor, CodecOptions start, double startAccuracy,
                                  Consumer<String> log) {
+        return refine(received, next, o -> next, probe, floor, start, startAccuracy, log);
+    }
+
+    /** As above, coding {@code target.apply(o)} in place of {@code next} (see {@link #search(Model, Model, Function, AccuracyProbe, double, IntFunction, int, Consumer)}). */
+    public static Refined refine(Model received, Model next, Function<CodecOptions, Model> target, AccuracyProbe probe, double floor, CodecOptions start,
+                                 double startAccuracy, Consumer<String> log) {
         List<String> order = new ArrayList<>();
         next.graph().initializers().forEach((k, t) -> {
             boolean weight = t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
@@ -94,7 +110,7 @@ public final class UpdateStepSearch {
         order.sort((a, b) -> Integer.compare(next.graph().initializer(b).size(), next.graph().initializer(a).size()));
         Map<String, Integer> qps = new LinkedHashMap<>(start.qpOverrides());
         for (String k : order) qps.putIfAbsent(k, start.qp());
-        double[] cur = measure(received, next, null, start.withOverrides(qps));
+        double[] cur = measure(received, target, null, start.withOverrides(qps));
         cur[0] = startAccuracy;
         int evals = 0;
         for (String k : order) {
@@ -102,7 +118,7 @@ public final class UpdateStepSearch {
                 while (qps.get(k) + stride <= CodecOptions.QP_MAX) {
                     Map<String, Integer> trial = new LinkedHashMap<>(qps);
                     trial.put(k, qps.get(k) + stride);
-                    double[] r = measure(received, next, probe, start.withOverrides(trial));
+                    double[] r = measure(received, target, probe, start.withOverrides(trial));
                     evals++;
                     log.accept(String.format("update %s QP %d: %.0f bytes, accuracy %.2f%%", k, trial.get(k), r[1], 100 * r[0]));
                     if (r[0] < floor || r[1] >= cur[1]) break;
@@ -115,7 +131,8 @@ public final class UpdateStepSearch {
     }
 
     /** The patched model's probe accuracy (NaN without a probe) and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */
-    static double[] measure(Model received, Model next, AccuracyProbe probe, CodecOptions o) {
+    static double[] measure(Model received, Function<CodecOptions, Model> target, AccuracyProbe probe, CodecOptions o) {
+        Model next = target.apply(o);
         ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(next), received, o, true);
         Model patched = next.copy();
         patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
