@@ -14,6 +14,7 @@ Ytr = torch.tensor(idx('train-labels-idx1-ubyte.gz', 8).astype(np.int64))
 Xte = torch.tensor(idx('t10k-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
 Yte = torch.tensor(idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64))
 parent, out = sys.argv[1], sys.argv[2]
+epochs = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
 os.makedirs(out, exist_ok=True)
 torch.set_num_threads(2)
 def block(i, o): return [nn.Conv2d(i, o, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
@@ -42,8 +43,8 @@ print('parent test accuracy %.2f %%' % acc(load()), flush=True)
 for i, (lr, seed) in enumerate(((1e-4, 1), (1e-4, 2), (5e-5, 3))):
     m = load(); opt = torch.optim.Adam(m.parameters(), lr)
     torch.manual_seed(seed); m.train()
-    perm = torch.randperm(len(Xtr))
-    for s in range(0, len(Xtr), 128):
+    perm = torch.cat([torch.randperm(len(Xtr)) for _ in range(int(np.ceil(epochs)))])[:int(epochs * len(Xtr))]
+    for s in range(0, len(perm), 128):
         b = perm[s:s + 128]
         opt.zero_grad(); nn.functional.cross_entropy(m(Xtr[b]), Ytr[b]).backward(); opt.step()
     export(m, 'child%d.onnx' % i)

@@ -113,11 +113,13 @@ public final class UpdateStepSearch {
         double[] cur = measure(received, target, null, start.withOverrides(qps));
         cur[0] = startAccuracy;
         int evals = 0;
+        java.util.Set<Map<String, Integer>> tried = new java.util.HashSet<>();
         for (String k : order) {
             for (int stride : STRIDES) {
                 while (qps.get(k) + stride <= CodecOptions.QP_MAX) {
                     Map<String, Integer> trial = new LinkedHashMap<>(qps);
                     trial.put(k, qps.get(k) + stride);
+                    if (!tried.add(trial)) break; // measured already (a finer stride returning to a failed QP)
                     double[] r = measure(received, target, probe, start.withOverrides(trial));
                     evals++;
                     log.accept(String.format("update %s QP %d: %.0f bytes, accuracy %.2f%%", k, trial.get(k), r[1], 100 * r[0]));
