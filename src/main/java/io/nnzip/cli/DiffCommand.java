@@ -4,7 +4,9 @@ import io.nnzip.codec.CodecOptions;
 import io.nnzip.codec.ModelEncoder;
 import io.nnzip.codec.ModelHash;
 import io.nnzip.codec.dom.Patcher;
+import io.nnzip.codec.dom.UpdateCompensation;
 import io.nnzip.codec.dom.UpdateStepSearch;
+import io.nnzip.codec.rd.ErrorCompensation;
 import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
@@ -47,6 +49,15 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
     int valImages;
 
+    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}).")
+    String updateSteps;
+
+    @Option(names = "--compensate", description = "With --max-drop: error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
+    boolean compensate;
+
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
+    int calibImages;
+
     @Mixin
     DataOptions data;
 
@@ -63,18 +74,44 @@ public final class DiffCommand extends BaseCommand {
             Dataset val = EncodeCommand.lastImages(train, valImages);
             DatasetProbe probe = new DatasetProbe(val, data.normalization(n), mode.threads);
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
-            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, probe, maxDrop, q -> mode.options(n, q), mode.qp, this::note);
-            update = mode.options(n, s.qp());
+            java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
+            java.util.function.Function<CodecOptions, Model> target = o -> n;
+            if (compensate) {
+                if (calibImages + valImages > train.size())
+                    throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
+                java.util.Set<String> weights = new java.util.LinkedHashSet<>();
+                n.graph().initializers().forEach((k, t) -> { if (t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k); });
+                ErrorCompensation comp = ErrorCompensation.prepare(n, weights, train.head(calibImages), data.normalization(n), 128);
+                at = q -> UpdateCompensation.codingOptions(mode.options(n, q));
+                target = o -> UpdateCompensation.target(comp, received, n, o);
+                r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
+                r.put("calibration_split", "train images 0.." + (calibImages - 1));
+            }
+            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, target, probe, maxDrop, at, mode.qp, this::note);
+            update = at.apply(s.qp());
+            int evals = s.evaluations();
+            double valAcc = s.accuracy();
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor"))
+                throw new NnzipException("--update-steps must be global or per-tensor, not '" + updateSteps + "'");
+            if (updateSteps.equals("per-tensor") && s.accuracy() >= s.newAccuracy() - maxDrop / 100) {
+                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, probe, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
+                update = update.withOverrides(f.qps());
+                evals += f.evaluations();
+                valAcc = f.accuracy();
+                r.put("update_qps", f.qps());
+            }
             r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
             r.put("update_qp", s.qp());
             r.put("validation_accuracy_new", s.newAccuracy());
-            r.put("validation_accuracy_patched", s.accuracy());
-            r.put("max_drop_evaluations", s.evaluations());
+            r.put("validation_accuracy_patched", valAcc);
+            r.put("max_drop_evaluations", evals);
             CodecOptions u = update;
-            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, n, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
+            Model coded = target.apply(u);
+            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
+            if (compensate) throw new NnzipException("--compensate needs --max-drop (and --data)");
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));
         }

@@ -2,6 +2,7 @@ package io.nnzip.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -109,6 +110,10 @@ class CodecCliTest {
         run("diff", a.toString(), b.toString(), "-o", dir.resolve("u.nnz").toString());
         run("patch", a.toString(), dir.resolve("u.nnz").toString(), "-o", dir.resolve("b2.onnx").toString());
         Files.exists(dir.resolve("b2.onnx"));
+        // update-search options without the search, or with an unknown mode, are refused (exit 2) and write nothing
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", dir.resolve("uc.nnz").toString(), "--compensate"));
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", dir.resolve("uc.nnz").toString(), "--compensate", "--data", "none.npz"));
+        assertFalse(Files.exists(dir.resolve("uc.nnz")));
 
         JsonNode pack = new ObjectMapper().readTree(run("pack", b.toString(), a.toString(), c.toString(), "-o", dir.resolve("p.nnz").toString(), "--json"));
         assertEquals("a.onnx", pack.get("root").asText());

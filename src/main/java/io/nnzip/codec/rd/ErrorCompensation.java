@@ -54,6 +54,9 @@ public final class ErrorCompensation {
     /** The layers this compensates. */
     public Set<String> layers() { return factors.keySet(); }
 
+    /** The factor U of layer {@code name} (null if not compensated): for compensating another quantity than the weights, e.g. an update's difference. */
+    public double[][] factor(String name) { return factors.get(name); }
+
     /** {@code m} with the weights in {@code qps} replaced by their compensated versions for those QPs (per-tensor steps). */
     public Model apply(Model m, Map<String, Integer> qps) {
         Model out = m.copy();
@@ -75,7 +78,8 @@ public final class ErrorCompensation {
         return out;
     }
 
-    private static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
+    /** One pass over {@code rows} rows of {@code d} inputs: the adjusted values whose rounding to multiples of {@code step} is compensated. */
+    public static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
         float[] out = new float[w.length];
         for (int r = 0; r < rows; r++) {
             double[] row = new double[d];

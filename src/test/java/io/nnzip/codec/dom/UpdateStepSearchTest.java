@@ -85,4 +85,51 @@ class UpdateStepSearchTest {
         // A model that is neither the base nor its coded copy is refused.
         assertThrows(io.nnzip.ir.NnzipException.class, () -> Patcher.patch(next, u, "u", 1));
     }
+
+    /** Probe that sees only tensor {@code only}: 1 − its RMS error against {@code next} / (100·scale). */
+    static AccuracyProbe probeOf(Model next, String only, double scale) {
+        return m -> 1 - rmsOf(next, m, only) / scale / 100;
+    }
+
+    @Test
+    void perTensorStepsSkipWhatTheProbeIgnoresAndKeepWhatItNeeds() throws Exception {
+        Model base = io.nnzip.codec.SyntheticModels.cnn(1, 8, 16, 32);
+        Model next = io.nnzip.codec.SyntheticModels.finetune(base, 2, 0.5);
+        CodecOptions o = CodecOptions.defaults().withThreads(1);
+        String needed = "fc1.weight";
+        // A change of σ/2 is about four steps of σ/8 (QP −12). Scaled so that the start QP's error (step/√12) on the
+        // needed tensor costs 0.03 points: the bound of 0.1 allows about a 3.3× step, and sending nothing (an error
+        // of the whole change, ≈ 14× the start's) costs ≈ 0.4 points.
+        byte[] atStart = DiffEncoder.diff(base, next, o, true);
+        Model p0 = Patcher.patch(base, atStart, "u", 1);
+        AccuracyProbe p = probeOf(next, needed, rmsOf(next, p0, needed) / 0.03);
+        double floor = p.accuracy(next) - 0.1 / 100;
+        UpdateStepSearch.Refined r = UpdateStepSearch.refine(base, next, p, floor, o, p.accuracy(p0), s -> {});
+        // Through the bytes a receiver gets:
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<io.nnzip.codec.TensorReport> reps = DiffEncoder.diff(base, next, o.withOverrides(r.qps()), true, out).tensors();
+        Model patched = Patcher.patch(base, out.toByteArray(), "u", 1);
+        assertTrue(p.accuracy(patched) >= floor, "bound holds: " + p.accuracy(patched) + " vs " + floor);
+        for (io.nnzip.codec.TensorReport t : reps) {
+            Tensor w = next.graph().initializer(t.name());
+            boolean weight = w.rank() >= 2 && w.size() >= CodecOptions.MIN_QUANTIZED;
+            if (!weight) continue;
+            if (t.name().equals(needed)) assertEquals("dom-uniform", t.method(), "the needed tensor is sent");
+            else {
+                // every other weight is invisible to the probe: coarsened until nothing is left, the base kept bit for bit
+                assertEquals("skipped", t.method(), t.name() + " at QP " + r.qps().get(t.name()));
+                assertEquals(base.graph().initializer(t.name()), patched.graph().initializer(t.name()), t.name());
+            }
+        }
+        int q = r.qps().get(needed);
+        assertTrue(q >= o.qp() + 4 && q <= o.qp() + 7, "needed tensor's QP " + q + ": coarser than the start, a step below 2^(7/4)x");
+        assertTrue(out.size() < atStart.length, out.size() + " vs " + atStart.length);
+    }
+
+    static double rmsOf(Model next, Model m, String name) {
+        float[] a = next.graph().initializer(name).floats(), b = m.graph().initializer(name).floats();
+        double se = 0;
+        for (int i = 0; i < a.length; i++) se += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        return Math.sqrt(se / a.length);
+    }
 }
