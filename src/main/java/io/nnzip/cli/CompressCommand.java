@@ -81,7 +81,7 @@ public final class CompressCommand extends BaseCommand {
             if (report != null) throw new NnzipException("--report is not written for a --sweep (the JSON lists every point)");
             return CompressSweep.run(r, sweep, model, output, nnz, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), spark.spark, this::note);
         }
-        io.nnzip.pass.RemoteTraining remote = spark.enabled() ? spark.remote(data.data, data.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null;
+        io.nnzip.pass.RemoteTraining remote = spark.remote(data.data, data.limit);
         Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
         if (report != null) {
             HtmlReport.write(report, model.getFileName().toString(), r, o.result());

@@ -120,10 +120,9 @@ final class CompressSweep {
                 s.remove("model");
                 s.put("step_status", String.join(", ", o.result().steps().stream().map(x -> x.step() + ": " + x.status()).toList()));
                 return new Result(s, Files.readAllBytes(out), coded == null ? null : Files.readAllBytes(coded));
-            } catch (IOException e) {
-                throw new NnzipException("sweep point: " + e.getMessage());
-            } catch (Exception e) {
-                if (e instanceof RuntimeException re) throw re;
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) { // CompressCommand.run declares Exception; I/O is the checked one it throws
                 throw new NnzipException("sweep point: " + e.getMessage());
             } finally {
                 if (dir != null) CompressCommand.deleteTree(dir);

@@ -92,7 +92,7 @@ public final class FactorizeCommand extends BaseCommand {
         FactorizeConfig cfg = new FactorizeConfig(FactorizeConfig.Method.parse(method), rank, energy, targetMacs, vbmf, layers,
                 hooiSweeps, cpIterations, seed, finetune, lr, schedule, eval).with(ttCores, blocks, alsIterations, calibImages);
         PassResult r = cfg.run(ModelValidator.read(model), data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
-                .remote(spark.enabled() ? spark.remote(data.data, data.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null).build());
+                .remote(spark.remote(data.data, data.limit)).build());
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());

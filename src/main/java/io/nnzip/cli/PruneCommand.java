@@ -137,7 +137,7 @@ public final class PruneCommand extends BaseCommand {
         PassContext ctx = PassContext.builder()
                 .data(DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit).normalized(dataOptions.normalize == null ? null : Normalization.parse(dataOptions.normalize)))
                 .threads(threads).seed(seed).log(this::note)
-                .remote(spark.enabled() ? spark.remote(dataOptions.data, dataOptions.limit, new io.nnzip.train.Trainer.Options().batchSize, null) : null).build();
+                .remote(spark.remote(dataOptions.data, dataOptions.limit)).build();
         PrunePass.Detailed d = PrunePass.run(m, c, ctx);
         OnnxWriter.write(d.result().model(), output);
         if (planOut != null && !d.plans().isEmpty()) AtomicFiles.write(planOut, PruneOutput.planBytes(d.plans()));

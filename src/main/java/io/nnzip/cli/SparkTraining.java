@@ -59,11 +59,14 @@ public final class SparkTraining {
 
     /**
      * Fine-tuning of any pass (prune, factorize, recipes) sent to Spark workers: the request's epochs, learning rate,
-     * optimizer, schedule and held-at-zero weights travel; each worker reads {@code data} itself.
+     * optimizer, schedule and held-at-zero weights travel; each worker reads {@code data} itself. The global batch is
+     * the Trainer's default, as in a pass's local fine-tuning. Null without {@code --spark} (fine-tuning stays here).
      */
-    io.nnzip.pass.RemoteTraining remote(String data, int limit, int batch, Integer threads) {
+    io.nnzip.pass.RemoteTraining remote(String data, int limit) {
+        if (!enabled()) return null;
+        int batch = new Trainer.Options().batchSize;
         if (batch < workers) throw new NnzipException("--batch " + batch + " is smaller than --workers " + workers + " (each worker steps on batch/workers images)");
-        int perWorkerThreads = threads != null && threads > 0 ? threads : Math.max(1, OptionRules.CORES / workers);
+        int perWorkerThreads = Math.max(1, OptionRules.CORES / workers);
         return (m, r, norm, trainSize, note) -> {
             Trainer.Options d = new Trainer.Options();
             TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), data, limit, norm.mean(), norm.std(), r.epochs(), batch / workers, r.lr(),

@@ -127,10 +127,10 @@ final class TransformerRules {
 
     /** Walks back from the merge to the head splits; false when something on the way could mix or count heads. */
     private boolean walkCore(String start, int heads, int dh, Set<Node> core, List<HeadSplit> splits) {
-        Deque<String> todo = new ArrayDeque<>(List.of(start));
+        Deque<String> pending = new ArrayDeque<>(List.of(start));
         Set<String> seen = new HashSet<>();
-        while (!todo.isEmpty()) {
-            String v = todo.pop();
+        while (!pending.isEmpty()) {
+            String v = pending.pop();
             if (v.isEmpty() || !seen.add(v)) continue;
             Tensor c = b.g.initializer(v);
             if (c != null) {
@@ -152,7 +152,7 @@ final class TransformerRules {
             }
             if (!CORE_OPS.contains(p.opType()) || !coreNodeOk(p) || core.size() >= MAX_CORE) return false;
             core.add(p);
-            for (String in : p.inputs()) todo.push(in);
+            for (String in : p.inputs()) pending.push(in);
         }
         return true;
     }
