@@ -186,10 +186,11 @@ public final class CompressCommand extends BaseCommand {
         List<Map<String, Object>> rows = (List<Map<String, Object>>) r.get("points");
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> p = rows.get(i);
-            out.printf("  %s%-3d coded %,10d B  x%6.1f  drop %6s pts  %s%n", i == ((Number) r.get("chosen")).intValue() ? "*" : " ", i,
+            // the step status shows when the recipe's own gate rolled a point's step back (its result is then the input)
+            out.printf("  %s%-3d coded %,10d B  x%6.1f  drop %6s pts  %s%s%n", i == ((Number) r.get("chosen")).intValue() ? "*" : " ", i,
                     ((Number) p.get("coded_bytes")).longValue(), ((Number) p.get("compression_ratio")).doubleValue(),
                     p.get("accuracy_drop_points") == null ? "-" : String.format("%.2f", ((Number) p.get("accuracy_drop_points")).doubleValue()),
-                    p.get("within_budget").equals(Boolean.TRUE) ? "" : "(over budget)");
+                    p.get("within_budget").equals(Boolean.TRUE) ? "" : "(over budget) ", p.get("step_status"));
         }
         out.printf("  chosen: %s -> %s%n", r.get("chosen_point"), r.get("output"));
     }
