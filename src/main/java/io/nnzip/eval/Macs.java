@@ -35,6 +35,13 @@ public final class Macs {
                 int k = transA ? a.shape()[0] : a.shape()[a.rank() - 1];
                 return (long) Shapes.numel(y.shape()) * k;
             }
+            case "MatMulNBits" -> {
+                // com.microsoft's 4-bit weight-only MatMul: Y = A · W with W [K, N] packed; K is an attribute
+                ValueType y = out.length > 0 ? out[0] : null;
+                long k = n.attrInt("K", -1);
+                if (y == null || !y.isConcrete() || k <= 0) return -1;
+                return (long) Shapes.numel(y.shape()) * k;
+            }
             default -> {
                 return 0;
             }

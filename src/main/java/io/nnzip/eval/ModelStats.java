@@ -73,7 +73,7 @@ public final class ModelStats {
 
     static boolean isMacOp(String op) {
         return switch (op) {
-            case "Conv", "ConvTranspose", "Gemm", "MatMul", "ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul" -> true;
+            case "Conv", "ConvTranspose", "Gemm", "MatMul", "ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul", "MatMulNBits" -> true;
             default -> false;
         };
     }

@@ -116,4 +116,23 @@ class TransformerInt4Test {
         float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4 * maxAbs(want), onnx + " [" + i + "]");
     }
+
+    @org.junit.jupiter.api.Test
+    void matMulNBitsCountsItsMacs() {
+        // by hand for the fixture (dim 64, 4 blocks, 4 heads, MLP 128, 7×7 patches → 16 tokens, 10 classes), per image:
+        // patch conv 16·64·49; per block qkv 16·64·192, q·kᵀ and a·v 2·4·16·16·16, proj 16·64·64, fc1 and fc2 2·16·64·128;
+        // head 64·10 after the mean
+        long block = 16L * 64 * 192 + 2L * 4 * 16 * 16 * 16 + 16L * 64 * 64 + 2L * 16 * 64 * 128;
+        long hand = 16L * 64 * 49 + 4 * block + 64L * 10;
+        Model m = canonical("vit_op17.onnx");
+        assertEquals(hand, io.nnzip.eval.ModelStats.of(m).macs, "float ViT");
+        QuantConfig cfg = new QuantConfig();
+        cfg.scheme = "int4";
+        cfg.weightOnly = true;
+        WeightSchemes.Applied q = WeightSchemes.apply(m, Scheme.parse("int4"), cfg, null, null, List.of(), s -> { });
+        io.nnzip.eval.ModelStats s = io.nnzip.eval.ModelStats.of(q.model());
+        assertEquals(16, s.opCounts.getOrDefault("MatMulNBits", 0), s.opCounts.toString());
+        assertEquals(hand, s.macs, "int4 ViT: every MatMulNBits counts K·N per row");
+        assertEquals(null, s.macsNote);
+    }
 }
