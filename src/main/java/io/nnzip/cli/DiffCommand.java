@@ -43,11 +43,14 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--as-received", description = "BASE already is the receiver's copy (a decode or patch result); do not re-code it.")
     boolean asReceived;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Code the update at the coarsest QP (from --qp up) whose patched model stays within POINTS percentage points of NEW's accuracy (ONNX Runtime) on a validation split held out from the TRAINING set (the last --val-images training images); the receiver's base stays coded at --qp. The patched model is then measured on the TEST set (first --limit test images). Needs --data.")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Code the update at the coarsest QP (from --qp up) whose patched model stays within POINTS percentage points of NEW's accuracy (ONNX Runtime) on a validation split (--val-data, else the last --val-images training images); the receiver's base stays coded at --qp. The patched model is then measured on the TEST set (first --limit test images). Needs --data.")
     Double maxDrop;
 
-    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
+    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop without --val-data: the last N training images (default ${DEFAULT-VALUE}).")
     int valImages;
+
+    @Option(names = "--val-data", paramLabel = "DATA", description = EncodeCommand.VAL_DATA_HELP)
+    String valData;
 
     @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}).")
     String updateSteps;
@@ -70,14 +73,14 @@ public final class DiffCommand extends BaseCommand {
         if (maxDrop != null) {
             if (mode.lossless) throw new NnzipException("--max-drop needs a lossy mode");
             Dataset train = Datasets.load(data.requireData("--max-drop"), "train");
-            EncodeCommand.checkValImages(train, valImages);
-            Dataset val = EncodeCommand.lastImages(train, valImages);
-            DatasetProbe probe = new DatasetProbe(val, data.normalization(n), mode.threads);
+            if (valData == null) EncodeCommand.checkValImages(train, valImages);
+            EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages);
+            DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
             if (compensate) {
-                if (calibImages + valImages > train.size())
+                if (valData == null && calibImages + valImages > train.size())
                     throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
                 java.util.Set<String> weights = new java.util.LinkedHashSet<>();
                 n.graph().initializers().forEach((k, t) -> { if (t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k); });
@@ -100,7 +103,7 @@ public final class DiffCommand extends BaseCommand {
                 valAcc = f.accuracy();
                 r.put("update_qps", f.qps());
             }
-            r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
+            r.put("validation_split", val.description());
             r.put("update_qp", s.qp());
             r.put("validation_accuracy_new", s.newAccuracy());
             r.put("validation_accuracy_patched", valAcc);
@@ -112,6 +115,7 @@ public final class DiffCommand extends BaseCommand {
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
             if (compensate) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));
         }

@@ -41,11 +41,14 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest per-layer steps keeping accuracy (ONNX Runtime) within POINTS percentage points on a validation split held out from the TRAINING set (the last --val-images training images); steps from measured sensitivities (KL of the predictions) and real coded sizes. The decoded model is then measured on the TEST set (first --limit test images, default all), which the search never sees. Needs --data.")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest per-layer steps keeping accuracy (ONNX Runtime) within POINTS percentage points on a validation split (--val-data, else the last --val-images training images); steps from measured sensitivities (KL of the predictions) and real coded sizes. The decoded model is then measured on the TEST set (first --limit test images, default all), which the search never sees. Needs --data.")
     Double maxDrop;
 
-    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + VAL_IMAGES, description = "Validation images for --max-drop: the last N training images (default ${DEFAULT-VALUE}).")
+    @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + VAL_IMAGES, description = "Validation images for --max-drop without --val-data: the last N training images (default ${DEFAULT-VALUE}).")
     int valImages;
+
+    @Option(names = "--val-data", paramLabel = "DATA", description = VAL_DATA_HELP)
+    String valData;
 
     @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest. Needs --data.")
     boolean compensate;
@@ -72,11 +75,12 @@ public final class EncodeCommand extends BaseCommand {
             o = o.withQp(qp);
             r.put("qp_for_budget", qp);
         }
+        if (valData != null && maxDrop == null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
         Dataset train = null;
         if (compensate || maxDrop != null) {
             train = Datasets.load(data.requireData(compensate ? "--compensate" : "--max-drop"), "train");
-            if (maxDrop != null) checkValImages(train, valImages);
-            if (compensate && maxDrop != null && calibImages + valImages > train.size())
+            if (maxDrop != null && valData == null) checkValImages(train, valImages);
+            if (compensate && maxDrop != null && valData == null && calibImages + valImages > train.size())
                 throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
         }
         ErrorCompensation comp = null;
@@ -93,11 +97,11 @@ public final class EncodeCommand extends BaseCommand {
         DatasetProbe valProbe = null;
         double floor = 0;
         if (maxDrop != null) {
-            Dataset val = lastImages(train, valImages);
-            valProbe = new DatasetProbe(val, data.normalization(m), mode.threads);
+            Validation val = validation(valData, train, valImages);
+            valProbe = new DatasetProbe(val.data(), data.normalization(m), mode.threads);
             MaxDropSearch.Result s = SensitivitySearch.search(m, valProbe, maxDrop, o, comp, this::note);
             floor = s.baseAccuracy() - maxDrop / 100;
-            r.put("validation_split", "train images " + (train.size() - val.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
+            r.put("validation_split", val.description());
             r.put("max_drop_evaluations", s.evaluations());
             o = o.withOverrides(s.qps());
             r.put("validation_accuracy_original", s.baseAccuracy());
@@ -163,6 +167,22 @@ public final class EncodeCommand extends BaseCommand {
     }
 
     private Model decodeOutput() throws java.io.IOException { return NnzCodec.decode(Files.readAllBytes(output), output.toString()); }
+
+    static final String VAL_DATA_HELP = "Labelled validation samples for the --max-drop search, in place of the last --val-images training images: an .npz (x/y or images/labels) or a dataset name (its test split). Use a split the model was not trained on.";
+
+    /** The split a --max-drop search measures on, and how the JSON report names it. */
+    record Validation(Dataset data, String description) {}
+
+    /** --val-data when given (an .npz's x/y, or a named dataset's test split), else the last {@code valImages} of {@code train}. */
+    static Validation validation(String valData, Dataset train, int valImages) {
+        if (valData != null) {
+            Dataset d = Datasets.load(valData, "test");
+            if (!d.labelled() || d.size() == 0) throw new NnzipException("--val-data " + valData + ": needs labelled samples (x and y)");
+            return new Validation(d, "--val-data " + valData + ": " + d.size() + " samples (what --max-drop searched on)");
+        }
+        Dataset d = lastImages(train, valImages);
+        return new Validation(d, "train images " + (train.size() - d.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
+    }
 
     /** --val-images must leave at least one training image. */
     static void checkValImages(Dataset train, int valImages) {

@@ -90,6 +90,9 @@ final class OptionRules {
     /** Options naming a file the command writes: their folder is checked before the work starts, not after it. */
     static final List<String> OUTPUT_FILES = List.of("--output", "--nnz", "--report", "--plot", "--plan");
 
+    /** Options naming a dataset the command reads only later (after other work): checked to exist before it starts. */
+    static final List<String> DATASETS = List.of("--val-data");
+
     /** Checks the options the user gave to the command that will run; throws a one-line ParameterException. */
     static void check(CommandLine.ParseResult top) {
         CommandLine.ParseResult pr = top;
@@ -104,6 +107,8 @@ final class OptionRules {
                     if (!r.holds(v)) throw new ParameterException(cl, name + " " + format(v) + " is out of range (allowed: " + r.text() + ")");
                 if (name.equals("--threads")) allCoresForZero(o);
             }
+            if (DATASETS.contains(name) && o.getValue() instanceof String d && !knownDataset(d) && !java.nio.file.Files.exists(Path.of(d)))
+                throw new ParameterException(cl, name + " " + d + ": not found (give fashion-mnist, mnist, an .npz file or an image folder)");
             if (OUTPUT_FILES.contains(name) && o.getValue() instanceof Path p) {
                 try {
                     AtomicFiles.requireFolder(p);
@@ -112,6 +117,11 @@ final class OptionRules {
                 }
             }
         }
+    }
+
+    private static boolean knownDataset(String d) {
+        String k = d.toLowerCase().replace('_', '-');
+        return k.equals("fashion-mnist") || k.equals("mnist");
     }
 
     /** The option's own (first long) name; later names are deprecated aliases (see {@link Deprecations}). */

@@ -9,14 +9,17 @@ import java.util.Map;
 
 /**
  * Datasets stored as NumPy arrays: an .npz holding {@code x_train, y_train, x_test, y_test} (Keras layout) or
- * {@code x, y}. Images are (N,H,W) or (N,C,H,W) (N,H,W,C when the last axis is 1 or 3 and the second is not);
+ * {@code x, y} (or {@code images, labels}). Images are (N,H,W) or (N,C,H,W) (N,H,W,C when the last axis is 1 or 3 and the second is not);
  * uint8 pixels are scaled to [0,1], float pixels are kept as they are.
  */
 public final class NpyDataset {
     private NpyDataset() {}
 
     public static Dataset read(Path file, String split) {
-        Map<String, Tensor> arrays = Npy.readAny(file);
+        Map<String, Tensor> arrays = new java.util.LinkedHashMap<>(Npy.readAny(file));
+        // A split saved as images/labels reads like x/y.
+        if (!arrays.containsKey("x") && arrays.containsKey("images")) arrays.put("x", arrays.get("images"));
+        if (!arrays.containsKey("y") && arrays.containsKey("labels")) arrays.put("y", arrays.get("labels"));
         if (arrays.containsKey("") || (arrays.containsKey("x") && !arrays.containsKey("y") && !arrays.containsKey("y" + (split.equals("test") ? "_test" : "_train"))))
             return inputsOnly(file.getFileName() + ":" + split, arrays.containsKey("") ? arrays.get("") : arrays.get("x"));
         String sfx = split.equals("test") ? "_test" : "_train";

@@ -82,6 +82,43 @@ class CodecCliTest {
     }
 
     @Test
+    void valDataIsWhatTheSearchMeasuresOnInEncodeAndDiff() throws Exception {
+        Model m = SyntheticModels.cnn(4, 4, 8, 32), next = m.copy();
+        next.graph().initializers().replaceAll((k, t) -> {
+            if (t.dtype() != io.nnzip.ir.DType.FLOAT) return t;
+            float[] w = t.floats().clone();
+            java.util.Random r = new java.util.Random(k.hashCode());
+            for (int i = 0; i < w.length; i++) w[i] += 0.05f * w[i] * (float) r.nextGaussian();
+            return io.nnzip.ir.Tensor.of(w, t.shape());
+        });
+        Path a = dir.resolve("m.onnx"), b = dir.resolve("n.onnx"), npz = dir.resolve("d.npz"), val = dir.resolve("split.npz"), out = dir.resolve("m.nnz");
+        OnnxWriter.write(m, a);
+        OnnxWriter.write(next, b);
+        io.nnzip.ir.Tensor[] train = labelled(m, 300, 1), test = labelled(m, 100, 2), v = labelled(m, 200, 3);
+        io.nnzip.numpy.Npy.writeNpz(npz, java.util.Map.of("x_train", train[0], "y_train", train[1], "x_test", test[0], "y_test", test[1]));
+        // Validation labels: the model's own class for the first 150 images, another class for the last 50, so the
+        // original scores exactly 75 % there (100 % on the training images).
+        long[] vl = new long[200];
+        for (int i = 0; i < 200; i++) vl[i] = i < 150 ? v[1].getLong(i) : (v[1].getLong(i) + 1) % 10;
+        io.nnzip.numpy.Npy.writeNpz(val, java.util.Map.of("images", v[0], "labels", io.nnzip.ir.Tensor.ofLongs(vl, 200)));
+        JsonNode r = new ObjectMapper().readTree(run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3",
+                "--val-data", val.toString(), "--threads", "1", "--json"));
+        assertTrue(r.get("validation_split").asText().startsWith("--val-data " + val + ": 200 samples"), r.toString());
+        assertEquals(0.75, r.get("validation_accuracy_original").asDouble(), 1e-6, r.toString());
+        // diff: the new model's validation accuracy is counted here independently, in ONNX Runtime.
+        int[] y = top1(next, v[0].floats(), 200);
+        int hits = 0;
+        for (int i = 0; i < 200; i++) if (y[i] == vl[i]) hits++;
+        JsonNode d = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", dir.resolve("u.nnz").toString(), "--data", npz.toString(),
+                "--max-drop", "3", "--val-data", val.toString(), "--threads", "1", "--json"));
+        assertEquals(hits / 200.0, d.get("validation_accuracy_new").asDouble(), 1e-6, d.toString());
+        assertTrue(d.get("validation_split").asText().startsWith("--val-data "), d.toString());
+        // Without --max-drop it means nothing; a missing file is refused before any work.
+        assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--val-data", val.toString()));
+        assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--val-data", dir.resolve("none.npz").toString()));
+    }
+
+    @Test
     void encodeDecodeDiffPatchPackUnpackInspect() throws Exception {
         Model base = SyntheticModels.cnn(1, 8, 16, 32);
         Path a = dir.resolve("a.onnx"), b = dir.resolve("b.onnx"), c = dir.resolve("c.onnx");
