@@ -1,5 +1,6 @@
 package io.nnzip.cli;
 
+import io.nnzip.arch.AdderRedesign;
 import io.nnzip.arch.DepthwiseSeparableRedesign;
 import io.nnzip.arch.RedesignConfig;
 import io.nnzip.data.Dataset;
@@ -21,13 +22,18 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "redesign", mixinStandardHelpOptions = true,
         description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
-                + "calibration data (layer-wise distillation), then optionally fine-tuned end to end (on labels, or with the original model as teacher).")
+                + "calibration data (layer-wise distillation), or by AdderNet layers (-sum|x - w|, then batch normalization calibrated to the "
+                + "original layer's output statistics), then optionally fine-tuned end to end (on labels, or with the original model as teacher).")
 public final class RedesignCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
 
-    @Option(names = "--depthwise-separable", required = true, description = "The redesign to apply (the only one available).")
+    @Option(names = "--depthwise-separable", description = "Redesign into depthwise + pointwise pairs (give this or --adder).")
     boolean depthwiseSeparable;
+
+    @Option(names = "--adder", description = "Redesign into AdderNet layers followed by batch normalization (give this or --depthwise-separable); "
+            + "written as standard ONNX ops that ONNX Runtime runs.")
+    boolean adder;
 
     @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching convolutions are redesigned.")
     String layers;
@@ -81,6 +87,7 @@ public final class RedesignCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
+        if (depthwiseSeparable == adder) throw new NnzipException("redesign: give exactly one of --depthwise-separable and --adder");
         Model in = ModelValidator.read(model);
         Tensor calib = null;
         if (calibSamples > 0 && data.data != null) {
@@ -90,10 +97,11 @@ public final class RedesignCommand extends BaseCommand {
             throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }
         RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
-        DepthwiseSeparableRedesign.Result r = DepthwiseSeparableRedesign.run(in, cfg, calib);
+        DepthwiseSeparableRedesign.Result r = adder ? AdderRedesign.run(in, cfg, calib) : DepthwiseSeparableRedesign.run(in, cfg, calib);
         Model out = r.model();
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());
+        res.put("redesign", adder ? "adder" : "depthwise-separable");
         res.put("options", cfg.describe());
         res.putAll(r.summary());
         if (finetune > 0 || eval) {
@@ -102,7 +110,7 @@ public final class RedesignCommand extends BaseCommand {
             out = ft.model();
             res.put("finetune", ft.report());
         }
-        AtomicFiles.write(output, OnnxWriter.toBytes(out));
+        AtomicFiles.write(output, OnnxWriter.toBytes(AdderRedesign.toOnnx(out)));
         res.put("layers", r.layers().stream().map(DepthwiseSeparableRedesign.LayerResult::toJson).toList());
         res.put("written", output.toString());
         return res;

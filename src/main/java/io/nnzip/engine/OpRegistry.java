@@ -38,6 +38,7 @@ public final class OpRegistry {
         MiscOps.register();
         io.nnzip.engine.ops.BinaryOps.register();
         io.nnzip.engine.ops.AttentionOps.register();
+        io.nnzip.engine.ops.AdderOps.register();
     }
 
     private OpRegistry() {}

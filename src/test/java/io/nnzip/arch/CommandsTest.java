@@ -81,6 +81,34 @@ class CommandsTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void redesignAdderFineTunesAndWritesWhatOrtRuns() throws Exception {
+        Model cnn = TestModels.cnn(3, 12, 8, 16, 16);
+        Path model = save(cnn, "cnn.onnx"), data = dataset(cnn), r = dir.resolve("adder.onnx");
+        Outcome o = run("redesign", model.toString(), "--adder", "--data", data.toString(), "--calib-images", "32", "--finetune", "1",
+                "--lr", "0.01", "--no-progress", "-o", r.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertEquals("adder", o.json().get("redesign"));
+        assertTrue(((Map<?, ?>) o.json().get("finetune")).containsKey("accuracy_finetuned"));
+        Model written = OnnxReader.read(r);
+        assertTrue(written.graph().nodes().stream().noneMatch(n -> n.opType().equals(io.nnzip.engine.ops.AdderOps.OP)));
+        assertTrue(written.graph().nodes().stream().anyMatch(n -> n.opType().equals("Abs")));
+        assertRunsInOrt(r);
+        // the filter, written as (K, C·R·S, 1) for the Sub, moved in fine-tuning
+        String w = written.graph().initializers().keySet().stream().filter(k -> k.contains("conv2") && k.contains("filters") && !k.contains("patch")).findFirst().orElseThrow();
+        float[] before = cnn.graph().initializer("conv2.weight").floats(), after = written.graph().initializer(w).floats();
+        assertEquals(before.length, after.length);
+        assertTrue(TestModels.relDiff(before, after) > 0, "fine-tuning must update the adder filters");
+        for (String[] flags : new String[][] {{}, {"--adder", "--depthwise-separable"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("redesign", model.toString(), "--data", data.toString(), "-o", r.toString()));
+            args.addAll(java.util.List.of(flags));
+            o = run(args.toArray(String[]::new));
+            assertNotEquals(0, o.code());
+            assertTrue(o.err().contains("exactly one of --depthwise-separable and --adder"), o.err());
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void factorizeRedesignDynamicDistill() throws Exception {
         Model cnn = TestModels.cnn(3, 12, 8, 16, 16);
         Path model = save(cnn, "cnn.onnx"), data = dataset(cnn);

@@ -65,6 +65,8 @@ public final class GradRules {
             return r;
         });
         rule("MatMul", MatMulRule::backward);
+        // AdderNet: full-precision ∂y/∂w = x − w, HardTanh-clipped ∂y/∂x = HT(w − x) (see AdderConv2d)
+        rule(io.nnzip.engine.ops.AdderOps.OP, s -> adder(s, ConvAttrs.conv(s.node(), s.in(0).shape(), s.in(1).shape())));
 
         // ---- elementwise arithmetic (with broadcasting) ----
         rule("Add", s -> binary(s, s.dy(), s.dy()));
@@ -197,6 +199,12 @@ public final class GradRules {
             }
             return r;
         });
+    }
+
+    private static Tensor[] adder(GradStep s, ConvGeometry g) {
+        float[] dx = s.need(0) ? s.gradBuffer(0, false) : null, dw = s.need(1) ? s.gradBuffer(1, false) : null;
+        io.nnzip.engine.kernels.AdderConv2d.backward(g, s.x(0), s.x(1), s.dy(), dx, dw, s.par());
+        return new Tensor[] {dx == null ? null : s.like(0, dx), dw == null ? null : s.like(1, dw)};
     }
 
     private static PoolBackward.Window window(ConvGeometry g) {

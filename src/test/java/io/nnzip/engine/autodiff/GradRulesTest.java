@@ -58,6 +58,48 @@ class GradRulesTest {
         conv(37, 1, 4, 1, 1, 1, 1, 3);
     }
 
+    private static Node adderNode(int stride, int pad, int dil, int r) {
+        return node(io.nnzip.engine.ops.AdderOps.OP, 2, Attribute.of("strides", (long) stride, stride), Attribute.of("pads", (long) pad, pad, pad, pad),
+                Attribute.of("dilations", (long) dil, dil), Attribute.of("kernel_shape", (long) r, r));
+    }
+
+    /**
+     * Where every |x − w| > 1 the paper's clipped input gradient HT(w − x) is the true derivative of −|x − w|, so
+     * the input gradient must match finite differences of the forward (many images: the threads' halves and col2im).
+     */
+    @Test void adderInputGradientMatchesFiniteDifferencesOutsideTheClip() {
+        for (int[] cfg : new int[][] {{1, 1, 1, 3}, {2, 1, 1, 3}, {1, 2, 2, 3}, {1, 0, 1, 1}}) {
+            int n = 5, c = 3, h = 6, w = 7, k = 4, r = cfg[3];
+            double[] x = random(rnd, n * c * h * w), wt = random(rnd, k * c * r * r);
+            for (int i = 0; i < x.length; i++) x[i] = 3 + 0.3 * x[i];
+            for (int i = 0; i < wt.length; i++) wt[i] = -0.3 * Math.abs(wt[i]);
+            Node nd = adderNode(cfg[0], cfg[1], cfg[2], r);
+            int p = (h + 2 * cfg[1] - cfg[2] * (r - 1) - 1) / cfg[0] + 1, q = (w + 2 * cfg[1] - cfg[2] * (r - 1) - 1) / cfg[0] + 1;
+            check(nd, 17, new double[][] {x, wt}, new int[][] {{n, c, h, w}, {k, c, r, r}}, new boolean[] {true, false},
+                    in -> RefOps.adder(in[0], in[1], n, c, h, w, k, r, r, cfg[0], cfg[1], cfg[2], null, null), new int[] {n, k, p, q}, null);
+        }
+    }
+
+    /** Inside the clip: the forward against direct sums, the gradients against the paper's formulas summed directly. */
+    @Test void adderForwardAndPaperGradients() {
+        int n = 3, c = 4, h = 7, w = 6, k = 5, r = 3, stride = 2, pad = 1, dil = 1;
+        double[] x = random(rnd, n * c * h * w), wt = random(rnd, k * c * r * r);
+        Node nd = adderNode(stride, pad, dil, r);
+        int p = (h + 2 * pad - r) / stride + 1, q = (w + 2 * pad - r) / stride + 1;
+        double[] dy = random(rnd, n * k * p * q);
+        double[][] ref = new double[2][];
+        double[] y = RefOps.adder(x, wt, n, c, h, w, k, r, r, stride, pad, dil, dy, ref);
+        io.nnzip.ir.Tensor[] in = {GradCheck.floatTensor(x, n, c, h, w), GradCheck.floatTensor(wt, k, c, r, r)};
+        float[] engine = io.nnzip.engine.OpRegistry.get(nd).kernel().run(nd, in, new io.nnzip.engine.ExecContext(GradCheck.PAR, 17))[0].floats();
+        for (int i = 0; i < y.length; i++) org.junit.jupiter.api.Assertions.assertEquals(y[i], engine[i], 1e-4 * Math.max(1, Math.abs(y[i])), "y " + i);
+        io.nnzip.ir.Tensor[] g = GradRules.get(nd.opType()).backward(new GradStep(nd, in, new io.nnzip.ir.Tensor[] {GradCheck.floatTensor(y, n, k, p, q)},
+                new io.nnzip.ir.Tensor[] {GradCheck.floatTensor(dy, n, k, p, q)}, all(2), null, 17, GradCheck.PAR, new io.nnzip.engine.autodiff.kernels.ArrayPool()));
+        for (int t = 0; t < 2; t++) {
+            float[] got = g[t].floats();
+            for (int i = 0; i < got.length; i++) org.junit.jupiter.api.Assertions.assertEquals(ref[t][i], got[i], 1e-4 * Math.max(1, Math.abs(ref[t][i])), "input " + t + " element " + i);
+        }
+    }
+
     @Test void maxPoolTrainingForwardAndScatterBackward() {
         int n = 2, c = 3, h = 6, w = 7;
         double[] x = random(rnd, n * c * h * w);

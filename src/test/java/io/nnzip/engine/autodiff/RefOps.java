@@ -30,6 +30,42 @@ final class RefOps {
         return y;
     }
 
+    /**
+     * AdderNet layer, y = −Σ|x − w| over each window, taps in the zero padding included, and (with {@code dy}) the
+     * paper's gradients: {@code grads[0]} = Σ dy·HT(w − x) onto x, {@code grads[1]} = Σ dy·(x − w) onto w.
+     */
+    static double[] adder(double[] x, double[] w, int n, int c, int h, int wd, int k, int r, int s, int stride, int pad, int dil,
+                          double[] dy, double[][] grads) {
+        int p = (h + 2 * pad - dil * (r - 1) - 1) / stride + 1, q = (wd + 2 * pad - dil * (s - 1) - 1) / stride + 1;
+        double[] y = new double[n * k * p * q];
+        if (grads != null) {
+            grads[0] = new double[x.length];
+            grads[1] = new double[w.length];
+        }
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < k; o++)
+                for (int oh = 0; oh < p; oh++)
+                    for (int ow = 0; ow < q; ow++) {
+                        int yi = ((i * k + o) * p + oh) * q + ow;
+                        double acc = 0;
+                        for (int ci = 0; ci < c; ci++)
+                            for (int ri = 0; ri < r; ri++)
+                                for (int si = 0; si < s; si++) {
+                                    int ih = oh * stride - pad + ri * dil, iw = ow * stride - pad + si * dil, wi = ((o * c + ci) * r + ri) * s + si;
+                                    boolean in = ih >= 0 && ih < h && iw >= 0 && iw < wd;
+                                    int xi = in ? ((i * c + ci) * h + ih) * wd + iw : -1;
+                                    double xv = in ? x[xi] : 0;
+                                    acc += Math.abs(xv - w[wi]);
+                                    if (grads != null) {
+                                        grads[1][wi] += dy[yi] * (xv - w[wi]);
+                                        if (in) grads[0][xi] += dy[yi] * Math.max(-1, Math.min(1, w[wi] - xv));
+                                    }
+                                }
+                        y[yi] = -acc;
+                    }
+        return y;
+    }
+
     /** C = alpha·op(A)·op(B) + beta·bcast(C). */
     static double[] gemm(double[] a, double[] b, double[] c, int m, int n, int k, boolean ta, boolean tb, double alpha, double beta, int[] cShape) {
         double[] y = new double[m * n];

@@ -1,0 +1,180 @@
+package io.nnzip.engine.kernels;
+
+import io.nnzip.engine.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The adder convolution of AdderNet (Chen et al., CVPR 2020): each output is minus the L1 distance between the
+ * filter and the input patch under it, y[n,k,p,q] = −Σ_{c,r,s} |x[n,c,p·sh+r·dh−pt, q·sw+s·dw−pl] − w[k,c,r,s]|,
+ * with zeros in the padding (so a padded tap adds |w|). Group 1 only. Each image's patches are laid out as rows
+ * (P·Q, C·R·S), so the distance is a contiguous vector reduction against a filter row.
+ * <p>Backward as in the paper: the filter gets the full-precision gradient ∂y/∂w = x − w (not the sign), the input
+ * the HardTanh-clipped one ∂y/∂x = HT(w − x), which keeps the magnitudes flowing to earlier layers bounded.
+ * <pre>x: (N,C,H,W), w: (K,C,R,S) -> y: (N,K,P,Q)</pre>
+ */
+public final class AdderConv2d {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private AdderConv2d() {}
+
+    public static void forward(ConvGeometry g, float[] x, float[] w, float[] y, Parallel par) {
+        int k = g.k(), pq = g.p() * g.q(), crs = g.colRows();
+        par.forRange(g.n(), (lo, hi) -> {
+            float[] col = new float[pq * crs];
+            for (int img = lo; img < hi; img++) {
+                patches(g, x, img, col);
+                int yo = img * k * pq;
+                int i = 0;
+                for (; i + 4 <= pq; i += 4)
+                    for (int o = 0; o < k; o++) distances4(col, i * crs, crs, w, o * crs, y, yo + o * pq + i);
+                for (; i < pq; i++)
+                    for (int o = 0; o < k; o++) y[yo + o * pq + i] = -distance(col, i * crs, w, o * crs, crs);
+            }
+        });
+    }
+
+    /**
+     * Gradients given dy (N,K,P,Q): dx (N,C,H,W) = col2im(Σ_k dy·HT(w − x)) and dw (K,C,R,S) = Σ dy·(x − w);
+     * either may be null (not wanted). dx and dw are overwritten.
+     */
+    public static void backward(ConvGeometry g, float[] x, float[] w, float[] dy, float[] dx, float[] dw, Parallel par) {
+        int n = g.n(), k = g.k(), pq = g.p() * g.q(), crs = g.colRows();
+        if (dx != null) java.util.Arrays.fill(dx, 0f);
+        int threads = Math.max(1, Math.min(par.threads(), n));
+        float[][] dwParts = dw == null ? null : new float[threads][];
+        double[][] dySums = dw == null ? null : new double[threads][];
+        java.util.concurrent.atomic.AtomicInteger parts = new java.util.concurrent.atomic.AtomicInteger();
+        par.forChunks(n, threads, (lo, hi) -> {
+            int part = parts.getAndIncrement();
+            float[] col = new float[pq * crs], dcol = dx == null ? null : new float[pq * crs];
+            float[] dwp = dw == null ? null : new float[k * crs];
+            double[] sums = dw == null ? null : new double[k];
+            for (int img = lo; img < hi; img++) {
+                patches(g, x, img, col);
+                int yo = img * k * pq;
+                if (dwp != null) {
+                    // Σ_pq dy[k,pq]·col[pq,crs]; the −w·Σdy part is added once at the end
+                    Sgemm.gemm(false, false, k, crs, pq, 1f, dy, yo, pq, col, 0, crs, 1f, dwp, 0, crs, par); // nested: runs on this thread
+                    for (int o = 0; o < k; o++) {
+                        double s = 0;
+                        for (int i = 0; i < pq; i++) s += dy[yo + o * pq + i];
+                        sums[o] += s;
+                    }
+                }
+                if (dcol != null) {
+                    java.util.Arrays.fill(dcol, 0f);
+                    for (int i = 0; i < pq; i++)
+                        for (int o = 0; o < k; o++) {
+                            float d = dy[yo + o * pq + i];
+                            if (d != 0f) clippedAxpy(d, w, o * crs, col, dcol, i * crs, crs);
+                        }
+                    col2im(g, dcol, dx, img);
+                }
+            }
+            if (dwp != null) {
+                dwParts[part] = dwp;
+                dySums[part] = sums;
+            }
+        });
+        if (dw == null) return;
+        java.util.Arrays.fill(dw, 0f);
+        double[] total = new double[k];
+        for (int t = 0; t < threads; t++) {
+            if (dwParts[t] == null) continue;
+            for (int i = 0; i < dw.length; i++) dw[i] += dwParts[t][i];
+            for (int o = 0; o < k; o++) total[o] += dySums[t][o];
+        }
+        for (int o = 0; o < k; o++) for (int j = 0; j < crs; j++) dw[o * crs + j] -= (float) (w[o * crs + j] * total[o]);
+    }
+
+    /** Rows (P·Q) of patches (C·R·S) of image {@code img}, zero where the window reaches into the padding. */
+    static void patches(ConvGeometry g, float[] x, int img, float[] col) {
+        int c = g.c(), h = g.h(), wd = g.w(), r = g.r(), s = g.s(), p = g.p(), q = g.q(), crs = c * r * s;
+        for (int oy = 0; oy < p; oy++)
+            for (int ox = 0; ox < q; ox++) {
+                int row = (oy * q + ox) * crs;
+                for (int ch = 0; ch < c; ch++) {
+                    int xb = (img * c + ch) * h;
+                    for (int a = 0; a < r; a++) {
+                        int iy = oy * g.strideH() - g.padTop() + a * g.dilH(), at = row + (ch * r + a) * s;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(col, at, at + s, 0f);
+                            continue;
+                        }
+                        for (int b = 0; b < s; b++) {
+                            int ix = ox * g.strideW() - g.padLeft() + b * g.dilW();
+                            col[at + b] = ix < 0 || ix >= wd ? 0f : x[(xb + iy) * wd + ix];
+                        }
+                    }
+                }
+            }
+    }
+
+    /** Adds each patch row's gradient back onto the input positions it was read from. */
+    static void col2im(ConvGeometry g, float[] dcol, float[] dx, int img) {
+        int c = g.c(), h = g.h(), wd = g.w(), r = g.r(), s = g.s(), p = g.p(), q = g.q(), crs = c * r * s;
+        for (int oy = 0; oy < p; oy++)
+            for (int ox = 0; ox < q; ox++) {
+                int row = (oy * q + ox) * crs;
+                for (int ch = 0; ch < c; ch++) {
+                    int xb = (img * c + ch) * h;
+                    for (int a = 0; a < r; a++) {
+                        int iy = oy * g.strideH() - g.padTop() + a * g.dilH();
+                        if (iy < 0 || iy >= h) continue;
+                        for (int b = 0; b < s; b++) {
+                            int ix = ox * g.strideW() - g.padLeft() + b * g.dilW();
+                            if (ix >= 0 && ix < wd) dx[(xb + iy) * wd + ix] += dcol[row + (ch * r + a) * s + b];
+                        }
+                    }
+                }
+            }
+    }
+
+    static float distance(float[] a, int ao, float[] b, int bo, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, up = S.loopBound(len);
+        for (; i < up; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).abs());
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) sum += Math.abs(a[ao + i] - b[bo + i]);
+        return sum;
+    }
+
+    /** y[yo + j] = −‖col row (i + j) − filter‖₁ for j < 4: the filter chunk is loaded once for four rows. */
+    private static void distances4(float[] col, int ao, int len, float[] w, int wo, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0, up = S.loopBound(len);
+        for (; i < up; i += S.length()) {
+            FloatVector f = FloatVector.fromArray(S, w, wo + i);
+            a0 = a0.add(FloatVector.fromArray(S, col, ao + i).sub(f).abs());
+            a1 = a1.add(FloatVector.fromArray(S, col, ao + len + i).sub(f).abs());
+            a2 = a2.add(FloatVector.fromArray(S, col, ao + 2 * len + i).sub(f).abs());
+            a3 = a3.add(FloatVector.fromArray(S, col, ao + 3 * len + i).sub(f).abs());
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float f = w[wo + i];
+            s0 += Math.abs(col[ao + i] - f);
+            s1 += Math.abs(col[ao + len + i] - f);
+            s2 += Math.abs(col[ao + 2 * len + i] - f);
+            s3 += Math.abs(col[ao + 3 * len + i] - f);
+        }
+        y[yo] = -s0;
+        y[yo + 1] = -s1;
+        y[yo + 2] = -s2;
+        y[yo + 3] = -s3;
+    }
+
+    /** dcol[o + j] += d · clamp(w[wo + j] − col[o + j], −1, 1). */
+    private static void clippedAxpy(float d, float[] w, int wo, float[] col, float[] dcol, int o, int len) {
+        FloatVector dv = FloatVector.broadcast(S, d), lo = FloatVector.broadcast(S, -1f), hi = FloatVector.broadcast(S, 1f);
+        int i = 0, up = S.loopBound(len);
+        for (; i < up; i += S.length()) {
+            FloatVector t = FloatVector.fromArray(S, w, wo + i).sub(FloatVector.fromArray(S, col, o + i)).max(lo).min(hi);
+            FloatVector.fromArray(S, dcol, o + i).add(t.mul(dv)).intoArray(dcol, o + i);
+        }
+        for (; i < len; i++) dcol[o + i] += d * Math.max(-1f, Math.min(1f, w[wo + i] - col[o + i]));
+    }
+}
