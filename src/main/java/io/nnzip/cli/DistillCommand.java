@@ -95,11 +95,11 @@ public final class DistillCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
+        if (!dataFree && bnWeight > 0) throw new io.nnzip.ir.NnzipException("--bn-weight weighs a loss of the --data-free generator: add --data-free");
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
         DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
                 generatorEpochs, syntheticImages, bnWeight, adversarial, discWeight);
-        if (!dataFree && bnWeight > 0) throw new io.nnzip.ir.NnzipException("--bn-weight weighs a loss of the --data-free generator: add --data-free");
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
         Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);

@@ -177,6 +177,7 @@ public final class QuantizeCommand extends BaseCommand {
                 .withValidation(evalData == null ? null : io.nnzip.data.Datasets.load(evalData, "test").head(evalSize))
                 .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
         if (bnStats) {
+            io.nnzip.distill.DataFree.requireBatchNorm(m);
             note("training a generator to match the model's BatchNormalization statistics for calibration images");
             splits = splits.withCalibration(io.nnzip.distill.DataFree.bnStatsImages(m, splits.normalization(m), calibSize, 5, 1, threads));
         } else if (synthetic) {

@@ -311,10 +311,14 @@ public final class DataFree {
      * the statistics loss alone (weight 1; the DAFL terms off), then {@code count} of its images.
      */
     public static Dataset bnStatsImages(Model model, Normalization norm, int count, int epochs, long seed, int threads) {
-        Chain c = chain(model, seed);
-        if (c.bnStats().isEmpty())
-            throw new NnzipException("--calib-data bn-stats: the model has no BatchNormalization with running statistics to match (try --calib-data synthetic)");
+        requireBatchNorm(model);
         return calibrationImages(model, new Weights(0f, 0f, 0f, 1f), norm, count, epochs, seed, threads);
+    }
+
+    /** Refuses a model without BatchNormalization before any generator work starts. */
+    public static void requireBatchNorm(Model model) {
+        if (model.graph().nodes().stream().noneMatch(n -> n.opType().equals("BatchNormalization")))
+            throw new NnzipException("--calib-data bn-stats: the model has no BatchNormalization with running statistics to match (try --calib-data synthetic)");
     }
 
     private static Dataset calibrationImages(Model model, Weights w, Normalization norm, int count, int epochs, long seed, int threads) {

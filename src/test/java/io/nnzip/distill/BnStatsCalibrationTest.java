@@ -28,13 +28,13 @@ class BnStatsCalibrationTest {
     @Test
     void rangesCloseToRealDataCalibration() {
         Normalization norm = Normalization.parse("0.2860,0.3530");
-        Dataset train = Datasets.load("fashion-mnist", "train").head(1024), test = Datasets.load("fashion-mnist", "test").head(256);
+        Dataset train = Datasets.load("fashion-mnist", "train").head(512), test = Datasets.load("fashion-mnist", "test").head(256);
         Model m;
         try (Trainer t = new Trainer(io.nnzip.models.Models.cnn(0.25f, 10, 1), new Trainer.Options().epochs(1).batchSize(64).lr(3e-3f).seed(1).threads(1))) {
             t.fit(train, null, norm, new TrainListener() {});
             m = t.model().copy();
         }
-        Dataset bn = DataFree.bnStatsImages(m, norm, 256, 2, 1, 1);
+        Dataset bn = DataFree.bnStatsImages(m, norm, 256, 1, 1, 1);
         assertEquals(256, bn.size());
         SplittableRandom r = new SplittableRandom(3);
         float[] noise = new float[bn.pixels().length];
