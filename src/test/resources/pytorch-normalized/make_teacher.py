@@ -2,7 +2,9 @@
 """Trains the larger foreign teacher of the issue-18 distillation benchmark (not checked in: ~1.6 MB).
 A PyTorch CNN shaped like nnzip's built-in `cnn` (3 × [conv3×3 + BN + ReLU + maxpool], Linear 1152→256→10,
 ~390k parameters) trained on NORMALIZED input (x/255 − 0.2860)/0.3530 and exported with torch.onnx.export
-(opset 13, dynamic batch, no normalization metadata: nnzip must be told with --normalize).
+(opset 13, dynamic batch, no normalization metadata: nnzip must be told with --normalize). The BatchNormalization
+nodes are kept (TrainingMode.PRESERVE on the eval-mode model, not folded into the convolutions): data-free
+distillation and bn-stats calibration read their running statistics.
 
   /usr/bin/python3 make_teacher.py OUT.onnx [EPOCHS] [DATA_DIR]
 """
@@ -52,4 +54,5 @@ for e in range(epochs):
     print(f"epoch {e + 1}: test accuracy {acc:.4f} on normalized input", flush=True)
 print("parameters", sum(p.numel() for p in model.parameters()))
 torch.onnx.export(model, torch.zeros(1, 1, 28, 28), out, opset_version=13, input_names=["input"], output_names=["logits"],
-                  dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+                  dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                  training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)

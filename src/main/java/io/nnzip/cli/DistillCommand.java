@@ -81,15 +81,25 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--synthetic-images", defaultValue = "20000", description = "Images the --data-free generator synthesizes for the student (default ${DEFAULT-VALUE}).")
     int syntheticImages;
 
+    @Option(names = "--bn-weight", defaultValue = "0", description = "--data-free: weight of the generator's BatchNormalization-statistics loss (batch mean and variance at each teacher BatchNormalization matched to its running ones; default ${DEFAULT-VALUE} = DAFL's losses only).")
+    float bnWeight;
+
+    @Option(names = "--adversarial", description = "Adversarial distillation: a discriminator learns to tell the teacher's tempered outputs from the student's; the student also learns to fool it.")
+    boolean adversarial;
+
+    @Option(names = "--disc-weight", defaultValue = "0.1", description = "Weight of the student's adversarial loss with --adversarial (default ${DEFAULT-VALUE}).")
+    float discWeight;
+
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the distilled student.")
     Path output;
 
     @Override
     protected Map<String, Object> execute() {
+        if (!dataFree && bnWeight > 0) throw new io.nnzip.ir.NnzipException("--bn-weight weighs a loss of the --data-free generator: add --data-free");
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
         DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
-                generatorEpochs, syntheticImages);
+                generatorEpochs, syntheticImages, bnWeight, adversarial, discWeight);
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
         Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);

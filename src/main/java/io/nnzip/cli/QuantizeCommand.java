@@ -37,7 +37,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--asymmetric", description = "int8: asymmetric uint8 activations (the default).")
     boolean asymmetric;
 
-    @Option(names = "--calib-data", paramLabel = "DATA", description = "Calibration samples: fashion-mnist, x.npy / data.npz, or synthetic (images of a DAFL generator trained against the model: no data read) (default: --data, else fashion-mnist).")
+    @Option(names = "--calib-data", paramLabel = "DATA", description = "Calibration samples: fashion-mnist, x.npy / data.npz, synthetic (images of a DAFL generator trained against the model: no data read) or bn-stats (images of a generator trained to match the model's BatchNormalization statistics: no data read) (default: --data, else fashion-mnist).")
     String calibData;
 
     @Option(names = {"--calib-images", "--calib-size"}, paramLabel = "N", defaultValue = "512", description = "Calibration samples (default ${DEFAULT-VALUE}).")
@@ -171,12 +171,16 @@ public final class QuantizeCommand extends BaseCommand {
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
         c.latencyBatch = latencyBatch;
         Model m = ModelValidator.read(model);
-        boolean synthetic = "synthetic".equals(calibData);
+        boolean bnStats = "bn-stats".equals(calibData), synthetic = bnStats || "synthetic".equals(calibData);
         io.nnzip.data.DataSplits splits = io.nnzip.data.DataSplits.load(dataOptions.data, 0)
                 .withCalibration(synthetic ? null : calibData != null ? calibData : dataOptions.data != null ? null : "fashion-mnist", 0)
                 .withValidation(evalData == null ? null : io.nnzip.data.Datasets.load(evalData, "test").head(evalSize))
                 .normalized(dataOptions.normalize == null ? null : io.nnzip.data.Normalization.parse(dataOptions.normalize));
-        if (synthetic) {
+        if (bnStats) {
+            io.nnzip.distill.DataFree.requireBatchNorm(m);
+            note("training a generator to match the model's BatchNormalization statistics for calibration images");
+            splits = splits.withCalibration(io.nnzip.distill.DataFree.bnStatsImages(m, splits.normalization(m), calibSize, 5, 1, threads));
+        } else if (synthetic) {
             note("training a DAFL generator against the model for synthetic calibration images");
             splits = splits.withCalibration(io.nnzip.distill.DataFree.calibrationImages(m, splits.normalization(m), calibSize, 5, 1, threads));
         }

@@ -28,21 +28,44 @@ import java.util.SplittableRandom;
  * activated (activation loss: −mean |f| of the features before T's classifier) and spread over every class
  * (information-entropy loss: −H of the batch-mean prediction). Generator and teacher are one graph; only the
  * generator's initializers ({@code gen.*}) are trainable, so T's input gradient flows back into G through the shared
- * Trainer. The trained generator then synthesizes the images a student is distilled on (a fixed pool, where the paper
- * samples anew each step), labelled by the teacher's arg-max.
+ * Trainer. Inside the chain the teacher runs as at inference: each BatchNormalization becomes the per-channel affine
+ * map of its running statistics (Mul, Add) and Dropout the identity, so the training tape neither normalizes the
+ * teacher with batch statistics nor moves its running averages. With a BatchNormalization-statistics weight the
+ * generator is also pulled toward images whose batch mean and variance at the input of every teacher BatchNormalization
+ * equal that layer's running statistics (DeepInversion's feature-distribution loss, Yin et al., CVPR 2020). The
+ * trained generator then synthesizes the images a student is distilled on, labelled by the teacher's arg-max.
  * <pre>z: (N, nz, 1, 1) -> G: Gemm → (32,7,7) → BN → up×2 → Conv 16 → BN → LeakyReLU → up×2 → Conv C → Tanh → BN -> T</pre>
  */
 public final class DataFree {
     public static final String NOISE = "dafl_z";
     public static final int NZ = 64;
 
-    /** Loss weights of the paper's MNIST setting: one-hot 1, activation 0.1, information entropy 5. */
-    public record Weights(float oneHot, float activation, float entropy) {
-        public static final Weights PAPER = new Weights(1f, 0.1f, 5f);
+    /** Loss weights: one-hot, activation, information entropy, and BatchNormalization statistics. */
+    public record Weights(float oneHot, float activation, float entropy, float bnStats) {
+        /** DAFL's MNIST setting: one-hot 1, activation 0.1, information entropy 5; no statistics term. */
+        public static final Weights PAPER = new Weights(1f, 0.1f, 5f, 0f);
+
+        public Weights(float oneHot, float activation, float entropy) { this(oneHot, activation, entropy, 0f); }
+
+        public Weights withBnStats(float w) { return new Weights(oneHot, activation, entropy, w); }
     }
 
-    /** The chained generator → teacher graph and the names the objective reads. */
-    public record Chain(Model model, String image, String logits, String features) {}
+    /** A teacher BatchNormalization: the value it normalizes and its running mean and variance per channel. */
+    public record BnStat(String value, float[] mean, float[] var) {}
+
+    /** The chained generator → teacher graph, the names the objective reads and the teacher's BatchNormalization statistics. */
+    public record Chain(Model model, String image, String logits, String features, List<BnStat> bnStats) {
+        public Chain(Model model, String image, String logits, String features) { this(model, image, logits, features, List.of()); }
+
+        public Chain withModel(Model m) { return new Chain(m, image, logits, features, bnStats); }
+
+        /** The values the objective reads: logits, features, then each statistics layer's input when it is weighted. */
+        List<String> values(Weights w) {
+            List<String> v = new ArrayList<>(List.of(logits, features));
+            if (w.bnStats() > 0) for (BnStat b : bnStats) v.add(b.value());
+            return v;
+        }
+    }
 
     private DataFree() {}
 
@@ -57,7 +80,9 @@ public final class DataFree {
         GraphBuilder b = new GraphBuilder("dafl");
         Graph g = b.graph();
         g.initializers().putAll(t.initializers());
-        g.nodes().addAll(t.nodes().stream().map(Node::copy).toList());
+        List<BnStat> stats = new ArrayList<>();
+        Map<String, io.nnzip.engine.ValueType> types = io.nnzip.engine.ShapeInference.infer(teacher);
+        for (Node n : t.nodes()) g.nodes().addAll(frozen(n, t, g, types, stats));
         g.valueInfo().putAll(t.valueInfo());
         int teacherNodes = g.nodes().size();
         b.input(NOISE, DType.FLOAT, -1, NZ, 1, 1);
@@ -84,9 +109,42 @@ public final class DataFree {
         g.nodes().addAll(nodes);
         g.outputs().addAll(t.outputs());
         Model m = b.build(Math.max(teacher.opset(), 13));
-        return new Chain(m, in.name(), t.outputNames().getFirst(), features(t));
+        return new Chain(m, in.name(), t.outputNames().getFirst(), features(t), List.copyOf(stats));
     }
 
+    /**
+     * A teacher node as it runs inside the chain: a BatchNormalization with initializer parameters becomes
+     * y = x·a + b with a = γ/√(σ²+ε), b = β − μ·a (its statistics recorded in {@code stats}), a Dropout the identity.
+     */
+    private static List<Node> frozen(Node n, Graph t, Graph g, Map<String, io.nnzip.engine.ValueType> types, List<BnStat> stats) {
+        if (n.opType().equals("Dropout")) return List.of(new Node(n.name() + "_frozen", "Identity", List.of(n.input(0)), List.of(n.output(0))));
+        if (!n.opType().equals("BatchNormalization") || n.inputs().size() < 5) return List.of(n.copy());
+        Tensor[] p = new Tensor[5];
+        for (int i = 1; i < 5; i++) {
+            p[i] = t.initializer(n.input(i));
+            if (p[i] == null) return List.of(n.copy());
+        }
+        float[] gamma = p[1].floats(), beta = p[2].floats(), mean = p[3].floats(), var = p[4].floats();
+        int c = gamma.length;
+        float eps = n.attrFloat("epsilon", 1e-5f);
+        float[] a = new float[c], b = new float[c];
+        for (int j = 0; j < c; j++) {
+            a[j] = (float) (gamma[j] / Math.sqrt(var[j] + eps));
+            b[j] = beta[j] - mean[j] * a[j];
+        }
+        io.nnzip.engine.ValueType vt = types.get(n.input(0));
+        int rank = vt == null || vt.shape() == null ? 4 : vt.shape().length;
+        int[] shape = new int[Math.max(1, rank - 1)];
+        java.util.Arrays.fill(shape, 1);
+        shape[0] = c;
+        String base = "frozen." + (n.name().isEmpty() ? n.output(0) : n.name());
+        g.initializers().put(base + ".a", Tensor.of(a, shape));
+        g.initializers().put(base + ".b", Tensor.of(b, shape));
+        String mid = base + ".scaled";
+        stats.add(new BnStat(n.input(0), mean.clone(), var.clone()));
+        return List.of(new Node(base + "_mul", "Mul", List.of(n.input(0), base + ".a"), List.of(mid)),
+                new Node(base + "_add", "Add", List.of(mid, base + ".b"), List.of(n.output(0))));
+    }
     /** The input of the teacher's last Gemm/MatMul: the features its classifier reads. */
     static String features(Graph t) {
         for (Node n : t.nodes().reversed()) if (n.opType().equals("Gemm") || n.opType().equals("MatMul")) return n.input(0);
@@ -96,7 +154,7 @@ public final class DataFree {
     /** Trains the generator of {@code chain} (teacher frozen) on {@code steps} batches; the trained chain is returned. */
     public static Model trainGenerator(Chain chain, Weights wts, int epochs, int batchesPerEpoch, int batchSize, float lr, long seed, TrainListener listener) {
         Trainer.Options opt = new Trainer.Options().epochs(epochs).batchSize(batchSize).lr(lr).seed(seed).trainable("^gen\\.", null)
-                .objective(objective(chain, wts), List.of(chain.logits(), chain.features()));
+                .objective(objective(chain, wts), chain.values(wts));
         try (Trainer t = new Trainer(chain.model(), opt)) {
             t.fit(noise(batchesPerEpoch * batchSize, seed), null, Normalization.NONE, listener);
             return t.model().copy();
@@ -143,8 +201,60 @@ public final class DataFree {
                 act += Math.abs(f[i]) / f.length;
                 gf[i] = -wts.activation() * Math.signum(f[i]) / f.length;
             }
-            return (float) (wts.oneHot() * oh - wts.activation() * act + wts.entropy() * negH);
+            double bn = wts.bnStats() > 0 ? bnStatsLoss(chain.bnStats(), outs, grads, wts.bnStats()) : 0;
+            return (float) (wts.oneHot() * oh - wts.activation() * act + wts.entropy() * negH + bn);
         };
+    }
+
+    /**
+     * w·Σ_l (‖m_l − μ_l‖₂ + ‖v_l − σ²_l‖₂), m_l and v_l the per-channel batch mean and (biased) variance of layer l's
+     * input over the batch and spatial positions; gradients written into {@code grads}. With P = N·(positions):
+     * dm_c/dx = 1/P, dv_c/dx = 2(x − m_c)/P.
+     */
+    static double bnStatsLoss(List<BnStat> stats, Map<String, Tensor> outs, Map<String, float[]> grads, float w) {
+        double total = 0;
+        for (BnStat st : stats) {
+            Tensor xt = outs.get(st.value());
+            float[] x = xt.floats(), gx = grads.get(st.value());
+            int[] sh = xt.shape();
+            int n = sh[0], c = sh[1], l = io.nnzip.ir.Shapes.product(sh, 2, sh.length);
+            double count = (double) n * l;
+            double[] m = new double[c], v = new double[c];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < c; j++) {
+                    int o = (i * c + j) * l;
+                    for (int q = 0; q < l; q++) m[j] += x[o + q];
+                }
+            for (int j = 0; j < c; j++) m[j] /= count;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < c; j++) {
+                    int o = (i * c + j) * l;
+                    for (int q = 0; q < l; q++) {
+                        double d = x[o + q] - m[j];
+                        v[j] += d * d;
+                    }
+                }
+            double dm = 0, dv = 0;
+            for (int j = 0; j < c; j++) {
+                v[j] /= count;
+                dm += (m[j] - st.mean()[j]) * (m[j] - st.mean()[j]);
+                dv += (v[j] - st.var()[j]) * (v[j] - st.var()[j]);
+            }
+            dm = Math.sqrt(dm);
+            dv = Math.sqrt(dv);
+            total += w * (dm + dv);
+            double[] km = new double[c], kv = new double[c];
+            for (int j = 0; j < c; j++) {
+                km[j] = dm > 1e-12 ? w * (m[j] - st.mean()[j]) / dm / count : 0;
+                kv[j] = dv > 1e-12 ? w * (v[j] - st.var()[j]) / dv * 2 / count : 0;
+            }
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < c; j++) {
+                    int o = (i * c + j) * l;
+                    for (int q = 0; q < l; q++) gx[o + q] += (float) (km[j] + kv[j] * (x[o + q] - m[j]));
+                }
+        }
+        return total;
     }
 
     /**
@@ -193,9 +303,28 @@ public final class DataFree {
      * itself ({@code epochs} × 32 batches of 64), then {@code count} of its images, raw pixels under {@code norm}.
      */
     public static Dataset calibrationImages(Model model, Normalization norm, int count, int epochs, long seed, int threads) {
+        return calibrationImages(model, Weights.PAPER, norm, count, epochs, seed, threads);
+    }
+
+    /**
+     * Calibration images without data that match the model's BatchNormalization statistics: a generator trained on
+     * the statistics loss alone (weight 1; the DAFL terms off), then {@code count} of its images.
+     */
+    public static Dataset bnStatsImages(Model model, Normalization norm, int count, int epochs, long seed, int threads) {
+        requireBatchNorm(model);
+        return calibrationImages(model, new Weights(0f, 0f, 0f, 1f), norm, count, epochs, seed, threads);
+    }
+
+    /** Refuses a model without BatchNormalization before any generator work starts. */
+    public static void requireBatchNorm(Model model) {
+        if (model.graph().nodes().stream().noneMatch(n -> n.opType().equals("BatchNormalization")))
+            throw new NnzipException("--calib-data bn-stats: the model has no BatchNormalization with running statistics to match (try --calib-data synthetic)");
+    }
+
+    private static Dataset calibrationImages(Model model, Weights w, Normalization norm, int count, int epochs, long seed, int threads) {
         Chain c = chain(model, seed);
-        Model g = trainGenerator(c, Weights.PAPER, epochs, 32, 64, 3e-3f, seed, new TrainListener() {});
-        return synthesize(new Chain(g, c.image(), c.logits(), c.features()), count, 256, norm, seed, threads);
+        Model g = trainGenerator(c, w, epochs, 32, 64, 3e-3f, seed, new TrainListener() {});
+        return synthesize(c.withModel(g), count, 256, norm, seed, threads);
     }
 
     /** Standard-normal noise vectors as a dataset of (NZ,1,1) "images" (labels unused). */

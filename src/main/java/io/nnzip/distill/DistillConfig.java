@@ -6,9 +6,18 @@ import java.util.Map;
 
 /** Options of knowledge distillation, each described; recorded in the student's metadata. */
 public record DistillConfig(float temperature, float alpha, List<Hint> hints, float hintWeight, int epochs, int batchSize, float lr,
-                           long seed, String schedule, boolean matchScale) {
+                           long seed, String schedule, boolean matchScale, float discWeight) {
     public DistillConfig(float temperature, float alpha, List<Hint> hints, float hintWeight, int epochs, int batchSize, float lr, long seed) {
-        this(temperature, alpha, hints, hintWeight, epochs, batchSize, lr, seed, "constant", false);
+        this(temperature, alpha, hints, hintWeight, epochs, batchSize, lr, seed, "constant", false, 0f);
+    }
+
+    public DistillConfig(float temperature, float alpha, List<Hint> hints, float hintWeight, int epochs, int batchSize, float lr, long seed,
+                         String schedule, boolean matchScale) {
+        this(temperature, alpha, hints, hintWeight, epochs, batchSize, lr, seed, schedule, matchScale, 0f);
+    }
+
+    public DistillConfig withEpochs(int e) {
+        return new DistillConfig(temperature, alpha, hints, hintWeight, e, batchSize, lr, seed, schedule, matchScale, discWeight);
     }
 
     /** A FitNets hint: the student's value is regressed (1×1 conv) onto the teacher's value. */
@@ -31,6 +40,7 @@ public record DistillConfig(float temperature, float alpha, List<Hint> hints, fl
         FIELDS.put("match_scale", "student logits re-scaled per sample to the teacher's spread before the tempered softmax (shape, not magnitude)");
         FIELDS.put("hints", "FitNets hints TEACHER_VALUE:STUDENT_VALUE (first teacher), each through a learned 1×1 regressor");
         FIELDS.put("hint_weight", "weight of the hint mean-squared error");
+        FIELDS.put("disc_weight", "weight of the adversarial loss: a discriminator on tempered softmax outputs tells teacher from student (0 = off)");
         FIELDS.put("epochs", "training epochs");
         FIELDS.put("batch_size", "mini-batch size");
         FIELDS.put("lr", "Adam learning rate");
@@ -45,6 +55,7 @@ public record DistillConfig(float temperature, float alpha, List<Hint> hints, fl
         m.put("match_scale", matchScale);
         m.put("hints", hints.stream().map(Hint::toString).toList());
         m.put("hint_weight", hintWeight);
+        m.put("disc_weight", discWeight);
         m.put("epochs", epochs);
         m.put("batch_size", batchSize);
         m.put("lr", lr);

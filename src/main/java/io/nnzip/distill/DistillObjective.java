@@ -11,7 +11,8 @@ import java.util.Map;
  * Hinton distillation with optional FitNets hints, as the trainer's several-values objective:
  * L = α·T²·KL(p_teacher^T ‖ p_student^T) + (1 − α)·CE(student, labels) + β·Σ MSE(regressor_i, teacher_hint_i),
  * where p_student^T is taken of the student's logits re-scaled to the teacher's spread when {@code matchScale} is set
- * ({@link ScaleMatch}).
+ * ({@link ScaleMatch}); with a discriminator weight γ > 0 also + γ·(−mean log D(softmax(z_student/T))), D a
+ * {@link LogitDiscriminator} trained one step per batch to tell the teacher's tempered outputs from the student's.
  * Soft targets come from a {@link TeacherCache} when one is given and holds every image of the batch, else the
  * engine runs the teachers once on the batch (always when hints are used: feature maps are too large to cache). The
  * trainer hands over the student's logits and each hint regressor's prediction as separate values ({@link HintGraph}).
@@ -24,6 +25,9 @@ public final class DistillObjective implements MultiObjective {
     private final List<String> predictions, teacherHints;
     private final TeacherCache cache;
     private long cachedBatches, teacherBatches;
+    private LogitDiscriminator disc;
+    private double discLoss, advLoss;
+    private long advSteps;
 
     /** {@code logits} names the student's output, {@code predictions} the hint regressors' outputs in the order of the config's hints. */
     public DistillObjective(TeacherEnsemble teachers, TeacherCache cache, DistillConfig cfg, String logits, List<String> predictions) {
@@ -64,6 +68,7 @@ public final class DistillObjective implements MultiObjective {
         float a = cfg.alpha();
         float loss = a * kl + (1 - a) * ce;
         for (int i = 0; i < n * k; i++) grad[i] = a * gk[i] + (1 - a) * gc[i];
+        if (cfg.discWeight() > 0) loss += adversarial(s, soft, n, k, grad);
         for (int h = 0; h < predictions.size(); h++) {
             float[] pred = outputs.get(predictions.get(h)).floats(), gh = grads.get(predictions.get(h));
             float mse = Losses.mse(pred, t.get(teacherHints.get(h)).floats(), gh);
@@ -72,6 +77,24 @@ public final class DistillObjective implements MultiObjective {
         }
         return loss;
     }
+
+    /** The student's adversarial term (gradient added into {@code grad}), then one discriminator step. */
+    private float adversarial(float[] s, float[] soft, int n, int k, float[] grad) {
+        float t = cfg.temperature(), w = cfg.discWeight();
+        if (disc == null) disc = new LogitDiscriminator(k, 64, cfg.seed() ^ 0xD15CL);
+        float[] ps = LogitDiscriminator.soft(s, n, k, t), pt = LogitDiscriminator.soft(soft, n, k, t);
+        float[] dp = new float[n * k];
+        float adv = disc.bce(ps, n, true, dp, null);
+        float[] dz = LogitDiscriminator.softBackward(ps, dp, n, k, t);
+        for (int i = 0; i < n * k; i++) grad[i] += w * dz[i];
+        discLoss += disc.train(pt, ps, n);
+        advLoss += adv;
+        advSteps++;
+        return w * adv;
+    }
+
+    /** Mean discriminator loss and mean student adversarial loss over the batches so far (null without a discriminator). */
+    public double[] adversarialLosses() { return advSteps == 0 ? null : new double[] {discLoss / advSteps, advLoss / advSteps}; }
 
     private Map<String, Tensor> teacherOutputs(Tensor images) {
         if (cache != null && teacherHints.isEmpty()) {

@@ -39,7 +39,10 @@ public record DistillPass(
         @Setting(value = "also train the same student alone (same initial weights, epochs, seed) and report both", dflt = "false") boolean baseline,
         @Setting(value = "DAFL: distill on images a generator learns from the teacher alone; no training image is read", dflt = "false") boolean dataFree,
         @Setting(value = "generator training epochs of --data-free, each 32 batches of noise", dflt = "20") int generatorEpochs,
-        @Setting(value = "images the trained generator synthesizes for the student (--data-free)", dflt = "20000") int syntheticImages)
+        @Setting(value = "images the trained generator synthesizes per student epoch (--data-free); every epoch sees fresh ones", dflt = "20000") int syntheticImages,
+        @Setting(value = "weight of the BatchNormalization-statistics loss of the --data-free generator (0 = DAFL's losses only)", dflt = "0") float bnWeight,
+        @Setting(value = "adversarial distillation: a discriminator tells teacher from student soft outputs, the student learns to fool it", dflt = "false") boolean adversarial,
+        @Setting(value = "weight of the student's adversarial loss (--adversarial)", dflt = "0.1") float discWeight)
         implements Pass {
 
     public DistillPass {
@@ -49,6 +52,8 @@ public record DistillPass(
         if (generatorEpochs < 1) generatorEpochs = 20;
         if (syntheticImages < 1) syntheticImages = 20000;
         for (String h : hints) DistillConfig.Hint.parse(h);
+        if (bnWeight < 0) throw new NnzipException("distill bn_weight must be ≥ 0, got " + bnWeight);
+        if (discWeight < 0) throw new NnzipException("distill disc_weight must be ≥ 0, got " + discWeight);
     }
 
     /** A config from option values by snake_case key (a recipe step, a Java caller); defaults for the rest. */
@@ -59,7 +64,7 @@ public record DistillPass(
 
     public DistillConfig config() {
         return new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs, batchSize, lr, seed,
-                schedule, matchScale);
+                schedule, matchScale, adversarial ? discWeight : 0f);
     }
 
     /** Distills the student named by {@link #student} from {@code teacher}. */
@@ -86,7 +91,9 @@ public record DistillPass(
         Map<String, Object> dafl = new LinkedHashMap<>();
         Dataset train = dataFree ? synthesize(ts.getFirst(), tn.getFirst(), ctx, dafl) : ctx.data().requireTrain("distill");
         ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
-        Distiller.Result r = Distiller.run(student, ts, tn, config(), train, val, sn, baseline, ctx.progress());
+        // data-free: the pool holds every epoch's fresh images, passed over once (same steps and schedule)
+        DistillConfig cfg = dataFree ? config().withEpochs(1) : config();
+        Distiller.Result r = Distiller.run(student, ts, tn, cfg, train, val, sn, baseline, ctx.progress());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("options", Configs.toMap(this));
         res.putAll(r.toJson());
@@ -100,13 +107,19 @@ public record DistillPass(
         long t0 = System.nanoTime();
         ctx.note("training a DAFL generator against the teacher: " + generatorEpochs + " epochs × 32 batches of " + batchSize + " noise vectors");
         DataFree.Chain chain = DataFree.chain(teacher, seed);
-        Model g = DataFree.trainGenerator(chain, DataFree.Weights.PAPER, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
-        Dataset d = DataFree.synthesize(new DataFree.Chain(g, chain.image(), chain.logits(), chain.features()), syntheticImages, 256, teacherNorm, seed,
-                ctx.threads());
+        DataFree.Weights w = DataFree.Weights.PAPER.withBnStats(bnWeight);
+        if (bnWeight > 0 && chain.bnStats().isEmpty())
+            throw new NnzipException("--bn-weight: the teacher has no BatchNormalization with running statistics to match");
+        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
+        long total = (long) syntheticImages * epochs;
+        if (total > Integer.MAX_VALUE / 4) throw new NnzipException("--synthetic-images × --epochs is too many images: " + total);
+        Dataset d = DataFree.synthesize(chain.withModel(g), (int) total, 256, teacherNorm, seed, ctx.threads());
         int[] hist = new int[d.classes()];
         for (int y : d.labels()) hist[y]++;
         report.put("generator_epochs", generatorEpochs);
-        report.put("synthetic_images", syntheticImages);
+        report.put("synthetic_images", d.size());
+        report.put("bn_weight", bnWeight);
+        report.put("bn_layers_matched", bnWeight > 0 ? chain.bnStats().size() : 0);
         report.put("synthetic_class_counts", hist);
         report.put("generator_seconds", (System.nanoTime() - t0) / 1e9);
         report.put("training_images_read", 0);

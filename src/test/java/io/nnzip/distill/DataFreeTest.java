@@ -10,11 +10,86 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.TestModels;
 import io.nnzip.onnx.OnnxReader;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** DAFL: the three generator losses against finite differences; the chained graph trains only the generator. */
+/**
+ * DAFL: the generator losses (and the BatchNormalization-statistics loss) against finite differences; the chained graph
+ * trains only the generator and runs the teacher as at inference.
+ */
 class DataFreeTest {
+    @Test
+    void bnStatsLossGradientMatchesFiniteDifferences() {
+        int n = 3, c = 4, hw = 5;
+        float[] x = TestModels.gaussian(n * c * hw, 1.5, 11), y = TestModels.gaussian(n * 2, 1, 12);
+        for (int i = 0; i < y.length; i++) y[i] += 0.7f;
+        float[] mean = {0.2f, -0.4f, 1f, 0f}, var = {1f, 2.5f, 0.5f, 1.2f};
+        // a 4-D (N,C,H·W) layer and a 2-D (N,C) one, as after a convolution and after a linear layer
+        List<DataFree.BnStat> st = List.of(new DataFree.BnStat("a", mean, var), new DataFree.BnStat("b", new float[] {0.5f, -1f}, new float[] {0.3f, 2f}));
+        float[] ga = new float[x.length], gb = new float[y.length];
+        double w = 0.7;
+        double loss = DataFree.bnStatsLoss(st, Map.of("a", Tensor.of(x.clone(), n, c, 1, hw), "b", Tensor.of(y.clone(), n, 2)), Map.of("a", ga, "b", gb), 0.7f);
+        // the loss by hand (double precision, independent of the implementation's loops)
+        assertEquals(w * (statsDistance(x, n, c, hw, mean, var) + statsDistance(y, n, 2, 1, new float[] {0.5f, -1f}, new float[] {0.3f, 2f})), loss, 1e-4);
+        double h = 1e-2;
+        for (int i = 0; i < x.length; i++) {
+            float[] p = x.clone(), m = x.clone();
+            p[i] += (float) h;
+            m[i] -= (float) h;
+            double fd = w * (statsDistance(p, n, c, hw, mean, var) - statsDistance(m, n, c, hw, mean, var)) / (2 * h);
+            assertEquals(fd, ga[i], 2e-4 + 1e-2 * Math.abs(fd), "d loss / d a[" + i + "]");
+        }
+        for (int i = 0; i < y.length; i++) {
+            float[] p = y.clone(), m = y.clone();
+            p[i] += (float) h;
+            m[i] -= (float) h;
+            double fd = w * (statsDistance(p, n, 2, 1, new float[] {0.5f, -1f}, new float[] {0.3f, 2f}) - statsDistance(m, n, 2, 1, new float[] {0.5f, -1f}, new float[] {0.3f, 2f})) / (2 * h);
+            assertEquals(fd, gb[i], 2e-4 + 1e-2 * Math.abs(fd), "d loss / d b[" + i + "]");
+        }
+    }
+
+    /** ‖batch mean − μ‖₂ + ‖batch variance − σ²‖₂ over channels, by the two-pass textbook formulas. */
+    static double statsDistance(float[] x, int n, int c, int l, float[] mu, float[] var) {
+        double dm = 0, dv = 0;
+        for (int j = 0; j < c; j++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) for (int q = 0; q < l; q++) s += x[(i * c + j) * l + q];
+            double m = s / (n * l), ss = 0;
+            for (int i = 0; i < n; i++) for (int q = 0; q < l; q++) ss += Math.pow(x[(i * c + j) * l + q] - m, 2);
+            double v = ss / (n * l);
+            dm += (m - mu[j]) * (m - mu[j]);
+            dv += (v - var[j]) * (v - var[j]);
+        }
+        return Math.sqrt(dm) + Math.sqrt(dv);
+    }
+
+    @Test
+    void teacherRunsAsAtInferenceInsideTheChain() {
+        Model teacher = io.nnzip.models.Models.cnn(0.25f, 10, 4);
+        // running statistics far from the initial 0/1, so that batch statistics would give other logits
+        java.util.SplittableRandom r = new java.util.SplittableRandom(8);
+        for (var e : teacher.graph().initializers().entrySet()) {
+            float[] v = e.getValue().floats();
+            if (e.getKey().endsWith("running_mean") || e.getKey().endsWith("mean")) for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextDouble() - 0.5);
+            if (e.getKey().endsWith("running_var") || e.getKey().endsWith("var")) for (int i = 0; i < v.length; i++) v[i] = (float) (0.2 + r.nextDouble());
+        }
+        DataFree.Chain chain = DataFree.chain(teacher, 5);
+        assertEquals(3, chain.bnStats().size(), "the cnn's three BatchNormalizations");
+        try (io.nnzip.engine.Parallel par = new io.nnzip.engine.Parallel(1)) {
+            io.nnzip.engine.autodiff.Tape tape = new io.nnzip.engine.autodiff.Tape(chain.model().graph(), chain.model().opset(), par, 1);
+            tape.forward(Map.of(DataFree.NOISE, Tensor.of(DataFree.noise(6, 2).pixels(), 6, DataFree.NZ, 1, 1)), true);
+            Tensor img = tape.value(chain.image());
+            float[] inChain = tape.value(chain.logits()).floats();
+            float[] alone = new io.nnzip.engine.Executor(teacher, par).run(Map.of(chain.image(), img)).get(chain.logits()).floats();
+            assertArrayEquals(alone, inChain, 1e-3f, "teacher logits inside the training chain = the teacher's inference");
+        }
+        Model trained = DataFree.trainGenerator(chain, DataFree.Weights.PAPER.withBnStats(1f), 1, 3, 16, 1e-2f, 3, new io.nnzip.train.TrainListener() {});
+        for (String name : teacher.graph().initializers().keySet())
+            if (trained.graph().initializers().containsKey(name))
+                assertArrayEquals(teacher.graph().initializer(name).floats(), trained.graph().initializer(name).floats(), "teacher " + name + " unchanged");
+    }
+
     @Test
     void objectiveGradientMatchesFiniteDifferences() {
         DataFree.Chain c = new DataFree.Chain(null, "x", "z", "f");

@@ -1,0 +1,56 @@
+package io.nnzip.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.nnzip.onnx.OnnxWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The data-free and adversarial options of distill and quantize: parsed values, ranges, and one-line refusals. */
+class DistillOptionsTest {
+    @TempDir Path dir;
+
+    @Test
+    void dataFreeAndAdversarialOptionsParse() {
+        DistillCommand c = new DistillCommand();
+        OptionRules.check(new CommandLine(c).parseArgs("--teacher", "t.onnx", "--student", "mlp", "-o", "s.onnx", "--data-free", "--bn-weight", "0.05",
+                "--adversarial", "--disc-weight", "0.3", "--synthetic-images", "5000"));
+        assertTrue(c.dataFree);
+        assertEquals(0.05f, c.bnWeight);
+        assertTrue(c.adversarial);
+        assertEquals(0.3f, c.discWeight);
+        assertEquals(5000, c.syntheticImages);
+        DistillCommand d = new DistillCommand();
+        new CommandLine(d).parseArgs("--teacher", "t.onnx", "--student", "mlp", "-o", "s.onnx");
+        assertFalse(d.adversarial);
+        assertEquals(0f, d.bnWeight, "DAFL's losses only by default");
+        assertEquals(0.1f, d.discWeight);
+    }
+
+    @Test
+    void negativeWeightsAreRangeErrors() {
+        for (String opt : new String[] {"--bn-weight", "--disc-weight"}) {
+            CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> OptionRules.check(new CommandLine(new DistillCommand())
+                    .parseArgs("--teacher", "t.onnx", "--student", "mlp", "-o", "s.onnx", opt, "-0.5")));
+            assertTrue(e.getMessage().contains(opt + " -0.5 is out of range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bnWeightWithoutDataFreeIsOneLine() {
+        CliErrorsTest.Outcome o = CliErrorsTest.run("distill", "--teacher", dir.resolve("t.onnx").toString(), "--student", "mlp", "--bn-weight", "0.1",
+                "-o", dir.resolve("s.onnx").toString());
+        CliErrorsTest.assertOneLineError(o, "--bn-weight", "--data-free");
+    }
+
+    @Test
+    void bnStatsCalibrationNeedsBatchNormalization() throws Exception {
+        Path m = dir.resolve("mlp.onnx");
+        Files.write(m, OnnxWriter.toBytes(io.nnzip.models.Models.create("mlp", 0.25f, 10, 1)));
+        CliErrorsTest.Outcome o = CliErrorsTest.run("quantize", m.toString(), "--scheme", "int8", "--calib-data", "bn-stats", "-o", dir.resolve("q.onnx").toString());
+        CliErrorsTest.assertOneLineError(o, "--calib-data bn-stats", "no BatchNormalization");
+    }
+}
