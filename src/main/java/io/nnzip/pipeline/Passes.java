@@ -22,6 +22,7 @@ public final class Passes {
         BUILT_IN.put("distill", DistillPass::of);
         BUILT_IN.put("train", FineTunePass::of);
         BUILT_IN.put("soft-share", io.nnzip.bayes.SoftSharePass::of);
+        BUILT_IN.put("sparse-vd", io.nnzip.bayes.SparseVdPass::of);
     }
 
     private Passes() {}

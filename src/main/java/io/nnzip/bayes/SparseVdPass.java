@@ -1,0 +1,125 @@
+package io.nnzip.bayes;
+
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Tensor;
+import io.nnzip.pass.Configs;
+import io.nnzip.pass.FineTuning;
+import io.nnzip.pass.Pass;
+import io.nnzip.pass.PassContext;
+import io.nnzip.pass.PassResult;
+import io.nnzip.pass.Provenance;
+import io.nnzip.pass.Setting;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sparse variational dropout (Molchanov, Ashukha and Vetrov 2017): trains every matrix and filter as a factorized
+ * Gaussian posterior N(θ, σ²) under a log-uniform prior — the noisy graph of {@link NoiseBranches}, the objective of
+ * {@link VariationalDropout} — then removes the weights whose dropout rate log α = log σ² − log θ² exceeds
+ * {@code threshold} (their noise dwarfs their value, they carry no information) and fine-tunes the survivors with
+ * the removed weights held at zero. The returned model is the original graph with the mean weights θ.
+ */
+public record SparseVdPass(
+        @Setting(value = "training epochs of the variational objective", dflt = "4") int finetune,
+        @Setting(value = "learning rate of weights and log-variances (Adam)", dflt = "0.001") float lr,
+        @Setting(value = "factor of the KL term per training example (1: the variational lower bound)", dflt = "1") float klWeight,
+        @Setting(value = "epochs over which the KL factor ramps linearly from 0 (KL warm-up; 0: none)", dflt = "1") float warmup,
+        @Setting(value = "weights with log α above this are removed", dflt = "3") float threshold,
+        @Setting(value = "initial log σ² of every weight", dflt = "-10") float initLogSigma2,
+        @Setting(value = "fine-tuning epochs after the removal, removed weights held at zero", dflt = "1") int retrain,
+        @Setting(value = "learning rate of the fine-tuning after the removal", dflt = "0.0003") float retrainLr,
+        @Setting(value = "regular expression of the weights to sparsify (default: every matrix and filter)", dflt = "") String layers,
+        @Setting(value = "learning-rate schedule: constant, step or cosine", dflt = "constant") String schedule,
+        @Setting(value = "seed of the data order and the noise", dflt = "0") long seed) implements Pass {
+
+    public SparseVdPass {
+        if (finetune < 1) throw new NnzipException("sparse variational dropout needs finetune ≥ 1 epoch, got " + finetune);
+        if (!(lr > 0)) throw new NnzipException("lr must be > 0, got " + lr);
+        if (!(klWeight >= 0)) throw new NnzipException("kl_weight must be ≥ 0, got " + klWeight);
+        if (!(warmup >= 0)) throw new NnzipException("warmup must be ≥ 0 epochs, got " + warmup);
+        if (retrain < 0) throw new NnzipException("retrain must be ≥ 0 epochs, got " + retrain);
+        if (!(retrainLr > 0)) throw new NnzipException("retrain_lr must be > 0, got " + retrainLr);
+        if (!Float.isFinite(threshold)) throw new NnzipException("threshold must be finite, got " + threshold);
+    }
+
+    public static SparseVdPass of(Map<String, ?> values) { return Configs.of(SparseVdPass.class, values); }
+
+    @Override
+    public String name() { return "sparse-vd"; }
+
+    @Override
+    public PassResult run(Model model, PassContext ctx) {
+        Model in = ctx.prepare(model);
+        io.nnzip.engine.Canonical.apply(in);
+        List<String> names = SoftSharePass.weights(in, layers);
+        NoiseBranches noisy = NoiseBranches.attach(in, names, initLogSigma2);
+        Map<String, String> logS = noisy.logSigma2ByWeight();
+        int trainSize = ctx.data().requireTrain("sparse variational dropout").size();
+        Map<String, Object> report = new LinkedHashMap<>(Configs.toMap(this));
+        Float before = ctx.fineTuning().accuracy(in);
+        FineTuning.Request req = new FineTuning.Request(finetune, lr, "adam", schedule, seed, null, null).setup(o -> {
+            long perEpoch = (trainSize + o.batchSize - 1) / o.batchSize;
+            o.hook(new VariationalDropout(logS, klWeight, trainSize, Math.round(warmup * perEpoch)));
+            o.alsoTrain(logS.values());
+            o.input(noisy.input());
+            o.feeds(noisy.feeds(seed ^ 0x5eed));
+        });
+        FineTuning.Outcome out = ctx.fineTuning().run(noisy.model(), req);
+        // the mean network: the original graph with the trained θ (the log-variances stay behind)
+        Model mean = in.copy();
+        for (Map.Entry<String, Tensor> e : mean.graph().initializers().entrySet()) {
+            Tensor t = out.model().graph().initializer(e.getKey());
+            if (t != null) e.setValue(t);
+        }
+        Float trained = ctx.fineTuning().accuracy(mean);
+        Map<String, boolean[]> zeros = new LinkedHashMap<>();
+        List<Map<String, Object>> perLayer = new ArrayList<>();
+        long total = 0, removed = 0;
+        for (String w : logS.keySet()) {
+            Tensor t = mean.graph().initializer(w);
+            float[] theta = t.floats().clone(), ls = out.model().graph().initializer(logS.get(w)).floats();
+            boolean[] z = new boolean[theta.length];
+            int cut = 0;
+            for (int i = 0; i < theta.length; i++)
+                if (VdKl.logAlpha(theta[i], ls[i]) > threshold) {
+                    z[i] = true;
+                    theta[i] = 0f;
+                    cut++;
+                }
+            mean.graph().initializers().put(w, new Tensor(DType.FLOAT, t.shape(), theta));
+            zeros.put(w, z);
+            total += theta.length;
+            removed += cut;
+            Map<String, Object> l = new LinkedHashMap<>();
+            l.put("weight", w);
+            l.put("size", theta.length);
+            l.put("nonzero_fraction", 1 - (double) cut / theta.length);
+            perLayer.add(l);
+        }
+        Float thresholded = ctx.fineTuning().accuracy(mean);
+        Model result = mean;
+        if (retrain > 0) {
+            result = ctx.fineTuning().run(mean, FineTuning.Request.of(retrain, retrainLr, "cosine", seed + 1).zeros(zeros)).model();
+        }
+        Float after = ctx.fineTuning().accuracy(result);
+        report.put("accuracy_before", before);
+        report.put("accuracy_trained", trained);
+        report.put("accuracy_thresholded", thresholded);
+        report.put("accuracy", after);
+        if (before != null && after != null) report.put("drop_points", 100 * (before - after));
+        report.put("weights", total);
+        report.put("nonzero_fraction", total == 0 ? 0.0 : 1 - (double) removed / total);
+        report.put("layers", perLayer);
+        if (out.report() != null) report.put("seconds_per_epoch", out.report().meanEpochSeconds());
+        ctx.normalization(in).writeTo(result);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("nonzero_fraction", report.get("nonzero_fraction"));
+        summary.put("accuracy", after);
+        Map<String, Object> prov = Provenance.record(result, name(), this, Map.of("data", ctx.data().describe()), summary);
+        return new PassResult(result, report, prov);
+    }
+}

@@ -1,0 +1,60 @@
+package io.nnzip.bayes;
+
+import io.nnzip.train.Param;
+import io.nnzip.train.StepHook;
+import io.nnzip.train.Trainer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The training objective of sparse variational dropout as a {@link StepHook}: the Trainer's mean cross-entropy
+ * (the data term, computed through the noisy graph of {@link NoiseBranches}) plus, after every backward pass,
+ * β(t)·{@code klWeight}/N·Σ KL(log α) over the noisy weights ({@link VdKl}), N the training-set size, so the sum is the
+ * negative ELBO per example. β ramps linearly from 0 to 1 over the first {@code warmupSteps} steps (KL warm-up:
+ * the weights fit the data before the prior starts pushing them into noise).
+ */
+public final class VariationalDropout implements StepHook {
+    private final Map<String, String> logSigma2ByWeight;
+    private final double perExample;
+    private final long warmupSteps;
+    private Map<String, Param> byName;
+
+    /**
+     * @param logSigma2ByWeight each noisy weight's log-variance initializer (both must be trained)
+     * @param klWeight          factor of the KL term (1: the variational lower bound)
+     * @param trainSize         N, the training examples per epoch
+     * @param warmupSteps       steps over which the KL factor ramps from 0 to {@code klWeight} (0: none)
+     */
+    public VariationalDropout(Map<String, String> logSigma2ByWeight, float klWeight, int trainSize, long warmupSteps) {
+        this.logSigma2ByWeight = Map.copyOf(logSigma2ByWeight);
+        this.perExample = klWeight / (double) trainSize;
+        this.warmupSteps = warmupSteps;
+    }
+
+    /** The KL factor β(t) ∈ [0, 1] at step {@code step}. */
+    public double ramp(long step) { return warmupSteps <= 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps); }
+
+    @Override
+    public float afterBackward(Trainer trainer) {
+        if (byName == null) {
+            byName = new HashMap<>();
+            for (Param p : trainer.params()) byName.put(p.name(), p);
+            for (Map.Entry<String, String> e : logSigma2ByWeight.entrySet())
+                if (!byName.containsKey(e.getKey()) || !byName.containsKey(e.getValue()))
+                    throw new IllegalStateException("variational dropout: " + e.getKey() + " or its log-variance is not trained");
+        }
+        double scale = perExample * ramp(trainer.steps()), total = 0;
+        for (Map.Entry<String, String> e : logSigma2ByWeight.entrySet()) {
+            Param w = byName.get(e.getKey()), ls = byName.get(e.getValue());
+            total += VdKl.sumAndGrad(w.value(), ls.value(), w.grad(), ls.grad(), scale);
+        }
+        return (float) (scale * total);
+    }
+
+    /** Fraction of {@code theta} whose log α exceeds {@code threshold}. */
+    public static double sparsity(float[] theta, float[] logSigma2, float threshold) {
+        int n = 0;
+        for (int i = 0; i < theta.length; i++) if (VdKl.logAlpha(theta[i], logSigma2[i]) > threshold) n++;
+        return theta.length == 0 ? 0 : (double) n / theta.length;
+    }
+}
