@@ -172,8 +172,12 @@ public final class ActivationQat {
 
         @Override
         public void synced(Trainer t) {
-            Graph g = t.model().graph();
-            writeWeights(g);
+            writeWeights(t.model().graph());
+            writeRanges(t.model().graph());
+        }
+
+        /** Each site's scale and zero point from the hook's state: exp(log-scale), or the tracked range. */
+        void writeRanges(Graph g) {
             writeScales(g);
             for (FakeQuantGraph.Site s : sites) if (emaRange.containsKey(s.tensor())) follow(g, s, emaRange.get(s.tensor()).value());
         }

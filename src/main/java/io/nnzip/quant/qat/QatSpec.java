@@ -25,7 +25,7 @@ public record QatSpec(Map<String, Integer> weights, boolean perChannel, Activati
         sites = List.copyOf(sites);
     }
 
-    /** Shadow weights as extra parameters, the projected weights (and learned scales) derived, the hook added. */
+    /** Shadow weights as extra parameters, the projected weights (and learned scales) derived, the hook added; sets {@code sim}'s scales from the hook's state. */
     @Override
     public ActivationQat.Hook start(Model sim, Trainer.Options o) {
         Map<String, QuantizedParam> shadows = new LinkedHashMap<>();
@@ -33,6 +33,9 @@ public record QatSpec(Map<String, Integer> weights, boolean perChannel, Activati
                 (t, a) -> ChannelQuantizer.quantize(t, a, perChannel, DType.INT8).dequantized())));
         for (QuantizedParam q : shadows.values()) o.extraParam(q.param());
         ActivationQat.Hook hook = new ActivationQat.Hook(shadows, sites, ranges);
+        // the first step already reads the scales as every later one does (exp of the log-scale, or from the range), so a
+        // copy that derives them after an exchange computes what a single process computes
+        hook.writeRanges(sim.graph());
         o.hook(hook);
         o.derived(shadows.keySet());
         if (ranges == ActivationQat.Ranges.LEARNED) o.alsoTrain(hook.logScales.keySet()).derived(hook.logScales.keySet());
