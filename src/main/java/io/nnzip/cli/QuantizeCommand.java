@@ -118,6 +118,9 @@ public final class QuantizeCommand extends BaseCommand {
     @Mixin
     DataOptions dataOptions;
 
+    @Mixin
+    SparkTraining spark;
+
     @Option(names = "--activations", defaultValue = "none", description = "binary: none (weights only), 01 ({0,1} activations, learned threshold) or pm1 (±1, XNOR); "
             + "binarized layers run on popcounts in nnzip's engine (default ${DEFAULT-VALUE}).")
     String activations;
@@ -169,6 +172,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.halfIo = halfIo;
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
+        if (spark.enabled() && qat <= 0) throw new NnzipException("--spark runs quantize's --qat training on Spark workers: add --qat EPOCHS (calibration and export stay here)");
         c.latencyBatch = latencyBatch;
         Model m = ModelValidator.read(model);
         boolean bnStats = "bn-stats".equals(calibData), synthetic = bnStats || "synthetic".equals(calibData);
@@ -184,7 +188,8 @@ public final class QuantizeCommand extends BaseCommand {
             note("training a DAFL generator against the model for synthetic calibration images");
             splits = splits.withCalibration(io.nnzip.distill.DataFree.calibrationImages(m, splits.normalization(m), calibSize, 5, 1, threads));
         }
-        io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note).build());
+        io.nnzip.pass.PassResult out = c.run(m, io.nnzip.pass.PassContext.builder().data(splits).threads(threads).log(this::note)
+                .remote(spark.remote(dataOptions.data, c.trainLimit)).build());
         Map<String, Object> r = new java.util.LinkedHashMap<>(out.report());
         AtomicFiles.write(output, OnnxWriter.toBytes(out.model()));
         r.put("written", output.toString());

@@ -70,12 +70,12 @@ public final class SparkTraining {
         return (m, r, norm, trainSize, note) -> {
             Trainer.Options d = new Trainer.Options();
             TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), data, limit, norm.mean(), norm.std(), r.epochs(), batch / workers, r.lr(),
-                    r.optimizer(), d.momentum, d.weightDecay, r.seed(), workers, exchange, localSteps, perWorkerThreads, r.schedule(), r.zeros());
+                    r.optimizer(), d.momentum, d.weightDecay, r.seed(), workers, exchange, localSteps, perWorkerThreads, r.schedule(), r.zeros(), r.worker());
             note.accept("fine-tuning data-parallel on Spark " + spark.master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange
                     + " exchange every " + localSteps + " step(s)");
             ScaleOut.Trained t = ScaleOuts.require().train(spark.master, spec, trainSize, note);
             note.accept("Spark fine-tuning: exchange ratio " + t.info().get("exchange_ratio") + " of float32, " + t.info().get("rounds") + " rounds");
-            return t.model();
+            return new io.nnzip.pass.RemoteTraining.Result(t.model(), t.info());
         };
     }
 

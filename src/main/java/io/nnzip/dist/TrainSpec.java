@@ -19,17 +19,26 @@ import java.util.SplittableRandom;
  * @param threads    compute threads per worker
  * @param schedule   learning-rate schedule over the whole run (constant, cosine, step)
  * @param zeros      weights (by initializer name; true = pruned) every copy keeps at zero
+ * @param setup      hooks and extra state every copy builds around its Trainer (QAT), null for none
  */
 public record TrainSpec(byte[] model, String data, int limit, float[] normMean, float[] normStd, int epochs, int batch, float lr,
                         String optimizer, float momentum, float weightDecay, long seed, int workers, String exchange, int localSteps,
-                        int threads, String schedule, java.util.Map<String, boolean[]> zeros) implements Serializable {
+                        int threads, String schedule, java.util.Map<String, boolean[]> zeros, WorkerSetup setup) implements Serializable {
     public static final java.util.List<String> EXCHANGES = java.util.List.of("int8", "threshold", "float");
 
     /** Constant learning rate, nothing held at zero. */
     public TrainSpec(byte[] model, String data, int limit, float[] normMean, float[] normStd, int epochs, int batch, float lr,
                      String optimizer, float momentum, float weightDecay, long seed, int workers, String exchange, int localSteps, int threads) {
         this(model, data, limit, normMean, normStd, epochs, batch, lr, optimizer, momentum, weightDecay, seed, workers, exchange, localSteps, threads,
-                "constant", java.util.Map.of());
+                "constant", java.util.Map.of(), null);
+    }
+
+    /** No hooks: the plain Trainer. */
+    public TrainSpec(byte[] model, String data, int limit, float[] normMean, float[] normStd, int epochs, int batch, float lr,
+                     String optimizer, float momentum, float weightDecay, long seed, int workers, String exchange, int localSteps,
+                     int threads, String schedule, java.util.Map<String, boolean[]> zeros) {
+        this(model, data, limit, normMean, normStd, epochs, batch, lr, optimizer, momentum, weightDecay, seed, workers, exchange, localSteps, threads,
+                schedule, zeros, null);
     }
 
     public TrainSpec {

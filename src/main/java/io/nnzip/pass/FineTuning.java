@@ -26,29 +26,33 @@ public final class FineTuning {
      * @param listener  given the trainer (its live parameters), a listener called after every step besides the
      *                  context's progress (null for none)
      * @param setup     adds hooks and extra parameters to the Trainer's options (null for none)
+     * @param worker    the same as plain values that travel to remote workers (null: the request trains here only)
      */
     public record Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
                           java.util.function.Function<Trainer, TrainListener> listener, java.util.function.Consumer<Trainer.Options> setup,
-                          Map<String, boolean[]> zeros) {
+                          Map<String, boolean[]> zeros, io.nnzip.dist.WorkerSetup worker) {
         public Request(int epochs, float lr, String optimizer, String schedule, long seed, Objective objective,
                        java.util.function.Function<Trainer, TrainListener> listener) {
-            this(epochs, lr, optimizer, schedule, seed, objective, listener, null, null);
+            this(epochs, lr, optimizer, schedule, seed, objective, listener, null, null, null);
         }
 
         /** The request with {@code s} applied to the Trainer's options (hooks, extra parameters, feeds). */
-        public Request setup(java.util.function.Consumer<Trainer.Options> s) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, s, zeros); }
+        public Request setup(java.util.function.Consumer<Trainer.Options> s) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, s, zeros, worker); }
 
         public static Request of(int epochs, float lr, String schedule, long seed) { return new Request(epochs, lr, "adam", schedule, seed, null, null); }
 
-        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l, setup, zeros); }
+        public Request listener(java.util.function.Function<Trainer, TrainListener> l) { return new Request(epochs, lr, optimizer, schedule, seed, objective, l, setup, zeros, worker); }
 
-        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener, setup, zeros); }
+        public Request objective(Objective o) { return new Request(epochs, lr, optimizer, schedule, seed, o, listener, setup, zeros, worker); }
 
         /**
          * Weights (by initializer name; true = pruned) that stay zero through training: re-zeroed after every step, here
          * or on remote workers. The map is read live, so a listener that grows the masks mid-run is followed.
          */
-        public Request zeros(Map<String, boolean[]> z) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, setup, z); }
+        public Request zeros(Map<String, boolean[]> z) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, setup, z, worker); }
+
+        /** Hooks as plain values: applied to the Trainer here and rebuilt on every remote worker. */
+        public Request worker(io.nnzip.dist.WorkerSetup w) { return new Request(epochs, lr, optimizer, schedule, seed, objective, listener, setup, zeros, w); }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -76,6 +80,7 @@ public final class FineTuning {
                 .threads(ctx.threads());
         if (r.objective() != null) o.objective(r.objective());
         if (r.setup() != null) r.setup().accept(o);
+        if (r.worker() != null) r.worker().start(m, o);
         try (Trainer t = new Trainer(m, o)) {
             TrainListener own = withZeros(r.listener() == null ? null : r.listener().apply(t), t, r.zeros());
             TrainListener both = own == null ? ctx.progress() : new TrainListener() {
@@ -98,8 +103,9 @@ public final class FineTuning {
 
     private Outcome remote(Model m, Request r, Dataset train) {
         if (r.objective() != null || r.setup() != null || r.listener() != null)
+            // a worker setup travels; other hooks are code that stays here
             throw new io.nnzip.ir.NnzipException("this fine-tuning needs hooks inside the training step (distillation, QAT, gradual pruning, penalties), which do not run on remote workers yet: drop --spark");
-        Model out = ctx.remote().train(m, r, ctx.normalization(m), train.size(), ctx.log());
+        Model out = ctx.remote().train(m, r, ctx.normalization(m), train.size(), ctx.log()).model();
         return new Outcome(out, null);
     }
 

@@ -12,9 +12,12 @@ import java.util.function.Consumer;
  */
 @FunctionalInterface
 public interface RemoteTraining {
+    /** The trained model and what the report shows about the run (exchange_ratio, bytes_per_step, where it ran). */
+    record Result(Model model, java.util.Map<String, Object> info) {}
+
     /**
      * @param trainSize images in the training split (the workers read it from their own path)
      * @param norm      the normalization the model's inputs get
      */
-    Model train(Model m, FineTuning.Request r, Normalization norm, int trainSize, Consumer<String> log);
+    Result train(Model m, FineTuning.Request r, Normalization norm, int trainSize, Consumer<String> log);
 }

@@ -91,11 +91,12 @@ public final class QuantConfig implements Pass {
 
     /**
      * Quantizes a copy of {@code model}: calibration on the context's calibration images, comparison on its
-     * validation split (else the calibration images), --qat / --finetune on its training split.
+     * validation split (else the calibration images), --qat / --finetune on its training split (int8 --qat on the
+     * context's remote workers when it has them).
      */
     @Override
     public PassResult run(Model model, PassContext ctx) {
-        QuantizePipeline.Outcome out = new QuantizePipeline(this, ctx.log()).run(ctx.prepare(model), ctx.data(), latencyBatch);
+        QuantizePipeline.Outcome out = new QuantizePipeline(this, ctx.log(), ctx.remote()).run(ctx.prepare(model), ctx.data(), latencyBatch);
         return new PassResult(out.model(), out.report(), Provenance.read(out.model(), name()));
     }
 

@@ -8,7 +8,7 @@ import io.nnzip.ir.Tensor;
  * along {@code axis}), optionally blocked ({@code blockSize > 0}: one scale per block of that many elements
  * along {@code axis}, as DequantizeLinear-21 reads them).
  */
-public record QuantParams(DType type, float[] scale, int[] zeroPoint, int axis, int blockSize) {
+public record QuantParams(DType type, float[] scale, int[] zeroPoint, int axis, int blockSize) implements java.io.Serializable {
     /** A per-tensor pair, as calibrators produce. */
     public record Scalar(float scale, int zeroPoint) {}
 

@@ -28,10 +28,15 @@ public final class QuantizePipeline {
 
     private final QuantConfig cfg;
     private final Consumer<String> log;
+    private final io.nnzip.pass.RemoteTraining remote;
 
-    public QuantizePipeline(QuantConfig cfg, Consumer<String> log) {
+    public QuantizePipeline(QuantConfig cfg, Consumer<String> log) { this(cfg, log, null); }
+
+    /** {@code remote} (null: none) runs int8 --qat data-parallel; other training cannot travel and is refused with it. */
+    public QuantizePipeline(QuantConfig cfg, Consumer<String> log, io.nnzip.pass.RemoteTraining remote) {
         this.cfg = cfg;
         this.log = log;
+        this.remote = remote;
     }
 
     /**
@@ -62,7 +67,13 @@ public final class QuantizePipeline {
         if (s.kind() == Scheme.Kind.INT8 && !cfg.weightOnly) {
             StaticInt8Quantizer q = new StaticInt8Quantizer(floatModel, cfg, calib.batches(64));
             if (cfg.qat > 0) {
-                report.put("training", io.nnzip.quant.qat.Int8Qat.run(q, cfg, data.requireTrain("--qat"), norm, log).log());
+                io.nnzip.quant.qat.ActivationQat.Result qat = io.nnzip.quant.qat.Int8Qat.run(q, cfg, data.requireTrain("--qat"), norm, remote, log);
+                report.put("training", qat.log());
+                if (!qat.info().isEmpty()) {
+                    report.put("exchange_ratio", qat.info().get("exchange_ratio"));
+                    report.put("bytes_per_step", qat.info().get("bytes_per_step"));
+                    report.put("spark", qat.info());
+                }
             }
             StaticInt8Quantizer.Result r;
             if (cfg.maxDrop >= 0) {
@@ -85,6 +96,8 @@ public final class QuantizePipeline {
             report.put("ort_optimized_ops", OrtFusion.optimizedOpCounts(out, cfg.threads));
             cfg.record(out, Map.of("quantized_layers", r.layers()));
         } else {
+            if (remote != null && (cfg.qat > 0 || cfg.finetune > 0))
+                throw new NnzipException("--spark trains int8 --qat only; --scheme " + cfg.scheme + (cfg.weightOnly ? " --weight-only" : "") + " trains here: drop --spark");
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
                     : s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)

@@ -36,6 +36,7 @@ final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
     private static final class Worker {
         final Trainer trainer;
+        final Copy copy;
         final Dataset shard;
         final float[] global;
         final UpdateCodec codec;
@@ -46,13 +47,13 @@ final class DataParallel {
         long round;
 
         Worker(TrainSpec spec, int w, float[] weights) {
-            Model m = OnnxReader.read(spec.model(), null);
-            trainer = new Trainer(m, spec.options(w));
+            copy = Copy.of(spec, w);
+            trainer = copy.trainer();
             shard = spec.shard(w);
             global = weights.clone();
             codec = new UpdateCodec(spec.exchange(), global.length);
             index = w;
-            zero = zeroMask(trainer.params(), spec.zeros());
+            zero = zeroMask(copy.exchanged(), spec.zeros());
         }
 
         Batch next(TrainSpec spec) {
@@ -65,6 +66,27 @@ final class DataParallel {
     }
 
     private static final Map<String, Worker> WORKERS = new ConcurrentHashMap<>();
+
+    /**
+     * One copy of the model in training: its Trainer, the state the copies exchange (the trainable parameters, or
+     * what a {@link io.nnzip.dist.WorkerSetup} names: QAT's shadow weights and activation ranges) and the setup's
+     * live side, which derives the rest after the exchanged values were overwritten.
+     */
+    record Copy(Trainer trainer, List<Param> exchanged, io.nnzip.dist.WorkerSetup.Session session) {
+        static Copy of(TrainSpec spec, int worker) {
+            Model m = OnnxReader.read(spec.model(), null);
+            Trainer.Options o = spec.options(worker);
+            io.nnzip.dist.WorkerSetup.Session s = spec.setup() == null ? null : spec.setup().start(m, o);
+            Trainer t = new Trainer(m, o);
+            return new Copy(t, s == null ? t.params() : s.exchanged(t), s);
+        }
+
+        /** Sets the exchanged state to {@code flat} and derives the rest from it. */
+        void load(float[] flat) {
+            unflatten(flat, exchanged);
+            if (session != null) session.synced(trainer);
+        }
+    }
 
     /** A worker's reply: its compressed change, training loss sum and count, compute time, where it ran. */
     record Reply(int worker, byte[] update, double lossSum, long images, long computeNanos, String where) implements Serializable {}
@@ -88,8 +110,9 @@ final class DataParallel {
 
     static ScaleOut.Trained run(JavaSparkContext sc, TrainSpec spec, int trainSize, Consumer<String> log) {
         String runId = java.util.UUID.randomUUID().toString();
-        Trainer driver = new Trainer(OnnxReader.read(spec.model(), null), spec.options(0));
-        List<Param> params = driver.params();
+        Copy driverCopy = Copy.of(spec, 0);
+        Trainer driver = driverCopy.trainer();
+        List<Param> params = driverCopy.exchanged();
         float[] w = flatten(params);
         int n = w.length, workers = spec.workers(), k = spec.localSteps();
         int rounds = spec.roundsPerEpoch(trainSize) * spec.epochs();
@@ -147,7 +170,7 @@ final class DataParallel {
             driver.close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        unflatten(w, params);
+        driverCopy.load(w);
         long floatBytes = 2L * rounds * workers * UpdateCodec.floatBytes(n);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("master", sc.master());
@@ -181,9 +204,9 @@ final class DataParallel {
             UpdateCodec.addDecoded(update.value(), wk.global, 1f);
         }
         long t0 = System.nanoTime();
-        List<Param> ps = wk.trainer.params();
+        List<Param> ps = wk.copy.exchanged();
         applyZeros(wk.global, wk.zero);
-        unflatten(wk.global, ps);
+        wk.copy.load(wk.global);
         double loss = 0;
         long seen = 0;
         for (int s = 0; s < spec.localSteps(); s++) {

@@ -79,7 +79,7 @@ class SparkScaleOutTest {
         io.nnzip.pass.RemoteTraining remote = (model, r, nm, trainSize, log) -> {
             TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(model), "fashion-mnist", 1024, nm.mean(), nm.std(), r.epochs(), 32, r.lr(),
                     r.optimizer(), 0.9f, 0f, r.seed(), 2, "int8", 1, 1, r.schedule(), r.zeros());
-            return DataParallel.run(sc, spec, trainSize, log).model();
+            return new io.nnzip.pass.RemoteTraining.Result(DataParallel.run(sc, spec, trainSize, log).model(), java.util.Map.of());
         };
         io.nnzip.pass.PassContext ctx = io.nnzip.pass.PassContext.builder().data(io.nnzip.data.DataSplits.load("fashion-mnist", 1024))
                 .normalization(norm).remote(remote).build();

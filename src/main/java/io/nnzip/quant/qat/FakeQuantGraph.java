@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class FakeQuantGraph {
     /** One inserted node: the activation tensor, its integer type's range, the scale and zero-point initializers. */
-    public record Site(String tensor, QuantParams initial, String scale, String zeroPoint, String input) {}
+    public record Site(String tensor, QuantParams initial, String scale, String zeroPoint, String input) implements java.io.Serializable {}
 
     private FakeQuantGraph() {}
 

@@ -21,6 +21,12 @@ public final class Int8Qat {
     private Int8Qat() {}
 
     public static ActivationQat.Result run(StaticInt8Quantizer q, QuantConfig cfg, Dataset train, Normalization norm, Consumer<String> log) {
+        return run(q, cfg, train, norm, null, log);
+    }
+
+    /** With {@code remote} (not null) the training runs data-parallel there; the calibration and export stay here. */
+    public static ActivationQat.Result run(StaticInt8Quantizer q, QuantConfig cfg, Dataset train, Normalization norm, io.nnzip.pass.RemoteTraining remote,
+                                           Consumer<String> log) {
         ActivationQat.Ranges ranges = switch (cfg.qatRanges.toLowerCase(Locale.ROOT)) {
             case "learned" -> ActivationQat.Ranges.LEARNED;
             case "ema" -> ActivationQat.Ranges.EMA;
@@ -38,7 +44,7 @@ public final class Int8Qat {
         log.accept("QAT: " + initial.size() + " activation ranges (" + ranges.name().toLowerCase(Locale.ROOT) + "), " + weights.size() + " int8 weight layers, "
                 + data.size() + " training images");
         ActivationQat.Result r = ActivationQat.train(q.prepared(), initial, weights, cfg.perChannel, ranges, data, norm, cfg.qat, 128, cfg.lr,
-                cfg.threads, cfg.seed, log);
+                cfg.threads, cfg.seed, remote, log);
         q.useTrainedActivations(r.activations());
         return r;
     }
