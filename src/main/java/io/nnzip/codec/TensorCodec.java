@@ -42,13 +42,8 @@ public final class TensorCodec {
      * returns null when nothing changed at this precision, so the tensor can be skipped.
      */
     public static TensorUnit encode(int index, String name, Tensor t, Policy p, Tensor base) {
-        TensorUnit u = new TensorUnit();
-        u.index = index;
-        u.name = name;
-        u.dtype = t.dtype().onnx;
+        TensorUnit u = header(index, name, t);
         int[] shape = t.shape();
-        u.dims = new long[shape.length];
-        for (int i = 0; i < shape.length; i++) u.dims[i] = shape[i];
         boolean sameShape = base != null && base.dtype() == t.dtype() && Arrays.equals(base.shape(), shape);
         if (sameShape && base.equals(t) && rawEqual(base, t)) return null;
         if (t.dtype() == DType.FLOAT) {
@@ -61,6 +56,13 @@ public final class TensorCodec {
             else if (p.quantize()) encodeUniform(u, w, null, p);
             else if (p.mantissaBits() < 23 && !encodeFloatReduced(u, w, p.mantissaBits())) encodeFloatLossless(u, w);
             else if (p.mantissaBits() >= 23) encodeFloatLossless(u, w);
+            if (sameShape && !p.quantize() && p.mantissaBits() < 23 && u.method == TensorUnit.FLOAT_REDUCED) {
+                // A changed bias of an update: its difference to the receiver's copy when that codes smaller.
+                TensorUnit d = header(index, name, t);
+                if (!encodeFloatDifference(d, w, base.floats(), p.mantissaBits())) return u;
+                if (d.method == TensorUnit.RAW) return null; // every change below half a step: the receiver's copy stays
+                if (ModelEncoder.payload(d::syntax).length < ModelEncoder.payload(u::syntax).length) return d;
+            }
         } else if (t.dtype() == DType.FLOAT16 || t.dtype() == DType.BFLOAT16) {
             encodeHalfLossless(u, t);
         } else if (!encodeIntLevels(u, t)) {
@@ -68,6 +70,46 @@ public final class TensorCodec {
             u.raw = TensorProtos.toRaw(t);
         }
         return u;
+    }
+
+    private static TensorUnit header(int index, String name, Tensor t) {
+        TensorUnit u = new TensorUnit();
+        u.index = index;
+        u.name = name;
+        u.dtype = t.dtype().onnx;
+        int[] shape = t.shape();
+        u.dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) u.dims[i] = shape[i];
+        return u;
+    }
+
+    /**
+     * Codes an unquantized float tensor as its difference to the receiver's copy {@code base} (a DOM_UNIFORM unit, one
+     * step): Δ = 2^(⌊log2 rms(w)⌋ − m), levels rounded to nearest, so no value moves by more than Δ/2 ≤ rms·2^−(m+1),
+     * the bound of an m-bit mantissa taken relative to the tensor's scale instead of each value. Returns false when
+     * the values do not fit such a grid (non-finite values, a zero tensor, a change beyond 2^29 steps); leaves
+     * {@code u.method} RAW when no level survives.
+     */
+    private static boolean encodeFloatDifference(TensorUnit u, float[] w, float[] base, int m) {
+        double ss = 0;
+        for (float v : w) ss += (double) v * v;
+        double rms = Math.sqrt(ss / Math.max(1, w.length));
+        if (!(rms > 0) || !Double.isFinite(rms)) return false;
+        double step = Math.scalb(1.0, Math.getExponent(rms) - m);
+        if (!(step >= Float.MIN_NORMAL)) return false;
+        for (int i = 0; i < w.length; i++) {
+            double x = ((double) w[i] - base[i]) / step;
+            if (!(Math.abs(x) < 1 << 29)) return false;
+        }
+        TensorUnit t = u;
+        t.method = TensorUnit.DOM_UNIFORM;
+        t.axis = -1;
+        float[] steps = {(float) step};
+        byte[] classes = UniformQuantizer.baseClasses(base, steps, t.dims, -1);
+        int[] q = RdQuantization.quantize(t, w, base, classes, steps, 0.5, CodecOptions.QUANT_THETA, 1);
+        for (int v : q) if (v != 0) return true;
+        u.method = TensorUnit.RAW;
+        return true;
     }
 
     private static boolean rawEqual(Tensor a, Tensor b) {

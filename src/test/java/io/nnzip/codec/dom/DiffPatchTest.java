@@ -40,6 +40,41 @@ class DiffPatchTest {
     }
 
     @Test
+    void changedBiasesAreCodedAsDifferencesToTheReceiversCopy() {
+        Model base = SyntheticModels.cnn(1, 16, 32, 64);
+        // Only the biases move: by about 2 % of their values (plus a little for zero entries).
+        Model next = base.copy(), tiny = base.copy();
+        java.util.Random r = new java.util.Random(7);
+        for (String k : List.of("conv1.bias", "conv2.bias", "fc1.bias", "fc2.bias")) {
+            float[] b = base.graph().initializer(k).floats(), n = b.clone(), t = b.clone();
+            for (int i = 0; i < n.length; i++) {
+                n[i] += (float) (0.02 * (Math.abs(b[i]) + 0.01) * r.nextGaussian());
+                t[i] += (float) (1e-6 * Math.abs(b[i]) * r.nextGaussian());
+            }
+            next.graph().initializers().put(k, Tensor.of(n, b.length));
+            tiny.graph().initializers().put(k, Tensor.of(t, b.length));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<TensorReport> upd = DiffEncoder.diff(base, next, O, true, out).tensors();
+        List<TensorReport> alone = io.nnzip.codec.ModelEncoder.encode(io.nnzip.codec.TensorSource.of(next), O, new ByteArrayOutputStream());
+        for (TensorReport t : upd) {
+            if (!t.name().endsWith(".bias")) {
+                assertEquals("skipped", t.method(), t.name());
+                continue;
+            }
+            assertEquals("dom-uniform", t.method(), t.name());
+            TensorReport a = alone.stream().filter(x -> x.name().equals(t.name())).findFirst().orElseThrow();
+            assertEquals("float-reduced", a.method(), t.name());
+            assertTrue(t.bytes() < a.bytes(), t.name() + ": difference " + t.bytes() + " B vs coded alone " + a.bytes() + " B");
+        }
+        Model patched = NnzCodec.patch(base, out.toByteArray());
+        StepAssertions.assertWithinStep(next, patched, O);
+        // Changes far below the step leave the receiver's copy as it is: nothing is sent for them.
+        for (TensorReport t : DiffEncoder.diff(base, tiny, O, true, new ByteArrayOutputStream()).tensors())
+            assertEquals("skipped", t.method(), t.name());
+    }
+
+    @Test
     void wrongBaseIsRefused() {
         Model base = SyntheticModels.cnn(1, 4, 8, 16);
         byte[] update = NnzCodec.diff(base, SyntheticModels.finetune(base, 2, 0.05), O);
