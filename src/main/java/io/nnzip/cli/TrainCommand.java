@@ -53,6 +53,9 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--label-smoothing", defaultValue = "0", description = "Cross-entropy label smoothing epsilon.") float labelSmoothing;
     @Option(names = "--l1", paramLabel = "LAMBDA[:REGEX]", description = "L1 penalty on parameters matching REGEX (default: weights).") String l1;
     @Option(names = "--l2", paramLabel = "LAMBDA[:REGEX]", description = "L2 penalty on parameters matching REGEX (default: weights).") String l2;
+    @Option(names = "--low-rank-reg", paramLabel = "LAMBDA[:REGEX]",
+            description = "Nuclear-norm (low-rank) regularization on weight matrices matching REGEX (default: weights), as singular value soft-thresholding after each step.")
+    String lowRankReg;
     @Option(names = "--augment", description = "Random crop (pad 2) and, with 'flip', horizontal flips: none, crop, crop+flip.", defaultValue = "none") String augment;
     @Option(names = "--trainable", paramLabel = "REGEX", description = "Train only parameters whose name matches.") String trainable;
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Keep parameters whose name matches fixed.") String freeze;
@@ -153,6 +156,10 @@ public final class TrainCommand extends BaseCommand {
         if (threads != null) o.threads(threads);
         if (l1 != null) o.penalty(penalty(l1, true));
         if (l2 != null) o.penalty(penalty(l2, false));
+        if (lowRankReg != null) {
+            String[] p = lambdaAndNames("--low-rank-reg", lowRankReg);
+            o.hook(io.nnzip.train.LowRankPenalty.of(Float.parseFloat(p[0]), p[1]));
+        }
         return o;
     }
 
@@ -197,6 +204,7 @@ public final class TrainCommand extends BaseCommand {
         unsupported.put("--clip-norm", clipNorm != 0);
         unsupported.put("--label-smoothing", labelSmoothing != 0);
         unsupported.put("--l1/--l2", l1 != null || l2 != null);
+        unsupported.put("--low-rank-reg", lowRankReg != null);
         unsupported.put("--augment", !augment.equals("none"));
         unsupported.put("--trainable/--freeze", trainable != null || freeze != null);
         unsupported.put("--val-split", valSplit != 0);
@@ -248,15 +256,19 @@ public final class TrainCommand extends BaseCommand {
     }
 
     private static Penalty penalty(String spec, boolean l1) {
+        String[] p = lambdaAndNames(l1 ? "--l1" : "--l2", spec);
+        return l1 ? Penalty.l1(Float.parseFloat(p[0]), p[1]) : Penalty.l2(Float.parseFloat(p[0]), p[1]);
+    }
+
+    /** LAMBDA[:REGEX] → {lambda, regex (default "weight")}; lambda a non-negative number. */
+    private static String[] lambdaAndNames(String option, String spec) {
         String[] p = spec.split(":", 2);
-        float lambda;
         try {
-            lambda = Float.parseFloat(p[0]);
+            if (!(Float.parseFloat(p[0]) >= 0)) throw new NumberFormatException();
         } catch (NumberFormatException e) {
-            throw new NnzipException("--l" + (l1 ? 1 : 2) + " expects LAMBDA[:REGEX], got '" + spec + "'");
+            throw new NnzipException(option + " expects LAMBDA[:REGEX] with LAMBDA >= 0, got '" + spec + "'");
         }
-        String regex = p.length > 1 ? p[1] : "weight";
-        return l1 ? Penalty.l1(lambda, regex) : Penalty.l2(lambda, regex);
+        return new String[] {p[0], p.length > 1 ? p[1] : "weight"};
     }
 
     /** Rounded for JSON; null when not finite (JSON has no NaN). */
