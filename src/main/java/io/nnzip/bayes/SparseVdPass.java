@@ -30,6 +30,7 @@ public record SparseVdPass(
         @Setting(value = "epochs over which the KL factor ramps linearly from 0 (KL warm-up; 0: none)", dflt = "1") float warmup,
         @Setting(value = "weights with log α above this are removed", dflt = "3") float threshold,
         @Setting(value = "initial log σ² of every weight", dflt = "-10") float initLogSigma2,
+        @Setting(value = "factor on the learning rate of the log-variances (they climb ≈ 10 units to remove a weight)", dflt = "10") float sigmaLr,
         @Setting(value = "fine-tuning epochs after the removal, removed weights held at zero", dflt = "1") int retrain,
         @Setting(value = "learning rate of the fine-tuning after the removal", dflt = "0.0003") float retrainLr,
         @Setting(value = "regular expression of the weights to sparsify (default: every matrix and filter)", dflt = "") String layers,
@@ -42,6 +43,7 @@ public record SparseVdPass(
         if (!(klWeight >= 0)) throw new NnzipException("kl_weight must be ≥ 0, got " + klWeight);
         if (!(warmup >= 0)) throw new NnzipException("warmup must be ≥ 0 epochs, got " + warmup);
         if (retrain < 0) throw new NnzipException("retrain must be ≥ 0 epochs, got " + retrain);
+        if (!(sigmaLr > 0)) throw new NnzipException("sigma_lr must be > 0, got " + sigmaLr);
         if (!(retrainLr > 0)) throw new NnzipException("retrain_lr must be > 0, got " + retrainLr);
         if (!Float.isFinite(threshold)) throw new NnzipException("threshold must be finite, got " + threshold);
     }
@@ -63,7 +65,7 @@ public record SparseVdPass(
         Float before = ctx.fineTuning().accuracy(in);
         FineTuning.Request req = new FineTuning.Request(finetune, lr, "adam", schedule, seed, null, null).setup(o -> {
             long perEpoch = (trainSize + o.batchSize - 1) / o.batchSize;
-            o.hook(new VariationalDropout(logS, klWeight, trainSize, Math.round(warmup * perEpoch)));
+            o.hook(new VariationalDropout(logS, klWeight, trainSize, Math.round(warmup * perEpoch), sigmaLr));
             o.alsoTrain(logS.values());
             o.input(noisy.input());
             o.feeds(noisy.feeds(seed ^ 0x5eed));

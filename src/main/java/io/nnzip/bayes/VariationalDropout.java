@@ -11,21 +11,28 @@ import java.util.Map;
  * (the data term, computed through the noisy graph of {@link NoiseBranches}) plus, after every backward pass,
  * β(t)·{@code klWeight}/N·Σ KL(log α) over the noisy weights ({@link VdKl}), N the training-set size, so the sum is the
  * negative ELBO per example. β ramps linearly from 0 to 1 over the first {@code warmupSteps} steps (KL warm-up:
- * the weights fit the data before the prior starts pushing them into noise).
+ * the weights fit the data before the prior starts pushing them into noise). The log-variances may step faster than
+ * the weights ({@code sigmaLrScale}: each optimizer step of a log σ² is stretched by that factor): from their
+ * initial −10 they must climb ≈ 10 units to remove a weight, which at Adam's ≈ lr per step takes 10⁴ steps at
+ * lr 10⁻³, more than a short fine-tuning has.
  */
 public final class VariationalDropout implements StepHook {
     private final Map<String, String> logSigma2ByWeight;
     private final double perExample;
     private final long warmupSteps;
+    private final float sigmaLrScale;
     private Map<String, Param> byName;
+    private final Map<String, float[]> beforeStep = new HashMap<>();
 
     /**
      * @param logSigma2ByWeight each noisy weight's log-variance initializer (both must be trained)
      * @param klWeight          factor of the KL term (1: the variational lower bound)
      * @param trainSize         N, the training examples per epoch
      * @param warmupSteps       steps over which the KL factor ramps from 0 to {@code klWeight} (0: none)
+     * @param sigmaLrScale      factor on every optimizer step of the log-variances (1: the weights' rate)
      */
-    public VariationalDropout(Map<String, String> logSigma2ByWeight, float klWeight, int trainSize, long warmupSteps) {
+    public VariationalDropout(Map<String, String> logSigma2ByWeight, float klWeight, int trainSize, long warmupSteps, float sigmaLrScale) {
+        this.sigmaLrScale = sigmaLrScale;
         this.logSigma2ByWeight = Map.copyOf(logSigma2ByWeight);
         this.perExample = klWeight / (double) trainSize;
         this.warmupSteps = warmupSteps;
@@ -47,8 +54,18 @@ public final class VariationalDropout implements StepHook {
         for (Map.Entry<String, String> e : logSigma2ByWeight.entrySet()) {
             Param w = byName.get(e.getKey()), ls = byName.get(e.getValue());
             total += VdKl.sumAndGrad(w.value(), ls.value(), w.grad(), ls.grad(), scale);
+            if (sigmaLrScale != 1f) beforeStep.put(ls.name(), ls.value().clone());
         }
         return (float) (scale * total);
+    }
+
+    @Override
+    public void afterStep(Trainer trainer) {
+        if (sigmaLrScale == 1f) return;
+        for (Map.Entry<String, float[]> e : beforeStep.entrySet()) {
+            float[] v = byName.get(e.getKey()).value(), old = e.getValue();
+            for (int i = 0; i < v.length; i++) v[i] = old[i] + sigmaLrScale * (v[i] - old[i]);
+        }
     }
 
     /** Fraction of {@code theta} whose log α exceeds {@code threshold}. */

@@ -95,7 +95,7 @@ class NoiseBranchesTest {
         Batch batch = new Batch(Tensor.of(random(r, n * 25, 1), n, 1, 5, 5), new int[] {0, 2, 1, 2});
         Map<String, Tensor> noise = nb.feeds(9).apply(batch);
         Trainer.Options o = new Trainer.Options().optimizer("sgd").momentum(0f).threads(1).input(nb.input()).feeds(b -> noise)
-                .alsoTrain(nb.logSigma2ByWeight().values()).hook(new VariationalDropout(nb.logSigma2ByWeight(), 1f, 20, 0));
+                .alsoTrain(nb.logSigma2ByWeight().values()).hook(new VariationalDropout(nb.logSigma2ByWeight(), 1f, 20, 0, 1f));
         try (Trainer t = new Trainer(nb.model(), o)) {
             t.step(batch, 0f);
             Map<String, float[]> analytic = new HashMap<>();

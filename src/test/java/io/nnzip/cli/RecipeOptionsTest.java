@@ -48,7 +48,7 @@ class RecipeOptionsTest {
             checked += r.steps().size();
             if (!r.encode().isEmpty()) checked++;
         }
-        // at least one step per recipe (the one-step soft-share recipes have no encode options to check)
+        // at least one step per recipe 
         assertTrue(checked >= Recipes.BUILT_IN.size() + 5, "checked " + checked);
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
