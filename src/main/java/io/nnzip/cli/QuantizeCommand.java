@@ -173,6 +173,8 @@ public final class QuantizeCommand extends BaseCommand {
         if (maxDrop != null && evalData == null) throw new NnzipException("--max-drop needs --eval-data (labelled samples to measure the drop on)");
         if ((finetune > 0 || qat > 0) && dataOptions.data == null) throw new NnzipException("--finetune / --qat need --data");
         if (spark.enabled() && qat <= 0) throw new NnzipException("--spark runs quantize's --qat training on Spark workers: add --qat EPOCHS (calibration and export stay here)");
+        if (spark.enabled() && (io.nnzip.quant.Scheme.parse(scheme).kind() != io.nnzip.quant.Scheme.Kind.INT8 || weightOnly))
+            throw new NnzipException("--spark trains int8 --qat only; --scheme " + scheme + (weightOnly ? " --weight-only" : "") + " trains here: drop --spark");
         c.latencyBatch = latencyBatch;
         Model m = ModelValidator.read(model);
         boolean bnStats = "bn-stats".equals(calibData), synthetic = bnStats || "synthetic".equals(calibData);
