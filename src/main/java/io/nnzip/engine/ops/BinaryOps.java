@@ -34,8 +34,8 @@ public final class BinaryOps {
     /** INT 1: the node was a Gemm on (N, F): run as 1×1 over (N, F, 1, 1) (or over (N, C, H, W) when F was a flattened C·H·W) and return (N, K). */
     public static final String GEMM = "nnzip_gemm";
     /**
-     * FLOAT: write bits y > this threshold, packed (N, P, Q, ⌈K/64⌉) INT64, for the next bit layer (which then reads
-     * packed bits: an INT64 input is always packed), instead of floats.
+     * FLOAT: write bits y > this threshold, packed (N, P, Q, ⌈K/32⌉) INT32, for the next bit layer (which then reads
+     * packed bits: an INT32 input is always packed), instead of floats.
      */
     public static final String BITS_OUT = "nnzip_bits_out";
     /** A float Conv (with its fused ReLU/MaxPool) whose output only a bit layer reads: writes packed bits ({@link #BITS_OUT}). */
@@ -55,7 +55,7 @@ public final class BinaryOps {
     // packed inputs (N,H,W,words) read as (N,C,H,W); packed outputs (N,P,Q,words)
     private static ValueType[] shape(Node n, ValueType[] in, int opset) {
         ValueType x = in[0], w = in[1];
-        if (x.dtype() == DType.INT64 && x.hasShape() && w.hasShape()) {
+        if (x.dtype() == DType.INT32 && x.hasShape() && w.hasShape()) {
             int[] s = x.shape();
             x = ValueType.of(DType.FLOAT, s[0], w.shape()[1], s[1], s[2]);
         }
@@ -63,7 +63,7 @@ public final class BinaryOps {
         ValueType y = ConvOps.shape(n, new ValueType[] {x, w}, false)[0];
         if (!n.has(BITS_OUT) || !y.hasShape()) return new ValueType[] {y};
         int[] s = y.shape();
-        return new ValueType[] {ValueType.of(DType.INT64, s[0], s[2], s[3], BinaryConv.words(s[1]))};
+        return new ValueType[] {ValueType.of(DType.INT32, s[0], s[2], s[3], BinaryConv.words(s[1]))};
     }
 
     // x: any shape, t: scalar -> y: shape of x, in {0, 1} or {-1, 1}
@@ -82,7 +82,7 @@ public final class BinaryOps {
     // (N,P,Q,words) bits with BITS_OUT, or (N,K) when GEMM
     static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
         Tensor x = in[0], w = ConvOps.floatInput(n, in, 1);
-        boolean gemm = n.attrInt(GEMM, 0) != 0, packed = x != null && x.dtype() == DType.INT64;
+        boolean gemm = n.attrInt(GEMM, 0) != 0, packed = x != null && x.dtype() == DType.INT32;
         if (!packed) x = ConvOps.floatInput(n, in, 0);
         int[] ws = w.shape(), s = x.shape();
         int[] xs = packed ? new int[] {s[0], ws[1], s[1], s[2]} : gemm ? new int[] {s[0], s[1], 1, 1} : s;
@@ -94,17 +94,17 @@ public final class BinaryOps {
         // one array may be seen under two shapes (a Gemm's (K, F) weight and its (K, C, H, W) plane view)
         if (pw == null || pw.c() != ws[1] || pw.r() != ws[2] || pw.s() != ws[3]) PACKED.put(w.floats(), pw = BinaryConv.pack(w.floats(), ws[0], ws[1], ws[2], ws[3], bias));
         var g = a.geometry(xs, ws);
-        long[] bits = packed ? x.longs() : BinaryConv.packInput(x.floats(), n.attrFloat(THRESHOLD, 0f), xs[0], xs[1], xs[2] * xs[3], ctx.parallel());
+        int[] bits = packed ? x.ints() : BinaryConv.packInput(x.floats(), n.attrFloat(THRESHOLD, 0f), xs[0], xs[1], xs[2] * xs[3], ctx.parallel());
         Conv2d.Pool pool = pool(n);
         int p = pool == null ? g.p() : pool.out(g.p(), true), q = pool == null ? g.q() : pool.out(g.q(), false);
         boolean relu = n.attrInt(Fusion.RELU, 0) != 0, pm1 = n.attrInt(PM1, 0) != 0;
         if (n.has(BITS_OUT)) {
             int kw = BinaryConv.words(ws[0]);
-            long[] y = new long[xs[0] * p * q * kw];
+            int[] y = new int[xs[0] * p * q * kw];
             BinaryConv.run(g, bits, pm1, pw, new BinaryConv.Epilogue(relu, pool, true, n.attrFloat(BITS_OUT, 0f)), null, y, ctx.parallel());
-            return new Tensor[] {Tensor.ofLongs(y, xs[0], p, q, kw)};
+            return new Tensor[] {new Tensor(DType.INT32, new int[] {xs[0], p, q, kw}, y)};
         }
-        // BitRows writes every element (pooled outputs start from −∞), so a recycled buffer is fine
+        // BitWords writes every element (pooled outputs start from −∞), so a recycled buffer is fine
         float[] y = ctx.floats(xs[0] * ws[0] * p * q);
         BinaryConv.run(g, bits, pm1, pw, BinaryConv.Epilogue.floats(relu, pool), y, null, ctx.parallel());
         return new Tensor[] {gemm ? Tensor.of(y, xs[0], ws[0]) : Tensor.of(y, xs[0], ws[0], p, q)};
@@ -120,8 +120,8 @@ public final class BinaryOps {
         Conv2d.Pool pool = pool(n);
         var g = a.geometry(xs, ws);
         int p = pool == null ? g.p() : pool.out(g.p(), true), q = pool == null ? g.q() : pool.out(g.q(), false);
-        long[] y = BinaryConv.convToBits(g, x.floats(), w.floats(), bias, n.attrInt(Fusion.RELU, 0) != 0, pool, n.attrFloat(BITS_OUT, 0f), ctx.parallel());
-        return new Tensor[] {Tensor.ofLongs(y, xs[0], p, q, BinaryConv.words(ws[0]))};
+        int[] y = BinaryConv.convToBits(g, x.floats(), w.floats(), bias, n.attrInt(Fusion.RELU, 0) != 0, pool, n.attrFloat(BITS_OUT, 0f), ctx.parallel());
+        return new Tensor[] {new Tensor(DType.INT32, new int[] {xs[0], p, q, BinaryConv.words(ws[0])}, y)};
     }
 
     private static Conv2d.Pool pool(Node n) {
