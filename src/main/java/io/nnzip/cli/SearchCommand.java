@@ -58,6 +58,12 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--fitness-images", paramLabel = "N", defaultValue = "2048", description = "Training images of each candidate's brief fine-tune (0 = none; default ${DEFAULT-VALUE}).")
     int fitnessImages;
 
+    @Option(names = "--rank-by", defaultValue = "loss", description = "loss: rank candidates by held-out cross-entropy (smoother on small splits); accuracy: by held-out accuracy (default ${DEFAULT-VALUE}).")
+    String rankBy;
+
+    @Option(names = "--final-top", paramLabel = "K", defaultValue = "3", description = "Score the K best genomes of the last generation again after a fine-tune on all training images outside the held-out split; the best wins (≤ 1: none; default ${DEFAULT-VALUE}).")
+    int finalTop;
+
     @Option(names = "--min-keep", defaultValue = "0.1", description = "Smallest share of channels any group keeps (default ${DEFAULT-VALUE}).")
     double minKeep;
 
@@ -110,6 +116,8 @@ public final class SearchCommand extends BaseCommand {
         o.put("seed", seed);
         o.put("holdout", holdout);
         o.put("fitness_images", fitnessImages);
+        o.put("rank_by", rankBy);
+        o.put("final_top", finalTop);
         o.put("min_keep", minKeep);
         o.put("finetune", finetune);
         o.put("lr", lr);

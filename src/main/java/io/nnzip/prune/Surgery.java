@@ -18,31 +18,38 @@ import java.util.Map;
  * of those reaches the hidden (unmasked) weights, and every few steps each layer's mask is revised with two
  * thresholds around the magnitude that gives the layer its sparsity: a pruned weight that grew past the upper one is
  * spliced back, a kept one that fell below the lower one is cut. The band between them stops weights from flapping.
- * At the end each layer keeps exactly its share, preferring weights the mask kept.
+ * At the end each layer keeps exactly its share, preferring weights the mask kept. With a schedule ({@link #run}:
+ * thirds of the training) the run has three phases: the sparsity ramps up while the masks are revised, then the
+ * masks are revised at full sparsity (pruned weights may be spliced back), then each layer's mask is made exact and
+ * held fixed while the kept weights fine-tune, so the network trains on the mask it will be shipped with.
  */
 public final class Surgery implements StepHook {
     private final Map<String, boolean[]> masks;
     private final Map<String, Double> sparsity = new LinkedHashMap<>();
     private final double band;
     private final int every;
-    private final long ramp;
+    private final long ramp, fixAt;
     private final Map<String, float[]> hidden = new LinkedHashMap<>();
     private List<Param> params;
     private long steps, spliced, cut;
     private int updates;
+    private boolean fixed;
 
     /** @param masks initial masks (true = pruned), revised in place; each layer keeps its initial sparsity */
-    public Surgery(WeightMasks masks, double band, int every) { this(masks, band, every, 0); }
+    public Surgery(WeightMasks masks, double band, int every) { this(masks, band, every, 0, 0); }
 
     /**
      * @param ramp steps over which each layer's share grows from nothing to its final sparsity along AGP's cubic
      *             (0: the initial masks hold from the first step); with a ramp, training starts unmasked
+     * @param fixAt the step after which each mask is made exact and no longer revised (0: revised to the end)
      */
-    public Surgery(WeightMasks masks, double band, int every, long ramp) {
+    public Surgery(WeightMasks masks, double band, int every, long ramp, long fixAt) {
+        if (fixAt > 0 && fixAt < ramp) throw new NnzipException("dns: the masks cannot be fixed (step " + fixAt + ") before the ramp ends (step " + ramp + ")");
         this.masks = masks.all();
         this.band = band;
         this.every = every;
         this.ramp = ramp;
+        this.fixAt = fixAt;
         masks.all().forEach((n, m) -> {
             int z = 0;
             for (boolean b : m) if (b) z++;
@@ -77,7 +84,19 @@ public final class Surgery implements StepHook {
 
     @Override
     public void afterStep(Trainer t) {
-        if (++steps % every != 0) return;
+        ++steps;
+        if (fixed) return;
+        if (fixAt > 0 && steps >= fixAt) {
+            // the last phase: the exact final masks, held while the kept weights fine-tune
+            for (Param p : params) {
+                boolean[] exact = exact(p.value(), masks.get(p.name()), sparsity.get(p.name()));
+                System.arraycopy(exact, 0, masks.get(p.name()), 0, exact.length);
+                WeightMasks.zero(p.value(), exact);
+            }
+            fixed = true;
+            return;
+        }
+        if (steps % every != 0) return;
         updates++;
         for (Param p : params) {
             float[] w = p.value();
@@ -110,18 +129,20 @@ public final class Surgery implements StepHook {
     /** Exactly each layer's sparsity on the trained weights of {@code g}'s tensors, masked weights going first. */
     WeightMasks finish(Model m) {
         WeightMasks out = new WeightMasks();
-        for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
-            float[] w = m.graph().initializer(e.getKey()).toFloats();
-            boolean[] cur = e.getValue();
-            int k = (int) Math.round(sparsity.get(e.getKey()) * w.length);
-            Integer[] idx = new Integer[w.length];
-            for (int i = 0; i < idx.length; i++) idx[i] = i;
-            Arrays.sort(idx, (a, b) -> cur[a] != cur[b] ? (cur[a] ? -1 : 1) : Float.compare(Math.abs(w[a]), Math.abs(w[b])));
-            boolean[] fin = new boolean[w.length];
-            for (int i = 0; i < k; i++) fin[idx[i]] = true;
-            out.put(e.getKey(), fin);
-        }
+        for (Map.Entry<String, boolean[]> e : masks.entrySet())
+            out.put(e.getKey(), exact(m.graph().initializer(e.getKey()).toFloats(), e.getValue(), sparsity.get(e.getKey())));
         return out;
+    }
+
+    /** A mask pruning exactly {@code share} of {@code w}: the masked weights first, the smallest magnitudes inside each class. */
+    static boolean[] exact(float[] w, boolean[] cur, double share) {
+        int k = (int) Math.round(share * w.length);
+        Integer[] idx = new Integer[w.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> cur[a] != cur[b] ? (cur[a] ? -1 : 1) : Float.compare(Math.abs(w[a]), Math.abs(w[b])));
+        boolean[] fin = new boolean[w.length];
+        for (int i = 0; i < k; i++) fin[idx[i]] = true;
+        return fin;
     }
 
     /**
@@ -137,8 +158,8 @@ public final class Surgery implements StepHook {
         WeightMasks masks = UnstructuredPruner.prune(cur.copy(), UnstructuredPruner.Method.MAGNITUDE, c.amount(), c.scope(), fixed, c.seed());
         io.nnzip.data.Dataset train = ctx.data().requireTrain("prune --method dns");
         long steps = (long) Math.ceil(train.size() / (double) new Trainer.Options().batchSize) * c.finetune();
-        // the masks reach their sparsity over the first half of the run, the second half revises them at full sparsity
-        Surgery s = new Surgery(masks, 0.1, 10, steps / 2);
+        // thirds: the sparsity ramps up, the masks are revised at full sparsity, then fixed while the kept weights fine-tune
+        Surgery s = new Surgery(masks, 0.1, 10, steps / 3, Math.max(1, 2 * steps / 3));
         Trainer.Options o = new Trainer.Options().epochs(c.finetune()).lr(c.lr()).schedule("cosine").seed(c.seed()).threads(ctx.threads()).hook(s);
         Model trained;
         try (Trainer t = new Trainer(cur, o)) {
@@ -147,8 +168,8 @@ public final class Surgery implements StepHook {
         }
         WeightMasks fin = s.finish(trained);
         fin.apply(trained.graph());
-        notes.add(String.format("dns: sparsity ramped over the first %d steps; %d mask revisions; %d pruned weights spliced back, %d kept weights cut (band ±%.0f%% around each layer's threshold)",
-                s.ramp, s.updates, s.spliced, s.cut, 100 * s.band));
+        notes.add(String.format("dns: sparsity ramped over the first %d of %d steps, masks fixed from step %d; %d mask revisions; %d pruned weights spliced back, %d kept weights cut (band ±%.0f%% around each layer's threshold)",
+                s.ramp, steps, s.fixAt, s.updates, s.spliced, s.cut, 100 * s.band));
         return new Pruner.Outcome(trained, List.of(), fin, List.of(), notes);
     }
 }

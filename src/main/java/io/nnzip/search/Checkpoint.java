@@ -18,12 +18,14 @@ import java.util.Map;
  */
 record Checkpoint(Path file) {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Version 2 added each individual's accuracy and loss and the ranking; a version-1 file cannot be continued. */
+    static final int VERSION = 2;
 
     record State(int nextGeneration, List<GeneticSearch.Individual> population, List<List<GeneticSearch.Individual>> history) {}
 
     void write(SearchConfig c, int length, int nextGeneration, List<GeneticSearch.Individual> pop, List<List<GeneticSearch.Individual>> history) {
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("nnzip_search_checkpoint", 1);
+        j.put("nnzip_search_checkpoint", VERSION);
         j.put("identity", identity(c, length));
         j.put("next_generation", nextGeneration);
         List<Object> gens = new ArrayList<>();
@@ -46,7 +48,10 @@ record Checkpoint(Path file) {
         } catch (IOException e) {
             throw new NnzipException("cannot read checkpoint " + file + ": " + e.getMessage());
         }
-        if (!j.containsKey("nnzip_search_checkpoint")) throw new NnzipException(file + " is not an nnzip search checkpoint");
+        if (!(j.get("nnzip_search_checkpoint") instanceof Number v)) throw new NnzipException(file + " is not an nnzip search checkpoint");
+        if (v.intValue() != VERSION)
+            throw new NnzipException("checkpoint " + file + " is version " + v + " of the search's format, this nnzip reads version " + VERSION
+                    + ": run without --resume (or remove the file) to start over");
         if (!identity(c, length).equals(j.get("identity")))
             throw new NnzipException("checkpoint " + file + " belongs to another search (" + j.get("identity") + "), not " + identity(c, length));
         List<List<GeneticSearch.Individual>> history = new ArrayList<>();
@@ -57,14 +62,16 @@ record Checkpoint(Path file) {
 
     /** What must match for a checkpoint to continue this search (not the generation count: a search may be extended). */
     static String identity(SearchConfig c, int length) {
-        return String.format("seed=%d encoding=%s genes=%d target_macs=%s population=%d elitism=%d mutation=%s crossover=%s min_keep=%s holdout=%d fitness_images=%d lr=%s",
-                c.seed(), c.encoding(), length, c.targetMacs(), c.population(), c.elitism(), c.mutation(), c.crossover(), c.minKeep(), c.holdout(), c.fitnessImages(), c.lr());
+        return String.format("seed=%d encoding=%s genes=%d target_macs=%s population=%d elitism=%d mutation=%s crossover=%s min_keep=%s holdout=%d fitness_images=%d lr=%s rank_by=%s round_to=%d",
+                c.seed(), c.encoding(), length, c.targetMacs(), c.population(), c.elitism(), c.mutation(), c.crossover(), c.minKeep(), c.holdout(), c.fitnessImages(), c.lr(), c.rankBy(), c.roundTo());
     }
 
     private static Map<String, Object> toJson(GeneticSearch.Individual i) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("genes", i.genes());
         m.put("fitness", i.fitness());
+        m.put("accuracy", i.accuracy());
+        m.put("loss", i.loss());
         m.put("cost", i.cost());
         m.put("seconds", i.seconds());
         return m;
@@ -73,6 +80,11 @@ record Checkpoint(Path file) {
     @SuppressWarnings("unchecked")
     private static GeneticSearch.Individual fromJson(Map<String, Object> m) {
         double[] g = ((List<Number>) m.get("genes")).stream().mapToDouble(Number::doubleValue).toArray();
-        return new GeneticSearch.Individual(g, ((Number) m.get("fitness")).doubleValue(), ((Number) m.get("cost")).doubleValue(), ((Number) m.get("seconds")).doubleValue());
+        return new GeneticSearch.Individual(g, num(m, "fitness"), num(m, "accuracy"), num(m, "loss"), num(m, "cost"), num(m, "seconds"));
+    }
+
+    private static double num(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Number n)) throw new NnzipException("checkpoint individual lacks '" + key + "'");
+        return n.doubleValue();
     }
 }

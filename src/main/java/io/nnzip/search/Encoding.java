@@ -104,12 +104,29 @@ final class Encoding {
         return StructuredPruner.prune(analysis, score, 0, "layer", amounts, roundTo);
     }
 
-    private final Map<String, Double> costs = new java.util.HashMap<>();
+    /** A genome's cost and the network it stands for (the channels its prune removes from each tensor). */
+    private record Pruned(double cost, String network) {}
 
-    /** Share of the original MACs the genome's prune keeps (remembered: repair asks again for the same genomes). */
-    double cost(double[] genes) {
-        return costs.computeIfAbsent(Arrays.toString(genes), k -> LayerCosts.totalMacs(prune(genes).model(), 1) / (double) Math.max(1, baseMacs));
+    private final Map<String, Pruned> pruned = new java.util.HashMap<>();
+
+    private Pruned pruned(double[] genes) {
+        // remembered: repair asks again for the same genomes, and the search for their networks
+        return pruned.computeIfAbsent(Arrays.toString(genes), k -> {
+            StructuredPruner.Result r = prune(genes);
+            StringBuilder net = new StringBuilder();
+            new java.util.TreeMap<>(r.plan().removedTensors).forEach((t, idx) -> net.append(t).append(Arrays.toString(idx)).append(';'));
+            return new Pruned(LayerCosts.totalMacs(r.model(), 1) / (double) Math.max(1, baseMacs), net.toString());
+        });
     }
+
+    /** Share of the original MACs the genome's prune keeps. */
+    double cost(double[] genes) { return pruned(genes).cost(); }
+
+    /**
+     * What identifies the network a genome prunes to: different keep ratios that round to the same channel counts
+     * (or filter genes naming the same channels) are the same network, with the same fitness.
+     */
+    String network(double[] genes) { return pruned(genes).network(); }
 
     /** The genome scaled by {@code s}: every keep ratio (or every group's kept-channel count, dropping the smallest norms) times s. */
     double[] scaled(double[] genes, double s) {

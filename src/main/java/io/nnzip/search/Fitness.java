@@ -11,29 +11,29 @@ import io.nnzip.train.Trainer;
 /**
  * A candidate's fitness as a plain function of the pruned model and the data it is given, so that it can run
  * anywhere (a thread, a Spark task): one brief epoch of the shared {@link Trainer} on a small slice of the training
- * split, then top-1 accuracy on a held-out slice of the training split (the test split is never seen).
+ * split, then top-1 accuracy and cross-entropy on a held-out slice of the training split (the test split is never seen).
  *
  * @param tune    images of the brief fine-tune (null or empty: none)
  * @param holdout labelled images the accuracy is measured on
  */
 public record Fitness(Dataset tune, Dataset holdout, Normalization norm, float lr, long seed, int threads) {
-    /** Accuracy (a fraction) on the held-out images and the wall time of the whole evaluation in seconds. */
-    public record Score(double accuracy, double seconds) {}
+    /** Accuracy (a fraction) and mean cross-entropy on the held-out images, and the wall time of the whole evaluation in seconds. */
+    public record Score(double accuracy, double loss, double seconds) {}
 
     public Score of(Model pruned) {
         long t0 = System.nanoTime();
-        double acc;
+        Evaluator.Result res;
         if (tune == null || tune.size() == 0) {
             try (Parallel par = new Parallel(threads)) {
-                acc = Evaluator.evaluate(Evaluator.engine(pruned, par), holdout, norm, 256).accuracy();
+                res = Evaluator.evaluate(Evaluator.engine(pruned, par), holdout, norm, 256);
             }
         } else {
             Trainer.Options o = new Trainer.Options().epochs(1).batchSize(64).lr(lr).schedule("constant").seed(seed).threads(threads);
             try (Trainer t = new Trainer(pruned, o)) {
                 t.fit(tune, null, norm, new TrainListener() {});
-                acc = Evaluator.evaluate(Evaluator.engine(t.model(), t.parallel()), holdout, norm, 256).accuracy();
+                res = Evaluator.evaluate(Evaluator.engine(t.model(), t.parallel()), holdout, norm, 256);
             }
         }
-        return new Score(acc, (System.nanoTime() - t0) / 1e9);
+        return new Score(res.accuracy(), res.loss(), (System.nanoTime() - t0) / 1e9);
     }
 }

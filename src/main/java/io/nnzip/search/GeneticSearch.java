@@ -16,8 +16,11 @@ import java.util.function.Consumer;
  * the population is checkpointed after each one, so a resumed search continues exactly as an unbroken one would.
  */
 final class GeneticSearch {
-    /** An evaluated genome (already within the budget). */
-    record Individual(double[] genes, double fitness, double cost, double seconds) {}
+    /**
+     * An evaluated genome (already within the budget): {@code fitness} is what the search ranks by (higher is better:
+     * the held-out accuracy, or minus the held-out cross-entropy), accuracy and loss as measured.
+     */
+    record Individual(double[] genes, double fitness, double accuracy, double loss, double cost, double seconds) {}
 
     /** Evaluates a repaired genome: fitness, cost and wall time. */
     @FunctionalInterface
@@ -25,7 +28,8 @@ final class GeneticSearch {
         Individual of(double[] genes, double cost);
     }
 
-    record Outcome(Individual best, List<List<Individual>> history, int evaluations, boolean resumed) {}
+    /** {@code shared}: genomes met again after repair that reused an earlier evaluation instead of a new one. */
+    record Outcome(Individual best, List<List<Individual>> history, int evaluations, int shared, boolean resumed) {}
 
     private final SearchConfig c;
     private final Encoding enc;
@@ -33,7 +37,7 @@ final class GeneticSearch {
     private final Checkpoint checkpoint;
     private final Consumer<String> log;
     private final Map<String, Individual> cache = new HashMap<>();
-    private int evaluations;
+    private int evaluations, shared;
 
     GeneticSearch(SearchConfig c, Encoding enc, Evaluate eval, Checkpoint checkpoint, Consumer<String> log) {
         this.c = c;
@@ -52,7 +56,7 @@ final class GeneticSearch {
             history.addAll(saved.history());
             pop = saved.population();
             start = saved.nextGeneration();
-            for (List<Individual> gen : history) for (Individual i : gen) cache.put(key(i.genes()), i);
+            for (List<Individual> gen : history) for (Individual i : gen) cache.putIfAbsent(enc.network(i.genes()), i);
             log.accept("search: resumed at generation " + start + " of " + c.generations() + " from " + c.checkpoint());
         } else {
             SplittableRandom r = rng(0);
@@ -79,7 +83,7 @@ final class GeneticSearch {
             if (checkpoint != null) checkpoint.write(c, enc.length(), gen + 1, pop, history);
         }
         Individual best = history.stream().flatMap(List::stream).min(ORDER).orElseThrow();
-        return new Outcome(best, history, evaluations, saved != null);
+        return new Outcome(best, history, evaluations, shared, saved != null);
     }
 
     /** Best first: higher fitness, then lower cost. */
@@ -93,16 +97,29 @@ final class GeneticSearch {
 
     private SplittableRandom rng(int generation) { return new SplittableRandom(c.seed() * 0x9E3779B97F4A7C15L + generation); }
 
-    private Individual evaluate(double[] genes) {
+    /**
+     * The repaired genome's evaluation. A genome that prunes to a network already evaluated (the same genome, or
+     * keep ratios rounding to the same channels) shares that evaluation: a fitness is deterministic for a network
+     * and seed, and evaluation is the cost of the search. The genome keeps its own genes.
+     */
+    Individual evaluate(double[] genes) {
         Encoding.Repaired rep = enc.repair(genes, c.targetMacs());
-        // identical genomes are scored once: evaluation is the cost of the search
-        return cache.computeIfAbsent(key(rep.genes()), k -> {
-            evaluations++;
-            return eval.of(rep.genes(), rep.cost());
-        });
+        String net = enc.network(rep.genes());
+        Individual known = cache.get(net);
+        if (known != null) {
+            shared++;
+            return Arrays.equals(known.genes(), rep.genes()) ? known
+                    : new Individual(rep.genes(), known.fitness(), known.accuracy(), known.loss(), known.cost(), known.seconds());
+        }
+        evaluations++;
+        Individual i = eval.of(rep.genes(), rep.cost());
+        cache.put(net, i);
+        return i;
     }
 
-    private static String key(double[] g) { return Arrays.toString(g); }
+    int evaluations() { return evaluations; }
+
+    int shared() { return shared; }
 
     private static Individual tournament(List<Individual> ranked, SplittableRandom r) {
         // ranked is sorted best first, so the smallest of three random ranks wins
@@ -121,7 +138,7 @@ final class GeneticSearch {
         Individual best = ranked(pop).getFirst();
         double mean = pop.stream().mapToDouble(Individual::fitness).average().orElse(0);
         double secs = pop.stream().mapToDouble(Individual::seconds).average().orElse(0);
-        log.accept(String.format("search: generation %d/%d  best %.4f (MACs kept %.3f)  mean %.4f  %.1f s per evaluation  %d evaluations so far",
-                gen, c.generations(), best.fitness(), best.cost(), mean, secs, evaluations));
+        log.accept(String.format("search: generation %d/%d  best %.4f (accuracy %.4f, loss %.4f, MACs kept %.3f)  mean %.4f  %.1f s per evaluation  %d evaluations so far, %d shared",
+                gen, c.generations(), best.fitness(), best.accuracy(), best.loss(), best.cost(), mean, secs, evaluations, shared));
     }
 }

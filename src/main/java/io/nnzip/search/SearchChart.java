@@ -18,9 +18,10 @@ final class SearchChart {
 
     private SearchChart() {}
 
-    static byte[] png(List<List<GeneticSearch.Individual>> history, double target) {
+    /** @param rankBy loss (the fitness plotted is minus the held-out cross-entropy) or accuracy */
+    static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy) {
         XYChart c = new XYChartBuilder().width(720).height(420).title("Search: fitness vs cost per generation (budget " + target + ")")
-                .xAxisTitle("MACs kept (fraction of the original)").yAxisTitle("held-out accuracy after brief fine-tune").build();
+                .xAxisTitle("MACs kept (fraction of the original)").yAxisTitle(rankBy.equals("loss") ? "minus held-out cross-entropy after brief fine-tune" : "held-out accuracy after brief fine-tune").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setMarkerSize(7);

@@ -26,6 +26,10 @@ public record SearchConfig(
         @Setting(value = "seed of the search (initial population, selection, mutation) and of every fitness evaluation", dflt = "1") long seed,
         @Setting(value = "training images held out as the fitness split (never the test split)", dflt = "2000") int holdout,
         @Setting(value = "training images (outside the held-out split) each candidate is briefly fine-tuned on before its fitness is measured (0 = none)", dflt = "2048") int fitnessImages,
+        @Setting(value = "loss: rank candidates by cross-entropy on the held-out split (smoother than accuracy on a few thousand images); "
+                + "accuracy: by top-1 accuracy on it", dflt = "loss") String rankBy,
+        @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
+                + "split and scored again, and the best of them wins (≤ 1: the search's best as scored)", dflt = "3") int finalTop,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
         @Setting(value = "epochs of fine-tuning of the chosen model on the training data", dflt = "0") int finetune,
         @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
@@ -45,6 +49,9 @@ public record SearchConfig(
         if (!(mutation >= 0 && mutation <= 1)) throw new NnzipException("--mutation must be in [0, 1]");
         if (!(crossover >= 0 && crossover <= 1)) throw new NnzipException("--crossover must be in [0, 1]");
         if (elitism < 0 || elitism >= population) throw new NnzipException("--elitism must be in [0, population)");
+        if (rankBy == null) rankBy = "loss";
+        if (!rankBy.equals("loss") && !rankBy.equals("accuracy")) throw new NnzipException("--rank-by must be loss or accuracy, not '" + rankBy + "'");
+        if (finalTop < 0) throw new NnzipException("--final-top must be ≥ 0");
         if (holdout < 1) throw new NnzipException("--holdout must be ≥ 1");
         if (fitnessImages < 0) throw new NnzipException("--fitness-images must be ≥ 0");
         if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
@@ -52,6 +59,9 @@ public record SearchConfig(
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
+
+    /** What the search ranks by (higher is better) for a candidate with this held-out accuracy and cross-entropy. */
+    public double fitness(double accuracy, double loss) { return rankBy.equals("loss") ? -loss : accuracy; }
 
     /** A config from option values by snake_case key; defaults for the rest. */
     public static SearchConfig of(Map<String, ?> values) { return Configs.of(SearchConfig.class, values); }

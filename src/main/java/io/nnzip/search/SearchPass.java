@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * The search pass from config to result: hold out part of the training split as the fitness data, run the
- * genetic search (or replay a plan), prune the best genome with the dependency-graph pruner, fine-tune it with the
+ * genetic search (or replay a plan), score the last generation's best few again on a larger fine-tune
+ * ({@link FinalRound}), prune the winner with the dependency-graph pruner, fine-tune it with the
  * shared Trainer, and report accuracy, MACs, per-evaluation wall time and the fitness/cost history.
  */
 public final class SearchPass {
@@ -53,18 +54,22 @@ public final class SearchPass {
         } else {
             Encoding enc = new Encoding(m, c.encoding(), c.minKeep(), c.roundTo());
             if (enc.groups.isEmpty()) throw new NnzipException("search: the model has no prunable channel groups");
-            GeneticSearch.Evaluate eval = (genes, cost) -> {
-                Fitness.Score s = fitness.of(enc.prune(genes).model());
-                return new GeneticSearch.Individual(genes, s.accuracy(), cost, s.seconds());
-            };
             Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
-            GeneticSearch.Outcome out = new GeneticSearch(c, enc, eval, ck, ctx.log()).run();
-            StructuredPruner.Result best = enc.prune(out.best().genes());
+            GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log()).run();
+            // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
+            Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
+            FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
+            StructuredPruner.Result best = enc.prune(fin.winner().genes());
             pruned = best.model();
             plan = best.plan();
-            chart = SearchChart.png(out.history(), c.targetMacs());
-            r.put("best", bestJson(enc, out.best()));
+            chart = SearchChart.png(out.history(), c.targetMacs(), c.rankBy());
+            r.put("best", bestJson(enc, fin.winner()));
+            if (!fin.rescored().isEmpty()) {
+                r.put("search_best", bestJson(enc, out.best()));
+                r.put("final_round", fin.rescored().stream().map(i -> bestJson(enc, i)).toList());
+            }
             r.put("evaluations", out.evaluations());
+            r.put("evaluations_shared", out.shared());
             r.put("resumed", out.resumed());
             r.put("seconds_per_evaluation", timing(out.history()));
             r.put("generations", history(out.history()));
@@ -91,9 +96,19 @@ public final class SearchPass {
         return new Detailed(new PassResult(tuned, r, prov), plan, chart);
     }
 
+    /** A genome's evaluation by the given fitness, ranked as the config says. */
+    private static GeneticSearch.Evaluate evaluate(SearchConfig c, Encoding enc, Fitness fitness) {
+        return (genes, cost) -> {
+            Fitness.Score s = fitness.of(enc.prune(genes).model());
+            return new GeneticSearch.Individual(genes, c.fitness(s.accuracy(), s.loss()), s.accuracy(), s.loss(), cost, s.seconds());
+        };
+    }
+
     private static Map<String, Object> bestJson(Encoding enc, GeneticSearch.Individual b) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("fitness", b.fitness());
+        j.put("accuracy", b.accuracy());
+        j.put("loss", b.loss());
         j.put("cost", b.cost());
         j.put("keep", enc.describe(b.genes()));
         return j;
@@ -117,6 +132,8 @@ public final class SearchPass {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("generation", g);
             j.put("best_fitness", best.fitness());
+            j.put("best_accuracy", best.accuracy());
+            j.put("best_loss", best.loss());
             j.put("best_cost", best.cost());
             j.put("mean_fitness", gen.stream().mapToDouble(GeneticSearch.Individual::fitness).average().orElse(0));
             j.put("seconds", gen.stream().map(GeneticSearch.Individual::seconds).toList());

@@ -22,13 +22,22 @@ class SearchCliTest {
         String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";
         List<String> common = List.of("--data", "fashion-mnist", "--normalize", "0.2860,0.3530", "--limit", "300", "--threads", "1", "--json", "--no-progress");
         java.util.List<String> args = new java.util.ArrayList<>(List.of("search", cnn, "--target-macs", "0.5", "--population", "3", "--generations", "1",
-                "--holdout", "100", "--fitness-images", "64", "-o", out.toString(), "--plan", plan.toString(), "--plot", png.toString(), "--checkpoint", ck.toString()));
+                "--holdout", "100", "--fitness-images", "64", "--final-top", "2", "--rank-by", "accuracy", "-o", out.toString(), "--plan", plan.toString(), "--plot", png.toString(), "--checkpoint", ck.toString()));
         args.addAll(common);
         Outcome o = PruneCliTest.run(args.toArray(String[]::new));
         assertEquals(0, o.code(), o.err());
         Map<String, Object> r = new ObjectMapper().readValue(o.out(), Map.class);
         assertTrue(((Number) r.get("macs_kept")).doubleValue() <= 0.5, o.out());
         assertEquals(2, ((List<?>) r.get("generations")).size());
+        // the final round rescored the last generation's two best distinct genomes (fine-tuned on the 200 non-held-out images)
+        List<Map<String, Object>> fin = (List<Map<String, Object>>) r.get("final_round");
+        assertEquals(2, fin.size(), o.out());
+        assertTrue(fin.contains(r.get("best")), "the winner is one of the rescored");
+        assertTrue(o.err().contains("final round 2/2"), o.err());
+        double best = ((Number) ((Map<String, Object>) r.get("best")).get("fitness")).doubleValue();
+        for (Map<String, Object> f : fin) assertTrue(((Number) f.get("fitness")).doubleValue() <= best);
+        assertEquals(((Number) ((Map<String, Object>) r.get("best")).get("accuracy")).doubleValue(), best, 0, "--rank-by accuracy ranks by accuracy");
+        assertTrue(((Number) r.get("evaluations_shared")).intValue() >= 0);
         assertTrue(((Map<String, Object>) r.get("seconds_per_evaluation")).containsKey("mean"));
         assertTrue(o.err().contains("generation 1/1"), o.err());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
@@ -38,6 +47,8 @@ class SearchCliTest {
         Map<String, Object> prov = io.nnzip.pass.Provenance.read(p, "search");
         Map<String, Object> opts = (Map<String, Object>) prov.get("options");
         assertEquals(3, ((Number) opts.get("population")).intValue());
+        assertEquals("accuracy", opts.get("rank_by"));
+        assertEquals(2, ((Number) opts.get("final_top")).intValue());
         assertTrue(((Map<String, String>) prov.get("option_descriptions")).get("mutation").contains("mutation"));
         // the plan replays to the same weights, through prune --replay as well as search --replay
         Path again = dir.resolve("r.onnx");
@@ -53,5 +64,11 @@ class SearchCliTest {
         assertTrue(o.err().contains("--encoding must be ratios or filters"), o.err());
         o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--resume", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
         assertTrue(o.err().contains("--resume needs --checkpoint"), o.err());
+        o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--rank-by", "f1", "--data", "fashion-mnist", "--limit", "200", "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--rank-by must be loss or accuracy, not 'f1'"), o.err());
+        o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--final-top", "-1", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--final-top -1 is out of range (allowed: 0..1000000)"), o.err());
     }
 }

@@ -71,11 +71,45 @@ class SurgeryTest {
     void aRampStartsUnmaskedAndReachesTheSparsityAlongTheCubic() {
         WeightMasks masks = new WeightMasks();
         masks.put("w", new boolean[] {true, true, true, true, true, true, false, false});
-        Surgery s = new Surgery(masks, 0.1, 1, 100);
+        Surgery s = new Surgery(masks, 0.1, 1, 100, 0);
         assertArrayEquals(new boolean[8], masks.all().get("w"), "training starts with every weight");
         assertEquals(0, s.share(0.75, 0), 1e-12);
         assertEquals(0.75 * (1 - 0.125), s.share(0.75, 50), 1e-12);
         assertEquals(0.75, s.share(0.75, 100), 1e-12);
         assertEquals(0.75, s.share(0.75, 1000), 1e-12);
+    }
+
+    @Test
+    void theLastPhaseMakesEachMaskExactAndHoldsIt() {
+        WeightMasks masks = new WeightMasks();
+        masks.put("w", new boolean[] {true, true, true, true, false, false, false, false});
+        // revised every step; fixed after step 2
+        Surgery s = new Surgery(masks, 0.1, 1, 0, 2);
+        boolean[] m = masks.all().get("w");
+        try (Trainer t = new Trainer(gemm(), new Trainer.Options().threads(1))) {
+            Param w = t.params().stream().filter(p -> p.name().equals("w")).findFirst().orElseThrow();
+            // step 1, a revision: |w| 9 2 3 4 5 6 7 8, threshold 6, band 5.4..6.6: 9 is spliced back, 5 is cut
+            s.beforeForward(t, null);
+            s.afterBackward(t);
+            w.value()[0] = 9;
+            s.afterStep(t);
+            assertArrayEquals(new boolean[] {false, true, true, true, true, false, false, false}, m);
+            // step 2 fixes the masks: the mask has grown to 5 (index 5 too) and pruned weight 1 to 10; exactly 4 stay
+            // pruned, masked ones first and the smallest of them (2, 3, 4, 5 → indices 2..5): index 1 (10) returns
+            s.beforeForward(t, null);
+            s.afterBackward(t);
+            m[5] = true;
+            w.value()[1] = 10;
+            s.afterStep(t);
+            assertArrayEquals(new boolean[] {false, false, true, true, true, true, false, false}, m);
+            assertArrayEquals(new float[] {9, 10, 0, 0, 0, 0, 7, 8}, w.value(), "the pruned weights are zero from the fix on");
+            // no more revisions: a pruned weight that grows past any threshold stays pruned, and the forward never sees it
+            w.value()[2] = 50;
+            s.afterStep(t);
+            assertArrayEquals(new boolean[] {false, false, true, true, true, true, false, false}, m);
+            s.beforeForward(t, null);
+            assertEquals(0f, w.value()[2]);
+        }
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> new Surgery(masks, 0.1, 1, 10, 5), "fixed before the ramp ends");
     }
 }

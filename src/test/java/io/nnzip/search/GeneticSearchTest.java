@@ -106,7 +106,7 @@ class GeneticSearchTest {
             calls.merge("n", 1, Integer::sum);
             double f = 0;
             for (int i = 0; i < genes.length; i++) f += (i + 1) * genes[i];
-            return new GeneticSearch.Individual(genes, f, cost, 0.001);
+            return new GeneticSearch.Individual(genes, f, f, -f, cost, 0.001);
         };
     }
 
@@ -149,6 +149,81 @@ class GeneticSearchTest {
         assertTrue(o.best().cost() <= 0.4);
         // the fitness weights later layers more and the middle conv holds most MACs: the last group keeps more than it
         assertTrue(o.best().genes()[2] > o.best().genes()[1], java.util.Arrays.toString(o.best().genes()));
+    }
+
+    @Test
+    void identicalGenomesShareOneEvaluationAndAreCounted() {
+        Model m = cnn();
+        Encoding enc = new Encoding(m, "ratios", 0.1, 1);
+        Map<String, Integer> calls = new HashMap<>();
+        GeneticSearch gs = new GeneticSearch(SearchConfig.of(Map.of()), enc, synthetic(enc, calls), null, s -> {});
+        double[] a = {0.5, 0.5, 0.5}, b = {0.5, 0.5, 0.5}, c = {0.9, 0.3, 0.6};
+        GeneticSearch.Individual first = gs.evaluate(a);
+        assertSame(first, gs.evaluate(b), "an identical genome gets the same evaluation");
+        assertEquals(1, (int) calls.get("n"));
+        assertEquals(1, gs.evaluations());
+        assertEquals(1, gs.shared());
+        gs.evaluate(c);
+        assertEquals(2, (int) calls.get("n"));
+        assertEquals(2, gs.evaluations());
+        assertEquals(1, gs.shared());
+        // keep ratios a hair apart round to the same channels: the same network (equal pruned weights), one evaluation,
+        // but each genome keeps its own genes
+        double[] d = {0.9, 0.3 + 1e-9, 0.6};
+        GeneticSearch.Individual di = gs.evaluate(d), ci = gs.evaluate(c);
+        assertFalse(java.util.Arrays.equals(di.genes(), ci.genes()));
+        assertEquals(enc.prune(ci.genes()).model().graph().initializers(), enc.prune(di.genes()).model().graph().initializers());
+        assertEquals(2, (int) calls.get("n"));
+        assertEquals(3, gs.shared());
+        assertEquals(ci.fitness(), di.fitness());
+    }
+
+    static GeneticSearch.Individual ind(double gene, double fitness) {
+        return new GeneticSearch.Individual(new double[] {gene}, fitness, fitness, -fitness, 0.4, 0);
+    }
+
+    @Test
+    void theFinalRoundRescoresTheTopDistinctGenomesAndPicksTheTrueBest() {
+        // the search's (noisy) fitness ranks genes 1 > 2 (twice) > 3 > 4 > 5; the true fitness is the gene itself,
+        // so among the top three distinct genomes (1, 2, 3) gene 3 is best; 5 is better still but ranked too low
+        List<GeneticSearch.Individual> last = List.of(ind(4, 0.60), ind(2, 0.80), ind(1, 0.90), ind(2, 0.80), ind(5, 0.50), ind(3, 0.70));
+        List<Double> rescored = new ArrayList<>();
+        GeneticSearch.Evaluate truth = (genes, cost) -> {
+            rescored.add(genes[0]);
+            return new GeneticSearch.Individual(genes, genes[0], genes[0], -genes[0], cost, 0);
+        };
+        FinalRound.Result r = FinalRound.run(last, last.get(2), 3, g -> java.util.Arrays.toString(g), truth, s -> {});
+        assertEquals(List.of(1.0, 2.0, 3.0), rescored, "the three best distinct genomes in the search's order, each once");
+        assertEquals(3.0, r.winner().genes()[0]);
+        assertEquals(3.0, r.winner().fitness(), "the winner carries its rescored fitness");
+        rescored.clear();
+        FinalRound.Result none = FinalRound.run(last, last.get(2), 1, g -> java.util.Arrays.toString(g), truth, s -> {});
+        assertTrue(rescored.isEmpty());
+        assertSame(last.get(2), none.winner());
+        // with rescored fitness tied, the genome the search ranked higher wins
+        GeneticSearch.Evaluate flat = (genes, cost) -> new GeneticSearch.Individual(genes, 1, 1, -1, cost, 0);
+        assertEquals(1.0, FinalRound.run(last, last.get(2), 4, g -> java.util.Arrays.toString(g), flat, s -> {}).winner().genes()[0]);
+    }
+
+    @Test
+    void rankByLossOrAccuracy(@TempDir Path dir) throws Exception {
+        SearchConfig loss = SearchConfig.of(Map.of()), acc = SearchConfig.of(Map.of("rank_by", "accuracy"));
+        assertEquals("loss", loss.rankBy());
+        assertEquals(3, loss.finalTop());
+        // a candidate with lower loss but lower accuracy wins under loss and loses under accuracy
+        assertTrue(loss.fitness(0.80, 0.50) > loss.fitness(0.82, 0.60));
+        assertTrue(acc.fitness(0.80, 0.50) < acc.fitness(0.82, 0.60));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> SearchConfig.of(Map.of("rank_by", "f1")));
+        // the ranking is part of a checkpoint's identity, and an older checkpoint format is refused with one line
+        Encoding enc = new Encoding(cnn(), "ratios", 0.1, 1);
+        Path ck = dir.resolve("ck.json");
+        new GeneticSearch(config(0, 7, ck, false), enc, synthetic(enc, new HashMap<>()), new Checkpoint(ck), s -> {}).run();
+        SearchConfig other = Configs.with(config(0, 7, ck, true), Map.of("rank_by", "accuracy"));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> new Checkpoint(ck).read(other, enc.length()));
+        String text = java.nio.file.Files.readString(ck).replace("\"nnzip_search_checkpoint\":" + Checkpoint.VERSION, "\"nnzip_search_checkpoint\":1");
+        java.nio.file.Files.writeString(ck, text);
+        var e = assertThrows(io.nnzip.ir.NnzipException.class, () -> new Checkpoint(ck).read(config(0, 7, ck, true), enc.length()));
+        assertTrue(e.getMessage().contains("version 1") && !e.getMessage().contains("\n"), e.getMessage());
     }
 
     static String describe(List<List<GeneticSearch.Individual>> h) {
