@@ -28,19 +28,24 @@ public final class AttentionCore {
     static final int ROWS = 4;
 
     public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par) {
+        run(qkv, y, batch, n, heads, d, scale, keep, par, true);
+    }
+
+    /** grouped false: every query row alone (the kernel before row groups; for benchmarks). */
+    static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par, boolean grouped) {
         int pairs = batch * heads;
         par.forRange(pairs, Math.max(1, 4096 / Math.max(1, n * n * d)), (lo, hi) -> {
             float[] kt = new float[d * n], s = new float[ROWS * n];
-            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, kt, s);
+            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, kt, s, grouped);
         });
     }
 
-    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, float[] kt, float[] s) {
+    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, float[] kt, float[] s, boolean grouped) {
         int row = 3 * heads * d, base = b * n * row + h * d;
         int qOff = base, kOff = base + heads * d, vOff = base + 2 * heads * d;
         for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) kt[c * n + j] = qkv[kOff + j * row + c];
         int i = 0;
-        for (; i + ROWS <= n; i += ROWS) {
+        for (; grouped && i + ROWS <= n; i += ROWS) {
             scores4(qkv, qOff + i * row, row, kt, n, d, scale, s);
             for (int r = 0; r < ROWS; r++) {
                 if (keep != null) for (int j = 0; j < n; j++) if (!keep[(i + r) * n + j]) s[r * n + j] = Float.NEGATIVE_INFINITY;
