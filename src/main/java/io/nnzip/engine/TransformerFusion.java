@@ -24,7 +24,9 @@ import java.util.Set;
  * becomes LayerNormalization;</li>
  * <li>GELU written with Erf: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 becomes Gelu;</li>
  * <li>a linear layer MatMul(x, W) → Add(b) [→ Gelu] becomes a MatMul applying {@link #BIAS} (and {@link #GELU}) to
- * its own output.</li>
+ * its own output; a biased linear layer without GELU whose output is then added to another value (the residual
+ * connection after attention's projection and after the MLP) also takes that value as a third input and adds it
+ * in the same epilogue ({@link #RESIDUAL}).</li>
  * </ul>
  */
 public final class TransformerFusion {
@@ -32,6 +34,8 @@ public final class TransformerFusion {
     public static final String BIAS = "nnzip_bias";
     /** INT 1: GELU (erf form) applied after the bias. */
     public static final String GELU = "nnzip_gelu";
+    /** INT 1: the MatMul's third input is added to its output after the bias (the block's skip connection). */
+    public static final String RESIDUAL = "nnzip_residual";
 
     private final Graph g;
     private final int opset;
@@ -232,6 +236,19 @@ public final class TransformerFusion {
             mm.outputs().set(0, act.output(0));
             g.nodes().remove(act);
             dead.add(act);
+            return true;
+        }
+        Node sum = sole(add.output(0));
+        if (is(sum, "Add") && sum.inputs().size() == 2 && !sum.input(0).equals(sum.input(1))) {
+            String skip = sum.input(0).equals(add.output(0)) ? sum.input(1) : sum.input(0);
+            // a constant there is a second bias, not a skip connection; leave it to the Add
+            if (ConstantValue.of(g, skip, producers, opset) == null) {
+                mm.set(Attribute.of(RESIDUAL, 1L));
+                mm.inputs().add(skip);
+                mm.outputs().set(0, sum.output(0));
+                g.nodes().remove(sum);
+                dead.add(sum);
+            }
         }
         return true;
     }

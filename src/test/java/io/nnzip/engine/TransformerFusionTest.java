@@ -53,6 +53,8 @@ class TransformerFusionTest {
         // every linear layer's bias (and each MLP's GELU) runs in its MatMul
         assertEquals(count(m, "MatMul") - 2L * blocks - (m.graph().name().equals("gpt") ? 1 : 0), count(fused, n -> n.has(TransformerFusion.BIAS)), "biased MatMuls");
         if (withGelu) assertEquals(blocks, count(fused, n -> n.has(TransformerFusion.GELU)), "GELU epilogues");
+        // the skip connections after attention's projection and after the MLP run in those MatMuls' epilogues
+        assertEquals(2L * blocks, count(fused, n -> n.attrInt(TransformerFusion.RESIDUAL, 0) != 0 && n.inputs().size() == 3), "residual epilogues");
     }
 
     @ParameterizedTest
@@ -91,5 +93,38 @@ class TransformerFusionTest {
         long[] ids = new long[2 * 6];
         for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(16);
         assertSameAsOrt(lm, Map.of("ids", new Tensor(DType.INT64, new int[] {2, 6}, ids)), null);
+    }
+
+    /**
+     * Linear → + b → + skip: the skip joins the MatMul's epilogue when it has the output's shape, and is still added
+     * (by the Add kernel, broadcasting) when it does not; both equal ONNX Runtime on the unfused graph.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"3,5,6", "1,5,6", "6"})
+    void residualEpilogueMatchesOrt(String skipShape) {
+        long[] rs = java.util.Arrays.stream(skipShape.split(",")).mapToLong(Long::parseLong).toArray();
+        io.nnzip.ir.Graph g = new io.nnzip.ir.Graph("residual");
+        g.inputs().add(io.nnzip.ir.ValueInfo.of("x", DType.FLOAT, 3, 5, 4));
+        g.inputs().add(io.nnzip.ir.ValueInfo.of("r", DType.FLOAT, rs));
+        g.outputs().add(io.nnzip.ir.ValueInfo.of("logits", DType.FLOAT, 3, 5, 6));
+        Random rnd = new Random(11);
+        float[] w = new float[24], b = new float[6];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+        g.initializers().put("W", Tensor.of(w, 4, 6));
+        g.initializers().put("b", Tensor.of(b, 6));
+        g.nodes().add(new Node("mm", "MatMul", java.util.List.of("x", "W"), java.util.List.of("xw")));
+        g.nodes().add(new Node("bias", "Add", java.util.List.of("xw", "b"), java.util.List.of("h")));
+        g.nodes().add(new Node("skip", "Add", java.util.List.of("r", "h"), java.util.List.of("logits")));
+        Model m = new Model(g);
+        assertEquals(1, count(Fusion.forInference(m), n -> n.attrInt(TransformerFusion.RESIDUAL, 0) != 0), "fused");
+        assertEquals(0, count(Fusion.forInference(m), "Add"), "no Add left");
+        int rn = 1;
+        for (long d : rs) rn *= (int) d;
+        float[] x = new float[60], r = new float[rn];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat();
+        for (int i = 0; i < r.length; i++) r[i] = rnd.nextFloat();
+        int[] ri = java.util.Arrays.stream(rs).mapToInt(d -> (int) d).toArray();
+        assertSameAsOrt(m, Map.of("x", Tensor.of(x, 3, 5, 4), "r", Tensor.of(r, ri)), null);
     }
 }

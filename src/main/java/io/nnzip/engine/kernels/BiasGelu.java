@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The epilogue of a linear layer, in place on its (rows, n) output while it is still in cache: + bias, then
- * optionally GELU, 0.5·x·(1 + erf(x/√2)) with {@link FastErf} (the exact form, not the tanh approximation).
+ * optionally GELU, 0.5·x·(1 + erf(x/√2)) with {@link FastErf} (the exact form, not the tanh approximation), then
+ * optionally + a residual of the output's own shape (a transformer block's skip connection).
  */
 public final class BiasGelu {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -15,17 +16,17 @@ public final class BiasGelu {
 
     private BiasGelu() {}
 
-    /** bias: (n) or null. */
-    public static void apply(float[] y, int rows, int n, float[] bias, boolean gelu, Parallel par) {
-        if (bias == null && !gelu) return;
+    /** bias: (n) or null; residual: (rows, n) or null. */
+    public static void apply(float[] y, int rows, int n, float[] bias, boolean gelu, float[] residual, Parallel par) {
+        if (bias == null && !gelu && residual == null) return;
         par.forRange(rows, Math.max(1, 16384 / Math.max(1, n)), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) row(y, r * n, n, bias, gelu);
+            for (int r = lo; r < hi; r++) row(y, r * n, n, bias, gelu, residual);
         });
     }
 
     /** Serially over rows [from, to) of the (rows, n) output. */
-    public static void rows(float[] y, int from, int to, int n, float[] bias, boolean gelu) {
-        for (int r = from; r < to; r++) row(y, r * n, n, bias, gelu);
+    public static void rows(float[] y, int from, int to, int n, float[] bias, boolean gelu, float[] residual) {
+        for (int r = from; r < to; r++) row(y, r * n, n, bias, gelu, residual);
     }
 
     /** GELU of every element, into a new array. */
@@ -36,19 +37,20 @@ public final class BiasGelu {
             for (int c = lo; c < hi; c++) {
                 int o = c * chunk, n = Math.min(chunk, x.length - o);
                 System.arraycopy(x, o, y, o, n);
-                row(y, o, n, null, true);
+                row(y, o, n, null, true, null);
             }
         });
         return y;
     }
 
-    private static void row(float[] y, int o, int n, float[] bias, boolean gelu) {
+    private static void row(float[] y, int o, int n, float[] bias, boolean gelu, float[] residual) {
         for (int i = 0; i < n; i += S.length()) {
             // the tail runs masked, so every element goes through the same float arithmetic
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, y, o + i, m);
             if (bias != null) v = v.add(FloatVector.fromArray(S, bias, i, m));
             if (gelu) v = v.mul(0.5f).mul(FastErf.erf(v.mul(INV_SQRT2)).add(1f));
+            if (residual != null) v = v.add(FloatVector.fromArray(S, residual, o + i, m));
             v.intoArray(y, o + i, m);
         }
     }

@@ -16,6 +16,7 @@ import io.nnzip.ir.Shapes;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.UnsupportedOpException;
 import java.util.Arrays;
+import java.util.List;
 
 /** Gemm and MatMul; float32 runs on {@link Sgemm}, other numeric types on a plain double-precision loop. */
 public final class LinearOps {
@@ -99,20 +100,28 @@ public final class LinearOps {
         float[] y = new float[Shapes.numel(plan.outShape())];
         Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
         boolean gelu = node.attrInt(TransformerFusion.GELU, 0) != 0;
-        if (bias != null || gelu) {
-            if (!linearRows(plan, a.floats(), b.floats(), y, bias == null ? null : bias.floats(), gelu, ctx.parallel())) {
+        Tensor skip = node.attrInt(TransformerFusion.RESIDUAL, 0) != 0 ? in[2] : null;
+        // a residual that broadcasts (rather than matching the output) is added after, by the Add kernel itself
+        float[] res = skip != null && skip.dtype() == DType.FLOAT && Arrays.equals(skip.shape(), plan.outShape()) ? skip.floats() : null;
+        if (bias != null || gelu || res != null) {
+            if (!linearRows(plan, a.floats(), b.floats(), y, bias == null ? null : bias.floats(), gelu, res, ctx.parallel())) {
                 run(plan, a.floats(), b.floats(), y, ctx.parallel());
-                BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), gelu, ctx.parallel());
+                BiasGelu.apply(y, y.length / plan.n(), plan.n(), bias == null ? null : bias.floats(), gelu, res, ctx.parallel());
             }
         } else run(plan, a.floats(), b.floats(), y, ctx.parallel());
-        return new Tensor[] {Tensor.of(y, plan.outShape())};
+        Tensor out = Tensor.of(y, plan.outShape());
+        if (skip != null && res == null) {
+            Node add = new Node(node.name(), "Add", List.of(node.output(0), node.input(2)), List.of(node.output(0)));
+            return OpRegistry.get(add).kernel().run(add, new Tensor[] {out, skip}, ctx);
+        }
+        return new Tensor[] {out};
     }
 
     /**
      * A fused linear layer over many token rows (x (B, T, K) · W (K, N), N small): threads take blocks of rows, each
-     * a serial GEMM followed by the bias/GELU epilogue while the block is still in cache. False when not that shape.
+     * a serial GEMM followed by the bias/GELU/residual epilogue while the block is still in cache. False when not that shape.
      */
-    private static boolean linearRows(MatMulPlan p, float[] a, float[] b, float[] y, float[] bias, boolean gelu, Parallel par) {
+    private static boolean linearRows(MatMulPlan p, float[] a, float[] b, float[] y, float[] bias, boolean gelu, float[] residual, Parallel par) {
         int rows = p.batches() * p.m(), k = p.k(), n = p.n();
         if (p.bBatchSize() != 1 || p.aBatchSize() != p.batches() || rows < 4 * n || par.threads() < 2) return false;
         int block = 128, blocks = (rows + block - 1) / block;
@@ -120,7 +129,7 @@ public final class LinearOps {
             for (int blk = lo; blk < hi; blk++) {
                 int r0 = blk * block, r = Math.min(block, rows - r0);
                 Sgemm.gemm(false, false, r, n, k, 1f, a, r0 * k, k, b, 0, n, 0f, y, r0 * n, n, null);
-                BiasGelu.rows(y, r0, r0 + r, n, bias, gelu);
+                BiasGelu.rows(y, r0, r0 + r, n, bias, gelu, residual);
             }
         });
         return true;

@@ -41,4 +41,33 @@ class TransformerRecipesTest {
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(OnnxReader.read(run.finalModel()), 2);
         assertEquals(count, ops.getOrDefault(op, 0), ops.toString());
     }
+
+    /**
+     * deep-compression's k-means step writes short names: on the pruned ViT the .nnz loses the exporter's long
+     * edge and initializer names (stored in the topology, its directory and every tensor unit) and nothing else —
+     * ORT gives the same logits for the decoded streams with and without them.
+     */
+    @org.junit.jupiter.api.Test
+    void deepCompressionStoresShortNamesOnTheViT() {
+        Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/usr/share/datasets/fashion-mnist")), "needs dataset-fashion-mnist");
+        Dataset tr = Datasets.load("fashion-mnist", "train").head(64), te = Datasets.load("fashion-mnist", "test").head(64);
+        PassContext ctx = PassContext.builder().data(tr, te).threads(2).log(s -> { }).build();
+        Model pruned = io.nnzip.pipeline.Passes.build("prune", Map.of("method", "magnitude", "scope", "global", "amount", 0.92, "latency_batch", 0))
+                .run(OnnxReader.read(DIR.resolve("vit_op17.onnx")), ctx).model();
+        io.nnzip.pipeline.Recipe r = Recipes.builtIn("deep-compression");
+        Map<String, Object> step = new java.util.LinkedHashMap<>(r.steps().get(1).options());
+        assertEquals(true, step.get("compact_names"), "the recipe's k-means step");
+        step.put("finetune", 0);
+        step.put("latency_batch", 0);
+        byte[][] nnz = new byte[2][];
+        for (int c = 0; c < 2; c++) {
+            step.put("compact_names", c == 1);
+            Model q = io.nnzip.pipeline.Passes.build("quantize", step).run(pruned, ctx).model();
+            nnz[c] = io.nnzip.codec.NnzCodec.encode(q, r.encoding().options(q, 2));
+        }
+        assertTrue(nnz[1].length < 0.85 * nnz[0].length, "short names: " + nnz[1].length + " B, exporter's: " + nnz[0].length + " B");
+        io.nnzip.ir.Tensor x = io.nnzip.numpy.Npy.readNpz(DIR.resolve("vit.npz")).get("x");
+        float[] plain = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[0]), x), shortNames = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[1]), x);
+        for (int i = 0; i < plain.length; i++) assertEquals(plain[i], shortNames[i], 1e-6 * TransformerInt8Test.maxAbs(plain), "logit " + i);
+    }
 }
