@@ -107,12 +107,22 @@ public final class EncodeCommand extends BaseCommand {
             r.put("validation_accuracy_original", s.baseAccuracy());
             r.put("validation_accuracy_searched", s.finalAccuracy());
         }
+        if (maxDrop != null && o.floatMantissa() > SEARCHED_MANTISSA) o = o.withFloatMantissa(SEARCHED_MANTISSA);
         encodeTo(m, o, comp, reports);
         if (maxDrop != null) {
-            // Final check on what was actually written: decode the file, measure it on the validation split, and
-            // back off (every searched layer 1 QP finer) while it is over budget.
+            // Final check on what was actually written: decode the file, measure it on the validation split; if it is
+            // over budget, first give the biases their usual mantissa back, then back off (every searched layer 1 QP
+            // finer) while it still is.
             Model decoded = decodeOutput();
             double va = valProbe.accuracy(decoded);
+            if (va < floor && o.floatMantissa() < CodecOptions.REDUCED_MANTISSA) {
+                o = o.withFloatMantissa(CodecOptions.REDUCED_MANTISSA);
+                encodeTo(m, o, comp, reports);
+                decoded = decodeOutput();
+                va = valProbe.accuracy(decoded);
+                note(String.format("biases back at %d mantissa bits: validation accuracy %.2f%%", CodecOptions.REDUCED_MANTISSA, 100 * va));
+            }
+            r.put("float_mantissa", o.floatMantissa());
             int backoffs = 0;
             while (va < floor && backoffs < MAX_BACKOFFS) {
                 Map<String, Integer> finer = new LinkedHashMap<>();
@@ -150,6 +160,13 @@ public final class EncodeCommand extends BaseCommand {
             out.printf("test (%s): %.2f%% -> %.2f%% (drop %.2f points)%n", r.get("test_split"), 100 * (Double) r.get("test_accuracy_original"), 100 * (Double) r.get("test_accuracy_decoded"), (Double) r.get("test_drop_points"));
         }
     }
+
+    /**
+     * Mantissa bits of the unquantized floats (biases) in a --max-drop coding: once the weights sit at the coarsest
+     * steps the bound allows, biases are a visible share of the stream, and 5 bits (relative error ≤ 2^-6) is still
+     * far finer than those steps; the written stream's validation check falls back to 8 bits if it is not.
+     */
+    static final int SEARCHED_MANTISSA = 5;
 
     /** At most this many 1-QP back-offs after the final check (each costs one encode and one validation pass). */
     private static final int MAX_BACKOFFS = 4;

@@ -31,19 +31,26 @@ public final class DependentQuantizer {
      */
     public static float[] reconstruct(int[] q, float[] base, float[] steps, long[] dims, int axis, long sliceElements) {
         int[] l = UniformQuantizer.layout(dims, axis);
-        int channels = l[0], inner = l[1];
-        float[] out = new float[q.length];
-        int s = 0;
-        long left = sliceElements;
-        for (int i = 0; i < q.length; i++) {
-            if (left-- == 0) {
-                s = 0;
-                left = sliceElements - 1;
+        int channels = l[0], inner = l[1], n = q.length;
+        float[] out = new float[n];
+        // Branch-free state walk (the state is as unpredictable as the levels' parity): in states 2 and 3 the
+        // multiple is 2q − sgn q, i.e. 2q − (s >> 1)·sgn q; the channel advances by counting, without a division.
+        for (long from = 0; from < n; from += Math.max(1, sliceElements)) {
+            int lo = (int) from, hi = (int) Math.min(n, from + Math.max(1, sliceElements));
+            int s = 0, c = channels == 1 ? 0 : (lo / inner) % channels, left = channels == 1 ? Integer.MAX_VALUE : inner - lo % inner;
+            double d = steps[c];
+            for (int i = lo; i < hi; i++) {
+                if (left-- == 0) {
+                    c = c + 1 == channels ? 0 : c + 1;
+                    d = steps[c];
+                    left = inner - 1;
+                }
+                int v = q[i];
+                long mult = 2L * v - (s >> 1) * ((v >> 31) | (-v >>> 31));
+                double r = mult * d;
+                out[i] = (float) (base == null ? r : base[i] + r);
+                s = (NEXT >>> (((s << 1) | (v & 1)) << 1)) & 3;
             }
-            double d = steps[channels == 1 ? 0 : (i / inner) % channels];
-            double r = multiple(s, q[i]) * d;
-            out[i] = (float) (base == null ? r : base[i] + r);
-            s = next(s, q[i]);
         }
         return out;
     }

@@ -119,6 +119,44 @@ class CodecCliTest {
     }
 
     @Test
+    void maxDropCodesBiasesAtFiveMantissaBitsUnlessTheCheckFails() throws Exception {
+        Model m = SyntheticModels.cnn(4, 4, 8, 32);
+        // A model whose prediction hangs on two biases 1 % apart: at 5 mantissa bits (steps of 1/32 near 1) they
+        // become equal, at 8 bits they stay apart.
+        Model fragile = m.copy();
+        float[] w2 = fragile.graph().initializer("fc2.weight").floats().clone();
+        for (int i = 0; i < w2.length; i++) w2[i] *= 1e-3f;
+        fragile.graph().initializers().put("fc2.weight", io.nnzip.ir.Tensor.of(w2, fragile.graph().initializer("fc2.weight").shape()));
+        float[] b2 = new float[10];
+        b2[0] = 1.0f;
+        b2[1] = 1.01f;
+        fragile.graph().initializers().put("fc2.bias", io.nnzip.ir.Tensor.of(b2, 10));
+        for (Model model : new Model[] {m, fragile}) {
+            boolean isFragile = model == fragile;
+            Path a = dir.resolve("m.onnx"), npz = dir.resolve("d.npz"), out = dir.resolve("m.nnz");
+            OnnxWriter.write(model, a);
+            io.nnzip.ir.Tensor[] train = labelled(model, 400, 1), test = labelled(model, 100, 2);
+            io.nnzip.numpy.Npy.writeNpz(npz, java.util.Map.of("x_train", train[0], "y_train", train[1], "x_test", test[0], "y_test", test[1]));
+            JsonNode r = new ObjectMapper().readTree(run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "2",
+                    "--val-images", "300", "--threads", "1", "--json"));
+            assertEquals(isFragile ? 8 : 5, r.get("float_mantissa").asInt(), r.toString());
+            assertTrue(r.get("recipe").asText().contains("float_mantissa=" + (isFragile ? 8 : 5)), r.toString());
+            assertTrue(r.get("validation_accuracy_decoded").asDouble() >= 0.98 - 1e-6, r.toString());
+            Model decoded = NnzCodec.decode(Files.readAllBytes(out));
+            for (String k : new String[] {"conv1.bias", "conv2.bias", "fc1.bias", "fc2.bias"}) {
+                float[] x = model.graph().initializer(k).floats(), y = decoded.graph().initializer(k).floats();
+                double tol = isFragile ? 0x1p-9 : 0x1p-6;
+                for (int i = 0; i < x.length; i++) assertTrue(Math.abs(x[i] - y[i]) <= Math.abs(x[i]) * tol * 1.0001, k + "[" + i + "]: " + x[i] + " vs " + y[i]);
+                if (!isFragile) {
+                    boolean coarse = false;
+                    for (int i = 0; i < x.length; i++) coarse |= Math.abs(x[i] - y[i]) > Math.abs(x[i]) * 0x1p-9 * 1.0001;
+                    assertTrue(coarse, k + " kept more than 8 mantissa bits");
+                }
+            }
+        }
+    }
+
+    @Test
     void encodeDecodeDiffPatchPackUnpackInspect() throws Exception {
         Model base = SyntheticModels.cnn(1, 8, 16, 32);
         Path a = dir.resolve("a.onnx"), b = dir.resolve("b.onnx"), c = dir.resolve("c.onnx");

@@ -70,4 +70,85 @@ class RangeCoderTest {
         RangeDecoder d = new RangeDecoder(new byte[2], "short");
         assertThrows(NnzipException.class, () -> { for (int i = 0; i < 100_000; i++) d.bypass(16); });
     }
+
+    /** The range decoder's state machine with bypass bins taken one bit at a time (restoring division), as reference. */
+    private static final class BitwiseReference {
+        final byte[] buf;
+        int pos;
+        long range = 0xFFFFFFFFL, code;
+
+        BitwiseReference(byte[] buf) {
+            this.buf = buf;
+            for (int i = 0; i < 4; i++) code = (code << 8) | next();
+        }
+
+        int next() { return pos < buf.length ? buf[pos++] & 0xFF : 0 * pos++; }
+
+        void renorm() {
+            while (range < (1L << 24)) {
+                range <<= 8;
+                code = ((code << 8) | next()) & 0xFFFFFFFFL;
+            }
+        }
+
+        int bit(int[] ctx, int i) {
+            long bound = (range >>> 15) * ContextModel.p1(ctx[i]);
+            int bit = code < bound ? 1 : 0;
+            if (bit == 1) range = bound;
+            else {
+                code -= bound;
+                range -= bound;
+            }
+            ctx[i] = ContextModel.update(ctx[i], bit);
+            renorm();
+            return bit;
+        }
+
+        int bypassBits(int n) {
+            if (n > 16) return bypassBits(n - 16) << 16 | bypassBits(16);
+            range >>>= n;
+            int v = 0;
+            for (int j = n - 1; j >= 0; j--) {
+                if (code >= range << j) {
+                    code -= range << j;
+                    v |= 1 << j;
+                }
+            }
+            renorm();
+            return v;
+        }
+    }
+
+    @Test
+    void bypassBinsOfEveryWidthDecodeAsBitByBitDivisionDoesOnAnyData() {
+        Random r = new Random(5);
+        for (int trial = 0; trial < 40; trial++) {
+            // Half the streams are real codings of random bypass and context bins, half are random bytes (corrupt data).
+            int n = 3000;
+            int[] widths = new int[n], vals = new int[n];
+            for (int i = 0; i < n; i++) {
+                widths[i] = r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(24);
+                vals[i] = widths[i] == 0 ? r.nextInt(2) : r.nextInt() & (int) ((1L << widths[i]) - 1);
+            }
+            byte[] data;
+            if (trial % 2 == 0) {
+                RangeEncoder enc = new RangeEncoder(16);
+                int[] ctx = ContextModel.create(1);
+                for (int i = 0; i < n; i++) if (widths[i] == 0) enc.bit(ctx, 0, vals[i]); else enc.bypassBits(vals[i], widths[i]);
+                data = enc.finish();
+            } else {
+                data = new byte[6000];
+                r.nextBytes(data);
+            }
+            RangeDecoder dec = new RangeDecoder(data, "t");
+            BitwiseReference ref = new BitwiseReference(data);
+            int[] c1 = ContextModel.create(1), c2 = ContextModel.create(1);
+            for (int i = 0; i < n; i++) {
+                int want = widths[i] == 0 ? ref.bit(c2, 0) : ref.bypassBits(widths[i]);
+                int got = widths[i] == 0 ? dec.bit(c1, 0) : dec.bypassBits(widths[i]);
+                assertEquals(want, got, "trial " + trial + " bin " + i + " width " + widths[i]);
+                if (trial % 2 == 0) assertEquals(vals[i], got, "trial " + trial + " bin " + i);
+            }
+        }
+    }
 }

@@ -117,6 +117,34 @@ class DependentQuantizationTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4, 7, 15, 29, 1000})
+    void reconstructionFollowsTheStateTableOverChannelsSlicesAndABase(int slice) {
+        // dims (2, 3, 5), channel axis 1: channel of element i is (i / 5) % 3, written out here by hand.
+        long[] dims = {2, 3, 5};
+        float[] steps = {0.5f, 0.03f, 7f};
+        java.util.Random r = new java.util.Random(slice);
+        int[] q = new int[30];
+        float[] base = new float[30];
+        for (int i = 0; i < 30; i++) {
+            q[i] = r.nextInt(9) - 4;
+            base[i] = (float) r.nextGaussian();
+        }
+        int[][] next = {{0, 2}, {2, 0}, {1, 3}, {3, 1}};
+        for (float[] b : new float[][] {null, base}) {
+            float[] got = DependentQuantizer.reconstruct(q, b, steps, dims, 1, slice);
+            int s = 0;
+            for (int i = 0; i < 30; i++) {
+                if (i % slice == 0) s = 0;
+                long mult = s < 2 ? 2L * q[i] : 2L * q[i] - Integer.signum(q[i]);
+                double v = mult * (double) steps[(i / 5) % 3];
+                float want = (float) (b == null ? v : b[i] + v);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]), "slice " + slice + " element " + i);
+                s = next[s][Math.abs(q[i]) % 2];
+            }
+        }
+    }
+
     @Test
     void theStateMachineFollowsTheParityTable() {
         int[][] next = {{0, 2}, {2, 0}, {1, 3}, {3, 1}};
