@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 /**
  * AdderNet redesign (Chen et al., CVPR 2020): convolutions become adder layers, y = −Σ|x − w| (no multiplication
  * between input and filter), each followed by batch normalization, which the paper needs because adder outputs
- * are all negative and their scale grows with the fan-in. The filter starts as the conv's; the BatchNormalization
+ * are all negative and their scale grows with the fan-in. Each filter starts as a template of what the conv channel
+ * detected ({@link #prototypes}); the BatchNormalization
  * after each adder layer gets its running statistics from the adder's outputs on calibration images and its
  * scale and shift from the original layer's output statistics, so every redesigned layer starts out producing
  * the per-channel mean and spread the original did. When the conv already feeds a BatchNormalization (its only
@@ -68,6 +69,8 @@ public final class AdderRedesign {
         for (ConvSite s : sites) {
             String y = s.node().output(0);
             Node bn = soleBatchNorm(g, y);
+            Tensor x = Calibration.capture(m, inputName, calib, List.of(s.node().input(0)), 64).get(s.node().input(0));
+            g.initializers().put(s.weightName(), Tensor.of(prototypes(s, x, targets.get(y), PROTOTYPE_PATCHES), s.k(), s.c(), s.r(), s.s()));
             GraphRewrites.Names names = new GraphRewrites.Names(g, s.baseName());
             String adderOut = bn != null ? y : names.next("adder");
             Node adder = new Node(names.next("adder"), AdderOps.OP, List.of(s.node().input(0), s.weightName()), List.of(adderOut));
@@ -95,7 +98,8 @@ public final class AdderRedesign {
             TopoSort.sort(g);
             // the BN normalizes with the adder's own statistics on the inputs the redesigned layers before it give
             double[][] st = channelStats(Calibration.capture(m, inputName, calib, List.of(adderOut), 64).get(adderOut));
-            float[] mean = g.initializer(bn.input(3)).toFloats(), var = g.initializer(bn.input(4)).toFloats();
+            // copies: the arrays may be shared with the input model's tensors
+            float[] mean = g.initializer(bn.input(3)).toFloats().clone(), var = g.initializer(bn.input(4)).toFloats().clone();
             for (int c = 0; c < mean.length; c++) {
                 mean[c] = (float) st[0][c];
                 var[c] = (float) st[1][c];
@@ -110,6 +114,39 @@ public final class AdderRedesign {
         var r = new DepthwiseSeparableRedesign.Result(m, results, before.macs, after.macs, before.params, after.params);
         Provenance.record(m, "redesign", cfg.describe(), RedesignConfig.FIELDS, r.summary());
         return r;
+    }
+
+    /** Input patches averaged into each adder filter's starting template. */
+    static final int PROTOTYPE_PATCHES = 32;
+
+    /**
+     * Starting filters: an adder unit responds most (−‖patch − w‖₁ nearest 0) to patches close to its filter, a
+     * template, while a conv filter's weights are no template of anything. So each filter starts as the mean of the
+     * {@code top} calibration patches (taken from the inputs the redesigned layers before it produce) at the
+     * positions where the original conv channel responded most: the pattern that channel detects.
+     * <pre>x: (N,C,H,W) layer input, y: (N,K,P,Q) original conv output -> w: (K,C,R,S)</pre>
+     */
+    static float[] prototypes(ConvSite s, Tensor x, Tensor y, int top) {
+        int n = x.dim(0), c = s.c(), h = s.h(), wd = s.wIn(), k = s.k(), r = s.r(), ss = s.s(), p = s.p(), q = s.q(), crs = c * r * ss;
+        float[] xv = x.floats(), yv = y.floats(), w = new float[k * crs];
+        int positions = n * p * q, m = Math.min(top, positions);
+        for (int o = 0; o < k; o++) {
+            Integer[] idx = new Integer[positions];
+            for (int i = 0; i < positions; i++) idx[i] = i;
+            int oo = o;
+            java.util.Arrays.sort(idx, (a, b) -> Float.compare(yv[((b / (p * q)) * k + oo) * p * q + b % (p * q)], yv[((a / (p * q)) * k + oo) * p * q + a % (p * q)]));
+            for (int t = 0; t < m; t++) {
+                int pos = idx[t], img = pos / (p * q), oy = (pos % (p * q)) / q, ox = pos % q;
+                for (int ch = 0; ch < c; ch++)
+                    for (int a = 0; a < r; a++)
+                        for (int b = 0; b < ss; b++) {
+                            int iy = (int) (oy * s.strides()[0] - s.pads()[0] + a * s.dilations()[0]), ix = (int) (ox * s.strides()[1] - s.pads()[1] + b * s.dilations()[1]);
+                            float v = iy < 0 || iy >= h || ix < 0 || ix >= wd ? 0f : xv[((img * c + ch) * h + iy) * wd + ix];
+                            w[o * crs + (ch * r + a) * ss + b] += v / m;
+                        }
+            }
+        }
+        return w;
     }
 
     /** The BatchNormalization that is the only reader of {@code value} (and not a graph output), or null. */

@@ -104,6 +104,8 @@ public final class RedesignCommand extends BaseCommand {
         res.put("redesign", adder ? "adder" : "depthwise-separable");
         res.put("options", cfg.describe());
         res.putAll(r.summary());
+        // an adder layer's |x - w| terms replace its multiply-adds: macs_after counts the multiplications left
+        if (adder) res.put("adder_abs_sub_ops", r.layers().stream().filter(l -> l.status().equals("redesigned")).mapToLong(DepthwiseSeparableRedesign.LayerResult::macsAfter).sum());
         if (finetune > 0 || eval) {
             FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !data.noProgress && !json,
                     teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null);

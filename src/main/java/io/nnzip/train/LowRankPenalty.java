@@ -9,19 +9,17 @@ import java.util.regex.Pattern;
  * name matches, each read as a matrix (first dim × the rest: a Gemm weight as it is, a conv filter as K × C·R·S).
  * Applied as its proximal step after the optimizer's, singular value soft-thresholding W ← U·max(σ − η·λ, 0)·Vᵀ
  * with η the step's learning rate, so small singular values reach exactly zero during training and a later
- * truncated SVD ({@code factorize --method svd}) drops them at little cost. The SVD runs every {@link #EVERY}
- * steps with that many steps' threshold (the same total shrinkage for a tenth of the SVDs). Rank is what
+ * truncated SVD ({@code factorize --method svd}) drops them at little cost. The SVD runs after every step, so the
+ * weights training ends with are exactly of low rank (an Adam step between two thresholdings would add back small
+ * singular values in every direction). Rank is what
  * Tai et al. (2017) constrain by construction; this is the regularized-training form of the same goal.
  */
 public record LowRankPenalty(float lambda, Pattern names) implements StepHook {
-    public static final int EVERY = 10;
-
     public static LowRankPenalty of(float lambda, String regex) { return new LowRankPenalty(lambda, Pattern.compile(regex)); }
 
     @Override
     public void afterStep(Trainer trainer) {
-        if (trainer.steps() % EVERY != 0) return;
-        float tau = EVERY * trainer.learningRate() * lambda;
+        float tau = trainer.learningRate() * lambda;
         for (Param p : trainer.params()) {
             if (!names.matcher(p.name()).find()) continue;
             Tensor t = trainer.model().graph().initializer(p.name());

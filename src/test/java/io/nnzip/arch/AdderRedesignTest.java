@@ -48,4 +48,25 @@ class AdderRedesignTest {
         // and they are not the same layer: the adder's outputs differ from the conv's beyond their first two moments
         assertTrue(TestModels.relDiff(mine.floats(), orig.floats()) > 0.05);
     }
+
+    /** A conv that feeds a BatchNormalization reuses it; the input model (whose tensors a copy may share) is left as it was. */
+    @Test
+    void reusesTheFollowingBatchNormAndLeavesTheInputModelAlone() {
+        Model cnn = io.nnzip.models.Models.cnn(0.25f, 10, 3);
+        java.util.Map<String, float[]> before = new java.util.HashMap<>();
+        cnn.graph().initializers().forEach((k, v) -> before.put(k, v.toFloats().clone()));
+        Tensor calib = TestModels.input(9, 16, 1, 28, 28);
+        DepthwiseSeparableRedesign.Result r = AdderRedesign.run(cnn, RedesignTest.cfg(64), calib);
+        cnn.graph().initializers().forEach((k, v) -> assertArrayEquals(before.get(k), v.toFloats(), k));
+        long bns = r.model().graph().nodes().stream().filter(n -> n.opType().equals("BatchNormalization")).count();
+        assertEquals(cnn.graph().nodes().stream().filter(n -> n.opType().equals("BatchNormalization")).count(), bns, "no BN added");
+        Tensor x = TestModels.input(10, 2, 1, 28, 28);
+        Model onnx = AdderRedesign.toOnnx(r.model());
+        java.util.Map<String, Tensor> in = java.util.Map.of(onnx.graph().runtimeInputs().getFirst().name(), x);
+        float[] engine = new io.nnzip.engine.Executor(r.model()).run(in).values().iterator().next().floats();
+        try (io.nnzip.eval.OrtRunner ort = new io.nnzip.eval.OrtRunner(io.nnzip.onnx.OnnxReader.read(io.nnzip.onnx.OnnxWriter.toBytes(onnx), null), 1)) {
+            float[] o = ort.run(in).values().iterator().next().floats();
+            assertTrue(TestModels.relDiff(o, engine) < 1e-5, "ORT vs engine " + TestModels.relDiff(o, engine));
+        }
+    }
 }

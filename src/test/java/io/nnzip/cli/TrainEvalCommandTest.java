@@ -61,6 +61,35 @@ class TrainEvalCommandTest {
         assertTrue(Math.abs(raw.get("loss").asDouble() - e.get("loss").asDouble()) > 1e-3);
     }
 
+    /** A strong nuclear-norm weight leaves the first layer's matrix of low rank (counted by EJML's SVD); without it, full rank. */
+    @Test
+    void lowRankRegularizationLowersTheRankOfTheWeights() throws Exception {
+        io.nnzip.testing.TestData.assumeFashion();
+        int[] ranks = new int[2];
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve("lr" + i + ".onnx");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--model", "mlp", "--width", "0.5", "--data", "fashion-mnist",
+                    "--limit", "600", "--epochs", "1", "--batch", "50", "--seed", "3", "--threads", "2", "--no-progress", "-o", out.toString(), "--json"));
+            if (i == 1) args.addAll(java.util.List.of("--low-rank-reg", "200"));
+            run(0, args.toArray(String[]::new));
+            Model m = OnnxReader.read(out);
+            io.nnzip.ir.Tensor w = m.graph().nodes().stream().filter(n -> n.opType().equals("Gemm")).map(n -> m.graph().initializer(n.input(1)))
+                    .findFirst().orElseThrow();
+            int rows = w.dim(0), cols = w.dim(1);
+            double[] a = new double[rows * cols];
+            float[] f = w.floats();
+            for (int j = 0; j < a.length; j++) a[j] = f[j];
+            org.ejml.simple.SimpleMatrix sm = new org.ejml.simple.SimpleMatrix(rows, cols, true, a);
+            double[] sv = sm.svd(true).getSingularValues();
+            double max = java.util.Arrays.stream(sv).max().orElseThrow();
+            ranks[i] = (int) java.util.Arrays.stream(sv).filter(v -> v > 1e-4 * max).count();
+            if (i == 0) assertEquals(Math.min(rows, cols), ranks[0], "unregularized weights have full rank");
+        }
+        assertTrue(ranks[1] <= ranks[0] / 2, java.util.Arrays.toString(ranks));
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("train", "--model", "mlp", "--data", "fashion-mnist", "--low-rank-reg", "x:weight", "-o",
+                tmp.resolve("x.onnx").toString()), "--low-rank-reg");
+    }
+
     @Test
     void userErrorsAreOneLine() {
         // stderr is read, not just the exit code: one line, starting "nnzip: error:", naming what is wrong

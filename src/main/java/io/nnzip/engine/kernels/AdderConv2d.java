@@ -64,12 +64,7 @@ public final class AdderConv2d {
                     }
                 }
                 if (dcol != null) {
-                    java.util.Arrays.fill(dcol, 0f);
-                    for (int i = 0; i < pq; i++)
-                        for (int o = 0; o < k; o++) {
-                            float d = dy[yo + o * pq + i];
-                            if (d != 0f) clippedAxpy(d, w, o * crs, col, dcol, i * crs, crs);
-                        }
+                    for (int i = 0; i < pq; i++) clippedRow(dy, yo + i, pq, k, w, col, dcol, i * crs, crs);
                     col2im(g, dcol, dx, img);
                 }
             }
@@ -167,14 +162,39 @@ public final class AdderConv2d {
         y[yo + 3] = -s3;
     }
 
-    /** dcol[o + j] += d · clamp(w[wo + j] − col[o + j], −1, 1). */
-    private static void clippedAxpy(float d, float[] w, int wo, float[] col, float[] dcol, int o, int len) {
-        FloatVector dv = FloatVector.broadcast(S, d), lo = FloatVector.broadcast(S, -1f), hi = FloatVector.broadcast(S, 1f);
-        int i = 0, up = S.loopBound(len);
-        for (; i < up; i += S.length()) {
-            FloatVector t = FloatVector.fromArray(S, w, wo + i).sub(FloatVector.fromArray(S, col, o + i)).max(lo).min(hi);
-            FloatVector.fromArray(S, dcol, o + i).add(t.mul(dv)).intoArray(dcol, o + i);
+    /** 2·clamp(t, −1, 1) as |t + 1| − |t − 1|: abs is one instruction, vector max/min with Java's NaN rules are several. */
+    private static FloatVector clip(FloatVector t, FloatVector one) { return t.add(one).abs().sub(t.sub(one).abs()); }
+
+    /**
+     * One patch row's input gradient, dcol[o + j] = Σ_k dy[k]·clamp(w[k, j] − col[o + j], −1, 1) with dy[k] at
+     * {@code dy[dyo + k·stride]}: blocks of four vectors of the row stay in registers while the filters stream past.
+     */
+    private static void clippedRow(float[] dy, int dyo, int stride, int k, float[] w, float[] col, float[] dcol, int o, int len) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int l = S.length(), j = 0;
+        for (; j + 4 * l <= len; j += 4 * l) {
+            FloatVector x0 = FloatVector.fromArray(S, col, o + j), x1 = FloatVector.fromArray(S, col, o + j + l);
+            FloatVector x2 = FloatVector.fromArray(S, col, o + j + 2 * l), x3 = FloatVector.fromArray(S, col, o + j + 3 * l);
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int kk = 0; kk < k; kk++) {
+                float d = dy[dyo + kk * stride];
+                if (d == 0f) continue;
+                FloatVector dv = FloatVector.broadcast(S, 0.5f * d);
+                int wo = kk * len + j;
+                a0 = clip(FloatVector.fromArray(S, w, wo).sub(x0), one).fma(dv, a0);
+                a1 = clip(FloatVector.fromArray(S, w, wo + l).sub(x1), one).fma(dv, a1);
+                a2 = clip(FloatVector.fromArray(S, w, wo + 2 * l).sub(x2), one).fma(dv, a2);
+                a3 = clip(FloatVector.fromArray(S, w, wo + 3 * l).sub(x3), one).fma(dv, a3);
+            }
+            a0.intoArray(dcol, o + j);
+            a1.intoArray(dcol, o + j + l);
+            a2.intoArray(dcol, o + j + 2 * l);
+            a3.intoArray(dcol, o + j + 3 * l);
         }
-        for (; i < len; i++) dcol[o + i] += d * Math.max(-1f, Math.min(1f, w[wo + i] - col[o + i]));
+        for (; j < len; j++) {
+            float x = col[o + j], acc = 0f;
+            for (int kk = 0; kk < k; kk++) acc += dy[dyo + kk * stride] * Math.max(-1f, Math.min(1f, w[kk * len + j] - x));
+            dcol[o + j] = acc;
+        }
     }
 }
