@@ -30,7 +30,7 @@ public record SparseVdPass(
         @Setting(value = "epochs over which the KL factor ramps linearly from 0 (KL warm-up; 0: none)", dflt = "1") float warmup,
         @Setting(value = "weights with log α above this are removed", dflt = "3") float threshold,
         @Setting(value = "initial log σ² of every weight", dflt = "-10") float initLogSigma2,
-        @Setting(value = "factor on the learning rate of the log-variances (they climb ≈ 10 units to remove a weight)", dflt = "10") float sigmaLr,
+        @Setting(value = "factor on the learning rate of the log-variances (they climb ≈ 10 units to remove a weight)", dflt = "1") float sigmaLr,
         @Setting(value = "fine-tuning epochs after the removal, removed weights held at zero", dflt = "1") int retrain,
         @Setting(value = "learning rate of the fine-tuning after the removal", dflt = "0.0003") float retrainLr,
         @Setting(value = "regular expression of the weights to sparsify (default: every matrix and filter)", dflt = "") String layers,

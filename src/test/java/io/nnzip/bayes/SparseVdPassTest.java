@@ -62,7 +62,7 @@ class SparseVdPassTest {
         g.output(g.rename(y, "y"), DType.FLOAT);
         Model m = g.build(17);
         PassContext ctx = PassContext.builder().data(data("train", 2048, 1), data("test", 512, 2)).threads(1).build();
-        PassResult res = SparseVdPass.of(Map.of("finetune", 12, "lr", 0.01, "warmup", 1, "retrain", 1, "retrain_lr", 0.003)).run(m, ctx);
+        PassResult res = SparseVdPass.of(Map.of("finetune", 8, "lr", 0.01, "warmup", 1, "retrain", 1, "retrain_lr", 0.003)).run(m, ctx);
         Model out = res.model();
         assertEquals(1, out.graph().runtimeInputs().size(), "the noise inputs are gone");
         assertEquals(m.graph().nodes().size(), out.graph().nodes().size(), "the noise branches are gone");
