@@ -204,6 +204,7 @@ public final class QuantizeCommand extends BaseCommand {
         out.println("quantized (" + r.get("scheme") + ") -> " + r.get("written"));
         Object cmp = r.get("comparison");
         if (cmp instanceof Map<?, ?> m) ((Map<String, Object>) m).forEach((k, v) -> out.printf("  %-20s %s%n", k, v));
+        if (r.get("exchange_ratio") != null) out.println("  --qat on Spark: exchange ratio " + r.get("exchange_ratio") + " of float32, " + r.get("bytes_per_step") + " bytes per round");
         Object fb = r.get("fallback");
         if (fb != null) out.println("  float fallback: " + fb);
         Object layers = r.get("layers");

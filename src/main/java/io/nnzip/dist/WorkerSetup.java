@@ -12,7 +12,10 @@ import java.util.List;
  * training is one ({@code quant.qat.QatSpec}).
  */
 public interface WorkerSetup extends Serializable {
-    /** Adds this setup's hooks and extra parameters to {@code o} for training {@code m}; call before building the Trainer. */
+    /**
+     * Adds this setup's hooks and extra parameters to {@code o} for training {@code m}, and may set initializers of
+     * {@code m} the hooks derive (so the first step reads them as later ones do); call before building the Trainer.
+     */
     Session start(Model m, Trainer.Options o);
 
     /** One Trainer's live side of the setup. */

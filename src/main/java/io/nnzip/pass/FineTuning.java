@@ -102,9 +102,9 @@ public final class FineTuning {
     }
 
     private Outcome remote(Model m, Request r, Dataset train) {
+        // a worker setup (int8 QAT) travels as plain values; other hooks are code that stays in this process
         if (r.objective() != null || r.setup() != null || r.listener() != null)
-            // a worker setup travels; other hooks are code that stays here
-            throw new io.nnzip.ir.NnzipException("this fine-tuning needs hooks inside the training step (distillation, QAT, gradual pruning, penalties), which do not run on remote workers yet: drop --spark");
+            throw new io.nnzip.ir.NnzipException("this fine-tuning needs hooks inside the training step (distillation, gradual pruning, penalties, weight-scheme QAT), which do not run on remote workers yet: drop --spark");
         Model out = ctx.remote().train(m, r, ctx.normalization(m), train.size(), ctx.log()).model();
         return new Outcome(out, null);
     }
