@@ -63,6 +63,30 @@ final class SparseDirect {
     // acc[o] = Σ_e val[e]·xp[off[e] + o] for o < m (a multiple of L)
     private static void sweep(float[] xp, int e0, int e1, int[] off, float[] val, int m, float[] acc) {
         int o = 0;
+        // eight chains cover the FMA latency on two FMA pipes; four where fewer positions are left
+        for (; o + 8 * L <= m; o += 8 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int e = e0; e < e1; e++) {
+                FloatVector w = FloatVector.broadcast(S, val[e]);
+                int b = off[e] + o;
+                a0 = FloatVector.fromArray(S, xp, b).fma(w, a0);
+                a1 = FloatVector.fromArray(S, xp, b + L).fma(w, a1);
+                a2 = FloatVector.fromArray(S, xp, b + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(S, xp, b + 3 * L).fma(w, a3);
+                a4 = FloatVector.fromArray(S, xp, b + 4 * L).fma(w, a4);
+                a5 = FloatVector.fromArray(S, xp, b + 5 * L).fma(w, a5);
+                a6 = FloatVector.fromArray(S, xp, b + 6 * L).fma(w, a6);
+                a7 = FloatVector.fromArray(S, xp, b + 7 * L).fma(w, a7);
+            }
+            a0.intoArray(acc, o);
+            a1.intoArray(acc, o + L);
+            a2.intoArray(acc, o + 2 * L);
+            a3.intoArray(acc, o + 3 * L);
+            a4.intoArray(acc, o + 4 * L);
+            a5.intoArray(acc, o + 5 * L);
+            a6.intoArray(acc, o + 6 * L);
+            a7.intoArray(acc, o + 7 * L);
+        }
         for (; o + 4 * L <= m; o += 4 * L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int e = e0; e < e1; e++) {
