@@ -34,9 +34,9 @@ public final class BinaryConv {
     public record Weights(int k, int c, int r, int s, int cw, int kPad, int[] bits, float[] alpha, float[] bias, int[] tapOnes, int[] ones) {}
 
     /**
-     * What a layer writes: floats act(y) (N,K,P',Q'), or bits act(y) > {@code threshold} (N,P',Q',⌈K/64⌉); act is
-     * the optional ReLU, then the optional unpadded max-pool. Bits are (N,P',Q',⌈K/32⌉) ints. For bits the pool is an OR: thresholding is
-     * monotone, so the max of a window is above the threshold exactly when one of its values is.
+     * What a layer writes: floats act(y) (N,K,P',Q'), or bits act(y) > {@code threshold} (N,P',Q',⌈K/32⌉) ints; act is
+     * the optional ReLU, then the optional unpadded max-pool. For bits the pool is an OR: thresholding is monotone,
+     * so the max of a window is above the threshold exactly when one of its values is.
      */
     public record Epilogue(boolean relu, Conv2d.Pool pool, boolean bits, float threshold) {
         public static Epilogue floats(boolean relu, Conv2d.Pool pool) { return new Epilogue(relu, pool, false, 0f); }

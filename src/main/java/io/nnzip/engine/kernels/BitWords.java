@@ -81,7 +81,9 @@ final class BitWords {
         int shiftPm1 = g.r() * g.s() * wt.c();
         par.forRange((n + PB - 1) / PB, 1, (lo, hi) -> {
             int[] acc = new int[PB * kPad];
-            int[] b = new int[PB];
+            int[] b = new int[PB], one = new int[1], shifts = new int[PB];
+            int[][] ones = new int[PB][];
+            java.util.Arrays.fill(ones, wt.ones());
             for (int blk = lo; blk < hi; blk++) {
                 int first = blk * PB, count = Math.min(PB, n - first);
                 for (int s = 0; s < PB; s++) b[s] = (first + Math.min(s, count - 1)) * img;
@@ -89,7 +91,11 @@ final class BitWords {
                 for (int s = 0; s < count; s++) {
                     int pb = ones(x, b[s], rel);
                     int shift = pm1 ? shiftPm1 - 2 * pb : -pb;
-                    if (ep.bits()) bitsOut(acc, s * kPad, pm1, shift, wt.ones(), 0, theta, kPad, yb, (first + s) * kwOut, 0, 1);
+                    if (ep.bits()) {
+                        one[0] = s;
+                        shifts[s] = shift;
+                        bitsOut(acc, one, 1, pm1, shifts, ones, theta, kPad, yb, (first + s) * kwOut, kwOut);
+                    }
                     else floatsOut(acc, s * kPad, pm1, shift, wt.ones(), 0, wt, ep.relu(), yf, (first + s) * k, 1);
                 }
             }
@@ -106,46 +112,53 @@ final class BitWords {
         for (int ri = 0; ri < g.r(); ri++)
             for (int si = 0; si < g.s(); si++)
                 for (int j = 0; j < cw; j++) rel[(ri * g.s() + si) * cw + j] = ri * band + si * g.dilW() * cw + j;
+        int rows = pool == null ? 1 : pool.kh(), kwin = pool == null ? 1 : pool.kw();
         par.forRange(g.n() * pp, 1, (lo, hi) -> {
-            int[] acc = new int[qNeed * kPad], scratch = new int[g.r() * band], base = new int[qNeed], b = new int[PB];
+            // counts of every position of the window's conv rows: position (a, ow) at acc[(a·qNeed + ow)·kPad]
+            int[] acc = new int[rows * qNeed * kPad], scratch = new int[g.r() * band], shift = new int[rows * qNeed], b = new int[PB];
+            int[] colOnes = new int[wp], win = new int[rows * kwin];
+            int[][] ws = new int[rows * qNeed][];
             float[] row = ep.bits() ? null : new float[k * qNeed];
             Map<String, int[]> inside = pm1 ? new HashMap<>() : null;
             for (int unit = lo; unit < hi; unit++) {
-                int img = unit / pp, i = unit % pp, rows = pool == null ? 1 : pool.kh();
+                int img = unit / pp, i = unit % pp;
                 if (!ep.bits() && pool != null) fillPooled(yf, img, i, k, pp, qq);
                 for (int a = 0; a < rows; a++) {
-                    int oh = pool == null ? i : i * pool.sh() + a;
+                    int oh = pool == null ? i : i * pool.sh() + a, at = a * qNeed;
                     band(g, x, cw, img, oh, wp, scratch);
-                    for (int ow = 0; ow < qNeed; ow++) base[ow] = ow * g.strideW() * cw;
                     for (int ow = 0; ow < qNeed; ow += PB) {
                         int count = Math.min(PB, qNeed - ow);
-                        for (int s = 0; s < PB; s++) b[s] = base[ow + Math.min(s, count - 1)];
-                        dot(scratch, b, count, rel, wt.bits(), kPad, acc, ow * kPad);
+                        for (int s = 0; s < PB; s++) b[s] = (ow + Math.min(s, count - 1)) * g.strideW() * cw;
+                        dot(scratch, b, count, rel, wt.bits(), kPad, acc, (at + ow) * kPad);
                     }
-                    int rowOut = (img * pp + i) * qq * kwOut;
+                    // popcount(b) of a position: per band column over the R rows, then over the S taps
+                    java.util.Arrays.fill(colOnes, 0);
+                    for (int ri = 0; ri < g.r(); ri++)
+                        for (int u = 0; u < wp; u++) for (int j = 0; j < cw; j++) colOnes[u] += Integer.bitCount(scratch[ri * band + u * cw + j]);
                     for (int ow = 0; ow < qNeed; ow++) {
-                        int pb = ones(scratch, base[ow], rel), shift = -pb, wsOff = 0;
-                        int[] ws = wt.ones();
-                        if (pm1 && interior(g, oh, ow)) shift = taps * wt.c() - 2 * pb;
+                        int pb = 0;
+                        for (int si = 0; si < g.s(); si++) pb += colOnes[ow * g.strideW() + si * g.dilW()];
+                        shift[at + ow] = -pb;
+                        ws[at + ow] = wt.ones();
+                        if (pm1 && interior(g, oh, ow)) shift[at + ow] = taps * wt.c() - 2 * pb;
                         else if (pm1) {
                             boolean[] in = insideTaps(g, oh, ow);
                             int nIn = 0;
                             for (boolean t : in) if (t) nIn++;
-                            if (nIn < taps) ws = inside.computeIfAbsent(java.util.Arrays.toString(in), key -> insideOnes(wt, in));
-                            shift = nIn * wt.c() - 2 * pb;
+                            ws[at + ow] = inside.computeIfAbsent(java.util.Arrays.toString(in), key -> insideOnes(wt, in));
+                            shift[at + ow] = nIn * wt.c() - 2 * pb;
                         }
-                        if (ep.bits()) {
-                            int j0 = ow, j1 = ow;
-                            if (pool != null) {
-                                // pooled columns whose window holds ow: j·sw ≤ ow < j·sw + kw
-                                j1 = Math.min(qq - 1, ow / pool.sw());
-                                j0 = Math.max(0, (ow - pool.kw() + pool.sw()) / pool.sw());
-                                if (j0 > j1) continue;
-                            }
-                            bitsOut(acc, ow * kPad, pm1, shift, ws, wsOff, theta, kPad, yb, rowOut + j0 * kwOut, kwOut, j1 - j0 + 1);
-                        } else floatsOut(acc, ow * kPad, pm1, shift, ws, wsOff, wt, ep.relu(), row, ow, qNeed);
+                        if (!ep.bits()) floatsOut(acc, (at + ow) * kPad, pm1, shift[at + ow], ws[at + ow], 0, wt, ep.relu(), row, ow, qNeed);
                     }
                     if (!ep.bits()) writeRow(g, pool, row, yf, img, i, oh, k, qNeed, pp, qq);
+                }
+                if (!ep.bits()) continue;
+                // bits: thresholding is monotone, so the OR-pool of thresholded values is the threshold of the window's max
+                int rowOut = (img * pp + i) * qq * kwOut;
+                for (int j = 0; j < qq; j++) {
+                    int nw = 0;
+                    for (int a = 0; a < rows; a++) for (int c = 0; c < kwin; c++) win[nw++] = a * qNeed + (pool == null ? j : j * pool.sw() + c);
+                    bitsOut(acc, win, nw, pm1, shift, ws, theta, kPad, yb, rowOut + j * kwOut, kwOut);
                 }
             }
         });
@@ -259,20 +272,23 @@ final class BitWords {
     }
 
     /**
-     * d = 2·cnt + shift ({0,1}) or 4·cnt − 2·ws + shift (±1) compared with θ a vector of channels at a time; the lane
-     * mask is ORed into {@code count} output pixels' words from {@code out}, {@code step} apart.
+     * d = 2·cnt + shift ({0,1}) or 4·cnt − 2·ws + shift (±1) per position, its max over the {@code n} window
+     * positions compared with θ a vector of channels at a time; the lane masks are the output pixel's words at {@code out}.
      */
-    private static void bitsOut(int[] acc, int off, boolean pm1, int shift, int[] ws, int wsOff, int[] theta, int kPad, int[] yb, int out, int step, int count) {
-        int lanes = I.length();
-        for (int k = 0; k < kPad; k += lanes) {
-            IntVector cnt = IntVector.fromArray(I, acc, off + k), d;
-            if (pm1) d = cnt.lanewise(VectorOperators.LSHL, 2).sub(IntVector.fromArray(I, ws, wsOff + k).lanewise(VectorOperators.LSHL, 1)).add(shift);
-            else d = cnt.lanewise(VectorOperators.LSHL, 1).add(shift);
-            long m = d.compare(VectorOperators.GT, IntVector.fromArray(I, theta, k)).toLong();
-            if (m == 0) continue;
-            int word = k >>> 5, bits = (int) (m << (k & 31));
-            for (int j = 0; j < count; j++) yb[out + j * step + word] |= bits;
+    private static void bitsOut(int[] acc, int[] win, int n, boolean pm1, int[] shift, int[][] ws, int[] theta, int kPad, int[] yb, int out, int kwOut) {
+        int lanes = I.length(), end = Math.min(kPad, kwOut << 5); // lanes past the pixel's last word are padding
+        for (int k = 0; k < end; k += lanes) {
+            IntVector best = d(acc, win[0], k, kPad, pm1, shift, ws);
+            for (int t = 1; t < n; t++) best = best.max(d(acc, win[t], k, kPad, pm1, shift, ws));
+            long m = best.compare(VectorOperators.GT, IntVector.fromArray(I, theta, k)).toLong();
+            yb[out + (k >>> 5)] |= (int) (m << (k & 31));
         }
+    }
+
+    private static IntVector d(int[] acc, int pos, int k, int kPad, boolean pm1, int[] shift, int[][] ws) {
+        IntVector cnt = IntVector.fromArray(I, acc, pos * kPad + k);
+        if (pm1) return cnt.lanewise(VectorOperators.LSHL, 2).sub(IntVector.fromArray(I, ws[pos], k).lanewise(VectorOperators.LSHL, 1)).add(shift[pos]);
+        return cnt.lanewise(VectorOperators.LSHL, 1).add(shift[pos]);
     }
 
     // v = α·d + bias (ReLU) into dst[at + o·stride]

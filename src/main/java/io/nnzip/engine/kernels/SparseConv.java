@@ -3,12 +3,15 @@ package io.nnzip.engine.kernels;
 import io.nnzip.engine.Parallel;
 
 /**
- * Convolution with pruned weights: per image, the unfolded input (C·R·S × P·Q, or the input itself for a stride-1
+ * Convolution with pruned weights: stride 1 directly ({@link SparseDirect}); otherwise per image, the unfolded input (C·R·S × P·Q, or the input itself for a stride-1
  * unpadded 1×1 conv) times the CSR weights, then bias, ReLU and the fused max-pool of the dense path. Images are
  * split over threads; each product touches only the nonzero weights.
  */
 public final class SparseConv {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** Stride-1 convs run {@link SparseDirect} (no unfold); {@code -Dnnzip.sparseIm2col=true} keeps the im2col path, for comparison. */
+    static volatile boolean DIRECT = !Boolean.getBoolean("nnzip.sparseIm2col");
 
     private SparseConv() {}
 
@@ -17,6 +20,10 @@ public final class SparseConv {
         if (g.group() != 1) return false;
         SparseRows sp = SparseWeights.rows(w, 0, g.k(), g.colRows());
         if (sp == null) return false;
+        if (SparseDirect.fits(g) && DIRECT) {
+            SparseDirect.forward(g, sp, x, bias, y, relu, pool, par);
+            return true;
+        }
         int pq = g.p() * g.q(), hw = g.h() * g.w(), chw = g.c() * hw;
         int outPlane = pool == null ? pq : pool.out(g.p(), true) * pool.out(g.q(), false);
         boolean direct = g.isPointwise() && pq == hw;

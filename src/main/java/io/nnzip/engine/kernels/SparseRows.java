@@ -84,6 +84,13 @@ public final class SparseRows {
 
     public int nonzeros() { return val.length; }
 
+    /** Row r's nonzeros are at [start[r], start[r + 1]) of {@link #col} and {@link #val} (shared, not copied). */
+    int[] start() { return start; }
+
+    int[] col() { return col; }
+
+    float[] val() { return val; }
+
     /**
      * Y[r·ldy + yOff + j] = (accumulate ? Y : 0) + scale·Σ_c W[r][c]·B[bOff + c·ldb + j] for j &lt; m, rows split
      * over threads when the product is large enough.

@@ -7,11 +7,14 @@ import java.util.SplittableRandom;
  * The binarized 3-conv CNN's layer shapes (conv2 32→64 at 14², conv3 64→128 at 7², fc1 1152→256) through our
  * float kernel ({@link Conv2d}, fused ReLU + max-pool) and the bit kernel ({@link BinaryConv}: bits in, ReLU + OR
  * max-pool + threshold into bits out), same run, same threads; prints the ratio.
+ * Each rep times {@link #INNER} calls of each kernel; the first third of the reps is warm-up.
  * <pre>java ... io.nnzip.engine.kernels.BinaryConvBenchMain [batch=256] [threads=2] [reps=20]</pre>
  */
 public final class BinaryConvBenchMain {
     /** Process CPU time: on a machine shared with other jobs, wall time measures the neighbours as much as the kernel. */
     static long cpu() { return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(); }
+
+    static final int INNER = 5;
 
     public static void main(String[] args) {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 256, threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
@@ -39,21 +42,20 @@ public final class BinaryConvBenchMain {
                 BinaryConv.Epilogue ep = li == 2 ? BinaryConv.Epilogue.floats(true, null) : new BinaryConv.Epilogue(true, pool, true, 0.05f);
                 int warm = Math.max(3, reps / 3);
                 double tf = 0, t01 = 0, tpm = 0;
+                int[] yb = ep.bits() ? new int[batch * pp * pp * BinaryConv.words(k)] : null;
+                // INNER calls between clock reads: the process CPU clock ticks in 10 ms steps on this machine
                 for (int rep = 0; rep < reps; rep++) {
-                    int[] yb = ep.bits() ? new int[batch * pp * pp * BinaryConv.words(k)] : null;
                     long t0 = cpu();
-                    Conv2d.forward(gf, x, w, b, y, true, pool, par);
+                    for (int i = 0; i < INNER; i++) Conv2d.forward(gf, x, w, b, y, true, pool, par);
                     long t1 = cpu();
-                    BinaryConv.run(g, bits, false, pw, ep, y, yb, par);
+                    for (int i = 0; i < INNER; i++) BinaryConv.run(g, bits, false, pw, ep, y, yb, par);
                     long t2 = cpu();
-                    if (yb != null) java.util.Arrays.fill(yb, 0);
+                    for (int i = 0; i < INNER; i++) BinaryConv.run(g, bits, true, pw, ep, y, yb, par);
                     long t3 = cpu();
-                    BinaryConv.run(g, bits, true, pw, ep, y, yb, par);
-                    long t4 = cpu();
                     if (rep < warm) continue; // warm-up: under load C2 reaches the vector kernels late
-                    tf += (t1 - t0) / 1e6 / (reps - warm);
-                    t01 += (t2 - t1) / 1e6 / (reps - warm);
-                    tpm += (t4 - t3) / 1e6 / (reps - warm);
+                    tf += (t1 - t0) / 1e6 / INNER / (reps - warm);
+                    t01 += (t2 - t1) / 1e6 / INNER / (reps - warm);
+                    tpm += (t3 - t2) / 1e6 / INNER / (reps - warm);
                 }
                 System.out.printf("%-26s batch %d, %d threads, mean process CPU time: float %.2f ms, binary{0,1} %.2f ms (%.1fx), binary±1 %.2f ms (%.1fx)%n",
                         names[li], batch, threads, tf, t01, tf / t01, tpm, tf / tpm);
