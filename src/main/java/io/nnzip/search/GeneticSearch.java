@@ -13,8 +13,9 @@ import java.util.function.Consumer;
  * The genetic algorithm: an initial population (the uniform prune plus random genomes), then per generation the
  * elites unchanged and children from tournament-selected parents by uniform crossover and mutation, every genome
  * repaired into the MAC budget before it is evaluated; a child whose network was already evaluated is mutated
- * again (up to {@code novelty_tries} times) so that each generation explores. Each generation draws from its own seeded generator, and
- * the population is checkpointed after each one, so a resumed search continues exactly as an unbroken one would.
+ * again (up to {@code novelty_tries} times) so that each generation explores. Each generation draws from its own
+ * seeded generator, and the population is checkpointed after each one, so a resumed search continues exactly as an
+ * unbroken one would.
  */
 final class GeneticSearch {
     /**
