@@ -64,6 +64,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--final-top", paramLabel = "K", defaultValue = "3", description = "Score the K best genomes of the last generation again after a fine-tune on all training images outside the held-out split; the best wins (≤ 1: none; default ${DEFAULT-VALUE}).")
     int finalTop;
 
+    @Option(names = "--novelty-tries", paramLabel = "N", defaultValue = "4", description = "Times a child that prunes to an already evaluated network is mutated again (0: never; default ${DEFAULT-VALUE}).")
+    int noveltyTries;
+
     @Option(names = "--min-keep", defaultValue = "0.1", description = "Smallest share of channels any group keeps (default ${DEFAULT-VALUE}).")
     double minKeep;
 
@@ -118,6 +121,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("fitness_images", fitnessImages);
         o.put("rank_by", rankBy);
         o.put("final_top", finalTop);
+        o.put("novelty_tries", noveltyTries);
         o.put("min_keep", minKeep);
         o.put("finetune", finetune);
         o.put("lr", lr);

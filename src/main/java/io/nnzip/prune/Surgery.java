@@ -21,7 +21,9 @@ import java.util.Map;
  * At the end each layer keeps exactly its share, preferring weights the mask kept. With a schedule ({@link #run}:
  * thirds of the training) the run has three phases: the sparsity ramps up while the masks are revised, then the
  * masks are revised at full sparsity (pruned weights may be spliced back), then each layer's mask is made exact and
- * held fixed while the kept weights fine-tune, so the network trains on the mask it will be shipped with.
+ * held fixed while the kept weights fine-tune, so the network trains on the mask it will be shipped with. Pruned
+ * weights move by plain gradient descent, as in the DNS paper: an adaptive optimizer (Adam) moves every weight by
+ * about lr per step whatever its gradient, and the masks then churn.
  */
 public final class Surgery implements StepHook {
     private final Map<String, boolean[]> masks;
@@ -34,6 +36,8 @@ public final class Surgery implements StepHook {
     private long steps, spliced, cut;
     private int updates;
     private boolean fixed;
+    /** Pruned weights move by plain gradient descent instead of the optimizer's step ({@link #run} sets it). */
+    boolean sgdPruned;
 
     /** @param masks initial masks (true = pruned), revised in place; each layer keeps its initial sparsity */
     public Surgery(WeightMasks masks, double band, int every) { this(masks, band, every, 0, 0); }
@@ -86,6 +90,16 @@ public final class Surgery implements StepHook {
     public void afterStep(Trainer t) {
         ++steps;
         if (fixed) return;
+        if (sgdPruned) {
+            // a pruned weight moves by plain gradient descent from where it was (as in the DNS paper), not by the
+            // adaptive step, which moves every weight by about lr whatever its gradient and makes the masks churn
+            float lr = t.learningRate();
+            for (Param p : params) {
+                float[] w = p.value(), h = hidden.get(p.name()), g = p.grad();
+                boolean[] m = masks.get(p.name());
+                for (int i = 0; i < w.length; i++) if (m[i]) w[i] = h[i] - lr * g[i];
+            }
+        }
         if (fixAt > 0 && steps >= fixAt) {
             // the last phase: the exact final masks, held while the kept weights fine-tune
             for (Param p : params) {
@@ -160,6 +174,7 @@ public final class Surgery implements StepHook {
         long steps = (long) Math.ceil(train.size() / (double) new Trainer.Options().batchSize) * c.finetune();
         // thirds: the sparsity ramps up, the masks are revised at full sparsity, then fixed while the kept weights fine-tune
         Surgery s = new Surgery(masks, 0.1, 10, steps / 3, Math.max(1, 2 * steps / 3));
+        s.sgdPruned = true;
         Trainer.Options o = new Trainer.Options().epochs(c.finetune()).lr(c.lr()).schedule("cosine").seed(c.seed()).threads(ctx.threads()).hook(s);
         Model trained;
         try (Trainer t = new Trainer(cur, o)) {

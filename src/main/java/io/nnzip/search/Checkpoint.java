@@ -62,8 +62,8 @@ record Checkpoint(Path file) {
 
     /** What must match for a checkpoint to continue this search (not the generation count: a search may be extended). */
     static String identity(SearchConfig c, int length) {
-        return String.format("seed=%d encoding=%s genes=%d target_macs=%s population=%d elitism=%d mutation=%s crossover=%s min_keep=%s holdout=%d fitness_images=%d lr=%s rank_by=%s round_to=%d",
-                c.seed(), c.encoding(), length, c.targetMacs(), c.population(), c.elitism(), c.mutation(), c.crossover(), c.minKeep(), c.holdout(), c.fitnessImages(), c.lr(), c.rankBy(), c.roundTo());
+        return String.format("seed=%d encoding=%s genes=%d target_macs=%s population=%d elitism=%d mutation=%s crossover=%s min_keep=%s holdout=%d fitness_images=%d lr=%s rank_by=%s round_to=%d novelty_tries=%d",
+                c.seed(), c.encoding(), length, c.targetMacs(), c.population(), c.elitism(), c.mutation(), c.crossover(), c.minKeep(), c.holdout(), c.fitnessImages(), c.lr(), c.rankBy(), c.roundTo(), c.noveltyTries());
     }
 
     private static Map<String, Object> toJson(GeneticSearch.Individual i) {

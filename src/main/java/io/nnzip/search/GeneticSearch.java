@@ -12,8 +12,10 @@ import java.util.function.Consumer;
 /**
  * The genetic algorithm: an initial population (the uniform prune plus random genomes), then per generation the
  * elites unchanged and children from tournament-selected parents by uniform crossover and mutation, every genome
- * repaired into the MAC budget before it is evaluated. Each generation draws from its own seeded generator, and
- * the population is checkpointed after each one, so a resumed search continues exactly as an unbroken one would.
+ * repaired into the MAC budget before it is evaluated; a child whose network was already evaluated is mutated
+ * again (up to {@code novelty_tries} times) so that each generation explores. Each generation draws from its own
+ * seeded generator, and the population is checkpointed after each one, so a resumed search continues exactly as an
+ * unbroken one would.
  */
 final class GeneticSearch {
     /**
@@ -75,7 +77,10 @@ final class GeneticSearch {
             while (next.size() < c.population()) {
                 Individual a = tournament(ranked, r), b = tournament(ranked, r);
                 double[] child = r.nextDouble() < c.crossover() ? crossover(a.genes(), b.genes(), r) : a.genes().clone();
-                next.add(evaluate(enc.mutate(child, c.mutation(), r)));
+                double[] g = enc.mutate(child, c.mutation(), r);
+                // a child that prunes to a network already evaluated teaches the search nothing: mutate it again
+                for (int t = 0; t < c.noveltyTries() && known(g); t++) g = enc.mutate(g, Math.max(c.mutation(), 1.0 / g.length), r);
+                next.add(evaluate(g));
             }
             pop = next;
             history.add(pop);
@@ -116,6 +121,9 @@ final class GeneticSearch {
         cache.put(net, i);
         return i;
     }
+
+    /** Whether the repaired genome prunes to a network already evaluated. */
+    boolean known(double[] genes) { return cache.containsKey(enc.network(enc.repair(genes, c.targetMacs()).genes())); }
 
     int evaluations() { return evaluations; }
 

@@ -30,6 +30,7 @@ public record SearchConfig(
                 + "accuracy: by top-1 accuracy on it", dflt = "loss") String rankBy,
         @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
                 + "split and scored again, and the best of them wins (≤ 1: the search's best as scored)", dflt = "3") int finalTop,
+        @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
         @Setting(value = "epochs of fine-tuning of the chosen model on the training data", dflt = "0") int finetune,
         @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
@@ -51,6 +52,7 @@ public record SearchConfig(
         if (elitism < 0 || elitism >= population) throw new NnzipException("--elitism must be in [0, population)");
         if (rankBy == null) rankBy = "loss";
         if (!rankBy.equals("loss") && !rankBy.equals("accuracy")) throw new NnzipException("--rank-by must be loss or accuracy, not '" + rankBy + "'");
+        if (noveltyTries < 0) throw new NnzipException("--novelty-tries must be ≥ 0");
         if (finalTop < 0) throw new NnzipException("--final-top must be ≥ 0");
         if (holdout < 1) throw new NnzipException("--holdout must be ≥ 1");
         if (fitnessImages < 0) throw new NnzipException("--fitness-images must be ≥ 0");

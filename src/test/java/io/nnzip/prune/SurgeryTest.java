@@ -112,4 +112,21 @@ class SurgeryTest {
         }
         assertThrows(io.nnzip.ir.NnzipException.class, () -> new Surgery(masks, 0.1, 1, 10, 5), "fixed before the ramp ends");
     }
+
+    @Test
+    void prunedWeightsMoveByPlainGradientDescent() {
+        WeightMasks masks = new WeightMasks();
+        // row 0 (the weights of class 0) pruned
+        masks.put("w", new boolean[] {true, true, true, true, false, false, false, false});
+        Surgery s = new Surgery(masks, 0.1, 1000, 0, 0);
+        s.sgdPruned = true;
+        try (Trainer t = new Trainer(gemm(), new Trainer.Options().threads(1).hook(s))) {
+            Param w = t.params().stream().filter(p -> p.name().equals("w")).findFirst().orElseThrow();
+            // x = (.5,.5,.5,.5), label 0: logits with the masked row are (0, 13), softmax ≈ (e^-13, 1), so the
+            // cross-entropy's gradient on row 0 is (p0 - 1)·x ≈ -0.5 per weight: SGD at lr 0.1 adds 0.05 to each (Adam would add 0.1)
+            t.step(new io.nnzip.data.Batch(io.nnzip.ir.Tensor.of(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, 1, 4), new int[] {0}), 0.1f);
+            float[] v = w.value();
+            for (int i = 0; i < 4; i++) assertEquals(i + 1 + 0.05f, v[i], 1e-5f, "pruned weight " + i);
+        }
+    }
 }

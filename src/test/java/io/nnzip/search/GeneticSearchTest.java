@@ -226,6 +226,21 @@ class GeneticSearchTest {
         assertTrue(e.getMessage().contains("version 1") && !e.getMessage().contains("\n"), e.getMessage());
     }
 
+    @Test
+    void noveltyTriesSpendTheGenerationsOnNetworksNotYetEvaluated(@TempDir Path dir) {
+        Encoding enc = new Encoding(cnn(), "ratios", 0.1, 1);
+        Map<String, Integer> plain = new HashMap<>(), novel = new HashMap<>();
+        SearchConfig c = Configs.with(config(4, 3, dir.resolve("n.json"), false), Map.of("population", 6, "mutation", 0.1, "novelty_tries", 0));
+        GeneticSearch.Outcome a = new GeneticSearch(c, enc, synthetic(enc, plain), null, s -> {}).run();
+        GeneticSearch.Outcome b = new GeneticSearch(Configs.with(c, Map.of("novelty_tries", 4)), enc, synthetic(enc, novel), null, s -> {}).run();
+        // the same number of places (6 + 4 × 4 = 22); every one is an evaluation or a shared one, counted by the fitness calls
+        assertEquals(22, a.evaluations() + a.shared());
+        assertEquals(22, b.evaluations() + b.shared());
+        assertEquals(a.evaluations(), (int) plain.get("n"));
+        assertEquals(b.evaluations(), (int) novel.get("n"));
+        assertTrue(b.evaluations() > a.evaluations(), "with retries " + b.evaluations() + " networks evaluated, without " + a.evaluations());
+    }
+
     static String describe(List<List<GeneticSearch.Individual>> h) {
         StringBuilder sb = new StringBuilder();
         for (List<GeneticSearch.Individual> g : h) {
