@@ -56,7 +56,7 @@ public final class TensorCodec {
             else if (p.quantize()) encodeUniform(u, w, null, p);
             else if (p.mantissaBits() < 23 && !encodeFloatReduced(u, w, p.mantissaBits())) encodeFloatLossless(u, w);
             else if (p.mantissaBits() >= 23) encodeFloatLossless(u, w);
-            if (sameShape && !p.quantize() && p.mantissaBits() < 23 && u.method == TensorUnit.FLOAT_REDUCED) {
+            if (sameShape && shape.length <= 1 && !p.quantize() && p.mantissaBits() < 23 && u.method == TensorUnit.FLOAT_REDUCED) {
                 // A changed bias of an update: its difference to the receiver's copy when that codes smaller.
                 TensorUnit d = header(index, name, t);
                 if (!encodeFloatDifference(d, w, base.floats(), p.mantissaBits())) return u;
