@@ -18,7 +18,6 @@ import io.nnzip.pass.Provenance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * AdderNet redesign (Chen et al., CVPR 2020): convolutions become adder layers, y = −Σ|x − w| (no multiplication
@@ -43,27 +42,8 @@ public final class AdderRedesign {
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
-        Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());
-        List<ConvSite> sites = new ArrayList<>();
         List<DepthwiseSeparableRedesign.LayerResult> results = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (!n.opType().equals("Conv")) continue;
-            String name = n.name().isEmpty() ? n.output(0) : n.name();
-            if (pattern != null && !pattern.matcher(name).find()) continue;
-            Object o = ConvSite.of(n, g, types);
-            if (o instanceof ConvSite.Rejection r) {
-                results.add(new DepthwiseSeparableRedesign.LayerResult(name, "skipped: " + r.reason(), 0, 0, 0, 0, Double.NaN, Double.NaN));
-                continue;
-            }
-            ConvSite s = (ConvSite) o;
-            if (s.c() < cfg.minInputChannels()) {
-                results.add(new DepthwiseSeparableRedesign.LayerResult(name, "kept: only " + s.c() + " input channels (stem)", s.macs(), s.macs(),
-                        s.params(), s.params(), Double.NaN, Double.NaN));
-                continue;
-            }
-            sites.add(s);
-        }
-        if (sites.isEmpty()) throw new NnzipException("no convolution to redesign" + (pattern != null ? " matching --layers '" + cfg.layers() + "'" : ""));
+        List<ConvSite> sites = RedesignSites.select(g, types, cfg, false, results);
         String inputName = g.runtimeInputs().getFirst().name();
         Map<String, Tensor> targets = Calibration.capture(input, inputName, calib, sites.stream().map(s -> s.node().output(0)).toList(), 64);
         for (ConvSite s : sites) {

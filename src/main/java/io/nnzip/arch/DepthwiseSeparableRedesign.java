@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Replaces standard convolutions by depthwise + pointwise pairs (MobileNet's block without the inner
@@ -62,27 +61,8 @@ public final class DepthwiseSeparableRedesign {
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
-        Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());
-        List<ConvSite> sites = new ArrayList<>();
         List<LayerResult> results = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (!n.opType().equals("Conv")) continue;
-            String name = n.name().isEmpty() ? n.output(0) : n.name();
-            if (pattern != null && !pattern.matcher(name).find()) continue;
-            Object o = ConvSite.of(n, g, types);
-            if (o instanceof ConvSite.Rejection r) {
-                results.add(new LayerResult(name, "skipped: " + r.reason(), 0, 0, 0, 0, Double.NaN, Double.NaN));
-                continue;
-            }
-            ConvSite s = (ConvSite) o;
-            String why = s.r() * s.s() == 1 ? "already pointwise" : s.c() < cfg.minInputChannels() ? "only " + s.c() + " input channels (stem)" : null;
-            if (why != null) {
-                results.add(new LayerResult(name, "kept: " + why, s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
-                continue;
-            }
-            sites.add(s);
-        }
-        if (sites.isEmpty()) throw new NnzipException("no convolution to redesign" + (pattern != null ? " matching --layers '" + cfg.layers() + "'" : ""));
+        List<ConvSite> sites = RedesignSites.select(g, types, cfg, true, results);
         String inputName = g.runtimeInputs().getFirst().name();
         Map<String, Tensor> targets = calib == null ? Map.of()
                 : Calibration.capture(input, inputName, calib, sites.stream().map(s -> s.node().output(0)).toList(), 64);
