@@ -170,6 +170,8 @@ public final class RepoHandler extends Handler.Abstract {
         Path file = repo.blobs().path(hash);
         HttpContent c = new ResourceHttpContent(resources.newResource(file), type);
         HttpField etag = new PreEncodedHttpField(HttpHeader.ETAG, "\"" + hash + "\"");
+        checkEntityTags(req, HttpHeader.IF_MATCH);
+        checkEntityTags(req, HttpHeader.IF_NONE_MATCH);
         files.doGet(req, resp, cb, new HttpContent.Wrapper(c) {
             @Override
             public HttpField getETag() { return etag; }
@@ -178,6 +180,16 @@ public final class RepoHandler extends Handler.Abstract {
             public String getETagValue() { return etag.getValue(); }
         });
         return true;
+    }
+
+    /** "*" or a comma-separated list of entity tags ({@code "x"} or {@code W/"x"}), RFC 9110 §13.1. */
+    private static final java.util.regex.Pattern ENTITY_TAGS =
+            java.util.regex.Pattern.compile("[\\s,]*+(\\*|(W/)?\"[^\"]*+\"(\\s*+,[\\s,]*+(W/)?\"[^\"]*+\")*)[\\s,]*");
+
+    /** Jetty 12.1 answers 500 to a malformed tag (If-None-Match: 0"abc"); that is the client's error, so it is refused here. */
+    private static void checkEntityTags(Request req, HttpHeader h) {
+        for (String v : req.getHeaders().getValuesList(h))
+            if (!ENTITY_TAGS.matcher(v).matches()) throw new HttpError(400, "malformed " + h.asString() + " header: " + v + " (expected * or \"tag\", W/\"tag\", ...)");
     }
 
     private static boolean json(Response resp, Callback cb, int status, Object body) {
