@@ -63,14 +63,37 @@ public record SparseVdPass(
         int trainSize = ctx.data().requireTrain("sparse variational dropout").size();
         Map<String, Object> report = new LinkedHashMap<>(Configs.toMap(this));
         Float before = ctx.fineTuning().accuracy(in);
-        FineTuning.Request req = new FineTuning.Request(finetune, lr, "adam", schedule, seed, null, null).setup(o -> {
-            long perEpoch = (trainSize + o.batchSize - 1) / o.batchSize;
-            o.hook(new VariationalDropout(logS, klWeight, trainSize, Math.round(warmup * perEpoch), sigmaLr));
-            o.alsoTrain(logS.values());
-            o.input(noisy.input());
-            o.feeds(noisy.feeds(seed ^ 0x5eed));
-        });
-        FineTuning.Outcome out = ctx.fineTuning().run(noisy.model(), req);
+        // A retry that changes only what happens after the variational training (threshold, retrain, retrain_lr)
+        // reuses the trained posterior; one that asks for more epochs continues from it (KL warm-up already done,
+        // optimizer moments restarted) instead of training from scratch.
+        String key = trainingKey(in, ctx);
+        Trained cached = LAST.get();
+        FineTuning.Outcome out;
+        int resumedFrom = 0;
+        if (cached != null && cached.key.equals(key) && cached.epochs == finetune) {
+            out = cached.outcome;
+            resumedFrom = finetune;
+        } else {
+            Model start = noisy.model();
+            int epochs = finetune;
+            if (cached != null && cached.key.equals(key) && cached.epochs < finetune) {
+                start = cached.outcome.model();
+                epochs = finetune - cached.epochs;
+                resumedFrom = cached.epochs;
+            }
+            final int from = resumedFrom;
+            final float warmLeft = Math.max(0f, warmup - resumedFrom);
+            FineTuning.Request req = new FineTuning.Request(epochs, lr, "adam", schedule, seed + from, null, null).setup(o -> {
+                long perEpoch = (trainSize + o.batchSize - 1) / o.batchSize;
+                o.hook(new VariationalDropout(logS, klWeight, trainSize, Math.round(warmLeft * perEpoch), sigmaLr));
+                o.alsoTrain(logS.values());
+                o.input(noisy.input());
+                o.feeds(noisy.feeds(seed ^ 0x5eed ^ from));
+            });
+            out = ctx.fineTuning().run(start, req);
+            LAST.set(new Trained(key, finetune, out));
+        }
+        report.put("training_resumed_from_epoch", resumedFrom);
         // the mean network: the original graph with the trained θ (the log-variances stay behind)
         Model mean = in.copy();
         for (Map.Entry<String, Tensor> e : mean.graph().initializers().entrySet()) {
@@ -124,4 +147,20 @@ public record SparseVdPass(
         Map<String, Object> prov = Provenance.record(result, name(), this, Map.of("data", ctx.data().describe()), summary);
         return new PassResult(result, report, prov);
     }
+
+    /** The last variational training of this process: what a gate retry of the same step continues from. */
+    private static final ThreadLocal<Trained> LAST = new ThreadLocal<>();
+
+    private record Trained(String key, int epochs, FineTuning.Outcome outcome) {}
+
+    /** Forgets the kept training (tests; a caller that wants every run from scratch). */
+    public static void forgetTraining() { LAST.remove(); }
+
+    /** What the variational training depends on other than its epoch count: the model's weights, data and settings. */
+    private String trainingKey(Model in, PassContext ctx) {
+        return io.nnzip.codec.ModelHash.hex(io.nnzip.codec.ModelHash.of(in)) + "|" + in.graph().nodes().size() + "|"
+                + ctx.data().describe() + "|" + ctx.data().requireTrain("sparse variational dropout").size() + "|"
+                + lr + "|" + klWeight + "|" + warmup + "|" + initLogSigma2 + "|" + sigmaLr + "|" + layers + "|" + schedule + "|" + seed;
+    }
+
 }

@@ -41,7 +41,7 @@ final class CodecModeOptions {
     /** The flags as the typed coding config recipes use too, at QP {@code at} (--qp, or a searched one). */
     EncodeConfig config(int at) {
         try {
-            return new EncodeConfig(false, lossless, at, perChannel, rounding, equalSteps, quantizer, qpOf);
+            return new EncodeConfig(false, lossless, at, perChannel, rounding, equalSteps, quantizer, qpOf, "full");
         } catch (NnzipException e) {
             // the config names its options as recipes spell them; here they are flags
             throw new NnzipException(e.getMessage().replaceAll("\\b(quantizer|per_channel|rounding|qp_of|equal_steps|lossless)\\b", "--$1").replace('_', '-'));

@@ -112,7 +112,7 @@ public final class CompressCommand extends BaseCommand {
             if (nnz != null) {
                 // "encode: {diff: true}" ships the result as its difference against the input model
                 EncodeConfig enc = r.encoding();
-                Model result = ModelValidator.read(output);
+                Model result = io.nnzip.pass.Provenance.keep(ModelValidator.read(output), enc.provenance());
                 CodecOptions co = enc.options(result, threads);
                 if (enc.diff()) AtomicFiles.write(nnz, os -> DiffEncoder.diff(input, result, co, false, os));
                 else AtomicFiles.write(nnz, NnzCodec.encode(result, co));

@@ -19,12 +19,16 @@ public record EncodeConfig(
         @Setting("rounding offset in [0, 0.5] (0.5 = nearest); null: chosen per tensor by rate-distortion") Double rounding,
         @Setting(value = "one absolute step for all weight tensors (sigma_all * 2^(QP/4)), recorded as per-tensor QPs; false: each tensor's step from its own sigma (the rule before equal steps became the default)", dflt = "true") boolean equalSteps,
         @Setting(value = "level decisions: theta (dead-zone rounding), rdoq (also per-weight rate-distortion) or dq (also trellis-coded)", dflt = "theta") String quantizer,
-        @Setting("QP per tensor name, overriding qp") Map<String, Integer> qpOf) {
+        @Setting("QP per tensor name, overriding qp") Map<String, Integer> qpOf,
+        @Setting(value = "pass records (nnzip.<pass> metadata) the stream keeps: full, compact (without option descriptions) or none; the input normalization always stays", dflt = "full") String provenance) {
 
     public EncodeConfig {
         qpOf = qpOf == null ? Map.of() : Map.copyOf(qpOf);
         quantizer = quantizer == null ? "theta" : quantizer;
         quantizerMode(quantizer);
+        provenance = provenance == null ? "full" : provenance;
+        if (!io.nnzip.pass.Provenance.MODES.contains(provenance))
+            throw new NnzipException("provenance must be one of " + io.nnzip.pass.Provenance.MODES + ", not '" + provenance + "'");
         // equal_steps is a default like qp: it is silently irrelevant to lossless coding
         if (lossless && (perChannel || rounding != null || !qpOf.isEmpty()))
             throw new NnzipException("per_channel, rounding and qp_of do not apply to lossless coding");

@@ -58,6 +58,44 @@ public final class Provenance {
         return r;
     }
 
+    /**
+     * What a stream keeps of {@code m}'s pass records: {@code full} all of them; {@code compact} each record without
+     * its option descriptions (they follow from the tool version, and are most of a record: 4.4 kB of quantize's
+     * 4.5 kB); {@code none} no pass records. Metadata that is not a pass record (the input normalization, an anytime
+     * model's exits) always stays. Changes {@code m} in place and returns it.
+     */
+    @SuppressWarnings("unchecked")
+    public static Model keep(Model m, String mode) {
+        if (!MODES.contains(mode)) throw new NnzipException("provenance must be one of " + MODES + ", not '" + mode + "'");
+        if (mode.equals("full")) return m;
+        var it = m.metadata().entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!e.getKey().startsWith("nnzip.") || e.getKey().equals("nnzip.dynamic")) continue;
+            Map<String, Object> r;
+            try {
+                r = JSON.readValue(e.getValue(), Map.class);
+            } catch (JsonProcessingException | ClassCastException ex) {
+                continue; // not a JSON object: not a pass record
+            }
+            if (!(r.containsKey("tool") && r.containsKey("options"))) continue;
+            if (mode.equals("none")) {
+                it.remove();
+                continue;
+            }
+            r.remove("option_descriptions");
+            try {
+                e.setValue(JSON.writeValueAsString(r));
+            } catch (JsonProcessingException ex) {
+                throw new NnzipException("provenance record " + e.getKey() + " is not serializable: " + ex.getOriginalMessage());
+            }
+        }
+        return m;
+    }
+
+    /** The values {@link #keep} accepts. */
+    public static final java.util.List<String> MODES = java.util.List.of("full", "compact", "none");
+
     /** The record a pass left in {@code m}, or null. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> read(Model m, String pass) {
