@@ -78,4 +78,54 @@ class SparseVdPassTest {
         assertTrue(uselessKept < 0.45 * 8 * 24, "weights of useless pixels kept: " + uselessKept + " of 192");
         assertTrue((Float) res.report().get("accuracy") > 0.9f, "accuracy " + res.report().get("accuracy"));
     }
+
+    private static Model tinyMlp(long seed) {
+        Random r = new Random(seed);
+        GraphBuilder g = new GraphBuilder("mlp");
+        String x = g.input("x", DType.FLOAT, -1, 1, 5, 5);
+        float[] w1 = new float[8 * 25], w2 = new float[2 * 8];
+        for (int i = 0; i < w1.length; i++) w1[i] = (float) (0.3 * r.nextGaussian());
+        for (int i = 0; i < w2.length; i++) w2[i] = (float) (0.3 * r.nextGaussian());
+        String h = g.op("Relu", g.op("Gemm", new String[] {g.op("Flatten", x), g.init("w1", w1, 8, 25), g.init("b1", new float[8], 8)}, Attribute.of("transB", 1L)));
+        String y = g.op("Gemm", new String[] {h, g.init("w2", w2, 2, 8), g.init("b2", new float[2], 2)}, Attribute.of("transB", 1L));
+        g.output(g.rename(y, "y"), DType.FLOAT);
+        return g.build(17);
+    }
+
+    private static int zeros(Model m, String w) {
+        int z = 0;
+        for (float v : m.graph().initializer(w).floats()) if (v == 0f) z++;
+        return z;
+    }
+
+    /**
+     * A gate retry that only changes the removal (threshold) reuses the trained posterior: the same trained
+     * accuracy, and a higher threshold removes a subset of what the lower one removed (one posterior, two cuts —
+     * two independent trainings would give unrelated masks); more epochs continue from it; other settings retrain.
+     */
+    @Test
+    void retriesReuseOrContinueTheVariationalTraining() {
+        SparseVdPass.forgetTraining();
+        Model m = tinyMlp(5);
+        PassContext ctx = PassContext.builder().data(data("train", 512, 1), data("test", 256, 2)).threads(1).build();
+        Map<String, Object> base = new java.util.HashMap<>(Map.of("finetune", 2, "lr", 0.02, "warmup", 1, "retrain", 0, "threshold", 1));
+        PassResult a = SparseVdPass.of(base).run(m, ctx);
+        assertEquals(0, a.report().get("training_resumed_from_epoch"));
+        base.put("threshold", 3);
+        PassResult b = SparseVdPass.of(base).run(m, ctx);
+        assertEquals(2, b.report().get("training_resumed_from_epoch"));
+        assertEquals(a.report().get("accuracy_trained"), b.report().get("accuracy_trained"));
+        float[] wa = a.model().graph().initializer("w1").floats(), wb = b.model().graph().initializer("w1").floats();
+        int onlyB = 0;
+        for (int i = 0; i < wa.length; i++) if (wb[i] == 0f && wa[i] != 0f) onlyB++;
+        assertEquals(0, onlyB, "threshold 3 removed a weight threshold 1 kept");
+        assertTrue(zeros(a.model(), "w1") > zeros(b.model(), "w1"), "threshold 1 should remove more: " + zeros(a.model(), "w1") + " vs " + zeros(b.model(), "w1"));
+        base.put("finetune", 3);
+        PassResult c = SparseVdPass.of(base).run(m, ctx);
+        assertEquals(2, c.report().get("training_resumed_from_epoch"), "more epochs continue from the kept training");
+        base.put("lr", 0.01);
+        PassResult d = SparseVdPass.of(base).run(m, ctx);
+        assertEquals(0, d.report().get("training_resumed_from_epoch"), "another learning rate trains from scratch");
+        SparseVdPass.forgetTraining();
+    }
 }
