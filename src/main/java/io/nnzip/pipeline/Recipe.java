@@ -27,7 +27,8 @@ import java.util.Map;
  *     options: {method: magnitude, amount: 0.9, finetune: 1}
  *     on_fail: retry       # abort | rollback | retry (then rollback)
  *     retry: [{amount: 0.8}, {amount: 0.7}]   # gentler settings, tried in order; each overrides options
- * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input
+ * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input;
+ *                           # provenance: compact|none keeps the pass records without option descriptions, or none of them
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
