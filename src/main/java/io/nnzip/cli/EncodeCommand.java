@@ -38,6 +38,9 @@ public final class EncodeCommand extends BaseCommand {
     @Mixin
     CodecModeOptions mode;
 
+    @Option(names = "--provenance", paramLabel = "MODE", defaultValue = "full", description = "Pass records (nnzip.<pass> metadata) the stream keeps: full, compact (without their option descriptions) or none; the input normalization always stays (default ${DEFAULT-VALUE}).")
+    String provenance;
+
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
@@ -65,7 +68,7 @@ public final class EncodeCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
-        Model m = ModelValidator.read(model);
+        Model m = io.nnzip.pass.Provenance.keep(ModelValidator.read(model), provenance);
         CodecOptions o = mode.options(m);
         Map<String, Object> r = new LinkedHashMap<>();
         if ((bits != null ? 1 : 0) + (maxDrop != null ? 1 : 0) + (mode.lossless ? 1 : 0) > 1)
