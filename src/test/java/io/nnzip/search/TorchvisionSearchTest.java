@@ -54,7 +54,7 @@ class TorchvisionSearchTest {
         io.nnzip.engine.Canonical.apply(m);
         Encoding enc = new Encoding(m, "ratios", 0.1, 1);
         assertTrue(enc.length() >= 4, name + ": " + enc.length() + " coupled groups");
-        SearchConfig c = SearchConfig.of(Map.of("population", 4, "generations", 1, "target_macs", 0.5, "seed", 3));
+        SearchConfig c = SearchConfig.of(Map.of("population", 3, "generations", 1, "elitism", 1, "target_macs", 0.5, "seed", 3));
         GeneticSearch.Outcome o = new GeneticSearch(c, enc, GeneticSearchTest.synthetic(enc, new HashMap<>()), null, s -> {}).run();
         for (var gen : o.history()) for (GeneticSearch.Individual i : gen) assertTrue(i.cost() <= 0.5, name + ": cost " + i.cost());
         assertTrue(o.best().cost() > 0.3, name + ": the repair spends the budget, cost " + o.best().cost());
