@@ -1,0 +1,80 @@
+package io.nnzip.search;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.nnzip.eval.OrtRunner;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.onnx.OnnxReader;
+import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.prune.Masking;
+import io.nnzip.prune.StructuredPruner;
+import io.nnzip.prune.dep.ValueProbe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The genetic search on graphs PyTorch wrote (torchvision's MobileNetV2 at width 0.25 and a narrow ResNet, exported by
+ * {@code torch.onnx.export} at opset 13): one gene per coupled group (residual Adds and depthwise convs tie channels
+ * across layers), every repaired genome within the MAC budget, and the searched network run by ONNX Runtime giving
+ * the original's output with the removed channels zeroed. The fitness is synthetic (cheap); what is checked is that
+ * the search's encoding and pruning hold on a foreign graph. Skipped, visibly, without Debian's python3-torch and
+ * python3-torchvision.
+ */
+class TorchvisionSearchTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void export() throws IOException, InterruptedException {
+        Path python = Path.of("/usr/bin/python3");
+        Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3: install python3-torch python3-torchvision to run this test");
+        Process check = new ProcessBuilder(python.toString(), "-c", "import torch, torchvision").redirectErrorStream(true).start();
+        Assumptions.assumeTrue(check.waitFor(120, TimeUnit.SECONDS) && check.exitValue() == 0,
+                "python3 cannot import torch and torchvision: install python3-torch python3-torchvision to run this test");
+        Process p = new ProcessBuilder(python.toString(), "scripts/torchvision-export.py", dir.toString(), "--small", "--opset", "13",
+                "mobilenet_v2", "resnet18").redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(600, TimeUnit.SECONDS) && p.exitValue() == 0, "export failed: " + log);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenet_v2", "resnet18"})
+    void theSearchPrunesAForeignGraphWithinTheBudget(String name) {
+        Model m = OnnxReader.read(dir.resolve(name + ".onnx"));
+        io.nnzip.engine.Canonical.apply(m);
+        Encoding enc = new Encoding(m, "ratios", 0.1, 1);
+        assertTrue(enc.length() >= 4, name + ": " + enc.length() + " coupled groups");
+        SearchConfig c = SearchConfig.of(Map.of("population", 3, "generations", 1, "elitism", 1, "target_macs", 0.5, "seed", 3));
+        GeneticSearch.Outcome o = new GeneticSearch(c, enc, GeneticSearchTest.synthetic(enc, new HashMap<>()), null, s -> {}).run();
+        for (var gen : o.history()) for (GeneticSearch.Individual i : gen) assertTrue(i.cost() <= 0.5, name + ": cost " + i.cost());
+        assertTrue(o.best().cost() > 0.3, name + ": the repair spends the budget, cost " + o.best().cost());
+        StructuredPruner.Result r = enc.prune(o.best().genes());
+        Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
+        Map<String, Tensor> feeds = ValueProbe.randomFeeds(m, 2, 5);
+        Tensor original, masked, pruned;
+        try (OrtRunner ort = new OrtRunner(m, 1)) {
+            original = ort.run(feeds).get("output");
+        }
+        try (OrtRunner ort = new OrtRunner(Masking.mask(m, r.plan()), 1)) {
+            masked = ort.run(feeds).get("output");
+        }
+        try (OrtRunner ort = new OrtRunner(p, 1)) {
+            pruned = ort.run(feeds).get("output");
+        }
+        assertArrayEquals(original.shape(), pruned.shape(), name + ": output shape");
+        float[] a = masked.floats(), b = pruned.floats();
+        double scale = 0;
+        for (float v : a) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(scale, 1), name + " output " + i);
+    }
+}
