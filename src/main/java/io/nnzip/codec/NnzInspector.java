@@ -91,6 +91,10 @@ public final class NnzInspector {
                                 e.put("rice_k", t.riceK);
                             }
                             if (t.slices.length > 1) e.put("slices", t.slices.length);
+                            if (t.rowFlags != null) {
+                                e.put("rows_kept", t.keptRows);
+                                e.put("row_flag_bytes", t.rowFlags.length);
+                            }
                             e.put("coded_bits_per_level", n == 0 ? 0 : t.codedBytes() * 8.0 / n);
                             if (t.method != TensorUnit.DOM_UNIFORM && n > 0) {
                                 double h = RootChooser.entropy(TensorCodec.levels(t, null));

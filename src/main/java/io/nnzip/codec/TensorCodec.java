@@ -126,8 +126,87 @@ public final class TensorCodec {
         float[] steps = io.nnzip.codec.dom.BaseGrid.steps(w, base, u.dims, u.axis, p.qp());
         byte[] classes = UniformQuantizer.baseClasses(base, steps, u.dims, u.axis);
         int[] q = RdQuantization.quantize(u, w, base, classes, steps, p.rounding(), p.quantizer(), p.threads());
-        for (int v : q) if (v != 0) return u;
-        return null;
+        boolean any = false;
+        for (int v : q) if (v != 0) {
+            any = true;
+            break;
+        }
+        if (!any) return null;
+        TensorUnit r = withRowSkip(u, q, w, base, steps, p);
+        if (r != null && ModelEncoder.payload(r::syntax).length < ModelEncoder.payload(u::syntax).length) return r;
+        return u;
+    }
+
+    /**
+     * The unit with row skip flags (format version 6): the rows whose levels are all zero in {@code q} keep the base
+     * and are not coded; the kept rows are quantized again as a tensor of their own (their coded sequence is what
+     * the contexts and the dependent quantizer's state walk run over). Null when no row can be skipped.
+     */
+    private static TensorUnit withRowSkip(TensorUnit u, int[] q, float[] w, float[] base, float[] steps, Policy p) {
+        if (u.formatVersion < 6 || u.dims.length < 2 || u.dims[0] < 2) return null;
+        int rows = (int) u.dims[0], rowLen = RowSkip.rowLength(u.dims);
+        if (rowLen == 0) return null;
+        boolean[] skip = new boolean[rows];
+        int skipped = 0;
+        for (int r = 0; r < rows; r++) {
+            boolean zero = true;
+            for (int i = r * rowLen, e = i + rowLen; i < e && zero; i++) zero = q[i] == 0;
+            skip[r] = zero;
+            if (zero) skipped++;
+        }
+        if (skipped == 0 || skipped == rows) return null;
+        TensorUnit t = new TensorUnit();
+        t.index = u.index;
+        t.name = u.name;
+        t.dtype = u.dtype;
+        t.dims = u.dims;
+        t.method = TensorUnit.DOM_UNIFORM;
+        t.axis = u.axis;
+        TensorUnit v = view(t, skip);
+        float[] cb = RowSkip.compact(base, skip, rowLen);
+        float[] cs = RowSkip.compactSteps(steps, u.axis, skip);
+        byte[] cc = UniformQuantizer.baseClasses(cb, cs, v.dims, v.axis);
+        RdQuantization.quantize(v, RowSkip.compact(w, skip, rowLen), cb, cc, cs, p.rounding(), p.quantizer(), p.threads());
+        t.dependent = v.dependent;
+        t.rounding = v.rounding;
+        if (u.axis == 0) {
+            t.steps = new float[rows];
+            for (int r = 0; r < rows; r++) t.steps[r] = v.dependent ? steps[r] / 2 : steps[r];
+            if (!Arrays.equals(RowSkip.compactSteps(t.steps, 0, skip), v.steps)) throw new IllegalStateException("tensor '" + u.name + "': row steps disagree");
+        } else t.steps = v.steps;
+        t.scheme = v.scheme;
+        t.riceK = v.riceK;
+        t.sliceElements = v.sliceElements;
+        t.slices = v.slices;
+        t.keptRows = rows - skipped;
+        t.rowFlags = RowSkip.encode(skip, RowSkip.zeroRows(base, rows, rowLen));
+        return t;
+    }
+
+    /** The kept rows of a row-skipping unit as a unit of their own (shares the coded data; steps of kept rows). */
+    private static TensorUnit view(TensorUnit u, boolean[] skip) {
+        TensorUnit v = new TensorUnit();
+        v.formatVersion = u.formatVersion;
+        v.index = u.index;
+        v.name = u.name;
+        v.dtype = u.dtype;
+        v.method = u.method;
+        v.dims = RowSkip.compactDims(u.dims, skip);
+        v.axis = u.axis;
+        v.steps = RowSkip.compactSteps(u.steps, u.axis, skip);
+        v.rounding = u.rounding;
+        v.dependent = u.dependent;
+        v.scheme = u.scheme;
+        v.riceK = u.riceK;
+        v.sliceElements = u.sliceElements;
+        v.slices = u.slices;
+        return v;
+    }
+
+    /** The skip flags of a row-skipping unit, decoded with the base's rows as their context. */
+    private static boolean[] rowSkips(TensorUnit u, float[] base) {
+        int rows = (int) u.dims[0];
+        return RowSkip.decode(u.rowFlags, rows, u.keptRows, RowSkip.zeroRows(base, rows, RowSkip.rowLength(u.dims)), u.name);
     }
 
     private static void encodeUniform(TensorUnit u, float[] w, float[] base, Policy p) {
@@ -300,6 +379,15 @@ public final class TensorCodec {
                     b = base.floats();
                 }
                 checkSteps(u);
+                if (u.rowFlags != null) {
+                    boolean[] skip = rowSkips(u, b);
+                    int rowLen = RowSkip.rowLength(u.dims);
+                    TensorUnit v = view(u, skip);
+                    float[] cb = RowSkip.compact(b, skip, rowLen);
+                    float[] out = b.clone();
+                    RowSkip.expand(reconstructLevels(v, levels(v, cb, cb.length), cb), out, skip, rowLen);
+                    return new Tensor(dt, shape, out);
+                }
                 int[] q = levels(u, b, n);
                 return new Tensor(dt, shape, reconstructLevels(u, q, b));
             }
@@ -349,6 +437,12 @@ public final class TensorCodec {
         if (u.method == TensorUnit.DOM_UNIFORM) {
             if (base == null) throw new NnzipException("tensor '" + u.name + "' is a difference and needs its base");
             checkSteps(u);
+            if (u.rowFlags != null) {
+                boolean[] skip = rowSkips(u, base.floats());
+                TensorUnit v = view(u, skip);
+                float[] cb = RowSkip.compact(base.floats(), skip, RowSkip.rowLength(u.dims));
+                return RowSkip.expand(levels(v, cb, cb.length), skip, RowSkip.rowLength(u.dims));
+            }
             classes = UniformQuantizer.baseClasses(base.floats(), u.steps, u.dims, u.axis);
         }
         return decodeLevels(u, classes, n);
@@ -397,12 +491,13 @@ public final class TensorCodec {
     static int checkedNumel(TensorUnit u) {
         long n = u.numel();
         if (n < 0) throw new NnzipException("tensor '" + u.name + "': shape " + Arrays.toString(u.dims) + " is too large");
+        long coded = u.codedElements();
         long bound = switch (u.method) {
             case TensorUnit.RAW -> Long.MAX_VALUE;
             case TensorUnit.FLOAT_LOSSLESS, TensorUnit.FLOAT_REDUCED -> (u.coded.length + 16L) * ContextModel.MAX_BINS_PER_BYTE;
             default -> (u.codedBytes() + 16L * Math.max(1, u.slices.length)) * ContextModel.MAX_BINS_PER_BYTE;
         };
-        if (n > bound) throw new NnzipException("tensor '" + u.name + "': " + n + " elements cannot fit in " + u.codedBytes() + " coded bytes");
+        if (coded > bound) throw new NnzipException("tensor '" + u.name + "': " + coded + " elements cannot fit in " + u.codedBytes() + " coded bytes");
         long free = Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
         if (n * 12 > free) throw new NnzipException("tensor '" + u.name + "': " + n + " elements do not fit in memory (raise -Xmx)");
         return (int) n;

@@ -17,7 +17,9 @@ import io.nnzip.ir.NnzipException;
  *   FLOAT_LOSSLESS --&gt; MedianExponent:u8, Coded:blob, RawBits:blob
  *   UNIFORM        --&gt; Axis:svar (−1 = one step), StepCount:count, Step:f32^StepCount, Rounding:f32, [Quantizer:u8], Binarization, Coded:blob
  *     Quantizer (format version 5): 0 scalar (ŵ = q·Δ), 1 dependent ({@link DependentQuantizer}; Binarization scheme 0)
- *   DOM_UNIFORM    --&gt; as UNIFORM; levels are the quantized difference to the co-located base tensor
+ *   DOM_UNIFORM    --&gt; as UNIFORM; levels are the quantized difference to the co-located base tensor; from format
+ *                      version 6 a RowSkip part follows the Quantizer byte ({@link RowSkip}): RowSkip:u8,
+ *                      [KeptRows:count(Dim[0]), RowFlags:blob]; with it only the kept rows' levels are coded
  *   CODEBOOK       --&gt; Size:count, Entry:f32^Size, ZeroIndex:uvar, Binarization, Coded:blob
  *   INT_LEVELS     --&gt; Offset:svar, Binarization, Coded:blob
  *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (format version 1, see {@link LevelBinarization})
@@ -57,6 +59,12 @@ public final class TensorUnit {
     public float rounding;
     /** Levels of dependent (trellis-coded) quantization, {@link DependentQuantizer} (format version 5). */
     public boolean dependent;
+    /**
+     * DOM_UNIFORM row skip flags (format version 6): the arithmetic-coded flags, or null when every row is coded;
+     * {@link #keptRows} rows have coded levels.
+     */
+    public byte[] rowFlags;
+    public int keptRows = -1;
     public int maxGt = 1, egk;
     /** Rice parameter of the level binarization (format versions 2 and 3). */
     public int riceK;
@@ -125,6 +133,7 @@ public final class TensorUnit {
                     if (qz > 1) throw new NnzipException("tensor '" + name + "': unknown quantizer " + qz);
                     dependent = qz == 1;
                 }
+                if (method == DOM_UNIFORM && formatVersion >= 6) rowSkip(io);
                 binarization(io);
                 if (dependent && scheme != SCHEME_RICE) throw new NnzipException("tensor '" + name + "': dependent quantization needs level scheme 0");
                 levelData(io);
@@ -154,6 +163,27 @@ public final class TensorUnit {
         }
     }
 
+    /** Row skip fields of a DOM_UNIFORM unit (format version 6, {@link io.nnzip.codec.RowSkip}). */
+    private void rowSkip(SyntaxIO io) {
+        int rs = io.u8("row_skip", rowFlags == null ? 0 : 1);
+        if (rs > 1) throw new NnzipException("tensor '" + name + "': unknown row skip mode " + rs);
+        if (rs == 0) {
+            rowFlags = null;
+            keptRows = -1;
+            return;
+        }
+        if (dims.length < 2) throw new NnzipException("tensor '" + name + "': row skip flags need rank >= 2, got " + dims.length);
+        keptRows = io.count("kept_rows", keptRows, dims[0]);
+        rowFlags = io.blob("row_flags", rowFlags);
+    }
+
+    /** Elements whose levels are coded: all, or those of the kept rows with row skip flags. */
+    public long codedElements() {
+        long n = numel();
+        if (rowFlags == null || n < 0) return n;
+        return dims[0] == 0 ? 0 : n / dims[0] * keptRows;
+    }
+
     private void levelData(SyntaxIO io) {
         if (formatVersion < 3) {
             slices = new byte[][] {io.blob("coded", slices.length == 0 ? new byte[0] : slices[0])};
@@ -161,7 +191,7 @@ public final class TensorUnit {
             return;
         }
         sliceElements = io.uvar("slice_elements", sliceElements);
-        long n = numel();
+        long n = codedElements();
         if (n < 0) throw new NnzipException("tensor '" + name + "': shape is too large");
         if (sliceElements < 1) throw new NnzipException("tensor '" + name + "': slice length " + sliceElements + " must be positive");
         long s = Math.max(1, (n + sliceElements - 1) / sliceElements);

@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 
 /**
  * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
- * version N becomes current: v1 to v5 were written this way (v5 with a second argument, for wide-qp-14.nnz); v3's models also hold float16 and bfloat16
+ * version N becomes current: v1 to v6 were written this way (v5 with a second argument, for wide-qp-14.nnz; v6 with a third, for rows-update-qp-8.nnz); v3's models also hold float16 and bfloat16
  * initializers, v4's a uint8 k-means index tensor (coded as int-symbols); never re-run to "fix" a failing {@link FixturesTest}:
  * the point is that old streams keep decoding).
  */
@@ -30,6 +30,18 @@ final class FixtureWriter {
             Model wide = SyntheticModels.cnn(26, 2, 4, 64);
             OnnxWriter.write(wide, dir.resolve("wide.onnx"));
             AtomicFiles.write(dir.resolve("wide-qp-14.nnz"), NnzCodec.encode(wide, CodecOptions.ofQp(-14).withThreads(1)));
+        }
+        // From version 6: an update in which only some rows moved (row skip flags), against the decoded lossy stream.
+        if (args.length > 2) {
+            Model received = NnzCodec.decode(NnzCodec.encode(base, lossy));
+            Model rows = received.copy();
+            io.nnzip.ir.Tensor t = rows.graph().initializer("fc1.weight");
+            float[] w = t.floats().clone();
+            java.util.Random r = new java.util.Random(27);
+            for (int i = 0; i < w.length * 3 / 8; i++) w[i] += (float) (0.1 * r.nextGaussian()); // rows 0..2 of 8
+            rows.graph().initializers().put("fc1.weight", new io.nnzip.ir.Tensor(t.dtype(), t.shape(), w));
+            OnnxWriter.write(rows, dir.resolve("rows.onnx"));
+            AtomicFiles.write(dir.resolve("rows-update-qp-8.nnz"), io.nnzip.codec.dom.DiffEncoder.diff(received, rows, lossy, true));
         }
         LinkedHashMap<String, Model> ms = new LinkedHashMap<>();
         ms.put("base.onnx", base);

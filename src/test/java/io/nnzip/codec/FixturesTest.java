@@ -24,14 +24,14 @@ class FixturesTest {
     private static byte[] read(String version, String n) throws Exception { return Files.readAllBytes(ROOT.resolve(version).resolve(n)); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
     void fixturesCarryTheirFormatVersion(String v) throws Exception {
         for (String f : new String[] {"lossless.nnz", "lossy-qp-8.nnz", "update-qp-8.nnz", "bundle-qp-8.nnz"})
             assertEquals(Integer.parseInt(v.substring(1)), new NnzReader(read(v, f), f).version(), v + "/" + f);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
     void losslessFixtureDecodesBitExact(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -39,7 +39,7 @@ class FixturesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
     void lossyUpdateAndBundleFixturesDecodeWithinTheStep(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -64,6 +64,21 @@ class FixturesTest {
         java.util.List<java.util.Map<String, Object>> units = (java.util.List<java.util.Map<String, Object>>) NnzInspector.inspect(b, "v5").get("units");
         assertEquals(1, units.stream().filter(u -> "dependent".equals(u.get("quantizer"))).count());
         StepAssertions.assertWithinStep(OnnxReader.read(ROOT.resolve("v5").resolve("wide.onnx")), NnzCodec.decode(b), CodecOptions.ofQp(-14));
+    }
+
+    @Test
+    void theVersion6FixtureSkipsTheRowsThatDidNotMove() throws Exception {
+        byte[] b = read("v6", "rows-update-qp-8.nnz");
+        @SuppressWarnings("unchecked")
+        java.util.List<java.util.Map<String, Object>> units = (java.util.List<java.util.Map<String, Object>>) NnzInspector.inspect(b, "v6").get("units");
+        // fc1.weight (8 rows): the writer moved rows 0..2 only.
+        assertEquals(java.util.List.of(3), units.stream().filter(u -> u.containsKey("rows_kept")).map(u -> ((Number) u.get("rows_kept")).intValue()).toList());
+        Model received = NnzCodec.decode(read("v6", "lossy-qp-8.nnz"));
+        Model rows = OnnxReader.read(ROOT.resolve("v6").resolve("rows.onnx"));
+        Model patched = NnzCodec.patch(received, b);
+        StepAssertions.assertWithinStep(rows, patched, LOSSY);
+        float[] p = patched.graph().initializer("fc1.weight").floats(), r = received.graph().initializer("fc1.weight").floats();
+        for (int i = p.length * 3 / 8; i < p.length; i++) assertEquals(Float.floatToRawIntBits(r[i]), Float.floatToRawIntBits(p[i]), "fc1.weight[" + i + "]");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.nnzip.codec.format;
 
 /**
- * The .nnz container format, version 5 (readers also accept versions 1 to 4). This grammar is the specification (docs/FORMAT.md explains it at
+ * The .nnz container format, version 6 (readers also accept versions 1 to 5). This grammar is the specification (docs/FORMAT.md explains it at
  * more length); each element names the primitive of {@link io.nnzip.codec.syntax.SyntaxIO} that codes it.
  * <pre>
  * File        --&gt; Header, Unit^N, Footer
@@ -27,11 +27,13 @@ public final class NnzFormat {
      * (chosen per tensor), independently coded slices of levels, and lossless float16/bfloat16 tensors (see
      * {@link io.nnzip.codec.TensorUnit}); version 4 added the INT_SYMBOLS method (small-alphabet integer tensors
      * coded as ranks into a symbol table), which a version-3 reader could not parse; version 5 added dependent
-     * (trellis-coded) quantization: a Quantizer byte in UNIFORM and DOM_UNIFORM units and state-selected contexts.
+     * (trellis-coded) quantization: a Quantizer byte in UNIFORM and DOM_UNIFORM units and state-selected contexts;
+     * version 6 added row skip flags to DOM_UNIFORM units (update rows whose change is below the step are not coded,
+     * {@link io.nnzip.codec.RowSkip}).
      */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
     public static final int VERSION_MIN = 1;
-    public static final int VERSION_MAX = 5;
+    public static final int VERSION_MAX = 6;
     public static final int TOPOLOGY = 1, TENSOR = 2, MEMBER = 3;
     public static final int KIND_MODEL = 1, KIND_UPDATE = 2, KIND_BUNDLE = 3;
     /** Largest unit payload a reader accepts (the protobuf limit for one model is 2 GiB as well). */
