@@ -84,6 +84,15 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--bn-weight", defaultValue = "0", description = "--data-free: weight of the generator's BatchNormalization-statistics loss (batch mean and variance at each teacher BatchNormalization matched to its running ones; default ${DEFAULT-VALUE} = DAFL's losses only).")
     float bnWeight;
 
+    @Option(names = "--joint", description = "--data-free: train generator and student together (after --generator-epochs of warm-up): each generator step, which also maximizes the teacher–student disagreement, is followed by --student-steps student steps on fresh images.")
+    boolean joint;
+
+    @Option(names = "--disagreement-weight", defaultValue = "1", description = "--joint: weight of the generator's teacher–student disagreement term, mean |z_T − z_S| of the logits, maximized (default ${DEFAULT-VALUE}; 0 = DAFL's joint loop).")
+    float disagreementWeight;
+
+    @Option(names = "--student-steps", defaultValue = "2", description = "--joint: student steps per generator step, each on a fresh batch (default ${DEFAULT-VALUE}).")
+    int studentSteps;
+
     @Option(names = "--adversarial", description = "Adversarial distillation: a discriminator learns to tell the teacher's tempered outputs from the student's; the student also learns to fool it.")
     boolean adversarial;
 
@@ -96,10 +105,11 @@ public final class DistillCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() {
         if (!dataFree && bnWeight > 0) throw new io.nnzip.ir.NnzipException("--bn-weight weighs a loss of the --data-free generator: add --data-free");
+        if (joint && !dataFree) throw new io.nnzip.ir.NnzipException("--joint trains the --data-free generator and the student together: add --data-free");
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
         DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
-                generatorEpochs, syntheticImages, bnWeight, adversarial, discWeight);
+                generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, adversarial, discWeight);
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
         Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);

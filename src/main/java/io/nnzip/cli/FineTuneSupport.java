@@ -38,12 +38,25 @@ final class FineTuneSupport {
     /** @param teacher null for hard labels; otherwise the original model teaches the rewrite through {@link Distiller} */
     static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
                             boolean progress, Teacher teacher) {
+        return finetune(original, rewritten, data, command, epochs, lr, schedule, seed, progress, teacher, "adam", 0f);
+    }
+
+    /**
+     * @param optimizer adam, sgd or adamw
+     * @param adderEta > 0: AdderNet's adaptive learning rate ({@link io.nnzip.train.AdderLr}) on the rewrite's adder filters
+     */
+    static Outcome finetune(Model original, Model rewritten, DataOptions data, String command, int epochs, float lr, String schedule, long seed,
+                            boolean progress, Teacher teacher, String optimizer, float adderEta) {
+        java.util.function.Consumer<Trainer.Options> setup = o -> {
+            o.optimizer(optimizer);
+            if (adderEta > 0) o.hook(new io.nnzip.train.AdderLr(rewritten.graph(), adderEta));
+        };
         if (teacher == null) {
             // hard labels: the one fine-tuning service, as the passes use it
             Map<String, Object> rep = new LinkedHashMap<>();
             io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(progress).build();
             data.requireData(command);
-            Model tuned = ctx.fineTuning().afterRewrite(original, rewritten, io.nnzip.pass.FineTuning.Request.of(epochs, lr, schedule, seed), rep).model();
+            Model tuned = ctx.fineTuning().afterRewrite(original, rewritten, new io.nnzip.pass.FineTuning.Request(epochs, lr, optimizer, schedule, seed, null, null).setup(setup), rep).model();
             return new Outcome(tuned, rep);
         }
         Dataset train = data.load(command, "train"), test = data.load(command, "test");
@@ -60,12 +73,13 @@ final class FineTuneSupport {
         if (epochs > 0 && teacher != null) {
             // the original is the best teacher the rewrite can have: same data, same task, and the rewrite starts as its approximation
             DistillConfig cfg = new DistillConfig(teacher.temperature(), teacher.alpha(), List.of(), 0f, epochs, 128, lr, seed, schedule, true);
-            Distiller.Result d = Distiller.run(rewritten, List.of(original), cfg, train, test, norm, false, new Progress(System.err, progress));
+            Distiller.Result d = Distiller.run(rewritten, List.of(original), cfg, train, test, norm, false, new Progress(System.err, progress), setup);
             tuned = d.student();
             r.put("seconds_per_epoch", d.secondsPerEpoch());
             r.put("accuracy_finetuned", d.studentAccuracy());
         } else if (epochs > 0) {
             Trainer.Options o = new Trainer.Options().epochs(epochs).lr(lr).schedule(schedule).seed(seed);
+            setup.accept(o);
             try (Trainer t = new Trainer(rewritten, o)) {
                 Trainer.Report rep = t.fit(train, null, norm, new Progress(System.err, progress));
                 tuned = t.model().copy();
@@ -82,7 +96,8 @@ final class FineTuneSupport {
             opts.put("lr", lr);
             opts.put("schedule", schedule);
             opts.put("seed", seed);
-            opts.put("optimizer", "adam");
+            opts.put("optimizer", optimizer);
+            if (adderEta > 0) opts.put("adder_eta", adderEta);
             if (teacher != null) opts.put("teacher", teacher.toJson());
             opts.put("data", data.data);
             opts.put("limit", data.limit);

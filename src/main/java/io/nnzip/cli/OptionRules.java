@@ -80,6 +80,7 @@ final class OptionRules {
             Map.entry("--hint-weight", NON_NEGATIVE), Map.entry("--head-l2", NON_NEGATIVE), Map.entry("--exit-weights", NON_NEGATIVE),
             Map.entry("--generator-epochs", POSITIVE), Map.entry("--synthetic-images", POSITIVE),
             Map.entry("--bn-weight", NON_NEGATIVE), Map.entry("--disc-weight", NON_NEGATIVE),
+            Map.entry("--disagreement-weight", NON_NEGATIVE), Map.entry("--student-steps", POSITIVE), Map.entry("--adder-eta", NON_NEGATIVE),
             Map.entry("--finetune-budget", NON_NEGATIVE),
             Map.entry("--balance", Range.above(0, 1e6, "(0, 1e6]")), Map.entry("--port", Range.closed(0, 65535, "0..65535")),
             Map.entry("--max-upload", Range.closed(1, Long.MAX_VALUE, "1..2^63-1")), Map.entry("--samples", Range.closed(0, Long.MAX_VALUE, "0..2^63-1")),

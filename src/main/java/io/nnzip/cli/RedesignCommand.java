@@ -72,6 +72,13 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term; 1 - alpha weighs the hard labels (default ${DEFAULT-VALUE}).")
     float alpha;
 
+    @Option(names = "--optimizer", defaultValue = "adam", description = "Fine-tuning optimizer: sgd, adam or adamw (default ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--adder-eta", defaultValue = "0", description = "With --adder: AdderNet's adaptive learning rate during --finetune, each adder filter's gradient rescaled to "
+            + "ETA·sqrt(k)/norm (k its element count; the paper uses 0.1 with --optimizer sgd); 0 = off (default ${DEFAULT-VALUE}).")
+    float adderEta;
+
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the redesigned model.")
     boolean eval;
 
@@ -108,7 +115,7 @@ public final class RedesignCommand extends BaseCommand {
         if (adder) res.put("adder_abs_sub_ops", r.layers().stream().filter(l -> l.status().equals("redesigned")).mapToLong(DepthwiseSeparableRedesign.LayerResult::macsAfter).sum());
         if (finetune > 0 || eval) {
             FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !data.noProgress && !json,
-                    teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null);
+                    teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null, optimizer, adderEta);
             out = ft.model();
             res.put("finetune", ft.report());
         }

@@ -41,6 +41,9 @@ public record DistillPass(
         @Setting(value = "generator training epochs of --data-free, each 32 batches of noise", dflt = "20") int generatorEpochs,
         @Setting(value = "images the trained generator synthesizes per student epoch (--data-free); every epoch sees fresh ones", dflt = "20000") int syntheticImages,
         @Setting(value = "weight of the BatchNormalization-statistics loss of the --data-free generator (0 = DAFL's losses only)", dflt = "0") float bnWeight,
+        @Setting(value = "--data-free with generator and student trained together: each generator step is followed by student steps on its fresh images", dflt = "false") boolean joint,
+        @Setting(value = "weight of the --joint generator's teacher–student disagreement term (mean |z_T − z_S|, maximized)", dflt = "1") float disagreementWeight,
+        @Setting(value = "student steps per generator step of --joint, each on a fresh batch", dflt = "2") int studentSteps,
         @Setting(value = "adversarial distillation: a discriminator tells teacher from student soft outputs, the student learns to fool it", dflt = "false") boolean adversarial,
         @Setting(value = "weight of the student's adversarial loss (--adversarial)", dflt = "0.1") float discWeight)
         implements Pass {
@@ -53,6 +56,9 @@ public record DistillPass(
         if (syntheticImages < 1) syntheticImages = 20000;
         for (String h : hints) DistillConfig.Hint.parse(h);
         if (bnWeight < 0) throw new NnzipException("distill bn_weight must be ≥ 0, got " + bnWeight);
+        if (disagreementWeight < 0) throw new NnzipException("distill disagreement_weight must be ≥ 0, got " + disagreementWeight);
+        if (studentSteps < 1) studentSteps = 2;
+        if (joint && !dataFree) throw new NnzipException("distill joint trains the --data-free generator and the student together: add data_free");
         if (discWeight < 0) throw new NnzipException("distill disc_weight must be ≥ 0, got " + discWeight);
     }
 
@@ -89,6 +95,7 @@ public record DistillPass(
         if (sn == null) sn = Normalization.fromMetadata(student);
         if (sn == null) sn = tn.getFirst();
         Map<String, Object> dafl = new LinkedHashMap<>();
+        if (joint) return runJoint(ts.getFirst(), tn.getFirst(), student, sn, val, ctx);
         Dataset train = dataFree ? synthesize(ts.getFirst(), tn.getFirst(), ctx, dafl) : ctx.data().requireTrain("distill");
         ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
         // data-free: the pool holds every epoch's fresh images, passed over once (same steps and schedule)
@@ -100,6 +107,44 @@ public record DistillPass(
         if (dataFree) res.put("data_free", dafl);
         Map<String, Object> prov = Provenance.record(r.student(), name(), this, Map.of("data", ctx.data().describe()), r.toJson());
         return new PassResult(r.student(), res, prov);
+    }
+
+    /**
+     * {@code --data-free --joint}: the generator's warm-up ({@link #generatorEpochs} × 32 steps of DAFL's losses), then
+     * {@link DataFreeJoint}'s rounds until the student has seen {@link #syntheticImages} × {@link #epochs} images.
+     */
+    private PassResult runJoint(Model teacher, Normalization tnorm, Model student, Normalization sn, Dataset val, PassContext ctx) {
+        long t0 = System.nanoTime();
+        DataFree.Chain chain = DataFree.chain(teacher, seed);
+        DataFree.Weights w = DataFree.Weights.PAPER.withBnStats(bnWeight);
+        if (bnWeight > 0 && chain.bnStats().isEmpty())
+            throw new NnzipException("--bn-weight: the teacher has no BatchNormalization with running statistics to match");
+        ctx.note("warming up the generator: " + generatorEpochs + " epochs × 32 batches of " + batchSize + " noise vectors");
+        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
+        double warm = (System.nanoTime() - t0) / 1e9;
+        int rounds = (int) Math.max(1, ((long) syntheticImages * epochs + (long) batchSize * studentSteps - 1) / ((long) batchSize * studentSteps));
+        ctx.note("generator and student together: " + rounds + " rounds of 1 generator step and " + studentSteps + " student steps");
+        DataFreeJoint.Result jr = DataFreeJoint.run(chain, g, student, tnorm, sn, w, disagreementWeight, config(), rounds, studentSteps, lr, ctx.threads(),
+                ctx.progress());
+        Model trained = jr.student();
+        sn.writeTo(trained);
+        float acc = Distiller.accuracy(trained, val, sn), tacc = Distiller.accuracy(teacher, val, tnorm);
+        Distiller.Result r = new Distiller.Result(trained, acc, null, tacc, List.of(tacc), sn, trained.graph().parameterCount(), teacher.graph().parameterCount(),
+                (System.nanoTime() - t0) / 1e9 / epochs, 0, 0);
+        Map<String, Object> dafl = new LinkedHashMap<>();
+        dafl.put("generator_epochs", generatorEpochs);
+        dafl.put("warmup_seconds", warm);
+        dafl.put("bn_weight", bnWeight);
+        dafl.put("bn_layers_matched", bnWeight > 0 ? chain.bnStats().size() : 0);
+        dafl.putAll(jr.report());
+        dafl.put("training_images_read", 0);
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("options", Configs.toMap(this));
+        res.putAll(r.toJson());
+        res.put("data_free", dafl);
+        io.nnzip.pass.Provenance.record(trained, "distill", config().describe(), DistillConfig.FIELDS, r.toJson());
+        Map<String, Object> prov = Provenance.record(trained, name(), this, Map.of("data", ctx.data().describe()), r.toJson());
+        return new PassResult(trained, res, prov);
     }
 
     /** DAFL: a generator trained against the first teacher, then its images (labelled by the teacher's arg-max). */

@@ -47,7 +47,19 @@ public final class Distiller {
     public static Result run(Model student, List<Model> teachers, DistillConfig cfg, Dataset train, Dataset test, Normalization norm,
                              boolean baseline, TrainListener listener) {
         return run(student, teachers, teachers.stream().map(t -> TeacherEnsemble.recordedOr(t, norm)).toList(), cfg, train, test, norm, baseline,
-                listener);
+                listener, null);
+    }
+
+    /** As {@link #run(Model, List, DistillConfig, Dataset, Dataset, Normalization, boolean, TrainListener)}, {@code setup} adjusting the student's training options (optimizer, hooks; null = none). */
+    public static Result run(Model student, List<Model> teachers, DistillConfig cfg, Dataset train, Dataset test, Normalization norm,
+                             boolean baseline, TrainListener listener, java.util.function.Consumer<Trainer.Options> setup) {
+        return run(student, teachers, teachers.stream().map(t -> TeacherEnsemble.recordedOr(t, norm)).toList(), cfg, train, test, norm, baseline,
+                listener, setup);
+    }
+
+    public static Result run(Model student, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset train, Dataset test,
+                             Normalization norm, boolean baseline, TrainListener listener) {
+        return run(student, teachers, teacherNorms, cfg, train, test, norm, baseline, listener, null);
     }
 
     /**
@@ -55,8 +67,9 @@ public final class Distiller {
      * teacher i run on its input normalized by {@code teacherNorms[i]} — for soft targets and for its reported accuracy.
      */
     public static Result run(Model student, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset train, Dataset test,
-                             Normalization norm, boolean baseline, TrainListener listener) {
+                             Normalization norm, boolean baseline, TrainListener listener, java.util.function.Consumer<Trainer.Options> setup) {
         Trainer.Options opt = options(cfg);
+        if (setup != null) setup.accept(opt);
         Model trained;
         double secs;
         long[] counts;
@@ -79,6 +92,7 @@ public final class Distiller {
         Float base = null;
         if (baseline) {
             Trainer.Options bo = options(cfg);
+            if (setup != null) setup.accept(bo);
             try (Trainer t = new Trainer(student, bo)) {
                 t.fit(train, null, norm, listener);
                 base = accuracy(t.model(), test, norm);
