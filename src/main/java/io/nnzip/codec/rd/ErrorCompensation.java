@@ -78,6 +78,66 @@ public final class ErrorCompensation {
         return out;
     }
 
+    /** Compensated coding of some layers: their units as coded, and the model with their reconstructions in place. */
+    public record Coded(Model model, Map<String, io.nnzip.codec.TensorUnit> units) {
+        /** The source to encode: the reconstructions, with the compensated layers' units as they are. */
+        public io.nnzip.codec.TensorSource source() { return io.nnzip.codec.TensorSource.withUnits(model, units); }
+    }
+
+    /**
+     * The layers in {@code qps} coded by {@link CompensatedTrellis} (GPTQ's update inside a rate–distortion trellis)
+     * at step Δ = σ · 2^(QP/4) of the original weights: dependent quantization if {@code dependent}, else scalar
+     * levels. Two passes: the first prices bits at the contexts plain GPTQ's levels leave, the second at those of
+     * the first pass's levels. Layers not compensated keep their weights (the encoder codes them with its options).
+     */
+    public Coded code(Model m, Map<String, Integer> qps, boolean dependent) {
+        Model out = m.copy();
+        Map<String, io.nnzip.codec.TensorUnit> units = new java.util.concurrent.ConcurrentHashMap<>();
+        factors.entrySet().parallelStream().forEach(en -> {
+            String name = en.getKey();
+            double[][] u = en.getValue();
+            Integer qp = qps.get(name);
+            if (qp == null) return;
+            Tensor t = m.graph().initializer(name);
+            float[] w = t.floats();
+            int d = u.length, rows = w.length / d;
+            double step = std(w) * Math.pow(2, qp / 4.0);
+            // levels of plain GPTQ at this step: what the first pass's bits are priced on
+            float[] adj = compensate(w, rows, d, u, step);
+            int[] start = new int[w.length];
+            for (int i = 0; i < w.length; i++) start[i] = (int) (Math.signum(adj[i]) * Math.floor(Math.abs(adj[i]) / step + 0.5));
+            int[] q = start;
+            boolean dqStart = false;
+            CompensatedTrellis.Result r = null;
+            for (int pass = 0; pass < 2; pass++) {
+                int k = BinarizationChooser.chooseLevelCoding(q, null, dqStart).k();
+                int[] ctx = io.nnzip.codec.binarize.RiceLevelBinarization.contexts();
+                io.nnzip.codec.binarize.RiceLevelBinarization.encode(q, 0, q.length, null, k, dqStart, new io.nnzip.codec.cabac.BitCostEstimator(), ctx);
+                r = CompensatedTrellis.search(w, u, step, dependent, RdQuantization.LAMBDA * LAMBDA_SCALE, k, ctx, io.nnzip.codec.TensorCodec.SLICE);
+                q = r.levels();
+                dqStart = dependent;
+            }
+            io.nnzip.codec.TensorUnit unit = new io.nnzip.codec.TensorUnit();
+            unit.name = name;
+            unit.dtype = t.dtype().onnx;
+            int[] shape = t.shape();
+            unit.dims = new long[shape.length];
+            for (int i = 0; i < shape.length; i++) unit.dims[i] = shape[i];
+            unit.method = io.nnzip.codec.TensorUnit.UNIFORM;
+            unit.axis = -1;
+            unit.dependent = dependent;
+            unit.steps = new float[] {(float) (dependent ? step / 2 : step)};
+            unit.rounding = 0.5f;
+            io.nnzip.codec.TensorCodec.fillLevels(unit, q, null, 1);
+            units.put(name, unit);
+            out.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), io.nnzip.codec.TensorCodec.reconstructLevels(unit, q, null)));
+        });
+        return new Coded(out, units);
+    }
+
+    /** Scale of λ inside the compensated trellis (a study knob: -Dnnzip.compLambda). */
+    static final double LAMBDA_SCALE = Double.parseDouble(System.getProperty("nnzip.compLambda", "1"));
+
     /** One pass over {@code rows} rows of {@code d} inputs: the adjusted values whose rounding to multiples of {@code step} is compensated. */
     public static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
         float[] out = new float[w.length];
