@@ -53,7 +53,7 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--val-data", paramLabel = "DATA", description = VAL_DATA_HELP)
     String valData;
 
-    @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest. Needs --data.")
+    @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest (with --quantizer rdoq or dq: levels chosen by a rate-distortion trellis that applies the same update along every path, scalar or dependent). Needs --data.")
     boolean compensate;
 
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
@@ -93,7 +93,7 @@ public final class EncodeCommand extends BaseCommand {
             java.util.Set<String> weights = new java.util.LinkedHashSet<>();
             m.graph().initializers().forEach((k, t) -> { if (t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k); });
             Dataset calib = train.head(calibImages);
-            comp = ErrorCompensation.prepare(m, weights, calib, data.normalization(m), 128);
+            comp = ErrorCompensation.prepare(m, weights, calib, data.normalization(m), 128).withQuantizer(o.quantizer());
             r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
             r.put("calibration_split", "train images 0.." + (calib.size() - 1));
         }
@@ -175,15 +175,15 @@ public final class EncodeCommand extends BaseCommand {
     private static final int MAX_BACKOFFS = 4;
 
     private void encodeTo(Model m, CodecOptions o, ErrorCompensation comp, java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports) {
-        Model coded = m;
+        TensorSource src = TensorSource.of(m);
         if (comp != null) {
             Map<String, Integer> qps = new LinkedHashMap<>();
             for (String w : comp.layers()) qps.put(w, o.qpFor(w));
-            coded = comp.apply(m, qps);
+            src = comp.source(m, qps);
         }
-        Model fm = coded;
+        TensorSource fs = src;
         CodecOptions fo = o;
-        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(TensorSource.of(fm), fo, out)));
+        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(fs, fo, out)));
     }
 
     private Model decodeOutput() throws java.io.IOException { return NnzCodec.decode(Files.readAllBytes(output), output.toString()); }

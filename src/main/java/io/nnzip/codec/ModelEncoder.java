@@ -54,8 +54,12 @@ public final class ModelEncoder {
     }
 
     /** What the receiver of {@code encode(m, o)} decodes, computed without serializing: the lockstep base for updates. */
-    public static Model reconstruct(Model m, CodecOptions o) {
-        Written r = writeUnits(null, TensorSource.of(m), null, o, true);
+    public static Model reconstruct(Model m, CodecOptions o) { return reconstruct(TensorSource.of(m), o); }
+
+    /** As {@link #reconstruct(Model, CodecOptions)} for a source (whose pinned units are decoded as they stand). */
+    public static Model reconstruct(TensorSource src, CodecOptions o) {
+        Model m = src.graph();
+        Written r = writeUnits(null, src, null, o, true);
         Model copy = m.copy();
         copy.graph().initializers().replaceAll((k, v) -> r.reconstruction().getOrDefault(k, v));
         return copy;
@@ -114,7 +118,12 @@ public final class ModelEncoder {
         Tensor t = src.load(name);
         if (t == null) throw new NnzipException("tensor '" + name + "' could not be loaded");
         Tensor b = base == null ? null : base.graph().initializer(name);
-        TensorUnit u = TensorCodec.encode(idx, name, t, policy(src.graph(), consumers, name, t, o), b);
+        TensorUnit pinned = base == null ? src.coded(name) : null;
+        TensorUnit u;
+        if (pinned != null) {
+            u = pinned;
+            u.index = idx;
+        } else u = TensorCodec.encode(idx, name, t, policy(src.graph(), consumers, name, t, o), b);
         Tensor rec = null;
         if (reconstruct) rec = u == null ? b : isExact(u) ? t : TensorCodec.decode(u, b);
         return new Coded(name, t.size(), u, rec);

@@ -78,6 +78,95 @@ public final class ErrorCompensation {
         return out;
     }
 
+    /** Compensated coding of some layers: their units as coded, and the model with their reconstructions in place. */
+    public record Coded(Model model, Map<String, io.nnzip.codec.TensorUnit> units) {
+        /** The source to encode: the reconstructions, with the compensated layers' units as they are. */
+        public io.nnzip.codec.TensorSource source() { return io.nnzip.codec.TensorSource.withUnits(model, units); }
+    }
+
+    /**
+     * The layers in {@code qps} coded by {@link CompensatedTrellis} (GPTQ's update inside a rate–distortion trellis)
+     * at step Δ = σ · 2^(QP/4) of the original weights: dependent quantization if {@code dependent}, else scalar
+     * levels. Two passes: the first prices bits at the contexts plain GPTQ's levels leave, the second at those of
+     * the first pass's levels. Layers not compensated keep their weights (the encoder codes them with its options).
+     */
+    public Coded code(Model m, Map<String, Integer> qps, boolean dependent) {
+        Model out = m.copy();
+        Map<String, io.nnzip.codec.TensorUnit> units = new java.util.concurrent.ConcurrentHashMap<>();
+        factors.entrySet().parallelStream().forEach(en -> {
+            String name = en.getKey();
+            double[][] u = en.getValue();
+            Integer qp = qps.get(name);
+            if (qp == null) return;
+            Tensor t = m.graph().initializer(name);
+            Object[] hit = cache.computeIfAbsent(name + "\u0000" + qp + "\u0000" + dependent, key -> codeLayer(name, t, u, qp, dependent));
+            units.put(name, (io.nnzip.codec.TensorUnit) hit[0]);
+            out.graph().initializers().put(name, (Tensor) hit[1]);
+        });
+        return new Coded(out, units);
+    }
+
+    private static Object[] codeLayer(String name, Tensor t, double[][] u, int qp, boolean dependent) {
+        float[] w = t.floats();
+        int d = u.length, rows = w.length / d;
+        double step = std(w) * Math.pow(2, qp / 4.0);
+        // levels of plain GPTQ at this step: what the first pass's bits are priced on
+        float[] adj = compensate(w, rows, d, u, step);
+        int[] start = new int[w.length];
+        for (int i = 0; i < w.length; i++) start[i] = (int) (Math.signum(adj[i]) * Math.floor(Math.abs(adj[i]) / step + 0.5));
+        int[] q = start;
+        boolean dqStart = false;
+        CompensatedTrellis.Result r = null;
+        for (int pass = 0; pass < 2; pass++) {
+            int k = BinarizationChooser.chooseLevelCoding(q, null, dqStart).k();
+            int[] ctx = io.nnzip.codec.binarize.RiceLevelBinarization.contexts();
+            io.nnzip.codec.binarize.RiceLevelBinarization.encode(q, 0, q.length, null, k, dqStart, new io.nnzip.codec.cabac.BitCostEstimator(), ctx);
+            r = CompensatedTrellis.search(w, u, step, dependent, RdQuantization.LAMBDA * LAMBDA_SCALE, k, ctx, io.nnzip.codec.TensorCodec.SLICE);
+            q = r.levels();
+            dqStart = dependent;
+        }
+        io.nnzip.codec.TensorUnit unit = new io.nnzip.codec.TensorUnit();
+        unit.name = name;
+        unit.dtype = t.dtype().onnx;
+        int[] shape = t.shape();
+        unit.dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) unit.dims[i] = shape[i];
+        unit.method = io.nnzip.codec.TensorUnit.UNIFORM;
+        unit.axis = -1;
+        unit.dependent = dependent;
+        unit.steps = new float[] {(float) (dependent ? step / 2 : step)};
+        unit.rounding = 0.5f;
+        io.nnzip.codec.TensorCodec.fillLevels(unit, q, null, 1);
+        return new Object[] {unit, new Tensor(DType.FLOAT, t.shape(), io.nnzip.codec.TensorCodec.reconstructLevels(unit, q, null))};
+    }
+
+    /**
+     * λ inside the compensated trellis, relative to {@link RdQuantization#LAMBDA}: at the full λ the trellis zeroed
+     * levels whose cost the 1,024-image Hessian underrates (the issue-21 CNN lost 0.3–0.6 validation points at equal
+     * bytes); a quarter of it was even with rounding to nearest there (BENCHMARKS.md, issue 21, session 8).
+     */
+    static final double LAMBDA_SCALE = 0.25;
+
+    /** How the compensated layers' levels are decided: -1 GPTQ then rounding to nearest, else {@link CompensatedTrellis} (1 dependent). */
+    private int trellis = -1;
+    /** Coded layers by name, QP and mode: a search visits the same (layer, QP) many times. */
+    private final Map<String, Object[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * This compensation with level decisions by {@link CompensatedTrellis} for quantizer mode {@code quantizer}
+     * ({@link CodecOptions#QUANT_RDOQ}: scalar levels, {@link CodecOptions#QUANT_TRELLIS}: dependent); for
+     * {@link CodecOptions#QUANT_THETA} GPTQ's rounding to nearest (the encoder then re-derives the levels).
+     */
+    public ErrorCompensation withQuantizer(int quantizer) {
+        trellis = quantizer == CodecOptions.QUANT_THETA ? -1 : quantizer == CodecOptions.QUANT_TRELLIS ? 1 : 0;
+        return this;
+    }
+
+    /** What the encoder codes for layer QPs {@code qps}: the compensated weights, or the trellis's units. */
+    public io.nnzip.codec.TensorSource source(Model m, Map<String, Integer> qps) {
+        return trellis < 0 ? io.nnzip.codec.TensorSource.of(apply(m, qps)) : code(m, qps, trellis == 1).source();
+    }
+
     /** One pass over {@code rows} rows of {@code d} inputs: the adjusted values whose rounding to multiples of {@code step} is compensated. */
     public static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
         float[] out = new float[w.length];

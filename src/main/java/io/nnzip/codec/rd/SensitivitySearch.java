@@ -182,7 +182,7 @@ public final class SensitivitySearch {
 
     // What the receiver decodes for these QPs: the (compensated) model, every tensor as the encoder codes it.
     private static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
-        return ModelEncoder.reconstruct(comp == null ? m : comp.apply(m, qps), o.withOverrides(qps));
+        return comp == null ? ModelEncoder.reconstruct(m, o.withOverrides(qps)) : ModelEncoder.reconstruct(comp.source(m, qps), o.withOverrides(qps));
     }
 
     private static Tensor quantized(Model m, String name, int qp, CodecOptions o) {
