@@ -36,26 +36,57 @@ public final class TransformerFusion {
     public static final String GELU = "nnzip_gelu";
     /** INT 1: the MatMul's third input is added to its output after the bias (the block's skip connection). */
     public static final String RESIDUAL = "nnzip_residual";
+    /**
+     * INT 1 (training fusion): the bias is the MatMul's third input rather than a {@link #BIAS} constant, so it stays a
+     * parameter with a gradient; a {@link #RESIDUAL} then is the fourth input.
+     */
+    public static final String BIAS_INPUT = "nnzip_bias_input";
 
     private final Graph g;
     private final int opset;
+    private final boolean training;
     private final Set<String> outputs;
     private Map<String, Node> producers;
     private Map<String, List<Node>> consumers;
     private final Set<Node> dead = new HashSet<>();
 
-    private TransformerFusion(Graph g, int opset) {
+    private TransformerFusion(Graph g, int opset, boolean training, Set<String> keep) {
         this.g = g;
         this.opset = opset;
+        this.training = training;
         this.outputs = new HashSet<>(g.outputNames());
+        outputs.addAll(keep);
     }
 
     /** Fuses in place; returns the number of patterns replaced. */
     public static int apply(Graph g, int opset) {
-        TransformerFusion f = new TransformerFusion(g, opset);
-        int n = f.pass("Softmax", f::attention) + f.pass("ReduceMean", f::layerNorm) + f.pass("Erf", f::gelu) + f.pass("MatMul", f::linear);
+        TransformerFusion f = new TransformerFusion(g, opset, false, Set.of());
+        int n = f.run();
         if (n > 0) BinaryLowering.removeDead(g);
         return n;
+    }
+
+    /**
+     * The same fusions for a training tape, in place on a copy of a graph whose initializers are live parameters:
+     * a linear layer's bias stays an input ({@link #BIAS_INPUT}) and GELU stays its own node (its backward reads its
+     * input); values in {@code keep} (and the graph outputs) are never fused away. Nodes left without readers are
+     * removed; initializers are not touched. Returns the number of patterns replaced.
+     */
+    public static int applyForTraining(Graph g, int opset, Set<String> keep) {
+        TransformerFusion f = new TransformerFusion(g, opset, true, keep);
+        int n = f.run();
+        if (n > 0) {
+            boolean changed = true;
+            while (changed) {
+                java.util.Map<String, List<Node>> readers = g.consumers();
+                changed = g.nodes().removeIf(node -> node.outputs().stream().noneMatch(o -> readers.containsKey(o) || f.outputs.contains(o)));
+            }
+        }
+        return n;
+    }
+
+    private int run() {
+        return pass("Softmax", this::attention) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
     }
 
     private interface Matcher {
@@ -221,17 +252,20 @@ public final class TransformerFusion {
 
     private boolean linear(Node mm) {
         Tensor w = g.initializer(mm.input(1));
-        if (w == null || w.rank() != 2 || w.dtype() != io.nnzip.ir.DType.FLOAT || mm.has(BIAS)) return false;
+        if (w == null || w.rank() != 2 || w.dtype() != io.nnzip.ir.DType.FLOAT || mm.has(BIAS) || mm.has(BIAS_INPUT) || mm.inputs().size() != 2) return false;
         Node add = sole(mm.output(0));
         String b = is(add, "Add") ? vectorOperand(add, mm.output(0)) : null;
         Tensor bias = b == null ? null : ConstantValue.of(g, b, producers, opset);
         if (bias == null || bias.size() != w.shape()[1]) return false;
-        mm.set(Attribute.of(BIAS, bias));
+        if (training) {
+            mm.set(Attribute.of(BIAS_INPUT, 1L));
+            mm.inputs().add(b);
+        } else mm.set(Attribute.of(BIAS, bias));
         mm.outputs().set(0, add.output(0));
         g.nodes().remove(add);
         dead.add(add);
         Node act = sole(add.output(0));
-        if (is(act, "Gelu") && act.attrString("approximate", "none").equals("none")) {
+        if (!training && is(act, "Gelu") && act.attrString("approximate", "none").equals("none")) {
             mm.set(Attribute.of(GELU, 1L));
             mm.outputs().set(0, act.output(0));
             g.nodes().remove(act);

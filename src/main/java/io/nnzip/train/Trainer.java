@@ -151,6 +151,9 @@ public final class Trainer implements AutoCloseable {
         }
         this.par = new Parallel(opt.threads);
         this.tape = new Tape(model.graph(), model.opset(), par, opt.seed);
+        // exported transformer blocks train on fused attention, LayerNorm, GELU and linear kernels; the values the
+        // objective reads stay (tape().setFusion(false) runs every node as written)
+        tape.fuseTransformers(outputs);
         this.backprop = new Backprop(tape, names);
         this.optimizer = Optimizer.create(opt.optimizer, opt.momentum, opt.nesterov, opt.weightDecay);
         this.objective = opt.multiObjective != null ? opt.multiObjective

@@ -91,12 +91,25 @@ class TorchTransformerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"vit_tiny_op13.onnx", "vit_tiny_op17.onnx"})
-    void gradientsThroughExportedVitMatchPyTorchAndFiniteDifferences(String onnx) {
+    void gradientsThroughExportedVitMatchPyTorchAndFiniteDifferences(String onnx) { gradientsMatchPyTorch(onnx, false); }
+
+    /** The same through the training fusion (fused attention, LayerNorm, GELU and linear layers, see Tape.fuseTransformers). */
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_tiny_op13.onnx", "vit_tiny_op17.onnx"})
+    void fusedTrainingGradientsMatchPyTorchAndFiniteDifferences(String onnx) { gradientsMatchPyTorch(onnx, true); }
+
+    private static void gradientsMatchPyTorch(String onnx, boolean fused) {
         Model m = model(onnx);
         Map<String, Tensor> a = arrays("vit_tiny.npz");
         List<String> params = new ArrayList<>();
         for (String name : m.graph().initializers().keySet()) if (m.graph().initializer(name).dtype() == DType.FLOAT && m.graph().initializer(name).size() > 1) params.add(name);
         Tape tape = new Tape(m.graph(), m.opset(), PAR, 0);
+        if (fused) {
+            // attention, 2 (op17) or 3 (op13) LayerNorms, GELU, and the qkv, proj, fc1, fc2 linears of the one block
+            int patterns = tape.fuseTransformers(List.of("logits"));
+            assertTrue(patterns >= (onnx.contains("op13") ? 9 : 6), "fused " + patterns + " patterns");
+            assertTrue(tape.order().stream().anyMatch(n -> n.opType().equals(io.nnzip.engine.ops.AttentionOps.OP)), "attention fused");
+        }
         Map<String, Tensor> feeds = Map.of("input", a.get("x"));
         Tensor y = tape.forward(feeds, true).get("logits");
         assertClose(a.get("y").floats(), y.floats(), 1e-4 * scale(a.get("y").floats()), "tiny logits");

@@ -27,6 +27,7 @@ public final class Backprop {
     private Set<String> requires;
     private Set<String> analyzedFor;
     private Set<Node> analyzedFused;
+    private List<Node> analyzedOrder;
 
     public Backprop(Tape tape, Collection<String> params) {
         this.tape = tape;
@@ -39,7 +40,8 @@ public final class Backprop {
      * next forward pass (they are recycled).
      */
     public Map<String, Tensor> run(Map<String, Tensor> seeds) {
-        if (requires == null || !analyzedFor.equals(seeds.keySet()) || !analyzedFused.equals(tape.fusedTails())) analyze(seeds.keySet());
+        if (requires == null || !analyzedFor.equals(seeds.keySet()) || !analyzedFused.equals(tape.fusedTails()) || analyzedOrder != tape.order())
+            analyze(seeds.keySet());
         Map<String, Tensor> grads = new HashMap<>();
         seeds.forEach((k, v) -> accumulate(grads, k, v));
         List<Node> order = tape.order();
@@ -121,6 +123,7 @@ public final class Backprop {
                     throw new NnzipException(b.getKey().describe() + " has no gradient, but trainable parameters reach the loss through it (via '"
                             + b.getValue() + "'); freeze the parameters before it or replace the op. Differentiable ops: " + String.join(", ", GradRules.ops()));
         requires = req;
+        analyzedOrder = tape.order();
         analyzedFor = new HashSet<>(seeds);
         analyzedFused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         analyzedFused.addAll(tape.fusedTails());

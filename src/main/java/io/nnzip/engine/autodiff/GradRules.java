@@ -1,6 +1,7 @@
 package io.nnzip.engine.autodiff;
 
 import io.nnzip.engine.autodiff.kernels.ActivationBackward;
+import io.nnzip.engine.autodiff.kernels.AttentionBackward;
 import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
 import io.nnzip.engine.autodiff.kernels.Broadcasts;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
@@ -132,6 +133,11 @@ public final class GradRules {
         rule("Sigmoid", s -> s.only(ActivationBackward.sigmoid(s.dy(), s.y())));
         rule("Tanh", s -> s.only(ActivationBackward.tanh(s.dy(), s.y())));
         rule("Erf", s -> s.only(ActivationBackward.erf(s.dy(), s.x(0))));
+        rule("Gelu", s -> {
+            if (!s.node().attrString("approximate", "none").equals("none")) throw unsupported(s, "no gradient for the tanh-approximated Gelu");
+            return s.only(ActivationBackward.gelu(s.dy(), s.x(0), s.gradBuffer(0, false), s.par()));
+        });
+        rule(io.nnzip.engine.ops.AttentionOps.OP, GradRules::attention);
         rule("Softmax", s -> softmax(s, false));
         rule("LogSoftmax", s -> softmax(s, true));
 
@@ -209,6 +215,20 @@ public final class GradRules {
 
     private static PoolBackward.Window window(ConvGeometry g) {
         return new PoolBackward.Window(g.r(), g.s(), g.strideH(), g.strideW(), g.padTop(), g.padLeft(), g.dilH(), g.dilW());
+    }
+
+    /** Fused multi-head attention: the gradient at qkv, from the softmax rows the training forward saved (or recomputed). */
+    private static Tensor[] attention(GradStep s) {
+        int[] t = io.nnzip.engine.ops.AttentionOps.dims(s.node(), s.in());
+        int b = t[0], n = t[1], h = t[2], d = t[3];
+        float[] probs = s.saved() instanceof float[] p && p.length == b * h * n * n ? p : null;
+        if (probs == null) {
+            probs = s.pool().floats(b * h * n * n, false);
+            io.nnzip.engine.ops.AttentionOps.forward(s.node(), s.in(), s.pool().floats(b * n * h * d, false), probs, s.par());
+        }
+        float[] dx = s.gradBuffer(0, false);
+        AttentionBackward.run(s.x(0), s.dy(), probs, dx, b, n, h, d, s.node().attrFloat(io.nnzip.engine.ops.AttentionOps.SCALE, 1f), s.par());
+        return s.only(dx);
     }
 
     /** Two-input broadcasting op given the output-shaped gradients for each input. */

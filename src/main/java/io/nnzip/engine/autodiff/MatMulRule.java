@@ -1,5 +1,7 @@
 package io.nnzip.engine.autodiff;
 
+import io.nnzip.engine.TransformerFusion;
+import io.nnzip.engine.autodiff.kernels.Broadcasts;
 import io.nnzip.engine.autodiff.kernels.MatMulBackward;
 import io.nnzip.engine.kernels.SmallGemm;
 import io.nnzip.ir.Shapes;
@@ -16,7 +18,18 @@ final class MatMulRule {
     static Tensor[] backward(GradStep s) {
         int[] a = s.in(0).shape(), b = s.in(1).shape();
         int m = a.length == 1 ? 1 : a[a.length - 2], k = a[a.length - 1], n = b.length == 1 ? 1 : b[b.length - 1];
-        float[] da = s.need(0) ? new float[s.in(0).size()] : null, db = s.need(1) ? new float[s.in(1).size()] : null;
+        if (s.node().attrInt(TransformerFusion.GELU, 0) != 0 || s.node().has(TransformerFusion.BIAS))
+            throw GradRules.unsupported(s, "a MatMul fused for inference (constant bias or GELU epilogue) has no gradient");
+        boolean biasInput = s.node().attrInt(TransformerFusion.BIAS_INPUT, 0) != 0;
+        float[] da = s.need(0) ? s.gradBuffer(0, false) : null, db = s.need(1) ? s.gradBuffer(1, false) : null;
+        Tensor[] r = new Tensor[s.in().length];
+        if (biasInput || s.node().attrInt(TransformerFusion.RESIDUAL, 0) != 0) {
+            // the training fusion's linear layer: y = x·W + bias [+ skip]
+            if (b.length != 2 || a.length < 2) throw GradRules.unsupported(s, "a fused linear layer needs a 2-D weight");
+            int rows = s.in(0).size() / k, skipAt = biasInput ? 3 : 2;
+            if (biasInput && s.need(2)) r[2] = s.like(2, columnSums(s.dy(), rows, n, s.pool().floats(n, false), s.par()));
+            if (s.need(skipAt)) r[skipAt] = s.like(skipAt, Broadcasts.reduceTo(s.dy(), s.out(0).shape(), s.in(skipAt).shape()));
+        }
         if (b.length <= 2 && a.length >= 2) {
             int rows = s.in(0).size() / k;
             if (da != null) MatMulBackward.gradA(false, false, rows, n, k, 1f, s.x(1), 0, s.dy(), 0, da, 0, 0f, s.par());
@@ -36,6 +49,9 @@ final class MatMulRule {
                 });
                 return new Tensor[] {da == null ? null : s.like(0, da), db == null ? null : s.like(1, db)};
             }
+            // the loop below accumulates (a broadcast operand gathers several batches)
+            if (da != null) java.util.Arrays.fill(da, 0f);
+            if (db != null) java.util.Arrays.fill(db, 0f);
             int[] idx = new int[bo.length];
             for (int t = 0; t < count; t++) {
                 int ia = 0, ib = 0, rem = t;
@@ -49,7 +65,25 @@ final class MatMulRule {
                 if (db != null) MatMulBackward.gradB(false, false, m, n, k, 1f, s.x(0), ia * m * k, s.dy(), t * m * n, db, ib * k * n, 1f, s.par());
             }
         }
-        return new Tensor[] {da == null ? null : s.like(0, da), db == null ? null : s.like(1, db)};
+        if (da != null) r[0] = s.like(0, da);
+        if (db != null) r[1] = s.like(1, db);
+        return r;
+    }
+
+    /** Σ over rows of dy (rows, n) into out (n): a linear layer's bias gradient. */
+    static float[] columnSums(float[] dy, int rows, int n, float[] out, io.nnzip.engine.Parallel par) {
+        int chunks = Math.max(1, Math.min(par.threads(), rows / 64));
+        float[][] part = new float[chunks][];
+        par.forRange(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
+                float[] acc = part[c] = new float[n];
+                for (int r = lo; r < hi; r++) io.nnzip.engine.autodiff.kernels.VecSums.addInto(dy, r * n, acc, n);
+            }
+        });
+        java.util.Arrays.fill(out, 0f);
+        for (float[] p : part) for (int j = 0; j < n; j++) out[j] += p[j];
+        return out;
     }
 
     private static int[] batch(int[] s) { return s.length <= 2 ? new int[0] : java.util.Arrays.copyOf(s, s.length - 2); }

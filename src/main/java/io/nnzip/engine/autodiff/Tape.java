@@ -4,6 +4,8 @@ import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpDef;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.TransformerFusion;
+import io.nnzip.engine.ops.AttentionOps;
 import io.nnzip.engine.autodiff.kernels.BatchNormTraining;
 import io.nnzip.engine.autodiff.kernels.ArrayPool;
 import io.nnzip.engine.autodiff.kernels.ConvAttrs;
@@ -41,14 +43,19 @@ import java.util.Set;
  */
 public final class Tape {
     private final Graph graph;
+    private final int opset;
     private final List<Node> order;
     private final OpDef[] defs;
+    /** Chains that may run fused in training, by their BatchNormalization. */
+    private final Map<Node, FusedChain> chains;
+    /** The transformer-fused node order ({@link #fuseTransformers}), its kernels and chains; null when not fused. */
+    private List<Node> fusedOrder;
+    private OpDef[] fusedDefs;
+    private Map<Node, FusedChain> fusedChains;
     private final ExecContext ctx;
     private final Map<String, Tensor> env = new HashMap<>();
     private final Map<Node, Object> saved = new IdentityHashMap<>();
     private final ArrayPool pool = new ArrayPool();
-    /** Chains that may run fused in training, by their BatchNormalization. */
-    private final Map<Node, FusedChain> chains;
     /** The chains fused in the current step, by tail node; and their nodes after the BatchNormalization, which the loop skips. */
     private final Map<Node, FusedChain> fusedByTail = new IdentityHashMap<>();
     private final Set<Node> fusedInner = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -67,6 +74,7 @@ public final class Tape {
     public Tape(Graph g, int opset, Parallel par, long seed) {
         GraphValidator.validate(g);
         this.graph = g;
+        this.opset = opset;
         this.order = TopoSort.order(g.nodes());
         this.defs = OpRegistry.resolve(order);
         this.ctx = new ExecContext(par, opset, false, seed);
@@ -79,9 +87,27 @@ public final class Tape {
      */
     public void setFusion(boolean on) { fusion = on; }
 
+    /**
+     * Runs training steps on the transformer patterns of {@link TransformerFusion#applyForTraining} (fused attention
+     * with its saved softmax rows, written-out LayerNorm as LayerNormalization, Erf-GELU as Gelu, MatMul + bias
+     * [+ residual] as one MatMul) while {@link #setFusion} is on. Values in {@code keep} (and the graph outputs) stay
+     * readable; the fused-away intermediates do not exist. The graph's initializers stay the live parameters.
+     * Returns the number of patterns fused.
+     */
+    public int fuseTransformers(java.util.Collection<String> keep) {
+        Graph copy = graph.copy();
+        int n = TransformerFusion.applyForTraining(copy, opset, new java.util.HashSet<>(keep));
+        if (n == 0) return 0;
+        fusedOrder = TopoSort.order(copy.nodes());
+        fusedDefs = OpRegistry.resolve(fusedOrder);
+        fusedChains = FusedChain.find(copy, fusedOrder);
+        return n;
+    }
+
     public Graph graph() { return graph; }
 
-    public List<Node> order() { return order; }
+    /** The nodes a training step runs, in order (the fused ones while fusion is on and transformers were fused). */
+    public List<Node> order() { return fusion && fusedOrder != null ? fusedOrder : order; }
 
     public ExecContext context() { return ctx; }
 
@@ -102,6 +128,10 @@ public final class Tape {
             if (t == null) throw new NnzipException("missing input '" + v.name() + "'");
             env.put(v.name(), t);
         }
+        boolean fused = fusion && fusedOrder != null;
+        List<Node> order = fused ? fusedOrder : this.order;
+        OpDef[] defs = fused ? fusedDefs : this.defs;
+        Map<Node, FusedChain> chains = fused ? fusedChains : this.chains;
         for (int i = 0; i < order.size(); i++) {
             Node n = order.get(i);
             if (fusedInner.contains(n)) continue;
@@ -170,6 +200,7 @@ public final class Tape {
         try {
             if (training && n.opType().equals("BatchNormalization")) return batchNorm(n, in);
             if (training && n.opType().equals("Dropout")) return dropout(n, in);
+            if (training && n.opType().equals(AttentionOps.OP) && n.domain().isEmpty()) return attention(n, in);
             if (training && n.opType().equals("Conv") && plainConv(n, in)) return conv(n, in);
             if (training && n.opType().equals("Relu") && in[0].dtype() == DType.FLOAT) {
                 float[] y = pool.floats(in[0].size(), false);
@@ -233,6 +264,15 @@ public final class Tape {
         MaxPoolTraining.forward(g, in[0].floats(), y, argmax, ctx.parallel());
         saved.put(n, argmax);
         return new Tensor[] {new Tensor(DType.FLOAT, shape, y)};
+    }
+
+    // qkv: (B, N, 3·H·D), shape [, mask] -> y: (B, N, H, D); saves the softmax rows (B, H, N, N)
+    private Tensor[] attention(Node n, Tensor[] in) {
+        int[] t = AttentionOps.dims(n, in);
+        float[] y = pool.floats(t[0] * t[1] * t[2] * t[3], false), p = pool.floats(t[0] * t[2] * t[1] * t[1], false);
+        AttentionOps.forward(n, in, y, p, ctx.parallel());
+        saved.put(n, p);
+        return new Tensor[] {Tensor.of(y, t)};
     }
 
     // x: any -> y: same shape [, mask: bool same shape]

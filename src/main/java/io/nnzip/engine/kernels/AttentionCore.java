@@ -28,19 +28,30 @@ public final class AttentionCore {
     static final int ROWS = 4;
 
     public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par) {
-        run(qkv, y, batch, n, heads, d, scale, keep, par, true);
+        run(qkv, y, batch, n, heads, d, scale, keep, null, par, true);
+    }
+
+    /** As above, also writing every softmax row into {@code probs} (B, H, N, N) for the backward pass. */
+    public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, float[] probs, Parallel par) {
+        run(qkv, y, batch, n, heads, d, scale, keep, probs, par, true);
     }
 
     /** grouped false: every query row alone (the kernel before row groups; for benchmarks). */
     static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par, boolean grouped) {
+        run(qkv, y, batch, n, heads, d, scale, keep, null, par, grouped);
+    }
+
+    private static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, float[] probs, Parallel par, boolean grouped) {
         int pairs = batch * heads;
         par.forRange(pairs, Math.max(1, 4096 / Math.max(1, n * n * d)), (lo, hi) -> {
             float[] kt = new float[d * n], s = new float[ROWS * n];
-            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, kt, s, grouped);
+            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, kt, s, grouped, probs);
         });
     }
 
-    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, float[] kt, float[] s, boolean grouped) {
+    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, float[] kt, float[] s, boolean grouped,
+                             float[] probs) {
+        int pOff = (b * heads + h) * n * n;
         int row = 3 * heads * d, base = b * n * row + h * d;
         int qOff = base, kOff = base + heads * d, vOff = base + 2 * heads * d;
         for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) kt[c * n + j] = qkv[kOff + j * row + c];
@@ -51,12 +62,14 @@ public final class AttentionCore {
                 if (keep != null) for (int j = 0; j < n; j++) if (!keep[(i + r) * n + j]) s[r * n + j] = Float.NEGATIVE_INFINITY;
                 softmax(s, r * n, n);
             }
+            if (probs != null) System.arraycopy(s, 0, probs, pOff + i * n, ROWS * n);
             mix4(qkv, vOff, row, s, n, d, y, ((b * n + i) * heads + h) * d, heads * d);
         }
         for (; i < n; i++) {
             scores1(qkv, qOff + i * row, kt, n, d, scale, s);
             if (keep != null) for (int j = 0; j < n; j++) if (!keep[i * n + j]) s[j] = Float.NEGATIVE_INFINITY;
             softmax(s, 0, n);
+            if (probs != null) System.arraycopy(s, 0, probs, pOff + i * n, n);
             mix1(qkv, vOff, row, s, n, d, y, ((b * n + i) * heads + h) * d);
         }
     }

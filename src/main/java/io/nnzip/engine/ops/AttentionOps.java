@@ -35,10 +35,24 @@ public final class AttentionOps {
 
     // qkv: (B, N, 3·H·D) or any shape holding that; shape: Reshape target -> y: (B, N, H, D)
     private static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
+        int[] t = dims(n, in);
+        float[] y = new float[t[0] * t[1] * t[2] * t[3]];
+        forward(n, in, y, null, ctx.parallel());
+        return new Tensor[] {Tensor.of(y, t)};
+    }
+
+    /** {B, N, H, D} of the node's inputs (checked). */
+    public static int[] dims(Node n, Tensor[] in) {
         Tensor x = ConvOps.floatInput(n, in, 0);
         int[] t = ShapeOps.reshape(n, x.shape(), in[1].toLongs());
         if (t.length != 5 || t[2] != 3) throw new NnzipException(n.describe() + ": qkv must split to (B, N, 3, H, D), got " + Shapes.str(t));
-        int b = t[0], len = t[1], heads = t[3], d = t[4];
+        return new int[] {t[0], t[1], t[3], t[4]};
+    }
+
+    /** Runs the node into y (B·N·H·D floats), and the softmax rows into probs (B·H·N·N floats) unless null. */
+    public static void forward(Node n, Tensor[] in, float[] y, float[] probs, io.nnzip.engine.Parallel par) {
+        int[] t = dims(n, in);
+        int b = t[0], len = t[1], heads = t[2], d = t[3];
         boolean[] keep = null;
         if (in.length > 2 && in[2] != null) {
             Tensor m = in[2];
@@ -46,8 +60,6 @@ public final class AttentionOps {
             keep = new boolean[len * len];
             for (int i = 0; i < keep.length; i++) keep[i] = m.getDouble(i) != 0;
         }
-        float[] y = new float[b * len * heads * d];
-        AttentionCore.run(x.floats(), y, b, len, heads, d, n.attrFloat(SCALE, 1f), keep, ctx.parallel());
-        return new Tensor[] {Tensor.of(y, b, len, heads, d)};
+        AttentionCore.run(in[0].floats(), y, b, len, heads, d, n.attrFloat(SCALE, 1f), keep, probs, par);
     }
 }

@@ -98,9 +98,12 @@ public final class LinearOps {
             return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
         }
         float[] y = new float[Shapes.numel(plan.outShape())];
-        Tensor bias = node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
+        boolean biasInput = node.attrInt(TransformerFusion.BIAS_INPUT, 0) != 0;
+        Tensor bias = biasInput ? ConvOps.floatInput(node, in, 2) : node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
+        if (bias != null && bias.size() != plan.n()) throw new NnzipException(node.describe() + ": bias of " + bias.size() + " values for " + plan.n() + " columns");
         boolean gelu = node.attrInt(TransformerFusion.GELU, 0) != 0;
-        Tensor skip = node.attrInt(TransformerFusion.RESIDUAL, 0) != 0 ? in[2] : null;
+        int skipAt = biasInput ? 3 : 2;
+        Tensor skip = node.attrInt(TransformerFusion.RESIDUAL, 0) != 0 ? in[skipAt] : null;
         // a residual that broadcasts (rather than matching the output) is added after, by the Add kernel itself
         float[] res = skip != null && skip.dtype() == DType.FLOAT && Arrays.equals(skip.shape(), plan.outShape()) ? skip.floats() : null;
         if (bias != null || gelu || res != null) {
@@ -111,7 +114,7 @@ public final class LinearOps {
         } else run(plan, a.floats(), b.floats(), y, ctx.parallel());
         Tensor out = Tensor.of(y, plan.outShape());
         if (skip != null && res == null) {
-            Node add = new Node(node.name(), "Add", List.of(node.output(0), node.input(2)), List.of(node.output(0)));
+            Node add = new Node(node.name(), "Add", List.of(node.output(0), node.input(skipAt)), List.of(node.output(0)));
             return OpRegistry.get(add).kernel().run(add, new Tensor[] {out, skip}, ctx);
         }
         return new Tensor[] {out};

@@ -259,4 +259,89 @@ class TransformerGradRulesTest {
         for (String op : new String[] {"Unsqueeze", "Squeeze", "Reshape"})
             check(node(op, 1), 13, new double[][] {random(rnd, 48)}, new int[][] {sh}, first(1, 1), in -> in[0].clone(), new int[] {b, t, h * dh}, null);
     }
+
+    // ---- the training fusion's nodes (Tape.fuseTransformers)
+
+    @Test void geluExactForm() {
+        unary("Gelu", v -> 0.5 * v * (1 + erf(v / Math.sqrt(2))), 0);
+        // past one vector, with a masked tail
+        int[] sh = {5, 13};
+        check(node("Gelu", 1), 20, new double[][] {random(rnd, 65)}, new int[][] {sh}, first(1, 1),
+                in -> java.util.Arrays.stream(in[0]).map(v -> 0.5 * v * (1 + erf(v / Math.sqrt(2)))).toArray(), sh, null);
+    }
+
+    /** y[b, i, h] = Σ_j softmax_j(scale·q·k [masked → −∞]) v, from qkv (B, N, 3, H, D), in double. */
+    private static double[] attention(double[] qkv, int b, int n, int h, int d, double scale, boolean[] keep) {
+        double[] y = new double[b * n * h * d];
+        int row = 3 * h * d;
+        for (int bb = 0; bb < b; bb++)
+            for (int hh = 0; hh < h; hh++)
+                for (int i = 0; i < n; i++) {
+                    double[] s = new double[n];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        double dot = 0;
+                        for (int c = 0; c < d; c++) dot += qkv[bb * n * row + i * row + hh * d + c] * qkv[bb * n * row + j * row + h * d + hh * d + c];
+                        s[j] = keep != null && !keep[i * n + j] ? Double.NEGATIVE_INFINITY : dot * scale;
+                        max = Math.max(max, s[j]);
+                    }
+                    for (int j = 0; j < n; j++) sum += s[j] = Math.exp(s[j] - max);
+                    for (int c = 0; c < d; c++) {
+                        double acc = 0;
+                        for (int j = 0; j < n; j++) acc += s[j] / sum * qkv[bb * n * row + j * row + 2 * h * d + hh * d + c];
+                        y[((bb * n + i) * h + hh) * d + c] = acc;
+                    }
+                }
+        return y;
+    }
+
+    @Test void fusedAttentionWithAndWithoutCausalMask() {
+        // small (scalar tails only) and vector-sized heads (16-wide rows and a tail: N = 20, D = 17)
+        int[][] cases = {{2, 5, 2, 3}, {1, 20, 2, 17}};
+        for (int[] c : cases) {
+            int b = c[0], n = c[1], h = c[2], d = c[3];
+            float scale = (float) (1 / Math.sqrt(d));
+            for (boolean masked : new boolean[] {false, true}) {
+                boolean[] keep = null;
+                Tensor mask = null;
+                if (masked) {
+                    keep = new boolean[n * n];
+                    byte[] bytes = new byte[n * n];
+                    for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) { keep[i * n + j] = true; bytes[i * n + j] = 1; }
+                    mask = new Tensor(DType.BOOL, new int[] {n, n}, bytes);
+                }
+                boolean[] k = keep;
+                Node node = node(io.nnzip.engine.ops.AttentionOps.OP, masked ? 3 : 2, Attribute.of(io.nnzip.engine.ops.AttentionOps.SCALE, scale));
+                Tensor shape = longs(new int[] {5}, b, n, 3, h, d);
+                check(node, 13, masked ? new double[][] {random(rnd, b * n * 3 * h * d), null, null} : new double[][] {random(rnd, b * n * 3 * h * d), null},
+                        masked ? new int[][] {{b, n, 3 * h * d}, null, null} : new int[][] {{b, n, 3 * h * d}, null}, first(masked ? 3 : 2, 1),
+                        in -> attention(in[0], b, n, h, d, scale, k), new int[] {b, n, h, d}, null,
+                        masked ? new Tensor[] {null, shape, mask} : new Tensor[] {null, shape});
+            }
+        }
+    }
+
+    @Test void fusedLinearWithBiasInputAndResidual() {
+        int[] xs = {2, 3, 4}, ws = {4, 5}, ys = {2, 3, 5};
+        double[] x = random(rnd, 24), w = random(rnd, 20), bias = random(rnd, 5), skip = random(rnd, 30);
+        Node plain = node("MatMul", 3, Attribute.of(io.nnzip.engine.TransformerFusion.BIAS_INPUT, 1L));
+        check(plain, 13, new double[][] {x, w, bias}, new int[][] {xs, ws, {5}}, first(3, 3), in -> {
+            double[] y = matmul(in[0], xs, in[1], ws);
+            for (int i = 0; i < y.length; i++) y[i] += in[2][i % 5];
+            return y;
+        }, ys, null);
+        Node residual = node("MatMul", 4, Attribute.of(io.nnzip.engine.TransformerFusion.BIAS_INPUT, 1L), Attribute.of(io.nnzip.engine.TransformerFusion.RESIDUAL, 1L));
+        check(residual, 13, new double[][] {x, w, bias, skip}, new int[][] {xs, ws, {5}, ys}, first(4, 4), in -> {
+            double[] y = matmul(in[0], xs, in[1], ws);
+            for (int i = 0; i < y.length; i++) y[i] += in[2][i % 5] + in[3][i];
+            return y;
+        }, ys, null);
+        // many rows: the bias gradient sums per-thread parts
+        int[] big = {300, 4};
+        check(plain, 13, new double[][] {random(rnd, 1200), w, bias}, new int[][] {big, ws, {5}}, first(3, 3), in -> {
+            double[] y = matmul(in[0], big, in[1], ws);
+            for (int i = 0; i < y.length; i++) y[i] += in[2][i % 5];
+            return y;
+        }, new int[] {300, 5}, null);
+    }
 }

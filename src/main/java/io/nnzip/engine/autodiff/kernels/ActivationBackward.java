@@ -59,6 +59,26 @@ public final class ActivationBackward {
     }
 
     /** From the output: d√x = 1/(2√x). */
+    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2)), INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+
+    /** GELU (erf form): d/dx ½x(1 + erf(x/√2)) = Φ(x) + x·φ(x); dx may be any array of dy's length, overwritten and returned. */
+    public static float[] gelu(float[] dy, float[] x, float[] dx, Parallel par) {
+        int chunk = 8192;
+        par.forRange((dx.length + chunk - 1) / chunk, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int lo = c * chunk, hi = Math.min(dx.length, lo + chunk);
+                for (int i = lo; i < hi; i += SPECIES.length()) {
+                    var m = SPECIES.indexInRange(i, hi);
+                    FloatVector v = FloatVector.fromArray(SPECIES, x, i, m);
+                    FloatVector cdf = io.nnzip.engine.kernels.FastErf.erf(v.mul(INV_SQRT2)).add(1f).mul(0.5f);
+                    FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                    FloatVector.fromArray(SPECIES, dy, i, m).mul(v.fma(pdf, cdf)).intoArray(dx, i, m);
+                }
+            }
+        });
+        return dx;
+    }
+
     public static float[] sqrt(float[] dy, float[] y) {
         float[] dx = new float[dy.length];
         for (int i = 0; i < dx.length; i++) dx[i] = dy[i] * 0.5f / y[i];

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorized reductions over a slice (float lanes, summed into a double per call so long channels stay accurate). */
-final class VecSums {
+public final class VecSums {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private VecSums() {}
@@ -35,6 +35,14 @@ final class VecSums {
         }
         into[0] += s;
         into[1] += ss;
+    }
+
+    /** acc[j] += a[off + j] for j &lt; n. */
+    public static void addInto(float[] a, int off, float[] acc, int n) {
+        int j = 0;
+        for (int end = S.loopBound(n); j < end; j += S.length())
+            FloatVector.fromArray(S, acc, j).add(FloatVector.fromArray(S, a, off + j)).intoArray(acc, j);
+        for (; j < n; j++) acc[j] += a[off + j];
     }
 
     static double dot(float[] a, float[] b, int off, int len) {
