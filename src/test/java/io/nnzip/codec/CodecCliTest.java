@@ -217,4 +217,30 @@ class CodecCliTest {
         assertEquals(2, rc);
         assertTrue(err.toString().contains("corrupt"), err.toString());
     }
+
+    /** --provenance: the decoded stream carries full, compact or no pass records; the normalization always. */
+    @Test
+    void provenanceModesDecideWhichPassRecordsTheStreamCarries() throws Exception {
+        Model m = SyntheticModels.cnn(4, 4, 8, 32);
+        m.metadata().put("nnzip.input.mean", "0.286");
+        io.nnzip.pass.Provenance.record(m, "quantize", java.util.Map.of("scheme", "kmeans:4"), java.util.Map.of("scheme", "x".repeat(2000)), null);
+        Path a = dir.resolve("p.onnx");
+        OnnxWriter.write(m, a);
+        long[] size = new long[3];
+        String[] modes = {"full", "compact", "none"};
+        for (int k = 0; k < 3; k++) {
+            Path out = dir.resolve(modes[k] + ".nnz");
+            run("encode", a.toString(), "-o", out.toString(), "--provenance", modes[k], "--threads", "1", "--json");
+            size[k] = Files.size(out);
+            Model d = NnzCodec.decode(Files.readAllBytes(out));
+            assertEquals("0.286", d.metadata().get("nnzip.input.mean"));
+            var rec = io.nnzip.pass.Provenance.read(d, "quantize");
+            if (k == 2) assertEquals(null, rec);
+            else {
+                assertEquals(java.util.Map.of("scheme", "kmeans:4"), rec.get("options"));
+                assertEquals(k == 0, rec.containsKey("option_descriptions"));
+            }
+        }
+        assertTrue(size[0] > size[1] && size[1] > size[2], java.util.Arrays.toString(size));
+    }
 }
