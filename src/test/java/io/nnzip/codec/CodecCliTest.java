@@ -63,20 +63,24 @@ class CodecCliTest {
         OnnxWriter.write(m, a);
         io.nnzip.ir.Tensor[] train = labelled(m, 700, 1), test = labelled(m, 200, 2);
         io.nnzip.numpy.Npy.writeNpz(npz, java.util.Map.of("x_train", train[0], "y_train", train[1], "x_test", test[0], "y_test", test[1]));
-        JsonNode r = new ObjectMapper().readTree(run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3",
-                "--compensate", "--calib-images", "200", "--val-images", "400", "--threads", "1", "--json"));
-        assertTrue(r.get("calibration_split").asText().startsWith("train images 0..199"), r.toString());
-        assertTrue(r.get("validation_split").asText().startsWith("train images 300..699"), r.toString());
-        assertTrue(r.get("test_split").asText().startsWith("test images 0..199"), r.toString());
-        assertEquals(1.0, r.get("validation_accuracy_original").asDouble(), 1e-9);
-        assertEquals(1.0, r.get("test_accuracy_original").asDouble(), 1e-9);
-        assertTrue(r.get("validation_accuracy_decoded").asDouble() >= 0.97 - 1e-9, r.toString());
-        // The reported test accuracy is that of the written stream, decoded and run independently here.
-        Model decoded = NnzCodec.decode(Files.readAllBytes(out));
-        int[] got = top1(decoded, test[0].floats(), 200);
-        int same = 0;
-        for (int i = 0; i < 200; i++) if (got[i] == test[1].getLong(i)) same++;
-        assertEquals(same / 200.0, r.get("test_accuracy_decoded").asDouble(), 1e-6, r.toString());
+        // theta: GPTQ then rounding; dq: GPTQ inside the dependent-quantization trellis (units written as searched)
+        for (String quantizer : new String[] {"theta", "dq"}) {
+            JsonNode r = new ObjectMapper().readTree(run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3",
+                    "--compensate", "--calib-images", "200", "--val-images", "400", "--threads", "1", "--quantizer", quantizer, "--json"));
+            assertEquals(quantizer.equals("dq"), r.get("recipe").asText().contains(";dq"), r.toString());
+            assertTrue(r.get("calibration_split").asText().startsWith("train images 0..199"), r.toString());
+            assertTrue(r.get("validation_split").asText().startsWith("train images 300..699"), r.toString());
+            assertTrue(r.get("test_split").asText().startsWith("test images 0..199"), r.toString());
+            assertEquals(1.0, r.get("validation_accuracy_original").asDouble(), 1e-9);
+            assertEquals(1.0, r.get("test_accuracy_original").asDouble(), 1e-9);
+            assertTrue(r.get("validation_accuracy_decoded").asDouble() >= 0.97 - 1e-9, r.toString());
+            // The reported test accuracy is that of the written stream, decoded and run independently here.
+            Model decoded = NnzCodec.decode(Files.readAllBytes(out));
+            int[] got = top1(decoded, test[0].floats(), 200);
+            int same = 0;
+            for (int i = 0; i < 200; i++) if (got[i] == test[1].getLong(i)) same++;
+            assertEquals(same / 200.0, r.get("test_accuracy_decoded").asDouble(), 1e-6, r.toString());
+        }
         // Overlapping calibration and validation images are refused.
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--compensate", "--calib-images", "400", "--val-images", "400"));
     }
