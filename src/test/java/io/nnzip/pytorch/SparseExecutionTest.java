@@ -35,21 +35,28 @@ class SparseExecutionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cnn_op13.onnx", "cnn_op17.onnx"})
+    @ValueSource(strings = {"cnn_op13.onnx", "cnn_op17.onnx", "mlp_op13.onnx", "mlp_op17.onnx"})
     void prunedModelMatchesOrt(String file) {
         Model m = PyTorchExportsTest.load(file);
         io.nnzip.engine.Canonical.apply(m);
         assertTrue(pruneNine(m) > 0);
         for (Node n : m.graph().nodes()) {
-            if (!n.opType().equals("Conv") || m.graph().initializer(n.input(1)).size() < 4096) continue;
+            if (!n.opType().equals("Conv") && !n.opType().equals("Gemm") || m.graph().initializer(n.input(1)).size() < 4096) continue;
             Tensor w = m.graph().initializer(n.input(1));
             assertNotNull(SparseWeights.rows(w.floats(), 0, w.shape()[0], w.size() / w.shape()[0]), "sparse path taken");
         }
-        Tensor x = PyTorchExportsTest.x();
-        Tensor ort = PyTorchExportsTest.ort(m, x);
-        for (Model run : new Model[] {m, Fusion.forInference(m)}) {
-            Tensor eng = new Executor(run).run(Map.of("input", x)).get("logits");
-            assertArrayEquals(ort.floats(), eng.floats(), 1e-4f, file);
+        // the reference batch and a batch of 70 (a full block of the sparse Gemm's batch vectors and a partial one)
+        Tensor x0 = PyTorchExportsTest.x();
+        float[] big = new float[70 * (x0.size() / x0.dim(0))];
+        for (int i = 0; i < big.length; i++) big[i] = x0.floats()[i % x0.size()] * (1 + (i / x0.size()) * 0.1f);
+        int[] shape = x0.shape().clone();
+        shape[0] = 70;
+        for (Tensor x : new Tensor[] {x0, Tensor.of(big, shape)}) {
+            Tensor ort = PyTorchExportsTest.ort(m, x);
+            for (Model run : new Model[] {m, Fusion.forInference(m)}) {
+                Tensor eng = new Executor(run).run(Map.of("input", x)).get("logits");
+                assertArrayEquals(ort.floats(), eng.floats(), 1e-4f, file);
+            }
         }
     }
 

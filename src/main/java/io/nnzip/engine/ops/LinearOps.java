@@ -40,7 +40,10 @@ public final class LinearOps {
         }
         // every element is overwritten (by C, or by a GEMM with beta 0), so a recycled buffer is fine
         float[] y = ctx.floats(m * n);
-        boolean hasC = c != null && beta != 0f;
+        boolean hasC = c != null && beta != 0f, relu = node.attrInt(Fusion.RELU, 0) != 0;
+        float[] bias = hasC ? featureBias(c, n, beta) : null;
+        if ((!hasC || bias != null) && SparseLinear.linear(ta, tb, m, k, n, alpha, a.floats(), a.dim(1), b.floats(), bias, relu, y, ctx.parallel()))
+            return new Tensor[] {Tensor.of(y, m, n)}; // pruned weights: the compressed-rows kernel ran, bias and ReLU included
         if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
         if (SparseLinear.gemm(ta, tb, m, k, n, alpha, a.floats(), a.dim(1), b.floats(), y, hasC, beta, ctx.parallel())) {
             // pruned weights: the compressed-rows kernel ran
@@ -50,8 +53,20 @@ public final class LinearOps {
         } else {
             Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
         }
-        if (node.attrInt(Fusion.RELU, 0) != 0) for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, y[i]);
+        if (relu) for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, y[i]);
         return new Tensor[] {Tensor.of(y, m, n)};
+    }
+
+    /** beta·C as one value per output feature when C has shape (N) or (1, N), else null. */
+    private static float[] featureBias(Tensor c, int n, float beta) {
+        int[] cs = c.shape();
+        boolean row = cs.length == 1 ? cs[0] == n : cs.length == 2 && cs[0] == 1 && cs[1] == n;
+        if (!row) return null;
+        float[] f = c.toFloats();
+        if (beta == 1f) return f;
+        float[] o = new float[n];
+        for (int i = 0; i < n; i++) o[i] = beta * f[i];
+        return o;
     }
 
     // a large B multiplied by enough rows to amortise a content check, under an Executor (a training tape moves weights every step)

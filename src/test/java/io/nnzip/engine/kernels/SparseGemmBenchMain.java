@@ -1,0 +1,50 @@
+package io.nnzip.engine.kernels;
+
+import io.nnzip.engine.Parallel;
+import java.util.SplittableRandom;
+
+/**
+ * One pruned linear layer, dense kernel (weights packed once, as the engine's weight cache does) against the sparse
+ * kernel (CSR looked up by content, as the engine does per call), alternating in one JVM; mean process CPU time per
+ * call over INNER calls a round, a third of the rounds warming up.
+ * <pre>java ... io.nnzip.engine.kernels.SparseGemmBenchMain N K [batch=256] [sparsity=0.95] [threads=2] [rounds=30]</pre>
+ */
+public final class SparseGemmBenchMain {
+    static final int INNER = 150;
+
+    public static void main(String[] args) {
+        int n = Integer.parseInt(args[0]), k = Integer.parseInt(args[1]);
+        int m = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+        double sparsity = args.length > 3 ? Double.parseDouble(args[3]) : 0.95;
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 2, rounds = args.length > 5 ? Integer.parseInt(args[5]) : 30;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] w = new float[n * k], x = new float[m * k], bias = new float[n], y = new float[m * n];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        SparseBenchMain.prune(w, sparsity);
+        PackedB packed = PackedB.pack(true, w, 0, k, k, n);
+        int warm = rounds / 3;
+        double dense = 0, sparse = 0, lookup = 0;
+        try (Parallel par = new Parallel(threads)) {
+            for (int round = -warm; round < rounds; round++) {
+                long t0 = BinaryConvBenchMain.cpu();
+                for (int i = 0; i < INNER; i++) {
+                    for (int row = 0; row < m; row++) System.arraycopy(bias, 0, y, row * n, n);
+                    packed.multiply(false, m, 1f, x, 0, k, y, 0, n, true, par);
+                    for (int j = 0; j < y.length; j++) y[j] = Math.max(0f, y[j]);
+                }
+                long t1 = BinaryConvBenchMain.cpu();
+                for (int i = 0; i < INNER; i++) SparseGemm.multiply(SparseWeights.rows(w, 0, n, k), x, 0, k, m, 1f, bias, true, y, 0, n, false, par);
+                long t2 = BinaryConvBenchMain.cpu();
+                for (int i = 0; i < INNER; i++) if (SparseWeights.rows(w, 0, n, k) == null) throw new AssertionError("dense");
+                long t3 = BinaryConvBenchMain.cpu();
+                if (round < 0) continue;
+                dense += (t1 - t0) / 1e6 / INNER / rounds;
+                sparse += (t2 - t1) / 1e6 / INNER / rounds;
+                lookup += (t3 - t2) / 1e6 / INNER / rounds;
+            }
+        }
+        System.out.printf("linear %d<-%d, batch %d, %.0f %% pruned, %d threads: dense %.3f ms, sparse %.3f ms (of which CSR lookup %.3f ms), %.2fx%n", n, k, m,
+                100 * sparsity, threads, dense, sparse, lookup, dense / sparse);
+    }
+}
