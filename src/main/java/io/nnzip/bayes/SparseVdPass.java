@@ -22,6 +22,12 @@ import java.util.Map;
  * {@link VariationalDropout} — then removes the weights whose dropout rate log α = log σ² − log θ² exceeds
  * {@code threshold} (their noise dwarfs their value, they carry no information) and fine-tunes the survivors with
  * the removed weights held at zero. The returned model is the original graph with the mean weights θ.
+ *
+ * <p>The pass keeps its last variational training (per thread), so a recipe's gate retry does not start over: a
+ * retry that changes only the removal ({@code threshold}, {@code retrain}, {@code retrain_lr}) reuses the trained
+ * posterior, one with more {@code finetune} epochs continues it for the difference (warm-up counted as done, Adam
+ * moments restarted: not bit-identical to one longer run). The report's {@code training_resumed_from_epoch} says
+ * which (0: trained from scratch). {@link #forgetTraining()} drops what is kept.
  */
 public record SparseVdPass(
         @Setting(value = "training epochs of the variational objective", dflt = "4") int finetune,
