@@ -31,4 +31,9 @@ public final class SparkScaleOut implements ScaleOut {
             return Jobs.run(sc, jobs, log);
         }
     }
+
+    @Override
+    public Cluster open(String master, Consumer<String> log) {
+        return new SparkCluster(SparkContexts.start(master, 0), log);
+    }
 }
