@@ -93,7 +93,8 @@ public record DistillPass(
         ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
         // data-free: the pool holds every epoch's fresh images, passed over once (same steps and schedule)
         DistillConfig cfg = dataFree ? config().withEpochs(1) : config();
-        Distiller.Result r = Distiller.run(student, ts, tn, cfg, train, val, sn, baseline, ctx.progress());
+        if (ctx.remote() != null && dataFree) throw new NnzipException("--spark distillation does not support --data-free yet (the synthetic images live in this process)");
+        Distiller.Result r = Distiller.run(student, ts, tn, cfg, train, val, sn, baseline, ctx.progress(), ctx.remote(), ctx.log());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("options", Configs.toMap(this));
         res.putAll(r.toJson());

@@ -56,6 +56,11 @@ final class DataParallel {
             zero = zeroMask(copy.exchanged(), spec.zeros());
         }
 
+        void close() {
+            trainer.close();
+            if (copy.session() != null) copy.session().close();
+        }
+
         Batch next(TrainSpec spec) {
             if (loader == null || !loader.hasNext()) {
                 if (loader != null) loader.close();
@@ -164,10 +169,11 @@ final class DataParallel {
         } finally {
             ids.foreach(i -> {
                 Worker gone = WORKERS.remove(runId + "/" + i);
-                if (gone != null) gone.trainer.close();
+                if (gone != null) gone.close();
             });
             bSpec.destroy();
             driver.close();
+            if (driverCopy.session() != null) driverCopy.session().close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         driverCopy.load(w);
@@ -199,7 +205,7 @@ final class DataParallel {
             wk = new Worker(spec, i, weights.value());
             wk.round = round;
             Worker old = WORKERS.put(key, wk);
-            if (old != null) old.trainer.close();
+            if (old != null) old.close();
         } else if (update.value().length > 0) {
             UpdateCodec.addDecoded(update.value(), wk.global, 1f);
         }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MaxDropOnSparkTest {
     static JsonNode encode(Path out, String spark) throws Exception {
         List<String> args = new ArrayList<>(List.of("encode", "../src/test/resources/pytorch/cnn_op13.onnx", "-o", out.toString(), "--max-drop", "1",
-                "--data", "fashion-mnist", "--val-images", "400", "--limit", "200", "--threads", "2", "--json"));
+                "--data", "fashion-mnist", "--val-images", "300", "--limit", "100", "--threads", "2", "--json"));
         if (spark != null) args.addAll(List.of("--spark", spark));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream old = System.out;
