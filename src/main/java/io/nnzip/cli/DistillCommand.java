@@ -99,6 +99,9 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--disc-weight", defaultValue = "0.1", description = "Weight of the student's adversarial loss with --adversarial (default ${DEFAULT-VALUE}).")
     float discWeight;
 
+    @Mixin
+    SparkTraining spark;
+
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the distilled student.")
     Path output;
 
@@ -110,7 +113,8 @@ public final class DistillCommand extends BaseCommand {
         for (Path p : teachers) ts.add(ModelValidator.read(p));
         DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
                 generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, adversarial, discWeight);
-        io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note).build();
+        io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
+                .remote(spark.remote(data.data, data.limit, batch)).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
         Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);

@@ -62,6 +62,9 @@ public final class EncodeCommand extends BaseCommand {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    SparkOptions spark;
+
     /** Default validation images: a 0.5-point bound is then resolved to about ±0.2 points (two-model accuracy difference). */
     static final int VAL_IMAGES = 10000;
 
@@ -78,6 +81,7 @@ public final class EncodeCommand extends BaseCommand {
             o = o.withQp(qp);
             r.put("qp_for_budget", qp);
         }
+        if (spark.enabled() && maxDrop == null) throw new NnzipException("--spark runs the --max-drop search's trials; give --max-drop too");
         if (valData != null && maxDrop == null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
         Dataset train = null;
         if (compensate || maxDrop != null) {
@@ -101,8 +105,22 @@ public final class EncodeCommand extends BaseCommand {
         double floor = 0;
         if (maxDrop != null) {
             Validation val = validation(valData, train, valImages);
-            valProbe = new DatasetProbe(val.data(), data.normalization(m), mode.threads);
-            MaxDropSearch.Result s = SensitivitySearch.search(m, valProbe, maxDrop, o, comp, this::note);
+            io.nnzip.data.Normalization norm = data.normalization(m);
+            valProbe = new DatasetProbe(val.data(), norm, mode.threads);
+            MaxDropSearch.Result s;
+            if (spark.enabled()) {
+                if (comp != null) throw new NnzipException("--spark does not support --compensate yet (the trials would need the calibration statistics)");
+                double base = valProbe.reference(m);
+                try (io.nnzip.dist.ScaleOut.Cluster c = io.nnzip.dist.ScaleOuts.require().open(spark.master, this::note)) {
+                    // one trial per task slot at a time; on this machine's local masters the slots share its cores
+                    int threads = c.master().startsWith("local") ? Math.max(1, OptionRules.CORES / c.slots()) : mode.threads;
+                    MaxDropTrials trials = new MaxDropTrials(c, new MaxDropTrials.Setup(java.util.UUID.randomUUID().toString(), Files.readAllBytes(model),
+                            data.data, valData, valImages, norm.mean(), norm.std(), threads, o));
+                    note("--max-drop trials on Spark " + c.master() + ": " + c.slots() + " at a time");
+                    s = SensitivitySearch.search(m, base, maxDrop, o, trials, this::note);
+                    r.put("spark", trials.report());
+                }
+            } else s = SensitivitySearch.search(m, valProbe, maxDrop, o, comp, this::note);
             floor = s.baseAccuracy() - maxDrop / 100;
             r.put("validation_split", val.description());
             r.put("max_drop_evaluations", s.evaluations());

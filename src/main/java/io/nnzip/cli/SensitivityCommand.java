@@ -57,6 +57,8 @@ public final class SensitivityCommand extends BaseCommand {
     @Mixin
     SparkOptions spark;
 
+    private double sweepSeconds;
+
     @Override
     protected Map<String, Object> execute() {
         for (double a : amounts) if (!(a > 0 && a < 1)) throw new NnzipException("--amounts must lie in (0, 1), got " + a);
@@ -69,7 +71,9 @@ public final class SensitivityCommand extends BaseCommand {
             sweep = io.nnzip.dist.ScaleOuts.require().sensitivity(spark.master, spec, this::note);
             scan = sweep.scan();
         } else {
+            long t0 = System.nanoTime();
             scan = scanHere(m);
+            sweepSeconds = Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
@@ -90,6 +94,8 @@ public final class SensitivityCommand extends BaseCommand {
         }
         r.put("groups", rows);
         r.put("ran_on", sweep == null ? "this process" : sweep.info());
+        // the sweep itself (preparation and every row), without reading the model and starting Spark
+        r.put("sweep_seconds", sweep == null ? sweepSeconds : sweep.info().get("sweep_seconds"));
         if (plot != null) {
             AtomicFiles.write(plot, Charts.png(chart(scan)));
             r.put("plot", plot.toString());

@@ -62,9 +62,11 @@ public final class SparkTraining {
      * optimizer, schedule and held-at-zero weights travel; each worker reads {@code data} itself. The global batch is
      * the Trainer's default, as in a pass's local fine-tuning. Null without {@code --spark} (fine-tuning stays here).
      */
-    io.nnzip.pass.RemoteTraining remote(String data, int limit) {
+    io.nnzip.pass.RemoteTraining remote(String data, int limit) { return remote(data, limit, new Trainer.Options().batchSize); }
+
+    /** As {@link #remote(String, int)} with global batch {@code batch} (distill's --batch). */
+    io.nnzip.pass.RemoteTraining remote(String data, int limit, int batch) {
         if (!enabled()) return null;
-        int batch = new Trainer.Options().batchSize;
         if (batch < workers) throw new NnzipException("--batch " + batch + " is smaller than --workers " + workers + " (each worker steps on batch/workers images)");
         int perWorkerThreads = Math.max(1, OptionRules.CORES / workers);
         return (m, r, norm, trainSize, note) -> {

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * left the test accuracy of trained Fashion-MNIST CNNs unchanged within ±0.1 points (BENCHMARKS.md, section Codec).
  */
 public record CodecOptions(boolean lossless, int qp, boolean perChannel, double rounding, Map<String, Integer> qpOverrides, int threads, int floatMantissa,
-                           int quantizer) {
+                           int quantizer) implements java.io.Serializable {
     public static final int DEFAULT_QP = -12;
     /** Level decisions (when {@code rounding} is NaN): RD-chosen dead zone only (recipes before format version 5), */
     public static final int QUANT_THETA = 0;

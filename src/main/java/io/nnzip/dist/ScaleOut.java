@@ -38,4 +38,30 @@ public interface ScaleOut {
 
     /** Runs each job as one task (a failed task is retried from the same bytes); results in the jobs' order. */
     <R extends java.io.Serializable> List<Done<R>> runAll(String master, List<? extends Job<R>> jobs, Consumer<String> log);
+
+    /** A value sent once to every process that runs jobs (a broadcast on Spark); jobs carry the handle, not the value. */
+    interface Shared<T extends java.io.Serializable> extends java.io.Serializable {
+        T get();
+    }
+
+    /**
+     * An open connection to where jobs run, for searches whose next jobs depend on the last results: several rounds of
+     * {@link #runAll} on one context, and values shared once for all rounds.
+     */
+    interface Cluster extends AutoCloseable {
+        String master();
+
+        /** Jobs that run at the same time. */
+        int slots();
+
+        <T extends java.io.Serializable> Shared<T> share(T value);
+
+        /** As {@link ScaleOut#runAll}: one task per job, results in the jobs' order. */
+        <R extends java.io.Serializable> List<Done<R>> runAll(List<? extends Job<R>> jobs);
+
+        @Override
+        void close();
+    }
+
+    Cluster open(String master, Consumer<String> log);
 }

@@ -28,5 +28,8 @@ public interface WorkerSetup extends Serializable {
 
         /** After {@link #exchanged} values were overwritten (averaged): derive what the hooks derive from them. */
         void synced(Trainer t);
+
+        /** Releases what the session holds (threads of a teacher's engine); called when its Trainer is closed. */
+        default void close() {}
     }
 }

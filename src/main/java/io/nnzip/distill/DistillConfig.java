@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** Options of knowledge distillation, each described; recorded in the student's metadata. */
 public record DistillConfig(float temperature, float alpha, List<Hint> hints, float hintWeight, int epochs, int batchSize, float lr,
-                           long seed, String schedule, boolean matchScale, float discWeight) {
+                           long seed, String schedule, boolean matchScale, float discWeight) implements java.io.Serializable {
     public DistillConfig(float temperature, float alpha, List<Hint> hints, float hintWeight, int epochs, int batchSize, float lr, long seed) {
         this(temperature, alpha, hints, hintWeight, epochs, batchSize, lr, seed, "constant", false, 0f);
     }
@@ -21,7 +21,7 @@ public record DistillConfig(float temperature, float alpha, List<Hint> hints, fl
     }
 
     /** A FitNets hint: the student's value is regressed (1×1 conv) onto the teacher's value. */
-    public record Hint(String teacherValue, String studentValue) {
+    public record Hint(String teacherValue, String studentValue) implements java.io.Serializable {
         public static Hint parse(String s) {
             int i = s.lastIndexOf(':');
             if (i <= 0 || i == s.length() - 1) throw new io.nnzip.ir.NnzipException("--hint expects TEACHER_VALUE:STUDENT_VALUE, got '" + s + "'");

@@ -100,7 +100,8 @@ public record DistillPass(
         ctx.note("distilling " + this.student + " from " + ts.size() + " teacher(s) on " + train.name() + ", input normalization " + sn);
         // data-free: the pool holds every epoch's fresh images, passed over once (same steps and schedule)
         DistillConfig cfg = dataFree ? config().withEpochs(1) : config();
-        Distiller.Result r = Distiller.run(student, ts, tn, cfg, train, val, sn, baseline, ctx.progress());
+        if (ctx.remote() != null && dataFree) throw new NnzipException("--spark distillation does not support --data-free yet (the synthetic images live in this process)");
+        Distiller.Result r = Distiller.run(student, ts, tn, cfg, train, val, sn, baseline, ctx.progress(), null, ctx.remote(), ctx.log());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("options", Configs.toMap(this));
         res.putAll(r.toJson());
@@ -130,7 +131,7 @@ public record DistillPass(
         sn.writeTo(trained);
         float acc = Distiller.accuracy(trained, val, sn), tacc = Distiller.accuracy(teacher, val, tnorm);
         Distiller.Result r = new Distiller.Result(trained, acc, null, tacc, List.of(tacc), sn, trained.graph().parameterCount(), teacher.graph().parameterCount(),
-                (System.nanoTime() - t0) / 1e9 / epochs, 0, 0);
+                (System.nanoTime() - t0) / 1e9 / epochs, 0, 0, null);
         Map<String, Object> dafl = new LinkedHashMap<>();
         dafl.put("generator_epochs", generatorEpochs);
         dafl.put("warmup_seconds", warm);

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class Distiller {
     public record Result(Model student, float studentAccuracy, Float baselineAccuracy, float teacherAccuracy, List<Float> teacherAccuracies,
                          Normalization normalization, long studentParams, long teacherParams, double secondsPerEpoch, long cachedBatches,
-                         long teacherBatches) {
+                         long teacherBatches, Map<String, Object> remote) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("student_accuracy", studentAccuracy);
@@ -37,6 +37,11 @@ public final class Distiller {
             m.put("seconds_per_epoch", secondsPerEpoch);
             m.put("batches_from_teacher_cache", cachedBatches);
             m.put("batches_run_through_teachers", teacherBatches);
+            if (remote != null) {
+                m.put("exchange_ratio", remote.get("exchange_ratio"));
+                m.put("bytes_per_step", remote.get("bytes_per_step"));
+                m.put("spark", remote);
+            }
             return m;
         }
     }
@@ -68,11 +73,37 @@ public final class Distiller {
      */
     public static Result run(Model student, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset train, Dataset test,
                              Normalization norm, boolean baseline, TrainListener listener, java.util.function.Consumer<Trainer.Options> setup) {
+        return run(student, teachers, teacherNorms, cfg, train, test, norm, baseline, listener, setup, null, s -> {});
+    }
+
+    /**
+     * As above; with {@code remote} (not null) the student (and the baseline) train data-parallel there: every worker
+     * builds the teachers and the objective from a {@link DistillSetup} and reads its shard of {@code train}'s data
+     * itself; the measurements stay here. {@code info} (the run's exchange report) goes to the result's JSON.
+     */
+    public static Result run(Model student, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset train, Dataset test,
+                             Normalization norm, boolean baseline, TrainListener listener, java.util.function.Consumer<Trainer.Options> setup,
+                             io.nnzip.pass.RemoteTraining remote, java.util.function.Consumer<String> log) {
+        // the workers build their options from DistillSetup alone: a local adjustment would silently not reach them
+        if (remote != null && setup != null) throw new IllegalArgumentException("training-option adjustments cannot travel to remote workers");
         Trainer.Options opt = options(cfg);
         if (setup != null) setup.accept(opt);
         Model trained;
         double secs;
         long[] counts;
+        Map<String, Object> remoteInfo = null;
+        Float remoteBase = null;
+        if (remote != null) {
+            io.nnzip.pass.FineTuning.Request req = io.nnzip.pass.FineTuning.Request.of(cfg.epochs(), cfg.lr(), cfg.schedule(), cfg.seed());
+            long t0 = System.nanoTime();
+            io.nnzip.pass.RemoteTraining.Result r = remote.train(student, req.worker(DistillSetup.of(teachers, teacherNorms, norm, cfg, opt.threads)), norm, train.size(), log);
+            secs = (System.nanoTime() - t0) / 1e9 / cfg.epochs();
+            trained = r.model().copy();
+            remoteInfo = r.info();
+            counts = new long[] {0, 0};
+            if (baseline) remoteBase = accuracy(remote.train(student, req, norm, train.size(), log).model(), test, norm);
+            return finish(trained, teachers, teacherNorms, cfg, test, norm, remoteBase, secs, counts, remoteInfo);
+        }
         try (Parallel par = new Parallel(opt.threads)) {
             TeacherEnsemble ens = new TeacherEnsemble(teachers, teacherNorms, norm, par);
             HintGraph hg = cfg.hints().isEmpty() ? null : HintGraph.build(student, teachers.getFirst(), cfg.hints(), cfg.seed());
@@ -98,12 +129,17 @@ public final class Distiller {
                 base = accuracy(t.model(), test, norm);
             }
         }
+        return finish(trained, teachers, teacherNorms, cfg, test, norm, base, secs, counts, null);
+    }
+
+    private static Result finish(Model trained, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset test, Normalization norm,
+                                 Float base, double secs, long[] counts, Map<String, Object> remoteInfo) {
         norm.writeTo(trained);
         float acc = accuracy(trained, test, norm);
         List<Float> taccs = new java.util.ArrayList<>();
         for (int i = 0; i < teachers.size(); i++) taccs.add(accuracy(teachers.get(i), test, teacherNorms.get(i)));
         Result res = new Result(trained, acc, base, taccs.getFirst(), taccs, norm, trained.graph().parameterCount(),
-                teachers.getFirst().graph().parameterCount(), secs, counts[0], counts[1]);
+                teachers.getFirst().graph().parameterCount(), secs, counts[0], counts[1], remoteInfo);
         Provenance.record(trained, "distill", cfg.describe(), DistillConfig.FIELDS, res.toJson());
         return res;
     }

@@ -56,6 +56,11 @@ final class DataParallel {
             zero = zeroMask(copy.exchanged(), spec.zeros());
         }
 
+        void close() {
+            trainer.close();
+            if (copy.session() != null) copy.session().close();
+        }
+
         Batch next(TrainSpec spec) {
             if (loader == null || !loader.hasNext()) {
                 if (loader != null) loader.close();
@@ -78,7 +83,25 @@ final class DataParallel {
             Trainer.Options o = spec.options(worker);
             io.nnzip.dist.WorkerSetup.Session s = spec.setup() == null ? null : spec.setup().start(m, o);
             Trainer t = new Trainer(m, o);
-            return new Copy(t, s == null ? t.params() : s.exchanged(t), s);
+            List<Param> ex = new ArrayList<>(s == null ? t.params() : s.exchanged(t));
+            ex.addAll(runningStatistics(t));
+            return new Copy(t, ex, s);
+        }
+
+        /**
+         * BatchNormalization running means and variances (live arrays the training forward pass updates in place):
+         * each copy's change travels with the parameters' and is averaged like them, else the driver's model would keep
+         * the statistics it started with.
+         */
+        static List<Param> runningStatistics(Trainer t) {
+            var g = t.model().graph();
+            java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+            for (var n : g.nodes())
+                if (n.opType().equals("BatchNormalization") && n.inputs().size() >= 5)
+                    for (int i = 3; i <= 4; i++) if (g.isInitializer(n.input(i)) && g.initializer(n.input(i)).dtype() == io.nnzip.ir.DType.FLOAT) names.add(n.input(i));
+            List<Param> out = new ArrayList<>();
+            for (String n : names) out.add(new Param(n, g.initializer(n).floats(), false));
+            return out;
         }
 
         /** Sets the exchanged state to {@code flat} and derives the rest from it. */
@@ -164,10 +187,11 @@ final class DataParallel {
         } finally {
             ids.foreach(i -> {
                 Worker gone = WORKERS.remove(runId + "/" + i);
-                if (gone != null) gone.trainer.close();
+                if (gone != null) gone.close();
             });
             bSpec.destroy();
             driver.close();
+            if (driverCopy.session() != null) driverCopy.session().close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         driverCopy.load(w);
@@ -199,7 +223,7 @@ final class DataParallel {
             wk = new Worker(spec, i, weights.value());
             wk.round = round;
             Worker old = WORKERS.put(key, wk);
-            if (old != null) old.trainer.close();
+            if (old != null) old.close();
         } else if (update.value().length > 0) {
             UpdateCodec.addDecoded(update.value(), wk.global, 1f);
         }

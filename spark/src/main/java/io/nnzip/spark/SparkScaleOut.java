@@ -13,8 +13,13 @@ public final class SparkScaleOut implements ScaleOut {
 
     @Override
     public Sweep sensitivity(String master, SensitivitySpec spec, Consumer<String> log) {
+        long t0 = System.nanoTime();
         try (JavaSparkContext sc = SparkContexts.start(master, 0)) {
-            return SensitivitySweep.run(sc, spec, log);
+            double startup = Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
+            Sweep s = SensitivitySweep.run(sc, spec, log);
+            java.util.Map<String, Object> info = new java.util.LinkedHashMap<>(s.info());
+            info.put("startup_seconds", startup);
+            return new Sweep(s.scan(), s.where(), info);
         }
     }
 
@@ -30,5 +35,10 @@ public final class SparkScaleOut implements ScaleOut {
         try (JavaSparkContext sc = SparkContexts.start(master, 0)) {
             return Jobs.run(sc, jobs, log);
         }
+    }
+
+    @Override
+    public Cluster open(String master, Consumer<String> log) {
+        return new SparkCluster(SparkContexts.start(master, 0), log);
     }
 }

@@ -56,21 +56,26 @@ public final class SensitivitySearch {
      */
     public static MaxDropSearch.Result search(Model m, OutputProbe probe, double maxDropPoints, CodecOptions o, ErrorCompensation comp, Consumer<String> log) {
         double base = probe.reference(m);
+        return search(m, base, maxDropPoints, o, Trials.local(m, probe, o, comp), log);
+    }
+
+    /**
+     * The search with its trial models measured by {@code trials} ({@code base}: the original model's accuracy, the
+     * probe's reference already set). When trials run several at once, the sequential decisions below are replayed
+     * against the accuracies known so far, and each batch holds the trials the decisions may need next (the first
+     * unknown one, then those after each outcome, breadth first): the result, and the evaluations it counts, are the
+     * one-at-a-time search's; only the speculative trials that turned out not to be needed are extra work.
+     */
+    public static MaxDropSearch.Result search(Model m, double base, double maxDropPoints, CodecOptions o, Trials trials, Consumer<String> log) {
         double floor = base - maxDropPoints / 100.0;
-        List<String> weights = new ArrayList<>();
-        m.graph().initializers().forEach((k, t) -> {
-            if (t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k);
-        });
-        weights.sort((a, b) -> Integer.compare(m.graph().initializer(b).size(), m.graph().initializer(a).size()));
-        int[] evals = {1};
+        List<String> weights = weights(m);
+        List<double[]> kls = trials.single(weights, PROBE_QP);
         Map<String, double[][]> options = new LinkedHashMap<>();
-        for (String w : weights) {
+        for (int k = 0; k < weights.size(); k++) {
+            String w = weights.get(k);
             Tensor t = m.graph().initializer(w);
             Tensor q = quantized(m, w, PROBE_QP, o);
-            Model trial = m.copy();
-            trial.graph().initializers().put(w, q);
-            double kl = Math.max(probe.measure(trial)[1], 1e-12);
-            evals[0]++;
+            double kl = Math.max(kls.get(k)[1], 1e-12);
             double s = kl / (t.size() * Math.max(mse(t.floats(), q.floats()), 1e-30));
             log.accept(String.format("%s: sensitivity %.3g per unit noise power (KL %.3g at QP %d)", w, s, kl, PROBE_QP));
             double[][] opt = new double[QP_HI - QP_LO + 1][];
@@ -80,78 +85,200 @@ public final class SensitivitySearch {
             }
             options.put(w, opt);
         }
-        List<Map<String, Integer>> path = path(options);
-        // Measured accuracy per path index (NaN = not measured yet).
-        double[] acc = new double[path.size()];
-        java.util.Arrays.fill(acc, Double.NaN);
-        java.util.function.IntToDoubleFunction measure = i -> {
-            if (Double.isNaN(acc[i])) {
-                acc[i] = probe.accuracy(trial(m, path.get(i), o, comp));
-                evals[0]++;
+        Decisions d = new Decisions(weights, options, path(options), floor);
+        Map<Map<String, Integer>, Double> known = new java.util.HashMap<>();
+        while (true) {
+            List<String> lines = new ArrayList<>(); // a replay that stops at an unknown says nothing
+            try {
+                Decisions.Outcome out = d.run(a -> {
+                    Double v = known.get(a);
+                    if (v == null) throw new Unknown(a);
+                    return v;
+                }, lines::add);
+                lines.forEach(log);
+                return new MaxDropSearch.Result(out.qps(), base, out.accuracy(), 1 + weights.size() + out.evaluations());
+            } catch (Unknown u) {
+                List<Map<String, Integer>> batch = trials.width() <= 1 ? List.of(u.allocation) : d.speculate(known, trials.width());
+                double[] acc = trials.accuracies(batch);
+                for (int i = 0; i < batch.size(); i++) known.put(batch.get(i), acc[i]);
             }
-            return acc[i];
-        };
-        // 1. Bisection: lo is within bound (or −1), hi is not (or path.size()).
-        int lo = -1, hi = path.size();
-        while (hi - lo > 1) {
-            int mid = (lo + hi) >>> 1;
-            if (measure.applyAsDouble(mid) >= floor) lo = mid;
-            else hi = mid;
         }
-        // 2. Scan coarser from just below the boundary; stop after SCAN_FAILURES failures in a row.
-        int best = -1, fails = 0;
-        for (int i = Math.max(0, lo - SCAN_BACK); i < path.size() && fails < SCAN_FAILURES; i++) {
-            if (measure.applyAsDouble(i) >= floor) {
-                best = i;
-                fails = 0;
-            } else fails++;
+    }
+
+    /** The weight tensors the search sets steps for (float, rank ≥ 2, large enough to quantize), largest first. */
+    public static List<String> weights(Model m) {
+        List<String> weights = new ArrayList<>();
+        m.graph().initializers().forEach((k, t) -> {
+            if (t.dtype() == DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k);
+        });
+        weights.sort((a, b) -> Integer.compare(m.graph().initializer(b).size(), m.graph().initializer(a).size()));
+        return weights;
+    }
+
+    /** Where trial models are measured: here, one at a time, or elsewhere, several at once. */
+    public interface Trials {
+        /** Trials measured at the same time (1: one at a time; the search then asks only for what it needs). */
+        int width();
+
+        /** {accuracy, KL from the reference} of the model with only {@code weight} coded at {@code qp}, per weight. */
+        List<double[]> single(List<String> weights, int qp);
+
+        /** Accuracy of the model as the receiver decodes it with these per-tensor QPs, per allocation. */
+        double[] accuracies(List<Map<String, Integer>> allocations);
+
+        /** Trials on {@code probe} (its reference set) in this process. */
+        static Trials local(Model m, OutputProbe probe, CodecOptions o, ErrorCompensation comp) {
+            return new Trials() {
+                @Override
+                public int width() { return 1; }
+
+                @Override
+                public List<double[]> single(List<String> weights, int qp) {
+                    List<double[]> out = new ArrayList<>();
+                    for (String w : weights) out.add(probe.measure(singleTrial(m, w, qp, o)));
+                    return out;
+                }
+
+                @Override
+                public double[] accuracies(List<Map<String, Integer>> allocations) {
+                    double[] out = new double[allocations.size()];
+                    for (int i = 0; i < out.length; i++) out[i] = probe.accuracy(trial(m, allocations.get(i), o, comp));
+                    return out;
+                }
+            };
         }
-        if (best < 0) {
-            // Nothing on the path held the bound: code every layer at the finest QP considered.
-            Map<String, Integer> finest = new LinkedHashMap<>();
-            for (String w : weights) finest.put(w, QP_LO);
-            double a = probe.accuracy(trial(m, finest, o, comp));
-            evals[0]++;
-            log.accept(String.format("no allocation on the path keeps the bound; finest steps give %.2f%%", 100 * a));
-            return new MaxDropSearch.Result(finest, base, a, evals[0]);
+    }
+
+    /** The model with only {@code w} coded at {@code qp}, every other tensor as it is. */
+    public static Model singleTrial(Model m, String w, int qp, CodecOptions o) {
+        Model trial = m.copy();
+        trial.graph().initializers().put(w, quantized(m, w, qp, o));
+        return trial;
+    }
+
+    /** An accuracy the replayed decisions need and nobody has measured yet. */
+    private static final class Unknown extends RuntimeException {
+        final Map<String, Integer> allocation;
+
+        Unknown(Map<String, Integer> a) {
+            super(null, null, false, false);
+            allocation = a;
         }
-        Map<String, Integer> qps = new LinkedHashMap<>(path.get(best));
-        double accNow = acc[best];
-        log.accept(String.format("path %d/%d: %s (accuracy %.2f%%, %.0f bytes)", best, path.size(), qps, 100 * accNow, bytes(options, qps)));
-        // 3. Greedy moves over all layers, best bytes-per-divergence first; a failed move is not retried.
-        java.util.Set<String> frozen = new java.util.HashSet<>();
-        for (int moves = 0; moves < GREEDY_MOVES_PER_LAYER * weights.size(); moves++) {
-            String pick = null;
-            int pickQp = 0;
-            double bestRatio = -1, total = bytes(options, qps);
-            for (String w : weights) {
-                int q = qps.get(w);
-                if (frozen.contains(w) || q >= QP_HI) continue;
-                // The smallest coarsening worth an evaluation: saves MIN_SAVING of the total, or MAX_MOVE QPs.
-                int to = q + 1;
-                double[] now = options.get(w)[q - QP_LO];
-                while (to < Math.min(q + MAX_MOVE, QP_HI) && now[0] - options.get(w)[to - QP_LO][0] < MIN_SAVING * total) to++;
-                double[] next = options.get(w)[to - QP_LO];
-                double saved = now[0] - next[0], cost = Math.max(next[1] - now[1], 1e-15);
-                if (saved <= 0) continue;
-                if (saved / cost > bestRatio) {
-                    bestRatio = saved / cost;
-                    pick = w;
-                    pickQp = to;
+    }
+
+    /**
+     * Steps 1–3 after the sensitivities, as a function of the accuracies of the allocations it asks for: the same
+     * answers give the same questions, so it can be replayed as accuracies arrive, and run on assumed outcomes to see
+     * which allocations it would ask for next.
+     */
+    private record Decisions(List<String> weights, Map<String, double[][]> options, List<Map<String, Integer>> path, double floor) {
+        record Outcome(Map<String, Integer> qps, double accuracy, int evaluations) {}
+
+        Outcome run(java.util.function.Function<Map<String, Integer>, Double> accuracy, Consumer<String> log) {
+            int[] evals = {0};
+            // Measured accuracy per path index (NaN = not measured yet).
+            double[] acc = new double[path.size()];
+            java.util.Arrays.fill(acc, Double.NaN);
+            java.util.function.IntToDoubleFunction measure = i -> {
+                if (Double.isNaN(acc[i])) {
+                    acc[i] = accuracy.apply(path.get(i));
+                    evals[0]++;
+                }
+                return acc[i];
+            };
+            // 1. Bisection: lo is within bound (or −1), hi is not (or path.size()).
+            int lo = -1, hi = path.size();
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (measure.applyAsDouble(mid) >= floor) lo = mid;
+                else hi = mid;
+            }
+            // 2. Scan coarser from just below the boundary; stop after SCAN_FAILURES failures in a row.
+            int best = -1, fails = 0;
+            for (int i = Math.max(0, lo - SCAN_BACK); i < path.size() && fails < SCAN_FAILURES; i++) {
+                if (measure.applyAsDouble(i) >= floor) {
+                    best = i;
+                    fails = 0;
+                } else fails++;
+            }
+            if (best < 0) {
+                // Nothing on the path held the bound: code every layer at the finest QP considered.
+                Map<String, Integer> finest = new LinkedHashMap<>();
+                for (String w : weights) finest.put(w, QP_LO);
+                double a = accuracy.apply(finest);
+                evals[0]++;
+                log.accept(String.format("no allocation on the path keeps the bound; finest steps give %.2f%%", 100 * a));
+                return new Outcome(finest, a, evals[0]);
+            }
+            Map<String, Integer> qps = new LinkedHashMap<>(path.get(best));
+            double accNow = acc[best];
+            log.accept(String.format("path %d/%d: %s (accuracy %.2f%%, %.0f bytes)", best, path.size(), qps, 100 * accNow, bytes(options, qps)));
+            // 3. Greedy moves over all layers, best bytes-per-divergence first; a failed move is not retried.
+            java.util.Set<String> frozen = new java.util.HashSet<>();
+            for (int moves = 0; moves < GREEDY_MOVES_PER_LAYER * weights.size(); moves++) {
+                String pick = null;
+                int pickQp = 0;
+                double bestRatio = -1, total = bytes(options, qps);
+                for (String w : weights) {
+                    int q = qps.get(w);
+                    if (frozen.contains(w) || q >= QP_HI) continue;
+                    // The smallest coarsening worth an evaluation: saves MIN_SAVING of the total, or MAX_MOVE QPs.
+                    int to = q + 1;
+                    double[] now = options.get(w)[q - QP_LO];
+                    while (to < Math.min(q + MAX_MOVE, QP_HI) && now[0] - options.get(w)[to - QP_LO][0] < MIN_SAVING * total) to++;
+                    double[] next = options.get(w)[to - QP_LO];
+                    double saved = now[0] - next[0], cost = Math.max(next[1] - now[1], 1e-15);
+                    if (saved <= 0) continue;
+                    if (saved / cost > bestRatio) {
+                        bestRatio = saved / cost;
+                        pick = w;
+                        pickQp = to;
+                    }
+                }
+                if (pick == null) break;
+                Map<String, Integer> cand = new LinkedHashMap<>(qps);
+                cand.put(pick, pickQp);
+                double a = accuracy.apply(cand);
+                evals[0]++;
+                if (a >= floor) {
+                    qps = cand;
+                    accNow = a;
+                } else frozen.add(pick);
+            }
+            log.accept(String.format("final: %s (accuracy %.2f%%, %.0f bytes, %d evaluations)", qps, 100 * accNow, bytes(options, qps), evals[0]));
+            return new Outcome(qps, accNow, evals[0]);
+        }
+
+        /**
+         * Up to {@code width} allocations not in {@code known} that the decisions may ask for next: the first unknown
+         * one, then (breadth first over assumed within-bound / out-of-bound outcomes) the ones each outcome leads to.
+         */
+        List<Map<String, Integer>> speculate(Map<Map<String, Integer>, Double> known, int width) {
+            List<Map<String, Integer>> batch = new ArrayList<>();
+            java.util.ArrayDeque<Map<Map<String, Integer>, Boolean>> queue = new java.util.ArrayDeque<>();
+            queue.add(Map.of());
+            Consumer<String> quiet = s -> {};
+            while (!queue.isEmpty() && batch.size() < width) {
+                Map<Map<String, Integer>, Boolean> assumed = queue.poll();
+                try {
+                    run(a -> {
+                        Double v = known.get(a);
+                        if (v != null) return v;
+                        Boolean ok = assumed.get(a);
+                        if (ok == null) throw new Unknown(a);
+                        return ok ? floor : Double.NEGATIVE_INFINITY;
+                    }, quiet);
+                } catch (Unknown u) {
+                    if (!batch.contains(u.allocation)) batch.add(u.allocation);
+                    for (boolean ok : new boolean[] {true, false}) {
+                        Map<Map<String, Integer>, Boolean> next = new java.util.HashMap<>(assumed);
+                        next.put(u.allocation, ok);
+                        queue.add(next);
+                    }
                 }
             }
-            if (pick == null) break;
-            Map<String, Integer> cand = new LinkedHashMap<>(qps);
-            cand.put(pick, pickQp);
-            double a = probe.accuracy(trial(m, cand, o, comp));
-            evals[0]++;
-            if (a >= floor) {
-                qps = cand;
-                accNow = a;
-            } else frozen.add(pick);
+            return batch;
         }
-        log.accept(String.format("final: %s (accuracy %.2f%%, %.0f bytes, %d evaluations)", qps, 100 * accNow, bytes(options, qps), evals[0]));
-        return new MaxDropSearch.Result(qps, base, accNow, evals[0]);
     }
 
     /** The distinct allocations min R + λ·D over a log grid of λ, from fine (large λ) to coarse. */
@@ -180,8 +307,8 @@ public final class SensitivitySearch {
         return b;
     }
 
-    // What the receiver decodes for these QPs: the (compensated) model, every tensor as the encoder codes it.
-    private static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
+    /** What the receiver decodes for these QPs: the (compensated) model, every tensor as the encoder codes it. */
+    public static Model trial(Model m, Map<String, Integer> qps, CodecOptions o, ErrorCompensation comp) {
         return comp == null ? ModelEncoder.reconstruct(m, o.withOverrides(qps)) : ModelEncoder.reconstruct(comp.source(m, qps), o.withOverrides(qps));
     }
 

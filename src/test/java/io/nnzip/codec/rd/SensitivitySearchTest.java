@@ -84,6 +84,38 @@ class SensitivitySearchTest {
     }
 
     @Test
+    void trialsMeasuredSeveralAtATimeGiveTheOneAtATimeSearch() {
+        Model m = SyntheticModels.cnn(5, 4, 8, 32);
+        OutputProbe p = probe(m);
+        CodecOptions o = CodecOptions.defaults();
+        for (double drop : new double[] {0.5, 4.0}) {
+            MaxDropSearch.Result one = SensitivitySearch.search(m, p, drop, o, s -> {});
+            for (int width : new int[] {2, 5}) {
+                int[] rounds = {0}, measured = {0};
+                SensitivitySearch.Trials local = SensitivitySearch.Trials.local(m, p, o, null);
+                SensitivitySearch.Trials batched = new SensitivitySearch.Trials() {
+                    @Override public int width() { return width; }
+
+                    @Override public java.util.List<double[]> single(java.util.List<String> weights, int qp) { return local.single(weights, qp); }
+
+                    @Override public double[] accuracies(java.util.List<Map<String, Integer>> allocations) {
+                        assertTrue(allocations.size() <= width && !allocations.isEmpty(), "batch of " + allocations.size());
+                        rounds[0]++;
+                        measured[0] += allocations.size();
+                        return local.accuracies(allocations);
+                    }
+                };
+                MaxDropSearch.Result many = SensitivitySearch.search(m, p.reference(m), drop, o, batched, s -> {});
+                assertEquals(one, many, "width " + width + ", bound " + drop);
+                int decisions = one.evaluations() - 1 - SensitivitySearch.weights(m).size();
+                // speculation paid: fewer rounds than one-at-a-time decisions, and some trials ran ahead of need
+                assertTrue(rounds[0] < decisions, rounds[0] + " rounds for " + decisions + " decisions");
+                assertTrue(measured[0] >= decisions - 1, measured[0] + " trials for " + decisions + " decisions");
+            }
+        }
+    }
+
+    @Test
     void theLambdaPathRunsFromFineToCoarse() {
         // Two layers with made-up (bytes, divergence) tables, non-convex on purpose.
         Random r = new Random(3);
