@@ -14,7 +14,8 @@ final class SparseLinear {
 
     /** op(B) as N compressed rows of K, or null when B is dense enough for the dense kernel. */
     private static SparseRows weights(boolean tb, float[] b, int k, int n) {
-        return tb ? SparseWeights.rows(b, 0, n, k) : SparseWeights.columns(b, 0, k, n);
+        SparseRows sp = tb ? SparseWeights.rows(b, 0, n, k) : SparseWeights.columns(b, 0, k, n);
+        return sp == null || !SparseGemm.pays(sp.nonzeros(), k, n) ? null : sp;
     }
 
     /**

@@ -18,11 +18,13 @@ import java.util.SplittableRandom;
  * the whole forward's mean process CPU time (the steadier figure on a loaded machine). A third of the rounds warm up.
  * Layers with fewer than SparseWeights.MIN_SIZE weights (the 1-channel first conv, the classifier of the CNN) stay
  * dense in both runs and are left unpruned.
- * <pre>java ... io.nnzip.engine.kernels.SparseBenchMain cnn|mlp SPARSITY [batch=256] [threads=2] [rounds=15]</pre>
+ * A model file (FILE.onnx, e.g. a PyTorch export pruned by {@code nnzip prune}) is read instead of a zoo model; with
+ * SPARSITY 0 its weights are run as they are.
+ * <pre>java ... io.nnzip.engine.kernels.SparseBenchMain cnn|mlp|FILE.onnx SPARSITY [batch=256] [threads=2] [rounds=15]</pre>
  */
 public final class SparseBenchMain {
     public static void main(String[] args) {
-        Model m = Models.create(args[0], 1f, 10, 1);
+        Model m = args[0].endsWith(".onnx") ? io.nnzip.onnx.OnnxReader.read(java.nio.file.Path.of(args[0])) : Models.create(args[0], 1f, 10, 1);
         double sparsity = Double.parseDouble(args[1]);
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 256, threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 15;
@@ -30,7 +32,7 @@ public final class SparseBenchMain {
         for (Node n : f.graph().nodes()) {
             if (!n.opType().equals("Conv") && !n.opType().equals("Gemm") && !n.opType().equals("MatMul")) continue;
             Tensor w = f.graph().initializer(n.input(1));
-            if (w == null || w.size() < SparseWeights.MIN_SIZE) continue;
+            if (w == null || w.size() < SparseWeights.MIN_SIZE || sparsity <= 0) continue;
             prune(w.floats(), sparsity);
             System.out.println("pruned " + n.name() + " " + Arrays.toString(w.shape()) + " to " + sparsity);
         }

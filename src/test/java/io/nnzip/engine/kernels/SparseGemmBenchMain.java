@@ -4,9 +4,11 @@ import io.nnzip.engine.Parallel;
 import java.util.SplittableRandom;
 
 /**
- * One pruned linear layer, dense kernel (weights packed once, as the engine's weight cache does) against the sparse
+ * One pruned linear layer, dense kernel (weights packed once and compared with their source per call, as the engine's
+ * weight cache does) against the sparse
  * kernel (CSR looked up by content, as the engine does per call), alternating in one JVM; mean process CPU time per
- * call over INNER calls a round, a third of the rounds warming up.
+ * call over INNER calls a round, a third of the rounds warming up, and the median over rounds of the wall time per call
+ * (with two threads the process CPU time also counts the workers' spinning between chunks).
  * <pre>java ... io.nnzip.engine.kernels.SparseGemmBenchMain N K [batch=256] [sparsity=0.95] [threads=2] [rounds=30]</pre>
  */
 public final class SparseGemmBenchMain {
@@ -23,28 +25,35 @@ public final class SparseGemmBenchMain {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
         SparseBenchMain.prune(w, sparsity);
         PackedB packed = PackedB.pack(true, w, 0, k, k, n);
+        float[] copy = w.clone();
         int warm = rounds / 3;
         double dense = 0, sparse = 0, lookup = 0;
+        double[][] wall = new double[2][rounds];
         try (Parallel par = new Parallel(threads)) {
             for (int round = -warm; round < rounds; round++) {
-                long t0 = BinaryConvBenchMain.cpu();
+                long t0 = BinaryConvBenchMain.cpu(), n0 = System.nanoTime();
                 for (int i = 0; i < INNER; i++) {
+                    // the engine's dense Gemm checks the weights against its packed copy's source on every call
+                    if (!java.util.Arrays.equals(copy, w)) throw new AssertionError("weights moved");
                     for (int row = 0; row < m; row++) System.arraycopy(bias, 0, y, row * n, n);
                     packed.multiply(false, m, 1f, x, 0, k, y, 0, n, true, par);
                     for (int j = 0; j < y.length; j++) y[j] = Math.max(0f, y[j]);
                 }
-                long t1 = BinaryConvBenchMain.cpu();
+                long t1 = BinaryConvBenchMain.cpu(), n1 = System.nanoTime();
                 for (int i = 0; i < INNER; i++) SparseGemm.multiply(SparseWeights.rows(w, 0, n, k), x, 0, k, m, 1f, bias, true, y, 0, n, false, par);
-                long t2 = BinaryConvBenchMain.cpu();
+                long t2 = BinaryConvBenchMain.cpu(), n2 = System.nanoTime();
                 for (int i = 0; i < INNER; i++) if (SparseWeights.rows(w, 0, n, k) == null) throw new AssertionError("dense");
                 long t3 = BinaryConvBenchMain.cpu();
                 if (round < 0) continue;
+                wall[0][round] = (n1 - n0) / 1e6 / INNER;
+                wall[1][round] = (n2 - n1) / 1e6 / INNER;
                 dense += (t1 - t0) / 1e6 / INNER / rounds;
                 sparse += (t2 - t1) / 1e6 / INNER / rounds;
                 lookup += (t3 - t2) / 1e6 / INNER / rounds;
             }
         }
-        System.out.printf("linear %d<-%d, batch %d, %.0f %% pruned, %d threads: dense %.3f ms, sparse %.3f ms (of which CSR lookup %.3f ms), %.2fx%n", n, k, m,
-                100 * sparsity, threads, dense, sparse, lookup, dense / sparse);
+        double dw = SparseBenchMain.median(wall[0]), sw = SparseBenchMain.median(wall[1]);
+        System.out.printf("linear %d<-%d, batch %d, %.0f %% pruned, %d threads: CPU dense %.3f ms, sparse %.3f ms (of which CSR lookup %.3f ms), %.2fx;"
+                + " wall dense %.3f ms, sparse %.3f ms, %.2fx%n", n, k, m, 100 * sparsity, threads, dense, sparse, lookup, dense / sparse, dw, sw, dw / sw);
     }
 }
