@@ -2,7 +2,7 @@
 # PyTorch's side of scripts/bench/vit-train-vs-torch.sh: one epoch (or the first LIMIT images) of the fixture ViT
 # (src/test/resources/transformers/make_fixtures.py: 4 blocks, 64 wide, 4 heads) on Fashion-MNIST, batch 128, Adam
 # lr 1e-3, 2 threads; prints one JSON line with the epoch's wall and CPU seconds and images/s.
-#   /usr/bin/python3 vit_train_torch.py [LIMIT] [BATCH]
+#   /usr/bin/python3 vit_train_torch.py [LIMIT] [BATCH] [THREADS (default 2)]
 import gzip, importlib.util, json, os, sys, time
 import numpy as np
 import torch
@@ -10,12 +10,13 @@ import torch.nn.functional as F
 
 limit = int(sys.argv[1]) if len(sys.argv) > 1 and int(sys.argv[1]) > 0 else 60000
 batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location('fixtures', os.path.join(here, '../../src/test/resources/transformers/make_fixtures.py'))
 fixtures = importlib.util.module_from_spec(spec)
 sys.argv = [sys.argv[0], 'none']  # make_fixtures runs what argv names: nothing
 spec.loader.exec_module(fixtures)
-torch.set_num_threads(2)
+torch.set_num_threads(threads)
 torch.manual_seed(1)
 xtr = torch.tensor(fixtures.idx('train-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28)[:limit].astype(np.float32) / 255)
 ytr = torch.tensor(fixtures.idx('train-labels-idx1-ubyte.gz', 8)[:limit].astype(np.int64))

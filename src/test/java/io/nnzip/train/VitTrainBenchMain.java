@@ -33,7 +33,15 @@ public final class VitTrainBenchMain {
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         Map<String, long[]> ops = new TreeMap<>();
         try (Trainer t = new Trainer(m, new Trainer.Options().threads(threads).lr(1e-4f))) {
-            for (int i = 0; i < 5; i++) t.step(b, 1e-4f);
+            // the first steps, from a cold JVM: what a short fine-tuning pays before the JIT has compiled the kernels
+            long pc0 = Trainer.processCpuNanos();
+            StringBuilder cold = new StringBuilder("first steps, calling thread cpu ms:");
+            for (int i = 0; i < 5; i++) {
+                long c0 = tm.getCurrentThreadCpuTime();
+                t.step(b, 1e-4f);
+                cold.append(String.format(" %.0f", (tm.getCurrentThreadCpuTime() - c0) / 1e6));
+            }
+            System.out.println(cold + String.format("; process cpu %.0f ms", (Trainer.processCpuNanos() - pc0) / 1e6));
             if (profile) t.tape().setTimer(new Tape.Timer() {
                 long c0;
                 public void begin() { c0 = tm.getCurrentThreadCpuTime(); }
@@ -47,17 +55,29 @@ public final class VitTrainBenchMain {
                     s[1]++;
                 }
             });
+            if (System.getProperty("series") != null) {
+                StringBuilder sb = new StringBuilder("next steps:");
+                for (int i = 0; i < 60; i++) {
+                    long c0 = tm.getCurrentThreadCpuTime(), p1 = Trainer.processCpuNanos();
+                    t.step(b, 1e-4f);
+                    sb.append(String.format(" %.0f/%.0f", (tm.getCurrentThreadCpuTime() - c0) / 1e6, (Trainer.processCpuNanos() - p1) / 1e6));
+                }
+                System.out.println(sb);
+            }
             double[] wall = new double[steps], cpu = new double[steps];
+            long p0 = Trainer.processCpuNanos(), m0 = tm.getCurrentThreadCpuTime();
             for (int i = 0; i < steps; i++) {
-                long w0 = System.nanoTime(), c0 = Trainer.processCpuNanos();
+                long w0 = System.nanoTime(), c0 = tm.getCurrentThreadCpuTime();
                 t.step(b, 1e-4f);
                 wall[i] = (System.nanoTime() - w0) / 1e6;
-                cpu[i] = (Trainer.processCpuNanos() - c0) / 1e6;
+                cpu[i] = (tm.getCurrentThreadCpuTime() - c0) / 1e6;
             }
+            System.out.printf("process cpu %.1f ms/step, calling thread %.1f ms/step%n", (Trainer.processCpuNanos() - p0) / 1e6 / steps,
+                    (tm.getCurrentThreadCpuTime() - m0) / 1e6 / steps);
             double[] ws = wall.clone(), cs = cpu.clone();
             Arrays.sort(ws);
             Arrays.sort(cs);
-            System.out.printf("steps %d batch %d threads %d: wall best %.1f median %.1f ms, process cpu best %.1f median %.1f ms%n", steps, batch, threads,
+            System.out.printf("steps %d batch %d threads %d: wall best %.1f median %.1f ms, calling thread cpu best %.1f median %.1f ms%n", steps, batch, threads,
                     ws[0], ws[steps / 2], cs[0], cs[steps / 2]);
             if (profile) {
                 long total = ops.values().stream().mapToLong(v -> v[0]).sum();

@@ -78,6 +78,8 @@ public final class Tape {
         this.order = TopoSort.order(g.nodes());
         this.defs = OpRegistry.resolve(order);
         this.ctx = new ExecContext(par, opset, false, seed);
+        // kernels that overwrite their whole output (MatMul, LayerNorm, Add, …) write into this step's arrays
+        ctx.setStepArrays(n -> pool.floats(n, false));
         this.chains = FusedChain.find(g, order);
     }
 

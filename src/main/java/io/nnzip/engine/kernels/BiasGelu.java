@@ -30,8 +30,10 @@ public final class BiasGelu {
     }
 
     /** GELU of every element, into a new array. */
-    public static float[] gelu(float[] x, Parallel par) {
-        float[] y = new float[x.length];
+    public static float[] gelu(float[] x, Parallel par) { return gelu(x, new float[x.length], par); }
+
+    /** GELU of every element of x into y (x's length, every element overwritten); returns y. */
+    public static float[] gelu(float[] x, float[] y, Parallel par) {
         int chunk = 4096;
         par.forRange((x.length + chunk - 1) / chunk, 4, (lo, hi) -> {
             for (int c = lo; c < hi; c++) {

@@ -20,14 +20,17 @@ public final class FastErf {
 
     private FastErf() {}
 
-    public static FloatVector erf(FloatVector x) {
+    public static FloatVector erf(FloatVector x) { return erf(x, x.mul(x).neg().lanewise(VectorOperators.EXP)); }
+
+    /** erf(x) given e^(−x²) (a caller that needs that exponential too computes it once). */
+    public static FloatVector erf(FloatVector x, FloatVector expNegX2) {
         FloatVector a = x.abs(), x2 = x.mul(x);
         FloatVector s = x2.broadcast(SERIES[6]);
         for (int k = 5; k >= 0; k--) s = s.fma(x2, x2.broadcast(SERIES[k]));
         FloatVector small = s.mul(x).mul(TWO_OVER_SQRT_PI);
         FloatVector t = x2.broadcast(1f).div(a.fma(P, 1f));
         FloatVector poly = t.fma(A5, A4).fma(t, t.broadcast(A3)).fma(t, t.broadcast(A2)).fma(t, t.broadcast(A1)).mul(t);
-        FloatVector big = poly.mul(x2.neg().lanewise(VectorOperators.EXP)).neg().add(1f);
+        FloatVector big = poly.mul(expNegX2).neg().add(1f);
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         return small.blend(big, a.compare(VectorOperators.GE, 0.6f));
     }

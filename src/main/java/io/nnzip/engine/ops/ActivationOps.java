@@ -68,7 +68,7 @@ public final class ActivationOps {
             default -> throw new UnsupportedOpException("Gelu approximate=" + n.attrString("approximate", ""));
         });
         OpRegistry.register("Gelu", (n, in, ctx) -> in[0].dtype() == DType.FLOAT && n.attrString("approximate", "none").equals("none")
-                ? new Tensor[] {Tensor.of(BiasGelu.gelu(in[0].floats(), ctx.parallel()), in[0].shape())} : geluScalar.run(n, in, ctx), Rules.SAME);
+                ? new Tensor[] {Tensor.of(BiasGelu.gelu(in[0].floats(), ctx.floats(in[0].size()), ctx.parallel()), in[0].shape())} : geluScalar.run(n, in, ctx), Rules.SAME);
         OpRegistry.register("PRelu", ActivationOps::prelu, Rules.SAME);
         OpRegistry.register("Clip", ActivationOps::clip, Rules.SAME);
         SoftmaxOps.register();

@@ -36,7 +36,7 @@ public final class AttentionOps {
     // qkv: (B, N, 3·H·D) or any shape holding that; shape: Reshape target -> y: (B, N, H, D)
     private static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
         int[] t = dims(n, in);
-        float[] y = new float[t[0] * t[1] * t[2] * t[3]];
+        float[] y = ctx.floats(t[0] * t[1] * t[2] * t[3]);
         forward(n, in, y, null, ctx.parallel());
         return new Tensor[] {Tensor.of(y, t)};
     }

@@ -59,7 +59,7 @@ public final class ElementwiseOps {
         Generic.sameType(type, a, b);
         if (a.dtype() == DType.FLOAT && fop != null) {
             int[] out = Shapes.broadcast(a.shape(), b.shape());
-            return Tensor.of(FloatBinary.apply(fop, a.floats(), a.shape(), b.floats(), b.shape(), out, ctx.parallel()), out);
+            return Tensor.of(FloatBinary.apply(fop, a.floats(), a.shape(), b.floats(), b.shape(), out, ctx.parallel(), ctx.floats(Shapes.numel(out))), out);
         }
         if (a.dtype() == DType.BOOL) throw new UnsupportedOpException(type + " on bool");
         return Generic.binary(type, a, b, null, d, l);

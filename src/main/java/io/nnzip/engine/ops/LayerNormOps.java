@@ -57,7 +57,7 @@ final class LayerNormOps {
     private static Tensor[] runFloat(Node n, Tensor[] in, ExecContext ctx, int axis, int rows, int len, int[] inner, float eps) {
         int[] s = in[0].shape();
         float[] scale = spreadFloats(in[1], inner), bias = in.length > 2 && in[2] != null ? spreadFloats(in[2], inner) : null;
-        float[] y = new float[rows * len], mean = n.outputs().size() > 1 ? new float[rows] : null, inv = n.outputs().size() > 2 ? new float[rows] : null;
+        float[] y = ctx.floats(rows * len), mean = n.outputs().size() > 1 ? new float[rows] : null, inv = n.outputs().size() > 2 ? new float[rows] : null;
         LayerNormForward.run(in[0].floats(), scale, bias, rows, len, eps, y, mean, inv, ctx.parallel());
         int[] statShape = s.clone();
         for (int i = axis; i < s.length; i++) statShape[i] = 1;

@@ -112,7 +112,8 @@ public final class LinearOps {
             if (node.has(TransformerFusion.BIAS)) throw new UnsupportedOpException("fused MatMul bias on " + a.dtype().lower());
             return new Tensor[] {MatMulFallback.matMul(a, b, plan)};
         }
-        float[] y = new float[Shapes.numel(plan.outShape())];
+        // every element is overwritten (GEMMs with beta 0), so a recycled buffer is fine
+        float[] y = ctx.floats(Shapes.numel(plan.outShape()));
         boolean biasInput = node.attrInt(TransformerFusion.BIAS_INPUT, 0) != 0;
         Tensor bias = biasInput ? ConvOps.floatInput(node, in, 2) : node.has(TransformerFusion.BIAS) ? node.attrTensor(TransformerFusion.BIAS) : null;
         if (bias != null && bias.size() != plan.n()) throw new NnzipException(node.describe() + ": bias of " + bias.size() + " values for " + plan.n() + " columns");

@@ -70,8 +70,10 @@ public final class ActivationBackward {
                 for (int i = lo; i < hi; i += SPECIES.length()) {
                     var m = SPECIES.indexInRange(i, hi);
                     FloatVector v = FloatVector.fromArray(SPECIES, x, i, m);
-                    FloatVector cdf = io.nnzip.engine.kernels.FastErf.erf(v.mul(INV_SQRT2)).add(1f).mul(0.5f);
-                    FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                    // one exponential serves both: e^(−x²/2) is erf's e^(−z²) at z = x/√2 and the normal density's
+                    FloatVector e = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP);
+                    FloatVector cdf = io.nnzip.engine.kernels.FastErf.erf(v.mul(INV_SQRT2), e).add(1f).mul(0.5f);
+                    FloatVector pdf = e.mul(INV_SQRT_2PI);
                     FloatVector.fromArray(SPECIES, dy, i, m).mul(v.fma(pdf, cdf)).intoArray(dx, i, m);
                 }
             }

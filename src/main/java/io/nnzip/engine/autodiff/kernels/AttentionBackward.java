@@ -2,6 +2,7 @@ package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,69 +22,78 @@ public final class AttentionBackward {
 
     public static void run(float[] qkv, float[] dy, float[] p, float[] dqkv, int batch, int n, int heads, int d, float scale, Parallel par) {
         par.forRange(batch * heads, Math.max(1, 2048 / Math.max(1, n * n * d)), (lo, hi) -> {
-            float[] vt = new float[d * n], ds = new float[n * n], dp = new float[n];
-            for (int pair = lo; pair < hi; pair++) head(qkv, dy, p, dqkv, pair / heads, pair % heads, n, heads, d, scale, vt, ds, dp);
+            float[] vt = new float[d * n], ds = new float[n * n];
+            for (int pair = lo; pair < hi; pair++) head(qkv, dy, p, dqkv, pair / heads, pair % heads, n, heads, d, scale, vt, ds);
         });
     }
 
-    private static void head(float[] qkv, float[] dy, float[] p, float[] dqkv, int b, int h, int n, int heads, int d, float scale,
-                             float[] vt, float[] ds, float[] dp) {
+    private static void head(float[] qkv, float[] dy, float[] p, float[] dqkv, int b, int h, int n, int heads, int d, float scale, float[] vt, float[] ds) {
         int hd = heads * d, row = 3 * hd, base = b * n * row + h * d;
         int qOff = base, kOff = base + hd, vOff = base + 2 * hd;
         int oOff = b * n * hd + h * d, pOff = (b * heads + h) * n * n;
-        int L = S.length(), nEnd = S.loopBound(n), dEnd = S.loopBound(d);
         for (int j = 0; j < n; j++) for (int c = 0; c < d; c++) vt[c * n + j] = qkv[vOff + j * row + c];
-        // dS row by row: dP[i, :] = dO[i, :]·Vᵀ, then the softmax backward with P's row
+        // dP = dO·Vᵀ into ds, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) in place
+        combine(n, n, d, dy, oOff, hd, 1, vt, 0, n, ds, 0, n, 1f);
+        int L = S.length(), nEnd = S.loopBound(n);
         for (int i = 0; i < n; i++) {
-            int o = oOff + i * hd, pr = pOff + i * n, j = 0;
-            for (; j < nEnd; j += L) {
-                FloatVector acc = FloatVector.zero(S);
-                for (int c = 0; c < d; c++) acc = FloatVector.fromArray(S, vt, c * n + j).fma(FloatVector.broadcast(S, dy[o + c]), acc);
-                acc.intoArray(dp, j);
-            }
-            for (; j < n; j++) {
-                float acc = 0;
-                for (int c = 0; c < d; c++) acc += dy[o + c] * vt[c * n + j];
-                dp[j] = acc;
-            }
-            float dot = 0;
-            for (j = 0; j < n; j++) dot += p[pr + j] * dp[j];
-            for (j = 0; j < n; j++) ds[i * n + j] = p[pr + j] * (dp[j] - dot);
+            int pr = pOff + i * n, dr = i * n, j = 0;
+            FloatVector acc = FloatVector.zero(S);
+            for (; j < nEnd; j += L) acc = FloatVector.fromArray(S, p, pr + j).fma(FloatVector.fromArray(S, ds, dr + j), acc);
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < n; j++) dot += p[pr + j] * ds[dr + j];
+            for (j = 0; j < nEnd; j += L)
+                FloatVector.fromArray(S, ds, dr + j).sub(dot).mul(FloatVector.fromArray(S, p, pr + j)).intoArray(ds, dr + j);
+            for (; j < n; j++) ds[dr + j] = p[pr + j] * (ds[dr + j] - dot);
         }
-        // dQ[i, :] = scale·Σ_j dS[i, j]·K[j, :]
-        for (int i = 0; i < n; i++) {
-            int out = qOff + i * row, c = 0;
-            for (; c < dEnd; c += L) {
-                FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j < n; j++) acc = FloatVector.fromArray(S, qkv, kOff + j * row + c).fma(FloatVector.broadcast(S, ds[i * n + j]), acc);
-                acc.mul(scale).intoArray(dqkv, out + c);
+        combine(n, d, n, ds, 0, n, 1, qkv, kOff, row, dqkv, qOff, row, scale);   // dQ = scale·dS·K
+        combine(n, d, n, ds, 0, 1, n, qkv, qOff, row, dqkv, kOff, row, scale);   // dK = scale·dSᵀ·Q
+        combine(n, d, n, p, pOff, 1, n, dy, oOff, hd, dqkv, vOff, row, 1f);      // dV = Pᵀ·dO
+    }
+
+    /**
+     * out[oOff + r·os + c] = mul·Σ_t coef[cOff + r·rs + t·ts]·v[vOff + t·vs + c] for r &lt; rows, c &lt; cols, t &lt; terms:
+     * a small product with any strides on the coefficient side. Four output rows go together so each loaded v vector
+     * feeds four independent FMA chains (one chain alone waits on its own latency).
+     */
+    static void combine(int rows, int cols, int terms, float[] coef, int cOff, int rs, int ts, float[] v, int vOff, int vs,
+                        float[] out, int oOff, int os, float mul) {
+        int L = S.length(), cEnd = S.loopBound(cols), r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int k0 = cOff + r * rs, k1 = k0 + rs, k2 = k1 + rs, k3 = k2 + rs, o0 = oOff + r * os;
+            int c = 0;
+            for (; c < cEnd; c += L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int t = 0; t < terms; t++) {
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + t * vs + c);
+                    int tt = t * ts;
+                    a0 = x.fma(FloatVector.broadcast(S, coef[k0 + tt]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, coef[k1 + tt]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, coef[k2 + tt]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, coef[k3 + tt]), a3);
+                }
+                a0.mul(mul).intoArray(out, o0 + c);
+                a1.mul(mul).intoArray(out, o0 + os + c);
+                a2.mul(mul).intoArray(out, o0 + 2 * os + c);
+                a3.mul(mul).intoArray(out, o0 + 3 * os + c);
             }
-            for (; c < d; c++) {
-                float acc = 0;
-                for (int j = 0; j < n; j++) acc += ds[i * n + j] * qkv[kOff + j * row + c];
-                dqkv[out + c] = acc * scale;
-            }
+            for (; c < cols; c++)
+                for (int q = 0; q < 4; q++) {
+                    float acc = 0;
+                    for (int t = 0; t < terms; t++) acc += coef[k0 + q * rs + t * ts] * v[vOff + t * vs + c];
+                    out[o0 + q * os + c] = acc * mul;
+                }
         }
-        // dK[j, :] = scale·Σ_i dS[i, j]·Q[i, :];  dV[j, :] = Σ_i P[i, j]·dO[i, :]
-        for (int j = 0; j < n; j++) {
-            int outK = kOff + j * row, outV = vOff + j * row, c = 0;
-            for (; c < dEnd; c += L) {
-                FloatVector ak = FloatVector.zero(S), av = ak;
-                for (int i = 0; i < n; i++) {
-                    ak = FloatVector.fromArray(S, qkv, qOff + i * row + c).fma(FloatVector.broadcast(S, ds[i * n + j]), ak);
-                    av = FloatVector.fromArray(S, dy, oOff + i * hd + c).fma(FloatVector.broadcast(S, p[pOff + i * n + j]), av);
-                }
-                ak.mul(scale).intoArray(dqkv, outK + c);
-                av.intoArray(dqkv, outV + c);
+        for (; r < rows; r++) {
+            int k0 = cOff + r * rs, o0 = oOff + r * os, c = 0;
+            for (; c < cEnd; c += L) {
+                FloatVector a0 = FloatVector.zero(S);
+                for (int t = 0; t < terms; t++) a0 = FloatVector.fromArray(S, v, vOff + t * vs + c).fma(FloatVector.broadcast(S, coef[k0 + t * ts]), a0);
+                a0.mul(mul).intoArray(out, o0 + c);
             }
-            for (; c < d; c++) {
-                float ak = 0, av = 0;
-                for (int i = 0; i < n; i++) {
-                    ak += ds[i * n + j] * qkv[qOff + i * row + c];
-                    av += p[pOff + i * n + j] * dy[oOff + i * hd + c];
-                }
-                dqkv[outK + c] = ak * scale;
-                dqkv[outV + c] = av;
+            for (; c < cols; c++) {
+                float acc = 0;
+                for (int t = 0; t < terms; t++) acc += coef[k0 + t * ts] * v[vOff + t * vs + c];
+                out[o0 + c] = acc * mul;
             }
         }
     }

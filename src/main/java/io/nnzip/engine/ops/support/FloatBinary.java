@@ -22,8 +22,12 @@ public final class FloatBinary {
 
     // a: shape sa, b: shape sb -> out: broadcast(sa, sb)
     public static float[] apply(Op op, float[] a, int[] sa, float[] b, int[] sb, int[] out, Parallel par) {
+        return apply(op, a, sa, b, sb, out, par, new float[Shapes.numel(out)]);
+    }
+
+    /** As above into {@code o} (numel(out) floats, every one overwritten). */
+    public static float[] apply(Op op, float[] a, int[] sa, float[] b, int[] sb, int[] out, Parallel par, float[] o) {
         int n = Shapes.numel(out);
-        float[] o = new float[n];
         if (n == 0) return o;
         int r = out.length;
         int[] stA = Index.broadcastStrides(sa, out), stB = Index.broadcastStrides(sb, out);
