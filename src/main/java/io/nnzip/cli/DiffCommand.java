@@ -61,6 +61,9 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
     int calibImages;
 
+    @Option(names = "--update-criterion", paramLabel = "C", defaultValue = "accuracy", description = "What --max-drop bounds: the patched model's top-1 accuracy on the validation split, in points below NEW's (accuracy; default), or the share of validation images whose top-1 class differs from NEW's, in points (agreement: labels unused; every changed prediction counts, so gains cannot cancel losses).")
+    String updateCriterion;
+
     @Mixin
     DataOptions data;
 
@@ -76,6 +79,11 @@ public final class DiffCommand extends BaseCommand {
             if (valData == null) EncodeCommand.checkValImages(train, valImages);
             EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages);
             DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
+            if (!updateCriterion.equals("accuracy") && !updateCriterion.equals("agreement"))
+                throw new NnzipException("--update-criterion must be accuracy or agreement, not '" + updateCriterion + "'");
+            boolean agree = updateCriterion.equals("agreement");
+            double valNew = agree ? probe.reference(n) : Double.NaN;
+            io.nnzip.codec.rd.AccuracyProbe criterion = agree ? probe::agreement : probe;
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
@@ -90,14 +98,14 @@ public final class DiffCommand extends BaseCommand {
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
-            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, target, probe, maxDrop, at, mode.qp, this::note);
+            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, target, criterion, maxDrop, at, mode.qp, this::note);
             update = at.apply(s.qp());
             int evals = s.evaluations();
             double valAcc = s.accuracy();
             if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor"))
                 throw new NnzipException("--update-steps must be global or per-tensor, not '" + updateSteps + "'");
             if (updateSteps.equals("per-tensor") && s.accuracy() >= s.newAccuracy() - maxDrop / 100) {
-                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, probe, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
+                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
                 update = update.withOverrides(f.qps());
                 evals += f.evaluations();
                 valAcc = f.accuracy();
@@ -105,8 +113,14 @@ public final class DiffCommand extends BaseCommand {
             }
             r.put("validation_split", val.description());
             r.put("update_qp", s.qp());
-            r.put("validation_accuracy_new", s.newAccuracy());
-            r.put("validation_accuracy_patched", valAcc);
+            r.put("update_criterion", updateCriterion);
+            if (agree) {
+                r.put("validation_agreement_patched", valAcc);
+                r.put("validation_accuracy_new", valNew);
+            } else {
+                r.put("validation_accuracy_new", s.newAccuracy());
+                r.put("validation_accuracy_patched", valAcc);
+            }
             r.put("max_drop_evaluations", evals);
             CodecOptions u = update;
             Model coded = target.apply(u);
@@ -116,6 +130,7 @@ public final class DiffCommand extends BaseCommand {
         } else {
             if (compensate) throw new NnzipException("--compensate needs --max-drop (and --data)");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
+            if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));
         }

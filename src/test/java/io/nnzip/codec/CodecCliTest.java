@@ -117,6 +117,19 @@ class CodecCliTest {
                 "--max-drop", "3", "--val-data", val.toString(), "--threads", "1", "--json"));
         assertEquals(hits / 200.0, d.get("validation_accuracy_new").asDouble(), 1e-6, d.toString());
         assertTrue(d.get("validation_split").asText().startsWith("--val-data "), d.toString());
+        // --update-criterion agreement: the bound is on the share of validation images whose top-1 class differs
+        // from NEW's; the reported agreement is counted here from the patched model (ORT), labels unused.
+        Path ua = dir.resolve("ua.nnz");
+        JsonNode g = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--as-received", "--data", npz.toString(),
+                "--max-drop", "3", "--update-criterion", "agreement", "--val-data", val.toString(), "--threads", "1", "--json"));
+        assertEquals("agreement", g.get("update_criterion").asText(), g.toString());
+        Model patched = io.nnzip.codec.dom.Patcher.patch(m, java.nio.file.Files.readAllBytes(ua), ua.toString(), 1);
+        int[] yp = top1(patched, v[0].floats(), 200);
+        int same = 0;
+        for (int i = 0; i < 200; i++) if (yp[i] == y[i]) same++;
+        assertEquals(same / 200.0, g.get("validation_agreement_patched").asDouble(), 1e-6, g.toString());
+        assertEquals(hits / 200.0, g.get("validation_accuracy_new").asDouble(), 1e-6, g.toString());
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--data", npz.toString(), "--max-drop", "3", "--update-criterion", "kl", "--val-data", val.toString()));
         // Without --max-drop it means nothing; a missing file is refused before any work.
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--val-data", val.toString()));
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--val-data", dir.resolve("none.npz").toString()));

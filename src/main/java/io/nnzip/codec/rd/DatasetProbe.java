@@ -57,6 +57,31 @@ public final class DatasetProbe implements OutputProbe {
         return new double[] {acc, kl / (n / (double) k)};
     }
 
+    /**
+     * Fraction (0..1) of the images on which {@code m}'s top-1 class equals the reference model's (see
+     * {@link #reference}); the labels play no part. A paired criterion: it counts every changed prediction, where an
+     * accuracy difference lets gains cancel losses.
+     */
+    public double agreement(Model m) {
+        if (refLogProbs == null) throw new IllegalStateException("no reference model");
+        List<float[]> logits = new ArrayList<>();
+        run(m, logits);
+        int k = data.classes(), same = 0, n = 0;
+        for (int b = 0; b < refLogProbs.length; b++) {
+            double[] p = refLogProbs[b];
+            float[] z = logits.get(b);
+            for (int r = 0; r + k <= p.length; r += k, n++) {
+                int ip = r, iz = r;
+                for (int j = r + 1; j < r + k; j++) {
+                    if (p[j] > p[ip]) ip = j;
+                    if (z[j] > z[iz]) iz = j;
+                }
+                if (ip == iz) same++;
+            }
+        }
+        return n == 0 ? 1 : same / (double) n;
+    }
+
     private double run(Model m, List<float[]> logits) {
         try (OrtRunner r = new OrtRunner(m, threads)) {
             Evaluator.Predictor p = Evaluator.ort(m, r);
