@@ -150,6 +150,9 @@ public final class ModelEncoder {
         return payload(TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null)::syntax).length;
     }
 
+    /** Bytes of an already coded tensor unit's payload (for rate searches over units coded elsewhere). */
+    public static int unitBytes(TensorUnit u) { return payload(u::syntax).length; }
+
     private static boolean isExact(TensorUnit u) { return u.method != TensorUnit.UNIFORM && u.method != TensorUnit.DOM_UNIFORM && u.method != TensorUnit.FLOAT_REDUCED; }
 
     private static Coded get(Future<Coded> f) {

@@ -162,6 +162,20 @@ public final class ErrorCompensation {
         return this;
     }
 
+    /**
+     * Bytes of layer {@code name}'s unit when coded by this compensation at {@code qp}, or -1 if this compensation
+     * does not decide the levels itself (not a compensated layer, or rounding to nearest: the encoder's plain size
+     * of the compensated weights is then the answer). Cached with the search's trials.
+     */
+    public int codedBytes(Model m, String name, int qp) {
+        double[][] u = factors.get(name);
+        if (u == null || trellis < 0) return -1;
+        boolean dependent = trellis == 1;
+        Tensor t = m.graph().initializer(name);
+        Object[] hit = cache.computeIfAbsent(name + "\u0000" + qp + "\u0000" + dependent, key -> codeLayer(name, t, u, qp, dependent));
+        return io.nnzip.codec.ModelEncoder.unitBytes((io.nnzip.codec.TensorUnit) hit[0]);
+    }
+
     /** What the encoder codes for layer QPs {@code qps}: the compensated weights, or the trellis's units. */
     public io.nnzip.codec.TensorSource source(Model m, Map<String, Integer> qps) {
         return trellis < 0 ? io.nnzip.codec.TensorSource.of(apply(m, qps)) : code(m, qps, trellis == 1).source();

@@ -52,7 +52,8 @@ public final class SensitivitySearch {
 
     /**
      * As {@link #search(Model, OutputProbe, double, CodecOptions, Consumer)}; with {@code comp} every trial model's
-     * weights are error-compensated for their QPs first (the sensitivities and sizes are still those of plain coding).
+     * weights are error-compensated for their QPs first; the sensitivities are those of plain coding, the sizes those of
+     * the compensated trellis where it decides a layer's levels ({@link ErrorCompensation#codedBytes}), else plain coding's.
      */
     public static MaxDropSearch.Result search(Model m, OutputProbe probe, double maxDropPoints, CodecOptions o, ErrorCompensation comp, Consumer<String> log) {
         double base = probe.reference(m);
@@ -81,7 +82,10 @@ public final class SensitivitySearch {
             double[][] opt = new double[QP_HI - QP_LO + 1][];
             for (int qp = QP_LO; qp <= QP_HI; qp++) {
                 Tensor qq = quantized(m, w, qp, o);
-                opt[qp - QP_LO] = new double[] {ModelEncoder.codedBytes(m, w, o.withOverrides(Map.of(w, qp))), s * t.size() * mse(t.floats(), qq.floats())};
+                // The rate of the coder that will write the layer: the compensated trellis's own units where it decides the levels.
+                int bytes = comp == null ? -1 : comp.codedBytes(m, w, qp);
+                if (bytes < 0) bytes = ModelEncoder.codedBytes(m, w, o.withOverrides(Map.of(w, qp)));
+                opt[qp - QP_LO] = new double[] {bytes, s * t.size() * mse(t.floats(), qq.floats())};
             }
             options.put(w, opt);
         }
