@@ -83,7 +83,7 @@ public final class SensitivitySearch {
             for (int qp = QP_LO; qp <= QP_HI; qp++) {
                 Tensor qq = quantized(m, w, qp, o);
                 // The rate of the coder that will write the layer: the compensated trellis's own units where it decides the levels.
-                int bytes = comp == null ? -1 : comp.codedBytes(m, w, qp);
+                int bytes = trials.codedBytes(m, w, qp);
                 if (bytes < 0) bytes = ModelEncoder.codedBytes(m, w, o.withOverrides(Map.of(w, qp)));
                 opt[qp - QP_LO] = new double[] {bytes, s * t.size() * mse(t.floats(), qq.floats())};
             }
@@ -130,6 +130,9 @@ public final class SensitivitySearch {
         /** Accuracy of the model as the receiver decodes it with these per-tensor QPs, per allocation. */
         double[] accuracies(List<Map<String, Integer>> allocations);
 
+        /** Bytes of {@code weight} at {@code qp} as the coder that writes it codes it; −1: plain coding's (no compensation). */
+        default int codedBytes(Model m, String weight, int qp) { return -1; }
+
         /** Trials on {@code probe} (its reference set) in this process. */
         static Trials local(Model m, OutputProbe probe, CodecOptions o, ErrorCompensation comp) {
             return new Trials() {
@@ -149,6 +152,9 @@ public final class SensitivitySearch {
                     for (int i = 0; i < out.length; i++) out[i] = probe.accuracy(trial(m, allocations.get(i), o, comp));
                     return out;
                 }
+
+                @Override
+                public int codedBytes(Model mm, String weight, int qp) { return comp == null ? -1 : comp.codedBytes(mm, weight, qp); }
             };
         }
     }
