@@ -87,7 +87,7 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--joint", description = "--data-free: train generator and student together (after --generator-epochs of warm-up): each generator step, which also maximizes the teacher–student disagreement, is followed by --student-steps student steps on fresh images.")
     boolean joint;
 
-    @Option(names = "--disagreement-weight", defaultValue = "1", description = "--joint: weight of the generator's teacher–student disagreement term, mean |z_T − z_S| of the logits, maximized (default ${DEFAULT-VALUE}; 0 = DAFL's joint loop).")
+    @Option(names = "--disagreement-weight", defaultValue = "0", description = "--joint: weight of the generator's teacher–student disagreement term, mean |z_T − z_S| of the logits, maximized (default ${DEFAULT-VALUE}; 0 = DAFL's joint loop).")
     float disagreementWeight;
 
     @Option(names = "--student-steps", defaultValue = "2", description = "--joint: student steps per generator step, each on a fresh batch (default ${DEFAULT-VALUE}).")

@@ -42,7 +42,7 @@ public record DistillPass(
         @Setting(value = "images the trained generator synthesizes per student epoch (--data-free); every epoch sees fresh ones", dflt = "20000") int syntheticImages,
         @Setting(value = "weight of the BatchNormalization-statistics loss of the --data-free generator (0 = DAFL's losses only)", dflt = "0") float bnWeight,
         @Setting(value = "--data-free with generator and student trained together: each generator step is followed by student steps on its fresh images", dflt = "false") boolean joint,
-        @Setting(value = "weight of the --joint generator's teacher–student disagreement term (mean |z_T − z_S|, maximized)", dflt = "1") float disagreementWeight,
+        @Setting(value = "weight of the --joint generator's teacher–student disagreement term (mean |z_T − z_S|, maximized)", dflt = "0") float disagreementWeight,
         @Setting(value = "student steps per generator step of --joint, each on a fresh batch", dflt = "2") int studentSteps,
         @Setting(value = "adversarial distillation: a discriminator tells teacher from student soft outputs, the student learns to fool it", dflt = "false") boolean adversarial,
         @Setting(value = "weight of the student's adversarial loss (--adversarial)", dflt = "0.1") float discWeight)
