@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * The genetic algorithm: an initial population (the uniform prune plus random genomes), then per generation the
+ * The genetic algorithm: an initial population (seed genomes, by default the uniform prune and the sensitivity table's
+ * per-group amounts, then random genomes), then per generation the
  * elites unchanged and children from tournament-selected parents by uniform crossover and mutation, every genome
  * repaired into the MAC budget before it is evaluated; a child whose network was already evaluated is mutated
  * again (up to {@code novelty_tries} times) so that each generation explores. Each generation draws from its own
@@ -39,9 +40,19 @@ final class GeneticSearch {
     private final Checkpoint checkpoint;
     private final Consumer<String> log;
     private final Map<String, Individual> cache = new HashMap<>();
+    private final List<double[]> seeds;
     private int evaluations, shared;
 
     GeneticSearch(SearchConfig c, Encoding enc, Evaluate eval, Checkpoint checkpoint, Consumer<String> log) {
+        this(c, enc, eval, checkpoint, log, null);
+    }
+
+    /**
+     * {@code seeds}: the genomes the initial population starts from (each repaired into the budget), random genomes
+     * after them; null: the uniform prune ({@link Encoding#full} repaired) only.
+     */
+    GeneticSearch(SearchConfig c, Encoding enc, Evaluate eval, Checkpoint checkpoint, Consumer<String> log, List<double[]> seeds) {
+        this.seeds = seeds == null ? List.of(enc.full()) : seeds;
         this.c = c;
         this.enc = enc;
         this.eval = eval;
@@ -63,7 +74,7 @@ final class GeneticSearch {
         } else {
             SplittableRandom r = rng(0);
             pop = new ArrayList<>();
-            pop.add(evaluate(enc.full()));
+            for (double[] s : seeds) if (pop.size() < c.population()) pop.add(evaluate(s));
             while (pop.size() < c.population()) pop.add(evaluate(enc.random(r)));
             history.add(pop);
             report(0, pop);

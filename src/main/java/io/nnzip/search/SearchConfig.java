@@ -7,6 +7,7 @@ import io.nnzip.pass.Pass;
 import io.nnzip.pass.PassContext;
 import io.nnzip.pass.PassResult;
 import io.nnzip.pass.Setting;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,6 +32,9 @@ public record SearchConfig(
         @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
                 + "split and scored again, and the best of them wins (≤ 1: the search's best as scored)", dflt = "3") int finalTop,
         @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
+        @Setting(value = "genomes the initial population starts from, comma-separated: uniform (every group the same keep ratio), "
+                + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
+                + "chooses them; ratios encoding only), none (random genomes only)", dflt = "uniform,sensitivity") String seedPopulation,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
         @Setting(value = "epochs of fine-tuning of the chosen model on the training data", dflt = "0") int finetune,
         @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
@@ -59,8 +63,15 @@ public record SearchConfig(
         if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
+        if (seedPopulation == null) seedPopulation = "uniform,sensitivity";
+        for (String s : seedPopulation.split(","))
+            if (!List.of("uniform", "sensitivity", "none").contains(s.strip()))
+                throw new NnzipException("--seed-population takes uniform, sensitivity or none (comma-separated), not '" + s.strip() + "'");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
+
+    /** Whether {@code --seed-population} names this seed. */
+    public boolean seeds(String name) { return List.of(seedPopulation.split(",")).stream().map(String::strip).anyMatch(name::equals); }
 
     /** What the search ranks by (higher is better) for a candidate with this held-out accuracy and cross-entropy. */
     public double fitness(double accuracy, double loss) { return rankBy.equals("loss") ? -loss : accuracy; }

@@ -55,7 +55,8 @@ public final class SearchPass {
             Encoding enc = new Encoding(m, c.encoding(), c.minKeep(), c.roundTo());
             if (enc.groups.isEmpty()) throw new NnzipException("search: the model has no prunable channel groups");
             Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
-            GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log()).run();
+            List<double[]> seeds = seeds(m, c, enc, holdout, fitness, ctx, r);
+            GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log(), seeds).run();
             // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
             Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
             FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
@@ -94,6 +95,38 @@ public final class SearchPass {
         if (plan != null) r.put("notes", plan.notes);
         Map<String, Object> prov = Provenance.record(tuned, "search", c, Map.of("data", ctx.data().describe()), summary);
         return new Detailed(new PassResult(tuned, r, prov), plan, chart);
+    }
+
+    /**
+     * The initial population's seed genomes (--seed-population): the uniform prune, and the per-group amounts a
+     * one-group-at-a-time sensitivity scan picks for the MAC budget (as prune --amount-per-layer auto does), scored
+     * by accuracy on the held-out split without fine-tuning (never the test split). A resumed search skips the scan.
+     */
+    static List<double[]> seeds(Model m, SearchConfig c, Encoding enc, Dataset holdout, Fitness fitness, PassContext ctx, Map<String, Object> r) {
+        List<double[]> out = new ArrayList<>();
+        if (c.seeds("uniform")) out.add(enc.full());
+        if (c.seeds("sensitivity") && !c.resume()) {
+            if (enc.filters()) {
+                ctx.log().accept("search: --seed-population sensitivity needs --encoding ratios; not seeded");
+            } else {
+                Fitness plain = new Fitness(null, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
+                long t0 = System.nanoTime();
+                io.nnzip.prune.Sensitivity.Scan scan = io.nnzip.prune.Sensitivity.scan(m, "l1-filter", List.of(0.1, 0.3, 0.5, 0.7, 0.9), List.of(), null,
+                        p -> 100 * plain.of(p).accuracy(), c.seed(), s -> {});
+                Map<Integer, Double> amounts = scan.amountsForMacs(1 - c.targetMacs());
+                double[] g = new double[enc.length()];
+                for (int i = 0; i < g.length; i++) g[i] = Math.max(enc.minKeep, 1 - amounts.getOrDefault(enc.groups.get(i).id(), 0.0));
+                out.add(g);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                ctx.log().accept(String.format("search: sensitivity seed %s (%d held-out scans, %.1f s)", scan.describe(amounts), 5 * enc.groups.size(), secs));
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("keep", enc.describe(g));
+                j.put("scans", 5 * enc.groups.size());
+                j.put("seconds", secs);
+                r.put("sensitivity_seed", j);
+            }
+        }
+        return out;
     }
 
     /** A genome's evaluation by the given fitness, ranked as the config says. */

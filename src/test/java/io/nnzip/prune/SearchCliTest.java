@@ -49,6 +49,9 @@ class SearchCliTest {
         assertEquals(3, ((Number) opts.get("population")).intValue());
         assertEquals("accuracy", opts.get("rank_by"));
         assertEquals(2, ((Number) opts.get("final_top")).intValue());
+        assertEquals("uniform,sensitivity", opts.get("seed_population"));
+        assertTrue(((Map<String, String>) prov.get("option_descriptions")).get("seed_population").contains("sensitivity"));
+        assertTrue(r.containsKey("sensitivity_seed"), o.out());
         assertTrue(((Map<String, String>) prov.get("option_descriptions")).get("mutation").contains("mutation"));
         // the plan replays to the same weights, through prune --replay as well as search --replay
         Path again = dir.resolve("r.onnx");

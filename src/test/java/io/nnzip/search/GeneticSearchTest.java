@@ -249,4 +249,49 @@ class GeneticSearchTest {
         }
         return sb.toString();
     }
+
+    /**
+     * --seed-population: the seed genomes (the uniform prune and the sensitivity table's per-group amounts) are the
+     * first members of generation 0, repaired into the budget (checked by a hand count of MACs); "none" leaves
+     * generation 0 to random genomes. The sensitivity seed is scored on a held-out set without fine-tuning.
+     */
+    @Test
+    void seededGenomesOpenGenerationZeroWithinTheBudget(@TempDir Path dir) {
+        Model m = cnn();
+        Encoding enc = new Encoding(m, "ratios", 0.1, 1);
+        long full = handMacs(m);
+        int n = 64;
+        float[] px = new float[n * 28 * 28];
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < px.length; i++) px[i] = (float) r.nextDouble();
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = i % 10;
+        io.nnzip.data.Dataset holdout = new io.nnzip.data.Dataset("noise", px, y, 1, 28, 28, 10);
+        Fitness fit = new Fitness(null, holdout, io.nnzip.data.Normalization.NONE, 1e-3f, 1, 1);
+        SearchConfig c = Configs.with(config(0, 3, dir.resolve("s.json"), false), Map.of("population", 5, "target_macs", 0.4));
+        Map<String, Object> report = new HashMap<>();
+        List<double[]> seeds = SearchPass.seeds(m, c, enc, holdout, fit, io.nnzip.pass.PassContext.builder().build(), report);
+        assertEquals(2, seeds.size());
+        assertArrayEquals(enc.full(), seeds.get(0));
+        assertEquals(enc.length(), seeds.get(1).length);
+        for (double g : seeds.get(1)) assertTrue(g >= 0.1 && g <= 1, "keep ratio " + g);
+        assertTrue(report.containsKey("sensitivity_seed"));
+        GeneticSearch.Outcome out = new GeneticSearch(c, enc, synthetic(enc, new HashMap<>()), null, s -> {}, seeds).run();
+        List<GeneticSearch.Individual> gen0 = out.history().getFirst();
+        assertEquals(5, gen0.size());
+        for (int k = 0; k < 2; k++) {
+            double[] want = enc.repair(seeds.get(k), 0.4).genes();
+            assertArrayEquals(want, gen0.get(k).genes(), 1e-12);
+        }
+        for (GeneticSearch.Individual i : gen0) {
+            long macs = handMacs(enc.prune(i.genes()).model());
+            assertTrue(macs <= 0.4 * full, "generation 0 keeps " + macs + " of " + full + " MACs");
+            assertEquals((double) macs / full, i.cost(), 0.01);
+        }
+        SearchConfig none = Configs.with(c, Map.of("seed_population", "none"));
+        assertTrue(SearchPass.seeds(m, none, enc, holdout, fit, io.nnzip.pass.PassContext.builder().build(), report).isEmpty());
+        GeneticSearch.Outcome rand = new GeneticSearch(none, enc, synthetic(enc, new HashMap<>()), null, s -> {}, List.of()).run();
+        assertFalse(java.util.Arrays.equals(enc.repair(enc.full(), 0.4).genes(), rand.history().getFirst().getFirst().genes()));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> Configs.with(c, Map.of("seed_population", "uniform,best")));
+    }
 }
