@@ -15,7 +15,7 @@ public interface ScaleOut {
     /** Short name for reports ("spark"). */
     String name();
 
-    /** A sensitivity sweep whose rows run as independent tasks; {@code where} has one entry per row. */
+    /** A sensitivity sweep whose points (a row at one amount) run as independent tasks; {@code where} has one entry per row, naming where each of its points ran. */
     record Sweep(Sensitivity.Scan scan, List<String> where, Map<String, Object> info) {}
 
     Sweep sensitivity(String master, SensitivitySpec spec, Consumer<String> log);

@@ -126,16 +126,28 @@ public final class Sensitivity {
 
         /** The group at {@code index} alone, at every amount. */
         public Row row(int index) {
-            CoupledGroups.Group g = a.prunableGroups().get(index);
             List<Point> pts = new ArrayList<>();
-            for (double amt : amounts) {
-                Map<Integer, Double> per = new LinkedHashMap<>();
-                per.put(g.id(), amt);
-                Model p = StructuredPruner.prune(a, scores, 0, "layer", per, 1).model();
-                double s = accuracy != null ? accuracy.of(p) : agree.of(p);
-                pts.add(new Point(amt, s, macs - LayerCosts.totalMacs(p, 1)));
-            }
-            return new Row(g.id(), g.label(), g.prunable().size(), pts);
+            for (double amt : amounts) pts.add(point(index, amt));
+            return row(index, pts);
+        }
+
+        /** The amounts of every row, in the order of a row's points. */
+        public List<Double> amounts() { return amounts; }
+
+        /** One point of a row: the group at {@code index} alone at {@code amount}; independent of every other point. */
+        public Point point(int index, double amount) {
+            CoupledGroups.Group g = a.prunableGroups().get(index);
+            Map<Integer, Double> per = new LinkedHashMap<>();
+            per.put(g.id(), amount);
+            Model p = StructuredPruner.prune(a, scores, 0, "layer", per, 1).model();
+            double s = accuracy != null ? accuracy.of(p) : agree.of(p);
+            return new Point(amount, s, macs - LayerCosts.totalMacs(p, 1));
+        }
+
+        /** The row of the group at {@code index} from its points, computed anywhere (in the order of {@link #amounts()}). */
+        public Row row(int index, List<Point> points) {
+            CoupledGroups.Group g = a.prunableGroups().get(index);
+            return new Row(g.id(), g.label(), g.prunable().size(), List.copyOf(points));
         }
 
         public Scan scan(List<Row> rows) {

@@ -16,9 +16,10 @@ import org.apache.spark.broadcast.Broadcast;
 import scala.Tuple2;
 
 /**
- * The sensitivity sweep as Spark tasks: one task per layer group (a row of the table). Each executor prepares the
- * shared part (criteria scores, baseline) once per sweep and keeps it for the rows it is given; a retried task
- * recomputes its row from the same bytes and seed, so the table is the single-process one.
+ * The sensitivity sweep as Spark tasks: one task per point of the table (a layer group at one amount), so the points
+ * spread evenly over the task slots (one task per row left the last wave of a 3-row sweep on one of 2 slots). Each
+ * executor prepares the shared part (criteria scores, baseline) once per sweep and keeps it for the points it is
+ * given; a retried task recomputes its point from the same bytes and seed, so the table is the single-process one.
  */
 final class SensitivitySweep {
     // per executor JVM: the prepared sweep, keyed by the broadcast's id (one entry per running sweep)
@@ -29,15 +30,20 @@ final class SensitivitySweep {
     static ScaleOut.Sweep run(JavaSparkContext sc, SensitivitySpec spec, Consumer<String> log) {
         int groups = spec.groupCount();
         if (groups == 0) return new ScaleOut.Sweep(spec.prepare().scan(List.of()), List.of(), Map.of("master", sc.master(), "tasks", 0));
+        List<Double> amounts = spec.amounts();
+        int per = amounts.size(), points = groups * per;
         Broadcast<SensitivitySpec> b = sc.broadcast(spec);
         long id = b.id();
-        List<Integer> idx = IntStream.range(0, groups).boxed().toList();
+        // point k is row k / per at amount k % per; one partition each, scheduled in this order
+        List<Integer> idx = IntStream.range(0, points).boxed().toList();
         List<Tuple2<Integer, Tuple2<Sensitivity.Scan, String>>> got;
         long t0 = System.nanoTime();
         try {
-            got = sc.parallelize(idx, Math.max(1, groups)).map(i -> {
-                Sensitivity.Prepared p = PREPARED.computeIfAbsent(id, k -> b.value().prepare());
-                return new Tuple2<>(i, new Tuple2<>(p.scan(List.of(p.row(i))), SparkContexts.where()));
+            got = sc.parallelize(idx, Math.max(1, points)).map(k -> {
+                Sensitivity.Prepared p = PREPARED.computeIfAbsent(id, x -> b.value().prepare());
+                int row = k / per;
+                Sensitivity.Point pt = p.point(row, p.amounts().get(k % per));
+                return new Tuple2<>(k, new Tuple2<>(p.scan(List.of(p.row(row, List.of(pt)))), SparkContexts.where()));
             }).collect();
         } catch (Exception e) { // SparkException is checked, and Scala throws it undeclared
             throw SparkContexts.explain(e);
@@ -47,14 +53,29 @@ final class SensitivitySweep {
         }
         got = new ArrayList<>(got);
         got.sort(Comparator.comparing(Tuple2::_1));
-        List<Sensitivity.Row> rows = got.stream().map(t -> t._2()._1().rows().getFirst()).toList();
-        List<String> where = got.stream().map(t -> t._2()._2()).toList();
+        if (got.size() != points) throw new IllegalStateException("sensitivity on Spark: " + got.size() + " of " + points + " points came back");
+        List<Sensitivity.Row> rows = new ArrayList<>();
+        List<String> where = new ArrayList<>();
+        for (int r = 0; r < groups; r++) {
+            List<Sensitivity.Point> pts = new ArrayList<>();
+            List<String> at = new ArrayList<>();
+            Sensitivity.Row first = null;
+            for (int j = 0; j < per; j++) {
+                Tuple2<Integer, Tuple2<Sensitivity.Scan, String>> t = got.get(r * per + j);
+                Sensitivity.Row one = t._2()._1().rows().getFirst();
+                if (first == null) first = one;
+                pts.add(one.points().getFirst());
+                at.add(t._2()._2() + " for " + amounts.get(j));
+            }
+            rows.add(new Sensitivity.Row(first.group(), first.label(), first.channels(), List.copyOf(pts)));
+            where.add(String.join("; ", at));
+        }
         Sensitivity.Scan first = got.getFirst()._2()._1();
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("master", sc.master());
-        info.put("tasks", groups);
+        info.put("tasks", points);
         info.put("sweep_seconds", Math.round((System.nanoTime() - t0) / 1e6) / 1e3);
-        log.accept("sensitivity: " + groups + " rows as Spark tasks on " + sc.master());
+        log.accept("sensitivity: " + groups + " rows x " + per + " amounts as " + points + " Spark tasks on " + sc.master());
         return new ScaleOut.Sweep(new Sensitivity.Scan(first.scoreName(), first.baseline(), first.macs(), rows), where, info);
     }
 }

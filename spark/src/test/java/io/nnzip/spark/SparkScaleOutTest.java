@@ -46,6 +46,13 @@ class SparkScaleOutTest {
         assertEquals(here, there.scan());
         assertEquals(here.rows().size(), there.where().size());
         assertTrue(there.where().getFirst().startsWith("executor driver"), there.where().getFirst());
+        // one task per point, gathered back into rows: every row names where each of its amounts ran, in order
+        assertEquals(here.rows().size() * amounts.size(), ((Number) there.info().get("tasks")).intValue());
+        for (String w : there.where()) {
+            String[] parts = w.split("; ");
+            assertEquals(amounts.size(), parts.length, w);
+            for (int j = 0; j < amounts.size(); j++) assertTrue(parts[j].endsWith(" for " + amounts.get(j)), w);
+        }
     }
 
     private static List<Sensitivity.Row> rowsHere(SensitivitySpec spec) {
