@@ -75,7 +75,7 @@ public final class CompensatedTrellis {
                     if (!(ax < 1 << 29)) throw new NnzipException("weight " + rows[s][j] + " is out of range for step " + step + " (use a coarser QP)");
                     long sg = x < 0 ? -1 : 1;
                     int quantizer = dependent ? s >> 1 : -1;
-                    bracket(ax, quantizer, cand);
+                    TrellisQuantizer.bracket(ax, quantizer, cand);
                     for (long r : cand) {
                         int q = (int) (sg * (quantizer < 0 ? r : quantizer == 0 ? r / 2 : (r + 1) / 2));
                         est.reset();
@@ -120,20 +120,5 @@ public final class CompensatedTrellis {
             }
         }
         return new Result(out, rec);
-    }
-
-    // The two multiples of the grid around |x| that quantizer 0 (even multiples), 1 (zero and odd multiples) or −1 (all) offers.
-    private static void bracket(double ax, int quantizer, long[] cand) {
-        long lo;
-        if (quantizer < 0) lo = (long) ax;
-        else if (quantizer == 0) lo = 2 * (long) (ax / 2);
-        else lo = ax < 1 ? -1 : 2 * (long) ((ax - 1) / 2) + 1;
-        if (lo < 0) {
-            cand[0] = 0;
-            cand[1] = 1;
-        } else {
-            cand[0] = lo;
-            cand[1] = lo + (quantizer < 0 ? 1 : 2);
-        }
     }
 }

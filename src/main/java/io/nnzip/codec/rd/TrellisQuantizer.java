@@ -97,7 +97,7 @@ public final class TrellisQuantizer {
     }
 
     // The two multiples of Δ around |x| that quantizer 0 (even multiples), 1 (zero and odd multiples) or −1 (all) offers.
-    private static void bracket(double ax, int quantizer, long[] cand) {
+    static void bracket(double ax, int quantizer, long[] cand) {
         long lo;
         if (quantizer < 0) lo = (long) ax;
         else if (quantizer == 0) lo = 2 * (long) (ax / 2);
