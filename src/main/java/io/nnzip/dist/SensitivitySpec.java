@@ -28,10 +28,18 @@ public record SensitivitySpec(byte[] model, String data, int limit, String calib
 
     /** Reads the data and computes what every row shares. */
     public Sensitivity.Prepared prepare() {
+        return prepare(PassContext.builder().build().threads());
+    }
+
+    /**
+     * As {@link #prepare()}, evaluating with {@code threads} ONNX Runtime threads: a Spark task gets its slot's cores,
+     * and two tasks of two threads each on a 2-core executor would share its cores four ways.
+     */
+    public Sensitivity.Prepared prepare(int threads) {
         Model m = OnnxReader.read(model, null);
         DataSplits splits = DataSplits.load(data, limit).withCalibration(calibData, limit)
                 .normalized(normalize == null ? null : Normalization.parse(normalize));
-        PruneData calib = PruneData.of(PassContext.builder().data(splits).seed(seed).build(), 0f, seed);
+        PruneData calib = PruneData.of(PassContext.builder().data(splits).seed(seed).threads(threads).build(), 0f, seed);
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
         return Sensitivity.prepare(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed);
     }

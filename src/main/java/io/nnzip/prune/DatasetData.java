@@ -65,7 +65,7 @@ final class DatasetData implements PruneData {
         Dataset val = data.val();
         if (val == null || !val.labelled()) return null;
         return m -> {
-            try (OrtRunner r = new OrtRunner(m, 2)) {
+            try (OrtRunner r = new OrtRunner(m, ctx.threads())) {
                 return 100.0 * Evaluator.evaluate(Evaluator.ort(m, r), val, data.normalization(m), 256).accuracy();
             }
         };

@@ -40,7 +40,9 @@ final class SensitivitySweep {
         long t0 = System.nanoTime();
         try {
             got = sc.parallelize(idx, Math.max(1, points)).map(k -> {
-                Sensitivity.Prepared p = PREPARED.computeIfAbsent(id, x -> b.value().prepare());
+                // a task owns spark.task.cpus cores (1 by default), so its evaluations use that many threads
+                int cpus = org.apache.spark.TaskContext.get() == null ? 1 : org.apache.spark.TaskContext.get().cpus();
+                Sensitivity.Prepared p = PREPARED.computeIfAbsent(id, x -> b.value().prepare(cpus));
                 int row = k / per;
                 Sensitivity.Point pt = p.point(row, p.amounts().get(k % per));
                 return new Tuple2<>(k, new Tuple2<>(p.scan(List.of(p.row(row, List.of(pt)))), SparkContexts.where()));
