@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * original's with the removed slices zeroed. Needs Debian's python3-torch and python3-torchvision (skipped,
  * visibly, without them); scripts/torchvision-export.py makes the models.
  */
-class TorchvisionPruneTest {
+public class TorchvisionPruneTest {
     @TempDir
     static Path dir;
 
@@ -57,7 +57,15 @@ class TorchvisionPruneTest {
         Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
         long before = LayerCosts.totalMacs(m, 1), after = LayerCosts.totalMacs(p, 1);
         assertTrue(after <= 0.6 * before, name + ": MACs " + before + " -> " + after + "; " + r.plan().notes);
-        Map<String, Tensor> feeds = ValueProbe.randomFeeds(m, 2, 3);
+        assertRunsAsMasked(name, m, r, p, 3);
+    }
+
+    /**
+     * In ONNX Runtime, the pruned model {@code p} keeps the original's output shape and gives what the original gives
+     * with the removed channels zeroed (masked) — the independent reference for a structural prune.
+     */
+    public static void assertRunsAsMasked(String name, Model m, StructuredPruner.Result r, Model p, long seed) {
+        Map<String, Tensor> feeds = ValueProbe.randomFeeds(m, 2, seed);
         Tensor original, masked, pruned;
         try (OrtRunner o = new OrtRunner(m, 1)) {
             original = o.run(feeds).get("output");

@@ -2,14 +2,10 @@ package io.nnzip.search;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.nnzip.eval.OrtRunner;
 import io.nnzip.ir.Model;
-import io.nnzip.ir.Tensor;
 import io.nnzip.onnx.OnnxReader;
 import io.nnzip.onnx.OnnxWriter;
-import io.nnzip.prune.Masking;
 import io.nnzip.prune.StructuredPruner;
-import io.nnzip.prune.dep.ValueProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,21 +57,6 @@ class TorchvisionSearchTest {
         assertTrue(o.best().cost() > 0.3, name + ": the repair spends the budget, cost " + o.best().cost());
         StructuredPruner.Result r = enc.prune(o.best().genes());
         Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
-        Map<String, Tensor> feeds = ValueProbe.randomFeeds(m, 2, 5);
-        Tensor original, masked, pruned;
-        try (OrtRunner ort = new OrtRunner(m, 1)) {
-            original = ort.run(feeds).get("output");
-        }
-        try (OrtRunner ort = new OrtRunner(Masking.mask(m, r.plan()), 1)) {
-            masked = ort.run(feeds).get("output");
-        }
-        try (OrtRunner ort = new OrtRunner(p, 1)) {
-            pruned = ort.run(feeds).get("output");
-        }
-        assertArrayEquals(original.shape(), pruned.shape(), name + ": output shape");
-        float[] a = masked.floats(), b = pruned.floats();
-        double scale = 0;
-        for (float v : a) scale = Math.max(scale, Math.abs(v));
-        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * Math.max(scale, 1), name + " output " + i);
+        io.nnzip.pytorch.TorchvisionPruneTest.assertRunsAsMasked(name, m, r, p, 5);
     }
 }

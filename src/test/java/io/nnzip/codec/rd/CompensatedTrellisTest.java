@@ -12,11 +12,7 @@ import io.nnzip.codec.SyntheticModels;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
-import io.nnzip.eval.OrtRunner;
-import io.nnzip.ir.DType;
 import io.nnzip.ir.Model;
-import io.nnzip.ir.Tensor;
-import io.nnzip.ir.ValueInfo;
 import java.io.ByteArrayOutputStream;
 import java.util.Map;
 import java.util.Random;
@@ -92,31 +88,6 @@ class CompensatedTrellisTest {
         assertArrayEquals(expect, CompensatedTrellis.search(w, u, step, false, 0, 0, RiceLevelBinarization.contexts(), 1 << 20).levels());
     }
 
-    private static Dataset images(int n, long seed) {
-        Random r = new Random(seed);
-        float[] px = new float[n * 784];
-        for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
-        return new Dataset("noise", px, new int[n], 1, 28, 28, 10);
-    }
-
-    private static double outputChange(Model original, Model coded, String weight, Dataset calib) {
-        float[] a = layerOutput(original, weight, calib), b = layerOutput(coded, weight, calib);
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (double) (a[i] - b[i]) * (a[i] - b[i]);
-        return s;
-    }
-
-    private static float[] layerOutput(Model m, String weight, Dataset calib) {
-        Model c = m.copy();
-        String out = c.graph().nodes().stream().filter(n -> n.inputs().contains(weight)).findFirst().orElseThrow().outputs().getFirst();
-        c.graph().outputs().clear();
-        c.graph().outputs().add(new ValueInfo(out, DType.FLOAT, null));
-        Tensor x = Tensor.of(calib.pixels().clone(), calib.size(), 1, 28, 28);
-        try (OrtRunner ort = new OrtRunner(c, 1)) {
-            return ort.run(Map.of(c.graph().runtimeInputs().getFirst().name(), x)).get(out).floats();
-        }
-    }
-
     /**
      * The written stream decodes to exactly the reconstruction the search measured, and (scalar and dependent alike)
      * moves each layer's output, measured in ONNX Runtime, less than rounding the same weights to nearest at the same step.
@@ -124,7 +95,7 @@ class CompensatedTrellisTest {
     @Test
     void codedLayersDecodeAsMeasuredAndMoveOutputsLessThanRounding() {
         Model m = SyntheticModels.cnn(3, 4, 8, 16);
-        Dataset calib = images(48, 1);
+        Dataset calib = ErrorCompensationTest.images(48, 1);
         Set<String> layers = Set.of("conv2.weight", "fc1.weight");
         ErrorCompensation ec = ErrorCompensation.prepare(m, layers, calib, Normalization.NONE, 16);
         Map<String, Integer> qps = Map.of("conv2.weight", 0, "fc1.weight", 0);
@@ -137,7 +108,7 @@ class CompensatedTrellisTest {
             Model decoded = NnzCodec.decode(out.toByteArray());
             for (String w : layers) {
                 assertArrayEquals(c.model().graph().initializer(w).floats(), decoded.graph().initializer(w).floats(), 0f, w);
-                double ep = outputChange(m, plain, w, calib), et = outputChange(m, decoded, w, calib);
+                double ep = ErrorCompensationTest.outputChange(m, plain, w, calib), et = ErrorCompensationTest.outputChange(m, decoded, w, calib);
                 assertTrue(et < 0.9 * ep, (dq ? "dq " : "scalar ") + w + ": output error " + et + " vs rounding " + ep);
             }
         }

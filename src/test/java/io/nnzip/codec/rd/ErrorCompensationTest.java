@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Compensated weights, once coded, move a layer's outputs on the calibration data less than plain rounding does. */
 class ErrorCompensationTest {
-    private static Dataset images(int n, long seed) {
+    static Dataset images(int n, long seed) {
         Random r = new Random(seed);
         float[] px = new float[n * 784];
         for (int i = 0; i < px.length; i++) px[i] = r.nextFloat();
@@ -32,7 +32,7 @@ class ErrorCompensationTest {
      * ONNX Runtime: an independent reference, where the Hessians this test used to weigh errors with came from the
      * code under test.
      */
-    private static double outputChange(Model original, Model coded, String weight, Dataset calib) {
+    static double outputChange(Model original, Model coded, String weight, Dataset calib) {
         float[] a = layerOutput(original, weight, calib), b = layerOutput(coded, weight, calib);
         double s = 0;
         for (int i = 0; i < a.length; i++) s += (double) (a[i] - b[i]) * (a[i] - b[i]);
