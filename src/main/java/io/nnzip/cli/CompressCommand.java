@@ -123,7 +123,7 @@ public final class CompressCommand extends BaseCommand {
             out.put("steps", stepsJson(res.steps()));
             return new Outcome(res, out);
         } finally {
-            if (ownWork) deleteTree(work);
+            if (ownWork) io.nnzip.util.AtomicFiles.deleteTree(work);
         }
     }
 
@@ -163,14 +163,6 @@ public final class CompressCommand extends BaseCommand {
             out.add(x);
         }
         return out;
-    }
-
-    static void deleteTree(Path p) {
-        try (var s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException ignored) {
-            // leftovers in a temp folder are harmless
-        }
     }
 
     @Override

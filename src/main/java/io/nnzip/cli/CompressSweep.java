@@ -125,7 +125,7 @@ final class CompressSweep {
             } catch (Exception e) { // CompressCommand.run declares Exception; I/O is the checked one it throws
                 throw new NnzipException("sweep point: " + e.getMessage());
             } finally {
-                if (dir != null) CompressCommand.deleteTree(dir);
+                if (dir != null) io.nnzip.util.AtomicFiles.deleteTree(dir);
             }
         }
     }

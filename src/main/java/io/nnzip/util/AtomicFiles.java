@@ -140,7 +140,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void deleteTree(Path root) {
+    /** Deletes a folder and everything in it, best effort (what is left is a temp folder's leftovers). */
+    public static void deleteTree(Path root) {
         try (var walk = Files.walk(root)) {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException ignored) { /* best effort: a leftover hidden temp folder is harmless */ }

@@ -29,6 +29,8 @@ public final class ServeTarget {
     public static void fuzzerInitialize() {
         try {
             Path dir = Files.createTempDirectory("nnzip-fuzz-serve");
+            // Jazzer and the corpus test both end by exiting the JVM; without this every run left a repository in /tmp.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> io.nnzip.util.AtomicFiles.deleteTree(dir)));
             repo = new ModelRepository(dir, CodecOptions.defaults().withThreads(1));
             repo.publish("m", OnnxWriter.toBytes(SyntheticModels.cnn(1, 4, 4, 8)), null, 0);
             repo.publish("m", OnnxWriter.toBytes(SyntheticModels.cnn(2, 4, 4, 8)), null, 0);
