@@ -9,6 +9,7 @@ import io.nnzip.dist.TrainSpec;
 import io.nnzip.ir.Model;
 import io.nnzip.onnx.OnnxReader;
 import io.nnzip.train.LrSchedule;
+import io.nnzip.train.Optimizer;
 import io.nnzip.train.Param;
 import io.nnzip.train.Trainer;
 import java.io.Serializable;
@@ -31,6 +32,11 @@ import org.apache.spark.broadcast.Broadcast;
  * and sends its compressed weight change; {@code treeAggregate} gathers the compressed messages, the driver averages
  * them and compresses the average again (keeping its own residual) for the next broadcast. Driver and workers apply
  * the same decoded update, so every copy of the weights stays identical.
+ * <p>With one local step (K = 1) the workers send their gradients instead, and the driver takes the one optimizer
+ * step on their mean, as single-process training on the whole batch would: averaging the workers' own Adam steps
+ * normalizes each half-batch gradient by its own, noisier second moment, and one epoch of fine-tuning ended 0.7 pts
+ * below the single-process run. State no optimizer steps (BatchNormalization statistics, a setup's ranges and
+ * scales) travels as its change and is averaged in both modes.
  */
 final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
@@ -142,6 +148,12 @@ final class DataParallel {
         LrSchedule sched = LrSchedule.of(spec.schedule(), spec.lr(), rounds * k, 0, rounds * k, 0.1f);
         boolean[] zero = zeroMask(params, spec.zeros());
         UpdateCodec down = new UpdateCodec(spec.exchange(), n);
+        boolean sync = k == 1;
+        boolean[] viaGradient = stepped(driverCopy);
+        List<Param> steppedParams = new ArrayList<>();
+        for (int j = 0; j < params.size(); j++) if (viaGradient[j]) steppedParams.add(params.get(j));
+        Trainer.Options o = spec.options(0);
+        Optimizer optimizer = sync ? Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay) : null;
         Broadcast<TrainSpec> bSpec = sc.broadcast(spec);
         JavaRDD<Integer> ids = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).cache();
         long upBytes = 0, downBytes = 0, images = 0, computeNanos = 0;
@@ -175,9 +187,11 @@ final class DataParallel {
                 lossSum += roundLoss;
                 images += roundImages;
                 lastLoss = roundLoss / Math.max(1, roundImages);
+                if (sync) avg = optimizerStep(params, viaGradient, steppedParams, optimizer, avg, w, lr);
                 prev = down.encode(avg);
                 UpdateCodec.addDecoded(prev, w, 1f);
                 applyZeros(w, zero);
+                if (sync) driverCopy.load(w); // the next optimizer step starts from the weights every copy holds
                 downBytes += (long) prev.length * workers;
                 if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
                     log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
@@ -201,6 +215,7 @@ final class DataParallel {
         info.put("workers", workers);
         info.put("exchange", spec.exchange());
         info.put("local_steps", k);
+        info.put("update_rule", sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
         info.put("rounds", rounds);
         info.put("parameters", n);
         info.put("exchange_bytes", upBytes + downBytes);
@@ -245,9 +260,41 @@ final class DataParallel {
         }
         float[] delta = flatten(ps);
         for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
+        if (spec.localSteps() == 1) {
+            // synchronous: what the optimizer steps travels as this step's gradient (valid until the next forward pass)
+            boolean[] viaGradient = stepped(wk.copy);
+            for (int j = 0, off = 0; j < ps.size(); off += ps.get(j).size(), j++)
+                if (viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
+        }
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    /** Which exchanged entries the copy's optimizer steps (the rest is state its forward pass or hooks change). */
+    static boolean[] stepped(Copy c) {
+        java.util.Set<Param> opt = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        opt.addAll(c.trainer().steppedParams());
+        boolean[] out = new boolean[c.exchanged().size()];
+        for (int j = 0; j < out.length; j++) out[j] = opt.contains(c.exchanged().get(j));
+        return out;
+    }
+
+    /**
+     * The driver's synchronous step: {@code mean} holds the workers' mean gradient for the stepped entries and their
+     * mean change for the rest; returns the change of every entry after one optimizer step from {@code w}.
+     */
+    static float[] optimizerStep(List<Param> params, boolean[] viaGradient, List<Param> stepped, Optimizer optimizer, float[] mean, float[] w, float lr) {
+        for (int j = 0, off = 0; j < params.size(); off += params.get(j).size(), j++)
+            if (viaGradient[j]) System.arraycopy(mean, off, params.get(j).grad(), 0, params.get(j).size());
+        optimizer.step(stepped, lr);
+        float[] change = mean.clone();
+        for (int j = 0, off = 0; j < params.size(); off += params.get(j).size(), j++)
+            if (viaGradient[j]) {
+                float[] v = params.get(j).value();
+                for (int i = 0; i < v.length; i++) change[off + i] = v[i] - w[off + i];
+            }
+        return change;
     }
 
     /** The pruned positions of the flattened parameter vector (null when nothing is held at zero). */

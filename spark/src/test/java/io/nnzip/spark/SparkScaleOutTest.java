@@ -80,6 +80,48 @@ class SparkScaleOutTest {
     }
 
     @Test
+    void synchronousWorkersTakeOneAdamStepOnTheirMeanGradient() {
+        // reference, computed here without DataParallel: each round both workers' gradients at the shared weights
+        // (an SGD step of rate 0 leaves the weights), their mean, one Adam step
+        Model m = Models.create("mlp", 0.25f, 10, 1);
+        Normalization norm = new Normalization(new float[] {0.286f}, new float[] {0.353f});
+        TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(m), "fashion-mnist", 256, norm.mean(), norm.std(), 1, 32, 3e-3f, "adam", 0.9f, 0f, 1, 2, "float", 1, 1);
+        ScaleOut.Trained t = DataParallel.run(sc, spec, 256, s -> {});
+        io.nnzip.train.Trainer[] workers = new io.nnzip.train.Trainer[2];
+        io.nnzip.data.BatchLoader[] loaders = new io.nnzip.data.BatchLoader[2];
+        for (int w = 0; w < 2; w++) {
+            workers[w] = new io.nnzip.train.Trainer(m, spec.options(w).optimizer("sgd").momentum(0f));
+            loaders[w] = new io.nnzip.data.BatchLoader(spec.shard(w), 32, true, norm, io.nnzip.data.Augment.NONE, spec.seed() + w, 0);
+        }
+        List<io.nnzip.train.Param> ref = workers[0].params().stream().map(p -> new io.nnzip.train.Param(p.name(), p.value().clone(), p.decay())).toList();
+        io.nnzip.train.Optimizer adam = io.nnzip.train.Optimizer.create("adam", 0.9f, false, 0f);
+        int rounds = spec.roundsPerEpoch(256);
+        assertEquals(4, rounds);
+        for (int r = 0; r < rounds; r++) {
+            for (io.nnzip.train.Param q : ref) java.util.Arrays.fill(q.grad(), 0f);
+            for (int w = 0; w < 2; w++) {
+                for (int j = 0; j < ref.size(); j++) System.arraycopy(ref.get(j).value(), 0, workers[w].params().get(j).value(), 0, ref.get(j).size());
+                workers[w].step(loaders[w].next(), 0f);
+                for (int j = 0; j < ref.size(); j++) {
+                    float[] g = workers[w].params().get(j).grad(), sum = ref.get(j).grad();
+                    for (int i = 0; i < g.length; i++) sum[i] += 0.5f * g[i];
+                }
+            }
+            adam.step(ref, 3e-3f);
+        }
+        for (int w = 0; w < 2; w++) {
+            workers[w].close();
+            loaders[w].close();
+        }
+        for (io.nnzip.train.Param q : ref) {
+            float[] got = t.model().graph().initializer(q.name()).toFloats();
+            for (int i = 0; i < got.length; i++)
+                assertEquals(q.value()[i], got[i], 1e-5 + 1e-4 * Math.abs(q.value()[i]), q.name() + "[" + i + "]");
+        }
+        assertEquals("mean gradient, one optimizer step on the driver", t.info().get("update_rule"));
+    }
+
+    @Test
     void pruneFineTunesOnSparkAndKeepsPrunedWeightsAtZero() {
         Model m = io.nnzip.onnx.OnnxReader.read(Path.of("../src/test/resources/pytorch-normalized/mlp.onnx"));
         Normalization norm = Normalization.parse("0.2860,0.3530");
