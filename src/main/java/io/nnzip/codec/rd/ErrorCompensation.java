@@ -176,21 +176,6 @@ public final class ErrorCompensation {
         return io.nnzip.codec.ModelEncoder.unitBytes((io.nnzip.codec.TensorUnit) hit[0]);
     }
 
-    /**
-     * Layer {@code name} (compensated) as the receiver decodes it when coded at {@code qp} with options {@code o}:
-     * the trellis's reconstruction, or GPTQ's weights rounded to nearest by the encoder.
-     */
-    public Tensor decoded(Model m, String name, int qp, CodecOptions o) {
-        double[][] u = factors.get(name);
-        if (u == null) throw new IllegalArgumentException(name + " is not compensated");
-        if (trellis >= 0) {
-            boolean dependent = trellis == 1;
-            Tensor t = m.graph().initializer(name);
-            return (Tensor) cache.computeIfAbsent(name + "\u0000" + qp + "\u0000" + dependent, key -> codeLayer(name, t, u, qp, dependent))[1];
-        }
-        return io.nnzip.codec.ModelEncoder.reconstructTensor(apply(m, Map.of(name, qp)), name, o.withOverrides(Map.of(name, qp)));
-    }
-
     /** What the encoder codes for layer QPs {@code qps}: the compensated weights, or the trellis's units. */
     public io.nnzip.codec.TensorSource source(Model m, Map<String, Integer> qps) {
         return trellis < 0 ? io.nnzip.codec.TensorSource.of(apply(m, qps)) : code(m, qps, trellis == 1).source();

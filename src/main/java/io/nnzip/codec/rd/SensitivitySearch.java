@@ -52,9 +52,8 @@ public final class SensitivitySearch {
 
     /**
      * As {@link #search(Model, OutputProbe, double, CodecOptions, Consumer)}; with {@code comp} every trial model's
-     * weights are error-compensated for their QPs first; each compensated layer's sensitivity is measured on that layer as
-     * the compensation codes it, and its sizes are the compensated trellis's where it decides the levels
-     * ({@link ErrorCompensation#codedBytes}), else plain coding's.
+     * weights are error-compensated for their QPs first; the sensitivities are those of plain coding, the sizes those of
+     * the compensated trellis where it decides a layer's levels ({@link ErrorCompensation#codedBytes}), else plain coding's.
      */
     public static MaxDropSearch.Result search(Model m, OutputProbe probe, double maxDropPoints, CodecOptions o, ErrorCompensation comp, Consumer<String> log) {
         double base = probe.reference(m);
@@ -143,10 +142,7 @@ public final class SensitivitySearch {
                 @Override
                 public List<double[]> single(List<String> weights, int qp) {
                     List<double[]> out = new ArrayList<>();
-                    // With compensation, each layer as its coder writes it: GPTQ changes the divergence per unit of plain
-                    // rounding noise by a different factor in every layer (from plain sensitivities, the path's boundary
-                    // on the issue-21 CNN sat at twice the bytes the greedy moves then reached).
-                    for (String w : weights) out.add(probe.measure(comp != null && comp.layers().contains(w) ? compensatedSingle(m, w, qp, o, comp) : singleTrial(m, w, qp, o)));
+                    for (String w : weights) out.add(probe.measure(singleTrial(m, w, qp, o)));
                     return out;
                 }
 
@@ -167,13 +163,6 @@ public final class SensitivitySearch {
     public static Model singleTrial(Model m, String w, int qp, CodecOptions o) {
         Model trial = m.copy();
         trial.graph().initializers().put(w, quantized(m, w, qp, o));
-        return trial;
-    }
-
-    /** The model with only {@code w} coded at {@code qp} by compensation {@code comp}, every other tensor as it is. */
-    public static Model compensatedSingle(Model m, String w, int qp, CodecOptions o, ErrorCompensation comp) {
-        Model trial = m.copy();
-        trial.graph().initializers().put(w, comp.decoded(m, w, qp, o));
         return trial;
     }
 

@@ -66,32 +66,4 @@ class ErrorCompensationTest {
             assertTrue(ep > 0 && ec2 < 0.8 * ep, w + ": compensated output error " + ec2 + " vs plain " + ep);
         }
     }
-
-    /**
-     * The one-layer model the --max-drop search measures a compensated layer's sensitivity on holds exactly what the
-     * receiver decodes for that layer from a written stream (rounding to nearest and the scalar trellis), and every
-     * other tensor unchanged.
-     */
-    @Test
-    void sensitivityTrialHoldsTheDecodedLayer() throws Exception {
-        Model m = SyntheticModels.cnn(3, 4, 8, 16);
-        Set<String> layers = Set.of("conv2.weight", "fc1.weight");
-        for (int quantizer : new int[] {CodecOptions.QUANT_THETA, CodecOptions.QUANT_RDOQ}) {
-            ErrorCompensation ec = ErrorCompensation.prepare(m, layers, images(48, 2), Normalization.NONE, 16).withQuantizer(quantizer);
-            CodecOptions base = ErrorCompensation.codingOptions(CodecOptions.defaults());
-            for (String w : layers) {
-                Map<String, Integer> qps = Map.of(w, -2);
-                Model trial = SensitivitySearch.compensatedSingle(m, w, -2, base, ec);
-                java.io.ByteArrayOutputStream bo = new java.io.ByteArrayOutputStream();
-                io.nnzip.codec.ModelEncoder.encode(ec.source(m, qps), base.withOverrides(qps), bo);
-                Model decoded = NnzCodec.decode(bo.toByteArray());
-                float[] got = trial.graph().initializer(w).floats(), want = decoded.graph().initializer(w).floats(), orig = m.graph().initializer(w).floats();
-                assertTrue(java.util.Arrays.equals(got, want), w + " (quantizer " + quantizer + "): the trial's layer is not what the stream decodes to");
-                assertTrue(!java.util.Arrays.equals(got, orig), w + ": the trial left the layer unquantized");
-                m.graph().initializers().forEach((k, t) -> {
-                    if (!k.equals(w)) assertEquals(t, trial.graph().initializer(k), k + " changed in " + w + "'s trial");
-                });
-            }
-        }
-    }
 }
