@@ -56,7 +56,7 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--compensate", description = "Error-compensated quantization (GPTQ-style, no retraining): each Conv/Gemm weight's rounding error is spread over its not yet quantized inputs using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest (with --quantizer rdoq or dq: levels chosen by a rate-distortion trellis that applies the same update along every path, scalar or dependent). Needs --data.")
     boolean compensate;
 
-    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
     @Mixin
