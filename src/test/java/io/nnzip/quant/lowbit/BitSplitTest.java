@@ -111,12 +111,12 @@ class BitSplitTest {
     void writtenCodesAreTheStitchedIntegersAndOrtComputesWithThem() {
         Model cnn = FashionCnnFixture.random(4);
         SplittableRandom r = new SplittableRandom(2);
-        float[] x = new float[64 * 28 * 28];
+        float[] x = new float[16 * 28 * 28];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
-        LabeledData calib = new LabeledData(Tensor.of(x, 64, 1, 28, 28), null);
+        LabeledData calib = new LabeledData(Tensor.of(x, 16, 1, 28, 28), null);
         QuantConfig c = new QuantConfig();
         c.scheme = "bitsplit:3";
-        WeightSchemes.Applied a = BitSplitQuantizer.apply(cnn, Scheme.parse(c.scheme), c, calib.batches(32), calib, s -> {});
+        WeightSchemes.Applied a = BitSplitQuantizer.apply(cnn, Scheme.parse(c.scheme), c, calib.batches(16), calib, s -> {});
         Model file = OnnxReader.read(OnnxWriter.toBytes(a.model()), null);
         // the conv2 layer by hand: its codes initializer × its scale column = the values the report carries
         Tensor codes = file.graph().initializer("conv2.weight_bitsplit"), scale = file.graph().initializer("conv2.weight_scale");

@@ -137,6 +137,11 @@ class LowBitQatTest {
         long sites = a.reference().graph().nodes().stream().filter(n -> n.opType().equals(OneHotOps.OP)).count();
         assertEquals(3, sites);
         assertTrue(file.graph().nodes().stream().map(Node::opType).noneMatch(OneHotOps.OP::equals));
+        // the activation scales are trained parameters (the LSQ-style gradient reaches them)
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Float>> scales = (Map<String, Map<String, Float>>) a.notes().get("activation_scales");
+        assertEquals(3, scales.size());
+        assertTrue(scales.values().stream().anyMatch(v -> !v.get("initial").equals(v.get("trained"))), scales.toString());
         assertOrtMatchesEngine(file, a.reference(), images(m, 16), 1e-3f);
     }
 
