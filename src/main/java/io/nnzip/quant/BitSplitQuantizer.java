@@ -147,8 +147,8 @@ public final class BitSplitQuantizer {
         return new Emitted(out, WeightOnlyQuantizer.apply(out, cfg.exclude, f));
     }
 
-    /** int4 DequantizeLinear codes with --container int4 (opset 21), else int8 codes behind Cast → Mul. */
-    static boolean int4Container(Model m, QuantConfig cfg, boolean fits) {
+    /** int4 DequantizeLinear codes with --container int4 (opset 21; {@code fits}: every code in [−8, 7]), else int8 codes behind Cast → Mul. */
+    public static boolean int4Container(Model m, QuantConfig cfg, boolean fits) {
         return switch (cfg.container) {
             case "auto", "int8" -> false;
             case "int4" -> {

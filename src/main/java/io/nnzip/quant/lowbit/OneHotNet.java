@@ -45,6 +45,8 @@ public final class OneHotNet {
     public static WeightSchemes.Applied apply(Model floatModel, Scheme s, QuantConfig cfg, LabeledData calib, io.nnzip.data.DataSplits splits,
                                               Normalization norm, Consumer<String> log) {
         int bits = s.bits();
+        // codes reach ±2^(B−1): int4 holds them up to B = 3
+        boolean int4 = io.nnzip.quant.BitSplitQuantizer.int4Container(floatModel, cfg, bits <= 3);
         Model base = floatModel.copy();
         Graph g = base.graph();
         int folded = BatchNormFolder.fold(g);
@@ -105,9 +107,11 @@ public final class OneHotNet {
         notes.put("activation_scales", scales);
         Model out = base.copy();
         exportActivations(out.graph());
-        List<WeightOnlyQuantizer.Layer> encoded = WeightOnlyQuantizer.apply(out, cfg.exclude, (w, axis) -> ScaledCodes.encode(w, axis, (m, r, c, code) -> exactCodes(m, r, c, bits, code), bits, false, "onehot"));
+        if (int4) io.nnzip.quant.weight.OpsetUpgrade.to21(out);
+        List<WeightOnlyQuantizer.Layer> encoded = WeightOnlyQuantizer.apply(out, cfg.exclude, (w, axis) -> ScaledCodes.encode(w, axis, (m, r, c, code) -> exactCodes(m, r, c, bits, code), bits, int4, "onehot"));
         notes.put("quantized_layers", encoded.size());
-        notes.put("container", "int8 single-set-bit codes → Cast → Mul(scale per output channel); activations as Greater/Where steps");
+        notes.put("container", (int4 ? "int4 single-set-bit codes → DequantizeLinear (opset 21)" : "int8 single-set-bit codes → Cast → Mul(scale per output channel)")
+                + "; activations as Greater/Where steps");
         cfg.record(out, Map.of("onehot_activations", String.join(",", quantized.keySet())));
         log.accept("one-hot " + bits + "-bit: " + encoded.size() + " weight layers, " + quantized.size() + " activations (" + floatInputs.size() + " signed inputs kept float)");
         return new WeightSchemes.Applied(out, base, QuantizePipeline.weightRows(encoded), notes);

@@ -36,6 +36,7 @@ public final class SoftThresholdTernary {
     private SoftThresholdTernary() {}
 
     public static WeightSchemes.Applied apply(Model floatModel, QuantConfig cfg, io.nnzip.data.DataSplits splits, Normalization norm, Consumer<String> log) {
+        boolean int4 = io.nnzip.quant.BitSplitQuantizer.int4Container(floatModel, cfg, true);
         Model base = floatModel.copy();
         Graph g = base.graph();
         int folded = BatchNormFolder.fold(g);
@@ -69,10 +70,12 @@ public final class SoftThresholdTernary {
         }
         notes.put("zero_share", zeros);
         Model out = base.copy();
-        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude, (w, axis) -> ScaledCodes.encode(w, axis, SoftThresholdTernary::codes, 2, false, "ternary"));
+        if (int4) io.nnzip.quant.weight.OpsetUpgrade.to21(out);
+        List<WeightOnlyQuantizer.Layer> layers = WeightOnlyQuantizer.apply(out, cfg.exclude, (w, axis) -> ScaledCodes.encode(w, axis, SoftThresholdTernary::codes, 2, int4, "ternary"));
         notes.put("quantized_layers", layers.size());
-        notes.put("container", "int8 codes {−1, 0, 1} → Cast → Mul(α per output channel) (ORT folds them at load)");
-        cfg.record(out, Map.of("container_used", "int8"));
+        notes.put("container", int4 ? "int4 codes {−1, 0, 1} → DequantizeLinear(α per output channel) (opset 21)"
+                : "int8 codes {−1, 0, 1} → Cast → Mul(α per output channel) (ORT folds them at load)");
+        cfg.record(out, Map.of("container_used", int4 ? "int4" : "int8"));
         log.accept("soft-threshold ternary: " + layers.size() + " layers");
         return new WeightSchemes.Applied(out, base, QuantizePipeline.weightRows(layers), notes);
     }
