@@ -25,7 +25,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the quantized model.")
     Path output;
 
-    @Option(names = "--scheme", defaultValue = "int8", description = "int8, dynamic-int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--scheme", defaultValue = "int8", description = "int8, dynamic-int8, int4, int2, kmeans:BITS, binary, ternary, inq:BITS, fp16, bf16, fixed16, bitsplit:BITS (bit-split PTQ), stt (soft-threshold ternary), onehot:BITS (power-of-two weights and activations) (default ${DEFAULT-VALUE}).")
     String scheme;
 
     @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true", description = "int8: per-channel weight scales (default on; --no-per-channel for per-tensor).")

@@ -37,6 +37,7 @@ public final class OpRegistry {
         FakeQuantOps.register();
         MiscOps.register();
         io.nnzip.engine.ops.BinaryOps.register();
+        io.nnzip.engine.ops.OneHotOps.register();
         io.nnzip.engine.ops.AttentionOps.register();
         io.nnzip.engine.ops.AdderOps.register();
     }

@@ -16,7 +16,8 @@ import java.util.Set;
  * The options, tool version and platform go into the output model's provenance ({@code nnzip.quantize}).
  */
 public final class QuantConfig implements Pass {
-    @Setting("int8 (static PTQ, QDQ), dynamic-int8 (MatMul weights int8, activations quantized per batch at run time), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS, fp16 (whole graph float16), bf16 / fixed16 (16-bit weights)")
+    @Setting("int8 (static PTQ, QDQ), dynamic-int8 (MatMul weights int8, activations quantized per batch at run time), int4 / int2 (grouped weight-only), kmeans:BITS, binary, ternary, inq:BITS, fp16 (whole graph float16), bf16 / fixed16 (16-bit weights), "
+            + "bitsplit:BITS (bit-split-and-stitching PTQ on calibration data), stt (soft-threshold ternary: two binary kernels, --qat), onehot:BITS (power-of-two weights and activations, --qat)")
     public String scheme = "int8";
     @Setting("int8: one weight scale per output channel (else one per tensor)")
     public boolean perChannel = true;

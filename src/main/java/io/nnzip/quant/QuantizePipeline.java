@@ -101,6 +101,9 @@ public final class QuantizePipeline {
             WeightSchemes.Applied a = s.kind() == Scheme.Kind.BINARY && !cfg.activations.equals("none")
                     ? io.nnzip.quant.binary.BinaryNet.apply(floatModel, cfg, calib, data, norm, log)
                     : s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
+                    : s.kind() == Scheme.Kind.BITSPLIT ? BitSplitQuantizer.apply(floatModel, s, cfg, calib.batches(64), eval, log)
+                    : s.kind() == Scheme.Kind.STT ? io.nnzip.quant.lowbit.SoftThresholdTernary.apply(floatModel, cfg, data, norm, log)
+                    : s.kind() == Scheme.Kind.ONEHOT ? io.nnzip.quant.lowbit.OneHotNet.apply(floatModel, s, cfg, calib, data, norm, log)
                     : WeightSchemes.apply(floatModel, s, cfg, data, norm, calib.batches(64), log);
             out = a.model();
             rows = a.rows();

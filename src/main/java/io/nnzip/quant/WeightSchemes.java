@@ -87,7 +87,7 @@ public final class WeightSchemes {
             };
             case BF16 -> io.nnzip.quant.weight.SixteenBitQuantizer::bf16;
             case FIXED16 -> io.nnzip.quant.weight.SixteenBitQuantizer::fixed16;
-            case INT8, FP16, DYNAMIC_INT8 -> throw new IllegalStateException();
+            case INT8, FP16, DYNAMIC_INT8, BITSPLIT, STT, ONEHOT -> throw new IllegalStateException();
         };
         BiFunction<Tensor, Integer, EncodedWeight> enc = enc0;
         notes.put("batchnorm_folded", folded);

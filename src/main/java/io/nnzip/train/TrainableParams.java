@@ -11,15 +11,17 @@ import java.util.regex.Pattern;
 
 /**
  * Which initializers are trained: float initializers in a parameter slot (Conv/ConvTranspose weight and bias,
- * Gemm and MatMul operands, BatchNormalization scale and shift, PRelu slope, a non-scalar Add/Sub operand, AdderConv filter),
+ * Gemm and MatMul operands, BatchNormalization scale and shift, PRelu slope, a non-scalar Add/Sub operand, AdderConv filter,
+ * the threshold of Binarize and the scale of OneHotQuant),
  * whose name matches {@code include} and does not match {@code freeze} (regular expressions, searched).
  * Running statistics, shapes and scalar constants never are.
  */
 public final class TrainableParams {
-    private static final Map<String, int[]> SLOTS = Map.of(
-            "Conv", new int[] {1, 2}, "ConvTranspose", new int[] {1, 2}, "Gemm", new int[] {0, 1, 2}, "MatMul", new int[] {0, 1},
-            "BatchNormalization", new int[] {1, 2}, "PRelu", new int[] {1}, "Add", new int[] {0, 1}, "Sub", new int[] {0, 1},
-            "Binarize", new int[] {1}, "AdderConv", new int[] {1});
+    private static final Map<String, int[]> SLOTS = Map.ofEntries(
+            Map.entry("Conv", new int[] {1, 2}), Map.entry("ConvTranspose", new int[] {1, 2}), Map.entry("Gemm", new int[] {0, 1, 2}),
+            Map.entry("MatMul", new int[] {0, 1}), Map.entry("BatchNormalization", new int[] {1, 2}), Map.entry("PRelu", new int[] {1}),
+            Map.entry("Add", new int[] {0, 1}), Map.entry("Sub", new int[] {0, 1}), Map.entry("Binarize", new int[] {1}),
+            Map.entry("OneHotQuant", new int[] {1}), Map.entry("AdderConv", new int[] {1}));
 
     private TrainableParams() {}
 

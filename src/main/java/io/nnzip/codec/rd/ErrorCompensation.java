@@ -2,7 +2,6 @@ package io.nnzip.codec.rd;
 
 import io.nnzip.codec.CodecOptions;
 import io.nnzip.data.Augment;
-import io.nnzip.data.Batch;
 import io.nnzip.data.BatchLoader;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
@@ -201,6 +200,17 @@ public final class ErrorCompensation {
 
     /** H = Σ x xᵀ of every target layer's input vectors over the calibration images (double, d×d row-major). */
     static Map<String, double[]> hessians(Model m, Set<String> targets, Dataset calib, Normalization norm, int batch) {
+        try (BatchLoader loader = new BatchLoader(calib, batch, false, norm, Augment.NONE, 0, 0)) {
+            return hessians(m, targets, () -> new java.util.Iterator<Tensor>() {
+                public boolean hasNext() { return loader.hasNext(); }
+
+                public Tensor next() { return loader.next().images(); }
+            });
+        }
+    }
+
+    /** The same over input batches already prepared (normalized), e.g. a quantizer's calibration batches. */
+    public static Map<String, double[]> hessians(Model m, Set<String> targets, Iterable<Tensor> batches) {
         Map<String, double[]> hs = new HashMap<>();
         Parallel par = Parallel.common();
         Executor ex = new Executor(m, par);
@@ -227,12 +237,7 @@ public final class ErrorCompensation {
             }
         });
         String input = m.graph().runtimeInputs().getFirst().name();
-        try (BatchLoader loader = new BatchLoader(calib, batch, false, norm, Augment.NONE, 0, 0)) {
-            while (loader.hasNext()) {
-                Batch b = loader.next();
-                ex.run(Map.of(input, b.images()));
-            }
-        }
+        for (Tensor b : batches) ex.run(Map.of(input, b));
         return hs;
     }
 

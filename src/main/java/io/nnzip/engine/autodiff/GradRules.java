@@ -157,6 +157,7 @@ public final class GradRules {
         rule("LayerNormalization", GradRules::layerNorm);
         rule(io.nnzip.engine.ops.FakeQuantOps.OP, FakeQuantRule::backward);
         rule(io.nnzip.engine.ops.BinaryOps.BINARIZE, BinarizeRule::backward);
+        rule(io.nnzip.engine.ops.OneHotOps.OP, OneHotRule::backward);
 
         // ---- pooling ----
         rule("MaxPool", s -> {
