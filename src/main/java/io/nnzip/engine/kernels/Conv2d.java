@@ -49,6 +49,10 @@ public final class Conv2d {
             DirectConv.forward(g, x, w, bias, y, relu, pool, par);
             return;
         }
+        if (LaneConv.applies(g, pool)) {
+            LaneConv.forward(g, x, w, bias, y, relu, pool, par);
+            return;
+        }
         PackedWeights[] packed = new PackedWeights[g.group()];
         for (int gi = 0; gi < g.group(); gi++) packed[gi] = PackedWeights.pack(w, gi * g.kg() * g.colRows(), g.colRows(), g.kg(), g.colRows());
         int perThread = g.n() >= par.threads() && g.n() > 1 ? (g.n() + par.threads() - 1) / par.threads() : g.n();
