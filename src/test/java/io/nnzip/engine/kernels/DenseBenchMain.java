@@ -57,6 +57,24 @@ public final class DenseBenchMain {
                         2.0 * pw.paddedRows() * g.colRows() * ld * (batch / nb) / mult / 1e6);
             }
         }
+        if (what.equals("chunk")) {
+            int[][] shapes = {{32, 14, 64}, {64, 7, 128}};
+            try (Parallel par = new Parallel(1)) {
+                for (int[] s : shapes) {
+                    ConvGeometry g = new ConvGeometry(batch, s[0], s[1], s[1], s[2], 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+                    float[] x = random(batch * s[0] * s[1] * s[1]), w = random(s[2] * s[0] * 9), b = random(s[2]);
+                    Conv2d.Pool pool = new Conv2d.Pool(2, 2, 2, 2);
+                    float[] y = new float[batch * s[2] * (s[1] / 2) * (s[1] / 2)];
+                    for (int rep = 0; rep < 2; rep++)
+                        for (int ch : new int[] {0, 8, 16}) {
+                            LaneConv.chunkChannels = ch == 0 ? 0 : ch;
+                            if (ch == 0) LaneConv.chunkChannels = 0;
+                            double ms = best(rounds, () -> Conv2d.forward(g, x, w, b, y, true, pool, par));
+                            System.out.printf("chunk C=%d K=%d channels=%s  %.3f ms%n", s[0], s[2], ch == 0 ? "auto(" + LaneConv.chunkDepth(g, (s[1] + 2) * (s[1] + 2)) / 9 + ")" : ch, ms);
+                        }
+                }
+            }
+        }
         if (what.equals("conv") || what.equals("all")) {
             int[][] shapes = {{1, 28, 32}, {32, 14, 64}, {64, 7, 128}};
             try (Parallel par = new Parallel(1)) {
