@@ -6,7 +6,9 @@ import io.nnzip.engine.Parallel;
  * Forward 2-D convolution (1-D convs use H = 1) on NCHW float arrays, with an optional fused epilogue: bias,
  * ReLU and an unpadded max-pool applied while each image's output is still in cache.
  * <pre>x: (N,C,H,W), w: (K,C/g,R,S), bias: (K) or null -> y: (N,K,P,Q), or (N,K,P',Q') when pooled</pre>
- * Depthwise convs and convs with only a few taps per output ({@link DirectConv}) run direct loops. Everything else is GEMM per group over a batch of {@code nb} images at once,
+ * Depthwise convs and convs with only a few taps per output ({@link DirectConv}) run direct loops, and so do
+ * stride-1 convs with K a multiple of 32 ({@link LaneConv}, output channels in the vector lanes, no unfold).
+ * Everything else is GEMM per group over a batch of {@code nb} images at once,
  * {@code out_g (K/g, nb·P·Q) = w_g (K/g, C/g·R·S) · col (C/g·R·S, nb·P·Q)}, where col holds the images side by
  * side (unfolded by {@link Im2Col}, or copied as is for a pointwise 1×1 conv); batching small images keeps the GEMM
  * wide enough for full-width vector tiles. Stride-1 "same"-width convs skip the col matrix: {@link Im2ColPanel}
@@ -47,6 +49,10 @@ public final class Conv2d {
         if (SparseConv.forward(g, x, w, bias, y, relu, pool, par)) return;
         if (DirectConv.applies(g, pool)) {
             DirectConv.forward(g, x, w, bias, y, relu, pool, par);
+            return;
+        }
+        if (LaneConv.applies(g, pool)) {
+            LaneConv.forward(g, x, w, bias, y, relu, pool, par);
             return;
         }
         PackedWeights[] packed = new PackedWeights[g.group()];

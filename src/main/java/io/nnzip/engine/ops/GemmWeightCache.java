@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops;
 
 import io.nnzip.engine.kernels.PackedB;
+import io.nnzip.engine.kernels.SparseWeights;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -16,18 +17,29 @@ final class GemmWeightCache {
     /** Smaller operands repack faster than the cache pays back in memory. */
     static final int MIN_FLOATS = 1 << 14;
 
-    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed) {}
+    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed, boolean sparseEnabled) {}
 
     private static final Map<float[], Entry> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
 
     private GemmWeightCache() {}
+
+    /**
+     * The cached packing when B's layout and contents are unchanged since it was packed, with the sparse kernels
+     * switched as they were then (it was packed only because the sparsity look-up chose the dense kernel), else null.
+     */
+    static PackedB ifUnchanged(boolean transB, float[] b, int off, int ldb, int k, int n) {
+        Entry e = CACHE.get(b);
+        if (e != null && e.sparseEnabled == SparseWeights.enabled && e.transB == transB && e.off == off && e.ldb == ldb && e.k == k && e.n == n
+                && Arrays.equals(e.contents, b)) return e.packed;
+        return null;
+    }
 
     /** op(B) packed, from the cache when B's layout and contents are unchanged since it was packed. */
     static PackedB packed(boolean transB, float[] b, int off, int ldb, int k, int n) {
         Entry e = CACHE.get(b);
         if (e != null && e.transB == transB && e.off == off && e.ldb == ldb && e.k == k && e.n == n && Arrays.equals(e.contents, b)) return e.packed;
         PackedB p = PackedB.pack(transB, b, off, ldb, k, n);
-        CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p));
+        CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p, SparseWeights.enabled));
         return p;
     }
 }

@@ -7,7 +7,9 @@ import io.nnzip.engine.Parallel;
 import io.nnzip.engine.TransformerFusion;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.kernels.BiasGelu;
+import io.nnzip.engine.kernels.PackedB;
 import io.nnzip.engine.kernels.Sgemm;
+import io.nnzip.engine.kernels.SparseRows;
 import io.nnzip.engine.kernels.SmallGemm;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
@@ -42,14 +44,20 @@ public final class LinearOps {
         float[] y = ctx.floats(m * n);
         boolean hasC = c != null && beta != 0f, relu = node.attrInt(Fusion.RELU, 0) != 0;
         float[] bias = hasC ? featureBias(c, n, beta) : null;
-        if ((!hasC || bias != null) && SparseLinear.linear(ta, tb, m, k, n, alpha, a.floats(), a.dim(1), b.floats(), bias, relu, y, ctx.parallel()))
+        // weights packed while dense and unchanged since skip the sparsity look-up: each look-up compares the whole
+        // array with its cached copy, which for a 1152×256 layer cost as much as a fifth of the multiply
+        boolean cached = cachesWeights(ctx, b, m, n);
+        PackedB packed = cached ? GemmWeightCache.ifUnchanged(tb, b.floats(), 0, b.dim(1), k, n) : null;
+        SparseRows sp = packed != null ? null : SparseLinear.weights(tb, b.floats(), k, n);
+        if ((!hasC || bias != null) && SparseLinear.linear(sp, ta, m, n, alpha, a.floats(), a.dim(1), bias, relu, y, ctx.parallel()))
             return new Tensor[] {Tensor.of(y, m, n)}; // pruned weights: the compressed-rows kernel ran, bias and ReLU included
         if (hasC) broadcastInto(node, c.toFloats(), c.shape(), y, m, n);
-        if (SparseLinear.gemm(ta, tb, m, k, n, alpha, a.floats(), a.dim(1), b.floats(), y, hasC, beta, ctx.parallel())) {
+        if (SparseLinear.gemm(sp, ta, m, n, alpha, a.floats(), a.dim(1), y, hasC, beta, ctx.parallel())) {
             // pruned weights: the compressed-rows kernel ran
-        } else if (cachesWeights(ctx, b, m, n)) {
+        } else if (cached) {
             if (hasC && beta != 1f) for (int i = 0; i < y.length; i++) y[i] *= beta;
-            GemmWeightCache.packed(tb, b.floats(), 0, b.dim(1), k, n).multiply(ta, m, alpha, a.floats(), 0, a.dim(1), y, 0, n, hasC, ctx.parallel());
+            if (packed == null) packed = GemmWeightCache.packed(tb, b.floats(), 0, b.dim(1), k, n);
+            packed.multiply(ta, m, alpha, a.floats(), 0, a.dim(1), y, 0, n, hasC, ctx.parallel());
         } else {
             Sgemm.gemm(ta, tb, m, n, k, alpha, a.floats(), 0, a.dim(1), b.floats(), 0, b.dim(1), hasC ? beta : 0f, y, 0, n, ctx.parallel());
         }

@@ -13,7 +13,7 @@ final class SparseLinear {
     private SparseLinear() {}
 
     /** op(B) as N compressed rows of K, or null when B is dense enough for the dense kernel. */
-    private static SparseRows weights(boolean tb, float[] b, int k, int n) {
+    static SparseRows weights(boolean tb, float[] b, int k, int n) {
         SparseRows sp = tb ? SparseWeights.rows(b, 0, n, k) : SparseWeights.columns(b, 0, k, n);
         return sp == null || !SparseGemm.pays(sp.nonzeros(), k, n) ? null : sp;
     }
@@ -24,7 +24,11 @@ final class SparseLinear {
      */
     static boolean linear(boolean ta, boolean tb, int m, int k, int n, float alpha, float[] a, int lda, float[] b, float[] bias, boolean relu, float[] y,
             Parallel par) {
-        SparseRows sp = weights(tb, b, k, n);
+        return linear(weights(tb, b, k, n), ta, m, n, alpha, a, lda, bias, relu, y, par);
+    }
+
+    /** As above with op(B)'s compressed rows already looked up ({@link #weights}; null: the dense kernel). */
+    static boolean linear(SparseRows sp, boolean ta, int m, int n, float alpha, float[] a, int lda, float[] bias, boolean relu, float[] y, Parallel par) {
         if (sp == null) return false;
         run(sp, ta, m, n, alpha, a, lda, bias, relu, y, par);
         return true;
@@ -53,8 +57,12 @@ final class SparseLinear {
      */
     static boolean gemm(boolean ta, boolean tb, int m, int k, int n, float alpha, float[] a, int lda, float[] b, float[] y, boolean accumulate, float beta,
             Parallel par) {
+        return gemm(weights(tb, b, k, n), ta, m, n, alpha, a, lda, y, accumulate, beta, par);
+    }
+
+    /** As above with op(B)'s compressed rows already looked up ({@link #weights}; null: the dense kernel). */
+    static boolean gemm(SparseRows sp, boolean ta, int m, int n, float alpha, float[] a, int lda, float[] y, boolean accumulate, float beta, Parallel par) {
         if (ta && accumulate) return false; // rare enough to leave to the dense kernel
-        SparseRows sp = weights(tb, b, k, n);
         if (sp == null) return false;
         if (ta) run(sp, true, m, n, alpha, a, lda, null, false, y, par);
         else {

@@ -46,6 +46,27 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * Stride-1 convs with K a multiple of 32: the channel-lane {@link LaneConv} (odd planes whose last row/column
+     * the pool drops, asymmetric pads, 5×5 and 2×3 kernels, Q of exactly one tile, tiles overlapping at the right edge).
+     */
+    @Test
+    void laneConvShapes() {
+        SplittableRandom r = new SplittableRandom(8);
+        // n, c, h, w, k, group, kh, kw, stride, padT, padL, padB, padR, dil
+        int[][] cfg = {
+                {3, 4, 7, 7, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {2, 3, 14, 9, 64, 1, 3, 3, 1, 0, 1, 2, 1, 1},
+                {2, 2, 8, 12, 32, 1, 5, 5, 1, 2, 2, 2, 2, 1}, {1, 5, 11, 20, 32, 1, 2, 3, 1, 1, 0, 0, 1, 1},
+                {4, 8, 5, 9, 96, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {3, 2, 4, 40, 32, 1, 3, 3, 1, 0, 1, 0, 1, 1},
+                {2, 32, 14, 14, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1}};
+        for (int[] f : cfg) {
+            ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);
+            if (!LaneConv.applies(g, null)) throw new AssertionError(g + " should take the channel-lane path");
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, f, mode, par);
+        }
+    }
+
     // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool
     static void check(SplittableRandom r, int[] f, int mode, Parallel par) {
         ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);

@@ -30,13 +30,23 @@ class ConvFusionTest {
         check(40, 16 * 100, 4);
     }
 
+    @Test
+    void channelLaneConvs() {
+        // widths of 32 and 64 output channels take LaneConv; 13 → 6 → 3 with the pool dropping odd edges
+        check(14, 64 * 9, 4, 32, 64);
+        check(13, 64 * 9, 4, 32, 64);
+    }
+
     private static void check(int size, int flat, int fusedNodes) {
+        check(size, flat, fusedNodes, 8, 16);
+    }
+
+    private static void check(int size, int flat, int fusedNodes, int... widths) {
         SplittableRandom r = new SplittableRandom(31);
         GraphBuilder g = new GraphBuilder("cnn");
         String x = g.input("x", DType.FLOAT, 5, 3, size, size);
         String h = x;
         int c = 3;
-        int[] widths = {8, 16};
         for (int i = 0; i < widths.length; i++) {
             int k = widths[i];
             String w = g.init("w" + i, Tensor.of(OpCheck.random(r, k * c * 9), k, c, 3, 3));

@@ -56,6 +56,23 @@ class ConvOrtTest {
     }
 
     @Test
+    void channelLaneShapes() {
+        // K a multiple of 32, stride 1, taps > 16: the channel-lane direct conv (n, c, k, h=w, kernel, pad)
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] cfg = {{3, 32, 64, 14, 3, 1}, {2, 64, 128, 7, 3, 1}, {2, 3, 32, 11, 5, 2}, {1, 6, 96, 9, 3, 0}, {4, 2, 32, 30, 3, 1}};
+        for (int[] k : cfg) {
+            GraphBuilder g = new GraphBuilder("conv");
+            String x = g.input("x", DType.FLOAT, k[0], k[1], k[3], k[3]);
+            String wn = g.init("w", Tensor.of(OpCheck.random(r, k[2] * k[1] * k[4] * k[4]), k[2], k[1], k[4], k[4]));
+            String b = g.init("b", OpCheck.random(r, k[2]), k[2]);
+            g.output(g.rename(g.op("Conv", new String[] {x, wn, b}, Attribute.of("pads", k[5], k[5], k[5], k[5])), "y"), DType.FLOAT);
+            Tensor xt = Tensor.of(OpCheck.random(r, k[0] * k[1] * k[3] * k[3]), k[0], k[1], k[3], k[3]);
+            OpCheck.matchesOrt(g.build(17), Map.of("x", xt), TWO, "Conv " + java.util.Arrays.toString(k));
+            OpCheck.matchesOrt(g.build(17), Map.of("x", xt), ONE, "Conv " + java.util.Arrays.toString(k));
+        }
+    }
+
+    @Test
     void convWideBatchAndPointwise() {
         // shapes that take the multi-image GEMM path (small planes, many images), the 1×1 path and wide single planes
         SplittableRandom r = new SplittableRandom(12);
