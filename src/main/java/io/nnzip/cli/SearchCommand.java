@@ -43,6 +43,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--latency-runs", paramLabel = "N", defaultValue = "20", description = "Alternated timed runs per latency measurement; the final check takes 3× (default ${DEFAULT-VALUE}).")
     int latencyRuns;
 
+    @Option(names = "--latency-clock", defaultValue = "wall", description = "wall: time each run by the wall clock; cpu: by the calling thread's CPU time (needs --threads 1; the figure to trust on a loaded machine) (default ${DEFAULT-VALUE}).")
+    String latencyClock;
+
     @Option(names = "--latency-samples", paramLabel = "N", defaultValue = "16", description = "Random-width graphs measured to fit the latency model, plus 3 uniform ones (default ${DEFAULT-VALUE}).")
     int latencySamples;
 
@@ -133,6 +136,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("latency_batch", latencyBatch);
         o.put("latency_runs", latencyRuns);
         o.put("latency_samples", latencySamples);
+        o.put("latency_clock", latencyClock);
         o.put("encoding", encoding);
         o.put("population", population);
         o.put("generations", generations);

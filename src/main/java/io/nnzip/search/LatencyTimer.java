@@ -22,7 +22,16 @@ interface LatencyTimer {
      * {@code defaultRuns}: pairs when {@link #ratio(Model)} is asked without a count.
      */
     static Measured ort(Model original, Map<String, Tensor> feeds, int threads, int defaultRuns) {
-        return new Measured(original, feeds, threads, defaultRuns);
+        return new Measured(original, feeds, threads, defaultRuns, false);
+    }
+
+    /**
+     * As {@link #ort(Model, Map, int, int)}; {@code cpu}: each run timed by the calling thread's CPU time instead of the
+     * wall clock (single-threaded sessions only: ONNX Runtime then computes on the calling thread), which other
+     * processes competing for the cores cannot inflate by preempting the run.
+     */
+    static Measured ort(Model original, Map<String, Tensor> feeds, int threads, int defaultRuns, boolean cpu) {
+        return new Measured(original, feeds, threads, defaultRuns, cpu);
     }
 
     final class Measured implements LatencyTimer, AutoCloseable {
@@ -30,9 +39,13 @@ interface LatencyTimer {
         private final OrtRunner.Prepared origRun;
         private final Map<String, Tensor> feeds;
         private final int threads, defaultRuns;
+        private final boolean cpu;
         private int measurements;
+        private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
-        Measured(Model original, Map<String, Tensor> feeds, int threads, int defaultRuns) {
+        Measured(Model original, Map<String, Tensor> feeds, int threads, int defaultRuns, boolean cpu) {
+            if (cpu && threads != 1) throw new io.nnzip.ir.NnzipException("--latency-clock cpu needs --threads 1 (ONNX Runtime then computes on the calling thread), not " + threads);
+            this.cpu = cpu;
             this.orig = new OrtRunner(original, threads);
             this.origRun = orig.prepare(feeds);
             this.feeds = feeds;
@@ -45,7 +58,8 @@ interface LatencyTimer {
             int n = runs > 0 ? runs : defaultRuns;
             measurements++;
             try (OrtRunner rc = new OrtRunner(candidate, threads); OrtRunner.Prepared c = rc.prepare(feeds)) {
-                for (int i = 0; i < 3; i++) {
+                // warm-up: the candidate's session is new (allocations, first-touch pages) while the original's has run before
+                for (int i = 0; i < Math.max(5, n / 4); i++) {
                     origRun.run();
                     c.run();
                 }
@@ -80,6 +94,11 @@ interface LatencyTimer {
         int batch() { return feeds.values().iterator().next().dim(0); }
 
         private double timed(OrtRunner.Prepared p) {
+            if (cpu) {
+                long c0 = CPU.getCurrentThreadCpuTime();
+                p.run();
+                return (CPU.getCurrentThreadCpuTime() - c0) / 1e6;
+            }
             if (threads > 1) {
                 // ORT's intra-op workers spin after a run; let them stop before the other session runs
                 try {

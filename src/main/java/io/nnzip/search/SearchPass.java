@@ -59,7 +59,7 @@ public final class SearchPass {
             double[] chosen;
             try {
                 if (c.latencyTarget()) {
-                    timer = LatencyTimer.ort(m, io.nnzip.prune.dep.ValueProbe.randomFeeds(m, c.latencyBatch(), c.seed()), ctx.threads(), c.latencyRuns());
+                    timer = LatencyTimer.ort(m, io.nnzip.prune.dep.ValueProbe.randomFeeds(m, c.latencyBatch(), c.seed()), ctx.threads(), c.latencyRuns(), c.latencyClock().equals("cpu"));
                     target = latencyRatio(c, timer, r, ctx);
                     LatencyModel lm = LatencyModel.fit(m, enc, timer, c.latencySamples(), c.seed(), ctx.log());
                     enc.costBy(lm::predict);
@@ -133,6 +133,7 @@ public final class SearchPass {
         r.put("original_latency_ms", originalMs);
         r.put("latency_batch", c.latencyBatch());
         r.put("latency_threads", ctx.threads());
+        r.put("latency_clock", c.latencyClock());
         r.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         if (c.targetLatency() > 0) return c.targetLatency();
         double t = c.targetLatencyMs() / originalMs;

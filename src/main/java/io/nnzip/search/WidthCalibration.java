@@ -64,6 +64,12 @@ final class WidthCalibration {
                 keptRatio = check;
             }
             double next = propose(pts, target, maxScale);
+            if (next >= 0 && bracket(pts, target)[0] == null ^ bracket(pts, target)[1] == null) {
+                // no bracket yet: a step that rounds to a measured network is taken further until the channel counts change
+                double last = pts.getLast()[0];
+                for (int k = 2; k <= 16 && byNetwork.containsKey(enc.network(enc.scaled(genes, next))); k++)
+                    next = Math.clamp(last * Math.pow(next / last, k / (double) (k - 1)), 1e-3, maxScale);
+            }
             if (next < 0 || byNetwork.containsKey(enc.network(enc.scaled(genes, next)))) {
                 double b = bisect(pts, target);
                 if (b < 0 || byNetwork.containsKey(enc.network(enc.scaled(genes, b)))) break; // the widths cannot get closer
