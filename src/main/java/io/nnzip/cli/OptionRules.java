@@ -75,6 +75,8 @@ final class OptionRules {
             Map.entry("--label-smoothing", Range.closed(0, 0.999999, "[0, 1)")), Map.entry("--val-split", Range.closed(0, 0.999999, "[0, 1)")),
             Map.entry("--amount", Range.closed(0, 0.999999, "[0, 1)")), Map.entry("--amounts", Range.above(0, 0.999999, "(0, 1)")),
             Map.entry("--energy", FRACTION_OPEN), Map.entry("--target-macs", FRACTION_OPEN),
+            Map.entry("--target-latency", Range.closed(0, 1, "0 (none) or (0, 1]")), Map.entry("--target-latency-ms", NON_NEGATIVE),
+            Map.entry("--latency-samples", Range.closed(0, 100_000, "0..100000")),
             Map.entry("--threshold", SHARE), Map.entry("--early-exit", SHARE), Map.entry("--alpha", SHARE),
             Map.entry("--temperature", Range.above(0, 1000, "(0, 1000]")), Map.entry("--width", Range.above(0, 64, "(0, 64]")),
             Map.entry("--hint-weight", NON_NEGATIVE), Map.entry("--head-l2", NON_NEGATIVE), Map.entry("--exit-weights", NON_NEGATIVE),

@@ -28,8 +28,26 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the pruned ONNX model.")
     Path output;
 
-    @Option(names = "--method", defaultValue = "ga", description = "ga: genetic algorithm over channel masks (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "ga", description = "ga: genetic algorithm over channel masks under --target-macs; width-search: the same search over per-group widths under a latency target measured in ONNX Runtime; uniform: every group the same keep ratio meeting the MAC or latency target (default ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--target-latency", paramLabel = "F", defaultValue = "0", description = "Fraction of the original's ONNX Runtime latency to keep (width-search, uniform; measured, not predicted).")
+    double targetLatency;
+
+    @Option(names = "--target-latency-ms", paramLabel = "MS", defaultValue = "0", description = "ONNX Runtime latency in milliseconds to meet, at --latency-batch and --threads (width-search, uniform).")
+    double targetLatencyMs;
+
+    @Option(names = "--latency-batch", paramLabel = "N", defaultValue = "32", description = "Batch of the ONNX Runtime latency measurements (default ${DEFAULT-VALUE}).")
+    int latencyBatch;
+
+    @Option(names = "--latency-runs", paramLabel = "N", defaultValue = "20", description = "Alternated timed runs per latency measurement; the final check takes 3× (default ${DEFAULT-VALUE}).")
+    int latencyRuns;
+
+    @Option(names = "--latency-clock", defaultValue = "wall", description = "wall: time each run by the wall clock; cpu: by the calling thread's CPU time (needs --threads 1; the figure to trust on a loaded machine) (default ${DEFAULT-VALUE}).")
+    String latencyClock;
+
+    @Option(names = "--latency-samples", paramLabel = "N", defaultValue = "16", description = "Random-width graphs measured to fit the latency model, plus 3 uniform ones (default ${DEFAULT-VALUE}).")
+    int latencySamples;
 
     @Option(names = "--target-macs", paramLabel = "F", defaultValue = "0.4", description = "Fraction of the original MACs to keep (default ${DEFAULT-VALUE}).")
     double targetMacs;
@@ -113,6 +131,12 @@ public final class SearchCommand extends BaseCommand {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("method", method);
         o.put("target_macs", targetMacs);
+        o.put("target_latency", targetLatency);
+        o.put("target_latency_ms", targetLatencyMs);
+        o.put("latency_batch", latencyBatch);
+        o.put("latency_runs", latencyRuns);
+        o.put("latency_samples", latencySamples);
+        o.put("latency_clock", latencyClock);
         o.put("encoding", encoding);
         o.put("population", population);
         o.put("generations", generations);

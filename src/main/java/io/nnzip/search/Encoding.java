@@ -109,17 +109,27 @@ final class Encoding {
 
     private final Map<String, Pruned> pruned = new java.util.HashMap<>();
 
+    /** The cost of a pruned network; null: the share of the original MACs it keeps. */
+    private java.util.function.ToDoubleFunction<Model> costFn;
+
+    /** Costs networks by {@code f} from now on (e.g. a latency model's predicted ratio) instead of their MACs. */
+    void costBy(java.util.function.ToDoubleFunction<Model> f) {
+        costFn = f;
+        pruned.clear();
+    }
+
     private Pruned pruned(double[] genes) {
         // remembered: repair asks again for the same genomes, and the search for their networks
         return pruned.computeIfAbsent(Arrays.toString(genes), k -> {
             StructuredPruner.Result r = prune(genes);
             StringBuilder net = new StringBuilder();
             new java.util.TreeMap<>(r.plan().removedTensors).forEach((t, idx) -> net.append(t).append(Arrays.toString(idx)).append(';'));
-            return new Pruned(LayerCosts.totalMacs(r.model(), 1) / (double) Math.max(1, baseMacs), net.toString());
+            double cost = costFn != null ? costFn.applyAsDouble(r.model()) : LayerCosts.totalMacs(r.model(), 1) / (double) Math.max(1, baseMacs);
+            return new Pruned(cost, net.toString());
         });
     }
 
-    /** Share of the original MACs the genome's prune keeps. */
+    /** Share of the original MACs the genome's prune keeps (or the cost {@link #costBy} set). */
     double cost(double[] genes) { return pruned(genes).cost(); }
 
     /**

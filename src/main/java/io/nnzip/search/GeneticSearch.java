@@ -42,6 +42,8 @@ final class GeneticSearch {
     private final Map<String, Individual> cache = new HashMap<>();
     private final List<double[]> seeds;
     private int evaluations, shared;
+    /** The budget genomes are repaired into, in the encoding's cost units: --target-macs, or a latency ratio. */
+    private double target;
 
     GeneticSearch(SearchConfig c, Encoding enc, Evaluate eval, Checkpoint checkpoint, Consumer<String> log) {
         this(c, enc, eval, checkpoint, log, null);
@@ -58,6 +60,13 @@ final class GeneticSearch {
         this.eval = eval;
         this.checkpoint = checkpoint;
         this.log = log;
+        this.target = c.targetMacs();
+    }
+
+    /** Repairs genomes into this budget instead of --target-macs (the encoding's cost, e.g. a predicted latency ratio). */
+    GeneticSearch target(double t) {
+        this.target = t;
+        return this;
     }
 
     Outcome run() {
@@ -119,7 +128,7 @@ final class GeneticSearch {
      * and seed, and evaluation is the cost of the search. The genome keeps its own genes.
      */
     Individual evaluate(double[] genes) {
-        Encoding.Repaired rep = enc.repair(genes, c.targetMacs());
+        Encoding.Repaired rep = enc.repair(genes, target);
         String net = enc.network(rep.genes());
         Individual known = cache.get(net);
         if (known != null) {
@@ -134,7 +143,7 @@ final class GeneticSearch {
     }
 
     /** Whether the repaired genome prunes to a network already evaluated. */
-    boolean known(double[] genes) { return cache.containsKey(enc.network(enc.repair(genes, c.targetMacs()).genes())); }
+    boolean known(double[] genes) { return cache.containsKey(enc.network(enc.repair(genes, target).genes())); }
 
     int evaluations() { return evaluations; }
 
@@ -157,7 +166,7 @@ final class GeneticSearch {
         Individual best = ranked(pop).getFirst();
         double mean = pop.stream().mapToDouble(Individual::fitness).average().orElse(0);
         double secs = pop.stream().mapToDouble(Individual::seconds).average().orElse(0);
-        log.accept(String.format("search: generation %d/%d  best %.4f (accuracy %.4f, loss %.4f, MACs kept %.3f)  mean %.4f  %.1f s per evaluation  %d evaluations so far, %d shared",
+        log.accept(String.format("search: generation %d/%d  best %.4f (accuracy %.4f, loss %.4f, cost %.3f)  mean %.4f  %.1f s per evaluation  %d evaluations so far, %d shared",
                 gen, c.generations(), best.fitness(), best.accuracy(), best.loss(), best.cost(), mean, secs, evaluations, shared));
     }
 }

@@ -19,9 +19,12 @@ final class SearchChart {
     private SearchChart() {}
 
     /** @param rankBy loss (the fitness plotted is minus the held-out cross-entropy) or accuracy */
-    static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy) {
+    static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy) { return png(history, target, rankBy, false); }
+
+    /** @param latency the cost is the predicted latency ratio (width search), not the share of MACs */
+    static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy, boolean latency) {
         XYChart c = new XYChartBuilder().width(720).height(420).title("Search: fitness vs cost per generation (budget " + target + ")")
-                .xAxisTitle("MACs kept (fraction of the original)").yAxisTitle(rankBy.equals("loss") ? "minus held-out cross-entropy after brief fine-tune" : "held-out accuracy after brief fine-tune").build();
+                .xAxisTitle(latency ? "predicted ONNX Runtime latency (fraction of the original)" : "MACs kept (fraction of the original)").yAxisTitle(rankBy.equals("loss") ? "minus held-out cross-entropy after brief fine-tune" : "held-out accuracy after brief fine-tune").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setMarkerSize(7);

@@ -15,8 +15,18 @@ import java.util.Map;
  * output's provenance ({@code nnzip.search}). {@link #run} is {@link SearchPass#run}.
  */
 public record SearchConfig(
-        @Setting(value = "ga: genetic algorithm over channel masks under a MAC budget", dflt = "ga") String method,
+        @Setting(value = "ga: genetic algorithm over channel masks under a MAC budget; width-search: the same search over per-group widths "
+                + "under a latency target measured in ONNX Runtime (a latency model fitted to measured candidate graphs ranks and repairs "
+                + "genomes, the chosen widths are then scaled until their measured latency meets the target); uniform: no search, every "
+                + "group the same keep ratio (channels by L1 norm) meeting the MAC or measured latency target", dflt = "ga") String method,
         @Setting(value = "fraction of the original MACs the result may keep", dflt = "0.4") double targetMacs,
+        @Setting(value = "fraction of the original's ONNX Runtime latency the result may take (0: no latency target)", dflt = "0") double targetLatency,
+        @Setting(value = "ONNX Runtime latency in milliseconds the result may take, at latency_batch and the context's threads (0: none)", dflt = "0") double targetLatencyMs,
+        @Setting(value = "batch of the ONNX Runtime latency measurements", dflt = "32") int latencyBatch,
+        @Setting(value = "alternated timed runs per latency measurement (the final check takes three times as many)", dflt = "20") int latencyRuns,
+        @Setting(value = "wall: each timed run by the wall clock; cpu: by the calling thread's CPU time (needs threads 1: ONNX Runtime then "
+                + "computes on that thread; other processes cannot inflate it, the figure to trust on a loaded machine)", dflt = "wall") String latencyClock,
+        @Setting(value = "random-width candidate graphs measured to fit the latency model (plus 3 uniform ones)", dflt = "16") int latencySamples,
         @Setting(value = "ratios: one keep ratio per coupled group (channels chosen by L1 norm inside it; for large models); "
                 + "filters: one 0/1 gene per prunable channel", dflt = "ratios") String encoding,
         @Setting(value = "individuals per generation", dflt = "12") int population,
@@ -45,9 +55,22 @@ public record SearchConfig(
 
     public SearchConfig {
         if (method == null) method = "ga";
-        if (!method.equals("ga")) throw new NnzipException("search --method must be ga, not '" + method + "'");
+        boolean lat = targetLatency > 0 || targetLatencyMs > 0;
+        if (!List.of("ga", "width-search", "uniform").contains(method))
+            throw new NnzipException("search --method must be ga, width-search or uniform, not '" + method + "'");
+        if (targetLatency < 0 || targetLatency > 1) throw new NnzipException("--target-latency must be in (0, 1], got " + targetLatency);
+        if (targetLatencyMs < 0) throw new NnzipException("--target-latency-ms must be > 0, got " + targetLatencyMs);
+        if (targetLatency > 0 && targetLatencyMs > 0) throw new NnzipException("search: give --target-latency or --target-latency-ms, not both");
+        if (method.equals("width-search") && !lat) throw new NnzipException("search --method width-search needs --target-latency F or --target-latency-ms X");
+        if (method.equals("ga") && lat) throw new NnzipException("search --method ga searches under --target-macs; use --method width-search for a latency target");
+        if (lat && latencyBatch < 1) throw new NnzipException("--latency-batch must be ≥ 1 with a latency target");
+        if (latencyClock == null) latencyClock = "wall";
+        if (!latencyClock.equals("wall") && !latencyClock.equals("cpu")) throw new NnzipException("--latency-clock must be wall or cpu, not '" + latencyClock + "'");
+        if (latencyRuns < 1) throw new NnzipException("--latency-runs must be ≥ 1");
+        if (latencySamples < 0) throw new NnzipException("--latency-samples must be ≥ 0");
         if (encoding == null) encoding = "ratios";
         if (!encoding.equals("ratios") && !encoding.equals("filters")) throw new NnzipException("--encoding must be ratios or filters, not '" + encoding + "'");
+        if (!method.equals("ga") && encoding.equals("filters")) throw new NnzipException("search --method " + method + " works on per-group widths: --encoding ratios, not filters");
         if (!(targetMacs > 0 && targetMacs <= 1)) throw new NnzipException("--target-macs must be in (0, 1], got " + targetMacs);
         if (population < 2) throw new NnzipException("--population must be ≥ 2");
         if (generations < 0) throw new NnzipException("--generations must be ≥ 0");
@@ -69,6 +92,9 @@ public record SearchConfig(
                 throw new NnzipException("--seed-population takes uniform, sensitivity or none (comma-separated), not '" + s.strip() + "'");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
+
+    /** Whether the search works to a latency target (--target-latency or --target-latency-ms) instead of --target-macs. */
+    public boolean latencyTarget() { return targetLatency > 0 || targetLatencyMs > 0; }
 
     /** Whether {@code --seed-population} names this seed. */
     public boolean seeds(String name) { return List.of(seedPopulation.split(",")).stream().map(String::strip).anyMatch(name::equals); }

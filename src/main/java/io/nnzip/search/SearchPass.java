@@ -54,26 +54,53 @@ public final class SearchPass {
         } else {
             Encoding enc = new Encoding(m, c.encoding(), c.minKeep(), c.roundTo());
             if (enc.groups.isEmpty()) throw new NnzipException("search: the model has no prunable channel groups");
-            Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
-            List<double[]> seeds = seeds(m, c, enc, holdout, fitness, ctx, r);
-            GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log(), seeds).run();
-            // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
-            Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
-            FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
-            StructuredPruner.Result best = enc.prune(fin.winner().genes());
+            LatencyTimer.Measured timer = null;
+            double target = c.targetMacs();
+            double[] chosen;
+            try {
+                if (c.latencyTarget()) {
+                    timer = LatencyTimer.ort(m, io.nnzip.prune.dep.ValueProbe.randomFeeds(m, c.latencyBatch(), c.seed()), ctx.threads(), c.latencyRuns(), c.latencyClock().equals("cpu"));
+                    target = latencyRatio(c, timer, r, ctx);
+                    LatencyModel lm = LatencyModel.fit(m, enc, timer, c.latencySamples(), c.seed(), ctx.log());
+                    enc.costBy(lm::predict);
+                    r.put("latency_model", lm.toJson());
+                }
+                if (c.method().equals("uniform")) {
+                    chosen = enc.repair(enc.full(), target).genes();
+                    r.put("uniform_keep", enc.describe(chosen));
+                } else {
+                    Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
+                    List<double[]> seeds = seeds(m, c, enc, holdout, fitness, ctx, r);
+                    GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log(), seeds).target(target).run();
+                    // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
+                    Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
+                    FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
+                    chosen = fin.winner().genes();
+                    chart = SearchChart.png(out.history(), target, c.rankBy(), c.latencyTarget());
+                    r.put("best", bestJson(enc, fin.winner()));
+                    if (!fin.rescored().isEmpty()) {
+                        r.put("search_best", bestJson(enc, out.best()));
+                        r.put("final_round", fin.rescored().stream().map(i -> bestJson(enc, i)).toList());
+                    }
+                    r.put("evaluations", out.evaluations());
+                    r.put("evaluations_shared", out.shared());
+                    r.put("resumed", out.resumed());
+                    r.put("seconds_per_evaluation", timing(out.history()));
+                    r.put("generations", history(out.history()));
+                }
+                if (timer != null) {
+                    r.put("predicted_latency_ratio", enc.cost(chosen));
+                    WidthCalibration.Result cal = WidthCalibration.run(enc, chosen, target, timer, c.latencyRuns(), ctx.log());
+                    chosen = cal.genes();
+                    r.put("latency", WidthCalibration.toJson(cal, target));
+                    r.put("keep", enc.describe(chosen));
+                }
+            } finally {
+                if (timer != null) timer.close();
+            }
+            StructuredPruner.Result best = enc.prune(chosen);
             pruned = best.model();
             plan = best.plan();
-            chart = SearchChart.png(out.history(), c.targetMacs(), c.rankBy());
-            r.put("best", bestJson(enc, fin.winner()));
-            if (!fin.rescored().isEmpty()) {
-                r.put("search_best", bestJson(enc, out.best()));
-                r.put("final_round", fin.rescored().stream().map(i -> bestJson(enc, i)).toList());
-            }
-            r.put("evaluations", out.evaluations());
-            r.put("evaluations_shared", out.shared());
-            r.put("resumed", out.resumed());
-            r.put("seconds_per_evaluation", timing(out.history()));
-            r.put("generations", history(out.history()));
         }
         FineTuning ft = ctx.fineTuning();
         Float accOriginal = ft.accuracy(m), accPruned = ft.accuracy(pruned);
@@ -95,6 +122,24 @@ public final class SearchPass {
         if (plan != null) r.put("notes", plan.notes);
         Map<String, Object> prov = Provenance.record(tuned, "search", c, Map.of("data", ctx.data().describe()), summary);
         return new Detailed(new PassResult(tuned, r, prov), plan, chart);
+    }
+
+    /**
+     * The latency target as a ratio of the original's latency: --target-latency as given, or --target-latency-ms over
+     * the original's median latency measured now (at --latency-batch, with the context's threads).
+     */
+    private static double latencyRatio(SearchConfig c, LatencyTimer.Measured timer, Map<String, Object> r, PassContext ctx) {
+        double originalMs = timer.originalMs(Math.max(15, 3 * c.latencyRuns()));
+        r.put("original_latency_ms", originalMs);
+        r.put("latency_batch", c.latencyBatch());
+        r.put("latency_threads", ctx.threads());
+        r.put("latency_clock", c.latencyClock());
+        r.put("load_average", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        if (c.targetLatency() > 0) return c.targetLatency();
+        double t = c.targetLatencyMs() / originalMs;
+        if (t >= 1) throw new NnzipException("search: --target-latency-ms " + c.targetLatencyMs() + " is not below the original's measured " + String.format("%.3f", originalMs) + " ms");
+        ctx.log().accept(String.format("search: target %.3f ms = %.4f of the original's measured %.3f ms", c.targetLatencyMs(), t, originalMs));
+        return t;
     }
 
     /**

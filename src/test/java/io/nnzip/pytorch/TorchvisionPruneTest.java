@@ -67,14 +67,15 @@ public class TorchvisionPruneTest {
     public static void assertRunsAsMasked(String name, Model m, StructuredPruner.Result r, Model p, long seed) {
         Map<String, Tensor> feeds = ValueProbe.randomFeeds(m, 2, seed);
         Tensor original, masked, pruned;
+        String out = m.graph().outputNames().getFirst();
         try (OrtRunner o = new OrtRunner(m, 1)) {
-            original = o.run(feeds).get("output");
+            original = o.run(feeds).get(out);
         }
         try (OrtRunner o = new OrtRunner(Masking.mask(m, r.plan()), 1)) {
-            masked = o.run(feeds).get("output");
+            masked = o.run(feeds).get(out);
         }
         try (OrtRunner o = new OrtRunner(p, 1)) {
-            pruned = o.run(feeds).get("output");
+            pruned = o.run(feeds).get(out);
         }
         assertArrayEquals(original.shape(), pruned.shape(), name + ": output shape");
         float[] a = masked.floats(), b = pruned.floats();

@@ -59,4 +59,30 @@ class TorchvisionSearchTest {
         Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
         io.nnzip.pytorch.TorchvisionPruneTest.assertRunsAsMasked(name, m, r, p, 5);
     }
+
+    /**
+     * Width search's measured part on the foreign graphs: a latency model fitted to candidates timed in ONNX Runtime
+     * (thread CPU time, so load cannot break it), widths calibrated to 0.7 of the measured latency, and the result run by
+     * ONNX Runtime as the masked original. No latency figure is asserted (timings); that the calibration logic meets
+     * a target is WidthSearchTest's, on a fake device.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mobilenet_v2"})
+    void theMeasuredWidthSearchPrunesAForeignGraph(String name) {
+        Model m = OnnxReader.read(dir.resolve(name + ".onnx"));
+        io.nnzip.engine.Canonical.apply(m);
+        Encoding enc = new Encoding(m, "ratios", 0.1, 1);
+        try (LatencyTimer.Measured timer = LatencyTimer.ort(m, io.nnzip.prune.dep.ValueProbe.randomFeeds(m, 2, 1), 1, 5, true)) {
+            LatencyModel lm = LatencyModel.fit(m, enc, timer, 3, 2, s -> {});
+            enc.costBy(lm::predict);
+            SearchConfig c = SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7, "population", 2, "generations", 0, "elitism", 1, "seed", 3));
+            GeneticSearch.Outcome o = new GeneticSearch(c, enc, GeneticSearchTest.synthetic(enc, new HashMap<>()), null, s -> {}).target(0.7).run();
+            for (var gen : o.history()) for (GeneticSearch.Individual i : gen) assertTrue(i.cost() <= 0.7 + 1e-12, name + ": predicted " + i.cost());
+            WidthCalibration.Result res = WidthCalibration.run(enc, o.best().genes(), 0.7, timer, 5, s -> {});
+            assertTrue(res.check() > 0 && res.steps().size() >= 2, name + ": measured and checked");
+            StructuredPruner.Result r = enc.prune(res.genes());
+            Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
+            io.nnzip.pytorch.TorchvisionPruneTest.assertRunsAsMasked(name, m, r, p, 5);
+        }
+    }
 }
