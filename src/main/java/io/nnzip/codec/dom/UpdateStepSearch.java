@@ -132,6 +132,113 @@ public final class UpdateStepSearch {
         return new Refined(qps, (long) cur[1], cur[0], evals);
     }
 
+    /** Coarsest QP of the per-tensor grid below the skip point, and the grid's stride. */
+    static final int GRID_COARSEST = 12, GRID_STRIDE = 2;
+
+    /**
+     * Per-tensor update steps along a rate–divergence path. The greedy {@link #refine} accepts or rejects some twenty
+     * coarsenings on top-1 accuracy, each a comparison of two models on the validation images; every accepted move
+     * also fits those images' noise (±0.1–0.2 points), and the allocation it ends on is largely chosen by that noise.
+     * Here the choice is made on a smooth measure first: every changed weight tensor l alone is coded at each QP q of
+     * a grid (from {@code finest} by {@link #GRID_STRIDE} to {@link #GRID_COARSEST}, then {@link CodecOptions#QP_MAX},
+     * where no level survives and the tensor is skipped), the other tensors kept at the new model's values, and the
+     * mean KL divergence KL_l(q) of the patched model's predictions from the new model's is measured with its bytes
+     * R_l(q) (one coding of all tensors at q gives every R_l(q) and reconstruction, since tensors are coded
+     * independently). For a multiplier λ each tensor takes the q minimizing R_l(q) + λ·KL_l(q) (divergences of small
+     * independent perturbations add); the distinct allocations over a log grid of λ form a path from coarse to fine,
+     * and a bisection on the path's index finds the coarsest allocation that {@code criterion} keeps at or above
+     * {@code floor} — one ordered family, so the bound is fitted once, not move by move. Of the allocations measured
+     * within bound the one with the fewest bytes is returned; if none is, the finest on the path.
+     *
+     * @param probe     measures KL against its reference, which the caller set to {@code next}
+     * @param criterion what the bound is on (accuracy, agreement: same scale as {@code floor})
+     */
+    public static Refined ratePath(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                                   AccuracyProbe criterion, double floor, IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
+        List<String> names = changedWeights(received, next);
+        List<Integer> grid = new ArrayList<>();
+        for (int q = finest; q <= GRID_COARSEST; q += GRID_STRIDE) grid.add(q);
+        grid.add(CodecOptions.QP_MAX);
+        int evals = 0;
+        Map<String, double[][]> table = new LinkedHashMap<>(); // tensor -> per grid point {bytes, kl}
+        for (String k : names) table.put(k, new double[grid.size()][]);
+        for (int g = 0; g < grid.size(); g++) {
+            CodecOptions o = options.apply(grid.get(g));
+            Model t = target.apply(o);
+            ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
+            Map<String, Long> bytes = new java.util.HashMap<>();
+            for (TensorReport r : w.tensors()) bytes.put(r.name(), r.bytes());
+            for (String k : names) {
+                Model alone = next.copy();
+                alone.graph().initializers().put(k, w.reconstruction().getOrDefault(k, received.graph().initializer(k)));
+                double kl = Math.max(probe.measure(alone)[1], 0);
+                evals++;
+                table.get(k)[g] = new double[] {bytes.getOrDefault(k, 0L), kl};
+                log.accept(String.format("update %s alone at QP %d: %d bytes, KL %.3g", k, grid.get(g), bytes.getOrDefault(k, 0L), kl));
+            }
+        }
+        List<Map<String, Integer>> path = lagrangianPath(table, grid);
+        CodecOptions start = options.apply(finest);
+        TreeMap<Integer, double[]> seen = new TreeMap<>(); // path index -> {criterion, bytes}
+        int lo = 0, hi = path.size() - 1; // path[0] coarsest
+        // Invariant: everything coarser than lo is assumed out of bound, everything finer than hi assumed within.
+        int ok = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            double[] r = measure(received, target, criterion, start.withOverrides(path.get(mid)));
+            evals++;
+            seen.put(mid, r);
+            log.accept(String.format("update path %d/%d %s: %.0f bytes, criterion %.4f (bound %.4f)", mid, path.size(), path.get(mid), r[1], r[0], floor));
+            if (r[0] >= floor) { ok = mid; hi = mid - 1; } else lo = mid + 1;
+        }
+        int best = -1;
+        for (var e : seen.entrySet())
+            if (e.getValue()[0] >= floor && (best < 0 || e.getValue()[1] < seen.get(best)[1])) best = e.getKey();
+        if (best < 0) {
+            best = path.size() - 1;
+            if (!seen.containsKey(best)) {
+                seen.put(best, measure(received, target, criterion, start.withOverrides(path.get(best))));
+                evals++;
+            }
+            log.accept("note: even the finest allocation on the path is below the bound; it is kept");
+        }
+        return new Refined(path.get(best), (long) seen.get(best)[1], seen.get(best)[0], evals);
+    }
+
+    /**
+     * The distinct allocations minimizing Σ R_l + λ·Σ KL_l over a log grid of λ (bytes per nat), coarsest (smallest
+     * λ) first; each tensor's choice is independent given λ. Ties go to the coarser QP.
+     */
+    static List<Map<String, Integer>> lagrangianPath(Map<String, double[][]> table, List<Integer> grid) {
+        List<Map<String, Integer>> path = new ArrayList<>();
+        for (double lg = -2; lg <= 14; lg += 1.0 / 16) {
+            double lambda = Math.pow(10, lg);
+            Map<String, Integer> a = new LinkedHashMap<>();
+            for (var e : table.entrySet()) {
+                int arg = grid.size() - 1;
+                double best = Double.POSITIVE_INFINITY;
+                for (int g = grid.size() - 1; g >= 0; g--) {
+                    double c = e.getValue()[g][0] + lambda * e.getValue()[g][1];
+                    if (c < best) { best = c; arg = g; }
+                }
+                a.put(e.getKey(), grid.get(arg));
+            }
+            if (path.isEmpty() || !path.get(path.size() - 1).equals(a)) path.add(a);
+        }
+        return path;
+    }
+
+    /** Weight tensors (float, rank ≥ 2, large enough to quantize) that differ between {@code received} and {@code next}, largest first. */
+    static List<String> changedWeights(Model received, Model next) {
+        List<String> order = new ArrayList<>();
+        next.graph().initializers().forEach((k, t) -> {
+            boolean weight = t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+            if (weight && !t.equals(received.graph().initializer(k))) order.add(k);
+        });
+        order.sort((a, b) -> Integer.compare(next.graph().initializer(b).size(), next.graph().initializer(a).size()));
+        return order;
+    }
+
     /** The patched model's probe accuracy (NaN without a probe) and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */
     static double[] measure(Model received, Function<CodecOptions, Model> target, AccuracyProbe probe, CodecOptions o) {
         Model next = target.apply(o);
