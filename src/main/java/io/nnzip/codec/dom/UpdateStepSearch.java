@@ -160,7 +160,7 @@ public final class UpdateStepSearch {
         for (int q = finest; q <= GRID_COARSEST; q += GRID_STRIDE) grid.add(q);
         grid.add(CodecOptions.QP_MAX);
         int evals = 0;
-        Map<String, double[][]> table = new LinkedHashMap<>(); // tensor -> per grid point {bytes, kl}
+        Map<String, double[][]> table = new LinkedHashMap<>(); // tensor -> per grid point {bytes, kl, the tensor's own QP}
         for (String k : names) table.put(k, new double[grid.size()][]);
         for (int g = 0; g < grid.size(); g++) {
             CodecOptions o = options.apply(grid.get(g));
@@ -173,11 +173,13 @@ public final class UpdateStepSearch {
                 alone.graph().initializers().put(k, w.reconstruction().getOrDefault(k, received.graph().initializer(k)));
                 double kl = Math.max(probe.measure(alone)[1], 0);
                 evals++;
-                table.get(k)[g] = new double[] {bytes.getOrDefault(k, 0L), kl};
-                log.accept(String.format("update %s alone at QP %d: %d bytes, KL %.3g", k, grid.get(g), bytes.getOrDefault(k, 0L), kl));
+                // The options may set a tensor's QP apart from the global one (--equal-steps): the allocation records the tensor's own.
+                int own = Math.min(o.qpFor(k), CodecOptions.QP_MAX);
+                table.get(k)[g] = new double[] {bytes.getOrDefault(k, 0L), kl, own};
+                log.accept(String.format("update %s alone at QP %d: %d bytes, KL %.3g", k, own, bytes.getOrDefault(k, 0L), kl));
             }
         }
-        List<Map<String, Integer>> path = lagrangianPath(table, grid);
+        List<Map<String, Integer>> path = lagrangianPath(table);
         CodecOptions start = options.apply(finest);
         TreeMap<Integer, double[]> seen = new TreeMap<>(); // path index -> {criterion, bytes}
         int lo = 0, hi = path.size() - 1; // path[0] coarsest
@@ -207,21 +209,23 @@ public final class UpdateStepSearch {
 
     /**
      * The distinct allocations minimizing Σ R_l + λ·Σ KL_l over a log grid of λ (bytes per nat), coarsest (smallest
-     * λ) first; each tensor's choice is independent given λ. Ties go to the coarser QP.
+     * λ) first; each tensor's choice is independent given λ. {@code table}: per tensor, rows {bytes, KL, QP} from fine
+     * to coarse; ties go to the coarser row.
      */
-    static List<Map<String, Integer>> lagrangianPath(Map<String, double[][]> table, List<Integer> grid) {
+    static List<Map<String, Integer>> lagrangianPath(Map<String, double[][]> table) {
         List<Map<String, Integer>> path = new ArrayList<>();
         for (double lg = -2; lg <= 14; lg += 1.0 / 16) {
             double lambda = Math.pow(10, lg);
             Map<String, Integer> a = new LinkedHashMap<>();
             for (var e : table.entrySet()) {
-                int arg = grid.size() - 1;
+                double[][] t = e.getValue();
+                int arg = t.length - 1;
                 double best = Double.POSITIVE_INFINITY;
-                for (int g = grid.size() - 1; g >= 0; g--) {
-                    double c = e.getValue()[g][0] + lambda * e.getValue()[g][1];
+                for (int g = t.length - 1; g >= 0; g--) {
+                    double c = t[g][0] + lambda * t[g][1];
                     if (c < best) { best = c; arg = g; }
                 }
-                a.put(e.getKey(), grid.get(arg));
+                a.put(e.getKey(), (int) t[arg][2]);
             }
             if (path.isEmpty() || !path.get(path.size() - 1).equals(a)) path.add(a);
         }
