@@ -104,7 +104,7 @@ public final class DiffCommand extends BaseCommand {
             if (updateSteps.equals("rate-path")) {
                 double ref = probe.reference(n); // the KL reference; for agreement the new model agrees with itself
                 double refCrit = agree ? 1.0 : ref;
-                UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, refCrit - maxDrop / 100, at, mode.qp, this::note);
+                UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, UpdateStepSearch.floor(refCrit, maxDrop), at, mode.qp, this::note);
                 s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), refCrit, f.evaluations() + 1);
                 update = at.apply(mode.qp).withOverrides(f.qps());
                 r.put("update_qps", f.qps());
@@ -114,8 +114,8 @@ public final class DiffCommand extends BaseCommand {
             }
             int evals = s.evaluations();
             double valAcc = s.accuracy();
-            if (updateSteps.equals("per-tensor") && s.accuracy() >= s.newAccuracy() - maxDrop / 100) {
-                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
+            if (updateSteps.equals("per-tensor") && s.accuracy() >= UpdateStepSearch.floor(s.newAccuracy(), maxDrop)) {
+                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, UpdateStepSearch.floor(s.newAccuracy(), maxDrop), update, s.accuracy(), this::note);
                 update = update.withOverrides(f.qps());
                 evals += f.evaluations();
                 valAcc = f.accuracy();

@@ -29,6 +29,16 @@ public final class UpdateStepSearch {
     /** The chosen QP, its update's bytes and probe accuracy, the new model's probe accuracy, and the evaluations. */
     public record Result(int qp, long bytes, double accuracy, double newAccuracy, int evaluations) {}
 
+    /**
+     * Slack under a bound: accuracies arrive as float ratios (9151/10000 as a float is 0.91509998), so a patched model
+     * exactly {@code maxDrop} points below the new one would read as just outside the bound. One millionth is a
+     * hundredth of an image on 10,000 and far above float rounding.
+     */
+    public static final double FLOAT_SLACK = 1e-6;
+
+    /** The lowest criterion value within {@code maxDropPoints} of {@code reference} (with {@link #FLOAT_SLACK}). */
+    public static double floor(double reference, double maxDropPoints) { return reference - maxDropPoints / 100.0 - FLOAT_SLACK; }
+
     /** Coarsest QP tried: Δ = 4σ, beyond which a trained layer keeps hardly any level. */
     static final int QP_COARSEST = 8;
 
@@ -51,7 +61,7 @@ public final class UpdateStepSearch {
     public static Result search(Model received, Model next, Function<CodecOptions, Model> target, AccuracyProbe probe, double maxDropPoints,
                                 IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
         double ref = probe.accuracy(next);
-        double floor = ref - maxDropPoints / 100.0;
+        double floor = floor(ref, maxDropPoints);
         TreeMap<Integer, double[]> seen = new TreeMap<>(); // qp -> {accuracy, bytes}
         int evals = 1;
         int lo = finest, hi = Math.max(finest, QP_COARSEST) + 1;

@@ -206,4 +206,13 @@ class UpdateStepSearchTest {
         // B 10/0.0025 = 4000 and 20/0.0009 = 22222 — four moves, five allocations.
         assertEquals(5, path.size(), path.toString());
     }
+
+    @Test
+    void aDropOfExactlyTheBoundIsWithinItThoughAccuraciesAreFloats() {
+        // 9,161 and 9,151 of 10,000 images right: a drop of exactly 0.1 points, as the float ratios the evaluator returns.
+        double ref = 9161 / 10000f, patched = 9151 / 10000f, worse = 9150 / 10000f;
+        assertTrue(patched < ref - 0.1 / 100, "the float ratio reads just below the plain bound: " + patched);
+        assertTrue(patched >= UpdateStepSearch.floor(ref, 0.1), "exactly 0.1 points is within 0.1");
+        assertTrue(worse < UpdateStepSearch.floor(ref, 0.1), "one image more is not");
+    }
 }
