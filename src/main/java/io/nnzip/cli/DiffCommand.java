@@ -52,7 +52,7 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--val-data", paramLabel = "DATA", description = EncodeCommand.VAL_DATA_HELP)
     String valData;
 
-    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}).")
+    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}), or per-tensor QPs along a rate-divergence path (rate-path: each tensor's KL divergence from NEW and bytes measured alone on a QP grid, allocations minimizing bytes + lambda*KL, the coarsest within the bound found by bisection).")
     String updateSteps;
 
     @Option(names = "--compensate", description = "With --max-drop: error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
@@ -98,14 +98,24 @@ public final class DiffCommand extends BaseCommand {
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
-            UpdateStepSearch.Result s = UpdateStepSearch.search(received, n, target, criterion, maxDrop, at, mode.qp, this::note);
-            update = at.apply(s.qp());
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path"))
+                throw new NnzipException("--update-steps must be global, per-tensor or rate-path, not '" + updateSteps + "'");
+            UpdateStepSearch.Result s;
+            if (updateSteps.equals("rate-path")) {
+                double ref = probe.reference(n); // the KL reference; for agreement the new model agrees with itself
+                double refCrit = agree ? 1.0 : ref;
+                UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, UpdateStepSearch.floor(refCrit, maxDrop), at, mode.qp, this::note);
+                s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), refCrit, f.evaluations() + 1);
+                update = at.apply(mode.qp).withOverrides(f.qps());
+                r.put("update_qps", f.qps());
+            } else {
+                s = UpdateStepSearch.search(received, n, target, criterion, maxDrop, at, mode.qp, this::note);
+                update = at.apply(s.qp());
+            }
             int evals = s.evaluations();
             double valAcc = s.accuracy();
-            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor"))
-                throw new NnzipException("--update-steps must be global or per-tensor, not '" + updateSteps + "'");
-            if (updateSteps.equals("per-tensor") && s.accuracy() >= s.newAccuracy() - maxDrop / 100) {
-                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, s.newAccuracy() - maxDrop / 100, update, s.accuracy(), this::note);
+            if (updateSteps.equals("per-tensor") && s.accuracy() >= UpdateStepSearch.floor(s.newAccuracy(), maxDrop)) {
+                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, UpdateStepSearch.floor(s.newAccuracy(), maxDrop), update, s.accuracy(), this::note);
                 update = update.withOverrides(f.qps());
                 evals += f.evaluations();
                 valAcc = f.accuracy();

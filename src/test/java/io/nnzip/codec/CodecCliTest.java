@@ -130,6 +130,19 @@ class CodecCliTest {
         assertEquals(same / 200.0, g.get("validation_agreement_patched").asDouble(), 1e-6, g.toString());
         assertEquals(hits / 200.0, g.get("validation_accuracy_new").asDouble(), 1e-6, g.toString());
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--data", npz.toString(), "--max-drop", "3", "--update-criterion", "kl", "--val-data", val.toString()));
+        // --update-steps rate-path: the reported validation accuracy is the written update's, counted here in ORT
+        // from the model patched out of the file, and it keeps the bound.
+        Path ur = dir.resolve("ur.nnz");
+        JsonNode rp = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", ur.toString(), "--as-received", "--data", npz.toString(),
+                "--max-drop", "3", "--update-steps", "rate-path", "--val-data", val.toString(), "--threads", "1", "--json"));
+        Model rpPatched = io.nnzip.codec.dom.Patcher.patch(m, java.nio.file.Files.readAllBytes(ur), ur.toString(), 1);
+        int[] yr = top1(rpPatched, v[0].floats(), 200);
+        int rpHits = 0;
+        for (int i = 0; i < 200; i++) if (yr[i] == vl[i]) rpHits++;
+        assertEquals(rpHits / 200.0, rp.get("validation_accuracy_patched").asDouble(), 1e-6, rp.toString());
+        assertTrue(rpHits >= hits - 6, rpHits + " vs " + hits + ": within 3 points of 200 images");
+        rp.get("update_qps").fields().forEachRemaining(e -> assertTrue(rp.get("recipe").asText().contains("qp[" + e.getKey() + "]=" + e.getValue().asInt()), rp.toString()));
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ur.toString(), "--data", npz.toString(), "--max-drop", "3", "--update-steps", "bogus", "--val-data", val.toString()));
         // Without --max-drop it means nothing; a missing file is refused before any work.
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--val-data", val.toString()));
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--val-data", dir.resolve("none.npz").toString()));

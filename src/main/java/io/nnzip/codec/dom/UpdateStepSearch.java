@@ -29,6 +29,16 @@ public final class UpdateStepSearch {
     /** The chosen QP, its update's bytes and probe accuracy, the new model's probe accuracy, and the evaluations. */
     public record Result(int qp, long bytes, double accuracy, double newAccuracy, int evaluations) {}
 
+    /**
+     * Slack under a bound: accuracies arrive as float ratios (9151/10000 as a float is 0.91509998), so a patched model
+     * exactly {@code maxDrop} points below the new one would read as just outside the bound. One millionth is a
+     * hundredth of an image on 10,000 and far above float rounding.
+     */
+    public static final double FLOAT_SLACK = 1e-6;
+
+    /** The lowest criterion value within {@code maxDropPoints} of {@code reference} (with {@link #FLOAT_SLACK}). */
+    public static double floor(double reference, double maxDropPoints) { return reference - maxDropPoints / 100.0 - FLOAT_SLACK; }
+
     /** Coarsest QP tried: Δ = 4σ, beyond which a trained layer keeps hardly any level. */
     static final int QP_COARSEST = 8;
 
@@ -51,7 +61,7 @@ public final class UpdateStepSearch {
     public static Result search(Model received, Model next, Function<CodecOptions, Model> target, AccuracyProbe probe, double maxDropPoints,
                                 IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
         double ref = probe.accuracy(next);
-        double floor = ref - maxDropPoints / 100.0;
+        double floor = floor(ref, maxDropPoints);
         TreeMap<Integer, double[]> seen = new TreeMap<>(); // qp -> {accuracy, bytes}
         int evals = 1;
         int lo = finest, hi = Math.max(finest, QP_COARSEST) + 1;
@@ -130,6 +140,117 @@ public final class UpdateStepSearch {
             }
         }
         return new Refined(qps, (long) cur[1], cur[0], evals);
+    }
+
+    /** Coarsest QP of the per-tensor grid below the skip point, and the grid's stride. */
+    static final int GRID_COARSEST = 12, GRID_STRIDE = 2;
+
+    /**
+     * Per-tensor update steps along a rate–divergence path. The greedy {@link #refine} accepts or rejects some twenty
+     * coarsenings on top-1 accuracy, each a comparison of two models on the validation images; every accepted move
+     * also fits those images' noise (±0.1–0.2 points), and the allocation it ends on is largely chosen by that noise.
+     * Here the choice is made on a smooth measure first: every changed weight tensor l alone is coded at each QP q of
+     * a grid (from {@code finest} by {@link #GRID_STRIDE} to {@link #GRID_COARSEST}, then {@link CodecOptions#QP_MAX},
+     * where no level survives and the tensor is skipped), the other tensors kept at the new model's values, and the
+     * mean KL divergence KL_l(q) of the patched model's predictions from the new model's is measured with its bytes
+     * R_l(q) (one coding of all tensors at q gives every R_l(q) and reconstruction, since tensors are coded
+     * independently). For a multiplier λ each tensor takes the q minimizing R_l(q) + λ·KL_l(q) (divergences of small
+     * independent perturbations add); the distinct allocations over a log grid of λ form a path from coarse to fine,
+     * and a bisection on the path's index finds the coarsest allocation that {@code criterion} keeps at or above
+     * {@code floor} — one ordered family, so the bound is fitted once, not move by move. Of the allocations measured
+     * within bound the one with the fewest bytes is returned; if none is, the finest on the path.
+     *
+     * @param probe     measures KL against its reference, which the caller set to {@code next}
+     * @param criterion what the bound is on (accuracy, agreement: same scale as {@code floor})
+     */
+    public static Refined ratePath(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                                   AccuracyProbe criterion, double floor, IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
+        List<String> names = changedWeights(received, next);
+        List<Integer> grid = new ArrayList<>();
+        for (int q = finest; q <= GRID_COARSEST; q += GRID_STRIDE) grid.add(q);
+        grid.add(CodecOptions.QP_MAX);
+        int evals = 0;
+        Map<String, double[][]> table = new LinkedHashMap<>(); // tensor -> per grid point {bytes, kl, the tensor's own QP}
+        for (String k : names) table.put(k, new double[grid.size()][]);
+        for (int g = 0; g < grid.size(); g++) {
+            CodecOptions o = options.apply(grid.get(g));
+            Model t = target.apply(o);
+            ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
+            Map<String, Long> bytes = new java.util.HashMap<>();
+            for (TensorReport r : w.tensors()) bytes.put(r.name(), r.bytes());
+            for (String k : names) {
+                Model alone = next.copy();
+                alone.graph().initializers().put(k, w.reconstruction().getOrDefault(k, received.graph().initializer(k)));
+                double kl = Math.max(probe.measure(alone)[1], 0);
+                evals++;
+                // The options may set a tensor's QP apart from the global one (--equal-steps): the allocation records the tensor's own.
+                int own = Math.min(o.qpFor(k), CodecOptions.QP_MAX);
+                table.get(k)[g] = new double[] {bytes.getOrDefault(k, 0L), kl, own};
+                log.accept(String.format("update %s alone at QP %d: %d bytes, KL %.3g", k, own, bytes.getOrDefault(k, 0L), kl));
+            }
+        }
+        List<Map<String, Integer>> path = lagrangianPath(table);
+        CodecOptions start = options.apply(finest);
+        TreeMap<Integer, double[]> seen = new TreeMap<>(); // path index -> {criterion, bytes}
+        int lo = 0, hi = path.size() - 1; // path[0] coarsest
+        // Invariant: everything coarser than lo is assumed out of bound, everything finer than hi assumed within.
+        int ok = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            double[] r = measure(received, target, criterion, start.withOverrides(path.get(mid)));
+            evals++;
+            seen.put(mid, r);
+            log.accept(String.format("update path %d/%d %s: %.0f bytes, criterion %.4f (bound %.4f)", mid, path.size(), path.get(mid), r[1], r[0], floor));
+            if (r[0] >= floor) { ok = mid; hi = mid - 1; } else lo = mid + 1;
+        }
+        int best = -1;
+        for (var e : seen.entrySet())
+            if (e.getValue()[0] >= floor && (best < 0 || e.getValue()[1] < seen.get(best)[1])) best = e.getKey();
+        if (best < 0) {
+            best = path.size() - 1;
+            if (!seen.containsKey(best)) {
+                seen.put(best, measure(received, target, criterion, start.withOverrides(path.get(best))));
+                evals++;
+            }
+            log.accept("note: even the finest allocation on the path is below the bound; it is kept");
+        }
+        return new Refined(path.get(best), (long) seen.get(best)[1], seen.get(best)[0], evals);
+    }
+
+    /**
+     * The distinct allocations minimizing Σ R_l + λ·Σ KL_l over a log grid of λ (bytes per nat), coarsest (smallest
+     * λ) first; each tensor's choice is independent given λ. {@code table}: per tensor, rows {bytes, KL, QP} from fine
+     * to coarse; ties go to the coarser row.
+     */
+    static List<Map<String, Integer>> lagrangianPath(Map<String, double[][]> table) {
+        List<Map<String, Integer>> path = new ArrayList<>();
+        for (double lg = -2; lg <= 14; lg += 1.0 / 16) {
+            double lambda = Math.pow(10, lg);
+            Map<String, Integer> a = new LinkedHashMap<>();
+            for (var e : table.entrySet()) {
+                double[][] t = e.getValue();
+                int arg = t.length - 1;
+                double best = Double.POSITIVE_INFINITY;
+                for (int g = t.length - 1; g >= 0; g--) {
+                    double c = t[g][0] + lambda * t[g][1];
+                    if (c < best) { best = c; arg = g; }
+                }
+                a.put(e.getKey(), (int) t[arg][2]);
+            }
+            if (path.isEmpty() || !path.get(path.size() - 1).equals(a)) path.add(a);
+        }
+        return path;
+    }
+
+    /** Weight tensors (float, rank ≥ 2, large enough to quantize) that differ between {@code received} and {@code next}, largest first. */
+    static List<String> changedWeights(Model received, Model next) {
+        List<String> order = new ArrayList<>();
+        next.graph().initializers().forEach((k, t) -> {
+            boolean weight = t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED;
+            if (weight && !t.equals(received.graph().initializer(k))) order.add(k);
+        });
+        order.sort((a, b) -> Integer.compare(next.graph().initializer(b).size(), next.graph().initializer(a).size()));
+        return order;
     }
 
     /** The patched model's probe accuracy (NaN without a probe) and the update's tensor-unit bytes at options {@code o} (nothing serialized to disk). */

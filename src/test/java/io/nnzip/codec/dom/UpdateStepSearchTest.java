@@ -132,4 +132,87 @@ class UpdateStepSearchTest {
         for (int i = 0; i < a.length; i++) se += (a[i] - b[i]) * (double) (a[i] - b[i]);
         return Math.sqrt(se / a.length);
     }
+
+    /** A probe whose "KL" is the squared RMS error of tensor {@code only} against {@code next}; accuracy 1 − KL/(100·scale). */
+    static io.nnzip.codec.rd.OutputProbe klProbeOf(Model next, String only, double scale) {
+        return new io.nnzip.codec.rd.OutputProbe() {
+            double kl(Model m) { double r = rmsOf(next, m, only); return r * r; }
+            @Override public double accuracy(Model m) { return 1 - kl(m) / scale / 100; }
+            @Override public double reference(Model m) { return accuracy(m); }
+            @Override public double[] measure(Model m) { return new double[] {accuracy(m), kl(m)}; }
+        };
+    }
+
+    @Test
+    void theRatePathKeepsTheBoundThroughTheBytesAndCodesEachTensorAsItsTableSaid() throws Exception {
+        Model base = io.nnzip.codec.SyntheticModels.cnn(1, 8, 16, 32);
+        Model next = io.nnzip.codec.SyntheticModels.finetune(base, 2, 0.5);
+        // Equal steps, as diff uses: each tensor's own QP differs from the global one.
+        java.util.function.IntFunction<CodecOptions> at = q -> new io.nnzip.codec.EncodeConfig(false, false, q, false, null, true, "theta", java.util.Map.of(), "full").options(next, 1);
+        CodecOptions start = at.apply(-12);
+        String needed = "fc1.weight";
+        byte[] atStart = DiffEncoder.diff(base, next, start, true);
+        double kl0 = Math.pow(rmsOf(next, Patcher.patch(base, atStart, "u", 1), needed), 2);
+        io.nnzip.codec.rd.OutputProbe p = klProbeOf(next, needed, kl0 / 0.03); // the start's error costs 0.03 points
+        double floor = p.accuracy(next) - 0.1 / 100;
+        List<String> log = new ArrayList<>();
+        UpdateStepSearch.Refined r = UpdateStepSearch.ratePath(base, next, o -> next, p, p, floor, at, -12, log::add);
+        // The table the path was built from: bytes of each tensor coded alone at its own QP.
+        java.util.Map<String, Long> table = new java.util.HashMap<>();
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("update (\\S+) alone at QP (-?\\d+): (\\d+) bytes.*");
+        for (String l : log) {
+            var mm = line.matcher(l);
+            if (mm.matches()) table.put(mm.group(1) + "@" + mm.group(2), Long.parseLong(mm.group(3)));
+        }
+        assertFalse(table.isEmpty(), log.toString());
+        // Through the bytes a receiver gets:
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<io.nnzip.codec.TensorReport> reps = DiffEncoder.diff(base, next, start.withOverrides(r.qps()), true, out).tensors();
+        Model patched = Patcher.patch(base, out.toByteArray(), "u", 1);
+        assertTrue(p.accuracy(patched) >= floor, "bound holds: " + p.accuracy(patched) + " vs " + floor);
+        assertEquals(p.accuracy(patched), r.accuracy(), 1e-12, "the reported accuracy is the written update's");
+        for (io.nnzip.codec.TensorReport t : reps) {
+            if (!r.qps().containsKey(t.name())) continue;
+            Long alone = table.get(t.name() + "@" + r.qps().get(t.name()));
+            assertNotNull(alone, t.name() + " at QP " + r.qps().get(t.name()) + " was never in the table: " + table.keySet());
+            assertEquals(alone.longValue(), t.bytes(), t.name() + " costs in the stream what the table said");
+            if (t.name().equals(needed)) assertEquals("dom-uniform", t.method(), "the needed tensor is sent");
+            else assertEquals("skipped", t.method(), t.name() + ": invisible to the probe, nothing sent");
+        }
+        assertTrue(r.qps().get(needed) > start.qpFor(needed), "coarser than the start: " + r.qps() + " vs " + start.qpFor(needed));
+        assertTrue(out.size() < atStart.length, out.size() + " vs " + atStart.length);
+    }
+
+    @Test
+    void theLagrangianPathRunsFromCoarseToFineOverTheLowerHullOnly() {
+        // Rows {bytes, KL, QP}, fine to coarse. A's QP 2 row lies above the hull of its neighbours (at 40 B the line
+        // from (50 B, 0.001) to (0 B, 0.02) gives KL 0.0048 < 0.01), so no λ picks it.
+        java.util.Map<String, double[][]> t = new java.util.LinkedHashMap<>();
+        t.put("A", new double[][] {{100, 0, -4}, {50, 0.001, 0}, {40, 0.01, 2}, {0, 0.02, 32}});
+        t.put("B", new double[][] {{30, 0.0001, -4}, {10, 0.001, 0}, {0, 0.0035, 32}});
+        List<java.util.Map<String, Integer>> path = UpdateStepSearch.lagrangianPath(t);
+        assertEquals(java.util.Map.of("A", 32, "B", 32), path.getFirst());
+        assertEquals(java.util.Map.of("A", -4, "B", -4), path.getLast());
+        double prevBytes = -1, prevKl = Double.MAX_VALUE;
+        for (var a : path) {
+            assertNotEquals(2, a.get("A"), "off-hull row chosen: " + path);
+            double bytes = 0, kl = 0;
+            for (var e : t.entrySet()) for (double[] row : e.getValue()) if (row[2] == a.get(e.getKey())) { bytes += row[0]; kl += row[1]; }
+            assertTrue(bytes > prevBytes && kl < prevKl, "monotone: " + path);
+            prevBytes = bytes;
+            prevKl = kl;
+        }
+        // Hand count: the λ (bytes per nat) where a tensor moves one hull row finer: A 50/0.019 = 2632 and 50/0.001 = 50000,
+        // B 10/0.0025 = 4000 and 20/0.0009 = 22222 — four moves, five allocations.
+        assertEquals(5, path.size(), path.toString());
+    }
+
+    @Test
+    void aDropOfExactlyTheBoundIsWithinItThoughAccuraciesAreFloats() {
+        // 9,161 and 9,151 of 10,000 images right: a drop of exactly 0.1 points, as the float ratios the evaluator returns.
+        double ref = 9161 / 10000f, patched = 9151 / 10000f, worse = 9150 / 10000f;
+        assertTrue(patched < ref - 0.1 / 100, "the float ratio reads just below the plain bound: " + patched);
+        assertTrue(patched >= UpdateStepSearch.floor(ref, 0.1), "exactly 0.1 points is within 0.1");
+        assertTrue(worse < UpdateStepSearch.floor(ref, 0.1), "one image more is not");
+    }
 }
