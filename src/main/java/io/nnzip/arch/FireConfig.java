@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Options of the SqueezeNet-style (fire module) redesign, each described; recorded in the output model's metadata. */
-public record FireConfig(String layers, int minInputChannels, float squeezeRatio, float expand3Share, long seed, int finetuneEpochs) {
+public record FireConfig(String layers, int minInputChannels, float squeezeRatio, float expand3Share, int fitSteps, long seed, int finetuneEpochs) {
     public static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
     static {
@@ -13,6 +13,7 @@ public record FireConfig(String layers, int minInputChannels, float squeezeRatio
         FIELDS.put("min_input_channels", "convolutions with fewer input channels (stems on raw images) are kept as they are");
         FIELDS.put("squeeze_ratio", "squeeze (1x1) channels as a share of the layer's output channels");
         FIELDS.put("expand3_share", "share of the output channels the 3x3 expand branch produces; the 1x1 expand branch produces the rest");
+        FIELDS.put("fit_steps", "Adam steps fitting each new block alone to the original layer's outputs on calibration images (0 = random start only)");
         FIELDS.put("seed", "seed of the new blocks' initial weights and of fine-tuning");
         FIELDS.put("finetune_epochs", "epochs of end-to-end fine-tuning after the rewrite (0 = none)");
     }
@@ -28,6 +29,7 @@ public record FireConfig(String layers, int minInputChannels, float squeezeRatio
         m.put("min_input_channels", minInputChannels);
         m.put("squeeze_ratio", squeezeRatio);
         m.put("expand3_share", expand3Share);
+        m.put("fit_steps", fitSteps);
         m.put("seed", seed);
         m.put("finetune_epochs", finetuneEpochs);
         return m;

@@ -31,24 +31,37 @@ import java.util.SplittableRandom;
 public final class FireRedesign {
     private FireRedesign() {}
 
-    public static DepthwiseSeparableRedesign.Result run(Model input, FireConfig cfg) {
+    public static DepthwiseSeparableRedesign.Result run(Model input, FireConfig cfg) { return run(input, cfg, null); }
+
+    /**
+     * @param calib calibration inputs for the model's first input (N,...): each new block is then fitted, in layer
+     *     order, to the original layer's outputs ({@link BlockFit}); null = random start only
+     */
+    public static DepthwiseSeparableRedesign.Result run(Model input, FireConfig cfg, Tensor calib) {
         Model m = input.copy();
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
         Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
         List<DepthwiseSeparableRedesign.LayerResult> results = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
-        for (ConvSite s : RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results)) {
+        List<ConvSite> sites = RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results);
+        String inputName = g.runtimeInputs().getFirst().name();
+        Map<String, Tensor> targets = calib == null || cfg.fitSteps() == 0 ? Map.of()
+                : Calibration.capture(input, inputName, calib, sites.stream().map(x -> x.node().output(0)).toList(), 64);
+        for (ConvSite s : sites) {
             int sq = squeeze(s.k(), cfg.squeezeRatio()), k3 = expand3(s.k(), cfg.expand3Share()), k1 = s.k() - k3;
             if ((s.h() - 1) / s.strides()[0] + 1 != s.p() || (s.wIn() - 1) / s.strides()[1] + 1 != s.q()) {
                 results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "kept: a 1x1 expand branch would not give the " + s.p() + "x" + s.q()
                         + " output", s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
                 continue;
             }
-            rewrite(g, s, sq, k1, k3, rnd);
+            Tensor x = targets.isEmpty() ? null : Calibration.capture(m, inputName, calib, List.of(s.node().input(0)), 64).get(s.node().input(0));
+            List<Node> block = rewrite(g, s, sq, k1, k3, rnd);
+            BlockFit.Outcome fit = x == null ? null
+                    : BlockFit.fit(g, m.opset(), block, s.node().input(0), s.node().output(0), x, targets.get(s.node().output(0)), cfg.fitSteps(), cfg.seed());
             long params = (long) s.c() * sq + (long) sq * k1 + (long) sq * k3 * s.r() * s.s(); // weights, as the layer's params count
             results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "redesigned", s.macs(), macs(s, sq, k1, k3), s.params(), params,
-                    Double.NaN, Double.NaN));
+                    fit == null ? Double.NaN : fit.errorBefore(), fit == null ? Double.NaN : fit.errorAfter()));
         }
         g.removeUnusedInitializers();
         GraphValidator.validate(g);
@@ -66,7 +79,7 @@ public final class FireRedesign {
         return (long) s.c() * sq * s.h() * s.wIn() + (long) sq * k1 * s.p() * s.q() + (long) sq * k3 * s.r() * s.s() * s.p() * s.q();
     }
 
-    private static void rewrite(Graph g, ConvSite s, int sq, int k1, int k3, SplittableRandom rnd) {
+    private static List<Node> rewrite(Graph g, ConvSite s, int sq, int k1, int k3, SplittableRandom rnd) {
         GraphRewrites.Names names = new GraphRewrites.Names(g, s.baseName());
         int rs = s.r() * s.s();
         float[] bias = s.biasName() == null ? new float[s.k()] : g.initializer(s.biasName()).toFloats();
@@ -80,11 +93,13 @@ public final class FireRedesign {
         Node n = s.node();
         Node cat = new Node(names.next("concat"), "Concat", List.of(e1, e3), List.of(n.output(0)));
         cat.set(Attribute.of("axis", 1L));
-        GraphRewrites.replace(g, n, List.of(
+        List<Node> chain = List.of(
                 GraphRewrites.pointwise(names.next("squeeze"), n.input(0), ws, bs, a),
                 new Node(names.next("squeeze_relu"), "Relu", List.of(a), List.of(ar)),
                 GraphRewrites.conv(names.next("expand1"), ar, w1, b1, e1, 1, 1, s.strides(), new long[4], new long[] {1, 1}, 1),
                 GraphRewrites.conv(names.next("expand3"), ar, w3, b3, e3, s.r(), s.s(), s.strides(), s.pads(), s.dilations(), 1),
-                cat));
+                cat);
+        GraphRewrites.replace(g, n, chain);
+        return chain;
     }
 }

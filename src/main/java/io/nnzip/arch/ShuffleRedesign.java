@@ -30,7 +30,13 @@ import java.util.SplittableRandom;
 public final class ShuffleRedesign {
     private ShuffleRedesign() {}
 
-    public static DepthwiseSeparableRedesign.Result run(Model input, ShuffleConfig cfg) {
+    public static DepthwiseSeparableRedesign.Result run(Model input, ShuffleConfig cfg) { return run(input, cfg, null); }
+
+    /**
+     * @param calib calibration inputs for the model's first input (N,...): each new block is then fitted, in layer
+     *     order, to the original layer's outputs ({@link BlockFit}); null = random start only
+     */
+    public static DepthwiseSeparableRedesign.Result run(Model input, ShuffleConfig cfg, Tensor calib) {
         Model m = input.copy();
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
@@ -38,16 +44,24 @@ public final class ShuffleRedesign {
         List<DepthwiseSeparableRedesign.LayerResult> results = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int gr = cfg.groups();
-        for (ConvSite s : RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results)) {
+        List<ConvSite> sites = RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results);
+        String inputName = g.runtimeInputs().getFirst().name();
+        Map<String, Tensor> targets = calib == null || cfg.fitSteps() == 0 ? Map.of()
+                : Calibration.capture(input, inputName, calib, sites.stream().map(x -> x.node().output(0)).toList(), 64);
+        for (ConvSite s : sites) {
             if (s.c() % gr != 0 || s.k() % gr != 0) {
                 results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "kept: " + s.c() + " → " + s.k() + " channels do not split into "
                         + gr + " groups", s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
                 continue;
             }
             int mid = middle(s.k(), gr, cfg.width());
-            rewrite(g, s, mid, gr, rnd);
+            Tensor x = targets.isEmpty() ? null : Calibration.capture(m, inputName, calib, List.of(s.node().input(0)), 64).get(s.node().input(0));
+            List<Node> block = rewrite(g, s, mid, gr, rnd);
+            BlockFit.Outcome fit = x == null ? null
+                    : BlockFit.fit(g, m.opset(), block, s.node().input(0), s.node().output(0), x, targets.get(s.node().output(0)), cfg.fitSteps(), cfg.seed());
             results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "redesigned", s.macs(), macs(s, mid, gr), s.params(),
-                    (long) s.c() / gr * mid + (long) mid * s.r() * s.s() + (long) mid / gr * s.k(), Double.NaN, Double.NaN));
+                    (long) s.c() / gr * mid + (long) mid * s.r() * s.s() + (long) mid / gr * s.k(), fit == null ? Double.NaN : fit.errorBefore(),
+                    fit == null ? Double.NaN : fit.errorAfter()));
         }
         g.removeUnusedInitializers();
         GraphValidator.validate(g);
@@ -68,7 +82,7 @@ public final class ShuffleRedesign {
         return (long) s.c() / groups * mid * s.h() * s.wIn() + (long) mid * s.r() * s.s() * s.p() * s.q() + (long) mid / groups * s.k() * s.p() * s.q();
     }
 
-    private static void rewrite(Graph g, ConvSite s, int mid, int groups, SplittableRandom rnd) {
+    private static List<Node> rewrite(Graph g, ConvSite s, int mid, int groups, SplittableRandom rnd) {
         GraphRewrites.Names names = new GraphRewrites.Names(g, s.baseName());
         int cg = s.c() / groups, mg = mid / groups, k = s.k();
         String w1 = GraphRewrites.addWeight(g, names.next("gconv1.weight"), Tensor.of(CompactBlocks.uniform(rnd, mid * cg, cg, 6), mid, cg, 1, 1));
@@ -88,5 +102,6 @@ public final class ShuffleRedesign {
         chain.add(GraphRewrites.conv(names.next("depthwise"), sh, dw, null, d, s.r(), s.s(), s.strides(), s.pads(), s.dilations(), mid));
         chain.add(GraphRewrites.conv(names.next("gconv2"), d, w2, b2, n.output(0), 1, 1, new long[] {1, 1}, new long[4], new long[] {1, 1}, groups));
         GraphRewrites.replace(g, n, chain);
+        return chain;
     }
 }

@@ -83,7 +83,7 @@ final class OptionRules {
             Map.entry("--disagreement-weight", NON_NEGATIVE), Map.entry("--student-steps", POSITIVE), Map.entry("--adder-eta", NON_NEGATIVE),
             Map.entry("--shuffle-groups", Range.closed(0, 1024, "0..1024")), Map.entry("--block-width", Range.above(0, 16, "(0, 16]")),
             Map.entry("--squeeze-ratio", Range.above(0, 16, "(0, 16]")), Map.entry("--expand3-share", Range.above(0, 0.999999, "(0, 1)")),
-            Map.entry("--branch-channels", Range.closed(1, 4096, "1..4096")),
+            Map.entry("--branch-channels", Range.closed(1, 4096, "1..4096")), Map.entry("--fit-steps", Range.closed(0, 1_000_000, "0..1000000")),
             Map.entry("--finetune-budget", NON_NEGATIVE),
             Map.entry("--balance", Range.above(0, 1e6, "(0, 1e6]")), Map.entry("--port", Range.closed(0, 65535, "0..65535")),
             Map.entry("--max-upload", Range.closed(1, Long.MAX_VALUE, "1..2^63-1")), Map.entry("--samples", Range.closed(0, Long.MAX_VALUE, "0..2^63-1")),

@@ -60,6 +60,10 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--expand3-share", defaultValue = "0.5", description = "With --fire: share of the output channels from the 3x3 expand branch (default ${DEFAULT-VALUE}).")
     float expand3Share;
 
+    @Option(names = "--fit-steps", defaultValue = "400", description = "With --shuffle-groups or --fire: Adam steps (batch 32) fitting each new block alone "
+            + "to the original layer's outputs on the calibration images (0 = random start; default ${DEFAULT-VALUE}).")
+    int fitSteps;
+
     @Option(names = "--wavelet-input", description = "Split the input into two half-resolution images with a learned 2x2 transform (starts as Haar): "
             + "the network runs on the low-frequency one (one stride-2 pooling removed), a light branch on the high-frequency one.")
     boolean waveletInput;
@@ -130,14 +134,14 @@ public final class RedesignCommand extends BaseCommand {
         if (targets != 1) throw new NnzipException("redesign: give exactly one of --depthwise-separable, --adder, --shuffle-groups, --fire and --wavelet-input");
         String kind = depthwiseSeparable ? "depthwise-separable" : adder ? "adder" : shuffleGroups > 0 ? "shuffle" : fire ? "fire" : "wavelet-input";
         Model in = ModelValidator.read(model);
-        if (shuffleGroups > 0 || fire || waveletInput) return randomStart(in, kind);
         Tensor calib = null;
-        if (calibSamples > 0 && data.data != null) {
+        if (calibSamples > 0 && data.data != null && !waveletInput) {
             Dataset train = data.load("redesign", "train").head(calibSamples);
             calib = io.nnzip.data.ModelInputs.images(train, data.normalization(in), null);
-        } else if (calibSamples > 0) {
+        } else if (calibSamples > 0 && !waveletInput) {
             throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }
+        if (shuffleGroups > 0 || fire || waveletInput) return fitted(in, kind, calib);
         RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
         DepthwiseSeparableRedesign.Result r = adder ? AdderRedesign.run(in, cfg, calib) : DepthwiseSeparableRedesign.run(in, cfg, calib);
         Model out = r.model();
@@ -160,8 +164,8 @@ public final class RedesignCommand extends BaseCommand {
         return res;
     }
 
-    /** The redesigns whose new layers start random (no calibration fit): rewrite, then fine-tune end to end. */
-    private Map<String, Object> randomStart(Model in, String kind) {
+    /** The redesigns whose new layers start random, then are fitted by gradient descent (shuffle, fire) or not (wavelet input). */
+    private Map<String, Object> fitted(Model in, String kind, Tensor calib) {
         if (finetune > 0 || eval) data.requireData("redesign --" + kind);
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());
@@ -177,13 +181,13 @@ public final class RedesignCommand extends BaseCommand {
         } else {
             DepthwiseSeparableRedesign.Result r;
             if (fire) {
-                FireConfig cfg = new FireConfig(layers, minInputChannels, squeezeRatio, expand3Share, seed, finetune);
+                FireConfig cfg = new FireConfig(layers, minInputChannels, squeezeRatio, expand3Share, fitSteps, seed, finetune);
                 res.put("options", cfg.describe());
-                r = FireRedesign.run(in, cfg);
+                r = FireRedesign.run(in, cfg, calib);
             } else {
-                ShuffleConfig cfg = new ShuffleConfig(layers, minInputChannels, shuffleGroups, blockWidth, seed, finetune);
+                ShuffleConfig cfg = new ShuffleConfig(layers, minInputChannels, shuffleGroups, blockWidth, fitSteps, seed, finetune);
                 res.put("options", cfg.describe());
-                r = ShuffleRedesign.run(in, cfg);
+                r = ShuffleRedesign.run(in, cfg, calib);
             }
             res.putAll(r.summary());
             out = r.model();

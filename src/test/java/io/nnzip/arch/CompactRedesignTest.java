@@ -58,7 +58,7 @@ class CompactRedesignTest {
     @Test
     void shuffleUnitsRunInOrtAndCountTheirMacs() {
         Model cnn = TestModels.cnn(7, 12, 8, 16, 16);
-        DepthwiseSeparableRedesign.Result r = ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 4, 1f, 3, 0));
+        DepthwiseSeparableRedesign.Result r = ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 4, 1f, 0, 3, 0));
         // middle = 16 channels; conv2: 8/4·16·144 + 16·9·36 + 16/4·16·36 = 4608 + 5184 + 2304;
         // conv3: 16/4·16·36 + 16·9·36 + 16/4·16·36 = 2304 + 5184 + 2304
         long conv2 = 4608 + 5184 + 2304, conv3 = 2304 + 5184 + 2304;
@@ -73,7 +73,7 @@ class CompactRedesignTest {
         assertTrue(TestModels.relDiff(ort, engine) < 1e-5, "ORT vs engine " + TestModels.relDiff(ort, engine));
         assertTrue(r.model().metadata().get("nnzip.redesign").contains("groups"));
         // 3 groups do not divide 8 or 16 channels: the layers stay, and with none left the pass says so
-        DepthwiseSeparableRedesign.Result none = ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 3, 1f, 3, 0));
+        DepthwiseSeparableRedesign.Result none = ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 3, 1f, 0, 3, 0));
         assertTrue(none.layers().get(1).status().startsWith("kept: 8 → 16 channels do not split into 3 groups"), none.layers().get(1).status());
         assertEquals(none.macsBefore(), none.macsAfter());
     }
@@ -81,7 +81,7 @@ class CompactRedesignTest {
     @Test
     void fireModulesRunInOrtAndCountTheirMacs() {
         Model cnn = TestModels.cnn(7, 12, 8, 16, 16);
-        DepthwiseSeparableRedesign.Result r = FireRedesign.run(cnn, new FireConfig(null, 4, 0.25f, 0.5f, 3, 0));
+        DepthwiseSeparableRedesign.Result r = FireRedesign.run(cnn, new FireConfig(null, 4, 0.25f, 0.5f, 0, 3, 0));
         // squeeze 4, expand 8 + 8; conv2: 8·4·144 + 4·8·36 + 4·8·9·36 = 4608 + 1152 + 10368 (1×1 branch at stride 2: 12 → 6)
         // conv3: 16·4·36 + 4·8·36 + 4·8·9·36 = 2304 + 1152 + 10368
         long conv2 = 4608 + 1152 + 10368, conv3 = 2304 + 1152 + 10368;
@@ -97,8 +97,8 @@ class CompactRedesignTest {
     @Test
     void gradientsThroughShuffleAndFireBlocksMatchFiniteDifferences() {
         Model cnn = TestModels.cnn(7, 12, 8, 16, 16);
-        for (Model m : List.of(ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 4, 1f, 3, 0)).model(),
-                FireRedesign.run(cnn, new FireConfig(null, 4, 0.25f, 0.5f, 3, 0)).model())) {
+        for (Model m : List.of(ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 4, 1f, 0, 3, 0)).model(),
+                FireRedesign.run(cnn, new FireConfig(null, 4, 0.25f, 0.5f, 0, 3, 0)).model())) {
             // smooth activations so central differences do not straddle a ReLU kink; the blocks' own ops are what is checked
             for (Node n : m.graph().nodes()) if (n.opType().equals("Relu")) n.setOpType("Tanh");
             // weights before the shuffle / concatenation (their gradient passes through it) and after it
