@@ -97,11 +97,12 @@ class CompactRedesignTest {
     @Test
     void fittedBlocksReportTheirTrueOutputErrorAndBeatTheRandomStart() {
         Model cnn = TestModels.cnn(7, 12, 8, 16, 16);
-        Tensor calib = TestModels.input(9, 48, 1, 12, 12);
+        Tensor calib = TestModels.input(9, 24, 1, 12, 12);
         for (boolean shuffle : new boolean[] {true, false}) {
-            DepthwiseSeparableRedesign.Result r = shuffle ? ShuffleRedesign.run(cnn, new ShuffleConfig(null, 4, 4, 1f, 150, 3, 0), calib)
-                    : FireRedesign.run(cnn, new FireConfig(null, 4, 0.5f, 0.5f, 150, 3, 0), calib);
-            DepthwiseSeparableRedesign.LayerResult conv2 = r.layers().get(1);
+            DepthwiseSeparableRedesign.Result r = shuffle ? ShuffleRedesign.run(cnn, new ShuffleConfig("conv2", 4, 4, 1f, 150, 3, 0), calib)
+                    : FireRedesign.run(cnn, new FireConfig("conv2", 4, 0.5f, 0.5f, 150, 3, 0), calib);
+            DepthwiseSeparableRedesign.LayerResult conv2 = r.layers().getFirst(); // only conv2 matches --layers
+            assertEquals("conv2", conv2.layer());
             assertTrue(conv2.fitErrorAfter() < 0.8 * conv2.fitErrorInit(), conv2.toString());
             // the first redesigned layer reads the original input, so its error is measurable from outside
             String out = cnn.graph().node("conv2").output(0);
