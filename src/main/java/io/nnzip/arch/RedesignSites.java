@@ -20,7 +20,13 @@ final class RedesignSites {
     /** @param keepPointwise also leave 1×1 convolutions alone (nothing to separate) */
     static List<ConvSite> select(Graph g, Map<String, ValueType> types, RedesignConfig cfg, boolean keepPointwise,
                                  List<DepthwiseSeparableRedesign.LayerResult> results) {
-        Pattern pattern = cfg.layers() == null ? null : Pattern.compile(cfg.layers());
+        return select(g, types, cfg.layers(), cfg.minInputChannels(), keepPointwise, results);
+    }
+
+    /** @param layers regular expression on node names, null = all; @param minInputChannels stems with fewer inputs stay */
+    static List<ConvSite> select(Graph g, Map<String, ValueType> types, String layers, int minInputChannels, boolean keepPointwise,
+                                 List<DepthwiseSeparableRedesign.LayerResult> results) {
+        Pattern pattern = layers == null ? null : Pattern.compile(layers);
         List<ConvSite> sites = new ArrayList<>();
         for (Node n : g.nodes()) {
             if (!n.opType().equals("Conv")) continue;
@@ -33,14 +39,14 @@ final class RedesignSites {
             }
             ConvSite s = (ConvSite) o;
             String why = keepPointwise && s.r() * s.s() == 1 ? "already pointwise"
-                    : s.c() < cfg.minInputChannels() ? "only " + s.c() + " input channels (stem)" : null;
+                    : s.c() < minInputChannels ? "only " + s.c() + " input channels (stem)" : null;
             if (why != null) {
                 results.add(new DepthwiseSeparableRedesign.LayerResult(name, "kept: " + why, s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
                 continue;
             }
             sites.add(s);
         }
-        if (sites.isEmpty()) throw new NnzipException("no convolution to redesign" + (pattern != null ? " matching --layers '" + cfg.layers() + "'" : ""));
+        if (sites.isEmpty()) throw new NnzipException("no convolution to redesign" + (pattern != null ? " matching --layers '" + layers + "'" : ""));
         return sites;
     }
 }

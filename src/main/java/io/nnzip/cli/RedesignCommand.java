@@ -2,7 +2,13 @@ package io.nnzip.cli;
 
 import io.nnzip.arch.AdderRedesign;
 import io.nnzip.arch.DepthwiseSeparableRedesign;
+import io.nnzip.arch.FireConfig;
+import io.nnzip.arch.FireRedesign;
 import io.nnzip.arch.RedesignConfig;
+import io.nnzip.arch.ShuffleConfig;
+import io.nnzip.arch.ShuffleRedesign;
+import io.nnzip.arch.WaveletInput;
+import io.nnzip.arch.WaveletInputConfig;
 import io.nnzip.data.Dataset;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
@@ -23,7 +29,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "redesign", mixinStandardHelpOptions = true,
         description = "Replaces standard convolutions by depthwise + pointwise pairs, each fitted to the original layer's outputs on "
                 + "calibration data (layer-wise distillation), or by AdderNet layers (-sum|x - w|, then batch normalization calibrated to the "
-                + "original layer's output statistics), then optionally fine-tuned end to end (on labels, or with the original model as teacher).")
+                + "original layer's output statistics), or by ShuffleNet units (grouped 1x1, channel shuffle, depthwise, grouped 1x1) or "
+                + "SqueezeNet fire modules, or splits the input into two half-resolution images (wavelet-like: the network on the "
+                + "low-frequency one, a light branch on the other), then optionally fine-tuned end to end (on labels, or with the original model as teacher).")
 public final class RedesignCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model.")
     Path model;
@@ -34,6 +42,34 @@ public final class RedesignCommand extends BaseCommand {
     @Option(names = "--adder", description = "Redesign into AdderNet layers followed by batch normalization (give this or --depthwise-separable); "
             + "written as standard ONNX ops that ONNX Runtime runs.")
     boolean adder;
+
+    @Option(names = "--shuffle-groups", paramLabel = "G", defaultValue = "0", description = "Redesign into ShuffleNet units: 1x1 conv in G groups, ReLU, "
+            + "channel shuffle (Reshape/Transpose/Reshape), depthwise conv, 1x1 conv in G groups (0 = not this redesign; default ${DEFAULT-VALUE}).")
+    int shuffleGroups;
+
+    @Option(names = "--block-width", defaultValue = "1", description = "With --shuffle-groups: middle (depthwise) channels of each unit as a share of the "
+            + "layer's output channels (default ${DEFAULT-VALUE}).")
+    float blockWidth;
+
+    @Option(names = "--fire", description = "Redesign into SqueezeNet fire modules: 1x1 squeeze, ReLU, then 1x1 and 3x3 expand branches concatenated.")
+    boolean fire;
+
+    @Option(names = "--squeeze-ratio", defaultValue = "0.125", description = "With --fire: squeeze channels as a share of the layer's output channels (default ${DEFAULT-VALUE}).")
+    float squeezeRatio;
+
+    @Option(names = "--expand3-share", defaultValue = "0.5", description = "With --fire: share of the output channels from the 3x3 expand branch (default ${DEFAULT-VALUE}).")
+    float expand3Share;
+
+    @Option(names = "--fit-steps", defaultValue = "400", description = "With --shuffle-groups or --fire: Adam steps (batch 32) fitting each new block alone "
+            + "to the original layer's outputs on the calibration images (0 = random start; default ${DEFAULT-VALUE}).")
+    int fitSteps;
+
+    @Option(names = "--wavelet-input", description = "Split the input into two half-resolution images with a learned 2x2 transform (starts as Haar): "
+            + "the network runs on the low-frequency one (one stride-2 pooling removed), a light branch on the high-frequency one.")
+    boolean waveletInput;
+
+    @Option(names = "--branch-channels", defaultValue = "8", description = "With --wavelet-input: channels of the light high-frequency branch (default ${DEFAULT-VALUE}).")
+    int branchChannels;
 
     @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching convolutions are redesigned.")
     String layers;
@@ -94,21 +130,24 @@ public final class RedesignCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() {
-        if (depthwiseSeparable == adder) throw new NnzipException("redesign: give exactly one of --depthwise-separable and --adder");
+        int targets = (depthwiseSeparable ? 1 : 0) + (adder ? 1 : 0) + (shuffleGroups > 0 ? 1 : 0) + (fire ? 1 : 0) + (waveletInput ? 1 : 0);
+        if (targets != 1) throw new NnzipException("redesign: give exactly one of --depthwise-separable, --adder, --shuffle-groups, --fire and --wavelet-input");
+        String kind = depthwiseSeparable ? "depthwise-separable" : adder ? "adder" : shuffleGroups > 0 ? "shuffle" : fire ? "fire" : "wavelet-input";
         Model in = ModelValidator.read(model);
         Tensor calib = null;
-        if (calibSamples > 0 && data.data != null) {
+        if (calibSamples > 0 && data.data != null && !waveletInput) {
             Dataset train = data.load("redesign", "train").head(calibSamples);
             calib = io.nnzip.data.ModelInputs.images(train, data.normalization(in), null);
-        } else if (calibSamples > 0) {
+        } else if (calibSamples > 0 && !waveletInput) {
             throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }
+        if (shuffleGroups > 0 || fire || waveletInput) return fitted(in, kind, calib);
         RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
         DepthwiseSeparableRedesign.Result r = adder ? AdderRedesign.run(in, cfg, calib) : DepthwiseSeparableRedesign.run(in, cfg, calib);
         Model out = r.model();
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("model", model.toString());
-        res.put("redesign", adder ? "adder" : "depthwise-separable");
+        res.put("redesign", kind);
         res.put("options", cfg.describe());
         res.putAll(r.summary());
         // an adder layer's |x - w| terms replace its multiply-adds: macs_after counts the multiplications left
@@ -125,6 +164,47 @@ public final class RedesignCommand extends BaseCommand {
         return res;
     }
 
+    /** The redesigns whose new layers start random, then are fitted by gradient descent (shuffle, fire) or not (wavelet input). */
+    private Map<String, Object> fitted(Model in, String kind, Tensor calib) {
+        if (finetune > 0 || eval) data.requireData("redesign --" + kind);
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("model", model.toString());
+        res.put("redesign", kind);
+        Model out;
+        List<DepthwiseSeparableRedesign.LayerResult> layerResults = List.of();
+        if (waveletInput) {
+            WaveletInputConfig cfg = new WaveletInputConfig(branchChannels, seed, finetune);
+            WaveletInput.Result r = WaveletInput.run(in, cfg);
+            res.put("options", cfg.describe());
+            res.putAll(r.summary());
+            out = r.model();
+        } else {
+            DepthwiseSeparableRedesign.Result r;
+            if (fire) {
+                FireConfig cfg = new FireConfig(layers, minInputChannels, squeezeRatio, expand3Share, fitSteps, seed, finetune);
+                res.put("options", cfg.describe());
+                r = FireRedesign.run(in, cfg, calib);
+            } else {
+                ShuffleConfig cfg = new ShuffleConfig(layers, minInputChannels, shuffleGroups, blockWidth, fitSteps, seed, finetune);
+                res.put("options", cfg.describe());
+                r = ShuffleRedesign.run(in, cfg, calib);
+            }
+            res.putAll(r.summary());
+            out = r.model();
+            layerResults = r.layers();
+        }
+        if (finetune > 0 || eval) {
+            FineTuneSupport.Outcome ft = FineTuneSupport.finetune(in, out, data, "redesign --finetune", finetune, lr, schedule, seed, !data.noProgress && !json,
+                    teacher ? new FineTuneSupport.Teacher(temperature, alpha) : null, optimizer, 0f);
+            out = ft.model();
+            res.put("finetune", ft.report());
+        }
+        AtomicFiles.write(output, OnnxWriter.toBytes(out));
+        res.put("layers", layerResults.stream().map(DepthwiseSeparableRedesign.LayerResult::toJson).toList());
+        res.put("written", output.toString());
+        return res;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     protected void printHuman(Map<String, Object> r, PrintStream out) {
@@ -132,6 +212,7 @@ public final class RedesignCommand extends BaseCommand {
         for (Map<String, Object> l : (List<Map<String, Object>>) r.get("layers"))
             out.printf("%-24s %12d %12d %10d %10d %9s %9s  %s%n", l.get("layer"), l.get("macs_before"), l.get("macs_after"), l.get("params_before"),
                     l.get("params_after"), FactorizeCommand.fmt(l.get("output_error_init")), FactorizeCommand.fmt(l.get("output_error_fitted")), l.get("status"));
+        if (r.containsKey("removed_pooling")) out.println("pooling removed on the half-size image: " + r.get("removed_pooling") + ", light branch MACs " + r.get("branch_macs"));
         out.printf("model: MACs %d -> %d (%.2fx fewer), params %d -> %d%n", r.get("macs_before"), r.get("macs_after"), r.get("macs_reduction"),
                 r.get("params_before"), r.get("params_after"));
         if (r.containsKey("finetune")) out.println("accuracy: " + r.get("finetune"));

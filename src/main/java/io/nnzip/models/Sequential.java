@@ -159,6 +159,75 @@ public final class Sequential {
         return relu();
     }
 
+    /** MobileNet's block: 3×3 depthwise conv (stride) + BN + ReLU, then 1×1 pointwise conv to {@code out} channels + BN + ReLU. */
+    public Sequential mobileNetBlock(int out, int stride) {
+        return depthwise(3, stride, 1).batchNorm().relu().pointwise(out).batchNorm().relu();
+    }
+
+    /**
+     * ShuffleNet's channel shuffle as the standard ops PyTorch exports: Reshape (N, groups, C/groups, H·W) →
+     * Transpose (0, 2, 1, 3) → Reshape (N, C, H, W); output channel j·groups + i is input channel i·C/groups + j.
+     */
+    public Sequential channelShuffle(int groups) {
+        need(3, "channelShuffle");
+        int c = shape[0];
+        if (groups < 1 || c % groups != 0) throw new NnzipException("channelShuffle: " + c + " channels do not split into " + groups + " groups");
+        String p = "shuffle" + (layer++);
+        String split = b.op("Reshape", cur, b.init(p + ".split_shape", Tensor.vector(0, groups, c / groups, -1)));
+        String t = b.op("Transpose", split, Attribute.of("perm", 0L, 2L, 1L, 3L));
+        cur = b.op("Reshape", t, b.init(p + ".merge_shape", Tensor.vector(0, c, shape[1], shape[2])));
+        return this;
+    }
+
+    /**
+     * ShuffleNet unit (Zhang et al. 2018): 1×1 conv in {@code groups} groups to out/4 channels (rounded up to a
+     * multiple of groups) + BN + ReLU → channel shuffle → 3×3 depthwise conv (stride) + BN → 1×1 conv in groups + BN;
+     * at stride 1 added to the input (out = input channels), at stride 2 concatenated with the input's 3×3 average
+     * pool (out includes the input channels); then ReLU.
+     */
+    public Sequential shuffleUnit(int out, int groups, int stride) {
+        need(3, "shuffleUnit");
+        int cin = shape[0];
+        int branchOut = stride == 1 ? out : out - cin;
+        if (stride != 1 && stride != 2) throw new NnzipException("shuffleUnit: stride must be 1 or 2, got " + stride);
+        if (stride == 1 && out != cin) throw new NnzipException("shuffleUnit: at stride 1 the unit adds its input, so out must be " + cin + ", got " + out);
+        if (branchOut < 1 || branchOut % groups != 0)
+            throw new NnzipException("shuffleUnit: the branch's " + branchOut + " output channels do not split into " + groups + " groups");
+        int mid = (Math.max(1, out / 4) + groups - 1) / groups * groups;
+        String in = cur;
+        int[] inShape = shape;
+        Sequential branch = new Sequential(b, rnd, cur, shape, layer).conv(mid, 1, 1, 0, groups, false).batchNorm().relu().channelShuffle(groups)
+                .conv(mid, 3, stride, 1, mid, false).batchNorm().conv(branchOut, 1, 1, 0, groups, false).batchNorm();
+        layer = branch.layer;
+        if (stride == 1) {
+            cur = b.op("Add", branch.cur, in);
+        } else {
+            String pooled = b.op("AveragePool", in, Attribute.of("kernel_shape", 3L, 3L), Attribute.of("strides", 2L, 2L), Attribute.of("pads", 1L, 1L, 1L, 1L));
+            cur = b.op("Concat", new String[] {branch.cur, pooled}, Attribute.of("axis", 1L));
+            if (branch.shape[1] != (inShape[1] - 1) / 2 + 1 || branch.shape[2] != (inShape[2] - 1) / 2 + 1)
+                throw new NnzipException("shuffleUnit: branch and pooled shortcut sizes differ");
+        }
+        shape = new int[] {out, branch.shape[1], branch.shape[2]};
+        return relu();
+    }
+
+    /**
+     * SqueezeNet's fire module (Iandola et al. 2016): 1×1 squeeze conv + ReLU, then a 1×1 and a 3×3 (pad 1) expand
+     * conv, each + ReLU, concatenated along channels (expand1 first): expand1 + expand3 output channels.
+     */
+    public Sequential fire(int squeeze, int expand1, int expand3) {
+        need(3, "fire");
+        conv(squeeze, 1, 1, 0).relu();
+        String s = cur;
+        int[] sShape = shape;
+        Sequential e1 = new Sequential(b, rnd, s, sShape, layer).conv(expand1, 1, 1, 0).relu();
+        Sequential e3 = new Sequential(b, rnd, s, sShape, e1.layer).conv(expand3, 3, 1, 1).relu();
+        layer = e3.layer;
+        cur = b.op("Concat", new String[] {e1.cur, e3.cur}, Attribute.of("axis", 1L));
+        shape = new int[] {expand1 + expand3, sShape[1], sShape[2]};
+        return this;
+    }
+
     /** Final classifier layer: LeCun-uniform weights (no ReLU follows). */
     public Sequential classifier(int classes) { return linear(classes, Math.sqrt(3.0)); }
 
