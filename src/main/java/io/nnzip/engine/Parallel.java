@@ -20,7 +20,10 @@ public final class Parallel implements AutoCloseable {
     }
 
     /** How long an idle worker, or a caller waiting for its workers, polls before parking. */
-    static final long SPIN_NANOS = 100_000;
+    static final long SPIN_NANOS = Long.getLong("nnzip.spinMicros", 100) * 1000;
+
+    /** Times a worker parked (and so had to be woken for its next job); for profiling wake-up cost. */
+    static final java.util.concurrent.atomic.LongAdder PARKS = new java.util.concurrent.atomic.LongAdder();
 
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
     private static volatile Parallel common;
@@ -157,7 +160,10 @@ public final class Parallel implements AutoCloseable {
             long start = System.nanoTime();
             while (job == null && !closed) {
                 if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-                else LockSupport.park(this);
+                else {
+                    PARKS.increment();
+                    LockSupport.park(this);
+                }
             }
         }
     }

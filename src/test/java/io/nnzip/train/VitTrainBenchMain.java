@@ -86,5 +86,22 @@ public final class VitTrainBenchMain {
                 System.out.printf("sum of timed ops %.1f ms/step%n", total / 1e6 / steps);
             }
         }
+        threadCpu();
+    }
+
+    /** CPU seconds per thread name of this process (Linux /proc), the JIT's compiler threads included. */
+    static void threadCpu() {
+        Map<String, Double> by = new TreeMap<>();
+        try (var dirs = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+            for (Path d : dirs.toList()) {
+                String comm = java.nio.file.Files.readString(d.resolve("comm")).trim().replaceAll("\\d+$", "#");
+                String st = java.nio.file.Files.readString(d.resolve("stat"));
+                String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                by.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+            }
+        } catch (java.io.IOException e) {
+            return;
+        }
+        System.out.println("thread cpu s: " + by);
     }
 }

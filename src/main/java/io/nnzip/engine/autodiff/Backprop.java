@@ -43,7 +43,8 @@ public final class Backprop {
         if (requires == null || !analyzedFor.equals(seeds.keySet()) || !analyzedFused.equals(tape.fusedTails()) || analyzedOrder != tape.order())
             analyze(seeds.keySet());
         Map<String, Tensor> grads = new HashMap<>();
-        seeds.forEach((k, v) -> accumulate(grads, k, v));
+        Set<float[]> sums = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seeds.forEach((k, v) -> accumulate(grads, sums, k, v));
         List<Node> order = tape.order();
         for (int i = order.size() - 1; i >= 0; i--) {
             Node n = order.get(i);
@@ -74,22 +75,34 @@ public final class Backprop {
             } catch (NnzipException e) {
                 throw e.getMessage() != null && e.getMessage().startsWith(n.describe()) ? e : new NnzipException(n.describe() + " (backward): " + e.getMessage(), e);
             }
-            for (int j = 0; j < need.length; j++) if (need[j] && j < dIn.length && dIn[j] != null) accumulate(grads, head.input(j), dIn[j]);
+            for (int j = 0; j < need.length; j++) if (need[j] && j < dIn.length && dIn[j] != null) accumulate(grads, sums, head.input(j), dIn[j]);
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (String p : params) if (grads.containsKey(p)) result.put(p, grads.get(p));
         return result;
     }
 
-    private static void accumulate(Map<String, Tensor> grads, String name, Tensor g) {
+    private void accumulate(Map<String, Tensor> grads, Set<float[]> sums, String name, Tensor g) {
         Tensor prev = grads.get(name);
         if (prev == null) {
+            // a sum handed on by a rule (dy passed through, perhaps to several inputs) is no longer ours alone
+            if (g.dtype() == DType.FLOAT) sums.remove(g.floats());
             grads.put(name, g);
             return;
         }
         if (!Arrays.equals(prev.shape(), g.shape()))
             throw new NnzipException("gradient of '" + name + "' arrives with shapes " + Arrays.toString(prev.shape()) + " and " + Arrays.toString(g.shape()));
-        grads.put(name, new Tensor(DType.FLOAT, g.shape(), ActivationBackward.add(prev.floats(), g.floats())));
+        // a rule's gradient may alias another value's (a Reshape passes dy through), so the first sum goes into a
+        // step array of its own; later contributions add into that sum in place
+        float[] a = prev.floats(), b = g.floats();
+        if (sums.contains(a)) {
+            ActivationBackward.addInto(a, b, a);
+            return;
+        }
+        float[] r = tape.pool().floats(a.length, false);
+        ActivationBackward.addInto(a, b, r);
+        sums.add(r);
+        grads.put(name, new Tensor(DType.FLOAT, g.shape(), r));
     }
 
     /** Finds which values carry gradients and rejects non-differentiable ops on a parameter → seed path. */

@@ -188,7 +188,8 @@ public final class GradRules {
             long[] p = s.node().attrInts("perm", null);
             int[] perm = new int[rank];
             for (int i = 0; i < rank; i++) perm[i] = p == null ? rank - 1 - i : (int) p[i];
-            return s.only(Permute.apply(s.dy(), s.out(0).shape(), Permute.inverse(perm)));
+            // the gradient of a transpose is dy transposed back, into a step array (dy may be any array; a copy never aliases it)
+            return s.only(io.nnzip.engine.ops.support.Transposer.transpose(s.dOut()[0], Permute.inverse(perm), n -> s.pool().floats(n, false)).floats());
         });
         rule("Concat", s -> {
             int[] o = s.out(0).shape();
@@ -281,8 +282,10 @@ public final class GradRules {
                 count *= sh[d];
                 kept[d] = 1;
             }
-        float[] g = Broadcasts.expand(s.dy(), kept, sh);
-        return s.only(mean ? ActivationBackward.scale(g, 1f / count) : g);
+        // dy spread over the reduced axes, scaled by 1/count for a mean: one pass into a step array
+        float[] dy = s.dy(), g = s.gradBuffer(0, false);
+        Broadcasts.expandInto(dy, kept, sh, g, mean ? 1f / count : 1f);
+        return s.only(g);
     }
 
     static NnzipException unsupported(GradStep s, String why) { return new NnzipException(s.node().describe() + ": " + why); }

@@ -19,7 +19,7 @@ final class LayoutOps {
     private LayoutOps() {}
 
     static void register() {
-        OpRegistry.register("Transpose", (n, in, c) -> new Tensor[] {Transposer.transpose(in[0], perm(n, in[0].rank()))}, (n, in, o) -> {
+        OpRegistry.register("Transpose", (n, in, c) -> new Tensor[] {Transposer.transpose(in[0], perm(n, in[0].rank()), c::floats)}, (n, in, o) -> {
             int[] s = in[0].shape();
             if (s == null) return Rules.one(in[0].dtype(), null);
             int[] p = perm(n, s.length), out = new int[s.length];

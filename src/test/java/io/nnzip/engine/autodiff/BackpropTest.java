@@ -83,6 +83,48 @@ class BackpropTest {
         }
     }
 
+    /**
+     * t = x·p, u = x·q read first by Muls, then v = t + u read twice: v's gradient is a sum, and Add hands that one
+     * array to both t and u, which each get a further contribution later. Summing in place into the shared array
+     * would corrupt the other's gradient; finite differences catch it.
+     */
+    @Test
+    void aSummedGradientPassedToTwoInputsIsNotAddedIntoInPlace() {
+        GraphBuilder b = new GraphBuilder("shared-sum");
+        String x = b.input("x", DType.FLOAT, 3, 4);
+        String t = b.op("Mul", x, b.init("p", random(12, 0.5), 3, 4)), u = b.op("Mul", x, b.init("q", random(12, 0.5), 3, 4));
+        String o3 = b.op("Mul", t, b.init("k3", random(12, 0.5), 3, 4)), o4 = b.op("Mul", u, b.init("k4", random(12, 0.5), 3, 4));
+        String v = b.op("Add", t, u);
+        String o1 = b.op("Tanh", v), o2 = b.op("Mul", v, b.init("k2", random(12, 0.5), 3, 4));
+        String sum = b.op("Add", b.op("Add", o1, o2), b.op("Add", o3, o4));
+        b.rename(b.op("Gemm", new String[] {sum, b.init("w", random(4 * 3, 0.5), 4, 3)}), "logits");
+        b.output("logits", DType.FLOAT, 3, 3);
+        Model m = b.build(13);
+        Tape tape = new Tape(m.graph(), m.opset(), PAR, 0);
+        List<String> params = List.of("p", "q");
+        Tensor xs = Tensor.of(random(12, 1), 3, 4);
+        int[] labels = {0, 2, 1};
+        java.util.function.Supplier<Float> loss = () -> Losses.softmaxCrossEntropy(tape.forward(Map.of("x", xs), false).get("logits").floats(), labels, 3, 3, 0f, null);
+        Tensor z = tape.forward(Map.of("x", xs), false).get("logits");
+        float[] dz = new float[9];
+        Losses.softmaxCrossEntropy(z.floats(), labels, 3, 3, 0f, dz);
+        Map<String, Tensor> g = new Backprop(tape, params).run(Map.of("logits", Tensor.of(dz, 3, 3)));
+        Map<String, float[]> an = Map.of("p", g.get("p").floats().clone(), "q", g.get("q").floats().clone());
+        for (String p : params) {
+            float[] w = m.graph().initializer(p).floats();
+            for (int i = 0; i < w.length; i++) {
+                float orig = w[i], h = 1e-2f;
+                w[i] = orig + h;
+                double lp = loss.get();
+                w[i] = orig - h;
+                double lm = loss.get();
+                w[i] = orig;
+                double num = (lp - lm) / (2 * h);
+                assertEquals(num, an.get(p)[i], 2e-3 + 2e-2 * Math.abs(num), p + "[" + i + "]");
+            }
+        }
+    }
+
     @Test
     void frozenParametersGetNoGradient() {
         Model m = diamond();

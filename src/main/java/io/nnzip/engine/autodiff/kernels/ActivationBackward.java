@@ -126,6 +126,12 @@ public final class ActivationBackward {
         return r;
     }
 
+    /** r = a + b elementwise (r may be a or b). */
+    public static void addInto(float[] a, float[] b, float[] r) {
+        // a plain loop: C2 vectorizes it, and before C2 it costs the interpreter far less than Vector API calls
+        for (int i = 0; i < r.length; i++) r[i] = a[i] + b[i];
+    }
+
     public static float[] add(float[] a, float[] b) {
         float[] r = new float[a.length];
         for (int i = 0; i < r.length; i++) r[i] = a[i] + b[i];

@@ -36,6 +36,20 @@ public final class Broadcasts {
         return r;
     }
 
+    /** x (shape {@code in}) broadcast to shape {@code out} and multiplied by {@code scale}, written into {@code r}. */
+    public static void expandInto(float[] x, int[] in, int[] out, float[] r, float scale) {
+        if (x.length == r.length) {
+            for (int i = 0; i < r.length; i++) r[i] = x[i] * scale;
+            return;
+        }
+        if (x.length == 1) {
+            java.util.Arrays.fill(r, x[0] * scale);
+            return;
+        }
+        int[] st = alignedStrides(in, out);
+        walk(out, st, (i, j) -> r[i] = x[j] * scale);
+    }
+
     // x: in shape -> result: out shape
     public static float[] expand(float[] x, int[] in, int[] out) {
         if (java.util.Arrays.equals(out, in)) return x;

@@ -16,7 +16,10 @@ public final class Transposer {
     private Transposer() {}
 
     // x: (d_0..d_r) -> (d_perm[0]..d_perm[r])
-    public static Tensor transpose(Tensor x, int[] perm) {
+    public static Tensor transpose(Tensor x, int[] perm) { return transpose(x, perm, float[]::new); }
+
+    /** As {@link #transpose(Tensor, int[])}; a float result of the tiled 2-D swap goes into {@code alloc}'s array (a pooled one). */
+    public static Tensor transpose(Tensor x, int[] perm, java.util.function.IntFunction<float[]> alloc) {
         int[] s = x.shape(), out = new int[s.length];
         for (int i = 0; i < perm.length; i++) out[i] = s[perm[i]];
         if (x.size() == 0) return new Tensor(x.dtype(), out, Tensor.allocate(x.dtype(), 0));
@@ -43,7 +46,7 @@ public final class Transposer {
         if (cp[g - 1] == g - 1) return new Tensor(x.dtype(), out, runs(src, x, cs, cp));
         if (x.dtype() == io.nnzip.ir.DType.FLOAT && (g == 2 || (g == 3 && cp[0] == 0 && cp[1] == 2 && cp[2] == 1))) {
             int B = g == 2 ? 1 : cs[0], A = cs[g - 2], C = cs[g - 1];
-            return new Tensor(x.dtype(), out, swap((float[]) src, B, A, C));
+            return new Tensor(x.dtype(), out, swap((float[]) src, B, A, C, alloc.apply(x.size())));
         }
         return Index.gather(x, out, Index.strided(out, permutedStrides(s, perm), 0));
     }
@@ -80,8 +83,7 @@ public final class Transposer {
     }
 
     // x: (B, A, C) -> (B, C, A), in TILE x TILE blocks
-    private static float[] swap(float[] x, int B, int A, int C) {
-        float[] y = new float[x.length];
+    private static float[] swap(float[] x, int B, int A, int C, float[] y) {
         for (int b = 0; b < B; b++) {
             int base = b * A * C;
             for (int a0 = 0; a0 < A; a0 += TILE)

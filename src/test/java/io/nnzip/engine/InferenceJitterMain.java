@@ -1,0 +1,52 @@
+package io.nnzip.engine;
+
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Tensor;
+import io.nnzip.onnx.OnnxReader;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, young collections and
+ * worker wake-ups (parks) during it, to tell GC, page first-touch (CPU without GC) and thread wake-up (wall without
+ * CPU) apart. {@code sleepMs} before each pass mimics {@code bench}'s settle pause.
+ * <pre>java ... io.nnzip.engine.InferenceJitterMain MODEL.onnx INPUT.npy THREADS PASSES [sleepMs]</pre>
+ */
+public final class InferenceJitterMain {
+    public static void main(String[] a) throws Exception {
+        Model m = Fusion.forInference(OnnxReader.read(Path.of(a[0])));
+        Tensor x = io.nnzip.numpy.Npy.read(Path.of(a[1]));
+        int threads = Integer.parseInt(a[2]), passes = Integer.parseInt(a[3]);
+        long sleep = a.length > 4 ? Long.parseLong(a[4]) : 30;
+        ThreadMXBean tm = ManagementFactory.getThreadMXBean();
+        try (Parallel par = new Parallel(threads)) {
+            Executor ex = new Executor(m, par);
+            Map<String, Tensor> feeds = Map.of(m.graph().runtimeInputs().getFirst().name(), x);
+            for (int i = 0; i < 40; i++) ex.run(feeds);
+            double[] wall = new double[passes], cpu = new double[passes];
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < passes; i++) {
+                if (sleep > 0) Thread.sleep(sleep);
+                long g0 = gcs(), p0 = Parallel.PARKS.sum(), c0 = tm.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                ex.run(feeds);
+                wall[i] = (System.nanoTime() - t0) / 1e6;
+                cpu[i] = (tm.getCurrentThreadCpuTime() - c0) / 1e6;
+                sb.append(String.format(" %.1f/%.1f/g%d/p%d", wall[i], cpu[i], gcs() - g0, Parallel.PARKS.sum() - p0));
+            }
+            System.out.println("wall/cpu/gcs/parks:" + sb);
+            Arrays.sort(wall);
+            Arrays.sort(cpu);
+            System.out.printf("wall best %.1f median %.1f; cpu best %.1f median %.1f ms%n", wall[0], wall[passes / 2], cpu[0], cpu[passes / 2]);
+        }
+    }
+
+    static long gcs() {
+        long n = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) n += b.getCollectionCount();
+        return n;
+    }
+}
