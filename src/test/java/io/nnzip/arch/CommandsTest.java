@@ -103,7 +103,7 @@ class CommandsTest {
             args.addAll(java.util.List.of(flags));
             o = run(args.toArray(String[]::new));
             assertNotEquals(0, o.code());
-            assertTrue(o.err().contains("exactly one of --depthwise-separable and --adder"), o.err());
+            assertTrue(o.err().contains("exactly one of --depthwise-separable, --adder, --shuffle-groups, --fire and --wavelet-input"), o.err());
         }
     }
 
