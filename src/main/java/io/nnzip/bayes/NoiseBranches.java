@@ -109,7 +109,14 @@ public final class NoiseBranches {
         return new NoiseBranches(out, List.copyOf(layers), input);
     }
 
-    /** Per batch, one standard normal tensor per noisy layer, shaped (batch, sample shape...), from a seeded stream. */
+    /** Normals per independent stream of {@link #feeds}: fixed, so the noise does not depend on the team's size. */
+    static final int BLOCK = 1 << 15;
+
+    /**
+     * Per batch, one standard normal tensor per noisy layer, shaped (batch, sample shape...), from a seeded stream.
+     * A CNN draws tens of thousands of normals per image (one per conv output), so each tensor is filled in blocks,
+     * each from its own stream split off the seeded one in block order, and the blocks run on the shared thread team.
+     */
     public Function<io.nnzip.data.Batch, Map<String, Tensor>> feeds(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         return b -> {
@@ -119,7 +126,15 @@ public final class NoiseBranches {
                 shape[0] = b.size();
                 System.arraycopy(l.sampleShape(), 0, shape, 1, l.sampleShape().length);
                 float[] z = new float[io.nnzip.ir.Shapes.numel(shape)];
-                for (int i = 0; i < z.length; i++) z[i] = (float) rng.nextGaussian();
+                int blocks = (z.length + BLOCK - 1) / BLOCK;
+                SplittableRandom[] streams = new SplittableRandom[blocks];
+                for (int k = 0; k < blocks; k++) streams[k] = rng.split();
+                io.nnzip.engine.Parallel.common().forChunks(blocks, blocks, (k0, k1) -> {
+                    for (int k = k0; k < k1; k++) {
+                        SplittableRandom s = streams[k];
+                        for (int i = k * BLOCK, end = Math.min(z.length, i + BLOCK); i < end; i++) z[i] = (float) s.nextGaussian();
+                    }
+                });
                 f.put(l.noise(), new Tensor(DType.FLOAT, shape, z));
             }
             return f;

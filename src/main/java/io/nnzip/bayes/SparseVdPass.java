@@ -40,6 +40,7 @@ public record SparseVdPass(
         @Setting(value = "fine-tuning epochs after the removal, removed weights held at zero", dflt = "1") int retrain,
         @Setting(value = "learning rate of the fine-tuning after the removal", dflt = "0.0003") float retrainLr,
         @Setting(value = "regular expression of the weights to sparsify (default: every matrix and filter)", dflt = "") String layers,
+        @Setting(value = "weights with fewer elements stay dense and noise-free (a CNN's first conv: a few hundred weights, the largest noise tensor)", dflt = "0") int minSize,
         @Setting(value = "learning-rate schedule: constant, step or cosine", dflt = "constant") String schedule,
         @Setting(value = "seed of the data order and the noise", dflt = "0") long seed) implements Pass {
 
@@ -51,6 +52,7 @@ public record SparseVdPass(
         if (retrain < 0) throw new NnzipException("retrain must be ≥ 0 epochs, got " + retrain);
         if (!(sigmaLr > 0)) throw new NnzipException("sigma_lr must be > 0, got " + sigmaLr);
         if (!(retrainLr > 0)) throw new NnzipException("retrain_lr must be > 0, got " + retrainLr);
+        if (minSize < 0) throw new NnzipException("min_size must be ≥ 0, got " + minSize);
         if (!Float.isFinite(threshold)) throw new NnzipException("threshold must be finite, got " + threshold);
     }
 
@@ -63,7 +65,9 @@ public record SparseVdPass(
     public PassResult run(Model model, PassContext ctx) {
         Model in = ctx.prepare(model);
         io.nnzip.engine.Canonical.apply(in);
-        List<String> names = SoftSharePass.weights(in, layers);
+        List<String> names = new ArrayList<>(SoftSharePass.weights(in, layers));
+        names.removeIf(w -> in.graph().initializer(w).size() < minSize);
+        if (names.isEmpty()) throw new NnzipException("sparse variational dropout: no weight has min_size " + minSize + " elements or more");
         NoiseBranches noisy = NoiseBranches.attach(in, names, initLogSigma2);
         Map<String, String> logS = noisy.logSigma2ByWeight();
         int trainSize = ctx.data().requireTrain("sparse variational dropout").size();
@@ -166,7 +170,7 @@ public record SparseVdPass(
     private String trainingKey(Model in, PassContext ctx) {
         return io.nnzip.codec.ModelHash.hex(io.nnzip.codec.ModelHash.of(in)) + "|" + in.graph().nodes().size() + "|"
                 + ctx.data().describe() + "|" + ctx.data().requireTrain("sparse variational dropout").size() + "|"
-                + lr + "|" + klWeight + "|" + warmup + "|" + initLogSigma2 + "|" + sigmaLr + "|" + layers + "|" + schedule + "|" + seed;
+                + lr + "|" + klWeight + "|" + warmup + "|" + initLogSigma2 + "|" + sigmaLr + "|" + layers + "|" + minSize + "|" + schedule + "|" + seed;
     }
 
 }

@@ -51,7 +51,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = {"--prune-schedule", "--schedule"}, defaultValue = "oneshot", description = "oneshot, iterative:STEPS, agp:STEPS, or gradual:STEPS (AGP's amounts pruned inside one fine-tuning run; default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last), e.g. last=0.75; the rest follow --amount and --scope. With --nm only 0: keep those layers dense (first=0,last=0).")
+    @Option(names = "--layer-amounts", paramLabel = "KEY=AMOUNT,...", description = "Unstructured: own amounts for some layers, by weight name or role (first, last, largest: the weight with the most elements), e.g. last=0.75; the rest follow --amount and --scope. With --nm only 0: keep those layers dense (first=0,last=0).")
     String layerAmounts;
 
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "Epochs of fine-tuning on --data, spread over the schedule's steps (default ${DEFAULT-VALUE}).")

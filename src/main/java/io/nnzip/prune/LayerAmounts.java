@@ -11,8 +11,11 @@ import java.util.Map;
 
 /**
  * Per-layer unstructured amounts, {@code KEY=AMOUNT,...}: KEY is a weight tensor's name or a layer role, {@code first}
- * (the layer that reads the input) or {@code last} (the classifier). Roles let one recipe treat every model's
- * sensitive ends gently, as Han et al. prune LeNet-300-100's classifier to 74 % but its hidden layers to 91-92 %.
+ * (the layer that reads the input), {@code last} (the classifier) or {@code largest} (the weight with the most
+ * elements, first in graph order on a tie: a CNN's first fully connected layer, which holds most of the bytes).
+ * Roles let one recipe treat every model's sensitive ends gently, as Han et al. prune LeNet-300-100's classifier to
+ * 74 % but its hidden layers to 91-92 %, and cut the largest layer hardest. When roles name the same weight,
+ * {@code largest} beats {@code last}, which beats {@code first}; a weight's own name beats every role.
  */
 public final class LayerAmounts {
     private LayerAmounts() {}
@@ -23,7 +26,7 @@ public final class LayerAmounts {
         if (spec == null || spec.isBlank()) return out;
         for (String part : spec.split(",")) {
             int eq = part.indexOf('=');
-            if (eq <= 0) throw new NnzipException("--layer-amounts needs KEY=AMOUNT pairs (KEY: first, last or a weight name), not '" + part + "'");
+            if (eq <= 0) throw new NnzipException("--layer-amounts needs KEY=AMOUNT pairs (KEY: first, last, largest or a weight name), not '" + part + "'");
             double a;
             try {
                 a = Double.parseDouble(part.substring(eq + 1).trim());
@@ -43,8 +46,13 @@ public final class LayerAmounts {
         if (weights.isEmpty()) return out;
         if (spec.containsKey("first")) out.put(weights.getFirst(), spec.get("first"));
         if (spec.containsKey("last")) out.put(weights.getLast(), spec.get("last"));
+        if (spec.containsKey("largest")) {
+            String big = weights.getFirst();
+            for (String w : weights) if (g.initializer(w).size() > g.initializer(big).size()) big = w;
+            out.put(big, spec.get("largest"));
+        }
         for (Map.Entry<String, Double> e : spec.entrySet()) {
-            if (e.getKey().equals("first") || e.getKey().equals("last")) continue;
+            if (e.getKey().equals("first") || e.getKey().equals("last") || e.getKey().equals("largest")) continue;
             if (!weights.contains(e.getKey()))
                 throw new NnzipException("--layer-amounts: no prunable weight '" + e.getKey() + "' (weights: " + String.join(", ", weights) + ")");
             out.put(e.getKey(), e.getValue());

@@ -30,7 +30,7 @@ public record PruneConfig(
         @Setting(value = "with amount_per_layer auto: fraction of the original MACs to keep", dflt = "0.5") double targetMacs,
         @Setting(value = "calibration batches for activation criteria and sensitivity", dflt = "4") int calibBatches,
         @Setting(value = "structured: keep a multiple of this many channels per coupled group (1 = exact amount)", dflt = "8") int roundTo,
-        @Setting("unstructured: own amounts for some layers by weight name or role (first, last), e.g. last=0.75") String layerAmounts,
+        @Setting("unstructured: own amounts for some layers by weight name or role (first, last, largest), e.g. last=0.75") String layerAmounts,
         @Setting(value = "cap on fine-tuning compute: epochs × training images × MACs per image, in GMACs (≥ 1 epoch; 0 = no cap)", dflt = "0") double finetuneBudget,
         @Setting(value = "fine-tuning learning rate (Adam, cosine decay); higher than a training default because a one-shot cut must be recovered in an epoch or two", dflt = "0.003") float lr,
         @Setting(value = "calibration batch size", dflt = "16") int batchSize,

@@ -107,7 +107,7 @@ class NoiseBranchesTest {
                     float[] v = p.value();
                     for (int i = 0; i < v.length; i += 5) {
                         if (name.equals(l.weight()) && Math.abs(v[i]) < 0.05f) continue; // ∂log α/∂θ = −2/θ is steep near 0
-                        float keep = v[i], h = name.equals(l.weight()) ? 2e-3f : 1e-2f;
+                        float keep = v[i], h = name.equals(l.weight()) ? 5e-4f : 1e-2f;
                         v[i] = keep + h;
                         double up = t.step(batch, 0f)[0];
                         v[i] = keep - h;

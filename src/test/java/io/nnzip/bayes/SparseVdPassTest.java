@@ -128,4 +128,23 @@ class SparseVdPassTest {
         assertEquals(0, d.report().get("training_resumed_from_epoch"), "another learning rate trains from scratch");
         SparseVdPass.forgetTraining();
     }
+
+    /** min_size: a layer below it gets no noise branch and no removal; one that leaves no layer is refused by name. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void minSizeLeavesSmallLayersDense() {
+        SparseVdPass.forgetTraining();
+        Model m = tinyMlp(7);
+        PassContext ctx = PassContext.builder().data(data("train", 512, 1), data("test", 256, 2)).threads(1).build();
+        PassResult res = SparseVdPass.of(Map.of("finetune", 2, "lr", 0.02, "warmup", 1, "retrain", 0, "threshold", 0, "min_size", 20)).run(m, ctx);
+        java.util.List<Map<String, Object>> layers = (java.util.List<Map<String, Object>>) res.report().get("layers");
+        assertEquals(1, layers.size());
+        assertEquals("w1", layers.getFirst().get("weight"));
+        assertTrue(zeros(res.model(), "w1") > 0, "threshold 0 removes some of w1");
+        assertEquals(0, zeros(res.model(), "w2"), "w2 (16 weights) is below min_size 20");
+        NnzipException e = assertThrows(NnzipException.class,
+                () -> SparseVdPass.of(Map.of("finetune", 1, "min_size", 1000)).run(tinyMlp(7), ctx));
+        assertTrue(e.getMessage().contains("min_size"), e.getMessage());
+        SparseVdPass.forgetTraining();
+    }
 }

@@ -48,4 +48,28 @@ class VdKlTest {
             assertEquals(dl, gl[i], 1e-4 * Math.max(1, Math.abs(dl)), "d/dlog σ² " + i);
         }
     }
+
+    /** Several chunks (run on the thread team) and extreme values: the same sums and gradients as the reference. */
+    @Test
+    void chunkedSumMatchesReferenceOverAllRanges() {
+        Random r = new Random(11);
+        int n = 3 * VdKl.CHUNK + 17;
+        float[] theta = new float[n], ls = new float[n], gt = new float[n], gl = new float[n];
+        for (int i = 0; i < n; i++) {
+            theta[i] = i % 97 == 0 ? 0f : (float) ((1e-4 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
+            ls[i] = (float) (-40 + 50 * r.nextDouble());
+        }
+        double scale = 1.7;
+        double sum = VdKl.sumAndGrad(theta, ls, gt, gl, scale);
+        double ref = 0;
+        for (int i = 0; i < n; i++) ref += reference(theta[i], ls[i]);
+        assertEquals(ref, sum, 1e-9 * Math.abs(ref));
+        for (int i = 0; i < n; i += 331) {
+            double h = 1e-4 * Math.max(1e-3, Math.abs(theta[i]));
+            double dt = scale * (reference(theta[i] + h, ls[i]) - reference(theta[i] - h, ls[i])) / (2 * h);
+            double dl = scale * (reference(theta[i], ls[i] + 1e-5) - reference(theta[i], ls[i] - 1e-5)) / 2e-5;
+            assertEquals(dt, gt[i], 1e-3 * Math.max(1, Math.abs(dt)), "d/dθ " + i);
+            assertEquals(dl, gl[i], 1e-4 * Math.max(1, Math.abs(dl)), "d/dlog σ² " + i);
+        }
+    }
 }

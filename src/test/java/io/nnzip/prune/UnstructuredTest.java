@@ -6,6 +6,7 @@ import io.nnzip.ir.Model;
 import io.nnzip.ir.Tensor;
 import io.nnzip.prune.schedule.Schedule;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Unstructured and N:M pruning: exact sparsity targets, which weights go, masks, and schedules. */
@@ -148,6 +149,10 @@ class UnstructuredTest {
         double z01 = zeros(h.graph().initializer("w0")) * 192 + zeros(h.graph().initializer("w1")) * 96;
         assertEquals(Math.floor(0.6 * 288), z01, 1e-6);
         assertEquals(Math.floor(0.1 * 24) / 24, zeros(h.graph().initializer("w2")), 1e-9);
+        // largest: w0 holds 192 of the 312 weights; it beats first, and a weight's own name beats it
+        assertEquals(Map.of("w0", 0.9), LayerAmounts.resolve(LayerAmounts.parse("largest=0.9"), h.graph()));
+        assertEquals(0.9, LayerAmounts.resolve(LayerAmounts.parse("first=0.25,largest=0.9"), h.graph()).get("w0"));
+        assertEquals(0.3, LayerAmounts.resolve(LayerAmounts.parse("largest=0.9,w0=0.3"), h.graph()).get("w0"));
         assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.resolve(LayerAmounts.parse("nope=0.5"), h.graph()));
         assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.parse("last=1.5"));
         assertThrows(io.nnzip.ir.NnzipException.class, () -> LayerAmounts.parse("last"));
