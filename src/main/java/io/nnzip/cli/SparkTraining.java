@@ -42,7 +42,7 @@ public final class SparkTraining {
         if (o.batchSize < workers) throw new NnzipException("--batch " + o.batchSize + " is smaller than --workers " + workers + " (each worker steps on batch/workers images)");
         int perWorkerThreads = threads != null && threads > 0 ? threads : Math.max(1, OptionRules.CORES / workers);
         TrainSpec spec = new TrainSpec(OnnxWriter.toBytes(start), data, limit, norm.mean(), norm.std(), o.epochs, o.batchSize / workers, o.lr,
-                o.optimizer, o.momentum, o.weightDecay, o.seed, workers, exchange, localSteps, perWorkerThreads);
+                o.optimizer, o.momentum, o.weightDecay, o.seed, workers, exchange, localSteps, perWorkerThreads, o.schedule, Map.of());
         ScaleOut out = ScaleOuts.require();
         note.accept("data-parallel on Spark " + spark.master + ": " + workers + " workers x batch " + spec.batch() + ", " + exchange + " exchange every " + localSteps + " step(s)");
         ScaleOut.Trained t = out.train(spark.master, spec, train.size(), note);
@@ -86,6 +86,6 @@ public final class SparkTraining {
     /** Names of single-process options set away from their default, which the data-parallel run does not implement. */
     static void refuse(Map<String, Boolean> unsupported) {
         for (Map.Entry<String, Boolean> e : unsupported.entrySet())
-            if (e.getValue()) throw new NnzipException("--spark training does not support " + e.getKey() + " yet (it supports --epochs --batch --lr --optimizer --momentum --weight-decay --seed --threads)");
+            if (e.getValue()) throw new NnzipException("--spark training does not support " + e.getKey() + " yet (it supports --epochs --batch --lr --optimizer --momentum --weight-decay --schedule constant|cosine --seed --threads)");
     }
 }

@@ -198,7 +198,7 @@ public final class TrainCommand extends BaseCommand {
 
     private Map<String, Object> dataParallel(Model start, Trainer.Options o, Dataset trainSet, Dataset val, Normalization norm) {
         Map<String, Boolean> unsupported = new LinkedHashMap<>();
-        unsupported.put("--schedule " + schedule, !schedule.equals("constant"));
+        unsupported.put("--schedule " + schedule, schedule.equals("step")); // cosine runs over the exchange rounds
         unsupported.put("--warmup", warmup != 0);
         unsupported.put("--nesterov", nesterov);
         unsupported.put("--clip-norm", clipNorm != 0);
