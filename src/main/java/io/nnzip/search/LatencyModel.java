@@ -1,12 +1,9 @@
 package io.nnzip.search;
 
-import io.nnzip.engine.ValueType;
-import io.nnzip.eval.Macs;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Shapes;
-import io.nnzip.ir.Tensor;
 import io.nnzip.prune.dep.ValueProbe;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,11 +44,7 @@ final class LatencyModel {
         Graph g = m.graph();
         double[] f = new double[FEATURES.length];
         for (Node n : g.nodes()) {
-            ValueType[] in = new ValueType[n.inputs().size()];
-            for (int i = 0; i < in.length; i++) in[i] = type(g, shapes, n.input(i));
-            ValueType[] o = new ValueType[n.outputs().size()];
-            for (int i = 0; i < o.length; i++) o[i] = type(g, shapes, n.output(i));
-            long mac = Macs.of(n, in, o);
+            long mac = io.nnzip.prune.report.LayerCosts.macs(g, shapes, n);
             if (mac > 0) {
                 boolean grouped = n.opType().equals("Conv") && n.has("group") && ((Number) n.attr("group").value()).longValue() > 1;
                 f[n.opType().contains("Conv") ? grouped ? 1 : 0 : 2] += mac;
@@ -64,13 +57,6 @@ final class LatencyModel {
         return f;
     }
 
-    private static ValueType type(Graph g, Map<String, int[]> shapes, String v) {
-        if (v.isEmpty()) return null;
-        Tensor t = g.initializer(v);
-        if (t != null) return ValueType.constant(t);
-        int[] s = shapes.get(v);
-        return s == null ? null : new ValueType(null, s, null);
-    }
 
     /** Features of a candidate relative to the original's (0 where the original has none). */
     double[] relative(double[] abs) { return relative(abs, base); }

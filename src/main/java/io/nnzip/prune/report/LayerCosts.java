@@ -23,14 +23,19 @@ public final class LayerCosts {
         Graph g = m.graph();
         Map<String, Long> out = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
-            ValueType[] in = new ValueType[n.inputs().size()];
-            for (int i = 0; i < in.length; i++) in[i] = type(g, shapes, n.input(i));
-            ValueType[] o = new ValueType[n.outputs().size()];
-            for (int i = 0; i < o.length; i++) o[i] = type(g, shapes, n.output(i));
-            long mac = Macs.of(n, in, o);
+            long mac = macs(g, shapes, n);
             if (mac > 0) out.put(n.name().isEmpty() ? n.output(0) : n.name(), mac);
         }
         return out;
+    }
+
+    /** MACs of node {@code n} of {@code g}, its values' shapes as {@link ValueProbe#shapes} gives them. */
+    public static long macs(Graph g, Map<String, int[]> shapes, Node n) {
+        ValueType[] in = new ValueType[n.inputs().size()];
+        for (int i = 0; i < in.length; i++) in[i] = type(g, shapes, n.input(i));
+        ValueType[] o = new ValueType[n.outputs().size()];
+        for (int i = 0; i < o.length; i++) o[i] = type(g, shapes, n.output(i));
+        return Macs.of(n, in, o);
     }
 
     public static long totalMacs(Model m, int batch) { return macs(m, batch).values().stream().mapToLong(Long::longValue).sum(); }

@@ -1,10 +1,6 @@
 package io.nnzip.quant.weight;
 
-import io.nnzip.ir.Attribute;
-import io.nnzip.ir.DType;
 import io.nnzip.ir.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Binary and ternary weights with one scale per output channel, stored as codes in {-1, 0, 1}: int4 behind a
@@ -50,33 +46,6 @@ public final class SignScaleQuantizer {
     }
 
     public EncodedWeight encode(Tensor w, int outAxis) {
-        WeightMatrix wm = WeightMatrix.of(w, outAxis);
-        int rows = wm.rows(), cols = wm.cols();
-        int[] code = new int[rows * cols];
-        float[] alpha = codes(wm.m(), rows, cols, ternary, code);
-        float[] deq = new float[code.length];
-        float smin = Float.MAX_VALUE, smax = 0;
-        for (int r = 0; r < rows; r++) {
-            // DequantizeLinear needs a non-zero scale; an all-zero row keeps codes 0 with scale 1
-            if (alpha[r] == 0) alpha[r] = 1f;
-            smin = Math.min(smin, alpha[r]);
-            smax = Math.max(smax, alpha[r]);
-            for (int i = 0; i < cols; i++) deq[r * cols + i] = code[r * cols + i] * alpha[r];
-        }
-        DType t = int4Container ? DType.INT4 : DType.INT8;
-        long bytes = t.rawBytes(code.length) + 4L * rows;
-        EncodedWeight.Emitter emit = (g, base) -> {
-            String qi = Containers.init(g, base + (ternary ? "_ternary" : "_binary"), Containers.ints(t, new int[] {rows, cols}, code));
-            if (t == DType.INT8) {
-                String f = Containers.node(g, "Cast", base + "_codes_f", new ArrayList<>(List.of(qi)), Attribute.of("to", (long) DType.FLOAT.onnx));
-                String col = Containers.init(g, base + "_scale", Tensor.of(alpha.clone(), rows, 1));
-                return wm.restore(g, Containers.node(g, "Mul", base + "_scaled", new ArrayList<>(List.of(f, col))), base);
-            }
-            String si = Containers.init(g, base + "_scale", Tensor.of(alpha.clone(), rows));
-            String zi = Containers.init(g, base + "_zero_point", Containers.ints(t, new int[] {rows}, new int[rows]));
-            String dq = Containers.node(g, "DequantizeLinear", base + "_dq", new ArrayList<>(List.of(qi, si, zi)), Attribute.of("axis", 0L));
-            return wm.restore(g, dq, base);
-        };
-        return new EncodedWeight(wm.toOriginal(deq), ternary ? 2 : 1, t.lower(), bytes, smin, smax, 0, emit);
+        return ScaledCodes.encode(w, outAxis, (m, rows, cols, code) -> codes(m, rows, cols, ternary, code), ternary ? 2 : 1, int4Container, ternary ? "ternary" : "binary");
     }
 }
