@@ -88,7 +88,7 @@ public final class Pipeline {
                     continue;
                 }
                 Gate.Check c = gate.check(next, out, currentOut, shape);
-                String refusal = c.problem() != null ? c.problem() : overBudget(base.measurement(), c.measurement(), recipe.budget());
+                String refusal = c.problem() != null ? c.problem() : overBudget(base.measurement(), c.measurement(), step.maxDrop() != null ? step.maxDrop() : recipe.budget());
                 if (refusal != null) {
                     attempts.add(new StepRecord.Attempt(shown, refusal));
                     log.accept("  refused: " + refusal);

@@ -27,6 +27,7 @@ import java.util.Map;
  *     options: {method: magnitude, amount: 0.9, finetune: 1}
  *     on_fail: retry       # abort | rollback | retry (then rollback)
  *     retry: [{amount: 0.8}, {amount: 0.7}]   # gentler settings, tried in order; each overrides options
+ *     max_drop: 2          # optional: this step's own budget (a step the later ones recover from); default the recipe's
  * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input;
  *                           # provenance: compact|none keeps the pass records without option descriptions, or none of them
  * </pre>
@@ -35,12 +36,21 @@ import java.util.Map;
 public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, Map<String, Object> encode) {
     public enum OnFail { abort, rollback, retry }
 
-    public record Step(String step, Map<String, Object> options, @JsonProperty("on_fail") OnFail onFail, List<Map<String, Object>> retry) {
+    /**
+     * @param maxDrop this step's own budget against the input model, for a step the later ones recover from (sparse
+     *     variational dropout's cut before magnitude pruning retrains); null = the recipe's. The last step should keep
+     *     the recipe's, so what the recipe writes stays within it.
+     */
+    public record Step(String step, Map<String, Object> options, @JsonProperty("on_fail") OnFail onFail, List<Map<String, Object>> retry,
+                       @JsonProperty("max_drop") Double maxDrop) {
+        public Step(String step, Map<String, Object> options, OnFail onFail, List<Map<String, Object>> retry) { this(step, options, onFail, retry, null); }
+
         public Step {
             if (step == null || step.isBlank()) throw new NnzipException("recipe step without a 'step' pass");
             options = options == null ? Map.of() : new LinkedHashMap<>(options);
             onFail = onFail == null ? OnFail.rollback : onFail;
             retry = retry == null ? List.of() : List.copyOf(retry);
+            if (maxDrop != null && !(maxDrop >= 0)) throw new NnzipException("recipe step '" + step + "': max_drop must be a number of points >= 0, got " + maxDrop);
         }
 
         /** The settings tried in order: the options, then each retry's overrides applied to them. */

@@ -90,6 +90,35 @@ class PipelineGateTest {
         for (int i = 0; i < w.length; i++) assertEquals(w[i] * 0.999f * 0.999f, fin[i], 1e-6f);
     }
 
+    @Test
+    void aStepsOwnBudgetAppliesToThatStepOnly() throws Exception {
+        Random r = new Random(6);
+        float[] w = new float[32], x = new float[64 * 8];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Model input = linear(w);
+        Path in = dir.resolve("in.onnx");
+        OnnxWriter.write(input, in);
+        Tensor probe = Tensor.of(x, 64, 8);
+        int[] labels = top1(input, probe);
+        Gate gate = new Gate(Map.of("x", probe), 1, m -> {
+            int[] got = top1(m, probe);
+            int ok = 0;
+            for (int i = 0; i < got.length; i++) if (got[i] == labels[i]) ok++;
+            return 100.0 * ok / got.length;
+        }, m -> 1L);
+        // negating the weights turns every top-1 into the bottom-1: the first step may lose it all, the later ones 1 point
+        Recipe recipe = new Recipe("own", "", 1.0, List.of(new Recipe.Step("negate", Map.of(), null, null, 100.0),
+                new Recipe.Step("negate", Map.of(), null, null), new Recipe.Step("negate", Map.of(), null, null)), null);
+        Pipeline.Result res = new Pipeline(gate, s -> {}, (name, options) -> step(name))
+                .run(in, recipe, io.nnzip.pass.PassContext.builder().log(s -> {}).build(), dir);
+        assertEquals(List.of("baseline", "kept", "kept", "rolled back"), res.steps().stream().map(StepRecord::status).toList());
+        assertEquals(0.0, res.steps().get(1).measurement().accuracy(), 1e-9);
+        assertTrue(res.steps().get(3).attempts().getLast().outcome().contains("(budget 1.00)"), res.steps().get(3).attempts().toString());
+        assertArrayEquals(w, OnnxReader.read(res.finalModel()).graph().initializer("w").floats());
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> new Recipe.Step("prune", Map.of(), null, null, -1.0));
+    }
+
     static int[] top1(Model m, Tensor x) {
         try (OrtRunner ort = new OrtRunner(m, 1)) {
             float[] y = ort.run(Map.of("x", x)).get("logits").floats();
