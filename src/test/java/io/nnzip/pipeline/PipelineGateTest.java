@@ -59,22 +59,10 @@ class PipelineGateTest {
 
     @Test
     void nonFiniteOutputsAndOverBudgetDropsAreRolledBack() throws Exception {
-        Random r = new Random(5);
-        float[] w = new float[32], x = new float[64 * 8];
-        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        Model input = linear(w);
-        Path in = dir.resolve("in.onnx");
-        OnnxWriter.write(input, in);
-        Tensor probe = Tensor.of(x, 64, 8);
-        int[] labels = top1(input, probe);
-        Gate.Accuracy percent = m -> {
-            int[] got = top1(m, probe);
-            int ok = 0;
-            for (int i = 0; i < got.length; i++) if (got[i] == labels[i]) ok++;
-            return 100.0 * ok / got.length;
-        };
-        Gate gate = new Gate(Map.of("x", probe), 1, percent, m -> 1L);
+        Setup su = setup(5);
+        float[] w = su.w();
+        Path in = su.in();
+        Gate gate = su.gate();
         // built as a value: Recipe.parse checks step names against the built-in passes, and these are fakes
         Recipe recipe = new Recipe("gate", "", 1.0, java.util.stream.Stream.of("shrink", "nan", "negate", "shrink")
                 .map(n -> new Recipe.Step(n, Map.of(), null, null)).toList(), null);
@@ -92,21 +80,10 @@ class PipelineGateTest {
 
     @Test
     void aStepsOwnBudgetAppliesToThatStepOnly() throws Exception {
-        Random r = new Random(6);
-        float[] w = new float[32], x = new float[64 * 8];
-        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        Model input = linear(w);
-        Path in = dir.resolve("in.onnx");
-        OnnxWriter.write(input, in);
-        Tensor probe = Tensor.of(x, 64, 8);
-        int[] labels = top1(input, probe);
-        Gate gate = new Gate(Map.of("x", probe), 1, m -> {
-            int[] got = top1(m, probe);
-            int ok = 0;
-            for (int i = 0; i < got.length; i++) if (got[i] == labels[i]) ok++;
-            return 100.0 * ok / got.length;
-        }, m -> 1L);
+        Setup su = setup(6);
+        float[] w = su.w();
+        Path in = su.in();
+        Gate gate = su.gate();
         // negating the weights turns every top-1 into the bottom-1: the first step may lose it all, the later ones 1 point
         Recipe recipe = new Recipe("own", "", 1.0, List.of(new Recipe.Step("negate", Map.of(), null, null, 100.0),
                 new Recipe.Step("negate", Map.of(), null, null), new Recipe.Step("negate", Map.of(), null, null)), null);
@@ -117,6 +94,28 @@ class PipelineGateTest {
         assertTrue(res.steps().get(3).attempts().getLast().outcome().contains("(budget 1.00)"), res.steps().get(3).attempts().toString());
         assertArrayEquals(w, OnnxReader.read(res.finalModel()).graph().initializer("w").floats());
         assertThrows(io.nnzip.ir.NnzipException.class, () -> new Recipe.Step("prune", Map.of(), null, null, -1.0));
+    }
+
+    /** Random weights written as the input model, and a gate counting (in ONNX Runtime) its agreement with that model's top-1. */
+    record Setup(float[] w, Path in, Gate gate) {}
+
+    Setup setup(long seed) {
+        Random r = new Random(seed);
+        float[] w = new float[32], x = new float[64 * 8];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Model input = linear(w);
+        Path in = dir.resolve("in.onnx");
+        OnnxWriter.write(input, in);
+        Tensor probe = Tensor.of(x, 64, 8);
+        int[] labels = top1(input, probe);
+        Gate.Accuracy percent = m -> {
+            int[] got = top1(m, probe);
+            int ok = 0;
+            for (int i = 0; i < got.length; i++) if (got[i] == labels[i]) ok++;
+            return 100.0 * ok / got.length;
+        };
+        return new Setup(w, in, new Gate(Map.of("x", probe), 1, percent, m -> 1L));
     }
 
     static int[] top1(Model m, Tensor x) {
