@@ -17,7 +17,12 @@ final class GemmWeightCache {
     /** Smaller operands repack faster than the cache pays back in memory. */
     static final int MIN_FLOATS = 1 << 14;
 
-    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed, boolean sparseEnabled) {}
+    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed, boolean sparseEnabled) {
+        /** Packed from this layout of {@code b}, whose contents have not changed since (the compare comes last: it reads the whole array). */
+        boolean holds(boolean transB, float[] b, int off, int ldb, int k, int n) {
+            return this.transB == transB && this.off == off && this.ldb == ldb && this.k == k && this.n == n && Arrays.equals(contents, b);
+        }
+    }
 
     private static final Map<float[], Entry> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -29,15 +34,13 @@ final class GemmWeightCache {
      */
     static PackedB ifUnchanged(boolean transB, float[] b, int off, int ldb, int k, int n) {
         Entry e = CACHE.get(b);
-        if (e != null && e.sparseEnabled == SparseWeights.enabled && e.transB == transB && e.off == off && e.ldb == ldb && e.k == k && e.n == n
-                && Arrays.equals(e.contents, b)) return e.packed;
-        return null;
+        return e != null && e.sparseEnabled == SparseWeights.enabled && e.holds(transB, b, off, ldb, k, n) ? e.packed : null;
     }
 
     /** op(B) packed, from the cache when B's layout and contents are unchanged since it was packed. */
     static PackedB packed(boolean transB, float[] b, int off, int ldb, int k, int n) {
         Entry e = CACHE.get(b);
-        if (e != null && e.transB == transB && e.off == off && e.ldb == ldb && e.k == k && e.n == n && Arrays.equals(e.contents, b)) return e.packed;
+        if (e != null && e.holds(transB, b, off, ldb, k, n)) return e.packed;
         PackedB p = PackedB.pack(transB, b, off, ldb, k, n);
         CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p, SparseWeights.enabled));
         return p;
