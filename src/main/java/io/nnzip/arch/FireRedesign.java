@@ -1,21 +1,14 @@
 package io.nnzip.arch;
 
-import io.nnzip.engine.ShapeInference;
-import io.nnzip.engine.ValueType;
-import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
-import io.nnzip.ir.GraphValidator;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.ConvSite;
 import io.nnzip.lowrank.GraphRewrites;
-import io.nnzip.pass.Provenance;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -38,37 +31,27 @@ public final class FireRedesign {
      *     order, to the original layer's outputs ({@link BlockFit}); null = random start only
      */
     public static DepthwiseSeparableRedesign.Result run(Model input, FireConfig cfg, Tensor calib) {
-        Model m = input.copy();
-        io.nnzip.engine.Canonical.apply(m);
-        Graph g = m.graph();
-        Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
-        List<DepthwiseSeparableRedesign.LayerResult> results = new ArrayList<>();
-        SplittableRandom rnd = new SplittableRandom(cfg.seed());
-        List<ConvSite> sites = RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results);
-        String inputName = g.runtimeInputs().getFirst().name();
-        Map<String, Tensor> targets = calib == null || cfg.fitSteps() == 0 ? Map.of()
-                : Calibration.capture(input, inputName, calib, sites.stream().map(x -> x.node().output(0)).toList(), 64);
-        for (ConvSite s : sites) {
-            int sq = squeeze(s.k(), cfg.squeezeRatio()), k3 = expand3(s.k(), cfg.expand3Share()), k1 = s.k() - k3;
-            if ((s.h() - 1) / s.strides()[0] + 1 != s.p() || (s.wIn() - 1) / s.strides()[1] + 1 != s.q()) {
-                results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "kept: a 1x1 expand branch would not give the " + s.p() + "x" + s.q()
-                        + " output", s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
-                continue;
-            }
-            Tensor x = targets.isEmpty() ? null : Calibration.capture(m, inputName, calib, List.of(s.node().input(0)), 64).get(s.node().input(0));
-            List<Node> block = rewrite(g, s, sq, k1, k3, rnd);
-            BlockFit.Outcome fit = x == null ? null
-                    : BlockFit.fit(g, m.opset(), block, s.node().input(0), s.node().output(0), x, targets.get(s.node().output(0)), cfg.fitSteps(), cfg.seed());
-            long params = (long) s.c() * sq + (long) sq * k1 + (long) sq * k3 * s.r() * s.s(); // weights, as the layer's params count
-            results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "redesigned", s.macs(), macs(s, sq, k1, k3), s.params(), params,
-                    fit == null ? Double.NaN : fit.errorBefore(), fit == null ? Double.NaN : fit.errorAfter()));
-        }
-        g.removeUnusedInitializers();
-        GraphValidator.validate(g);
-        ModelStats before = ModelStats.of(input), after = ModelStats.of(m);
-        var r = new DepthwiseSeparableRedesign.Result(m, results, before.macs, after.macs, before.params, after.params);
-        Provenance.record(m, "redesign", cfg.describe(), FireConfig.FIELDS, r.summary());
-        return r;
+        return FittedBlocks.run(input, calib, cfg.layers(), cfg.minInputChannels(), cfg.fitSteps(), cfg.seed(), cfg.describe(), FireConfig.FIELDS,
+                new FittedBlocks.Block() {
+                    int sq(ConvSite s) { return squeeze(s.k(), cfg.squeezeRatio()); }
+
+                    int k3(ConvSite s) { return expand3(s.k(), cfg.expand3Share()); }
+
+                    @Override
+                    public String keep(ConvSite s) {
+                        boolean sameSize = (s.h() - 1) / s.strides()[0] + 1 == s.p() && (s.wIn() - 1) / s.strides()[1] + 1 == s.q();
+                        return sameSize ? null : "a 1x1 expand branch would not give the " + s.p() + "x" + s.q() + " output";
+                    }
+
+                    @Override
+                    public List<Node> rewrite(Graph g, ConvSite s, SplittableRandom rnd) { return FireRedesign.rewrite(g, s, sq(s), s.k() - k3(s), k3(s), rnd); }
+
+                    @Override
+                    public long macs(ConvSite s) { return FireRedesign.macs(s, sq(s), s.k() - k3(s), k3(s)); }
+
+                    @Override
+                    public long params(ConvSite s) { return (long) s.c() * sq(s) + (long) sq(s) * (s.k() - k3(s)) + (long) sq(s) * k3(s) * s.r() * s.s(); }
+                });
     }
 
     static int squeeze(int k, float ratio) { return Math.max(1, Math.round(k * ratio)); }

@@ -1,19 +1,14 @@
 package io.nnzip.arch;
 
-import io.nnzip.engine.ShapeInference;
-import io.nnzip.engine.ValueType;
 import io.nnzip.eval.ModelStats;
 import io.nnzip.ir.Graph;
-import io.nnzip.ir.GraphValidator;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.lowrank.ConvSite;
 import io.nnzip.lowrank.GraphRewrites;
-import io.nnzip.pass.Provenance;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -37,38 +32,26 @@ public final class ShuffleRedesign {
      *     order, to the original layer's outputs ({@link BlockFit}); null = random start only
      */
     public static DepthwiseSeparableRedesign.Result run(Model input, ShuffleConfig cfg, Tensor calib) {
-        Model m = input.copy();
-        io.nnzip.engine.Canonical.apply(m);
-        Graph g = m.graph();
-        Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
-        List<DepthwiseSeparableRedesign.LayerResult> results = new ArrayList<>();
-        SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int gr = cfg.groups();
-        List<ConvSite> sites = RedesignSites.select(g, types, cfg.layers(), cfg.minInputChannels(), true, results);
-        String inputName = g.runtimeInputs().getFirst().name();
-        Map<String, Tensor> targets = calib == null || cfg.fitSteps() == 0 ? Map.of()
-                : Calibration.capture(input, inputName, calib, sites.stream().map(x -> x.node().output(0)).toList(), 64);
-        for (ConvSite s : sites) {
-            if (s.c() % gr != 0 || s.k() % gr != 0) {
-                results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "kept: " + s.c() + " → " + s.k() + " channels do not split into "
-                        + gr + " groups", s.macs(), s.macs(), s.params(), s.params(), Double.NaN, Double.NaN));
-                continue;
-            }
-            int mid = middle(s.k(), gr, cfg.width());
-            Tensor x = targets.isEmpty() ? null : Calibration.capture(m, inputName, calib, List.of(s.node().input(0)), 64).get(s.node().input(0));
-            List<Node> block = rewrite(g, s, mid, gr, rnd);
-            BlockFit.Outcome fit = x == null ? null
-                    : BlockFit.fit(g, m.opset(), block, s.node().input(0), s.node().output(0), x, targets.get(s.node().output(0)), cfg.fitSteps(), cfg.seed());
-            results.add(new DepthwiseSeparableRedesign.LayerResult(s.baseName(), "redesigned", s.macs(), macs(s, mid, gr), s.params(),
-                    (long) s.c() / gr * mid + (long) mid * s.r() * s.s() + (long) mid / gr * s.k(), fit == null ? Double.NaN : fit.errorBefore(),
-                    fit == null ? Double.NaN : fit.errorAfter()));
-        }
-        g.removeUnusedInitializers();
-        GraphValidator.validate(g);
-        ModelStats before = ModelStats.of(input), after = ModelStats.of(m);
-        var r = new DepthwiseSeparableRedesign.Result(m, results, before.macs, after.macs, before.params, after.params);
-        Provenance.record(m, "redesign", cfg.describe(), ShuffleConfig.FIELDS, r.summary());
-        return r;
+        return FittedBlocks.run(input, calib, cfg.layers(), cfg.minInputChannels(), cfg.fitSteps(), cfg.seed(), cfg.describe(), ShuffleConfig.FIELDS,
+                new FittedBlocks.Block() {
+                    @Override
+                    public String keep(ConvSite s) {
+                        return s.c() % gr == 0 && s.k() % gr == 0 ? null : s.c() + " → " + s.k() + " channels do not split into " + gr + " groups";
+                    }
+
+                    @Override
+                    public List<Node> rewrite(Graph g, ConvSite s, SplittableRandom rnd) { return ShuffleRedesign.rewrite(g, s, middle(s.k(), gr, cfg.width()), gr, rnd); }
+
+                    @Override
+                    public long macs(ConvSite s) { return ShuffleRedesign.macs(s, middle(s.k(), gr, cfg.width()), gr); }
+
+                    @Override
+                    public long params(ConvSite s) {
+                        int mid = middle(s.k(), gr, cfg.width());
+                        return (long) s.c() / gr * mid + (long) mid * s.r() * s.s() + (long) mid / gr * s.k();
+                    }
+                });
     }
 
     /** Middle channels: width·K rounded up to a multiple of the groups. */
