@@ -1,6 +1,5 @@
 package io.nnzip.quant.binary;
 
-import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.engine.Executor;
 import io.nnzip.engine.ops.BinaryOps;
@@ -70,17 +69,8 @@ public final class BinaryNet {
         notes.put("batchnorm_folded", folded);
         notes.put("activations", pm1 ? "±1 (XNOR)" : "{0,1} (sparsity-inducing)");
         notes.put("binarized_layers", layers.stream().map(Node::name).toList());
-        if (cfg.qat > 0) {
-            Dataset data = splits.requireTrain("--qat");
-            if (cfg.trainLimit > 0 && cfg.trainLimit < data.size()) data = data.head(cfg.trainLimit);
-            Normalization norm = trainNorm;
-            List<String> lines = new ArrayList<>();
-            ShadowWeightTrainer.train(base, shadows, data, norm == null ? Normalization.NONE : norm, cfg.qat, 128, cfg.lr, cfg.threads, cfg.seed, l -> {
-                lines.add(l);
-                log.accept(l);
-            });
-            notes.put("training", lines);
-        } else for (QuantizedParam s : shadows) System.arraycopy(s.values(), 0, g.initializer(s.weight()).floats(), 0, s.param().size());
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, trainNorm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        if (cfg.qat > 0) notes.put("training", training);
         Map<String, Float> trained = new LinkedHashMap<>();
         for (int i = 0; i < layers.size(); i++) trained.put(layers.get(i).name(), g.initializer(tNames.get(i)).toFloats()[0]);
         notes.put("thresholds", trained);

@@ -1,6 +1,5 @@
 package io.nnzip.quant.lowbit;
 
-import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.engine.Executor;
 import io.nnzip.engine.ops.OneHotOps;
@@ -92,16 +91,8 @@ public final class OneHotNet {
         notes.put("batchnorm_folded", folded);
         notes.put("onehot_activations", new ArrayList<>(quantized.keySet()));
         notes.put("float_activations", floatInputs);
-        if (cfg.qat > 0) {
-            Dataset data = splits.requireTrain("--qat");
-            if (cfg.trainLimit > 0 && cfg.trainLimit < data.size()) data = data.head(cfg.trainLimit);
-            List<String> lines = new ArrayList<>();
-            ShadowWeightTrainer.train(base, shadows, data, norm == null ? Normalization.NONE : norm, cfg.qat, 128, cfg.lr, cfg.threads, cfg.seed, l -> {
-                lines.add(l);
-                log.accept(l);
-            });
-            notes.put("training", lines);
-        } else for (QuantizedParam q : shadows) System.arraycopy(q.values(), 0, g.initializer(q.weight()).floats(), 0, q.param().size());
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        if (cfg.qat > 0) notes.put("training", training);
         Map<String, Object> scales = new LinkedHashMap<>();
         quantized.forEach((in, sn) -> scales.put(in, Map.of("initial", scales0.get(in), "trained", g.initializer(sn).toFloats()[0])));
         notes.put("activation_scales", scales);

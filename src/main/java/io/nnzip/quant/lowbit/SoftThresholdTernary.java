@@ -1,6 +1,5 @@
 package io.nnzip.quant.lowbit;
 
-import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
@@ -51,16 +50,8 @@ public final class SoftThresholdTernary {
         }
         Map<String, Object> notes = new LinkedHashMap<>();
         notes.put("batchnorm_folded", folded);
-        if (cfg.qat > 0) {
-            Dataset data = splits.requireTrain("--qat");
-            if (cfg.trainLimit > 0 && cfg.trainLimit < data.size()) data = data.head(cfg.trainLimit);
-            List<String> lines = new ArrayList<>();
-            ShadowWeightTrainer.train(base, kernels, data, norm == null ? Normalization.NONE : norm, cfg.qat, 128, cfg.lr, cfg.threads, cfg.seed, l -> {
-                lines.add(l);
-                log.accept(l);
-            });
-            notes.put("training", lines);
-        } else for (QuantizedParam k : kernels) System.arraycopy(k.values(), 0, g.initializer(k.weight()).floats(), 0, k.values().length);
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, kernels, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        if (cfg.qat > 0) notes.put("training", training);
         Map<String, Object> zeros = new LinkedHashMap<>();
         for (QuantizedParam k : kernels) {
             float[] v = g.initializer(k.weight()).toFloats();

@@ -33,6 +33,27 @@ public final class ShadowWeightTrainer implements StepHook {
         for (QuantizedParam t : targets) byWeight.put(t.weight(), t);
     }
 
+    /**
+     * A weight scheme's training stage: with {@code epochs} &gt; 0 trains on the training split (its first {@code limit}
+     * images when positive) and returns the log lines; with 0 writes each target's projected values into {@code model}
+     * (the scheme without training) and returns none.
+     */
+    public static List<String> trainOrProject(Model model, List<QuantizedParam> targets, io.nnzip.data.DataSplits splits, int limit, Normalization norm,
+                                              int epochs, float lr, int threads, long seed, Consumer<String> log) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (epochs <= 0) {
+            for (QuantizedParam q : targets) System.arraycopy(q.values(), 0, model.graph().initializer(q.weight()).floats(), 0, q.values().length);
+            return lines;
+        }
+        Dataset data = splits.requireTrain("--qat");
+        if (limit > 0 && limit < data.size()) data = data.head(limit);
+        train(model, targets, data, norm == null ? Normalization.NONE : norm, epochs, 128, lr, threads, seed, l -> {
+            lines.add(l);
+            log.accept(l);
+        });
+        return lines;
+    }
+
     /** Trains; on return {@code model}'s initializers hold the final derived weights and trained float parameters. */
     public static Report train(Model model, List<QuantizedParam> targets, Dataset data, Normalization norm, int epochs, int batch,
                                float lr, int threads, long seed, Consumer<String> log) {
