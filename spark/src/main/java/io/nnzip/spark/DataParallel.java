@@ -48,6 +48,7 @@ final class DataParallel {
         final UpdateCodec codec;
         final int index;
         final boolean[] zero;
+        final boolean[] viaGradient;
         BatchLoader loader;
         int epoch;
         long round;
@@ -60,6 +61,7 @@ final class DataParallel {
             codec = new UpdateCodec(spec.exchange(), global.length);
             index = w;
             zero = zeroMask(copy.exchanged(), spec.zeros());
+            viaGradient = stepped(copy);
         }
 
         void close() {
@@ -262,9 +264,8 @@ final class DataParallel {
         for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
         if (spec.localSteps() == 1) {
             // synchronous: what the optimizer steps travels as this step's gradient (valid until the next forward pass)
-            boolean[] viaGradient = stepped(wk.copy);
             for (int j = 0, off = 0; j < ps.size(); off += ps.get(j).size(), j++)
-                if (viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
+                if (wk.viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
         }
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
