@@ -90,7 +90,7 @@ public final class SearchPass {
                 }
                 if (timer != null) {
                     r.put("predicted_latency_ratio", enc.cost(chosen));
-                    WidthCalibration.Result cal = WidthCalibration.run(enc, chosen, target, timer, c.latencyRuns(), ctx.log());
+                    WidthCalibration.Result cal = WidthCalibration.run(enc, chosen, target, timer, c.latencyRuns(), !c.method().equals("uniform"), ctx.log());
                     chosen = cal.genes();
                     r.put("latency", WidthCalibration.toJson(cal, target));
                     r.put("keep", enc.describe(chosen));

@@ -13,11 +13,17 @@ import java.util.function.Consumer;
  * The candidate kept is then measured again with three times the runs; if that check misses the target by more
  * than {@link #TOLERANCE} the check's figure replaces the earlier one and the steps continue (at most
  * {@link #MAX_STEPS} measurements in all). A network met again (rounding of channel counts) is not measured twice.
+ * <p>
+ * With channel counts rounded (e.g. to 16), one common scale moves every group by a rounding step at once, and the
+ * latencies it can reach are far apart; a searched (per-group) genome may then move one group at a time: from the
+ * closest network measured below the target one group gains a rounding step (or, from the closest above, loses
+ * one; or one group gains a step while another loses one), the move the latency model predicts closest to the target is measured, and so on while measurements remain.
+ * A uniform genome is never moved this way: it must stay uniform.
  */
 final class WidthCalibration {
     /** The search aims at the target within 2 % so that a re-measurement (noise) stays within 5 %. */
     static final double AIM = 0.02, TOLERANCE = 0.05;
-    static final int MAX_STEPS = 12;
+    static final int MAX_STEPS = 16;
 
     record Step(double scale, String keep, double measured, int runs) {}
 
@@ -26,7 +32,8 @@ final class WidthCalibration {
 
     private WidthCalibration() {}
 
-    static Result run(Encoding enc, double[] genes, double target, LatencyTimer timer, int runs, Consumer<String> log) {
+    /** {@code perGroup}: after the common scale, groups may move one rounding step at a time (not for a uniform genome). */
+    static Result run(Encoding enc, double[] genes, double target, LatencyTimer timer, int runs, boolean perGroup, Consumer<String> log) {
         Map<String, Double> byNetwork = new HashMap<>();
         List<Step> steps = new ArrayList<>();
         List<double[]> pts = new ArrayList<>(); // {scale, measured}
@@ -77,9 +84,89 @@ final class WidthCalibration {
             }
             s = next;
         }
+        if (perGroup && !enc.filters() && Math.abs(keptRatio / target - 1) > AIM) {
+            Map<String, double[]> genomes = new HashMap<>();
+            genomes.put(enc.network(genes), genes);
+            for (double[] p : pts) genomes.put(enc.network(enc.scaled(genes, p[0])), enc.scaled(genes, p[0]));
+            while (measurements < MAX_STEPS - 1) {
+                double[] move = bestMove(enc, genomes, byNetwork, target);
+                if (move == null) break;
+                String net = enc.network(move);
+                double r = timer.ratio(enc.prune(move).model(), runs);
+                measurements++;
+                byNetwork.put(net, r);
+                genomes.put(net, move);
+                steps.add(new Step(Double.NaN, enc.describe(move).values().toString(), r, runs));
+                log.accept(String.format("search: one group moved %s → latency %.4f of the original (target %.4f)", enc.describe(move).values(), r, target));
+                if (Math.abs(Math.log(r / target)) < Math.abs(Math.log(keptRatio / target))) {
+                    kept = move;
+                    keptRatio = r;
+                }
+                if (Math.abs(keptRatio / target - 1) <= AIM) break;
+            }
+        }
         double check = timer.ratio(enc.prune(kept).model(), 3 * runs);
         steps.add(new Step(Double.NaN, enc.describe(kept).values().toString(), check, 3 * runs));
         return new Result(kept, keptRatio, check, 3 * runs, Math.abs(check / target - 1) <= TOLERANCE, steps);
+    }
+
+    /**
+     * The unmeasured one-group move predicted closest to the target: from the measured network closest below it, one
+     * group gains one rounding step; from the closest above, one loses one. The prediction is the measured ratio of the
+     * network moved from times the latency model's ratio of the two networks. Null: no move predicted closer than the
+     * networks already measured.
+     */
+    private static double[] bestMove(Encoding enc, Map<String, double[]> genomes, Map<String, Double> byNetwork, double target) {
+        String below = null, above = null;
+        for (Map.Entry<String, Double> e : byNetwork.entrySet()) {
+            if (!genomes.containsKey(e.getKey())) continue;
+            double r = e.getValue();
+            if (r <= target && (below == null || r > byNetwork.get(below))) below = e.getKey();
+            if (r > target && (above == null || r < byNetwork.get(above))) above = e.getKey();
+        }
+        double bestMeasured = Double.POSITIVE_INFINITY;
+        for (String n : new String[] {below, above}) if (n != null) bestMeasured = Math.min(bestMeasured, Math.abs(Math.log(byNetwork.get(n) / target)));
+        double[] best = null;
+        double bestGap = bestMeasured;
+        for (String from : new String[] {below, above}) {
+            if (from == null) continue;
+            double[] g0 = genomes.get(from);
+            double r0 = byNetwork.get(from), c0 = enc.cost(g0);
+            int dir = from.equals(below) ? 1 : -1;
+            List<double[]> moves = new ArrayList<>();
+            for (int i = 0; i < g0.length; i++) {
+                double[] g = oneStep(enc, g0, i, dir);
+                if (g == null) continue;
+                moves.add(g);
+                // or a trade: that group's step, and another group's step the other way
+                for (int j = 0; j < g0.length; j++) {
+                    double[] t = j == i ? null : oneStep(enc, g, j, -dir);
+                    if (t != null) moves.add(t);
+                }
+            }
+            for (double[] g : moves) {
+                if (byNetwork.containsKey(enc.network(g))) continue;
+                double gap = Math.abs(Math.log(r0 * enc.cost(g) / c0 / target));
+                if (gap < bestGap) {
+                    bestGap = gap;
+                    best = g;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Group i's keep ratio moved by the smallest amount that changes its channel count in direction {@code dir}; null at the bound. */
+    private static double[] oneStep(Encoding enc, double[] g0, int i, int dir) {
+        String net = enc.network(g0);
+        double step = Math.max(1, enc.roundTo) / (double) enc.groups.get(i).prunable().size();
+        for (int k = 1; k <= 4; k++) {
+            double[] g = g0.clone();
+            g[i] = Math.clamp(g0[i] + dir * k * step, enc.minKeep, 1);
+            if (g[i] == g0[i]) return null;
+            if (!enc.network(g).equals(net)) return g;
+        }
+        return null;
     }
 
     /** The closest scales below and above the target ({@code lo}: largest scale measured faster than the target; {@code hi}: smallest slower). */

@@ -78,7 +78,7 @@ class TorchvisionSearchTest {
             SearchConfig c = SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7, "population", 2, "generations", 0, "elitism", 1, "seed", 3));
             GeneticSearch.Outcome o = new GeneticSearch(c, enc, GeneticSearchTest.synthetic(enc, new HashMap<>()), null, s -> {}).target(0.7).run();
             for (var gen : o.history()) for (GeneticSearch.Individual i : gen) assertTrue(i.cost() <= 0.7 + 1e-12, name + ": predicted " + i.cost());
-            WidthCalibration.Result res = WidthCalibration.run(enc, o.best().genes(), 0.7, timer, 5, s -> {});
+            WidthCalibration.Result res = WidthCalibration.run(enc, o.best().genes(), 0.7, timer, 5, true, s -> {});
             assertTrue(res.check() > 0 && res.steps().size() >= 2, name + ": measured and checked");
             StructuredPruner.Result r = enc.prune(res.genes());
             Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);

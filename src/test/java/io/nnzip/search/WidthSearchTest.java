@@ -71,7 +71,7 @@ class WidthSearchTest {
         for (double target : new double[] {0.6, 0.75}) {
             double[] genes = enc.repair(new double[] {0.9, 0.5, 0.8}, target).genes();
             int[] calls = {0};
-            WidthCalibration.Result res = WidthCalibration.run(enc, genes, target, fake(device, 0.02, 7, calls), 20, s -> {});
+            WidthCalibration.Result res = WidthCalibration.run(enc, genes, target, fake(device, 0.02, 7, calls), 20, false, s -> {});
             double truth = device.applyAsDouble(GeneticSearchTest.handMacs(enc.prune(res.genes()).model()) / (double) MACS);
             assertTrue(res.within(), "target " + target + ": check " + res.check());
             assertEquals(1, res.check() / target, WidthCalibration.TOLERANCE, "target " + target);
@@ -82,6 +82,34 @@ class WidthSearchTest {
             double s = res.genes()[0] / genes[0];
             for (int i = 0; i < genes.length; i++) assertEquals(Math.clamp(genes[i] * s, 0.1, 1), res.genes()[i], 1e-9);
         }
+    }
+
+    @Test
+    void movingOneGroupAtATimeReachesTargetsThatACommonScaleCannot() {
+        Model m = GeneticSearchTest.cnn();
+        // channels rounded to 8: the groups (16 / 32 / 32 channels) have 2, 4 and 4 widths, so a common scale moves in
+        // coarse steps; the device is the hand-counted MAC share, noise-free, and the model is fitted to that same law
+        java.util.function.DoubleUnaryOperator device = x -> x;
+        int missedByScale = 0;
+        for (double target : new double[] {0.3, 0.4, 0.5, 0.6, 0.7}) {
+            double[] truth = new double[2];
+            for (int pg = 0; pg < 2; pg++) {
+                Encoding enc = new Encoding(m, "ratios", 0.1, 8);
+                LatencyModel lm = LatencyModel.fit(m, enc, fake(device, 0, 1, new int[1]), 6, 5, s -> {});
+                enc.costBy(lm::predict);
+                double[] genes = enc.repair(new double[] {1, 0.5, 0.8}, target).genes();
+                int[] calls = {0};
+                WidthCalibration.Result res = WidthCalibration.run(enc, genes, target, fake(device, 0, 7, calls), 5, pg == 1, s -> {});
+                assertTrue(calls[0] <= WidthCalibration.MAX_STEPS + 1, calls[0] + " measurements");
+                truth[pg] = GeneticSearchTest.handMacs(enc.prune(res.genes()).model()) / (double) MACS;
+                assertEquals(truth[pg], res.check(), 1e-9, "the check is the device's figure for what was kept");
+            }
+            if (Math.abs(truth[0] / target - 1) > WidthCalibration.AIM) missedByScale++;
+            assertEquals(1, truth[1] / target, WidthCalibration.TOLERANCE, "target " + target + ": one group at a time kept " + truth[1]);
+            assertTrue(Math.abs(Math.log(truth[1] / target)) <= Math.abs(Math.log(truth[0] / target)) + 1e-12,
+                    "target " + target + ": per-group " + truth[1] + " no farther than common scale " + truth[0]);
+        }
+        assertTrue(missedByScale > 0, "the common scale alone met every target: this device does not test the moves");
     }
 
     @Test
@@ -108,7 +136,7 @@ class WidthSearchTest {
             LatencyModel lm = LatencyModel.fit(m, enc, timer, 3, 2, s -> {});
             enc.costBy(lm::predict);
             double[] genes = enc.repair(new double[] {1, 0.5, 0.7}, 0.8).genes();
-            WidthCalibration.Result res = WidthCalibration.run(enc, genes, 0.8, timer, 5, s -> {});
+            WidthCalibration.Result res = WidthCalibration.run(enc, genes, 0.8, timer, 5, true, s -> {});
             assertTrue(res.check() > 0 && !res.steps().isEmpty());
             StructuredPruner.Result r = enc.prune(res.genes());
             Model p = OnnxReader.read(OnnxWriter.toBytes(r.model()), null);
