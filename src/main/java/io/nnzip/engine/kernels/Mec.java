@@ -13,12 +13,12 @@ import io.nnzip.engine.Parallel;
  * weights W': (K, R·C·S), column (r·C + c)·S + s = w[k, c, r, s]
  * output row p: out[:, p·Q ..] (K, Qr) = W' · M[rows p·strideH·C·S .. + R·C·S)
  * </pre>
- * The output rows' GEMMs spill NR-rounded columns into the next row's columns, so they run top to bottom into a
- * (K, (P-1)·Q + Qr) buffer that the bias/ReLU/pool epilogue reads, as the im2col path's product buffer.
+ * The output rows' GEMMs write NR-rounded rows into a (K, P·Qr) product buffer (rows Qr apart, so rows can run on
+ * different threads) that the bias/ReLU/pool epilogue reads, as the im2col path's product buffer.
  */
 public final class Mec {
     private static final int NR = MicroKernel.NR;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private Mec() {}
 
@@ -64,20 +64,30 @@ public final class Mec {
 
     private static void images(ConvGeometry g, float[] x, PackedWeights packed, float[] bias, float[] y, boolean relu, Conv2d.Pool pool,
                                int lo, int hi, Parallel par) {
-        int p = g.p(), q = g.q(), qr = GemmBlocked.roundUp(q, NR), cs = g.c() * g.s(), pq = p * q;
-        int ld = (p - 1) * q + qr, chw = g.c() * g.h() * g.w();
-        int outPlane = pool == null ? pq : pool.out(p, true) * pool.out(q, false);
+        int p = g.p(), q = g.q(), qr = GemmBlocked.roundUp(q, NR), cs = g.c() * g.s(), pq = p * q, ld = p * qr, chw = g.c() * g.h() * g.w();
+        int outPlane = pool == null ? pq : pool.out(p, true) * pool.out(q, false), rowStep = g.strideH() * cs * qr;
         float[][] scratch = SCRATCH.get();
         float[] m = grow(scratch, 0, (int) loweredFloats(g)), out = grow(scratch, 1, packed.paddedRows() * ld);
-        float[] tmp = pool == null ? null : grow(scratch, 2, pq);
+        float[] plane = pool == null ? null : grow(scratch, 2, pq), tmp = pool == null ? null : grow(scratch, 3, pq);
+        // one image on a team: output rows are split over it (each row's GEMM is small)
+        boolean split = par != null && par.threads() > 1 && (long) packed.paddedRows() * ld * g.r() * cs >= Sgemm.PARALLEL_MIN_MACS;
         for (int img = lo; img < hi; img++) {
             lower(g, x, img * chw, m, qr);
-            for (int pi = 0; pi < p; pi++) packed.multiply(m, pi * g.strideH() * cs * qr, qr, qr, out, pi * q, ld, par);
+            Parallel.Range rows = (r0, r1) -> {
+                for (int pi = r0; pi < r1; pi++) packed.multiply(m, pi * rowStep, qr, qr, out, pi * qr, ld, null);
+            };
+            if (split) par.forRange(p, 1, rows);
+            else rows.run(0, p);
             for (int ki = 0; ki < g.k(); ki++) {
                 float b = bias == null ? 0f : bias[ki];
-                int dst = (img * g.k() + ki) * outPlane;
-                if (pool == null) MaxPoolEpilogue.biasAct(out, ki * ld, y, dst, pq, b, relu);
-                else MaxPoolEpilogue.maxPool(out, ki * ld, p, q, pool, b, relu, y, dst, tmp);
+                int dst = (img * g.k() + ki) * outPlane, src = ki * ld;
+                if (pool == null) {
+                    for (int pi = 0; pi < p; pi++) MaxPoolEpilogue.biasAct(out, src + pi * qr, y, dst + pi * q, q, b, relu);
+                } else {
+                    // rows of the product are qr apart: close them up into one P×Q plane for the pool
+                    for (int pi = 0; pi < p; pi++) System.arraycopy(out, src + pi * qr, plane, pi * q, q);
+                    MaxPoolEpilogue.maxPool(plane, 0, p, q, pool, b, relu, y, dst, tmp);
+                }
             }
         }
     }
