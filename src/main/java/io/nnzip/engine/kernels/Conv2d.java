@@ -12,7 +12,9 @@ import io.nnzip.engine.Parallel;
  * {@code out_g (K/g, nb·P·Q) = w_g (K/g, C/g·R·S) · col (C/g·R·S, nb·P·Q)}, where col holds the images side by
  * side (unfolded by {@link Im2Col}, or copied as is for a pointwise 1×1 conv); batching small images keeps the GEMM
  * wide enough for full-width vector tiles. Stride-1 "same"-width convs skip the col matrix: {@link Im2ColPanel}
- * unfolds one packed NR-wide sliver at a time and the GEMM consumes it from L1 straight away.
+ * unfolds one packed NR-wide sliver at a time and the GEMM consumes it from L1 straight away. Where one image's
+ * im2col matrix would overflow the unfold budget and be the conv's memory peak, {@link Mec} lowers along the width
+ * only (a buffer about R/strideH times smaller) and runs one GEMM per output row.
  */
 public final class Conv2d {
     /** Aim for at least this many GEMM columns per call when images are small. */
@@ -41,7 +43,26 @@ public final class Conv2d {
         forward(g, x, w, bias, y, relu, null, par);
     }
 
+    /**
+     * How a conv that is not run by a direct kernel is lowered to GEMM: {@code AUTO} is the engine's choice (every
+     * direct kernel that applies, then {@link Mec} where {@link Mec#pays} says the im2col matrix would be the memory
+     * peak, else im2col); {@code IM2COL} and {@code MEC} force that lowering (benchmarks, tests).
+     */
+    public enum Lowering { AUTO, IM2COL, MEC }
+
     public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Pool pool, Parallel par) {
+        forward(g, x, w, bias, y, relu, pool, par, Lowering.AUTO);
+    }
+
+    public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Pool pool, Parallel par, Lowering lowering) {
+        if (lowering == Lowering.MEC) {
+            Mec.forward(g, x, w, bias, y, relu, pool, par);
+            return;
+        }
+        if (lowering == Lowering.IM2COL) {
+            lowered(g, x, w, bias, y, relu, pool, par);
+            return;
+        }
         if (g.isDepthwise()) {
             Depthwise.forward(g, x, w, bias, y, relu, pool, par);
             return;
@@ -55,6 +76,15 @@ public final class Conv2d {
             LaneConv.forward(g, x, w, bias, y, relu, pool, par);
             return;
         }
+        if (!Im2ColPanel.applies(g) && Mec.pays(g)) {
+            Mec.forward(g, x, w, bias, y, relu, pool, par);
+            return;
+        }
+        lowered(g, x, w, bias, y, relu, pool, par);
+    }
+
+    // im2col (or its sliver-wise panel form) and GEMM per group
+    private static void lowered(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Pool pool, Parallel par) {
         PackedWeights[] packed = new PackedWeights[g.group()];
         for (int gi = 0; gi < g.group(); gi++) packed[gi] = PackedWeights.pack(w, gi * g.kg() * g.colRows(), g.colRows(), g.kg(), g.colRows());
         int perThread = g.n() >= par.threads() && g.n() > 1 ? (g.n() + par.threads() - 1) / par.threads() : g.n();

@@ -67,16 +67,45 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * The {@link Mec} lowering, forced and as the engine's pick: strides that differ per axis (and exceed the kernel
+     * along W), asymmetric pads, dilation along W, kernels wider than tall and taller than wide, Q over and under
+     * one micro-kernel width, one and several images.
+     */
+    @Test
+    void mecShapes() {
+        SplittableRandom r = new SplittableRandom(16);
+        // n, c, h, w, k, kh, kw, strideH, strideW, padT, padL, padB, padR, dilW
+        int[][] cfg = {
+                {2, 3, 11, 13, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1}, {1, 2, 17, 40, 9, 7, 7, 2, 2, 3, 3, 3, 3, 1},
+                {3, 4, 9, 12, 8, 3, 2, 1, 3, 0, 1, 2, 0, 2}, {1, 1, 20, 70, 3, 5, 3, 3, 1, 2, 0, 1, 1, 3},
+                {2, 5, 8, 8, 16, 2, 5, 2, 4, 1, 2, 0, 2, 1}, {1, 3, 12, 9, 4, 4, 1, 1, 1, 0, 0, 3, 0, 1}};
+        for (int[] f : cfg) {
+            ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], 1, f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], 1, f[13]);
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, g, mode, par, Conv2d.Lowering.MEC);
+        }
+        // ResNet's 7×7 stride-2 stem: im2col would fill 147 × 112² floats; the engine picks MEC
+        ConvGeometry stem = new ConvGeometry(1, 3, 224, 224, 8, 1, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1);
+        if (!Mec.pays(stem) || Mec.pays(new ConvGeometry(1, 3, 224, 224, 8, 1, 7, 7, 7, 7, 0, 0, 0, 0, 1, 1)))
+            throw new AssertionError("MEC should pay on the stride-2 stem and not on a stride-7 patchify conv");
+        check(r, stem, 1, TWO, Conv2d.Lowering.AUTO);
+    }
+
     // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool
     static void check(SplittableRandom r, int[] f, int mode, Parallel par) {
-        ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);
+        check(r, new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]), mode, par,
+                Conv2d.Lowering.AUTO);
+    }
+
+    static void check(SplittableRandom r, ConvGeometry g, int mode, Parallel par, Conv2d.Lowering lowering) {
         float[] x = OpCheck.random(r, g.n() * g.c() * g.h() * g.w()), w = OpCheck.random(r, g.k() * g.cg() * g.r() * g.s()), b = OpCheck.random(r, g.k());
         double[] ref = reference(g, x, w, b);
         int p = g.p(), q = g.q();
         Conv2d.Pool pool = mode == 2 && p >= 2 && q >= 2 ? new Conv2d.Pool(2, 2, 2, 2) : null;
         int pp = pool == null ? p : pool.out(p, true), qq = pool == null ? q : pool.out(q, false);
         float[] y = new float[g.n() * g.k() * pp * qq];
-        Conv2d.forward(g, x, w, b, y, mode > 0, pool, par);
+        Conv2d.forward(g, x, w, b, y, mode > 0, pool, par, lowering);
         for (int n = 0; n < g.n(); n++)
             for (int k = 0; k < g.k(); k++)
                 for (int i = 0; i < pp; i++)
@@ -88,7 +117,7 @@ class Conv2dTest {
                         if (mode > 0) want = Math.max(want, 0);
                         float got = y[((n * g.k() + k) * pp + i) * qq + j];
                         if (Math.abs(got - want) > 1e-4 * (1 + Math.abs(want)))
-                            throw new AssertionError(String.format("%s mode=%d threads=%d: y[%d,%d,%d,%d]=%g, expected %g", g, mode, par.threads(), n, k, i, j, got, want));
+                            throw new AssertionError(String.format("%s %s mode=%d threads=%d: y[%d,%d,%d,%d]=%g, expected %g", g, lowering, mode, par.threads(), n, k, i, j, got, want));
                     }
     }
 

@@ -91,6 +91,28 @@ class ConvOrtTest {
     }
 
     @Test
+    void mecLoweredShapes() {
+        // large strided kernels whose im2col matrix would overflow the unfold budget: the engine lowers them with MEC
+        // (n, c, k, h, w, kernel, stride, padTop, padLeft, padBottom, padRight)
+        SplittableRandom r = new SplittableRandom(14);
+        int[][] cfg = {{1, 3, 8, 96, 96, 7, 2, 3, 3, 3, 3}, {2, 16, 12, 64, 61, 5, 2, 2, 1, 1, 2}};
+        for (int[] k : cfg) {
+            io.nnzip.engine.kernels.ConvGeometry geo = new io.nnzip.engine.kernels.ConvGeometry(k[0], k[1], k[3], k[4], k[2], 1, k[5], k[5], k[6], k[6],
+                    k[7], k[8], k[9], k[10], 1, 1);
+            if (!io.nnzip.engine.kernels.Mec.pays(geo)) throw new AssertionError(geo + " should be lowered with MEC");
+            GraphBuilder g = new GraphBuilder("conv");
+            String x = g.input("x", DType.FLOAT, k[0], k[1], k[3], k[4]);
+            String wn = g.init("w", Tensor.of(OpCheck.random(r, k[2] * k[1] * k[5] * k[5]), k[2], k[1], k[5], k[5]));
+            String b = g.init("b", OpCheck.random(r, k[2]), k[2]);
+            g.output(g.rename(g.op("Conv", new String[] {x, wn, b}, Attribute.of("strides", k[6], k[6]), Attribute.of("pads", k[7], k[8], k[9], k[10])), "y"),
+                    DType.FLOAT);
+            Tensor xt = Tensor.of(OpCheck.random(r, k[0] * k[1] * k[3] * k[4]), k[0], k[1], k[3], k[4]);
+            OpCheck.matchesOrt(g.build(17), Map.of("x", xt), TWO, "Conv " + java.util.Arrays.toString(k));
+            OpCheck.matchesOrt(g.build(17), Map.of("x", xt), ONE, "Conv " + java.util.Arrays.toString(k));
+        }
+    }
+
+    @Test
     void convTransposeGrid() {
         SplittableRandom r = new SplittableRandom(13);
         for (int t = 0; t < 80; t++) {
