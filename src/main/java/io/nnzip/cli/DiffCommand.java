@@ -98,10 +98,35 @@ public final class DiffCommand extends BaseCommand {
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
-            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path"))
-                throw new NnzipException("--update-steps must be global, per-tensor or rate-path, not '" + updateSteps + "'");
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit"))
+                throw new NnzipException("--update-steps must be global, per-tensor, rate-path or rate-fit, not '" + updateSteps + "'");
             UpdateStepSearch.Result s;
-            if (updateSteps.equals("rate-path")) {
+            if (updateSteps.equals("rate-fit")) {
+                if (agree) throw new NnzipException("--update-steps rate-fit bounds the accuracy drop; it takes no --update-criterion agreement");
+                double ref = probe.reference(n);
+                UpdateStepSearch.PathFit pf = UpdateStepSearch.fitted(received, n, target, probe, ref, maxDrop, at, mode.qp, this::note);
+                UpdateStepSearch.Refined f = pf.chosen();
+                s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), ref, f.evaluations() + 1);
+                update = at.apply(mode.qp).withOverrides(f.qps());
+                r.put("update_qps", f.qps());
+                Map<String, Object> fit = new LinkedHashMap<>();
+                fit.put("drop_per_sqrt_kl", pf.slope());
+                fit.put("drop_per_sqrt_kl_upper", pf.slopeUpper());
+                fit.put("points_fitted", pf.fitted());
+                fit.put("predicted_drop_points", pf.slopeUpper() * Math.sqrt(pf.points().stream().filter(q -> q.qps().equals(f.qps())).findFirst().orElseThrow().kl()));
+                java.util.List<Map<String, Object>> pts = new java.util.ArrayList<>();
+                for (UpdateStepSearch.PathPoint q : pf.points()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("index", q.index());
+                    m.put("bytes", q.bytes());
+                    m.put("validation_accuracy", q.accuracy());
+                    m.put("kl", q.kl());
+                    m.put("qps", q.qps());
+                    pts.add(m);
+                }
+                fit.put("path", pts);
+                r.put("update_fit", fit);
+            } else if (updateSteps.equals("rate-path")) {
                 double ref = probe.reference(n); // the KL reference; for agreement the new model agrees with itself
                 double refCrit = agree ? 1.0 : ref;
                 UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, UpdateStepSearch.floor(refCrit, maxDrop), at, mode.qp, this::note);
