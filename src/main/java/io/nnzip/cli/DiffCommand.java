@@ -52,11 +52,11 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--val-data", paramLabel = "DATA", description = EncodeCommand.VAL_DATA_HELP)
     String valData;
 
-    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}), or per-tensor QPs along a rate-divergence path (rate-path: each tensor's KL divergence from NEW and bytes measured alone on a QP grid, allocations minimizing bytes + lambda*KL, the coarsest within the bound found by bisection).")
+    @Option(names = "--update-steps", paramLabel = "MODE", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; the default with --update-criterion agreement), or per-tensor QPs along a rate-divergence path (each tensor's KL divergence from NEW and bytes measured alone on a QP grid, allocations minimizing bytes + lambda*KL) whose coarsest allocation within the bound is found by bisection on the criterion (rate-path) or chosen on the accuracy drop fitted over every allocation of the path as c*sqrt(KL), with a margin of two standard errors (rate-fit; the default with --update-criterion accuracy).")
     String updateSteps;
 
-    @Option(names = "--compensate", description = "With --max-drop: error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
-    boolean compensate;
+    @Option(names = "--compensate", negatable = true, description = "With --max-drop (default on; --no-compensate for plain rounding): error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
+    Boolean compensateOption;
 
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
     int calibImages;
@@ -84,6 +84,8 @@ public final class DiffCommand extends BaseCommand {
             boolean agree = updateCriterion.equals("agreement");
             double valNew = agree ? probe.reference(n) : Double.NaN;
             io.nnzip.codec.rd.AccuracyProbe criterion = agree ? probe::agreement : probe;
+            boolean compensate = compensateOption == null || compensateOption;
+            String updateSteps = this.updateSteps != null ? this.updateSteps : agree ? "per-tensor" : "rate-fit";
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
@@ -149,6 +151,8 @@ public final class DiffCommand extends BaseCommand {
             r.put("validation_split", val.description());
             r.put("update_qp", s.qp());
             r.put("update_criterion", updateCriterion);
+            r.put("update_steps", updateSteps);
+            r.put("compensated", compensate);
             if (agree) {
                 r.put("validation_agreement_patched", valAcc);
                 r.put("validation_accuracy_new", valNew);
@@ -163,7 +167,8 @@ public final class DiffCommand extends BaseCommand {
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
-            if (compensate) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");
             CodecOptions u = update;
