@@ -58,7 +58,7 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--compensate", negatable = true, description = "With --max-drop (default on; --no-compensate for plain rounding): error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
     Boolean compensateOption;
 
-    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
     @Option(names = "--update-criterion", paramLabel = "C", defaultValue = "accuracy", description = "What --max-drop bounds: the patched model's top-1 accuracy on the validation split, in points below NEW's (accuracy; default), or the share of validation images whose top-1 class differs from NEW's, in points (agreement: labels unused; every changed prediction counts, so gains cannot cancel losses).")
