@@ -52,13 +52,13 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--val-data", paramLabel = "DATA", description = EncodeCommand.VAL_DATA_HELP)
     String valData;
 
-    @Option(names = "--update-steps", paramLabel = "MODE", defaultValue = "per-tensor", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; default ${DEFAULT-VALUE}), or per-tensor QPs along a rate-divergence path (rate-path: each tensor's KL divergence from NEW and bytes measured alone on a QP grid, allocations minimizing bytes + lambda*KL, the coarsest within the bound found by bisection).")
+    @Option(names = "--update-steps", paramLabel = "MODE", description = "With --max-drop: one update QP for all tensors (global), or that QP then coarsened tensor by tensor while the bound holds (per-tensor; the default with --update-criterion agreement), or per-tensor QPs along a rate-divergence path (each tensor's KL divergence from NEW and bytes measured alone on a QP grid, allocations minimizing bytes + lambda*KL) whose coarsest allocation within the bound is found by bisection on the criterion (rate-path) or chosen on the accuracy drop fitted over every allocation of the path as c*sqrt(KL), with a margin of two standard errors (rate-fit; the default with --update-criterion accuracy).")
     String updateSteps;
 
-    @Option(names = "--compensate", description = "With --max-drop: error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
-    boolean compensate;
+    @Option(names = "--compensate", negatable = true, description = "With --max-drop (default on; --no-compensate for plain rounding): error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
+    Boolean compensateOption;
 
-    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "1024", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}); must not overlap --val-images.")
+    @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
     @Option(names = "--update-criterion", paramLabel = "C", defaultValue = "accuracy", description = "What --max-drop bounds: the patched model's top-1 accuracy on the validation split, in points below NEW's (accuracy; default), or the share of validation images whose top-1 class differs from NEW's, in points (agreement: labels unused; every changed prediction counts, so gains cannot cancel losses).")
@@ -84,6 +84,8 @@ public final class DiffCommand extends BaseCommand {
             boolean agree = updateCriterion.equals("agreement");
             double valNew = agree ? probe.reference(n) : Double.NaN;
             io.nnzip.codec.rd.AccuracyProbe criterion = agree ? probe::agreement : probe;
+            boolean compensate = compensateOption == null || compensateOption;
+            String updateSteps = this.updateSteps != null ? this.updateSteps : agree ? "per-tensor" : "rate-fit";
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
@@ -98,10 +100,35 @@ public final class DiffCommand extends BaseCommand {
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
-            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path"))
-                throw new NnzipException("--update-steps must be global, per-tensor or rate-path, not '" + updateSteps + "'");
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit"))
+                throw new NnzipException("--update-steps must be global, per-tensor, rate-path or rate-fit, not '" + updateSteps + "'");
             UpdateStepSearch.Result s;
-            if (updateSteps.equals("rate-path")) {
+            if (updateSteps.equals("rate-fit")) {
+                if (agree) throw new NnzipException("--update-steps rate-fit bounds the accuracy drop; it takes no --update-criterion agreement");
+                double ref = probe.reference(n);
+                UpdateStepSearch.PathFit pf = UpdateStepSearch.fitted(received, n, target, probe, ref, maxDrop, at, mode.qp, this::note);
+                UpdateStepSearch.Refined f = pf.chosen();
+                s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), ref, f.evaluations() + 1);
+                update = at.apply(mode.qp).withOverrides(f.qps());
+                r.put("update_qps", f.qps());
+                Map<String, Object> fit = new LinkedHashMap<>();
+                fit.put("drop_per_sqrt_kl", pf.slope());
+                fit.put("drop_per_sqrt_kl_upper", pf.slopeUpper());
+                fit.put("points_fitted", pf.fitted());
+                fit.put("predicted_drop_points", pf.slopeUpper() * Math.sqrt(pf.points().stream().filter(q -> q.qps().equals(f.qps())).findFirst().orElseThrow().kl()));
+                java.util.List<Map<String, Object>> pts = new java.util.ArrayList<>();
+                for (UpdateStepSearch.PathPoint q : pf.points()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("index", q.index());
+                    m.put("bytes", q.bytes());
+                    m.put("validation_accuracy", q.accuracy());
+                    m.put("kl", q.kl());
+                    m.put("qps", q.qps());
+                    pts.add(m);
+                }
+                fit.put("path", pts);
+                r.put("update_fit", fit);
+            } else if (updateSteps.equals("rate-path")) {
                 double ref = probe.reference(n); // the KL reference; for agreement the new model agrees with itself
                 double refCrit = agree ? 1.0 : ref;
                 UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, UpdateStepSearch.floor(refCrit, maxDrop), at, mode.qp, this::note);
@@ -124,6 +151,8 @@ public final class DiffCommand extends BaseCommand {
             r.put("validation_split", val.description());
             r.put("update_qp", s.qp());
             r.put("update_criterion", updateCriterion);
+            r.put("update_steps", updateSteps);
+            r.put("compensated", compensate);
             if (agree) {
                 r.put("validation_agreement_patched", valAcc);
                 r.put("validation_accuracy_new", valNew);
@@ -138,7 +167,8 @@ public final class DiffCommand extends BaseCommand {
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
-            if (compensate) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");
             CodecOptions u = update;

@@ -117,9 +117,28 @@ class CodecCliTest {
                 "--max-drop", "3", "--val-data", val.toString(), "--threads", "1", "--json"));
         assertEquals(hits / 200.0, d.get("validation_accuracy_new").asDouble(), 1e-6, d.toString());
         assertTrue(d.get("validation_split").asText().startsWith("--val-data "), d.toString());
+        Path ua = dir.resolve("ua.nnz");
+        // The default search with --max-drop is the fitted rate path, compensated: the reported validation accuracy is
+        // the written update's (counted here in ORT on the model patched out of the file), and the path lists it.
+        assertEquals("rate-fit", d.get("update_steps").asText(), d.toString());
+        assertTrue(d.get("compensated").asBoolean(), d.toString());
+        Model dp = io.nnzip.codec.dom.Patcher.patch(m,
+                java.nio.file.Files.readAllBytes(dir.resolve("u.nnz")), "u.nnz", 1);
+        int[] yd = top1(dp, v[0].floats(), 200);
+        int dHits = 0;
+        for (int i = 0; i < 200; i++) if (yd[i] == vl[i]) dHits++;
+        assertEquals(dHits / 200.0, d.get("validation_accuracy_patched").asDouble(), 1e-6, d.toString());
+        assertTrue(dHits >= hits - 6, dHits + " vs " + hits + ": within 3 points of 200 images");
+        boolean listed = false;
+        for (JsonNode q : d.get("update_fit").get("path")) if (q.get("qps").equals(d.get("update_qps"))) {
+            listed = true;
+            assertEquals(dHits / 200.0, q.get("validation_accuracy").asDouble(), 1e-6, q.toString());
+        }
+        assertTrue(listed, d.toString());
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--compensate"), "--compensate without --max-drop");
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--update-steps", "rate-fit"), "--update-steps without --max-drop");
         // --update-criterion agreement: the bound is on the share of validation images whose top-1 class differs
         // from NEW's; the reported agreement is counted here from the patched model (ORT), labels unused.
-        Path ua = dir.resolve("ua.nnz");
         JsonNode g = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--as-received", "--data", npz.toString(),
                 "--max-drop", "3", "--update-criterion", "agreement", "--val-data", val.toString(), "--threads", "1", "--json"));
         assertEquals("agreement", g.get("update_criterion").asText(), g.toString());

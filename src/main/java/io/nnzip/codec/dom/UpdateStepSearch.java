@@ -163,8 +163,8 @@ public final class UpdateStepSearch {
      * @param probe     measures KL against its reference, which the caller set to {@code next}
      * @param criterion what the bound is on (accuracy, agreement: same scale as {@code floor})
      */
-    public static Refined ratePath(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
-                                   AccuracyProbe criterion, double floor, IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
+    public static Path path(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                            IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
         List<String> names = changedWeights(received, next);
         List<Integer> grid = new ArrayList<>();
         for (int q = finest; q <= GRID_COARSEST; q += GRID_STRIDE) grid.add(q);
@@ -189,7 +189,18 @@ public final class UpdateStepSearch {
                 log.accept(String.format("update %s alone at QP %d: %d bytes, KL %.3g", k, own, bytes.getOrDefault(k, 0L), kl));
             }
         }
-        List<Map<String, Integer>> path = lagrangianPath(table);
+        return new Path(lagrangianPath(table), evals);
+    }
+
+    /** The allocations of {@link #ratePath}'s path, coarsest first, and the KL evaluations it took to build it. */
+    public record Path(List<Map<String, Integer>> allocations, int evaluations) {}
+
+    /** As {@link #ratePath}: the bisection on {@code criterion} over the path. */
+    public static Refined ratePath(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                                   AccuracyProbe criterion, double floor, IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
+        Path p = path(received, next, target, probe, options, finest, log);
+        List<Map<String, Integer>> path = p.allocations();
+        int evals = p.evaluations();
         CodecOptions start = options.apply(finest);
         TreeMap<Integer, double[]> seen = new TreeMap<>(); // path index -> {criterion, bytes}
         int lo = 0, hi = path.size() - 1; // path[0] coarsest
@@ -215,6 +226,106 @@ public final class UpdateStepSearch {
             log.accept("note: even the finest allocation on the path is below the bound; it is kept");
         }
         return new Refined(path.get(best), (long) seen.get(best)[1], seen.get(best)[0], evals);
+    }
+
+    /** One allocation of the path as measured: its bytes, the patched model's probe accuracy and KL divergence from the new model. */
+    public record PathPoint(int index, Map<String, Integer> qps, long bytes, double accuracy, double kl) {}
+
+    /**
+     * The fitted choice on the path: the chosen allocation, every point as measured, the fitted drop per √KL (points
+     * of accuracy per √nat) and its upper value used for the choice, and the points the fit used.
+     */
+    public record PathFit(Refined chosen, List<PathPoint> points, double slope, double slopeUpper, int fitted) {}
+
+    /** Standard errors added to the fitted slope: the margin of {@link #fitted}. */
+    public static final double MARGIN_SE = 2;
+
+    /**
+     * Per-tensor update steps along the rate–divergence path of {@link #path}, chosen on a fitted drop instead of a
+     * bisection. A bisection compares one allocation's top-1 accuracy with the new model's per step; near the bound
+     * the two differ on about 1 % of the images, and a 10,000-image split resolves that difference only to ±0.1–0.15
+     * points, so the point it stops at is decided by noise (accuracy along the path is not monotone). Here every
+     * allocation of the path is measured (accuracy and KL divergence from the new model in one pass), and the drop
+     * is modelled as d = c·√KL: a small perturbation of the logits of size ε gives KL ∝ ε² and flips ∝ ε of the
+     * predictions, so both the changed predictions and the accuracy they cost grow like √KL. The slope c is fitted on
+     * all points at once (the ratio estimator Σd/Σ√KL, which weights each point by the inverse of its drop's
+     * variance, itself ∝ its share of changed predictions ∝ √KL), refitted on the points it predicts within 4× the
+     * bound (the path's coarse end, where whole tensors are skipped, bends away from the model); the margin is
+     * {@link #MARGIN_SE} standard errors of c. The coarsest allocation whose predicted drop c⁺·√KL is within
+     * {@code maxDropPoints} and whose measured accuracy is also within the bound is returned; if none is, the finest.
+     *
+     * @param probe      measures KL against its reference, which the caller set to {@code next}
+     * @param reference  {@code next}'s accuracy on the probe
+     */
+    public static PathFit fitted(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                                 double reference, double maxDropPoints, IntFunction<CodecOptions> options, int finest, Consumer<String> log) {
+        Path p = path(received, next, target, probe, options, finest, log);
+        List<Map<String, Integer>> path = p.allocations();
+        int evals = p.evaluations();
+        CodecOptions start = options.apply(finest);
+        List<PathPoint> pts = new ArrayList<>();
+        for (int i = 0; i < path.size(); i++) {
+            CodecOptions o = start.withOverrides(path.get(i));
+            Model t = target.apply(o);
+            ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
+            Model patched = t.copy();
+            patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
+            long bytes = 0;
+            for (TensorReport r : w.tensors()) bytes += r.bytes();
+            double[] m = probe.measure(patched);
+            evals++;
+            pts.add(new PathPoint(i, path.get(i), bytes, m[0], Math.max(m[1], 0)));
+            log.accept(String.format("update path %d/%d %s: %d bytes, accuracy %.2f%% (drop %.2f), KL %.3g", i, path.size(), path.get(i), bytes,
+                    100 * m[0], 100 * (reference - m[0]), Math.max(m[1], 0)));
+        }
+        double[] fit = fitSlope(pts, reference, maxDropPoints);
+        double c = fit[0], cHi = fit[0] + MARGIN_SE * fit[1];
+        double floor = floor(reference, maxDropPoints);
+        int best = -1;
+        for (PathPoint q : pts) // coarse to fine: the first that the fit and the measurement both keep within the bound
+            if (cHi * Math.sqrt(q.kl()) <= maxDropPoints && q.accuracy() >= floor) { best = q.index(); break; }
+        if (best < 0) {
+            best = pts.size() - 1;
+            log.accept("note: no allocation on the path is predicted within the bound; the finest is kept");
+        }
+        PathPoint b = pts.get(best);
+        log.accept(String.format("fitted drop %.3f (upper %.3f) points per sqrt(nat) on %d points; chosen path %d: %d bytes, predicted drop %.3f, measured %.2f",
+                c, cHi, (int) fit[2], best, b.bytes(), cHi * Math.sqrt(b.kl()), 100 * (reference - b.accuracy())));
+        return new PathFit(new Refined(b.qps(), b.bytes(), b.accuracy(), evals), pts, c, cHi, (int) fit[2]);
+    }
+
+    /**
+     * {slope, its standard error, points used} of drop (points) = c·√KL by the ratio estimator Σd/Σ√KL, refitted on
+     * the points predicted within 4× {@code maxDropPoints}.
+     */
+    static double[] fitSlope(List<PathPoint> pts, double reference, double maxDropPoints) {
+        double c = Double.NaN, se = 0;
+        int used = 0;
+        for (int round = 0; round < 3; round++) {
+            double sd = 0, ss = 0;
+            int n = 0;
+            for (PathPoint q : pts) {
+                double s = Math.sqrt(q.kl());
+                if (!Double.isNaN(c) && c * s > 4 * maxDropPoints) continue;
+                sd += 100 * (reference - q.accuracy());
+                ss += s;
+                n++;
+            }
+            if (n == 0 || ss <= 0) break;
+            double cNew = Math.max(sd / ss, 0);
+            double r2 = 0;
+            for (PathPoint q : pts) {
+                double s = Math.sqrt(q.kl());
+                if (!Double.isNaN(c) && c * s > 4 * maxDropPoints) continue;
+                double r = 100 * (reference - q.accuracy()) - cNew * s;
+                r2 += r * r / Math.max(s, 1e-12); // residual variance ∝ √KL: weight 1/√KL
+            }
+            // Weighted residual variance per unit √KL, σ² = r2/(n−1); Var(c) = σ²/Σ√KL.
+            se = n > 1 ? Math.sqrt(r2 / (n - 1) / ss) : 0;
+            c = cNew;
+            used = n;
+        }
+        return new double[] {c, se, used};
     }
 
     /**

@@ -207,6 +207,71 @@ class UpdateStepSearchTest {
         assertEquals(5, path.size(), path.toString());
     }
 
+    static UpdateStepSearch.PathPoint pt(int i, double sqrtKl, double dropPoints) {
+        return new UpdateStepSearch.PathPoint(i, java.util.Map.of(), 0, 0.9 - dropPoints / 100, sqrtKl * sqrtKl);
+    }
+
+    @Test
+    void theSlopeIsTheRatioEstimatorWithItsWeightedStandardError() {
+        // (√KL, drop): (0.1, 0.3), (0.2, 0.3). By hand: c = 0.6 / 0.3 = 2; residuals 0.1 and −0.1, weighted by 1/√KL:
+        // 0.01/0.1 + 0.01/0.2 = 0.15 = σ²·(n − 1); Var(c) = σ² / Σ√KL = 0.15 / 0.3 → se = √0.5.
+        double[] f = UpdateStepSearch.fitSlope(List.of(pt(0, 0.1, 0.3), pt(1, 0.2, 0.3)), 0.9, 10);
+        assertEquals(2, f[0], 1e-9);
+        assertEquals(Math.sqrt(0.5), f[1], 1e-9);
+        assertEquals(2, f[2]);
+        // Exactly on d = 3·√KL, plus a coarse point far off the line (d = 40 at √KL = 1). By hand: the fit over all five
+        // gives c = 40.3333 / 1.1111 = 36.3; refitted on the points it predicts within 4 × 0.1 (√KL ≤ 0.011: the three
+        // finest) c = 3; refitted again, √KL = 0.1 (predicted 0.3) is back in and √KL = 1 (3) stays out: c = 3 on 4 points, no residual.
+        List<UpdateStepSearch.PathPoint> pts = List.of(pt(0, 1, 40), pt(1, 0.1, 0.3), pt(2, 0.01, 0.03), pt(3, 0.001, 0.003), pt(4, 0.0001, 0.0003));
+        double[] g = UpdateStepSearch.fitSlope(pts, 0.9, 0.1);
+        assertEquals(3, g[0], 1e-6, java.util.Arrays.toString(g));
+        assertEquals(0, g[1], 1e-6);
+        assertEquals(4, g[2]);
+    }
+
+    /** A probe whose KL is the squared RMS error of {@code only} (scaled) and whose drop is exactly c·√KL points. */
+    static io.nnzip.codec.rd.OutputProbe sqrtProbeOf(Model next, String only, double klScale, double c) {
+        return new io.nnzip.codec.rd.OutputProbe() {
+            double kl(Model m) { double r = rmsOf(next, m, only); return r * r * klScale; }
+            @Override public double accuracy(Model m) { return 0.9 - c * Math.sqrt(kl(m)) / 100; }
+            @Override public double reference(Model m) { return accuracy(m); }
+            @Override public double[] measure(Model m) { return new double[] {accuracy(m), kl(m)}; }
+        };
+    }
+
+    @Test
+    void theFittedChoiceIsTheCoarsestPathPointPredictedWithinTheBoundThroughTheBytes() throws Exception {
+        Model base = io.nnzip.codec.SyntheticModels.cnn(1, 8, 16, 32);
+        Model next = io.nnzip.codec.SyntheticModels.finetune(base, 2, 0.5);
+        java.util.function.IntFunction<CodecOptions> at = q -> new io.nnzip.codec.EncodeConfig(false, false, q, false, null, true, "theta", java.util.Map.of(), "full").options(next, 1);
+        CodecOptions start = at.apply(-12);
+        String needed = "fc1.weight";
+        byte[] atStart = DiffEncoder.diff(base, next, start, true);
+        double e0 = rmsOf(next, Patcher.patch(base, atStart, "u", 1), needed);
+        double c = 1.0; // drop = √KL points; KL scaled so the start's error costs 0.02 points
+        io.nnzip.codec.rd.OutputProbe p = sqrtProbeOf(next, needed, Math.pow(0.02 / e0, 2), c);
+        double ref = p.reference(next);
+        UpdateStepSearch.PathFit f = UpdateStepSearch.fitted(base, next, o -> next, p, ref, 0.1, at, -12, s -> {});
+        // The drop is exactly c·√KL: the fitted slope is c with no residual, so the margin adds nothing.
+        assertEquals(c, f.slope(), 1e-6);
+        assertEquals(c, f.slopeUpper(), 1e-6);
+        // Through the bytes a receiver gets: within the bound, and the reported accuracy is the written update's.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DiffEncoder.diff(base, next, start.withOverrides(f.chosen().qps()), true, out);
+        Model patched = Patcher.patch(base, out.toByteArray(), "u", 1);
+        double drop = 100 * (ref - p.accuracy(patched));
+        assertTrue(drop <= 0.1 + 1e-9, "bound holds: " + drop);
+        assertEquals(p.accuracy(patched), f.chosen().accuracy(), 1e-12);
+        // Every coarser point of the path is beyond the bound (measured by the probe on its own patch of the bytes).
+        int chosen = f.points().stream().filter(q -> q.qps().equals(f.chosen().qps())).findFirst().orElseThrow().index();
+        assertTrue(chosen > 0, "not the path's coarsest end (sending nothing costs more than 0.1): " + chosen);
+        ByteArrayOutputStream o2 = new ByteArrayOutputStream();
+        DiffEncoder.diff(base, next, start.withOverrides(f.points().get(chosen - 1).qps()), true, o2);
+        double coarser = 100 * (ref - p.accuracy(Patcher.patch(base, o2.toByteArray(), "u", 1)));
+        assertTrue(coarser > 0.1, "the next coarser allocation is out of bound: " + coarser);
+        assertTrue(out.size() < atStart.length, out.size() + " vs " + atStart.length);
+    }
+
     @Test
     void aDropOfExactlyTheBoundIsWithinItThoughAccuraciesAreFloats() {
         // 9,161 and 9,151 of 10,000 images right: a drop of exactly 0.1 points, as the float ratios the evaluator returns.
