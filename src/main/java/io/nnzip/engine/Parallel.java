@@ -202,7 +202,10 @@ public final class Parallel implements AutoCloseable {
                 }
             }
             // what this wake-up cost: from the job's hand-over to this thread running again
-            if (parked && job != null) spin.woke(System.nanoTime() - postedAt);
+            if (parked && job != null) {
+                long now = System.nanoTime();
+                spin.woke(now - postedAt, now);
+            }
         }
     }
 

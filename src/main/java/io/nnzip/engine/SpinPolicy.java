@@ -14,9 +14,10 @@ import java.lang.management.ManagementFactory;
  * short one.
  * <p>That sum prices spun CPU as nearly free, which holds only while no other thread wants the core. Two signs that
  * one does switch the team to a short spin ({@link #CONTENDED_NANOS}) whatever the gaps: a spinning thread saw its
- * own clock jump (it was descheduled: the cores are oversubscribed, and with the team in one scheduling group its
- * spin is taken from its own working thread), or the JIT finished a compilation recently (in a warming JVM a
- * spinning worker takes the second core from the compiler threads, which slows warm-up more than wake-ups cost).
+ * own clock jump, or a parked one took milliseconds to run again (it was descheduled or queued: the cores are
+ * oversubscribed, and with the team in one scheduling group its spin is taken from its own working thread), or the
+ * JIT's compilers were busy (in a warming JVM a spinning worker takes the second core from the compiler threads,
+ * which slows warm-up more than wake-ups cost).
  * <p>Gaps are fed by the thread that dispatches (under the team's lock); the budget is read by the workers.
  */
 final class SpinPolicy {
@@ -32,9 +33,11 @@ final class SpinPolicy {
     /** Starting budget and wake cost, before anything was measured (the pre-adaptive fixed spin). */
     static final long START_NANOS = 100_000, START_WAKE_NANOS = 100_000;
     /** The spin while another thread wants the core, and how long a sign of that counts. */
-    static final long CONTENDED_NANOS = 16_000, CONTENDED_FOR_NANOS = 200_000_000;
+    static final long CONTENDED_NANOS = 16_000, CONTENDED_FOR_NANOS = 1_000_000_000;
     /** A spinning thread whose clock moved this much between two polls was descheduled in between. */
     static final long PREEMPTED_NANOS = 100_000;
+    /** A wake-up this slow waited in a run queue: an idle core runs a woken thread well within it. */
+    static final long QUEUED_WAKE_NANOS = 2_000_000;
 
     private final double[] counts = new double[LAST + 1];
     private int sinceDecision;
@@ -77,8 +80,9 @@ final class SpinPolicy {
         }
     }
 
-    /** A parked worker took {@code nanos} from being handed a job to running it. */
-    void woke(long nanos) {
+    /** A parked worker took {@code nanos} from being handed a job to running it, at {@code now}. */
+    void woke(long nanos, long now) {
+        if (nanos > QUEUED_WAKE_NANOS) preemptedAt = now;
         if (nanos < 0 || nanos > 50_000_000) return; // a clock step or a descheduled process, not a wake-up
         long w = wakeNanos;
         wakeNanos = w + (nanos - w) / 8;
@@ -111,13 +115,17 @@ final class SpinPolicy {
         return bestBudget;
     }
 
-    /** Whether the JIT finished a compilation since the last poll, polled at most every few milliseconds. */
+    /**
+     * Whether the JIT's compilers were busy: the compilation time the JVM accounts (credited when a compilation ends)
+     * grew by at least a tenth of the wall time since the last poll. A trickle of small compilations in a warm JVM
+     * does not count; a warming one, whose compiler threads run most of the time, does.
+     */
     static class JitProbe {
         static final JitProbe SHARED = new JitProbe();
-        static final long POLL_NANOS = 5_000_000;
+        static final long POLL_NANOS = 20_000_000;
         private final CompilationMXBean bean;
         private long lastPoll = Long.MIN_VALUE / 2, lastTotal = -1;
-        private boolean changed;
+        private boolean busy;
 
         JitProbe() {
             CompilationMXBean b = null;
@@ -132,13 +140,14 @@ final class SpinPolicy {
 
         synchronized boolean compiling(long now) {
             if (bean == null) return false;
-            if (now - lastPoll >= POLL_NANOS) {
-                lastPoll = now;
+            long elapsed = now - lastPoll;
+            if (elapsed >= POLL_NANOS) {
                 long total = bean.getTotalCompilationTime();
-                changed = total != lastTotal;
+                busy = lastTotal >= 0 && (total - lastTotal) * 1_000_000L * 10 >= Math.min(elapsed, 1_000_000_000L);
                 lastTotal = total;
+                lastPoll = now;
             }
-            return changed;
+            return busy;
         }
     }
 }

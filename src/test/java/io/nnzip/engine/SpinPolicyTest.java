@@ -59,7 +59,7 @@ class SpinPolicyTest {
     void backToBackGapsLengthenTheSpinAndLongGapsShortenIt() {
         FixedJit jit = new FixedJit();
         SpinPolicy p = new SpinPolicy(jit);
-        for (int i = 0; i < 64; i++) p.woke(400_000);
+        for (int i = 0; i < 64; i++) p.woke(400_000, 0);
         long now = 1_000_000_000L;
         for (int i = 0; i < 4 * SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
         assertTrue(p.budgetNanos(now) >= 512_000, "budget " + p.budgetNanos(now));
@@ -72,7 +72,7 @@ class SpinPolicyTest {
     void aBusyCoreOrACompilingJitShortensTheSpin() {
         FixedJit jit = new FixedJit();
         SpinPolicy p = new SpinPolicy(jit);
-        for (int i = 0; i < 64; i++) p.woke(400_000);
+        for (int i = 0; i < 64; i++) p.woke(400_000, 0);
         long now = 1_000_000_000L;
         for (int i = 0; i < 4 * SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
         long longSpin = p.budgetNanos(now);
@@ -87,6 +87,11 @@ class SpinPolicyTest {
         // the sign fades
         now += SpinPolicy.CONTENDED_FOR_NANOS + 1;
         assertEquals(longSpin, p.budgetNanos(now));
+        // a parked worker that took 5 ms to run again waited in a run queue
+        p.woke(5_000_000, now);
+        assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
+        now += SpinPolicy.CONTENDED_FOR_NANOS + 1;
+        assertEquals(longSpin, p.budgetNanos(now), "one slow wake-up moves the mean little: " + p.wakeNanos());
         // the JIT compiling is seen at the next decision
         jit.compiling = true;
         for (int i = 0; i < SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
@@ -100,10 +105,10 @@ class SpinPolicyTest {
     @Test
     void wakeCostIsARunningMeanThatIgnoresNonsense() {
         SpinPolicy p = new SpinPolicy(new FixedJit());
-        for (int i = 0; i < 200; i++) p.woke(30_000);
+        for (int i = 0; i < 200; i++) p.woke(30_000, 0);
         assertTrue(Math.abs(p.wakeNanos() - 30_000) < 100, "wake " + p.wakeNanos());
-        p.woke(-5);
-        p.woke(10_000_000_000L);
+        p.woke(-5, 0);
+        p.woke(10_000_000_000L, 0);
         assertTrue(Math.abs(p.wakeNanos() - 30_000) < 100, "wake " + p.wakeNanos());
     }
 }
