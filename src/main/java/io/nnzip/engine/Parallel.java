@@ -9,8 +9,10 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed team of threads for data-parallel loops. The caller runs the first chunk itself, so a team of
  * {@code n} uses {@code n - 1} pooled threads. A loop started from inside another runs serially, which keeps
  * nested kernels from deadlocking the team; so does a loop started while another thread has the team.
- * <p>Workers spin briefly after each chunk before parking: back-to-back kernels (the layers of one forward pass,
- * the blocks of one GEMM) then hand work over in well under a microsecond instead of paying a thread wake-up each.
+ * <p>Workers spin after each chunk before parking: back-to-back kernels (the layers of one forward pass, the blocks
+ * of one GEMM) then hand work over in well under a microsecond instead of paying a thread wake-up each. How long
+ * they spin adapts to the gaps between this team's dispatches and to the wake-ups it measured ({@link SpinPolicy});
+ * {@code -Dnnzip.spinMicros=N} fixes it instead.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a loop over {@code [lo, hi)}. */
@@ -19,8 +21,8 @@ public final class Parallel implements AutoCloseable {
         void run(int lo, int hi);
     }
 
-    /** How long an idle worker, or a caller waiting for its workers, polls before parking. */
-    static final long SPIN_NANOS = Long.getLong("nnzip.spinMicros", 100) * 1000;
+    /** A fixed time (ns) an idle worker, or a caller waiting for its workers, polls before parking; -1: adaptive. */
+    static final long FIXED_SPIN_NANOS = fixedSpin(Long.getLong("nnzip.spinMicros", -1));
 
     /** Times a worker parked (and so had to be woken for its next job); for profiling wake-up cost. */
     static final java.util.concurrent.atomic.LongAdder PARKS = new java.util.concurrent.atomic.LongAdder();
@@ -35,8 +37,17 @@ public final class Parallel implements AutoCloseable {
     private final AtomicReference<Throwable> error = new AtomicReference<>();
     private volatile Thread caller;
     private volatile boolean closed;
+    private final SpinPolicy spin;
+    private final long fixedSpinNanos;
+    /** When the last dispatch ended (dispatching thread, under {@link #busy}); 0 before the first. */
+    private long lastEnd;
 
-    public Parallel(int threads) {
+    public Parallel(int threads) { this(threads, FIXED_SPIN_NANOS); }
+
+    /** A team whose idle threads spin {@code spinNanos} before parking, or adaptively when it is negative. */
+    Parallel(int threads, long spinNanos) {
+        this.fixedSpinNanos = spinNanos;
+        this.spin = new SpinPolicy();
         this.threads = Math.max(1, threads);
         this.workers = new Worker[this.threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -59,6 +70,16 @@ public final class Parallel implements AutoCloseable {
 
     public int threads() { return threads; }
 
+    static long fixedSpin(long micros) { return micros < 0 ? -1 : micros * 1000; }
+
+    /** Nanoseconds an idle thread of this team polls before parking, for an idle period starting at {@code now}. */
+    long spinNanos(long now) { return fixedSpinNanos >= 0 ? fixedSpinNanos : spin.budgetNanos(now); }
+
+    SpinPolicy spinPolicy() { return spin; }
+
+    /** The adaptive policy's running mean of measured wake-ups (ns), for profiling. */
+    long wakeNanos() { return spin.wakeNanos(); }
+
     /** Splits {@code [0, n)} into at most {@link #threads} contiguous ranges, each at least {@code grain} long. */
     public void forRange(int n, int grain, Range body) {
         int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
@@ -75,6 +96,8 @@ public final class Parallel implements AutoCloseable {
             body.run(0, n);
             return;
         }
+        long start = System.nanoTime();
+        if (lastEnd != 0) spin.gap(start - lastEnd, start);
         try {
             // more chunks than threads: each thread takes a contiguous run of chunks
             int parts = Math.min(chunks, threads);
@@ -84,7 +107,7 @@ public final class Parallel implements AutoCloseable {
             pending.set(parts - 1);
             for (int t = 1; t < parts; t++) {
                 int c0 = nChunks * t / parts, c1 = nChunks * (t + 1) / parts;
-                workers[t - 1].post(() -> runChunks(n, nChunks, c0, c1, body));
+                workers[t - 1].post(() -> runChunks(n, nChunks, c0, c1, body), start);
             }
             INSIDE.set(true);
             try {
@@ -101,6 +124,7 @@ public final class Parallel implements AutoCloseable {
             if (t != null) throw new IllegalStateException(t);
         } finally {
             caller = null;
+            lastEnd = System.nanoTime();
             busy.set(false);
         }
     }
@@ -113,23 +137,29 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        long start = System.nanoTime();
+        long start = System.nanoTime(), budget = spinNanos(start), prev = start;
         while (pending.get() > 0) {
-            if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-            else LockSupport.parkNanos(this, 50_000);
+            long now = System.nanoTime();
+            if (now - start < budget) {
+                spin.polled(prev, now);
+                prev = now;
+                Thread.onSpinWait();
+            } else LockSupport.parkNanos(this, 50_000);
         }
     }
 
     /** A pooled thread that runs one posted job at a time. */
     private final class Worker extends Thread {
         private volatile Runnable job;
+        private volatile long postedAt;
 
         Worker() {
             super("nnzip-worker");
             setDaemon(true);
         }
 
-        void post(Runnable r) {
+        void post(Runnable r, long now) {
+            postedAt = now;
             job = r;
             LockSupport.unpark(this);
         }
@@ -157,13 +187,24 @@ public final class Parallel implements AutoCloseable {
         }
 
         private void idle() {
-            long start = System.nanoTime();
+            long start = System.nanoTime(), budget = spinNanos(start), prev = start;
+            boolean parked = false;
             while (job == null && !closed) {
-                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-                else {
-                    PARKS.increment();
+                long now = System.nanoTime();
+                if (now - start < budget) {
+                    spin.polled(prev, now);
+                    prev = now;
+                    Thread.onSpinWait();
+                } else {
+                    if (!parked) PARKS.increment();
+                    parked = true;
                     LockSupport.park(this);
                 }
+            }
+            // what this wake-up cost: from the job's hand-over to this thread running again
+            if (parked && job != null) {
+                long now = System.nanoTime();
+                spin.woke(now - postedAt, now);
             }
         }
     }

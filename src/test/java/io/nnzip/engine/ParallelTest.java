@@ -59,4 +59,58 @@ class ParallelTest {
             for (int i = 0; i < n * n; i++) assertEquals(2, hits.get(i), "index " + i);
         }
     }
+
+    /** Fixed spins of 0, 100 µs and 2 ms, and the adaptive one (-1). */
+    static final long[] SPINS = {0, 100_000, 2_000_000, -1};
+
+    @Test
+    void resultsAreTheSameForAnySpinSetting() throws InterruptedException {
+        int n = 10_007, chunks = 6;
+        float[] x = new float[n];
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        // the reference: each chunk's sum in index order, computed here without the team
+        float[] expected = new float[chunks];
+        for (int c = 0; c < chunks; c++)
+            for (int i = (int) ((long) n * c / chunks); i < (int) ((long) n * (c + 1) / chunks); i++) expected[c] += x[i];
+        for (long spin : SPINS) {
+            try (Parallel par = new Parallel(2, spin)) {
+                for (int rep = 0; rep < 300; rep++) {
+                    if (rep % 100 == 99) Thread.sleep(20); // long idle: the workers park
+                    float[] sums = new float[chunks];
+                    par.forChunks(n, chunks, (lo, hi) -> {
+                        int c = (int) (((long) lo * chunks + chunks - 1) / n); // the chunk starting at lo
+                        float s = 0;
+                        for (int i = lo; i < hi; i++) s += x[i];
+                        sums[c] = s;
+                    });
+                    for (int c = 0; c < chunks; c++)
+                        assertEquals(Float.floatToIntBits(expected[c]), Float.floatToIntBits(sums[c]), "spin " + spin + " chunk " + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void workAfterLongIdleCompletesAndFailuresStillReachTheCaller() throws InterruptedException {
+        for (long spin : SPINS) {
+            try (Parallel par = new Parallel(3, spin)) {
+                // back-to-back dispatches first, so an adaptive team has lengthened its spin
+                for (int rep = 0; rep < 200; rep++) par.forRange(8, 1, (lo, hi) -> {});
+                for (int round = 0; round < 3; round++) {
+                    Thread.sleep(30); // far beyond any spin: every worker is parked
+                    AtomicIntegerArray hits = new AtomicIntegerArray(100);
+                    par.forRange(100, 1, (lo, hi) -> {
+                        for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < 100; i++) assertEquals(1, hits.get(i), "spin " + spin + " index " + i);
+                    Thread.sleep(30);
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> par.forRange(9, 1, (lo, hi) -> {
+                        if (hi == 9) throw new IllegalArgumentException("last chunk");
+                    }));
+                    assertEquals("last chunk", e.getMessage());
+                }
+            }
+        }
+    }
 }
