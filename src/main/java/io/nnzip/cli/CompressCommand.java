@@ -160,7 +160,7 @@ public final class CompressCommand extends BaseCommand {
         t.put("accuracy_before", before);
         t.put("accuracy_after", after);
         t.put("accuracy_drop_points", 100 * (before - after));
-        t.put("accuracy_split", test.name() + " test, " + test.size() + " images (the gates never saw it)");
+        t.put("accuracy_split", test.name() + ", " + test.size() + " images (the gates never saw it)");
         return t;
     }
 

@@ -128,6 +128,7 @@ class CompressCommandTest {
         assertEquals(0.8, r.get("val_accuracy_before").asDouble(), 1e-6, r.toString());
         assertEquals(0.8, r.get("steps").get(0).get("measurement").get("accuracy").asDouble(), 1e-6, "the baseline gate measured the held-out images");
         assertEquals(0.6, r.get("accuracy_before").asDouble(), 1e-6, r.toString());
+        assertTrue(r.get("accuracy_split").asText().contains(", 100 images"), r.toString());
         io.nnzip.ir.Model result = OnnxReader.read(out);
         int[] y = top1(result, xTest, 100);
         int hits = 0;
