@@ -74,15 +74,20 @@ public final class CompressCommand extends BaseCommand {
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads for gates (default: all cores).")
     int threads = OptionRules.CORES;
 
+    @Option(names = "--val-images", paramLabel = "N",
+            description = "Gate every step on the last N training images, held out from all fine-tuning, instead of the test split; the test split then measures only the input and the result (accuracy_* in the JSON; the gates' figures are val_accuracy_*). Default: the gates measure the test split.")
+    Integer valImages;
+
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
+        if (valImages != null && sweep != null && !sweep.isEmpty()) throw new NnzipException("--val-images is not supported with --sweep yet");
         if (sweep != null && !sweep.isEmpty()) {
             if (report != null) throw new NnzipException("--report is not written for a --sweep (the JSON lists every point)");
             return CompressSweep.run(r, sweep, model, output, nnz, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), spark.spark, this::note);
         }
         io.nnzip.pass.RemoteTraining remote = spark.remote(data.data, data.limit);
-        Outcome o = run(r, model, output, nnz, workDir, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
+        Outcome o = run(r, model, output, nnz, workDir, data, valImages == null ? 0 : valImages, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
         if (report != null) {
             HtmlReport.write(report, model.getFileName().toString(), r, o.result());
             o.json().put("report", report.toAbsolutePath().toString());
@@ -96,8 +101,20 @@ public final class CompressCommand extends BaseCommand {
     /** @param remote where fine-tuning steps run (null: in this process) */
     static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int threads,
                        io.nnzip.pass.RemoteTraining remote, java.util.function.Consumer<String> log) throws Exception {
+        return run(r, model, output, nnz, workDir, data, 0, threads, remote, log);
+    }
+
+    /** @param valImages the last N training images gate every step instead of the test split (0: the test split gates) */
+    static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int valImages, int threads,
+                       io.nnzip.pass.RemoteTraining remote, java.util.function.Consumer<String> log) throws Exception {
         Model input = ModelValidator.read(model);
-        PassContext ctx = data.context(1).threads(threads).log(log).remote(remote).build();
+        io.nnzip.data.DataSplits splits = data.splits();
+        if (valImages > 0) {
+            if (data.data == null || data.data.isBlank()) throw new NnzipException("--val-images needs --data");
+            splits = splits.holdingOut(valImages);
+            log.accept("gates: the last " + valImages + " training images (" + splits.val().name() + "), held out from fine-tuning; the test split measures only the input and the result");
+        }
+        PassContext ctx = data.context(1).data(splits).threads(threads).log(log).remote(remote).build();
         Pipeline pipeline = Pipeline.of(input, ctx);
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory(output.toAbsolutePath().getParent(), ".nnzip-work-") : workDir;
@@ -120,10 +137,36 @@ public final class CompressCommand extends BaseCommand {
                 out.put("nnz_bytes", Files.size(nnz));
             }
             out.putAll(summary(res, Files.size(model), nnz == null ? null : Files.size(nnz)));
+            if (valImages > 0) out.putAll(testAccuracies(out, input, ModelValidator.read(output), data.splits(), threads));
             out.put("steps", stepsJson(res.steps()));
             return new Outcome(res, out);
         } finally {
             if (ownWork) io.nnzip.util.AtomicFiles.deleteTree(work);
+        }
+    }
+
+    /**
+     * With held-out gates: the summary's accuracies (measured by the gates on the held-out images) renamed val_*, and
+     * accuracy_before/after/drop measured on the test split in ONNX Runtime, on the input and on the result only.
+     */
+    static Map<String, Object> testAccuracies(Map<String, Object> out, Model input, Model result, io.nnzip.data.DataSplits plain, int threads) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        for (String k : List.of("accuracy_before", "accuracy_after", "accuracy_drop_points")) {
+            Object v = out.remove(k);
+            if (v != null) t.put("val_" + k, v);
+        }
+        Dataset test = plain.requireVal("compress --val-images (the test split)");
+        double before = testAccuracy(input, test, plain, threads), after = testAccuracy(result, test, plain, threads);
+        t.put("accuracy_before", before);
+        t.put("accuracy_after", after);
+        t.put("accuracy_drop_points", 100 * (before - after));
+        t.put("accuracy_split", test.name() + ", " + test.size() + " images (the gates never saw it)");
+        return t;
+    }
+
+    private static double testAccuracy(Model m, Dataset test, io.nnzip.data.DataSplits plain, int threads) {
+        try (OrtRunner ort = new OrtRunner(m, threads)) {
+            return Evaluator.evaluate(Evaluator.ort(m, ort), test, plain.normalization(m), 256).accuracy();
         }
     }
 

@@ -53,6 +53,33 @@ public final class DataSplits {
     /** These splits with another validation split (null: none). */
     public DataSplits withValidation(Dataset d) { return new DataSplits(train, () -> d, calib, normalization, description); }
 
+    /**
+     * These splits with the last {@code n} training images as the validation split: they leave the training split
+     * (fine-tuning never sees them) and replace the test split for every accuracy a pass or gate measures.
+     */
+    public DataSplits holdingOut(int n) {
+        Supplier<Dataset> all = train;
+        Supplier<Dataset> fit = memo(() -> {
+            Dataset d = heldOutCheck(all.get(), n);
+            int[] idx = new int[d.size() - n];
+            for (int i = 0; i < idx.length; i++) idx[i] = i;
+            return d.subset(idx, d.name() + " (first " + idx.length + ")");
+        });
+        Supplier<Dataset> held = memo(() -> {
+            Dataset d = heldOutCheck(all.get(), n);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) idx[i] = d.size() - n + i;
+            return d.subset(idx, d.name() + " (last " + n + ")");
+        });
+        return new DataSplits(fit, held, calib, normalization, description);
+    }
+
+    private static Dataset heldOutCheck(Dataset d, int n) {
+        if (d == null) throw new NnzipException("--val-images needs training data (--data)");
+        if (n <= 0 || n >= d.size()) throw new NnzipException("--val-images " + n + " must be in [1, " + (d.size() - 1) + "] (training images: " + d.size() + ")");
+        return d;
+    }
+
     /** These splits normalized by {@code n} whatever the model records (null: use the model's recorded one). */
     public DataSplits normalized(Normalization n) { return new DataSplits(train, val, calib, n, description); }
 

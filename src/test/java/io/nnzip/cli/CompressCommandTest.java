@@ -101,4 +101,65 @@ class CompressCommandTest {
         CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", dir.resolve("o.onnx").toString()), "frobnicate");
         CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", "no-such-recipe", "-o", dir.resolve("o.onnx").toString()), "no-such-recipe");
     }
+
+    /**
+     * --val-images: every gate measures the last N training images, and the test split only the input and the
+     * result. The data's labels make the two splits score differently on the input (80 % of the held-out training
+     * images carry the model's own class, 60 % of the test images), and the result's test accuracy is counted here in
+     * ONNX Runtime.
+     */
+    @Test
+    void valImagesGateOnHeldOutTrainingImagesAndTheTestSplitMeasuresTheResult(@TempDir Path dir) throws Exception {
+        io.nnzip.ir.Model m = io.nnzip.codec.SyntheticModels.cnn(4, 4, 8, 32);
+        Path model = dir.resolve("m.onnx"), npz = dir.resolve("d.npz"), recipe = dir.resolve("r.yaml"), out = dir.resolve("o.onnx");
+        OnnxWriter.write(m, model);
+        float[] xTrain = images(300, 1), xTest = images(100, 2);
+        int[] own = top1(m, xTrain, 300), ownTest = top1(m, xTest, 100);
+        long[] yTrain = new long[300], yTest = new long[100];
+        for (int i = 0; i < 300; i++) yTrain[i] = i < 280 ? own[i] : (own[i] + 1) % 10; // held out: 200..299, 80 own
+        for (int i = 0; i < 100; i++) yTest[i] = i < 60 ? ownTest[i] : (ownTest[i] + 1) % 10;
+        io.nnzip.numpy.Npy.writeNpz(npz, java.util.Map.of("x_train", io.nnzip.ir.Tensor.of(xTrain, 300, 28, 28), "y_train", io.nnzip.ir.Tensor.ofLongs(yTrain, 300),
+                "x_test", io.nnzip.ir.Tensor.of(xTest, 100, 28, 28), "y_test", io.nnzip.ir.Tensor.ofLongs(yTest, 100)));
+        Files.writeString(recipe, "name: t\nmax_drop: 100\nsteps:\n  - step: prune\n    options: {method: magnitude, amount: 0.3}\n");
+        CliErrorsTest.Outcome o = CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "--data", npz.toString(),
+                "--val-images", "100", "--threads", "1", "-o", out.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = new ObjectMapper().readTree(o.out());
+        assertEquals(0.8, r.get("val_accuracy_before").asDouble(), 1e-6, r.toString());
+        assertEquals(0.8, r.get("steps").get(0).get("measurement").get("accuracy").asDouble(), 1e-6, "the baseline gate measured the held-out images");
+        assertEquals(0.6, r.get("accuracy_before").asDouble(), 1e-6, r.toString());
+        assertTrue(r.get("accuracy_split").asText().contains(", 100 images"), r.toString());
+        io.nnzip.ir.Model result = OnnxReader.read(out);
+        int[] y = top1(result, xTest, 100);
+        int hits = 0;
+        for (int i = 0; i < 100; i++) if (y[i] == yTest[i]) hits++;
+        assertEquals(hits / 100.0, r.get("accuracy_after").asDouble(), 1e-6, r.toString());
+        int[] yv = top1(result, java.util.Arrays.copyOfRange(xTrain, 200 * 784, 300 * 784), 100);
+        int vh = 0;
+        for (int i = 0; i < 100; i++) if (yv[i] == yTrain[200 + i]) vh++;
+        assertEquals(vh / 100.0, r.get("val_accuracy_after").asDouble(), 1e-6, r.toString());
+        // the held-out images leave the training split: first 200 to train on, the last 100 to gate on
+        io.nnzip.data.DataSplits s = io.nnzip.data.DataSplits.load(npz.toString(), 0).holdingOut(100);
+        assertEquals(200, s.train().size());
+        assertEquals(100, s.val().size());
+        assertEquals(yTrain[250], s.val().label(50));
+        CliErrorsTest.assertOneLineError(CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "--data", npz.toString(),
+                "--val-images", "300", "-o", out.toString()), "--val-images 300");
+    }
+
+    private static float[] images(int n, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] x = new float[n * 784];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        return x;
+    }
+
+    private static int[] top1(io.nnzip.ir.Model m, float[] x, int n) {
+        try (io.nnzip.eval.OrtRunner ort = new io.nnzip.eval.OrtRunner(m, 1)) {
+            float[] y = ort.run(java.util.Map.of("input", io.nnzip.ir.Tensor.of(x, n, 1, 28, 28))).get("logits").floats();
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) for (int j = 1; j < 10; j++) if (y[i * 10 + j] > y[i * 10 + out[i]]) out[i] = j;
+            return out;
+        }
+    }
 }
