@@ -63,6 +63,18 @@ final class GeneticSearch {
         this.target = c.targetMacs();
     }
 
+    /**
+     * Called with each generation once its population is evaluated (generation 0 included), before it is
+     * checkpointed; a resumed search first calls it again for every saved generation in order, so whatever it updates
+     * (co-evolution's discriminators) is rebuilt exactly as an unbroken run had it.
+     */
+    GeneticSearch onGeneration(java.util.function.BiConsumer<Integer, List<Individual>> hook) {
+        this.onGeneration = hook;
+        return this;
+    }
+
+    private java.util.function.BiConsumer<Integer, List<Individual>> onGeneration = (g, p) -> {};
+
     /** Repairs genomes into this budget instead of --target-macs (the encoding's cost, e.g. a predicted latency ratio). */
     GeneticSearch target(double t) {
         this.target = t;
@@ -79,6 +91,7 @@ final class GeneticSearch {
             pop = saved.population();
             start = saved.nextGeneration();
             for (List<Individual> gen : history) for (Individual i : gen) cache.putIfAbsent(enc.network(i.genes()), i);
+            for (int g = 0; g < history.size(); g++) onGeneration.accept(g, history.get(g));
             log.accept("search: resumed at generation " + start + " of " + c.generations() + " from " + c.checkpoint());
         } else {
             SplittableRandom r = rng(0);
@@ -87,6 +100,7 @@ final class GeneticSearch {
             while (pop.size() < c.population()) pop.add(evaluate(enc.random(r)));
             history.add(pop);
             report(0, pop);
+            onGeneration.accept(0, pop);
             start = 1;
             if (checkpoint != null) checkpoint.write(c, enc.length(), 1, pop, history);
         }
@@ -105,6 +119,7 @@ final class GeneticSearch {
             pop = next;
             history.add(pop);
             report(gen, pop);
+            onGeneration.accept(gen, pop);
             if (checkpoint != null) checkpoint.write(c, enc.length(), gen + 1, pop, history);
         }
         Individual best = history.stream().flatMap(List::stream).min(ORDER).orElseThrow();
