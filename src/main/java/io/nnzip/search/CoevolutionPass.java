@@ -32,7 +32,9 @@ import java.util.Map;
  * budget, checkpoint and resume); the other is a population of {@link Discriminators} that evolve to tell compressed
  * from original images. A candidate's loss is its distillation error to the original generator on fixed noise plus
  * {@link #ADVERSARIAL} × (1 − the share of the discriminators it fools); the discriminators are trained on each
- * generation's images once it is evaluated. The winner is fine-tuned by distillation to the original generator (MSE of
+ * generation's images once it is evaluated, and parents are scored again against them before selection (their images
+ * are kept, so this costs only the discriminators' forward passes). The winner is the best of the last generation
+ * against the final discriminators. The winner is fine-tuned by distillation to the original generator (MSE of
  * its images for fresh noise, Adam, cosine), and, with {@code fid_classifier}, the original, the pruned and the
  * fine-tuned generators are scored by the classifier-based {@link FrechetDistance} against held-out training images.
  */
@@ -45,7 +47,10 @@ final class CoevolutionPass {
 
     private CoevolutionPass() {}
 
-    static SearchPass.Detailed run(Model input, SearchConfig c, PassContext ctx) {
+    static SearchPass.Detailed run(Model input, SearchConfig c, PassContext ctx) { return run(input, c, ctx, SAMPLES); }
+
+    /** @param samples noise vectors every candidate is scored on (the discriminators take 3 SGD steps per sample and generation) */
+    static SearchPass.Detailed run(Model input, SearchConfig c, PassContext ctx, int samples) {
         Model m = input.copy();
         io.nnzip.engine.Canonical.apply(m);
         ValueInfo in = m.graph().runtimeInputs().getFirst();
@@ -57,10 +62,10 @@ final class CoevolutionPass {
         Encoding enc = new Encoding(m, "ratios", c.minKeep(), c.roundTo());
         if (enc.groups.isEmpty()) throw new NnzipException("search: the generator has no prunable channel groups");
         int threads = ctx.threads();
-        float[] z = GeneratorNet.noise(SAMPLES, c.seed()).pixels();
+        float[] z = GeneratorNet.noise(samples, c.seed()).pixels();
         float[] original = images(m, in.name(), out, z, nz, threads);
-        int per = original.length / SAMPLES;
-        Discriminators disc = new Discriminators(DISCRIMINATORS, per, c.seed());
+        int per = original.length / samples;
+        Discriminators disc = new Discriminators(DISCRIMINATORS, per, 3 * samples, c.seed());
         Map<String, float[]> byNetwork = new HashMap<>();
         java.util.function.Function<double[], float[]> imagesOf = g -> byNetwork.computeIfAbsent(enc.network(g),
                 k -> images(enc.prune(g).model(), in.name(), out, z, nz, threads));
@@ -72,24 +77,31 @@ final class CoevolutionPass {
             double loss = mse + ADVERSARIAL * (1 - fooled);
             return new GeneticSearch.Individual(genes, -loss, fooled, mse, cost, (System.nanoTime() - t0) / 1e9);
         };
+        // parents are ranked against the discriminators as they are now (their images are remembered: a re-score is cheap)
+        java.util.function.UnaryOperator<List<GeneticSearch.Individual>> rescore = pop -> pop.stream().map(i -> {
+            GeneticSearch.Individual j = eval.of(i.genes(), i.cost());
+            return new GeneticSearch.Individual(i.genes(), j.fitness(), j.accuracy(), j.loss(), i.cost(), i.seconds());
+        }).toList();
         Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
         GeneticSearch.Outcome res = new GeneticSearch(c, enc, eval, ck, ctx.log(), List.of(enc.full())).onGeneration((gen, pop) -> {
             disc.update(gen, original, pop.stream().map(i -> imagesOf.apply(i.genes())).toList());
             discAccuracy.add(disc.accuracy());
-            ctx.log().accept(String.format("search: discriminators after generation %d: held-out accuracy %s", gen, java.util.Arrays.toString(round(disc.accuracy()))));
-        }).run();
-        StructuredPruner.Result best = enc.prune(res.best().genes());
+            ctx.log().accept(String.format("search: discriminators after generation %d: held-out accuracy %s", gen, round(disc.accuracy())));
+        }).rescoreParents(rescore).run();
+        // the winner: the best of the last generation scored against the final discriminators
+        GeneticSearch.Individual winner = GeneticSearch.ranked(rescore.apply(res.history().getLast())).getFirst();
+        StructuredPruner.Result best = enc.prune(winner.genes());
         Model pruned = best.model();
         Model tuned = c.finetune() > 0 ? distill(m, pruned, in.name(), out, nz, c, threads) : pruned;
         long macs0 = LayerCosts.totalMacs(m, 1), macs1 = LayerCosts.totalMacs(tuned, 1);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("options", io.nnzip.pass.Configs.toMap(c));
         Map<String, Object> bj = new LinkedHashMap<>();
-        bj.put("fitness", res.best().fitness());
-        bj.put("distill_mse", res.best().loss());
-        bj.put("fooled", res.best().accuracy());
-        bj.put("cost", res.best().cost());
-        bj.put("keep", enc.describe(res.best().genes()));
+        bj.put("fitness", winner.fitness());
+        bj.put("distill_mse", winner.loss());
+        bj.put("fooled", winner.accuracy());
+        bj.put("cost", winner.cost());
+        bj.put("keep", enc.describe(winner.genes()));
         r.put("best", bj);
         r.put("evaluations", res.evaluations());
         r.put("evaluations_shared", res.shared());
@@ -102,9 +114,10 @@ final class CoevolutionPass {
         summary.put("macs_kept", (double) macs1 / Math.max(1, macs0));
         summary.put("params_before", ModelStats.of(m).params);
         summary.put("params_after", ModelStats.of(tuned).params);
-        float[] zEval = GeneratorNet.noise(DISTILL_SAMPLES / 2, c.seed() + 99).pixels();
-        summary.put("distill_mse_pruned", mse(images(pruned, in.name(), out, zEval, nz, threads), images(m, in.name(), out, zEval, nz, threads)));
-        summary.put("distill_mse_finetuned", mse(images(tuned, in.name(), out, zEval, nz, threads), images(m, in.name(), out, zEval, nz, threads)));
+        // distillation error on fresh noise (4 × the search's samples)
+        float[] zEval = GeneratorNet.noise(4 * samples, c.seed() + 99).pixels(), yEval = images(m, in.name(), out, zEval, nz, threads);
+        summary.put("distill_mse_pruned", mse(images(pruned, in.name(), out, zEval, nz, threads), yEval));
+        summary.put("distill_mse_finetuned", tuned == pruned ? summary.get("distill_mse_pruned") : mse(images(tuned, in.name(), out, zEval, nz, threads), yEval));
         if (c.fidClassifier() != null) summary.putAll(quality(m, pruned, tuned, in.name(), out, nz, c, ctx));
         r.putAll(summary);
         byte[] chart = SearchChart.png(res.history(), c.targetMacs(), "minus (distillation MSE + " + ADVERSARIAL + " × share not fooling the discriminators)",
@@ -195,9 +208,9 @@ final class CoevolutionPass {
         return s / a.length;
     }
 
-    private static double[] round(double[] v) {
-        double[] o = new double[v.length];
-        for (int i = 0; i < v.length; i++) o[i] = Math.round(v[i] * 1000) / 1000.0;
+    private static List<Double> round(double[] v) {
+        List<Double> o = new ArrayList<>();
+        for (double x : v) o.add(Math.round(x * 1000) / 1000.0);
         return o;
     }
 

@@ -15,20 +15,22 @@ import java.util.SplittableRandom;
  * so the population after generation g is a function of the seed and generations 0..g alone.
  */
 final class Discriminators {
-    static final int HIDDEN = 16, STEPS = 800;
+    static final int HIDDEN = 16;
     static final double LR = 0.05, MUTATION = 0.02;
     /** Of the n samples per image set, the first {@code n·TRAIN} train the discriminators, the rest measure them. */
     static final double TRAIN = 0.75;
 
-    private final int d;
+    private final int d, steps;
     private final long seed;
     private final List<double[]> w1 = new ArrayList<>(), b1 = new ArrayList<>(), w2 = new ArrayList<>();
     private final double[] b2;
     /** Held-out accuracy of each discriminator after the last update (NaN before the first). */
     private final double[] accuracy;
 
-    Discriminators(int k, int d, long seed) {
+    /** @param steps SGD steps (each on one original and one candidate image) per discriminator and generation */
+    Discriminators(int k, int d, int steps, long seed) {
         this.d = d;
+        this.steps = steps;
         this.seed = seed;
         this.b2 = new double[k];
         this.accuracy = new double[k];
@@ -76,7 +78,7 @@ final class Discriminators {
     }
 
     /**
-     * One generation's update: every discriminator takes {@link #STEPS} SGD steps on pairs (an original image, a
+     * One generation's update: every discriminator takes {@code steps} SGD steps on pairs (an original image, a
      * candidate's image), drawn from the first {@link #TRAIN} of the samples; then held-out accuracy on the rest, and
      * the least accurate is replaced by a mutated copy of the most accurate.
      */
@@ -85,7 +87,7 @@ final class Discriminators {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 31L * generation + 7);
         double[] h = new double[HIDDEN];
         for (int m = 0; m < size(); m++) {
-            for (int s = 0; s < STEPS; s++) {
+            for (int s = 0; s < steps; s++) {
                 int i = r.nextInt(cut);
                 step(m, original, i, 1, h);
                 step(m, candidates.get(r.nextInt(candidates.size())), r.nextInt(cut), 0, h);

@@ -75,6 +75,18 @@ final class GeneticSearch {
 
     private java.util.function.BiConsumer<Integer, List<Individual>> onGeneration = (g, p) -> {};
 
+    /**
+     * Scores the parents again just before they are ranked for selection (co-evolution: against the discriminators as
+     * they are now, not as they were when each was first evaluated), and likewise a child that shares an earlier
+     * evaluation; the history keeps each generation's scores as they were when it was formed.
+     */
+    GeneticSearch rescoreParents(java.util.function.UnaryOperator<List<Individual>> f) {
+        this.rescore = f;
+        return this;
+    }
+
+    private java.util.function.UnaryOperator<List<Individual>> rescore = p -> p;
+
     /** Repairs genomes into this budget instead of --target-macs (the encoding's cost, e.g. a predicted latency ratio). */
     GeneticSearch target(double t) {
         this.target = t;
@@ -106,7 +118,7 @@ final class GeneticSearch {
         }
         for (int gen = start; gen <= c.generations(); gen++) {
             SplittableRandom r = rng(gen);
-            List<Individual> ranked = ranked(pop);
+            List<Individual> ranked = ranked(rescore.apply(pop));
             List<Individual> next = new ArrayList<>(ranked.subList(0, c.elitism()));
             while (next.size() < c.population()) {
                 Individual a = tournament(ranked, r), b = tournament(ranked, r);
@@ -148,6 +160,8 @@ final class GeneticSearch {
         Individual known = cache.get(net);
         if (known != null) {
             shared++;
+            // a remembered score is re-scored when scores move between generations (co-evolution)
+            known = rescore.apply(List.of(known)).getFirst();
             return Arrays.equals(known.genes(), rep.genes()) ? known
                     : new Individual(rep.genes(), known.fitness(), known.accuracy(), known.loss(), known.cost(), known.seconds());
         }
