@@ -120,7 +120,7 @@ final class CoevolutionPass {
         summary.put("distill_mse_finetuned", tuned == pruned ? summary.get("distill_mse_pruned") : mse(images(tuned, in.name(), out, zEval, nz, threads), yEval));
         if (c.fidClassifier() != null) summary.putAll(quality(m, pruned, tuned, in.name(), out, nz, c, ctx));
         r.putAll(summary);
-        byte[] chart = SearchChart.png(res.history(), c.targetMacs(), "minus (distillation MSE + " + ADVERSARIAL + " × share not fooling the discriminators)",
+        byte[] chart = SearchChart.png(res.history(), c.targetMacs(), "−(distill MSE + " + ADVERSARIAL + "·(1 − fooled))",
                 "MACs kept (fraction of the original)");
         Map<String, Object> prov = Provenance.record(tuned, "search", c, Map.of("data", ctx.data().describe()), summary);
         return new SearchPass.Detailed(new PassResult(tuned, r, prov), best.plan(), chart);
