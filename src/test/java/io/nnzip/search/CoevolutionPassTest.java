@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CoevolutionPassTest {
     static SearchConfig config(int generations, long seed, Path ck, boolean resume) {
-        Map<String, Object> o = new HashMap<>(Map.of("method", "evolution-ccg", "target_macs", 0.5, "population", 4, "generations", generations,
+        Map<String, Object> o = new HashMap<>(Map.of("method", "evolution-ccg", "target_macs", 0.5, "population", 3, "generations", generations,
                 "seed", seed, "elitism", 1, "checkpoint", ck.toString(), "resume", resume));
         return Configs.with(SearchConfig.of(Map.of()), o);
     }
