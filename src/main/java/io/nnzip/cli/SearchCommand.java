@@ -28,7 +28,7 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = {"-o", "--output"}, required = true, description = "Where to write the pruned ONNX model.")
     Path output;
 
-    @Option(names = "--method", defaultValue = "ga", description = "ga: genetic algorithm over channel masks under --target-macs; width-search: the same search over per-group widths under a latency target measured in ONNX Runtime; uniform: every group the same keep ratio meeting the MAC or latency target (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "ga", description = "ga: genetic algorithm over channel masks under --target-macs; width-search: the same search over per-group widths under a latency target measured in ONNX Runtime; uniform: every group the same keep ratio meeting the MAC or latency target; evolution-ccg: co-evolutionary compression of a generator (noise input) against a population of discriminators, then distillation to the original for --finetune epochs (default ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--target-latency", paramLabel = "F", defaultValue = "0", description = "Fraction of the original's ONNX Runtime latency to keep (width-search, uniform; measured, not predicted).")
@@ -115,6 +115,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--replay", description = "Apply a plan written by --plan instead of searching.")
     Path replay;
 
+    @Option(names = "--fid-classifier", paramLabel = "FILE", description = "evolution-ccg: score the original, pruned and fine-tuned generators by the Fréchet distance of this classifier's penultimate features to --holdout training images.")
+    Path fidClassifier;
+
     @Option(names = "--plot", description = "Write the chart of fitness against MACs kept per generation here (PNG).")
     Path plot;
 
@@ -157,6 +160,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
         o.put("resume", resume);
         o.put("replay", replay == null ? null : replay.toString());
+        o.put("fid_classifier", fidClassifier == null ? null : fidClassifier.toString());
         SearchConfig c = SearchConfig.of(o);
         PassContext ctx = dataOptions.context(seed).threads(threads).log(this::note).progressOn(!dataOptions.noProgress && !json).build();
         SearchPass.Detailed d = SearchPass.run(m, c, ctx);

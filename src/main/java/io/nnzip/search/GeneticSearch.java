@@ -63,6 +63,30 @@ final class GeneticSearch {
         this.target = c.targetMacs();
     }
 
+    /**
+     * Called with each generation once its population is evaluated (generation 0 included), before it is
+     * checkpointed; a resumed search first calls it again for every saved generation in order, so whatever it updates
+     * (co-evolution's discriminators) is rebuilt exactly as an unbroken run had it.
+     */
+    GeneticSearch onGeneration(java.util.function.BiConsumer<Integer, List<Individual>> hook) {
+        this.onGeneration = hook;
+        return this;
+    }
+
+    private java.util.function.BiConsumer<Integer, List<Individual>> onGeneration = (g, p) -> {};
+
+    /**
+     * Scores the parents again just before they are ranked for selection (co-evolution: against the discriminators as
+     * they are now, not as they were when each was first evaluated), and likewise a child that shares an earlier
+     * evaluation; the history keeps each generation's scores as they were when it was formed.
+     */
+    GeneticSearch rescoreParents(java.util.function.UnaryOperator<List<Individual>> f) {
+        this.rescore = f;
+        return this;
+    }
+
+    private java.util.function.UnaryOperator<List<Individual>> rescore = p -> p;
+
     /** Repairs genomes into this budget instead of --target-macs (the encoding's cost, e.g. a predicted latency ratio). */
     GeneticSearch target(double t) {
         this.target = t;
@@ -79,6 +103,7 @@ final class GeneticSearch {
             pop = saved.population();
             start = saved.nextGeneration();
             for (List<Individual> gen : history) for (Individual i : gen) cache.putIfAbsent(enc.network(i.genes()), i);
+            for (int g = 0; g < history.size(); g++) onGeneration.accept(g, history.get(g));
             log.accept("search: resumed at generation " + start + " of " + c.generations() + " from " + c.checkpoint());
         } else {
             SplittableRandom r = rng(0);
@@ -87,12 +112,13 @@ final class GeneticSearch {
             while (pop.size() < c.population()) pop.add(evaluate(enc.random(r)));
             history.add(pop);
             report(0, pop);
+            onGeneration.accept(0, pop);
             start = 1;
             if (checkpoint != null) checkpoint.write(c, enc.length(), 1, pop, history);
         }
         for (int gen = start; gen <= c.generations(); gen++) {
             SplittableRandom r = rng(gen);
-            List<Individual> ranked = ranked(pop);
+            List<Individual> ranked = ranked(rescore.apply(pop));
             List<Individual> next = new ArrayList<>(ranked.subList(0, c.elitism()));
             while (next.size() < c.population()) {
                 Individual a = tournament(ranked, r), b = tournament(ranked, r);
@@ -105,6 +131,7 @@ final class GeneticSearch {
             pop = next;
             history.add(pop);
             report(gen, pop);
+            onGeneration.accept(gen, pop);
             if (checkpoint != null) checkpoint.write(c, enc.length(), gen + 1, pop, history);
         }
         Individual best = history.stream().flatMap(List::stream).min(ORDER).orElseThrow();
@@ -133,6 +160,8 @@ final class GeneticSearch {
         Individual known = cache.get(net);
         if (known != null) {
             shared++;
+            // a remembered score is re-scored when scores move between generations (co-evolution)
+            known = rescore.apply(List.of(known)).getFirst();
             return Arrays.equals(known.genes(), rep.genes()) ? known
                     : new Individual(rep.genes(), known.fitness(), known.accuracy(), known.loss(), known.cost(), known.seconds());
         }

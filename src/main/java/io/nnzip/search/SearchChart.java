@@ -21,10 +21,20 @@ final class SearchChart {
     /** @param rankBy loss (the fitness plotted is minus the held-out cross-entropy) or accuracy */
     static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy) { return png(history, target, rankBy, false); }
 
+    /** Fitness against the share of MACs kept with the given y-axis title (co-evolution's generator fitness). */
+    static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String yTitle, String xTitle) {
+        return png(history, "Search: fitness vs cost per generation (budget " + target + ")", xTitle, yTitle);
+    }
+
     /** @param latency the cost is the predicted latency ratio (width search), not the share of MACs */
     static byte[] png(List<List<GeneticSearch.Individual>> history, double target, String rankBy, boolean latency) {
-        XYChart c = new XYChartBuilder().width(720).height(420).title("Search: fitness vs cost per generation (budget " + target + ")")
-                .xAxisTitle(latency ? "predicted ONNX Runtime latency (fraction of the original)" : "MACs kept (fraction of the original)").yAxisTitle(rankBy.equals("loss") ? "minus held-out cross-entropy after brief fine-tune" : "held-out accuracy after brief fine-tune").build();
+        return png(history, "Search: fitness vs cost per generation (budget " + target + ")",
+                latency ? "predicted ONNX Runtime latency (fraction of the original)" : "MACs kept (fraction of the original)",
+                rankBy.equals("loss") ? "minus held-out cross-entropy after brief fine-tune" : "held-out accuracy after brief fine-tune");
+    }
+
+    private static byte[] png(List<List<GeneticSearch.Individual>> history, String title, String xTitle, String yTitle) {
+        XYChart c = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setMarkerSize(7);

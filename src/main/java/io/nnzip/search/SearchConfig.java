@@ -18,7 +18,9 @@ public record SearchConfig(
         @Setting(value = "ga: genetic algorithm over channel masks under a MAC budget; width-search: the same search over per-group widths "
                 + "under a latency target measured in ONNX Runtime (a latency model fitted to measured candidate graphs ranks and repairs "
                 + "genomes, the chosen widths are then scaled until their measured latency meets the target); uniform: no search, every "
-                + "group the same keep ratio (channels by L1 norm) meeting the MAC or measured latency target", dflt = "ga") String method,
+                + "group the same keep ratio (channels by L1 norm) meeting the MAC or measured latency target; evolution-ccg: co-evolutionary "
+                + "compression of a generator (noise input (N, nz)): per-group keep ratios evolved against an evolving population of "
+                + "discriminators, fitness = distillation error to the original generator plus the share of discriminators not fooled", dflt = "ga") String method,
         @Setting(value = "fraction of the original MACs the result may keep", dflt = "0.4") double targetMacs,
         @Setting(value = "fraction of the original's ONNX Runtime latency the result may take (0: no latency target)", dflt = "0") double targetLatency,
         @Setting(value = "ONNX Runtime latency in milliseconds the result may take, at latency_batch and the context's threads (0: none)", dflt = "0") double targetLatencyMs,
@@ -51,13 +53,17 @@ public record SearchConfig(
         @Setting(value = "keep a multiple of this many channels per coupled group (1 = exact)", dflt = "1") int roundTo,
         @Setting("a JSON file the population is checkpointed to after every generation (null: none)") String checkpoint,
         @Setting(value = "continue from the checkpoint instead of starting over", dflt = "false") boolean resume,
-        @Setting("a plan file written by an earlier search (or structured prune) applied instead of searching") String replay) implements Pass {
+        @Setting("a plan file written by an earlier search (or structured prune) applied instead of searching") String replay,
+        @Setting("evolution-ccg: an image classifier whose penultimate-layer features score the generators by Fréchet distance "
+                + "against held-out training images (null: no quality score)") String fidClassifier) implements Pass {
 
     public SearchConfig {
         if (method == null) method = "ga";
         boolean lat = targetLatency > 0 || targetLatencyMs > 0;
-        if (!List.of("ga", "width-search", "uniform").contains(method))
-            throw new NnzipException("search --method must be ga, width-search or uniform, not '" + method + "'");
+        if (!List.of("ga", "width-search", "uniform", "evolution-ccg").contains(method))
+            throw new NnzipException("search --method must be ga, width-search, uniform or evolution-ccg, not '" + method + "'");
+        if (method.equals("evolution-ccg") && lat) throw new NnzipException("search --method evolution-ccg searches under --target-macs, not a latency target");
+        if (fidClassifier != null && !method.equals("evolution-ccg")) throw new NnzipException("--fid-classifier scores generators: it needs --method evolution-ccg");
         if (targetLatency < 0 || targetLatency > 1) throw new NnzipException("--target-latency must be in (0, 1], got " + targetLatency);
         if (targetLatencyMs < 0) throw new NnzipException("--target-latency-ms must be > 0, got " + targetLatencyMs);
         if (targetLatency > 0 && targetLatencyMs > 0) throw new NnzipException("search: give --target-latency or --target-latency-ms, not both");

@@ -32,6 +32,7 @@ public final class SearchPass {
     private SearchPass() {}
 
     public static Detailed run(Model input, SearchConfig c, PassContext ctx) {
+        if (c.method().equals("evolution-ccg") && c.replay() == null) return CoevolutionPass.run(input, c, ctx);
         Model m = ctx.prepare(input);
         io.nnzip.engine.Canonical.apply(m);
         Dataset train = ctx.data().requireTrain("search");

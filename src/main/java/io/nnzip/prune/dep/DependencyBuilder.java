@@ -95,6 +95,7 @@ final class DependencyBuilder {
             case "Transpose" -> transpose(n);
             case "Shape" -> shape(n);
             case "Pad" -> pad(n);
+            case "Expand" -> expand(n);
             case "Softmax", "LogSoftmax" -> softmax(n);
             default -> {
                 if (PASSTHROUGH.contains(op)) passthrough(n);
@@ -350,6 +351,21 @@ final class DependencyBuilder {
                 return;
             }
         }
+    }
+
+    /**
+     * Expand that repeats only other axes (nearest upsampling written as Reshape → Expand → Reshape): a constant
+     * target shape of the output's rank whose channel entry is 1, so channel i of the output is channel i of the input.
+     */
+    private void expand(Node n) {
+        int[] xs = shape(n.input(0)), ys = shape(n.output(0));
+        long[] to = isWeight(n, 1) ? g.initializer(n.input(1)).toLongs() : null;
+        if (to == null || xs == null || ys == null || xs.length != ys.length || to.length != ys.length || to[1] != 1 || xs[1] != ys[1]) {
+            blockNode(n, n.describe() + ": expands the channel axis or has a shape computed at run time");
+            return;
+        }
+        handled(n, 1);
+        cg.unionAll(ent(n.input(0)), ent(n.output(0)));
     }
 
     private void pad(Node n) {
