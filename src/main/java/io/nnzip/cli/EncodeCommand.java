@@ -44,7 +44,7 @@ public final class EncodeCommand extends BaseCommand {
     @Option(names = "--bits", paramLabel = "B", description = "Bit budget: the finest QP whose weights cost at most B bits each.")
     Double bits;
 
-    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest per-layer steps keeping accuracy (ONNX Runtime) within POINTS percentage points on a validation split (--val-data, else the last --val-images training images), with a margin of two standard errors of the paired accuracy difference on that split; steps from measured sensitivities (KL of the predictions) and real coded sizes. The decoded model is then measured on the TEST set (first --limit test images, default all), which the search never sees. Needs --data.")
+    @Option(names = "--max-drop", paramLabel = "POINTS", description = "Coarsest per-layer steps keeping accuracy (ONNX Runtime) within POINTS percentage points on a validation split (--val-data, else the last --val-images training images); steps from measured sensitivities (KL of the predictions) and real coded sizes. The decoded model is then measured on the TEST set (first --limit test images, default all), which the search never sees. Needs --data.")
     Double maxDrop;
 
     @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + VAL_IMAGES, description = "Validation images for --max-drop without --val-data: the last N training images (default ${DEFAULT-VALUE}).")
