@@ -134,28 +134,32 @@ public final class EncodeCommand extends BaseCommand {
             // Final check on what was actually written: decode the file, measure it on the validation split; if it is
             // over budget, first give the biases their usual mantissa back, then back off (every searched layer 1 QP
             // finer) while it still is.
+            // Judged as the search judges: the credited accuracy (less MARGIN_SE standard errors of the paired difference).
             Model decoded = decodeOutput();
-            double va = valProbe.accuracy(decoded);
-            if (va < floor && o.floatMantissa() < CodecOptions.REDUCED_MANTISSA) {
+            double[] vp = valProbe.paired(decoded);
+            if (credited(vp) < floor && o.floatMantissa() < CodecOptions.REDUCED_MANTISSA) {
                 o = o.withFloatMantissa(CodecOptions.REDUCED_MANTISSA);
                 encodeTo(m, o, comp, reports);
                 decoded = decodeOutput();
-                va = valProbe.accuracy(decoded);
-                note(String.format("biases back at %d mantissa bits: validation accuracy %.2f%%", CodecOptions.REDUCED_MANTISSA, 100 * va));
+                vp = valProbe.paired(decoded);
+                note(String.format("biases back at %d mantissa bits: validation accuracy %.2f%% (credited %.2f%%)", CodecOptions.REDUCED_MANTISSA, 100 * vp[0], 100 * credited(vp)));
             }
             r.put("float_mantissa", o.floatMantissa());
             int backoffs = 0;
-            while (va < floor && backoffs < MAX_BACKOFFS) {
+            while (credited(vp) < floor && backoffs < MAX_BACKOFFS) {
                 Map<String, Integer> finer = new LinkedHashMap<>();
                 for (String w : o.qpOverrides().keySet()) finer.put(w, Math.max(CodecOptions.QP_MIN, o.qpFor(w) - 1));
                 o = o.withOverrides(finer);
                 backoffs++;
                 encodeTo(m, o, comp, reports);
                 decoded = decodeOutput();
-                va = valProbe.accuracy(decoded);
-                note(String.format("back-off %d: validation accuracy %.2f%%", backoffs, 100 * va));
+                vp = valProbe.paired(decoded);
+                note(String.format("back-off %d: validation accuracy %.2f%% (credited %.2f%%)", backoffs, 100 * vp[0], 100 * credited(vp)));
             }
+            double va = vp[0];
             r.put("validation_accuracy_decoded", va);
+            r.put("validation_standard_error_points", 100 * vp[1]);
+            r.put("validation_margin_points", 100 * SensitivitySearch.MARGIN_SE * vp[1]);
             r.put("validation_drop_points", 100 * ((Double) r.get("validation_accuracy_original") - va));
             r.put("backoffs", backoffs);
             r.put("qp_per_tensor", new java.util.TreeMap<>(o.qpOverrides()));
@@ -188,6 +192,8 @@ public final class EncodeCommand extends BaseCommand {
      * far finer than those steps; the written stream's validation check falls back to 8 bits if it is not.
      */
     static final int SEARCHED_MANTISSA = 5;
+
+    private static double credited(double[] paired) { return paired[0] - SensitivitySearch.MARGIN_SE * paired[1]; }
 
     /** At most this many 1-QP back-offs after the final check (each costs one encode and one validation pass). */
     private static final int MAX_BACKOFFS = 4;

@@ -54,14 +54,14 @@ final class MaxDropTrials implements SensitivitySearch.Trials {
         }
     }
 
-    /** One trial: {@code weight} alone at {@code qp} ({accuracy, KL}), or the whole model at {@code qps} ({accuracy}). */
+    /** One trial: {@code weight} alone at {@code qp} ({accuracy, KL}), or the whole model at {@code qps} ({credited accuracy}). */
     record Trial(ScaleOut.Shared<Setup> setup, String weight, int qp, LinkedHashMap<String, Integer> qps) implements ScaleOut.Job<double[]> {
         @Override
         public double[] run() {
             Prepared p = prepared(setup.get());
             CodecOptions o = setup.get().options();
             if (weight != null) return p.probe().measure(SensitivitySearch.singleTrial(p.model(), weight, qp, o));
-            return new double[] {p.probe().accuracy(SensitivitySearch.trial(p.model(), qps, o, null))};
+            return new double[] {SensitivitySearch.credited(p.probe(), SensitivitySearch.trial(p.model(), qps, o, null))};
         }
     }
 

@@ -80,6 +80,23 @@ class CodecCliTest {
             int same = 0;
             for (int i = 0; i < 200; i++) if (got[i] == test[1].getLong(i)) same++;
             assertEquals(same / 200.0, r.get("test_accuracy_decoded").asDouble(), 1e-6, r.toString());
+            // The margin: the validation labels are the original's classes, so the paired standard error is that of
+            // a proportion, sqrt(p(1 − p)/n) with p the share of the 400 validation images the decoded model gets wrong;
+            // the search and the final check hold the accuracy less MARGIN_SE of them within the bound.
+            int[] gotVal = top1(decoded, java.util.Arrays.copyOfRange(train[0].floats(), 300 * 784, 700 * 784), 400);
+            int wrong = 0;
+            for (int i = 0; i < 400; i++) if (gotVal[i] != train[1].getLong(300 + i)) wrong++;
+            double p = wrong / 400.0, se = Math.sqrt(p * (1 - p) / 400);
+            assertEquals(1 - p, r.get("validation_accuracy_decoded").asDouble(), 1e-6, r.toString());
+            assertEquals(100 * se, r.get("validation_standard_error_points").asDouble(), 1e-9, r.toString());
+            double z = io.nnzip.codec.rd.SensitivitySearch.MARGIN_SE;
+            assertEquals(100 * z * se, r.get("validation_margin_points").asDouble(), 1e-9, r.toString());
+            if (r.get("backoffs").asInt() < 4) assertTrue(1 - p - z * se >= 0.97 - 1e-9, r.toString());
+            // Reproducible: the same command on another thread count writes the same bytes.
+            byte[] first = Files.readAllBytes(out);
+            run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3",
+                    "--compensate", "--calib-images", "200", "--val-images", "400", "--threads", "2", "--quantizer", quantizer, "--json");
+            assertArrayEquals(first, Files.readAllBytes(out), quantizer + ": --threads 1 and --threads 2 wrote different streams");
         }
         // Overlapping calibration and validation images are refused.
         assertEquals(2, Main.run("encode", a.toString(), "-o", out.toString(), "--data", npz.toString(), "--max-drop", "3", "--compensate", "--calib-images", "400", "--val-images", "400"));

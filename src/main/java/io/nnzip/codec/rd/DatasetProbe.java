@@ -20,6 +20,8 @@ public final class DatasetProbe implements OutputProbe {
     private final Normalization norm;
     private final int threads;
     private double[][] refLogProbs;
+    /** Per image (in the data's order): whether the reference model's top-1 class is the label. */
+    private boolean[] refCorrect;
 
     public DatasetProbe(Dataset data, Normalization norm, int threads) {
         this.data = data;
@@ -37,7 +39,38 @@ public final class DatasetProbe implements OutputProbe {
         List<float[]> logits = new ArrayList<>();
         double acc = run(m, logits);
         refLogProbs = logSoftmax(logits);
+        refCorrect = correct(logits);
         return acc;
+    }
+
+    @Override
+    public double[] paired(Model m) {
+        if (refCorrect == null) throw new IllegalStateException("no reference model");
+        List<float[]> logits = new ArrayList<>();
+        double acc = run(m, logits);
+        boolean[] c = correct(logits);
+        int n = c.length, lost = 0, gained = 0;
+        for (int i = 0; i < n; i++) {
+            if (refCorrect[i] && !c[i]) lost++;
+            else if (!refCorrect[i] && c[i]) gained++;
+        }
+        double d = (lost + gained) / (double) n, delta = (gained - lost) / (double) n;
+        return new double[] {acc, Math.sqrt(Math.max(0, d - delta * delta) / n)};
+    }
+
+    /** Per image: top-1 class (the first maximum, as {@link Evaluator} counts it) equals the label. */
+    private boolean[] correct(List<float[]> logits) {
+        int k = data.classes(), i = 0;
+        int[] labels = data.labels();
+        boolean[] out = new boolean[labels.length];
+        for (float[] z : logits)
+            for (int r = 0; r + k <= z.length; r += k, i++) {
+                int best = r;
+                for (int j = r + 1; j < r + k; j++) if (z[j] > z[best]) best = j;
+                out[i] = best - r == labels[i];
+            }
+        if (i != labels.length) throw new IllegalStateException(i + " predictions for " + labels.length + " images");
+        return out;
     }
 
     @Override

@@ -13,4 +13,11 @@ public interface OutputProbe extends AccuracyProbe {
 
     /** {accuracy, mean KL divergence from the reference} of {@code m}. */
     double[] measure(Model m);
+
+    /**
+     * {accuracy, standard error of the accuracy difference to the reference} of {@code m}: the error of a paired
+     * comparison on the same images, sqrt((d − δ²)/n) with d the share of images exactly one of the two models gets
+     * right and δ the accuracy difference. This default knows no per-image outcomes and reports no error.
+     */
+    default double[] paired(Model m) { return new double[] {accuracy(m), 0}; }
 }
