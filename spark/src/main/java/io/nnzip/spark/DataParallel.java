@@ -58,10 +58,10 @@ final class DataParallel {
             trainer = copy.trainer();
             shard = spec.shard(w);
             global = weights.clone();
-            codec = new UpdateCodec(spec.exchange(), global.length);
             index = w;
             zero = zeroMask(copy.exchanged(), spec.zeros());
             viaGradient = stepped(copy);
+            codec = new UpdateCodec(spec.exchange(), global.length, exactMask(copy.exchanged(), viaGradient));
         }
 
         void close() {
@@ -149,9 +149,9 @@ final class DataParallel {
         int rounds = spec.roundsPerEpoch(trainSize) * spec.epochs();
         LrSchedule sched = LrSchedule.of(spec.schedule(), spec.lr(), rounds * k, 0, rounds * k, 0.1f);
         boolean[] zero = zeroMask(params, spec.zeros());
-        UpdateCodec down = new UpdateCodec(spec.exchange(), n);
-        boolean sync = k == 1;
+        boolean sync = synchronous(spec);
         boolean[] viaGradient = stepped(driverCopy);
+        UpdateCodec down = new UpdateCodec(spec.exchange(), n, exactMask(params, viaGradient));
         List<Param> steppedParams = new ArrayList<>();
         for (int j = 0; j < params.size(); j++) if (viaGradient[j]) steppedParams.add(params.get(j));
         Trainer.Options o = spec.options(0);
@@ -262,7 +262,7 @@ final class DataParallel {
         }
         float[] delta = flatten(ps);
         for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
-        if (spec.localSteps() == 1) {
+        if (synchronous(spec)) {
             // synchronous: what the optimizer steps travels as this step's gradient (valid until the next forward pass)
             for (int j = 0, off = 0; j < ps.size(); off += ps.get(j).size(), j++)
                 if (wk.viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
@@ -270,6 +270,10 @@ final class DataParallel {
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    static boolean synchronous(TrainSpec spec) {
+        return spec.localSteps() == 1 && !Boolean.getBoolean("nnzip.study.avgsteps");
     }
 
     /** Which exchanged entries the copy's optimizer steps (the rest is state its forward pass or hooks change). */
@@ -296,6 +300,14 @@ final class DataParallel {
                 for (int i = 0; i < v.length; i++) change[off + i] = v[i] - w[off + i];
             }
         return change;
+    }
+
+    /** The flattened positions of the entries no optimizer steps (they travel exactly; see {@link UpdateCodec}). */
+    static boolean[] exactMask(List<Param> ps, boolean[] stepped) {
+        int n = ps.stream().mapToInt(Param::size).sum(), o = 0;
+        boolean[] out = new boolean[n];
+        for (int j = 0; j < ps.size(); o += ps.get(j).size(), j++) if (!stepped[j]) java.util.Arrays.fill(out, o, o + ps.get(j).size(), true);
+        return out;
     }
 
     /** The pruned positions of the flattened parameter vector (null when nothing is held at zero). */
