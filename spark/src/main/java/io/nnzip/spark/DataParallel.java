@@ -273,7 +273,7 @@ final class DataParallel {
     }
 
     static boolean synchronous(TrainSpec spec) {
-        return spec.localSteps() == 1 && !Boolean.getBoolean("nnzip.study.avgsteps");
+        return spec.localSteps() == 1;
     }
 
     /** Which exchanged entries the copy's optimizer steps (the rest is state its forward pass or hooks change). */

@@ -22,7 +22,7 @@ import java.util.Arrays;
  */
 public final class UpdateCodec implements java.io.Serializable {
     public static final int BLOCK = 256;
-    public static final double DENSITY = Double.parseDouble(System.getProperty("nnzip.study.density", "0.01"));
+    public static final double DENSITY = 0.01;
     private static final int SAMPLE = 16384;
 
     private final String kind;
