@@ -49,6 +49,8 @@ final class DataParallel {
         final int index;
         final boolean[] zero;
         final boolean[] viaGradient;
+        Optimizer replica; // forwarded exchange: the driver's optimizer, fed the same mean gradient
+        List<Param> replicaStepped;
         BatchLoader loader;
         int epoch;
         long round;
@@ -171,13 +173,15 @@ final class DataParallel {
                 // the full weights travel only to a worker that has to start over (first round, lost executor, retry)
                 Broadcast<float[]> bWeights = sc.broadcast(w);
                 float lr = sched.at((int) (round * k));
-                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr))
+                final float prevLr = r == 0 ? lr : sched.at((int) ((round - 1) * k));
+                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr, prevLr))
                         .treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
                 bUpdate.destroy();
                 bWeights.destroy();
                 float[] avg = new float[n];
                 double roundLoss = 0;
                 long roundImages = 0;
+                g.replies.sort(java.util.Comparator.comparingInt(Reply::worker)); // every copy decodes in this order
                 for (Reply rep : g.replies) {
                     UpdateCodec.addDecoded(rep.update(), avg, 1f / workers);
                     upBytes += rep.update().length;
@@ -190,8 +194,14 @@ final class DataParallel {
                 images += roundImages;
                 lastLoss = roundLoss / Math.max(1, roundImages);
                 if (sync) avg = optimizerStep(params, viaGradient, steppedParams, optimizer, avg, w, lr);
-                prev = down.encode(avg);
-                UpdateCodec.addDecoded(prev, w, 1f);
+                if (forwarded(spec)) {
+                    // the workers' messages go down as they came; every copy takes this same optimizer step itself
+                    prev = UpdateCodec.forward(g.replies.stream().map(Reply::update).toList());
+                    for (int j = 0; j < n; j++) w[j] += avg[j];
+                } else {
+                    prev = down.encode(avg);
+                    UpdateCodec.addDecoded(prev, w, 1f);
+                }
                 applyZeros(w, zero);
                 if (sync) driverCopy.load(w); // the next optimizer step starts from the weights every copy holds
                 downBytes += (long) prev.length * workers;
@@ -232,7 +242,7 @@ final class DataParallel {
         return new ScaleOut.Trained(driver.model(), (float) (lossSum / Math.max(1, images)), (long) rounds * k, info);
     }
 
-    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr) {
+    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr, float prevLr) {
         String key = runId + "/" + i;
         Worker wk = WORKERS.get(key);
         if (wk == null || wk.round != round) {
@@ -241,6 +251,19 @@ final class DataParallel {
             wk.round = round;
             Worker old = WORKERS.put(key, wk);
             if (old != null) old.close();
+        } else if (update.value().length > 0 && forwarded(spec)) {
+            // the round's mean gradient, decoded as the driver did, through the same optimizer step
+            if (wk.replica == null) {
+                Trainer.Options o = spec.options(0);
+                wk.replica = Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay);
+                wk.replicaStepped = new ArrayList<>();
+                for (int j = 0; j < wk.viaGradient.length; j++) if (wk.viaGradient[j]) wk.replicaStepped.add(wk.copy.exchanged().get(j));
+            }
+            float[] mean = new float[wk.global.length];
+            UpdateCodec.addDecoded(update.value(), mean, 1f);
+            wk.copy.load(wk.global);
+            float[] change = optimizerStep(wk.copy.exchanged(), wk.viaGradient, wk.replicaStepped, wk.replica, mean, wk.global, prevLr);
+            for (int j = 0; j < change.length; j++) wk.global[j] += change[j];
         } else if (update.value().length > 0) {
             UpdateCodec.addDecoded(update.value(), wk.global, 1f);
         }
@@ -270,6 +293,15 @@ final class DataParallel {
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    /**
+     * Threshold exchange at one local step: the driver forwards the workers' sparse gradient messages instead of
+     * thresholding its own optimizer step again on the way down (with a residual there, the copies' weights lagged
+     * the driver's steps, their gradients kept pointing the same way, and the held-back steps arrived late and at once).
+     */
+    static boolean forwarded(TrainSpec spec) {
+        return synchronous(spec) && spec.exchange().equals("threshold");
     }
 
     static boolean synchronous(TrainSpec spec) {

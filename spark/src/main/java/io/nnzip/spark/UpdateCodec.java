@@ -81,6 +81,7 @@ public final class UpdateCodec implements java.io.Serializable {
         ByteBuffer b = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN);
         byte kind = b.get();
         int n = b.getInt();
+        if (kind == 'm') n = into.length; // a bundle: its messages check their own size
         if (n != into.length) throw new NnzipException("update message has " + n + " values, the model " + into.length);
         switch (kind) {
             case 'i' -> {
@@ -101,11 +102,29 @@ public final class UpdateCodec implements java.io.Serializable {
                     for (int i = start; i < end; i++) into[i] += scale * b.getFloat();
                 }
             }
+            case 'm' -> {
+                int count = b.getInt();
+                for (int c = 0; c < count; c++) {
+                    byte[] sub = new byte[b.getInt()];
+                    b.get(sub);
+                    addDecoded(sub, into, scale / count);
+                }
+            }
             case 'f' -> {
                 for (int i = 0; i < n; i++) into[i] += scale * b.getFloat();
             }
             default -> throw new NnzipException("unknown update message kind " + kind);
         }
+    }
+
+    /** Several messages as one; decoding it adds their mean. */
+    public static byte[] forward(java.util.List<byte[]> msgs) {
+        int bytes = 4;
+        for (byte[] m : msgs) bytes += 4 + m.length;
+        ByteBuffer b = header('m', 0, bytes);
+        b.putInt(msgs.size());
+        for (byte[] m : msgs) b.putInt(m.length).put(m);
+        return b.array();
     }
 
     private static ByteBuffer header(char kind, int n, int bytes) {

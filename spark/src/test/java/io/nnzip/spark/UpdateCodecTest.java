@@ -85,6 +85,18 @@ class UpdateCodecTest {
     }
 
     @Test
+    void aForwardedBundleDecodesToTheMeanOfItsMessages() {
+        int n = 3_000;
+        byte[] a = new UpdateCodec("threshold", n).encode(gaussian(n, 7, 1e-3));
+        byte[] b = new UpdateCodec("threshold", n).encode(gaussian(n, 8, 1e-3));
+        float[] da = new float[n], db = new float[n], got = new float[n];
+        UpdateCodec.addDecoded(a, da, 1f);
+        UpdateCodec.addDecoded(b, db, 1f);
+        UpdateCodec.addDecoded(UpdateCodec.forward(java.util.List.of(a, b)), got, 1f);
+        for (int i = 0; i < n; i++) assertEquals((da[i] + db[i]) / 2, got[i], 1e-9f, "element " + i);
+    }
+
+    @Test
     void floatIsExact() {
         float[] x = gaussian(1000, 3, 1);
         byte[] msg = new UpdateCodec("float", x.length).encode(x);
