@@ -37,6 +37,9 @@ import org.apache.spark.broadcast.Broadcast;
  * normalizes each half-batch gradient by its own, noisier second moment, and one epoch of fine-tuning ended 0.7 pts
  * below the single-process run. State no optimizer steps (BatchNormalization statistics, a setup's ranges and
  * scales) travels as its change and is averaged in both modes.
+ * <p>Threshold exchange at K = 1 compresses only on the way up: the driver forwards the workers' sparse messages as
+ * they came, and every copy decodes their mean and takes the same optimizer step with its own replica of the
+ * optimizer state ({@link #forwarded}). A worker restarted mid-run starts its replica afresh and drifts from the rest.
  */
 final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
@@ -227,7 +230,8 @@ final class DataParallel {
         info.put("workers", workers);
         info.put("exchange", spec.exchange());
         info.put("local_steps", k);
-        info.put("update_rule", sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
+        info.put("update_rule", forwarded(spec) ? "mean gradient, the same optimizer step on every copy (the workers' messages forwarded)"
+                : sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
         info.put("rounds", rounds);
         info.put("parameters", n);
         info.put("exchange_bytes", upBytes + downBytes);
