@@ -36,11 +36,21 @@ public record SensitivitySpec(byte[] model, String data, int limit, String calib
      * and two tasks of two threads each on a 2-core executor would share its cores four ways.
      */
     public Sensitivity.Prepared prepare(int threads) {
+        return prepare(threads, threads);
+    }
+
+    /**
+     * As {@link #prepare(int)}, computing the shared part (the baseline evaluation) with {@code sharedThreads}: on a
+     * Spark executor the sweep's other tasks wait for it, so it may use all of the executor's cores, while every point
+     * keeps its task's {@code threads}.
+     */
+    public Sensitivity.Prepared prepare(int threads, int sharedThreads) {
         Model m = OnnxReader.read(model, null);
         DataSplits splits = DataSplits.load(data, limit).withCalibration(calibData, limit)
                 .normalized(normalize == null ? null : Normalization.parse(normalize));
         PruneData calib = PruneData.of(PassContext.builder().data(splits).seed(seed).threads(threads).build(), 0f, seed);
+        PruneData shared = sharedThreads == threads ? calib : PruneData.of(PassContext.builder().data(splits).seed(seed).threads(sharedThreads).build(), 0f, seed);
         Iterable<Map<String, Tensor>> batches = calib.calibration(m, calibBatches, batchSize, seed);
-        return Sensitivity.prepare(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), seed);
+        return Sensitivity.prepare(m, method, amounts, batches, calib.labelled(m, calibBatches, batchSize, seed), calib.accuracy(), shared.accuracy(), seed);
     }
 }

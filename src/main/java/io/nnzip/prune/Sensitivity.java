@@ -93,12 +93,18 @@ public final class Sensitivity {
      */
     public static Prepared prepare(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
                                    Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy, long seed) {
+        return prepare(m, method, amounts, calibration, labelled, accuracy, accuracy, seed);
+    }
+
+    /** As above, measuring the baseline with {@code baseline} (the same data, other threads) and the points with {@code accuracy}. */
+    public static Prepared prepare(Model m, String method, List<Double> amounts, Iterable<Map<String, Tensor>> calibration,
+                                   Iterable<io.nnzip.data.Batch> labelled, Accuracy accuracy, Accuracy baseline, long seed) {
         StructuredPruner.Analysis a = StructuredPruner.Analysis.of(m);
         double[] scores = Criteria.of(method, seed, calibration, labelled).score(a.deps(), a.groups());
         List<Map<String, Tensor>> feeds = new ArrayList<>();
         calibration.forEach(feeds::add);
         Agreement agree = accuracy == null ? new Agreement(m, feeds) : null;
-        double base = accuracy != null ? accuracy.of(m) : 100;
+        double base = accuracy != null ? baseline.of(m) : 100;
         return new Prepared(a, scores, List.copyOf(amounts), accuracy, agree, base, LayerCosts.totalMacs(m, 1));
     }
 

@@ -37,6 +37,9 @@ import org.apache.spark.broadcast.Broadcast;
  * normalizes each half-batch gradient by its own, noisier second moment, and one epoch of fine-tuning ended 0.7 pts
  * below the single-process run. State no optimizer steps (BatchNormalization statistics, a setup's ranges and
  * scales) travels as its change and is averaged in both modes.
+ * <p>Threshold exchange at K = 1 compresses only on the way up: the driver forwards the workers' sparse messages as
+ * they came, and every copy decodes their mean and takes the same optimizer step with its own replica of the
+ * optimizer state ({@link #forwarded}). A worker restarted mid-run starts its replica afresh and drifts from the rest.
  */
 final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
@@ -49,6 +52,8 @@ final class DataParallel {
         final int index;
         final boolean[] zero;
         final boolean[] viaGradient;
+        Optimizer replica; // forwarded exchange: the driver's optimizer, fed the same mean gradient
+        List<Param> replicaStepped;
         BatchLoader loader;
         int epoch;
         long round;
@@ -58,10 +63,10 @@ final class DataParallel {
             trainer = copy.trainer();
             shard = spec.shard(w);
             global = weights.clone();
-            codec = new UpdateCodec(spec.exchange(), global.length);
             index = w;
             zero = zeroMask(copy.exchanged(), spec.zeros());
             viaGradient = stepped(copy);
+            codec = new UpdateCodec(spec.exchange(), global.length, exactMask(copy.exchanged(), viaGradient));
         }
 
         void close() {
@@ -149,9 +154,9 @@ final class DataParallel {
         int rounds = spec.roundsPerEpoch(trainSize) * spec.epochs();
         LrSchedule sched = LrSchedule.of(spec.schedule(), spec.lr(), rounds * k, 0, rounds * k, 0.1f);
         boolean[] zero = zeroMask(params, spec.zeros());
-        UpdateCodec down = new UpdateCodec(spec.exchange(), n);
-        boolean sync = k == 1;
+        boolean sync = synchronous(spec);
         boolean[] viaGradient = stepped(driverCopy);
+        UpdateCodec down = new UpdateCodec(spec.exchange(), n, exactMask(params, viaGradient));
         List<Param> steppedParams = new ArrayList<>();
         for (int j = 0; j < params.size(); j++) if (viaGradient[j]) steppedParams.add(params.get(j));
         Trainer.Options o = spec.options(0);
@@ -171,13 +176,15 @@ final class DataParallel {
                 // the full weights travel only to a worker that has to start over (first round, lost executor, retry)
                 Broadcast<float[]> bWeights = sc.broadcast(w);
                 float lr = sched.at((int) (round * k));
-                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr))
+                final float prevLr = r == 0 ? lr : sched.at((int) ((round - 1) * k));
+                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr, prevLr))
                         .treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
                 bUpdate.destroy();
                 bWeights.destroy();
                 float[] avg = new float[n];
                 double roundLoss = 0;
                 long roundImages = 0;
+                g.replies.sort(java.util.Comparator.comparingInt(Reply::worker)); // every copy decodes in this order
                 for (Reply rep : g.replies) {
                     UpdateCodec.addDecoded(rep.update(), avg, 1f / workers);
                     upBytes += rep.update().length;
@@ -190,8 +197,14 @@ final class DataParallel {
                 images += roundImages;
                 lastLoss = roundLoss / Math.max(1, roundImages);
                 if (sync) avg = optimizerStep(params, viaGradient, steppedParams, optimizer, avg, w, lr);
-                prev = down.encode(avg);
-                UpdateCodec.addDecoded(prev, w, 1f);
+                if (forwarded(spec)) {
+                    // the workers' messages go down as they came; every copy takes this same optimizer step itself
+                    prev = UpdateCodec.forward(g.replies.stream().map(Reply::update).toList());
+                    for (int j = 0; j < n; j++) w[j] += avg[j];
+                } else {
+                    prev = down.encode(avg);
+                    UpdateCodec.addDecoded(prev, w, 1f);
+                }
                 applyZeros(w, zero);
                 if (sync) driverCopy.load(w); // the next optimizer step starts from the weights every copy holds
                 downBytes += (long) prev.length * workers;
@@ -217,7 +230,8 @@ final class DataParallel {
         info.put("workers", workers);
         info.put("exchange", spec.exchange());
         info.put("local_steps", k);
-        info.put("update_rule", sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
+        info.put("update_rule", forwarded(spec) ? "mean gradient, the same optimizer step on every copy (the workers' messages forwarded)"
+                : sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
         info.put("rounds", rounds);
         info.put("parameters", n);
         info.put("exchange_bytes", upBytes + downBytes);
@@ -232,7 +246,7 @@ final class DataParallel {
         return new ScaleOut.Trained(driver.model(), (float) (lossSum / Math.max(1, images)), (long) rounds * k, info);
     }
 
-    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr) {
+    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr, float prevLr) {
         String key = runId + "/" + i;
         Worker wk = WORKERS.get(key);
         if (wk == null || wk.round != round) {
@@ -241,6 +255,19 @@ final class DataParallel {
             wk.round = round;
             Worker old = WORKERS.put(key, wk);
             if (old != null) old.close();
+        } else if (update.value().length > 0 && forwarded(spec)) {
+            // the round's mean gradient, decoded as the driver did, through the same optimizer step
+            if (wk.replica == null) {
+                Trainer.Options o = spec.options(0);
+                wk.replica = Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay);
+                wk.replicaStepped = new ArrayList<>();
+                for (int j = 0; j < wk.viaGradient.length; j++) if (wk.viaGradient[j]) wk.replicaStepped.add(wk.copy.exchanged().get(j));
+            }
+            float[] mean = new float[wk.global.length];
+            UpdateCodec.addDecoded(update.value(), mean, 1f);
+            wk.copy.load(wk.global);
+            float[] change = optimizerStep(wk.copy.exchanged(), wk.viaGradient, wk.replicaStepped, wk.replica, mean, wk.global, prevLr);
+            for (int j = 0; j < change.length; j++) wk.global[j] += change[j];
         } else if (update.value().length > 0) {
             UpdateCodec.addDecoded(update.value(), wk.global, 1f);
         }
@@ -262,7 +289,7 @@ final class DataParallel {
         }
         float[] delta = flatten(ps);
         for (int j = 0; j < delta.length; j++) delta[j] -= wk.global[j];
-        if (spec.localSteps() == 1) {
+        if (synchronous(spec)) {
             // synchronous: what the optimizer steps travels as this step's gradient (valid until the next forward pass)
             for (int j = 0, off = 0; j < ps.size(); off += ps.get(j).size(), j++)
                 if (wk.viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
@@ -270,6 +297,19 @@ final class DataParallel {
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+    }
+
+    /**
+     * Threshold exchange at one local step: the driver forwards the workers' sparse gradient messages instead of
+     * thresholding its own optimizer step again on the way down (with a residual there, the copies' weights lagged
+     * the driver's steps, their gradients kept pointing the same way, and the held-back steps arrived late and at once).
+     */
+    static boolean forwarded(TrainSpec spec) {
+        return synchronous(spec) && spec.exchange().equals("threshold");
+    }
+
+    static boolean synchronous(TrainSpec spec) {
+        return spec.localSteps() == 1;
     }
 
     /** Which exchanged entries the copy's optimizer steps (the rest is state its forward pass or hooks change). */
@@ -296,6 +336,14 @@ final class DataParallel {
                 for (int i = 0; i < v.length; i++) change[off + i] = v[i] - w[off + i];
             }
         return change;
+    }
+
+    /** The flattened positions of the entries no optimizer steps (they travel exactly; see {@link UpdateCodec}). */
+    static boolean[] exactMask(List<Param> ps, boolean[] stepped) {
+        int n = ps.stream().mapToInt(Param::size).sum(), o = 0;
+        boolean[] out = new boolean[n];
+        for (int j = 0; j < ps.size(); o += ps.get(j).size(), j++) if (!stepped[j]) java.util.Arrays.fill(out, o, o + ps.get(j).size(), true);
+        return out;
     }
 
     /** The pruned positions of the flattened parameter vector (null when nothing is held at zero). */

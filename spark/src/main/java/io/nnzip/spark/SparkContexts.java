@@ -37,6 +37,7 @@ public final class SparkContexts {
             // executors (separate JVMs) load nnzip from the same paths: this machine in local-cluster, a shared filesystem on a cluster
             conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"));
         JavaSparkContext sc;
+        awaitStopped();
         try {
             sc = new JavaSparkContext(conf);
         } catch (RuntimeException e) {
@@ -84,6 +85,45 @@ public final class SparkContexts {
         while (t.getCause() != null && t.getCause() != t) t = t.getCause();
         String msg = t.getMessage() == null ? t.toString() : t.getMessage();
         return msg.lines().findFirst().orElse(msg);
+    }
+
+    /** Whether the executors run in this JVM (local, local[N], local[*]). */
+    static boolean inProcess(String master) {
+        return master.equals("local") || master.startsWith("local[");
+    }
+
+    /**
+     * Stops the context. With in-process executors ({@code background}) the stop runs on a daemon thread: nothing
+     * outside this JVM waits for it, and a command that exits right after its result would otherwise spend the stop
+     * (a third of a second to a second) after its work is done. A cluster's context is stopped before returning, so
+     * its manager learns at once that the application ended.
+     */
+    static void stop(JavaSparkContext sc, boolean background) {
+        if (background) stopping = Thread.ofPlatform().daemon().name("nnzip-spark-stop").start(sc::stop);
+        else sc.stop();
+    }
+
+    // a context stopping in the background; Spark allows one context per JVM, so the next start waits for it
+    private static volatile Thread stopping;
+
+    private static void awaitStopped() {
+        Thread t = stopping;
+        if (t == null) return;
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Cores of the executor this task runs on: spark.executor.cores, else a local master's threads, else the JVM's processors. */
+    static int executorCores() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (env == null) return cpus;
+        if (env.conf().contains("spark.executor.cores")) return env.conf().getInt("spark.executor.cores", cpus);
+        int local = knownSlots(env.conf().get("spark.master", ""));
+        return env.conf().get("spark.master", "").startsWith("local[") || env.conf().get("spark.master", "").equals("local") ? Math.max(1, local) : cpus;
     }
 
     /** Where this task runs: executor id and host. */

@@ -41,7 +41,10 @@ class SparkScaleOutTest {
         List<Double> amounts = List.of(0.25, 0.5);
         SensitivitySpec spec = new SensitivitySpec(bytes, null, 0, null, null, amounts, "l1-filter", 2, 4, 3);
         Sensitivity.Scan here = spec.prepare().scan(rowsHere(spec));
-        ScaleOut.Sweep there = SensitivitySweep.run(sc, spec, s -> {});
+        ScaleOut.Sweep there = SensitivitySweep.run(sc, spec, "sweep-1", s -> {});
+        // prepared on the driver before the tasks start (local masters, during context start-up): the same table
+        SensitivitySweep.prepareAhead("sweep-2", spec, 1, 2);
+        assertEquals(here, SensitivitySweep.run(sc, spec, "sweep-2", s -> {}).scan());
         assertTrue(here.rows().size() >= 2, "fixture has prunable groups");
         assertEquals(here, there.scan());
         assertEquals(here.rows().size(), there.where().size());

@@ -56,6 +56,47 @@ class UpdateCodecTest {
     }
 
     @Test
+    void thresholdCarriesMarkedEntriesExactlyAndKeepsNoResidualForThem() {
+        int n = 5_000, rounds = 5;
+        boolean[] exact = new boolean[n];
+        for (int i = 1000; i < 1100; i++) exact[i] = true; // two ranges, as BatchNormalization statistics after weights
+        for (int i = n - 40; i < n; i++) exact[i] = true;
+        UpdateCodec c = new UpdateCodec("threshold", n, exact);
+        double[] sentTotal = new double[n], updateTotal = new double[n];
+        for (int r = 0; r < rounds; r++) {
+            float[] u = gaussian(n, 40 + r, 1e-3);
+            for (int i = 1000; i < 1100; i++) u[i] = 1e-7f * (i - 1050); // far below any τ of the rest
+            for (int i = 0; i < n; i++) updateTotal[i] += u[i];
+            byte[] msg = c.encode(u);
+            float[] got = new float[n];
+            UpdateCodec.addDecoded(msg, got, 1f);
+            for (int i = 0; i < n; i++) {
+                if (exact[i]) assertEquals(u[i], got[i], 0f, "exact entry " + i + " in round " + r);
+                sentTotal[i] += got[i];
+            }
+            // about 1 % of the other entries, 4 bytes each, plus 8 bytes and 4 per value for each exact range
+            assertTrue(msg.length <= 13 + 4 * (0.02 * n) + 2 * 8 + 4 * 140, "bytes " + msg.length);
+        }
+        float[] residual = residualOf(c, n);
+        for (int i = 0; i < n; i++) {
+            if (exact[i]) assertEquals(0f, residual[i], 0f, "residual of exact entry " + i);
+            assertEquals(updateTotal[i], sentTotal[i] + residual[i], 1e-5, "element " + i);
+        }
+    }
+
+    @Test
+    void aForwardedBundleDecodesToTheMeanOfItsMessages() {
+        int n = 3_000;
+        byte[] a = new UpdateCodec("threshold", n).encode(gaussian(n, 7, 1e-3));
+        byte[] b = new UpdateCodec("threshold", n).encode(gaussian(n, 8, 1e-3));
+        float[] da = new float[n], db = new float[n], got = new float[n];
+        UpdateCodec.addDecoded(a, da, 1f);
+        UpdateCodec.addDecoded(b, db, 1f);
+        UpdateCodec.addDecoded(UpdateCodec.forward(java.util.List.of(a, b)), got, 1f);
+        for (int i = 0; i < n; i++) assertEquals((da[i] + db[i]) / 2, got[i], 1e-9f, "element " + i);
+    }
+
+    @Test
     void floatIsExact() {
         float[] x = gaussian(1000, 3, 1);
         byte[] msg = new UpdateCodec("float", x.length).encode(x);
