@@ -93,6 +93,12 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--student-steps", defaultValue = "2", description = "--joint: student steps per generator step, each on a fresh batch (default ${DEFAULT-VALUE}).")
     int studentSteps;
 
+    @Option(names = "--class-balanced", description = "--data-free: condition the generator on an assigned class (a one-hot code in its noise), every class in equal numbers per batch; its one-hot loss targets the assigned class instead of the teacher's arg-max.")
+    boolean classBalanced;
+
+    @Option(names = "--generator-lr", defaultValue = "0", description = "--data-free: Adam learning rate of the generator (default ${DEFAULT-VALUE} = the student's --lr).")
+    float generatorLr;
+
     @Option(names = "--adversarial", description = "Adversarial distillation: a discriminator learns to tell the teacher's tempered outputs from the student's; the student also learns to fool it.")
     boolean adversarial;
 
@@ -109,10 +115,12 @@ public final class DistillCommand extends BaseCommand {
     protected Map<String, Object> execute() {
         if (!dataFree && bnWeight > 0) throw new io.nnzip.ir.NnzipException("--bn-weight weighs a loss of the --data-free generator: add --data-free");
         if (joint && !dataFree) throw new io.nnzip.ir.NnzipException("--joint trains the --data-free generator and the student together: add --data-free");
+        if (classBalanced && !dataFree) throw new io.nnzip.ir.NnzipException("--class-balanced conditions the --data-free generator: add --data-free");
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
         DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
-                generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, adversarial, discWeight);
+                generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, classBalanced, generatorLr,
+                adversarial, discWeight);
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
                 .remote(spark.remote(data.data, data.limit, batch)).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");

@@ -82,7 +82,7 @@ final class OptionRules {
             Map.entry("--hint-weight", NON_NEGATIVE), Map.entry("--head-l2", NON_NEGATIVE), Map.entry("--exit-weights", NON_NEGATIVE),
             Map.entry("--generator-epochs", POSITIVE), Map.entry("--synthetic-images", POSITIVE),
             Map.entry("--bn-weight", NON_NEGATIVE), Map.entry("--disc-weight", NON_NEGATIVE),
-            Map.entry("--disagreement-weight", NON_NEGATIVE), Map.entry("--student-steps", POSITIVE), Map.entry("--adder-eta", NON_NEGATIVE),
+            Map.entry("--disagreement-weight", NON_NEGATIVE), Map.entry("--student-steps", POSITIVE), Map.entry("--generator-lr", NON_NEGATIVE), Map.entry("--adder-eta", NON_NEGATIVE),
             Map.entry("--shuffle-groups", Range.closed(0, 1024, "0..1024")), Map.entry("--block-width", Range.above(0, 16, "(0, 16]")),
             Map.entry("--squeeze-ratio", Range.above(0, 16, "(0, 16]")), Map.entry("--expand3-share", Range.above(0, 0.999999, "(0, 1)")),
             Map.entry("--branch-channels", Range.closed(1, 4096, "1..4096")), Map.entry("--fit-steps", Range.closed(0, 1_000_000, "0..1000000")),

@@ -40,15 +40,29 @@ public final class DataFree {
     public static final String NOISE = "dafl_z";
     public static final int NZ = 64;
 
-    /** Loss weights: one-hot, activation, information entropy, and BatchNormalization statistics. */
-    public record Weights(float oneHot, float activation, float entropy, float bnStats) {
+    /**
+     * Loss weights: one-hot, activation, information entropy, and BatchNormalization statistics. With {@code classes}
+     * &gt; 0 the generator is class-conditional and class-balanced: noise vector i carries the one-hot code of an
+     * assigned class y_i = i mod classes in its first {@code classes} entries (see {@link #noise(int, long, int)}), and the
+     * one-hot loss is the cross-entropy against y_i instead of against the teacher's own arg-max, so every batch asks the
+     * teacher for every class in equal numbers.
+     */
+    public record Weights(float oneHot, float activation, float entropy, float bnStats, int classes) {
         /** DAFL's MNIST setting: one-hot 1, activation 0.1, information entropy 5; no statistics term. */
-        public static final Weights PAPER = new Weights(1f, 0.1f, 5f, 0f);
+        public static final Weights PAPER = new Weights(1f, 0.1f, 5f, 0f, 0);
 
-        public Weights(float oneHot, float activation, float entropy) { this(oneHot, activation, entropy, 0f); }
+        public Weights(float oneHot, float activation, float entropy) { this(oneHot, activation, entropy, 0f, 0); }
 
-        public Weights withBnStats(float w) { return new Weights(oneHot, activation, entropy, w); }
+        public Weights(float oneHot, float activation, float entropy, float bnStats) { this(oneHot, activation, entropy, bnStats, 0); }
+
+        public Weights withBnStats(float w) { return new Weights(oneHot, activation, entropy, w, classes); }
+
+        /** Class-conditional, class-balanced generation over {@code k} classes (0 = off, DAFL's arg-max target). */
+        public Weights withClasses(int k) { return new Weights(oneHot, activation, entropy, bnStats, k); }
     }
+
+    /** Size of the class code written into a conditional generator's noise (the other entries stay N(0, 1)). */
+    static final float CODE = 3f;
 
     /** A teacher BatchNormalization: the value it normalizes and its running mean and variance per channel. */
     public record BnStat(String value, float[] mean, float[] var) {}
@@ -156,12 +170,15 @@ public final class DataFree {
         Trainer.Options opt = new Trainer.Options().epochs(epochs).batchSize(batchSize).lr(lr).seed(seed).trainable("^gen\\.", null)
                 .objective(objective(chain, wts), chain.values(wts));
         try (Trainer t = new Trainer(chain.model(), opt)) {
-            t.fit(noise(batchesPerEpoch * batchSize, seed), null, Normalization.NONE, listener);
+            t.fit(noise(batchesPerEpoch * batchSize, seed, wts.classes()), null, Normalization.NONE, listener);
             return t.model().copy();
         }
     }
 
-    /** L = w_oh·CE(z, argmax z) − w_a·mean|f| + w_ie·Σ_j p̄_j log p̄_j, p̄ the batch-mean softmax. */
+    /**
+     * L = w_oh·CE(z, t) − w_a·mean|f| + w_ie·Σ_j p̄_j log p̄_j, p̄ the batch-mean softmax; t = argmax z, or the batch's
+     * assigned labels when the weights are class-conditional.
+     */
     static MultiObjective objective(Chain chain, Weights wts) {
         return (Batch b, Map<String, Tensor> outs, Map<String, float[]> grads) -> {
             int n = b.size();
@@ -173,6 +190,7 @@ public final class DataFree {
                 int o = i * k, arg = 0;
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int j = 0; j < k; j++) if (z[o + j] > max) { max = z[o + j]; arg = j; }
+                if (wts.classes() > 0) arg = b.labels()[i];
                 for (int j = 0; j < k; j++) sum += p[o + j] = Math.exp(z[o + j] - max);
                 for (int j = 0; j < k; j++) {
                     p[o + j] /= sum;
@@ -263,6 +281,11 @@ public final class DataFree {
      * exactly what the teacher saw.
      */
     public static Dataset synthesize(Chain trained, int count, int batchSize, Normalization norm, long seed, int threads) {
+        return synthesize(trained, count, batchSize, norm, seed, threads, 0);
+    }
+
+    /** As above; a class-conditional generator ({@code classes} &gt; 0) is asked for every class in equal numbers. */
+    public static Dataset synthesize(Chain trained, int count, int batchSize, Normalization norm, long seed, int threads, int classes) {
         Model m = trained.model();
         int[] shape = null;
         float[] pixels = null;
@@ -270,7 +293,7 @@ public final class DataFree {
         int k = 0;
         try (Parallel par = new Parallel(threads)) {
             Tape tape = new Tape(m.graph(), m.opset(), par, seed);
-            Dataset z = noise(count, seed ^ 0x5DEECE66DL);
+            Dataset z = noise(count, seed ^ 0x5DEECE66DL, classes);
             for (int s = 0; s < count; s += batchSize) {
                 int n = Math.min(batchSize, count - s);
                 float[] zb = java.util.Arrays.copyOfRange(z.pixels(), s * NZ, (s + n) * NZ);
@@ -328,11 +351,26 @@ public final class DataFree {
     }
 
     /** Standard-normal noise vectors as a dataset of (NZ,1,1) "images" (labels unused). */
-    static Dataset noise(int count, long seed) {
+    static Dataset noise(int count, long seed) { return noise(count, seed, 0); }
+
+    /**
+     * Standard-normal noise vectors as a dataset of (NZ,1,1) "images"; with {@code classes} &gt; 0 vector i is labelled
+     * y_i = i mod classes and its first {@code classes} entries are replaced by {@link #CODE}·onehot(y_i).
+     */
+    static Dataset noise(int count, long seed, int classes) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] z = new float[count * NZ];
         for (int i = 0; i < z.length; i++) z[i] = (float) (Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble()));
-        return new Dataset("noise", z, new int[count], NZ, 1, 1, 1);
+        int[] labels = new int[count];
+        if (classes > 0) for (int i = 0; i < count; i++) labels[i] = label(z, i, i % classes, classes);
+        return new Dataset("noise", z, labels, NZ, 1, 1, Math.max(1, classes));
+    }
+
+    /** Writes class {@code y}'s code into noise vector {@code i} of {@code z}; returns {@code y}. */
+    static int label(float[] z, int i, int y, int classes) {
+        if (classes > NZ) throw new NnzipException("--class-balanced: the generator's noise has " + NZ + " entries, the teacher has " + classes + " classes");
+        for (int j = 0; j < classes; j++) z[i * NZ + j] = j == y ? CODE : 0f;
+        return y;
     }
 
     private static String batchNorm(GraphBuilder b, String x, int c, String p, boolean affine) {

@@ -114,10 +114,11 @@ public final class DataFreeJoint {
                 int done = 0;
                 for (int r = 0; r < rounds; r++) {
                     for (Param p : st.params()) System.arraycopy(p.value(), 0, gParams.get(S + p.name()).value(), 0, p.size());
-                    float[] gr = gt.step(new Batch(noise(rnd, bs), new int[bs]), generatorLr);
+                    int[] gy = new int[bs];
+                    float[] gr = gt.step(new Batch(noise(rnd, bs, w.classes(), gy), gy), generatorLr);
                     gLoss = gr[0];
                     for (int k = 0; k < studentSteps; k++) {
-                        gt.tape().forward(Map.of(DataFree.NOISE, noise(rnd, bs)), true);
+                        gt.tape().forward(Map.of(DataFree.NOISE, noise(rnd, bs, w.classes(), new int[bs])), true);
                         Tensor img = gt.tape().value(sImage).copy();
                         float[] zt = gt.tape().value(chain.logits()).floats().clone();
                         float[] zs = gt.tape().value(sLogits).floats();
@@ -206,9 +207,14 @@ public final class DataFreeJoint {
         return p;
     }
 
-    private static Tensor noise(SplittableRandom r, int n) {
+    /** n noise vectors; with {@code classes} &gt; 0 each carries a class code, classes drawn evenly (written to {@code labels}). */
+    private static Tensor noise(SplittableRandom r, int n, int classes, int[] labels) {
         float[] z = new float[n * DataFree.NZ];
         for (int i = 0; i < z.length; i++) z[i] = (float) (Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble()));
+        if (classes > 0) {
+            int off = r.nextInt(classes);
+            for (int i = 0; i < n; i++) labels[i] = DataFree.label(z, i, (i + off) % classes, classes);
+        }
         return Tensor.of(z, n, DataFree.NZ, 1, 1);
     }
 }

@@ -44,6 +44,8 @@ public record DistillPass(
         @Setting(value = "--data-free with generator and student trained together: each generator step is followed by student steps on its fresh images", dflt = "false") boolean joint,
         @Setting(value = "weight of the --joint generator's teacher–student disagreement term (mean |z_T − z_S|, maximized)", dflt = "0") float disagreementWeight,
         @Setting(value = "student steps per generator step of --joint, each on a fresh batch", dflt = "2") int studentSteps,
+        @Setting(value = "--data-free generator conditioned on an assigned class, every class in equal numbers per batch; its one-hot loss targets the assigned class", dflt = "false") boolean classBalanced,
+        @Setting(value = "Adam learning rate of the --data-free generator (0 = the student's lr)", dflt = "0") float generatorLr,
         @Setting(value = "adversarial distillation: a discriminator tells teacher from student soft outputs, the student learns to fool it", dflt = "false") boolean adversarial,
         @Setting(value = "weight of the student's adversarial loss (--adversarial)", dflt = "0.1") float discWeight)
         implements Pass {
@@ -58,6 +60,8 @@ public record DistillPass(
         if (bnWeight < 0) throw new NnzipException("distill bn_weight must be ≥ 0, got " + bnWeight);
         if (disagreementWeight < 0) throw new NnzipException("distill disagreement_weight must be ≥ 0, got " + disagreementWeight);
         if (studentSteps < 1) studentSteps = 2;
+        if (generatorLr < 0) throw new NnzipException("distill generator_lr must be ≥ 0, got " + generatorLr);
+        if (classBalanced && !dataFree) throw new NnzipException("distill class_balanced conditions the --data-free generator: add data_free");
         if (joint && !dataFree) throw new NnzipException("distill joint trains the --data-free generator and the student together: add data_free");
         if (discWeight < 0) throw new NnzipException("distill disc_weight must be ≥ 0, got " + discWeight);
     }
@@ -117,15 +121,15 @@ public record DistillPass(
     private PassResult runJoint(Model teacher, Normalization tnorm, Model student, Normalization sn, Dataset val, PassContext ctx) {
         long t0 = System.nanoTime();
         DataFree.Chain chain = DataFree.chain(teacher, seed);
-        DataFree.Weights w = DataFree.Weights.PAPER.withBnStats(bnWeight);
+        DataFree.Weights w = weights(val.classes());
         if (bnWeight > 0 && chain.bnStats().isEmpty())
             throw new NnzipException("--bn-weight: the teacher has no BatchNormalization with running statistics to match");
         ctx.note("warming up the generator: " + generatorEpochs + " epochs × 32 batches of " + batchSize + " noise vectors");
-        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
+        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, gLr(), seed, ctx.progress());
         double warm = (System.nanoTime() - t0) / 1e9;
         int rounds = (int) Math.max(1, ((long) syntheticImages * epochs + (long) batchSize * studentSteps - 1) / ((long) batchSize * studentSteps));
         ctx.note("generator and student together: " + rounds + " rounds of 1 generator step and " + studentSteps + " student steps");
-        DataFreeJoint.Result jr = DataFreeJoint.run(chain, g, student, tnorm, sn, w, disagreementWeight, config(), rounds, studentSteps, lr, ctx.threads(),
+        DataFreeJoint.Result jr = DataFreeJoint.run(chain, g, student, tnorm, sn, w, disagreementWeight, config(), rounds, studentSteps, gLr(), ctx.threads(),
                 ctx.progress());
         Model trained = jr.student();
         sn.writeTo(trained);
@@ -137,6 +141,8 @@ public record DistillPass(
         dafl.put("warmup_seconds", warm);
         dafl.put("bn_weight", bnWeight);
         dafl.put("bn_layers_matched", bnWeight > 0 ? chain.bnStats().size() : 0);
+        dafl.put("class_balanced", classBalanced);
+        dafl.put("generator_lr", gLr());
         dafl.putAll(jr.report());
         dafl.put("training_images_read", 0);
         Map<String, Object> res = new LinkedHashMap<>();
@@ -148,18 +154,25 @@ public record DistillPass(
         return new PassResult(trained, res, prov);
     }
 
+    /** The generator's loss weights: DAFL's, the statistics weight, and the class conditioning when asked for. */
+    private DataFree.Weights weights(int classes) {
+        return DataFree.Weights.PAPER.withBnStats(bnWeight).withClasses(classBalanced ? classes : 0);
+    }
+
+    private float gLr() { return generatorLr > 0 ? generatorLr : lr; }
+
     /** DAFL: a generator trained against the first teacher, then its images (labelled by the teacher's arg-max). */
     private Dataset synthesize(Model teacher, Normalization teacherNorm, PassContext ctx, Map<String, Object> report) {
         long t0 = System.nanoTime();
         ctx.note("training a DAFL generator against the teacher: " + generatorEpochs + " epochs × 32 batches of " + batchSize + " noise vectors");
         DataFree.Chain chain = DataFree.chain(teacher, seed);
-        DataFree.Weights w = DataFree.Weights.PAPER.withBnStats(bnWeight);
+        DataFree.Weights w = weights(ctx.data().requireVal("distill").classes());
         if (bnWeight > 0 && chain.bnStats().isEmpty())
             throw new NnzipException("--bn-weight: the teacher has no BatchNormalization with running statistics to match");
-        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, lr, seed, ctx.progress());
+        Model g = DataFree.trainGenerator(chain, w, generatorEpochs, 32, batchSize, gLr(), seed, ctx.progress());
         long total = (long) syntheticImages * epochs;
         if (total > Integer.MAX_VALUE / 4) throw new NnzipException("--synthetic-images × --epochs is too many images: " + total);
-        Dataset d = DataFree.synthesize(chain.withModel(g), (int) total, 256, teacherNorm, seed, ctx.threads());
+        Dataset d = DataFree.synthesize(chain.withModel(g), (int) total, 256, teacherNorm, seed, ctx.threads(), w.classes());
         int[] hist = new int[d.classes()];
         for (int y : d.labels()) hist[y]++;
         report.put("generator_epochs", generatorEpochs);

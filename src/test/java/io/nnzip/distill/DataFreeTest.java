@@ -115,6 +115,40 @@ class DataFreeTest {
     }
 
     @Test
+    void classBalancedOneHotTargetsTheAssignedClassAndNoiseCarriesItsCode() {
+        DataFree.Chain c = new DataFree.Chain(null, "x", "z", "f");
+        int n = 4, k = 3;
+        float[] z = {5f, 0f, 0f, 0f, 5f, 0f, 0f, 0f, 5f, 5f, 0f, 0f};
+        int[] y = {2, 0, 1, 0};
+        Batch b = new Batch(Tensor.of(new float[n], n, 1), y);
+        float[] gz = new float[z.length];
+        float loss = DataFree.objective(c, new DataFree.Weights(1f, 0f, 0f, 0f, k)).lossAndGrad(b,
+                Map.of("z", Tensor.of(z.clone(), n, k), "f", Tensor.of(new float[n], n, 1)), Map.of("z", gz, "f", new float[n]));
+        // by hand: softmax of (5,0,0) is (e⁵, 1, 1)/(e⁵ + 2); CE against the assigned class, not the arg-max
+        double big = Math.exp(5) / (Math.exp(5) + 2), small = 1 / (Math.exp(5) + 2);
+        double[] pTarget = {small, small, small, big};
+        double ce = 0;
+        for (double p : pTarget) ce -= Math.log(p) / n;
+        assertEquals(ce, loss, 1e-4);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++) {
+                int argmax = i == 3 ? 0 : i;
+                double p = j == argmax ? big : small;
+                assertEquals((p - (j == y[i] ? 1 : 0)) / n, gz[i * k + j], 1e-6, "d loss / d z[" + i + "," + j + "]");
+            }
+        // the noise: labels i mod k, each vector's first k entries the class code, the rest untouched Gaussian noise
+        Dataset d = DataFree.noise(7, 9, k), plain = DataFree.noise(7, 9);
+        for (int i = 0; i < 7; i++) {
+            assertEquals(i % k, d.labels()[i]);
+            for (int j = 0; j < DataFree.NZ; j++) {
+                float v = d.pixels()[i * DataFree.NZ + j];
+                if (j < k) assertEquals(j == i % k ? DataFree.CODE : 0f, v);
+                else assertEquals(plain.pixels()[i * DataFree.NZ + j], v);
+            }
+        }
+    }
+
+    @Test
     void generatorLearnsAgainstAFrozenForeignTeacher() {
         Model teacher = OnnxReader.read(Path.of("src/test/resources/pytorch-normalized/cnn.onnx"));
         DataFree.Chain chain = DataFree.chain(teacher, 3);
