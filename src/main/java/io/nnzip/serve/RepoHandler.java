@@ -96,6 +96,7 @@ public final class RepoHandler extends Handler.Abstract {
             throw noEndpoint(method, path);
         } catch (HttpError e) {
             if (e.status() == 401) resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"nnzip\"");
+            if (e.status() != 413) discardUnread(req);
             return json(resp, cb, e.status(), Map.of("status", e.status(), "error", e.getMessage()));
         } catch (NnzipException e) {
             return json(resp, cb, 500, Map.of("status", 500, "error", e.getMessage()));
@@ -132,6 +133,23 @@ public final class RepoHandler extends Handler.Abstract {
             return b;
         } catch (IOException e) {
             throw new HttpError(400, "the upload was cut off: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and drops what is left of a refused request's body (at most the upload limit). A refusal sent while the
+     * client is still writing would otherwise be followed by closing a connection with unread bytes in it: the peer
+     * then gets a reset instead of the answer (seen as "header parser received no bytes" on a 401 to a POST).
+     */
+    private void discardUnread(Request req) {
+        long declared = req.getLength();
+        if (declared > maxUpload) return;
+        try (InputStream in = Content.Source.asInputStream(req)) {
+            long left = maxUpload + 1;
+            byte[] buf = new byte[8192];
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
+        } catch (IOException | RuntimeException ignored) {
+            // a body that cannot be read any further leaves nothing to drain
         }
     }
 
