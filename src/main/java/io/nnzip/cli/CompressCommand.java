@@ -149,6 +149,9 @@ public final class CompressCommand extends BaseCommand {
      * With held-out gates: the summary's accuracies (measured by the gates on the held-out images) renamed val_*, and
      * accuracy_before/after/drop measured on the test split in ONNX Runtime, on the input and on the result only.
      */
+    /** A validation score this far above the test split's (points) says the input model saw the validation images. */
+    static final double VAL_GAP_POINTS = 1.5;
+
     static Map<String, Object> testAccuracies(Map<String, Object> out, Model input, Model result, io.nnzip.data.DataSplits plain, int threads) {
         Map<String, Object> t = new LinkedHashMap<>();
         for (String k : List.of("accuracy_before", "accuracy_after", "accuracy_drop_points")) {
@@ -161,6 +164,12 @@ public final class CompressCommand extends BaseCommand {
         t.put("accuracy_after", after);
         t.put("accuracy_drop_points", 100 * (before - after));
         t.put("accuracy_split", test.name() + ", " + test.size() + " images (the gates never saw it)");
+        // a model trained on the held-out images scores far higher on them than on the test split; fine-tuning without
+        // them then lowers that score, and the gates judge forgetting instead of compression
+        if (t.get("val_accuracy_before") instanceof Number vb && 100 * (vb.doubleValue() - before) > VAL_GAP_POINTS)
+            t.put("validation_warning", String.format("the input scores %.2f %% on the held-out validation images and %.2f %% on the test split: "
+                    + "it was probably trained on them, so every gate measures how much fine-tuning without them forgets; "
+                    + "give --val-images only for a model trained without the last N training images", 100 * vb.doubleValue(), 100 * before));
         return t;
     }
 
