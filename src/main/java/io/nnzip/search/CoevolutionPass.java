@@ -96,18 +96,13 @@ final class CoevolutionPass {
         long macs0 = LayerCosts.totalMacs(m, 1), macs1 = LayerCosts.totalMacs(tuned, 1);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("options", io.nnzip.pass.Configs.toMap(c));
-        Map<String, Object> bj = new LinkedHashMap<>();
-        bj.put("fitness", winner.fitness());
-        bj.put("distill_mse", winner.loss());
-        bj.put("fooled", winner.accuracy());
-        bj.put("cost", winner.cost());
-        bj.put("keep", enc.describe(winner.genes()));
-        r.put("best", bj);
+        r.put("best", SearchJson.individual(enc, winner, "fooled", "distill_mse"));
         r.put("evaluations", res.evaluations());
         r.put("evaluations_shared", res.shared());
         r.put("resumed", res.resumed());
-        r.put("seconds_per_evaluation", seconds(res.history()));
-        r.put("generations", history(res.history(), discAccuracy));
+        r.put("seconds_per_evaluation", SearchJson.secondsPerEvaluation(res.history()));
+        r.put("generations", SearchJson.generations(res.history(), "fooled", "distill_mse",
+                (g, j) -> { if (g < discAccuracy.size()) j.put("discriminator_accuracy", round(discAccuracy.get(g))); }));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("macs_before", macs0);
         summary.put("macs_after", macs1);
@@ -212,32 +207,5 @@ final class CoevolutionPass {
         List<Double> o = new ArrayList<>();
         for (double x : v) o.add(Math.round(x * 1000) / 1000.0);
         return o;
-    }
-
-    private static Map<String, Object> seconds(List<List<GeneticSearch.Individual>> history) {
-        double[] all = history.stream().flatMap(List::stream).mapToDouble(GeneticSearch.Individual::seconds).toArray();
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("mean", java.util.Arrays.stream(all).average().orElse(0));
-        j.put("min", java.util.Arrays.stream(all).min().orElse(0));
-        j.put("max", java.util.Arrays.stream(all).max().orElse(0));
-        return j;
-    }
-
-    private static List<Map<String, Object>> history(List<List<GeneticSearch.Individual>> history, List<double[]> disc) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (int g = 0; g < history.size(); g++) {
-            GeneticSearch.Individual best = GeneticSearch.ranked(history.get(g)).getFirst();
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("generation", g);
-            j.put("best_fitness", best.fitness());
-            j.put("best_distill_mse", best.loss());
-            j.put("best_fooled", best.accuracy());
-            j.put("best_cost", best.cost());
-            j.put("mean_fitness", history.get(g).stream().mapToDouble(GeneticSearch.Individual::fitness).average().orElse(0));
-            if (g < disc.size()) j.put("discriminator_accuracy", round(disc.get(g)));
-            j.put("seconds", history.get(g).stream().map(GeneticSearch.Individual::seconds).toList());
-            out.add(j);
-        }
-        return out;
     }
 }

@@ -78,16 +78,16 @@ public final class SearchPass {
                     FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
                     chosen = fin.winner().genes();
                     chart = SearchChart.png(out.history(), target, c.rankBy(), c.latencyTarget());
-                    r.put("best", bestJson(enc, fin.winner()));
+                    r.put("best", SearchJson.individual(enc, fin.winner(), "accuracy", "loss"));
                     if (!fin.rescored().isEmpty()) {
-                        r.put("search_best", bestJson(enc, out.best()));
-                        r.put("final_round", fin.rescored().stream().map(i -> bestJson(enc, i)).toList());
+                        r.put("search_best", SearchJson.individual(enc, out.best(), "accuracy", "loss"));
+                        r.put("final_round", fin.rescored().stream().map(i -> SearchJson.individual(enc, i, "accuracy", "loss")).toList());
                     }
                     r.put("evaluations", out.evaluations());
                     r.put("evaluations_shared", out.shared());
                     r.put("resumed", out.resumed());
-                    r.put("seconds_per_evaluation", timing(out.history()));
-                    r.put("generations", history(out.history()));
+                    r.put("seconds_per_evaluation", SearchJson.secondsPerEvaluation(out.history()));
+                    r.put("generations", SearchJson.generations(out.history(), "accuracy", "loss", (g, j) -> {}));
                 }
                 if (timer != null) {
                     r.put("predicted_latency_ratio", enc.cost(chosen));
@@ -181,43 +181,5 @@ public final class SearchPass {
             Fitness.Score s = fitness.of(enc.prune(genes).model());
             return new GeneticSearch.Individual(genes, c.fitness(s.accuracy(), s.loss()), s.accuracy(), s.loss(), cost, s.seconds());
         };
-    }
-
-    private static Map<String, Object> bestJson(Encoding enc, GeneticSearch.Individual b) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("fitness", b.fitness());
-        j.put("accuracy", b.accuracy());
-        j.put("loss", b.loss());
-        j.put("cost", b.cost());
-        j.put("keep", enc.describe(b.genes()));
-        return j;
-    }
-
-    private static Map<String, Object> timing(List<List<GeneticSearch.Individual>> history) {
-        List<Double> all = new ArrayList<>();
-        history.forEach(g -> g.forEach(i -> all.add(i.seconds())));
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("mean", all.stream().mapToDouble(Double::doubleValue).average().orElse(0));
-        j.put("min", all.stream().mapToDouble(Double::doubleValue).min().orElse(0));
-        j.put("max", all.stream().mapToDouble(Double::doubleValue).max().orElse(0));
-        return j;
-    }
-
-    private static List<Map<String, Object>> history(List<List<GeneticSearch.Individual>> history) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (int g = 0; g < history.size(); g++) {
-            List<GeneticSearch.Individual> gen = history.get(g);
-            GeneticSearch.Individual best = GeneticSearch.ranked(gen).getFirst();
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("generation", g);
-            j.put("best_fitness", best.fitness());
-            j.put("best_accuracy", best.accuracy());
-            j.put("best_loss", best.loss());
-            j.put("best_cost", best.cost());
-            j.put("mean_fitness", gen.stream().mapToDouble(GeneticSearch.Individual::fitness).average().orElse(0));
-            j.put("seconds", gen.stream().map(GeneticSearch.Individual::seconds).toList());
-            out.add(j);
-        }
-        return out;
     }
 }
