@@ -42,6 +42,38 @@ public final class Adam implements Optimizer {
         }
     }
 
+    /** The step count (its float bits), then each parameter's first and second moments (zeros before its first step). */
+    @Override
+    public float[] state(List<Param> params) {
+        int n = params.stream().mapToInt(Param::size).sum();
+        float[] out = new float[1 + 2 * n];
+        out[0] = Float.intBitsToFloat(t);
+        int o = 1;
+        for (Param p : params) {
+            float[][] mv = moments.get(p);
+            if (mv != null) {
+                System.arraycopy(mv[0], 0, out, o, p.size());
+                System.arraycopy(mv[1], 0, out, o + p.size(), p.size());
+            }
+            o += 2 * p.size();
+        }
+        return out;
+    }
+
+    @Override
+    public void restore(List<Param> params, float[] state) {
+        int n = params.stream().mapToInt(Param::size).sum();
+        if (state.length != 1 + 2 * n) throw new IllegalArgumentException("Adam state has " + state.length + " values, the parameters need " + (1 + 2 * n));
+        t = Float.floatToRawIntBits(state[0]);
+        moments.clear();
+        int o = 1;
+        for (Param p : params) {
+            float[][] mv = {java.util.Arrays.copyOfRange(state, o, o + p.size()), java.util.Arrays.copyOfRange(state, o + p.size(), o + 2 * p.size())};
+            moments.put(p, mv);
+            o += 2 * p.size();
+        }
+    }
+
     @Override
     public String describe() { return (decoupled ? "adamw" : "adam") + "(betas=" + beta1 + "/" + beta2 + ", weight_decay=" + weightDecay + ")"; }
 }

@@ -9,6 +9,15 @@ public interface Optimizer {
 
     String describe();
 
+    /**
+     * This optimizer's state for {@code params}, in their order, as flat floats: what another instance needs, after
+     * {@link #restore}, to take bit-identically the steps this one would (a copy of the optimizer restarted mid-run).
+     */
+    float[] state(List<Param> params);
+
+    /** Replaces the state for {@code params} with what {@link #state} returned for the same parameters' layout. */
+    void restore(List<Param> params, float[] state);
+
     /** "sgd", "adam" or "adamw" with the usual defaults (β = 0.9/0.999, ε = 1e-8). */
     static Optimizer create(String name, float momentum, boolean nesterov, float weightDecay) {
         return switch (name.toLowerCase()) {

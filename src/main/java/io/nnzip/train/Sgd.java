@@ -37,6 +37,31 @@ public final class Sgd implements Optimizer {
         }
     }
 
+    /** Each parameter's velocity (zeros before its first step, and always without momentum). */
+    @Override
+    public float[] state(List<Param> params) {
+        float[] out = new float[params.stream().mapToInt(Param::size).sum()];
+        int o = 0;
+        for (Param p : params) {
+            float[] v = velocity.get(p);
+            if (v != null) System.arraycopy(v, 0, out, o, p.size());
+            o += p.size();
+        }
+        return out;
+    }
+
+    @Override
+    public void restore(List<Param> params, float[] state) {
+        int n = params.stream().mapToInt(Param::size).sum();
+        if (state.length != n) throw new IllegalArgumentException("SGD state has " + state.length + " values, the parameters need " + n);
+        velocity.clear();
+        int o = 0;
+        for (Param p : params) {
+            velocity.put(p, java.util.Arrays.copyOfRange(state, o, o + p.size()));
+            o += p.size();
+        }
+    }
+
     @Override
     public String describe() { return "sgd(momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")"; }
 }

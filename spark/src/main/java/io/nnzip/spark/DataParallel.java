@@ -39,7 +39,12 @@ import org.apache.spark.broadcast.Broadcast;
  * scales) travels as its change and is averaged in both modes.
  * <p>Threshold exchange at K = 1 compresses only on the way up: the driver forwards the workers' sparse messages as
  * they came, and every copy decodes their mean and takes the same optimizer step with its own replica of the
- * optimizer state ({@link #forwarded}). A worker restarted mid-run starts its replica afresh and drifts from the rest.
+ * optimizer state ({@link #forwarded}).
+ * <p>A retried task or a worker on a new executor restarts from the driver's state, as the failure-free run would have
+ * it: the weights, in forwarded mode the driver's optimizer state (its replica's twin), and the data order advanced to
+ * the round. The sender's residual lives only on the worker: a retry in the same executor JVM continues from the copy
+ * taken when the round started; a worker on a new executor starts it at zero (counted in {@code restarts_residual_lost}:
+ * the result is then no longer bit-identical). At K &gt; 1 the workers' own optimizer state is not restored either.
  */
 final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
@@ -56,7 +61,9 @@ final class DataParallel {
         List<Param> replicaStepped;
         BatchLoader loader;
         int epoch;
-        long round;
+        long round; // the round this worker's state is at the start of; -1 while a round is changing it
+        float[] residualAtStart; // the up codec's residual when round residualRound started (a retry continues from it)
+        long residualRound = -1;
 
         Worker(TrainSpec spec, int w, float[] weights) {
             copy = Copy.of(spec, w);
@@ -70,6 +77,7 @@ final class DataParallel {
         }
 
         void close() {
+            if (loader != null) loader.close();
             trainer.close();
             if (copy.session() != null) copy.session().close();
         }
@@ -80,6 +88,20 @@ final class DataParallel {
                 loader = new BatchLoader(shard, spec.batch(), true, spec.normalization(), Augment.NONE, spec.seed() + index, epoch++);
             }
             return loader.next();
+        }
+
+        /** Positions the data order where it is after {@code consumed} batches, as the failure-free run has it. */
+        void skip(TrainSpec spec, long consumed) {
+            int perEpoch = (shard.size() + spec.batch() - 1) / spec.batch();
+            epoch = (int) (consumed / perEpoch);
+            for (long s = consumed % perEpoch; s > 0; s--) next(spec);
+        }
+
+        void replica(TrainSpec spec) {
+            Trainer.Options o = spec.options(0);
+            replica = Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay);
+            replicaStepped = new ArrayList<>();
+            for (int j = 0; j < viaGradient.length; j++) if (viaGradient[j]) replicaStepped.add(copy.exchanged().get(j));
         }
     }
 
@@ -125,7 +147,13 @@ final class DataParallel {
     }
 
     /** A worker's reply: its compressed change, training loss sum and count, compute time, where it ran. */
-    record Reply(int worker, byte[] update, double lossSum, long images, long computeNanos, String where) implements Serializable {}
+    /**
+     * A worker's reply: its compressed change, training loss sum and count, compute time, where it ran; the bytes it
+     * fetched to restart mid-run (0 otherwise) and whether its residual was lost then; hashes of the weights and (in
+     * forwarded mode) the optimizer state it started the round from, which the driver checks against its own.
+     */
+    record Reply(int worker, byte[] update, double lossSum, long images, long computeNanos, String where,
+                 long restartBytes, boolean residualLost, int weightsHash, int optimizerHash) implements Serializable {}
 
     /** The treeAggregate value: the replies gathered so far (messages stay compressed on the way to the driver). */
     static final class Gathered implements Serializable {
@@ -163,7 +191,8 @@ final class DataParallel {
         Optimizer optimizer = sync ? Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay) : null;
         Broadcast<TrainSpec> bSpec = sc.broadcast(spec);
         JavaRDD<Integer> ids = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).cache();
-        long upBytes = 0, downBytes = 0, images = 0, computeNanos = 0;
+        long upBytes = 0, downBytes = 0, images = 0, computeNanos = 0, restartBytes = 0;
+        int restarts = 0, residualsLost = 0, differing = 0;
         double lossSum = 0, lastLoss = Double.NaN;
         TreeSet<String> where = new TreeSet<>();
         byte[] prev = null;
@@ -175,15 +204,21 @@ final class DataParallel {
                 Broadcast<byte[]> bUpdate = sc.broadcast(update == null ? new byte[0] : update);
                 // the full weights travel only to a worker that has to start over (first round, lost executor, retry)
                 Broadcast<float[]> bWeights = sc.broadcast(w);
+                // forwarded: the driver's optimizer state, which every replica holds too, for a worker that restarts
+                float[] optState = forwarded(spec) ? optimizer.state(steppedParams) : null;
+                Broadcast<float[]> bOpt = sc.broadcast(optState == null ? new float[0] : optState);
+                int wHash = java.util.Arrays.hashCode(w), oHash = optState == null ? 0 : java.util.Arrays.hashCode(optState);
                 float lr = sched.at((int) (round * k));
                 final float prevLr = r == 0 ? lr : sched.at((int) ((round - 1) * k));
-                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr, prevLr))
+                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, bOpt, lr, prevLr))
                         .treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
                 bUpdate.destroy();
                 bWeights.destroy();
+                bOpt.destroy();
                 float[] avg = new float[n];
                 double roundLoss = 0;
                 long roundImages = 0;
+                boolean roundDiffered = false;
                 g.replies.sort(java.util.Comparator.comparingInt(Reply::worker)); // every copy decodes in this order
                 for (Reply rep : g.replies) {
                     UpdateCodec.addDecoded(rep.update(), avg, 1f / workers);
@@ -191,8 +226,13 @@ final class DataParallel {
                     roundLoss += rep.lossSum();
                     roundImages += rep.images();
                     computeNanos += rep.computeNanos();
+                    if (rep.restartBytes() > 0) restarts++;
+                    if (rep.residualLost()) residualsLost++;
+                    restartBytes += rep.restartBytes();
+                    if (rep.weightsHash() != wHash || rep.optimizerHash() != oHash) roundDiffered = true;
                     where.add("worker " + rep.worker() + ": " + rep.where().replaceAll(" \\(partition.*", ""));
                 }
+                if (roundDiffered) differing++;
                 lossSum += roundLoss;
                 images += roundImages;
                 lastLoss = roundLoss / Math.max(1, roundImages);
@@ -208,6 +248,7 @@ final class DataParallel {
                 applyZeros(w, zero);
                 if (sync) driverCopy.load(w); // the next optimizer step starts from the weights every copy holds
                 downBytes += (long) prev.length * workers;
+                downBytes += g.replies.stream().mapToLong(Reply::restartBytes).sum(); // full state to restarted workers
                 if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
                     log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
             }
@@ -235,6 +276,11 @@ final class DataParallel {
         info.put("rounds", rounds);
         info.put("parameters", n);
         info.put("exchange_bytes", upBytes + downBytes);
+        info.put("restarts", restarts);
+        info.put("restart_bytes", restartBytes);
+        info.put("restarts_residual_lost", residualsLost);
+        // rounds in which some worker began from weights (or, forwarded, optimizer state) other than the driver's
+        info.put("rounds_copies_differed", differing);
         info.put("float32_bytes", floatBytes);
         info.put("exchange_ratio", round((double) (upBytes + downBytes) / floatBytes, 5));
         info.put("bytes_per_step", round((double) (upBytes + downBytes) / rounds, 1));
@@ -246,34 +292,65 @@ final class DataParallel {
         return new ScaleOut.Trained(driver.model(), (float) (lossSum / Math.max(1, images)), (long) rounds * k, info);
     }
 
-    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights, float lr, float prevLr) {
+    /** Test hook: "worker/round/where" makes that task's first attempt fail (where: "mid" before it sends, "end" after). */
+    static volatile String failOnce;
+
+    private static void maybeFail(int i, long round, String where) {
+        String f = failOnce;
+        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        if (f != null && f.equals(i + "/" + round + "/" + where) && tc != null && tc.attemptNumber() == 0)
+            throw new IllegalStateException("injected failure of worker " + i + " in round " + round + " (" + where + ")");
+    }
+
+    private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights,
+                              Broadcast<float[]> driverOptimizer, float lr, float prevLr) {
         String key = runId + "/" + i;
         Worker wk = WORKERS.get(key);
+        long restartBytes = 0;
+        boolean residualLost = false;
         if (wk == null || wk.round != round) {
-            // first round, or this worker's state is not at this round (new executor, retried task): restart it from the driver's weights
+            // first round, or this worker's state is not at the start of this round (new executor, retried task, an
+            // attempt that failed while changing it): restart from the driver's state, which is the failure-free run's
+            Worker old = wk;
             wk = new Worker(spec, i, weights.value());
-            wk.round = round;
-            Worker old = WORKERS.put(key, wk);
-            if (old != null) old.close();
-        } else if (update.value().length > 0 && forwarded(spec)) {
-            // the round's mean gradient, decoded as the driver did, through the same optimizer step
-            if (wk.replica == null) {
-                Trainer.Options o = spec.options(0);
-                wk.replica = Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay);
-                wk.replicaStepped = new ArrayList<>();
-                for (int j = 0; j < wk.viaGradient.length; j++) if (wk.viaGradient[j]) wk.replicaStepped.add(wk.copy.exchanged().get(j));
+            if (forwarded(spec)) wk.replica(spec);
+            if (round > 0) {
+                restartBytes = UpdateCodec.floatBytes(wk.global.length);
+                if (forwarded(spec)) {
+                    float[] st = driverOptimizer.value();
+                    wk.replica.restore(wk.replicaStepped, st);
+                    restartBytes += UpdateCodec.floatBytes(st.length);
+                }
+                wk.skip(spec, round * spec.localSteps());
+                if (old != null && old.residualRound == round) wk.codec.residual(old.residualAtStart);
+                else residualLost = true;
             }
-            float[] mean = new float[wk.global.length];
-            UpdateCodec.addDecoded(update.value(), mean, 1f);
-            wk.copy.load(wk.global);
-            float[] change = optimizerStep(wk.copy.exchanged(), wk.viaGradient, wk.replicaStepped, wk.replica, mean, wk.global, prevLr);
-            for (int j = 0; j < change.length; j++) wk.global[j] += change[j];
-        } else if (update.value().length > 0) {
-            UpdateCodec.addDecoded(update.value(), wk.global, 1f);
+            if (!residualLost) {
+                wk.residualAtStart = wk.codec.residual();
+                wk.residualRound = round;
+            }
+            WORKERS.put(key, wk);
+            if (old != null) old.close();
+        } else {
+            wk.residualAtStart = wk.codec.residual();
+            wk.residualRound = round;
+            if (update.value().length > 0 && forwarded(spec)) {
+                // the round's mean gradient, decoded as the driver did, through the same optimizer step
+                float[] mean = new float[wk.global.length];
+                UpdateCodec.addDecoded(update.value(), mean, 1f);
+                wk.copy.load(wk.global);
+                float[] change = optimizerStep(wk.copy.exchanged(), wk.viaGradient, wk.replicaStepped, wk.replica, mean, wk.global, prevLr);
+                for (int j = 0; j < change.length; j++) wk.global[j] += change[j];
+            } else if (update.value().length > 0) {
+                UpdateCodec.addDecoded(update.value(), wk.global, 1f);
+            }
         }
+        wk.round = -1; // changing: a retry of this round must not start from what this attempt leaves
         long t0 = System.nanoTime();
         List<Param> ps = wk.copy.exchanged();
         applyZeros(wk.global, wk.zero);
+        int weightsHash = java.util.Arrays.hashCode(wk.global);
+        int optimizerHash = wk.replica == null ? 0 : java.util.Arrays.hashCode(wk.replica.state(wk.replicaStepped));
         wk.copy.load(wk.global);
         double loss = 0;
         long seen = 0;
@@ -294,9 +371,11 @@ final class DataParallel {
             for (int j = 0, off = 0; j < ps.size(); off += ps.get(j).size(), j++)
                 if (wk.viaGradient[j]) System.arraycopy(ps.get(j).grad(), 0, delta, off, ps.get(j).size());
         }
+        maybeFail(i, round, "mid");
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
-        return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where());
+        maybeFail(i, round, "end");
+        return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where(), restartBytes, residualLost, weightsHash, optimizerHash);
     }
 
     /**

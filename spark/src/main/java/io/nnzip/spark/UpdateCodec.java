@@ -61,6 +61,12 @@ public final class UpdateCodec implements java.io.Serializable {
     /** Bytes float32 exchange would send for {@code n} values. */
     public static long floatBytes(int n) { return 4L * n; }
 
+    /** A copy of what the sent messages did not carry yet (for a restarted copy of this sender). */
+    float[] residual() { return residual.clone(); }
+
+    /** Continues from a residual {@link #residual()} returned. */
+    void residual(float[] r) { System.arraycopy(r, 0, residual, 0, residual.length); }
+
     /** Encodes update + residual; the residual becomes what the message did not carry. */
     public byte[] encode(float[] update) {
         int n = residual.length;

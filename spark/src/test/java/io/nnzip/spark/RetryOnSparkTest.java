@@ -1,0 +1,92 @@
+package io.nnzip.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nnzip.data.Normalization;
+import io.nnzip.dist.ScaleOut;
+import io.nnzip.dist.TrainSpec;
+import io.nnzip.ir.Model;
+import io.nnzip.models.Models;
+import io.nnzip.onnx.OnnxWriter;
+import java.util.Arrays;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A task that fails is retried by Spark and gives the same result: training with one injected task failure ends with
+ * the failure-free run's model, bit for bit. One context for the class; "local[2,4]" is local[2] with Spark's retries
+ * (a plain local master never retries a task).
+ */
+class RetryOnSparkTest {
+    static JavaSparkContext sc;
+    static final Normalization NORM = new Normalization(new float[] {0.286f}, new float[] {0.353f});
+    static final byte[] MODEL = OnnxWriter.toBytes(Models.create("mlp", 0.25f, 10, 1));
+
+    @BeforeAll
+    static void start() { sc = SparkContexts.start("local[2,4]", 2); }
+
+    @AfterAll
+    static void stop() { sc.stop(); }
+
+    @AfterEach
+    void noFailure() { DataParallel.failOnce = null; }
+
+    /** 512 images, batches of 32 on 2 workers: 8 rounds an epoch, 2 epochs (a retry after the first must find epoch 2's order). */
+    static ScaleOut.Trained train(String exchange, String fail) {
+        TrainSpec spec = new TrainSpec(MODEL, "fashion-mnist", 512, NORM.mean(), NORM.std(), 2, 32, 3e-3f, "adam", 0.9f, 0f, 1, 2, exchange, 1, 1);
+        DataParallel.failOnce = fail;
+        try {
+            return DataParallel.run(sc, spec, 512, s -> {});
+        } finally {
+            DataParallel.failOnce = null;
+        }
+    }
+
+    static int number(ScaleOut.Trained t, String key) { return ((Number) t.info().get(key)).intValue(); }
+
+    static void assertSameWeights(Model a, Model b) {
+        var ga = a.graph();
+        var gb = b.graph();
+        assertEquals(ga.initializers().keySet(), gb.initializers().keySet());
+        for (String n : ga.initializers().keySet())
+            if (ga.initializer(n).dtype() == io.nnzip.ir.DType.FLOAT)
+                assertEquals(-1, Arrays.mismatch(ga.initializer(n).toFloats(), gb.initializer(n).toFloats()), n + " differs from the failure-free run");
+    }
+
+    @Test
+    void aForwardedWorkerRetriedMidRunEndsWithTheFailureFreeModelBitForBit() {
+        ScaleOut.Trained free = train("threshold", null);
+        assertEquals("mean gradient, the same optimizer step on every copy (the workers' messages forwarded)", free.info().get("update_rule"));
+        assertEquals(16, number(free, "rounds"));
+        assertEquals(0, number(free, "restarts"));
+        // every worker began every round from the driver's weights and optimizer state, bit for bit
+        assertEquals(0, number(free, "rounds_copies_differed"));
+        int n = number(free, "parameters");
+        // failing after the worker changed its state but before it sent (round 5), and after it sent (round 9, epoch 2)
+        for (String fail : new String[] {"1/5/mid", "0/9/end"}) {
+            ScaleOut.Trained retried = train("threshold", fail);
+            assertEquals(1, number(retried, "restarts"), fail);
+            assertEquals(0, number(retried, "restarts_residual_lost"), fail);
+            assertEquals(0, number(retried, "rounds_copies_differed"), fail);
+            assertSameWeights(free.model(), retried.model());
+            assertEquals(free.loss(), retried.loss(), fail);
+            // the restarted worker fetched the weights and Adam's state (step count, two moments), float32 each: counted
+            long restart = 4L * n + 4L * (1 + 2L * n);
+            assertEquals(restart, ((Number) retried.info().get("restart_bytes")).longValue(), fail);
+            assertEquals(((Number) free.info().get("exchange_bytes")).longValue() + restart, ((Number) retried.info().get("exchange_bytes")).longValue(), fail);
+        }
+    }
+
+    @Test
+    void aRetriedWorkerGivesTheSameResultWithInt8Exchange() {
+        ScaleOut.Trained free = train("int8", null);
+        ScaleOut.Trained retried = train("int8", "1/6/end");
+        assertEquals(1, number(retried, "restarts"));
+        assertEquals(0, number(retried, "rounds_copies_differed"));
+        assertSameWeights(free.model(), retried.model());
+    }
+}
