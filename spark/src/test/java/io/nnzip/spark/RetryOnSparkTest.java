@@ -73,7 +73,7 @@ class RetryOnSparkTest {
             assertEquals(0, number(retried, "restarts_residual_lost"), fail);
             assertEquals(0, number(retried, "rounds_copies_differed"), fail);
             assertSameWeights(free.model(), retried.model());
-            assertEquals(free.loss(), retried.loss(), fail);
+            assertEquals(free.trainLoss(), retried.trainLoss(), fail);
             // the restarted worker fetched the weights and Adam's state (step count, two moments), float32 each: counted
             long restart = 4L * n + 4L * (1 + 2L * n);
             assertEquals(restart, ((Number) retried.info().get("restart_bytes")).longValue(), fail);
