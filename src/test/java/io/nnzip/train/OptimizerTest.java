@@ -91,4 +91,30 @@ class OptimizerTest {
         assertEquals(0.8f, b.grad()[0], 1e-6);
         assertEquals(1.0, GradClip.clipNorm(List.of(a, b), 2.0), 1e-6);
     }
+
+    @Test
+    void aRestoredCopyTakesTheSameStepsBitForBit() {
+        for (String name : List.of("adam", "adamw", "sgd")) {
+            // the original takes all three steps; the copy is restored from the original's state after the first two
+            Optimizer a = Optimizer.create(name, 0.9f, false, 0.01f), b = Optimizer.create(name, 0.9f, false, 0.01f);
+            Param pa = param(), pb = param();
+            for (int s = 0; s < 2; s++) {
+                for (int i = 0; i < 2; i++) pa.grad()[i] = (float) GRADS[s][i];
+                a.step(List.of(pa), 0.1f);
+            }
+            b.restore(List.of(pb), a.state(List.of(pa)));
+            System.arraycopy(pa.value(), 0, pb.value(), 0, 2);
+            // a fresh optimizer from the same weights (Adam: step count 1, zero moments) steps elsewhere
+            Optimizer fresh = Optimizer.create(name, 0.9f, false, 0.01f);
+            Param pf = param();
+            System.arraycopy(pa.value(), 0, pf.value(), 0, 2);
+            for (Param p : List.of(pa, pb, pf)) for (int i = 0; i < 2; i++) p.grad()[i] = (float) GRADS[2][i];
+            a.step(List.of(pa), 0.1f);
+            b.step(List.of(pb), 0.1f);
+            fresh.step(List.of(pf), 0.1f);
+            assertEquals(Float.floatToRawIntBits(pa.value()[0]), Float.floatToRawIntBits(pb.value()[0]), name);
+            assertEquals(Float.floatToRawIntBits(pa.value()[1]), Float.floatToRawIntBits(pb.value()[1]), name);
+            org.junit.jupiter.api.Assertions.assertNotEquals(pa.value()[0], pf.value()[0], name);
+        }
+    }
 }
