@@ -21,7 +21,7 @@ public final class SparkContexts {
 
     /** A context on {@code master} with at least {@code slots} task slots (0: no requirement). */
     public static JavaSparkContext start(String master, int slots) {
-        String m = master == null || master.isBlank() ? DEFAULT_MASTER : master.trim();
+        String m = withRetries(master == null || master.isBlank() ? DEFAULT_MASTER : master.trim());
         int known = knownSlots(m);
         if (slots > 0 && known > 0 && slots > known)
             throw new NnzipException("--workers " + slots + " exceeds the " + known + " task slots of Spark master " + m);
@@ -46,6 +46,16 @@ public final class SparkContexts {
         sc.setLogLevel("ERROR");
         if (slots > 0 && known <= 0) awaitSlots(sc, m, slots);
         return sc;
+    }
+
+    /**
+     * A plain local master ("local", "local[N]", "local[*]") never retries a failed task (Spark ignores
+     * spark.task.maxFailures there); its "local[N,F]" form does, as a cluster does: F = 4 unless given.
+     */
+    static String withRetries(String m) {
+        if (m.equals("local")) return "local[1,4]";
+        Matcher l = LOCAL.matcher(m);
+        return l.matches() && m.indexOf(',') < 0 ? "local[" + l.group(1) + ",4]" : m;
     }
 
     /** Task slots a local master has by its URL; -1 when only the running cluster knows. */
