@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * (with two threads the process CPU time also counts the workers' spinning between chunks).
  * <pre>java ... io.nnzip.engine.kernels.SparseGemmBenchMain N K [batch=256] [sparsity=0.95] [threads=2] [rounds=30] [variants]</pre>
  * {@code variants}: a comma list of sparse-kernel variants timed interleaved after the dense kernel in every round,
- * each {@code 4}, {@code 8} (vectors per batch block) or {@code 4u} (4, two nonzeros per iteration); default {@code 4}.
+ * each the vectors per batch block, {@code 4} or {@code 8}; default {@code 8} (the kernel's).
  */
 public final class SparseGemmBenchMain {
     static final int INNER = 150;
@@ -21,7 +21,7 @@ public final class SparseGemmBenchMain {
         int m = args.length > 2 ? Integer.parseInt(args[2]) : 256;
         double sparsity = args.length > 3 ? Double.parseDouble(args[3]) : 0.95;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 2, rounds = args.length > 5 ? Integer.parseInt(args[5]) : 30;
-        String[] variants = (args.length > 6 ? args[6] : "4").split(",");
+        String[] variants = (args.length > 6 ? args[6] : "8").split(",");
         int nv = variants.length;
         SplittableRandom r = new SplittableRandom(3);
         float[] w = new float[n * k], x = new float[m * k], bias = new float[n], y = new float[m * n];
@@ -49,8 +49,7 @@ public final class SparseGemmBenchMain {
                 cs[0] = t1;
                 ns[0] = n1;
                 for (int v = 0; v < nv; v++) {
-                    SparseGemm.vectors = variants[v].charAt(0) - '0';
-                    SparseGemm.unroll = variants[v].endsWith("u");
+                    SparseGemm.vectors = Integer.parseInt(variants[v]);
                     for (int i = 0; i < INNER; i++) SparseGemm.multiply(SparseWeights.rows(w, 0, n, k), x, 0, k, m, 1f, bias, true, y, 0, n, false, par);
                     cs[v + 1] = BinaryConvBenchMain.cpu();
                     ns[v + 1] = System.nanoTime();
