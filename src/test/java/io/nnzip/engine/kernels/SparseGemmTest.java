@@ -10,8 +10,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The batch-vectorized sparse linear kernel against a plain triple loop over the dense weights. */
 class SparseGemmTest {
     @ParameterizedTest
-    @CsvSource({"1,1", "5,1", "16,2", "64,2", "65,2", "130,1", "257,2", "3,2"})
-    void matchesPlainLoops(int m, int threads) {
+    @CsvSource({"1,1,8", "5,1,8", "16,2,8", "64,2,8", "65,2,8", "128,1,8", "130,1,8", "200,2,8", "257,2,8", "3,2,8",
+            "64,1,4", "65,2,4", "130,1,4", "257,2,4"})
+    void matchesPlainLoops(int m, int threads, int vectors) {
         SplittableRandom r = new SplittableRandom(m);
         int n = 37, k = 91, ldx = k + 3, ldy = n + 2;
         float[] w = new float[n * k], x = new float[m * ldx], bias = new float[n];
@@ -19,6 +20,8 @@ class SparseGemmTest {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
         SparseRows s = SparseRows.of(w, 0, n, k);
+        int kept = SparseGemm.vectors;
+        SparseGemm.vectors = vectors; // 8 is the kernel's block; 4 its other register block (benchmarks)
         try (Parallel par = new Parallel(threads)) {
             for (int mode = 0; mode < 4; mode++) {
                 boolean relu = (mode & 1) != 0, accumulate = (mode & 2) != 0;
@@ -42,6 +45,8 @@ class SparseGemmTest {
                 assertEquals(before[0], y[0]);
                 assertEquals(before[1], y[1]);
             }
+        } finally {
+            SparseGemm.vectors = kept;
         }
     }
 }
