@@ -76,7 +76,7 @@ public final class DiffCommand extends BaseCommand {
         if (maxDrop != null) {
             if (mode.lossless) throw new NnzipException("--max-drop needs a lossy mode");
             Dataset train = Datasets.load(data.requireData("--max-drop"), "train");
-            if (valData == null) EncodeCommand.checkValImages(train, valImages);
+            if (valData == null) io.nnzip.data.DataSplits.checkHoldOut(train, valImages);
             EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages);
             DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
             if (!updateCriterion.equals("accuracy") && !updateCriterion.equals("agreement"))

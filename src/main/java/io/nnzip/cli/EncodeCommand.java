@@ -86,7 +86,7 @@ public final class EncodeCommand extends BaseCommand {
         Dataset train = null;
         if (compensate || maxDrop != null) {
             train = Datasets.load(data.requireData(compensate ? "--compensate" : "--max-drop"), "train");
-            if (maxDrop != null && valData == null) checkValImages(train, valImages);
+            if (maxDrop != null && valData == null) io.nnzip.data.DataSplits.checkHoldOut(train, valImages);
             if (compensate && maxDrop != null && valData == null && calibImages + valImages > train.size())
                 throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
         }
@@ -224,22 +224,10 @@ public final class EncodeCommand extends BaseCommand {
             if (!d.labelled() || d.size() == 0) throw new NnzipException("--val-data " + valData + ": needs labelled samples (x and y)");
             return new Validation(d, "--val-data " + valData + ": " + d.size() + " samples (what --max-drop searched on)");
         }
-        Dataset d = lastImages(train, valImages);
+        Dataset d = train.tail(valImages);
         return new Validation(d, "train images " + (train.size() - d.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
     }
 
-    /** --val-images must leave at least one training image. */
-    static void checkValImages(Dataset train, int valImages) {
-        if (valImages <= 0 || valImages >= train.size())
-            throw new NnzipException("--val-images " + valImages + " must be in [1, " + (train.size() - 1) + "] (training images: " + train.size() + ")");
-    }
-
-    /** The last n images of d (deterministic; training order as stored). */
-    static Dataset lastImages(Dataset d, int n) {
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) idx[i] = d.size() - n + i;
-        return d.subset(idx, d.name() + " (last " + n + ")");
-    }
 
     /**
      * The test split, never seen by a search, measured in ONNX Runtime on the reference and on what the receiver gets:

@@ -60,24 +60,22 @@ public final class DataSplits {
     public DataSplits holdingOut(int n) {
         Supplier<Dataset> all = train;
         Supplier<Dataset> fit = memo(() -> {
-            Dataset d = heldOutCheck(all.get(), n);
-            int[] idx = new int[d.size() - n];
-            for (int i = 0; i < idx.length; i++) idx[i] = i;
-            return d.subset(idx, d.name() + " (first " + idx.length + ")");
+            Dataset d = all.get();
+            checkHoldOut(d, n);
+            return d.head(d.size() - n);
         });
         Supplier<Dataset> held = memo(() -> {
-            Dataset d = heldOutCheck(all.get(), n);
-            int[] idx = new int[n];
-            for (int i = 0; i < n; i++) idx[i] = d.size() - n + i;
-            return d.subset(idx, d.name() + " (last " + n + ")");
+            Dataset d = all.get();
+            checkHoldOut(d, n);
+            return d.tail(n);
         });
         return new DataSplits(fit, held, calib, normalization, description);
     }
 
-    private static Dataset heldOutCheck(Dataset d, int n) {
+    /** --val-images must leave at least one training image. */
+    public static void checkHoldOut(Dataset d, int n) {
         if (d == null) throw new NnzipException("--val-images needs training data (--data)");
         if (n <= 0 || n >= d.size()) throw new NnzipException("--val-images " + n + " must be in [1, " + (d.size() - 1) + "] (training images: " + d.size() + ")");
-        return d;
     }
 
     /** These splits normalized by {@code n} whatever the model records (null: use the model's recorded one). */

@@ -80,6 +80,13 @@ public final class Dataset {
         return subset(idx, name);
     }
 
+    /** The last {@code n} images, in stored order (0 &lt; n ≤ size). */
+    public Dataset tail(int n) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = size() - n + i;
+        return subset(idx, name + " (last " + n + ")");
+    }
+
     /** A seeded random split: {train, validation} with {@code valCount} images held out. */
     public Dataset[] split(int valCount, long seed) {
         if (valCount <= 0 || valCount >= size()) throw new NnzipException(name + ": cannot hold out " + valCount + " of " + size() + " images");
