@@ -92,19 +92,16 @@ final class Discriminators {
                 step(m, original, i, 1, h);
                 step(m, candidates.get(r.nextInt(candidates.size())), r.nextInt(cut), 0, h);
             }
-            int right = 0, total = 0;
+            // balanced: the original's images and the candidates' count equally
+            int orig = 0, fake = 0, fakes = 0;
             for (int i = cut; i < n; i++) {
-                if (logit(m, original, i, h) > 0) right++;
-                total++;
+                if (logit(m, original, i, h) > 0) orig++;
                 for (float[] c : candidates) {
-                    if (logit(m, c, i, h) <= 0) right++;
-                    total++;
+                    if (logit(m, c, i, h) <= 0) fake++;
+                    fakes++;
                 }
             }
-            // balanced: the original's images and the candidates' count equally
-            int orig = 0;
-            for (int i = cut; i < n; i++) if (logit(m, original, i, h) > 0) orig++;
-            double accOrig = orig / (double) (n - cut), accFake = (right - orig) / (double) Math.max(1, total - (n - cut));
+            double accOrig = orig / (double) (n - cut), accFake = fake / (double) Math.max(1, fakes);
             accuracy[m] = (accOrig + accFake) / 2;
         }
         int best = 0, worst = 0;
