@@ -12,6 +12,7 @@ import io.nnzip.ir.Tensor;
 import io.nnzip.ir.TopoSort;
 import io.nnzip.ir.UnsupportedOpException;
 import io.nnzip.ir.ValueInfo;
+import io.nnzip.ir.WeightWrites;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -46,6 +47,8 @@ public final class Executor {
 
     public Executor(Graph g, int opset, Parallel parallel) {
         GraphValidator.validate(g);
+        // a caller may have written weights in place before handing the model over: cached weight forms re-check once
+        WeightWrites.bump();
         this.graph = g;
         this.order = TopoSort.order(g.nodes());
         this.defs = OpRegistry.resolve(order);

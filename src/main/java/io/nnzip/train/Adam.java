@@ -25,6 +25,8 @@ public final class Adam implements Optimizer {
     @Override
     public void step(List<Param> params, float lr) {
         t++;
+        // the parameters are model weights written in place: the engine's cached weight forms must look again
+        io.nnzip.ir.WeightWrites.bump();
         float c1 = 1f / (1f - (float) Math.pow(beta1, t)), c2 = 1f / (1f - (float) Math.pow(beta2, t));
         for (Param p : params) {
             float[] w = p.value(), g = p.grad();

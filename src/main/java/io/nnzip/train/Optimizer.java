@@ -3,7 +3,10 @@ package io.nnzip.train;
 import io.nnzip.ir.NnzipException;
 import java.util.List;
 
-/** Updates parameters in place from their gradients; keeps its own per-parameter state. */
+/**
+ * Updates parameters in place from their gradients; keeps its own per-parameter state. A step bumps
+ * {@link io.nnzip.ir.WeightWrites} (the parameters are live model weights the engine caches derived forms of).
+ */
 public interface Optimizer {
     void step(List<Param> params, float lr);
 

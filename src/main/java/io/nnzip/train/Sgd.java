@@ -21,6 +21,8 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step(List<Param> params, float lr) {
+        // the parameters are model weights written in place: the engine's cached weight forms must look again
+        io.nnzip.ir.WeightWrites.bump();
         for (Param p : params) {
             float[] w = p.value(), g = p.grad();
             float wd = p.decay() ? weightDecay : 0f;

@@ -194,6 +194,8 @@ public final class Trainer implements AutoCloseable {
     public float[] step(Batch b, float lr) {
         lastLr = lr;
         for (StepHook h : opt.hooks) h.beforeForward(this, b);
+        // hooks may have written derived weights into the live arrays: the engine's weight caches must look again
+        io.nnzip.ir.WeightWrites.bump();
         Map<String, Tensor> feeds = new HashMap<>();
         if (opt.feeds != null) feeds.putAll(opt.feeds.apply(b));
         // a feeds function may derive the training input itself (token ids from a batch of sequences)
@@ -227,6 +229,7 @@ public final class Trainer implements AutoCloseable {
         optimizer.step(stepped, lr);
         if (profile != null) profile.end("optimizer");
         for (StepHook h : opt.hooks) h.afterStep(this);
+        io.nnzip.ir.WeightWrites.bump();
         stepCount++;
         Tensor prediction = outs.get(outputs.getFirst());
         boolean classes = prediction.size() % b.size() == 0 && prediction.size() > b.size();
