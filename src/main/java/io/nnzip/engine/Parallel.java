@@ -137,15 +137,21 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        long start = System.nanoTime(), budget = spinNanos(start), prev = start;
+        long start = System.nanoTime(), budget = spinNanos(start), prev = start, taken = 0;
+        boolean parked = false;
         while (pending.get() > 0) {
             long now = System.nanoTime();
+            if (!parked && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
             if (now - start < budget) {
-                spin.polled(prev, now);
                 prev = now;
                 Thread.onSpinWait();
-            } else LockSupport.parkNanos(this, 50_000);
+            } else {
+                if (!parked) spin.spun(now - start, taken, now);
+                parked = true;
+                LockSupport.parkNanos(this, 50_000);
+            }
         }
+        if (!parked) spin.spun(prev - start, taken, prev);
     }
 
     /** A pooled thread that runs one posted job at a time. */
@@ -187,20 +193,25 @@ public final class Parallel implements AutoCloseable {
         }
 
         private void idle() {
-            long start = System.nanoTime(), budget = spinNanos(start), prev = start;
+            long start = System.nanoTime(), budget = spinNanos(start), prev = start, taken = 0;
             boolean parked = false;
             while (job == null && !closed) {
                 long now = System.nanoTime();
+                // a poll interval that long was time the scheduler gave another thread
+                if (!parked && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
                 if (now - start < budget) {
-                    spin.polled(prev, now);
                     prev = now;
                     Thread.onSpinWait();
                 } else {
-                    if (!parked) PARKS.increment();
+                    if (!parked) {
+                        PARKS.increment();
+                        spin.spun(now - start, taken, now);
+                    }
                     parked = true;
                     LockSupport.park(this);
                 }
             }
+            if (!parked) spin.spun(prev - start, taken, prev);
             // what this wake-up cost: from the job's hand-over to this thread running again
             if (parked && job != null) {
                 long now = System.nanoTime();

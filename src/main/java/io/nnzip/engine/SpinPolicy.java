@@ -1,8 +1,5 @@
 package io.nnzip.engine;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
-
 /**
  * How long a {@link Parallel} team's idle threads poll for the next job before parking, chosen from what the team
  * has measured itself: the gaps between its dispatches and what a parked worker's wake-up cost.
@@ -12,13 +9,16 @@ import java.lang.management.ManagementFactory;
  * spin ({@code α × min(gap, budget)}) plus the wake latency of every gap the budget misses, and keeps the cheapest.
  * Back-to-back regions (gaps shorter than a wake-up is worth) so get a long spin; long or irregular gaps get a
  * short one.
- * <p>That sum prices spun CPU as nearly free, which holds only while no other thread wants the core. Two signs that
- * one does switch the team to a short spin ({@link #CONTENDED_NANOS}) whatever the gaps: a spinning thread saw its
- * own clock jump, or a parked one took milliseconds to run again (it was descheduled or queued: the cores are
- * oversubscribed, and with the team in one scheduling group its spin is taken from its own working thread), or the
- * JIT's compilers were busy (in a warming JVM a spinning worker takes the second core from the compiler threads,
- * which slows warm-up more than wake-ups cost).
- * <p>Gaps are fed by the thread that dispatches (under the team's lock); the budget is read by the workers.
+ * <p>That sum prices spun CPU as nearly free, which holds only while no other thread wants the core. Whether one does
+ * is measured, not guessed: a spinning thread's poll interval is well under a microsecond, so an interval longer than
+ * {@link #JUMP_NANOS} is time the scheduler gave to someone else, and a parked worker that took longer than
+ * {@link #QUEUED_WAKE_NANOS} to run waited in a run queue. The team keeps the share of its watched time (spinning and
+ * waking) that was taken that way, fading with a half-life of {@link #HALF_LIFE_NANOS}; above {@link #STEAL_SHARE} it
+ * spins only {@link #CONTENDED_NANOS}. A warming JIT is no sign by itself (its compile bursts last seconds, so
+ * treating them as contention kept short spins through whole short benchmarks): it counts only for the time its
+ * compiler threads actually take from a spinning thread, and a few milliseconds taken are diluted by the clean spins
+ * that follow. A loaded machine takes most of every spin, so its share stays high while the load lasts.
+ * <p>Gaps are fed by the thread that dispatches (under the team's lock); spin and wake reports come from every thread.
  */
 final class SpinPolicy {
     /** Gap buckets: bucket {@code i < LAST} holds gaps below {@code 2^i} µs (and at least {@code 2^(i-1)}); LAST the rest. */
@@ -32,39 +32,46 @@ final class SpinPolicy {
     static final double DECAY = 0.85;
     /** Starting budget and wake cost, before anything was measured (the pre-adaptive fixed spin). */
     static final long START_NANOS = 100_000, START_WAKE_NANOS = 100_000;
-    /** The spin while another thread wants the core, and how long a sign of that counts. */
-    static final long CONTENDED_NANOS = 16_000, CONTENDED_FOR_NANOS = 1_000_000_000;
-    /** A spinning thread whose clock moved this much between two polls was descheduled in between. */
-    static final long PREEMPTED_NANOS = 100_000;
+    /** The spin while other threads take the cores. */
+    static final long CONTENDED_NANOS = 16_000;
+    /** A poll interval this long was time the spinning thread did not run (a spin poll takes well under 1 µs). */
+    static final long JUMP_NANOS = 50_000;
     /** A wake-up this slow waited in a run queue: an idle core runs a woken thread well within it. */
     static final long QUEUED_WAKE_NANOS = 2_000_000;
+    /** Contended when at least this share of the watched time was taken by other threads. */
+    static final double STEAL_SHARE = 0.2;
+    /** Watched and taken time fade by half over this; below {@link #MIN_WATCHED_NANOS} watched, nothing is concluded. */
+    static final long HALF_LIFE_NANOS = 200_000_000, MIN_WATCHED_NANOS = 1_000_000;
 
     private final double[] counts = new double[LAST + 1];
     private int sinceDecision;
     private volatile long budgetNanos = START_NANOS;
     /** Running mean of measured wake latencies (ns); written by workers, racy updates only lose a sample. */
     private volatile long wakeNanos = START_WAKE_NANOS;
-    /** When a spinning thread last saw itself descheduled, and when the JIT was last seen compiling. */
-    private volatile long preemptedAt = Long.MIN_VALUE / 2, compiledAt = Long.MIN_VALUE / 2;
-    private final JitProbe jit;
-
-    SpinPolicy(JitProbe jit) { this.jit = jit; }
-
-    SpinPolicy() { this(JitProbe.SHARED); }
+    /** Faded sums (ns) of the time the team watched (spinning, waking) and of the part of it other threads took. */
+    private double watched, taken;
+    private long fadedAt = Long.MIN_VALUE;
+    private volatile boolean contended;
 
     /** The spin budget (ns) for an idle period starting at {@code now}. */
-    long budgetNanos(long now) { return contended(now) ? CONTENDED_NANOS : budgetNanos; }
+    long budgetNanos(long now) { return contended ? CONTENDED_NANOS : budgetNanos; }
 
     /** The budget the gaps alone call for. */
     long gapBudgetNanos() { return budgetNanos; }
 
-    boolean contended(long now) {
-        return now - preemptedAt < CONTENDED_FOR_NANOS || now - compiledAt < CONTENDED_FOR_NANOS;
-    }
+    /** Whether other threads took more than {@link #STEAL_SHARE} of the recently watched time. */
+    boolean contended(long now) { return contended; }
 
-    /** A spinning thread's clock moved from {@code before} to {@code now} between two polls. */
-    void polled(long before, long now) {
-        if (now - before > PREEMPTED_NANOS) preemptedAt = now;
+    /** The share of the recently watched time that other threads took (0 before anything was watched). */
+    synchronized double takenShare() { return watched <= 0 ? 0 : taken / watched; }
+
+    /**
+     * A thread spun from some start to its last poll at {@code now}, {@code spunNanos} in all, of which
+     * {@code takenNanos} were poll intervals longer than {@link #JUMP_NANOS} (descheduled).
+     */
+    void spun(long spunNanos, long takenNanos, long now) {
+        if (spunNanos <= 0) return;
+        watch(spunNanos, takenNanos, now);
     }
 
     long wakeNanos() { return wakeNanos; }
@@ -74,7 +81,6 @@ final class SpinPolicy {
         counts[bucket(nanos)]++;
         if (++sinceDecision >= EVERY) {
             sinceDecision = 0;
-            if (jit.compiling(now)) compiledAt = now;
             budgetNanos = choose(counts, wakeNanos, ALPHA);
             for (int i = 0; i <= LAST; i++) counts[i] *= DECAY;
         }
@@ -82,10 +88,23 @@ final class SpinPolicy {
 
     /** A parked worker took {@code nanos} from being handed a job to running it, at {@code now}. */
     void woke(long nanos, long now) {
-        if (nanos > QUEUED_WAKE_NANOS) preemptedAt = now;
         if (nanos < 0 || nanos > 50_000_000) return; // a clock step or a descheduled process, not a wake-up
+        // a wake-up that waited in a run queue: all of it was another thread's time
+        watch(nanos, nanos > QUEUED_WAKE_NANOS ? nanos : 0, now);
         long w = wakeNanos;
         wakeNanos = w + (nanos - w) / 8;
+    }
+
+    private synchronized void watch(long nanos, long takenNanos, long now) {
+        if (fadedAt != Long.MIN_VALUE && now > fadedAt) {
+            double f = Math.pow(0.5, (double) (now - fadedAt) / HALF_LIFE_NANOS);
+            watched *= f;
+            taken *= f;
+        }
+        if (fadedAt == Long.MIN_VALUE || now > fadedAt) fadedAt = now;
+        watched += nanos;
+        taken += Math.min(nanos, Math.max(0, takenNanos));
+        contended = watched >= MIN_WATCHED_NANOS && taken >= STEAL_SHARE * watched;
     }
 
     static int bucket(long nanos) {
@@ -113,41 +132,5 @@ final class SpinPolicy {
             }
         }
         return bestBudget;
-    }
-
-    /**
-     * Whether the JIT's compilers were busy: the compilation time the JVM accounts (credited when a compilation ends)
-     * grew by at least a tenth of the wall time since the last poll. A trickle of small compilations in a warm JVM
-     * does not count; a warming one, whose compiler threads run most of the time, does.
-     */
-    static class JitProbe {
-        static final JitProbe SHARED = new JitProbe();
-        static final long POLL_NANOS = 20_000_000;
-        private final CompilationMXBean bean;
-        private long lastPoll = Long.MIN_VALUE / 2, lastTotal = -1;
-        private boolean busy;
-
-        JitProbe() {
-            CompilationMXBean b = null;
-            try {
-                b = ManagementFactory.getCompilationMXBean();
-                if (b != null && !b.isCompilationTimeMonitoringSupported()) b = null;
-            } catch (Throwable e) {
-                // no management: treat the JIT as quiet
-            }
-            bean = b;
-        }
-
-        synchronized boolean compiling(long now) {
-            if (bean == null) return false;
-            long elapsed = now - lastPoll;
-            if (elapsed >= POLL_NANOS) {
-                long total = bean.getTotalCompilationTime();
-                busy = lastTotal >= 0 && (total - lastTotal) * 1_000_000L * 10 >= Math.min(elapsed, 1_000_000_000L);
-                lastTotal = total;
-                lastPoll = now;
-            }
-            return busy;
-        }
     }
 }

@@ -7,19 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * The spin policy picks its budget from gap counts the test hands it (no clocks, no threads): long for back-to-back
- * work, short for long gaps or a busy core. The expected budgets are worked out by hand from the cost model in the
+ * The spin policy picks its budget from gap counts and spin/wake reports the test hands it with a fake clock (no
+ * threads): long for back-to-back work, short for long gaps or while other threads take a large share of the spun
+ * time; a warming JIT's few stolen milliseconds do not hold the short spin. The expected budgets are worked out by hand from the cost model in the
  * comments, independently of the code's own search.
  */
 class SpinPolicyTest {
-    /** A JIT probe that reports a fixed state, so the outcome does not depend on this JVM's own warm-up. */
-    static final class FixedJit extends SpinPolicy.JitProbe {
-        volatile boolean compiling;
-
-        @Override
-        synchronized boolean compiling(long now) { return compiling; }
-    }
-
     @Test
     void bucketsArePowersOfTwoMicroseconds() {
         assertEquals(0, SpinPolicy.bucket(999));       // < 1 µs
@@ -55,13 +48,22 @@ class SpinPolicyTest {
         assertEquals(2_048_000, SpinPolicy.choose(slow, 400_000, 0.1));
     }
 
+    /**
+     * A policy whose gaps call for a long spin: back-to-back gaps of 300 µs, wake-ups of 400 µs measured 10 s before
+     * {@code now} (their watched time has faded away: the scenarios start from no evidence of contention either way).
+     */
+    private static SpinPolicy warm(long now) {
+        SpinPolicy p = new SpinPolicy();
+        for (int i = 0; i < 64; i++) p.woke(400_000, now - 10_000_000_000L);
+        for (int i = 0; i < 4 * SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000);
+        return p;
+    }
+
     @Test
     void backToBackGapsLengthenTheSpinAndLongGapsShortenIt() {
-        FixedJit jit = new FixedJit();
-        SpinPolicy p = new SpinPolicy(jit);
-        for (int i = 0; i < 64; i++) p.woke(400_000, 0);
         long now = 1_000_000_000L;
-        for (int i = 0; i < 4 * SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
+        SpinPolicy p = warm(now);
+        now += 1_000_000;
         assertTrue(p.budgetNanos(now) >= 512_000, "budget " + p.budgetNanos(now));
         // the work dries up: gaps of 50 ms fade the short ones out
         for (int i = 0; i < 40 * SpinPolicy.EVERY; i++) p.gap(50_000_000, now += 50_000_000);
@@ -69,42 +71,69 @@ class SpinPolicyTest {
     }
 
     @Test
-    void aBusyCoreOrACompilingJitShortensTheSpin() {
-        FixedJit jit = new FixedJit();
-        SpinPolicy p = new SpinPolicy(jit);
-        for (int i = 0; i < 64; i++) p.woke(400_000, 0);
+    void aWarmingJitThatTakesAFewMillisecondsIsDilutedByTheCleanSpinsAfterIt() {
         long now = 1_000_000_000L;
-        for (int i = 0; i < 4 * SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
-        long longSpin = p.budgetNanos(now);
-        assertTrue(longSpin >= 512_000);
-        // a spinning thread whose clock jumped 2 ms between polls was descheduled
-        p.polled(now, now + 1_000);
-        assertFalse(p.contended(now + 1_000), "a 1 µs poll interval is no preemption");
-        p.polled(now, now + 2_000_000);
-        now += 2_000_000;
+        SpinPolicy p = warm(now);
+        long longSpin = p.gapBudgetNanos();
+        // a compile burst preempts a spinner: 3 ms watched, 2.5 ms of it taken (83 %): contended at once
+        p.spun(3_000_000, 2_500_000, now += 3_000_000);
         assertTrue(p.contended(now));
         assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
-        // the sign fades
-        now += SpinPolicy.CONTENDED_FOR_NANOS + 1;
-        assertEquals(longSpin, p.budgetNanos(now));
-        // a parked worker that took 5 ms to run again waited in a run queue
-        p.woke(5_000_000, now);
-        assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
-        now += SpinPolicy.CONTENDED_FOR_NANOS + 1;
-        assertEquals(longSpin, p.budgetNanos(now), "one slow wake-up moves the mean little: " + p.wakeNanos());
-        // the JIT compiling is seen at the next decision
-        jit.compiling = true;
-        for (int i = 0; i < SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
-        assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
-        jit.compiling = false;
-        for (int i = 0; i < SpinPolicy.EVERY; i++) p.gap(300_000, now += 1_000_000);
-        now += SpinPolicy.CONTENDED_FOR_NANOS + 1;
+        // then short clean spins, 16 µs every 100 µs. Without fading, 2.5 / (3 + 0.016 n) < 0.2 needs n > 594 spins;
+        // fading weighs the new spins more, so it is below that but not below 2.5 / 0.2 − 3 = 9.5 ms of clean spin
+        // minus the fade: 300 spins (4.8 ms clean over 30 ms, the old sums × 0.90) leave 2.25 / 7.3 = 31 %; 1,000 spins
+        // (0.1 s, the old sums × 0.71) leave 1.77 / 15.6 = 11 %.
+        for (int i = 0; i < 300; i++) p.spun(16_000, 0, now += 100_000);
+        assertTrue(p.contended(now), "share " + p.takenShare());
+        for (int i = 0; i < 700; i++) p.spun(16_000, 0, now += 100_000);
+        assertFalse(p.contended(now), "share " + p.takenShare());
         assertEquals(longSpin, p.budgetNanos(now));
     }
 
     @Test
+    void aLoadedMachineKeepsTheSpinShortForAsLongAsTheLoadLasts() {
+        long now = 1_000_000_000L;
+        SpinPolicy p = warm(now);
+        // every fourth 16 µs spin is preempted for 3 ms (a run queue of several threads per core): share 0.98
+        for (int i = 0; i < 2_000; i++) {
+            boolean preempted = i % 4 == 3;
+            p.spun(preempted ? 3_016_000 : 16_000, preempted ? 3_000_000 : 0, now += preempted ? 3_100_000 : 100_000);
+            if (i >= 3) assertTrue(p.contended(now), "spin " + i + " share " + p.takenShare());
+        }
+        assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
+        // a long pause fades the evidence below what a conclusion needs: the next spin is long again (a probe)...
+        now += 5_000_000_000L;
+        p.spun(16_000, 0, now);
+        assertFalse(p.contended(now));
+        // ...and the first preempted one brings the short spin back
+        p.spun(1_000_000, 900_000, now += 1_000_000);
+        assertTrue(p.contended(now));
+    }
+
+    @Test
+    void queuedWakeUpsCountAsTakenTime() {
+        long now = 1_000_000_000L;
+        SpinPolicy p = warm(now);
+        // 100 ms of clean spin, then one 5 ms wake-up from a run queue: 5 / 105 < 0.2, a single late wake-up is noise
+        for (int i = 0; i < 500; i++) p.spun(200_000, 0, now += 200_000);
+        p.woke(5_000_000, now += 5_000_000);
+        assertFalse(p.contended(now), "share " + p.takenShare());
+        // wake-ups that keep waiting in a run queue: 20 of them within 0.1 s
+        for (int i = 0; i < 20; i++) p.woke(5_000_000, now += 5_000_000);
+        assertTrue(p.contended(now), "share " + p.takenShare());
+        // a poll interval of 1 µs is no preemption, and a fast wake-up is no lateness
+        SpinPolicy q = warm(now);
+        for (int i = 0; i < 100; i++) {
+            q.spun(100_000, 0, now += 100_000);
+            q.woke(40_000, now += 40_000);
+        }
+        assertFalse(q.contended(now));
+        assertEquals(0.0, q.takenShare());
+    }
+
+    @Test
     void wakeCostIsARunningMeanThatIgnoresNonsense() {
-        SpinPolicy p = new SpinPolicy(new FixedJit());
+        SpinPolicy p = new SpinPolicy();
         for (int i = 0; i < 200; i++) p.woke(30_000, 0);
         assertTrue(Math.abs(p.wakeNanos() - 30_000) < 100, "wake " + p.wakeNanos());
         p.woke(-5, 0);
