@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, young collections and
- * worker wake-ups (parks) during it, the team's spin budget and mean measured wake-up after it, to tell GC, page first-touch (CPU without GC) and thread wake-up (wall without
+ * worker wake-ups (parks) during it, the team's spin budget, mean measured wake-up and the share of its watched time
+ * other threads took after it, to tell GC, page first-touch (CPU without GC) and thread wake-up (wall without
  * CPU) apart. {@code sleepMs} before each pass mimics {@code bench}'s settle pause.
  * <pre>java ... io.nnzip.engine.InferenceJitterMain MODEL.onnx INPUT.npy THREADS PASSES [sleepMs]</pre>
  */
@@ -37,9 +38,9 @@ public final class InferenceJitterMain {
                 cpu[i] = (tm.getCurrentThreadCpuTime() - c0) / 1e6;
                 sb.append(String.format(" %.1f/%.1f/g%d/p%d/s%d/w%d", wall[i], cpu[i], gcs() - g0, Parallel.PARKS.sum() - p0,
                         par.spinPolicy().gapBudgetNanos() / 1000, par.wakeNanos() / 1000)
-                        + (par.spinPolicy().contended(System.nanoTime()) ? "c" : ""));
+                        + String.format("/t%.0f%%", 100 * par.spinPolicy().takenShare()) + (par.spinPolicy().contended(System.nanoTime()) ? "c" : ""));
             }
-            System.out.println("wall/cpu/gcs/parks/gap budget µs/wake µs[c: contended]:" + sb);
+            System.out.println("wall/cpu/gcs/parks/gap budget µs/wake µs/share of watched time taken by other threads[c: contended]:" + sb);
             Arrays.sort(wall);
             Arrays.sort(cpu);
             System.out.printf("wall best %.1f median %.1f; cpu best %.1f median %.1f ms%n", wall[0], wall[passes / 2], cpu[0], cpu[passes / 2]);
