@@ -2,7 +2,6 @@ package io.nnzip.engine.ops;
 
 import io.nnzip.engine.kernels.PackedB;
 import io.nnzip.engine.kernels.SparseWeights;
-import io.nnzip.ir.WeightWrites;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -12,40 +11,16 @@ import java.util.WeakHashMap;
  * Packed copies of Gemm right-hand operands, so inference on a fixed model packs each weight matrix once.
  * Weights may change in place between calls (an optimizer updates initializer arrays), so an entry is keyed by the
  * array's identity and also keeps a copy of the contents it was packed from: a hit is only taken when the contents
- * still match exactly (a vectorised compare, far cheaper than repacking), compared again only after a
- * {@link WeightWrites#bump}. Arrays are held weakly.
+ * still match exactly (a vectorised compare, far cheaper than repacking). Arrays are held weakly.
  */
 final class GemmWeightCache {
     /** Smaller operands repack faster than the cache pays back in memory. */
     static final int MIN_FLOATS = 1 << 14;
 
-    private static final class Entry {
-        final boolean transB, sparseEnabled;
-        final int off, ldb, k, n;
-        final float[] contents;
-        final PackedB packed;
-        /** The {@link WeightWrites} stamp at which {@link #contents} last equalled the array. */
-        volatile long checked;
-
-        Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed, boolean sparseEnabled, long checked) {
-            this.transB = transB;
-            this.off = off;
-            this.ldb = ldb;
-            this.k = k;
-            this.n = n;
-            this.contents = contents;
-            this.packed = packed;
-            this.sparseEnabled = sparseEnabled;
-            this.checked = checked;
-        }
-
+    private record Entry(boolean transB, int off, int ldb, int k, int n, float[] contents, PackedB packed, boolean sparseEnabled) {
         /** Packed from this layout of {@code b}, whose contents have not changed since (the compare comes last: it reads the whole array). */
-        boolean holds(boolean transB, float[] b, int off, int ldb, int k, int n, long epoch) {
-            if (this.transB != transB || this.off != off || this.ldb != ldb || this.k != k || this.n != n) return false;
-            if (checked == epoch) return true;
-            if (!Arrays.equals(contents, b)) return false;
-            checked = epoch;
-            return true;
+        boolean holds(boolean transB, float[] b, int off, int ldb, int k, int n) {
+            return this.transB == transB && this.off == off && this.ldb == ldb && this.k == k && this.n == n && Arrays.equals(contents, b);
         }
     }
 
@@ -58,18 +33,16 @@ final class GemmWeightCache {
      * switched as they were then (it was packed only because the sparsity look-up chose the dense kernel), else null.
      */
     static PackedB ifUnchanged(boolean transB, float[] b, int off, int ldb, int k, int n) {
-        long epoch = WeightWrites.epoch();
         Entry e = CACHE.get(b);
-        return e != null && e.sparseEnabled == SparseWeights.enabled && e.holds(transB, b, off, ldb, k, n, epoch) ? e.packed : null;
+        return e != null && e.sparseEnabled == SparseWeights.enabled && e.holds(transB, b, off, ldb, k, n) ? e.packed : null;
     }
 
     /** op(B) packed, from the cache when B's layout and contents are unchanged since it was packed. */
     static PackedB packed(boolean transB, float[] b, int off, int ldb, int k, int n) {
-        long epoch = WeightWrites.epoch();
         Entry e = CACHE.get(b);
-        if (e != null && e.holds(transB, b, off, ldb, k, n, epoch)) return e.packed;
+        if (e != null && e.holds(transB, b, off, ldb, k, n)) return e.packed;
         PackedB p = PackedB.pack(transB, b, off, ldb, k, n);
-        CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p, SparseWeights.enabled, epoch));
+        CACHE.put(b, new Entry(transB, off, ldb, k, n, b.clone(), p, SparseWeights.enabled));
         return p;
     }
 }
