@@ -24,20 +24,24 @@ import java.util.SplittableRandom;
 /**
  * Wavelet-like input split (WAE, Chen et al. 2018): a learned 2×2, stride-2 transform splits the input image into
  * two half-resolution images, a low-frequency one the original network runs on and a high-frequency one a light
- * branch reads; the branch's class scores are added to the network's.
+ * branch reads. As in the paper the branch's features join the network's before the classifier: its map, pooled onto
+ * the grid of the network's last feature map, goes through a Gemm added to the first fully connected layer's output
+ * (the same as concatenating it to that layer's input); {@code fuse = logits} adds pooled class scores instead.
  * <pre>
- * x (N,C,H,W) ─→ low:  2×2 stride-2 conv per channel (starts as the Haar average)          → the original network → + → logits
- *             └→ high: 2×2 stride-2 conv per channel (starts as the Haar diagonal detail) → 3×3/2 conv → ReLU → 3×3 conv → ReLU
- *                                                                       → global average → Gemm (starts at zero) ┘
+ * x (N,C,H,W) ─→ low:  2×2 stride-2 conv per channel → the network up to its first FC layer → + → rest of the network
+ *             └→ high: 2×2 stride-2 conv per channel → 3×3/2 conv → ReLU → 3×3 conv → ReLU → pool → Gemm (zero) ┘
  * </pre>
+ * The two filters start as the Karhunen–Loève pair of the calibration images' 2×2 patches ({@link WaveletSplit}), or
+ * Haar without images.
  * On the half-size image the network's feature maps are halved too, so the one spatial pooling whose removal gives
  * every fully connected layer the input size it had is removed (the last such pooling: the early layers, where
  * most MACs are, run at half resolution). With the branch's Gemm at zero the redesigned model starts as the
- * network on the low-frequency image. Unlike the paper, encoder and branch are trained by the classification loss
- * alone (no decoder, reconstruction or energy-compaction loss).
+ * network on the low-frequency image. Unlike the paper, fine-tuning trains encoder and branch by the task loss alone
+ * (no decoder in the graph): the reconstruction and energy losses shape only the encoder's start.
  */
 public final class WaveletInput {
-    public record Result(Model model, String removedPooling, long macsBefore, long macsAfter, long branchMacs, long paramsBefore, long paramsAfter) {
+    public record Result(Model model, String removedPooling, long macsBefore, long macsAfter, long branchMacs, long paramsBefore, long paramsAfter,
+                         WaveletSplit split) {
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("macs_before", macsBefore);
@@ -48,13 +52,17 @@ public final class WaveletInput {
             m.put("params_before", paramsBefore);
             m.put("params_after", paramsAfter);
             m.put("removed_pooling", removedPooling);
+            m.putAll(split.summary());
             return m;
         }
     }
 
     private WaveletInput() {}
 
-    public static Result run(Model input, WaveletInputConfig cfg) {
+    public static Result run(Model input, WaveletInputConfig cfg) { return run(input, cfg, null); }
+
+    /** @param calib images as the network reads them, for the encoder's start (null: Haar) */
+    public static Result run(Model input, WaveletInputConfig cfg, Tensor calib) {
         Model m = input.copy();
         io.nnzip.engine.Canonical.apply(m);
         Graph g = m.graph();
@@ -76,59 +84,104 @@ public final class WaveletInput {
         GraphRewrites.Names names = new GraphRewrites.Names(g, "wavelet");
         String low = names.next("low"), high = names.next("high");
         GraphEdits.replaceUses(g, x, low);
-        float[] avg = new float[c * 4], diag = new float[c * 4];
-        for (int ch = 0; ch < c; ch++) {
-            Arrays.fill(avg, ch * 4, ch * 4 + 4, 0.25f);
-            diag[ch * 4] = 0.5f;
-            diag[ch * 4 + 1] = -0.5f;
-            diag[ch * 4 + 2] = -0.5f;
-            diag[ch * 4 + 3] = 0.5f;
-        }
-        String wl = GraphRewrites.addWeight(g, names.next("low.weight"), Tensor.of(avg, c, 1, 2, 2));
-        String wh = GraphRewrites.addWeight(g, names.next("high.weight"), Tensor.of(diag, c, 1, 2, 2));
+        WaveletSplit split = calib == null ? WaveletSplit.haar(c) : WaveletSplit.klt(calib);
+        String wl = GraphRewrites.addWeight(g, names.next("low.weight"), Tensor.of(split.low(), c, 1, 2, 2));
+        String wh = GraphRewrites.addWeight(g, names.next("high.weight"), Tensor.of(split.high(), c, 1, 2, 2));
         long[] s2 = {2, 2}, s1 = {1, 1}, p0 = new long[4], p1 = {1, 1, 1, 1};
         List<Node> front = List.of(GraphRewrites.conv(names.next("low"), x, wl, null, low, 2, 2, s2, p0, s1, c),
                 GraphRewrites.conv(names.next("high"), x, wh, null, high, 2, 2, s2, p0, s1, c));
         g.nodes().addAll(0, front);
 
         String removed = removePooling(g, m.opset(), classifierInputs);
+        int hh = h / 2, hw = w / 2, bh = (hh - 1) / 2 + 1, bw = (hw - 1) / 2 + 1;
+        long macsMain = ModelStats.of(m).macs - (long) c * 4 * hh * hw;
+        Map<String, ValueType> now = ShapeInference.infer(g, m.opset(), 1, Map.of());
 
-        // the light branch on the high-frequency image, its class scores added to the network's
+        // the light branch on the high-frequency image: 3×3/2 conv → ReLU → 3×3 conv → ReLU, then either its spatial
+        // features into the first fully connected layer (the paper's fusion) or its pooled features into class scores
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int b = cfg.branchChannels();
         String w1 = GraphRewrites.addWeight(g, names.next("branch.conv1.weight"), Tensor.of(CompactBlocks.uniform(rnd, b * c * 9, c * 9, 6), b, c, 3, 3));
         String b1 = GraphRewrites.addWeight(g, names.next("branch.conv1.bias"), Tensor.of(new float[b], b));
         String w2 = GraphRewrites.addWeight(g, names.next("branch.conv2.weight"), Tensor.of(CompactBlocks.uniform(rnd, b * b * 9, b * 9, 6), b, b, 3, 3));
         String b2 = GraphRewrites.addWeight(g, names.next("branch.conv2.bias"), Tensor.of(new float[b], b));
-        String wf = GraphRewrites.addWeight(g, names.next("branch.fc.weight"), Tensor.of(new float[classes * b], classes, b));
-        String bf = GraphRewrites.addWeight(g, names.next("branch.fc.bias"), Tensor.of(new float[classes], classes));
-        String main = names.next("main_logits");
-        Node producer = g.producers().get(logits);
-        if (producer == null) throw new NnzipException("redesign --wavelet-input: no node computes the output '" + logits + "'");
-        producer.outputs().replaceAll(o -> o.equals(logits) ? main : o);
         String c1 = names.next("branch.conv1"), r1 = names.next("branch.relu1"), c2 = names.next("branch.conv2"), r2 = names.next("branch.relu2"),
-                gap = names.next("branch.pool"), flat = names.next("branch.flat"), bl = names.next("branch.logits");
-        Node gemm = new Node(names.next("branch.fc"), "Gemm", List.of(flat, wf, bf), List.of(bl));
-        gemm.set(Attribute.of("transB", 1L));
-        Node fl = new Node(names.next("branch.flatten"), "Flatten", List.of(gap), List.of(flat));
-        fl.set(Attribute.of("axis", 1L));
-        g.nodes().addAll(List.of(
+                pooled = names.next("branch.pool"), flat = names.next("branch.flat"), bl = names.next("branch.out");
+        List<Node> branch = new ArrayList<>(List.of(
                 GraphRewrites.conv(names.next("branch.conv1"), high, w1, b1, c1, 3, 3, s2, p1, s1, 1),
                 new Node(names.next("branch.relu1"), "Relu", List.of(c1), List.of(r1)),
                 GraphRewrites.conv(names.next("branch.conv2"), r1, w2, b2, c2, 3, 3, s1, p1, s1, 1),
-                new Node(names.next("branch.relu2"), "Relu", List.of(c2), List.of(r2)),
-                new Node(names.next("branch.pool"), "GlobalAveragePool", List.of(r2), List.of(gap)),
-                fl, gemm,
-                new Node(names.next("fuse"), "Add", List.of(main, bl), List.of(logits))));
+                new Node(names.next("branch.relu2"), "Relu", List.of(c2), List.of(r2))));
+        String target;
+        int joinWidth, features;
+        if (cfg.fuse().equals("features")) {
+            Node fc = firstFullyConnected(g);
+            target = fc.output(0);
+            joinWidth = (int) now.get(target).shape()[1];
+            // the branch map pooled onto the grid the network's last feature map has, when one k×k/k pooling gets there
+            int[] grid = featureGrid(g, fc, now);
+            int k = grid == null ? 0 : bh / grid[0];
+            if (grid != null && k >= 1 && bw / grid[1] == k && bh / k == grid[0] && bw / k == grid[1]) {
+                features = b * grid[0] * grid[1];
+                if (k > 1) {
+                    Node mp = new Node(names.next("branch.pool"), "MaxPool", List.of(r2), List.of(pooled));
+                    mp.set(Attribute.of("kernel_shape", (long) k, (long) k));
+                    mp.set(Attribute.of("strides", (long) k, (long) k));
+                    branch.add(mp);
+                } else {
+                    pooled = r2;
+                }
+            } else {
+                features = b;
+                branch.add(new Node(names.next("branch.pool"), "GlobalAveragePool", List.of(r2), List.of(pooled)));
+            }
+        } else {
+            target = logits;
+            joinWidth = classes;
+            features = b;
+            branch.add(new Node(names.next("branch.pool"), "GlobalAveragePool", List.of(r2), List.of(pooled)));
+        }
+        // the join starts at zero, so the redesigned model starts as the network on the low-frequency image
+        String wf = GraphRewrites.addWeight(g, names.next("branch.fc.weight"), Tensor.of(new float[joinWidth * features], joinWidth, features));
+        String bf = GraphRewrites.addWeight(g, names.next("branch.fc.bias"), Tensor.of(new float[joinWidth], joinWidth));
+        String main = names.next("main");
+        Node producer = g.producers().get(target);
+        if (producer == null) throw new NnzipException("redesign --wavelet-input: no node computes '" + target + "'");
+        String joined = target;
+        producer.outputs().replaceAll(o -> o.equals(joined) ? main : o);
+        Node gemm = new Node(names.next("branch.fc"), "Gemm", List.of(flat, wf, bf), List.of(bl));
+        gemm.set(Attribute.of("transB", 1L));
+        Node fl = new Node(names.next("branch.flatten"), "Flatten", List.of(pooled), List.of(flat));
+        fl.set(Attribute.of("axis", 1L));
+        branch.addAll(List.of(fl, gemm, new Node(names.next("fuse"), "Add", List.of(main, bl), List.of(target))));
+        g.nodes().addAll(branch);
         TopoSort.sort(g);
         g.removeUnusedInitializers();
         GraphValidator.validate(g);
         ModelStats before = ModelStats.of(input), after = ModelStats.of(m);
-        int hh = h / 2, hw = w / 2, bh = (hh - 1) / 2 + 1, bw = (hw - 1) / 2 + 1;
-        long branch = (long) c * 4 * hh * hw * 2 + (long) b * c * 9 * bh * bw + (long) b * b * 9 * bh * bw + (long) classes * b;
-        Result r = new Result(m, removed, before.macs, after.macs, branch, before.params, after.params);
+        Result r = new Result(m, removed, before.macs, after.macs, after.macs - macsMain, before.params, after.params, split);
         Provenance.record(m, "redesign", cfg.describe(), WaveletInputConfig.FIELDS, r.summary());
         return r;
+    }
+
+    /** The first Gemm, or MatMul with a constant operand, in execution order: where the feature extractor ends. */
+    private static Node firstFullyConnected(Graph g) {
+        for (Node n : g.nodes())
+            if (n.opType().equals("Gemm") || n.opType().equals("MatMul") && (g.isInitializer(n.input(0)) || g.isInitializer(n.input(1)))) return n;
+        throw new NnzipException("redesign --wavelet-input --branch-fuse features: the model has no fully connected layer to join the branch to");
+    }
+
+    /** Height and width of the 4-D map a fully connected layer reads through Flatten or Reshape; null if none. */
+    private static int[] featureGrid(Graph g, Node fc, Map<String, ValueType> types) {
+        String v = fc.input(g.isInitializer(fc.input(0)) ? 1 : 0);
+        for (int hop = 0; hop < 4; hop++) {
+            ValueType t = types.get(v);
+            if (t != null && t.hasShape() && t.shape().length == 4) return new int[] {(int) t.shape()[2], (int) t.shape()[3]};
+            Node p = g.producers().get(v);
+            if (p == null || !(p.opType().equals("Flatten") || p.opType().equals("Reshape") || p.opType().equals("Dropout") || p.opType().equals("Identity"))) return null;
+            v = p.input(0);
+        }
+        return null;
     }
 
     /** Shapes of the values fully connected layers (Gemm, MatMul with a constant operand) read. */

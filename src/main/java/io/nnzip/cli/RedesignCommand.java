@@ -64,12 +64,17 @@ public final class RedesignCommand extends BaseCommand {
             + "to the original layer's outputs on the calibration images (0 = random start; default ${DEFAULT-VALUE}).")
     int fitSteps;
 
-    @Option(names = "--wavelet-input", description = "Split the input into two half-resolution images with a learned 2x2 transform (starts as Haar): "
+    @Option(names = "--wavelet-input", description = "Split the input into two half-resolution images with a learned 2x2 transform (starts as the "
+            + "Karhunen-Loeve pair of the calibration images' 2x2 patches; Haar with --calib-images 0): "
             + "the network runs on the low-frequency one (one stride-2 pooling removed), a light branch on the high-frequency one.")
     boolean waveletInput;
 
     @Option(names = "--branch-channels", defaultValue = "8", description = "With --wavelet-input: channels of the light high-frequency branch (default ${DEFAULT-VALUE}).")
     int branchChannels;
+
+    @Option(names = "--branch-fuse", defaultValue = "features", description = "With --wavelet-input: where the light branch joins the network: features "
+            + "(its spatial features into the first fully connected layer, as in the paper) or logits (pooled class scores added) (default ${DEFAULT-VALUE}).")
+    String branchFuse;
 
     @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching convolutions are redesigned.")
     String layers;
@@ -135,7 +140,7 @@ public final class RedesignCommand extends BaseCommand {
         String kind = depthwiseSeparable ? "depthwise-separable" : adder ? "adder" : shuffleGroups > 0 ? "shuffle" : fire ? "fire" : "wavelet-input";
         Model in = ModelValidator.read(model);
         Tensor calib = null;
-        if (calibSamples > 0 && data.data != null && !waveletInput) {
+        if (calibSamples > 0 && data.data != null) {
             Dataset train = data.load("redesign", "train").head(calibSamples);
             calib = io.nnzip.data.ModelInputs.images(train, data.normalization(in), null);
         } else if (calibSamples > 0 && !waveletInput) {
@@ -173,8 +178,8 @@ public final class RedesignCommand extends BaseCommand {
         Model out;
         List<DepthwiseSeparableRedesign.LayerResult> layerResults = List.of();
         if (waveletInput) {
-            WaveletInputConfig cfg = new WaveletInputConfig(branchChannels, seed, finetune);
-            WaveletInput.Result r = WaveletInput.run(in, cfg);
+            WaveletInputConfig cfg = new WaveletInputConfig(branchChannels, branchFuse, seed, finetune);
+            WaveletInput.Result r = WaveletInput.run(in, cfg, calib);
             res.put("options", cfg.describe());
             res.putAll(r.summary());
             out = r.model();

@@ -154,13 +154,13 @@ class CompactRedesignTest {
     @Test
     void waveletInputOnAPyTorchExportRunsInOrtAndCountsItsMacs() throws Exception {
         Model cnn = io.nnzip.engine.ModelValidator.read(Path.of("src/test/resources/pytorch-normalized/cnn.onnx"));
-        WaveletInput.Result r = WaveletInput.run(cnn, new WaveletInputConfig(8, 1, 0));
+        WaveletInput.Result r = WaveletInput.run(cnn, new WaveletInputConfig(8, "logits", 1, 0));
         // on the 14×14 low-frequency image, with the second (last) MaxPool gone:
         // /0/Conv 16·1·9·14·14 = 28224, /3/Conv 32·16·9·7·7 = 225792, /6/Conv 32·32·9·7·7 = 451584 (it had 7×7 before too),
         // Gemm 10·1568 = 15680; split 2 · 1·4·14·14 = 1568; branch 8·9·7·7 = 3528, 8·8·9·7·7 = 28224, Gemm 8·10 = 80
         assertEquals("/5/MaxPool", r.removedPooling());
         assertEquals(28224 + 225792 + 451584 + 15680 + 1568 + 3528 + 28224 + 80, r.macsAfter());
-        assertEquals(1568 + 3528 + 28224 + 80, r.branchMacs());
+        assertEquals(784 + 3528 + 28224 + 80, r.branchMacs());
         assertEquals(ModelStats.of(r.model()).macs, r.macsAfter());
         Tensor x = TestModels.input(13, 3, 1, 28, 28);
         float[] engine = new Executor(r.model()).run(Map.of("input", x)).get("logits").floats();
@@ -169,7 +169,7 @@ class CompactRedesignTest {
             ort = o.run(Map.of("input", x)).get("logits").floats();
         }
         assertTrue(TestModels.relDiff(ort, engine) < 1e-5, "ORT vs engine " + TestModels.relDiff(ort, engine));
-        // the branch's classifier starts at zero: the model is the network on the 2×2 average of the image, which
+        // without calibration images the split starts as Haar: the branch's classifier starts at zero, so the model is the network on the 2×2 average of the image, which
         // (average then 2×2 max pool) the hand-computed average of x through the original graph's layers shows
         float[] avg = new float[3 * 14 * 14];
         for (int n = 0; n < 3; n++)
@@ -182,6 +182,118 @@ class CompactRedesignTest {
         String low = r.model().graph().nodes().stream().filter(nd -> nd.name().startsWith("wavelet_low")).findFirst().orElseThrow().output(0);
         float[] lowEngine = new Executor(r.model()).run(Map.of("input", x), List.of(low)).get(low).floats();
         assertArrayEquals(avg, lowEngine, 1e-5f);
+    }
+
+    @Test
+    void waveletBranchFeaturesJoinTheFirstFullyConnectedLayerAsAConcatenatedInputWould() throws Exception {
+        Model cnn = io.nnzip.engine.ModelValidator.read(Path.of("src/test/resources/pytorch-normalized/cnn.onnx"));
+        Tensor calib = TestModels.input(5, 16, 1, 28, 28);
+        WaveletInput.Result r = WaveletInput.run(cnn, new WaveletInputConfig(8, "features", 1, 0), calib);
+        // the Gemm reads /6/Conv's 32×7×7 map; the branch map is 7×7 too, so no pooling: 8·49 = 392 features → 10
+        assertEquals(28224 + 225792 + 451584 + 15680 + 1568 + 3528 + 28224 + 3920, r.macsAfter());
+        assertEquals(784 + 3528 + 28224 + 3920, r.branchMacs());
+        assertEquals(ModelStats.of(r.model()).macs, r.macsAfter());
+        assertEquals("klt", r.split().init());
+        Model m = r.model();
+        String wf = m.graph().initializers().keySet().stream().filter(k -> k.startsWith("wavelet_branch.fc.weight")).findFirst().orElseThrow();
+        float[] wv = m.graph().initializers().get(wf).floats();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int i = 0; i < wv.length; i++) wv[i] = (float) (rnd.nextDouble() - 0.5);
+        Tensor x = TestModels.input(13, 3, 1, 28, 28);
+        String main = m.graph().nodes().stream().filter(nd -> nd.opType().equals("Add") && nd.name().startsWith("wavelet_fuse")).findFirst().orElseThrow().input(0);
+        String feat = m.graph().nodes().stream().filter(nd -> nd.name().startsWith("wavelet_branch.relu2")).findFirst().orElseThrow().output(0);
+        Map<String, Tensor> got = new Executor(m).run(Map.of("input", x), List.of("logits", main, feat));
+        // the join by hand: network scores plus W·flatten(branch map), which is Gemm([a, f]) with [W_a, W]
+        float[] mainV = got.get(main).floats(), f = got.get(feat).floats(), want = new float[3 * 10];
+        for (int n = 0; n < 3; n++)
+            for (int k = 0; k < 10; k++) {
+                double s = mainV[n * 10 + k];
+                for (int j = 0; j < 392; j++) s += wv[k * 392 + j] * f[n * 392 + j];
+                want[n * 10 + k] = (float) s;
+            }
+        assertTrue(TestModels.relDiff(want, got.get("logits").floats()) < 1e-5);
+        float[] ort;
+        try (OrtRunner o = new OrtRunner(m, 1)) {
+            ort = o.run(Map.of("input", x)).get("logits").floats();
+        }
+        assertTrue(TestModels.relDiff(ort, got.get("logits").floats()) < 1e-5, "ORT vs engine " + TestModels.relDiff(ort, got.get("logits").floats()));
+    }
+
+    @Test
+    void theKltSplitReconstructsPatchesBetterThanAnyOtherPairAndReportsItsLoss() {
+        // patches with unequal energy in the four positions and correlations between them
+        int n = 40, h = 8, w = 8;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        float[] x = new float[n * h * w];
+        for (int i = 0; i < n; i++)
+            for (int y = 0; y < h; y += 2)
+                for (int xx = 0; xx < w; xx += 2) {
+                    double a = rnd.nextGaussian() + 1, b = rnd.nextGaussian() * 0.6, c = rnd.nextGaussian() * 0.3, d = rnd.nextGaussian() * 0.1;
+                    int o = i * h * w + y * w + xx;
+                    x[o] = (float) (a + b + d);
+                    x[o + 1] = (float) (a - b + c);
+                    x[o + w] = (float) (a + 0.5 * b - c);
+                    x[o + w + 1] = (float) (a - 0.5 * b - d);
+                }
+        Tensor images = Tensor.of(x, n, 1, h, w);
+        WaveletSplit s = WaveletSplit.klt(images);
+        double sum = 0;
+        for (int k = 0; k < 4; k++) sum += s.low()[k];
+        assertEquals(1, sum, 1e-5);
+        double klt = residual(x, n, h, w, s.low(), s.high()), total = 0;
+        for (float v : x) total += (double) v * v;
+        assertEquals(klt / total, s.lostEnergy(), 1e-6);
+        assertTrue(residual(x, n, h, w, WaveletSplit.haar(1).low(), WaveletSplit.haar(1).high()) > klt);
+        for (int t = 0; t < 300; t++) {
+            float[] l = new float[4], hi = new float[4];
+            for (int k = 0; k < 4; k++) {
+                l[k] = (float) rnd.nextGaussian();
+                hi[k] = (float) rnd.nextGaussian();
+            }
+            assertTrue(residual(x, n, h, w, l, hi) >= klt * (1 - 1e-9), "a random pair reconstructs better");
+        }
+    }
+
+    /** Squared error of the best linear reconstruction of every 2×2 patch from its two filter responses (least squares). */
+    private static double residual(float[] x, int n, int h, int w, float[] l, float[] hi) {
+        // decoder D (4×2) minimizing Σ‖p − D·[l·p, h·p]‖²: D = (Σ p zᵀ)(Σ z zᵀ)⁻¹
+        double[][] pz = new double[4][2], zz = new double[2][2];
+        java.util.List<double[]> ps = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++)
+            for (int y = 0; y < h; y += 2)
+                for (int xx = 0; xx < w; xx += 2) {
+                    int o = i * h * w + y * w + xx;
+                    double[] p = {x[o], x[o + 1], x[o + w], x[o + w + 1]};
+                    ps.add(p);
+                    double z0 = 0, z1 = 0;
+                    for (int k = 0; k < 4; k++) {
+                        z0 += l[k] * p[k];
+                        z1 += hi[k] * p[k];
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        pz[k][0] += p[k] * z0;
+                        pz[k][1] += p[k] * z1;
+                    }
+                    zz[0][0] += z0 * z0;
+                    zz[0][1] += z0 * z1;
+                    zz[1][1] += z1 * z1;
+                }
+        double det = zz[0][0] * zz[1][1] - zz[0][1] * zz[0][1];
+        double[][] inv = {{zz[1][1] / det, -zz[0][1] / det}, {-zz[0][1] / det, zz[0][0] / det}};
+        double err = 0;
+        for (double[] p : ps) {
+            double z0 = 0, z1 = 0;
+            for (int k = 0; k < 4; k++) {
+                z0 += l[k] * p[k];
+                z1 += hi[k] * p[k];
+            }
+            for (int k = 0; k < 4; k++) {
+                double d0 = pz[k][0] * inv[0][0] + pz[k][1] * inv[1][0], d1 = pz[k][0] * inv[0][1] + pz[k][1] * inv[1][1];
+                double e = p[k] - d0 * z0 - d1 * z1;
+                err += e * e;
+            }
+        }
+        return err;
     }
 
     @Test
