@@ -171,6 +171,9 @@ public final class Trainer implements AutoCloseable {
     /** Everything the optimizer steps: {@link #params()} then the options' extra parameters. */
     public List<Param> steppedParams() { return stepped; }
 
+    /** The optimizer stepping {@link #steppedParams()}: its state is what a copy of this trainer restarted mid-run needs. */
+    public Optimizer optimizer() { return optimizer; }
+
     /** The training tape: every value of the current step's forward pass is readable there. */
     public Tape tape() { return tape; }
 

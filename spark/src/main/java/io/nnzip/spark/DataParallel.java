@@ -32,19 +32,22 @@ import org.apache.spark.broadcast.Broadcast;
  * and sends its compressed weight change; {@code treeAggregate} gathers the compressed messages, the driver averages
  * them and compresses the average again (keeping its own residual) for the next broadcast. Driver and workers apply
  * the same decoded update, so every copy of the weights stays identical.
- * <p>With one local step (K = 1) the workers send their gradients instead, and the driver takes the one optimizer
+ * <p>With one local step (K = 1) and int8 or float exchange the workers send their gradients instead, and the driver takes the one optimizer
  * step on their mean, as single-process training on the whole batch would: averaging the workers' own Adam steps
  * normalizes each half-batch gradient by its own, noisier second moment, and one epoch of fine-tuning ended 0.7 pts
  * below the single-process run. State no optimizer steps (BatchNormalization statistics, a setup's ranges and
  * scales) travels as its change and is averaged in both modes.
- * <p>Threshold exchange at K = 1 compresses only on the way up: the driver forwards the workers' sparse messages as
- * they came, and every copy decodes their mean and takes the same optimizer step with its own replica of the
- * optimizer state ({@link #forwarded}).
+ * <p>Threshold exchange always sends weight changes, also at K = 1: every worker takes its own optimizer step on its
+ * dense gradient and sends the change with error feedback, so the residual holds optimizer steps, as Deep Gradient
+ * Compression's momentum correction has it hold velocity. Thresholding gradients for an Adam step on the driver fed
+ * Adam rare large impulses: its second moment grew with them and the steps shrank (−0.51 pts against −0.30 on a 20k-image
+ * epoch, session 11). The driver forwards the workers' messages as they came and every copy adds their mean
+ * ({@link #forwardsMessages}); at the end the residuals go to the driver once, 8-bit ({@link #flushes}).
  * <p>A retried task or a worker on a new executor restarts from the driver's state, as the failure-free run would have
- * it: the weights, in forwarded mode the driver's optimizer state (its replica's twin), and the data order advanced to
- * the round. The sender's residual lives only on the worker: a retry in the same executor JVM continues from the copy
- * taken when the round started; a worker on a new executor starts it at zero (counted in {@code restarts_residual_lost}:
- * the result is then no longer bit-identical). At K &gt; 1 the workers' own optimizer state is not restored either.
+ * it: the weights and the data order advanced to the round. The sender's residual and the worker's own optimizer state
+ * live only on the worker: a retry in the same executor JVM continues from the copies taken when the round started; a
+ * worker on a new executor starts both afresh (counted in {@code restarts_residual_lost}: the result is then no longer
+ * bit-identical).
  */
 final class DataParallel {
     /** What one worker keeps between rounds, per executor JVM (keyed by run and worker). */
@@ -57,12 +60,11 @@ final class DataParallel {
         final int index;
         final boolean[] zero;
         final boolean[] viaGradient;
-        Optimizer replica; // forwarded exchange: the driver's optimizer, fed the same mean gradient
-        List<Param> replicaStepped;
         BatchLoader loader;
         int epoch;
         long round; // the round this worker's state is at the start of; -1 while a round is changing it
         float[] residualAtStart; // the up codec's residual when round residualRound started (a retry continues from it)
+        float[] optimizerAtStart; // the worker's own optimizer state then (steps of its own: K > 1), for the same retry
         long residualRound = -1;
 
         Worker(TrainSpec spec, int w, float[] weights) {
@@ -73,7 +75,7 @@ final class DataParallel {
             index = w;
             zero = zeroMask(copy.exchanged(), spec.zeros());
             viaGradient = stepped(copy);
-            codec = new UpdateCodec(spec.exchange(), global.length, exactMask(copy.exchanged(), viaGradient));
+            codec = new UpdateCodec(spec.exchange(), global.length, exactMask(copy.exchanged(), viaGradient), UpdateCodec.density(spec.workers()));
         }
 
         void close() {
@@ -97,11 +99,11 @@ final class DataParallel {
             for (long s = consumed % perEpoch; s > 0; s--) next(spec);
         }
 
-        void replica(TrainSpec spec) {
-            Trainer.Options o = spec.options(0);
-            replica = Optimizer.create(o.optimizer, o.momentum, o.nesterov, o.weightDecay);
-            replicaStepped = new ArrayList<>();
-            for (int j = 0; j < viaGradient.length; j++) if (viaGradient[j]) replicaStepped.add(copy.exchanged().get(j));
+        /** What a retry of {@code round} in this JVM continues from: the residual, and the worker's own optimizer state. */
+        void keepStart(TrainSpec spec, long round) {
+            residualAtStart = codec.residual();
+            optimizerAtStart = synchronous(spec) ? null : trainer.optimizer().state(trainer.steppedParams());
+            residualRound = round;
         }
     }
 
@@ -146,14 +148,13 @@ final class DataParallel {
         }
     }
 
-    /** A worker's reply: its compressed change, training loss sum and count, compute time, where it ran. */
     /**
      * A worker's reply: its compressed change, training loss sum and count, compute time, where it ran; the bytes it
-     * fetched to restart mid-run (0 otherwise) and whether its residual was lost then; hashes of the weights and (in
-     * forwarded mode) the optimizer state it started the round from, which the driver checks against its own.
+     * fetched to restart mid-run (0 otherwise) and whether its residual was lost then; a hash of the weights it started
+     * the round from, which the driver checks against its own.
      */
     record Reply(int worker, byte[] update, double lossSum, long images, long computeNanos, String where,
-                 long restartBytes, boolean residualLost, int weightsHash, int optimizerHash) implements Serializable {}
+                 long restartBytes, boolean residualLost, int weightsHash) implements Serializable {}
 
     /** The treeAggregate value: the replies gathered so far (messages stay compressed on the way to the driver). */
     static final class Gathered implements Serializable {
@@ -184,7 +185,7 @@ final class DataParallel {
         boolean[] zero = zeroMask(params, spec.zeros());
         boolean sync = synchronous(spec);
         boolean[] viaGradient = stepped(driverCopy);
-        UpdateCodec down = new UpdateCodec(spec.exchange(), n, exactMask(params, viaGradient));
+        UpdateCodec down = new UpdateCodec(spec.exchange(), n, exactMask(params, viaGradient), UpdateCodec.density(workers));
         List<Param> steppedParams = new ArrayList<>();
         for (int j = 0; j < params.size(); j++) if (viaGradient[j]) steppedParams.add(params.get(j));
         Trainer.Options o = spec.options(0);
@@ -204,17 +205,12 @@ final class DataParallel {
                 Broadcast<byte[]> bUpdate = sc.broadcast(update == null ? new byte[0] : update);
                 // the full weights travel only to a worker that has to start over (first round, lost executor, retry)
                 Broadcast<float[]> bWeights = sc.broadcast(w);
-                // forwarded: the driver's optimizer state, which every replica holds too, for a worker that restarts
-                float[] optState = forwarded(spec) ? optimizer.state(steppedParams) : null;
-                Broadcast<float[]> bOpt = sc.broadcast(optState == null ? new float[0] : optState);
-                int wHash = java.util.Arrays.hashCode(w), oHash = optState == null ? 0 : java.util.Arrays.hashCode(optState);
+                int wHash = java.util.Arrays.hashCode(w);
                 float lr = sched.at((int) (round * k));
-                final float prevLr = r == 0 ? lr : sched.at((int) ((round - 1) * k));
-                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, bOpt, lr, prevLr))
+                Gathered g = ids.map(i -> step(runId, bSpec.value(), i, round, bUpdate, bWeights, lr))
                         .treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
                 bUpdate.destroy();
                 bWeights.destroy();
-                bOpt.destroy();
                 float[] avg = new float[n];
                 double roundLoss = 0;
                 long roundImages = 0;
@@ -229,7 +225,7 @@ final class DataParallel {
                     if (rep.restartBytes() > 0) restarts++;
                     if (rep.residualLost()) residualsLost++;
                     restartBytes += rep.restartBytes();
-                    if (rep.weightsHash() != wHash || rep.optimizerHash() != oHash) roundDiffered = true;
+                    if (rep.weightsHash() != wHash) roundDiffered = true;
                     where.add("worker " + rep.worker() + ": " + rep.where().replaceAll(" \\(partition.*", ""));
                 }
                 if (roundDiffered) differing++;
@@ -237,8 +233,8 @@ final class DataParallel {
                 images += roundImages;
                 lastLoss = roundLoss / Math.max(1, roundImages);
                 if (sync) avg = optimizerStep(params, viaGradient, steppedParams, optimizer, avg, w, lr);
-                if (forwarded(spec)) {
-                    // the workers' messages go down as they came; every copy takes this same optimizer step itself
+                if (forwardsMessages(spec)) {
+                    // the workers' messages go down as they came; every copy adds their mean
                     prev = UpdateCodec.forward(g.replies.stream().map(Reply::update).toList());
                     for (int j = 0; j < n; j++) w[j] += avg[j];
                 } else {
@@ -251,6 +247,17 @@ final class DataParallel {
                 downBytes += g.replies.stream().mapToLong(Reply::restartBytes).sum(); // full state to restarted workers
                 if ((r + 1) % Math.max(1, rounds / 10) == 0 || r + 1 == rounds)
                     log.accept(String.format("round %d/%d: loss %.4f, %s exchange", r + 1, rounds, lastLoss, spec.exchange()));
+            }
+            if (flushes(spec)) {
+                // the workers' residuals hold weight changes they made but did not send yet: the driver's model gets
+                // them once at the end, 8-bit, up only (no copy trains on after it)
+                Gathered g = ids.map(i -> flush(runId, i)).treeAggregate(new Gathered(), Gathered::add, Gathered::merge, 2);
+                g.replies.sort(java.util.Comparator.comparingInt(Reply::worker));
+                for (Reply rep : g.replies) {
+                    UpdateCodec.addDecoded(rep.update(), w, 1f / workers);
+                    upBytes += rep.update().length;
+                }
+                applyZeros(w, zero);
             }
         } catch (Exception e) { // SparkException is checked, and Scala throws it undeclared
             throw SparkContexts.explain(e);
@@ -271,15 +278,14 @@ final class DataParallel {
         info.put("workers", workers);
         info.put("exchange", spec.exchange());
         info.put("local_steps", k);
-        info.put("update_rule", forwarded(spec) ? "mean gradient, the same optimizer step on every copy (the workers' messages forwarded)"
-                : sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
+        info.put("update_rule", sync ? "mean gradient, one optimizer step on the driver" : "mean weight change of the workers' local steps");
         info.put("rounds", rounds);
         info.put("parameters", n);
         info.put("exchange_bytes", upBytes + downBytes);
         info.put("restarts", restarts);
         info.put("restart_bytes", restartBytes);
         info.put("restarts_residual_lost", residualsLost);
-        // rounds in which some worker began from weights (or, forwarded, optimizer state) other than the driver's
+        // rounds in which some worker began from weights other than the driver's
         info.put("rounds_copies_differed", differing);
         info.put("float32_bytes", floatBytes);
         info.put("exchange_ratio", round((double) (upBytes + downBytes) / floatBytes, 5));
@@ -290,6 +296,15 @@ final class DataParallel {
         info.put("images_per_second", round(images / seconds, 1));
         info.put("where", List.copyOf(where));
         return new ScaleOut.Trained(driver.model(), (float) (lossSum / Math.max(1, images)), (long) rounds * k, info);
+    }
+
+    /** The worker's residual (what its last message could not carry, plus older leftovers) as one 8-bit message. */
+    private static Reply flush(String runId, int i) {
+        Worker wk = WORKERS.get(runId + "/" + i);
+        if (wk == null) throw new IllegalStateException("worker " + i + " has no state to flush (its executor was lost)");
+        float[] r = wk.codec.residual();
+        byte[] msg = new UpdateCodec("int8", r.length).encode(r);
+        return new Reply(i, msg, 0, 0, 0, SparkContexts.where(), 0, false, 0);
     }
 
     /** Test hook: "worker/round/where" makes that task's first attempt fail (where: "mid" before it sends, "end" after). */
@@ -303,7 +318,7 @@ final class DataParallel {
     }
 
     private static Reply step(String runId, TrainSpec spec, int i, long round, Broadcast<byte[]> update, Broadcast<float[]> weights,
-                              Broadcast<float[]> driverOptimizer, float lr, float prevLr) {
+                              float lr) {
         String key = runId + "/" + i;
         Worker wk = WORKERS.get(key);
         long restartBytes = 0;
@@ -313,34 +328,24 @@ final class DataParallel {
             // attempt that failed while changing it): restart from the driver's state, which is the failure-free run's
             Worker old = wk;
             wk = new Worker(spec, i, weights.value());
-            if (forwarded(spec)) wk.replica(spec);
             if (round > 0) {
                 restartBytes = UpdateCodec.floatBytes(wk.global.length);
-                if (forwarded(spec)) {
-                    float[] st = driverOptimizer.value();
-                    wk.replica.restore(wk.replicaStepped, st);
-                    restartBytes += UpdateCodec.floatBytes(st.length);
-                }
                 wk.skip(spec, round * spec.localSteps());
-                if (old != null && old.residualRound == round) wk.codec.residual(old.residualAtStart);
-                else residualLost = true;
+                if (old != null && old.residualRound == round) {
+                    wk.codec.residual(old.residualAtStart);
+                    if (old.optimizerAtStart != null) wk.trainer.optimizer().restore(wk.trainer.steppedParams(), old.optimizerAtStart);
+                } else residualLost = true;
             }
-            if (!residualLost) {
-                wk.residualAtStart = wk.codec.residual();
-                wk.residualRound = round;
-            }
+            if (!residualLost) wk.keepStart(spec, round);
             WORKERS.put(key, wk);
             if (old != null) old.close();
         } else {
-            wk.residualAtStart = wk.codec.residual();
-            wk.residualRound = round;
-            if (update.value().length > 0 && forwarded(spec)) {
-                // the round's mean gradient, decoded as the driver did, through the same optimizer step
+            wk.keepStart(spec, round);
+            if (update.value().length > 0 && forwardsMessages(spec)) {
+                // decoded into zeros first and then added, as the driver sums the messages: the copies stay bit-identical
                 float[] mean = new float[wk.global.length];
                 UpdateCodec.addDecoded(update.value(), mean, 1f);
-                wk.copy.load(wk.global);
-                float[] change = optimizerStep(wk.copy.exchanged(), wk.viaGradient, wk.replicaStepped, wk.replica, mean, wk.global, prevLr);
-                for (int j = 0; j < change.length; j++) wk.global[j] += change[j];
+                for (int j = 0; j < mean.length; j++) wk.global[j] += mean[j];
             } else if (update.value().length > 0) {
                 UpdateCodec.addDecoded(update.value(), wk.global, 1f);
             }
@@ -350,7 +355,6 @@ final class DataParallel {
         List<Param> ps = wk.copy.exchanged();
         applyZeros(wk.global, wk.zero);
         int weightsHash = java.util.Arrays.hashCode(wk.global);
-        int optimizerHash = wk.replica == null ? 0 : java.util.Arrays.hashCode(wk.replica.state(wk.replicaStepped));
         wk.copy.load(wk.global);
         double loss = 0;
         long seen = 0;
@@ -375,20 +379,25 @@ final class DataParallel {
         byte[] msg = wk.codec.encode(delta);
         wk.round = round + 1;
         maybeFail(i, round, "end");
-        return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where(), restartBytes, residualLost, weightsHash, optimizerHash);
+        return new Reply(i, msg, loss, seen, System.nanoTime() - t0, SparkContexts.where(), restartBytes, residualLost, weightsHash);
     }
 
     /**
-     * Threshold exchange at one local step: the driver forwards the workers' sparse gradient messages instead of
-     * thresholding its own optimizer step again on the way down (with a residual there, the copies' weights lagged
-     * the driver's steps, their gradients kept pointing the same way, and the held-back steps arrived late and at once).
+     * Threshold messages always go down as they came: re-thresholding the mean on the driver with a second residual
+     * made the copies lag the workers' intent at K &gt; 1 too (0.0116× and −1.7 pts on a 20k-image epoch, session 10).
      */
-    static boolean forwarded(TrainSpec spec) {
-        return synchronous(spec) && spec.exchange().equals("threshold");
+    static boolean forwardsMessages(TrainSpec spec) {
+        return spec.exchange().equals("threshold");
     }
 
+    /** Threshold exchange of weight changes sends what the workers' residuals still hold once, at the end. */
+    static boolean flushes(TrainSpec spec) {
+        return forwardsMessages(spec) && !synchronous(spec);
+    }
+
+    /** K = 1 with dense (int8, float) exchange: the workers send gradients and the driver takes the one optimizer step. */
     static boolean synchronous(TrainSpec spec) {
-        return spec.localSteps() == 1;
+        return spec.localSteps() == 1 && !forwardsMessages(spec);
     }
 
     /** Which exchanged entries the copy's optimizer steps (the rest is state its forward pass or hooks change). */

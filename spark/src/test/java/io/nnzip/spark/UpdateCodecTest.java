@@ -74,14 +74,53 @@ class UpdateCodecTest {
                 if (exact[i]) assertEquals(u[i], got[i], 0f, "exact entry " + i + " in round " + r);
                 sentTotal[i] += got[i];
             }
-            // about 1 % of the other entries, 4 bytes each, plus 8 bytes and 4 per value for each exact range
-            assertTrue(msg.length <= 13 + 4 * (0.02 * n) + 2 * 8 + 4 * 140, "bytes " + msg.length);
+            // about 1 % of the other entries: at most 2 bytes for the gap·2 + sign (gaps < 8192), 1 for the magnitude;
+            // plus 8 bytes and 4 per value for each exact range
+            assertTrue(msg.length <= 13 + 3 * (0.02 * n) + 2 * 8 + 4 * 140, "bytes " + msg.length);
         }
         float[] residual = residualOf(c, n);
         for (int i = 0; i < n; i++) {
             if (exact[i]) assertEquals(0f, residual[i], 0f, "residual of exact entry " + i);
             assertEquals(updateTotal[i], sentTotal[i] + residual[i], 1e-5, "element " + i);
         }
+    }
+
+    @Test
+    void thresholdEntriesCarryTheirValueWithinTwoPercentAndTheRestStaysBehind() {
+        int n = 50_000;
+        float[] x = gaussian(n, 5, 1e-3);
+        UpdateCodec c = new UpdateCodec("threshold", n, null, 0.05);
+        byte[] msg = c.encode(x);
+        float[] got = new float[n];
+        UpdateCodec.addDecoded(msg, got, 1f);
+        float[] residual = residualOf(c, n);
+        int sent = 0;
+        float smallestSent = Float.MAX_VALUE, largestKept = 0;
+        for (int i = 0; i < n; i++) {
+            if (got[i] != 0) {
+                sent++;
+                smallestSent = Math.min(smallestSent, Math.abs(x[i]));
+                // 16 levels per octave: the nearest is within 2^(1/32) - 1 = 2.2 % of the value, with its sign
+                assertEquals(x[i], got[i], Math.abs(x[i]) * 0.0219f, "element " + i);
+            } else largestKept = Math.max(largestKept, Math.abs(x[i]));
+            assertEquals(x[i], got[i] + residual[i], 1e-9, "element " + i);
+        }
+        assertTrue(smallestSent >= largestKept, "a kept entry " + largestKept + " above a sent one " + smallestSent);
+        // the threshold comes from a strided sample: about 5 %, not exactly
+        assertTrue(sent >= 0.04 * n && sent <= 0.06 * n, "sent " + sent);
+        // gaps average 20, so almost every entry is 1 varint byte + 1 magnitude byte
+        assertTrue(msg.length <= 13 + 2.05 * sent, "bytes " + msg.length + " for " + sent + " entries");
+    }
+
+    @Test
+    void forwardedThresholdStaysUnderTheBarForTwoWorkers() {
+        // each of two workers sends d·n entries up, and both receive the bundle: 3 messages of float32's 4 (2 up, 2 down)
+        int n = 100_000;
+        double d = UpdateCodec.density(2);
+        byte[] a = new UpdateCodec("threshold", n, null, d).encode(gaussian(n, 11, 1e-3));
+        byte[] b = new UpdateCodec("threshold", n, null, d).encode(gaussian(n, 12, 1e-3));
+        long bytes = a.length + b.length + 2L * UpdateCodec.forward(java.util.List.of(a, b)).length;
+        assertTrue(bytes <= 0.05 * 4 * UpdateCodec.floatBytes(n), "ratio " + bytes / (4.0 * UpdateCodec.floatBytes(n)));
     }
 
     @Test
