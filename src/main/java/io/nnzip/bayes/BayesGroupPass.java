@@ -229,14 +229,27 @@ public record BayesGroupPass(
             if (r != null && r.dtype() == DType.FLOAT && r.rank() >= 2 && r.size() >= CodecOptions.MIN_QUANTIZED) {
                 double sd = std(r.floats());
                 if (sd > 0) {
-                    int qp = (int) Math.max(CodecOptions.QP_MIN, Math.min(CodecOptions.QP_MAX, Math.round(4 * Math.log(step / sd) / Math.log(2))));
+                    int qp = qpOfStep(step, sd);
                     qpOf.put(w, qp);
                     l.put("qp", qp);
+                    l.put("qp_min_rule", qpOfStep(Math.pow(2, -bitsMin), sd));
+                    l.put("qp_mean_rule", qpOfStep(Math.pow(2, -bitsMean), sd));
                 }
+            }
+            if (la != null) {
+                // how many groups other thresholds would take, so a recipe's retry list can be chosen from one run
+                Map<String, Integer> at = new LinkedHashMap<>();
+                for (int th = -4; th <= 4; th++) {
+                    int c = 0;
+                    for (double g : la) if (g > th) c++;
+                    at.put(Integer.toString(th), c);
+                }
+                l.put("groups_above_log_alpha", at);
             }
             perLayer.add(l);
             ctx.note("bayes-group: " + w + (la == null ? "" : ": log α median " + fmt(quantile(la, 0.5)) + ", max " + fmt(quantile(la, 1)) + ", "
-                    + l.get("removed_groups") + " of " + la.length + " groups removed") + "; bits " + bitsMin + " (min rule) / " + bitsMean + " (mean rule), QP " + l.get("qp"));
+                    + l.get("removed_groups") + " of " + la.length + " groups removed") + "; bits " + bitsMin + " (min rule) / " + bitsMean + " (mean rule), QP " + l.get("qp")
+                    + " (min rule " + l.get("qp_min_rule") + ", mean rule " + l.get("qp_mean_rule") + ")" + (la == null ? "" : "; groups above log α −4..4: " + l.get("groups_above_log_alpha")));
         }
         report.put("accuracy_before", accBefore);
         report.put("accuracy_trained", accTrained);
@@ -288,6 +301,11 @@ public record BayesGroupPass(
         double s = 0;
         for (float v : var) s += GroupKl.bits(v);
         return (int) Math.ceil(s / var.length);
+    }
+
+    /** The .nnz QP whose step σ·2^(QP/4) is nearest to {@code step} in the log domain. */
+    static int qpOfStep(double step, double sd) {
+        return (int) Math.max(CodecOptions.QP_MIN, Math.min(CodecOptions.QP_MAX, Math.round(4 * Math.log(step / sd) / Math.log(2))));
     }
 
     private static double quantile(double[] x, double q) {

@@ -40,7 +40,8 @@ class BayesGroupPassTest {
     @SuppressWarnings("unchecked")
     void removesNeuronsOfAForeignMlpAndTheResultRunsInOrt() throws Exception {
         Model m = io.nnzip.engine.ModelValidator.read(Path.of("src/test/resources/pytorch-normalized/mlp.onnx"));
-        Dataset train = Datasets.load("fashion-mnist", "train").head(1024), val = Datasets.load("fashion-mnist", "test").head(128);
+        Dataset test = Datasets.load("fashion-mnist", "test"); // the smaller split: the pass only needs some labelled images
+        Dataset train = test.head(1024), val = test.tail(128);
         PassContext ctx = PassContext.builder().data(train, val).normalization(Normalization.parse("0.2860,0.3530")).threads(2).build();
         PassResult res = BayesGroupPass.of(Map.of("finetune", 3, "lr", 0.003, "warmup", 0.5, "threshold", -3, "retrain", 0)).run(m, ctx);
         Model out = res.model();
