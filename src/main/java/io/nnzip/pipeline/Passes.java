@@ -23,6 +23,7 @@ public final class Passes {
         BUILT_IN.put("train", FineTunePass::of);
         BUILT_IN.put("soft-share", io.nnzip.bayes.SoftSharePass::of);
         BUILT_IN.put("sparse-vd", io.nnzip.bayes.SparseVdPass::of);
+        BUILT_IN.put("bayes-group", io.nnzip.bayes.BayesGroupPass::of);
     }
 
     private Passes() {}

@@ -75,6 +75,23 @@ public final class StructuredPruner {
         return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes);
     }
 
+    /**
+     * Removes the components {@code wanted}, in that order (most certainly unneeded first), each only while it is
+     * prunable and every entity it touches keeps an element: for a method that decides per component itself (a
+     * posterior's group dropout rates) rather than by an amount.
+     */
+    public static Result remove(Analysis a, List<Integer> wanted) {
+        Caps caps = new Caps(a.groups());
+        Set<Integer> chosen = new TreeSet<>();
+        for (int id : wanted) {
+            CoupledGroups.Component c = a.groups().components.get(id);
+            if (c.prunable() && !chosen.contains(id) && caps.take(c)) chosen.add(id);
+        }
+        PrunePlan plan = PlanBuilder.build(a.deps(), a.groups(), chosen);
+        for (Rewrite r : a.rewrites()) plan.notes.add("canonicalized: " + r);
+        return new Result(PlanApplier.apply(a.model(), plan), plan, outcomes(a.groups(), chosen, a.deps().filterAxes));
+    }
+
     static Set<Integer> chooseLocal(CoupledGroups groups, double[] score, double amount, Map<Integer, Double> amounts, int roundTo) {
         Set<Integer> chosen = new TreeSet<>();
         Caps caps = new Caps(groups);
