@@ -74,7 +74,17 @@ public final class FineTuning {
     /** Trains a copy of {@code m}; returns it unchanged (a copy) when the request has no epochs. */
     public Outcome run(Model m, Request r) {
         if (r.epochs() <= 0) return new Outcome(m.copy(), null);
-        Dataset train = ctx.data().requireTrain("fine-tuning");
+        return run(m, r, ctx.data().requireTrain("fine-tuning"));
+    }
+
+    /**
+     * As {@link #run(Model, Request)} on a part of the training split (e.g. without the images a search judges its
+     * candidates on, so that the judgement is on images the fine-tune never saw).
+     */
+    public Outcome run(Model m, Request r, Dataset train) {
+        if (r.epochs() <= 0) return new Outcome(m.copy(), null);
+        if (ctx.remote() != null && train != ctx.data().train())
+            throw new io.nnzip.ir.NnzipException("this fine-tuning trains on part of the training split, which remote workers do not hold: drop --spark");
         if (ctx.remote() != null) return remote(m, r, train);
         Trainer.Options o = new Trainer.Options().epochs(r.epochs()).lr(r.lr()).optimizer(r.optimizer()).schedule(r.schedule()).seed(r.seed())
                 .threads(ctx.threads());

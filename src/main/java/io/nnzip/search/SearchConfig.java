@@ -42,13 +42,17 @@ public record SearchConfig(
         @Setting(value = "loss: rank candidates by cross-entropy on the held-out split (smoother than accuracy on a few thousand images); "
                 + "accuracy: by top-1 accuracy on it", dflt = "loss") String rankBy,
         @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
-                + "split and scored again, and the best of them wins (≤ 1: the search's best as scored)", dflt = "3") int finalTop,
+                + "split and scored again, and the best of them wins (≤ 1: the search's best as scored); width-search: the K best distinct genomes of "
+                + "the whole search are calibrated by measurement and join the uniform prune calibrated the same way, every one of them that "
+                + "measures within 5 % of the target and no slower than the uniform prune gets the output's fine-tune (finetune epochs on the "
+                + "training images outside the held-out split), and the best on the held-out split is the output (ties: the uniform prune)", dflt = "3") int finalTop,
         @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
         @Setting(value = "genomes the initial population starts from, comma-separated: uniform (every group the same keep ratio), "
                 + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
                 + "chooses them; ratios encoding only), none (random genomes only)", dflt = "uniform,sensitivity") String seedPopulation,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
-        @Setting(value = "epochs of fine-tuning of the chosen model on the training data", dflt = "0") int finetune,
+        @Setting(value = "epochs of fine-tuning of the chosen model on the training data (under a latency target: on the training images "
+                + "outside the held-out split, the same fine-tune for uniform and for every width-search finalist)", dflt = "0") int finetune,
         @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
         @Setting(value = "keep a multiple of this many channels per coupled group (1 = exact)", dflt = "1") int roundTo,
         @Setting("a JSON file the population is checkpointed to after every generation (null: none)") String checkpoint,

@@ -44,6 +44,7 @@ public final class SearchPass {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("options", io.nnzip.pass.Configs.toMap(c));
         Model pruned;
+        Model tunedAlready = null; // a latency target's winner, fine-tuned while it was judged
         PrunePlan plan;
         byte[] chart = null;
         if (c.replay() != null) {
@@ -66,13 +67,37 @@ public final class SearchPass {
                     enc.costBy(lm::predict);
                     r.put("latency_model", lm.toJson());
                 }
-                if (c.method().equals("uniform")) {
+                if (timer != null) {
+                    // under a latency target the fine-tune the output gets is also the finalists' judge: it leaves out the held-out split
+                    FineTuning.Request req = FineTuning.Request.of(c.finetune(), c.lr(), "cosine", c.seed());
+                    Fitness judge = new Fitness(null, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
+                    FineTuning fine = ctx.fineTuning();
+                    EqualLatencyRound.Tune common = genes -> {
+                        long t0 = System.nanoTime();
+                        Model t = fine.run(enc.prune(genes).model(), req, rest).model();
+                        Fitness.Score s = judge.of(t);
+                        return new EqualLatencyRound.Tuned(t, c.fitness(s.accuracy(), s.loss()), s.accuracy(), s.loss(), (System.nanoTime() - t0) / 1e9);
+                    };
+                    List<double[]> searched = List.of();
+                    if (c.method().equals("width-search")) {
+                        GeneticSearch.Outcome out = search(m, c, enc, holdout, fitness, target, ctx, r);
+                        chart = SearchChart.png(out.history(), target, c.rankBy(), true);
+                        searched = GeneticSearch.ranked(out.history().stream().flatMap(List::stream).toList()).stream().map(GeneticSearch.Individual::genes).toList();
+                    }
+                    EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), searched,
+                            c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, common, ctx.log());
+                    chosen = fin.winner().genes();
+                    tunedAlready = fin.winner().tuned().model();
+                    r.put("predicted_latency_ratio", enc.cost(chosen));
+                    r.put("latency", WidthCalibration.toJson(fin.winner().latency(), target));
+                    if (c.method().equals("width-search")) r.put("equal_latency", EqualLatencyRound.toJson(enc, fin, target));
+                    else r.put("uniform_keep", enc.describe(chosen));
+                    r.put("keep", enc.describe(chosen));
+                } else if (c.method().equals("uniform")) {
                     chosen = enc.repair(enc.full(), target).genes();
                     r.put("uniform_keep", enc.describe(chosen));
                 } else {
-                    Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
-                    List<double[]> seeds = seeds(m, c, enc, holdout, fitness, ctx, r);
-                    GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log(), seeds).target(target).run();
+                    GeneticSearch.Outcome out = search(m, c, enc, holdout, fitness, target, ctx, r);
                     // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
                     Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
                     FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
@@ -83,18 +108,6 @@ public final class SearchPass {
                         r.put("search_best", SearchJson.individual(enc, out.best(), "accuracy", "loss"));
                         r.put("final_round", fin.rescored().stream().map(i -> SearchJson.individual(enc, i, "accuracy", "loss")).toList());
                     }
-                    r.put("evaluations", out.evaluations());
-                    r.put("evaluations_shared", out.shared());
-                    r.put("resumed", out.resumed());
-                    r.put("seconds_per_evaluation", SearchJson.secondsPerEvaluation(out.history()));
-                    r.put("generations", SearchJson.generations(out.history(), "accuracy", "loss", (g, j) -> {}));
-                }
-                if (timer != null) {
-                    r.put("predicted_latency_ratio", enc.cost(chosen));
-                    WidthCalibration.Result cal = WidthCalibration.run(enc, chosen, target, timer, c.latencyRuns(), !c.method().equals("uniform"), ctx.log());
-                    chosen = cal.genes();
-                    r.put("latency", WidthCalibration.toJson(cal, target));
-                    r.put("keep", enc.describe(chosen));
                 }
             } finally {
                 if (timer != null) timer.close();
@@ -105,7 +118,7 @@ public final class SearchPass {
         }
         FineTuning ft = ctx.fineTuning();
         Float accOriginal = ft.accuracy(m), accPruned = ft.accuracy(pruned);
-        Model tuned = ft.run(pruned, FineTuning.Request.of(c.finetune(), c.lr(), "cosine", c.seed())).model();
+        Model tuned = tunedAlready != null ? tunedAlready : ft.run(pruned, FineTuning.Request.of(c.finetune(), c.lr(), "cosine", c.seed())).model();
         ctx.normalization(m).writeTo(tuned);
         Float accTuned = c.finetune() > 0 ? ft.accuracy(tuned) : accPruned;
         long macs0 = LayerCosts.totalMacs(m, 1), macs1 = LayerCosts.totalMacs(tuned, 1);
@@ -172,6 +185,20 @@ public final class SearchPass {
                 r.put("sensitivity_seed", j);
             }
         }
+        return out;
+    }
+
+    /** The genetic search (width search: under the predicted latency budget), its history and counts in the report. */
+    private static GeneticSearch.Outcome search(Model m, SearchConfig c, Encoding enc, Dataset holdout, Fitness fitness, double target, PassContext ctx, Map<String, Object> r) {
+        Checkpoint ck = c.checkpoint() == null ? null : new Checkpoint(Path.of(c.checkpoint()));
+        List<double[]> seeds = seeds(m, c, enc, holdout, fitness, ctx, r);
+        GeneticSearch.Outcome out = new GeneticSearch(c, enc, evaluate(c, enc, fitness), ck, ctx.log(), seeds).target(target).run();
+        r.put("search_best", SearchJson.individual(enc, out.best(), "accuracy", "loss"));
+        r.put("evaluations", out.evaluations());
+        r.put("evaluations_shared", out.shared());
+        r.put("resumed", out.resumed());
+        r.put("seconds_per_evaluation", SearchJson.secondsPerEvaluation(out.history()));
+        r.put("generations", SearchJson.generations(out.history(), "accuracy", "loss", (g, j) -> {}));
         return out;
     }
 
