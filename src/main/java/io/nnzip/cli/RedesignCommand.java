@@ -117,7 +117,8 @@ public final class RedesignCommand extends BaseCommand {
     String optimizer;
 
     @Option(names = "--adder-eta", defaultValue = "0", description = "With --adder: AdderNet's adaptive learning rate during --finetune, each adder filter's gradient rescaled to "
-            + "ETA·sqrt(k)/norm (k its element count; the paper uses 0.1 with --optimizer sgd); 0 = off (default ${DEFAULT-VALUE}).")
+            + "ETA·sqrt(k)/norm (k its element count), so each filter element moves by about lr·ETA per step: the paper's 0.1 goes with "
+            + "its --optimizer sgd --lr 0.1, so at --lr 0.01 the same step is ETA 1; 0 = off (default ${DEFAULT-VALUE}).")
     float adderEta;
 
     @Option(names = "--eval", description = "With --data but no --finetune: report test accuracy of the original and the redesigned model.")
