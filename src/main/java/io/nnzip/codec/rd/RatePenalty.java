@@ -1,6 +1,7 @@
 package io.nnzip.codec.rd;
 
 import io.nnzip.codec.CodecOptions;
+import io.nnzip.codec.EqualSteps;
 import io.nnzip.codec.TensorUnit;
 import io.nnzip.codec.UniformQuantizer;
 import io.nnzip.codec.binarize.RiceLevelBinarization;
@@ -17,7 +18,9 @@ import java.util.Map;
 /**
  * Rate-aware training: λ·(estimated bits the .nnz coder spends on the weights) added to the loss. Each weight tensor
  * the encoder quantizes (float, rank ≥ 2, ≥ {@link CodecOptions#MIN_QUANTIZED} elements) is priced as it would be
- * coded at QP {@code qp} with one step per tensor: Δ = σ(w)·2^(qp/4), level |q| = ⌊|w|/Δ + θ⌋.
+ * coded by default at QP {@code qp}: equal steps ({@link EqualSteps}: each tensor's own QP q_t, chosen at every refit
+ * so that all steps are about σ_all·2^(qp/4)), step Δ = σ(w)·2^(q_t/4) with one step per tensor, level
+ * |q| = ⌊|w|/Δ + θ⌋.
  * <p>The bits of a level come from the coder itself: every {@code refresh} steps the current levels are run through
  * the binarization the encoder would choose ({@link BinarizationChooser}, the dead zone θ of {@link RoundingChooser})
  * under an adaptive {@link BitCostEstimator}, and c(k) is the mean cost of the weights at magnitude k there (levels
@@ -38,6 +41,7 @@ public final class RatePenalty implements StepHook {
     private final int refresh;
     private final Map<String, Curve> curves = new HashMap<>();
     private long fitted = -1;
+    private Map<String, Integer> qps;
     private double lastBits;
 
     /**
@@ -63,6 +67,7 @@ public final class RatePenalty implements StepHook {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lambda", lambda);
         m.put("qp", qp);
+        m.put("equal_steps", true);
         m.put("refresh_steps", refresh);
         return m;
     }
@@ -84,10 +89,11 @@ public final class RatePenalty implements StepHook {
             float[] w = p.value();
             Curve c = curves.get(p.name());
             if (refit || c == null) {
-                c = Curve.fit(w, qp);
+                if (qps == null || refit) qps = EqualSteps.qps(trainer.model(), qp);
+                c = Curve.fit(w, qps.getOrDefault(p.name(), qp));
                 curves.put(p.name(), c);
             }
-            total += c.bitsAndGrad(w, p.grad(), lambda, qp);
+            total += c.bitsAndGrad(w, p.grad(), lambda);
         }
         if (refit) fitted = step;
         lastBits = total;
@@ -98,8 +104,8 @@ public final class RatePenalty implements StepHook {
      * A tensor's fitted code length per level magnitude: {@code bits[k]} for |q| = k at knots {@code knot[k]} (in
      * units of Δ), beyond the last knot extended with the last segment's slope.
      */
-    public record Curve(double[] knot, double[] bits) {
-        /** Fits the curve to the coder's cost of {@code w}'s current levels at QP {@code qp}. */
+    public record Curve(double[] knot, double[] bits, int qp) {
+        /** Fits the curve to the coder's cost of {@code w}'s current levels at QP {@code qp} (Δ = σ(w)·2^(qp/4)). */
         public static Curve fit(float[] w, int qp) {
             long[] dims = {w.length};
             float[] steps = UniformQuantizer.steps(w, null, dims, -1, qp);
@@ -144,7 +150,7 @@ public final class RatePenalty implements StepHook {
             double[] wt = new double[top + 1];
             for (int k = 0; k <= top; k++) wt[k] = cnt[k] > 0 ? cnt[k] : 1e-6;
             isotonic(bits, wt, 1);
-            return new Curve(knot, bits);
+            return new Curve(knot, bits, qp);
         }
 
         // Pool-adjacent-violators from index `from`: the weighted least-squares non-decreasing fit, in place.
@@ -192,7 +198,7 @@ public final class RatePenalty implements StepHook {
         }
 
         /** Σ value(|w_i|/Δ(w)) with Δ = σ(w)·2^(qp/4). */
-        public double bits(double[] w, int qp) {
+        public double bits(double[] w) {
             double[] ms = meanStd(w);
             double step = ms[1] * Math.pow(2, qp / 4.0), total = 0;
             for (double v : w) total += value(Math.abs(v) / step);
@@ -204,17 +210,17 @@ public final class RatePenalty implements StepHook {
          * tensor's mean and standard deviation, ∂Δ/∂w_j = Δ·(w_j − μ)/(nσ²), so
          * ∂/∂w_j = value'(x_j)·sign(w_j)/Δ − S·(w_j − μ)/(nσ²) with S = Σ value'(x_i)·x_i.
          */
-        public double bitsAndGrad(float[] w, float[] grad, double lambda, int qp) {
+        public double bitsAndGrad(float[] w, float[] grad, double lambda) {
             double[] d = new double[w.length];
             for (int i = 0; i < w.length; i++) d[i] = w[i];
             double[] g = new double[w.length];
-            double total = bitsAndGrad(d, g, qp);
+            double total = bitsAndGrad(d, g);
             for (int i = 0; i < w.length; i++) grad[i] += (float) (lambda * g[i]);
             return total;
         }
 
-        /** As {@link #bitsAndGrad(float[], float[], double, int)} in double, gradient of the bits alone written to {@code grad}. */
-        public double bitsAndGrad(double[] w, double[] grad, int qp) {
+        /** As {@link #bitsAndGrad(float[], float[], double)} in double, gradient of the bits alone written to {@code grad}. */
+        public double bitsAndGrad(double[] w, double[] grad) {
             int n = w.length;
             double[] ms = meanStd(w);
             double mean = ms[0], sd = ms[1];

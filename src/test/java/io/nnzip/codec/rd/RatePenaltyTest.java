@@ -38,16 +38,16 @@ class RatePenaltyTest {
             double[] w = new double[fw.length];
             for (int i = 0; i < w.length; i++) w[i] = fw[i] + 0.01 * r.nextGaussian();
             double[] g = new double[w.length];
-            double f0 = c.bitsAndGrad(w, g, qp);
-            assertEquals(c.bits(w, qp), f0, 1e-9 * Math.abs(f0));
+            double f0 = c.bitsAndGrad(w, g);
+            assertEquals(c.bits(w), f0, 1e-9 * Math.abs(f0));
             double h = 1e-7;
             int checked = 0;
             for (int j = 0; j < w.length; j += 37) {
                 double keep = w[j];
                 w[j] = keep + h;
-                double up = c.bits(w, qp);
+                double up = c.bits(w);
                 w[j] = keep - h;
-                double down = c.bits(w, qp);
+                double down = c.bits(w);
                 w[j] = keep;
                 double fd = (up - down) / (2 * h);
                 assertEquals(fd, g[j], 1e-4 * Math.max(1, Math.abs(fd)), "qp " + qp + " weight " + j);
@@ -100,7 +100,7 @@ class RatePenaltyTest {
                 double actual = 8.0 * u.codedBytes();
                 double[] d = new double[w.length];
                 for (int i = 0; i < w.length; i++) d[i] = w[i];
-                double est = RatePenalty.Curve.fit(w, qp).bits(d, qp);
+                double est = RatePenalty.Curve.fit(w, qp).bits(d);
                 double rel = est / actual - 1;
                 worst = Math.max(worst, Math.abs(rel));
                 log.append(String.format("qp %d %s: estimated %.0f bits, coded %.0f bits (%+.2f%%)%n", qp, cse[0], est, actual, 100 * rel));
