@@ -26,15 +26,17 @@ import java.util.Map;
  * under an adaptive {@link BitCostEstimator}, and c(k) is the mean cost of the weights at magnitude k there (levels
  * the tensor does not hold are priced under the contexts it leaves, frozen). Between refreshes c stays fixed and the
  * step function c(⌊|w|/Δ + θ⌋) is replaced by its piecewise-linear interpolation through (0, c(0)) and
- * (k + ½ − θ, c(k)), the centre of level k's interval, so it has a gradient. Δ is taken as the function of w the
- * encoder computes (σ of the tensor), so the gradient includes ∂Δ/∂w: scaling a layer does not change its price, as
- * it does not change its coded size; only a more concentrated distribution (more weights in the cheap zero interval
- * relative to σ) does.
+ * (k + ½ − θ, c(k)), the centre of level k's interval, so it has a gradient. Δ, too, is held between refreshes. The
+ * encoder's Δ follows σ(w), so the exact surrogate is scale-invariant and its gradient has a term ∂Δ/∂w that
+ * pushes every weight outward by O(1/n); tried first, it made the coded size grow: Adam normalizes each weight's
+ * step, so for the weights the data does not move that tiny term became a full-size step outward and spread the
+ * distribution. With Δ held, the penalty pulls the weights the data does not need toward the cheap zero level, and
+ * the next refit's smaller σ re-prices them.
  * <p>Codebook-coded tensors (k-means) are not modelled: the estimate is of uniform quantization at {@code qp}.
  */
 public final class RatePenalty implements StepHook {
     /** Refresh interval used when none is given: often enough that the zero level's price follows the sparsity. */
-    public static final int DEFAULT_REFRESH = 100;
+    public static final int DEFAULT_REFRESH = 25;
 
     private final double lambda;
     private final int qp;
@@ -104,7 +106,7 @@ public final class RatePenalty implements StepHook {
      * A tensor's fitted code length per level magnitude: {@code bits[k]} for |q| = k at knots {@code knot[k]} (in
      * units of Δ), beyond the last knot extended with the last segment's slope.
      */
-    public record Curve(double[] knot, double[] bits, int qp) {
+    public record Curve(double[] knot, double[] bits, double step) {
         /** Fits the curve to the coder's cost of {@code w}'s current levels at QP {@code qp} (Δ = σ(w)·2^(qp/4)). */
         public static Curve fit(float[] w, int qp) {
             long[] dims = {w.length};
@@ -150,7 +152,7 @@ public final class RatePenalty implements StepHook {
             double[] wt = new double[top + 1];
             for (int k = 0; k <= top; k++) wt[k] = cnt[k] > 0 ? cnt[k] : 1e-6;
             isotonic(bits, wt, 1);
-            return new Curve(knot, bits, qp);
+            return new Curve(knot, bits, steps[0]);
         }
 
         // Pool-adjacent-violators from index `from`: the weighted least-squares non-decreasing fit, in place.
@@ -197,56 +199,36 @@ public final class RatePenalty implements StepHook {
             return lo;
         }
 
-        /** Σ value(|w_i|/Δ(w)) with Δ = σ(w)·2^(qp/4). */
+        /** Σ value(|w_i|/Δ), Δ the step of the fit. */
         public double bits(double[] w) {
-            double[] ms = meanStd(w);
-            double step = ms[1] * Math.pow(2, qp / 4.0), total = 0;
+            double total = 0;
             for (double v : w) total += value(Math.abs(v) / step);
             return total;
         }
 
-        /**
-         * Adds λ·∂/∂w of Σ value(|w_i|/Δ(w)) to {@code grad} and returns the sum. With x_i = |w_i|/Δ, μ and σ the
-         * tensor's mean and standard deviation, ∂Δ/∂w_j = Δ·(w_j − μ)/(nσ²), so
-         * ∂/∂w_j = value'(x_j)·sign(w_j)/Δ − S·(w_j − μ)/(nσ²) with S = Σ value'(x_i)·x_i.
-         */
+        /** Adds λ·∂/∂w of Σ value(|w_i|/Δ) = λ·value'(x_i)·sign(w_i)/Δ to {@code grad} and returns the sum. */
         public double bitsAndGrad(float[] w, float[] grad, double lambda) {
-            double[] d = new double[w.length];
-            for (int i = 0; i < w.length; i++) d[i] = w[i];
-            double[] g = new double[w.length];
-            double total = bitsAndGrad(d, g);
-            for (int i = 0; i < w.length; i++) grad[i] += (float) (lambda * g[i]);
+            double total = 0, inv = 1 / step;
+            for (int i = 0; i < w.length; i++) {
+                double x = Math.abs(w[i]) * inv;
+                int seg = segment(x);
+                double sl = slopeOf(seg);
+                total += bits[seg] + (x - knot[seg]) * sl;
+                grad[i] += (float) (lambda * sl * Math.signum(w[i]) * inv);
+            }
             return total;
         }
 
         /** As {@link #bitsAndGrad(float[], float[], double)} in double, gradient of the bits alone written to {@code grad}. */
         public double bitsAndGrad(double[] w, double[] grad) {
-            int n = w.length;
-            double[] ms = meanStd(w);
-            double mean = ms[0], sd = ms[1];
-            if (!(sd > 0)) return n * bits[0];
-            double step = sd * Math.pow(2, qp / 4.0), total = 0, s = 0;
-            double[] slope = new double[n];
-            for (int i = 0; i < n; i++) {
-                double x = Math.abs(w[i]) / step;
+            double total = 0, inv = 1 / step;
+            for (int i = 0; i < w.length; i++) {
+                double x = Math.abs(w[i]) * inv;
                 int seg = segment(x);
                 total += bits[seg] + (x - knot[seg]) * slopeOf(seg);
-                slope[i] = slopeOf(seg);
-                s += slope[i] * x;
+                grad[i] = slopeOf(seg) * Math.signum(w[i]) * inv;
             }
-            double scale = s / (n * sd * sd);
-            for (int i = 0; i < n; i++) grad[i] = slope[i] * Math.signum(w[i]) / step - scale * (w[i] - mean);
             return total;
-        }
-
-        private static double[] meanStd(double[] w) {
-            double s = 0, ss = 0;
-            for (double v : w) {
-                s += v;
-                ss += v * v;
-            }
-            double m = s / w.length;
-            return new double[] {m, Math.sqrt(Math.max(0, ss / w.length - m * m))};
         }
     }
 }

@@ -54,13 +54,6 @@ class RatePenaltyTest {
                 checked++;
             }
             assertTrue(checked > 50);
-            // scaling the tensor leaves its price unchanged (Δ scales with σ), so the gradient is orthogonal to w
-            double dot = 0, norm = 0;
-            for (int i = 0; i < w.length; i++) {
-                dot += g[i] * w[i];
-                norm += Math.abs(g[i] * w[i]);
-            }
-            assertTrue(Math.abs(dot) < 1e-9 * norm, "w·∇ = " + dot);
         }
     }
 
