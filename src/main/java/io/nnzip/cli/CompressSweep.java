@@ -87,7 +87,7 @@ final class CompressSweep {
             Recipe.Step s = steps.get(a.step());
             Map<String, Object> o = new LinkedHashMap<>(s.options() == null ? Map.of() : s.options());
             o.put(a.option(), point.get(i));
-            steps.set(a.step(), new Recipe.Step(s.step(), o, s.onFail(), s.retry(), s.maxDrop()));
+            steps.set(a.step(), new Recipe.Step(s.step(), o, s.onFail(), s.retry(), s.maxDrop(), s.ratePenalty()));
         }
         return new Recipe(r.name(), r.description(), r.maxDrop(), steps, r.encode());
     }

@@ -71,7 +71,7 @@ final class OptionRules {
             Map.entry("--max-drop", Range.closed(0, 100, "0..100 points")),
             Map.entry("--lr", RATE), Map.entry("--head-lr", RATE),
             Map.entry("--momentum", Range.closed(0, 0.999999, "[0, 1)")), Map.entry("--weight-decay", NON_NEGATIVE),
-            Map.entry("--gamma", FRACTION_OPEN), Map.entry("--clip-norm", NON_NEGATIVE),
+            Map.entry("--gamma", FRACTION_OPEN), Map.entry("--clip-norm", NON_NEGATIVE), Map.entry("--rate-penalty", NON_NEGATIVE),
             Map.entry("--label-smoothing", Range.closed(0, 0.999999, "[0, 1)")), Map.entry("--val-split", Range.closed(0, 0.999999, "[0, 1)")),
             Map.entry("--amount", Range.closed(0, 0.999999, "[0, 1)")), Map.entry("--amounts", Range.above(0, 0.999999, "(0, 1)")),
             Map.entry("--energy", FRACTION_OPEN), Map.entry("--target-macs", FRACTION_OPEN),

@@ -9,6 +9,7 @@ import io.nnzip.models.Models;
 import io.nnzip.train.CountingLm;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
+import io.nnzip.codec.rd.RatePenalty;
 import io.nnzip.train.Penalty;
 import io.nnzip.train.Progress;
 import io.nnzip.pass.Provenance;
@@ -56,6 +57,9 @@ public final class TrainCommand extends BaseCommand {
     @Option(names = "--low-rank-reg", paramLabel = "LAMBDA[:REGEX]",
             description = "Nuclear-norm (low-rank) regularization on weight matrices matching REGEX (default: weights), as singular value soft-thresholding after each step.")
     String lowRankReg;
+    @Option(names = "--rate-penalty", paramLabel = "LAMBDA",
+            description = "Rate-aware training: add LAMBDA times the estimated bits the .nnz coder spends on the weights (at the default QP, fitted to the coder's statistics every 100 steps) to the loss.")
+    Double ratePenalty;
     @Option(names = "--augment", description = "Random crop (pad 2) and, with 'flip', horizontal flips: none, crop, crop+flip.", defaultValue = "none") String augment;
     @Option(names = "--trainable", paramLabel = "REGEX", description = "Train only parameters whose name matches.") String trainable;
     @Option(names = "--freeze", paramLabel = "REGEX", description = "Keep parameters whose name matches fixed.") String freeze;
@@ -92,6 +96,8 @@ public final class TrainCommand extends BaseCommand {
                 : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
 
         Trainer.Options o = options();
+        RatePenalty rate = ratePenalty == null ? null : new RatePenalty(ratePenalty);
+        if (rate != null) o.hook(rate);
 
         note("training " + (init != null ? init.getFileName() : model + (width != 1f ? " x" + width : "")) + " on " + trainSet.name()
                 + " (" + trainSet.size() + " images, validation " + val.size() + "), normalization " + norm + ", " + o.describe());
@@ -109,6 +115,7 @@ public final class TrainCommand extends BaseCommand {
             prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
             if (init == null && width != 1f) prov.put("width", width);
             if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
+            if (rate != null) prov.put("rate_penalty", rate.describe());
             Provenance.record(trained, "train", prov, null, null);
             OnnxWriter.write(trained, output);
         }
@@ -139,6 +146,10 @@ public final class TrainCommand extends BaseCommand {
             history.add(h);
         }
         res.put("history", history);
+        if (rate != null) {
+            res.put("rate_penalty", rate.describe());
+            res.put("rate_estimated_bytes", round(rate.lastBits() / 8, 1));
+        }
         if (prof != null) {
             res.put("profile_ms", prof.summary());
             prof.print(System.err);
@@ -167,6 +178,7 @@ public final class TrainCommand extends BaseCommand {
     private Map<String, Object> languageModel() {
         if (dataOptions.data != null && !dataOptions.data.equals("counting"))
             throw new NnzipException("--model " + model + " trains on the built-in token task: use --data counting (or no --data)");
+        if (ratePenalty != null) throw new NnzipException("--rate-penalty prices image-model weights for the .nnz coder; it is not supported for the built-in language models");
         int v = Models.LM_VOCAB, ctx = Models.LM_CTX, n = dataOptions.limit > 0 ? dataOptions.limit : 20000;
         Dataset trainSet = CountingLm.data("counting", n, v, ctx, seed), val = CountingLm.data("counting-val", 2000, v, ctx, seed + 1);
         Model start = Models.create(model, width, v, seed);
@@ -205,6 +217,7 @@ public final class TrainCommand extends BaseCommand {
         unsupported.put("--label-smoothing", labelSmoothing != 0);
         unsupported.put("--l1/--l2", l1 != null || l2 != null);
         unsupported.put("--low-rank-reg", lowRankReg != null);
+        unsupported.put("--rate-penalty", ratePenalty != null);
         unsupported.put("--augment", !augment.equals("none"));
         unsupported.put("--trainable/--freeze", trainable != null || freeze != null);
         unsupported.put("--val-split", valSplit != 0);

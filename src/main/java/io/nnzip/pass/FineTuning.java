@@ -90,6 +90,7 @@ public final class FineTuning {
                 .threads(ctx.threads());
         if (r.objective() != null) o.objective(r.objective());
         if (r.setup() != null) r.setup().accept(o);
+        for (java.util.function.Supplier<io.nnzip.train.StepHook> h : ctx.trainingHooks()) o.hook(h.get());
         if (r.worker() != null) r.worker().start(m, o);
         try (Trainer t = new Trainer(m, o)) {
             TrainListener own = withZeros(r.listener() == null ? null : r.listener().apply(t), t, r.zeros());
@@ -113,7 +114,7 @@ public final class FineTuning {
 
     private Outcome remote(Model m, Request r, Dataset train) {
         // a worker setup (int8 QAT) travels as plain values; other hooks are code that stays in this process
-        if (r.objective() != null || r.setup() != null || r.listener() != null)
+        if (r.objective() != null || r.setup() != null || r.listener() != null || !ctx.trainingHooks().isEmpty())
             throw new io.nnzip.ir.NnzipException("this fine-tuning needs hooks inside the training step (distillation, gradual pruning, penalties, weight-scheme QAT), which do not run on remote workers yet: drop --spark");
         Model out = ctx.remote().train(m, r, ctx.normalization(m), train.size(), ctx.log()).model();
         return new Outcome(out, null);

@@ -21,6 +21,7 @@ public final class PassContext {
     private final Consumer<String> log;
     private final TrainListener progress;
     private final RemoteTraining remote;
+    private final java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks;
 
     private PassContext(Builder b) {
         data = b.data;
@@ -29,13 +30,16 @@ public final class PassContext {
         log = b.log;
         progress = b.progress;
         remote = b.remote;
+        trainingHooks = java.util.List.copyOf(b.trainingHooks);
     }
 
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding this context's settings, to change a few. */
     public Builder toBuilder() {
-        return new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress).remote(remote);
+        Builder b = new Builder().data(data).threads(threads).seed(seed).log(log).progress(progress).remote(remote);
+        b.trainingHooks.addAll(trainingHooks);
+        return b;
     }
 
     public DataSplits data() { return data; }
@@ -52,6 +56,12 @@ public final class PassContext {
 
     /** Where fine-tuning runs when not in this process (null: here). */
     public RemoteTraining remote() { return remote; }
+
+    /**
+     * Hooks every fine-tuning of a pass run in this context adds to its Trainer, each made fresh per training run: a
+     * recipe step's objective terms that are not the pass's own (the rate penalty of a step's {@code rate_penalty}).
+     */
+    public java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks() { return trainingHooks; }
 
     /** The normalization {@code m}'s inputs get: the data's explicit one, else the model's recorded one, else none. */
     public Normalization normalization(Model m) { return data.normalization(m); }
@@ -77,6 +87,13 @@ public final class PassContext {
         private Consumer<String> log = line -> {};
         private TrainListener progress = new TrainListener() {};
         private RemoteTraining remote;
+        private final java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks = new java.util.ArrayList<>();
+
+        /** Adds a hook every fine-tuning in the context trains with (a new one per training run). */
+        public Builder trainingHook(java.util.function.Supplier<io.nnzip.train.StepHook> h) {
+            trainingHooks.add(h);
+            return this;
+        }
 
         public Builder data(DataSplits d) {
             data = d == null ? DataSplits.none() : d;

@@ -70,8 +70,10 @@ public final class Pipeline {
                 String shown = Recipe.show(options);
                 log.accept(String.format("step %d/%d: %s %s", i + 1, recipe.steps().size(), step.step(), shown));
                 PassResult result;
+                RateRuns rate = step.ratePenalty() == null ? null : new RateRuns(step.ratePenalty());
                 try {
-                    result = passes.apply(step.step(), options).run(currentModel, ctx);
+                    result = passes.apply(step.step(), options).run(currentModel, rate == null ? ctx : rate.context(ctx));
+                    if (rate != null) result = rate.record(step.step(), result);
                 } catch (NnzipException e) {
                     attempts.add(new StepRecord.Attempt(shown, "failed: " + e.getMessage()));
                     continue;

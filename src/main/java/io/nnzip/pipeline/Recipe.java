@@ -28,6 +28,7 @@ import java.util.Map;
  *     on_fail: retry       # abort | rollback | retry (then rollback)
  *     retry: [{amount: 0.8}, {amount: 0.7}]   # gentler settings, tried in order; each overrides options
  *     max_drop: 2          # optional: this step's own budget (a step the later ones recover from); default the recipe's
+ *     rate_penalty: 1e-6   # optional: every fine-tuning of this step adds λ·(estimated .nnz bits of the weights) to its loss
  * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input;
  *                           # provenance: compact|none keeps the pass records without option descriptions, or none of them
  * </pre>
@@ -42,8 +43,10 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
      *     the recipe's, so what the recipe writes stays within it.
      */
     public record Step(String step, Map<String, Object> options, @JsonProperty("on_fail") OnFail onFail, List<Map<String, Object>> retry,
-                       @JsonProperty("max_drop") Double maxDrop) {
-        public Step(String step, Map<String, Object> options, OnFail onFail, List<Map<String, Object>> retry) { this(step, options, onFail, retry, null); }
+                       @JsonProperty("max_drop") Double maxDrop, @JsonProperty("rate_penalty") Double ratePenalty) {
+        public Step(String step, Map<String, Object> options, OnFail onFail, List<Map<String, Object>> retry) { this(step, options, onFail, retry, null, null); }
+
+        public Step(String step, Map<String, Object> options, OnFail onFail, List<Map<String, Object>> retry, Double maxDrop) { this(step, options, onFail, retry, maxDrop, null); }
 
         public Step {
             if (step == null || step.isBlank()) throw new NnzipException("recipe step without a 'step' pass");
@@ -51,6 +54,8 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
             onFail = onFail == null ? OnFail.rollback : onFail;
             retry = retry == null ? List.of() : List.copyOf(retry);
             if (maxDrop != null && !(maxDrop >= 0)) throw new NnzipException("recipe step '" + step + "': max_drop must be a number of points >= 0, got " + maxDrop);
+            if (ratePenalty != null && !(ratePenalty >= 0 && ratePenalty < Double.POSITIVE_INFINITY))
+                throw new NnzipException("recipe step '" + step + "': rate_penalty must be a number of loss units per bit >= 0, got " + ratePenalty);
         }
 
         /** The settings tried in order: the options, then each retry's overrides applied to them. */

@@ -34,22 +34,27 @@ public final class ZigzagRiceBinarization {
 
     public static void encode(int[] q, int from, int to, int k, BinEncoder enc, int[] ctx) {
         RiceLevelBinarization.checkK(k);
-        int c = 0, lowMask = (1 << k) - 1;
-        for (int i = from; i < to; i++) {
-            int v = q[i];
-            long z = ((long) v << 1) ^ (v >> 31);
-            long u = z >>> k;
-            if (u < PREFIX_CAP) {
-                int j = 0;
-                for (; j < u; j++) enc.bit(ctx, c + j, 1);
-                enc.bit(ctx, c + j, 0);
-            } else {
-                for (int j = 0; j < PREFIX_CAP; j++) enc.bit(ctx, c + j, 1);
-                BypassExpGolomb.encode(enc, u - PREFIX_CAP);
-            }
-            if (k > 0) enc.bypassBits((int) z & lowMask, k);
-            c = cls(u);
+        int c = 0;
+        for (int i = from; i < to; i++) c = level(enc, ctx, q[i], c, k);
+    }
+
+    /**
+     * Codes one level {@code v} in context class {@code c} (0 before the first level); returns the next level's class.
+     * The encoder and per-level cost accounting (the rate penalty's fit) both run this.
+     */
+    public static int level(BinEncoder enc, int[] ctx, int v, int c, int k) {
+        long z = ((long) v << 1) ^ (v >> 31);
+        long u = z >>> k;
+        if (u < PREFIX_CAP) {
+            int j = 0;
+            for (; j < u; j++) enc.bit(ctx, c + j, 1);
+            enc.bit(ctx, c + j, 0);
+        } else {
+            for (int j = 0; j < PREFIX_CAP; j++) enc.bit(ctx, c + j, 1);
+            BypassExpGolomb.encode(enc, u - PREFIX_CAP);
         }
+        if (k > 0) enc.bypassBits((int) z & ((1 << k) - 1), k);
+        return cls(u);
     }
 
     public static void decode(int[] q, int from, int to, int k, BinDecoder dec, int[] ctx) {
