@@ -69,10 +69,6 @@ public final class GroupVariational implements StepHook {
      */
     @Override
     public void afterStep(Trainer trainer) {
-        if (scaleLr == 1f) return;
-        for (Map.Entry<String, float[]> e : beforeStep.entrySet()) {
-            float[] v = byName.get(e.getKey()).value(), old = e.getValue();
-            for (int i = 0; i < v.length; i++) v[i] = old[i] + scaleLr * (v[i] - old[i]);
-        }
+        if (scaleLr != 1f) VariationalDropout.stretchSteps(beforeStep, byName, scaleLr);
     }
 }

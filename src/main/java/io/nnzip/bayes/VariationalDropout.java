@@ -62,10 +62,14 @@ public final class VariationalDropout implements StepHook {
 
     @Override
     public void afterStep(Trainer trainer) {
-        if (sigmaLrScale == 1f) return;
-        for (Map.Entry<String, float[]> e : beforeStep.entrySet()) {
+        if (sigmaLrScale != 1f) stretchSteps(beforeStep, byName, sigmaLrScale);
+    }
+
+    /** Scales the optimizer's last step of each parameter in {@code before} (its value before the step) by {@code factor}. */
+    static void stretchSteps(Map<String, float[]> before, Map<String, Param> byName, float factor) {
+        for (Map.Entry<String, float[]> e : before.entrySet()) {
             float[] v = byName.get(e.getKey()).value(), old = e.getValue();
-            for (int i = 0; i < v.length; i++) v[i] = old[i] + sigmaLrScale * (v[i] - old[i]);
+            for (int i = 0; i < v.length; i++) v[i] = old[i] + factor * (v[i] - old[i]);
         }
     }
 }

@@ -5,8 +5,12 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.train.Progress;
+import io.nnzip.train.StepHook;
 import io.nnzip.train.TrainListener;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What a pass runs with besides its config: the data (training, validation and calibration splits held in memory,
@@ -21,7 +25,7 @@ public final class PassContext {
     private final Consumer<String> log;
     private final TrainListener progress;
     private final RemoteTraining remote;
-    private final java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks;
+    private final List<Supplier<StepHook>> trainingHooks;
 
     private PassContext(Builder b) {
         data = b.data;
@@ -30,7 +34,7 @@ public final class PassContext {
         log = b.log;
         progress = b.progress;
         remote = b.remote;
-        trainingHooks = java.util.List.copyOf(b.trainingHooks);
+        trainingHooks = List.copyOf(b.trainingHooks);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -61,7 +65,7 @@ public final class PassContext {
      * Hooks every fine-tuning of a pass run in this context adds to its Trainer, each made fresh per training run: a
      * recipe step's objective terms that are not the pass's own (the rate penalty of a step's {@code rate_penalty}).
      */
-    public java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks() { return trainingHooks; }
+    public List<Supplier<StepHook>> trainingHooks() { return trainingHooks; }
 
     /** The normalization {@code m}'s inputs get: the data's explicit one, else the model's recorded one, else none. */
     public Normalization normalization(Model m) { return data.normalization(m); }
@@ -87,10 +91,10 @@ public final class PassContext {
         private Consumer<String> log = line -> {};
         private TrainListener progress = new TrainListener() {};
         private RemoteTraining remote;
-        private final java.util.List<java.util.function.Supplier<io.nnzip.train.StepHook>> trainingHooks = new java.util.ArrayList<>();
+        private final List<Supplier<StepHook>> trainingHooks = new ArrayList<>();
 
         /** Adds a hook every fine-tuning in the context trains with (a new one per training run). */
-        public Builder trainingHook(java.util.function.Supplier<io.nnzip.train.StepHook> h) {
+        public Builder trainingHook(Supplier<StepHook> h) {
             trainingHooks.add(h);
             return this;
         }
