@@ -22,8 +22,8 @@ only=("$@")
 nnzip=${NNZIP:-./nnzip}
 mkdir -p "$out"
 case $kind in
-  mlp) B=11; W=2; record=record-mlp ;;
-  cnn) B=6; W=1; record=record-cnn ;;
+  mlp) B=11; W=2; record=record-mlp; BG="threshold: -1" ;;
+  cnn) B=6; W=1; record=record-cnn; BG="threshold: -2, scale_lr: 30" ;;
   *) echo "kind must be mlp or cnn" >&2; exit 2 ;;
 esac
 KM="quantize: {scheme: 'kmeans:4', finetune: 1}"
@@ -70,8 +70,12 @@ row dns              "prune: {method: dns, scope: global, amount: 0.95, finetune
 row sparse-vd        "sparse-vd: {finetune: $((B - 1)), lr: 0.001, warmup: $W, threshold: 3, retrain: 1, min_size: 1000}" "$KM"
 row soft-share       "soft-share: {finetune: $((B + 1))}"
 row vd+soft-share    "sparse-vd: {finetune: $((H - 1)), lr: 0.001, warmup: $W, threshold: 3, retrain: 1, min_size: 1000}" "soft-share: {finetune: $((B - H + 1))}"
+# Bayesian compression (group normal-Jeffreys): whole neurons/filters leave, the kept ones stay dense; the settings of
+# its session-11 runs (BENCHMARKS "Issue 19, session 11 (Bayesian compression)"). Then the same with sparse VD after it.
+row bayes-group      "bayes-group: {finetune: $((B - 1)), lr: 0.001, warmup: $W, $BG, retrain: 1, min_size: 1000}" "$KM"
+row bayes-group+vd   "bayes-group: {finetune: $((H - 1)), lr: 0.001, warmup: $W, $BG, retrain: 1, min_size: 1000}" "sparse-vd: {finetune: $((B - H - 1)), lr: 0.001, warmup: $W, threshold: 3, retrain: 1, min_size: 1000}" "$KM"
 builtin record "$record"
-# (Bayesian compression and the rate penalty: add their `row` lines here once their passes exist.)
+# (the rate penalty: add its `row` line here once its pass exists.)
 
 # ---- the summary ----
 /usr/bin/python3 - "$model" "$out" <<'PY'
