@@ -53,6 +53,8 @@ public final class StaticInt8Quantizer {
         // before the Gemm rewrite: smoothing scales MatMul weights by input row and needs the LayerNorm right in front
         if (cfg.smoothquant >= 0)
             notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
+        // the fused QKV projection's Split copies its whole output; three projections write the head tensors directly
+        if (linear) notes.put("qkv_split", io.nnzip.quant.prep.QkvSplit.rewrite(prepared.graph(), prepared.opset()));
         if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {

@@ -26,6 +26,8 @@ public final class LinearToGemm {
         Map<String, ValueType> two = ShapeInference.infer(g, opset, 2, Map.of());
         Map<String, List<Node>> consumers = g.consumers();
         int done = 0;
+        // one flattening per input: the split Q/K/V projections read the same x, and each Reshape would get its own Q
+        Map<String, String> flattened = new java.util.HashMap<>();
         for (Node mm : List.copyOf(g.nodes())) {
             if (!mm.opType().equals("MatMul") || !g.isInitializer(mm.input(1)) || g.initializer(mm.input(1)).rank() != 2) continue;
             List<Node> readers = consumers.getOrDefault(mm.output(0), List.of());
@@ -45,7 +47,10 @@ public final class LinearToGemm {
             String flatShape = g.freshName(base + "_2d_shape"), backShape = g.freshName(base + "_nd_shape");
             g.initializers().put(flatShape, Tensor.vector(-1, k));
             g.initializers().put(backShape, Tensor.vector(back));
-            String flat = g.freshName(base + "_2d_in"), out2d = g.freshName(base + "_2d_out");
+            String flatKey = mm.input(0) + "\u0000" + k;
+            boolean shared = flattened.containsKey(flatKey);
+            String flat = shared ? flattened.get(flatKey) : g.freshName(base + "_2d_in"), out2d = g.freshName(base + "_2d_out");
+            flattened.put(flatKey, flat);
             String b = bias;
             if (g.initializer(bias).rank() == 0) {
                 b = g.freshName(bias + "_vector");
@@ -55,10 +60,11 @@ public final class LinearToGemm {
             int at = g.nodes().indexOf(mm);
             g.nodes().remove(mm);
             g.nodes().remove(add);
-            g.nodes().addAll(Math.min(at, g.nodes().size()), List.of(
-                    new Node(base + "_to2d", "Reshape", List.of(mm.input(0), flatShape), List.of(flat)),
-                    gemm,
-                    new Node(base + "_tond", "Reshape", List.of(out2d, backShape), List.of(add.output(0)))));
+            List<Node> nodes = new java.util.ArrayList<>();
+            if (!shared) nodes.add(new Node(base + "_to2d", "Reshape", List.of(mm.input(0), flatShape), List.of(flat)));
+            nodes.add(gemm);
+            nodes.add(new Node(base + "_tond", "Reshape", List.of(out2d, backShape), List.of(add.output(0))));
+            g.nodes().addAll(Math.min(at, g.nodes().size()), nodes);
             done++;
         }
         if (done > 0) {

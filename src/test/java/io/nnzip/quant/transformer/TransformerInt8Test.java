@@ -57,6 +57,22 @@ class TransformerInt8Test {
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, onnx + " [" + i + "]");
     }
 
+    /** Splitting the fused QKV projection into three is the same function, and no Split is left for ORT to copy through. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
+    void qkvSplitKeepsTheFunction(String onnx) {
+        Model m = canonical(onnx);
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        assertEquals(4, io.nnzip.quant.prep.QkvSplit.rewrite(m.graph(), m.opset()));
+        assertTrue(m.graph().nodes().stream().noneMatch(n -> n.opType().equals("Split")), "a Split is left");
+        // 4 blocks × (q, k, v, proj, fc1, fc2), and the three projections share one flattened input
+        assertEquals(24, LinearToGemm.rewrite(m.graph(), m.opset()));
+        assertEquals(16, m.graph().nodes().stream().filter(n -> n.opType().equals("Reshape") && n.name().endsWith("_to2d")).count());
+        float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
+        double tol = 1e-4 * maxAbs(want);
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, onnx + " [" + i + "]");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
     void everyLinearBecomesQGemmAndLogitsStayClose(String onnx) {
@@ -65,8 +81,11 @@ class TransformerInt8Test {
         QuantConfig cfg = new QuantConfig();
         StaticInt8Quantizer.Result r = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
-        assertEquals(17, ops.getOrDefault("QGemm", 0), ops.toString());
+        // q, k and v as three QGemm behind one QuantizeLinear: 4 × 6 + the head, and 4 × 4 + 1 quantized inputs
+        assertEquals(25, ops.getOrDefault("QGemm", 0), ops.toString());
+        assertEquals(17, ops.getOrDefault("QuantizeLinear", 0), ops.toString());
         assertFalse(ops.containsKey("DequantizeLinear"), ops.toString());
+        assertFalse(ops.containsKey("Split"), "the QKV Split is gone: " + ops);
         assertFalse(ops.containsKey("QLinearAdd") || ops.containsKey("QLinearMul"), "residual/GELU stay float: " + ops);
         float[] want = a.get("y").floats(), got = ort(r.model(), a.get("x"));
         double err = 0;
