@@ -85,6 +85,8 @@ row prune-qp         "prune: {method: magnitude, scope: global, amount: 0.92, sc
 row prune-qp+rate    "prune: {method: magnitude, scope: global, amount: 0.92, schedule: 'gradual:20', finetune: $((B + 1)), lr: 0.002}, rate_penalty: $RP"
 row finetune-qp      "train: {epochs: $((B + 1)), lr: 0.0005, schedule: cosine}"
 row finetune-qp+rate "train: {epochs: $((B + 1)), lr: 0.0005, schedule: cosine}, rate_penalty: $RP"
+# a 10x stronger penalty on the pruned model, whose fixed zeros leave the penalty only the survivors to reshape
+row prune-qp+rate1e-5 "prune: {method: magnitude, scope: global, amount: 0.92, schedule: 'gradual:20', finetune: $((B + 1)), lr: 0.002}, rate_penalty: 1e-5"
 
 # ---- the summary ----
 /usr/bin/python3 - "$model" "$out" <<'PY'
