@@ -33,15 +33,18 @@ import java.util.SplittableRandom;
  * </pre>
  * The two filters start as the Karhunen–Loève pair of the calibration images' 2×2 patches ({@link WaveletSplit}), or
  * Haar without images.
- * On the half-size image the network's feature maps are halved too, so the one spatial pooling whose removal gives
- * every fully connected layer the input size it had is removed (the last such pooling: the early layers, where
- * most MACs are, run at half resolution). With the branch's Gemm at zero the redesigned model starts as the
- * network on the low-frequency image. Unlike the paper, fine-tuning trains encoder and branch by the task loss alone
+ * On the half-size image the network's feature maps are halved too, so one spatial pooling whose removal gives
+ * every fully connected layer the input size it had is removed. Which one is a trade: the layers before it run at
+ * half resolution, the layers after it at the resolution they had. Removing the last one saves the most MACs (75 %
+ * on the 3-conv Fashion-MNIST CNN) but leaves its last convolution a 3×3 map; {@code target_macs} picks the earliest
+ * removal that stays within that share of the original's MACs, so the MACs the target leaves go to resolution.
+ * Convolutions then stop computing the border a floor-mode pooling drops ({@link UnusedBorderTrim}; same function).
+ * With the branch's Gemm at zero the redesigned model starts as the network on the low-frequency image. Unlike the paper, fine-tuning trains encoder and branch by the task loss alone
  * (no decoder in the graph): the reconstruction and energy losses shape only the encoder's start.
  */
 public final class WaveletInput {
     public record Result(Model model, String removedPooling, long macsBefore, long macsAfter, long branchMacs, long paramsBefore, long paramsAfter,
-                         WaveletSplit split) {
+                         WaveletSplit split, long macsBeforeTrimmed, float targetMacs, long trimmedConvs) {
         public Map<String, Object> summary() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("macs_before", macsBefore);
@@ -52,6 +55,13 @@ public final class WaveletInput {
             m.put("params_before", paramsBefore);
             m.put("params_after", paramsAfter);
             m.put("removed_pooling", removedPooling);
+            m.put("target_macs", targetMacs);
+            m.put("target_macs_met", macsAfter <= targetMacs * macsBefore);
+            // convolutions that no longer compute the border their pooling drops; the original with the same cut,
+            // so the saving does not rest on that cut alone
+            m.put("border_trimmed_convs", trimmedConvs);
+            m.put("macs_before_border_trimmed", macsBeforeTrimmed);
+            m.put("macs_saved_share_vs_border_trimmed", macsBeforeTrimmed == 0 ? 0 : 1 - (double) macsAfter / macsBeforeTrimmed);
             m.putAll(split.summary());
             return m;
         }
@@ -63,39 +73,113 @@ public final class WaveletInput {
 
     /** @param calib images as the network reads them, for the encoder's start (null: Haar) */
     public static Result run(Model input, WaveletInputConfig cfg, Tensor calib) {
-        Model m = input.copy();
-        io.nnzip.engine.Canonical.apply(m);
-        Graph g = m.graph();
-        Map<String, ValueType> types = ShapeInference.infer(g, m.opset(), 1, Map.of());
-        String x = g.runtimeInputs().getFirst().name();
+        Model canon = input.copy();
+        io.nnzip.engine.Canonical.apply(canon);
+        Graph g0 = canon.graph();
+        Map<String, ValueType> types = ShapeInference.infer(g0, canon.opset(), 1, Map.of());
+        String x = g0.runtimeInputs().getFirst().name();
         ValueType xt = types.get(x);
         if (xt == null || !xt.hasShape() || xt.shape().length != 4)
             throw new NnzipException("redesign --wavelet-input: the input '" + x + "' must be an image batch (N,C,H,W), it is " + (xt == null ? "unknown" : xt));
         int c = (int) xt.shape()[1], h = (int) xt.shape()[2], w = (int) xt.shape()[3];
         if (h % 2 != 0 || w % 2 != 0) throw new NnzipException("redesign --wavelet-input: the input '" + x + "' is " + h + "x" + w + ", not of even size");
-        if (g.outputs().size() != 1) throw new NnzipException("redesign --wavelet-input: the model must have one output (class scores), it has " + g.outputs().size());
-        String logits = g.outputs().getFirst().name();
-        ValueType lt = types.get(logits);
+        if (g0.outputs().size() != 1) throw new NnzipException("redesign --wavelet-input: the model must have one output (class scores), it has " + g0.outputs().size());
+        ValueType lt = types.get(g0.outputs().getFirst().name());
         if (lt == null || !lt.hasShape() || lt.shape().length != 2 || lt.shape()[1] <= 0)
-            throw new NnzipException("redesign --wavelet-input: the output '" + logits + "' must be (N, classes), it is " + (lt == null ? "unknown" : lt));
-        int classes = (int) lt.shape()[1];
+            throw new NnzipException("redesign --wavelet-input: the output '" + g0.outputs().getFirst().name() + "' must be (N, classes), it is " + (lt == null ? "unknown" : lt));
+        WaveletSplit split = calib == null ? WaveletSplit.haar(c) : WaveletSplit.klt(calib);
+        ModelStats before = ModelStats.of(input);
+        // the same border cut on the original, so the saving can be read against an original that skips it too
+        Model trimmedOriginal = canon.copy();
+        UnusedBorderTrim.apply(trimmedOriginal.graph(), trimmedOriginal.opset());
+        long macsTrimmed = ModelStats.of(trimmedOriginal).macs;
+
+        // one candidate per pooling whose removal fits the half-size image (or none when no removal is needed), earliest first:
+        // removing an earlier pooling keeps more of the network at full resolution, and costs more MACs
+        List<Integer> pools = new ArrayList<>();
+        pools.add(-1);
+        for (int i = 0; i < g0.nodes().size(); i++) {
+            Node n = g0.nodes().get(i);
+            if ((n.opType().equals("MaxPool") || n.opType().equals("AveragePool")) && Arrays.stream(n.attrInts("strides", new long[] {1, 1})).allMatch(v -> v == 2))
+                pools.add(i);
+        }
+        List<Model> fits = new ArrayList<>();
+        List<String> removedNames = new ArrayList<>();
+        List<long[]> macs = new ArrayList<>();
+        for (int p : pools) {
+            Model m = canon.copy();
+            String removed = p < 0 ? null : poolName(m.graph().nodes().get(p));
+            long[] mm = build(m, cfg, split, p, c, h, w, types);
+            if (mm == null) continue;
+            if (p < 0) {
+                // no removal needed (a global pooling ends the feature extractor): the only sensible candidate
+                fits.clear();
+                removedNames.clear();
+                macs.clear();
+                fits.add(m);
+                removedNames.add(null);
+                macs.add(mm);
+                break;
+            }
+            fits.add(m);
+            removedNames.add(removed);
+            macs.add(mm);
+        }
+        if (fits.isEmpty())
+            throw new NnzipException("redesign --wavelet-input: on the half-size image no single stride-2 pooling's removal gives the fully connected layers "
+                    + "the input shapes they had " + classifierInputShapes(g0, types));
+        int pick = 0;
+        for (int i = 1; i < fits.size(); i++) if (macs.get(i)[0] < macs.get(pick)[0]) pick = i;
+        if (cfg.targetMacs() > 0)
+            for (int i = 0; i < fits.size(); i++)
+                if (macs.get(i)[0] <= cfg.targetMacs() * before.macs) {
+                    pick = i;
+                    break;
+                }
+        Model m = fits.get(pick);
+        ModelStats after = ModelStats.of(m);
+        Result r = new Result(m, removedNames.get(pick), before.macs, after.macs, after.macs - macs.get(pick)[1], before.params, after.params, split,
+                macsTrimmed, cfg.targetMacs(), macs.get(pick)[2]);
+        Provenance.record(m, "redesign", cfg.describe(), WaveletInputConfig.FIELDS, r.summary());
+        return r;
+    }
+
+    private static String poolName(Node n) { return n.name().isEmpty() ? n.output(0) : n.name(); }
+
+    /**
+     * Rewrites {@code m} (canonical) in place with the pooling at node index {@code pool} removed (-1: none); returns
+     * {MACs, MACs of the network without the branch, convolutions whose unused border was cut}, or null when the
+     * fully connected layers do not get the input shapes they had.
+     */
+    private static long[] build(Model m, WaveletInputConfig cfg, WaveletSplit split, int pool, int c, int h, int w, Map<String, ValueType> types) {
+        Graph g = m.graph();
+        String x = g.runtimeInputs().getFirst().name();
+        String logits = g.outputs().getFirst().name();
+        int classes = (int) types.get(logits).shape()[1];
         Map<String, String> classifierInputs = classifierInputShapes(g, types);
+        Node removed = pool < 0 ? null : g.nodes().get(pool);
+        if (removed != null && !GraphEdits.bypass(g, removed)) return null;
 
         GraphRewrites.Names names = new GraphRewrites.Names(g, "wavelet");
         String low = names.next("low"), high = names.next("high");
         GraphEdits.replaceUses(g, x, low);
-        WaveletSplit split = calib == null ? WaveletSplit.haar(c) : WaveletSplit.klt(calib);
         String wl = GraphRewrites.addWeight(g, names.next("low.weight"), Tensor.of(split.low(), c, 1, 2, 2));
         String wh = GraphRewrites.addWeight(g, names.next("high.weight"), Tensor.of(split.high(), c, 1, 2, 2));
         long[] s2 = {2, 2}, s1 = {1, 1}, p0 = new long[4], p1 = {1, 1, 1, 1};
         List<Node> front = List.of(GraphRewrites.conv(names.next("low"), x, wl, null, low, 2, 2, s2, p0, s1, c),
                 GraphRewrites.conv(names.next("high"), x, wh, null, high, 2, 2, s2, p0, s1, c));
         g.nodes().addAll(0, front);
-
-        String removed = removePooling(g, m.opset(), classifierInputs);
+        Map<String, ValueType> now;
+        try {
+            now = ShapeInference.infer(g, m.opset(), 1, Map.of());
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (!classifierInputs.equals(classifierInputShapes(g, now))) return null;
+        int trimmed = UnusedBorderTrim.apply(g, m.opset());
         int hh = h / 2, hw = w / 2, bh = (hh - 1) / 2 + 1, bw = (hw - 1) / 2 + 1;
         long macsMain = ModelStats.of(m).macs - (long) c * 4 * hh * hw;
-        Map<String, ValueType> now = ShapeInference.infer(g, m.opset(), 1, Map.of());
+        now = ShapeInference.infer(g, m.opset(), 1, Map.of());
 
         // the light branch on the high-frequency image: 3×3/2 conv → ReLU → 3×3 conv → ReLU, then either its spatial
         // features into the first fully connected layer (the paper's fusion) or its pooled features into class scores
@@ -158,10 +242,7 @@ public final class WaveletInput {
         TopoSort.sort(g);
         g.removeUnusedInitializers();
         GraphValidator.validate(g);
-        ModelStats before = ModelStats.of(input), after = ModelStats.of(m);
-        Result r = new Result(m, removed, before.macs, after.macs, after.macs - macsMain, before.params, after.params, split);
-        Provenance.record(m, "redesign", cfg.describe(), WaveletInputConfig.FIELDS, r.summary());
-        return r;
+        return new long[] {ModelStats.of(m).macs, macsMain, trimmed};
     }
 
     /** The first Gemm, or MatMul with a constant operand, in execution order: where the feature extractor ends. */
@@ -197,39 +278,5 @@ public final class WaveletInput {
             }
         }
         return m;
-    }
-
-    /**
-     * Removes the last stride-2 pooling whose removal gives every fully connected layer's input the shape it had
-     * on the full-size image; returns its name, or null when no removal is needed (a global pooling ends the
-     * feature extractor).
-     */
-    private static String removePooling(Graph g, int opset, Map<String, String> classifierInputs) {
-        try {
-            if (classifierInputs.equals(classifierInputShapes(g, ShapeInference.infer(g, opset, 1, Map.of())))) return null;
-        } catch (RuntimeException e) {
-            // shapes do not fit without a removal
-        }
-        List<Node> pools = new ArrayList<>();
-        for (Node n : g.nodes())
-            if ((n.opType().equals("MaxPool") || n.opType().equals("AveragePool")) && Arrays.stream(n.attrInts("strides", new long[] {1, 1})).allMatch(v -> v == 2))
-                pools.add(n);
-        for (int i = pools.size() - 1; i >= 0; i--) {
-            Graph trial = g.copy();
-            Node p = trial.nodes().get(g.nodes().indexOf(pools.get(i)));
-            if (!GraphEdits.bypass(trial, p)) continue;
-            Map<String, ValueType> types;
-            try {
-                types = ShapeInference.infer(trial, opset, 1, Map.of());
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (classifierInputs.equals(classifierInputShapes(trial, types))) {
-                GraphEdits.bypass(g, pools.get(i));
-                return pools.get(i).name().isEmpty() ? pools.get(i).output(0) : pools.get(i).name();
-            }
-        }
-        throw new NnzipException("redesign --wavelet-input: on the half-size image no single stride-2 pooling's removal gives the fully connected layers "
-                + "the input shapes they had " + classifierInputs);
     }
 }

@@ -76,6 +76,10 @@ public final class RedesignCommand extends BaseCommand {
             + "(its spatial features into the first fully connected layer, as in the paper) or logits (pooled class scores added) (default ${DEFAULT-VALUE}).")
     String branchFuse;
 
+    @Option(names = "--target-macs", defaultValue = "0.6", description = "With --wavelet-input: fraction of the original MACs to keep at most; the earliest "
+            + "stride-2 pooling whose removal stays within it is removed, so the rest goes to resolution; when none does, the one leaving the fewest MACs (default ${DEFAULT-VALUE}).")
+    float targetMacs;
+
     @Option(names = "--layers", paramLabel = "REGEX", description = "Regular expression on node names: only matching convolutions are redesigned.")
     String layers;
 
@@ -179,7 +183,7 @@ public final class RedesignCommand extends BaseCommand {
         Model out;
         List<DepthwiseSeparableRedesign.LayerResult> layerResults = List.of();
         if (waveletInput) {
-            WaveletInputConfig cfg = new WaveletInputConfig(branchChannels, branchFuse, seed, finetune);
+            WaveletInputConfig cfg = new WaveletInputConfig(branchChannels, branchFuse, targetMacs, seed, finetune);
             WaveletInput.Result r = WaveletInput.run(in, cfg, calib);
             res.put("options", cfg.describe());
             res.putAll(r.summary());
