@@ -87,7 +87,7 @@ public final class NnzInspector {
                                 e.put("max_gt", t.maxGt);
                                 e.put("eg_order", t.egk);
                             } else {
-                                if (t.formatVersion >= 3) e.put("binarization", t.scheme == TensorUnit.SCHEME_ZIGZAG ? "zigzag-rice" : "rice");
+                                if (t.formatVersion >= 3) e.put("binarization", t.scheme == TensorUnit.SCHEME_ZIGZAG ? "zigzag-rice" : t.scheme == TensorUnit.SCHEME_RICE_COLUMNS ? "rice-columns" : "rice");
                                 e.put("rice_k", t.riceK);
                             }
                             if (t.slices.length > 1) e.put("slices", t.slices.length);

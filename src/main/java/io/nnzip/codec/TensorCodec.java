@@ -327,6 +327,31 @@ public final class TensorCodec {
             else RiceLevelBinarization.encode(q, from, to, classes, c.k(), dq, enc, RiceLevelBinarization.contexts());
             u.slices[i] = enc.finish();
         });
+        if (c.scheme() == TensorUnit.SCHEME_RICE && columnsApply(u, classes)) {
+            // Scheme 2 codes the same levels; it pays where changes cluster in columns (fine-tuning), so keep the smaller.
+            int rowLen = RowSkip.rowLength(u.dims);
+            byte[][] col = new byte[s][];
+            IntStream cs = IntStream.range(0, s);
+            (threads > 1 && s > 1 ? cs.parallel() : cs).forEach(i -> {
+                int from = i * SLICE, to = (int) Math.min(q.length, (long) from + SLICE);
+                RangeEncoder enc = new RangeEncoder((to - from) / 2 + 64);
+                RiceLevelBinarization.encodeColumns(q, from, to, classes, c.k(), dq, rowLen, enc, RiceLevelBinarization.columnContexts());
+                col[i] = enc.finish();
+            });
+            long plain = 0, columns = 0;
+            for (int i = 0; i < s; i++) {
+                plain += u.slices[i].length;
+                columns += col[i].length;
+            }
+            if (columns < plain) {
+                u.scheme = TensorUnit.SCHEME_RICE_COLUMNS;
+                u.slices = col;
+            }
+        }
+    }
+
+    private static boolean columnsApply(TensorUnit u, byte[] classes) {
+        return classes != null && u.method == TensorUnit.DOM_UNIFORM && u.formatVersion >= 7 && u.dims.length >= 2 && RowSkip.rowLength(u.dims) >= 1;
     }
 
     // ---- decoding ----
@@ -464,6 +489,8 @@ public final class TensorCodec {
             if (u.method == TensorUnit.INT_SYMBOLS) SymbolBinarization.decode(q, from, to, u.symbols.length, dec, SymbolBinarization.contexts(u.symbols.length));
             else if (u.legacyLevels()) LevelBinarization.decode(q, from, to, classes, u.params(), dec, LevelBinarization.contexts());
             else if (u.scheme == TensorUnit.SCHEME_ZIGZAG) ZigzagRiceBinarization.decode(q, from, to, u.riceK, dec, ZigzagRiceBinarization.contexts());
+            else if (u.scheme == TensorUnit.SCHEME_RICE_COLUMNS)
+                RiceLevelBinarization.decodeColumns(q, from, to, classes, u.riceK, u.dependent, RowSkip.rowLength(u.dims), dec, RiceLevelBinarization.columnContexts());
             else RiceLevelBinarization.decode(q, from, to, classes, u.riceK, u.dependent, dec, RiceLevelBinarization.contexts());
         });
         return q;

@@ -25,7 +25,9 @@ import io.nnzip.ir.NnzipException;
  *   Binarization   --&gt; MaxGt:u8, EgOrder:u8           (format version 1, see {@link LevelBinarization})
  *   Binarization   --&gt; RiceK:u8                       (format version 2, see {@link RiceLevelBinarization})
  *   Binarization   --&gt; Scheme:u8, K:u8                (format version 3: scheme 0 {@link RiceLevelBinarization},
- *                                                      1 {@link ZigzagRiceBinarization}; K is the Rice parameter)
+ *                                                      1 {@link ZigzagRiceBinarization}; K is the Rice parameter;
+ *                                                      format version 7: scheme 2, DOM_UNIFORM of rank ≥ 2 only,
+ *                                                      {@link RiceLevelBinarization#encodeColumns} over rows of Dim[1]·…)
  *   Coded (levels) --&gt; SliceElements:uvar (≥ 1), Slice:blob^S   (format version 3; before it one blob)
  *     S = max(1, ⌈n / SliceElements⌉); slice i codes levels [i·SliceElements, min(n, (i+1)·SliceElements)) with
  *     fresh contexts, so slices decode independently (in parallel)
@@ -46,6 +48,8 @@ public final class TensorUnit {
     public static final int MAX_RANK = 16;
     /** Level binarization schemes of format version 3. */
     public static final int SCHEME_RICE = 0, SCHEME_ZIGZAG = 1;
+    /** Level scheme of format version 7: scheme 0 with sig contexts split by column activity (differences, rank ≥ 2). */
+    public static final int SCHEME_RICE_COLUMNS = 2;
 
     /** Format version of the stream this unit belongs to: 1 codes levels with {@link LevelBinarization}, 2 with Rice. */
     public int formatVersion = NnzFormat.VERSION;
@@ -135,7 +139,7 @@ public final class TensorUnit {
                 }
                 if (method == DOM_UNIFORM && formatVersion >= 6) rowSkip(io);
                 binarization(io);
-                if (dependent && scheme != SCHEME_RICE) throw new NnzipException("tensor '" + name + "': dependent quantization needs level scheme 0");
+                if (dependent && scheme == SCHEME_ZIGZAG) throw new NnzipException("tensor '" + name + "': dependent quantization needs level scheme 0 or 2");
                 levelData(io);
             }
             case CODEBOOK -> {
@@ -217,7 +221,10 @@ public final class TensorUnit {
     private void binarization(SyntaxIO io) {
         if (formatVersion >= 3) {
             scheme = io.u8("scheme", scheme);
-            if (scheme != SCHEME_RICE && scheme != SCHEME_ZIGZAG) throw new NnzipException("tensor '" + name + "': unknown level binarization scheme " + scheme);
+            boolean columns = scheme == SCHEME_RICE_COLUMNS && formatVersion >= 7;
+            if (scheme != SCHEME_RICE && scheme != SCHEME_ZIGZAG && !columns) throw new NnzipException("tensor '" + name + "': unknown level binarization scheme " + scheme);
+            if (columns && (method != DOM_UNIFORM || dims.length < 2 || RowSkip.rowLength(dims) < 1))
+                throw new NnzipException("tensor '" + name + "': level scheme 2 needs a difference tensor of rank >= 2");
             riceK = io.u8("k", riceK);
             if (io.reading()) RiceLevelBinarization.checkK(riceK);
             return;

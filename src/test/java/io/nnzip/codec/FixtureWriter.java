@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 
 /**
  * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
- * version N becomes current: v1 to v6 were written this way (v5 with a second argument, for wide-qp-14.nnz; v6 with a third, for rows-update-qp-8.nnz); v3's models also hold float16 and bfloat16
+ * version N becomes current: v1 to v6 were written this way (v5 with a second argument, for wide-qp-14.nnz; v6 with a third, for rows-update-qp-8.nnz; v7 with a fourth, for columns-update-qp-8.nnz); v3's models also hold float16 and bfloat16
  * initializers, v4's a uint8 k-means index tensor (coded as int-symbols); never re-run to "fix" a failing {@link FixturesTest}:
  * the point is that old streams keep decoding).
  */
@@ -42,6 +42,21 @@ final class FixtureWriter {
             rows.graph().initializers().put("fc1.weight", new io.nnzip.ir.Tensor(t.dtype(), t.shape(), w));
             OnnxWriter.write(rows, dir.resolve("rows.onnx"));
             AtomicFiles.write(dir.resolve("rows-update-qp-8.nnz"), io.nnzip.codec.dom.DiffEncoder.diff(received, rows, lossy, true));
+        }
+        // From version 7: an update whose change sits in one input column in 8 of a wider fc1 (level scheme 2), against
+        // the decoded lossy stream of that model (kept as columns-received.onnx).
+        if (args.length > 3) {
+            Model received = NnzCodec.decode(NnzCodec.encode(SyntheticModels.cnn(29, 2, 4, 64), lossy));
+            OnnxWriter.write(received, dir.resolve("columns-received.onnx"));
+            Model cols = received.copy();
+            io.nnzip.ir.Tensor t = cols.graph().initializer("fc1.weight");
+            float[] w = t.floats().clone();
+            int rowLen = t.shape()[1];
+            java.util.Random r = new java.util.Random(28);
+            for (int i = 0; i < w.length; i++) if ((i % rowLen) % 8 == 5) w[i] += (float) (0.1 * r.nextGaussian());
+            cols.graph().initializers().put("fc1.weight", new io.nnzip.ir.Tensor(t.dtype(), t.shape(), w));
+            OnnxWriter.write(cols, dir.resolve("columns.onnx"));
+            AtomicFiles.write(dir.resolve("columns-update-qp-8.nnz"), io.nnzip.codec.dom.DiffEncoder.diff(received, cols, lossy, true));
         }
         LinkedHashMap<String, Model> ms = new LinkedHashMap<>();
         ms.put("base.onnx", base);

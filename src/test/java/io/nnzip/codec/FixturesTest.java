@@ -24,14 +24,14 @@ class FixturesTest {
     private static byte[] read(String version, String n) throws Exception { return Files.readAllBytes(ROOT.resolve(version).resolve(n)); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6", "v7"})
     void fixturesCarryTheirFormatVersion(String v) throws Exception {
         for (String f : new String[] {"lossless.nnz", "lossy-qp-8.nnz", "update-qp-8.nnz", "bundle-qp-8.nnz"})
             assertEquals(Integer.parseInt(v.substring(1)), new NnzReader(read(v, f), f).version(), v + "/" + f);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6", "v7"})
     void losslessFixtureDecodesBitExact(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -39,7 +39,7 @@ class FixturesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6"})
+    @ValueSource(strings = {"v1", "v2", "v3", "v4", "v5", "v6", "v7"})
     void lossyUpdateAndBundleFixturesDecodeWithinTheStep(String v) throws Exception {
         Path dir = ROOT.resolve(v);
         Model base = OnnxReader.read(dir.resolve("base.onnx"));
@@ -79,6 +79,25 @@ class FixturesTest {
         StepAssertions.assertWithinStep(rows, patched, LOSSY);
         float[] p = patched.graph().initializer("fc1.weight").floats(), r = received.graph().initializer("fc1.weight").floats();
         for (int i = p.length * 3 / 8; i < p.length; i++) assertEquals(Float.floatToRawIntBits(r[i]), Float.floatToRawIntBits(p[i]), "fc1.weight[" + i + "]");
+    }
+
+    @Test
+    void theVersion7FixtureCodesTheColumnsThatMovedWithLevelScheme2() throws Exception {
+        byte[] b = read("v7", "columns-update-qp-8.nnz");
+        @SuppressWarnings("unchecked")
+        java.util.List<java.util.Map<String, Object>> units = (java.util.List<java.util.Map<String, Object>>) NnzInspector.inspect(b, "v7").get("units");
+        assertEquals(java.util.List.of("fc1.weight"), units.stream().filter(u -> "rice-columns".equals(u.get("binarization"))).map(u -> u.get("name")).toList());
+        Model received = OnnxReader.read(ROOT.resolve("v7").resolve("columns-received.onnx"));
+        Model cols = OnnxReader.read(ROOT.resolve("v7").resolve("columns.onnx"));
+        Model patched = NnzCodec.patch(received, b);
+        StepAssertions.assertWithinStep(cols, patched, LOSSY);
+        // The writer moved only the inputs i with i mod 8 = 5 (rows of 196); every other weight keeps the receiver's bits.
+        float[] p = patched.graph().initializer("fc1.weight").floats(), r = received.graph().initializer("fc1.weight").floats();
+        int moved = 0;
+        for (int i = 0; i < p.length; i++)
+            if ((i % 196) % 8 != 5) assertEquals(Float.floatToRawIntBits(r[i]), Float.floatToRawIntBits(p[i]), "fc1.weight[" + i + "]");
+            else if (p[i] != r[i]) moved++;
+        assertEquals(true, moved > 100, moved + " moved");
     }
 
     @Test

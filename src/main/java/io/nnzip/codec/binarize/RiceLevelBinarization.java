@@ -25,6 +25,9 @@ import io.nnzip.ir.NnzipException;
  *   <li>gt1: a = 0, 1, 2, &gt;2 — 4; prefix bin j: min(j, 15) × class of a's own prefix (0, 1, &gt;1) — 48;</li>
  *   <li>dependent quantization (format version 5): in states 2 and 3 (quantizer Q1) sig and gt1 use a second set of
  *       18 + 4 contexts, since there a level of 1 stands for Δ and in Q0 for 2Δ.</li>
+ *   <li>level scheme 2 (format version 7, differences of rank ≥ 2 only): sig is further split by the
+ *       {@link ColumnActivity} class of the level's column — 18 × 4 contexts per quantizer, in a set of their own;
+ *       every other bin as in scheme 0.</li>
  * </ul>
  */
 public final class RiceLevelBinarization {
@@ -32,10 +35,18 @@ public final class RiceLevelBinarization {
     /** Unary prefix bins before the escape to a bypass code. */
     static final int PREFIX_CAP = 16;
     private static final int SIG = 0, SIGN = 18, GT1 = 27, PFX = 31, SIG_Q1 = PFX + 3 * PREFIX_CAP, GT1_Q1 = SIG_Q1 + 18, NCTX = GT1_Q1 + 4;
+    private static final int SIG_COL = NCTX, SIG_COL_SET = 18 * ColumnActivity.CLASSES, NCTX_COL = SIG_COL + 2 * SIG_COL_SET;
 
     private RiceLevelBinarization() {}
 
     public static int[] contexts() { return ContextModel.create(NCTX); }
+
+    /** Contexts for level scheme 2 ({@link #encodeColumns}). */
+    public static int[] columnContexts() { return ContextModel.create(NCTX_COL); }
+
+    private static int columnSigCtx(int bc, int a, int b, int colClass, int quantizer) {
+        return SIG_COL + (((bc + 1) >> 1) * 6 + nbClass(a, b)) * ColumnActivity.CLASSES + colClass + quantizer * SIG_COL_SET;
+    }
 
     public static void checkK(int k) {
         if (k < 0 || k > MAX_K) throw new NnzipException("Rice parameter " + k + " out of range [0, " + MAX_K + "]");
@@ -71,14 +82,36 @@ public final class RiceLevelBinarization {
     }
 
     /**
+     * Level scheme 2 (format version 7): codes the levels {@code [from, to)} of a difference to a base ({@code base}
+     * classes required) laid out in rows of {@code rowLen}, with the sig bin's context also split by the
+     * {@link ColumnActivity} of the level's column, counted from {@code from} on. Use {@link #columnContexts()}.
+     */
+    public static void encodeColumns(int[] q, int from, int to, byte[] base, int k, boolean dependent, int rowLen, BinEncoder enc, int[] ctx) {
+        ColumnActivity col = new ColumnActivity(rowLen);
+        int a = 0, b = 0, prevSign = 0, s = 0;
+        for (int i = from; i < to; i++) {
+            int v = q[i], c = col.column(i), qz = s >> 1;
+            prevSign = level(enc, ctx, v, a, b, base[i], prevSign, k, qz, columnSigCtx(base[i], a, b, col.classOf(c), qz));
+            col.update(c, v != 0);
+            if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, v);
+            b = a;
+            a = v < 0 ? -v : v;
+        }
+    }
+
+    /**
      * Codes one level {@code v} after levels of magnitudes {@code a} (previous) and {@code b}; {@code bc} is the base
      * class (−1 without a base), {@code quantizer} 1 selects the dependent quantizer Q1's contexts. Returns the new
      * previous sign (only tracked with a base). Encoders and the trellis's cost evaluation both run this.
      */
     public static int level(BinEncoder enc, int[] ctx, int v, int a, int b, int bc, int prevSign, int k, int quantizer) {
+        int c = bc >= 0 ? bc : 0;
+        return level(enc, ctx, v, a, b, bc, prevSign, k, quantizer, SIG + ((c + 1) >> 1) * 6 + nbClass(a, b) + quantizer * (SIG_Q1 - SIG));
+    }
+
+    private static int level(BinEncoder enc, int[] ctx, int v, int a, int b, int bc, int prevSign, int k, int quantizer, int sigCtx) {
         boolean hasBase = bc >= 0;
         int c = hasBase ? bc : 0;
-        int sigCtx = SIG + ((c + 1) >> 1) * 6 + nbClass(a, b) + quantizer * (SIG_Q1 - SIG);
         if (v == 0) {
             enc.bit(ctx, sigCtx, 0);
             return prevSign;
@@ -120,10 +153,28 @@ public final class RiceLevelBinarization {
             decodePlain(q, from, to, k, dependent, dec, ctx);
             return;
         }
+        decodeWithBase(q, from, to, base, k, dependent, 0, dec, ctx);
+    }
+
+    /** Decodes levels of scheme 2, as {@link #encodeColumns} coded them (contexts from {@link #columnContexts()}). */
+    public static void decodeColumns(int[] q, int from, int to, byte[] base, int k, boolean dependent, int rowLen, BinDecoder dec, int[] ctx) {
+        if (base == null || rowLen < 1) throw new NnzipException("level scheme 2 needs a base and rows");
+        decodeWithBase(q, from, to, base, k, dependent, rowLen, dec, ctx);
+    }
+
+    private static void decodeWithBase(int[] q, int from, int to, byte[] base, int k, boolean dependent, int rowLen, BinDecoder dec, int[] ctx) {
+        ColumnActivity col = rowLen > 0 ? new ColumnActivity(rowLen) : null;
         int a = 0, b = 0, prevSign = 0, s = 0;
         for (int i = from; i < to; i++) {
-            int bc = base[i], qs = s >> 1;
-            if (dec.bit(ctx, SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b) + qs * (SIG_Q1 - SIG)) == 0) {
+            int bc = base[i], qs = s >> 1, c = 0;
+            int sigCtx;
+            if (col == null) sigCtx = SIG + ((bc + 1) >> 1) * 6 + nbClass(a, b) + qs * (SIG_Q1 - SIG);
+            else {
+                c = col.column(i);
+                sigCtx = columnSigCtx(bc, a, b, col.classOf(c), qs);
+            }
+            if (dec.bit(ctx, sigCtx) == 0) {
+                if (col != null) col.update(c, false);
                 q[i] = 0;
                 if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, 0);
                 b = a;
@@ -145,6 +196,7 @@ public final class RiceLevelBinarization {
                 m = (int) mm;
             }
             q[i] = neg != 0 ? -m : m;
+            if (col != null) col.update(c, true);
             if (dependent) s = io.nnzip.codec.DependentQuantizer.next(s, m);
             b = a;
             a = m;
