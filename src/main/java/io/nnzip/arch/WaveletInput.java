@@ -88,6 +88,7 @@ public final class WaveletInput {
         if (lt == null || !lt.hasShape() || lt.shape().length != 2 || lt.shape()[1] <= 0)
             throw new NnzipException("redesign --wavelet-input: the output '" + g0.outputs().getFirst().name() + "' must be (N, classes), it is " + (lt == null ? "unknown" : lt));
         WaveletSplit split = calib == null ? WaveletSplit.haar(c) : WaveletSplit.klt(calib);
+        float[] rest = cfg.fuse().equals("input") ? WaveletSplit.rest(c, calib) : null;
         ModelStats before = ModelStats.of(input);
         // the same border cut on the original, so the saving can be read against an original that skips it too
         Model trimmedOriginal = canon.copy();
@@ -109,7 +110,7 @@ public final class WaveletInput {
         for (int p : pools) {
             Model m = canon.copy();
             String removed = p < 0 ? null : poolName(m.graph().nodes().get(p));
-            long[] mm = build(m, cfg, split, p, c, h, w, types);
+            long[] mm = rest != null ? buildInput(m, split, rest, p, c, h, w, types) : build(m, cfg, split, p, c, h, w, types);
             if (mm == null) continue;
             if (p < 0) {
                 // no removal needed (a global pooling ends the feature extractor): the only sensible candidate
@@ -243,6 +244,55 @@ public final class WaveletInput {
         g.removeUnusedInitializers();
         GraphValidator.validate(g);
         return new long[] {ModelStats.of(m).macs, macsMain, trimmed};
+    }
+
+    /**
+     * {@code fuse = input}: no branch; the four 2×2 subband images (low, high and the two remaining details, one 2×2
+     * stride-2 filter each) are the input channels of every convolution that read the image. Those convolutions get
+     * zero weights for the three detail channels, so the rewrite starts as the network on the low-frequency image,
+     * and fine-tuning decides how much of the detail it uses: unlike the two-image split, nothing of the input is lost.
+     * Same return as {@link #build}; null also when something other than a dense convolution reads the image.
+     */
+    private static long[] buildInput(Model m, WaveletSplit split, float[] rest, int pool, int c, int h, int w, Map<String, ValueType> types) {
+        Graph g = m.graph();
+        String x = g.runtimeInputs().getFirst().name();
+        Map<String, String> classifierInputs = classifierInputShapes(g, types);
+        List<Node> readers = List.copyOf(g.consumers().getOrDefault(x, List.of()));
+        if (readers.isEmpty()) return null;
+        for (Node r : readers)
+            if (!r.opType().equals("Conv") || !g.isInitializer(r.input(1)) || r.attrInt("group", 1) != 1 || g.initializer(r.input(1)).dim(1) != c) return null;
+        Node removed = pool < 0 ? null : g.nodes().get(pool);
+        if (removed != null && !GraphEdits.bypass(g, removed)) return null;
+        GraphRewrites.Names names = new GraphRewrites.Names(g, "wavelet");
+        float[] f = new float[c * 16];
+        for (int ch = 0; ch < c; ch++) {
+            System.arraycopy(split.low(), ch * 4, f, ch * 16, 4);
+            System.arraycopy(split.high(), ch * 4, f, ch * 16 + 4, 4);
+            System.arraycopy(rest, ch * 8, f, ch * 16 + 8, 8);
+        }
+        for (Node r : readers) {
+            Tensor w0 = g.initializer(r.input(1));
+            int o = w0.dim(0), kh = w0.dim(2), kw = w0.dim(3), k = kh * kw;
+            float[] a = w0.toFloats(), b = new float[o * 4 * c * k];
+            for (int oc = 0; oc < o; oc++)
+                for (int ch = 0; ch < c; ch++) System.arraycopy(a, (oc * c + ch) * k, b, (oc * 4 * c + 4 * ch) * k, k);
+            r.inputs().set(1, GraphRewrites.addWeight(g, names.next("input_conv.weight"), Tensor.of(b, o, 4 * c, kh, kw)));
+        }
+        String sub = names.next("subbands");
+        GraphEdits.replaceUses(g, x, sub);
+        String wf = GraphRewrites.addWeight(g, names.next("subbands.weight"), Tensor.of(f, 4 * c, 1, 2, 2));
+        g.nodes().add(0, GraphRewrites.conv(names.next("subbands"), x, wf, null, sub, 2, 2, new long[] {2, 2}, new long[4], new long[] {1, 1}, c));
+        try {
+            if (!classifierInputs.equals(classifierInputShapes(g, ShapeInference.infer(g, m.opset(), 1, Map.of())))) return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+        int trimmed = UnusedBorderTrim.apply(g, m.opset());
+        TopoSort.sort(g);
+        g.removeUnusedInitializers();
+        GraphValidator.validate(g);
+        long macs = ModelStats.of(m).macs;
+        return new long[] {macs, macs, trimmed};
     }
 
     /** The first Gemm, or MatMul with a constant operand, in execution order: where the feature extractor ends. */

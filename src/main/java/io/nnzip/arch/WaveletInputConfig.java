@@ -11,7 +11,8 @@ public record WaveletInputConfig(int branchChannels, String fuse, float targetMa
     static {
         FIELDS.put("branch_channels", "channels of the light network on the high-frequency half-resolution image");
         FIELDS.put("fuse", "where the light branch joins the network: features (added to the first fully connected layer's output, "
-                + "as a concatenation of its spatial features to that layer's input would) or logits (class scores added)");
+                + "as a concatenation of its spatial features to that layer's input would), logits (class scores added) or input (no branch: all four "
+                + "2×2 subband images, low, high and the two remaining details, are the first convolution's input channels)");
         FIELDS.put("target_macs", "fraction of the original's MACs the redesign may keep: of the stride-2 poolings whose removal fits the half-size "
                 + "image, the earliest that stays within it is removed (the most resolution kept); when none does (or 0), the one leaving the fewest MACs");
         FIELDS.put("seed", "seed of the light branch's initial weights and of fine-tuning");
@@ -21,7 +22,8 @@ public record WaveletInputConfig(int branchChannels, String fuse, float targetMa
     public WaveletInputConfig {
         if (branchChannels < 1) throw new NnzipException("redesign: --branch-channels must be at least 1, got " + branchChannels);
         if (!(targetMacs >= 0 && targetMacs <= 1)) throw new NnzipException("redesign: --target-macs must be in [0, 1] (0 = remove the last pooling), got " + targetMacs);
-        if (!fuse.equals("features") && !fuse.equals("logits")) throw new NnzipException("redesign: --branch-fuse must be features or logits, got '" + fuse + "'");
+        if (!fuse.equals("features") && !fuse.equals("logits") && !fuse.equals("input"))
+            throw new NnzipException("redesign: --branch-fuse must be features, logits or input, got '" + fuse + "'");
     }
 
     /** Session 11's choice: the last pooling removed, whatever MACs that leaves. */

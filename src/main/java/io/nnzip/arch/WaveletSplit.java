@@ -42,6 +42,29 @@ record WaveletSplit(float[] low, float[] high, String init, double lowEnergy, do
         return new WaveletSplit(avg, diag, "haar", Double.NaN, Double.NaN, Double.NaN);
     }
 
+    /**
+     * The two filters per channel that complete {@code low} and {@code high} to a basis of the 2×2 patches, (C,2,2,2):
+     * the remaining eigenvectors of the patches' second moments with images, Haar's horizontal and vertical details
+     * without. With all four, the half-size images carry everything the input does.
+     */
+    static float[] rest(int c, Tensor images) {
+        float[] r = new float[c * 8];
+        if (images == null) {
+            for (int ch = 0; ch < c; ch++) {
+                float[] hv = {0.5f, 0.5f, -0.5f, -0.5f, 0.5f, -0.5f, 0.5f, -0.5f};
+                System.arraycopy(hv, 0, r, ch * 8, 8);
+            }
+            return r;
+        }
+        double[][] m = secondMoments(images);
+        for (int ch = 0; ch < c; ch++) {
+            SymmetricEigen e = SymmetricEigen.of(new Matrix(4, 4, m[ch].clone()));
+            for (int j = 0; j < 2; j++)
+                for (int k = 0; k < 4; k++) r[ch * 8 + j * 4 + k] = (float) e.vectors.get(k, 2 + j);
+        }
+        return r;
+    }
+
     /** Haar energies measured on {@code images} too, so the two starts can be compared. */
     static WaveletSplit haar(int c, Tensor images) {
         WaveletSplit h = haar(c);

@@ -73,7 +73,8 @@ public final class RedesignCommand extends BaseCommand {
     int branchChannels;
 
     @Option(names = "--branch-fuse", defaultValue = "features", description = "With --wavelet-input: where the light branch joins the network: features "
-            + "(its spatial features into the first fully connected layer, as in the paper) or logits (pooled class scores added) (default ${DEFAULT-VALUE}).")
+            + "(its spatial features into the first fully connected layer, as in the paper), logits (pooled class scores added) or input (no branch: all four "
+            + "2×2 subband images are the first convolution's input channels, nothing of the image lost) (default ${DEFAULT-VALUE}).")
     String branchFuse;
 
     @Option(names = "--target-macs", defaultValue = "0.6", description = "With --wavelet-input: fraction of the original MACs to keep at most; the earliest "

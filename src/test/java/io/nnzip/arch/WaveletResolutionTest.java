@@ -93,4 +93,51 @@ class WaveletResolutionTest {
         assertEquals("/5/MaxPool", d.removedPooling());
         assertEquals(28224 + 225792 + 451584 + 15680 + 1568 + 3528 + 28224 + 3920, d.macsAfter());
     }
+
+    @Test
+    void fuseInputFeedsAllFourSubbandsToTheFirstConvolutionAndStartsAsTheLowImageNetwork() throws Exception {
+        Model cnn = Models.cnn(0.25f, 10, 3);
+        Tensor calib = TestModels.input(2, 8, 1, 28, 28);
+        WaveletInput.Result r = WaveletInput.run(cnn, new WaveletInputConfig(8, "input", 0.6f, 1, 0), calib);
+        // subbands 4·(1·2·2)·196 = 3136, conv1 on 4 channels at 14×14 8·4·9·196 = 56448, pool, conv2 at 7×7 16·8·9·49 = 56448,
+        // conv3 at 7×7 cut to 6×6 32·16·9·36 = 165888, Gemm 18432 + 640; no branch
+        assertEquals(3136 + 56448 + 56448 + 165888 + 18432 + 640, r.macsAfter());
+        assertEquals(2, r.model().graph().nodes().stream().filter(n -> n.opType().equals("MaxPool")).count(), "one of the three poolings removed, no branch");
+        Model m = r.model();
+        Node sub = m.graph().nodes().getFirst();
+        assertEquals("Conv", sub.opType());
+        float[] f = m.graph().initializer(sub.input(1)).toFloats();
+        // the four 2×2 filters are a basis of the patches: nothing of the input is lost
+        assertTrue(Math.abs(det4(f)) > 1e-3, "subband filters singular: " + Arrays.toString(f));
+        Node conv1 = m.graph().consumers().get(sub.output(0)).getFirst();
+        float[] w = m.graph().initializer(conv1.input(1)).toFloats();
+        for (int o = 0; o < 8; o++)
+            for (int j = 1; j < 4; j++)
+                for (int k = 0; k < 9; k++) assertEquals(0f, w[(o * 4 + j) * 9 + k], "detail weights start at zero");
+        Tensor x = TestModels.input(13, 3, 1, 28, 28);
+        String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputs().getFirst().name();
+        float[] engine = new Executor(m).run(Map.of(in, x)).get(out).floats();
+        try (OrtRunner o = new OrtRunner(m, 1)) {
+            float[] ort = o.run(Map.of(in, x)).get(out).floats();
+            assertTrue(TestModels.relDiff(ort, engine) < 1e-5, "ORT vs engine " + TestModels.relDiff(ort, engine));
+        }
+    }
+
+    private static double det4(float[] a) {
+        double[][] m = new double[4][4];
+        for (int i = 0; i < 16; i++) m[i / 4][i % 4] = a[i];
+        double d = 1;
+        for (int c = 0; c < 4; c++) {
+            int p = c;
+            for (int r = c + 1; r < 4; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+            if (p != c) { double[] t = m[p]; m[p] = m[c]; m[c] = t; d = -d; }
+            if (m[c][c] == 0) return 0;
+            d *= m[c][c];
+            for (int r = c + 1; r < 4; r++) {
+                double q = m[r][c] / m[c][c];
+                for (int k = c; k < 4; k++) m[r][k] -= q * m[c][k];
+            }
+        }
+        return d;
+    }
 }
