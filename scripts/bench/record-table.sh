@@ -75,7 +75,16 @@ row vd+soft-share    "sparse-vd: {finetune: $((H - 1)), lr: 0.001, warmup: $W, t
 row bayes-group      "bayes-group: {finetune: $((B - 1)), lr: 0.001, warmup: $W, $BG, retrain: 1, min_size: 1000}" "$KM"
 row bayes-group+vd   "bayes-group: {finetune: $((H - 1)), lr: 0.001, warmup: $W, $BG, retrain: 1, min_size: 1000}" "sparse-vd: {finetune: $((B - H - 1)), lr: 0.001, warmup: $W, threshold: 3, retrain: 1, min_size: 1000}" "$KM"
 builtin record "$record"
-# (the rate penalty: add its `row` line here once its pass exists.)
+# What the rate penalty adds (codec/rd/RatePenalty, a step's `rate_penalty: λ`, λ per estimated bit of the coded
+# weights): its estimate prices the encoder's uniform QP steps, not a k-means codebook, and k-means QAT does not train
+# through the fine-tuning service, so these rows end in the QP-coded .nnz (the recipe's encode) instead of $KM, and
+# spend the whole B + 1 epochs in the one step. Each pair differs only in the penalty; λ = 1e-6 is fixed beforehand
+# (BENCHMARKS "Issue 19, session 11 (rate-aware fine-tuning)": smaller and no less accurate at the default QP).
+RP=1e-6
+row prune-qp         "prune: {method: magnitude, scope: global, amount: 0.92, schedule: 'gradual:20', finetune: $((B + 1)), lr: 0.002}"
+row prune-qp+rate    "prune: {method: magnitude, scope: global, amount: 0.92, schedule: 'gradual:20', finetune: $((B + 1)), lr: 0.002}, rate_penalty: $RP"
+row finetune-qp      "train: {epochs: $((B + 1)), lr: 0.0005, schedule: cosine}"
+row finetune-qp+rate "train: {epochs: $((B + 1)), lr: 0.0005, schedule: cosine}, rate_penalty: $RP"
 
 # ---- the summary ----
 /usr/bin/python3 - "$model" "$out" <<'PY'
