@@ -148,7 +148,7 @@ public final class RedesignCommand extends BaseCommand {
             throw new NnzipException("redesign fits each block on calibration data: give --data (or --calib-images 0 for the data-free start)");
         }
         if (shuffleGroups > 0 || fire || waveletInput) return fitted(in, kind, calib);
-        RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune);
+        RedesignConfig cfg = new RedesignConfig(layers, minInputChannels, alsIterations, maxPositions, calib == null ? 0 : calib.dim(0), seed, finetune, adder ? fitSteps : 0);
         DepthwiseSeparableRedesign.Result r = adder ? AdderRedesign.run(in, cfg, calib) : DepthwiseSeparableRedesign.run(in, cfg, calib);
         Model out = r.model();
         Map<String, Object> res = new LinkedHashMap<>();
