@@ -5,7 +5,11 @@ import java.util.Map;
 
 /** Options of the depthwise-separable redesign, each described; recorded in the output model's metadata. */
 public record RedesignConfig(String layers, int minInputChannels, int alsIterations, int maxPositions, int calibrationSamples,
-                             long seed, int finetuneEpochs) {
+                             long seed, int finetuneEpochs, int fitSteps) {
+    public RedesignConfig(String layers, int minInputChannels, int alsIterations, int maxPositions, int calibrationSamples, long seed, int finetuneEpochs) {
+        this(layers, minInputChannels, alsIterations, maxPositions, calibrationSamples, seed, finetuneEpochs, 0);
+    }
+
     public static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
     static {
@@ -16,6 +20,7 @@ public record RedesignConfig(String layers, int minInputChannels, int alsIterati
         FIELDS.put("calibration_samples", "calibration inputs used for the layer-wise fit (0 = data-free initialization only)");
         FIELDS.put("seed", "seed for position sampling and fine-tuning");
         FIELDS.put("finetune_epochs", "epochs of end-to-end fine-tuning after the rewrite (0 = none)");
+        FIELDS.put("fit_steps", "adder: Adam steps fitting each adder layer with its batch normalization to the original layer's normalized outputs on the calibration images (0 = templates only)");
     }
 
     public Map<String, Object> describe() {
@@ -27,6 +32,7 @@ public record RedesignConfig(String layers, int minInputChannels, int alsIterati
         m.put("calibration_samples", calibrationSamples);
         m.put("seed", seed);
         m.put("finetune_epochs", finetuneEpochs);
+        m.put("fit_steps", fitSteps);
         return m;
     }
 }

@@ -85,10 +85,17 @@ class CommandsTest {
         Model cnn = TestModels.cnn(3, 12, 8, 16, 16);
         Path model = save(cnn, "cnn.onnx"), data = dataset(cnn), r = dir.resolve("adder.onnx");
         Outcome o = run("redesign", model.toString(), "--adder", "--data", data.toString(), "--calib-images", "32", "--finetune", "1",
-                "--lr", "0.01", "--no-progress", "-o", r.toString(), "--json");
+                "--fit-steps", "20", "--no-progress", "-o", r.toString(), "--json");
         assertEquals(0, o.code(), o.err());
         assertEquals("adder", o.json().get("redesign"));
-        assertTrue(((Map<?, ?>) o.json().get("finetune")).containsKey("accuracy_finetuned"));
+        Map<?, ?> ft = (Map<?, ?>) o.json().get("finetune");
+        assertTrue(ft.containsKey("accuracy_finetuned"));
+        // --adder's own defaults: the original as teacher at lr 0.01 (sgd, η = 0.01/lr), and the layer-wise fit ran
+        assertEquals("distillation from the original model", ft.get("objective"));
+        assertEquals(0.01, ((Number) ft.get("lr")).doubleValue(), 1e-6);
+        assertEquals(20, ((Number) ((Map<?, ?>) o.json().get("options")).get("fit_steps")).intValue());
+        Map<?, ?> conv2 = ((java.util.List<Map<?, ?>>) o.json().get("layers")).stream().filter(l -> "conv2".equals(l.get("layer"))).findFirst().orElseThrow();
+        assertTrue(((Number) conv2.get("output_error_fitted")).doubleValue() < ((Number) conv2.get("output_error_init")).doubleValue(), conv2.toString());
         Model written = OnnxReader.read(r);
         assertTrue(written.graph().nodes().stream().noneMatch(n -> n.opType().equals(io.nnzip.engine.ops.AdderOps.OP)));
         assertTrue(written.graph().nodes().stream().anyMatch(n -> n.opType().equals("Abs")));
