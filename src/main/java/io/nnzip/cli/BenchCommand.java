@@ -49,9 +49,14 @@ public final class BenchCommand extends BaseCommand {
     @Option(names = "--iters", defaultValue = "20", description = "Timed rounds per side (model/cnn: one forward pass each; default ${DEFAULT-VALUE}).")
     int iters;
 
+    @Option(names = "--round-ms", defaultValue = "0", description = "model/cnn: each timed round runs back-to-back passes for at least this many ms "
+            + "after its pause (steady throughput); 0 = one pass per round, a cold call (default ${DEFAULT-VALUE}).")
+    double roundMs;
+
     @Override
     protected Map<String, Object> execute() throws Exception {
         Map<String, Object> r = new LinkedHashMap<>();
+        if (!(roundMs >= 0 && roundMs <= 60_000)) throw new NnzipException("bench: --round-ms must be in [0, 60000] ms, got " + roundMs);
         r.put("benchmark", what);
         r.put("machine", machine());
         switch (what) {
@@ -62,7 +67,7 @@ public final class BenchCommand extends BaseCommand {
                 r.put("batch", n);
                 Model m = CnnModel.build(1);
                 Map<String, Tensor> feeds = Map.of("x", CnnModel.input(n, 2));
-                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000));
+                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000, roundMs));
                 if (layers) r.putAll(LayerBreakdown.run(m, feeds, oneThreadCount(), iters));
             }
             default -> {
@@ -72,7 +77,7 @@ public final class BenchCommand extends BaseCommand {
                 Model m = ModelValidator.read(p);
                 r.put("model", p.toString());
                 Map<String, Tensor> feeds = feeds(m);
-                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000));
+                r.putAll(ModelBench.run(m, feeds, oneThreadCount(), iters, 2000, roundMs));
                 if (layers) r.putAll(LayerBreakdown.run(m, feeds, oneThreadCount(), iters));
             }
         }

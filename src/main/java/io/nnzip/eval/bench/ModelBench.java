@@ -11,20 +11,23 @@ import java.util.Map;
 
 /**
  * Steady-state forward-pass time of a whole model: our {@link Executor} (on the {@link Fusion}-fused graph) against
- * ONNX Runtime on the original model, same feeds, same thread count, timed in interleaved rounds of one pass each.
+ * ONNX Runtime on the original model, same feeds, same thread count, timed in interleaved rounds after a pause each.
+ * A round is one pass (a cold call: both runtimes' worker threads have parked in the pause) or, with {@code roundMs}
+ * above 0, back-to-back passes for at least that long (steady throughput, as in a serving loop), timed per pass.
  * Also reports the largest absolute difference between the two outputs as a sanity check.
  */
 public final class ModelBench {
     private ModelBench() {}
 
-    public static Map<String, Object> run(Model m, Map<String, Tensor> feeds, int threads, int iters, double warmupMs) {
+    public static Map<String, Object> run(Model m, Map<String, Tensor> feeds, int threads, int iters, double warmupMs, double roundMs) {
         Model fused = Fusion.forInference(m);
         Map<String, Object> row = new LinkedHashMap<>();
         try (Parallel par = new Parallel(threads); io.nnzip.eval.OrtRunner.Prepared ort = io.nnzip.eval.OrtRunner.timed(m, threads, feeds)) {
             Executor ex = new Executor(fused, par);
             row.put("max_abs_diff", maxAbsDiff(ex.run(feeds), m, feeds, threads));
-            Timer.Result[] res = Timer.interleaved(new Runnable[] {() -> ex.run(feeds), ort::run}, warmupMs, iters, 0);
+            Timer.Result[] res = Timer.interleaved(new Runnable[] {() -> ex.run(feeds), ort::run}, warmupMs, iters, roundMs);
             row.put("threads", threads);
+            row.put("round_ms", roundMs);
             row.put("engine_ms", round3(res[0].bestMs()));
             row.put("engine_ms_median", round3(res[0].medianMs()));
             row.put("ort_ms", round3(res[1].bestMs()));
