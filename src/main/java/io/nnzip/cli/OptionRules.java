@@ -61,7 +61,7 @@ final class OptionRules {
             Map.entry("--blocks", Range.closed(1, 1024, "1..1024")), Map.entry("--als-iterations", Range.closed(0, 1_000_000, "0..1000000")),
             Map.entry("--sizes", Range.closed(1, 8192, "1..8192")), Map.entry("--rank", POSITIVE),
             Map.entry("--group-size", Range.closed(1, 1 << 20, "1..1048576")), Map.entry("--head-grid", Range.closed(1, 64, "1..64")),
-            Map.entry("--round-to", Range.closed(1, 4096, "1..4096")),
+            Map.entry("--round-to", Range.closed(1, 4096, "1..4096")), Map.entry("--round-ms", Range.closed(0, 60_000, "[0, 60000]")),
             Map.entry("--gptq-damp", Range.closed(0, 10, "[0, 10]")), Map.entry("--awq-grid", Range.closed(1, 1000, "1..1000")),
             Map.entry("--smoothquant", SHARE),
             Map.entry("--seed", Range.closed(-LONG, LONG, "any integer")),
