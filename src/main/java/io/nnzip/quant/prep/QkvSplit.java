@@ -34,7 +34,7 @@ public final class QkvSplit {
         int done = 0;
         for (Node split : List.copyOf(g.nodes())) {
             if (!split.opType().equals("Split") || split.outputs().size() != 3 || split.attrInt("axis", 0) != 0) continue;
-            if (!unitSplit(g, producers, split)) continue;
+            if (!unitSplit(g, producers, split, opset)) continue;
             Node tr = only(consumers, producers.get(split.input(0)), "Transpose", split);
             if (tr == null || !Arrays.equals(tr.attrInts("perm", null), HEAD_SPLIT)) continue;
             Node rs = only(consumers, producers.get(tr.input(0)), "Reshape", tr);
@@ -52,7 +52,7 @@ public final class QkvSplit {
             List<Node> squeezes = new ArrayList<>();
             for (String o : split.outputs()) {
                 List<Node> cs = consumers.getOrDefault(o, List.of());
-                if (cs.size() == 1 && cs.get(0).opType().equals("Squeeze") && squeezesAxisZero(g, producers, cs.get(0)) && !g.outputNames().contains(o))
+                if (cs.size() == 1 && cs.get(0).opType().equals("Squeeze") && squeezesAxisZero(g, producers, cs.get(0), opset) && !g.outputNames().contains(o))
                     squeezes.add(cs.get(0));
             }
             if (squeezes.size() != 3) continue;
@@ -95,20 +95,19 @@ public final class QkvSplit {
         return cs.size() == 1 && cs.get(0) == reader ? p : null;
     }
 
-    private static boolean unitSplit(Graph g, Map<String, Node> producers, Node split) {
-        long[] sizes = split.hasInput(1) ? constant(g, producers, split.input(1)) : split.attrInts("split", new long[] {1, 1, 1});
+    private static boolean unitSplit(Graph g, Map<String, Node> producers, Node split, int opset) {
+        long[] sizes = split.hasInput(1) ? constant(g, producers, split.input(1), opset) : split.attrInts("split", new long[] {1, 1, 1});
         return sizes != null && Arrays.equals(sizes, new long[] {1, 1, 1});
     }
 
-    private static boolean squeezesAxisZero(Graph g, Map<String, Node> producers, Node sq) {
-        long[] axes = sq.hasInput(1) ? constant(g, producers, sq.input(1)) : sq.attrInts("axes", null);
+    private static boolean squeezesAxisZero(Graph g, Map<String, Node> producers, Node sq, int opset) {
+        long[] axes = sq.hasInput(1) ? constant(g, producers, sq.input(1), opset) : sq.attrInts("axes", null);
         return axes != null && axes.length == 1 && axes[0] == 0;
     }
 
-    /** An integer initializer or Constant node's values (PyTorch exports split sizes and axes as Constant nodes). */
-    private static long[] constant(Graph g, Map<String, Node> producers, String name) {
-        if (g.isInitializer(name)) return g.initializer(name).toLongs();
-        Node p = producers.get(name);
-        return p != null && p.opType().equals("Constant") && p.has("value") ? p.attrTensor("value").toLongs() : null;
+    /** Split sizes and axes: PyTorch exports them as Constant nodes, other exporters as initializers. */
+    private static long[] constant(Graph g, Map<String, Node> producers, String name, int opset) {
+        Tensor t = io.nnzip.engine.ConstantValue.of(g, name, producers, opset);
+        return t == null ? null : t.toLongs();
     }
 }
