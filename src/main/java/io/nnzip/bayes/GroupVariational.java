@@ -34,7 +34,7 @@ public final class GroupVariational implements StepHook {
         this.warmupSteps = warmupSteps;
     }
 
-    public double ramp(long step) { return warmupSteps <= 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps); }
+    public double ramp(long step) { return VariationalDropout.ramp(step, warmupSteps); }
 
     @Override
     public float afterBackward(Trainer trainer) {

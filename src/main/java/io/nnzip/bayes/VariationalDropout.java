@@ -40,7 +40,10 @@ public final class VariationalDropout implements StepHook {
     }
 
     /** The KL factor β(t) ∈ [0, 1] at step {@code step}. */
-    public double ramp(long step) { return warmupSteps <= 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps); }
+    public double ramp(long step) { return ramp(step, warmupSteps); }
+
+    /** The linear KL warm-up shared by the variational passes: 0 → 1 over {@code warmupSteps} steps (none when ≤ 0). */
+    static double ramp(long step, long warmupSteps) { return warmupSteps <= 0 ? 1.0 : Math.min(1.0, (step + 1) / (double) warmupSteps); }
 
     @Override
     public float afterBackward(Trainer trainer) {
