@@ -25,6 +25,15 @@ public final class SparseGemm {
      * (SparseGemmBenchMain's variants, SparseGemmTest); not final for them.
      */
     static int vectors = 8;
+    /**
+     * Products (nonzeros × batch rows) below this run on the calling thread alone: 2^23, about 0.3 ms of this kernel's
+     * work on one core. In the engine the team's worker is usually parked when a forward reaches a pruned layer, and
+     * waking it cost more than it saved on the 95 %-pruned 300←784 layer at batch 256 (3.0M products; SparseBenchMain
+     * with -Dsparse.serial=true: caller alone 0.16 ms against 0.23 ms with the worker, dense 0.82 ms, load 16) and on
+     * the CNN's 90 %-pruned 256←1152 one (6.8M). Back-to-back calls with the worker spinning do gain from it (kernel
+     * bench), so {@code -Dnnzip.sparseParallelMinMacs=N} sets it, e.g. to 262144 (the dense kernels' threshold).
+     */
+    static volatile long parallelMinMacs = Long.getLong("nnzip.sparseParallelMinMacs", 1L << 23);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<int[][]> INDEX = ThreadLocal.withInitial(() -> new int[2][0]);
     /** Permutation indices of the 16×16 transpose's four rounds: round s swaps the off-diagonal s×s blocks of every 2s×2s block. */
@@ -60,7 +69,7 @@ public final class SparseGemm {
     public static void multiply(SparseRows w, float[] x, int xOff, int ldx, int m, float scale, float[] bias, boolean relu, float[] y, int yOff, int ldy,
             boolean accumulate, Parallel par) {
         int blk = vectors * L, n = w.rows(), blocks = (m + blk - 1) / blk;
-        int threads = par == null || (long) w.nonzeros() * m < Sgemm.PARALLEL_MIN_MACS ? 1 : par.threads();
+        int threads = par == null || (long) w.nonzeros() * m < parallelMinMacs ? 1 : par.threads();
         // split output features too when the batch has fewer blocks than threads (each part transposes its own block)
         int parts = blocks >= threads ? 1 : Math.min((threads + blocks - 1) / blocks, Math.max(1, n / L));
         Parallel.Range body = (lo, hi) -> {
@@ -163,7 +172,7 @@ public final class SparseGemm {
     }
 
     /** xt[c·width + i] = x[off + i·ldx + c] for i &lt; bm, c &lt; k; lanes bm .. width of every line zero. */
-    private static void transposeIn(float[] x, int off, int ldx, int bm, int k, float[] xt, int width) {
+    static void transposeIn(float[] x, int off, int ldx, int bm, int k, float[] xt, int width) {
         int full = bm / L * L, i = 0;
         if (L == 16) {
             int k16 = k / 16 * 16;

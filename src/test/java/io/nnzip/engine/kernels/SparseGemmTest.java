@@ -21,7 +21,9 @@ class SparseGemmTest {
         for (int i = 0; i < n; i++) bias[i] = (float) r.nextGaussian();
         SparseRows s = SparseRows.of(w, 0, n, k);
         int kept = SparseGemm.vectors;
+        long keptMin = SparseGemm.parallelMinMacs;
         SparseGemm.vectors = vectors; // 8 is the kernel's block; 4 its other register block (benchmarks)
+        if (threads > 1) SparseGemm.parallelMinMacs = 0; // products this small stay on the caller by default: split them anyway
         try (Parallel par = new Parallel(threads)) {
             for (int mode = 0; mode < 4; mode++) {
                 boolean relu = (mode & 1) != 0, accumulate = (mode & 2) != 0;
@@ -47,6 +49,7 @@ class SparseGemmTest {
             }
         } finally {
             SparseGemm.vectors = kept;
+            SparseGemm.parallelMinMacs = keptMin;
         }
     }
 }
