@@ -64,7 +64,7 @@ public final class SparseGemm {
     /**
      * Y[yOff + i·ldy + r] = act((accumulate ? Y : 0) + bias[r] + scale·Σ_c W[r][c]·X[xOff + i·ldx + c]) for i &lt; m,
      * r &lt; w.rows(); bias may be null, act is ReLU when {@code relu}. Blocks of batch rows (and, when there are fewer
-     * blocks than threads, ranges of output features) run in parallel.
+     * blocks than threads, ranges of output features) run in parallel once the product reaches {@link #parallelMinMacs}.
      */
     public static void multiply(SparseRows w, float[] x, int xOff, int ldx, int m, float scale, float[] bias, boolean relu, float[] y, int yOff, int ldy,
             boolean accumulate, Parallel par) {
