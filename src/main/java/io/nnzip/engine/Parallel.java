@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * starts after a pause pays at most one wake-up (started at {@code beginRun}, overlapping the caller's own first work)
  * instead of one per loop until the adaptive spin has lengthened again; once the last run ends they spin only the
  * adaptive budget, counted from the run's end, and park. Runs are counted, so nested and concurrent runs on a shared
- * team keep it awake until the last one ends. While other threads take the cores (the policy's contention sign), an
- * in-run spin yields the core at every poll rather than holding it.
+ * team keep it awake until the last one ends. While other threads take the cores (the policy's contention sign) a run
+ * changes nothing: a thread that polls through a loaded machine spends its share of the core waiting, and the
+ * scheduler then runs it later than a parked thread it wakes, which has used none.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a loop over {@code [lo, hi)}. */
@@ -56,9 +57,11 @@ public final class Parallel implements AutoCloseable {
     public Parallel(int threads) { this(threads, FIXED_SPIN_NANOS); }
 
     /** A team whose idle threads spin {@code spinNanos} before parking, or adaptively when it is negative. */
-    Parallel(int threads, long spinNanos) {
+    Parallel(int threads, long spinNanos) { this(threads, spinNanos, new SpinPolicy()); }
+
+    Parallel(int threads, long spinNanos, SpinPolicy policy) {
         this.fixedSpinNanos = spinNanos;
-        this.spin = new SpinPolicy();
+        this.spin = policy;
         this.threads = Math.max(1, threads);
         this.workers = new Worker[this.threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -89,11 +92,12 @@ public final class Parallel implements AutoCloseable {
     long wakeNanos() { return spin.wakeNanos(); }
 
     /**
-     * Opens a run: until the matching {@link #endRun()} this team's idle threads poll instead of parking. The first
-     * open run wakes parked threads now, so their wake-up overlaps whatever the caller does before its first loop.
+     * Opens a run: until the matching {@link #endRun()} this team's idle threads poll instead of parking, unless other
+     * threads take the cores. The first open run wakes parked threads now, so their wake-up overlaps whatever the
+     * caller does before its first loop.
      */
     public void beginRun() {
-        if (runs.getAndIncrement() == 0 && fixedSpinNanos < 0)
+        if (runs.getAndIncrement() == 0 && fixedSpinNanos < 0 && !spin.contended(System.nanoTime()))
             for (Worker w : workers) LockSupport.unpark(w); // a permit left on a spinning thread only costs it one extra poll
     }
 
@@ -113,21 +117,17 @@ public final class Parallel implements AutoCloseable {
     Thread[] workerThreads() { return workers.clone(); }
 
     /**
-     * Whether a thread idle since {@code idleStart} should still poll at {@code now}: always inside a run (unless the
-     * spin is fixed), else for the adaptive budget counted from the later of its idle start and the last run's end.
+     * Whether a thread idle since {@code idleStart} should still poll at {@code now}: always inside a run on cores no
+     * other thread wants (unless the spin is fixed), else for the adaptive budget counted from the later of its idle
+     * start and the last run's end.
      */
     private boolean keepPolling(long idleStart, long now) {
         if (fixedSpinNanos >= 0) return now - idleStart < fixedSpinNanos;
-        if (runs.get() > 0) return true;
+        if (runs.get() > 0 && !spin.contended(now)) return true;
         long from = Math.max(idleStart, runEndedAt);
         return now - from < spin.budgetNanos(from);
     }
 
-    /** One poll's pause: inside a run on contended cores, hand the core to whoever wants it. */
-    private void pause() {
-        if (fixedSpinNanos < 0 && runs.get() > 0 && spin.contended(0)) Thread.yield();
-        else Thread.onSpinWait();
-    }
 
     /** Splits {@code [0, n)} into at most {@link #threads} contiguous ranges, each at least {@code grain} long. */
     public void forRange(int n, int grain, Range body) {
@@ -198,7 +198,7 @@ public final class Parallel implements AutoCloseable {
                     taken = 0;
                 }
                 prev = now;
-                pause();
+                Thread.onSpinWait();
             } else {
                 if (polling) spin.spun(prev - from, taken, now);
                 polling = false;
@@ -260,7 +260,7 @@ public final class Parallel implements AutoCloseable {
                         taken = 0;
                     }
                     prev = now;
-                    pause();
+                    Thread.onSpinWait();
                 } else {
                     if (polling) {
                         PARKS.increment();

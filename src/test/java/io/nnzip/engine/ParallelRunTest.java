@@ -19,14 +19,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Run-scoped polling, judged by the workers' thread states and CPU time (never by wall time): inside a run they poll
  * (runnable) even across pauses far beyond any adaptive spin, nested runs keep them polling until the outer one ends,
- * and after the last run they park and use no CPU.
+ * and after the last run they park and use no CPU. A team that counts as contended parks inside a run too. The
+ * contention threshold is pinned (never / at once) so the outcome does not depend on this machine's load.
  */
 class ParallelRunTest {
     static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Test
     void workersPollThroughARunAndParkAfterIt() throws InterruptedException {
-        try (Parallel par = new Parallel(3, -1)) {
+        try (Parallel par = new Parallel(3, -1, new SpinPolicy(Double.POSITIVE_INFINITY))) {
             Thread[] ws = par.workerThreads();
             awaitParked(ws);
             par.beginRun();
@@ -57,6 +58,28 @@ class ParallelRunTest {
             // and a new run works from parked threads
             par.beginRun();
             try {
+                coversEveryIndex(par);
+            } finally {
+                par.endRun();
+            }
+        }
+    }
+
+    @Test
+    void aContendedTeamParksInsideARun() throws InterruptedException {
+        try (Parallel par = new Parallel(3, -1, new SpinPolicy(0))) {
+            Thread[] ws = par.workerThreads();
+            par.beginRun();
+            try {
+                // polls reported at each hand-over: with a zero threshold, a millisecond watched is contention
+                for (int i = 0; i < 5; i++) {
+                    coversEveryIndex(par);
+                    Thread.sleep(2);
+                }
+                assertTrue(par.spinPolicy().contended(System.nanoTime()));
+                awaitParked(ws);
+                Thread.sleep(20);
+                assertAll(ws, Thread.State.WAITING, "contended, inside a run");
                 coversEveryIndex(par);
             } finally {
                 par.endRun();
