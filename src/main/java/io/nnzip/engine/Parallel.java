@@ -118,15 +118,17 @@ public final class Parallel implements AutoCloseable {
 
     /**
      * Whether a thread idle since {@code idleStart} should still poll at {@code now}: always inside a run on cores no
-     * other thread wants (unless the spin is fixed), else for the adaptive budget counted from the later of its idle
-     * start and the last run's end.
+     * other thread wants, else for {@code budget} (the adaptive budget as it stood at the idle start, or the fixed
+     * spin) counted from the later of its idle start and the last run's end.
      */
-    private boolean keepPolling(long idleStart, long now) {
-        if (fixedSpinNanos >= 0) return now - idleStart < fixedSpinNanos;
+    private boolean keepPolling(long idleStart, long budget, long now) {
+        if (fixedSpinNanos >= 0) return now - idleStart < budget;
         if (runs.get() > 0 && !spin.contended(now)) return true;
-        long from = Math.max(idleStart, runEndedAt);
-        return now - from < spin.budgetNanos(from);
+        return now - Math.max(idleStart, runEndedAt) < budget;
     }
+
+    /** The spin budget for an idle period starting at {@code now}, fixed for that period outside a run. */
+    private long budgetAt(long now) { return fixedSpinNanos >= 0 ? fixedSpinNanos : spin.budgetNanos(now); }
 
 
     /** Splits {@code [0, n)} into at most {@link #threads} contiguous ranges, each at least {@code grain} long. */
@@ -186,12 +188,12 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        long start = System.nanoTime(), from = start, prev = start, taken = 0;
+        long start = System.nanoTime(), budget = budgetAt(start), from = start, prev = start, taken = 0;
         boolean polling = true;
         while (pending.get() > 0) {
             long now = System.nanoTime();
             if (polling && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
-            if (keepPolling(start, now)) {
+            if (keepPolling(start, budget, now)) {
                 if (!polling) {
                     polling = true;
                     from = now;
@@ -247,13 +249,13 @@ public final class Parallel implements AutoCloseable {
         }
 
         private void idle() {
-            long start = System.nanoTime(), from = start, prev = start, taken = 0;
+            long start = System.nanoTime(), budget = budgetAt(start), from = start, prev = start, taken = 0;
             boolean polling = true;
             while (job == null && !closed) {
                 long now = System.nanoTime();
                 // a poll interval that long was time the scheduler gave another thread
                 if (polling && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
-                if (keepPolling(start, now)) {
+                if (keepPolling(start, budget, now)) {
                     if (!polling) { // woken by beginRun: poll for the run's next loop
                         polling = true;
                         from = now;
