@@ -130,7 +130,6 @@ public final class Parallel implements AutoCloseable {
     /** The spin budget for an idle period starting at {@code now}, fixed for that period outside a run. */
     private long budgetAt(long now) { return fixedSpinNanos >= 0 ? fixedSpinNanos : spin.budgetNanos(now); }
 
-
     /** Splits {@code [0, n)} into at most {@link #threads} contiguous ranges, each at least {@code grain} long. */
     public void forRange(int n, int grain, Range body) {
         int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
@@ -202,7 +201,7 @@ public final class Parallel implements AutoCloseable {
                 prev = now;
                 Thread.onSpinWait();
             } else {
-                if (polling) spin.spun(prev - from, taken, now);
+                if (polling) spin.spun(now - from, taken, now);
                 polling = false;
                 LockSupport.parkNanos(this, 50_000);
             }
@@ -266,7 +265,7 @@ public final class Parallel implements AutoCloseable {
                 } else {
                     if (polling) {
                         PARKS.increment();
-                        spin.spun(prev - from, taken, now);
+                        spin.spun(now - from, taken, now);
                     }
                     polling = false;
                     LockSupport.park(this);
