@@ -67,6 +67,17 @@ public final class Executor {
 
     /** Runs and returns the graph outputs plus the named intermediate values in {@code keep}. */
     public Map<String, Tensor> run(Map<String, Tensor> feeds, Collection<String> keep) {
+        // one pass is one run of the team: its threads stay awake between the pass's loops, whatever the pause before
+        Parallel par = ctx.parallel();
+        par.beginRun();
+        try {
+            return runOpen(feeds, keep);
+        } finally {
+            par.endRun();
+        }
+    }
+
+    private Map<String, Tensor> runOpen(Map<String, Tensor> feeds, Collection<String> keep) {
         Map<String, Tensor> env = new HashMap<>(graph.initializers());
         for (ValueInfo v : graph.inputs()) {
             Tensor t = feeds.get(v.name());

@@ -13,6 +13,14 @@ import java.util.concurrent.locks.LockSupport;
  * of one GEMM) then hand work over in well under a microsecond instead of paying a thread wake-up each. How long
  * they spin adapts to the gaps between this team's dispatches and to the wake-ups it measured ({@link SpinPolicy});
  * {@code -Dnnzip.spinMicros=N} fixes it instead.
+ * <p>A caller about to run many loops in a row (an {@link Executor}'s forward pass) brackets them with
+ * {@link #beginRun()} / {@link #endRun()}. While any run is open the idle threads do not park at all, so a pass that
+ * starts after a pause pays at most one wake-up (started at {@code beginRun}, overlapping the caller's own first work)
+ * instead of one per loop until the adaptive spin has lengthened again; once the last run ends they spin only the
+ * adaptive budget, counted from the run's end, and park. Runs are counted, so nested and concurrent runs on a shared
+ * team keep it awake until the last one ends. While other threads take the cores (the policy's contention sign) a run
+ * changes nothing: a thread that polls through a loaded machine spends its share of the core waiting, and the
+ * scheduler then runs it later than a parked thread it wakes, which has used none.
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a loop over {@code [lo, hi)}. */
@@ -41,13 +49,19 @@ public final class Parallel implements AutoCloseable {
     private final long fixedSpinNanos;
     /** When the last dispatch ended (dispatching thread, under {@link #busy}); 0 before the first. */
     private long lastEnd;
+    /** Open runs ({@link #beginRun()} without its {@link #endRun()} yet). */
+    private final AtomicInteger runs = new AtomicInteger();
+    /** When the last run ended; written before {@link #runs} drops, so a thread seeing no run open sees it. */
+    private volatile long runEndedAt = Long.MIN_VALUE;
 
     public Parallel(int threads) { this(threads, FIXED_SPIN_NANOS); }
 
     /** A team whose idle threads spin {@code spinNanos} before parking, or adaptively when it is negative. */
-    Parallel(int threads, long spinNanos) {
+    Parallel(int threads, long spinNanos) { this(threads, spinNanos, new SpinPolicy()); }
+
+    Parallel(int threads, long spinNanos, SpinPolicy policy) {
         this.fixedSpinNanos = spinNanos;
-        this.spin = new SpinPolicy();
+        this.spin = policy;
         this.threads = Math.max(1, threads);
         this.workers = new Worker[this.threads - 1];
         for (int i = 0; i < workers.length; i++) {
@@ -72,13 +86,49 @@ public final class Parallel implements AutoCloseable {
 
     static long fixedSpin(long micros) { return micros < 0 ? -1 : micros * 1000; }
 
-    /** Nanoseconds an idle thread of this team polls before parking, for an idle period starting at {@code now}. */
-    long spinNanos(long now) { return fixedSpinNanos >= 0 ? fixedSpinNanos : spin.budgetNanos(now); }
-
     SpinPolicy spinPolicy() { return spin; }
 
     /** The adaptive policy's running mean of measured wake-ups (ns), for profiling. */
     long wakeNanos() { return spin.wakeNanos(); }
+
+    /**
+     * Opens a run: until the matching {@link #endRun()} this team's idle threads poll instead of parking, unless other
+     * threads take the cores. The first open run wakes parked threads now, so their wake-up overlaps whatever the
+     * caller does before its first loop.
+     */
+    public void beginRun() {
+        if (runs.getAndIncrement() == 0 && fixedSpinNanos < 0 && !spin.contended(System.nanoTime()))
+            for (Worker w : workers) LockSupport.unpark(w); // a permit left on a spinning thread only costs it one extra poll
+    }
+
+    /** Closes a run opened by {@link #beginRun()}; call it in a {@code finally}. */
+    public void endRun() {
+        runEndedAt = System.nanoTime();
+        if (runs.decrementAndGet() < 0) {
+            runs.incrementAndGet();
+            throw new IllegalStateException("endRun without beginRun");
+        }
+    }
+
+    /** Whether a run is open; for tests. */
+    boolean inRun() { return runs.get() > 0; }
+
+    /** The pooled threads, for tests that check what they do between runs. */
+    Thread[] workerThreads() { return workers.clone(); }
+
+    /**
+     * Whether a thread idle since {@code idleStart} should still poll at {@code now}: always inside a run on cores no
+     * other thread wants, else for {@code budget} (the adaptive budget as it stood at the idle start, or the fixed
+     * spin) counted from the later of its idle start and the last run's end.
+     */
+    private boolean keepPolling(long idleStart, long budget, long now) {
+        if (fixedSpinNanos >= 0) return now - idleStart < budget;
+        if (runs.get() > 0 && !spin.contended(now)) return true;
+        return now - Math.max(idleStart, runEndedAt) < budget;
+    }
+
+    /** The spin budget for an idle period starting at {@code now}, fixed for that period outside a run. */
+    private long budgetAt(long now) { return fixedSpinNanos >= 0 ? fixedSpinNanos : spin.budgetNanos(now); }
 
     /** Splits {@code [0, n)} into at most {@link #threads} contiguous ranges, each at least {@code grain} long. */
     public void forRange(int n, int grain, Range body) {
@@ -137,21 +187,26 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        long start = System.nanoTime(), budget = spinNanos(start), prev = start, taken = 0;
-        boolean parked = false;
+        long start = System.nanoTime(), budget = budgetAt(start), from = start, prev = start, taken = 0;
+        boolean polling = true;
         while (pending.get() > 0) {
             long now = System.nanoTime();
-            if (!parked && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
-            if (now - start < budget) {
+            if (polling && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
+            if (keepPolling(start, budget, now)) {
+                if (!polling) {
+                    polling = true;
+                    from = now;
+                    taken = 0;
+                }
                 prev = now;
                 Thread.onSpinWait();
             } else {
-                if (!parked) spin.spun(now - start, taken, now);
-                parked = true;
+                if (polling) spin.spun(now - from, taken, now);
+                polling = false;
                 LockSupport.parkNanos(this, 50_000);
             }
         }
-        if (!parked) spin.spun(prev - start, taken, prev);
+        if (polling) spin.spun(prev - from, taken, prev);
     }
 
     /** A pooled thread that runs one posted job at a time. */
@@ -193,27 +248,32 @@ public final class Parallel implements AutoCloseable {
         }
 
         private void idle() {
-            long start = System.nanoTime(), budget = spinNanos(start), prev = start, taken = 0;
-            boolean parked = false;
+            long start = System.nanoTime(), budget = budgetAt(start), from = start, prev = start, taken = 0;
+            boolean polling = true;
             while (job == null && !closed) {
                 long now = System.nanoTime();
                 // a poll interval that long was time the scheduler gave another thread
-                if (!parked && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
-                if (now - start < budget) {
+                if (polling && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
+                if (keepPolling(start, budget, now)) {
+                    if (!polling) { // woken by beginRun: poll for the run's next loop
+                        polling = true;
+                        from = now;
+                        taken = 0;
+                    }
                     prev = now;
                     Thread.onSpinWait();
                 } else {
-                    if (!parked) {
+                    if (polling) {
                         PARKS.increment();
-                        spin.spun(now - start, taken, now);
+                        spin.spun(now - from, taken, now);
                     }
-                    parked = true;
+                    polling = false;
                     LockSupport.park(this);
                 }
             }
-            if (!parked) spin.spun(prev - start, taken, prev);
+            if (polling) spin.spun(prev - from, taken, prev);
             // what this wake-up cost: from the job's hand-over to this thread running again
-            if (parked && job != null) {
+            if (!polling && job != null) {
                 long now = System.nanoTime();
                 spin.woke(now - postedAt, now);
             }

@@ -52,6 +52,12 @@ final class SpinPolicy {
     private double watched, taken;
     private long fadedAt = Long.MIN_VALUE;
     private volatile boolean contended;
+    /** The share of watched time taken above which the team counts as contended; {@link #STEAL_SHARE} but in tests. */
+    private final double stealShare;
+
+    SpinPolicy() { this(STEAL_SHARE); }
+
+    SpinPolicy(double stealShare) { this.stealShare = stealShare; }
 
     /** The spin budget (ns) for an idle period starting at {@code now}. */
     long budgetNanos(long now) { return contended ? CONTENDED_NANOS : budgetNanos; }
@@ -104,7 +110,7 @@ final class SpinPolicy {
         if (fadedAt == Long.MIN_VALUE || now > fadedAt) fadedAt = now;
         watched += nanos;
         taken += Math.min(nanos, Math.max(0, takenNanos));
-        contended = watched >= MIN_WATCHED_NANOS && taken >= STEAL_SHARE * watched;
+        contended = watched >= MIN_WATCHED_NANOS && taken >= stealShare * watched;
     }
 
     static int bucket(long nanos) {
