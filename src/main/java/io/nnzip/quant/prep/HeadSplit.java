@@ -75,11 +75,13 @@ public final class HeadSplit {
             ValueType out = shapes.get(flat.output(0)), in = shapes.get(q.x);
             if (out == null || in == null || !out.hasShape() || !in.hasShape() || out.rank() != 3 || in.rank() != 3
                     || out.shape()[2] != h * d || out.shape()[1] != in.shape()[1]) continue;
-            String base = g.freshName(sm.name().isEmpty() ? sm.output(0) : sm.name());
+            // short names: each head adds a dozen tensors and nodes, and their names are stored in the file
+            String owner = sm.name().isEmpty() ? sm.output(0) : sm.name();
+            String base = owner.contains("/") ? owner.substring(0, owner.lastIndexOf('/') + 1) : owner + "_";
             List<Node> nodes = new ArrayList<>();
             List<String> heads = new ArrayList<>();
             for (int i = 0; i < h; i++) {
-                String p = base + "_h" + i;
+                String p = base + "h" + i;
                 String qi = slice(g, nodes, q, i, p + "_q"), ki = slice(g, nodes, k, i, p + "_k"), vi = slice(g, nodes, v, i, p + "_v");
                 String kti = g.freshName(p + "_kt"), s = g.freshName(p + "_scores");
                 nodes.add(new Node(p + "/KT", "Transpose", List.of(ki), List.of(kti)).set(Attribute.of("perm", 0L, 2L, 1L)));
@@ -96,7 +98,7 @@ public final class HeadSplit {
                 nodes.add(new Node(p + "/AV", "MatMul", List.of(a, vi), List.of(o)));
                 heads.add(o);
             }
-            nodes.add(new Node(base + "/Concat", "Concat", heads, List.of(flat.output(0))).set(Attribute.of("axis", 2L)));
+            nodes.add(new Node(base + "heads/Concat", "Concat", heads, List.of(flat.output(0))).set(Attribute.of("axis", 2L)));
             for (Projection pr : List.of(q, k, v)) dead.addAll(pr.nodes);
             dead.addAll(List.of(kt, qk, sm, av, merge, flat));
             if (scale != null) dead.add(scale);
