@@ -22,7 +22,8 @@ public class OrtLatency {
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
             o.setIntraOpNumThreads(2);
             o.setInterOpNumThreads(1);
-            o.addConfigEntry("session.intra_op.allow_spinning", "0");
+            // -Dspin=1: ORT's default (spinning on), for idle machines only
+            o.addConfigEntry("session.intra_op.allow_spinning", Integer.getInteger("spin", 0) == 1 ? "1" : "0");
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             s.add(env.createSession(a[i], o));
         }
