@@ -12,7 +12,7 @@
 #                   that a rule chosen on one pair is not tuned to it
 # Defaults reproduce the earlier figures (small CNN, 1 epoch, all 60000 training images).
 import sys, os, gzip, numpy as np, torch, torch.nn as nn
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # 2 threads spin at OpenMP barriers on a loaded machine
 out = sys.argv[1]; os.makedirs(out, exist_ok=True)
 args = sys.argv[2:]
 def opt_arg(name, default):
