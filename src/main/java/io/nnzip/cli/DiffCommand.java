@@ -77,7 +77,6 @@ public final class DiffCommand extends BaseCommand {
         Map<String, Object> r = new LinkedHashMap<>();
         CodecOptions baseOptions = mode.options(b), update = mode.options(n);
         if (maxDrop != null && maxBytes != null) throw new NnzipException("--max-bytes replaces --max-drop; give one of them");
-        if (maxBytes != null && maxBytes <= 0) throw new NnzipException("--max-bytes must be positive, not " + maxBytes);
         if (maxDrop != null || maxBytes != null) {
             String bound = maxDrop != null ? "--max-drop" : "--max-bytes";
             if (mode.lossless) throw new NnzipException(bound + " needs a lossy mode");
