@@ -167,7 +167,7 @@ public final class DiffCommand extends BaseCommand {
                 valAcc = f.accuracy();
                 r.put("update_qps", f.qps());
             }
-            r.put("validation_split", val.description());
+            r.put("validation_split", maxBytes == null ? val.description() : val.description().replace("what --max-drop searched on", "the path's divergences, measured only"));
             r.put("update_qp", s.qp());
             r.put("update_criterion", updateCriterion);
             r.put("update_steps", updateSteps);
