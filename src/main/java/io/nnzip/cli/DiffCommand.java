@@ -46,7 +46,7 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "Code the update at the coarsest QP (from --qp up) whose patched model stays within POINTS percentage points of NEW's accuracy (ONNX Runtime) on a validation split (--val-data, else the last --val-images training images); the receiver's base stays coded at --qp. The patched model is then measured on the TEST set (first --limit test images). Needs --data.")
     Double maxDrop;
 
-    @Option(names = "--max-bytes", paramLabel = "N", description = "In place of --max-drop: spend a byte budget on fidelity. The update (whole file) is coded at the finest allocation of the rate-divergence path (see --update-steps rate-path) that fits in N bytes; validation (--val-data, else --val-images) only measures the path's divergences and reports, the patched model is then measured on the TEST set. Needs --data.")
+    @Option(names = "--max-bytes", paramLabel = "N", description = "In place of --max-drop: spend a byte budget on fidelity. The update (whole file) is coded at the finest allocation of the rate-divergence path (see --update-steps rate-path) that fits in N bytes, each tensor then moved one QP at a time toward the next finer allocation while it still fits; validation (--val-data, else --val-images) only measures the path's divergences and reports, the patched model is then measured on the TEST set. Needs --data.")
     Long maxBytes;
 
     @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop without --val-data: the last N training images (default ${DEFAULT-VALUE}).")
@@ -183,11 +183,12 @@ public final class DiffCommand extends BaseCommand {
             CodecOptions u = update;
             Model coded = target.apply(u);
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
-            // The budget is on the file: the stream's header and checks can tip the chosen allocation over it.
-            while (budgetPath != null && Files.size(output) > maxBytes && (Integer) r.get("update_path_index") > 0) {
-                int idx = (Integer) r.get("update_path_index");
-                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, maxBytes, at, mode.qp, budgetPath,
-                        budgetPath.allocations().size() - idx, this::note);
+            // The budget is on the file: the stream's header and checks can tip the chosen allocation over it; shrink
+            // the units' budget by the excess until the file fits.
+            long unitBudget = maxBytes == null ? 0 : maxBytes;
+            while (budgetPath != null && Files.size(output) > maxBytes && unitBudget > 1) {
+                unitBudget = Math.max(1, unitBudget - (Files.size(output) - maxBytes));
+                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, unitBudget, at, mode.qp, budgetPath, 0, this::note);
                 CodecOptions ub = at.apply(mode.qp).withOverrides(bp.qps());
                 Model cb = target.apply(ub);
                 AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, cb, ub, asReceived || baseOptions.recipe().equals(ub.recipe()) ? null : baseOptions.recipe(), out));

@@ -238,8 +238,10 @@ public final class UpdateStepSearch {
      * the sender controls. Bytes grow along the path (coarse to fine), so the boundary is found by bisection on bytes
      * alone (coding only, no model runs); the chosen allocation is then measured once.
      *
-     * @param skip allocations already found too large once written (their stream overhead included): the next
-     *             coarser one is taken
+     * After the bisection, each tensor that the next finer path point codes finer is moved toward it one QP at a time
+     * while the update still fits (the path's points are grid steps of 2 QPs apart).
+     *
+     * @param skip the finest {@code skip} allocations are left out (and nothing is refined)
      */
     public static PathPoint budget(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
                                    long maxBytes, IntFunction<CodecOptions> options, int finest, Path p, int skip, Consumer<String> log) {
@@ -256,7 +258,22 @@ public final class UpdateStepSearch {
             fit = 0;
             log.accept("note: even the coarsest allocation on the path exceeds the budget; it is kept");
         }
-        CodecOptions o = start.withOverrides(path.get(fit));
+        // Path points are QP-grid steps of 2 apart and the next finer one may change a large tensor by a whole step:
+        // move each tensor that differs toward the finer point one QP at a time while the whole update still fits.
+        Map<String, Integer> qps = new LinkedHashMap<>(path.get(fit));
+        if (skip == 0 && fit + 1 < path.size()) {
+            Map<String, Integer> finer = path.get(fit + 1);
+            for (String k : qps.keySet())
+                for (int q = qps.get(k) - 1; q >= finer.get(k) && q >= finest; q--) {
+                    Map<String, Integer> trial = new LinkedHashMap<>(qps);
+                    trial.put(k, q);
+                    double bytes = measure(received, target, null, start.withOverrides(trial))[1];
+                    log.accept(String.format("update refine %s: %.0f bytes (budget %d)", trial, bytes, maxBytes));
+                    if (bytes > maxBytes || trial.equals(finer)) break;
+                    qps = trial;
+                }
+        }
+        CodecOptions o = start.withOverrides(qps);
         Model t = target.apply(o);
         ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
         Model patched = t.copy();
@@ -264,7 +281,7 @@ public final class UpdateStepSearch {
         long bytes = 0;
         for (TensorReport r : w.tensors()) bytes += r.bytes();
         double[] m = probe.measure(patched);
-        return new PathPoint(fit, path.get(fit), bytes, m[0], Math.max(m[1], 0));
+        return new PathPoint(fit, qps, bytes, m[0], Math.max(m[1], 0));
     }
 
     /** One allocation of the path as measured: its bytes, the patched model's probe accuracy and KL divergence from the new model. */

@@ -257,12 +257,19 @@ class UpdateStepSearchTest {
         }
         long budget = (bytes[n / 2] + bytes[n / 2 + 1]) / 2;
         UpdateStepSearch.PathPoint b = UpdateStepSearch.budget(base, next, o -> next, p, budget, at, -12, path, 0, s -> {});
-        assertEquals(bytes[b.index()], b.bytes(), "reported bytes are the written stream's");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long written = 0;
+        for (io.nnzip.codec.TensorReport t : DiffEncoder.diff(base, next, start.withOverrides(b.qps()), true, out).tensors()) written += t.bytes();
+        assertEquals(written, b.bytes(), "reported bytes are the written stream's");
         assertTrue(b.bytes() <= budget, b.bytes() + " within " + budget);
         assertTrue(b.index() == n - 1 || bytes[b.index() + 1] > budget, "the next finer allocation does not fit: " + java.util.Arrays.toString(bytes) + " chose " + b.index());
+        // Refined toward the next finer point: never coarser than the path point it started from, per tensor.
+        assertTrue(b.bytes() >= bytes[b.index()], b.bytes() + " vs the path point's " + bytes[b.index()]);
+        for (var e : b.qps().entrySet()) {
+            assertTrue(e.getValue() <= path.allocations().get(b.index()).get(e.getKey()), e.toString());
+            if (b.index() + 1 < n) assertTrue(e.getValue() >= path.allocations().get(b.index() + 1).get(e.getKey()), e.toString());
+        }
         // The reported divergence is the one of the model patched out of those bytes.
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        DiffEncoder.diff(base, next, start.withOverrides(b.qps()), true, out);
         assertEquals(p.measure(Patcher.patch(base, out.toByteArray(), "u", 1))[1], b.kl(), 1e-12);
         // Skipping allocations already found too large moves to a coarser one; a budget below everything keeps the coarsest.
         UpdateStepSearch.PathPoint c = UpdateStepSearch.budget(base, next, o -> next, p, budget, at, -12, path, n - b.index(), s -> {});
