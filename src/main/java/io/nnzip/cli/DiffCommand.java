@@ -46,6 +46,9 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "Code the update at the coarsest QP (from --qp up) whose patched model stays within POINTS percentage points of NEW's accuracy (ONNX Runtime) on a validation split (--val-data, else the last --val-images training images); the receiver's base stays coded at --qp. The patched model is then measured on the TEST set (first --limit test images). Needs --data.")
     Double maxDrop;
 
+    @Option(names = "--max-bytes", paramLabel = "N", description = "In place of --max-drop: spend a byte budget on fidelity. The update (whole file) is coded at the finest allocation of the rate-divergence path (see --update-steps rate-path) that fits in N bytes, each tensor then moved one QP at a time toward the next finer allocation while it still fits; validation (--val-data, else --val-images) only measures the path's divergences and reports, the patched model is then measured on the TEST set. Needs --data.")
+    Long maxBytes;
+
     @Option(names = "--val-images", paramLabel = "N", defaultValue = "" + EncodeCommand.VAL_IMAGES, description = "Validation images for --max-drop without --val-data: the last N training images (default ${DEFAULT-VALUE}).")
     int valImages;
 
@@ -73,9 +76,11 @@ public final class DiffCommand extends BaseCommand {
         DiffEncoder.Result[] res = new DiffEncoder.Result[1];
         Map<String, Object> r = new LinkedHashMap<>();
         CodecOptions baseOptions = mode.options(b), update = mode.options(n);
-        if (maxDrop != null) {
-            if (mode.lossless) throw new NnzipException("--max-drop needs a lossy mode");
-            Dataset train = Datasets.load(data.requireData("--max-drop"), "train");
+        if (maxDrop != null && maxBytes != null) throw new NnzipException("--max-bytes replaces --max-drop; give one of them");
+        if (maxDrop != null || maxBytes != null) {
+            String bound = maxDrop != null ? "--max-drop" : "--max-bytes";
+            if (mode.lossless) throw new NnzipException(bound + " needs a lossy mode");
+            Dataset train = Datasets.load(data.requireData(bound), "train");
             if (valData == null) io.nnzip.data.DataSplits.checkHoldOut(train, valImages);
             EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages);
             DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
@@ -85,7 +90,9 @@ public final class DiffCommand extends BaseCommand {
             double valNew = agree ? probe.reference(n) : Double.NaN;
             io.nnzip.codec.rd.AccuracyProbe criterion = agree ? probe::agreement : probe;
             boolean compensate = compensateOption == null || compensateOption;
-            String updateSteps = this.updateSteps != null ? this.updateSteps : agree ? "per-tensor" : "rate-fit";
+            if (maxBytes != null && (this.updateSteps != null || agree))
+                throw new NnzipException("--max-bytes chooses on the rate-divergence path by bytes; it takes no --update-steps or --update-criterion");
+            String updateSteps = maxBytes != null ? "rate-budget" : this.updateSteps != null ? this.updateSteps : agree ? "per-tensor" : "rate-fit";
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
@@ -100,10 +107,22 @@ public final class DiffCommand extends BaseCommand {
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
-            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit"))
+            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit") && !updateSteps.equals("rate-budget"))
                 throw new NnzipException("--update-steps must be global, per-tensor, rate-path or rate-fit, not '" + updateSteps + "'");
             UpdateStepSearch.Result s;
-            if (updateSteps.equals("rate-fit")) {
+            UpdateStepSearch.Path budgetPath = null;
+            if (updateSteps.equals("rate-budget")) {
+                double ref = probe.reference(n);
+                budgetPath = UpdateStepSearch.path(received, n, target, probe, at, mode.qp, this::note);
+                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, maxBytes, at, mode.qp, budgetPath, 0, this::note);
+                s = new UpdateStepSearch.Result(mode.qp, bp.bytes(), bp.accuracy(), ref, budgetPath.evaluations() + 1);
+                update = at.apply(mode.qp).withOverrides(bp.qps());
+                r.put("max_bytes", maxBytes);
+                r.put("update_qps", bp.qps());
+                r.put("update_path_index", bp.index());
+                r.put("update_path_points", budgetPath.allocations().size());
+                r.put("validation_kl", bp.kl());
+            } else if (updateSteps.equals("rate-fit")) {
                 if (agree) throw new NnzipException("--update-steps rate-fit bounds the accuracy drop; it takes no --update-criterion agreement");
                 double ref = probe.reference(n);
                 UpdateStepSearch.PathFit pf = UpdateStepSearch.fitted(received, n, target, probe, ref, maxDrop, at, mode.qp, this::note);
@@ -148,7 +167,7 @@ public final class DiffCommand extends BaseCommand {
                 valAcc = f.accuracy();
                 r.put("update_qps", f.qps());
             }
-            r.put("validation_split", val.description());
+            r.put("validation_split", maxBytes == null ? val.description() : val.description().replace("what --max-drop searched on", "the path's divergences, measured only"));
             r.put("update_qp", s.qp());
             r.put("update_criterion", updateCriterion);
             r.put("update_steps", updateSteps);
@@ -164,7 +183,28 @@ public final class DiffCommand extends BaseCommand {
             CodecOptions u = update;
             Model coded = target.apply(u);
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
+            // The budget is on the file: the stream's header and checks can tip the chosen allocation over it; shrink
+            // the units' budget by the excess until the file fits.
+            long unitBudget = maxBytes == null ? 0 : maxBytes;
+            while (budgetPath != null && Files.size(output) > maxBytes && unitBudget > 1) {
+                unitBudget = Math.max(1, unitBudget - (Files.size(output) - maxBytes));
+                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, unitBudget, at, mode.qp, budgetPath, 0, this::note);
+                CodecOptions ub = at.apply(mode.qp).withOverrides(bp.qps());
+                Model cb = target.apply(ub);
+                AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, cb, ub, asReceived || baseOptions.recipe().equals(ub.recipe()) ? null : baseOptions.recipe(), out));
+                update = ub;
+                valAcc = bp.accuracy();
+                r.put("update_qps", bp.qps());
+                r.put("update_path_index", bp.index());
+                r.put("validation_kl", bp.kl());
+                r.put("validation_accuracy_patched", valAcc);
+            }
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
+            // How far the validation drop can be trusted: the patched and the new model differ on these images only,
+            // so a fresh split of the same size sees the drop move by about this standard error (paired difference).
+            probe.reference(n);
+            r.put("validation_changed_predictions", Math.round((1 - probe.agreement(patched)) * probe.size()));
+            r.put("validation_drop_se_points", 100 * probe.paired(patched)[1]);
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
             if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop (and --data)");

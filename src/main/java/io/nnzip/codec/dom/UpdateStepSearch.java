@@ -228,6 +228,62 @@ public final class UpdateStepSearch {
         return new Refined(path.get(best), (long) seen.get(best)[1], seen.get(best)[0], evals);
     }
 
+    /**
+     * The finest allocation of {@link #path} whose update fits in {@code maxBytes} (tensor units), with its probe
+     * accuracy and KL divergence; if none fits, the coarsest. Why a byte budget rather than a bound on the validation
+     * drop: near the size a link allows, the patched model differs from the new one on ~1 % of the images, so its
+     * accuracy on any 10,000-image split moves by ±0.1 points around its mean drop (a paired standard error of
+     * √(changed)/N), and a rule stopping where the validation drop touches the bound lands on the bound's edge by
+     * construction. Spending the whole budget on fidelity minimizes the changed predictions, which is the only thing
+     * the sender controls. Bytes grow along the path (coarse to fine), so the boundary is found by bisection on bytes
+     * alone (coding only, no model runs); the chosen allocation is then measured once.
+     *
+     * After the bisection, each tensor that the next finer path point codes finer is moved toward it one QP at a time
+     * while the update still fits (the path's points are grid steps of 2 QPs apart).
+     *
+     * @param skip the finest {@code skip} allocations are left out (and nothing is refined)
+     */
+    public static PathPoint budget(Model received, Model next, Function<CodecOptions, Model> target, io.nnzip.codec.rd.OutputProbe probe,
+                                   long maxBytes, IntFunction<CodecOptions> options, int finest, Path p, int skip, Consumer<String> log) {
+        List<Map<String, Integer>> path = p.allocations();
+        CodecOptions start = options.apply(finest);
+        int lo = 0, hi = path.size() - 1 - skip, fit = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            double bytes = measure(received, target, null, start.withOverrides(path.get(mid)))[1];
+            log.accept(String.format("update path %d/%d %s: %.0f bytes (budget %d)", mid, path.size(), path.get(mid), bytes, maxBytes));
+            if (bytes <= maxBytes) { fit = mid; lo = mid + 1; } else hi = mid - 1;
+        }
+        if (fit < 0) {
+            fit = 0;
+            log.accept("note: even the coarsest allocation on the path exceeds the budget; it is kept");
+        }
+        // Path points are QP-grid steps of 2 apart and the next finer one may change a large tensor by a whole step:
+        // move each tensor that differs toward the finer point one QP at a time while the whole update still fits.
+        Map<String, Integer> qps = new LinkedHashMap<>(path.get(fit));
+        if (skip == 0 && fit + 1 < path.size()) {
+            Map<String, Integer> finer = path.get(fit + 1);
+            for (String k : qps.keySet())
+                for (int q = qps.get(k) - 1; q >= finer.get(k) && q >= finest; q--) {
+                    Map<String, Integer> trial = new LinkedHashMap<>(qps);
+                    trial.put(k, q);
+                    double bytes = measure(received, target, null, start.withOverrides(trial))[1];
+                    log.accept(String.format("update refine %s: %.0f bytes (budget %d)", trial, bytes, maxBytes));
+                    if (bytes > maxBytes || trial.equals(finer)) break;
+                    qps = trial;
+                }
+        }
+        CodecOptions o = start.withOverrides(qps);
+        Model t = target.apply(o);
+        ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
+        Model patched = t.copy();
+        patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
+        long bytes = 0;
+        for (TensorReport r : w.tensors()) bytes += r.bytes();
+        double[] m = probe.measure(patched);
+        return new PathPoint(fit, qps, bytes, m[0], Math.max(m[1], 0));
+    }
+
     /** One allocation of the path as measured: its bytes, the patched model's probe accuracy and KL divergence from the new model. */
     public record PathPoint(int index, Map<String, Integer> qps, long bytes, double accuracy, double kl) {}
 

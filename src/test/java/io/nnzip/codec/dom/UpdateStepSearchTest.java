@@ -229,6 +229,54 @@ class UpdateStepSearchTest {
         assertEquals(4, g[2]);
     }
 
+    @Test
+    void theBudgetTakesTheFinestPathAllocationThatFitsThroughTheBytes() throws Exception {
+        Model base = io.nnzip.codec.SyntheticModels.cnn(1, 8, 16, 32);
+        Model next = io.nnzip.codec.SyntheticModels.finetune(base, 2, 0.5);
+        java.util.function.IntFunction<CodecOptions> at = q -> new io.nnzip.codec.EncodeConfig(false, false, q, false, null, true, "theta", java.util.Map.of(), "full").options(next, 1);
+        CodecOptions start = at.apply(-12);
+        // KL: the summed squared RMS errors of all weight tensors, so every tensor has a price on the path.
+        io.nnzip.codec.rd.OutputProbe p = new io.nnzip.codec.rd.OutputProbe() {
+            double kl(Model m) {
+                double k = 0;
+                for (String w : UpdateStepSearch.changedWeights(base, next)) { double r = rmsOf(next, m, w); k += r * r; }
+                return k;
+            }
+            @Override public double accuracy(Model m) { return 0.9 - Math.sqrt(kl(m)); }
+            @Override public double reference(Model m) { return accuracy(m); }
+            @Override public double[] measure(Model m) { return new double[] {accuracy(m), kl(m)}; }
+        };
+        UpdateStepSearch.Path path = UpdateStepSearch.path(base, next, o -> next, p, at, -12, s -> {});
+        int n = path.allocations().size();
+        assertTrue(n >= 4, "a path with some steps: " + n);
+        // Each allocation's bytes as a receiver gets them: the tensor units of its written stream.
+        long[] bytes = new long[n];
+        for (int i = 0; i < n; i++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (io.nnzip.codec.TensorReport t : DiffEncoder.diff(base, next, start.withOverrides(path.allocations().get(i)), true, out).tensors()) bytes[i] += t.bytes();
+        }
+        long budget = (bytes[n / 2] + bytes[n / 2 + 1]) / 2;
+        UpdateStepSearch.PathPoint b = UpdateStepSearch.budget(base, next, o -> next, p, budget, at, -12, path, 0, s -> {});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long written = 0;
+        for (io.nnzip.codec.TensorReport t : DiffEncoder.diff(base, next, start.withOverrides(b.qps()), true, out).tensors()) written += t.bytes();
+        assertEquals(written, b.bytes(), "reported bytes are the written stream's");
+        assertTrue(b.bytes() <= budget, b.bytes() + " within " + budget);
+        assertTrue(b.index() == n - 1 || bytes[b.index() + 1] > budget, "the next finer allocation does not fit: " + java.util.Arrays.toString(bytes) + " chose " + b.index());
+        // Refined toward the next finer point: never coarser than the path point it started from, per tensor.
+        assertTrue(b.bytes() >= bytes[b.index()], b.bytes() + " vs the path point's " + bytes[b.index()]);
+        for (var e : b.qps().entrySet()) {
+            assertTrue(e.getValue() <= path.allocations().get(b.index()).get(e.getKey()), e.toString());
+            if (b.index() + 1 < n) assertTrue(e.getValue() >= path.allocations().get(b.index() + 1).get(e.getKey()), e.toString());
+        }
+        // The reported divergence is the one of the model patched out of those bytes.
+        assertEquals(p.measure(Patcher.patch(base, out.toByteArray(), "u", 1))[1], b.kl(), 1e-12);
+        // Skipping allocations already found too large moves to a coarser one; a budget below everything keeps the coarsest.
+        UpdateStepSearch.PathPoint c = UpdateStepSearch.budget(base, next, o -> next, p, budget, at, -12, path, n - b.index(), s -> {});
+        assertTrue(c.index() < b.index(), c.index() + " vs " + b.index());
+        assertEquals(0, UpdateStepSearch.budget(base, next, o -> next, p, 1, at, -12, path, 0, s -> {}).index());
+    }
+
     /** A probe whose KL is the squared RMS error of {@code only} (scaled) and whose drop is exactly c·√KL points. */
     static io.nnzip.codec.rd.OutputProbe sqrtProbeOf(Model next, String only, double klScale, double c) {
         return new io.nnzip.codec.rd.OutputProbe() {
