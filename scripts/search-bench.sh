@@ -2,13 +2,14 @@
 # Issue 17 bar: GA channel search vs uniform l1-filter and sensitivity-based amounts at ~40 % of the MACs, same
 # fine-tuning (epochs, lr, data) for all three. Usage: scripts/search-bench.sh SEED OUTDIR [MODEL]
 # Environment: HOLDOUT (held-out training images of the GA's fitness, default 2000), FINAL_TOP (genomes scored again
-# in the final round, default 3), RANK_BY (loss or accuracy, default loss), NOVELTY (--novelty-tries, default 4), ONLY=ga to skip the two baselines.
+# in the final round, default 3), LIMIT and FINETUNE (training images and epochs of every arm's fine-tune, default
+# 12000 and 2), RANK_BY (loss or accuracy, default loss), NOVELTY (--novelty-tries, default 4), ONLY=ga to skip the two baselines.
 set -euo pipefail
 seed=$1; out=$2; model=${3:-src/test/resources/pytorch-normalized/cnn.onnx}
 mkdir -p "$out"
 # NNZIP=cmd runs a fixed jar (so edits to the sources during a long run do not rebuild it midway)
 nnzip=${NNZIP:-./nnzip}
-common=(--data fashion-mnist --normalize 0.2860,0.3530 --limit 12000 --finetune 2 --lr 0.001 --seed "$seed" --round-to 1 --json --no-progress)
+common=(--data fashion-mnist --normalize 0.2860,0.3530 --limit "${LIMIT:-12000}" --finetune "${FINETUNE:-2}" --lr 0.001 --seed "$seed" --round-to 1 --json --no-progress)
 $nnzip search "$model" --target-macs 0.4 --population 10 --generations 5 --fitness-images 2048 --holdout "${HOLDOUT:-2000}" \
   --final-top "${FINAL_TOP:-3}" --rank-by "${RANK_BY:-loss}" --novelty-tries "${NOVELTY:-4}" \
   --checkpoint "$out/ga$seed.ck.json" --plan "$out/ga$seed.plan.json" --plot "$out/ga$seed.png" "${common[@]}" -o "$out/ga$seed.onnx" > "$out/ga$seed.json"
