@@ -6,6 +6,7 @@ import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.models.Models;
+import io.nnzip.models.Reinit;
 import io.nnzip.train.CountingLm;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
@@ -36,6 +37,10 @@ public final class TrainCommand extends BaseCommand {
 
     @Option(names = "--init", paramLabel = "MODEL.onnx", description = "Fine-tune this ONNX model instead of training from scratch.")
     Path init;
+
+    @Option(names = "--reinit", arity = "0..1", fallbackValue = "", paramLabel = "REGEX",
+            description = "With --init: re-draw the parameters whose name matches REGEX (alone: all) with the initializers --model uses, seeded by --seed, to train that architecture from scratch.")
+    String reinit;
 
     @Mixin DataOptions dataOptions;
 
@@ -91,7 +96,11 @@ public final class TrainCommand extends BaseCommand {
         } else {
             val = dataOptions.load("train", "test");
         }
+        if (reinit != null && init == null) throw new NnzipException("--reinit re-draws the weights of an --init model; --model already starts from its initializers");
         Model start = init != null ? ModelValidator.read(init) : Models.create(model, width, trainSet.classes(), seed);
+        List<String> redrawn = reinit == null ? List.of() : Reinit.run(start, reinit.isEmpty() ? null : reinit, seed);
+        if (reinit != null && redrawn.isEmpty())
+            throw new NnzipException("--reinit " + (reinit.isEmpty() ? "" : "'" + reinit + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + init.getFileName());
         Normalization norm = init != null ? dataOptions.normalization(start)
                 : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
 
@@ -114,6 +123,7 @@ public final class TrainCommand extends BaseCommand {
             prov.put("data", dataOptions.data);
             prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
             if (init == null && width != 1f) prov.put("width", width);
+            if (reinit != null) prov.put("reinit", reinit.isEmpty() ? "all" : reinit);
             if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
             if (rate != null) prov.put("rate_penalty", rate.describe());
             Provenance.record(trained, "train", prov, null, null);
@@ -123,6 +133,7 @@ public final class TrainCommand extends BaseCommand {
         res.put("output", output.toString());
         res.put("model", init != null ? init.toString() : model);
         res.put("parameters", r.parameters());
+        if (reinit != null) res.put("reinitialized", redrawn);
         res.put("epochs", r.epochs().size());
         res.put("seconds_per_epoch", round(r.meanEpochSeconds(), 3));
         res.put("images_per_second", round(r.imagesPerSecond(), 1));
@@ -231,6 +242,7 @@ public final class TrainCommand extends BaseCommand {
         prov.put("data", dataOptions.data);
         prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
         if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
+        if (reinit != null) prov.put("reinit", reinit.isEmpty() ? "all" : reinit);
         prov.put("spark_workers", spark.workers);
         prov.put("exchange", spark.exchange);
         prov.put("local_steps", spark.localSteps);

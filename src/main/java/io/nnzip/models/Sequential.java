@@ -242,7 +242,10 @@ public final class Sequential {
         if (shape.length != rank) throw new NnzipException(what + " needs an image-shaped input, the current activation is " + java.util.Arrays.toString(shape));
     }
 
-    private float[] uniform(int n, double bound) {
+    private float[] uniform(int n, double bound) { return uniform(rnd, n, bound); }
+
+    /** n draws uniform in (-bound, bound); {@link Reinit} uses the same stream layout. */
+    static float[] uniform(SplittableRandom rnd, int n, double bound) {
         float[] w = new float[n];
         for (int i = 0; i < n; i++) w[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
         return w;
