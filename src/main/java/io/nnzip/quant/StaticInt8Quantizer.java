@@ -55,8 +55,6 @@ public final class StaticInt8Quantizer {
             notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
         // the fused QKV projection's Split copies its whole output; three projections write the head tensors directly
         if (linear) notes.put("qkv_split", io.nnzip.quant.prep.QkvSplit.rewrite(prepared.graph(), prepared.opset()));
-        // head-major layout costs four float transposes per block that int8 cannot speed up; per-head projections skip them
-        if (linear) notes.put("head_split", io.nnzip.quant.prep.HeadSplit.rewrite(prepared.graph(), prepared.opset()));
         if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {
