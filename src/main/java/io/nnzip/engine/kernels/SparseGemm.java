@@ -26,14 +26,13 @@ public final class SparseGemm {
      */
     static int vectors = 8;
     /**
-     * Products (nonzeros × batch rows) below this run on the calling thread alone: 2^23, about 0.3 ms of this kernel's
-     * work on one core. In the engine the team's worker is usually parked when a forward reaches a pruned layer, and
-     * waking it cost more than it saved on the 95 %-pruned 300←784 layer at batch 256 (3.0M products; SparseBenchMain
-     * with -Dsparse.serial=true: caller alone 0.16 ms against 0.23 ms with the worker, dense 0.82 ms, load 16) and on
-     * the CNN's 90 %-pruned 256←1152 one (6.8M). Back-to-back calls with the worker spinning do gain from it (kernel
-     * bench), so {@code -Dnnzip.sparseParallelMinMacs=N} sets it, e.g. to 262144 (the dense kernels' threshold).
+     * Products (nonzeros × batch rows) below this run on the calling thread alone; the dense kernels' threshold. Under
+     * load (other processes taking the cores) the worker is often parked when a forward reaches a pruned layer and a
+     * serial call wins (session 13: 2^23 measured 4.5-5.0x dense at load 16); idle, with the executor's run keeping the
+     * worker awake, the split wins (95 %-pruned 300<-784 at batch 256: 4.41-4.43x dense against 2.45-2.61x serial,
+     * SparseBenchMain with -Dsparse.serial=true). {@code -Dnnzip.sparseParallelMinMacs=N} sets it.
      */
-    static volatile long parallelMinMacs = Long.getLong("nnzip.sparseParallelMinMacs", 1L << 23);
+    static volatile long parallelMinMacs = Long.getLong("nnzip.sparseParallelMinMacs", Sgemm.PARALLEL_MIN_MACS);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
     private static final ThreadLocal<int[][]> INDEX = ThreadLocal.withInitial(() -> new int[2][0]);
     /** Permutation indices of the 16×16 transpose's four rounds: round s swaps the off-diagonal s×s blocks of every 2s×2s block. */
