@@ -273,6 +273,12 @@ public final class UpdateStepSearch {
                     qps = trial;
                 }
         }
+        return point(fit, qps, received, target, start, probe);
+    }
+
+    /** Codes one allocation against what the receiver holds and measures the patched model on the probe. */
+    private static PathPoint point(int index, Map<String, Integer> qps, Model received, Function<CodecOptions, Model> target,
+                                   CodecOptions start, io.nnzip.codec.rd.OutputProbe probe) {
         CodecOptions o = start.withOverrides(qps);
         Model t = target.apply(o);
         ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
@@ -281,7 +287,7 @@ public final class UpdateStepSearch {
         long bytes = 0;
         for (TensorReport r : w.tensors()) bytes += r.bytes();
         double[] m = probe.measure(patched);
-        return new PathPoint(fit, qps, bytes, m[0], Math.max(m[1], 0));
+        return new PathPoint(index, qps, bytes, m[0], Math.max(m[1], 0));
     }
 
     /** One allocation of the path as measured: its bytes, the patched model's probe accuracy and KL divergence from the new model. */
@@ -321,18 +327,11 @@ public final class UpdateStepSearch {
         CodecOptions start = options.apply(finest);
         List<PathPoint> pts = new ArrayList<>();
         for (int i = 0; i < path.size(); i++) {
-            CodecOptions o = start.withOverrides(path.get(i));
-            Model t = target.apply(o);
-            ModelEncoder.Written w = ModelEncoder.writeUnits(null, TensorSource.of(t), received, o, true);
-            Model patched = t.copy();
-            patched.graph().initializers().replaceAll((k, v) -> w.reconstruction().getOrDefault(k, v));
-            long bytes = 0;
-            for (TensorReport r : w.tensors()) bytes += r.bytes();
-            double[] m = probe.measure(patched);
+            PathPoint q = point(i, path.get(i), received, target, start, probe);
             evals++;
-            pts.add(new PathPoint(i, path.get(i), bytes, m[0], Math.max(m[1], 0)));
-            log.accept(String.format("update path %d/%d %s: %d bytes, accuracy %.2f%% (drop %.2f), KL %.3g", i, path.size(), path.get(i), bytes,
-                    100 * m[0], 100 * (reference - m[0]), Math.max(m[1], 0)));
+            pts.add(q);
+            log.accept(String.format("update path %d/%d %s: %d bytes, accuracy %.2f%% (drop %.2f), KL %.3g", i, path.size(), path.get(i), q.bytes(),
+                    100 * q.accuracy(), 100 * (reference - q.accuracy()), q.kl()));
         }
         double[] fit = fitSlope(pts, reference, maxDropPoints);
         double c = fit[0], cHi = fit[0] + MARGIN_SE * fit[1];
