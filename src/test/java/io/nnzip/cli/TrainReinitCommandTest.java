@@ -41,5 +41,8 @@ class TrainReinitCommandTest {
 
         TrainEvalCommandTest.run(2, "train", "--init", trained.toString(), "--reinit", "^nothing", "--data", "fashion-mnist", "--limit", "100",
                 "--no-progress", "-o", tmp.resolve("c.onnx").toString(), "--json");
+        TrainEvalCommandTest.run(2, "train", "--init", trained.toString(), "--reinit", "conv(", "--data", "fashion-mnist", "--limit", "100",
+                "--no-progress", "-o", tmp.resolve("d.onnx").toString(), "--json");
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("d.onnx")));
     }
 }
