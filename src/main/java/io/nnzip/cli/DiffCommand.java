@@ -199,6 +199,11 @@ public final class DiffCommand extends BaseCommand {
                 r.put("validation_kl", bp.kl());
                 r.put("validation_accuracy_patched", valAcc);
             }
+            if (budgetPath != null && Files.size(output) > maxBytes) {
+                long smallest = Files.size(output);
+                Files.deleteIfExists(output);
+                throw new NnzipException("--max-bytes " + maxBytes + ": the smallest update on the path takes " + smallest + " bytes; nothing written");
+            }
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             // How far the validation drop can be trusted: the patched and the new model differ on these images only,
             // so a fresh split of the same size sees the drop move by about this standard error (paired difference).
@@ -207,9 +212,9 @@ public final class DiffCommand extends BaseCommand {
             r.put("validation_drop_se_points", 100 * probe.paired(patched)[1]);
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
-            if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop (and --data)");
+            if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop or --max-bytes (and --data)");
             if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
-            if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop; give --max-drop too");
+            if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop or --max-bytes; give one of them");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");
             CodecOptions u = update;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diff(b, n, u, asReceived, out));

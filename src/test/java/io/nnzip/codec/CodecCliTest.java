@@ -166,6 +166,16 @@ class CodecCliTest {
         assertEquals(same / 200.0, g.get("validation_agreement_patched").asDouble(), 1e-6, g.toString());
         assertEquals(hits / 200.0, g.get("validation_accuracy_new").asDouble(), 1e-6, g.toString());
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", ua.toString(), "--data", npz.toString(), "--max-drop", "3", "--update-criterion", "kl", "--val-data", val.toString()));
+        // --max-bytes: the written file fits the budget; a budget no allocation fits is an error that leaves no file
+        Path ub = dir.resolve("ub.nnz"), uz = dir.resolve("uz.nnz");
+        long budget = java.nio.file.Files.size(dir.resolve("u.nnz"));
+        JsonNode mb = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", ub.toString(), "--as-received", "--data", npz.toString(),
+                "--max-bytes", Long.toString(budget), "--val-data", val.toString(), "--threads", "1", "--json"));
+        assertEquals("rate-budget", mb.get("update_steps").asText(), mb.toString());
+        assertTrue(java.nio.file.Files.size(ub) <= budget, java.nio.file.Files.size(ub) + " > " + budget);
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(),
+                "--max-bytes", "1", "--val-data", val.toString(), "--threads", "1"));
+        assertFalse(java.nio.file.Files.exists(uz), "nothing written for an impossible budget");
         // --update-steps rate-path: the reported validation accuracy is the written update's, counted here in ORT
         // from the model patched out of the file, and it keeps the bound.
         Path ur = dir.resolve("ur.nnz");
