@@ -179,7 +179,7 @@ public final class DiffCommand extends BaseCommand {
                 r.put("validation_accuracy_new", s.newAccuracy());
                 r.put("validation_accuracy_patched", valAcc);
             }
-            r.put("max_drop_evaluations", evals);
+            r.put(maxBytes == null ? "max_drop_evaluations" : "max_bytes_evaluations", evals);
             CodecOptions u = update;
             Model coded = target.apply(u);
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));

@@ -172,6 +172,7 @@ class CodecCliTest {
         JsonNode mb = new ObjectMapper().readTree(run("diff", a.toString(), b.toString(), "-o", ub.toString(), "--as-received", "--data", npz.toString(),
                 "--max-bytes", Long.toString(budget), "--val-data", val.toString(), "--threads", "1", "--json"));
         assertEquals("rate-budget", mb.get("update_steps").asText(), mb.toString());
+        assertTrue(mb.has("max_bytes_evaluations") && !mb.has("max_drop_evaluations"), mb.toString());
         assertTrue(java.nio.file.Files.size(ub) <= budget, java.nio.file.Files.size(ub) + " > " + budget);
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(),
                 "--max-bytes", "1", "--val-data", val.toString(), "--threads", "1"));
