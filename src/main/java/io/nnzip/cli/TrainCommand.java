@@ -98,13 +98,6 @@ public final class TrainCommand extends BaseCommand {
         }
         if (reinit != null && init == null) throw new NnzipException("--reinit re-draws the weights of an --init model; --model already starts from its initializers");
         Model start = init != null ? ModelValidator.read(init) : Models.create(model, width, trainSet.classes(), seed);
-        if (reinit != null && !reinit.isEmpty()) {
-            try {
-                java.util.regex.Pattern.compile(reinit);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new NnzipException("--reinit '" + reinit + "' is not a regular expression: " + e.getDescription() + " at index " + e.getIndex());
-            }
-        }
         List<String> redrawn = reinit == null ? List.of() : Reinit.run(start, reinit.isEmpty() ? null : reinit, seed);
         if (reinit != null && redrawn.isEmpty())
             throw new NnzipException("--reinit " + (reinit.isEmpty() ? "" : "'" + reinit + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + init.getFileName());

@@ -3,6 +3,7 @@ package io.nnzip.models;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
+import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +29,12 @@ public final class Reinit {
      */
     public static List<String> run(Model m, String regex, long seed) {
         Graph g = m.graph();
-        Pattern keep = regex == null ? null : Pattern.compile(regex);
+        Pattern keep;
+        try {
+            keep = regex == null ? null : Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new NnzipException("--reinit '" + regex + "' is not a regular expression: " + e.getDescription() + " at index " + e.getIndex());
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> outputs = g.outputNames(), done = new ArrayList<>();
         for (Node n : g.nodes()) {
