@@ -82,7 +82,7 @@ public final class DiffCommand extends BaseCommand {
             if (mode.lossless) throw new NnzipException(bound + " needs a lossy mode");
             Dataset train = Datasets.load(data.requireData(bound), "train");
             if (valData == null) io.nnzip.data.DataSplits.checkHoldOut(train, valImages);
-            EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages);
+            EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages, maxBytes == null ? "what --max-drop searched on" : "the path's divergences, measured only");
             DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
             if (!updateCriterion.equals("accuracy") && !updateCriterion.equals("agreement"))
                 throw new NnzipException("--update-criterion must be accuracy or agreement, not '" + updateCriterion + "'");
@@ -110,11 +110,10 @@ public final class DiffCommand extends BaseCommand {
             if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit") && !updateSteps.equals("rate-budget"))
                 throw new NnzipException("--update-steps must be global, per-tensor, rate-path or rate-fit, not '" + updateSteps + "'");
             UpdateStepSearch.Result s;
-            UpdateStepSearch.Path budgetPath = null;
             if (updateSteps.equals("rate-budget")) {
                 double ref = probe.reference(n);
-                budgetPath = UpdateStepSearch.path(received, n, target, probe, at, mode.qp, this::note);
-                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, maxBytes, at, mode.qp, budgetPath, 0, this::note);
+                UpdateStepSearch.Path budgetPath = UpdateStepSearch.path(received, n, target, probe, at, mode.qp, this::note);
+                UpdateStepSearch.PathPoint bp = fitFile(received, n, target, probe, at, budgetPath, asReceived ? null : baseOptions.recipe());
                 s = new UpdateStepSearch.Result(mode.qp, bp.bytes(), bp.accuracy(), ref, budgetPath.evaluations() + 1);
                 update = at.apply(mode.qp).withOverrides(bp.qps());
                 r.put("max_bytes", maxBytes);
@@ -167,7 +166,7 @@ public final class DiffCommand extends BaseCommand {
                 valAcc = f.accuracy();
                 r.put("update_qps", f.qps());
             }
-            r.put("validation_split", maxBytes == null ? val.description() : val.description().replace("what --max-drop searched on", "the path's divergences, measured only"));
+            r.put("validation_split", val.description());
             r.put("update_qp", s.qp());
             r.put("update_criterion", updateCriterion);
             r.put("update_steps", updateSteps);
@@ -183,27 +182,6 @@ public final class DiffCommand extends BaseCommand {
             CodecOptions u = update;
             Model coded = target.apply(u);
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
-            // The budget is on the file: the stream's header and checks can tip the chosen allocation over it; shrink
-            // the units' budget by the excess until the file fits.
-            long unitBudget = maxBytes == null ? 0 : maxBytes;
-            while (budgetPath != null && Files.size(output) > maxBytes && unitBudget > 1) {
-                unitBudget = Math.max(1, unitBudget - (Files.size(output) - maxBytes));
-                UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, unitBudget, at, mode.qp, budgetPath, 0, this::note);
-                CodecOptions ub = at.apply(mode.qp).withOverrides(bp.qps());
-                Model cb = target.apply(ub);
-                AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, cb, ub, asReceived || baseOptions.recipe().equals(ub.recipe()) ? null : baseOptions.recipe(), out));
-                update = ub;
-                valAcc = bp.accuracy();
-                r.put("update_qps", bp.qps());
-                r.put("update_path_index", bp.index());
-                r.put("validation_kl", bp.kl());
-                r.put("validation_accuracy_patched", valAcc);
-            }
-            if (budgetPath != null && Files.size(output) > maxBytes) {
-                long smallest = Files.size(output);
-                Files.deleteIfExists(output);
-                throw new NnzipException("--max-bytes " + maxBytes + ": the smallest update on the path takes " + smallest + " bytes; nothing written");
-            }
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             // How far the validation drop can be trusted: the patched and the new model differ on these images only,
             // so a fresh split of the same size sees the drop move by about this standard error (paired difference).
@@ -238,5 +216,25 @@ public final class DiffCommand extends BaseCommand {
         if (r.containsKey("test_accuracy_new"))
             out.printf("update QP %s; test (%s): new %.2f%%, patched %.2f%% (drop %.2f points)%n", r.get("update_qp"), r.get("test_split"),
                     100 * (Double) r.get("test_accuracy_new"), 100 * (Double) r.get("test_accuracy_patched"), (Double) r.get("test_drop_points"));
+    }
+
+    /**
+     * The budget is on the file: the stream's header and checks can tip the path's chosen allocation over it, so the
+     * tensors' budget shrinks by the excess until the whole stream, coded in memory, fits; nothing is written before.
+     */
+    private UpdateStepSearch.PathPoint fitFile(Model received, Model n, java.util.function.Function<CodecOptions, Model> target,
+                                               io.nnzip.codec.rd.OutputProbe probe, java.util.function.IntFunction<CodecOptions> at,
+                                               UpdateStepSearch.Path path, String baseRecipe) {
+        long unitBudget = maxBytes;
+        while (true) {
+            UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, unitBudget, at, mode.qp, path, 0, this::note);
+            CodecOptions o = at.apply(mode.qp).withOverrides(bp.qps());
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            DiffEncoder.diffReceived(received, target.apply(o), o, baseRecipe == null || baseRecipe.equals(o.recipe()) ? null : baseRecipe, buf);
+            long size = buf.size();
+            if (size <= maxBytes) return bp;
+            if (unitBudget <= 1) throw new NnzipException("--max-bytes " + maxBytes + ": the smallest update on the path takes " + size + " bytes; nothing written");
+            unitBudget = Math.max(1, unitBudget - (size - maxBytes));
+        }
     }
 }

@@ -218,14 +218,17 @@ public final class EncodeCommand extends BaseCommand {
     record Validation(Dataset data, String description) {}
 
     /** --val-data when given (an .npz's x/y, or a named dataset's test split), else the last {@code valImages} of {@code train}. */
-    static Validation validation(String valData, Dataset train, int valImages) {
+    static Validation validation(String valData, Dataset train, int valImages) { return validation(valData, train, valImages, "what --max-drop searched on"); }
+
+    /** The same, described as used for {@code use}. */
+    static Validation validation(String valData, Dataset train, int valImages, String use) {
         if (valData != null) {
             Dataset d = Datasets.load(valData, "test");
             if (!d.labelled() || d.size() == 0) throw new NnzipException("--val-data " + valData + ": needs labelled samples (x and y)");
-            return new Validation(d, "--val-data " + valData + ": " + d.size() + " samples (what --max-drop searched on)");
+            return new Validation(d, "--val-data " + valData + ": " + d.size() + " samples (" + use + ")");
         }
         Dataset d = train.tail(valImages);
-        return new Validation(d, "train images " + (train.size() - d.size()) + ".." + (train.size() - 1) + " (what --max-drop searched on)");
+        return new Validation(d, "train images " + (train.size() - d.size()) + ".." + (train.size() - 1) + " (" + use + ")");
     }
 
 
