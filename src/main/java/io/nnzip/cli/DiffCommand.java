@@ -61,8 +61,8 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--compensate", negatable = true, description = "With --max-drop (default on; --no-compensate for plain rounding): error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
     Boolean compensateOption;
 
-    @Option(names = "--sequential-compensation", description = "With --compensate and --max-bytes: cross-layer compensation. Layers are coded in forward order and each is fitted (least squares, then compensated) to NEW's output of that layer on the inputs the receiver's already-coded earlier layers produce on the calibration images, so later layers absorb earlier layers' coded error. The rate-divergence path is still built per tensor with plain compensation; the budget's allocation is coded sequentially. Encoder-side only (same format).")
-    boolean sequential;
+    @Option(names = "--sequential-compensation", negatable = true, description = "With --max-bytes (default on; --no-sequential-compensation for per-layer compensation): cross-layer compensation. Layers are coded in forward order and each is fitted (least squares, then compensated) to NEW's output of that layer on the inputs the receiver's already-coded earlier layers produce on the calibration images, so later layers absorb earlier layers' coded error. The rate-divergence path is still built per tensor with per-layer compensation; the budget's allocation is coded sequentially. Encoder-side only (same format).")
+    Boolean sequentialOption;
 
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
@@ -100,7 +100,9 @@ public final class DiffCommand extends BaseCommand {
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
             java.util.function.Function<CodecOptions, Model> coding = null; // what the chosen allocation is coded from, if not target
-            if (sequential && (!compensate || maxBytes == null)) throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
+            if (sequentialOption != null && sequentialOption && (!compensate || maxBytes == null))
+                throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
+            boolean sequential = maxBytes != null && compensate && (sequentialOption == null || sequentialOption);
             if (compensate) {
                 if (valData == null && calibImages + valImages > train.size())
                     throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
@@ -204,6 +206,7 @@ public final class DiffCommand extends BaseCommand {
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
             if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop or --max-bytes (and --data)");
+            if (sequentialOption != null) throw new NnzipException("--sequential-compensation needs --max-bytes (and --data)");
             if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop or --max-bytes; give one of them");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");

@@ -71,16 +71,17 @@ class SequentialCompensationTest {
         float[] w = next.graph().initializer("fc1.weight").floats(), got = patched.graph().initializer("fc1.weight").floats();
         float[] other = plain.graph().initializer("fc1.weight").floats();
         double err = 0, norm = 0, errPlain = 0;
-        for (int row = 0; row < 16; row++) {
-            double[] rhs = new double[d];
-            for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) rhs[i] += c[i][j] * w[row * d + j];
-            double[] want = solve(a, rhs);
+        double[][] rhs = new double[d][16];
+        for (int row = 0; row < 16; row++)
+            for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) rhs[i][row] += c[i][j] * w[row * d + j];
+        double[][] sol = solve(a, rhs);
+        for (int row = 0; row < 16; row++)
             for (int j = 0; j < d; j++) {
-                err += Math.pow(got[row * d + j] - want[j], 2);
-                errPlain += Math.pow(other[row * d + j] - want[j], 2);
-                norm += Math.pow(want[j] - w[row * d + j], 2);
+                double want = sol[j][row];
+                err += Math.pow(got[row * d + j] - want, 2);
+                errPlain += Math.pow(other[row * d + j] - want, 2);
+                norm += Math.pow(want - w[row * d + j], 2);
             }
-        }
         // The fit moves fc1 away from W by `norm`; the decoded layer lands on the reference within a few % of that move.
         assertTrue(err < 0.05 * norm, "decoded fc1 vs least-squares reference: " + err + ", fit's move " + norm);
         assertTrue(errPlain > 0.5 * norm, "per-layer compensation keeps W: " + errPlain + " vs " + norm);
@@ -95,29 +96,33 @@ class SequentialCompensationTest {
         assertTrue(es < 0.8 * ep, "fc1 output error, sequential " + es + " vs per-layer " + ep);
     }
 
-    private static double[] solve(double[][] a0, double[] b0) {
-        int d = b0.length;
-        double[][] a = new double[d][];
-        for (int i = 0; i < d; i++) a[i] = a0[i].clone();
-        double[] b = b0.clone();
-        for (int k = 0; k < d; k++) {
-            int p = k;
-            for (int i = k + 1; i < d; i++) if (Math.abs(a[i][k]) > Math.abs(a[p][k])) p = i;
-            double[] t = a[k]; a[k] = a[p]; a[p] = t;
-            double tb = b[k]; b[k] = b[p]; b[p] = tb;
-            for (int i = k + 1; i < d; i++) {
-                double f = a[i][k] / a[k][k];
+    /** A X = B by Gaussian elimination with partial pivoting (B: d × k). */
+    private static double[][] solve(double[][] a0, double[][] b0) {
+        int d = b0.length, k = b0[0].length;
+        double[][] a = new double[d][], b = new double[d][];
+        for (int i = 0; i < d; i++) {
+            a[i] = a0[i].clone();
+            b[i] = b0[i].clone();
+        }
+        for (int c = 0; c < d; c++) {
+            int p = c;
+            for (int i = c + 1; i < d; i++) if (Math.abs(a[i][c]) > Math.abs(a[p][c])) p = i;
+            double[] t = a[c]; a[c] = a[p]; a[p] = t;
+            t = b[c]; b[c] = b[p]; b[p] = t;
+            for (int i = c + 1; i < d; i++) {
+                double f = a[i][c] / a[c][c];
                 if (f == 0) continue;
-                for (int j = k; j < d; j++) a[i][j] -= f * a[k][j];
-                b[i] -= f * b[k];
+                for (int j = c; j < d; j++) a[i][j] -= f * a[c][j];
+                for (int j = 0; j < k; j++) b[i][j] -= f * b[c][j];
             }
         }
-        double[] x = new double[d];
-        for (int i = d - 1; i >= 0; i--) {
-            double s = b[i];
-            for (int j = i + 1; j < d; j++) s -= a[i][j] * x[j];
-            x[i] = s / a[i][i];
-        }
+        double[][] x = new double[d][k];
+        for (int i = d - 1; i >= 0; i--)
+            for (int j = 0; j < k; j++) {
+                double s = b[i][j];
+                for (int m = i + 1; m < d; m++) s -= a[i][m] * x[m][j];
+                x[i][j] = s / a[i][i];
+            }
         return x;
     }
 
