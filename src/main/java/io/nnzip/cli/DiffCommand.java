@@ -61,6 +61,9 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--compensate", negatable = true, description = "With --max-drop (default on; --no-compensate for plain rounding): error-compensated update (GPTQ-style, no retraining): each Conv/Gemm weight's change is rounded onto the update's grid column by column, the rounding error spread over the inputs not yet coded, using input statistics of the first --calib-images training images; per-tensor steps, rounding to nearest.")
     Boolean compensateOption;
 
+    @Option(names = "--sequential-compensation", negatable = true, description = "With --max-bytes (default on; --no-sequential-compensation for per-layer compensation): cross-layer compensation. Layers are coded in forward order and each is fitted (least squares, then compensated) to NEW's output of that layer on the inputs the receiver's already-coded earlier layers produce on the calibration images, so later layers absorb earlier layers' coded error. The rate-divergence path is still built per tensor with per-layer compensation; the budget's allocation is coded sequentially. Encoder-side only (same format).")
+    Boolean sequentialOption;
+
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
@@ -96,6 +99,10 @@ public final class DiffCommand extends BaseCommand {
             Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
+            java.util.function.Function<CodecOptions, Model> coding = null; // what the chosen allocation is coded from, if not target
+            if (sequentialOption != null && sequentialOption && (!compensate || maxBytes == null))
+                throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
+            boolean sequential = maxBytes != null && compensate && (sequentialOption == null || sequentialOption);
             if (compensate) {
                 if (valData == null && calibImages + valImages > train.size())
                     throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
@@ -104,6 +111,12 @@ public final class DiffCommand extends BaseCommand {
                 ErrorCompensation comp = ErrorCompensation.prepare(n, weights, train.head(calibImages), data.normalization(n), 128);
                 at = q -> UpdateCompensation.codingOptions(mode.options(n, q));
                 target = o -> UpdateCompensation.target(comp, received, n, o);
+                if (sequential) {
+                    io.nnzip.codec.dom.SequentialCompensation seq = new io.nnzip.codec.dom.SequentialCompensation(comp, received, n,
+                            io.nnzip.codec.dom.SequentialCompensation.batches(train.head(calibImages), data.normalization(n), 128));
+                    coding = seq::target;
+                    r.put("sequential_layers", seq.layers());
+                }
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
                 r.put("calibration_split", "train images 0.." + (calibImages - 1));
             }
@@ -113,6 +126,7 @@ public final class DiffCommand extends BaseCommand {
             if (updateSteps.equals("rate-budget")) {
                 double ref = probe.reference(n);
                 UpdateStepSearch.Path budgetPath = UpdateStepSearch.path(received, n, target, probe, at, mode.qp, this::note);
+                if (coding != null) target = coding;
                 UpdateStepSearch.PathPoint bp = fitFile(received, n, target, probe, at, budgetPath, asReceived ? null : baseOptions.recipe());
                 s = new UpdateStepSearch.Result(mode.qp, bp.bytes(), bp.accuracy(), ref, budgetPath.evaluations() + 1);
                 update = at.apply(mode.qp).withOverrides(bp.qps());
@@ -171,6 +185,7 @@ public final class DiffCommand extends BaseCommand {
             r.put("update_criterion", updateCriterion);
             r.put("update_steps", updateSteps);
             r.put("compensated", compensate);
+            r.put("sequential_compensation", sequential);
             if (agree) {
                 r.put("validation_agreement_patched", valAcc);
                 r.put("validation_accuracy_new", valNew);
@@ -191,6 +206,7 @@ public final class DiffCommand extends BaseCommand {
             EncodeCommand.testCheck(r, data, n, patched, mode.threads, "new", "patched", "patched model");
         } else {
             if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop or --max-bytes (and --data)");
+            if (sequentialOption != null) throw new NnzipException("--sequential-compensation needs --max-bytes (and --data)");
             if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop or --max-bytes; give one of them");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");

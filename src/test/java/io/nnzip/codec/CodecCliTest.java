@@ -174,6 +174,9 @@ class CodecCliTest {
         assertEquals("rate-budget", mb.get("update_steps").asText(), mb.toString());
         assertTrue(mb.has("max_bytes_evaluations") && !mb.has("max_drop_evaluations"), mb.toString());
         assertTrue(java.nio.file.Files.size(ub) <= budget, java.nio.file.Files.size(ub) + " > " + budget);
+        assertTrue(mb.get("sequential_compensation").asBoolean(), "sequential compensation is --max-bytes' default: " + mb);
+        // it fits a budget only: with --max-drop it is refused before any work
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--data", npz.toString(), "--max-drop", "3", "--sequential-compensation", "--val-data", val.toString()));
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(),
                 "--max-bytes", "1", "--val-data", val.toString(), "--threads", "1"));
         assertFalse(java.nio.file.Files.exists(uz), "nothing written for an impossible budget");

@@ -29,21 +29,40 @@ public final class UpdateCompensation {
         for (String name : ec.layers()) {
             Tensor t = next.graph().initializer(name), b = received.graph().initializer(name);
             if (b == null || b.dtype() != DType.FLOAT || !Arrays.equals(b.shape(), t.shape()) || t.equals(b)) continue;
-            float[] w = t.floats(), base = b.floats();
-            double[][] u = ec.factor(name);
-            int d = u.length, rows = w.length / d;
-            long[] dims = Arrays.stream(t.shape()).asLongStream().toArray();
-            float[] diff = new float[w.length], adjusted = w;
-            // The update's step follows the coded tensor's spread, which the compensation moves: repeat until they agree.
-            for (int pass = 0; pass < PASSES; pass++) {
-                double step = BaseGrid.steps(adjusted, base, dims, -1, o.qpFor(name))[0];
-                for (int i = 0; i < w.length; i++) diff[i] = w[i] - base[i];
-                float[] c = ErrorCompensation.compensate(diff, rows, d, u, step);
-                adjusted = new float[w.length];
-                for (int i = 0; i < w.length; i++) adjusted[i] = base[i] + c[i];
-            }
+            float[] adjusted = layer(t.floats(), b.floats(), t.shape(), ec.factor(name), o.qpFor(name));
             out.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), adjusted));
         }
         return out;
+    }
+
+    /**
+     * The compensated values of one layer's weights {@code w} against {@code base} at QP {@code qp} (base + the
+     * compensated difference), with factor {@code u} of its input statistics.
+     */
+    static float[] layer(float[] w, float[] base, int[] shape, double[][] u, int qp) {
+        int d = u.length, rows = w.length / d;
+        long[] dims = Arrays.stream(shape).asLongStream().toArray();
+        float[] diff = new float[w.length], adjusted = w;
+        for (int i = 0; i < w.length; i++) diff[i] = w[i] - base[i];
+        // The update's step follows the coded tensor's spread, which the compensation moves: repeat until they agree.
+        for (int pass = 0; pass < PASSES; pass++) {
+            double step = BaseGrid.steps(adjusted, base, dims, -1, qp)[0];
+            float[] c = ErrorCompensation.compensate(diff, rows, d, u, step);
+            adjusted = new float[w.length];
+            for (int i = 0; i < w.length; i++) adjusted[i] = base[i] + c[i];
+        }
+        return adjusted;
+    }
+
+    /** What the receiver reconstructs from compensated values {@code adjusted}: base + the rounded difference on the update's grid. */
+    static float[] received(float[] adjusted, float[] base, int[] shape, int qp) {
+        long[] dims = Arrays.stream(shape).asLongStream().toArray();
+        double step = BaseGrid.steps(adjusted, base, dims, -1, qp)[0];
+        float[] r = new float[adjusted.length];
+        for (int i = 0; i < r.length; i++) {
+            double x = adjusted[i] - base[i];
+            r[i] = (float) (base[i] + Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5) * step);
+        }
+        return r;
     }
 }

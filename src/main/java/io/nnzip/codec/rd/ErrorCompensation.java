@@ -247,7 +247,7 @@ public final class ErrorCompensation {
     }
 
     /** U upper triangular with (H + δI)^−1 = Uᵀ U; dead inputs (zero diagonal) get a unit diagonal. */
-    static double[][] inverseCholeskyUpper(double[] h, int d) {
+    public static double[][] inverseCholeskyUpper(double[] h, int d) {
         double[][] a = new double[d][d];
         double mean = 0;
         for (int i = 0; i < d; i++) mean += h[i * d + i];
