@@ -153,8 +153,8 @@ class MobileNetV2StyleTest {
         List<List<String>> arms = List.of(
                 List.of("search", FIXTURE, "--target-macs", "0.4", "--population", "3", "--generations", "1", "--holdout", "100",
                         "--fitness-images", "32", "--final-top", "2", "--seed-population", "uniform"),
-                List.of("prune", FIXTURE, "--structured", "--method", "l1-filter", "--amount", "0.41", "--latency-batch", "0"),
-                List.of("prune", FIXTURE, "--structured", "--method", "l1-filter", "--amount-per-layer", "auto", "--target-macs", "0.4", "--latency-batch", "0"));
+                List.of("prune", FIXTURE, "--structured", "--method", "l1-filter", "--amount", "0.41", "--latency-batch", "0", "--calib-batches", "1"),
+                List.of("prune", FIXTURE, "--structured", "--method", "l1-filter", "--amount-per-layer", "auto", "--target-macs", "0.4", "--latency-batch", "0", "--calib-batches", "1"));
         long base = handMacs(fixture());
         for (int a = 0; a < arms.size(); a++) {
             Path out = dir.resolve("arm" + a + ".onnx");
