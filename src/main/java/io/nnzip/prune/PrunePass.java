@@ -59,7 +59,7 @@ public final class PrunePass {
             List<String> autoNotes = new ArrayList<>();
             if ("auto".equals(c.amountPerLayer())) {
                 Sensitivity.Scan scan = Sensitivity.scan(m, c.method(), List.of(0.1, 0.3, 0.5, 0.7, 0.9), batches, labelledBatches, acc, c.seed(), ctx.log());
-                perGroup = scan.amountsForMacs(1 - c.targetMacs());
+                perGroup = scan.amountsForMacs(1 - c.targetMacs(), Sensitivity.measuredSavings(m, c.roundTo()));
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
             if (c.structured() && Criteria.needsData(c.method()) && ctx.data().calibration() == null)

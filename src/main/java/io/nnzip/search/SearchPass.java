@@ -172,7 +172,7 @@ public final class SearchPass {
                 long t0 = System.nanoTime();
                 io.nnzip.prune.Sensitivity.Scan scan = io.nnzip.prune.Sensitivity.scan(m, "l1-filter", List.of(0.1, 0.3, 0.5, 0.7, 0.9), List.of(), null,
                         p -> 100 * plain.of(p).accuracy(), c.seed(), s -> {});
-                Map<Integer, Double> amounts = scan.amountsForMacs(1 - c.targetMacs());
+                Map<Integer, Double> amounts = scan.amountsForMacs(1 - c.targetMacs(), io.nnzip.prune.Sensitivity.measuredSavings(m, c.roundTo()));
                 double[] g = new double[enc.length()];
                 for (int i = 0; i < g.length; i++) g[i] = Math.max(enc.minKeep, 1 - amounts.getOrDefault(enc.groups.get(i).id(), 0.0));
                 out.add(g);
