@@ -26,8 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class SparseDirect {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Two-source permute indices (lanes of lo, then of hi) of the even and the odd positions. */
-    private static final FloatVector EVEN = FloatVector.zero(S).addIndex(2), ODD = EVEN.add(1f);
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
     /** Bytes of padded input planes swept together: Zen 5 and recent Xeons have 48 KB of L1D; the rest is left to the output and weights. */
     static volatile int l1Bytes = Integer.getInteger("nnzip.sparseDirectL1", 36 << 10);
@@ -76,15 +74,28 @@ final class SparseDirect {
         // reads reach the last image's o + the largest offset, o < m; garbage positions may read anything in range
         int padded = gi * imgStride + m + dh * wp + dw;
         int accLen = (gi * m + 2 * wp + 5 * L) / L * L; // a whole number of vectors: the second buffer keeps the stores aligned
-        int fw = wp;
+        int fw = wp, gm = gi * m;
+        // the pooled path: a block of CH channels' grids back to back, pooled in one flat pass, then gathered into Y
+        int[] gather = fast ? gatherIndex(Math.min(CH, k), gm, fw, pp, qq) : null;
+        float[] biasX = fast ? expandedBias(bias, k, outPlane) : null;
+        int chunkLen = (Math.min(CH, k) * gm + fw + 3 * L) / L * L;
         Parallel.Range body = (lo, hi) -> {
             float[][] sc = SCRATCH.get();
-            float[] xp = grow(sc, 0, padded), acc = grow(sc, 1, 2 * accLen), tmp = grow(sc, 2, p * q), pooled = grow(sc, 3, p * q);
+            float[] xp = grow(sc, 0, padded), acc = grow(sc, 1, fast ? chunkLen : 2 * accLen), tmp = grow(sc, 2, p * q), pooled = grow(sc, 3, p * q);
             java.util.Arrays.fill(xp, 0f); // borders and tail stay zero; the interiors are overwritten per image
             for (int gr = lo; gr < hi; gr++) {
                 int img0 = gr * gi, cnt = Math.min(gi, g.n() - img0);
                 for (int b = 0; b < cnt; b++)
                     for (int c = 0; c < ci; c++) copyPlane(x, (img0 + b) * chw + c * hw, w, rowsIn, colsIn, xp, b * imgStride + c * plane + g.padTop() * fw + g.padLeft(), fw);
+                if (fast) {
+                    for (int o0 = 0; o0 < k; o0 += CH) {
+                        int nch = Math.min(CH, k - o0);
+                        for (int o = o0; o < o0 + nch; o++) sweep(xp, start[o], start[o + 1], off, val, base, acc, (o - o0) * gm);
+                        pool2x2(acc, nch * gm, fw);
+                        for (int b = 0; b < cnt; b++) emit(acc, b * m, gather, biasX, o0 * outPlane, nch * outPlane, relu, y, ((img0 + b) * k + o0) * outPlane);
+                    }
+                    continue;
+                }
                 // channel o's epilogue runs after channel o + 1's sweep: its stores have left the store buffer by then (a
                 // pool's unaligned reads of a just-stored vector would each wait for the store to retire)
                 for (int o = 0; o <= k; o++) {
@@ -94,8 +105,7 @@ final class SparseDirect {
                     float bo = bias == null ? 0f : bias[prev];
                     for (int b = 0; b < cnt; b++) {
                         int dst = ((img0 + b) * k + prev) * outPlane, a = half + b * m;
-                        if (fast) pool(acc, a, fw, pp, qq, bo, relu, y, dst);
-                        else if (pool == null) for (int i = 0; i < p; i++) MaxPoolEpilogue.biasAct(acc, a + i * fw, y, dst + i * q, q, bo, relu);
+                        if (pool == null) for (int i = 0; i < p; i++) MaxPoolEpilogue.biasAct(acc, a + i * fw, y, dst + i * q, q, bo, relu);
                         else {
                             for (int i = 0; i < p; i++) System.arraycopy(acc, a + i * fw, tmp, i * q, q);
                             MaxPoolEpilogue.maxPool(tmp, 0, p, q, pool, bo, relu, y, dst, pooled);
@@ -118,18 +128,48 @@ final class SparseDirect {
         for (int i = 0; i < rows; i++) FloatVector.fromArray(S, x, src + i * w, m).intoArray(xp, dst + i * wp, m);
     }
 
-    /** 2×2 stride-2 max-pool of a grid of stride wp at {@code a}, then bias and ReLU (monotone, so after the max). */
-    private static void pool(float[] acc, int a, int wp, int pp, int qq, float bias, boolean relu, float[] y, int dst) {
+    /** Output channels whose grids are pooled together (16 × a 2-image 7×7 layer's 96 floats: 6 KB, within L1 next to the input). */
+    private static final int CH = 16;
+
+    /** Where output n of a block of channels (channel n / (pp·qq), row, column) sits in the pooled flat grids of image 0. */
+    private static int[] gatherIndex(int ch, int gm, int wp, int pp, int qq) {
+        int outPlane = pp * qq, len = ch * outPlane;
+        int[] ix = new int[(len + L - 1) / L * L];
+        for (int n = 0; n < len; n++) {
+            int o = n / outPlane, r = n % outPlane;
+            ix[n] = o * gm + 2 * (r / qq) * wp + 2 * (r % qq);
+        }
+        return ix;
+    }
+
+    /** bias[o] repeated over each channel's pooled plane (zeros for none), so the gathered vectors take it by one add. */
+    private static float[] expandedBias(float[] bias, int k, int outPlane) {
+        float[] bx = new float[k * outPlane + L];
+        if (bias != null) for (int o = 0; o < k; o++) java.util.Arrays.fill(bx, o * outPlane, (o + 1) * outPlane, bias[o]);
+        return bx;
+    }
+
+    /**
+     * In place over grids of row stride wp, t &lt; len: t becomes the max of t, t + 1, t + wp, t + wp + 1 (a 2×2 window's
+     * max lands on its top-left position). Each vector reads only positions at or after the ones it writes.
+     */
+    private static void pool2x2(float[] acc, int len, int wp) {
+        for (int t = 0; t < len; t += L) {
+            FloatVector top = FloatVector.fromArray(S, acc, t).max(FloatVector.fromArray(S, acc, t + 1));
+            FloatVector bottom = FloatVector.fromArray(S, acc, t + wp).max(FloatVector.fromArray(S, acc, t + wp + 1));
+            top.max(bottom).intoArray(acc, t);
+        }
+    }
+
+    /** y[dst + n] = act(acc[a + ix[n]] + biasX[bOff + n]) for n &lt; len: one gather per vector of outputs. */
+    private static void emit(float[] acc, int a, int[] ix, float[] biasX, int bOff, int len, boolean relu, float[] y, int dst) {
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < pp; i++) {
-            int r0 = a + 2 * i * wp, r1 = r0 + wp;
-            for (int j = 0; j < qq; j += L) {
-                FloatVector lo = FloatVector.fromArray(S, acc, r0 + 2 * j).max(FloatVector.fromArray(S, acc, r1 + 2 * j));
-                FloatVector hi = FloatVector.fromArray(S, acc, r0 + 2 * j + L).max(FloatVector.fromArray(S, acc, r1 + 2 * j + L));
-                FloatVector v = EVEN.selectFrom(lo, hi).max(ODD.selectFrom(lo, hi)).add(bias).max(floor);
-                if (j + L <= qq) v.intoArray(y, dst + i * qq + j);
-                else v.intoArray(y, dst + i * qq + j, S.indexInRange(j, qq));
-            }
+        int n = 0;
+        for (; n + L <= len; n += L)
+            FloatVector.fromArray(S, acc, a, ix, n).add(FloatVector.fromArray(S, biasX, bOff + n)).max(floor).intoArray(y, dst + n);
+        if (n < len) {
+            VectorMask<Float> m = S.indexInRange(n, len);
+            FloatVector.fromArray(S, acc, a, ix, n, m).add(FloatVector.fromArray(S, biasX, bOff + n)).max(floor).intoArray(y, dst + n, m);
         }
     }
 
