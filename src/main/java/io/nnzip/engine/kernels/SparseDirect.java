@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * each, so one channel's sweep has 6–8 independent FMA chains instead of 3–4 (two FMA pipes × 4 cycles of latency
  * want 8), while the images' planes still fit L1.</li>
  * </ul>
- * The pool, bias and ReLU are applied from the sweep's registers' spill (a few vectors per output channel), not
- * through a copied plane.
+ * Under that pool, 16 channels' grids are swept back to back, pooled in one flat pass and gathered into Y with the
+ * bias and ReLU: pooling 3-float rows one channel at a time was a quarter of the 7×7 layer's time.
  */
 final class SparseDirect {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
