@@ -50,8 +50,13 @@ final class SpinPolicy {
     /** Watched and taken time fade by half over this; below {@link #MIN_WATCHED_NANOS} watched, nothing is concluded. */
     static final long HALF_LIFE_NANOS = 200_000_000, MIN_WATCHED_NANOS = 1_000_000;
 
-    /** A contended team re-probes after this long, doubled after each probe that found contention, up to the max. */
-    static final long PROBE_NANOS = 250_000_000, MAX_PROBE_NANOS = 2_000_000_000;
+    /**
+     * A contended team re-probes after this long, doubled after each probe that found contention, up to the max. The
+     * cap is short because a failed probe costs little (its first millisecond of descheduled polls ends it) while a
+     * missed recovery costs a park and a wake-up per loop for the whole wait: a warming JIT fails the probes of the
+     * first seconds, and a cap of seconds would then keep the first passes after it parking.
+     */
+    static final long PROBE_NANOS = 200_000_000, MAX_PROBE_NANOS = 1_000_000_000;
 
     private final double[] counts = new double[LAST + 1];
     private int sinceDecision;

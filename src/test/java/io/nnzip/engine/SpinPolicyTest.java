@@ -158,7 +158,7 @@ class SpinPolicyTest {
             now = contendedPass(p, now, pass);
             if (pass >= 4) assertTrue(p.contended(now), "pass " + pass + " share " + p.takenShare());
         }
-        // the probe is due (3 s > 250 ms since the sign came on): the run forgets the parked evidence and polls
+        // the probe is due (3 s > 200 ms since the sign came on): the run forgets the parked evidence and polls
         assertTrue(p.probe(now));
         assertFalse(p.contended(now));
         assertTrue(p.probing());
