@@ -73,6 +73,7 @@ final class SpinPolicy {
     private final long firstProbeNanos;
     private long probeEvery, nextProbeAt;
     private boolean probing;
+    private long probes;
 
     SpinPolicy() { this(STEAL_SHARE); }
 
@@ -137,6 +138,7 @@ final class SpinPolicy {
         fadedAt = now;
         contended = false;
         probing = true;
+        probes++;
         return true;
     }
 
@@ -146,6 +148,9 @@ final class SpinPolicy {
         probing = false;
         probeEvery = firstProbeNanos;
     }
+
+    /** Probes started so far; for profiling. */
+    synchronized long probes() { return probes; }
 
     /** Whether a probe is under way; for tests. */
     synchronized boolean probing() { return probing; }
