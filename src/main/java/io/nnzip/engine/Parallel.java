@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * adaptive budget, counted from the run's end, and park. Runs are counted, so nested and concurrent runs on a shared
  * team keep it awake until the last one ends. While other threads take the cores (the policy's contention sign) a run
  * changes nothing: a thread that polls through a loaded machine spends its share of the core waiting, and the
- * scheduler then runs it later than a parked thread it wakes, which has used none.
+ * scheduler then runs it later than a parked thread it wakes, which has used none. Every so often a run of a
+ * contended team polls anyway, to measure whether the contention has ended ({@link SpinPolicy#probe}).
  */
 public final class Parallel implements AutoCloseable {
     /** Body of a loop over {@code [lo, hi)}. */
@@ -97,17 +98,23 @@ public final class Parallel implements AutoCloseable {
      * caller does before its first loop.
      */
     public void beginRun() {
-        if (runs.getAndIncrement() == 0 && fixedSpinNanos < 0 && !spin.contended(System.nanoTime()))
+        if (runs.getAndIncrement() != 0 || fixedSpinNanos >= 0) return;
+        long now = System.nanoTime();
+        // a contended team polls through this run anyway when a probe is due (SpinPolicy#probe)
+        if (!spin.contended(now) || spin.probe(now))
             for (Worker w : workers) LockSupport.unpark(w); // a permit left on a spinning thread only costs it one extra poll
     }
 
     /** Closes a run opened by {@link #beginRun()}; call it in a {@code finally}. */
     public void endRun() {
-        runEndedAt = System.nanoTime();
-        if (runs.decrementAndGet() < 0) {
+        long now = System.nanoTime();
+        runEndedAt = now;
+        int left = runs.decrementAndGet();
+        if (left < 0) {
             runs.incrementAndGet();
             throw new IllegalStateException("endRun without beginRun");
         }
+        if (left == 0) spin.runEnded(now);
     }
 
     /** Whether a run is open; for tests. */

@@ -18,6 +18,13 @@ package io.nnzip.engine;
  * treating them as contention kept short spins through whole short benchmarks): it counts only for the time its
  * compiler threads actually take from a spinning thread, and a few milliseconds taken are diluted by the clean spins
  * that follow. A loaded machine takes most of every spin, so its share stays high while the load lasts.
+ * <p>A contended team cannot see its contention end by itself: it spins only {@link #CONTENDED_NANOS} and parks, so it
+ * watches little besides its own wake-ups, and one slow wake-up among them keeps the share up (every park is a
+ * wake-up to measure). So once a contended team has waited {@link #PROBE_NANOS} it re-probes: the next run
+ * ({@link Parallel#beginRun()}) drops the old evidence and polls as an uncontended team would, which watches the
+ * whole pass. On cores no other thread wants the share stays low and the team stays uncontended; on a loaded machine
+ * the first descheduled polls bring the sign back within the pass, and the next probe waits twice as long (up to
+ * {@link #MAX_PROBE_NANOS}), so a machine under lasting load pays for few probes.
  * <p>Gaps are fed by the thread that dispatches (under the team's lock); spin and wake reports come from every thread.
  */
 final class SpinPolicy {
@@ -43,6 +50,14 @@ final class SpinPolicy {
     /** Watched and taken time fade by half over this; below {@link #MIN_WATCHED_NANOS} watched, nothing is concluded. */
     static final long HALF_LIFE_NANOS = 200_000_000, MIN_WATCHED_NANOS = 1_000_000;
 
+    /**
+     * A contended team re-probes after this long, doubled after each probe that found contention, up to the max. The
+     * cap is short because a failed probe costs little (its first millisecond of descheduled polls ends it) while a
+     * missed recovery costs a park and a wake-up per loop for the whole wait: a warming JIT fails the probes of the
+     * first seconds, and a cap of seconds would then keep the first passes after it parking.
+     */
+    static final long PROBE_NANOS = 200_000_000, MAX_PROBE_NANOS = 1_000_000_000;
+
     private final double[] counts = new double[LAST + 1];
     private int sinceDecision;
     private volatile long budgetNanos = START_NANOS;
@@ -54,10 +69,21 @@ final class SpinPolicy {
     private volatile boolean contended;
     /** The share of watched time taken above which the team counts as contended; {@link #STEAL_SHARE} but in tests. */
     private final double stealShare;
+    /** The current wait between probes, when the next one is due, and whether one is under way (all under the lock). */
+    private final long firstProbeNanos;
+    private long probeEvery, nextProbeAt;
+    private boolean probing;
+    private long probes;
 
     SpinPolicy() { this(STEAL_SHARE); }
 
-    SpinPolicy(double stealShare) { this.stealShare = stealShare; }
+    SpinPolicy(double stealShare) { this(stealShare, PROBE_NANOS); }
+
+    SpinPolicy(double stealShare, long probeNanos) {
+        this.stealShare = stealShare;
+        this.firstProbeNanos = probeNanos;
+        this.probeEvery = probeNanos;
+    }
 
     /** The spin budget (ns) for an idle period starting at {@code now}. */
     long budgetNanos(long now) { return contended ? CONTENDED_NANOS : budgetNanos; }
@@ -101,6 +127,34 @@ final class SpinPolicy {
         wakeNanos = w + (nanos - w) / 8;
     }
 
+    /**
+     * A run starts at {@code now} on a contended team: when a probe is due, forget the evidence gathered while parking
+     * and count as uncontended until the run's own polls say otherwise. Returns whether it probes.
+     */
+    synchronized boolean probe(long now) {
+        if (!contended || probing || now - nextProbeAt < 0) return false;
+        watched = 0;
+        taken = 0;
+        fadedAt = now;
+        contended = false;
+        probing = true;
+        probes++;
+        return true;
+    }
+
+    /** The last open run ended at {@code now}: a probe that did not find contention resets the wait between probes. */
+    synchronized void runEnded(long now) {
+        if (!probing) return;
+        probing = false;
+        probeEvery = firstProbeNanos;
+    }
+
+    /** Probes started so far; for profiling. */
+    synchronized long probes() { return probes; }
+
+    /** Whether a probe is under way; for tests. */
+    synchronized boolean probing() { return probing; }
+
     private synchronized void watch(long nanos, long takenNanos, long now) {
         if (fadedAt != Long.MIN_VALUE && now > fadedAt) {
             double f = Math.pow(0.5, (double) (now - fadedAt) / HALF_LIFE_NANOS);
@@ -110,7 +164,15 @@ final class SpinPolicy {
         if (fadedAt == Long.MIN_VALUE || now > fadedAt) fadedAt = now;
         watched += nanos;
         taken += Math.min(nanos, Math.max(0, takenNanos));
+        boolean was = contended;
         contended = watched >= MIN_WATCHED_NANOS && taken >= stealShare * watched;
+        if (contended && !was) {
+            if (probing) { // the probe found the cores still taken: wait longer before the next
+                probing = false;
+                probeEvery = Math.min(MAX_PROBE_NANOS, 2 * probeEvery);
+            }
+            nextProbeAt = now + probeEvery;
+        }
     }
 
     static int bucket(long nanos) {

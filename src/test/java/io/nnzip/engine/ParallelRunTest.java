@@ -88,6 +88,40 @@ class ParallelRunTest {
     }
 
     @Test
+    void aContendedTeamProbesWhenDueAndPollsThroughThatRun() throws InterruptedException {
+        // threshold 0.5; the evidence is fed by hand (2 ms, all taken) so the sign does not depend on this machine's load
+        try (Parallel notDue = new Parallel(3, -1, new SpinPolicy(0.5, 3_600_000_000_000L));
+             Parallel due = new Parallel(3, -1, new SpinPolicy(0.5, 0))) {
+            for (Parallel par : new Parallel[] {notDue, due}) {
+                awaitParked(par.workerThreads());
+                par.spinPolicy().spun(2_000_000, 2_000_000, System.nanoTime());
+                assertTrue(par.spinPolicy().contended(System.nanoTime()));
+            }
+            notDue.beginRun();
+            try {
+                Thread.sleep(50);
+                assertAll(notDue.workerThreads(), Thread.State.WAITING, "contended, no probe due");
+                assertTrue(notDue.spinPolicy().contended(System.nanoTime()));
+                coversEveryIndex(notDue);
+            } finally {
+                notDue.endRun();
+            }
+            due.beginRun();
+            try {
+                // no loop posted yet, so no spin was reported: the probe's verdict is still open and they poll
+                awaitState(due.workerThreads(), Thread.State.RUNNABLE);
+                Thread.sleep(50);
+                assertAll(due.workerThreads(), Thread.State.RUNNABLE, "probing run, after a pause");
+                assertTrue(due.spinPolicy().probing());
+                coversEveryIndex(due);
+            } finally {
+                due.endRun();
+            }
+            assertFalse(due.spinPolicy().probing());
+        }
+    }
+
+    @Test
     void unbalancedEndIsRejected() {
         try (Parallel par = new Parallel(2)) {
             assertThrows(IllegalStateException.class, par::endRun);

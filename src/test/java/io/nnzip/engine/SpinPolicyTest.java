@@ -131,6 +131,95 @@ class SpinPolicyTest {
         assertEquals(0.0, q.takenShare());
     }
 
+    /**
+     * One cold pass of a contended team as bench times it (a pass every 75 ms): five parks, each a 16 µs clean spin
+     * and a 100 µs wake-up, and every fourth pass one wake-up that waited 3 ms in a run queue (a burst elsewhere).
+     */
+    private static long contendedPass(SpinPolicy p, long now, int pass) {
+        for (int i = 0; i < 5; i++) {
+            p.spun(16_000, 0, now += 1_000_000);
+            p.woke(pass % 4 == 0 && i == 0 ? 3_000_000 : 100_000, now += 100_000);
+        }
+        return now + 75_000_000 - 5_500_000;
+    }
+
+    @Test
+    void aContendedTeamReprobesAndClearsOnceTheCoresAreFree() {
+        long now = 1_000_000_000L;
+        SpinPolicy p = warm(now);
+        p.spun(3_000_000, 2_500_000, now += 3_000_000); // a JIT burst: contended
+        assertTrue(p.contended(now));
+        long contendedAt = now;
+        // parking passes watch 0.58 ms each; the 3 ms queued wake-up every fourth pass outweighs them (hand count at the
+        // fourth pass: 0.58 × 3 clean + 3.58 with the slow one, 3 taken, before fading: 3 / 5.3 = 57 %), so without a
+        // probe the sign never clears: 40 passes (3 s) stay contended
+        for (int pass = 1; pass <= 40; pass++) {
+            if (now - contendedAt < SpinPolicy.PROBE_NANOS) assertFalse(p.probe(now), "no probe before it is due");
+            now = contendedPass(p, now, pass);
+            if (pass >= 4) assertTrue(p.contended(now), "pass " + pass + " share " + p.takenShare());
+        }
+        // the probe is due (3 s > 200 ms since the sign came on): the run forgets the parked evidence and polls
+        assertTrue(p.probe(now));
+        assertFalse(p.contended(now));
+        assertTrue(p.probing());
+        assertEquals(longSpinOf(p), p.budgetNanos(now));
+        // a pass of polling on free cores: the worker's idle stretches between layers, 5 × 1 ms, nothing descheduled
+        for (int i = 0; i < 5; i++) p.spun(1_000_000, 0, now += 3_000_000);
+        p.runEnded(now);
+        assertFalse(p.contended(now));
+        assertFalse(p.probing());
+        // uncontended passes now watch whole passes, so the same slow wake-up every fourth pass is noise (3 / 8 ms)
+        for (int pass = 1; pass <= 40; pass++) {
+            for (int i = 0; i < 5; i++) p.spun(1_000_000, 0, now += 3_000_000);
+            if (pass % 4 == 0) p.woke(3_000_000, now += 3_000_000);
+            now += 60_000_000;
+            assertFalse(p.contended(now), "pass " + pass + " share " + p.takenShare());
+        }
+    }
+
+    private static long longSpinOf(SpinPolicy p) { return p.gapBudgetNanos(); }
+
+    @Test
+    void aProbeOnALoadedMachineRestoresTheSignAndBacksOff() {
+        long now = 1_000_000_000L;
+        SpinPolicy p = warm(now);
+        p.spun(2_000_000, 2_000_000, now += 2_000_000);
+        assertTrue(p.contended(now));
+        long wait = SpinPolicy.PROBE_NANOS;
+        for (int round = 0; round < 6; round++) {
+            long due = now + wait;
+            assertFalse(p.probe(due - 1_000_000), "round " + round + ": not due yet");
+            now = due;
+            assertTrue(p.probe(now), "round " + round);
+            // the probe's first polls are descheduled for most of a millisecond: contended again within the pass
+            p.spun(1_200_000, 1_000_000, now += 1_200_000);
+            assertTrue(p.contended(now));
+            assertFalse(p.probing());
+            assertFalse(p.probe(now), "a failed probe is over; the next waits");
+            p.runEnded(now);
+            wait = Math.min(SpinPolicy.MAX_PROBE_NANOS, 2 * wait);
+        }
+        assertEquals(SpinPolicy.MAX_PROBE_NANOS, wait);
+        // the load goes: the next probe (after the longest wait) finds free cores, and the wait starts short again
+        now += SpinPolicy.MAX_PROBE_NANOS;
+        assertTrue(p.probe(now));
+        p.spun(5_000_000, 0, now += 5_000_000);
+        p.runEnded(now);
+        assertFalse(p.contended(now));
+        p.spun(2_000_000, 2_000_000, now += 2_000_000); // contended again later
+        assertTrue(p.contended(now));
+        assertFalse(p.probe(now + SpinPolicy.PROBE_NANOS - 1));
+        assertTrue(p.probe(now + SpinPolicy.PROBE_NANOS));
+    }
+
+    @Test
+    void aRunOnAnUncontendedTeamIsNoProbe() {
+        long now = 1_000_000_000L;
+        SpinPolicy p = warm(now);
+        assertFalse(p.probe(now));
+        assertFalse(p.probing());
+    }
+
     @Test
     void wakeCostIsARunningMeanThatIgnoresNonsense() {
         SpinPolicy p = new SpinPolicy();
