@@ -2,8 +2,8 @@ package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *                         dw[k][r] += Σ_j dyB[k][j] · colB[r][j]
  * </pre>
  * A GEMM would have to transpose-pack both operands (their shared axis is the contiguous one); here 4×4 tiles of
- * rows stream straight from the blocks, 16 vector accumulators each, reduced once per block. Threads take
+ * rows stream straight from the blocks, 16 vector accumulators each, reduced once per block in one fixed-order
+ * tree ({@link LaneSum}). Threads take
  * disjoint image ranges with private partial sums, added in a fixed order (deterministic for a thread count).
  */
 public final class ConvWeightGrad {
@@ -75,8 +76,9 @@ public final class ConvWeightGrad {
     static void accumulate(float[] a, int aOff, float[] b, int bOff, float[] dw, int k, int rows, int ld) {
         // a 4-row strip of b stays in L1 while all of a (the smaller block: K ≤ C·R·S) streams from L2
         int k4 = k & ~3, r4 = rows & ~3;
+        float[] sums = new float[S.length()];
         for (int r = 0; r < r4; r += 4) {
-            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows);
+            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows, sums);
             for (int i = k4; i < k; i++)
                 for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, aOff + i * ld, b, bOff + rr * ld, ld);
         }
@@ -84,7 +86,7 @@ public final class ConvWeightGrad {
             for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, aOff + i * ld, b, bOff + r * ld, ld);
     }
 
-    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows) {
+    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows, float[] sums) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -113,22 +115,34 @@ public final class ConvWeightGrad {
             c32 = a3.fma(b2, c32);
             c33 = a3.fma(b3, c33);
         }
-        add(dw, o, c00, c01, c02, c03);
-        add(dw, o + rows, c10, c11, c12, c13);
-        add(dw, o + 2 * rows, c20, c21, c22, c23);
-        add(dw, o + 3 * rows, c30, c31, c32, c33);
+        if (S.length() == 16) {
+            // one tree for all sixteen sums: the folds pair row bit 1, row bit 0, column bit 1, column bit 0, so
+            // lane 4·row + column ends up holding c[row][column]
+            FloatVector p00 = LaneSum.fold(c00, c20, LaneSum.X1, LaneSum.M1), p01 = LaneSum.fold(c01, c21, LaneSum.X1, LaneSum.M1);
+            FloatVector p02 = LaneSum.fold(c02, c22, LaneSum.X1, LaneSum.M1), p03 = LaneSum.fold(c03, c23, LaneSum.X1, LaneSum.M1);
+            FloatVector p10 = LaneSum.fold(c10, c30, LaneSum.X1, LaneSum.M1), p11 = LaneSum.fold(c11, c31, LaneSum.X1, LaneSum.M1);
+            FloatVector p12 = LaneSum.fold(c12, c32, LaneSum.X1, LaneSum.M1), p13 = LaneSum.fold(c13, c33, LaneSum.X1, LaneSum.M1);
+            FloatVector q0 = LaneSum.fold(p00, p10, LaneSum.X2, LaneSum.M2), q1 = LaneSum.fold(p01, p11, LaneSum.X2, LaneSum.M2);
+            FloatVector q2 = LaneSum.fold(p02, p12, LaneSum.X2, LaneSum.M2), q3 = LaneSum.fold(p03, p13, LaneSum.X2, LaneSum.M2);
+            FloatVector r0 = LaneSum.fold(q0, q2, LaneSum.X3, LaneSum.M3), r1 = LaneSum.fold(q1, q3, LaneSum.X3, LaneSum.M3);
+            LaneSum.fold(r0, r1, LaneSum.X4, LaneSum.M4).intoArray(sums, 0);
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) dw[o + i * rows + j] += sums[4 * i + j];
+            return;
+        }
+        add(dw, o, LaneSum.four(c00, c01, c02, c03));
+        add(dw, o + rows, LaneSum.four(c10, c11, c12, c13));
+        add(dw, o + 2 * rows, LaneSum.four(c20, c21, c22, c23));
+        add(dw, o + 3 * rows, LaneSum.four(c30, c31, c32, c33));
     }
 
-    private static void add(float[] dw, int o, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3) {
-        dw[o] += v0.reduceLanes(VectorOperators.ADD);
-        dw[o + 1] += v1.reduceLanes(VectorOperators.ADD);
-        dw[o + 2] += v2.reduceLanes(VectorOperators.ADD);
-        dw[o + 3] += v3.reduceLanes(VectorOperators.ADD);
+    private static void add(float[] dw, int o, FloatVector sums) {
+        for (int j = 0; j < 4; j++) dw[o + j] += sums.lane(LaneSum.lane4(j));
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int ld) {
         FloatVector acc = FloatVector.zero(S);
         for (int j = 0; j < ld; j += S.length()) acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(acc);
     }
 }
