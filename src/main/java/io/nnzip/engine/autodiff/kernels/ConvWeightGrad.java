@@ -76,9 +76,9 @@ public final class ConvWeightGrad {
     static void accumulate(float[] a, int aOff, float[] b, int bOff, float[] dw, int k, int rows, int ld) {
         // a 4-row strip of b stays in L1 while all of a (the smaller block: K ≤ C·R·S) streams from L2
         int k4 = k & ~3, r4 = rows & ~3;
-        float[] sums = new float[S.length()];
+        float[] acc = new float[16 * S.length()];
         for (int r = 0; r < r4; r += 4) {
-            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows, sums);
+            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows, acc);
             for (int i = k4; i < k; i++)
                 for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, aOff + i * ld, b, bOff + rr * ld, ld);
         }
@@ -86,7 +86,7 @@ public final class ConvWeightGrad {
             for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, aOff + i * ld, b, bOff + r * ld, ld);
     }
 
-    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows, float[] sums) {
+    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -115,29 +115,56 @@ public final class ConvWeightGrad {
             c32 = a3.fma(b2, c32);
             c33 = a3.fma(b3, c33);
         }
-        if (S.length() == 16) {
-            // one tree for all sixteen sums: the folds pair row bit 1, row bit 0, column bit 1, column bit 0, so
-            // lane 4·row + column ends up holding c[row][column]
-            FloatVector p00 = LaneSum.fold(c00, c20, LaneSum.X1, LaneSum.M1), p01 = LaneSum.fold(c01, c21, LaneSum.X1, LaneSum.M1);
-            FloatVector p02 = LaneSum.fold(c02, c22, LaneSum.X1, LaneSum.M1), p03 = LaneSum.fold(c03, c23, LaneSum.X1, LaneSum.M1);
-            FloatVector p10 = LaneSum.fold(c10, c30, LaneSum.X1, LaneSum.M1), p11 = LaneSum.fold(c11, c31, LaneSum.X1, LaneSum.M1);
-            FloatVector p12 = LaneSum.fold(c12, c32, LaneSum.X1, LaneSum.M1), p13 = LaneSum.fold(c13, c33, LaneSum.X1, LaneSum.M1);
-            FloatVector q0 = LaneSum.fold(p00, p10, LaneSum.X2, LaneSum.M2), q1 = LaneSum.fold(p01, p11, LaneSum.X2, LaneSum.M2);
-            FloatVector q2 = LaneSum.fold(p02, p12, LaneSum.X2, LaneSum.M2), q3 = LaneSum.fold(p03, p13, LaneSum.X2, LaneSum.M2);
-            FloatVector r0 = LaneSum.fold(q0, q2, LaneSum.X3, LaneSum.M3), r1 = LaneSum.fold(q1, q3, LaneSum.X3, LaneSum.M3);
-            LaneSum.fold(r0, r1, LaneSum.X4, LaneSum.M4).intoArray(sums, 0);
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) dw[o + i * rows + j] += sums[4 * i + j];
-            return;
-        }
-        add(dw, o, LaneSum.four(c00, c01, c02, c03));
-        add(dw, o + rows, LaneSum.four(c10, c11, c12, c13));
-        add(dw, o + 2 * rows, LaneSum.four(c20, c21, c22, c23));
-        add(dw, o + 3 * rows, LaneSum.four(c30, c31, c32, c33));
+        // through memory to a method of its own: folded inline, C2's node budget for tile4x4 ran out (NodeCountInliningCutoff)
+        // and the vectors of the folds it did not inline were boxed
+        int l = S.length();
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, l);
+        c02.intoArray(acc, 2 * l);
+        c03.intoArray(acc, 3 * l);
+        c10.intoArray(acc, 4 * l);
+        c11.intoArray(acc, 5 * l);
+        c12.intoArray(acc, 6 * l);
+        c13.intoArray(acc, 7 * l);
+        c20.intoArray(acc, 8 * l);
+        c21.intoArray(acc, 9 * l);
+        c22.intoArray(acc, 10 * l);
+        c23.intoArray(acc, 11 * l);
+        c30.intoArray(acc, 12 * l);
+        c31.intoArray(acc, 13 * l);
+        c32.intoArray(acc, 14 * l);
+        c33.intoArray(acc, 15 * l);
+        reduceTile(acc, dw, o, rows);
     }
 
-    private static void add(float[] dw, int o, FloatVector sums) {
-        for (int j = 0; j < 4; j++) dw[o + j] += sums.lane(LaneSum.lane4(j));
+    /** dw[o + i·rows + j] += Σ lanes of accumulator 4i + j (stored one after another in acc), in LaneSum's order. */
+    private static void reduceTile(float[] acc, float[] dw, int o, int rows) {
+        int l = S.length();
+        if (l != 16) {
+            for (int i = 0; i < 4; i++) {
+                int v = 4 * i * l;
+                FloatVector sums = LaneSum.four(FloatVector.fromArray(S, acc, v), FloatVector.fromArray(S, acc, v + l),
+                        FloatVector.fromArray(S, acc, v + 2 * l), FloatVector.fromArray(S, acc, v + 3 * l));
+                for (int j = 0; j < 4; j++) dw[o + i * rows + j] += sums.lane(LaneSum.lane4(j));
+            }
+            return;
+        }
+        // one tree for all sixteen sums: the folds pair row bit 1, row bit 0, column bit 1, column bit 0, so lane
+        // 4·row + column ends up holding the sum of accumulator (row, column)
+        FloatVector p0 = LaneSum.fold(FloatVector.fromArray(S, acc, 0 * l), FloatVector.fromArray(S, acc, 8 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p1 = LaneSum.fold(FloatVector.fromArray(S, acc, 1 * l), FloatVector.fromArray(S, acc, 9 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p2 = LaneSum.fold(FloatVector.fromArray(S, acc, 2 * l), FloatVector.fromArray(S, acc, 10 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p3 = LaneSum.fold(FloatVector.fromArray(S, acc, 3 * l), FloatVector.fromArray(S, acc, 11 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p4 = LaneSum.fold(FloatVector.fromArray(S, acc, 4 * l), FloatVector.fromArray(S, acc, 12 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p5 = LaneSum.fold(FloatVector.fromArray(S, acc, 5 * l), FloatVector.fromArray(S, acc, 13 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p6 = LaneSum.fold(FloatVector.fromArray(S, acc, 6 * l), FloatVector.fromArray(S, acc, 14 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector p7 = LaneSum.fold(FloatVector.fromArray(S, acc, 7 * l), FloatVector.fromArray(S, acc, 15 * l), LaneSum.X1, LaneSum.M1);
+        FloatVector q0 = LaneSum.fold(p0, p4, LaneSum.X2, LaneSum.M2), q1 = LaneSum.fold(p1, p5, LaneSum.X2, LaneSum.M2);
+        FloatVector q2 = LaneSum.fold(p2, p6, LaneSum.X2, LaneSum.M2), q3 = LaneSum.fold(p3, p7, LaneSum.X2, LaneSum.M2);
+        FloatVector r0 = LaneSum.fold(q0, q2, LaneSum.X3, LaneSum.M3), r1 = LaneSum.fold(q1, q3, LaneSum.X3, LaneSum.M3);
+        LaneSum.fold(r0, r1, LaneSum.X4, LaneSum.M4).intoArray(acc, 0);
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) dw[o + i * rows + j] += acc[4 * i + j];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int ld) {
