@@ -47,6 +47,39 @@ public final class LaneSum {
         return v;
     }
 
+    /**
+     * The sums of {@code count} vectors stored one after another in acc (count a power of two, at least L), in place,
+     * one tree level per loop: the sum of vector k ends up at {@code acc[stored(k, count)]}. Kernels with many
+     * accumulators store them and call this rather than fold them inline, where C2's node budget for the kernel runs
+     * out (NodeCountInliningCutoff) and the folds left out box their vectors.
+     */
+    public static void ofStored(float[] acc, int count) {
+        if (!TREE) {
+            float[] sums = new float[count];
+            for (int k = 0; k < count; k++) sums[k] = byArray(FloatVector.fromArray(S, acc, k * L), 0);
+            for (int k = 0; k < count; k++) acc[stored(k, count)] = sums[k];
+            return;
+        }
+        int n = level(acc, count, X1, M1);
+        if (L >= 4) n = level(acc, n, X2, M2);
+        if (L >= 8) n = level(acc, n, X3, M3);
+        if (L >= 16) level(acc, n, X4, M4);
+    }
+
+    /** Where {@link #ofStored} leaves the sum of vector k: vector k mod (count/L), lane k / (count/L). */
+    public static int stored(int k, int count) {
+        int m = Math.max(1, count / L);
+        return k % m * L + k / m;
+    }
+
+    /** Folds vector v with vector v + n/2 into slot v, for v &lt; n/2. */
+    private static int level(float[] acc, int n, VectorShuffle<Float> x, VectorMask<Float> m) {
+        int half = n >> 1;
+        for (int v = 0; v < half; v++)
+            fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + half) * L), x, m).intoArray(acc, v * L);
+        return half;
+    }
+
     public static float first(FloatVector sums) { return sums.lane(0); }
 
     public static float second(FloatVector sums) { return sums.lane(L >> 1); }

@@ -68,4 +68,17 @@ class LaneSumTest {
                 for (int j = 0; j < 4; j++) same(byHand(vs[k + j]), four.lane(LaneSum.lane4(j)), "four, " + j);
             }
     }
+
+    @Test
+    void storedVectorsSummedInPlaceLandWhereStoredSays() {
+        for (int count : new int[] {L, 16 >= L ? 16 : L, 2 * L}) {
+            float[][] vs = vectors(count, 7 + count);
+            float[] acc = new float[count * L];
+            for (int it = 0; it < 5_000; it++) {
+                for (int k = 0; k < count; k++) System.arraycopy(vs[k], 0, acc, k * L, L);
+                LaneSum.ofStored(acc, count);
+                for (int k = 0; k < count; k++) same(byHand(vs[k]), acc[LaneSum.stored(k, count)], count + " vectors, " + k);
+            }
+        }
+    }
 }

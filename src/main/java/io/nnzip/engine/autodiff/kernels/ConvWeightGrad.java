@@ -115,7 +115,7 @@ public final class ConvWeightGrad {
             c32 = a3.fma(b2, c32);
             c33 = a3.fma(b3, c33);
         }
-        // through memory to a method of its own: folded inline, C2's node budget for tile4x4 ran out (NodeCountInliningCutoff)
+        // through memory to LaneSum.ofStored: folded inline, C2's node budget for tile4x4 ran out (NodeCountInliningCutoff)
         // and the vectors of the folds it did not inline were boxed
         int l = S.length();
         c00.intoArray(acc, 0);
@@ -139,32 +139,9 @@ public final class ConvWeightGrad {
 
     /** dw[o + i·rows + j] += Σ lanes of accumulator 4i + j (stored one after another in acc), in LaneSum's order. */
     private static void reduceTile(float[] acc, float[] dw, int o, int rows) {
-        int l = S.length();
-        if (l != 16) {
-            for (int i = 0; i < 4; i++) {
-                int v = 4 * i * l;
-                FloatVector sums = LaneSum.four(FloatVector.fromArray(S, acc, v), FloatVector.fromArray(S, acc, v + l),
-                        FloatVector.fromArray(S, acc, v + 2 * l), FloatVector.fromArray(S, acc, v + 3 * l));
-                for (int j = 0; j < 4; j++) dw[o + i * rows + j] += sums.lane(LaneSum.lane4(j));
-            }
-            return;
-        }
-        // one tree for all sixteen sums: the folds pair row bit 1, row bit 0, column bit 1, column bit 0, so lane
-        // 4·row + column ends up holding the sum of accumulator (row, column)
-        FloatVector p0 = LaneSum.fold(FloatVector.fromArray(S, acc, 0 * l), FloatVector.fromArray(S, acc, 8 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p1 = LaneSum.fold(FloatVector.fromArray(S, acc, 1 * l), FloatVector.fromArray(S, acc, 9 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p2 = LaneSum.fold(FloatVector.fromArray(S, acc, 2 * l), FloatVector.fromArray(S, acc, 10 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p3 = LaneSum.fold(FloatVector.fromArray(S, acc, 3 * l), FloatVector.fromArray(S, acc, 11 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p4 = LaneSum.fold(FloatVector.fromArray(S, acc, 4 * l), FloatVector.fromArray(S, acc, 12 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p5 = LaneSum.fold(FloatVector.fromArray(S, acc, 5 * l), FloatVector.fromArray(S, acc, 13 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p6 = LaneSum.fold(FloatVector.fromArray(S, acc, 6 * l), FloatVector.fromArray(S, acc, 14 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector p7 = LaneSum.fold(FloatVector.fromArray(S, acc, 7 * l), FloatVector.fromArray(S, acc, 15 * l), LaneSum.X1, LaneSum.M1);
-        FloatVector q0 = LaneSum.fold(p0, p4, LaneSum.X2, LaneSum.M2), q1 = LaneSum.fold(p1, p5, LaneSum.X2, LaneSum.M2);
-        FloatVector q2 = LaneSum.fold(p2, p6, LaneSum.X2, LaneSum.M2), q3 = LaneSum.fold(p3, p7, LaneSum.X2, LaneSum.M2);
-        FloatVector r0 = LaneSum.fold(q0, q2, LaneSum.X3, LaneSum.M3), r1 = LaneSum.fold(q1, q3, LaneSum.X3, LaneSum.M3);
-        LaneSum.fold(r0, r1, LaneSum.X4, LaneSum.M4).intoArray(acc, 0);
+        LaneSum.ofStored(acc, 16);
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) dw[o + i * rows + j] += acc[4 * i + j];
+            for (int j = 0; j < 4; j++) dw[o + i * rows + j] += acc[LaneSum.stored(4 * i + j, 16)];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int ld) {
