@@ -60,24 +60,25 @@ public final class LaneSum {
             for (int k = 0; k < count; k++) acc[stored(k, count)] = sums[k];
             return;
         }
-        int n = level(acc, count, X1, M1);
-        if (L >= 4) n = level(acc, n, X2, M2);
-        if (L >= 8) n = level(acc, n, X3, M3);
-        if (L >= 16) level(acc, n, X4, M4);
+        // the shuffles and masks named here, not passed in, so each fold is compiled with constants
+        int n = count >> 1;
+        for (int v = 0; v < n; v++) fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + n) * L), X1, M1).intoArray(acc, v * L);
+        n >>= 1;
+        for (int v = 0; v < n; v++) fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + n) * L), X2, M2).intoArray(acc, v * L);
+        if (L >= 8) {
+            n >>= 1;
+            for (int v = 0; v < n; v++) fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + n) * L), X3, M3).intoArray(acc, v * L);
+        }
+        if (L >= 16) {
+            n >>= 1;
+            for (int v = 0; v < n; v++) fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + n) * L), X4, M4).intoArray(acc, v * L);
+        }
     }
 
     /** Where {@link #ofStored} leaves the sum of vector k: vector k mod (count/L), lane k / (count/L). */
     public static int stored(int k, int count) {
         int m = Math.max(1, count / L);
         return k % m * L + k / m;
-    }
-
-    /** Folds vector v with vector v + n/2 into slot v, for v &lt; n/2. */
-    private static int level(float[] acc, int n, VectorShuffle<Float> x, VectorMask<Float> m) {
-        int half = n >> 1;
-        for (int v = 0; v < half; v++)
-            fold(FloatVector.fromArray(S, acc, v * L), FloatVector.fromArray(S, acc, (v + half) * L), x, m).intoArray(acc, v * L);
-        return half;
     }
 
     public static float first(FloatVector sums) { return sums.lane(0); }
