@@ -7,6 +7,7 @@ import io.nnzip.prune.dep.PrunePlan;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +22,11 @@ public final class PruneOutput {
         List<Object> steps = new ArrayList<>();
         for (PrunePlan p : plans) steps.add(p.toJson());
         try {
-            return JSON.writeValueAsBytes(Map.of("nnzip_prune_plan", 1, "steps", steps));
+            // Map.of iterates in a per-JVM random order, so one plan came out as different files
+            Map<String, Object> file = new LinkedHashMap<>();
+            file.put("nnzip_prune_plan", 1);
+            file.put("steps", steps);
+            return JSON.writeValueAsBytes(file);
         } catch (IOException e) {
             throw new NnzipException("cannot encode plan: " + e.getMessage());
         }

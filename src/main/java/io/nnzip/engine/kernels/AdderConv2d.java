@@ -131,7 +131,7 @@ public final class AdderConv2d {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, up = S.loopBound(len);
         for (; i < up; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).abs());
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < len; i++) sum += Math.abs(a[ao + i] - b[bo + i]);
         return sum;
     }
@@ -147,8 +147,9 @@ public final class AdderConv2d {
             a2 = a2.add(FloatVector.fromArray(S, col, ao + 2 * len + i).sub(f).abs());
             a3 = a3.add(FloatVector.fromArray(S, col, ao + 3 * len + i).sub(f).abs());
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        FloatVector sums = LaneSum.four(a0, a1, a2, a3);
+        float s0 = sums.lane(LaneSum.lane4(0)), s1 = sums.lane(LaneSum.lane4(1));
+        float s2 = sums.lane(LaneSum.lane4(2)), s3 = sums.lane(LaneSum.lane4(3));
         for (; i < len; i++) {
             float f = w[wo + i];
             s0 += Math.abs(col[ao + i] - f);

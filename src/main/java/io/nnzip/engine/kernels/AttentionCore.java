@@ -162,7 +162,7 @@ public final class AttentionCore {
         for (j = 0; j < end; j += L) {
             FloatVector e = FloatVector.fromArray(S, s, o + j).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(s, o + j);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            sum += LaneSum.of(e);
         }
         for (; j < n; j++) {
             s[o + j] = (float) Math.exp(s[o + j] - max);

@@ -26,7 +26,7 @@ public final class LayerNormForward {
         int L = S.length(), end = S.loopBound(len), i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i < end; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = LaneSum.of(acc);
         for (; i < len; i++) sum += x[o + i];
         float mu = sum / len;
         acc = FloatVector.zero(S);
@@ -34,7 +34,7 @@ public final class LayerNormForward {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mu);
             acc = d.fma(d, acc);
         }
-        float sq = acc.reduceLanes(VectorOperators.ADD);
+        float sq = LaneSum.of(acc);
         for (; i < len; i++) sq += (x[o + i] - mu) * (x[o + i] - mu);
         float inv = (float) (1 / Math.sqrt(sq / len + eps));
         if (mean != null) mean[r] = mu;

@@ -3,6 +3,7 @@ package io.nnzip.engine.ops;
 import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpRegistry;
 import io.nnzip.engine.ValueType;
+import io.nnzip.engine.kernels.LaneSum;
 import io.nnzip.engine.ops.support.Values;
 import io.nnzip.ir.DType;
 import io.nnzip.ir.NnzipException;
@@ -64,7 +65,7 @@ final class GlobalPoolOps {
             FloatVector v = FloatVector.fromArray(S, x, off + i);
             acc = max ? acc.max(v) : acc.add(v);
         }
-        double r = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.ADD);
+        double r = max ? acc.reduceLanes(VectorOperators.MAX) : LaneSum.of(acc);
         for (; i < n; i++) r = max ? Math.max(r, x[off + i]) : r + x[off + i];
         return (float) (max ? r : r / n);
     }

@@ -2,6 +2,7 @@ package io.nnzip.engine.ops;
 
 import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.kernels.LaneSum;
 import io.nnzip.engine.ops.support.Rules;
 import io.nnzip.engine.ops.support.Values;
 import io.nnzip.ir.DType;
@@ -72,7 +73,7 @@ final class SoftmaxOps {
             e.intoArray(y, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = LaneSum.of(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             y[off + i] = e;

@@ -1,8 +1,8 @@
 package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -39,7 +39,7 @@ public final class AttentionBackward {
             int pr = pOff + i * n, dr = i * n, j = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; j < nEnd; j += L) acc = FloatVector.fromArray(S, p, pr + j).fma(FloatVector.fromArray(S, ds, dr + j), acc);
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = LaneSum.of(acc);
             for (; j < n; j++) dot += p[pr + j] * ds[dr + j];
             for (j = 0; j < nEnd; j += L)
                 FloatVector.fromArray(S, ds, dr + j).sub(dot).mul(FloatVector.fromArray(S, p, pr + j)).intoArray(ds, dr + j);

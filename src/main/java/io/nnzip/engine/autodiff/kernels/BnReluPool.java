@@ -1,6 +1,7 @@
 package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -194,7 +195,8 @@ public final class BnReluPool {
                             vs = vs.add(d);
                             vdx = d.fma(FloatVector.fromArray(S, x, xo + j), vdx);
                         }
-                        double ps = vs.reduceLanes(VectorOperators.ADD), pdx = vdx.reduceLanes(VectorOperators.ADD);
+                        FloatVector sums = LaneSum.two(vs, vdx);
+                        double ps = LaneSum.first(sums), pdx = LaneSum.second(sums);;
                         for (; j < hw; j++) {
                             if (!(y[xo + j] > 0f)) continue;
                             ps += dy[xo + j];

@@ -2,8 +2,8 @@ package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.kernels.ConvGeometry;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *                         dw[k][r] += Σ_j dyB[k][j] · colB[r][j]
  * </pre>
  * A GEMM would have to transpose-pack both operands (their shared axis is the contiguous one); here 4×4 tiles of
- * rows stream straight from the blocks, 16 vector accumulators each, reduced once per block. Threads take
+ * rows stream straight from the blocks, 16 vector accumulators each, reduced once per block in one fixed-order
+ * tree ({@link LaneSum}). Threads take
  * disjoint image ranges with private partial sums, added in a fixed order (deterministic for a thread count).
  */
 public final class ConvWeightGrad {
@@ -75,8 +76,9 @@ public final class ConvWeightGrad {
     static void accumulate(float[] a, int aOff, float[] b, int bOff, float[] dw, int k, int rows, int ld) {
         // a 4-row strip of b stays in L1 while all of a (the smaller block: K ≤ C·R·S) streams from L2
         int k4 = k & ~3, r4 = rows & ~3;
+        float[] acc = new float[16 * S.length()];
         for (int r = 0; r < r4; r += 4) {
-            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows);
+            for (int i = 0; i < k4; i += 4) tile4x4(a, aOff + i * ld, b, bOff + r * ld, ld, dw, i * rows + r, rows, acc);
             for (int i = k4; i < k; i++)
                 for (int rr = r; rr < r + 4; rr++) dw[i * rows + rr] += dot(a, aOff + i * ld, b, bOff + rr * ld, ld);
         }
@@ -84,7 +86,7 @@ public final class ConvWeightGrad {
             for (int i = 0; i < k; i++) dw[i * rows + r] += dot(a, aOff + i * ld, b, bOff + r * ld, ld);
     }
 
-    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows) {
+    private static void tile4x4(float[] a, int ao, float[] b, int bo, int ld, float[] dw, int o, int rows, float[] acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -113,22 +115,38 @@ public final class ConvWeightGrad {
             c32 = a3.fma(b2, c32);
             c33 = a3.fma(b3, c33);
         }
-        add(dw, o, c00, c01, c02, c03);
-        add(dw, o + rows, c10, c11, c12, c13);
-        add(dw, o + 2 * rows, c20, c21, c22, c23);
-        add(dw, o + 3 * rows, c30, c31, c32, c33);
+        // through memory to LaneSum.ofStored: folded inline, C2's node budget for tile4x4 ran out (NodeCountInliningCutoff)
+        // and the vectors of the folds it did not inline were boxed
+        int l = S.length();
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, l);
+        c02.intoArray(acc, 2 * l);
+        c03.intoArray(acc, 3 * l);
+        c10.intoArray(acc, 4 * l);
+        c11.intoArray(acc, 5 * l);
+        c12.intoArray(acc, 6 * l);
+        c13.intoArray(acc, 7 * l);
+        c20.intoArray(acc, 8 * l);
+        c21.intoArray(acc, 9 * l);
+        c22.intoArray(acc, 10 * l);
+        c23.intoArray(acc, 11 * l);
+        c30.intoArray(acc, 12 * l);
+        c31.intoArray(acc, 13 * l);
+        c32.intoArray(acc, 14 * l);
+        c33.intoArray(acc, 15 * l);
+        reduceTile(acc, dw, o, rows);
     }
 
-    private static void add(float[] dw, int o, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3) {
-        dw[o] += v0.reduceLanes(VectorOperators.ADD);
-        dw[o + 1] += v1.reduceLanes(VectorOperators.ADD);
-        dw[o + 2] += v2.reduceLanes(VectorOperators.ADD);
-        dw[o + 3] += v3.reduceLanes(VectorOperators.ADD);
+    /** dw[o + i·rows + j] += Σ lanes of accumulator 4i + j (stored one after another in acc), in LaneSum's order. */
+    private static void reduceTile(float[] acc, float[] dw, int o, int rows) {
+        LaneSum.ofStored(acc, 16);
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) dw[o + i * rows + j] += acc[LaneSum.stored(4 * i + j, 16)];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int ld) {
         FloatVector acc = FloatVector.zero(S);
         for (int j = 0; j < ld; j += S.length()) acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(acc);
     }
 }

@@ -1,8 +1,8 @@
 package io.nnzip.engine.autodiff.kernels;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -44,7 +44,7 @@ public final class LayerNormBackward {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mu);
             acc = d.fma(d, acc);
         }
-        double sq = acc.reduceLanes(VectorOperators.ADD);
+        double sq = LaneSum.of(acc);
         for (; i < len; i++) sq += (x[o + i] - mu) * (x[o + i] - mu);
         float r = (float) (1 / Math.sqrt(sq / len + eps));
         // x̂ = (x − μ)·r, g = dy·scale: mean(g), mean(g·x̂), and the parameter sums
@@ -57,7 +57,8 @@ public final class LayerNormBackward {
             if (s != null) d.fma(h, FloatVector.fromArray(S, s, i)).intoArray(s, i);
             if (b != null) d.add(FloatVector.fromArray(S, b, i)).intoArray(b, i);
         }
-        float mg = vg.reduceLanes(VectorOperators.ADD), mgx = vgx.reduceLanes(VectorOperators.ADD);
+        FloatVector sums = LaneSum.two(vg, vgx);
+        float mg = LaneSum.first(sums), mgx = LaneSum.second(sums);;
         for (; i < len; i++) {
             float h = (x[o + i] - mu) * r, g = dy[o + i] * scale[i];
             mg += g;

@@ -1,7 +1,7 @@
 package io.nnzip.engine.autodiff.kernels;
 
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorized reductions over a slice (float lanes, summed into a double per call so long channels stay accurate). */
@@ -14,7 +14,7 @@ public final class VecSums {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int end = S.loopBound(len); i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = LaneSum.of(acc);
         for (; i < len; i++) s += a[off + i];
         return s;
     }
@@ -28,7 +28,8 @@ public final class VecSums {
             acc = acc.add(v);
             acc2 = v.fma(v, acc2);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD), ss = acc2.reduceLanes(VectorOperators.ADD);
+        FloatVector sums = LaneSum.two(acc, acc2);
+        double s = LaneSum.first(sums), ss = LaneSum.second(sums);;
         for (; i < len; i++) {
             s += a[off + i];
             ss += (double) a[off + i] * a[off + i];
@@ -50,7 +51,7 @@ public final class VecSums {
         int i = 0;
         for (int end = S.loopBound(len); i < end; i += S.length())
             acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = LaneSum.of(acc);
         for (; i < len; i++) s += (double) a[off + i] * b[off + i];
         return s;
     }

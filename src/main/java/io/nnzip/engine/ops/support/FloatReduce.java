@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops.support;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.kernels.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -66,7 +67,7 @@ public final class FloatReduce {
         float r = switch (op) {
             case MAX -> acc.reduceLanes(VectorOperators.MAX);
             case MIN -> acc.reduceLanes(VectorOperators.MIN);
-            default -> acc.reduceLanes(VectorOperators.ADD);
+            default -> LaneSum.of(acc);
         };
         for (; i < n; i++) r = step(op, r, x[off + i]);
         return r;
