@@ -100,9 +100,6 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--smoothquant", paramLabel = "ALPHA", description = "int8: SmoothQuant migration of activation outliers into the weights with strength ALPHA in [0, 1] (folded into the preceding LayerNorm).")
     Double smoothquant;
 
-    @Option(names = "--ort-contrib", description = "int8 on transformers: write ONNX Runtime's com.microsoft MultiHeadAttention and SkipLayerNormalization in place of the float attention chain and residual Add + LayerNorm (same function; ORT or nnzip's engine runs the file).")
-    boolean ortContrib;
-
     @Option(names = "--finetune", defaultValue = "0", paramLabel = "EPOCHS", description = "kmeans: epochs of centroid fine-tuning on --data (default ${DEFAULT-VALUE}).")
     int finetune;
 
@@ -163,7 +160,6 @@ public final class QuantizeCommand extends BaseCommand {
         c.awq = awq;
         c.awqGrid = awqGrid;
         c.smoothquant = smoothquant == null ? -1 : smoothquant;
-        c.ortContrib = ortContrib;
         c.compactNames = compactNames;
         c.finetune = finetune;
         c.qat = qat;

@@ -39,7 +39,6 @@ public final class OpRegistry {
         io.nnzip.engine.ops.BinaryOps.register();
         io.nnzip.engine.ops.OneHotOps.register();
         io.nnzip.engine.ops.AttentionOps.register();
-        io.nnzip.engine.ops.ContribTransformerOps.register();
         io.nnzip.engine.ops.AdderOps.register();
     }
 

@@ -67,17 +67,6 @@ public final class TransformerFusion {
     }
 
     /**
-     * Only the written-out LayerNorm fusion, for a graph that is then written to a file (the result holds standard
-     * LayerNormalization nodes and none of the engine-private attributes); returns the number fused.
-     */
-    public static int fuseLayerNorms(Graph g, int opset) {
-        TransformerFusion f = new TransformerFusion(g, opset, false, Set.of());
-        int n = f.pass("ReduceMean", f::layerNorm);
-        if (n > 0) BinaryLowering.removeDead(g);
-        return n;
-    }
-
-    /**
      * The same fusions for a training tape, in place on a copy of a graph whose initializers are live parameters:
      * a linear layer's bias stays an input ({@link #BIAS_INPUT}) and GELU stays its own node (its backward reads its
      * input); values in {@code keep} (and the graph outputs) are never fused away. Nodes left without readers are

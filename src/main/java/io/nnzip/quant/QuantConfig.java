@@ -39,9 +39,6 @@ public final class QuantConfig implements Pass {
             + "everything between stays float so ORT's float fusions survive), attention (linear plus the activation×activation MatMuls), "
             + "auto (linear on transformers, i.e. graphs with Softmax and weight MatMuls; else all)")
     public String int8Ops = "auto";
-    @Setting("int8 transformers: write ONNX Runtime's com.microsoft MultiHeadAttention and SkipLayerNormalization in place of the float attention "
-            + "chain and of residual Add + LayerNorm (same function; the file then needs ORT or nnzip's engine)")
-    public boolean ortContrib = false;
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")

@@ -55,8 +55,6 @@ public final class StaticInt8Quantizer {
             notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
         // the fused QKV projection's Split copies its whole output; three projections write the head tensors directly
         if (linear) notes.put("qkv_split", io.nnzip.quant.prep.QkvSplit.rewrite(prepared.graph(), prepared.opset()));
-        // ORT-only speed-up, on request: its contrib attention and skip-LayerNorm ops where its own fusions cannot reach
-        if (linear && cfg.ortContrib) notes.put("ort_contrib", io.nnzip.quant.prep.OrtContribFusion.rewrite(prepared));
         if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
         if (cfg.equalize) {

@@ -96,62 +96,6 @@ class TransformerInt8Test {
         assertTrue(agree >= 7, agree + "/8 top-1 agree with PyTorch");
     }
 
-    /**
-     * The com.microsoft rewrite (--ort-contrib) on the float graph is the same function in ORT and in nnzip's engine:
-     * both give PyTorch's logits. Opset 13's written-out LayerNorms are fused first, so both fixtures end with 9
-     * SkipLayerNormalization (the first one with the learned positions as a broadcast skip) and no LayerNorm, Softmax
-     * or head Transpose left for ORT.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
-    void ortContribKeepsTheFunction(String onnx) {
-        Model m = canonical(onnx);
-        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
-        assertEquals(4, io.nnzip.quant.prep.QkvSplit.rewrite(m.graph(), m.opset()));
-        assertEquals(Map.of("multihead_attention", 4, "skip_layernorm", 9), io.nnzip.quant.prep.OrtContribFusion.rewrite(m));
-        Map<String, Integer> ops = OrtFusion.optimizedOpCounts(m, 2);
-        assertEquals(4, ops.getOrDefault("MultiHeadAttention", 0), ops.toString());
-        assertEquals(9, ops.getOrDefault("SkipLayerNormalization", 0), ops.toString());
-        for (String gone : List.of("Softmax", "LayerNormalization", "FusedMatMul")) assertFalse(ops.containsKey(gone), gone + " left: " + ops);
-        assertEquals(1, ops.getOrDefault("Transpose", 0), "only the patch embedding's Transpose stays: " + ops);
-        float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
-        float[] engine = new io.nnzip.engine.Executor(m, new io.nnzip.engine.Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
-        double tol = 1e-4 * maxAbs(want);
-        for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], got[i], tol, onnx + " ORT [" + i + "]");
-            assertEquals(want[i], engine[i], tol, onnx + " engine [" + i + "]");
-        }
-    }
-
-    /** int8 with --ort-contrib: the same 25 QGemm behind 17 QuantizeLinear, the float parts as contrib ops; engine = ORT. */
-    @ParameterizedTest
-    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
-    void int8WithOrtContribRunsInOrtAndTheEngine(String onnx) {
-        Model m = canonical(onnx);
-        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
-        QuantConfig cfg = new QuantConfig();
-        cfg.ortContrib = true;
-        StaticInt8Quantizer.Result r = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
-        Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
-        assertEquals(25, ops.getOrDefault("QGemm", 0), ops.toString());
-        assertEquals(17, ops.getOrDefault("QuantizeLinear", 0), ops.toString());
-        assertEquals(4, ops.getOrDefault("MultiHeadAttention", 0), ops.toString());
-        assertEquals(9, ops.getOrDefault("SkipLayerNormalization", 0), ops.toString());
-        assertFalse(ops.containsKey("DequantizeLinear"), ops.toString());
-        float[] want = a.get("y").floats(), got = ort(r.model(), a.get("x"));
-        float[] engine = new io.nnzip.engine.Executor(r.model(), new io.nnzip.engine.Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
-        double err = 0, cross = 0;
-        int agree = 0;
-        for (int i = 0; i < want.length; i++) {
-            err = Math.max(err, Math.abs(want[i] - got[i]));
-            cross = Math.max(cross, Math.abs(engine[i] - got[i]));
-        }
-        for (int s = 0; s < 8; s++) agree += argmax(want, s * 10) == argmax(got, s * 10) ? 1 : 0;
-        assertTrue(err < 0.1 * maxAbs(want), "int8 logits off PyTorch's by " + err + " of " + maxAbs(want));
-        assertTrue(agree >= 7, agree + "/8 top-1 agree with PyTorch");
-        assertTrue(cross < 0.02 * maxAbs(want), "engine vs ORT on the int8 file: " + cross + " of " + maxAbs(want));
-    }
-
     /** dynamic-int8: ORT fuses every layer into DynamicQuantizeMatMul; nnzip's engine and ORT agree on the result. */
     @org.junit.jupiter.api.Test
     void dynamicInt8FusesAndKeepsTheLogits() {
