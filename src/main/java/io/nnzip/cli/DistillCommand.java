@@ -6,6 +6,7 @@ import io.nnzip.distill.DistillPass;
 import io.nnzip.distill.Distiller;
 import io.nnzip.ir.Model;
 import io.nnzip.models.Models;
+import io.nnzip.models.Reinit;
 import io.nnzip.engine.ModelValidator;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.train.Progress;
@@ -33,6 +34,10 @@ public final class DistillCommand extends BaseCommand {
 
     @Option(names = "--width", defaultValue = "1.0", description = "Width multiplier of a built-in student (default ${DEFAULT-VALUE}).")
     float width;
+
+    @Option(names = "--reinit", arity = "0..1", fallbackValue = "", paramLabel = "REGEX",
+            description = "With an ONNX --student: re-draw its parameters whose name matches REGEX (alone: all) with the initializers of the built-in students, seeded by --seed, to distill that architecture from scratch.")
+    String reinit;
 
     @Mixin
     DataOptions data;
@@ -124,12 +129,23 @@ public final class DistillCommand extends BaseCommand {
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
                 .remote(spark.remote(data.data, data.limit, batch)).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
-        Model s = Files.exists(Path.of(student)) ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
+        boolean onnxStudent = Files.exists(Path.of(student));
+        if (reinit != null && !onnxStudent)
+            throw new io.nnzip.ir.NnzipException("--reinit re-draws the weights of an ONNX --student; the built-in '" + student + "' already starts from its initializers");
+        Model s = onnxStudent ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
+        List<String> redrawn = reinit == null ? List.of() : Reinit.run(s, reinit.isEmpty() ? null : reinit, seed);
+        if (reinit != null && redrawn.isEmpty())
+            throw new io.nnzip.ir.NnzipException("--reinit " + (reinit.isEmpty() ? "" : "'" + reinit + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + student);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
+        // the distill record describes the pass; where the student's starting weights came from is the command's step
+        if (reinit != null)
+            io.nnzip.pass.Provenance.record(r.model(), "reinit", Map.of("reinit", reinit.isEmpty() ? "all" : reinit, "seed", seed, "parameters", redrawn.size()),
+                    Map.of("reinit", "parameters of the ONNX student re-drawn with the built-in initializers before distillation (regular expression, or all)"), null);
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("student", student);
         res.put("teachers", teachers.stream().map(Path::toString).toList());
+        if (reinit != null) res.put("reinitialized", redrawn);
         res.putAll(r.report());
         res.put("written", output.toString());
         return res;

@@ -123,6 +123,22 @@ class WaveletResolutionTest {
         }
     }
 
+    @Test
+    void aWiderTrunkAtHalfResolutionStaysWithinTheOriginalsBudgetWhenTheLastPoolingGoes() throws Exception {
+        // the cnn at width 1, by hand: 32·9·784 + 64·32·9·196 + 128·64·9·49 + 1152·256 + 256·10
+        long original = 225792 + 3612672 + 3612672 + 294912 + 2560;
+        assertEquals(original, ModelStats.of(Models.cnn(1f, 10, 1)).macs);
+        Model wide = Models.cnn(1.5f, 10, 1);
+        WaveletInput.Result r = WaveletInput.run(wide, new WaveletInputConfig(8, "input", 0.27f, 1, 0), TestModels.input(2, 8, 1, 28, 28));
+        // channels 48/96/192, fc 384: subbands 4·4·196, conv1 on 4 channels at 14×14 48·4·9·196, pool, conv2 at 7×7 cut
+        // to the 6×6 the pooling reads 96·48·9·36, pool, conv3 at 3×3 192·96·9·9, Gemm 1728·384 + 384·10
+        long hand = 3136 + 338688 + 1492992 + 1492992 + 663552 + 3840;
+        assertEquals(hand, r.macsAfter());
+        assertEquals(hand, ModelStats.of(r.model()).macs);
+        assertEquals(2, r.model().graph().nodes().stream().filter(n -> n.opType().equals("MaxPool")).count());
+        assertTrue(hand <= 0.6 * original, "48 % fewer MACs than the width-1 cnn: " + (1 - (double) hand / original));
+    }
+
     private static double det4(float[] a) {
         double[][] m = new double[4][4];
         for (int i = 0; i < 16; i++) m[i / 4][i % 4] = a[i];
