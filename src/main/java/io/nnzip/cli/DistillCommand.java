@@ -133,13 +133,11 @@ public final class DistillCommand extends BaseCommand {
         if (reinit != null && !onnxStudent)
             throw new io.nnzip.ir.NnzipException("--reinit re-draws the weights of an ONNX --student; the built-in '" + student + "' already starts from its initializers");
         Model s = onnxStudent ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
-        List<String> redrawn = reinit == null ? List.of() : Reinit.run(s, reinit.isEmpty() ? null : reinit, seed);
-        if (reinit != null && redrawn.isEmpty())
-            throw new io.nnzip.ir.NnzipException("--reinit " + (reinit.isEmpty() ? "" : "'" + reinit + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + student);
+        List<String> redrawn = reinit == null ? List.of() : Reinit.option(s, reinit, seed, student);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
         // the distill record describes the pass; where the student's starting weights came from is the command's step
         if (reinit != null)
-            io.nnzip.pass.Provenance.record(r.model(), "reinit", Map.of("reinit", reinit.isEmpty() ? "all" : reinit, "seed", seed, "parameters", redrawn.size()),
+            io.nnzip.pass.Provenance.record(r.model(), "reinit", Map.of("reinit", Reinit.describe(reinit), "seed", seed, "parameters", redrawn.size()),
                     Map.of("reinit", "parameters of the ONNX student re-drawn with the built-in initializers before distillation (regular expression, or all)"), null);
         AtomicFiles.write(output, OnnxWriter.toBytes(r.model()));
         Map<String, Object> res = new LinkedHashMap<>();

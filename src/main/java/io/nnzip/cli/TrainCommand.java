@@ -98,9 +98,7 @@ public final class TrainCommand extends BaseCommand {
         }
         if (reinit != null && init == null) throw new NnzipException("--reinit re-draws the weights of an --init model; --model already starts from its initializers");
         Model start = init != null ? ModelValidator.read(init) : Models.create(model, width, trainSet.classes(), seed);
-        List<String> redrawn = reinit == null ? List.of() : Reinit.run(start, reinit.isEmpty() ? null : reinit, seed);
-        if (reinit != null && redrawn.isEmpty())
-            throw new NnzipException("--reinit " + (reinit.isEmpty() ? "" : "'" + reinit + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + init.getFileName());
+        List<String> redrawn = reinit == null ? List.of() : Reinit.option(start, reinit, seed, init.getFileName().toString());
         Normalization norm = init != null ? dataOptions.normalization(start)
                 : dataOptions.normalize != null ? Normalization.parse(dataOptions.normalize) : Normalization.measure(trainSet);
 
@@ -123,7 +121,7 @@ public final class TrainCommand extends BaseCommand {
             prov.put("data", dataOptions.data);
             prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
             if (init == null && width != 1f) prov.put("width", width);
-            if (reinit != null) prov.put("reinit", reinit.isEmpty() ? "all" : reinit);
+            if (reinit != null) prov.put("reinit", Reinit.describe(reinit));
             if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
             if (rate != null) prov.put("rate_penalty", rate.describe());
             Provenance.record(trained, "train", prov, null, null);
@@ -242,7 +240,7 @@ public final class TrainCommand extends BaseCommand {
         prov.put("data", dataOptions.data);
         prov.put(init != null ? "init" : "model", init != null ? init.getFileName().toString() : model);
         if (dataOptions.limit > 0) prov.put("limit", dataOptions.limit);
-        if (reinit != null) prov.put("reinit", reinit.isEmpty() ? "all" : reinit);
+        if (reinit != null) prov.put("reinit", Reinit.describe(reinit));
         prov.put("spark_workers", spark.workers);
         prov.put("exchange", spark.exchange);
         prov.put("local_steps", spark.localSteps);

@@ -69,6 +69,20 @@ public final class Reinit {
         return done;
     }
 
+    /**
+     * The commands' {@code --reinit [REGEX]}: {@code option} empty re-draws all, else the matching parameters; a
+     * selection that matches nothing is an error naming {@code model}. Returns the re-drawn names.
+     */
+    public static List<String> option(Model m, String option, long seed, String model) {
+        List<String> redrawn = run(m, option.isEmpty() ? null : option, seed);
+        if (redrawn.isEmpty())
+            throw new NnzipException("--reinit " + (option.isEmpty() ? "" : "'" + option + "' ") + "matched no Conv, Gemm or BatchNormalization parameter of " + model);
+        return redrawn;
+    }
+
+    /** What {@code --reinit option} re-drew, as provenance records it. */
+    public static String describe(String option) { return option.isEmpty() ? "all" : option; }
+
     /** Writes {@code values} (null: zeros) into the float initializer {@code name} when it is selected. */
     private static void put(Graph g, String name, float[] values, Pattern keep, List<String> done) {
         Tensor t = g.initializer(name);
