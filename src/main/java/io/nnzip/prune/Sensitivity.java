@@ -27,20 +27,16 @@ public final class Sensitivity {
         /**
          * Per-group amounts removing about {@code target} of the MACs at the least loss: repeatedly take the group
          * step (next amount of one group) with the smallest score loss per MAC saved, until the savings (added up
-         * as if independent) reach the target.
-         */
-        public Map<Integer, Double> amountsForMacs(double target) { return amountsForMacs(target, null); }
-
-        /**
-         * As {@link #amountsForMacs(double)}, but steps on until {@code measuredSaved} (the MACs the prune with the
-         * amounts really removes) reaches the target: groups that touch one another (a residual stream feeding an
-         * expansion, an expansion feeding its depthwise conv and projection) share MACs, so the summed savings
-         * overstate the prune's (on a MobileNetV2-style graph, 0.50 of the MACs kept for a 0.4 target).
+         * as if independent) reach the target and {@code measuredSaved} (the MACs the prune with the amounts really
+         * removes) does too: groups that touch one another (a residual stream feeding an expansion, an expansion
+         * feeding its depthwise conv and projection) share MACs, so the summed savings overstate the prune's (on a
+         * MobileNetV2-style graph, 0.50 of the MACs kept for a 0.4 target). The prune is measured only once the sum
+         * has reached the target.
          */
         public Map<Integer, Double> amountsForMacs(double target, java.util.function.ToLongFunction<Map<Integer, Double>> measuredSaved) {
             int[] level = new int[rows.size()];
             long saved = 0, goal = (long) (target * macs);
-            while (saved < goal || measuredSaved != null && measuredSaved.applyAsLong(amounts(level)) < goal) {
+            while (saved < goal || measuredSaved.applyAsLong(amounts(level)) < goal) {
                 int best = -1, bestLevel = -1;
                 double bestCost = Double.POSITIVE_INFINITY;
                 for (int i = 0; i < rows.size(); i++) {
