@@ -61,7 +61,7 @@ public final class UpdateCompensation {
         float[] r = new float[adjusted.length];
         for (int i = 0; i < r.length; i++) {
             double x = adjusted[i] - base[i];
-            r[i] = (float) (base[i] + Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5) * step);
+            r[i] = (float) (base[i] + ErrorCompensation.level(x, step) * step);
         }
         return r;
     }

@@ -112,7 +112,7 @@ public final class ErrorCompensation {
         // levels of plain GPTQ at this step: what the first pass's bits are priced on
         float[] adj = compensate(w, rows, d, u, step);
         int[] start = new int[w.length];
-        for (int i = 0; i < w.length; i++) start[i] = (int) (Math.signum(adj[i]) * Math.floor(Math.abs(adj[i]) / step + 0.5));
+        for (int i = 0; i < w.length; i++) start[i] = (int) level(adj[i], step);
         int[] q = start;
         boolean dqStart = false;
         CompensatedTrellis.Result r = null;
@@ -180,6 +180,9 @@ public final class ErrorCompensation {
         return trellis < 0 ? io.nnzip.codec.TensorSource.of(apply(m, qps)) : code(m, qps, trellis == 1).source();
     }
 
+    /** The level the coder gives {@code x} at {@code step} (nearest, halves away from zero: {@link #codingOptions}' rounding 0.5). */
+    public static double level(double x, double step) { return Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5); }
+
     /** One pass over {@code rows} rows of {@code d} inputs: the adjusted values whose rounding to multiples of {@code step} is compensated. */
     public static float[] compensate(float[] w, int rows, int d, double[][] u, double step) {
         float[] out = new float[w.length];
@@ -189,7 +192,7 @@ public final class ErrorCompensation {
             for (int j = 0; j < d; j++) {
                 double x = row[j];
                 out[r * d + j] = (float) x;
-                double q = Math.signum(x) * Math.floor(Math.abs(x) / step + 0.5) * step;
+                double q = level(x, step) * step;
                 double e = (x - q) / u[j][j];
                 double[] uj = u[j];
                 for (int k = j + 1; k < d; k++) row[k] -= e * uj[k];
