@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * loaded machine: the variants are timed per call, interleaved call by call, 10th percentiles and medians printed.
  * Dense is the engine's own choice with the sparse path off; "direct" is {@link SparseDirect} with its chosen images
  * per sweep and with 1 image; the 99.9 %-pruned call is what does not scale with the nonzeros (copy-in, epilogue, loop
- * overhead). (Session 14's comparison with the previous kernel used a copy of it, kept in git history only.)
+ * overhead); "pooled in memory" turns off the 14-row register path ({@code SparseDirect.rowsInRegisters}) for the same calls. (Session 14's comparison with the previous kernel used a copy of it, kept in git history only.)
  * <pre>java ... io.nnzip.engine.kernels.SparseConvProfileMain C K H W [batch=256] [sparsity=0.9] [threads=1] [calls=300]</pre>
  */
 public final class SparseConvProfileMain {
@@ -29,7 +29,7 @@ public final class SparseConvProfileMain {
         SparseBenchMain.prune(w9, 0.999);
         SparseRows sp = SparseRows.of(wt, 0, k, c * 9), sp9 = SparseRows.of(w9, 0, k, c * 9);
         float[] y = new float[n * k * pool.out(g.p(), true) * pool.out(g.q(), false)];
-        String[] names = {"dense (engine's choice)", "direct", "direct, 1 image", "direct 99.9% (fixed)"};
+        String[] names = {"dense (engine's choice)", "direct", "direct, 1 image", "direct 99.9% (fixed)", "direct, pooled in memory", "in memory 99.9% (fixed)"};
         double[][] t = new double[names.length][calls];
         try (Parallel par = new Parallel(threads)) {
             for (int call = -calls / 3; call < calls; call++) {
@@ -48,6 +48,12 @@ public final class SparseConvProfileMain {
                 ts[3] = System.nanoTime();
                 SparseDirect.forward(g, sp9, x, bias, y, true, pool, par);
                 ts[4] = System.nanoTime();
+                SparseDirect.rowsInRegisters = false;
+                SparseDirect.forward(g, sp, x, bias, y, true, pool, par);
+                ts[5] = System.nanoTime();
+                SparseDirect.forward(g, sp9, x, bias, y, true, pool, par);
+                SparseDirect.rowsInRegisters = true;
+                ts[6] = System.nanoTime();
                 if (call >= 0) for (int i = 0; i < names.length; i++) t[i][call] = (ts[i + 1] - ts[i]) / 1e3;
             }
         }

@@ -21,6 +21,24 @@ class SparseDirectTest {
             "12, 20, 9, 11, 3, 2, 0, 2, 1, 0, 2, 2, 0", "12, 20, 10, 9, 3, 3, 1, 0, 0, 1, 1, 2, 2", "12, 20, 11, 13, 3, 3, 1, 1, 1, 1, 1, 3, 2",
             "24, 36, 40, 38, 3, 3, 1, 1, 1, 1, 1, 2, 0"})
     void matchesPlainLoops(int c, int k, int h, int w, int r, int s, int pt, int pl, int pb, int pr, int dil, int poolSize, int images) {
+        check(c, k, h, w, r, s, pt, pl, pb, pr, dil, poolSize, images, poolSize != 3, true); // ReLU off under the general pool: negative maxima must come out too
+    }
+
+    /**
+     * Grids of 14 rows of 16 under a 2×2 pool (14×14 pad 1, 15×15 whose last row and column the pool drops, 16×16
+     * unpadded): with 16-float vectors (AVX-512) they are pooled in registers, so this compares that path, with and
+     * without ReLU (negative maxima), and the memory-pooled path it replaces, with the plain loops. With shorter vectors
+     * both runs take the memory path.
+     */
+    @ParameterizedTest
+    @CsvSource({"32, 64, 14, 14, 1, true", "32, 64, 14, 14, 1, false", "7, 19, 15, 15, 1, true", "7, 19, 15, 15, 1, false", "5, 33, 16, 16, 0, false",
+            "5, 33, 16, 16, 0, true"})
+    void rowsPooledInRegistersMatchPlainLoops(int c, int k, int h, int w, int pad, boolean relu) {
+        for (boolean rows : new boolean[] {true, false}) check(c, k, h, w, 3, 3, pad, pad, pad, pad, 1, 2, 0, relu, rows);
+    }
+
+    private static void check(int c, int k, int h, int w, int r, int s, int pt, int pl, int pb, int pr, int dil, int poolSize, int images, boolean relu,
+            boolean rows) {
         SplittableRandom rnd = new SplittableRandom(c * 17L + k + h);
         int n = 5;
         ConvGeometry g = new ConvGeometry(n, c, h, w, k, 1, r, s, 1, 1, pt, pl, pb, pr, dil, dil);
@@ -30,7 +48,7 @@ class SparseDirectTest {
         for (int i = 0; i < wt.length; i++) wt[i] = rnd.nextInt(10) == 0 ? (float) rnd.nextGaussian() : 0f;
         for (int i = 0; i < k; i++) bias[i] = (float) rnd.nextGaussian() * 0.1f;
         int p = g.p(), q = g.q();
-        boolean pooled = poolSize > 0, relu = poolSize != 3; // ReLU off under the general pool: negative maxima must come out too
+        boolean pooled = poolSize > 0;
         double[] ref = new double[n * k * p * q];
         for (int img = 0; img < n; img++)
             for (int o = 0; o < k; o++)
@@ -51,10 +69,12 @@ class SparseDirectTest {
         SparseRows sp = SparseRows.of(wt, 0, k, c * r * s);
         int saved = SparseDirect.imagesOverride;
         SparseDirect.imagesOverride = images;
+        SparseDirect.rowsInRegisters = rows;
         try (Parallel par = new Parallel(2)) {
             SparseDirect.forward(g, sp, x, bias, y, relu, pool, par);
         } finally {
             SparseDirect.imagesOverride = saved;
+            SparseDirect.rowsInRegisters = true;
         }
         int win = pooled ? poolSize : 1, step = pooled ? 2 : 1;
         for (int img = 0; img < n; img++)
