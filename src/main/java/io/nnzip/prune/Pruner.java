@@ -67,7 +67,10 @@ public final class Pruner {
                 cur = r.model();
                 plans.add(r.plan());
                 if (k == 1) groups = r.groups();
-                log.accept(String.format("step %d/%d: removed channels to reach %.1f%% of the original", k, steps, 100 * target));
+                // the amount is a share of each group's channels, not of the MACs; per-group amounts replace it
+                log.accept(per != null
+                        ? String.format("step %d/%d: removed each group's channels by its own amount", k, steps)
+                        : String.format("step %d/%d: removed %.1f%% of each group's channels", k, steps, 100 * target));
             } else if (io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())) {
                 masks = io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), target, null, calibration, c.seed() + k, java.util.Set.of(), log);
                 log.accept(String.format("step %d/%d: sparsity target %.1f%%", k, steps, 100 * target));
