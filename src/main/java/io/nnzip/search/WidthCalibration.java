@@ -19,6 +19,10 @@ import java.util.function.Consumer;
  * closest network measured below the target one group gains a rounding step (or, from the closest above, loses
  * one; or one group gains a step while another loses one), the move the latency model predicts closest to the target is measured, and so on while measurements remain.
  * A uniform genome is never moved this way: it must stay uniform.
+ * <p>
+ * If nothing measured comes within {@link #TOLERANCE}, the kept network is the slowest measured one that still meets
+ * the target (+ the tolerance), not a slower one closer in ratio: ONNX Runtime's latency can jump over a target as
+ * channel counts cross its kernels' block sizes, and an output slower than the target does not meet it.
  */
 final class WidthCalibration {
     /** The search aims at the target within 2 % so that a re-measurement (noise) stays within 5 %. */
