@@ -70,7 +70,7 @@ final class EqualLatencyRound {
             taken++;
             String label = "searched " + rank;
             if (!cal.within()) pool.add(new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: not within 5 %% of the target", cal.check())));
-            else if (cal.check() > limit) pool.add(new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: slower than the uniform prune's %.4f", cal.check(), u.check())));
+            else if (cal.check() > limit) pool.add(new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: slower than %.4f (the target or the uniform prune's %.4f, + 2 %%)", cal.check(), limit, u.check())));
             else pool.add(scored(label, cal, tune, log));
         }
         Finalist winner = pool.getFirst();

@@ -19,6 +19,10 @@ import java.util.function.Consumer;
  * closest network measured below the target one group gains a rounding step (or, from the closest above, loses
  * one; or one group gains a step while another loses one), the move the latency model predicts closest to the target is measured, and so on while measurements remain.
  * A uniform genome is never moved this way: it must stay uniform.
+ * <p>
+ * If nothing measured comes within {@link #TOLERANCE}, the kept network is the slowest measured one that still meets
+ * the target (+ the tolerance), not a slower one closer in ratio: ONNX Runtime's latency can jump over a target as
+ * channel counts cross its kernels' block sizes, and an output slower than the target does not meet it.
  */
 final class WidthCalibration {
     /** The search aims at the target within 2 % so that a re-measurement (noise) stays within 5 %. */
@@ -35,6 +39,7 @@ final class WidthCalibration {
     /** {@code perGroup}: after the common scale, groups may move one rounding step at a time (not for a uniform genome). */
     static Result run(Encoding enc, double[] genes, double target, LatencyTimer timer, int runs, boolean perGroup, Consumer<String> log) {
         Map<String, Double> byNetwork = new HashMap<>();
+        Map<String, double[]> measured = new HashMap<>();
         List<Step> steps = new ArrayList<>();
         List<double[]> pts = new ArrayList<>(); // {scale, measured}
         double maxScale = 1 / java.util.Arrays.stream(genes).min().orElse(1);
@@ -50,6 +55,7 @@ final class WidthCalibration {
                 r = timer.ratio(enc.prune(g).model(), runs);
                 measurements++;
                 byNetwork.put(net, r);
+                measured.put(net, g);
                 steps.add(new Step(s, enc.describe(g).values().toString(), r, runs));
                 log.accept(String.format("search: width scale %.4f → latency %.4f of the original (target %.4f)", s, r, target));
             }
@@ -95,6 +101,7 @@ final class WidthCalibration {
                 double r = timer.ratio(enc.prune(move).model(), runs);
                 measurements++;
                 byNetwork.put(net, r);
+                measured.put(net, move);
                 genomes.put(net, move);
                 steps.add(new Step(Double.NaN, enc.describe(move).values().toString(), r, runs));
                 log.accept(String.format("search: one group moved %s → latency %.4f of the original (target %.4f)", enc.describe(move).values(), r, target));
@@ -103,6 +110,17 @@ final class WidthCalibration {
                     keptRatio = r;
                 }
                 if (Math.abs(keptRatio / target - 1) <= AIM) break;
+            }
+        }
+        if (keptRatio > target * (1 + TOLERANCE)) {
+            // a latency target is a bound: when nothing measured came within the tolerance, a network that meets it
+            // (the slowest of those measured) is kept rather than a slower one that happens to be closer in ratio
+            String meets = null;
+            for (Map.Entry<String, Double> e : byNetwork.entrySet())
+                if (e.getValue() <= target * (1 + TOLERANCE) && measured.containsKey(e.getKey()) && (meets == null || e.getValue() > byNetwork.get(meets))) meets = e.getKey();
+            if (meets != null) {
+                kept = measured.get(meets);
+                keptRatio = byNetwork.get(meets);
             }
         }
         double check = timer.ratio(enc.prune(kept).model(), 3 * runs);

@@ -85,6 +85,33 @@ class WidthSearchTest {
     }
 
     @Test
+    void aTargetNoWidthMeetsKeepsAFasterNetworkNotACloserSlowerOne() {
+        Model m = GeneticSearchTest.cnn();
+        Encoding enc = new Encoding(m, "ratios", 0.1, 1);
+        // latency jumps at half the MACs (as ONNX Runtime's blocked kernels do at channel counts): below, 0.8 · share
+        // (at most 0.4); from there, 0.75 + 0.1 · share (at least 0.8). Target 0.68: no width comes within 5 %, and the
+        // slower side (0.8, +18 %) is closer in ratio than the faster one (0.4, −41 %)
+        java.util.function.DoubleUnaryOperator device = x -> x < 0.5 ? 0.8 * x : 0.75 + 0.1 * x;
+        double target = 0.68;
+        LatencyModel lm = LatencyModel.fit(m, enc, fake(x -> x, 0, 1, new int[1]), 6, 5, s -> {});
+        enc.costBy(lm::predict);
+        double[] genes = enc.repair(enc.full(), target).genes();
+        List<Double> seen = new ArrayList<>();
+        LatencyTimer timer = (c, runs) -> {
+            double r = device.applyAsDouble(GeneticSearchTest.handMacs(c) / (double) MACS);
+            seen.add(r);
+            return r;
+        };
+        WidthCalibration.Result res = WidthCalibration.run(enc, genes, target, timer, 5, false, s -> {});
+        assertTrue(seen.stream().anyMatch(r -> r > target * (1 + WidthCalibration.TOLERANCE)), "the slower side was measured: " + seen);
+        assertFalse(res.within(), "no width meets this target within 5 %: " + seen);
+        double truth = device.applyAsDouble(GeneticSearchTest.handMacs(enc.prune(res.genes()).model()) / (double) MACS);
+        assertTrue(truth <= target, "kept a network slower than the target: " + truth + " (measured " + seen + ")");
+        double slowestMeeting = seen.stream().filter(r -> r <= target * (1 + WidthCalibration.TOLERANCE)).mapToDouble(r -> r).max().orElseThrow();
+        assertEquals(slowestMeeting, truth, 1e-12, "the slowest measured network that meets the target");
+    }
+
+    @Test
     void movingOneGroupAtATimeReachesTargetsThatACommonScaleCannot() {
         Model m = GeneticSearchTest.cnn();
         // channels rounded to 8: the groups (16 / 32 / 32 channels) have 2, 4 and 4 widths, so a common scale moves in
