@@ -64,9 +64,6 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--sequential-compensation", negatable = true, description = "With --max-bytes (default on; --no-sequential-compensation for per-layer compensation): cross-layer compensation. Layers are coded in forward order and each is fitted (least squares, then compensated) to NEW's output of that layer on the inputs the receiver's already-coded earlier layers produce on the calibration images, so later layers absorb earlier layers' coded error. The rate-divergence path is still built per tensor with per-layer compensation; the budget's allocation is coded sequentially. Encoder-side only (same format).")
     Boolean sequentialOption;
 
-    @Option(names = "--fit-biases", negatable = true, description = "With sequential compensation (--max-bytes): after each layer's weights are coded, re-fit its bias so the patched layer's mean output per channel on the calibration images (training images, --calib-images) equals NEW's, the receiver's coded weights and earlier layers fixed (the least-squares bias). The biases are sent as differences anyway; encoder-side only (same format).")
-    Boolean fitBiasesOption;
-
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
@@ -106,9 +103,6 @@ public final class DiffCommand extends BaseCommand {
             if (sequentialOption != null && sequentialOption && (!compensate || maxBytes == null))
                 throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
             boolean sequential = maxBytes != null && compensate && (sequentialOption == null || sequentialOption);
-            if (fitBiasesOption != null && fitBiasesOption && !sequential)
-                throw new NnzipException("--fit-biases needs sequential compensation (--max-bytes, not --no-sequential-compensation or --no-compensate)");
-            boolean fitBiases = sequential && fitBiasesOption != null && fitBiasesOption;
             if (compensate) {
                 if (valData == null && calibImages + valImages > train.size())
                     throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
@@ -119,7 +113,7 @@ public final class DiffCommand extends BaseCommand {
                 target = o -> UpdateCompensation.target(comp, received, n, o);
                 if (sequential) {
                     io.nnzip.codec.dom.SequentialCompensation seq = new io.nnzip.codec.dom.SequentialCompensation(comp, received, n,
-                            io.nnzip.codec.dom.SequentialCompensation.batches(train.head(calibImages), data.normalization(n), 128), fitBiases);
+                            io.nnzip.codec.dom.SequentialCompensation.batches(train.head(calibImages), data.normalization(n), 128));
                     coding = seq::target;
                     r.put("sequential_layers", seq.layers());
                 }
@@ -192,7 +186,6 @@ public final class DiffCommand extends BaseCommand {
             r.put("update_steps", updateSteps);
             r.put("compensated", compensate);
             r.put("sequential_compensation", sequential);
-            r.put("fit_biases", fitBiases);
             if (agree) {
                 r.put("validation_agreement_patched", valAcc);
                 r.put("validation_accuracy_new", valNew);
@@ -214,7 +207,6 @@ public final class DiffCommand extends BaseCommand {
         } else {
             if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop or --max-bytes (and --data)");
             if (sequentialOption != null) throw new NnzipException("--sequential-compensation needs --max-bytes (and --data)");
-            if (fitBiasesOption != null) throw new NnzipException("--fit-biases needs --max-bytes (and --data)");
             if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop or --max-bytes; give one of them");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");

@@ -138,13 +138,10 @@ public final class ModelEncoder {
     }
 
     /** What the receiver decodes for one tensor of {@code m} coded alone with {@code o} (for step searches). */
-    public static Tensor reconstructTensor(Model m, String name, CodecOptions o) { return reconstructTensor(m, name, o, null); }
-
-    /** As above, coded as part of an update against the receiver's copy {@code base} (null: coded alone). */
-    public static Tensor reconstructTensor(Model m, String name, CodecOptions o, Tensor base) {
+    public static Tensor reconstructTensor(Model m, String name, CodecOptions o) {
         Tensor t = m.graph().initializer(name);
-        TensorUnit u = TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), base);
-        return u == null ? base : isExact(u) ? t : TensorCodec.decode(u, base);
+        TensorUnit u = TensorCodec.encode(0, name, t, policy(m, m.graph().consumers(), name, t, o), null);
+        return isExact(u) ? t : TensorCodec.decode(u, null);
     }
 
     /** Bytes of the tensor unit that codes tensor {@code name} of {@code m} alone with {@code o} (for rate searches). */

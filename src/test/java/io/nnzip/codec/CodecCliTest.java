@@ -177,12 +177,6 @@ class CodecCliTest {
         assertTrue(mb.get("sequential_compensation").asBoolean(), "sequential compensation is --max-bytes' default: " + mb);
         // it fits a budget only: with --max-drop it is refused before any work
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--data", npz.toString(), "--max-drop", "3", "--sequential-compensation", "--val-data", val.toString()));
-        // --fit-biases refits inside sequential compensation only: refused without it, and reported
-        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--data", npz.toString(), "--max-drop", "3", "--fit-biases", "--val-data", val.toString()));
-        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(), "--max-bytes", Long.toString(budget),
-                "--no-sequential-compensation", "--fit-biases", "--val-data", val.toString()));
-        assertFalse(java.nio.file.Files.exists(uz), "nothing written for a refused option");
-        assertTrue(mb.has("fit_biases"), mb.toString());
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(),
                 "--max-bytes", "1", "--val-data", val.toString(), "--threads", "1"));
         assertFalse(java.nio.file.Files.exists(uz), "nothing written for an impossible budget");

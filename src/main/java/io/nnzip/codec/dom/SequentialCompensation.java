@@ -31,24 +31,14 @@ import java.util.Map;
  * and W* is then compensated as before, on Ĥ, at the layer's QP. With x̂ = x (nothing coded before) this is exactly
  * {@link UpdateCompensation}. A layer's result depends on the QPs of the layers before it, so results are cached by
  * that prefix of the allocation. Encoder-side only: the receiver decodes the same syntax.
- * <p>With {@code fitBiases}, each layer's bias is then re-fitted once its weights are coded: the receiver's coded
- * weights (and earlier layers) fixed, the bias minimizing ‖ŷ + Δb − y‖² over the calibration images is the mean of
- * the new model's layer output minus the patched one's, per output channel. A coded layer's error has a mean (the
- * rounding of a whole row moves every output it feeds alike, ReLU inputs shift the next layer's), which the later
- * fit of weights on x̂ alone cannot absorb and the bias, already sent as a difference, can at no extra syntax.
  */
 public final class SequentialCompensation {
     private final ErrorCompensation independent;
     private final Model received, next;
     private final List<Tensor> batches;
-    private final boolean fitBiases;
-    /** Per compensated layer with a bias: {bias name, output name}. */
-    private final Map<String, String[]> biases = new HashMap<>();
-    /** The new model's per-channel output means of each layer with a bias (computed once). */
-    private Map<String, double[]> nextMeans;
     /** Compensated layers that differ between received and next, in forward order. */
     private final List<String> order = new ArrayList<>();
-    /** Per allocation prefix "l0=q0;l1=q1;…": {compensated values, what the receiver reconstructs, fitted bias, its reconstruction}. */
+    /** Per allocation prefix "l0=q0;l1=q1;…": {compensated values, what the receiver reconstructs}. */
     private final Map<String, float[][]> cache = new HashMap<>();
     /** Calibration passes run (two forward passes per batch each): for reports and tests. */
     private int passes;
@@ -58,13 +48,7 @@ public final class SequentialCompensation {
      * @param batches     calibration input batches, normalized as the model expects
      */
     public SequentialCompensation(ErrorCompensation independent, Model received, Model next, List<Tensor> batches) {
-        this(independent, received, next, batches, false);
-    }
-
-    /** As above; {@code fitBiases} re-fits each coded layer's bias to the new model's output mean (see the class comment). */
-    public SequentialCompensation(ErrorCompensation independent, Model received, Model next, List<Tensor> batches, boolean fitBiases) {
         this.independent = independent;
-        this.fitBiases = fitBiases;
         this.received = received;
         this.next = next;
         this.batches = batches;
@@ -75,8 +59,6 @@ public final class SequentialCompensation {
             Tensor t = next.graph().initializer(name), b = received.graph().initializer(name);
             if (b == null || b.dtype() != DType.FLOAT || !Arrays.equals(b.shape(), t.shape()) || t.equals(b)) continue;
             order.add(name);
-            if (n.inputs().size() > 2 && next.graph().initializer(n.inputs().get(2)) != null)
-                biases.put(name, new String[] {n.inputs().get(2), n.outputs().getFirst()});
         }
     }
 
@@ -106,72 +88,14 @@ public final class SequentialCompensation {
                     w = fitted(w, hg[1], u);
                 }
                 float[] adj = UpdateCompensation.layer(w, base, t.shape(), u, qp);
-                hit = new float[][] {adj, UpdateCompensation.received(adj, base, t.shape(), qp), null, null};
-                if (fitBiases && biases.containsKey(name)) {
-                    patched.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), hit[1]));
-                    hit[2] = fittedBias(patched, name);
-                    hit[3] = receivedBias(out, name, hit[2], o);
-                }
+                hit = new float[][] {adj, UpdateCompensation.received(adj, base, t.shape(), qp)};
                 cache.put(key.toString(), hit);
             }
             out.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), hit[0]));
             patched.graph().initializers().put(name, new Tensor(DType.FLOAT, t.shape(), hit[1]));
             moved |= !Arrays.equals(hit[1], t.floats());
-            if (hit[2] != null) {
-                String bias = biases.get(name)[0];
-                int[] shape = next.graph().initializer(bias).shape();
-                out.graph().initializers().put(bias, new Tensor(DType.FLOAT, shape, hit[2]));
-                patched.graph().initializers().put(bias, new Tensor(DType.FLOAT, shape, hit[3]));
-                moved = true;
-            }
         }
         return out;
-    }
-
-    /** Layer {@code weight}'s bias in {@code patched} moved by the new model's mean output minus the patched one's, per channel. */
-    private float[] fittedBias(Model patched, String weight) {
-        String[] bo = biases.get(weight);
-        if (nextMeans == null) {
-            nextMeans = new HashMap<>();
-            Map<String, String> byOutput = new HashMap<>();
-            biases.forEach((w, v) -> byOutput.put(v[1], w));
-            nextMeans.putAll(outputMeans(next, byOutput));
-        }
-        passes++;
-        double[] want = nextMeans.get(weight), got = outputMeans(patched, Map.of(bo[1], weight)).get(weight);
-        float[] b = patched.graph().initializer(bo[0]).floats().clone();
-        for (int c = 0; c < b.length; c++) b[c] = (float) (b[c] + want[c] - got[c]);
-        return b;
-    }
-
-    /** What the receiver decodes of bias values {@code b} of layer {@code weight}, coded against its copy at the options' precision. */
-    private float[] receivedBias(Model out, String weight, float[] b, CodecOptions o) {
-        String bias = biases.get(weight)[0];
-        Model m = out.copy();
-        m.graph().initializers().put(bias, new Tensor(DType.FLOAT, next.graph().initializer(bias).shape(), b));
-        Tensor r = io.nnzip.codec.ModelEncoder.reconstructTensor(m, bias, o, received.graph().initializer(bias));
-        return r.floats();
-    }
-
-    /** Mean over the calibration images (and positions) of each channel (axis 1) of the named node outputs, keyed by the given names. */
-    private Map<String, double[]> outputMeans(Model m, Map<String, String> keys) {
-        Map<String, double[]> sums = new HashMap<>();
-        Map<String, long[]> counts = new HashMap<>();
-        Executor ex = new Executor(m, Parallel.common());
-        String input = m.graph().runtimeInputs().getFirst().name();
-        ex.setListener((node, in, outs, nanos) -> {
-            String key = keys.get(node.outputs().getFirst());
-            if (key == null) return;
-            Tensor y = outs[0];
-            int ch = y.dim(1), inner = (int) (y.size() / ((long) y.dim(0) * ch));
-            double[] s = sums.computeIfAbsent(key, k -> new double[ch]);
-            float[] v = y.floats();
-            for (int i = 0; i < v.length; i++) s[(i / inner) % ch] += v[i];
-            counts.computeIfAbsent(key, k -> new long[1])[0] += (long) y.dim(0) * inner;
-        });
-        for (Tensor b : batches) ex.run(Map.of(input, b));
-        sums.forEach((k, s) -> { for (int c = 0; c < s.length; c++) s[c] /= counts.get(k)[0]; });
-        return sums;
     }
 
     /** W* = W + W Gᵀ Uᵀ U, with (Ĥ + δI)^−1 = Uᵀ U: the least-squares weights for the receiver's inputs. */
