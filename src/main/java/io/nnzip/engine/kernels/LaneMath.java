@@ -42,33 +42,68 @@ public final class LaneMath {
     private LaneMath() {}
 
     /** e^x per lane, within 1 ulp (see the class comment). */
-    public static FloatVector exp(FloatVector x) {
-        x = x.max(-104f).min(89f);
-        FloatVector t = x.fma(LOG2E, ROUND), k = t.sub(ROUND);
-        FloatVector r = k.fma(k.broadcast(-LN2_LO), k.fma(k.broadcast(-LN2_HI), x));
-        FloatVector p = r.fma(C7, C6).fma(r, r.broadcast(C5)).fma(r, r.broadcast(C4)).fma(r, r.broadcast(C3))
-                .fma(r, r.broadcast(C2)).fma(r, r.broadcast(1f)).fma(r, r.broadcast(1f));
-        IntVector ki = (IntVector) t.viewAsIntegralLanes().sub(ROUND_BITS);
-        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1), k2 = ki.sub(k1);
-        return p.mul(pow2(k1)).mul(pow2(k2));
+    public static FloatVector exp(FloatVector x) { return expClamped(x.max(-104f).min(89f)); }
+
+    // exp in pieces of at most 35 bytecodes (MaxInlineSize): as one 172-byte method C2 refused to inline it into some
+    // kernels ("callee is too large"), and the call boxed its vectors
+    private static FloatVector expClamped(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, ROUND);
+        return scale(expSmall(reduce(x, t)), bits(t));
     }
 
-    /** tanh per lane (see the class comment for the two forms). */
-    public static FloatVector tanh(FloatVector x) {
-        FloatVector ax = x.abs(), a = ax.min(10f).mul(2f);
-        FloatVector t = a.fma(LOG2E, ROUND), k = t.sub(ROUND);
-        FloatVector r = k.fma(k.broadcast(-LN2_LO), k.fma(k.broadcast(-LN2_HI), a));
-        // e^r − 1 = r·(1 + r/2 + … + r⁶/7!)
-        FloatVector q = r.fma(C7, C6).fma(r, r.broadcast(C5)).fma(r, r.broadcast(C4)).fma(r, r.broadcast(C3))
-                .fma(r, r.broadcast(C2)).fma(r, r.broadcast(1f)).mul(r);
-        FloatVector s = pow2((IntVector) t.viewAsIntegralLanes().sub(ROUND_BITS));
-        FloatVector m = s.fma(q, s.sub(1f));
-        FloatVector big = m.div(m.add(2f));
+    /** r = x − k·ln2, with k = t − ROUND. */
+    private static FloatVector reduce(FloatVector x, FloatVector t) {
+        FloatVector k = t.sub(ROUND);
+        return k.fma(k.broadcast(-LN2_LO), k.fma(k.broadcast(-LN2_HI), x));
+    }
+
+    /** e^r for |r| ≤ ln2/2: 1 + r + r²/2 + … + r⁷/7!. */
+    private static FloatVector expSmall(FloatVector r) { return horner3(horner3(r.fma(C7, C6), r, C5, C4, C3), r, C2, 1f, 1f); }
+
+    private static FloatVector horner3(FloatVector p, FloatVector r, float a, float b, float c) {
+        return p.fma(r, r.broadcast(a)).fma(r, r.broadcast(b)).fma(r, r.broadcast(c));
+    }
+
+    /** k as an integer: t = ROUND + k holds k in its low mantissa bits. */
+    private static IntVector bits(FloatVector t) { return t.viewAsIntegralLanes().sub(ROUND_BITS); }
+
+    /** p·2^k, in two halves so that a subnormal result rounds once and k = 128 gives +∞. */
+    private static FloatVector scale(FloatVector p, IntVector k) {
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        return p.mul(pow2(k1)).mul(pow2(k.sub(k1)));
+    }
+
+    /** tanh per lane (see the class comment for the two forms; pieces of at most 35 bytecodes, as for exp). */
+    public static FloatVector tanh(FloatVector x) { return withSignOf(x, tanhAbs(x.abs())); }
+
+    private static FloatVector tanhAbs(FloatVector ax) { return tanhBig(ax).blend(tanhSmall(ax), ax.compare(VectorOperators.LT, SMALL)); }
+
+    /** m/(m + 2), m = e^(2|x|) − 1. */
+    private static FloatVector tanhBig(FloatVector ax) {
+        FloatVector m = expm1(ax.min(10f).mul(2f));
+        return m.div(m.add(2f));
+    }
+
+    /** e^a − 1 for 0 ≤ a ≤ 20: 2^k·(e^r − 1) + (2^k − 1). */
+    private static FloatVector expm1(FloatVector a) {
+        FloatVector t = a.fma(LOG2E, ROUND);
+        return plusPow2Minus1(pow2(bits(t)), expm1Small(reduce(a, t)));
+    }
+
+    private static FloatVector plusPow2Minus1(FloatVector s, FloatVector q) { return s.fma(q, s.sub(1f)); }
+
+    /** e^r − 1 = r·(1 + r/2 + … + r⁶/7!). */
+    private static FloatVector expm1Small(FloatVector r) { return horner2(horner3(r.fma(C7, C6), r, C5, C4, C3), r, C2, 1f).mul(r); }
+
+    private static FloatVector horner2(FloatVector p, FloatVector r, float a, float b) { return p.fma(r, r.broadcast(a)).fma(r, r.broadcast(b)); }
+
+    private static FloatVector tanhSmall(FloatVector ax) {
         FloatVector u = ax.mul(ax);
-        FloatVector small = u.fma(T4, T3).fma(u, u.broadcast(T2)).fma(u, u.broadcast(T1)).fma(u, u.broadcast(T0)).fma(ax.mul(u), ax);
-        FloatVector y = big.blend(small, ax.compare(VectorOperators.LT, SMALL));
-        IntVector sign = (IntVector) x.viewAsIntegralLanes().and(Integer.MIN_VALUE);
-        return ((IntVector) y.viewAsIntegralLanes()).or(sign).reinterpretAsFloats();
+        return horner3(u.fma(T4, T3), u, T2, T1, T0).fma(ax.mul(u), ax);
+    }
+
+    private static FloatVector withSignOf(FloatVector x, FloatVector y) {
+        return y.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(Integer.MIN_VALUE)).reinterpretAsFloats();
     }
 
     /** 2^k for −126 ≤ k ≤ 127, from the exponent bits. */
