@@ -160,7 +160,7 @@ public final class AttentionCore {
         for (; j < n; j++) max = Math.max(max, s[o + j]);
         float sum = 0;
         for (j = 0; j < end; j += L) {
-            FloatVector e = FloatVector.fromArray(S, s, o + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = LaneMath.exp(FloatVector.fromArray(S, s, o + j).sub(max));
             e.intoArray(s, o + j);
             sum += LaneSum.of(e);
         }

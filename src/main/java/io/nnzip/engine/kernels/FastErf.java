@@ -20,7 +20,7 @@ public final class FastErf {
 
     private FastErf() {}
 
-    public static FloatVector erf(FloatVector x) { return erf(x, x.mul(x).neg().lanewise(VectorOperators.EXP)); }
+    public static FloatVector erf(FloatVector x) { return erf(x, LaneMath.exp(x.mul(x).neg())); }
 
     /** erf(x) given e^(−x²) (a caller that needs that exponential too computes it once). */
     public static FloatVector erf(FloatVector x, FloatVector expNegX2) {

@@ -2,6 +2,7 @@ package io.nnzip.engine.ops;
 
 import io.nnzip.engine.ExecContext;
 import io.nnzip.engine.OpRegistry;
+import io.nnzip.engine.kernels.LaneMath;
 import io.nnzip.engine.kernels.LaneSum;
 import io.nnzip.engine.ops.support.Rules;
 import io.nnzip.engine.ops.support.Values;
@@ -69,7 +70,7 @@ final class SoftmaxOps {
         FloatVector mv = FloatVector.broadcast(S, max), acc = FloatVector.zero(S);
         i = 0;
         for (; i < end; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = LaneMath.exp(FloatVector.fromArray(S, x, off + i).sub(mv));
             e.intoArray(y, off + i);
             acc = acc.add(e);
         }

@@ -71,7 +71,7 @@ public final class ActivationBackward {
                     var m = SPECIES.indexInRange(i, hi);
                     FloatVector v = FloatVector.fromArray(SPECIES, x, i, m);
                     // one exponential serves both: e^(−x²/2) is erf's e^(−z²) at z = x/√2 and the normal density's
-                    FloatVector e = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP);
+                    FloatVector e = io.nnzip.engine.kernels.LaneMath.exp(v.mul(v).mul(-0.5f));
                     FloatVector cdf = io.nnzip.engine.kernels.FastErf.erf(v.mul(INV_SQRT2), e).add(1f).mul(0.5f);
                     FloatVector pdf = e.mul(INV_SQRT_2PI);
                     FloatVector.fromArray(SPECIES, dy, i, m).mul(v.fma(pdf, cdf)).intoArray(dx, i, m);

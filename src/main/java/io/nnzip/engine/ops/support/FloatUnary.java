@@ -1,6 +1,7 @@
 package io.nnzip.engine.ops.support;
 
 import io.nnzip.engine.Parallel;
+import io.nnzip.engine.kernels.LaneMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -44,9 +45,9 @@ public final class FloatUnary {
                     v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f)).intoArray(y, i);
                 }
             }
-            case SIGMOID -> { for (; i < end; i += L) one.div(FloatVector.fromArray(S, x, i).neg().lanewise(VectorOperators.EXP).add(one)).intoArray(y, i); }
-            case TANH -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.TANH).intoArray(y, i); }
-            case EXP -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(y, i); }
+            case SIGMOID -> { for (; i < end; i += L) one.div(LaneMath.exp(FloatVector.fromArray(S, x, i).neg()).add(one)).intoArray(y, i); }
+            case TANH -> { for (; i < end; i += L) LaneMath.tanh(FloatVector.fromArray(S, x, i)).intoArray(y, i); }
+            case EXP -> { for (; i < end; i += L) LaneMath.exp(FloatVector.fromArray(S, x, i)).intoArray(y, i); }
             case LOG -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).intoArray(y, i); }
             case NEG -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).neg().intoArray(y, i); }
             case ABS -> { for (; i < end; i += L) FloatVector.fromArray(S, x, i).abs().intoArray(y, i); }
