@@ -6,7 +6,8 @@
 #
 #   scripts/bench/dense-idle-ab.sh JAR_A JAR_B [PAIRS=4] [ITERS=20] [MODES="cold-file cold-cnn steady-file steady-cnn"]
 #
-# JAR_X is an nnzip.jar with its lib/ beside it (or the folder holding both). Env: JAVA (default java), XMX (3g),
+# JAR_X is an nnzip.jar with its lib/ beside it (or the folder holding both). Env: JAVA (default: the JDK 25
+# scripts/java-env.sh picks), XMX (3g),
 # MODEL (/work/art/cnn3.onnx), INPUT (/work/art/x256.npy), LOG (raw JSON appended there; default a temp file).
 # Prints one line per process (mode, side, ratio_median, ratio, engine and ORT medians) and, per mode, how many of
 # each side's ratio_median are <= 1.2 with their median.
@@ -15,6 +16,8 @@ jar() { if [ -d "$1" ]; then echo "$1/nnzip.jar"; else echo "$1"; fi; }
 A=$(jar "${1:?JAR_A}"); B=$(jar "${2:?JAR_B}")
 pairs=${3:-4}; iters=${4:-20}
 modes=${5:-cold-file cold-cnn steady-file steady-cnn}
+# the jars need Java 25: the repo's JDK pick unless JAVA names one
+if [ -z "${JAVA:-}" ]; then source "$(dirname "$0")/../java-env.sh"; fi
 java=${JAVA:-java}; xmx=${XMX:-3g}
 model=${MODEL:-/work/art/cnn3.onnx}; input=${INPUT:-/work/art/x256.npy}
 log=${LOG:-$(mktemp /tmp/dense-idle-ab.XXXXXX.log)}
@@ -39,10 +42,13 @@ for mode in $modes; do
     if ((i % 2)); then order="A B"; else order="B A"; fi
     for side in $order; do
       jarf=$A; [ "$side" = B ] && jarf=$B
-      out=$(mktemp)
+      out=$(mktemp); err=$(mktemp)
       # shellcheck disable=SC2046
-      "$java" -XX:+UseParallelGC -Xmx"$xmx" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-        -jar "$jarf" $(args "$mode") > "$out" 2>/dev/null || { echo "$mode $side: bench failed" >&2; rm -f "$out"; continue; }
+      if ! "$java" -XX:+UseParallelGC -Xmx"$xmx" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+        -jar "$jarf" $(args "$mode") > "$out" 2> "$err"; then
+        echo "$mode $side: bench failed: $(grep -v '^WARNING' "$err" | tail -1)" >&2; rm -f "$out" "$err"; continue
+      fi
+      rm -f "$err"
       { echo "== $mode $side $i $(date -u +%T) $(uptime | sed 's/.*load average: //')"; cat "$out"; } >> "$log"
       rm_=$(field ratio_median "$out")
       printf '%-11s %s  ratio_median %s  ratio %s  engine %s  ort %s ms  (load %s)\n' "$mode" "$side" "$rm_" \

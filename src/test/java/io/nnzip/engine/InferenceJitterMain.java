@@ -11,7 +11,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, young collections and
+ * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, how long the caller
+ * waited for workers after its own part of each loop and how many loops it dispatched, young collections and
  * worker wake-ups (parks) during it, the team's spin budget, mean measured wake-up and the share of its watched time
  * other threads took after it, to tell GC, page first-touch (CPU without GC) and thread wake-up (wall without
  * CPU) apart. {@code sleepMs} before each pass mimics {@code bench}'s settle pause; with {@code ort}, an ONNX Runtime
