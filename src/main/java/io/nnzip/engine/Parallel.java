@@ -35,6 +35,9 @@ public final class Parallel implements AutoCloseable {
 
     /** Times a worker parked (and so had to be woken for its next job); for profiling wake-up cost. */
     static final java.util.concurrent.atomic.LongAdder PARKS = new java.util.concurrent.atomic.LongAdder();
+    /** Nanoseconds callers spent waiting for workers after their own chunks, and loops dispatched; for profiling. */
+    static final java.util.concurrent.atomic.LongAdder WAITED = new java.util.concurrent.atomic.LongAdder(),
+            LOOPS = new java.util.concurrent.atomic.LongAdder();
 
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
     private static volatile Parallel common;
@@ -149,32 +152,82 @@ public final class Parallel implements AutoCloseable {
     public void forChunks(int n, int chunks, Range body) {
         if (n <= 0) return;
         chunks = Math.min(chunks, n);
-        if (chunks <= 1 || workers.length == 0 || INSIDE.get() || closed || !busy.compareAndSet(false, true)) {
+        if (chunks <= 1 || !claimTeam()) {
             body.run(0, n);
             return;
         }
+        // more chunks than threads: each thread takes a contiguous run of chunks
+        int parts = Math.min(chunks, threads), nChunks = chunks;
+        Runnable[] jobs = new Runnable[parts - 1];
+        for (int t = 1; t < parts; t++) {
+            int c0 = nChunks * t / parts, c1 = nChunks * (t + 1) / parts;
+            jobs[t - 1] = () -> runChunks(n, nChunks, c0, c1, body);
+        }
+        dispatch(jobs, () -> runChunks(n, nChunks, 0, nChunks / parts, body), false);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in ranges the threads take as they come free, largest first (each a
+     * share of what is left, at least {@code grain} long), so a thread that starts late or runs slower (a worker
+     * still waking after a pause, a core another process shares) takes less and the caller never waits for a worker
+     * that has not started: such a worker's turn is taken back. For bodies whose result for an index does not depend
+     * on where the range is cut; which thread runs which range varies from call to call.
+     */
+    public void forGuided(int n, int grain, Range body) {
+        if (n <= 0) return;
+        grain = Math.max(1, grain);
+        if (n <= grain || !claimTeam()) {
+            body.run(0, n);
+            return;
+        }
+        int g = grain, share = 2 * threads;
+        AtomicInteger next = new AtomicInteger();
+        Runnable take = () -> {
+            while (true) {
+                int lo = next.get();
+                if (lo >= n) return;
+                int hi = Math.min(n, lo + Math.max(g, (n - lo) / share));
+                if (next.compareAndSet(lo, hi)) body.run(lo, hi);
+            }
+        };
+        Runnable[] jobs = new Runnable[Math.min(threads, (n + g - 1) / g) - 1];
+        java.util.Arrays.fill(jobs, take);
+        dispatch(jobs, take, true);
+    }
+
+    /** Takes the team for one loop; false when the loop must run serially on the caller. */
+    private boolean claimTeam() {
+        return workers.length > 0 && !INSIDE.get() && !closed && busy.compareAndSet(false, true);
+    }
+
+    /**
+     * Posts {@code jobs[t]} to worker {@code t}, runs {@code mine} on the caller, waits for the workers and rethrows
+     * the first failure; releases the team. With {@code retract}, a job no worker has taken when the caller's own
+     * part is done is withdrawn instead of waited for (its work was taken by others).
+     */
+    private void dispatch(Runnable[] jobs, Runnable mine, boolean retract) {
         long start = System.nanoTime();
         if (lastEnd != 0) spin.gap(start - lastEnd, start);
         try {
-            // more chunks than threads: each thread takes a contiguous run of chunks
-            int parts = Math.min(chunks, threads);
-            int nChunks = chunks;
             error.set(null);
             caller = Thread.currentThread();
-            pending.set(parts - 1);
-            for (int t = 1; t < parts; t++) {
-                int c0 = nChunks * t / parts, c1 = nChunks * (t + 1) / parts;
-                workers[t - 1].post(() -> runChunks(n, nChunks, c0, c1, body), start);
-            }
+            pending.set(jobs.length);
+            for (int t = 0; t < jobs.length; t++) workers[t].post(jobs[t], start);
             INSIDE.set(true);
             try {
-                runChunks(n, nChunks, 0, nChunks / parts, body);
+                mine.run();
             } catch (Throwable e) {
                 error.compareAndSet(null, e);
             } finally {
                 INSIDE.set(false);
             }
+            if (retract)
+                for (int t = 0; t < jobs.length; t++)
+                    if (workers[t].retract(jobs[t])) pending.decrementAndGet();
+            long w0 = System.nanoTime();
             awaitWorkers();
+            WAITED.add(System.nanoTime() - w0);
+            LOOPS.increment();
             Throwable t = error.get();
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error er) throw er;
@@ -218,7 +271,7 @@ public final class Parallel implements AutoCloseable {
 
     /** A pooled thread that runs one posted job at a time. */
     private final class Worker extends Thread {
-        private volatile Runnable job;
+        private final AtomicReference<Runnable> job = new AtomicReference<>();
         private volatile long postedAt;
 
         Worker() {
@@ -228,20 +281,22 @@ public final class Parallel implements AutoCloseable {
 
         void post(Runnable r, long now) {
             postedAt = now;
-            job = r;
+            job.set(r);
             LockSupport.unpark(this);
         }
+
+        /** Withdraws {@code r} if this thread has not taken it yet; then it never runs. */
+        boolean retract(Runnable r) { return job.compareAndSet(r, null); }
 
         @Override
         public void run() {
             INSIDE.set(true);
             while (!closed) {
-                Runnable r = job;
+                Runnable r = job.getAndSet(null);
                 if (r == null) {
                     idle();
                     continue;
                 }
-                job = null;
                 try {
                     r.run();
                 } catch (Throwable e) {
@@ -257,7 +312,7 @@ public final class Parallel implements AutoCloseable {
         private void idle() {
             long start = System.nanoTime(), budget = budgetAt(start), from = start, prev = start, taken = 0;
             boolean polling = true;
-            while (job == null && !closed) {
+            while (job.get() == null && !closed) {
                 long now = System.nanoTime();
                 // a poll interval that long was time the scheduler gave another thread
                 if (polling && now - prev > SpinPolicy.JUMP_NANOS) taken += now - prev;
@@ -280,7 +335,7 @@ public final class Parallel implements AutoCloseable {
             }
             if (polling) spin.spun(prev - from, taken, prev);
             // what this wake-up cost: from the job's hand-over to this thread running again
-            if (!polling && job != null) {
+            if (!polling && job.get() != null) {
                 long now = System.nanoTime();
                 spin.woke(now - postedAt, now);
             }

@@ -11,7 +11,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, young collections and
+ * Per-pass jitter of the engine's forward pass: wall and calling-thread CPU time of each pass, how long the caller
+ * waited for workers after its own part of each loop and how many loops it dispatched, young collections and
  * worker wake-ups (parks) during it, the team's spin budget, mean measured wake-up and the share of its watched time
  * other threads took after it, to tell GC, page first-touch (CPU without GC) and thread wake-up (wall without
  * CPU) apart. {@code sleepMs} before each pass mimics {@code bench}'s settle pause; with {@code ort}, an ONNX Runtime
@@ -45,15 +46,15 @@ public final class InferenceJitterMain {
                 }
                 if (sleep > 0) Thread.sleep(sleep);
                 long probes = par.spinPolicy().probes();
-                long g0 = gcs(), p0 = Parallel.PARKS.sum(), c0 = tm.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                long g0 = gcs(), p0 = Parallel.PARKS.sum(), wt0 = Parallel.WAITED.sum(), l0 = Parallel.LOOPS.sum(), c0 = tm.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                 ex.run(feeds);
                 wall[i] = (System.nanoTime() - t0) / 1e6;
                 cpu[i] = (tm.getCurrentThreadCpuTime() - c0) / 1e6;
-                sb.append(String.format(" %.1f/%.1f/g%d/p%d/s%d/w%d", wall[i], cpu[i], gcs() - g0, Parallel.PARKS.sum() - p0,
+                sb.append(String.format(" %.1f/%.1f/W%.2f/L%d/g%d/p%d/s%d/w%d", wall[i], cpu[i], (Parallel.WAITED.sum() - wt0) / 1e6, Parallel.LOOPS.sum() - l0, gcs() - g0, Parallel.PARKS.sum() - p0,
                         par.spinPolicy().gapBudgetNanos() / 1000, par.wakeNanos() / 1000)
                         + String.format("/t%.0f%%", 100 * par.spinPolicy().takenShare()) + (par.spinPolicy().contended(System.nanoTime()) ? "c" : "") + (par.spinPolicy().probes() > probes ? "P" : ""));
             }
-            System.out.println("wall/cpu/gcs/parks/gap budget µs/wake µs/share of watched time taken by other threads[c: contended]:" + sb);
+            System.out.println("wall/cpu/W caller waited ms/L loops/gcs/parks/gap budget µs/wake µs/share of watched time taken by other threads[c: contended]:" + sb);
             Arrays.sort(wall);
             Arrays.sort(cpu);
             System.out.printf("wall best %.1f median %.1f; cpu best %.1f median %.1f ms%n", wall[0], wall[passes / 2], cpu[0], cpu[passes / 2]);

@@ -24,6 +24,68 @@ class ParallelTest {
     }
 
     @Test
+    void guidedCoversEveryIndexOnceInRangesOfAtLeastTheGrain() {
+        try (Parallel par = new Parallel(3)) {
+            for (int n : new int[] {1, 2, 3, 7, 100, 1001})
+                for (int grain : new int[] {1, 2, 5, 64})
+                    for (int rep = 0; rep < 20; rep++) {
+                        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                        java.util.concurrent.atomic.AtomicInteger shortRanges = new java.util.concurrent.atomic.AtomicInteger();
+                        par.forGuided(n, grain, (lo, hi) -> {
+                            // only the range that ends the loop may be shorter than the grain
+                            if (hi - lo < grain && hi != n) shortRanges.incrementAndGet();
+                            for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+                        });
+                        for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "n=" + n + " grain=" + grain + " index " + i);
+                        assertEquals(0, shortRanges.get(), "n=" + n + " grain=" + grain);
+                    }
+        }
+    }
+
+    @Test
+    void guidedCallerTakesWhatAStalledWorkerWouldHave() {
+        try (Parallel par = new Parallel(2)) {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger byCaller = new java.util.concurrent.atomic.AtomicInteger(),
+                    byWorker = new java.util.concurrent.atomic.AtomicInteger();
+            Thread me = Thread.currentThread();
+            int n = 1000;
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            par.forGuided(n, 1, (lo, hi) -> {
+                if (Thread.currentThread() != me) {
+                    // a worker's range stalls until the caller has run everything else
+                    byWorker.addAndGet(hi - lo);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                } else if (byCaller.addAndGet(hi - lo) + byWorker.get() == n) release.countDown();
+                for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+            });
+            for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i);
+            // the worker took at most its first range (a quarter of the loop) before it stalled, or none
+            org.junit.jupiter.api.Assertions.assertTrue(byWorker.get() <= n / 4, "worker ran " + byWorker.get());
+            assertEquals(n, byCaller.get() + byWorker.get());
+        }
+    }
+
+    @Test
+    void guidedFailureReachesCaller() {
+        try (Parallel par = new Parallel(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> par.forGuided(100, 1, (lo, hi) -> {
+                if (hi == 100) throw new IllegalStateException("boom");
+            }));
+            assertEquals("boom", e.getMessage());
+            AtomicIntegerArray hits = new AtomicIntegerArray(100);
+            par.forGuided(100, 3, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+            });
+            for (int i = 0; i < 100; i++) assertEquals(1, hits.get(i));
+        }
+    }
+
+    @Test
     void workerFailureReachesCaller() {
         try (Parallel par = new Parallel(2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> par.forRange(10, 1, (lo, hi) -> {

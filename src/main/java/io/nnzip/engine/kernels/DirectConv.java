@@ -36,7 +36,8 @@ final class DirectConv {
         int blocks = (g.k() + KB - 1) / KB, items = g.n() * blocks;
         Parallel.Range run = pool != null ? (lo, hi) -> pooledItems(g, x, w, bias, y, relu, lo, hi, blocks)
                 : (lo, hi) -> items(g, x, w, bias, y, relu, lo, hi, blocks);
-        if (par.threads() > 1 && g.macs() >= Sgemm.PARALLEL_MIN_MACS && items > 1) par.forRange(items, 1, run);
+        // taken as threads come free (see LaneConv), at least an image per range so few images are bordered twice
+        if (par.threads() > 1 && g.macs() >= Sgemm.PARALLEL_MIN_MACS && items > 1) par.forGuided(items, blocks, run);
         else run.run(0, items);
     }
 

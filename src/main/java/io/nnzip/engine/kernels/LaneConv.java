@@ -51,7 +51,8 @@ final class LaneConv {
         float[] b = new float[g.k()];
         if (bias != null) System.arraycopy(bias, 0, b, 0, g.k());
         Parallel.Range run = (lo, hi) -> images(g, x, wp, b, y, relu, pool != null, lo, hi);
-        if (par.threads() > 1 && g.n() > 1 && g.macs() >= Sgemm.PARALLEL_MIN_MACS) par.forRange(g.n(), 1, run);
+        // taken as threads come free: a worker still waking after a pause, or on a shared core, takes fewer images
+        if (par.threads() > 1 && g.n() > 1 && g.macs() >= Sgemm.PARALLEL_MIN_MACS) par.forGuided(g.n(), 2, run);
         else run.run(0, g.n());
     }
 
