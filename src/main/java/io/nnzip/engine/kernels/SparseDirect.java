@@ -83,8 +83,9 @@ final class SparseDirect {
         int fw = wp, gm = gi * m;
         boolean rows14 = rowsInRegisters && fast && wp == L && pn == 14 && qq <= L / 2;
         // the pooled path: a block of CH channels' grids back to back, pooled in one flat pass, then gathered into Y
-        int[] gather = fast ? gatherIndex(Math.min(CH, k), gm, fw, pp, qq) : null;
-        float[] biasX = fast ? expandedBias(bias, k, outPlane) : null;
+        // (the row-pair path reads neither table)
+        int[] gather = fast && !rows14 ? gatherIndex(Math.min(CH, k), gm, fw, pp, qq) : null;
+        float[] biasX = fast && !rows14 ? expandedBias(bias, k, outPlane) : null;
         int chunkLen = (Math.min(CH, k) * gm + fw + 3 * L) / L * L;
         Parallel.Range body = (lo, hi) -> {
             float[][] sc = SCRATCH.get();
