@@ -116,8 +116,10 @@ final class WidthCalibration {
             // a latency target is a bound: when nothing measured came within the tolerance, a network that meets it
             // (the slowest of those measured) is kept rather than a slower one that happens to be closer in ratio
             String meets = null;
-            for (Map.Entry<String, Double> e : byNetwork.entrySet())
-                if (e.getValue() <= target * (1 + TOLERANCE) && measured.containsKey(e.getKey()) && (meets == null || e.getValue() > byNetwork.get(meets))) meets = e.getKey();
+            for (String net : measured.keySet()) {
+                double r = byNetwork.get(net);
+                if (r <= target * (1 + TOLERANCE) && (meets == null || r > byNetwork.get(meets))) meets = net;
+            }
             if (meets != null) {
                 kept = measured.get(meets);
                 keptRatio = byNetwork.get(meets);
