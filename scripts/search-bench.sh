@@ -2,7 +2,7 @@
 # Issue 17 bar: GA channel search vs uniform l1-filter and sensitivity-based amounts at ~40 % of the MACs, same
 # fine-tuning (epochs, lr, data) for all three. Usage: scripts/search-bench.sh SEED OUTDIR [MODEL]
 # Environment: HOLDOUT (held-out training images of the GA's fitness, default 2000), FINAL_TOP (genomes scored again
-# in the final round, default 3), LIMIT and FINETUNE (training images and epochs of every arm's fine-tune, default
+# in the final round, default 3; FINAL_EPOCHS and FINAL_SEEDS its fine-tune's epochs and seeds, default 0 = brief and 1), LIMIT and FINETUNE (training images and epochs of every arm's fine-tune, default
 # 12000 and 2; LR their learning rate and the GA's fitness fine-tune's, default 0.001), RANK_BY (loss or accuracy, default loss), NOVELTY (--novelty-tries, default 4), ONLY=ga to skip the two baselines;
 # DATA (default fashion-mnist; an .npz holding images the model never trained on keeps the fitness's held-out split
 # unseen), NORMALIZE (default 0.2860,0.3530), POPULATION, GENERATIONS and FITNESS_IMAGES (the GA's size and the
@@ -20,7 +20,7 @@ mkdir -p "$out"
 nnzip=${NNZIP:-./nnzip}
 common=(--data "${DATA:-fashion-mnist}" --normalize "${NORMALIZE:-0.2860,0.3530}" --limit "${LIMIT:-12000}" --finetune "${FINETUNE:-2}" --lr "${LR:-0.001}" --seed "$seed" --round-to 1 --json --no-progress)
 $nnzip search "$model" --target-macs 0.4 --population "${POPULATION:-10}" --generations "${GENERATIONS:-5}" --fitness-images "${FITNESS_IMAGES:-2048}" --holdout "${HOLDOUT:-2000}" \
-  --final-top "${FINAL_TOP:-3}" --rank-by "${RANK_BY:-loss}" --novelty-tries "${NOVELTY:-4}" \
+  --final-top "${FINAL_TOP:-3}" --final-epochs "${FINAL_EPOCHS:-0}" --final-seeds "${FINAL_SEEDS:-1}" --rank-by "${RANK_BY:-loss}" --novelty-tries "${NOVELTY:-4}" \
   --checkpoint "$out/ga$seed.ck.json" --plan "$out/ga$seed.plan.json" --plot "$out/ga$seed.png" "${common[@]}" -o "$out/ga$seed.onnx" > "$out/ga$seed.json"
 [[ "${ONLY:-}" == ga ]] && exit 0
 $nnzip prune "$model" --structured --method l1-filter --amount 0.41 --latency-batch 0 "${common[@]}" -o "$out/uniform$seed.onnx" > "$out/uniform$seed.json"
