@@ -76,6 +76,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--fitness-images", paramLabel = "N", defaultValue = "2048", description = "Training images of each candidate's brief fine-tune (0 = none; default ${DEFAULT-VALUE}).")
     int fitnessImages;
 
+    @Option(names = "--fitness-epochs", paramLabel = "E", defaultValue = "0", description = "Epochs of each candidate's fine-tune: 0 = the brief one (1 epoch, batch 64, constant --lr); E > 0 = E epochs with cosine decay, as the output's (default ${DEFAULT-VALUE}).")
+    int fitnessEpochs;
+
     @Option(names = "--rank-by", defaultValue = "loss", description = "loss: rank candidates by held-out cross-entropy (smoother on small splits); accuracy: by held-out accuracy (default ${DEFAULT-VALUE}).")
     String rankBy;
 
@@ -155,6 +158,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("seed", seed);
         o.put("holdout", holdout);
         o.put("fitness_images", fitnessImages);
+        o.put("fitness_epochs", fitnessEpochs);
         o.put("rank_by", rankBy);
         o.put("final_top", finalTop);
         o.put("final_epochs", finalEpochs);

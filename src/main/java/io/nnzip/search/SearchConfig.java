@@ -39,6 +39,8 @@ public record SearchConfig(
         @Setting(value = "seed of the search (initial population, selection, mutation) and of every fitness evaluation", dflt = "1") long seed,
         @Setting(value = "training images held out as the fitness split (never the test split)", dflt = "2000") int holdout,
         @Setting(value = "training images (outside the held-out split) each candidate is briefly fine-tuned on before its fitness is measured (0 = none)", dflt = "2048") int fitnessImages,
+        @Setting(value = "epochs of each candidate's fine-tune before its fitness is measured (0: the brief one, 1 epoch at a constant lr with "
+                + "batch 64; E > 0: E epochs of Adam with cosine decay from lr at the output's batch, as the output's fine-tune)", dflt = "0") int fitnessEpochs,
         @Setting(value = "loss: rank candidates by cross-entropy on the held-out split (smoother than accuracy on a few thousand images); "
                 + "accuracy: by top-1 accuracy on it", dflt = "loss") String rankBy,
         @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
@@ -103,6 +105,7 @@ public record SearchConfig(
             throw new NnzipException("--final-epochs and --final-seeds set the final round of --method ga, not " + method);
         if (holdout < 1) throw new NnzipException("--holdout must be ≥ 1");
         if (fitnessImages < 0) throw new NnzipException("--fitness-images must be ≥ 0");
+        if (fitnessEpochs < 0) throw new NnzipException("--fitness-epochs must be ≥ 0");
         if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");

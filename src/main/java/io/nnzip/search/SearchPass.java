@@ -40,7 +40,7 @@ public final class SearchPass {
         Dataset[] parts = train.split(c.holdout(), c.seed());
         Dataset rest = parts[0], holdout = parts[1];
         Dataset tune = c.fitnessImages() == 0 ? null : c.fitnessImages() >= rest.size() ? rest : rest.split(c.fitnessImages(), c.seed() + 1)[1];
-        Fitness fitness = new Fitness(tune, holdout, ctx.normalization(m), c.lr(), c.seed(), ctx.threads());
+        Fitness fitness = new Fitness(tune, holdout, ctx.normalization(m), c.lr(), c.seed(), ctx.threads(), c.fitnessEpochs());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("options", io.nnzip.pass.Configs.toMap(c));
         Model pruned;
