@@ -13,6 +13,8 @@
 # session 15 (budget chosen on held-out training images for this graph: lr 0.001 leaves every pruned net near chance):
 #   DATA=fm_tail.npz NORMALIZE=0.2860,0.3530 LIMIT=4000 FINETUNE=2 LR=0.01 HOLDOUT=1000 FITNESS_IMAGES=1024 POPULATION=8 \
 #     GENERATIONS=4 FINAL_TOP=2 scripts/search-bench.sh SEED OUT src/test/resources/pytorch-normalized/mobilenetv2.onnx
+# session 16 (every fitness at the output's budget, final round of the 4 best + the seeds at that budget over 2 seeds):
+#   ... FITNESS_IMAGES=3000 FITNESS_EPOCHS=2 FINAL_TOP=4 FINAL_EPOCHS=2 FINAL_SEEDS=2 (the rest as session 15)
 set -euo pipefail
 seed=$1; out=$2; model=${3:-src/test/resources/pytorch-normalized/cnn.onnx}
 mkdir -p "$out"
