@@ -92,8 +92,9 @@ final class OptionRules {
             Map.entry("--top-k", FRACTION_OPEN),
             Map.entry("--population", Range.closed(2, 1_000_000, "2..1000000")), Map.entry("--generations", Range.closed(0, 1_000_000, "0..1000000")),
             Map.entry("--mutation", SHARE), Map.entry("--crossover", SHARE), Map.entry("--elitism", COUNT), Map.entry("--holdout", POSITIVE),
-            Map.entry("--fitness-images", COUNT), Map.entry("--min-keep", FRACTION_OPEN),
-            Map.entry("--final-top", Range.closed(0, 1_000_000, "0..1000000")), Map.entry("--novelty-tries", Range.closed(0, 1000, "0..1000")));
+            Map.entry("--fitness-images", COUNT), Map.entry("--fitness-epochs", Range.closed(0, 1000, "0..1000")), Map.entry("--min-keep", FRACTION_OPEN),
+            Map.entry("--final-top", Range.closed(0, 1_000_000, "0..1000000")), Map.entry("--final-epochs", Range.closed(0, 1000, "0..1000")),
+            Map.entry("--final-seeds", Range.closed(1, 100, "1..100")), Map.entry("--novelty-tries", Range.closed(0, 1000, "0..1000")));
 
     /** Options naming a file the command writes: their folder is checked before the work starts, not after it. */
     static final List<String> OUTPUT_FILES = List.of("--output", "--nnz", "--report", "--plot", "--plan");

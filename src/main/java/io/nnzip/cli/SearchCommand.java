@@ -76,11 +76,20 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--fitness-images", paramLabel = "N", defaultValue = "2048", description = "Training images of each candidate's brief fine-tune (0 = none; default ${DEFAULT-VALUE}).")
     int fitnessImages;
 
+    @Option(names = "--fitness-epochs", paramLabel = "E", defaultValue = "0", description = "Epochs of each candidate's fine-tune: 0 = the brief one (1 epoch, batch 64, constant --lr); E > 0 = E epochs with cosine decay, as the output's (default ${DEFAULT-VALUE}).")
+    int fitnessEpochs;
+
     @Option(names = "--rank-by", defaultValue = "loss", description = "loss: rank candidates by held-out cross-entropy (smoother on small splits); accuracy: by held-out accuracy (default ${DEFAULT-VALUE}).")
     String rankBy;
 
     @Option(names = "--final-top", paramLabel = "K", defaultValue = "3", description = "Score the K best genomes of the last generation again after a fine-tune on all training images outside the held-out split; the best wins (≤ 1: none; default ${DEFAULT-VALUE}).")
     int finalTop;
+
+    @Option(names = "--final-epochs", paramLabel = "E", defaultValue = "0", description = "ga: fine-tune each finalist of the final round E epochs with cosine decay (as the output) instead of the brief 1-epoch fine-tune; the seed genomes join the finalists (0: brief; default ${DEFAULT-VALUE}).")
+    int finalEpochs;
+
+    @Option(names = "--final-seeds", paramLabel = "S", defaultValue = "1", description = "ga: fine-tunes per finalist in the final round (seeds seed..seed+S-1), held-out accuracy and loss averaged (default ${DEFAULT-VALUE}).")
+    int finalSeeds;
 
     @Option(names = "--novelty-tries", paramLabel = "N", defaultValue = "4", description = "Times a child that prunes to an already evaluated network is mutated again (0: never; default ${DEFAULT-VALUE}).")
     int noveltyTries;
@@ -149,8 +158,11 @@ public final class SearchCommand extends BaseCommand {
         o.put("seed", seed);
         o.put("holdout", holdout);
         o.put("fitness_images", fitnessImages);
+        o.put("fitness_epochs", fitnessEpochs);
         o.put("rank_by", rankBy);
         o.put("final_top", finalTop);
+        o.put("final_epochs", finalEpochs);
+        o.put("final_seeds", finalSeeds);
         o.put("novelty_tries", noveltyTries);
         o.put("seed_population", seedPopulation);
         o.put("min_keep", minKeep);

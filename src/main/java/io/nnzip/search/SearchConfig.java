@@ -39,6 +39,8 @@ public record SearchConfig(
         @Setting(value = "seed of the search (initial population, selection, mutation) and of every fitness evaluation", dflt = "1") long seed,
         @Setting(value = "training images held out as the fitness split (never the test split)", dflt = "2000") int holdout,
         @Setting(value = "training images (outside the held-out split) each candidate is briefly fine-tuned on before its fitness is measured (0 = none)", dflt = "2048") int fitnessImages,
+        @Setting(value = "epochs of each candidate's fine-tune before its fitness is measured (0: the brief one, 1 epoch at a constant lr with "
+                + "batch 64; E > 0: E epochs of Adam with cosine decay from lr at the output's batch, as the output's fine-tune)", dflt = "0") int fitnessEpochs,
         @Setting(value = "loss: rank candidates by cross-entropy on the held-out split (smoother than accuracy on a few thousand images); "
                 + "accuracy: by top-1 accuracy on it", dflt = "loss") String rankBy,
         @Setting(value = "the best K distinct genomes of the last generation are fine-tuned on every training image outside the held-out "
@@ -46,6 +48,12 @@ public record SearchConfig(
                 + "the whole search are calibrated by measurement and join the uniform prune calibrated the same way, every one of them that "
                 + "measures within 5 % of the target and no slower than the uniform prune gets the output's fine-tune (finetune epochs on the "
                 + "training images outside the held-out split), and the best on the held-out split is the output (ties: the uniform prune)", dflt = "3") int finalTop,
+        @Setting(value = "ga: epochs of the final round's fine-tune of each finalist (0: the brief fine-tune, 1 epoch at a constant lr "
+                + "with batch 64; E > 0: the output's fine-tune, E epochs of Adam with cosine decay from lr, on the same images); with E > 0 "
+                + "the initial population's seed genomes (uniform, sensitivity) are finalists too, since a brief fitness may have ranked "
+                + "them out of the last generation", dflt = "0") int finalEpochs,
+        @Setting(value = "ga: fine-tunes per finalist in the final round, seeded seed, seed+1, ...; its held-out accuracy and loss "
+                + "are their means (one fine-tune's seed can move a small net's accuracy by points)", dflt = "1") int finalSeeds,
         @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
         @Setting(value = "genomes the initial population starts from, comma-separated: uniform (every group the same keep ratio), "
                 + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
@@ -91,8 +99,13 @@ public record SearchConfig(
         if (!rankBy.equals("loss") && !rankBy.equals("accuracy")) throw new NnzipException("--rank-by must be loss or accuracy, not '" + rankBy + "'");
         if (noveltyTries < 0) throw new NnzipException("--novelty-tries must be ≥ 0");
         if (finalTop < 0) throw new NnzipException("--final-top must be ≥ 0");
+        if (finalEpochs < 0) throw new NnzipException("--final-epochs must be ≥ 0");
+        if (finalSeeds < 1) throw new NnzipException("--final-seeds must be ≥ 1");
+        if (!method.equals("ga") && (finalEpochs != 0 || finalSeeds != 1))
+            throw new NnzipException("--final-epochs and --final-seeds set the final round of --method ga, not " + method);
         if (holdout < 1) throw new NnzipException("--holdout must be ≥ 1");
         if (fitnessImages < 0) throw new NnzipException("--fitness-images must be ≥ 0");
+        if (fitnessEpochs < 0) throw new NnzipException("--fitness-epochs must be ≥ 0");
         if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");

@@ -40,7 +40,7 @@ public final class SearchPass {
         Dataset[] parts = train.split(c.holdout(), c.seed());
         Dataset rest = parts[0], holdout = parts[1];
         Dataset tune = c.fitnessImages() == 0 ? null : c.fitnessImages() >= rest.size() ? rest : rest.split(c.fitnessImages(), c.seed() + 1)[1];
-        Fitness fitness = new Fitness(tune, holdout, ctx.normalization(m), c.lr(), c.seed(), ctx.threads());
+        Fitness fitness = new Fitness(tune, holdout, ctx.normalization(m), c.lr(), c.seed(), ctx.threads(), c.fitnessEpochs());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("options", io.nnzip.pass.Configs.toMap(c));
         Model pruned;
@@ -98,9 +98,11 @@ public final class SearchPass {
                     r.put("uniform_keep", enc.describe(chosen));
                 } else {
                     GeneticSearch.Outcome out = search(m, c, enc, holdout, fitness, target, ctx, r);
-                    // the final round: a longer brief fine-tune (every training image outside the held-out split), same held-out images
-                    Fitness larger = new Fitness(rest, holdout, fitness.norm(), c.lr(), c.seed(), ctx.threads());
-                    FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), enc::network, evaluate(c, enc, larger), ctx.log());
+                    // the final round on every training image outside the held-out split, same held-out images; at the
+                    // output's budget the seeds are finalists too: the brief fitness that ranked them may not carry to it
+                    List<GeneticSearch.Individual> seeded = c.finalEpochs() == 0 ? List.of() : out.history().getFirst().subList(0, seedCount(c, enc));
+                    FinalRound.Result fin = FinalRound.run(out.history().getLast(), out.best(), c.finalTop(), seeded, enc::network,
+                            finalJudge(c, enc, rest, holdout, fitness, ctx), ctx.log());
                     chosen = fin.winner().genes();
                     chart = SearchChart.png(out.history(), target, c.rankBy(), c.latencyTarget());
                     r.put("best", SearchJson.individual(enc, fin.winner(), "accuracy", "loss"));
@@ -200,6 +202,36 @@ public final class SearchPass {
         r.put("seconds_per_evaluation", SearchJson.secondsPerEvaluation(out.history()));
         r.put("generations", SearchJson.generations(out.history(), "accuracy", "loss", (g, j) -> {}));
         return out;
+    }
+
+    /** How many genomes at the head of the initial population are --seed-population's (a resumed search kept them there). */
+    private static int seedCount(SearchConfig c, Encoding enc) {
+        int n = (c.seeds("uniform") ? 1 : 0) + (c.seeds("sensitivity") && !enc.filters() ? 1 : 0);
+        return Math.min(n, c.population());
+    }
+
+    /**
+     * The final round's judge: --final-seeds fine-tunes of the pruned genome on {@code rest} (the brief one, or with
+     * --final-epochs the output's: that many epochs, cosine from --lr), held-out accuracy and loss averaged.
+     */
+    private static GeneticSearch.Evaluate finalJudge(SearchConfig c, Encoding enc, Dataset rest, Dataset holdout, Fitness brief, PassContext ctx) {
+        Fitness plain = new Fitness(null, holdout, brief.norm(), c.lr(), c.seed(), ctx.threads());
+        return (genes, cost) -> {
+            double acc = 0, loss = 0, secs = 0;
+            for (int j = 0; j < c.finalSeeds(); j++) {
+                long t0 = System.nanoTime();
+                Model pruned = enc.prune(genes).model();
+                Fitness.Score s = c.finalEpochs() == 0
+                        ? new Fitness(rest, holdout, brief.norm(), c.lr(), c.seed() + j, ctx.threads()).of(pruned)
+                        : plain.of(ctx.fineTuning().run(pruned, FineTuning.Request.of(c.finalEpochs(), c.lr(), "cosine", c.seed() + j), rest).model());
+                acc += s.accuracy();
+                loss += s.loss();
+                secs += (System.nanoTime() - t0) / 1e9;
+            }
+            acc /= c.finalSeeds();
+            loss /= c.finalSeeds();
+            return new GeneticSearch.Individual(genes, c.fitness(acc, loss), acc, loss, cost, secs);
+        };
     }
 
     /** A genome's evaluation by the given fitness, ranked as the config says. */

@@ -60,6 +60,78 @@ class SearchCliTest {
         assertNotNull(r.get("accuracy_original"));
     }
 
+    /**
+     * --final-epochs/--final-seeds: the winner's rescored accuracy and loss are the means over two fine-tunes at the
+     * output's budget (1 epoch, cosine from --lr, seeds seed and seed+1) on the non-held-out images, recomputed here
+     * with the plain Trainer and Evaluator on the winner's plan replayed.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theFinalRoundAtTheOutputsBudgetAveragesItsSeeds(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("s.onnx"), plan = dir.resolve("plan.json"), pruned = dir.resolve("p.onnx");
+        String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";
+        Outcome o = PruneCliTest.run("search", cnn, "--target-macs", "0.5", "--population", "3", "--generations", "1", "--holdout", "100",
+                "--fitness-images", "64", "--final-top", "2", "--final-epochs", "1", "--final-seeds", "2", "--lr", "0.003", "--seed", "5",
+                "-o", out.toString(), "--plan", plan.toString(), "--data", "fashion-mnist", "--normalize", "0.2860,0.3530", "--limit", "300",
+                "--threads", "1", "--json", "--no-progress");
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> r = new ObjectMapper().readValue(o.out(), Map.class);
+        List<Map<String, Object>> fin = (List<Map<String, Object>>) r.get("final_round");
+        assertTrue(fin.size() >= 2, o.out());
+        assertTrue(o.err().contains("final round " + fin.size() + "/" + fin.size()), o.err());
+        Map<String, Object> best = (Map<String, Object>) r.get("best");
+        assertEquals(0, PruneCliTest.run("prune", cnn, "--replay", plan.toString(), "-o", pruned.toString(), "--latency-batch", "0").code());
+        io.nnzip.data.Dataset[] parts = io.nnzip.data.Datasets.load("fashion-mnist", "train").head(300).split(100, 5);
+        io.nnzip.data.Normalization norm = io.nnzip.data.Normalization.parse("0.2860,0.3530");
+        double acc = 0, loss = 0;
+        for (long seed : new long[] {5, 6}) {
+            Model m = OnnxReader.read(pruned);
+            io.nnzip.engine.Canonical.apply(m);
+            var opt = new io.nnzip.train.Trainer.Options().epochs(1).lr(0.003f).optimizer("adam").schedule("cosine").seed(seed).threads(1);
+            try (io.nnzip.train.Trainer t = new io.nnzip.train.Trainer(m, opt)) {
+                t.fit(parts[0], null, norm, new io.nnzip.train.TrainListener() {});
+                var e = io.nnzip.train.Evaluator.evaluate(io.nnzip.train.Evaluator.engine(t.model(), t.parallel()), parts[1], norm, 256);
+                acc += e.accuracy() / 2;
+                loss += e.loss() / 2;
+            }
+        }
+        assertEquals(acc, ((Number) best.get("accuracy")).doubleValue(), 1e-9, o.out());
+        assertEquals(loss, ((Number) best.get("loss")).doubleValue(), 1e-5, o.out());
+        Map<String, Object> opts = (Map<String, Object>) io.nnzip.pass.Provenance.read(OnnxReader.read(out), "search").get("options");
+        assertEquals(1, ((Number) opts.get("final_epochs")).intValue());
+        assertEquals(2, ((Number) opts.get("final_seeds")).intValue());
+    }
+
+    /**
+     * --fitness-epochs: a candidate's fitness is its held-out accuracy after that many epochs with cosine decay on
+     * the --fitness-images slice, recomputed here with the plain Trainer on the search's best (no final round).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aFitnessAtTheOutputsBudget(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("s.onnx"), plan = dir.resolve("plan.json"), pruned = dir.resolve("p.onnx");
+        String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";
+        Outcome o = PruneCliTest.run("search", cnn, "--target-macs", "0.5", "--population", "2", "--generations", "0", "--elitism", "1", "--holdout", "100",
+                "--fitness-images", "120", "--fitness-epochs", "2", "--final-top", "0", "--lr", "0.003", "--seed", "7",
+                "-o", out.toString(), "--plan", plan.toString(), "--data", "fashion-mnist", "--normalize", "0.2860,0.3530", "--limit", "300",
+                "--threads", "1", "--json", "--no-progress");
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> best = (Map<String, Object>) new ObjectMapper().readValue(o.out(), Map.class).get("best");
+        assertEquals(0, PruneCliTest.run("prune", cnn, "--replay", plan.toString(), "-o", pruned.toString(), "--latency-batch", "0").code());
+        io.nnzip.data.Dataset[] parts = io.nnzip.data.Datasets.load("fashion-mnist", "train").head(300).split(100, 7);
+        io.nnzip.data.Dataset tune = parts[0].split(120, 8)[1];
+        io.nnzip.data.Normalization norm = io.nnzip.data.Normalization.parse("0.2860,0.3530");
+        Model m = OnnxReader.read(pruned);
+        io.nnzip.engine.Canonical.apply(m);
+        var opt = new io.nnzip.train.Trainer.Options().epochs(2).lr(0.003f).optimizer("adam").schedule("cosine").seed(7).threads(1);
+        try (io.nnzip.train.Trainer t = new io.nnzip.train.Trainer(m, opt)) {
+            t.fit(tune, null, norm, new io.nnzip.train.TrainListener() {});
+            var e = io.nnzip.train.Evaluator.evaluate(io.nnzip.train.Evaluator.engine(t.model(), t.parallel()), parts[1], norm, 256);
+            assertEquals(e.accuracy(), ((Number) best.get("accuracy")).doubleValue(), 1e-9, o.out());
+            assertEquals(e.loss(), ((Number) best.get("loss")).doubleValue(), 1e-5, o.out());
+        }
+    }
+
     @Test
     void badOptionsGetOneLineErrors(@TempDir Path dir) {
         Outcome o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--encoding", "bits", "--data", "fashion-mnist", "--limit", "200", "-o", dir.resolve("x.onnx").toString());
@@ -73,5 +145,10 @@ class SearchCliTest {
         o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--final-top", "-1", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("--final-top -1 is out of range (allowed: 0..1000000)"), o.err());
+        o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--fitness-epochs", "-1", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
+        assertTrue(o.err().contains("--fitness-epochs -1 is out of range (allowed: 0..1000)"), o.err());
+        o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--final-seeds", "0", "--data", "fashion-mnist", "-o", dir.resolve("x.onnx").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--final-seeds 0 is out of range (allowed: 1..100)") && o.err().strip().lines().count() == 1, o.err());
     }
 }

@@ -192,17 +192,43 @@ class GeneticSearchTest {
             rescored.add(genes[0]);
             return new GeneticSearch.Individual(genes, genes[0], genes[0], -genes[0], cost, 0);
         };
-        FinalRound.Result r = FinalRound.run(last, last.get(2), 3, g -> java.util.Arrays.toString(g), truth, s -> {});
+        FinalRound.Result r = FinalRound.run(last, last.get(2), 3, List.of(), g -> java.util.Arrays.toString(g), truth, s -> {});
         assertEquals(List.of(1.0, 2.0, 3.0), rescored, "the three best distinct genomes in the search's order, each once");
         assertEquals(3.0, r.winner().genes()[0]);
         assertEquals(3.0, r.winner().fitness(), "the winner carries its rescored fitness");
         rescored.clear();
-        FinalRound.Result none = FinalRound.run(last, last.get(2), 1, g -> java.util.Arrays.toString(g), truth, s -> {});
+        FinalRound.Result none = FinalRound.run(last, last.get(2), 1, List.of(), g -> java.util.Arrays.toString(g), truth, s -> {});
         assertTrue(rescored.isEmpty());
         assertSame(last.get(2), none.winner());
         // with rescored fitness tied, the genome the search ranked higher wins
         GeneticSearch.Evaluate flat = (genes, cost) -> new GeneticSearch.Individual(genes, 1, 1, -1, cost, 0);
-        assertEquals(1.0, FinalRound.run(last, last.get(2), 4, g -> java.util.Arrays.toString(g), flat, s -> {}).winner().genes()[0]);
+        assertEquals(1.0, FinalRound.run(last, last.get(2), 4, List.of(), g -> java.util.Arrays.toString(g), flat, s -> {}).winner().genes()[0]);
+    }
+
+    @Test
+    void theSeedsJoinTheFinalistsOnceAndCanWin() {
+        // the search ranked the seeds (genes 6 and 2) low; the final round's truth (the gene) prefers seed 6. Seed 2
+        // prunes to the same network as a top-k genome and is rescored once, with the top-k's entries first
+        List<GeneticSearch.Individual> last = List.of(ind(1, 0.90), ind(2, 0.80), ind(3, 0.70));
+        List<GeneticSearch.Individual> seeds = List.of(ind(6, 0.10), ind(2, 0.20));
+        List<Double> rescored = new ArrayList<>();
+        GeneticSearch.Evaluate truth = (genes, cost) -> {
+            rescored.add(genes[0]);
+            return new GeneticSearch.Individual(genes, genes[0], genes[0], -genes[0], cost, 0);
+        };
+        FinalRound.Result r = FinalRound.run(last, last.getFirst(), 2, seeds, g -> java.util.Arrays.toString(g), truth, s -> {});
+        assertEquals(List.of(1.0, 2.0, 6.0), rescored);
+        assertEquals(6.0, r.winner().genes()[0]);
+        assertEquals(3, r.rescored().size());
+        // k ≤ 1 is no final round at all, seeds or not
+        rescored.clear();
+        assertSame(last.getFirst(), FinalRound.run(last, last.getFirst(), 1, seeds, g -> java.util.Arrays.toString(g), truth, s -> {}).winner());
+        assertTrue(rescored.isEmpty());
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> SearchConfig.of(Map.of("final_seeds", 0)));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> SearchConfig.of(Map.of("final_epochs", -1)));
+        assertThrows(io.nnzip.ir.NnzipException.class, () -> SearchConfig.of(Map.of("method", "uniform", "final_epochs", 2)));
+        assertEquals(0, SearchConfig.of(Map.of()).finalEpochs(), "the brief final round stays the default");
+        assertEquals(1, SearchConfig.of(Map.of()).finalSeeds());
     }
 
     @Test
