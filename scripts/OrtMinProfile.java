@@ -46,6 +46,9 @@ public class OrtMinProfile {
                 opOf.put(name, e.path("args").path("op_name").asText());
             }
             Map<String, Double> byOp = new TreeMap<>();
+            String show = System.getProperty("nodes");
+            for (var en : new TreeMap<>(minByNode).entrySet())
+                if (opOf.get(en.getKey()).equals(show)) System.out.printf("%-70s %8.3f%n", en.getKey(), en.getValue());
             for (var en : minByNode.entrySet()) {
                 String op = opOf.get(en.getKey());
                 byOp.merge(op, en.getValue(), Double::sum);
