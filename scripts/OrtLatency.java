@@ -1,7 +1,7 @@
 // ONNX Runtime latency of several models on the same input, interleaved, batch 256 of random (1,28,28) images,
 // 2 intra-op threads, spinning OFF: with spinning on, ORT's worker threads burn their time slices waiting while
 // 8 helpers share 2 cores and a 15 ms forward pass measures 200-300 ms, so ratios are noise. Prints min/median
-// per model and their ratio to the first model.
+// per model and their ratio to the first model. -Dthreads=N: intra-op threads (default 2).
 // Run: source scripts/java-env.sh && $JAVA_HOME/bin/java -cp target/nnzip-run.jar scripts/OrtLatency.java RUNS a.onnx b.onnx ...
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -20,7 +20,7 @@ public class OrtLatency {
         List<OrtSession> s = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-            o.setIntraOpNumThreads(2);
+            o.setIntraOpNumThreads(Integer.getInteger("threads", 2));
             o.setInterOpNumThreads(1);
             // -Dspin=1: ORT's default (spinning on), for idle machines only
             o.addConfigEntry("session.intra_op.allow_spinning", Integer.getInteger("spin", 0) == 1 ? "1" : "0");

@@ -57,6 +57,8 @@ public final class StaticInt8Quantizer {
         if (linear) notes.put("qkv_split", io.nnzip.quant.prep.QkvSplit.rewrite(prepared.graph(), prepared.opset()));
         if (linear)
             notes.put("linear_as_gemm", io.nnzip.quant.prep.LinearToGemm.rewrite(prepared.graph(), prepared.opset()));
+        // attention's a·v computed transposed: ORT transposes v and the merged heads in that layout at about half the cost
+        if (linear) notes.put("value_heads_transposed", io.nnzip.quant.prep.ValueHeadLayout.rewrite(prepared.graph()));
         if (cfg.equalize) {
             CrossLayerEqualizer.Result r = CrossLayerEqualizer.equalize(prepared.graph(), 4);
             notes.put("equalized_pairs", r.pairs());

@@ -73,6 +73,34 @@ class TransformerInt8Test {
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], tol, onnx + " [" + i + "]");
     }
 
+    /**
+     * a·v computed as Vᵀ·aᵀ with the heads merged by [0,3,1,2] is the same function in ORT and in nnzip's engine
+     * (against PyTorch's logits), and no [0,2,1,3] head transpose is left on v or on the merged heads.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
+    void valueHeadLayoutKeepsTheFunction(String onnx) {
+        Model m = canonical(onnx);
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        io.nnzip.quant.prep.QkvSplit.rewrite(m.graph(), m.opset());
+        assertEquals(4, io.nnzip.quant.prep.ValueHeadLayout.rewrite(m.graph()));
+        // per block: q and k keep their [0,2,1,3] (k also its [0,1,3,2]); v gets [0,2,3,1], a [0,1,3,2], the merge [0,3,1,2]
+        assertEquals(8, transposes(m, 0, 2, 1, 3), "only q and k keep the [0,2,1,3] head transpose");
+        assertEquals(4, transposes(m, 0, 2, 3, 1));
+        assertEquals(4, transposes(m, 0, 3, 1, 2));
+        float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
+        float[] engine = new io.nnzip.engine.Executor(m, new io.nnzip.engine.Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
+        double tol = 1e-4 * maxAbs(want);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], tol, onnx + " ORT [" + i + "]");
+            assertEquals(want[i], engine[i], tol, onnx + " engine [" + i + "]");
+        }
+    }
+
+    static long transposes(Model m, long... perm) {
+        return m.graph().nodes().stream().filter(n -> n.opType().equals("Transpose") && java.util.Arrays.equals(n.attrInts("perm", null), perm)).count();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"vit_op13.onnx", "vit_op17.onnx"})
     void everyLinearBecomesQGemmAndLogitsStayClose(String onnx) {
@@ -87,6 +115,9 @@ class TransformerInt8Test {
         assertFalse(ops.containsKey("DequantizeLinear"), ops.toString());
         assertFalse(ops.containsKey("Split"), "the QKV Split is gone: " + ops);
         assertFalse(ops.containsKey("QLinearAdd") || ops.containsKey("QLinearMul"), "residual/GELU stay float: " + ops);
+        // q·kᵀ (scale folded in) and the turned-around a·v, whose aᵀ ORT folds into the product: no plain MatMul left
+        assertEquals(8, ops.getOrDefault("FusedMatMul", 0), ops.toString());
+        assertFalse(ops.containsKey("MatMul"), "a·v left unfused: " + ops);
         float[] want = a.get("y").floats(), got = ort(r.model(), a.get("x"));
         double err = 0;
         int agree = 0;
