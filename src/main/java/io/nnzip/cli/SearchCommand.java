@@ -106,8 +106,8 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate of the brief and the final fine-tuning (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--round-to", defaultValue = "1", description = "Keep a multiple of this many channels per coupled group (default ${DEFAULT-VALUE}).")
-    int roundTo;
+    @Option(names = "--round-to", description = "Keep a multiple of this many channels per coupled group (default: 16 under a latency target, where ONNX Runtime's convolutions run channels in blocks of 16; 1 otherwise).")
+    Integer roundTo;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the search and of every fitness evaluation (default ${DEFAULT-VALUE}).")
     long seed;
@@ -168,7 +168,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("min_keep", minKeep);
         o.put("finetune", finetune);
         o.put("lr", lr);
-        o.put("round_to", roundTo);
+        if (roundTo != null) o.put("round_to", roundTo);
         o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
         o.put("resume", resume);
         o.put("replay", replay == null ? null : replay.toString());

@@ -62,7 +62,9 @@ public record SearchConfig(
         @Setting(value = "epochs of fine-tuning of the chosen model on the training data (under a latency target: on the training images "
                 + "outside the held-out split, the same fine-tune for uniform and for every width-search finalist)", dflt = "0") int finetune,
         @Setting(value = "learning rate of the brief and the final fine-tuning (Adam; cosine decay for the final one)", dflt = "0.001") float lr,
-        @Setting(value = "keep a multiple of this many channels per coupled group (1 = exact)", dflt = "1") int roundTo,
+        @Setting(value = "keep a multiple of this many channels per coupled group (1 = exact; 0 = " + LATENCY_ROUND_TO + " under a latency "
+                + "target, else 1: ONNX Runtime's blocked convolution kernels take channels in blocks of 16 on AVX-512, and widths off "
+                + "those blocks measured slower than the unpruned graph, so an unrounded search chases noise)", dflt = "0") int roundTo,
         @Setting("a JSON file the population is checkpointed to after every generation (null: none)") String checkpoint,
         @Setting(value = "continue from the checkpoint instead of starting over", dflt = "false") boolean resume,
         @Setting("a plan file written by an earlier search (or structured prune) applied instead of searching") String replay,
@@ -108,6 +110,7 @@ public record SearchConfig(
         if (fitnessEpochs < 0) throw new NnzipException("--fitness-epochs must be ≥ 0");
         if (!(minKeep > 0 && minKeep <= 1)) throw new NnzipException("--min-keep must be in (0, 1]");
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
+        if (roundTo == 0) roundTo = lat ? LATENCY_ROUND_TO : 1;
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (seedPopulation == null) seedPopulation = "uniform,sensitivity";
         for (String s : seedPopulation.split(","))
@@ -115,6 +118,9 @@ public record SearchConfig(
                 throw new NnzipException("--seed-population takes uniform, sensitivity or none (comma-separated), not '" + s.strip() + "'");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
+
+    /** Channel multiple a latency-targeted search keeps unless told otherwise (BENCHMARKS.md, issue 17, sessions 9, 15, 16). */
+    public static final int LATENCY_ROUND_TO = 16;
 
     /** Whether the search works to a latency target (--target-latency or --target-latency-ms) instead of --target-macs. */
     public boolean latencyTarget() { return targetLatency > 0 || targetLatencyMs > 0; }

@@ -133,6 +133,30 @@ class SearchCliTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aLatencyTargetRoundsWidthsTo16ByDefaultAndRecordsIt(@TempDir Path dir) throws Exception {
+        String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";   // convs of 16, 32, 32 channels
+        for (String given : new String[] {null, "1"}) {
+            Path out = dir.resolve("u" + given + ".onnx");
+            List<String> args = new java.util.ArrayList<>(List.of("search", cnn, "--method", "uniform", "--target-latency", "0.5", "--latency-clock", "cpu",
+                    "--latency-batch", "8", "--latency-runs", "3", "--threads", "1", "--data", "fashion-mnist", "--normalize", "0.2860,0.3530",
+                    "--limit", "300", "--holdout", "100", "--json", "--no-progress", "-o", out.toString()));
+            if (given != null) args.addAll(List.of("--round-to", given));
+            Outcome o = PruneCliTest.run(args.toArray(String[]::new));
+            assertEquals(0, o.code(), o.err());
+            Model p = OnnxReader.read(out);
+            Map<String, Object> opts = (Map<String, Object>) io.nnzip.pass.Provenance.read(p, "search").get("options");
+            assertEquals(given == null ? 16 : 1, ((Number) opts.get("round_to")).intValue());
+            if (given != null) continue;
+            // the 32-channel convs keep 16 or 32 channels, counted from the written weights
+            for (String w : List.of("3.weight", "6.weight")) {
+                int outCh = p.graph().initializers().get(w).shape()[0];
+                assertTrue(outCh == 16 || outCh == 32, w + " keeps " + outCh);
+            }
+        }
+    }
+
+    @Test
     void badOptionsGetOneLineErrors(@TempDir Path dir) {
         Outcome o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--encoding", "bits", "--data", "fashion-mnist", "--limit", "200", "-o", dir.resolve("x.onnx").toString());
         assertEquals(2, o.code());

@@ -172,6 +172,17 @@ class WidthSearchTest {
     }
 
     @Test
+    void aLatencyTargetKeepsChannelsInBlocksOf16UnlessToldOtherwise() {
+        assertEquals(16, SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7)).roundTo());
+        assertEquals(16, SearchConfig.of(Map.of("method", "uniform", "target_latency_ms", 3.0)).roundTo());
+        assertEquals(1, SearchConfig.of(Map.of("method", "uniform", "target_macs", 0.5)).roundTo(), "a MAC budget is not for one runtime");
+        assertEquals(1, SearchConfig.of(Map.of()).roundTo());
+        assertEquals(1, SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7, "round_to", 1)).roundTo());
+        assertEquals(8, SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7, "round_to", 8)).roundTo());
+        assertThrows(NnzipException.class, () -> SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.7, "round_to", -1)));
+    }
+
+    @Test
     void theOptionsSayWhatIsMissingOrContradictory() {
         assertThrows(NnzipException.class, () -> SearchConfig.of(Map.of("method", "width-search")), "no latency target");
         assertThrows(NnzipException.class, () -> SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.5, "target_latency_ms", 2.0)));
