@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>Each image is copied once into a zero-bordered buffer: every tap of every output pixel is then a plain
  *       scalar load, broadcast, with no masks and no unfolded matrix.</li>
  *   <li>A tile of 2 output rows × {@link #TW} output columns × 32 output channels (28 accumulators) stays in
- *       registers across the whole depth C·R·S; per depth step it loads 2 weight vectors (packed once per call,
- *       depth-major) and broadcasts 14 input values.</li>
+ *       registers across the whole depth C·R·S; per depth step it loads 2 weight vectors (packed depth-major once
+ *       per weight array, {@link LaneWeights}) and broadcasts 14 input values.</li>
  *   <li>Tiles go to a per-image (P·Q, 32) buffer; the epilogue adds the bias, applies ReLU and the 2×2 stride-2
  *       max-pool on channel vectors, and writes NCHW. With the pool fused, rows and columns the pool drops (an odd
  *       last one) are not computed at all.</li>
@@ -40,14 +40,7 @@ final class LaneConv {
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Conv2d.Pool pool, Parallel par) {
-        int depth = g.colRows(), blocks = g.k() / KB;
-        // wp[(kb·depth + d)·32 + j] = w[(kb·32 + j)·depth + d]
-        float[] wp = new float[g.k() * depth];
-        for (int kb = 0; kb < blocks; kb++)
-            for (int j = 0; j < KB; j++) {
-                int src = (kb * KB + j) * depth, dst = kb * depth * KB + j;
-                for (int d = 0; d < depth; d++) wp[dst + d * KB] = w[src + d];
-            }
+        float[] wp = LaneWeights.packed(w, g.k(), g.colRows());
         float[] b = new float[g.k()];
         if (bias != null) System.arraycopy(bias, 0, b, 0, g.k());
         Parallel.Range run = (lo, hi) -> images(g, x, wp, b, y, relu, pool != null, lo, hi);
