@@ -24,6 +24,13 @@ final class DirectConv {
     /** Above this many taps per output the packed GEMM path wins. */
     static final int MAX_TAPS = 16;
 
+    /**
+     * Per thread: the bordered planes and the spill tile. The team takes a pass's items in a dozen or more ranges, and a
+     * fresh bordered buffer per range was most of an inference pass's garbage (memory the OS faults in and the JVM
+     * zeroes while the other thread waits).
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
     private DirectConv() {}
 
     static boolean applies(ConvGeometry g, Conv2d.Pool pool) {
@@ -46,10 +53,10 @@ final class DirectConv {
         int p = g.p(), q = g.q(), colBlocks = (q + COLS - 1) / COLS;
         // rows: one spare so an odd last output row can be computed as a pair; columns: the last block's overrun
         int hb = p + 1 + g.r() - 1, wb = GemmBlocked.roundUp(colBlocks * COLS + g.s() - 1, L), plane = hb * wb;
-        float[] xb = new float[g.c() * plane];
+        float[] xb = zeroed(0, g.c() * plane);
         int rs = g.r() * g.s();
         int[] tap = new int[g.colRows()];
-        float[] tile = new float[KB * 4 * L];
+        float[] tile = zeroed(1, KB * 4 * L);
         for (int t = 0; t < tap.length; t++) tap[t] = t / rs * plane + t % rs / g.s() * wb + t % g.s();
         int outPlane = p * q;
         int current = -1;
@@ -66,6 +73,14 @@ final class DirectConv {
                     epilogue(tile, k0, g.k() - 1, bias, i, cb * COLS, relu, y, yImg, p, q);
                 }
         }
+    }
+
+    // this thread's scratch array i, its first `size` floats zero (the border must be, whatever the last conv left)
+    private static float[] zeroed(int i, int size) {
+        float[][] s = SCRATCH.get();
+        if (s[i].length < size) s[i] = new float[size];
+        else java.util.Arrays.fill(s[i], 0, size, 0f);
+        return s[i];
     }
 
     // the image's channels into the interior of a zeroed (hb, wb) buffer per channel, at (padTop, padLeft)
@@ -130,7 +145,7 @@ final class DirectConv {
         int p = g.p(), q = g.q(), colBlocks = (q + COLS - 1) / COLS;
         // rows as in items(); a half plane holds every column a block reads: L lanes from at most S/2 past its start
         int hb = p + 1 + g.r() - 1, wh = GemmBlocked.roundUp(colBlocks * L + g.s() + 1, L), half = hb * wh;
-        float[] xb = new float[g.c() * 2 * half];
+        float[] xb = zeroed(0, g.c() * 2 * half);
         int rs = g.r() * g.s(), taps = g.colRows();
         // output column 2c (even) reads padded column 2c + sx, output 2c + 1 reads 2c + 1 + sx
         int[] tapE = new int[taps], tapO = new int[taps];
@@ -139,7 +154,7 @@ final class DirectConv {
             tapE[t] = base + (sx % 2) * half + sx / 2;
             tapO[t] = base + ((sx + 1) % 2) * half + (sx + 1) / 2;
         }
-        float[] tile = new float[KB * L];
+        float[] tile = zeroed(1, KB * L);
         int pp = p / 2, qq = q / 2, outPlane = pp * qq;
         int current = -1;
         for (int item = lo; item < hi; item++) {

@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>Each image is copied once into a zero-bordered buffer: every tap of every output pixel is then a plain
  *       scalar load, broadcast, with no masks and no unfolded matrix.</li>
  *   <li>A tile of 2 output rows × {@link #TW} output columns × 32 output channels (28 accumulators) stays in
- *       registers across the whole depth C·R·S; per depth step it loads 2 weight vectors (packed once per call,
- *       depth-major) and broadcasts 14 input values.</li>
+ *       registers across the whole depth C·R·S; per depth step it loads 2 weight vectors (packed depth-major once
+ *       per weight array, {@link LaneWeights}) and broadcasts 14 input values.</li>
  *   <li>Tiles go to a per-image (P·Q, 32) buffer; the epilogue adds the bias, applies ReLU and the 2×2 stride-2
  *       max-pool on channel vectors, and writes NCHW. With the pool fused, rows and columns the pool drops (an odd
  *       last one) are not computed at all.</li>
@@ -40,17 +40,12 @@ final class LaneConv {
     }
 
     static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Conv2d.Pool pool, Parallel par) {
-        int depth = g.colRows(), blocks = g.k() / KB;
-        // wp[(kb·depth + d)·32 + j] = w[(kb·32 + j)·depth + d]
-        float[] wp = new float[g.k() * depth];
-        for (int kb = 0; kb < blocks; kb++)
-            for (int j = 0; j < KB; j++) {
-                int src = (kb * KB + j) * depth, dst = kb * depth * KB + j;
-                for (int d = 0; d < depth; d++) wp[dst + d * KB] = w[src + d];
-            }
+        float[] wp = LaneWeights.packed(w, g.k(), g.colRows());
         float[] b = new float[g.k()];
         if (bias != null) System.arraycopy(bias, 0, b, 0, g.k());
-        Parallel.Range run = (lo, hi) -> images(g, x, wp, b, y, relu, pool != null, lo, hi);
+        // the taps' offsets in the bordered planes, shared by every range (the team takes a conv in a dozen or more)
+        int[] dOff = tapOffsets(g);
+        Parallel.Range run = (lo, hi) -> images(g, x, wp, b, y, relu, pool != null, dOff, lo, hi);
         // taken as threads come free: a worker still waking after a pause, or on a shared core, takes fewer images
         if (par.threads() > 1 && g.n() > 1 && g.macs() >= Sgemm.PARALLEL_MIN_MACS) par.forGuided(g.n(), 2, run);
         else run.run(0, g.n());
@@ -61,19 +56,26 @@ final class LaneConv {
         return scratch[i];
     }
 
-    private static void images(ConvGeometry g, float[] x, float[] wp, float[] bias, float[] y, boolean relu, boolean pool, int lo, int hi) {
-        int p = g.p(), q = g.q(), depth = g.colRows(), rs = g.r() * g.s();
-        int hb = g.h() + g.padTop() + g.padBottom(), wb = g.w() + g.padLeft() + g.padRight();
-        // the bordered buffer must hold every tap of every output pixel: P + R - 1 rows, Q + S - 1 columns
-        hb = Math.max(hb, p + g.r() - 1);
-        wb = Math.max(wb, q + g.s() - 1);
-        int plane = hb * wb;
+    // the bordered buffer must hold every tap of every output pixel: P + R - 1 rows, Q + S - 1 columns
+    private static int borderedRows(ConvGeometry g) { return Math.max(g.h() + g.padTop() + g.padBottom(), g.p() + g.r() - 1); }
+
+    private static int borderedCols(ConvGeometry g) { return Math.max(g.w() + g.padLeft() + g.padRight(), g.q() + g.s() - 1); }
+
+    // depth step d (channel, row, column of the tap) -> its offset in the image's bordered planes
+    private static int[] tapOffsets(ConvGeometry g) {
+        int depth = g.colRows(), rs = g.r() * g.s(), wb = borderedCols(g), plane = borderedRows(g) * wb;
+        int[] dOff = new int[depth];
+        for (int d = 0; d < depth; d++) dOff[d] = d / rs * plane + d % rs / g.s() * wb + d % g.s();
+        return dOff;
+    }
+
+    private static void images(ConvGeometry g, float[] x, float[] wp, float[] bias, float[] y, boolean relu, boolean pool, int[] dOff, int lo, int hi) {
+        int p = g.p(), q = g.q(), depth = g.colRows();
+        int wb = borderedCols(g), plane = borderedRows(g) * wb;
         float[][] scratch = SCRATCH.get();
         float[] xb = grow(scratch, 0, g.c() * plane), out = grow(scratch, 1, p * q * KB);
         int pp = pool ? p / 2 : p, qq = pool ? q / 2 : q, outPlane = pp * qq;
         float[] packed = grow(scratch, 2, outPlane * KB);
-        int[] dOff = new int[depth];
-        for (int d = 0; d < depth; d++) dOff[d] = d / rs * plane + d % rs / g.s() * wb + d % g.s();
         int rowsNeeded = pool ? 2 * pp : p, colsNeeded = pool ? 2 * qq : q;
         int chunk = chunkDepth(g, plane);
         java.util.Arrays.fill(xb, 0, g.c() * plane, 0f);

@@ -68,6 +68,23 @@ class Conv2dTest {
     }
 
     /**
+     * {@link LaneConv} keeps its packed weights per weight array: weights written in place (as an optimizer step does,
+     * which bumps {@link io.nnzip.ir.WeightWrites}) must be repacked, and a bump with nothing changed keeps the result.
+     */
+    @Test
+    void laneConvFollowsInPlaceWeightWrites() {
+        SplittableRandom r = new SplittableRandom(12);
+        ConvGeometry g = new ConvGeometry(3, 4, 7, 7, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        if (!LaneConv.applies(g, null)) throw new AssertionError(g + " should take the channel-lane path");
+        float[] x = OpCheck.random(r, g.n() * g.c() * g.h() * g.w()), w = OpCheck.random(r, g.k() * g.c() * 9), b = OpCheck.random(r, g.k());
+        for (int round = 0; round < 4; round++) {
+            if (round == 2) for (int i = 0; i < w.length; i += 5) w[i] = -0.5f * w[i] + 0.01f * (i % 7);
+            if (round >= 2) io.nnzip.ir.WeightWrites.bump();
+            check(g, x, w, b, round % 3, round % 2 == 0 ? ONE : TWO, Conv2d.Lowering.AUTO);
+        }
+    }
+
+    /**
      * The {@link Mec} lowering, forced and as the engine's pick: strides that differ per axis (and exceed the kernel
      * along W), asymmetric pads, dilation along W, kernels wider than tall and taller than wide, Q over and under
      * one micro-kernel width, one and several images.
@@ -100,6 +117,10 @@ class Conv2dTest {
 
     static void check(SplittableRandom r, ConvGeometry g, int mode, Parallel par, Conv2d.Lowering lowering) {
         float[] x = OpCheck.random(r, g.n() * g.c() * g.h() * g.w()), w = OpCheck.random(r, g.k() * g.cg() * g.r() * g.s()), b = OpCheck.random(r, g.k());
+        check(g, x, w, b, mode, par, lowering);
+    }
+
+    static void check(ConvGeometry g, float[] x, float[] w, float[] b, int mode, Parallel par, Conv2d.Lowering lowering) {
         double[] ref = reference(g, x, w, b);
         int p = g.p(), q = g.q();
         Conv2d.Pool pool = mode == 2 && p >= 2 && q >= 2 ? new Conv2d.Pool(2, 2, 2, 2) : null;
