@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  * layers of any step. Encoder-side only: the result is a target whose levels the coder reproduces exactly.
  */
 public final class LevelRefinement {
-    /** The recipe: optimizer steps (0: off), learning rate in levels per step (Adam, cosine to 0), batch, images, seed. */
+    /**
+     * The recipe: optimizer steps, learning rate in levels per step (Adam, cosine to 0), batch, seed, threads; latents
+     * start at the unrefined levels, or with {@code fromTarget} at the compensated values before rounding (tried, not chosen).
+     */
     public record Config(int steps, float lr, int batch, long seed, int threads, boolean fromTarget) {
         /** The recipe chosen on held-out training images (BENCHMARKS.md, issue 14, session 16) for {@code steps} steps. */
         public static Config of(int steps, int threads) { return new Config(steps, LR, BATCH, 0, threads, false); }
