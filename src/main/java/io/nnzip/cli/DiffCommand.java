@@ -64,6 +64,9 @@ public final class DiffCommand extends BaseCommand {
     @Option(names = "--sequential-compensation", negatable = true, description = "With --max-bytes (default on; --no-sequential-compensation for per-layer compensation): cross-layer compensation. Layers are coded in forward order and each is fitted (least squares, then compensated) to NEW's output of that layer on the inputs the receiver's already-coded earlier layers produce on the calibration images, so later layers absorb earlier layers' coded error. The rate-divergence path is still built per tensor with per-layer compensation; the budget's allocation is coded sequentially. Encoder-side only (same format).")
     Boolean sequentialOption;
 
+    @Option(names = "--refine-steps", paramLabel = "N", defaultValue = "0", description = "With sequential compensation (--max-bytes): after the budget's allocation is compensated, train its levels for N steps (Adam, learning rate " + io.nnzip.codec.dom.LevelRefinement.LR + " levels per step, cosine, batches of " + io.nnzip.codec.dom.LevelRefinement.BATCH + ") so the patched model's predictions match NEW's (KL divergence on the training images before the last --val-images; the rounding passed straight through, zero levels kept zero), kept only if the file still fits. Encoder-side only (same format). 0: off (default).")
+    int refineSteps;
+
     @Option(names = "--calib-images", paramLabel = "N", defaultValue = "4096", description = "Training images for --compensate: the first N (default ${DEFAULT-VALUE}: more than a fully connected layer's inputs, so its input statistics are full rank); must not overlap --val-images.")
     int calibImages;
 
@@ -100,9 +103,12 @@ public final class DiffCommand extends BaseCommand {
             java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
             java.util.function.Function<CodecOptions, Model> target = o -> n;
             java.util.function.Function<CodecOptions, Model> coding = null; // what the chosen allocation is coded from, if not target
+            java.util.List<String> refined = new java.util.ArrayList<>(); // the layers whose levels --refine-steps trains
             if (sequentialOption != null && sequentialOption && (!compensate || maxBytes == null))
                 throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
             boolean sequential = maxBytes != null && compensate && (sequentialOption == null || sequentialOption);
+            if (refineSteps > 0 && !sequential)
+                throw new NnzipException("--refine-steps needs sequential compensation (--max-bytes, not --no-sequential-compensation or --no-compensate)");
             if (compensate) {
                 if (valData == null && calibImages + valImages > train.size())
                     throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
@@ -115,6 +121,7 @@ public final class DiffCommand extends BaseCommand {
                     io.nnzip.codec.dom.SequentialCompensation seq = new io.nnzip.codec.dom.SequentialCompensation(comp, received, n,
                             io.nnzip.codec.dom.SequentialCompensation.batches(train.head(calibImages), data.normalization(n), 128));
                     coding = seq::target;
+                    refined.addAll(seq.layers());
                     r.put("sequential_layers", seq.layers());
                 }
                 r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
@@ -195,7 +202,8 @@ public final class DiffCommand extends BaseCommand {
             }
             r.put(maxBytes == null ? "max_drop_evaluations" : "max_bytes_evaluations", evals);
             CodecOptions u = update;
-            Model coded = target.apply(u);
+            Model compensated = target.apply(u);
+            Model coded = refineSteps > 0 ? refine(r, received, n, compensated, u, refined, train, data.normalization(n), asReceived ? null : baseOptions.recipe()) : compensated;
             AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
             Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
             // How far the validation drop can be trusted: the patched and the new model differ on these images only,
@@ -207,6 +215,7 @@ public final class DiffCommand extends BaseCommand {
         } else {
             if (compensateOption != null) throw new NnzipException("--compensate needs --max-drop or --max-bytes (and --data)");
             if (sequentialOption != null) throw new NnzipException("--sequential-compensation needs --max-bytes (and --data)");
+            if (refineSteps > 0) throw new NnzipException("--refine-steps needs --max-bytes (and --data)");
             if (updateSteps != null) throw new NnzipException("--update-steps is the search of --max-drop; give --max-drop too");
             if (valData != null) throw new NnzipException("--val-data is the validation split of --max-drop or --max-bytes; give one of them");
             if (!updateCriterion.equals("accuracy")) throw new NnzipException("--update-criterion is the bound of --max-drop; give --max-drop too");
@@ -232,6 +241,35 @@ public final class DiffCommand extends BaseCommand {
         if (r.containsKey("test_accuracy_new"))
             out.printf("update QP %s; test (%s): new %.2f%%, patched %.2f%% (drop %.2f points)%n", r.get("update_qp"), r.get("test_split"),
                     100 * (Double) r.get("test_accuracy_new"), 100 * (Double) r.get("test_accuracy_patched"), (Double) r.get("test_drop_points"));
+    }
+
+    /**
+     * --refine-steps: the levels of the budget's coded target trained toward NEW's predictions on the training images
+     * before the last --val-images (never the validation images a --val-data split is usually cut from); the refined
+     * target replaces it only while the file still fits the budget.
+     */
+    private Model refine(Map<String, Object> r, Model received, Model n, Model coded, CodecOptions u, java.util.List<String> layers,
+                         io.nnzip.data.Dataset train, io.nnzip.data.Normalization norm, String baseRecipe) {
+        int images = train.size() - valImages;
+        if (images < 1) throw new NnzipException("--refine-steps trains on the training images before the last --val-images " + valImages + "; there are " + train.size());
+        io.nnzip.codec.dom.LevelRefinement.Config c = io.nnzip.codec.dom.LevelRefinement.Config.of(refineSteps, mode.threads);
+        io.nnzip.codec.dom.LevelRefinement.Result res = io.nnzip.codec.dom.LevelRefinement.refine(received, n, coded, u, layers, train.head(images), norm, c);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        DiffEncoder.diffReceived(received, res.target(), u, baseRecipe == null || baseRecipe.equals(u.recipe()) ? null : baseRecipe, buf);
+        boolean fits = buf.size() <= maxBytes;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("steps", c.steps());
+        m.put("lr_levels", c.lr());
+        m.put("batch", c.batch());
+        m.put("seed", c.seed());
+        m.put("images", "train images 0.." + (images - 1));
+        m.put("loss", "KL(NEW || patched), temperature 1");
+        m.put("levels_changed", res.changed());
+        m.put("levels_nonzero", res.levels());
+        m.put("bytes", buf.size());
+        m.put("kept", fits);
+        r.put("refine", m);
+        return fits ? res.target() : coded;
     }
 
     /**

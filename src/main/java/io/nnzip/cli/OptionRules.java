@@ -48,7 +48,7 @@ final class OptionRules {
     static final Map<String, Range> RANGES = Map.ofEntries(
             Map.entry("--threads", Range.closed(0, MAX_THREADS, "0 (all cores) or 1..4×cores")),
             Map.entry("--limit", COUNT), Map.entry("--train-samples", COUNT), Map.entry("--train-limit", COUNT),
-            Map.entry("--eval-size", POSITIVE), Map.entry("--calib-images", COUNT),
+            Map.entry("--eval-size", POSITIVE), Map.entry("--calib-images", COUNT), Map.entry("--refine-steps", COUNT),
             Map.entry("--val-images", POSITIVE), Map.entry("--max-positions", POSITIVE),
             Map.entry("--min-input-channels", COUNT),
             Map.entry("--epochs", EPOCHS), Map.entry("--finetune", EPOCHS), Map.entry("--qat", EPOCHS),

@@ -177,6 +177,11 @@ class CodecCliTest {
         assertTrue(mb.get("sequential_compensation").asBoolean(), "sequential compensation is --max-bytes' default: " + mb);
         // it fits a budget only: with --max-drop it is refused before any work
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--data", npz.toString(), "--max-drop", "3", "--sequential-compensation", "--val-data", val.toString()));
+        // --refine-steps trains the levels of sequential compensation's target only: refused with --max-drop and per-layer compensation
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--data", npz.toString(), "--max-drop", "3", "--refine-steps", "5", "--val-data", val.toString()));
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(), "--max-bytes", Long.toString(budget),
+                "--no-sequential-compensation", "--refine-steps", "5", "--val-data", val.toString()));
+        assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--refine-steps", "5"));
         assertEquals(2, Main.run("diff", a.toString(), b.toString(), "-o", uz.toString(), "--as-received", "--data", npz.toString(),
                 "--max-bytes", "1", "--val-data", val.toString(), "--threads", "1"));
         assertFalse(java.nio.file.Files.exists(uz), "nothing written for an impossible budget");
