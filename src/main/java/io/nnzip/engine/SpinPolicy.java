@@ -45,8 +45,13 @@ final class SpinPolicy {
     static final long JUMP_NANOS = 50_000;
     /** A wake-up this slow waited in a run queue: an idle core runs a woken thread well within it. */
     static final long QUEUED_WAKE_NANOS = 2_000_000;
-    /** Contended when at least this share of the watched time was taken by other threads. */
-    static final double STEAL_SHARE = 0.2;
+    /**
+     * Contended when at least this share of the watched time was taken by other threads. A loaded machine takes 80–100 %
+     * of it; an idle one, through GC pauses, compile threads and the VM's own preemptions, crept past 20 % within a
+     * dozen cold passes of the ViT and made the team park in every loop (passes 1.3–1.6× ORT's instead of 0.9–1.1×;
+     * BENCHMARKS.md, lead, session 16).
+     */
+    static final double STEAL_SHARE = 0.5;
     /** Watched and taken time fade by half over this; below {@link #MIN_WATCHED_NANOS} watched, nothing is concluded. */
     static final long HALF_LIFE_NANOS = 200_000_000, MIN_WATCHED_NANOS = 1_000_000;
 

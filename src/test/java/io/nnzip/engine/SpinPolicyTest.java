@@ -79,13 +79,13 @@ class SpinPolicyTest {
         p.spun(3_000_000, 2_500_000, now += 3_000_000);
         assertTrue(p.contended(now));
         assertEquals(SpinPolicy.CONTENDED_NANOS, p.budgetNanos(now));
-        // then short clean spins, 16 µs every 100 µs. Without fading, 2.5 / (3 + 0.016 n) < 0.2 needs n > 594 spins;
-        // fading weighs the new spins more, so it is below that but not below 2.5 / 0.2 − 3 = 9.5 ms of clean spin
-        // minus the fade: 300 spins (4.8 ms clean over 30 ms, the old sums × 0.90) leave 2.25 / 7.3 = 31 %; 1,000 spins
-        // (0.1 s, the old sums × 0.71) leave 1.77 / 15.6 = 11 %.
-        for (int i = 0; i < 300; i++) p.spun(16_000, 0, now += 100_000);
+        // then short clean spins, 16 µs every 100 µs. Without fading, 2.5 / (3 + 0.016 n) < 0.5 needs n > 125 spins;
+        // fading weighs the new spins more, so it is below that but not below 2.5 / 0.5 − 3 = 2 ms of clean spin minus
+        // the fade: 50 spins (0.8 ms clean over 5 ms, the old sums × 0.98) leave 2.46 / 3.75 = 66 %; 300 spins (4.8 ms
+        // clean over 30 ms, the old sums × 0.90) leave 2.25 / 7.3 = 31 %.
+        for (int i = 0; i < 50; i++) p.spun(16_000, 0, now += 100_000);
         assertTrue(p.contended(now), "share " + p.takenShare());
-        for (int i = 0; i < 700; i++) p.spun(16_000, 0, now += 100_000);
+        for (int i = 0; i < 250; i++) p.spun(16_000, 0, now += 100_000);
         assertFalse(p.contended(now), "share " + p.takenShare());
         assertEquals(longSpin, p.budgetNanos(now));
     }
@@ -138,7 +138,7 @@ class SpinPolicyTest {
     private static long contendedPass(SpinPolicy p, long now, int pass) {
         for (int i = 0; i < 5; i++) {
             p.spun(16_000, 0, now += 1_000_000);
-            p.woke(pass % 4 == 0 && i == 0 ? 3_000_000 : 100_000, now += 100_000);
+            p.woke(pass % 4 == 0 && i == 0 ? 6_000_000 : 100_000, now += 100_000);
         }
         return now + 75_000_000 - 5_500_000;
     }
@@ -150,9 +150,10 @@ class SpinPolicyTest {
         p.spun(3_000_000, 2_500_000, now += 3_000_000); // a JIT burst: contended
         assertTrue(p.contended(now));
         long contendedAt = now;
-        // parking passes watch 0.58 ms each; the 3 ms queued wake-up every fourth pass outweighs them (hand count at the
-        // fourth pass: 0.58 × 3 clean + 3.58 with the slow one, 3 taken, before fading: 3 / 5.3 = 57 %), so without a
-        // probe the sign never clears: 40 passes (3 s) stay contended
+        // parking passes watch 0.58 ms each; the 6 ms queued wake-up every fourth pass outweighs them (hand count at the
+        // fourth pass: 0.58 × 3 clean + 6.58 with the slow one, 6 taken, before fading: 6 / 8.3 = 72 %; three passes
+        // later, the slow one faded × 0.46: 2.8 / 4.8 = 58 %), so without a probe the sign never clears: 40 passes (3 s)
+        // stay contended
         for (int pass = 1; pass <= 40; pass++) {
             if (now - contendedAt < SpinPolicy.PROBE_NANOS) assertFalse(p.probe(now), "no probe before it is due");
             now = contendedPass(p, now, pass);
@@ -168,10 +169,10 @@ class SpinPolicyTest {
         p.runEnded(now);
         assertFalse(p.contended(now));
         assertFalse(p.probing());
-        // uncontended passes now watch whole passes, so the same slow wake-up every fourth pass is noise (3 / 8 ms)
+        // uncontended passes now watch whole passes, so the same slow wake-up every fourth pass is noise (6 / 26 ms)
         for (int pass = 1; pass <= 40; pass++) {
             for (int i = 0; i < 5; i++) p.spun(1_000_000, 0, now += 3_000_000);
-            if (pass % 4 == 0) p.woke(3_000_000, now += 3_000_000);
+            if (pass % 4 == 0) p.woke(6_000_000, now += 6_000_000);
             now += 60_000_000;
             assertFalse(p.contended(now), "pass " + pass + " share " + p.takenShare());
         }
@@ -206,8 +207,8 @@ class SpinPolicyTest {
         p.spun(5_000_000, 0, now += 5_000_000);
         p.runEnded(now);
         assertFalse(p.contended(now));
-        p.spun(2_000_000, 2_000_000, now += 2_000_000); // contended again later
-        assertTrue(p.contended(now));
+        p.spun(10_000_000, 10_000_000, now += 10_000_000); // contended again later: 10 of 15 ms taken
+        assertTrue(p.contended(now), "share " + p.takenShare());
         assertFalse(p.probe(now + SpinPolicy.PROBE_NANOS - 1));
         assertTrue(p.probe(now + SpinPolicy.PROBE_NANOS));
     }
