@@ -1,42 +1,18 @@
 package io.nnzip.engine.kernels;
 
-import io.nnzip.ir.WeightWrites;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
-
 /**
  * The compressed-rows form of pruned weights, built once per weight array and reused while its contents are
- * unchanged (an optimizer may update the array in place: a masked weight keeps its zeros, but values move, so a hit
- * needs equal contents). Contents are compared only after a {@link WeightWrites#bump}: while the stamp has not moved
- * since the last compare, the entry is taken as it is. Dense weights are remembered as such, so the density scan is
- * not repeated either.
+ * unchanged ({@link WeightForms}: an optimizer may update the array in place, and a masked weight keeps its zeros but
+ * its values move). Dense weights are remembered as such, so the density scan is not repeated either.
  */
 public final class SparseWeights {
     /** Below this many weights the dense kernel's fixed costs are small and the scan is not worth it. */
     static final int MIN_SIZE = 1 << 12;
 
-    private static final class Entry {
-        final int off, rows, cols;
-        final boolean transposed;
-        final float[] contents;
-        final SparseRows sparse;
-        /** The {@link WeightWrites} stamp at which {@link #contents} last equalled the array. */
-        volatile long checked;
+    /** What a form depends on besides the range: its shape and whether it is the operand's transpose. */
+    private record Layout(int rows, int cols, boolean transposed) {}
 
-        Entry(int off, int rows, int cols, boolean transposed, float[] contents, SparseRows sparse, long checked) {
-            this.off = off;
-            this.rows = rows;
-            this.cols = cols;
-            this.transposed = transposed;
-            this.contents = contents;
-            this.sparse = sparse;
-            this.checked = checked;
-        }
-    }
-
-    private static final Map<float[], Entry> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final WeightForms<SparseRows> FORMS = new WeightForms<>();
 
     /** Off switch for measurements and tests: the engine runs every layer dense. */
     public static volatile boolean enabled = !Boolean.getBoolean("nnzip.dense");
@@ -52,20 +28,10 @@ public final class SparseWeights {
     private static SparseRows get(float[] w, int off, int rows, int cols, boolean transposed) {
         long size = (long) rows * cols;
         if (!enabled || size < MIN_SIZE || off + size > w.length) return null;
-        // read before the compare: a write racing with it bumps past this stamp and forces the next caller to compare
-        long epoch = WeightWrites.epoch();
-        Entry e = CACHE.get(w);
-        if (e != null && e.off == off && e.rows == rows && e.cols == cols && e.transposed == transposed) {
-            if (e.checked == epoch) return e.sparse;
-            if (Arrays.equals(e.contents, 0, (int) size, w, off, (int) (off + size))) {
-                e.checked = epoch;
-                return e.sparse;
-            }
-        }
-        int nz = SparseRows.nonzeros(w, off, (int) size);
-        SparseRows s = !SparseRows.pays(nz, size) ? null : transposed ? SparseRows.ofTransposed(w, off, cols, rows) : SparseRows.of(w, off, rows, cols);
         // only the operand's own range is kept: the array may hold other tensors (a training pool)
-        CACHE.put(w, new Entry(off, rows, cols, transposed, Arrays.copyOfRange(w, off, (int) (off + size)), s, epoch));
-        return s;
+        return FORMS.get(w, off, (int) size, new Layout(rows, cols, transposed), () -> {
+            int nz = SparseRows.nonzeros(w, off, (int) size);
+            return !SparseRows.pays(nz, size) ? null : transposed ? SparseRows.ofTransposed(w, off, cols, rows) : SparseRows.of(w, off, rows, cols);
+        });
     }
 }
