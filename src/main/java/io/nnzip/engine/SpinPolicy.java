@@ -79,12 +79,23 @@ final class SpinPolicy {
     private long probeEvery, nextProbeAt;
     private boolean probing;
     private long probes;
+    /**
+     * Cumulative stop-the-world GC time (ns) and its value at the last report: a GC pause stops the team's threads as
+     * a busy core would, but it is this process's own work, not another thread wanting the core, so it is not counted
+     * as taken (it made an idle team look contended late in cold runs; BENCHMARKS.md, session 17).
+     */
+    private final java.util.function.LongSupplier gcNanos;
+    private long lastGc;
 
     SpinPolicy() { this(STEAL_SHARE); }
 
     SpinPolicy(double stealShare) { this(stealShare, PROBE_NANOS); }
 
-    SpinPolicy(double stealShare, long probeNanos) {
+    SpinPolicy(double stealShare, long probeNanos) { this(stealShare, probeNanos, GcPauses::nanos); }
+
+    SpinPolicy(double stealShare, long probeNanos, java.util.function.LongSupplier gcNanos) {
+        this.gcNanos = gcNanos;
+        this.lastGc = gcNanos.getAsLong();
         this.stealShare = stealShare;
         this.firstProbeNanos = probeNanos;
         this.probeEvery = probeNanos;
@@ -168,7 +179,9 @@ final class SpinPolicy {
         }
         if (fadedAt == Long.MIN_VALUE || now > fadedAt) fadedAt = now;
         watched += nanos;
-        taken += Math.min(nanos, Math.max(0, takenNanos));
+        long gc = gcNanos.getAsLong(), gcDelta = Math.max(0, gc - lastGc);
+        lastGc = gc;
+        taken += Math.max(0, Math.min(nanos, Math.max(0, takenNanos)) - gcDelta);
         boolean was = contended;
         contended = watched >= MIN_WATCHED_NANOS && taken >= stealShare * watched;
         if (contended && !was) {

@@ -230,4 +230,25 @@ class SpinPolicyTest {
         p.woke(10_000_000_000L, 0);
         assertTrue(Math.abs(p.wakeNanos() - 30_000) < 100, "wake " + p.wakeNanos());
     }
+
+    @Test
+    void gcPausesAreNotTakenTime() {
+        long[] gc = {0};
+        SpinPolicy p = new SpinPolicy(0.5, SpinPolicy.PROBE_NANOS, () -> gc[0]);
+        long now = 1_000_000_000L;
+        // 2 ms spun, 1.5 ms of it descheduled; a 1.5 ms GC pause ran meanwhile: 0 of 2 ms taken by other threads
+        gc[0] += 1_500_000;
+        p.spun(2_000_000, 1_500_000, now);
+        assertFalse(p.contended(now));
+        assertEquals(0.0, p.takenShare(), 1e-9);
+        // the same spin with no GC: 1.5 of 2 ms taken, 0.75 >= 0.5
+        SpinPolicy q = new SpinPolicy(0.5, SpinPolicy.PROBE_NANOS, () -> 0L);
+        q.spun(2_000_000, 1_500_000, now);
+        assertTrue(q.contended(now));
+        assertEquals(0.75, q.takenShare(), 1e-9);
+        // a GC pause only clears its own length: 1 ms GC inside 1.5 ms descheduled leaves 0.5 ms taken
+        gc[0] += 1_000_000;
+        p.spun(2_000_000, 1_500_000, now);
+        assertEquals(0.5 / 4, p.takenShare(), 1e-9);
+    }
 }
