@@ -102,7 +102,7 @@ public final class StructuredPruner {
             // alike instead of one of them being emptied, and kept widths stay multiples of roundTo
             for (Entity e : g.entities()) caps.limit(e, e.size() - kept(e.size(), a, roundTo));
             int target = (int) Math.floor(a * cs.size() + 1e-9);
-            if (roundTo > 1 && target > 0) {
+            if (roundTo > 1 && target > 0 && cs.size() > roundTo) {
                 int kept = Math.min(cs.size(), (cs.size() - target + roundTo - 1) / roundTo * roundTo);
                 target = cs.size() - kept;
             }
@@ -139,13 +139,10 @@ public final class StructuredPruner {
         return chosen;
     }
 
-    /**
-     * Elements of an n-element tensor that stay when {@code a} of them go, rounded up to a multiple of roundTo;
-     * a tensor of at most roundTo elements (or one whose rounded keep reaches n) stays whole, never below roundTo.
-     */
+    /** Elements of an n-element tensor that stay when {@code a} of them go, rounded up to a multiple of roundTo. */
     static int kept(int n, double a, int roundTo) {
         int k = n - (int) Math.floor(a * n + 1e-9);
-        if (roundTo > 1) k = Math.min(n, (k + roundTo - 1) / roundTo * roundTo);
+        if (roundTo > 1 && n > roundTo) k = Math.min(n, (k + roundTo - 1) / roundTo * roundTo);
         return Math.max(1, k);
     }
 
