@@ -80,12 +80,14 @@ final class SpinPolicy {
     private boolean probing;
     private long probes;
     /**
-     * Cumulative stop-the-world GC time (ns) and its value at the last report: a GC pause stops the team's threads as
-     * a busy core would, but it is this process's own work, not another thread wanting the core, so it is not counted
-     * as taken (it made an idle team look contended late in cold runs; BENCHMARKS.md, session 17).
+     * Cumulative stop-the-world GC time (ns), and per reporting thread its value at that thread's last report: a GC
+     * pause stops the team's threads as a busy core would, but it is this process's own work, not another thread
+     * wanting the core, so it is not counted as taken (it made an idle team look contended late in cold runs;
+     * BENCHMARKS.md, session 17). The stamp is per thread because one pause stops every spinning thread, and each
+     * reports it in its own descheduled time.
      */
     private final java.util.function.LongSupplier gcNanos;
-    private long lastGc;
+    private final ThreadLocal<long[]> lastGc;
 
     SpinPolicy() { this(STEAL_SHARE); }
 
@@ -95,7 +97,8 @@ final class SpinPolicy {
 
     SpinPolicy(double stealShare, long probeNanos, java.util.function.LongSupplier gcNanos) {
         this.gcNanos = gcNanos;
-        this.lastGc = gcNanos.getAsLong();
+        long atStart = gcNanos.getAsLong();
+        this.lastGc = ThreadLocal.withInitial(() -> new long[] {atStart});
         this.stealShare = stealShare;
         this.firstProbeNanos = probeNanos;
         this.probeEvery = probeNanos;
@@ -179,8 +182,9 @@ final class SpinPolicy {
         }
         if (fadedAt == Long.MIN_VALUE || now > fadedAt) fadedAt = now;
         watched += nanos;
-        long gc = gcNanos.getAsLong(), gcDelta = Math.max(0, gc - lastGc);
-        lastGc = gc;
+        long[] seen = lastGc.get();
+        long gc = gcNanos.getAsLong(), gcDelta = Math.max(0, gc - seen[0]);
+        seen[0] = gc;
         taken += Math.max(0, Math.min(nanos, Math.max(0, takenNanos)) - gcDelta);
         boolean was = contended;
         contended = watched >= MIN_WATCHED_NANOS && taken >= stealShare * watched;

@@ -251,4 +251,22 @@ class SpinPolicyTest {
         p.spun(2_000_000, 1_500_000, now);
         assertEquals(0.5 / 4, p.takenShare(), 1e-9);
     }
+
+    @Test
+    void oneGcPauseIsClearedForEveryThreadItStopped() throws InterruptedException {
+        long[] gc = {0};
+        SpinPolicy p = new SpinPolicy(0.5, SpinPolicy.PROBE_NANOS, () -> gc[0]);
+        long now = 1_000_000_000L;
+        // one 1.5 ms pause stops both spinning threads; each reports 2 ms spun with 1.5 ms descheduled
+        gc[0] += 1_500_000;
+        p.spun(2_000_000, 1_500_000, now);
+        Thread other = new Thread(() -> p.spun(2_000_000, 1_500_000, now));
+        other.start();
+        other.join();
+        assertEquals(0.0, p.takenShare(), 1e-9);
+        assertFalse(p.contended(now));
+        // no new pause: the same thread's next report counts its descheduled time in full
+        p.spun(2_000_000, 1_500_000, now);
+        assertEquals(1.5 / 6, p.takenShare(), 1e-9);
+    }
 }
