@@ -42,6 +42,9 @@ public final class QuantConfig implements Pass {
     @Setting("int8 on transformers (linear placement): each attention block's Q/K/V linears, scores, softmax and a·v as one ONNX Runtime com.microsoft "
             + "QAttention (same int8 weights side by side; the file then needs ORT or nnzip's engine); false keeps standard ONNX ops")
     public boolean qattention = true;
+    @Setting("int8 on transformers (linear placement): the exact (erf) GELU written as ONNX Runtime's com.microsoft FastGelu, the tanh approximation "
+            + "(|difference| <= 4.8e-4 per value; a different function, faster in ORT)")
+    public boolean tanhGelu = false;
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")

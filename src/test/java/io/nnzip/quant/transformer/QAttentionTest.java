@@ -89,7 +89,7 @@ class QAttentionTest {
     void fusedVitKeepsTheLogits(String onnx) {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         StaticInt8Quantizer.Result fused = quantize(onnx, true, false), plain = quantize(onnx, false, false);
-        assertEquals(4, fused.notes().get("qattention"));
+        assertEquals(4, fused.notes().get("qattention_blocks"));
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(fused.model(), 2);
         assertEquals(4, ops.getOrDefault("QAttention", 0), ops.toString());
         assertEquals(13, ops.getOrDefault("QGemm", 0), ops.toString());
@@ -108,6 +108,55 @@ class QAttentionTest {
         assertTrue(agree >= 7, agree + "/8 top-1 agree with PyTorch");
         assertTrue(vsPlain < 0.02 * scale, "fused vs unfused int8 file: " + vsPlain + " of " + scale);
         assertTrue(vsEngine < 0.01 * scale, "engine vs ORT on the fused file: " + vsEngine + " of " + scale);
+    }
+
+    /** com.microsoft FastGelu with and without its bias: nnzip's engine computes what ORT computes. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void fastGeluMatchesOrt(boolean bias) {
+        Random rnd = new Random(9);
+        Graph g = new Graph("fastgelu");
+        g.inputs().add(ValueInfo.of("x", DType.FLOAT, 4, 3, 10));
+        g.outputs().add(ValueInfo.of("y", DType.FLOAT, 4, 3, 10));
+        float[] b = new float[10], x = new float[120];
+        for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) (3 * rnd.nextGaussian());
+        g.initializers().put("b", Tensor.of(b, 10));
+        g.nodes().add(new Node("g", "FastGelu", QAttentionFusion.DOMAIN, bias ? List.of("x", "b") : List.of("x"), List.of("y")));
+        Model m = new Model(g);
+        m.opsets().put(QAttentionFusion.DOMAIN, 1L);
+        Tensor xt = Tensor.of(x, 4, 3, 10);
+        float[] want;
+        try (OrtRunner r = new OrtRunner(m, 2)) {
+            want = r.run(Map.of("x", xt)).get("y").floats();
+        }
+        float[] got = new Executor(m, new Parallel(2)).run(Map.of("x", xt)).get("y").floats();
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-5 * (1 + Math.abs(want[i])), "[" + i + "]");
+    }
+
+    /**
+     * --tanh-gelu: the 4 erf GELUs become FastGelu (ORT's graph keeps no Erf or Gelu), the logits move by little
+     * against the exact-GELU int8 file, and nnzip's engine computes ORT's.
+     */
+    @Test
+    void tanhGeluReplacesEveryGelu() {
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        QuantConfig cfg = new QuantConfig();
+        cfg.tanhGelu = true;
+        StaticInt8Quantizer.Result r = new StaticInt8Quantizer(TransformerInt8Test.canonical("vit_op13.onnx"), cfg, List.of(a.get("x"))).quantize();
+        assertEquals(4, r.notes().get("fast_gelu_nodes"));
+        Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
+        assertEquals(4, ops.getOrDefault("FastGelu", 0), ops.toString());
+        assertTrue(!ops.containsKey("Erf") && !ops.containsKey("Gelu"), ops.toString());
+        float[] exact = TransformerInt8Test.ort(quantize("vit_op13.onnx", true, false).model(), a.get("x")), got = TransformerInt8Test.ort(r.model(), a.get("x"));
+        float[] engine = new Executor(r.model(), new Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
+        double scale = TransformerInt8Test.maxAbs(exact), d = 0, e = 0;
+        for (int i = 0; i < exact.length; i++) {
+            d = Math.max(d, Math.abs(exact[i] - got[i]));
+            e = Math.max(e, Math.abs(engine[i] - got[i]));
+        }
+        assertTrue(d > 0 && d < 0.03 * scale, "tanh vs erf GELU int8 files: " + d + " of " + scale);
+        assertTrue(e < 0.01 * scale, "engine vs ORT: " + e + " of " + scale);
     }
 
     /** A score scale other than QAttention's 1/√d (here 0.6/√d in every block) goes into the q columns: same logits. */
@@ -174,7 +223,7 @@ class QAttentionTest {
         assertTrue(d < 0.02 * scale, "partly fused vs unfused: " + d + " of " + scale);
 
         StaticInt8Quantizer.Result sym = quantize("vit_op17.onnx", true, true);
-        assertEquals(0, sym.notes().get("qattention"));
+        assertEquals(0, sym.notes().get("qattention_blocks"));
         assertEquals(4, sym.model().graph().nodes().stream().filter(n -> n.opType().equals("Softmax")).count());
     }
 }
