@@ -110,6 +110,31 @@ class QAttentionTest {
         assertTrue(vsEngine < 0.01 * scale, "engine vs ORT on the fused file: " + vsEngine + " of " + scale);
     }
 
+    /**
+     * The command: QAttention by default, none with --no-qattention, FastGelu only with --tanh-gelu; the provenance
+     * records the settings and the counts under their own names.
+     */
+    @Test
+    void commandOptionsAndProvenance(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/usr/share/datasets/fashion-mnist")), "needs fashion-mnist");
+        String[][] variants = {{}, {"--no-qattention"}, {"--tanh-gelu"}};
+        for (int v = 0; v < variants.length; v++) {
+            java.nio.file.Path out = dir.resolve("q" + v + ".onnx");
+            List<String> args = new java.util.ArrayList<>(List.of("quantize", DIR.resolve("vit_op17.onnx").toString(), "--scheme", "int8", "--data", "fashion-mnist",
+                    "--calib-size", "32", "--eval-size", "32", "--latency-batch", "0", "--json", "-o", out.toString()));
+            args.addAll(List.of(variants[v]));
+            assertEquals(0, io.nnzip.cli.Main.run(args.toArray(String[]::new)), String.join(" ", args));
+            Model q = io.nnzip.onnx.OnnxReader.read(out);
+            long qa = q.graph().nodes().stream().filter(n -> n.opType().equals("QAttention")).count();
+            long fg = q.graph().nodes().stream().filter(n -> n.opType().equals("FastGelu")).count();
+            String rec = q.metadata().get("nnzip.quantize");
+            assertEquals(v == 1 ? 0 : 4, qa, List.of(variants[v]).toString());
+            assertEquals(v == 2 ? 4 : 0, fg, List.of(variants[v]).toString());
+            assertTrue(rec.contains("\"qattention\":" + (v != 1)) && rec.contains("\"tanh_gelu\":" + (v == 2)), rec);
+            assertTrue(rec.contains("\"qattention_blocks\":4") == (v != 1), rec);
+        }
+    }
+
     /** com.microsoft FastGelu with and without its bias: nnzip's engine computes what ORT computes. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
