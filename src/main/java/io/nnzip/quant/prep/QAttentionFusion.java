@@ -32,7 +32,8 @@ import java.util.Set;
  * scales (no re-rounding: ORT 1.20's CPU kernel takes per-column weight scales); a score scale other than 1/√d
  * multiplies the q columns' scales and bias. The same function up to float rounding order; ORT runs the block in
  * one kernel (integer QKV GEMM, per batch × head attention) instead of three QGemm and eight reshapes/transposes.
- * Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
+ * Each tensor of the chain must be read only by the next op (a projection's output may also be read by Shape, as
+ * exporters with a dynamic batch do). Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
  * activations, non-int8 or zero-point weights, mismatched heads) leaves the block as it is. nnzip's engine runs
  * the op ({@code engine/ops/QAttentionOp}).
  */
@@ -132,7 +133,8 @@ public final class QAttentionFusion {
             d = ys[3];
             n = ys[1];
             if (h <= 0 || d <= 0 || n <= 0 || x.shape()[2] != h * d || x.shape()[1] != n) return false;
-            Node tond = only(consumers, outs, producers.get(rs.input(0)), rs);
+            // exporters with a dynamic batch also read the projection's shape (Shape → … → the head Reshape's target)
+            Node tond = onlyValues(consumers, outs, producers.get(rs.input(0)), rs);
             if (!isOp(tond, "Reshape")) return false;
             Node gemm = only(consumers, outs, producers.get(tond.input(0)), tond);
             if (!isOp(gemm, "Gemm") || gemm.attrInt("transA", 0) != 0 || gemm.attrInt("transB", 0) != 0
@@ -227,6 +229,13 @@ public final class QAttentionFusion {
         if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
         List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
         return cs.size() == 1 && cs.get(0) == reader ? p : null;
+    }
+
+    /** As {@link #only}, but other readers that take only the shape (Shape nodes) are allowed. */
+    private static Node onlyValues(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
+        if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return cs.contains(reader) && cs.stream().allMatch(c -> c == reader || isOp(c, "Shape")) ? p : null;
     }
 
     /** The one reader of {@code p}'s output (which is no graph output), or null. */

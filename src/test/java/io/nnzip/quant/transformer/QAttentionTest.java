@@ -135,6 +135,44 @@ class QAttentionTest {
         }
     }
 
+    /**
+     * Other exports: the 1-block ViT with 4 tokens and 2 heads of 8 and the BERT-style encoder (separate q/k/v
+     * Linears, dynamic batch: the projections' shapes are also read by Shape nodes, k transposed (0,2,3,1) at once)
+     * fuse their block, with ORT's logits at the unfused file's and the engine at ORT's; the causal LM, whose scores
+     * pass a Where mask before the Softmax, keeps its 2 blocks unfused.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"vit_tiny_op13.onnx, vit_tiny.npz, 1", "vit_tiny_op17.onnx, vit_tiny.npz, 1",
+            "gpt_tiny.onnx, gpt_tiny.npz, 0", "bert_tiny_op13.onnx, bert_tiny.npz, 1"})
+    void otherExports(String onnx, String npz, int blocks) {
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve(npz));
+        Model m = TransformerInt8Test.canonical(onnx);
+        String in = m.graph().runtimeInputs().get(0).name(), out = m.graph().outputNames().get(0);
+        QuantConfig cfg = new QuantConfig();
+        cfg.int8Ops = "linear";
+        StaticInt8Quantizer.Result fused = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
+        cfg.qattention = false;
+        StaticInt8Quantizer.Result plain = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
+        assertEquals(blocks, fused.notes().get("qattention_blocks"), onnx);
+        // the fused blocks' Q/K/V Gemms are gone (nothing outside the block kept them alive)
+        assertEquals(gemms(plain.model()) - 3 * blocks, gemms(fused.model()), onnx);
+        float[] want, got;
+        try (OrtRunner r = new OrtRunner(plain.model(), 2); OrtRunner f = new OrtRunner(fused.model(), 2)) {
+            want = r.run(Map.of(in, a.get("x"))).get(out).floats();
+            got = f.run(Map.of(in, a.get("x"))).get(out).floats();
+        }
+        float[] engine = new Executor(fused.model(), new Parallel(2)).run(Map.of(in, a.get("x"))).get(out).floats();
+        double scale = TransformerInt8Test.maxAbs(want), d = 0, e = 0;
+        for (int i = 0; i < want.length; i++) {
+            d = Math.max(d, Math.abs(want[i] - got[i]));
+            e = Math.max(e, Math.abs(engine[i] - got[i]));
+        }
+        assertTrue(d < 0.02 * scale, onnx + " fused vs unfused: " + d + " of " + scale);
+        assertTrue(e < 0.01 * scale, onnx + " engine vs ORT: " + e + " of " + scale);
+    }
+
+    static long gemms(Model m) { return m.graph().nodes().stream().filter(n -> n.opType().equals("Gemm")).count(); }
+
     /** com.microsoft FastGelu with and without its bias: nnzip's engine computes what ORT computes. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
