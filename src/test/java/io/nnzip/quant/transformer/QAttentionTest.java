@@ -171,6 +171,22 @@ class QAttentionTest {
         assertTrue(e < 0.01 * scale, onnx + " engine vs ORT: " + e + " of " + scale);
     }
 
+    /** Per-tensor weight scales (--no-per-channel): each of q, k, v keeps its own scale, spread over its columns. */
+    @Test
+    void perTensorWeightsFuseToo() {
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
+        QuantConfig cfg = new QuantConfig();
+        cfg.perChannel = false;
+        StaticInt8Quantizer.Result fused = new StaticInt8Quantizer(TransformerInt8Test.canonical("vit_op17.onnx"), cfg, List.of(a.get("x"))).quantize();
+        cfg.qattention = false;
+        StaticInt8Quantizer.Result plain = new StaticInt8Quantizer(TransformerInt8Test.canonical("vit_op17.onnx"), cfg, List.of(a.get("x"))).quantize();
+        assertEquals(4, fused.notes().get("qattention_blocks"));
+        float[] want = TransformerInt8Test.ort(plain.model(), a.get("x")), got = TransformerInt8Test.ort(fused.model(), a.get("x"));
+        double scale = TransformerInt8Test.maxAbs(want), d = 0;
+        for (int i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - got[i]));
+        assertTrue(d < 0.02 * scale, "per-tensor fused vs unfused: " + d + " of " + scale);
+    }
+
     static long gemms(Model m) { return m.graph().nodes().stream().filter(n -> n.opType().equals("Gemm")).count(); }
 
     /** com.microsoft FastGelu with and without its bias: nnzip's engine computes what ORT computes. */
