@@ -90,6 +90,8 @@ class QAttentionTest {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         StaticInt8Quantizer.Result fused = quantize(onnx, true, false), plain = quantize(onnx, false, false);
         assertEquals(4, fused.notes().get("qattention_blocks"));
+        // the MAC count (nnzip info) is the replaced Gemms' and MatMuls'
+        assertEquals(io.nnzip.eval.ModelStats.of(plain.model()).macs, io.nnzip.eval.ModelStats.of(fused.model()).macs);
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(fused.model(), 2);
         assertEquals(4, ops.getOrDefault("QAttention", 0), ops.toString());
         assertEquals(13, ops.getOrDefault("QGemm", 0), ops.toString());
