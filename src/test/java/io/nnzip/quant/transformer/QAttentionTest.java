@@ -123,7 +123,7 @@ class QAttentionTest {
         for (int v = 0; v < variants.length; v++) {
             java.nio.file.Path out = dir.resolve("q" + v + ".onnx");
             List<String> args = new java.util.ArrayList<>(List.of("quantize", DIR.resolve("vit_op17.onnx").toString(), "--scheme", "int8", "--data", "fashion-mnist",
-                    "--calib-size", "32", "--eval-size", "32", "--latency-batch", "0", "--json", "-o", out.toString()));
+                    "--calib-images", "32", "--eval-size", "32", "--latency-batch", "0", "--json", "-o", out.toString()));
             args.addAll(List.of(variants[v]));
             assertEquals(0, io.nnzip.cli.Main.run(args.toArray(String[]::new)), String.join(" ", args));
             Model q = io.nnzip.onnx.OnnxReader.read(out);
