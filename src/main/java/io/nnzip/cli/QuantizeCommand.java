@@ -63,6 +63,13 @@ public final class QuantizeCommand extends BaseCommand {
             + "auto (linear on transformers, else all) (default ${DEFAULT-VALUE}).")
     String int8Ops;
 
+    @Option(names = "--qattention", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "int8 on transformers: each attention block's Q/K/V linears and attention as one com.microsoft QAttention (ORT or nnzip's engine runs it; default on; --no-qattention keeps standard ONNX ops).")
+    boolean qattention;
+
+    @Option(names = "--tanh-gelu", description = "int8 on transformers: write the exact (erf) GELU as com.microsoft FastGelu, its tanh approximation (faster in ORT; not the same function).")
+    boolean tanhGelu;
+
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
     Double maxDrop;
 
@@ -152,6 +159,8 @@ public final class QuantizeCommand extends BaseCommand {
         c.maxDrop = maxDrop == null ? -1 : maxDrop;
         c.floatShallowConvs = floatShallowConvs;
         c.int8Ops = int8Ops;
+        c.qattention = qattention;
+        c.tanhGelu = tanhGelu;
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;

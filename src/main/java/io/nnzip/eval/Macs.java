@@ -42,6 +42,13 @@ public final class Macs {
                 if (y == null || !y.isConcrete() || k <= 0) return -1;
                 return (long) Shapes.numel(y.shape()) * k;
             }
+            case "QAttention" -> {
+                // com.microsoft's int8 attention block: x (B, S, K) · W (K, 3C), then q·kᵀ and a·v per head (S·S·C each per image)
+                ValueType x = in.length > 0 ? in[0] : null, w = in.length > 1 ? in[1] : null;
+                if (x == null || w == null || !x.isConcrete() || !w.isConcrete() || x.rank() != 3 || w.rank() != 2) return -1;
+                long rows = (long) x.shape()[0] * x.shape()[1], s = x.shape()[1], c = w.shape()[1] / 3;
+                return rows * w.shape()[0] * 3 * c + 2 * rows * s * c;
+            }
             default -> {
                 return 0;
             }

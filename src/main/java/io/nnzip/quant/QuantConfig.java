@@ -39,6 +39,12 @@ public final class QuantConfig implements Pass {
             + "everything between stays float so ORT's float fusions survive), attention (linear plus the activation×activation MatMuls), "
             + "auto (linear on transformers, i.e. graphs with Softmax and weight MatMuls; else all)")
     public String int8Ops = "auto";
+    @Setting("int8 on transformers (linear placement): each attention block's Q/K/V linears, scores, softmax and a·v as one ONNX Runtime com.microsoft "
+            + "QAttention (same int8 weights side by side; the file then needs ORT or nnzip's engine); false keeps standard ONNX ops")
+    public boolean qattention = true;
+    @Setting("int8 on transformers (linear placement): the exact (erf) GELU written as ONNX Runtime's com.microsoft FastGelu, the tanh approximation "
+            + "(|difference| <= 4.8e-4 per value; a different function, faster in ORT)")
+    public boolean tanhGelu = false;
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")

@@ -100,6 +100,9 @@ public final class StaticInt8Quantizer {
         Map<String, float[]> biases = cfg.biasCorrection ? BiasCorrection.corrections(g, plan, stats, cfg.perChannel) : Map.of();
         List<QdqWriter.WeightLayer> layers = QdqWriter.write(plan, params, cfg.perChannel, biases);
         Map<String, Object> n = new LinkedHashMap<>(notes);
+        // ORT runs each attention block as one integer kernel (QAttention) instead of three QGemm and eight head reshapes
+        if (linear && cfg.qattention) n.put("qattention_blocks", io.nnzip.quant.prep.QAttentionFusion.rewrite(out));
+        if (linear && cfg.tanhGelu) n.put("fast_gelu_nodes", io.nnzip.quant.prep.TanhGelu.rewrite(out));
         n.put("fused_activations", plan.fusedActivations.size());
         if (swapped > 0) n.put("relu_maxpool_swapped", swapped);
         n.put("quantized_tensors", plan.activations.size());

@@ -69,6 +69,7 @@ public final class ActivationOps {
         });
         OpRegistry.register("Gelu", (n, in, ctx) -> in[0].dtype() == DType.FLOAT && n.attrString("approximate", "none").equals("none")
                 ? new Tensor[] {Tensor.of(BiasGelu.gelu(in[0].floats(), ctx.floats(in[0].size()), ctx.parallel()), in[0].shape())} : geluScalar.run(n, in, ctx), Rules.SAME);
+        FastGeluOp.register();
         OpRegistry.register("PRelu", ActivationOps::prelu, Rules.SAME);
         OpRegistry.register("Clip", ActivationOps::clip, Rules.SAME);
         SoftmaxOps.register();

@@ -30,6 +30,7 @@ public final class QuantOps {
             ValueType.of(DType.UINT8, in[0].shape()), ValueType.of(DType.FLOAT), ValueType.of(DType.UINT8)});
         IntMatMulOps.register();
         MatMulNBitsOp.register();
+        QAttentionOp.register();
     }
 
     /** Integer range of a quantized type. */

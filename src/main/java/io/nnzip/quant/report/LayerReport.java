@@ -44,7 +44,9 @@ public final class LayerReport {
 
     static Map<String, Double> outputSqnr(List<Row> rows, Model reference, Model quantized, Tensor batch, int threads) {
         Map<String, Double> r = new LinkedHashMap<>();
-        List<String> names = rows.stream().map(Row::output).filter(n -> n != null && !n.isEmpty()).distinct().toList();
+        // a layer fused into a larger op (QAttention) has no output of its own left in the quantized graph
+        java.util.Set<String> made = quantized.graph().producers().keySet();
+        List<String> names = rows.stream().map(Row::output).filter(n -> n != null && !n.isEmpty() && made.contains(n)).distinct().toList();
         if (batch == null || names.isEmpty()) return r;
         Map<String, Tensor> a, b;
         try (ActivationRecorder ra = new ActivationRecorder(reference, names, threads); ActivationRecorder rb = new ActivationRecorder(quantized, names, threads)) {

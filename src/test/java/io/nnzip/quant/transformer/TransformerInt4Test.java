@@ -101,7 +101,9 @@ class TransformerInt4Test {
         assertEquals(8, smoothed.values().stream().filter("layernorm"::equals).count(), smoothed.toString());
         assertClose(a.get("y").floats(), ort(r.prepared(), a.get("x")), 1e-4, onnx + " smoothed float");
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
-        assertEquals(25, ops.getOrDefault("QGemm", 0), ops.toString()); // q, k, v split after smoothing
+        // q, k, v split after smoothing, and each block's three then fused into one QAttention: every linear stays integer
+        assertEquals(13, ops.getOrDefault("QGemm", 0), ops.toString());
+        assertEquals(4, ops.getOrDefault("QAttention", 0), ops.toString());
         assertClose(a.get("y").floats(), ort(r.model(), a.get("x")), 0.1, onnx + " smoothquant int8");
     }
 

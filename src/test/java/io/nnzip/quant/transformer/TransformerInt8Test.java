@@ -107,6 +107,8 @@ class TransformerInt8Test {
         Model m = canonical(onnx);
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         QuantConfig cfg = new QuantConfig();
+        // standard ops only (QAttentionTest covers the default, fused placement)
+        cfg.qattention = false;
         StaticInt8Quantizer.Result r = new StaticInt8Quantizer(m, cfg, List.of(a.get("x"))).quantize();
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
         // q, k and v as three QGemm behind one QuantizeLinear: 4 × 6 + the head, and 4 × 4 + 1 quantized inputs

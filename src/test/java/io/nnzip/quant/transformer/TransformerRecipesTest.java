@@ -22,11 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The built-in transformer recipes load and run on the ViT PyTorch exported: each step passes its accuracy gate in
  * ONNX Runtime (measured on Fashion-MNIST test images against the float model) and the written model is what the
- * recipe promises to ORT (QGemm for int8: q, k, v, proj, fc1, fc2 per block and the head; MatMulNBits for int4).
+ * recipe promises to ORT (int8: one QAttention per block for q, k, v and the attention, QGemm for proj, fc1, fc2 per
+ * block and the head; MatMulNBits for int4).
  */
 class TransformerRecipesTest {
     @ParameterizedTest
-    @CsvSource({"transformer-int8, vit_op17.onnx, QGemm, 25", "transformer-int4, vit_op13.onnx, MatMulNBits, 16"})
+    @CsvSource({"transformer-int8, vit_op17.onnx, QGemm, 13", "transformer-int8, vit_op17.onnx, QAttention, 4", "transformer-int4, vit_op13.onnx, MatMulNBits, 16"})
     void recipeRunsOnTheViT(String recipe, String onnx, String op, int count, @TempDir Path dir) {
         Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/usr/share/datasets/fashion-mnist")), "needs dataset-fashion-mnist");
         Dataset tr = Datasets.load("fashion-mnist", "train").head(128), te = Datasets.load("fashion-mnist", "test").head(300);

@@ -1,0 +1,247 @@
+package io.nnzip.quant.prep;
+
+import io.nnzip.engine.ConstantValue;
+import io.nnzip.engine.ShapeInference;
+import io.nnzip.engine.ValueType;
+import io.nnzip.ir.Attribute;
+import io.nnzip.ir.DType;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import io.nnzip.ir.TopoSort;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes ONNX Runtime's com.microsoft {@code QAttention} for each self-attention block of an int8 QDQ transformer
+ * (the linear placement after {@link QkvSplit} and {@link LinearToGemm}), matched by structure, not by names:
+ * <pre>
+ * xq = QuantizeLinear(x2d) (u8, per tensor);  a = DequantizeLinear(xq)
+ * for j in q, k, v:  Gemm(a, DQ(W_j s8 [K, C]), DQ(b_j)) → Reshape (B, N, C) → Reshape (B, N, h, d) → Transpose (0,2,1,3)
+ * scores = MatMul(q, Transpose(k, (0,1,3,2)))  [or k transposed (0,2,3,1) straight from its Reshape]  · or ÷ scalar
+ * y = MatMul(Softmax(scores), v) → Transpose (0,2,1,3)   [or {@link ValueHeadLayout}'s MatMul(vᵀ, Softmax(..)ᵀ) → (0,3,1,2)]
+ * out = Reshape (B, N, C)
+ * </pre>
+ * becomes {@code out = QAttention(Reshape(xq, (-1, N, K)), W s8 [K, 3C], b f32 [3C], x scale, W scales [3C], , x
+ * zero point)}, num_heads h. The fused weight is the three int8 weights side by side with their own per-column
+ * scales (no re-rounding: ORT 1.20's CPU kernel takes per-column weight scales); a score scale other than 1/√d
+ * multiplies the q columns' scales and bias. The same function up to float rounding order; ORT runs the block in
+ * one kernel (integer QKV GEMM, per batch × head attention) instead of three QGemm and eight reshapes/transposes.
+ * Each tensor of the chain must be read only by the next op (a projection's output may also be read by Shape, as
+ * exporters with a dynamic batch do). Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
+ * activations, non-int8 or zero-point weights, mismatched heads) leaves the block as it is. nnzip's engine runs
+ * the op ({@code engine/ops/QAttentionOp}).
+ */
+public final class QAttentionFusion {
+    public static final String DOMAIN = "com.microsoft";
+    private static final long[] HEADS = {0, 2, 1, 3}, KT = {0, 1, 3, 2}, K_DIRECT = {0, 2, 3, 1}, MERGE_T = {0, 3, 1, 2};
+
+    private QAttentionFusion() {}
+
+    /** Rewrites in place; returns the number of attention blocks fused. */
+    public static int rewrite(Model m) {
+        Graph g = m.graph();
+        int opset = m.opset();
+        Map<String, ValueType> one = ShapeInference.infer(g, opset, 1, Map.of());
+        int done = 0;
+        for (Node sm : List.copyOf(g.nodes()))
+            if (sm.opType().equals("Softmax") && sm.domain().isEmpty() && fuse(g, opset, one, sm)) done++;
+        if (done > 0) {
+            m.opsets().putIfAbsent(DOMAIN, 1L);
+            GraphEdits.removeDeadNodes(g);
+            g.removeUnusedInitializers();
+            TopoSort.sort(g);
+        }
+        return done;
+    }
+
+    /** One projection's path from the Gemm to the head tensor. */
+    private record Proj(Node gemm, String headsIn) {}
+
+    private static boolean fuse(Graph g, int opset, Map<String, ValueType> one, Node sm) {
+        Map<String, List<Node>> consumers = g.consumers();
+        Map<String, Node> producers = g.producers();
+        Set<String> outs = new HashSet<>(g.outputNames());
+        ValueType scores = one.get(sm.input(0));
+        if (scores == null || !scores.hasShape() || scores.rank() != 4) return false;
+        // before opset 13 Softmax's axis defaults to 1 and flattens the axes after it; axis 3 (or -1) is the last one either way
+        long axis = sm.attrInt("axis", opset < 13 ? 1 : -1);
+        if (axis != -1 && axis != 3) return false;
+        Node sc = only(consumers, outs, producers.get(sm.input(0)), sm);
+        if (sc == null || !sc.domain().isEmpty() || !(sc.opType().equals("Mul") || sc.opType().equals("Div"))) return false;
+        Node p0 = producers.get(sc.input(0));
+        int at = p0 != null && p0.opType().equals("MatMul") ? 0 : 1;
+        if (sc.opType().equals("Div") && at != 0) return false;
+        Tensor s = ConstantValue.of(g, sc.input(1 - at), producers, opset);
+        if (s == null || s.size() != 1) return false;
+        float scale = sc.opType().equals("Mul") ? s.toFloats()[0] : 1 / s.toFloats()[0];
+        Node qk = only(consumers, outs, producers.get(sc.input(at)), sc);
+        if (!isOp(qk, "MatMul")) return false;
+        // q: Transpose (0,2,1,3) of its heads; k: (0,1,3,2) of its (0,2,1,3) heads, or (0,2,3,1) of the Reshape
+        Node qt = only(consumers, outs, producers.get(qk.input(0)), qk);
+        Node kt = only(consumers, outs, producers.get(qk.input(1)), qk);
+        if (!isTranspose(qt, HEADS) || kt == null) return false;
+        String kHeads;
+        if (isTranspose(kt, KT)) {
+            Node kh = only(consumers, outs, producers.get(kt.input(0)), kt);
+            if (!isTranspose(kh, HEADS)) return false;
+            kHeads = kh.input(0);
+        } else if (isTranspose(kt, K_DIRECT)) kHeads = kt.input(0);
+        else return false;
+        // a·v in either layout, then the head merge
+        List<Node> readers = consumers.getOrDefault(sm.output(0), List.of());
+        if (readers.size() != 1 || outs.contains(sm.output(0))) return false;
+        Node r = readers.get(0), av, vt, merge;
+        long[] mergePerm;
+        if (isOp(r, "MatMul") && r.input(0).equals(sm.output(0)) && !r.input(1).equals(sm.output(0))) {
+            av = r;
+            vt = only(consumers, outs, producers.get(av.input(1)), av);
+            if (!isTranspose(vt, HEADS)) return false;
+            mergePerm = HEADS;
+        } else if (isTranspose(r, KT)) {
+            List<Node> rr = consumers.getOrDefault(r.output(0), List.of());
+            if (rr.size() != 1 || outs.contains(r.output(0)) || !isOp(rr.get(0), "MatMul") || !rr.get(0).input(1).equals(r.output(0))) return false;
+            av = rr.get(0);
+            vt = only(consumers, outs, producers.get(av.input(0)), av);
+            if (!isTranspose(vt, K_DIRECT)) return false;
+            mergePerm = MERGE_T;
+        } else return false;
+        merge = single(consumers, outs, av);
+        if (!isTranspose(merge, mergePerm)) return false;
+        Node ors = single(consumers, outs, merge);
+        if (!isOp(ors, "Reshape")) return false;
+        ValueType merged = one.get(ors.output(0));
+        // the three projections
+        Proj[] proj = new Proj[3];
+        Node[] headT = {qt, null, vt};
+        String[] headsOut = {qt.input(0), kHeads, vt.input(0)};
+        int h = -1, d = -1, n = -1;
+        for (int j = 0; j < 3; j++) {
+            Node reader = j == 1 ? (isTranspose(kt, KT) ? producers.get(kt.input(0)) : kt) : headT[j];
+            Node rs = only(consumers, outs, producers.get(headsOut[j]), reader);
+            if (!isOp(rs, "Reshape")) return false;
+            ValueType x = one.get(rs.input(0)), y = one.get(rs.output(0));
+            if (x == null || y == null || !x.hasShape() || !y.hasShape() || x.rank() != 3 || y.rank() != 4) return false;
+            int[] ys = y.shape();
+            if (h >= 0 && (h != ys[2] || d != ys[3] || n != ys[1])) return false;
+            h = ys[2];
+            d = ys[3];
+            n = ys[1];
+            if (h <= 0 || d <= 0 || n <= 0 || x.shape()[2] != h * d || x.shape()[1] != n) return false;
+            // exporters with a dynamic batch also read the projection's shape (Shape → … → the head Reshape's target)
+            Node tond = onlyValues(consumers, outs, producers.get(rs.input(0)), rs);
+            if (!isOp(tond, "Reshape")) return false;
+            Node gemm = only(consumers, outs, producers.get(tond.input(0)), tond);
+            if (!isOp(gemm, "Gemm") || gemm.attrInt("transA", 0) != 0 || gemm.attrInt("transB", 0) != 0
+                    || gemm.attrFloat("alpha", 1f) != 1f || gemm.attrFloat("beta", 1f) != 1f) return false;
+            proj[j] = new Proj(gemm, rs.input(0));
+        }
+        int c = h * d;
+        if (merged == null || !merged.hasShape() || merged.rank() != 3 || merged.shape()[1] != n || merged.shape()[2] != c) return false;
+        // one quantized input for all three
+        String a = proj[0].gemm.input(0);
+        if (!a.equals(proj[1].gemm.input(0)) || !a.equals(proj[2].gemm.input(0))) return false;
+        Node dqA = producers.get(a);
+        if (!isOp(dqA, "DequantizeLinear") || !dqA.hasInput(2)) return false;
+        Tensor inScale = g.initializer(dqA.input(1)), inZp = g.initializer(dqA.input(2));
+        if (inScale == null || inZp == null || inScale.size() != 1 || inZp.size() != 1 || inZp.dtype() != DType.UINT8) return false;
+        Node qx = producers.get(dqA.input(0));
+        if (!isOp(qx, "QuantizeLinear")) return false;
+        ValueType xv = one.get(dqA.input(0));
+        if (xv == null || !xv.hasShape() || xv.rank() != 2) return false;
+        int k = xv.shape()[1];
+        // weights: int8 [K, C], scale per tensor or per column, zero points 0; bias dequantized or float
+        byte[] w = new byte[k * 3 * c];
+        float[] ws = new float[3 * c], bias = new float[3 * c];
+        for (int j = 0; j < 3; j++) {
+            Node gm = proj[j].gemm;
+            Node dqW = producers.get(gm.input(1));
+            if (!isOp(dqW, "DequantizeLinear")) return false;
+            Tensor wq = g.initializer(dqW.input(0)), wsc = g.initializer(dqW.input(1)), wzp = dqW.hasInput(2) ? g.initializer(dqW.input(2)) : null;
+            if (wq == null || wsc == null || wq.dtype() != DType.INT8 || wq.rank() != 2 || wq.dim(0) != k || wq.dim(1) != c) return false;
+            if (dqW.hasInput(2) && (wzp == null || Arrays.stream(wzp.toLongs()).anyMatch(z -> z != 0))) return false;
+            if (wsc.size() != 1 && (wsc.size() != c || dqW.attrInt("axis", 1) != 1)) return false;
+            byte[] src = wq.bytes();
+            for (int row = 0; row < k; row++) System.arraycopy(src, row * c, w, row * 3 * c + j * c, c);
+            float[] sv = wsc.toFloats();
+            for (int col = 0; col < c; col++) ws[j * c + col] = sv[sv.length == 1 ? 0 : col];
+            if (gm.hasInput(2)) {
+                float[] b = constantFloats(g, producers, gm.input(2), opset);
+                if (b == null || b.length != c) return false;
+                System.arraycopy(b, 0, bias, j * c, c);
+            }
+        }
+        // QAttention scales scores by 1/√d: another scale goes into the q columns
+        double ratio = scale * Math.sqrt(d);
+        if (!(ratio > 0) || Double.isInfinite(ratio)) return false;
+        if (Math.abs(ratio - 1) > 1e-6)
+            for (int col = 0; col < c; col++) {
+                ws[col] *= (float) ratio;
+                bias[col] *= (float) ratio;
+            }
+        String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
+        String shape = g.freshName(base + "_qattention_in_shape"), in3 = g.freshName(base + "_qattention_in");
+        String wn = g.freshName(base + "_qkv_weight_q"), wsn = g.freshName(base + "_qkv_weight_scale"), bn = g.freshName(base + "_qkv_bias");
+        g.initializers().put(shape, Tensor.vector(-1, n, k));
+        g.initializers().put(wn, new Tensor(DType.INT8, new int[] {k, 3 * c}, w));
+        g.initializers().put(wsn, Tensor.of(ws, 3 * c));
+        g.initializers().put(bn, Tensor.of(bias, 3 * c));
+        Node reshape = new Node(base + "/QAttentionInput", "Reshape", List.of(dqA.input(0), shape), List.of(in3));
+        Node qa = new Node(base + "/QAttention", "QAttention", DOMAIN, List.of(in3, wn, bn, dqA.input(1), wsn, "", dqA.input(2)), List.of(ors.output(0)))
+                .set(Attribute.of("num_heads", (long) h));
+        int pos = g.nodes().indexOf(ors);
+        g.nodes().set(pos, qa);
+        g.nodes().add(pos, reshape);
+        // the rest of the block has no other readers: dead-node removal takes it
+        return true;
+    }
+
+    /** A float constant: an initializer, a Constant, or DequantizeLinear of constants (a quantized bias). */
+    private static float[] constantFloats(Graph g, Map<String, Node> producers, String name, int opset) {
+        Tensor t = ConstantValue.of(g, name, producers, opset);
+        if (t != null) return t.toFloats();
+        Node dq = producers.get(name);
+        if (!isOp(dq, "DequantizeLinear")) return null;
+        Tensor q = ConstantValue.of(g, dq.input(0), producers, opset), sc = ConstantValue.of(g, dq.input(1), producers, opset);
+        Tensor zp = dq.hasInput(2) ? ConstantValue.of(g, dq.input(2), producers, opset) : null;
+        if (q == null || sc == null || dq.hasInput(2) && zp == null || q.rank() > 1) return null;
+        long[] v = q.toLongs(), z = zp == null ? null : zp.toLongs();
+        float[] s = sc.toFloats(), out = new float[v.length];
+        if (s.length != 1 && s.length != v.length || z != null && z.length != s.length) return null;
+        for (int i = 0; i < v.length; i++) {
+            int c = s.length == 1 ? 0 : i;
+            out[i] = (float) ((v[i] - (z == null ? 0 : z[c])) * (double) s[c]);
+        }
+        return out;
+    }
+
+    private static boolean isOp(Node n, String op) { return n != null && n.opType().equals(op) && n.domain().isEmpty(); }
+
+    private static boolean isTranspose(Node n, long[] perm) { return isOp(n, "Transpose") && Arrays.equals(n.attrInts("perm", null), perm); }
+
+    /** {@code p} when its single output is read only by {@code reader} (and is no graph output). */
+    private static Node only(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
+        if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return cs.size() == 1 && cs.get(0) == reader ? p : null;
+    }
+
+    /** As {@link #only}, but other readers that take only the shape (Shape nodes) are allowed. */
+    private static Node onlyValues(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
+        if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return cs.contains(reader) && cs.stream().allMatch(c -> c == reader || isOp(c, "Shape")) ? p : null;
+    }
+
+    /** The one reader of {@code p}'s output (which is no graph output), or null. */
+    private static Node single(Map<String, List<Node>> consumers, Set<String> outs, Node p) {
+        if (p == null || outs.contains(p.output(0))) return null;
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return cs.size() == 1 ? cs.get(0) : null;
+    }
+}

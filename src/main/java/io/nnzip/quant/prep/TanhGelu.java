@@ -1,0 +1,83 @@
+package io.nnzip.quant.prep;
+
+import io.nnzip.engine.ConstantValue;
+import io.nnzip.ir.Graph;
+import io.nnzip.ir.GraphEdits;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Replaces the exporter's exact GELU, 0.5·x·(1 + erf(x/√2)) written as Div √2 (or Mul 1/√2) → Erf → Add 1 → Mul x →
+ * Mul 0.5, by ONNX Runtime's com.microsoft {@code FastGelu(x)} = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the
+ * tanh approximation (|difference| ≤ 4.8·10⁻⁴ per value; any opset, unlike ONNX Gelu, which needs opset 20). ORT's
+ * kernel for it is cheaper than its erf Gelu. An approximation, not the same function: only on request
+ * ({@code --tanh-gelu}). nnzip's engine runs FastGelu ({@code engine/ops/FastGeluOp}).
+ */
+public final class TanhGelu {
+    private TanhGelu() {}
+
+    /** Rewrites in place; returns the number of GELUs replaced. */
+    public static int rewrite(Model m) {
+        Graph g = m.graph();
+        int done = 0;
+        for (Node erf : List.copyOf(g.nodes()))
+            if (erf.opType().equals("Erf") && erf.domain().isEmpty() && replace(g, m.opset(), erf)) done++;
+        if (done > 0) {
+            m.opsets().putIfAbsent(QAttentionFusion.DOMAIN, 1L);
+            GraphEdits.removeDeadNodes(g);
+            g.removeUnusedInitializers();
+        }
+        return done;
+    }
+
+    private static boolean replace(Graph g, int opset, Node erf) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = Set.copyOf(g.outputNames());
+        Node scale = producers.get(erf.input(0));
+        if (!isOp(scale, "Div") && !isOp(scale, "Mul") || !readOnlyBy(consumers, outs, scale, erf)) return false;
+        Float c = scalar(g, producers, opset, scale.input(1));
+        if (c == null || Math.abs((scale.opType().equals("Div") ? c : 1 / c) - Math.sqrt(2)) > 1e-4) return false;
+        String x = scale.input(0);
+        Node plus = sole(consumers, outs, erf);
+        if (!isOp(plus, "Add") || !Float.valueOf(1f).equals(other(g, producers, opset, plus, erf.output(0)))) return false;
+        Node times = sole(consumers, outs, plus);
+        if (!isOp(times, "Mul") || !(times.input(0).equals(x) && times.input(1).equals(plus.output(0))
+                || times.input(1).equals(x) && times.input(0).equals(plus.output(0)))) return false;
+        Node half = sole(consumers, outs, times);
+        if (!isOp(half, "Mul") || !Float.valueOf(0.5f).equals(other(g, producers, opset, half, times.output(0)))) return false;
+        Node fast = new Node(half.name().isEmpty() ? half.output(0) + "_fastgelu" : half.name(), "FastGelu", QAttentionFusion.DOMAIN,
+                List.of(x), List.of(half.output(0)));
+        g.nodes().set(g.nodes().indexOf(half), fast);
+        // Div/Mul, Erf, Add and the first Mul now have no readers
+        return true;
+    }
+
+    private static boolean isOp(Node n, String op) { return n != null && n.opType().equals(op) && n.domain().isEmpty(); }
+
+    private static boolean readOnlyBy(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return p.outputs().size() == 1 && !outs.contains(p.output(0)) && cs.size() == 1 && cs.get(0) == reader;
+    }
+
+    private static Node sole(Map<String, List<Node>> consumers, Set<String> outs, Node p) {
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
+        return outs.contains(p.output(0)) || cs.size() != 1 ? null : cs.get(0);
+    }
+
+    /** The scalar constant operand of a binary node whose other operand is {@code from}. */
+    private static Float other(Graph g, Map<String, Node> producers, int opset, Node n, String from) {
+        if (n.inputs().size() != 2) return null;
+        String o = n.input(0).equals(from) ? n.input(1) : n.input(1).equals(from) ? n.input(0) : null;
+        return o == null ? null : scalar(g, producers, opset, o);
+    }
+
+    private static Float scalar(Graph g, Map<String, Node> producers, int opset, String name) {
+        Tensor t = ConstantValue.of(g, name, producers, opset);
+        return t == null || t.size() != 1 ? null : t.toFloats()[0];
+    }
+}
