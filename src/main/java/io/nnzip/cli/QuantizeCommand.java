@@ -67,8 +67,9 @@ public final class QuantizeCommand extends BaseCommand {
             description = "int8 on transformers: each attention block's Q/K/V linears and attention as one com.microsoft QAttention (ORT or nnzip's engine runs it; default on; --no-qattention keeps standard ONNX ops).")
     boolean qattention;
 
-    @Option(names = "--tanh-gelu", description = "int8 on transformers: write the exact (erf) GELU as com.microsoft FastGelu, its tanh approximation (faster in ORT; not the same function).")
-    boolean tanhGelu;
+    @Option(names = "--tanh-gelu", negatable = true, description = "int8 on transformers: write the exact (erf) GELU as com.microsoft FastGelu, its tanh approximation (faster in ORT; "
+            + "not the same function: differs by <= 4.8e-4). Default: only where the GELU's output is quantized with a step >= 16x that; --no-tanh-gelu: never.")
+    Boolean tanhGelu;
 
     @Option(names = "--max-drop", paramLabel = "POINTS", description = "int8: largest accuracy drop in points; sensitive layers fall back to float until met.")
     Double maxDrop;
@@ -160,7 +161,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.floatShallowConvs = floatShallowConvs;
         c.int8Ops = int8Ops;
         c.qattention = qattention;
-        c.tanhGelu = tanhGelu;
+        c.tanhGelu = tanhGelu == null ? "auto" : tanhGelu ? "on" : "off";
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;
         c.container = container;

@@ -43,8 +43,9 @@ public final class QuantConfig implements Pass {
             + "QAttention (same int8 weights side by side; the file then needs ORT or nnzip's engine); false keeps standard ONNX ops")
     public boolean qattention = true;
     @Setting("int8 on transformers (linear placement): the exact (erf) GELU written as ONNX Runtime's com.microsoft FastGelu, the tanh approximation "
-            + "(|difference| <= 4.8e-4 per value; a different function, faster in ORT)")
-    public boolean tanhGelu = false;
+            + "(|difference| <= 4.8e-4 per value; a different function, faster in ORT): auto (only GELUs whose output is quantized with a step of at "
+            + "least 16x that difference, where it is under 1/16 of a step), on (every GELU), off")
+    public String tanhGelu = "auto";
     @Setting("int8: largest accuracy drop (points) allowed; sensitive layers fall back to float until met (negative = off)")
     public double maxDrop = -1;
     @Setting("int4/int2: weights per scale along the input axis")

@@ -102,7 +102,8 @@ public final class StaticInt8Quantizer {
         Map<String, Object> n = new LinkedHashMap<>(notes);
         // ORT runs each attention block as one integer kernel (QAttention) instead of three QGemm and eight head reshapes
         if (linear && cfg.qattention) n.put("qattention_blocks", io.nnzip.quant.prep.QAttentionFusion.rewrite(out));
-        if (linear && cfg.tanhGelu) n.put("fast_gelu_nodes", io.nnzip.quant.prep.TanhGelu.rewrite(out));
+        if (linear && !cfg.tanhGelu.equals("off"))
+            n.put("fast_gelu_nodes", io.nnzip.quant.prep.TanhGelu.rewrite(out, cfg.tanhGelu.equals("auto")));
         n.put("fused_activations", plan.fusedActivations.size());
         if (swapped > 0) n.put("relu_maxpool_swapped", swapped);
         n.put("quantized_tensors", plan.activations.size());

@@ -76,6 +76,7 @@ class QAttentionTest {
         QuantConfig cfg = new QuantConfig();
         cfg.qattention = qattention;
         cfg.symmetric = symmetric;
+        cfg.tanhGelu = "off"; // the exact GELU on both sides: these tests are about the attention
         return new StaticInt8Quantizer(TransformerInt8Test.canonical(onnx), cfg, List.of(a.get("x"))).quantize();
     }
 
@@ -113,13 +114,15 @@ class QAttentionTest {
     }
 
     /**
-     * The command: QAttention by default, none with --no-qattention, FastGelu only with --tanh-gelu; the provenance
-     * records the settings and the counts under their own names.
+     * The command: QAttention by default, none with --no-qattention; FastGelu by default where the fixture's GELU
+     * outputs are quantized (steps 0.0126–0.0140, over 16 × 4.8e-4), none with --no-tanh-gelu; the provenance records
+     * the settings and the counts under their own names.
      */
     @Test
     void commandOptionsAndProvenance(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/usr/share/datasets/fashion-mnist")), "needs fashion-mnist");
-        String[][] variants = {{}, {"--no-qattention"}, {"--tanh-gelu"}};
+        String[][] variants = {{}, {"--no-qattention"}, {"--no-tanh-gelu"}, {"--tanh-gelu"}};
+        String[] tanh = {"auto", "auto", "off", "on"};
         for (int v = 0; v < variants.length; v++) {
             java.nio.file.Path out = dir.resolve("q" + v + ".onnx");
             List<String> args = new java.util.ArrayList<>(List.of("quantize", DIR.resolve("vit_op17.onnx").toString(), "--scheme", "int8", "--data", "fashion-mnist",
@@ -131,8 +134,8 @@ class QAttentionTest {
             long fg = q.graph().nodes().stream().filter(n -> n.opType().equals("FastGelu")).count();
             String rec = q.metadata().get("nnzip.quantize");
             assertEquals(v == 1 ? 0 : 4, qa, List.of(variants[v]).toString());
-            assertEquals(v == 2 ? 4 : 0, fg, List.of(variants[v]).toString());
-            assertTrue(rec.contains("\"qattention\":" + (v != 1)) && rec.contains("\"tanh_gelu\":" + (v == 2)), rec);
+            assertEquals(v == 2 ? 0 : 4, fg, List.of(variants[v]).toString());
+            assertTrue(rec.contains("\"qattention\":" + (v != 1)) && rec.contains("\"tanh_gelu\":\"" + tanh[v] + "\""), rec);
             assertTrue(rec.contains("\"qattention_blocks\":4") == (v != 1), rec);
         }
     }
@@ -223,7 +226,7 @@ class QAttentionTest {
     void tanhGeluReplacesEveryGelu() {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve("vit.npz"));
         QuantConfig cfg = new QuantConfig();
-        cfg.tanhGelu = true;
+        cfg.tanhGelu = "on";
         StaticInt8Quantizer.Result r = new StaticInt8Quantizer(TransformerInt8Test.canonical("vit_op13.onnx"), cfg, List.of(a.get("x"))).quantize();
         assertEquals(4, r.notes().get("fast_gelu_nodes"));
         Map<String, Integer> ops = OrtFusion.optimizedOpCounts(r.model(), 2);
@@ -238,6 +241,29 @@ class QAttentionTest {
         }
         assertTrue(d > 0 && d < 0.03 * scale, "tanh vs erf GELU int8 files: " + d + " of " + scale);
         assertTrue(e < 0.01 * scale, "engine vs ORT: " + e + " of " + scale);
+    }
+
+    /**
+     * The default (auto) replaces a GELU only where its output's quantization step is ≥ 16 × 4.8e-4 = 7.68e-3: with
+     * one block's step set to 7.0e-3 that block keeps the exact GELU, at 8.0e-3 it is replaced; "on" replaces all.
+     */
+    @Test
+    void autoTanhGeluFollowsTheStep() {
+        for (float step : new float[] {7.0e-3f, 8.0e-3f}) {
+            Model m = quantize("vit_op13.onnx", true, false).model();
+            Graph g = m.graph();
+            Node erf = g.nodes().stream().filter(n -> n.opType().equals("Erf")).findFirst().orElseThrow();
+            String x = erf.output(0);
+            for (int i = 0; i < 3; i++) x = g.consumers().get(x).get(0).output(0); // Add 1, Mul x, Mul 0.5
+            Node q = g.consumers().get(x).get(0);
+            while (!q.opType().equals("QuantizeLinear")) q = g.consumers().get(q.output(0)).get(0);
+            String name = g.freshName("gelu_step");
+            g.initializers().put(name, Tensor.of(new float[] {step}));
+            q.inputs().set(1, name);
+            Model all = m.copy();
+            assertEquals(step < 7.68e-3f ? 3 : 4, io.nnzip.quant.prep.TanhGelu.rewrite(m, true), "step " + step);
+            assertEquals(4, io.nnzip.quant.prep.TanhGelu.rewrite(all, false), "step " + step);
+        }
     }
 
     /** A score scale other than QAttention's 1/√d (here 0.6/√d in every block) goes into the q columns: same logits. */
