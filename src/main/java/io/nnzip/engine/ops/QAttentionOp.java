@@ -20,7 +20,8 @@ import java.util.List;
  * QAttention(input u8|s8 (B, S, K), weight s8|u8 (K, 3C), bias f32 (3C), input_scale (), weight_scale () or (3C),
  *            [mask], [input_zero_point ()], [weight_zero_point () or (3C)]), attribute num_heads H   -> output f32 (B, S, C)
  *   qkv = ((input − izp)·input_scale) · ((weight − wzp)·weight_scale per column) + bias       (B, S, 3C) = [q | k | v]
- *   output[b, i, h] = Σ_j softmax_j(q[b,i,h]·k[b,j,h] / √D) · v[b,j,h]       (D = C / H; heads are D-wide column slices)
+ *   output[b, i, h] = Σ_j softmax_j(q[b,i,h]·k[b,j,h] · scale) · v[b,j,h]   (D = C / H; heads are D-wide column slices;
+ *                                                                          attribute scale, 0 or absent: 1/√D)
  * </pre>
  * The two operands are dequantized and multiplied by the engine's float MatMul (ORT multiplies the integers and
  * scales the int32 sums: the same values up to float rounding). Masks, past state, unidirectional attention and the
@@ -40,6 +41,7 @@ final class QAttentionOp {
     private static Tensor[] run(Node n, Tensor[] in, ExecContext ctx) {
         if (in.length > 5 && in[5] != null || in.length > 8 && in[8] != null) throw new UnsupportedOpException("QAttention with a mask or past state");
         if (n.attrInt("unidirectional", 0) != 0) throw new UnsupportedOpException("QAttention unidirectional");
+        if (n.attrInt("do_rotary", 0) != 0) throw new UnsupportedOpException("QAttention with rotary embeddings");
         if (n.outputs().size() > 1 && !n.output(1).isEmpty()) throw new UnsupportedOpException("QAttention present output");
         Tensor x = in[0], w = in[1];
         int[] s = x.shape(), ws = w.shape();
@@ -56,7 +58,9 @@ final class QAttentionOp {
         if (b.length != 3 * c) throw new NnzipException(n.describe() + ": bias has " + b.length + " values, not " + 3 * c);
         for (int r = 0; r < rows; r++) for (int j = 0; j < 3 * c; j++) p[r * 3 * c + j] += b[j];
         float[] y = ctx.floats(rows * c);
-        AttentionCore.run(p, y, s[0], s[1], heads, d, (float) (1 / Math.sqrt(d)), null, ctx.parallel());
+        // a file from another writer may carry the score scale; ours folds it into q's columns (0 = ORT's default)
+        float scale = n.attrFloat("scale", 0f);
+        AttentionCore.run(p, y, s[0], s[1], heads, d, scale != 0f ? scale : (float) (1 / Math.sqrt(d)), null, ctx.parallel());
         return new Tensor[] {Tensor.of(y, s[0], s[1], c)};
     }
 

@@ -33,9 +33,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class QAttentionTest {
     static final java.nio.file.Path DIR = TransformerInt8Test.DIR;
 
-    /** x (float) → QuantizeLinear (u8) → QAttention, with per-column or per-tensor weight scales and a K ≠ C input. */
+    /**
+     * x (float) → QuantizeLinear (u8) → QAttention, with per-column or per-tensor weight scales and a K ≠ C input;
+     * "scaled": a score scale attribute (0.3, not 1/√3) as another writer may set it.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"per-column", "per-tensor"})
+    @ValueSource(strings = {"per-column", "per-tensor", "scaled"})
     void engineMatchesOrtOnARandomNode(String scales) {
         int b = 3, s = 7, k = 8, c = 6, heads = 2;
         Random rnd = new Random(5);
@@ -53,8 +56,10 @@ class QAttentionTest {
         g.initializers().put("xs", Tensor.of(new float[] {2f / 255}));
         g.initializers().put("xz", new Tensor(DType.UINT8, new int[0], new byte[] {(byte) 120}));
         g.nodes().add(new Node("q", "QuantizeLinear", List.of("x", "xs", "xz"), List.of("xq")));
-        g.nodes().add(new Node("qa", "QAttention", QAttentionFusion.DOMAIN, List.of("xq", "w", "b", "xs", "ws", "", "xz"), List.of("y"))
-                .set(Attribute.of("num_heads", (long) heads)));
+        Node qa = new Node("qa", "QAttention", QAttentionFusion.DOMAIN, List.of("xq", "w", "b", "xs", "ws", "", "xz"), List.of("y"))
+                .set(Attribute.of("num_heads", (long) heads));
+        if (scales.equals("scaled")) qa.set(Attribute.of("scale", 0.3f));
+        g.nodes().add(qa);
         Model m = new Model(g);
         m.opsets().put("", 17L);
         m.opsets().put(QAttentionFusion.DOMAIN, 1L);
