@@ -46,6 +46,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--latency-clock", defaultValue = "wall", description = "wall: time each run by the wall clock; cpu: by the calling thread's CPU time (needs --threads 1; the figure to trust on a loaded machine) (default ${DEFAULT-VALUE}).")
     String latencyClock;
 
+    @Option(names = "--latency-table", paramLabel = "FILE", description = "Text file of measured latency ratios of uniform prunes: read before the uniform calibration, appended to; a run given the file another run wrote keeps the same uniform prune (default: none).")
+    Path latencyTable;
+
     @Option(names = "--latency-samples", paramLabel = "N", defaultValue = "16", description = "Random-width graphs measured to fit the latency model, plus 3 uniform ones (default ${DEFAULT-VALUE}).")
     int latencySamples;
 
@@ -149,6 +152,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("latency_runs", latencyRuns);
         o.put("latency_samples", latencySamples);
         o.put("latency_clock", latencyClock);
+        o.put("latency_table", latencyTable == null ? null : latencyTable.toString());
         o.put("encoding", encoding);
         o.put("population", population);
         o.put("generations", generations);

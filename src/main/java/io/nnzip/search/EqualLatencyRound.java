@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 
 /**
  * The width search's last step, where it must beat uniform pruning and not merely the predicted budget: the uniform
- * prune is calibrated to the target by measurement (as {@code --method uniform} does) and enters the pool first; the
+ * prune is calibrated to the target by measurement (by the code {@code --method uniform} runs, {@link UniformLadder}) and enters the pool first; the
  * search's best distinct genomes are each calibrated by measurement too, and join only if their measured latency meets
  * the target within 5 % and is no slower than the uniform prune's (beyond the calibration's aim of 2 %), so that
  * every finalist is compared at the same measured latency. Every finalist then gets the same fine-tune, the one the
@@ -43,9 +43,16 @@ final class EqualLatencyRound {
         Finalist uniform() { return finalists.getFirst(); }
     }
 
-    /** The uniform prune calibrated to the target by measurement: the widths {@code --method uniform} keeps. */
+    /**
+     * The uniform prune calibrated to the target by measurement: the widths {@code --method uniform} keeps, found by the
+     * same fixed bisection over a grid of keep ratios ({@link UniformLadder}) in both, whatever the process's latency model.
+     */
     static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, Consumer<String> log) {
-        return WidthCalibration.run(enc, enc.repair(enc.full(), target).genes(), target, timer, runs, false, log);
+        return uniform(enc, target, timer, runs, LatencyTable.none(), log);
+    }
+
+    static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, Consumer<String> log) {
+        return UniformLadder.run(enc, target, timer, runs, table, log);
     }
 
     /**
@@ -53,8 +60,13 @@ final class EqualLatencyRound {
      *                 networks after calibration join the uniform prune
      */
     static Result run(Encoding enc, double target, LatencyTimer timer, int runs, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
+        return run(enc, target, timer, runs, LatencyTable.none(), searched, k, tune, log);
+    }
+
+    /** {@code table}: the uniform calibration's measurements shared with other processes ({@code --latency-table}). */
+    static Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
         List<Finalist> pool = new ArrayList<>();
-        WidthCalibration.Result u = uniform(enc, target, timer, runs, log);
+        WidthCalibration.Result u = uniform(enc, target, timer, runs, table, log);
         Set<String> seen = new HashSet<>();
         seen.add(enc.network(u.genes()));
         pool.add(scored("uniform", u, tune, log));

@@ -28,6 +28,8 @@ public record SearchConfig(
         @Setting(value = "alternated timed runs per latency measurement (the final check takes three times as many)", dflt = "20") int latencyRuns,
         @Setting(value = "wall: each timed run by the wall clock; cpu: by the calling thread's CPU time (needs threads 1: ONNX Runtime then "
                 + "computes on that thread; other processes cannot inflate it, the figure to trust on a loaded machine)", dflt = "wall") String latencyClock,
+        @Setting("a text file of measured latency ratios of uniform prunes, read before the uniform calibration and appended to: "
+                + "a uniform or width-search run given the file another wrote keeps the same uniform prune (null: none)") String latencyTable,
         @Setting(value = "random-width candidate graphs measured to fit the latency model (plus 3 uniform ones)", dflt = "16") int latencySamples,
         @Setting(value = "ratios: one keep ratio per coupled group (channels chosen by L1 norm inside it; for large models); "
                 + "filters: one 0/1 gene per prunable channel", dflt = "ratios") String encoding,
@@ -83,6 +85,7 @@ public record SearchConfig(
         if (targetLatency > 0 && targetLatencyMs > 0) throw new NnzipException("search: give --target-latency or --target-latency-ms, not both");
         if (method.equals("width-search") && !lat) throw new NnzipException("search --method width-search needs --target-latency F or --target-latency-ms X");
         if (method.equals("ga") && lat) throw new NnzipException("search --method ga searches under --target-macs; use --method width-search for a latency target");
+        if (latencyTable != null && !lat) throw new NnzipException("--latency-table holds measured latencies: it needs --target-latency or --target-latency-ms");
         if (lat && latencyBatch < 1) throw new NnzipException("--latency-batch must be ≥ 1 with a latency target");
         if (latencyClock == null) latencyClock = "wall";
         if (!latencyClock.equals("wall") && !latencyClock.equals("cpu")) throw new NnzipException("--latency-clock must be wall or cpu, not '" + latencyClock + "'");

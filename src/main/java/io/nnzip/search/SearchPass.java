@@ -84,12 +84,15 @@ public final class SearchPass {
                         chart = SearchChart.png(out.history(), target, c.rankBy(), true);
                         searched = GeneticSearch.ranked(out.history().stream().flatMap(List::stream).toList()).stream().map(GeneticSearch.Individual::genes).toList();
                     }
-                    EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), searched,
+                    LatencyTable table = new LatencyTable(c.latencyTable() == null ? null : Path.of(c.latencyTable()),
+                            "batch " + c.latencyBatch() + ", threads " + ctx.threads() + ", clock " + c.latencyClock() + ", macs " + enc.baseMacs + ", round " + c.roundTo());
+                    EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), table, searched,
                             c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, common, ctx.log());
                     chosen = fin.winner().genes();
                     tunedAlready = fin.winner().tuned().model();
                     r.put("predicted_latency_ratio", enc.cost(chosen));
                     r.put("latency", WidthCalibration.toJson(fin.winner().latency(), target));
+                    if (c.latencyTable() != null) r.put("latency_table", table.toJson());
                     if (c.method().equals("width-search")) r.put("equal_latency", EqualLatencyRound.toJson(enc, fin, target));
                     else r.put("uniform_keep", enc.describe(chosen));
                     r.put("keep", enc.describe(chosen));
