@@ -58,6 +58,8 @@ public record SearchConfig(
                 + "are their means (one fine-tune's seed can move a small net's accuracy by points)", dflt = "1") int finalSeeds,
         @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
         @Setting(value = "genomes the initial population starts from, comma-separated: uniform (every group the same keep ratio), "
+                + "front-wide (the first quarter of the groups whole, later groups wider than the median group 0.5, the rest 0.75; "
+                + "ratios encoding only), "
                 + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
                 + "chooses them; ratios encoding only), none (random genomes only)", dflt = "uniform,sensitivity") String seedPopulation,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
@@ -117,8 +119,8 @@ public record SearchConfig(
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (seedPopulation == null) seedPopulation = "uniform,sensitivity";
         for (String s : seedPopulation.split(","))
-            if (!List.of("uniform", "sensitivity", "none").contains(s.strip()))
-                throw new NnzipException("--seed-population takes uniform, sensitivity or none (comma-separated), not '" + s.strip() + "'");
+            if (!List.of("uniform", "front-wide", "sensitivity", "none").contains(s.strip()))
+                throw new NnzipException("--seed-population takes uniform, front-wide, sensitivity or none (comma-separated), not '" + s.strip() + "'");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
 

@@ -169,6 +169,13 @@ public final class SearchPass {
     static List<double[]> seeds(Model m, SearchConfig c, Encoding enc, Dataset holdout, Fitness fitness, PassContext ctx, Map<String, Object> r) {
         List<double[]> out = new ArrayList<>();
         if (c.seeds("uniform")) out.add(enc.full());
+        if (c.seeds("front-wide")) {
+            if (enc.filters()) ctx.log().accept("search: --seed-population front-wide needs --encoding ratios; not seeded");
+            else {
+                out.add(enc.frontWide());
+                r.put("front_wide_seed", enc.describe(enc.frontWide()));
+            }
+        }
         if (c.seeds("sensitivity") && !c.resume()) {
             if (enc.filters()) {
                 ctx.log().accept("search: --seed-population sensitivity needs --encoding ratios; not seeded");
@@ -209,7 +216,7 @@ public final class SearchPass {
 
     /** How many genomes at the head of the initial population are --seed-population's (a resumed search kept them there). */
     private static int seedCount(SearchConfig c, Encoding enc) {
-        int n = (c.seeds("uniform") ? 1 : 0) + (c.seeds("sensitivity") && !enc.filters() ? 1 : 0);
+        int n = (c.seeds("uniform") ? 1 : 0) + (c.seeds("front-wide") && !enc.filters() ? 1 : 0) + (c.seeds("sensitivity") && !enc.filters() ? 1 : 0);
         return Math.min(n, c.population());
     }
 
