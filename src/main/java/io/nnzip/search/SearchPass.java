@@ -79,15 +79,23 @@ public final class SearchPass {
                         return new EqualLatencyRound.Tuned(t, c.fitness(s.accuracy(), s.loss()), s.accuracy(), s.loss(), (System.nanoTime() - t0) / 1e9);
                     };
                     List<double[]> searched = List.of();
+                    Map<String, double[]> seedFinalists = new LinkedHashMap<>();
                     if (c.method().equals("width-search")) {
                         GeneticSearch.Outcome out = search(m, c, enc, holdout, fitness, target, ctx, r);
                         chart = SearchChart.png(out.history(), target, c.rankBy(), true);
                         searched = GeneticSearch.ranked(out.history().stream().flatMap(List::stream).toList()).stream().map(GeneticSearch.Individual::genes).toList();
+                        // the seed genomes besides the uniform one are finalists too: the brief fitness may have ranked them out
+                        if (!out.resumed()) {
+                            List<GeneticSearch.Individual> first = out.history().getFirst();
+                            int at = c.seeds("uniform") ? 1 : 0;
+                            for (String name : new String[] {"front-wide", "sensitivity"})
+                                if (c.seeds(name) && !enc.filters() && at < Math.min(seedCount(c, enc), first.size())) seedFinalists.put("seed " + name, first.get(at++).genes());
+                        }
                     }
                     LatencyTable table = new LatencyTable(c.latencyTable() == null ? null : Path.of(c.latencyTable()),
                             "batch " + c.latencyBatch() + ", threads " + ctx.threads() + ", clock " + c.latencyClock() + ", macs " + enc.baseMacs + ", round " + c.roundTo());
                     EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), table, searched,
-                            c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, common, ctx.log());
+                            c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, seedFinalists, common, ctx.log());
                     chosen = fin.winner().genes();
                     tunedAlready = fin.winner().tuned().model();
                     r.put("predicted_latency_ratio", enc.cost(chosen));
