@@ -46,6 +46,9 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--latency-clock", defaultValue = "wall", description = "wall: time each run by the wall clock; cpu: by the calling thread's CPU time (needs --threads 1; the figure to trust on a loaded machine) (default ${DEFAULT-VALUE}).")
     String latencyClock;
 
+    @Option(names = "--latency-table", paramLabel = "FILE", description = "Text file of measured latency ratios of uniform prunes: read before the uniform calibration, appended to; a run given the file another run wrote keeps the same uniform prune (default: none).")
+    Path latencyTable;
+
     @Option(names = "--latency-samples", paramLabel = "N", defaultValue = "16", description = "Random-width graphs measured to fit the latency model, plus 3 uniform ones (default ${DEFAULT-VALUE}).")
     int latencySamples;
 
@@ -94,7 +97,7 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--novelty-tries", paramLabel = "N", defaultValue = "4", description = "Times a child that prunes to an already evaluated network is mutated again (0: never; default ${DEFAULT-VALUE}).")
     int noveltyTries;
 
-    @Option(names = "--seed-population", paramLabel = "LIST", defaultValue = "uniform,sensitivity", description = "Genomes the initial population starts from, comma-separated: uniform, sensitivity (per-group amounts of a sensitivity scan on the held-out split), none (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed-population", paramLabel = "LIST", defaultValue = "uniform,sensitivity", description = "Genomes the initial population starts from, comma-separated: uniform, front-wide (first quarter of the groups whole, later groups wider than the median 0.5, the rest 0.75), sensitivity (per-group amounts of a sensitivity scan on the held-out split), none (default ${DEFAULT-VALUE}).")
     String seedPopulation;
 
     @Option(names = "--min-keep", defaultValue = "0.1", description = "Smallest share of channels any group keeps (default ${DEFAULT-VALUE}).")
@@ -149,6 +152,7 @@ public final class SearchCommand extends BaseCommand {
         o.put("latency_runs", latencyRuns);
         o.put("latency_samples", latencySamples);
         o.put("latency_clock", latencyClock);
+        o.put("latency_table", latencyTable == null ? null : latencyTable.toString());
         o.put("encoding", encoding);
         o.put("population", population);
         o.put("generations", generations);

@@ -49,6 +49,25 @@ final class Encoding {
         return g;
     }
 
+    /**
+     * The front-wide genome (ratios encoding): the first quarter of the coupled groups (rounded up, in graph order) keep
+     * everything, the later groups with more channels than the median group (on the MobileNetV2-style graph: the
+     * 128-channel expansions and the 192-channel one) keep 0.5, every other later group 0.75. A seed for the initial population, shaped as the searches that
+     * beat the uniform prune on the MobileNetV2-style graph were (BENCHMARKS.md, issue 17, sessions 16–17: the first
+     * groups at 0.85–0.91, the 128-channel expansions at 0.35–0.49); repair then scales it into the budget.
+     */
+    double[] frontWide() {
+        int n = groups.size();
+        int[] size = groups.stream().mapToInt(g -> g.prunable().size()).toArray();
+        int[] sorted = size.clone();
+        Arrays.sort(sorted);
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        int front = (n + 3) / 4;
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) g[i] = i < front ? 1 : size[i] > median ? Math.max(minKeep, 0.5) : Math.max(minKeep, 0.75);
+        return g;
+    }
+
     /** A random genome: keep ratios in [minKeep, 1], or channels kept with a per-group probability in [minKeep, 1]. */
     double[] random(SplittableRandom r) {
         double[] g = new double[length()];

@@ -11,11 +11,12 @@ import java.util.function.Consumer;
 
 /**
  * The width search's last step, where it must beat uniform pruning and not merely the predicted budget: the uniform
- * prune is calibrated to the target by measurement (as {@code --method uniform} does) and enters the pool first; the
+ * prune is calibrated to the target by measurement (by the code {@code --method uniform} runs, {@link UniformLadder}) and enters the pool first; the
  * search's best distinct genomes are each calibrated by measurement too, and join only if their measured latency meets
  * the target within 5 % and is no slower than the uniform prune's (beyond the calibration's aim of 2 %), so that
  * every finalist is compared at the same measured latency. Every finalist then gets the same fine-tune, the one the
- * output gets ({@link Tune}), and the best on the held-out split wins; ties go to the uniform prune. A searched
+ * output gets ({@link Tune}), and the best on the held-out split wins (the initial population's seed genomes other than
+ * the uniform one join the same way after the searched ones); ties go to the uniform prune. A searched
  * genome therefore replaces the uniform prune only when it scores better after the identical fine-tune.
  */
 final class EqualLatencyRound {
@@ -43,9 +44,16 @@ final class EqualLatencyRound {
         Finalist uniform() { return finalists.getFirst(); }
     }
 
-    /** The uniform prune calibrated to the target by measurement: the widths {@code --method uniform} keeps. */
+    /**
+     * The uniform prune calibrated to the target by measurement: the widths {@code --method uniform} keeps, found by the
+     * same fixed bisection over a grid of keep ratios ({@link UniformLadder}) in both, whatever the process's latency model.
+     */
     static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, Consumer<String> log) {
-        return WidthCalibration.run(enc, enc.repair(enc.full(), target).genes(), target, timer, runs, false, log);
+        return uniform(enc, target, timer, runs, LatencyTable.none(), log);
+    }
+
+    static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, Consumer<String> log) {
+        return UniformLadder.run(enc, target, timer, runs, table, log);
     }
 
     /**
@@ -53,8 +61,22 @@ final class EqualLatencyRound {
      *                 networks after calibration join the uniform prune
      */
     static Result run(Encoding enc, double target, LatencyTimer timer, int runs, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
+        return run(enc, target, timer, runs, LatencyTable.none(), searched, k, tune, log);
+    }
+
+    /** {@code table}: the uniform calibration's measurements shared with other processes ({@code --latency-table}). */
+    static Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
+        return run(enc, target, timer, runs, table, searched, k, Map.of(), tune, log);
+    }
+
+    /**
+     * {@code seeds}: further finalists by label (the initial population's seed genomes other than the uniform one, e.g.
+     * "seed front-wide"), calibrated and judged after the {@code k} searched ones unless one of those prunes to the same network.
+     */
+    static Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, List<double[]> searched, int k,
+                      Map<String, double[]> seeds, Tune tune, Consumer<String> log) {
         List<Finalist> pool = new ArrayList<>();
-        WidthCalibration.Result u = uniform(enc, target, timer, runs, log);
+        WidthCalibration.Result u = uniform(enc, target, timer, runs, table, log);
         Set<String> seen = new HashSet<>();
         seen.add(enc.network(u.genes()));
         pool.add(scored("uniform", u, tune, log));
@@ -68,15 +90,25 @@ final class EqualLatencyRound {
             WidthCalibration.Result cal = WidthCalibration.run(enc, g, target, timer, runs, true, log);
             if (!seen.add(enc.network(cal.genes()))) continue;
             taken++;
-            String label = "searched " + rank;
-            if (!cal.within()) pool.add(new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: not within 5 %% of the target", cal.check())));
-            else if (cal.check() > limit) pool.add(new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: slower than %.4f (the target or the uniform prune's %.4f, + 2 %%)", cal.check(), limit, u.check())));
-            else pool.add(scored(label, cal, tune, log));
+            pool.add(judged("searched " + rank, cal, limit, tune, log));
+        }
+        for (Map.Entry<String, double[]> e : seeds.entrySet()) {
+            if (seen.contains(enc.network(e.getValue()))) continue;
+            WidthCalibration.Result cal = WidthCalibration.run(enc, e.getValue(), target, timer, runs, true, log);
+            if (!seen.add(enc.network(cal.genes()))) continue;
+            pool.add(judged(e.getKey(), cal, limit, tune, log));
         }
         Finalist winner = pool.getFirst();
         for (Finalist f : pool) if (f.eligible() && f.tuned().fitness() > winner.tuned().fitness()) winner = f;
         log.accept("search: " + winner.label() + " wins at equal measured latency");
         return new Result(winner, pool);
+    }
+
+    /** A calibrated finalist: fine-tuned and scored when its measured latency is within 5 % and no slower than {@code limit}. */
+    private static Finalist judged(String label, WidthCalibration.Result cal, double limit, Tune tune, Consumer<String> log) {
+        if (!cal.within()) return new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: not within 5 %% of the target", cal.check()));
+        if (cal.check() > limit) return new Finalist(label, cal.genes(), cal, null, String.format("measured %.4f: slower than %.4f (the target or the uniform prune's, + 2 %%)", cal.check(), limit));
+        return scored(label, cal, tune, log);
     }
 
     private static Finalist scored(String label, WidthCalibration.Result cal, Tune tune, Consumer<String> log) {

@@ -28,6 +28,8 @@ public record SearchConfig(
         @Setting(value = "alternated timed runs per latency measurement (the final check takes three times as many)", dflt = "20") int latencyRuns,
         @Setting(value = "wall: each timed run by the wall clock; cpu: by the calling thread's CPU time (needs threads 1: ONNX Runtime then "
                 + "computes on that thread; other processes cannot inflate it, the figure to trust on a loaded machine)", dflt = "wall") String latencyClock,
+        @Setting("a text file of measured latency ratios of uniform prunes, read before the uniform calibration and appended to: "
+                + "a uniform or width-search run given the file another wrote keeps the same uniform prune (null: none)") String latencyTable,
         @Setting(value = "random-width candidate graphs measured to fit the latency model (plus 3 uniform ones)", dflt = "16") int latencySamples,
         @Setting(value = "ratios: one keep ratio per coupled group (channels chosen by L1 norm inside it; for large models); "
                 + "filters: one 0/1 gene per prunable channel", dflt = "ratios") String encoding,
@@ -56,6 +58,8 @@ public record SearchConfig(
                 + "are their means (one fine-tune's seed can move a small net's accuracy by points)", dflt = "1") int finalSeeds,
         @Setting(value = "times a child that prunes to an already evaluated network is mutated again before it joins the generation (0: never)", dflt = "4") int noveltyTries,
         @Setting(value = "genomes the initial population starts from, comma-separated: uniform (every group the same keep ratio), "
+                + "front-wide (the first quarter of the groups whole, later groups wider than the median group 0.5, the rest 0.75; "
+                + "ratios encoding only), "
                 + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
                 + "chooses them; ratios encoding only), none (random genomes only)", dflt = "uniform,sensitivity") String seedPopulation,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
@@ -83,6 +87,7 @@ public record SearchConfig(
         if (targetLatency > 0 && targetLatencyMs > 0) throw new NnzipException("search: give --target-latency or --target-latency-ms, not both");
         if (method.equals("width-search") && !lat) throw new NnzipException("search --method width-search needs --target-latency F or --target-latency-ms X");
         if (method.equals("ga") && lat) throw new NnzipException("search --method ga searches under --target-macs; use --method width-search for a latency target");
+        if (latencyTable != null && !lat) throw new NnzipException("--latency-table holds measured latencies: it needs --target-latency or --target-latency-ms");
         if (lat && latencyBatch < 1) throw new NnzipException("--latency-batch must be ≥ 1 with a latency target");
         if (latencyClock == null) latencyClock = "wall";
         if (!latencyClock.equals("wall") && !latencyClock.equals("cpu")) throw new NnzipException("--latency-clock must be wall or cpu, not '" + latencyClock + "'");
@@ -114,8 +119,8 @@ public record SearchConfig(
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
         if (seedPopulation == null) seedPopulation = "uniform,sensitivity";
         for (String s : seedPopulation.split(","))
-            if (!List.of("uniform", "sensitivity", "none").contains(s.strip()))
-                throw new NnzipException("--seed-population takes uniform, sensitivity or none (comma-separated), not '" + s.strip() + "'");
+            if (!List.of("uniform", "front-wide", "sensitivity", "none").contains(s.strip()))
+                throw new NnzipException("--seed-population takes uniform, front-wide, sensitivity or none (comma-separated), not '" + s.strip() + "'");
         if (resume && checkpoint == null) throw new NnzipException("--resume needs --checkpoint FILE");
     }
 

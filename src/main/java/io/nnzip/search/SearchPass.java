@@ -79,17 +79,28 @@ public final class SearchPass {
                         return new EqualLatencyRound.Tuned(t, c.fitness(s.accuracy(), s.loss()), s.accuracy(), s.loss(), (System.nanoTime() - t0) / 1e9);
                     };
                     List<double[]> searched = List.of();
+                    Map<String, double[]> seedFinalists = new LinkedHashMap<>();
                     if (c.method().equals("width-search")) {
                         GeneticSearch.Outcome out = search(m, c, enc, holdout, fitness, target, ctx, r);
                         chart = SearchChart.png(out.history(), target, c.rankBy(), true);
                         searched = GeneticSearch.ranked(out.history().stream().flatMap(List::stream).toList()).stream().map(GeneticSearch.Individual::genes).toList();
+                        // the seed genomes besides the uniform one are finalists too: the brief fitness may have ranked them out
+                        if (!out.resumed()) {
+                            List<GeneticSearch.Individual> first = out.history().getFirst();
+                            int at = c.seeds("uniform") ? 1 : 0;
+                            for (String name : new String[] {"front-wide", "sensitivity"})
+                                if (c.seeds(name) && !enc.filters() && at < Math.min(seedCount(c, enc), first.size())) seedFinalists.put("seed " + name, first.get(at++).genes());
+                        }
                     }
-                    EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), searched,
-                            c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, common, ctx.log());
+                    LatencyTable table = new LatencyTable(c.latencyTable() == null ? null : Path.of(c.latencyTable()),
+                            "batch " + c.latencyBatch() + ", threads " + ctx.threads() + ", clock " + c.latencyClock() + ", macs " + enc.baseMacs + ", round " + c.roundTo());
+                    EqualLatencyRound.Result fin = EqualLatencyRound.run(enc, target, timer, c.latencyRuns(), table, searched,
+                            c.method().equals("width-search") ? Math.max(1, c.finalTop()) : 0, seedFinalists, common, ctx.log());
                     chosen = fin.winner().genes();
                     tunedAlready = fin.winner().tuned().model();
                     r.put("predicted_latency_ratio", enc.cost(chosen));
                     r.put("latency", WidthCalibration.toJson(fin.winner().latency(), target));
+                    if (c.latencyTable() != null) r.put("latency_table", table.toJson());
                     if (c.method().equals("width-search")) r.put("equal_latency", EqualLatencyRound.toJson(enc, fin, target));
                     else r.put("uniform_keep", enc.describe(chosen));
                     r.put("keep", enc.describe(chosen));
@@ -166,6 +177,13 @@ public final class SearchPass {
     static List<double[]> seeds(Model m, SearchConfig c, Encoding enc, Dataset holdout, Fitness fitness, PassContext ctx, Map<String, Object> r) {
         List<double[]> out = new ArrayList<>();
         if (c.seeds("uniform")) out.add(enc.full());
+        if (c.seeds("front-wide")) {
+            if (enc.filters()) ctx.log().accept("search: --seed-population front-wide needs --encoding ratios; not seeded");
+            else {
+                out.add(enc.frontWide());
+                r.put("front_wide_seed", enc.describe(enc.frontWide()));
+            }
+        }
         if (c.seeds("sensitivity") && !c.resume()) {
             if (enc.filters()) {
                 ctx.log().accept("search: --seed-population sensitivity needs --encoding ratios; not seeded");
@@ -206,7 +224,7 @@ public final class SearchPass {
 
     /** How many genomes at the head of the initial population are --seed-population's (a resumed search kept them there). */
     private static int seedCount(SearchConfig c, Encoding enc) {
-        int n = (c.seeds("uniform") ? 1 : 0) + (c.seeds("sensitivity") && !enc.filters() ? 1 : 0);
+        int n = (c.seeds("uniform") ? 1 : 0) + (c.seeds("front-wide") && !enc.filters() ? 1 : 0) + (c.seeds("sensitivity") && !enc.filters() ? 1 : 0);
         return Math.min(n, c.population());
     }
 

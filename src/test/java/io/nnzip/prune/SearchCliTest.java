@@ -157,6 +157,36 @@ class SearchCliTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aSecondRunGivenTheLatencyTableKeepsTheSameUniformPrune(@TempDir Path dir) throws Exception {
+        String cnn = "src/test/resources/pytorch-normalized/cnn.onnx";
+        Path table = dir.resolve("lat.txt");
+        List<Map<String, Object>> runs = new java.util.ArrayList<>();
+        List<String> channels = new java.util.ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            Path out = dir.resolve("u" + run + ".onnx");
+            Outcome o = PruneCliTest.run("search", cnn, "--method", "uniform", "--target-latency", "0.6", "--round-to", "1", "--latency-clock", "cpu",
+                    "--latency-batch", "8", "--latency-runs", "3", "--latency-samples", "2", "--threads", "1", "--data", "fashion-mnist",
+                    "--normalize", "0.2860,0.3530", "--limit", "300", "--holdout", "100", "--latency-table", table.toString(), "--json", "--no-progress",
+                    "-o", out.toString());
+            assertEquals(0, o.code(), o.err());
+            runs.add(new com.fasterxml.jackson.databind.ObjectMapper().readValue(o.out(), Map.class));
+            Model p = OnnxReader.read(out);
+            channels.add(p.graph().initializers().get("0.weight").shape()[0] + "/" + p.graph().initializers().get("3.weight").shape()[0]
+                    + "/" + p.graph().initializers().get("6.weight").shape()[0]);
+        }
+        Map<String, Object> first = (Map<String, Object>) runs.get(0).get("latency_table"), second = (Map<String, Object>) runs.get(1).get("latency_table");
+        int written = ((Number) first.get("written")).intValue();
+        assertTrue(written >= 1, "the first run measured and wrote: " + first);
+        assertEquals(written, java.nio.file.Files.readAllLines(table).size(), "one line per measured network");
+        assertEquals(0, ((Number) second.get("written")).intValue(), "the second run measured nothing new: " + second);
+        assertEquals(written, ((Number) second.get("read")).intValue(), second.toString());
+        // the same channels, counted from the written weights
+        assertEquals(channels.get(0), channels.get(1));
+        assertNotEquals("16/32/32", channels.get(0));
+    }
+
+    @Test
     void badOptionsGetOneLineErrors(@TempDir Path dir) {
         Outcome o = PruneCliTest.run("search", "src/test/resources/pytorch-normalized/cnn.onnx", "--encoding", "bits", "--data", "fashion-mnist", "--limit", "200", "-o", dir.resolve("x.onnx").toString());
         assertEquals(2, o.code());

@@ -94,6 +94,27 @@ class EqualLatencyRoundTest {
     }
 
     @Test
+    void aSeedGenomeIsAFinalistAfterTheSearchedOnes() {
+        Encoding enc = encoding(1);
+        List<int[]> calls = new ArrayList<>();
+        // the judge prefers the first conv whole (16 channels): the front-wide seed (1, 0.75, 0.75 before calibration) keeps it
+        Map<String, double[]> seeds = new java.util.LinkedHashMap<>();
+        seeds.put("seed front-wide", enc.repair(enc.frontWide(), TARGET).genes());
+        EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(),
+                List.of(), 0, seeds, tune(enc, ch -> ch[0], calls), s -> {});
+        assertEquals(List.of("uniform", "seed front-wide"), r.finalists().stream().map(EqualLatencyRound.Finalist::label).toList());
+        assertEquals("seed front-wide", r.winner().label());
+        assertTrue(channels(enc.prune(r.winner().genes()).model())[0] > channels(enc.prune(r.uniform().genes()).model())[0]);
+        assertTrue(r.winner().latency().within(), "measured " + r.winner().latency().check());
+        assertEquals(2, calls.size());
+        // a seed that prunes to the uniform prune's network is not judged again
+        Map<String, double[]> same = Map.of("seed x", r.uniform().genes());
+        EqualLatencyRound.Result r2 = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(),
+                List.of(), 0, same, tune(enc, ch -> ch[0], new ArrayList<>()), s -> {});
+        assertEquals(1, r2.finalists().size());
+    }
+
+    @Test
     void aWholeWidthSearchIsDeterministicForASeed() {
         List<String> runs = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
