@@ -9,8 +9,8 @@ import io.nnzip.ir.Tensor;
 import java.util.List;
 
 /**
- * ONNX Runtime's com.microsoft.FastGelu, which nnzip's int8 transformer placement writes on request
- * ({@code quant/prep/TanhGelu}): {@code FastGelu(X, [bias]) = Gelu_tanh(X + bias)}, with
+ * ONNX Runtime's com.microsoft.FastGelu, which nnzip's int8 transformer placement writes where the GELU's output
+ * quantization step hides the tanh approximation, or everywhere on request ({@code quant/prep/TanhGelu}): {@code FastGelu(X, [bias]) = Gelu_tanh(X + bias)}, with
  * Gelu_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) and bias (C) added along the last axis. Runs as the
  * standard Gelu with approximate = "tanh".
  */
