@@ -97,7 +97,7 @@ public final class SearchCommand extends BaseCommand {
     @Option(names = "--novelty-tries", paramLabel = "N", defaultValue = "4", description = "Times a child that prunes to an already evaluated network is mutated again (0: never; default ${DEFAULT-VALUE}).")
     int noveltyTries;
 
-    @Option(names = "--seed-population", paramLabel = "LIST", defaultValue = "uniform,sensitivity", description = "Genomes the initial population starts from, comma-separated: uniform, front-wide (first quarter of the groups whole, later groups wider than the median 0.5, the rest 0.75), sensitivity (per-group amounts of a sensitivity scan on the held-out split), none (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed-population", paramLabel = "LIST", defaultValue = "auto", description = "Genomes the initial population starts from, comma-separated: uniform, front-wide (first quarter of the groups whole, later groups wider than the median 0.5, the rest 0.75), sensitivity (per-group amounts of a sensitivity scan on the held-out split), none; auto = uniform,front-wide for width-search, uniform,sensitivity otherwise (default ${DEFAULT-VALUE}).")
     String seedPopulation;
 
     @Option(names = "--min-keep", defaultValue = "0.1", description = "Smallest share of channels any group keeps (default ${DEFAULT-VALUE}).")

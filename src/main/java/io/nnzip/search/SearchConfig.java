@@ -61,7 +61,8 @@ public record SearchConfig(
                 + "front-wide (the first quarter of the groups whole, later groups wider than the median group 0.5, the rest 0.75; "
                 + "ratios encoding only), "
                 + "sensitivity (per-group amounts from a one-group-at-a-time scan on the held-out split, as prune --amount-per-layer auto "
-                + "chooses them; ratios encoding only), none (random genomes only)", dflt = "uniform,sensitivity") String seedPopulation,
+                + "chooses them; ratios encoding only), none (random genomes only); auto: uniform,front-wide for width-search (the "
+                + "configuration measured against uniform at equal latency, BENCHMARKS.md session 18), uniform,sensitivity otherwise", dflt = "auto") String seedPopulation,
         @Setting(value = "smallest keep ratio of any coupled group", dflt = "0.1") double minKeep,
         @Setting(value = "epochs of fine-tuning of the chosen model on the training data (under a latency target: on the training images "
                 + "outside the held-out split, the same fine-tune for uniform and for every width-search finalist)", dflt = "0") int finetune,
@@ -117,7 +118,8 @@ public record SearchConfig(
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo == 0) roundTo = lat ? LATENCY_ROUND_TO : 1;
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
-        if (seedPopulation == null) seedPopulation = "uniform,sensitivity";
+        if (seedPopulation == null || seedPopulation.strip().equals("auto"))
+            seedPopulation = method.equals("width-search") ? "uniform,front-wide" : "uniform,sensitivity";
         for (String s : seedPopulation.split(","))
             if (!List.of("uniform", "front-wide", "sensitivity", "none").contains(s.strip()))
                 throw new NnzipException("--seed-population takes uniform, front-wide, sensitivity or none (comma-separated), not '" + s.strip() + "'");

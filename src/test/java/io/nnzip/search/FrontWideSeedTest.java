@@ -34,4 +34,13 @@ class FrontWideSeedTest {
         assertArrayEquals(new double[] {1, 0.75, 0.75}, seeds.get(1));
         assertThrows(io.nnzip.ir.NnzipException.class, () -> SearchConfig.of(Map.of("seed_population", "front")));
     }
+
+    /** auto, the default: width search seeds uniform and front-wide (the measured configuration); other methods uniform and sensitivity. */
+    @Test
+    void theDefaultSeedsDependOnTheMethod() {
+        SearchConfig w = SearchConfig.of(Map.of("method", "width-search", "target_latency", 0.65));
+        assertEquals(List.of(true, true, false), List.of(w.seeds("uniform"), w.seeds("front-wide"), w.seeds("sensitivity")));
+        SearchConfig g = SearchConfig.of(Map.of("method", "ga"));
+        assertEquals(List.of(true, false, true), List.of(g.seeds("uniform"), g.seeds("front-wide"), g.seeds("sensitivity")));
+    }
 }
