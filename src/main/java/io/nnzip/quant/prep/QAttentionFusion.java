@@ -1,5 +1,10 @@
 package io.nnzip.quant.prep;
 
+import static io.nnzip.quant.prep.Chains.isOp;
+import static io.nnzip.quant.prep.Chains.only;
+import static io.nnzip.quant.prep.Chains.onlyValues;
+import static io.nnzip.quant.prep.Chains.single;
+
 import io.nnzip.engine.ConstantValue;
 import io.nnzip.engine.ShapeInference;
 import io.nnzip.engine.ValueType;
@@ -171,7 +176,9 @@ public final class QAttentionFusion {
             float[] sv = wsc.toFloats();
             for (int col = 0; col < c; col++) ws[j * c + col] = sv[sv.length == 1 ? 0 : col];
             if (gm.hasInput(2)) {
-                float[] b = constantFloats(g, producers, gm.input(2), opset);
+                // an initializer, a Constant, or DequantizeLinear of constants (a quantized bias)
+                Tensor bt = ConstantValue.of(g, gm.input(2), producers, opset);
+                float[] b = bt == null ? null : bt.toFloats();
                 if (b == null || b.length != c) return false;
                 System.arraycopy(b, 0, bias, j * c, c);
             }
@@ -201,47 +208,5 @@ public final class QAttentionFusion {
         return true;
     }
 
-    /** A float constant: an initializer, a Constant, or DequantizeLinear of constants (a quantized bias). */
-    private static float[] constantFloats(Graph g, Map<String, Node> producers, String name, int opset) {
-        Tensor t = ConstantValue.of(g, name, producers, opset);
-        if (t != null) return t.toFloats();
-        Node dq = producers.get(name);
-        if (!isOp(dq, "DequantizeLinear")) return null;
-        Tensor q = ConstantValue.of(g, dq.input(0), producers, opset), sc = ConstantValue.of(g, dq.input(1), producers, opset);
-        Tensor zp = dq.hasInput(2) ? ConstantValue.of(g, dq.input(2), producers, opset) : null;
-        if (q == null || sc == null || dq.hasInput(2) && zp == null || q.rank() > 1) return null;
-        long[] v = q.toLongs(), z = zp == null ? null : zp.toLongs();
-        float[] s = sc.toFloats(), out = new float[v.length];
-        if (s.length != 1 && s.length != v.length || z != null && z.length != s.length) return null;
-        for (int i = 0; i < v.length; i++) {
-            int c = s.length == 1 ? 0 : i;
-            out[i] = (float) ((v[i] - (z == null ? 0 : z[c])) * (double) s[c]);
-        }
-        return out;
-    }
-
-    private static boolean isOp(Node n, String op) { return n != null && n.opType().equals(op) && n.domain().isEmpty(); }
-
     private static boolean isTranspose(Node n, long[] perm) { return isOp(n, "Transpose") && Arrays.equals(n.attrInts("perm", null), perm); }
-
-    /** {@code p} when its single output is read only by {@code reader} (and is no graph output). */
-    private static Node only(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
-        if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
-        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
-        return cs.size() == 1 && cs.get(0) == reader ? p : null;
-    }
-
-    /** As {@link #only}, but other readers that take only the shape (Shape nodes) are allowed. */
-    private static Node onlyValues(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
-        if (p == null || reader == null || p.outputs().size() != 1 || outs.contains(p.output(0))) return null;
-        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
-        return cs.contains(reader) && cs.stream().allMatch(c -> c == reader || isOp(c, "Shape")) ? p : null;
-    }
-
-    /** The one reader of {@code p}'s output (which is no graph output), or null. */
-    private static Node single(Map<String, List<Node>> consumers, Set<String> outs, Node p) {
-        if (p == null || outs.contains(p.output(0))) return null;
-        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
-        return cs.size() == 1 ? cs.get(0) : null;
-    }
 }

@@ -1,5 +1,9 @@
 package io.nnzip.quant.prep;
 
+import static io.nnzip.quant.prep.Chains.isOp;
+import static io.nnzip.quant.prep.Chains.only;
+import static io.nnzip.quant.prep.Chains.single;
+
 import io.nnzip.engine.ConstantValue;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.GraphEdits;
@@ -49,16 +53,16 @@ public final class TanhGelu {
         Map<String, List<Node>> consumers = g.consumers();
         Set<String> outs = Set.copyOf(g.outputNames());
         Node scale = producers.get(erf.input(0));
-        if (!isOp(scale, "Div") && !isOp(scale, "Mul") || !readOnlyBy(consumers, outs, scale, erf)) return false;
+        if (!isOp(scale, "Div") && !isOp(scale, "Mul") || only(consumers, outs, scale, erf) == null) return false;
         Float c = scalar(g, producers, opset, scale.input(1));
         if (c == null || Math.abs((scale.opType().equals("Div") ? c : 1 / c) - Math.sqrt(2)) > 1e-4) return false;
         String x = scale.input(0);
-        Node plus = sole(consumers, outs, erf);
+        Node plus = single(consumers, outs, erf);
         if (!isOp(plus, "Add") || !Float.valueOf(1f).equals(other(g, producers, opset, plus, erf.output(0)))) return false;
-        Node times = sole(consumers, outs, plus);
+        Node times = single(consumers, outs, plus);
         if (!isOp(times, "Mul") || !(times.input(0).equals(x) && times.input(1).equals(plus.output(0))
                 || times.input(1).equals(x) && times.input(0).equals(plus.output(0)))) return false;
-        Node half = sole(consumers, outs, times);
+        Node half = single(consumers, outs, times);
         if (!isOp(half, "Mul") || !Float.valueOf(0.5f).equals(other(g, producers, opset, half, times.output(0)))) return false;
         if (onlyUnderStep && quantStep(g, producers, consumers, outs, opset, half) < STEPS_PER_DIFFERENCE * MAX_DIFFERENCE) return false;
         Node fast = new Node(half.name().isEmpty() ? half.output(0) + "_fastgelu" : half.name(), "FastGelu", QAttentionFusion.DOMAIN,
@@ -72,26 +76,14 @@ public final class TanhGelu {
 
     /** The smallest step of the QuantizeLinear that alone reads {@code n}'s output through shape-only ops; 0 if none. */
     private static double quantStep(Graph g, Map<String, Node> producers, Map<String, List<Node>> consumers, Set<String> outs, int opset, Node n) {
-        Node c = sole(consumers, outs, n);
-        while (c != null && c.domain().isEmpty() && SHAPE_ONLY.contains(c.opType())) c = sole(consumers, outs, c);
+        Node c = single(consumers, outs, n);
+        while (c != null && c.domain().isEmpty() && SHAPE_ONLY.contains(c.opType())) c = single(consumers, outs, c);
         if (!isOp(c, "QuantizeLinear") || c.inputs().size() < 2) return 0;
         Tensor t = ConstantValue.of(g, c.input(1), producers, opset);
         if (t == null || t.size() == 0) return 0;
         double min = Double.MAX_VALUE;
         for (float v : t.toFloats()) min = Math.min(min, Math.abs(v));
         return min;
-    }
-
-    private static boolean isOp(Node n, String op) { return n != null && n.opType().equals(op) && n.domain().isEmpty(); }
-
-    private static boolean readOnlyBy(Map<String, List<Node>> consumers, Set<String> outs, Node p, Node reader) {
-        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
-        return p.outputs().size() == 1 && !outs.contains(p.output(0)) && cs.size() == 1 && cs.get(0) == reader;
-    }
-
-    private static Node sole(Map<String, List<Node>> consumers, Set<String> outs, Node p) {
-        List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
-        return outs.contains(p.output(0)) || cs.size() != 1 ? null : cs.get(0);
     }
 
     /** The scalar constant operand of a binary node whose other operand is {@code from}. */
