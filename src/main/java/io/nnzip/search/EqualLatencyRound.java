@@ -45,38 +45,18 @@ final class EqualLatencyRound {
     }
 
     /**
-     * The uniform prune calibrated to the target by measurement: the widths {@code --method uniform} keeps, found by the
-     * same fixed bisection over a grid of keep ratios ({@link UniformLadder}) in both, whatever the process's latency model.
-     */
-    static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, Consumer<String> log) {
-        return uniform(enc, target, timer, runs, LatencyTable.none(), log);
-    }
-
-    static WidthCalibration.Result uniform(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, Consumer<String> log) {
-        return UniformLadder.run(enc, target, timer, runs, table, log);
-    }
-
-    /**
      * @param searched the search's genomes, best first (each repaired into the predicted budget); up to {@code k} distinct
      *                 networks after calibration join the uniform prune
      */
-    static Result run(Encoding enc, double target, LatencyTimer timer, int runs, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
-        return run(enc, target, timer, runs, LatencyTable.none(), searched, k, tune, log);
-    }
-
-    /** {@code table}: the uniform calibration's measurements shared with other processes ({@code --latency-table}). */
-    static Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, List<double[]> searched, int k, Tune tune, Consumer<String> log) {
-        return run(enc, target, timer, runs, table, searched, k, Map.of(), tune, log);
-    }
-
     /**
+     * {@code table}: the uniform calibration's measurements shared with other processes ({@code --latency-table});
      * {@code seeds}: further finalists by label (the initial population's seed genomes other than the uniform one, e.g.
      * "seed front-wide"), calibrated and judged after the {@code k} searched ones unless one of those prunes to the same network.
      */
     static Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, List<double[]> searched, int k,
                       Map<String, double[]> seeds, Tune tune, Consumer<String> log) {
         List<Finalist> pool = new ArrayList<>();
-        WidthCalibration.Result u = uniform(enc, target, timer, runs, table, log);
+        WidthCalibration.Result u = UniformLadder.run(enc, target, timer, runs, table, log);
         Set<String> seen = new HashSet<>();
         seen.add(enc.network(u.genes()));
         pool.add(scored("uniform", u, tune, log));

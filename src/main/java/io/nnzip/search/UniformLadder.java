@@ -36,10 +36,6 @@ final class UniformLadder {
         return g;
     }
 
-    static WidthCalibration.Result run(Encoding enc, double target, LatencyTimer timer, int runs, Consumer<String> log) {
-        return run(enc, target, timer, runs, LatencyTable.none(), log);
-    }
-
     /** {@code table}: ratios measured before (by this rule, in any process) are taken from it, new ones added to it. */
     static WidthCalibration.Result run(Encoding enc, double target, LatencyTimer timer, int runs, LatencyTable table, Consumer<String> log) {
         int n = 3 * Math.max(1, runs);

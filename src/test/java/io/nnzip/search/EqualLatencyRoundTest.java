@@ -61,14 +61,14 @@ class EqualLatencyRoundTest {
         Encoding enc = encoding(1);
         List<int[]> calls = new ArrayList<>();
         // the fake judge prefers uniform widths: any searched genome (all non-uniform) scores lower
-        EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10,
-                searched(enc), 3, tune(enc, ch -> -spread(ch), calls), s -> {});
+        EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(),
+                searched(enc), 3, Map.of(), tune(enc, ch -> -spread(ch), calls), s -> {});
         assertEquals("uniform", r.uniform().label());
         assertEquals("uniform", r.winner().label(), "the judge prefers uniform widths but " + r.winner().label() + " won");
         int[] ch = channels(enc.prune(r.winner().genes()).model());
         assertTrue(spread(ch) <= 1 / 16.0 + 1e-12, "uniform widths, up to one channel of rounding: " + java.util.Arrays.toString(ch));
         // the uniform finalist has the widths the uniform arm keeps on the same device (same noise seed)
-        WidthCalibration.Result arm = EqualLatencyRound.uniform(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, s -> {});
+        WidthCalibration.Result arm = UniformLadder.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(), s -> {});
         assertArrayEquals(arm.genes(), r.uniform().genes());
         // every eligible finalist was fine-tuned once, the uniform prune first
         long eligible = r.finalists().stream().filter(EqualLatencyRound.Finalist::eligible).count();
@@ -81,15 +81,15 @@ class EqualLatencyRoundTest {
     void aSearchedGenomeWinsOnlyWhenItScoresBetterThanTheUniformPrune() {
         Encoding enc = encoding(1);
         // the judge prefers channels in the last conv: a searched genome that keeps more of it beats the uniform prune
-        EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10,
-                searched(enc), 3, tune(enc, ch -> ch[2] - 0.01 * ch[0], new ArrayList<>()), s -> {});
+        EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(),
+                searched(enc), 3, Map.of(), tune(enc, ch -> ch[2] - 0.01 * ch[0], new ArrayList<>()), s -> {});
         assertNotEquals("uniform", r.winner().label());
         assertTrue(r.winner().tuned().fitness() > r.uniform().tuned().fitness());
         for (EqualLatencyRound.Finalist f : r.finalists())
             if (f.eligible()) assertTrue(f.tuned().fitness() <= r.winner().tuned().fitness(), f.label());
         // a judge that cannot tell them apart keeps the uniform prune
-        EqualLatencyRound.Result tie = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10,
-                searched(enc), 3, tune(enc, ch -> 1, new ArrayList<>()), s -> {});
+        EqualLatencyRound.Result tie = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> x, 0.01, 3, new int[1]), 10, LatencyTable.none(),
+                searched(enc), 3, Map.of(), tune(enc, ch -> 1, new ArrayList<>()), s -> {});
         assertEquals("uniform", tie.winner().label());
     }
 
@@ -122,8 +122,8 @@ class EqualLatencyRoundTest {
             SearchConfig c = SearchConfig.of(Map.of("method", "width-search", "target_latency", TARGET, "population", 4, "generations", 2, "seed", 4));
             GeneticSearch.Outcome o = new GeneticSearch(c, enc, GeneticSearchTest.synthetic(enc, new HashMap<>()), null, s -> {}).target(TARGET).run();
             List<double[]> ranked = GeneticSearch.ranked(o.history().stream().flatMap(List::stream).toList()).stream().map(GeneticSearch.Individual::genes).toList();
-            EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> 0.2 + 0.8 * x, 0.02, 5, new int[1]), 10,
-                    ranked, 2, tune(enc, ch -> ch[1] + ch[2] - 0.5 * ch[0], new ArrayList<>()), s -> {});
+            EqualLatencyRound.Result r = EqualLatencyRound.run(enc, TARGET, WidthSearchTest.fake(x -> 0.2 + 0.8 * x, 0.02, 5, new int[1]), 10, LatencyTable.none(),
+                    ranked, 2, Map.of(), tune(enc, ch -> ch[1] + ch[2] - 0.5 * ch[0], new ArrayList<>()), s -> {});
             StringBuilder sb = new StringBuilder(r.winner().label());
             for (EqualLatencyRound.Finalist f : r.finalists())
                 sb.append(' ').append(f.label()).append(java.util.Arrays.toString(f.genes())).append(f.latency().check()).append(f.eligible() ? f.tuned().fitness() : f.why());

@@ -41,13 +41,13 @@ class UniformLadderTest {
                     LatencyTable ta = sharedTable ? new LatencyTable(file, "s") : LatencyTable.none();
                     Encoding a = encoding(roundTo, 10 + seed), b = encoding(roundTo, 20 + seed);
                     EqualLatencyRound.Result arm = EqualLatencyRound.run(a, target, WidthSearchTest.fake(law, noise, 30 + seed, new int[1]), 10, ta,
-                            List.of(), 0, EqualLatencyRoundTest.tune(a, ch -> 0, new ArrayList<>()), s -> {});
+                            List.of(), 0, java.util.Map.of(), EqualLatencyRoundTest.tune(a, ch -> 0, new ArrayList<>()), s -> {});
                     List<double[]> searched = new ArrayList<>();
                     for (double[] g : new double[][] {{1, 0.4, 0.9}, {0.5, 0.9, 0.9}, {0.9, 0.9, 0.3}}) searched.add(b.repair(g, target).genes());
                     LatencyTable tb = sharedTable ? new LatencyTable(file, "s") : LatencyTable.none();
                     int[] callsB = {0};
                     EqualLatencyRound.Result ws = EqualLatencyRound.run(b, target, WidthSearchTest.fake(law, noise, 40 + seed, callsB), 10, tb,
-                            searched, 3, EqualLatencyRoundTest.tune(b, ch -> 0, new ArrayList<>()), s -> {});
+                            searched, 3, java.util.Map.of(), EqualLatencyRoundTest.tune(b, ch -> 0, new ArrayList<>()), s -> {});
                     java.nio.file.Files.deleteIfExists(file);
                     assertEquals(1, arm.finalists().size());
                     assertTrue(ws.finalists().size() > 1, "searched genomes joined");
@@ -83,7 +83,7 @@ class UniformLadderTest {
             for (double target : new double[] {0.3, 0.5, 0.6, 0.8}) {
                 Encoding enc = encoding(roundTo, 5);
                 int[] calls = {0};
-                WidthCalibration.Result r = UniformLadder.run(enc, target, WidthSearchTest.fake(x -> x, 0, 1, calls), 10, s -> {});
+                WidthCalibration.Result r = UniformLadder.run(enc, target, WidthSearchTest.fake(x -> x, 0, 1, calls), 10, LatencyTable.none(), s -> {});
                 // the reference: every grid point from the widest down, latency = hand-counted MAC share
                 int expected = -1;
                 for (int i = UniformLadder.GRID - 1; i >= 0 && expected < 0; i--) {
