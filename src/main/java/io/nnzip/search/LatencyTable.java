@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,6 +19,8 @@ final class LatencyTable {
     private final Path file;
     private final String settings;
     private final Map<String, Double> ratios = new LinkedHashMap<>();
+    /** The file's lines as read plus those added, rewritten whole on each addition (temp file + rename). */
+    private final java.util.List<String> lines = new java.util.ArrayList<>();
     private int read, written;
 
     /** {@code settings}: what the ratios depend on besides the network (batch, threads, clock, the original). */
@@ -35,6 +36,7 @@ final class LatencyTable {
                 String[] f = s.strip().split("\\s+");
                 if (f.length < 2) throw new NnzipException("--latency-table " + file + " line " + line + ": expected 'key ratio runs keep', got '" + s + "'");
                 ratios.put(f[0], Double.parseDouble(f[1]));
+                lines.add(s.strip());
             }
         } catch (IOException | NumberFormatException e) {
             throw new NnzipException("--latency-table " + file + ": cannot read (" + e.getMessage() + ")");
@@ -65,12 +67,8 @@ final class LatencyTable {
         String k = key(network);
         ratios.put(k, ratio);
         written++;
-        try {
-            Files.writeString(file, k + " " + ratio + " " + runs + " " + keep.replace(" ", "") + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new NnzipException("--latency-table " + file + ": cannot write (" + e.getMessage() + ")");
-        }
+        lines.add(k + " " + ratio + " " + runs + " " + keep.replace(" ", ""));
+        io.nnzip.util.AtomicFiles.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     Map<String, Object> toJson() {
