@@ -76,6 +76,7 @@ public final class StaticInt8Quantizer {
     public Result quantize() { return quantize(cfg.exclude); }
 
     public Result quantize(Set<String> excludeNodes) {
+        if (!List.of("auto", "on", "off").contains(cfg.tanhGelu)) throw new NnzipException("tanh_gelu must be auto, on or off, not '" + cfg.tanhGelu + "'");
         Model out = prepared.copy();
         Graph g = out.graph();
         Set<String> exclude = new java.util.LinkedHashSet<>(excludeNodes);
