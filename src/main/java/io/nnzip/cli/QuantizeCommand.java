@@ -67,6 +67,11 @@ public final class QuantizeCommand extends BaseCommand {
             description = "int8 on transformers: each attention block's Q/K/V linears and attention as one com.microsoft QAttention (ORT or nnzip's engine runs it; default on; --no-qattention keeps standard ONNX ops).")
     boolean qattention;
 
+    @Option(names = "--fold-layernorm", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "int8 on transformers: fold each LayerNorm's gamma/beta into the linear layers reading it and write the normalization as InstanceNormalization "
+                    + "(the same function, faster in ORT; default on; --no-fold-layernorm keeps the LayerNorms).")
+    boolean foldLayerNorm;
+
     @Option(names = "--tanh-gelu", negatable = true, description = "int8 on transformers: write the exact (erf) GELU as com.microsoft FastGelu, its tanh approximation (faster in ORT; "
             + "not the same function: differs by <= 4.8e-4). Default: only where the GELU's output is quantized with a step >= 16x that; --no-tanh-gelu: never.")
     Boolean tanhGelu;
@@ -161,6 +166,7 @@ public final class QuantizeCommand extends BaseCommand {
         c.floatShallowConvs = floatShallowConvs;
         c.int8Ops = int8Ops;
         c.qattention = qattention;
+        c.foldLayerNorm = foldLayerNorm;
         c.tanhGelu = tanhGelu == null ? "auto" : tanhGelu ? "on" : "off";
         c.weightOnly = weightOnly;
         c.groupSize = groupSize;

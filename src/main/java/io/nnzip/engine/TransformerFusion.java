@@ -184,33 +184,58 @@ public final class TransformerFusion {
 
     // ---- layer norm
 
+    /**
+     * A LayerNorm written out (opset &lt; 17): its nine nodes in graph order of the pattern, input x, the γ and β
+     * operands (constants, possibly behind Identity), ε, and the output (β's Add).
+     */
+    public record WrittenLayerNorm(List<Node> nodes, String x, String gamma, String beta, float epsilon, String output) {}
+
+    /** Every written-out LayerNorm of {@code g} over the last axis, matched as {@link #apply} fuses it; {@code g} is not changed. */
+    public static List<WrittenLayerNorm> writtenLayerNorms(Graph g, int opset) {
+        TransformerFusion f = new TransformerFusion(g, opset, false, Set.of());
+        f.producers = g.producers();
+        f.consumers = g.consumers();
+        List<WrittenLayerNorm> out = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            WrittenLayerNorm m = is(n, "ReduceMean") ? f.matchLayerNorm(n) : null;
+            if (m != null) out.add(m);
+        }
+        return out;
+    }
+
     private boolean layerNorm(Node mean) {
+        WrittenLayerNorm m = matchLayerNorm(mean);
+        if (m == null) return false;
+        Node ln = new Node(m.nodes().get(m.nodes().size() - 1).name(), "LayerNormalization", List.of(m.x(), m.gamma(), m.beta()), List.of(m.output()));
+        ln.set(Attribute.of("axis", -1L));
+        ln.set(Attribute.of("epsilon", m.epsilon()));
+        replace(m.nodes(), ln);
+        return true;
+    }
+
+    private WrittenLayerNorm matchLayerNorm(Node mean) {
         String x = mean.input(0);
-        if (!lastAxis(mean)) return false;
+        if (!lastAxis(mean)) return null;
         Node sub = sole(mean.output(0));
-        if (!is(sub, "Sub") || !sub.input(0).equals(x) || !sub.input(1).equals(mean.output(0))) return false;
+        if (!is(sub, "Sub") || !sub.input(0).equals(x) || !sub.input(1).equals(mean.output(0))) return null;
         List<Node> readers = consumers.getOrDefault(sub.output(0), List.of());
-        if (readers.size() != 2 || outputs.contains(sub.output(0))) return false;
+        if (readers.size() != 2 || outputs.contains(sub.output(0))) return null;
         Node pow = readers.get(0).opType().equals("Pow") ? readers.get(0) : readers.get(1), div = readers.get(0) == pow ? readers.get(1) : readers.get(0);
         Float two = is(pow, "Pow") && pow.input(0).equals(sub.output(0)) ? scalar(pow.input(1)) : null;
-        if (two == null || two != 2f || !is(div, "Div") || !div.input(0).equals(sub.output(0))) return false;
+        if (two == null || two != 2f || !is(div, "Div") || !div.input(0).equals(sub.output(0))) return null;
         Node var = sole(pow.output(0));
-        if (!is(var, "ReduceMean") || !lastAxis(var)) return false;
+        if (!is(var, "ReduceMean") || !lastAxis(var)) return null;
         Node addEps = sole(var.output(0));
         Float eps = is(addEps, "Add") ? other(addEps, var.output(0)) : null;
-        if (eps == null) return false;
+        if (eps == null) return null;
         Node sqrt = sole(addEps.output(0));
-        if (!is(sqrt, "Sqrt") || sole(sqrt.output(0)) != div || !div.input(1).equals(sqrt.output(0))) return false;
+        if (!is(sqrt, "Sqrt") || sole(sqrt.output(0)) != div || !div.input(1).equals(sqrt.output(0))) return null;
         Node mul = sole(div.output(0));
         String gamma = is(mul, "Mul") ? vectorOperand(mul, div.output(0)) : null;
         Node add = gamma == null ? null : sole(mul.output(0));
         String beta = is(add, "Add") ? vectorOperand(add, mul.output(0)) : null;
-        if (beta == null) return false;
-        Node ln = new Node(add.name(), "LayerNormalization", List.of(x, gamma, beta), List.of(add.output(0)));
-        ln.set(Attribute.of("axis", -1L));
-        ln.set(Attribute.of("epsilon", eps));
-        replace(List.of(mean, sub, pow, var, addEps, sqrt, div, mul, add), ln);
-        return true;
+        if (beta == null) return null;
+        return new WrittenLayerNorm(List.of(mean, sub, pow, var, addEps, sqrt, div, mul, add), x, gamma, beta, eps, add.output(0));
     }
 
     private boolean lastAxis(Node reduce) {

@@ -42,6 +42,10 @@ public final class QuantConfig implements Pass {
     @Setting("int8 on transformers (linear placement): each attention block's Q/K/V linears, scores, softmax and a·v as one ONNX Runtime com.microsoft "
             + "QAttention (same int8 weights side by side; the file then needs ORT or nnzip's engine); false keeps standard ONNX ops")
     public boolean qattention = true;
+    @Setting("int8 on transformers (linear placement): each LayerNorm's gamma and beta folded into the linear layers reading it (a mean-pooled or "
+            + "class-token head included) and the normalization written as InstanceNormalization over (batch, tokens, features): the same function, "
+            + "which ONNX Runtime runs faster; not with smoothquant (its factors live in gamma) or qat; false keeps the LayerNorms")
+    public boolean foldLayerNorm = true;
     @Setting("int8 on transformers (linear placement): the exact (erf) GELU written as ONNX Runtime's com.microsoft FastGelu, the tanh approximation "
             + "(|difference| <= 4.8e-4 per value; a different function, faster in ORT): auto (only GELUs whose output is quantized with a step of at "
             + "least 16x that difference, where it is under 1/16 of a step), on (every GELU), off")

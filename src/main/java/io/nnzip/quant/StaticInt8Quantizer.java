@@ -53,6 +53,9 @@ public final class StaticInt8Quantizer {
         // before the Gemm rewrite: smoothing scales MatMul weights by input row and needs the LayerNorm right in front
         if (cfg.smoothquant >= 0)
             notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
+        // ORT's LayerNorm kernel is a serial scalar loop per row; smoothing keeps its factors in γ, QAT has no InstanceNorm gradient
+        if (linear && cfg.foldLayerNorm && cfg.smoothquant < 0 && cfg.qat == 0)
+            notes.put("layernorms_folded", io.nnzip.quant.prep.LayerNormFold.rewrite(prepared.graph(), prepared.opset()));
         // the fused QKV projection's Split copies its whole output; three projections write the head tensors directly
         if (linear) notes.put("qkv_split", io.nnzip.quant.prep.QkvSplit.rewrite(prepared.graph(), prepared.opset()));
         if (linear)
