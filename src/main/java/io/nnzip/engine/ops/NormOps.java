@@ -126,6 +126,16 @@ public final class NormOps {
         int[] s = x.shape();
         int N = s[0], C = s[1], plane = Shapes.product(s, 2, s.length);
         double eps = n.attrFloat("epsilon", 1e-5f);
+        // rows of transformer widths (a LayerNorm folded into its readers) on the vectorized LayerNorm rows, channel
+        // scale and shift after it when they are not 1 and 0; long image planes keep double statistics
+        if (x.dtype() == DType.FLOAT && in[1].dtype() == DType.FLOAT && in[2].dtype() == DType.FLOAT && plane <= 4096) {
+            float[] ones = new float[plane], y = ctx.floats(N * C * plane), a = in[1].floats(), b = in[2].floats();
+            java.util.Arrays.fill(ones, 1f);
+            io.nnzip.engine.kernels.LayerNormForward.run(x.floats(), ones, null, N * C, plane, (float) eps, y, null, null, ctx.parallel());
+            Tensor t = Tensor.of(y, s);
+            for (int c = 0; c < C; c++) if (a[c] != 1f || b[c] != 0f) return new Tensor[] {scaleShift(t, N, C, plane, a, b, ctx)};
+            return new Tensor[] {t};
+        }
         double[] v = Values.doubles(x), scale = Values.doubles(in[1]), bias = Values.doubles(in[2]), r = new double[v.length];
         for (int p = 0; p < N * C; p++) {
             int o = p * plane, c = p % C;
