@@ -134,11 +134,7 @@ class LayerNormFoldTest {
         assertEquals(9, ops.getOrDefault("InstanceNormalization", 0), ops.toString());
         assertTrue(!ops.containsKey("LayerNormalization"), ops.toString());
         float[] torch = a.get("y").floats(), f = TransformerInt8Test.ort(folded.model(), a.get("x")), k = TransformerInt8Test.ort(kept.model(), a.get("x"));
-        double scale = TransformerInt8Test.maxAbs(torch), vsTorch = 0, vsKept = 0;
-        for (int i = 0; i < torch.length; i++) {
-            vsTorch = Math.max(vsTorch, Math.abs(torch[i] - f[i]));
-            vsKept = Math.max(vsKept, Math.abs(k[i] - f[i]));
-        }
+        double scale = TransformerInt8Test.maxAbs(torch), vsTorch = TransformerInt8Test.maxDiff(torch, f), vsKept = TransformerInt8Test.maxDiff(k, f);
         assertTrue(vsTorch < 0.1 * scale, "folded int8 vs PyTorch: " + vsTorch + " of " + scale);
         assertTrue(vsKept < 0.1 * scale, "folded vs kept int8: " + vsKept + " of " + scale);
     }

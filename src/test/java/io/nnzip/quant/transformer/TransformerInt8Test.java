@@ -39,6 +39,13 @@ class TransformerInt8Test {
         return m;
     }
 
+    /** max |a_i − b_i|. */
+    static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
     static double maxAbs(float[] v) {
         double m = 0;
         for (float f : v) m = Math.max(m, Math.abs(f));
