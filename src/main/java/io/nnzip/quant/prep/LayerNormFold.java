@@ -20,11 +20,11 @@ import java.util.Set;
  * Folds a LayerNorm's γ and β into the linear layers reading it and writes the normalization that remains as
  * InstanceNormalization with scale 1 and bias 0: over x (B, T, D) as T channels when T is static, otherwise over x
  * reshaped to (rows, 1, D) and back. The function is the same: (γ⊙n + β)·W + b = n·(diag(γ)·W) + (β·W + b), and a
- * mean over tokens, a token Gather or Slice, or a Reshape that keeps the last dim commutes with the per-feature
- * affine (a mean-pooled or class-token head). Why: ONNX Runtime's LayerNormalization kernel (also what it fuses the
- * written-out opset-13 form into) sums each row in one serial scalar loop, its InstanceNormalization kernel does the
- * same rows vectorised; in the int8 ViT the LayerNorms took a fifth of the time. Static int8 then calibrates and
- * quantizes n like any activation.
+ * mean over tokens, a token Gather or Slice, a Transpose keeping the last axis last (the batch-tokens swap of
+ * nn.MultiheadAttention exports) or a Reshape keeping the last dim commutes with the per-feature affine. Why: ONNX
+ * Runtime's LayerNormalization kernel (also what it fuses the written-out opset-13 form into) sums each row in one
+ * serial scalar loop, its InstanceNormalization kernel does the same rows vectorised; in the int8 ViT the LayerNorms
+ * took a fifth of the time. Static int8 then calibrates and quantizes n like any activation.
  * A LayerNorm is rewritten only when D is static and every reader of its output (Shape aside) reaches such linear
  * layers: a MatMul with a [D, N] weight (its constant bias Add takes β·W, or a new Add does, as for a tied LM head)
  * or a Gemm with alpha = beta = 1; otherwise it is left as it is. Every plan is made before anything is changed.
@@ -137,6 +137,11 @@ public final class LayerNormFold {
                 yield axes != null && axes.length > 0 && java.util.Arrays.stream(axes).noneMatch(a -> (a + in.rank()) % in.rank() == last);
             }
             case "Gather" -> (r.attrInt("axis", 0) + in.rank()) % in.rank() != last;
+            // nn.MultiheadAttention's exports swap batch and tokens in front of the projection
+            case "Transpose" -> {
+                long[] perm = r.attrInts("perm", null);
+                yield perm != null && perm.length == in.rank() && perm[last] == last;
+            }
             case "Slice" -> {
                 long[] axes = r.hasInput(3) ? longs(g, r.input(3)) : null;
                 yield axes != null && java.util.Arrays.stream(axes).noneMatch(a -> (a + in.rank()) % in.rank() == last);

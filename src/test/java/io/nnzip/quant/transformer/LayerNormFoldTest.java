@@ -66,12 +66,13 @@ class LayerNormFoldTest {
     }
 
     /**
-     * Small graphs: LayerNorm → (class token) Gather → Gemm(transB) is folded into the Gemm's weight and bias; a
-     * MatMul without a bias gets an Add for β·W (none when β = 0); a LayerNorm whose output is also added to another
-     * value is kept. Values checked against ORT on the original graph.
+     * Small graphs: LayerNorm → (class token) Gather → Gemm(transB) is folded into the Gemm's weight and bias, as is
+     * LayerNorm → Transpose(1, 0, 2) → MatMul + bias (nn.MultiheadAttention's batch-tokens swap); a MatMul without a
+     * bias gets an Add for β·W (none when β = 0); a LayerNorm whose output is also added to another value, or read
+     * through a Transpose that moves the feature axis, is kept. Values checked against ORT on the original graph.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"gather-gemm", "residual", "matmul-beta", "matmul-no-beta"})
+    @ValueSource(strings = {"gather-gemm", "residual", "matmul-beta", "matmul-no-beta", "swap-matmul", "feature-transpose"})
     void smallGraphs(String kind) {
         int b = 3, t = 5, d = 8, n = 6;
         Random rnd = new Random(3);
@@ -95,6 +96,16 @@ class LayerNormFoldTest {
                 g.nodes().add(new Node("res", "Add", List.of("h", "y"), List.of("out")));
                 g.outputs().add(ValueInfo.of("out", DType.FLOAT, -1, t, d));
             }
+            case "swap-matmul", "feature-transpose" -> {
+                boolean swap = kind.equals("swap-matmul");
+                int k = swap ? d : t;
+                g.initializers().put("w", Tensor.of(randn(rnd, k * n, 0, 0.4), k, n));
+                g.initializers().put("c", Tensor.of(randn(rnd, n, 0, 0.1), n));
+                g.nodes().add(new Node("tr", "Transpose", List.of("y"), List.of("yt")).set(Attribute.of("perm", swap ? new long[] {1, 0, 2} : new long[] {0, 2, 1})));
+                g.nodes().add(new Node("mm", "MatMul", List.of("yt", "w"), List.of("h")));
+                g.nodes().add(new Node("bias", "Add", List.of("h", "c"), List.of("out")));
+                g.outputs().add(swap ? ValueInfo.of("out", DType.FLOAT, t, -1, n) : ValueInfo.of("out", DType.FLOAT, -1, d, n));
+            }
             default -> {
                 g.initializers().put("w", Tensor.of(randn(rnd, d * n, 0, 0.4), d, n));
                 g.nodes().add(new Node("mm", "MatMul", List.of("y", "w"), List.of("out")));
@@ -104,9 +115,11 @@ class LayerNormFoldTest {
         Model m = new Model(g);
         m.opsets().put("", 17L);
         Model f = m.copy();
-        assertEquals(kind.equals("residual") ? 0 : 1, LayerNormFold.rewrite(f.graph(), 17), kind);
+        boolean kept = kind.equals("residual") || kind.equals("feature-transpose");
+        assertEquals(kept ? 0 : 1, LayerNormFold.rewrite(f.graph(), 17), kind);
         long adds = f.graph().nodes().stream().filter(nd -> nd.opType().equals("Add")).count();
-        assertEquals(kind.equals("residual") || kind.equals("matmul-beta") ? 1 : 0, adds, kind);
+        // the residual, the inserted bias for β·W, the graphs' own bias Adds
+        assertEquals(kind.equals("gather-gemm") || kind.equals("matmul-no-beta") ? 0 : 1, adds, kind);
         Tensor x = Tensor.of(randn(rnd, b * t * d, 0.5, 2.0), b, t, d);
         float[] ref, got;
         try (OrtRunner r = new OrtRunner(m, 2); OrtRunner h = new OrtRunner(f, 2)) {
