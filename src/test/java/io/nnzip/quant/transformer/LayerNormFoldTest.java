@@ -152,6 +152,24 @@ class LayerNormFoldTest {
         assertTrue(vsKept < 0.1 * scale, "folded vs kept int8: " + vsKept + " of " + scale);
     }
 
+    /** The command: folded by default, kept with --no-fold-layernorm; the provenance records the setting and the count. */
+    @Test
+    void commandOptionAndProvenance(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/usr/share/datasets/fashion-mnist")), "needs fashion-mnist");
+        for (boolean fold : new boolean[] {true, false}) {
+            java.nio.file.Path out = dir.resolve("q" + fold + ".onnx");
+            List<String> args = new ArrayList<>(List.of("quantize", DIR.resolve("vit_op13.onnx").toString(), "--scheme", "int8", "--data", "fashion-mnist",
+                    "--calib-images", "32", "--eval-size", "32", "--latency-batch", "0", "--json", "-o", out.toString()));
+            if (!fold) args.add("--no-fold-layernorm");
+            assertEquals(0, io.nnzip.cli.Main.run(args.toArray(String[]::new)), String.join(" ", args));
+            Model q = io.nnzip.onnx.OnnxReader.read(out);
+            long in = q.graph().nodes().stream().filter(n -> n.opType().equals("InstanceNormalization")).count();
+            String rec = q.metadata().get("nnzip.quantize");
+            assertEquals(fold ? 9 : 0, in);
+            assertTrue(rec.contains("\"fold_layer_norm\":" + fold) && rec.contains("\"layernorms_folded\":9") == fold, rec);
+        }
+    }
+
     private static float[] randn(Random r, int n, double mean, double sd) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) (mean + sd * r.nextGaussian());
