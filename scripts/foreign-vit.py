@@ -114,6 +114,8 @@ def train(epochs, out):
             loss.backward()
             opt.step()
             sched.step()
+            if s // 128 % 100 == 0:
+                print('epoch', ep, 'step', s // 128, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
         print('epoch', ep, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
     m.eval()
     with torch.no_grad():
