@@ -1,6 +1,7 @@
 // Fashion-MNIST test accuracy (images /255, batch 256, 2 threads) of each model in ONNX Runtime, for files nnzip's IR
 // cannot read (com.microsoft ops); the second model's logits compared with the first's, every later model's with the
-// second's (max |difference|, top-1 agreement). -Dn=N: first N test images (default 10000).
+// second's (max |difference|, top-1 agreement). -Dn=N: first N test images (default 10000). -Dmean=M -Dstd=S: inputs
+// (x/255 - M)/S, for models trained with their own normalization (default: none).
 // Run: java -cp "target/nnzip.jar:target/lib/*" scripts/OrtAccuracy.java float.onnx int8.onnx variant.onnx ...
 import ai.onnxruntime.*;
 import java.io.*;
@@ -16,6 +17,7 @@ public class OrtAccuracy {
         String d = "/usr/share/datasets/fashion-mnist/";
         byte[] img = read(d + "t10k-images-idx3-ubyte.gz"), lab = read(d + "t10k-labels-idx1-ubyte.gz");
         int n = Integer.getInteger("n", 10000);
+        float mean = Float.parseFloat(System.getProperty("mean", "0")), std = Float.parseFloat(System.getProperty("std", "1"));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         float[][][] logits = new float[a.length][][];
         for (int m = 0; m < a.length; m++) {
@@ -27,7 +29,7 @@ public class OrtAccuracy {
                 for (int b0 = 0; b0 < n; b0 += 256) {
                     int bs = Math.min(256, n - b0);
                     float[] x = new float[bs * 784];
-                    for (int i = 0; i < x.length; i++) x[i] = (img[16 + b0 * 784 + i] & 0xff) / 255f;
+                    for (int i = 0; i < x.length; i++) x[i] = ((img[16 + b0 * 784 + i] & 0xff) / 255f - mean) / std;
                     try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {bs, 1, 28, 28});
                          OrtSession.Result r = s.run(Map.of(s.getInputNames().iterator().next(), t))) {
                         float[][] y = (float[][]) r.get(0).getValue();

@@ -39,11 +39,14 @@ class LayerNormFoldTest {
      * mean over tokens into the head): 4 blocks 9, 1 block 3, written out (opset 13) or not (17). The causal LM (dynamic
      * sequence length, so through the (rows, 1, D) reshape): 2 per block and the final one into the tied LM head, a
      * MatMul without bias that gets an Add for β·W: 5. The BERT-style encoder is post-norm: ln1's output is also the
-     * next residual, so only the last block's ln2 (mean over tokens into the head) folds: 1.
+     * next residual, so only the last block's ln2 (mean over tokens into the head) folds: 1. The class-token ViT
+     * (scripts/foreign-vit.py tiny: class token Expand + Concat in front, eps 1e-6, head on x[:, 0]): 2 in its block and
+     * the final one through the token Gather: 3.
      */
     @ParameterizedTest
     @CsvSource({"vit_op13.onnx, vit.npz, 9", "vit_op17.onnx, vit.npz, 9", "vit_tiny_op13.onnx, vit_tiny.npz, 3", "vit_tiny_op17.onnx, vit_tiny.npz, 3",
-            "gpt_tiny.onnx, gpt_tiny.npz, 5", "bert_tiny_op13.onnx, bert_tiny.npz, 1"})
+            "gpt_tiny.onnx, gpt_tiny.npz, 5", "bert_tiny_op13.onnx, bert_tiny.npz, 1", "cls_tiny_op13.onnx, cls_tiny.npz, 3",
+            "cls_tiny_op17.onnx, cls_tiny.npz, 3"})
     void exportsKeepTheirLogits(String onnx, String npz, int folds) {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve(npz));
         Model m = TransformerInt8Test.canonical(onnx), f = m.copy();
@@ -168,6 +171,32 @@ class LayerNormFoldTest {
             assertEquals(fold ? 9 : 0, in);
             assertTrue(rec.contains("\"fold_layer_norm\":" + fold) && rec.contains("\"layernorms_folded\":9") == fold, rec);
         }
+    }
+
+    /**
+     * A class-token ViT written as timm does (scripts/foreign-vit.py tiny; 4 patches + the class token = 5 tokens,
+     * untrained, γ/β and the class token moved off their init): the int8 file folds its 3 LayerNorms by hand count
+     * (norm1 → qkv, norm2 → fc1, the final norm through the class-token Gather into the head), fuses its 1 attention
+     * block into QAttention, keeps the token count static through the class token's Expand + Concat (each
+     * InstanceNormalization over the 5 tokens as channels, no (rows, 1, D) reshape), has no LayerNormalization left in
+     * ORT's optimized graph, and its ORT logits stay near PyTorch's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cls_tiny_op13.onnx", "cls_tiny_op17.onnx"})
+    void classTokenVitInt8(String onnx) {
+        Map<String, Tensor> a = Npy.readNpz(DIR.resolve("cls_tiny.npz"));
+        StaticInt8Quantizer.Result r = new StaticInt8Quantizer(TransformerInt8Test.canonical(onnx), new QuantConfig(), List.of(a.get("x"))).quantize();
+        assertEquals(3, r.notes().get("layernorms_folded"), onnx + " " + r.notes());
+        assertEquals(1, r.notes().get("qattention_blocks"), onnx + " " + r.notes());
+        List<Node> in = r.model().graph().nodes().stream().filter(n -> n.opType().equals("InstanceNormalization")).toList();
+        assertEquals(3, in.size(), onnx);
+        for (Node n : in) assertEquals(5, r.model().graph().initializer(n.input(1)).size(), onnx + " " + n.name());
+        Map<String, Integer> ops = io.nnzip.quant.report.OrtFusion.optimizedOpCounts(r.model(), 2);
+        assertEquals(1, ops.getOrDefault("QAttention", 0), ops.toString());
+        assertTrue(!ops.containsKey("LayerNormalization"), ops.toString());
+        float[] torch = a.get("y").floats(), q = TransformerInt8Test.ort(r.model(), a.get("x"));
+        double scale = TransformerInt8Test.maxAbs(torch), d = TransformerInt8Test.maxDiff(torch, q);
+        assertTrue(d < 0.1 * scale, onnx + " int8 vs PyTorch: " + d + " of " + scale);
     }
 
     private static float[] randn(Random r, int n, double mean, double sd) {
