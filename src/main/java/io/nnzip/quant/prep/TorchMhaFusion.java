@@ -2,6 +2,7 @@ package io.nnzip.quant.prep;
 
 import static io.nnzip.quant.prep.Chains.isOp;
 import static io.nnzip.quant.prep.Chains.only;
+import static io.nnzip.quant.prep.Chains.onlyValues;
 import static io.nnzip.quant.prep.Chains.single;
 
 import io.nnzip.engine.ConstantValue;
@@ -29,6 +30,8 @@ import java.util.Set;
  * y = MatMul(Softmax(scores), Transpose(v, (1,0,2))) → Transpose (1,0,2) → Reshape (T·B, C)
  * </pre>
  * becomes QAttention(QuantizeLinear(x) (B, T, K), W, b, …): quantizing before the Transpose gives the same integers.
+ * After {@link TransposeAfterLinear} and {@link LinearToGemm} the projection is instead Gemm(DQ(xq (B·T, K)), DQ(W), b)
+ * → Reshape (B, T, 3C) → Transpose (1,0,2) → Split, and QAttention reads Reshape(xq, (-1, T, K)).
  * The Split output each of q, k, v reads picks its weight columns. QAttention's output is (B, T, C) where the
  * merge's was (T·B, C). When what reads the merge is row-wise (per-tensor QuantizeLinear/DequantizeLinear, then the
  * out-projection Gemm) and the Gemm's rows go Reshape (T, B, M) → Transpose (1,0,2), the rows are simply kept in
@@ -99,32 +102,51 @@ public final class TorchMhaFusion {
         ValueType merged1 = one.get(ors.output(0)), merged2 = two.get(ors.output(0));
         if (!shaped(merged1, 2) || !shaped(merged2, 2) || !Arrays.equals(merged1.shape(), new int[] {t, c}) || !Arrays.equals(merged2.shape(), new int[] {2 * t, c}))
             return false;
-        // the projection: MatMul(DQ(xq), DQ(W)) [+ bias]
-        Node p = only(consumers, outs, producers.get(split.input(0)), split), mm = p;
+        // the projection: MatMul(DQ(xq), DQ(W)) [+ bias] on the transposed input, or (after TransposeAfterLinear and
+        // LinearToGemm) Gemm(DQ(xq (B·T, K)), DQ(W), bias) → Reshape (B, T, 3C) → Transpose (1,0,2)
+        Node p = only(consumers, outs, producers.get(split.input(0)), split), proj = p, xt = null;
         String biasName = null;
-        if (isOp(p, "Add")) {
-            int at = isOp(producers.get(p.input(0)), "MatMul") ? 0 : 1;
-            biasName = p.input(1 - at);
-            mm = only(consumers, outs, producers.get(p.input(at)), p);
+        if (isTranspose(p, SWAP)) {
+            Node tond = onlyValues(consumers, outs, producers.get(p.input(0)), p);
+            ValueType r1 = tond == null ? null : one.get(tond.output(0)), r2 = tond == null ? null : two.get(tond.output(0));
+            if (!isOp(tond, "Reshape") || !shaped(r1, 3) || !shaped(r2, 3) || !Arrays.equals(r1.shape(), new int[] {1, t, 3 * c})
+                    || !Arrays.equals(r2.shape(), new int[] {2, t, 3 * c})) return false;
+            proj = only(consumers, outs, producers.get(tond.input(0)), tond);
+            if (!isOp(proj, "Gemm") || proj.attrInt("transA", 0) != 0 || proj.attrInt("transB", 0) != 0
+                    || proj.attrFloat("alpha", 1f) != 1f || proj.attrFloat("beta", 1f) != 1f) return false;
+            if (proj.hasInput(2)) biasName = proj.input(2);
+        } else {
+            if (isOp(p, "Add")) {
+                int at = isOp(producers.get(p.input(0)), "MatMul") ? 0 : 1;
+                biasName = p.input(1 - at);
+                proj = only(consumers, outs, producers.get(p.input(at)), p);
+            }
+            if (!isOp(proj, "MatMul")) return false;
         }
-        if (!isOp(mm, "MatMul")) return false;
-        Node dqA = producers.get(mm.input(0));
+        Node dqA = producers.get(proj.input(0));
         if (!isOp(dqA, "DequantizeLinear") || !dqA.hasInput(2)) return false;
         Tensor inScale = g.initializer(dqA.input(1)), inZp = g.initializer(dqA.input(2));
         if (inScale == null || inZp == null || inScale.size() != 1 || inZp.size() != 1 || inZp.dtype() != DType.UINT8) return false;
         Node qx = producers.get(dqA.input(0));
         if (!isOp(qx, "QuantizeLinear") || !qx.hasInput(2)) return false;
-        Node xt = producers.get(qx.input(0));
-        if (!isTranspose(xt, SWAP)) return false;
-        ValueType x1 = one.get(xt.input(0));
-        if (!shaped(x1, 3) || x1.shape()[1] != t || x1.shape()[2] <= 0) return false;
-        int k = x1.shape()[2];
+        int k;
+        if (isOp(proj, "MatMul")) {
+            xt = producers.get(qx.input(0));
+            if (!isTranspose(xt, SWAP)) return false;
+            ValueType x1 = one.get(xt.input(0));
+            if (!shaped(x1, 3) || x1.shape()[1] != t || x1.shape()[2] <= 0) return false;
+            k = x1.shape()[2];
+        } else {
+            ValueType x1 = one.get(dqA.input(0));
+            if (!shaped(x1, 2) || x1.shape()[1] <= 0) return false;
+            k = x1.shape()[1];
+        }
         byte[] w = new byte[k * 3 * c];
         float[] ws = new float[3 * c], bias = new float[3 * c];
         Tensor bt = biasName == null ? null : ConstantValue.of(g, biasName, producers, opset);
         if (biasName != null && (bt == null || bt.size() != 3 * c || bt.rank() > 1)) return false;
         for (int j = 0; j < 3; j++) {
-            if (!QAttentionFusion.packWeight(g, producers, mm.input(1), k, block[j] * c, c, j, w, ws)) return false;
+            if (!QAttentionFusion.packWeight(g, producers, proj.input(1), k, block[j] * c, c, j, w, ws)) return false;
             if (biasName != null && !QAttentionFusion.packBias(g, producers, opset, biasName, block[j] * c, c, j, bias)) return false;
         }
         // what reads the merged heads: row-wise ops up to the out-projection, then Reshape (T, B, M) → Transpose (1,0,2)
@@ -148,7 +170,12 @@ public final class TorchMhaFusion {
         Node qa = QAttentionFusion.emit(g, base, xq, k, h, d, w, ws, bias, scale[0], dqA, att);
         if (qa == null) return false;
         List<Node> added = new ArrayList<>();
-        added.add(new Node(base + "/QAttentionInput", "QuantizeLinear", List.of(xt.input(0), qx.input(1), qx.input(2)), List.of(xq)));
+        if (xt != null) added.add(new Node(base + "/QAttentionInput", "QuantizeLinear", List.of(xt.input(0), qx.input(1), qx.input(2)), List.of(xq)));
+        else {
+            String shape = g.freshName(base + "_qattention_in_shape");
+            g.initializers().put(shape, Tensor.vector(-1, t, k));
+            added.add(new Node(base + "/QAttentionInput", "Reshape", List.of(dqA.input(0), shape), List.of(xq)));
+        }
         added.add(qa);
         String flat = g.freshName(base + "_qattention_rows_shape");
         g.initializers().put(flat, Tensor.vector(-1, c));
