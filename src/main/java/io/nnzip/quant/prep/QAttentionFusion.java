@@ -169,7 +169,7 @@ public final class QAttentionFusion {
         for (int j = 0; j < 3; j++) {
             Node gm = proj[j].gemm;
             if (!packWeight(g, producers, gm.input(1), k, 0, c, j, w, ws)) return false;
-            if (gm.hasInput(2) && !packBias(g, producers, opset, gm.input(2), 0, c, j, bias)) return false;
+            if (gm.hasInput(2) && !packBias(g, producers, opset, gm.input(2), c, 0, c, j, bias)) return false;
         }
         String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
         String shape = g.freshName(base + "_qattention_in_shape"), in3 = g.freshName(base + "_qattention_in");
@@ -203,11 +203,14 @@ public final class QAttentionFusion {
         return true;
     }
 
-    /** Values [from, from + c) of a constant bias vector (an initializer, a Constant, or DequantizeLinear of constants) into block j. */
-    static boolean packBias(Graph g, Map<String, Node> producers, int opset, String name, int from, int c, int j, float[] bias) {
+    /**
+     * Values [from, from + c) of a constant bias of {@code total} values (an initializer, a Constant, or
+     * DequantizeLinear of constants) into block j; false for anything else.
+     */
+    static boolean packBias(Graph g, Map<String, Node> producers, int opset, String name, int total, int from, int c, int j, float[] bias) {
         Tensor bt = ConstantValue.of(g, name, producers, opset);
         float[] b = bt == null ? null : bt.toFloats();
-        if (b == null || b.length < from + c) return false;
+        if (b == null || b.length != total || total < from + c) return false;
         System.arraycopy(b, from, bias, j * c, c);
         return true;
     }

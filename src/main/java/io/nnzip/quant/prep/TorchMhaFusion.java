@@ -143,11 +143,9 @@ public final class TorchMhaFusion {
         }
         byte[] w = new byte[k * 3 * c];
         float[] ws = new float[3 * c], bias = new float[3 * c];
-        Tensor bt = biasName == null ? null : ConstantValue.of(g, biasName, producers, opset);
-        if (biasName != null && (bt == null || bt.size() != 3 * c || bt.rank() > 1)) return false;
         for (int j = 0; j < 3; j++) {
             if (!QAttentionFusion.packWeight(g, producers, proj.input(1), k, block[j] * c, c, j, w, ws)) return false;
-            if (biasName != null && !QAttentionFusion.packBias(g, producers, opset, biasName, block[j] * c, c, j, bias)) return false;
+            if (biasName != null && !QAttentionFusion.packBias(g, producers, opset, biasName, 3 * c, block[j] * c, c, j, bias)) return false;
         }
         // what reads the merged heads: row-wise ops up to the out-projection, then Reshape (T, B, M) → Transpose (1,0,2)
         Node back = null, swapBack = null;
