@@ -53,6 +53,8 @@ public final class StaticInt8Quantizer {
         // before the Gemm rewrite: smoothing scales MatMul weights by input row and needs the LayerNorm right in front
         if (cfg.smoothquant >= 0)
             notes.put("smoothquant", io.nnzip.quant.prep.SmoothQuant.apply(prepared, cfg.smoothquant, calibBatches, cfg.exclude, cfg.threads));
+        // nn.MultiheadAttention transposes (B, T, D) to (T, B, D) before its in-projection: after it, the LayerNorm reaches the layer
+        if (linear) notes.put("transposes_after_linear", io.nnzip.quant.prep.TransposeAfterLinear.rewrite(prepared.graph()));
         // ORT's LayerNorm kernel is a serial scalar loop per row; smoothing keeps its factors in γ, QAT has no InstanceNorm gradient
         if (linear && cfg.foldLayerNorm && cfg.smoothquant < 0 && cfg.qat == 0)
             notes.put("layernorms_folded", io.nnzip.quant.prep.LayerNormFold.rewrite(prepared.graph(), prepared.opset()));

@@ -40,7 +40,7 @@ import java.util.Set;
  * Each tensor of the chain must be read only by the next op (a projection's output may also be read by Shape, as
  * exporters with a dynamic batch do). Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
  * activations, non-int8 or zero-point weights, mismatched heads) leaves the block as it is. nnzip's engine runs
- * the op ({@code engine/ops/QAttentionOp}).
+ * the op ({@code engine/ops/QAttentionOp}). {@link TorchMhaFusion} matches nn.MultiheadAttention's export.
  */
 public final class QAttentionFusion {
     public static final String DOMAIN = "com.microsoft";
@@ -53,9 +53,12 @@ public final class QAttentionFusion {
         Graph g = m.graph();
         int opset = m.opset();
         Map<String, ValueType> one = ShapeInference.infer(g, opset, 1, Map.of());
+        // nn.MultiheadAttention's (T, B·h, d) layout is checked at two batch sizes
+        Map<String, ValueType> two = g.nodes().stream().anyMatch(n -> isOp(n, "Softmax") && TorchMhaFusion.candidate(one, n))
+                ? ShapeInference.infer(g, opset, 2, Map.of()) : Map.of();
         int done = 0;
         for (Node sm : List.copyOf(g.nodes()))
-            if (sm.opType().equals("Softmax") && sm.domain().isEmpty() && fuse(g, opset, one, sm)) done++;
+            if (isOp(sm, "Softmax") && (fuse(g, opset, one, sm) || TorchMhaFusion.candidate(one, sm) && TorchMhaFusion.fuse(g, opset, one, two, sm))) done++;
         if (done > 0) {
             m.opsets().putIfAbsent(DOMAIN, 1L);
             GraphEdits.removeDeadNodes(g);
@@ -165,47 +168,75 @@ public final class QAttentionFusion {
         float[] ws = new float[3 * c], bias = new float[3 * c];
         for (int j = 0; j < 3; j++) {
             Node gm = proj[j].gemm;
-            Node dqW = producers.get(gm.input(1));
-            if (!isOp(dqW, "DequantizeLinear")) return false;
-            Tensor wq = g.initializer(dqW.input(0)), wsc = g.initializer(dqW.input(1)), wzp = dqW.hasInput(2) ? g.initializer(dqW.input(2)) : null;
-            if (wq == null || wsc == null || wq.dtype() != DType.INT8 || wq.rank() != 2 || wq.dim(0) != k || wq.dim(1) != c) return false;
-            if (dqW.hasInput(2) && (wzp == null || Arrays.stream(wzp.toLongs()).anyMatch(z -> z != 0))) return false;
-            if (wsc.size() != 1 && (wsc.size() != c || dqW.attrInt("axis", 1) != 1)) return false;
-            byte[] src = wq.bytes();
-            for (int row = 0; row < k; row++) System.arraycopy(src, row * c, w, row * 3 * c + j * c, c);
-            float[] sv = wsc.toFloats();
-            for (int col = 0; col < c; col++) ws[j * c + col] = sv[sv.length == 1 ? 0 : col];
-            if (gm.hasInput(2)) {
-                // an initializer, a Constant, or DequantizeLinear of constants (a quantized bias)
-                Tensor bt = ConstantValue.of(g, gm.input(2), producers, opset);
-                float[] b = bt == null ? null : bt.toFloats();
-                if (b == null || b.length != c) return false;
-                System.arraycopy(b, 0, bias, j * c, c);
-            }
+            if (!packWeight(g, producers, gm.input(1), k, 0, c, j, w, ws)) return false;
+            if (gm.hasInput(2) && !packBias(g, producers, opset, gm.input(2), c, 0, c, j, bias)) return false;
         }
-        // QAttention scales scores by 1/√d: another scale goes into the q columns
+        String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
+        String shape = g.freshName(base + "_qattention_in_shape"), in3 = g.freshName(base + "_qattention_in");
+        int pos = g.nodes().indexOf(ors);
+        Node qa = emit(g, base, in3, k, h, d, w, ws, bias, scale, dqA, ors.output(0));
+        if (qa == null) return false;
+        g.initializers().put(shape, Tensor.vector(-1, n, k));
+        g.nodes().set(pos, qa);
+        g.nodes().add(pos, new Node(base + "/QAttentionInput", "Reshape", List.of(dqA.input(0), shape), List.of(in3)));
+        // the rest of the block has no other readers: dead-node removal takes it
+        return true;
+    }
+
+    /**
+     * Copies columns [from, from + c) of {@code dq} = DequantizeLinear(int8 [K, cols], scale per tensor or per column,
+     * zero points 0) into column block j of the fused weight w [K, 3c] and their scales into ws; false when the
+     * weight is no such constant.
+     */
+    static boolean packWeight(Graph g, Map<String, Node> producers, String dq, int k, int from, int c, int j, byte[] w, float[] ws) {
+        Node dqW = producers.get(dq);
+        if (!isOp(dqW, "DequantizeLinear")) return false;
+        Tensor wq = g.initializer(dqW.input(0)), wsc = g.initializer(dqW.input(1)), wzp = dqW.hasInput(2) ? g.initializer(dqW.input(2)) : null;
+        if (wq == null || wsc == null || wq.dtype() != DType.INT8 || wq.rank() != 2 || wq.dim(0) != k || wq.dim(1) < from + c) return false;
+        int cols = wq.dim(1);
+        if (dqW.hasInput(2) && (wzp == null || Arrays.stream(wzp.toLongs()).anyMatch(z -> z != 0))) return false;
+        if (wsc.size() != 1 && (wsc.size() != cols || dqW.attrInt("axis", 1) != 1)) return false;
+        byte[] src = wq.bytes();
+        for (int row = 0; row < k; row++) System.arraycopy(src, row * cols + from, w, row * 3 * c + j * c, c);
+        float[] sv = wsc.toFloats();
+        for (int col = 0; col < c; col++) ws[j * c + col] = sv[sv.length == 1 ? 0 : from + col];
+        return true;
+    }
+
+    /**
+     * Values [from, from + c) of a constant bias of {@code total} values (an initializer, a Constant, or
+     * DequantizeLinear of constants) into block j; false for anything else.
+     */
+    static boolean packBias(Graph g, Map<String, Node> producers, int opset, String name, int total, int from, int c, int j, float[] bias) {
+        Tensor bt = ConstantValue.of(g, name, producers, opset);
+        float[] b = bt == null ? null : bt.toFloats();
+        if (b == null || b.length != total || total < from + c) return false;
+        System.arraycopy(b, from, bias, j * c, c);
+        return true;
+    }
+
+    /**
+     * {@code out = QAttention(in3, w, bias, x scale, ws, , x zero point)} with h heads of d, its initializers added to
+     * g; the input's scale and zero point are those of {@code dqA}'s. QAttention scales scores by 1/√d: another
+     * score scale goes into the q columns. Null (and g unchanged) when the scale cannot be folded.
+     */
+    static Node emit(Graph g, String base, String in3, int k, int h, int d, byte[] w, float[] ws, float[] bias, float scale, Node dqA, String out) {
+        int c = h * d;
         double ratio = scale * Math.sqrt(d);
-        if (!(ratio > 0) || Double.isInfinite(ratio)) return false;
+        if (!(ratio > 0) || Double.isInfinite(ratio)) return null;
         if (Math.abs(ratio - 1) > 1e-6)
             for (int col = 0; col < c; col++) {
                 ws[col] *= (float) ratio;
                 bias[col] *= (float) ratio;
             }
-        String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
-        String shape = g.freshName(base + "_qattention_in_shape"), in3 = g.freshName(base + "_qattention_in");
-        String wn = g.freshName(base + "_qkv_weight_q"), wsn = g.freshName(base + "_qkv_weight_scale"), bn = g.freshName(base + "_qkv_bias");
-        g.initializers().put(shape, Tensor.vector(-1, n, k));
+        String wn = g.freshName(base + "_qkv_weight_q");
         g.initializers().put(wn, new Tensor(DType.INT8, new int[] {k, 3 * c}, w));
+        String wsn = g.freshName(base + "_qkv_weight_scale");
         g.initializers().put(wsn, Tensor.of(ws, 3 * c));
+        String bn = g.freshName(base + "_qkv_bias");
         g.initializers().put(bn, Tensor.of(bias, 3 * c));
-        Node reshape = new Node(base + "/QAttentionInput", "Reshape", List.of(dqA.input(0), shape), List.of(in3));
-        Node qa = new Node(base + "/QAttention", "QAttention", DOMAIN, List.of(in3, wn, bn, dqA.input(1), wsn, "", dqA.input(2)), List.of(ors.output(0)))
+        return new Node(base + "/QAttention", "QAttention", DOMAIN, List.of(in3, wn, bn, dqA.input(1), wsn, "", dqA.input(2)), List.of(out))
                 .set(Attribute.of("num_heads", (long) h));
-        int pos = g.nodes().indexOf(ors);
-        g.nodes().set(pos, qa);
-        g.nodes().add(pos, reshape);
-        // the rest of the block has no other readers: dead-node removal takes it
-        return true;
     }
 
     private static boolean isTranspose(Node n, long[] perm) { return isOp(n, "Transpose") && Arrays.equals(n.attrInts("perm", null), perm); }
