@@ -59,16 +59,11 @@ class TorchMhaFusionTest {
                 && !ops.containsKey("MatMulIntegerToFloat") && !ops.containsKey("LayerNormalization"), ops.toString());
         float[] want = a.get("y").floats(), got = TransformerInt8Test.ort(fused.model(), a.get("x")), ref = TransformerInt8Test.ort(plain.model(), a.get("x"));
         float[] engine = new Executor(fused.model(), new Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
-        double scale = TransformerInt8Test.maxAbs(want), vsTorch = 0, vsPlain = 0, vsEngine = 0;
-        for (int i = 0; i < want.length; i++) {
-            vsTorch = Math.max(vsTorch, Math.abs(want[i] - got[i]));
-            vsPlain = Math.max(vsPlain, Math.abs(ref[i] - got[i]));
-            vsEngine = Math.max(vsEngine, Math.abs(engine[i] - got[i]));
-        }
+        double scale = TransformerInt8Test.maxAbs(want), vsTorch = TransformerInt8Test.maxDiff(want, got), vsPlain = TransformerInt8Test.maxDiff(ref, got),
+                vsEngine = TransformerInt8Test.maxDiff(engine, got);
         // the float model the int8 one approximates (Transposes moved, Shapes read through a Gather, LayerNorms folded) is PyTorch's
         float[] prepared = TransformerInt8Test.ort(fused.prepared(), a.get("x"));
-        double vsPrepared = 0;
-        for (int i = 0; i < want.length; i++) vsPrepared = Math.max(vsPrepared, Math.abs(want[i] - prepared[i]));
+        double vsPrepared = TransformerInt8Test.maxDiff(want, prepared);
         assertTrue(vsPrepared < 1e-4 * scale, onnx + " prepared float model off PyTorch's by " + vsPrepared + " of " + scale);
         assertTrue(vsTorch < 0.1 * scale, onnx + " fused int8 logits off PyTorch's by " + vsTorch + " of " + scale);
         assertTrue(vsPlain < 0.02 * scale, onnx + " fused vs unfused int8 file: " + vsPlain + " of " + scale);
@@ -96,8 +91,7 @@ class TorchMhaFusionTest {
             for (String out : List.of("logits", extra)) {
                 float[] w = want.get(out).floats(), g = got.get(out).floats();
                 assertEquals(w.length, g.length, out);
-                double scale = TransformerInt8Test.maxAbs(w), d = 0;
-                for (int i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - g[i]));
+                double scale = TransformerInt8Test.maxAbs(w), d = TransformerInt8Test.maxDiff(w, g);
                 assertTrue(d < 0.02 * scale, out + ": fused vs unfused " + d + " of " + scale);
             }
         }
@@ -121,11 +115,7 @@ class TorchMhaFusionTest {
         assertEquals(2, fused.model().graph().nodes().stream().filter(n -> n.opType().equals("QAttention")).count());
         float[] want = TransformerInt8Test.ort(plain.model(), a.get("x")), got = TransformerInt8Test.ort(fused.model(), a.get("x"));
         float[] engine = new Executor(fused.model(), new Parallel(2)).run(Map.of("input", a.get("x"))).get("logits").floats();
-        double scale = TransformerInt8Test.maxAbs(want), d = 0, e = 0;
-        for (int i = 0; i < want.length; i++) {
-            d = Math.max(d, Math.abs(want[i] - got[i]));
-            e = Math.max(e, Math.abs(engine[i] - got[i]));
-        }
+        double scale = TransformerInt8Test.maxAbs(want), d = TransformerInt8Test.maxDiff(want, got), e = TransformerInt8Test.maxDiff(engine, got);
         assertTrue(d < 0.02 * scale, "fused vs unfused: " + d + " of " + scale);
         assertTrue(e < 0.01 * scale, "engine vs ORT: " + e + " of " + scale);
     }
