@@ -154,10 +154,11 @@ def gpt_tiny():
     np.savez(os.path.join(HERE, 'gpt_tiny.npz'), x=x.numpy(), y=y.numpy())
 
 
-what = sys.argv[1] if len(sys.argv) > 1 else 'all'
-if what in ('all', 'tiny'):
-    vit_tiny()
-if what in ('all', 'gpt'):
-    gpt_tiny()
-if what in ('all', 'vit'):
-    vit(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+if __name__ == '__main__':  # make_sdpa_fixture.py imports the modules
+    what = sys.argv[1] if len(sys.argv) > 1 else 'all'
+    if what in ('all', 'tiny'):
+        vit_tiny()
+    if what in ('all', 'gpt'):
+        gpt_tiny()
+    if what in ('all', 'vit'):
+        vit(int(sys.argv[2]) if len(sys.argv) > 2 else 1)

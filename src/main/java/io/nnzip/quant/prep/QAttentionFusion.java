@@ -81,18 +81,31 @@ public final class QAttentionFusion {
         long axis = sm.attrInt("axis", opset < 13 ? 1 : -1);
         if (axis != -1 && axis != 3) return false;
         Node sc = only(consumers, outs, producers.get(sm.input(0)), sm);
-        if (sc == null || !sc.domain().isEmpty() || !(sc.opType().equals("Mul") || sc.opType().equals("Div"))) return false;
-        Node p0 = producers.get(sc.input(0));
-        int at = p0 != null && p0.opType().equals("MatMul") ? 0 : 1;
-        if (sc.opType().equals("Div") && at != 0) return false;
-        Tensor s = ConstantValue.of(g, sc.input(1 - at), producers, opset);
-        if (s == null || s.size() != 1) return false;
-        float scale = sc.opType().equals("Mul") ? s.toFloats()[0] : 1 / s.toFloats()[0];
-        Node qk = only(consumers, outs, producers.get(sc.input(at)), sc);
-        if (!isOp(qk, "MatMul")) return false;
-        // q: Transpose (0,2,1,3) of its heads; k: (0,1,3,2) of its (0,2,1,3) heads, or (0,2,3,1) of the Reshape
-        Node qt = only(consumers, outs, producers.get(qk.input(0)), qk);
-        Node kt = only(consumers, outs, producers.get(qk.input(1)), qk);
+        if (sc == null || !sc.domain().isEmpty()) return false;
+        float scale;
+        Node qt, kt;
+        if (sc.opType().equals("MatMul")) {
+            // scaled_dot_product_attention as PyTorch 2 exports it: q and kᵀ each times √scale before the MatMul
+            Node mq = only(consumers, outs, producers.get(sc.input(0)), sc), mk = only(consumers, outs, producers.get(sc.input(1)), sc);
+            Float fq = factor(g, producers, opset, one, mq), fk = factor(g, producers, opset, one, mk);
+            if (fq == null || fk == null) return false;
+            scale = fq * fk;
+            qt = only(consumers, outs, producers.get(scaled(g, producers, opset, one, mq)), mq);
+            kt = only(consumers, outs, producers.get(scaled(g, producers, opset, one, mk)), mk);
+        } else {
+            if (!(sc.opType().equals("Mul") || sc.opType().equals("Div"))) return false;
+            Node p0 = producers.get(sc.input(0));
+            int at = p0 != null && p0.opType().equals("MatMul") ? 0 : 1;
+            if (sc.opType().equals("Div") && at != 0) return false;
+            Tensor s = ConstantValue.of(g, sc.input(1 - at), producers, opset);
+            if (s == null || s.size() != 1) return false;
+            scale = sc.opType().equals("Mul") ? s.toFloats()[0] : 1 / s.toFloats()[0];
+            Node qk = only(consumers, outs, producers.get(sc.input(at)), sc);
+            if (!isOp(qk, "MatMul")) return false;
+            // q: Transpose (0,2,1,3) of its heads; k: (0,1,3,2) of its (0,2,1,3) heads, or (0,2,3,1) of the Reshape
+            qt = only(consumers, outs, producers.get(qk.input(0)), qk);
+            kt = only(consumers, outs, producers.get(qk.input(1)), qk);
+        }
         if (!isTranspose(qt, HEADS) || kt == null) return false;
         String kHeads;
         if (isTranspose(kt, KT)) {
@@ -237,6 +250,46 @@ public final class QAttentionFusion {
         g.initializers().put(bn, Tensor.of(bias, 3 * c));
         return new Node(base + "/QAttention", "QAttention", DOMAIN, List.of(in3, wn, bn, dqA.input(1), wsn, "", dqA.input(2)), List.of(out))
                 .set(Attribute.of("num_heads", (long) h));
+    }
+
+    /**
+     * The scalar a Mul multiplies by, when one operand is one value: a constant, or computed from static shapes only
+     * (PyTorch 2 writes √(1/√d) from Shape(q)); shape inference at batch 1 gives it. Null otherwise.
+     */
+    private static Float factor(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, Node mul) {
+        if (!isOp(mul, "Mul")) return null;
+        for (int i = 0; i < 2; i++) {
+            Float f = scalar(g, producers, opset, one, mul.input(i));
+            if (f != null && scalar(g, producers, opset, one, mul.input(1 - i)) == null) return f;
+        }
+        return null;
+    }
+
+    /** The operand of {@code mul} that {@link #factor} does not take. */
+    private static String scaled(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, Node mul) {
+        return scalar(g, producers, opset, one, mul.input(0)) != null ? mul.input(1) : mul.input(0);
+    }
+
+    private static Float scalar(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, String name) {
+        Tensor t = ConstantValue.of(g, name, producers, opset);
+        if (t == null && one.get(name) != null && one.get(name).isConstant() && !dependsOnBatch(g, producers, opset, name)) t = one.get(name).constant();
+        return t == null || t.size() != 1 || !t.dtype().isFloating() ? null : t.toFloats()[0];
+    }
+
+    /**
+     * Whether {@code name}'s value could change with the batch: it is computed from a Shape whose selected dims
+     * include dim 0, or from anything but Shape → Gather(non-zero index) and scalar arithmetic on constants.
+     */
+    private static boolean dependsOnBatch(Graph g, Map<String, Node> producers, int opset, String name) {
+        Node p = producers.get(name);
+        if (p == null) return !g.isInitializer(name);
+        if (isOp(p, "Gather") && isOp(producers.get(p.input(0)), "Shape")) {
+            Tensor idx = ConstantValue.of(g, p.input(1), producers, opset);
+            return idx == null || Arrays.stream(idx.toLongs()).anyMatch(i -> i == 0);
+        }
+        if (!p.domain().isEmpty() || !List.of("Cast", "Sqrt", "Reciprocal", "Mul", "Div", "Add", "Sub", "Constant").contains(p.opType())) return true;
+        for (String in : p.inputs()) if (!in.isEmpty() && dependsOnBatch(g, producers, opset, in)) return true;
+        return false;
     }
 
     private static boolean isTranspose(Node n, long[] perm) { return isOp(n, "Transpose") && Arrays.equals(n.attrInts("perm", null), perm); }
