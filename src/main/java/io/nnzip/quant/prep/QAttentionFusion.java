@@ -37,6 +37,8 @@ import java.util.Set;
  * scales (no re-rounding: ORT 1.20's CPU kernel takes per-column weight scales); a score scale other than 1/√d
  * multiplies the q columns' scales and bias. The same function up to float rounding order; ORT runs the block in
  * one kernel (integer QKV GEMM, per batch × head attention) instead of three QGemm and eight reshapes/transposes.
+ * The scores may instead be scaled before the MatMul, q and kᵀ each by a scalar (PyTorch 2's export of
+ * scaled_dot_product_attention, √(1/√d) computed from q's shape); the product of the two is the scale.
  * Each tensor of the chain must be read only by the next op (a projection's output may also be read by Shape, as
  * exporters with a dynamic batch do). Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
  * activations, non-int8 or zero-point weights, mismatched heads) leaves the block as it is. nnzip's engine runs
