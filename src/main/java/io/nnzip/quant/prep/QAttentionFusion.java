@@ -38,7 +38,8 @@ import java.util.Set;
  * multiplies the q columns' scales and bias. The same function up to float rounding order; ORT runs the block in
  * one kernel (integer QKV GEMM, per batch × head attention) instead of three QGemm and eight reshapes/transposes.
  * The scores may instead be scaled before the MatMul, q and kᵀ each by a scalar (PyTorch 2's export of
- * scaled_dot_product_attention, √(1/√d) computed from q's shape); the product of the two is the scale.
+ * scaled_dot_product_attention, √(1/√d) from q's shape, folded to a constant by canonicalization); the product of
+ * the two is the scale.
  * Each tensor of the chain must be read only by the next op (a projection's output may also be read by Shape, as
  * exporters with a dynamic batch do). Anything else (masks or other ops between scores and Softmax, a tensor read outside the block, int8
  * activations, non-int8 or zero-point weights, mismatched heads) leaves the block as it is. nnzip's engine runs
@@ -89,11 +90,11 @@ public final class QAttentionFusion {
         if (sc.opType().equals("MatMul")) {
             // scaled_dot_product_attention as PyTorch 2 exports it: q and kᵀ each times √scale before the MatMul
             Node mq = only(consumers, outs, producers.get(sc.input(0)), sc), mk = only(consumers, outs, producers.get(sc.input(1)), sc);
-            Float fq = factor(g, producers, opset, one, mq), fk = factor(g, producers, opset, one, mk);
+            Float fq = factor(g, producers, opset, mq), fk = factor(g, producers, opset, mk);
             if (fq == null || fk == null) return false;
             scale = fq * fk;
-            qt = only(consumers, outs, producers.get(scaled(g, producers, opset, one, mq)), mq);
-            kt = only(consumers, outs, producers.get(scaled(g, producers, opset, one, mk)), mk);
+            qt = only(consumers, outs, producers.get(scaled(g, producers, opset, mq)), mq);
+            kt = only(consumers, outs, producers.get(scaled(g, producers, opset, mk)), mk);
         } else {
             if (!(sc.opType().equals("Mul") || sc.opType().equals("Div"))) return false;
             Node p0 = producers.get(sc.input(0));
@@ -254,44 +255,24 @@ public final class QAttentionFusion {
                 .set(Attribute.of("num_heads", (long) h));
     }
 
-    /**
-     * The scalar a Mul multiplies by, when one operand is one value: a constant, or computed from static shapes only
-     * (PyTorch 2 writes √(1/√d) from Shape(q)); shape inference at batch 1 gives it. Null otherwise.
-     */
-    private static Float factor(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, Node mul) {
+    /** The constant scalar a Mul multiplies by (canonicalization has folded PyTorch 2's √(1/√d) from q's static last dim), or null. */
+    private static Float factor(Graph g, Map<String, Node> producers, int opset, Node mul) {
         if (!isOp(mul, "Mul")) return null;
         for (int i = 0; i < 2; i++) {
-            Float f = scalar(g, producers, opset, one, mul.input(i));
-            if (f != null && scalar(g, producers, opset, one, mul.input(1 - i)) == null) return f;
+            Float f = scalar(g, producers, opset, mul.input(i));
+            if (f != null && scalar(g, producers, opset, mul.input(1 - i)) == null) return f;
         }
         return null;
     }
 
     /** The operand of {@code mul} that {@link #factor} does not take. */
-    private static String scaled(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, Node mul) {
-        return scalar(g, producers, opset, one, mul.input(0)) != null ? mul.input(1) : mul.input(0);
+    private static String scaled(Graph g, Map<String, Node> producers, int opset, Node mul) {
+        return scalar(g, producers, opset, mul.input(0)) != null ? mul.input(1) : mul.input(0);
     }
 
-    private static Float scalar(Graph g, Map<String, Node> producers, int opset, Map<String, ValueType> one, String name) {
+    private static Float scalar(Graph g, Map<String, Node> producers, int opset, String name) {
         Tensor t = ConstantValue.of(g, name, producers, opset);
-        if (t == null && one.get(name) != null && one.get(name).isConstant() && !dependsOnBatch(g, producers, opset, name)) t = one.get(name).constant();
         return t == null || t.size() != 1 || !t.dtype().isFloating() ? null : t.toFloats()[0];
-    }
-
-    /**
-     * Whether {@code name}'s value could change with the batch: it is computed from a Shape whose selected dims
-     * include dim 0, or from anything but Shape → Gather(non-zero index) and scalar arithmetic on constants.
-     */
-    private static boolean dependsOnBatch(Graph g, Map<String, Node> producers, int opset, String name) {
-        Node p = producers.get(name);
-        if (p == null) return !g.isInitializer(name);
-        if (isOp(p, "Gather") && isOp(producers.get(p.input(0)), "Shape")) {
-            Tensor idx = ConstantValue.of(g, p.input(1), producers, opset);
-            return idx == null || Arrays.stream(idx.toLongs()).anyMatch(i -> i == 0);
-        }
-        if (!p.domain().isEmpty() || !List.of("Cast", "Sqrt", "Reciprocal", "Mul", "Div", "Add", "Sub", "Constant").contains(p.opType())) return true;
-        for (String in : p.inputs()) if (!in.isEmpty() && dependsOnBatch(g, producers, opset, in)) return true;
-        return false;
     }
 
     private static boolean isTranspose(Node n, long[] perm) { return isOp(n, "Transpose") && Arrays.equals(n.attrInts("perm", null), perm); }
