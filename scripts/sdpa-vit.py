@@ -6,16 +6,7 @@ import os, sys
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'test', 'resources', 'transformers'))
 import make_fixtures as mf
-
-
-class SdpaAttention(mf.Attention):
-    def forward(self, x, mask=None):
-        B, N, C = x.shape
-        qkv = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv.unbind(0)
-        scale = 1.0 / torch.sqrt(torch.tensor(q.shape[-1], dtype=torch.float32))
-        a = (q * torch.sqrt(scale)) @ (k.transpose(-2, -1) * torch.sqrt(scale))
-        return self.proj((a.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, C))
+from make_sdpa_fixture import SdpaAttention
 
 
 torch.manual_seed(0)

@@ -21,17 +21,18 @@ class SdpaAttention(Attention):
         return self.proj((a.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, C))
 
 
-torch.manual_seed(3)
-m = ViT(dim=16, depth=1, heads=2, hidden=32, patch=14, classes=3)
-for b in m.blocks:
-    old = b.attn
-    b.attn = SdpaAttention(16, 2)
-    b.attn.load_state_dict(old.state_dict())
-    with torch.no_grad():  # sharper scores than at init, so a wrong score scale changes the logits
-        b.attn.qkv.weight.mul_(4)
-m.eval()
-x = torch.rand(8, 1, 28, 28)
-with torch.no_grad():
-    y = m(x)
-export(m, x[:2], 'sdpa_tiny_op17.onnx', 17)
-np.savez(os.path.join(HERE, 'sdpa_tiny.npz'), x=x.numpy(), y=y.numpy())
+if __name__ == '__main__':  # scripts/sdpa-vit.py imports SdpaAttention
+    torch.manual_seed(3)
+    m = ViT(dim=16, depth=1, heads=2, hidden=32, patch=14, classes=3)
+    for b in m.blocks:
+        old = b.attn
+        b.attn = SdpaAttention(16, 2)
+        b.attn.load_state_dict(old.state_dict())
+        with torch.no_grad():  # sharper scores than at init, so a wrong score scale changes the logits
+            b.attn.qkv.weight.mul_(4)
+    m.eval()
+    x = torch.rand(8, 1, 28, 28)
+    with torch.no_grad():
+        y = m(x)
+    export(m, x[:2], 'sdpa_tiny_op17.onnx', 17)
+    np.savez(os.path.join(HERE, 'sdpa_tiny.npz'), x=x.numpy(), y=y.numpy())
