@@ -1,6 +1,8 @@
 package io.nnzip.quant.prep;
 
+import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
+import io.nnzip.ir.Tensor;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,4 +37,18 @@ final class Chains {
         List<Node> cs = consumers.getOrDefault(p.output(0), List.of());
         return cs.size() == 1 ? cs.get(0) : null;
     }
+
+    /**
+     * The Add that adds a constant vector of {@code n} floats (rank ≤ 1) to a linear layer's output, as exporters
+     * write a Linear's bias, when it is that output's only reader and the output is no graph output; else null.
+     */
+    static Node biasAdd(Graph g, Map<String, List<Node>> consumers, Set<String> outs, Node layer, int n) {
+        Node add = single(consumers, outs, layer);
+        if (!isOp(add, "Add")) return null;
+        Tensor b = g.initializer(add.input(biasInput(add, layer)));
+        return b != null && b.dtype().isFloating() && b.rank() <= 1 && b.size() == n ? add : null;
+    }
+
+    /** Which input of {@link #biasAdd}'s Add is the bias. */
+    static int biasInput(Node add, Node layer) { return add.input(0).equals(layer.output(0)) ? 1 : 0; }
 }

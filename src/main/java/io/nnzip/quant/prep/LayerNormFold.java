@@ -114,14 +114,8 @@ public final class LayerNormFold {
             Tensor c = g.initializer(r.input(2));
             return c != null && c.dtype() == DType.FLOAT && c.size() == n && c.dim(-1) == n ? new Target(r, r, 2) : null;
         }
-        List<Node> rs = consumers.getOrDefault(r.output(0), List.of());
-        if (rs.size() == 1 && Chains.isOp(rs.get(0), "Add") && !outs.contains(r.output(0))) {
-            Node add = rs.get(0);
-            int bi = add.input(0).equals(r.output(0)) ? 1 : 0;
-            Tensor c = g.initializer(add.input(bi));
-            if (c != null && c.dtype() == DType.FLOAT && c.size() == n && c.dim(-1) == n) return new Target(r, add, bi);
-        }
-        return new Target(r, null, -1);
+        Node add = Chains.biasAdd(g, consumers, outs, r, n);
+        return add != null ? new Target(r, add, Chains.biasInput(add, r)) : new Target(r, null, -1);
     }
 
     /** Ops that only select or regroup whole feature rows (or average them), so the per-feature affine passes through. */

@@ -25,18 +25,17 @@ public final class LinearToGemm {
         Map<String, ValueType> one = ShapeInference.infer(g, opset, 1, Map.of());
         Map<String, ValueType> two = ShapeInference.infer(g, opset, 2, Map.of());
         Map<String, List<Node>> consumers = g.consumers();
+        java.util.Set<String> outs = java.util.Set.copyOf(g.outputNames());
         int done = 0;
         // one flattening per input: the split Q/K/V projections read the same x, and each Reshape would get its own Q
         Map<String, String> flattened = new java.util.HashMap<>();
         for (Node mm : List.copyOf(g.nodes())) {
             if (!mm.opType().equals("MatMul") || !g.isInitializer(mm.input(1)) || g.initializer(mm.input(1)).rank() != 2) continue;
-            List<Node> readers = consumers.getOrDefault(mm.output(0), List.of());
-            if (readers.size() != 1 || !readers.get(0).opType().equals("Add") || g.outputNames().contains(mm.output(0))) continue;
-            Node add = readers.get(0);
-            String bias = add.input(0).equals(mm.output(0)) ? add.input(1) : add.input(0);
             Tensor w = g.initializer(mm.input(1));
             int k = w.dim(0), m = w.dim(1);
-            if (!g.isInitializer(bias) || g.initializer(bias).size() != m || g.initializer(bias).rank() > 1) continue;
+            Node add = Chains.biasAdd(g, consumers, outs, mm, m);
+            if (add == null) continue;
+            String bias = add.input(Chains.biasInput(add, mm));
             int[] middle = staticMiddle(one.get(mm.input(0)), two.get(mm.input(0)), k);
             if (middle == null) continue;
             long[] back = new long[middle.length + 2];

@@ -36,13 +36,8 @@ public final class TransposeAfterLinear {
             Node mm = readers.stream().filter(r -> !Chains.isOp(r, "Shape")).findFirst().orElseThrow();
             Tensor w = Chains.isOp(mm, "MatMul") && mm.input(0).equals(tr.output(0)) ? g.initializer(mm.input(1)) : null;
             if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || outs.contains(mm.output(0))) continue;
-            Node last = mm;
-            List<Node> mr = consumers.getOrDefault(mm.output(0), List.of());
-            if (mr.size() == 1 && Chains.isOp(mr.get(0), "Add")) {
-                Node add = mr.get(0);
-                Tensor b = g.initializer(add.input(0).equals(mm.output(0)) ? add.input(1) : add.input(0));
-                if (b != null && b.rank() <= 1 && !outs.contains(add.output(0))) last = add;
-            }
+            Node add = Chains.biasAdd(g, consumers, outs, mm, w.dim(1));
+            Node last = add != null && !outs.contains(add.output(0)) ? add : mm;
             String x = tr.input(0), out = last.output(0), moved = g.freshName(out + "_untransposed");
             last.outputs().set(0, moved);
             mm.inputs().set(0, x);
