@@ -19,6 +19,9 @@ public final class Canonical {
     /** Canonicalizes {@code m} in place and returns the rewrites applied (for the pass report). */
     public static List<Rewrite> apply(Model m) { return Canonicalizer.run(m, Canonical::probe); }
 
+    /** {@link Canonicalizer#foldShapeArithmetic} with this class's static values: for a training tape's graph. */
+    public static int foldShapeArithmetic(Model m) { return Canonicalizer.foldShapeArithmetic(m, Canonical::probe); }
+
     /** Static values of {@code m}; nothing when shape inference cannot follow the graph (an op the engine lacks). */
     public static StaticValues probe(Model m) {
         Map<String, ValueType> a, b;

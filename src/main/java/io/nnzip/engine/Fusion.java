@@ -28,15 +28,18 @@ public final class Fusion {
 
     /** A fused copy of the model (the input is not modified). */
     public static Model forInference(Model m) {
-        Graph g = m.graph().copy();
+        Model out = new Model(m.graph().copy());
+        out.opsets().clear();
+        out.opsets().putAll(m.opsets());
+        out.setIrVersion(m.irVersion());
+        // exporters compute reshape targets and attention's 1/√d from Shape at run time; folded to constants, the
+        // transformer patterns below see them, and the shape arithmetic that reads only static dims no longer runs
+        Canonical.apply(out);
+        Graph g = out.graph();
         BinaryLowering.apply(g, m.opset());
         TransformerFusion.apply(g, m.opset());
         apply(g);
         BinaryLowering.chain(g, m.opset());
-        Model out = new Model(g);
-        out.opsets().clear();
-        out.opsets().putAll(m.opsets());
-        out.setIrVersion(m.irVersion());
         return out;
     }
 

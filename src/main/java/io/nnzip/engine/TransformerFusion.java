@@ -3,6 +3,7 @@ package io.nnzip.engine;
 import io.nnzip.engine.ops.AttentionOps;
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
+import io.nnzip.ir.Model;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import java.util.ArrayList;
@@ -74,19 +75,18 @@ public final class TransformerFusion {
      */
     public static int applyForTraining(Graph g, int opset, Set<String> keep) {
         TransformerFusion f = new TransformerFusion(g, opset, true, keep);
+        // the patterns read attention's scale and the heads' split as constants, which exporters compute from shapes
+        Model m = new Model(g);
+        m.opsets().clear();
+        m.opsets().put("", (long) opset);
+        if (Canonical.foldShapeArithmetic(m) > 0) f.removeDeadNodes();
         int n = f.run();
-        if (n > 0) {
-            boolean changed = true;
-            while (changed) {
-                java.util.Map<String, List<Node>> readers = g.consumers();
-                changed = g.nodes().removeIf(node -> node.outputs().stream().noneMatch(o -> readers.containsKey(o) || f.outputs.contains(o)));
-            }
-        }
+        if (n > 0) f.removeDeadNodes();
         return n;
     }
 
     private int run() {
-        return pass("Softmax", this::attention) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
+        return pass("Softmax", n -> attention(n) || torchMha(n)) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
     }
 
     private interface Matcher {
@@ -111,6 +111,32 @@ public final class TransformerFusion {
 
     // ---- attention
 
+    private TorchMhaAttention.Shapes shapes;
+    private boolean shapesTried;
+
+    private boolean torchMha(Node sm) {
+        if (!shapesTried) {
+            shapesTried = true;
+            shapes = TorchMhaAttention.Shapes.of(g, opset);
+        }
+        return shapes != null && TorchMhaAttention.fuse(this, shapes, sm);
+    }
+
+    Graph graph() { return g; }
+
+    int opset() { return opset; }
+
+    boolean training() { return training; }
+
+    /** Drops nodes nothing reads (not graph outputs or kept values); initializers stay (a training tape's are its parameters). */
+    void removeDeadNodes() {
+        boolean changed = true;
+        while (changed) {
+            Map<String, List<Node>> readers = g.consumers();
+            changed = g.nodes().removeIf(n -> n.outputs().stream().noneMatch(o -> readers.containsKey(o) || outputs.contains(o)));
+        }
+    }
+
     private boolean attention(Node sm) {
         long axis = sm.attrInt("axis", opset >= 13 ? -1 : 1);
         if (!(axis == 3 || axis == -1 && opset >= 13) || !sm.hasInput(0)) return false;
@@ -125,19 +151,12 @@ public final class TransformerFusion {
             chain.add(pre);
             pre = only(pre.input(1), pre);
         }
-        float scale = 1f;
-        Node mm = pre;
-        if (is(pre, "Mul") || is(pre, "Div")) {
-            Float c1 = scalar(pre.input(1)), c0 = pre.opType().equals("Mul") ? scalar(pre.input(0)) : null;
-            if (c1 == null && c0 == null) return false;
-            String other = c1 != null ? pre.input(0) : pre.input(1);
-            scale = pre.opType().equals("Div") ? 1 / c1 : c1 != null ? c1 : c0;
-            chain.add(pre);
-            mm = only(other, pre);
-        }
+        float[] scale = {1f};
+        Node mm = unscaled(pre, chain, scale);
         if (!is(mm, "MatMul")) return false;
         chain.add(mm);
-        Node kt = only(mm.input(1), mm);
+        // PyTorch 2 exports scaled_dot_product_attention with q and kᵀ each multiplied by √scale before the MatMul
+        Node sq = unscaled(only(mm.input(0), mm), chain, scale), kt = unscaled(only(mm.input(1), mm), chain, scale);
         if (!is(kt, "Transpose") || !Arrays.equals(kt.attrInts("perm", null), new long[] {0, 1, 3, 2})) return false;
         chain.add(kt);
         Node av = sole(sm.output(0));
@@ -146,7 +165,7 @@ public final class TransformerFusion {
         Node merge = sole(av.output(0));
         if (!is(merge, "Transpose") || !Arrays.equals(merge.attrInts("perm", null), new long[] {0, 2, 1, 3})) return false;
         chain.add(merge);
-        Node sq = only(mm.input(0), mm), sk = only(kt.input(0), kt), sv = only(av.input(1), av);
+        Node sk = only(kt.input(0), kt), sv = only(av.input(1), av);
         Node split = squeezedPart(sq, 0);
         if (split == null || squeezedPart(sk, 1) != split || squeezedPart(sv, 2) != split) return false;
         chain.addAll(List.of(sq, sk, sv, split));
@@ -160,9 +179,23 @@ public final class TransformerFusion {
         List<String> in = new ArrayList<>(List.of(reshape.input(0), reshape.input(1)));
         if (mask != null) in.add(mask);
         Node fused = new Node(merge.name().isEmpty() ? "" : merge.name() + "_attention", AttentionOps.OP, in, List.of(merge.output(0)));
-        fused.set(Attribute.of(AttentionOps.SCALE, scale));
+        fused.set(Attribute.of(AttentionOps.SCALE, scale[0]));
         replace(chain, fused);
         return true;
+    }
+
+    /**
+     * {@code n} itself, or when it is a Mul or Div by a scalar constant, the node under it (read only by n), with n
+     * added to {@code chain} and its factor multiplied into {@code scale[0]}.
+     */
+    Node unscaled(Node n, List<Node> chain, float[] scale) {
+        if (!is(n, "Mul") && !is(n, "Div")) return n;
+        boolean div = n.opType().equals("Div");
+        Float c1 = scalar(n.input(1)), c0 = div ? null : scalar(n.input(0));
+        if (c1 == null && c0 == null) return n;
+        scale[0] *= div ? 1 / c1 : c1 != null ? c1 : c0;
+        chain.add(n);
+        return only(c1 != null ? n.input(0) : n.input(1), n);
     }
 
     /** The Split behind a Squeeze (axes 0) of its output {@code part}, or null. */
@@ -314,10 +347,10 @@ public final class TransformerFusion {
 
     // ---- helpers
 
-    private static boolean is(Node n, String type) { return n != null && n.domain().isEmpty() && n.opType().equals(type); }
+    static boolean is(Node n, String type) { return n != null && n.domain().isEmpty() && n.opType().equals(type); }
 
     /** The producer of {@code v} when {@code reader} is its only reader and it is not a graph output. */
-    private Node only(String v, Node reader) {
+    Node only(String v, Node reader) {
         List<Node> r = consumers.get(v);
         if (r == null || r.size() != 1 || r.get(0) != reader || outputs.contains(v)) return null;
         Node p = producers.get(v);
@@ -325,7 +358,7 @@ public final class TransformerFusion {
     }
 
     /** The only reader of {@code v}, or null (several, none, or a graph output). */
-    private Node sole(String v) {
+    Node sole(String v) {
         List<Node> r = consumers.get(v);
         return r == null || r.size() != 1 || outputs.contains(v) || dead.contains(r.get(0)) ? null : r.get(0);
     }
@@ -340,7 +373,7 @@ public final class TransformerFusion {
         return t == null || t.size() != 1 || !t.dtype().isFloating() ? null : (float) t.getDouble(0);
     }
 
-    private long[] ints(String name) {
+    long[] ints(String name) {
         Tensor t = name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset);
         return t == null || t.dtype().isFloating() ? null : t.toLongs();
     }

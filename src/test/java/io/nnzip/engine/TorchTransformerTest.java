@@ -138,6 +138,52 @@ class TorchTransformerTest {
         assertTrue(matched >= 12, "matched " + matched + " of " + params);
     }
 
+    /**
+     * Exports whose attention is not timm's form — torchvision's nn.MultiheadAttention ((T, B·h, d) heads, Slices of
+     * the in-projection) and PyTorch 2's scaled_dot_product_attention (q and kᵀ scaled by a factor computed from q's
+     * shape) — train on the fused attention too, with the unfused tape's gradients (its per-op rules), confirmed by
+     * finite differences on the fused tape.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"tv_vit_op13.onnx, tv_vit.npz", "tv_vit_op17.onnx, tv_vit.npz", "sdpa_tiny_op17.onnx, sdpa_tiny.npz"})
+    void foreignAttentionFormsTrainFused(String onnx, String npz) {
+        Model m = model(onnx);
+        Map<String, Tensor> a = arrays(npz);
+        List<String> params = new ArrayList<>();
+        for (String name : m.graph().initializers().keySet()) if (m.graph().initializer(name).dtype() == DType.FLOAT && m.graph().initializer(name).size() > 1) params.add(name);
+        Tape plain = new Tape(m.graph(), m.opset(), PAR, 0), fused = new Tape(m.graph(), m.opset(), PAR, 0);
+        assertTrue(fused.fuseTransformers(List.of("logits")) > 0, "patterns fused");
+        long blocks = m.graph().nodes().stream().filter(n -> n.opType().equals("Softmax")).count();
+        assertEquals(blocks, fused.order().stream().filter(n -> n.opType().equals(io.nnzip.engine.ops.AttentionOps.OP)).count(), "attention blocks fused");
+        Map<String, Tensor> feeds = Map.of("input", a.get("x"));
+        Tensor y = fused.forward(feeds, true).get("logits");
+        assertClose(a.get("y").floats(), y.floats(), 1e-4 * scale(a.get("y").floats()), "fused logits vs PyTorch");
+        float[] w = new float[y.size()];
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        Tensor wt = Tensor.of(w, y.shape());
+        Map<String, Tensor> want = new java.util.HashMap<>(), got = new java.util.HashMap<>();
+        plain.forward(feeds, true);
+        new Backprop(plain, params).run(Map.of("logits", wt)).forEach((k, v) -> want.put(k, v.copy()));
+        fused.forward(feeds, true);
+        new Backprop(fused, params).run(Map.of("logits", wt)).forEach((k, v) -> got.put(k, v.copy()));
+        for (String p : params) {
+            float[] e = want.get(p).floats(), an = got.get(p).floats();
+            assertClose(e, an, 1e-4 * Math.max(1e-3, scale(e)), onnx + " fused vs unfused d/d " + p);
+            float[] v = m.graph().initializer(p).floats();
+            for (int i = 0; i < v.length; i += Math.max(1, v.length / 3)) {
+                float orig = v[i], h = 1e-2f;
+                v[i] = orig + h;
+                double lp = dot(fused.forward(feeds, false).get("logits").floats(), w);
+                v[i] = orig - h;
+                double lm = dot(fused.forward(feeds, false).get("logits").floats(), w);
+                v[i] = orig;
+                double num = (lp - lm) / (2 * h);
+                assertEquals(num, an[i], 2e-3 + 2e-2 * Math.abs(num), onnx + " finite difference d/d " + p + "[" + i + "]");
+            }
+        }
+    }
+
     private static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];

@@ -45,24 +45,31 @@ class TransformerFusionTest {
         }
     }
 
-    private static void assertFused(Model m, int blocks, boolean withGelu) {
+    private static void assertFused(Model m, int blocks, boolean withGelu) { assertFused(m, blocks, withGelu, 0); }
+
+    /** {@code gemmLinear}: linear layers written as Gemm that fusion turns into biased MatMuls (nn.MultiheadAttention's out-projection). */
+    private static void assertFused(Model m, int blocks, boolean withGelu, int gemmLinear) {
         Model fused = Fusion.forInference(m);
         assertEquals(blocks, count(fused, AttentionOps.OP), "attention blocks fused");
         assertEquals(0, count(fused, "Softmax") + count(fused, "Split") + count(fused, "Erf") + count(fused, "Sqrt"), "left unfused");
         assertEquals(0, count(fused, n -> n.opType().equals("Transpose") && n.attrInts("perm", new long[0]).length > 3), "5-D head split left");
         // every linear layer's bias (and each MLP's GELU) runs in its MatMul
-        assertEquals(count(m, "MatMul") - 2L * blocks - (m.graph().name().equals("gpt") ? 1 : 0), count(fused, n -> n.has(TransformerFusion.BIAS)), "biased MatMuls");
+        assertEquals(count(m, "MatMul") + gemmLinear - 2L * blocks - (m.graph().name().equals("gpt") ? 1 : 0), count(fused, n -> n.has(TransformerFusion.BIAS)), "biased MatMuls");
         if (withGelu) assertEquals(blocks, count(fused, n -> n.has(TransformerFusion.GELU)), "GELU epilogues");
         // the skip connections after attention's projection and after the MLP run in those MatMuls' epilogues
         assertEquals(2L * blocks, count(fused, n -> n.attrInt(TransformerFusion.RESIDUAL, 0) != 0 && n.inputs().size() == 3), "residual epilogues");
     }
 
     @ParameterizedTest
-    @CsvSource({"vit_op13.onnx, vit.npz, 4", "vit_op17.onnx, vit.npz, 4", "vit_tiny_op13.onnx, vit_tiny.npz, 1", "vit_tiny_op17.onnx, vit_tiny.npz, 1"})
-    void exportedVitFusesAndMatchesOrtAndPyTorch(String onnx, String npz, int blocks) {
+    @CsvSource({"vit_op13.onnx, vit.npz, 4, 0", "vit_op17.onnx, vit.npz, 4, 0", "vit_tiny_op13.onnx, vit_tiny.npz, 1, 0", "vit_tiny_op17.onnx, vit_tiny.npz, 1, 0",
+            // PyTorch 2's scaled_dot_product_attention form (q and kᵀ each scaled by √(1/√d), computed from q's shape)
+            "sdpa_tiny_op17.onnx, sdpa_tiny.npz, 1, 0", "cls_tiny_op13.onnx, cls_tiny.npz, 1, 0", "cls_tiny_op17.onnx, cls_tiny.npz, 1, 0",
+            // torchvision's VisionTransformer: nn.MultiheadAttention's (T, B·h, d) layout, out-projection as Gemm
+            "tv_vit_op13.onnx, tv_vit.npz, 2, 2", "tv_vit_op17.onnx, tv_vit.npz, 2, 2"})
+    void exportedVitFusesAndMatchesOrtAndPyTorch(String onnx, String npz, int blocks, int gemmLinear) {
         Model m = TorchTransformerTest.model(onnx);
         Map<String, Tensor> a = TorchTransformerTest.arrays(npz);
-        assertFused(m, blocks, true);
+        assertFused(m, blocks, true, gemmLinear);
         assertSameAsOrt(m, Map.of("input", a.get("x")), a.get("y").floats());
         // a batch big enough to split (batch, head) pairs over both threads
         float[] x = new float[40 * 784];

@@ -38,6 +38,13 @@ public final class Canonicalizer {
         return done;
     }
 
+    /**
+     * Folds the shape arithmetic of a training tape's graph, in place: static values not computed from float
+     * initializers become Constant nodes (initializers, the parameters, are not touched). What they were computed
+     * from is left in place for the caller's dead-node removal. Returns the number of nodes folded.
+     */
+    public static int foldShapeArithmetic(Model m, Function<Model, StaticValues> probe) { return FoldStatic.apply(m.graph(), probe.apply(m), true); }
+
     /** Type annotations of values that folding turned into initializers or removed. */
     private static void dropStaleValueInfo(Graph g) {
         java.util.Set<String> produced = new java.util.HashSet<>();
