@@ -3,7 +3,9 @@
 # MODEL=vit, `nnzip train --model vit`) against PyTorch training the same architecture, same batch, 2 threads,
 # alternated ROUNDS times in one run so both see the same machine load. Prints each pair and the ratio of
 # epoch times (nnzip / PyTorch; ≤ 1 meets the bar), best and median.
-#   scripts/bench/vit-train-vs-torch.sh [LIMIT (0 = full epoch)] [ROUNDS] [op17|op13|vit]
+# With tv, both sides are torchvision's VisionTransformer of that size (nn.MultiheadAttention), nnzip fine-tuning
+# PyTorch's opset-17 export of it.
+#   scripts/bench/vit-train-vs-torch.sh [LIMIT (0 = full epoch)] [ROUNDS] [op17|op13|vit|tv]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 limit=${1:-0}
@@ -13,6 +15,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 case "$which" in
   vit) src=(--model vit) ;;
+  tv) VIT=tv VIT_EXPORT="$work/tv17.onnx" /usr/bin/python3 "$here/scripts/bench/vit_train_torch.py"
+      export VIT=tv
+      src=(--init "$work/tv17.onnx") ;;
   *) src=(--init "$here/src/test/resources/transformers/vit_$which.onnx") ;;
 esac
 lim=(); [ "$limit" -gt 0 ] && lim=(--limit "$limit")

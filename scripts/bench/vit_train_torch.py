@@ -3,6 +3,9 @@
 # (src/test/resources/transformers/make_fixtures.py: 4 blocks, 64 wide, 4 heads) on Fashion-MNIST, batch 128, Adam
 # lr 1e-3, 2 threads; prints one JSON line with the epoch's wall and CPU seconds and images/s.
 #   /usr/bin/python3 vit_train_torch.py [LIMIT] [BATCH] [THREADS (default 2)]
+# With VIT=tv the model is torchvision's VisionTransformer at the same size (patch 7, 4 layers, 4 heads, width 64,
+# MLP 128, 1-channel conv_proj; its attention is nn.MultiheadAttention); VIT_EXPORT=F.onnx then only exports that
+# model (opset 17, dynamic batch) for nnzip's side and exits.
 import gzip, importlib.util, json, os, sys, time
 import numpy as np
 import torch
@@ -20,7 +23,18 @@ torch.set_num_threads(threads)
 torch.manual_seed(1)
 xtr = torch.tensor(fixtures.idx('train-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28)[:limit].astype(np.float32) / 255)
 ytr = torch.tensor(fixtures.idx('train-labels-idx1-ubyte.gz', 8)[:limit].astype(np.int64))
-m = fixtures.ViT()
+if os.environ.get('VIT') == 'tv':
+    from torchvision.models.vision_transformer import VisionTransformer
+    m = VisionTransformer(image_size=28, patch_size=7, num_layers=4, num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)
+    m.conv_proj = torch.nn.Conv2d(1, 64, kernel_size=7, stride=7)
+    torch.nn.init.normal_(m.heads.head.weight, std=0.02)  # torchvision starts the head at zero
+    if os.environ.get('VIT_EXPORT'):
+        m.eval()
+        torch.onnx.export(m, torch.zeros(2, 1, 28, 28), os.environ['VIT_EXPORT'], opset_version=17, input_names=['input'],
+                          output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+        sys.exit(0)
+else:
+    m = fixtures.ViT()
 opt = torch.optim.Adam(m.parameters(), 1e-3)
 m.train()
 perm = torch.randperm(len(xtr))

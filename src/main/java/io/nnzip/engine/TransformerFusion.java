@@ -86,7 +86,7 @@ public final class TransformerFusion {
     }
 
     private int run() {
-        return pass("Softmax", n -> attention(n) || torchMha(n)) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
+        return pass("Softmax", n -> attention(n) || torchMha(n) || separateQkv(n)) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
     }
 
     private interface Matcher {
@@ -114,12 +114,17 @@ public final class TransformerFusion {
     private TorchMhaAttention.Shapes shapes;
     private boolean shapesTried;
 
-    private boolean torchMha(Node sm) {
+    private boolean torchMha(Node sm) { return shapes() != null && TorchMhaAttention.fuse(this, shapes, sm); }
+
+    private boolean separateQkv(Node sm) { return shapes() != null && SeparateQkvAttention.fuse(this, shapes, sm); }
+
+    /** Value shapes at two batch sizes, inferred once (on the graph as it is when first needed; fusions keep names). */
+    private TorchMhaAttention.Shapes shapes() {
         if (!shapesTried) {
             shapesTried = true;
             shapes = TorchMhaAttention.Shapes.of(g, opset);
         }
-        return shapes != null && TorchMhaAttention.fuse(this, shapes, sm);
+        return shapes;
     }
 
     Graph graph() { return g; }
@@ -355,6 +360,14 @@ public final class TransformerFusion {
         if (r == null || r.size() != 1 || r.get(0) != reader || outputs.contains(v)) return null;
         Node p = producers.get(v);
         return p == null || dead.contains(p) || p.outputs().size() != 1 && !p.opType().equals("Split") ? null : p;
+    }
+
+    /** The producer of {@code v} when {@code reader} and Shape nodes are all that read it and it is not a graph output. */
+    Node onlyBesidesShapes(String v, Node reader) {
+        List<Node> r = consumers.get(v);
+        if (r == null || !r.contains(reader) || outputs.contains(v) || !r.stream().allMatch(x -> x == reader || is(x, "Shape"))) return null;
+        Node p = producers.get(v);
+        return p == null || dead.contains(p) || p.outputs().size() != 1 ? null : p;
     }
 
     /** The only reader of {@code v}, or null (several, none, or a graph output). */

@@ -141,11 +141,12 @@ class TorchTransformerTest {
     /**
      * Exports whose attention is not timm's form — torchvision's nn.MultiheadAttention ((T, B·h, d) heads, Slices of
      * the in-projection) and PyTorch 2's scaled_dot_product_attention (q and kᵀ scaled by a factor computed from q's
-     * shape) — train on the fused attention too, with the unfused tape's gradients (its per-op rules), confirmed by
-     * finite differences on the fused tape.
+     * shape), and Hugging Face's separate query, key and value Linears — train on the fused attention too, with the
+     * unfused tape's gradients (its per-op rules), confirmed by finite differences on the fused tape.
      */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"tv_vit_op13.onnx, tv_vit.npz", "tv_vit_op17.onnx, tv_vit.npz", "sdpa_tiny_op17.onnx, sdpa_tiny.npz"})
+    @org.junit.jupiter.params.provider.CsvSource({"tv_vit_op13.onnx, tv_vit.npz", "tv_vit_op17.onnx, tv_vit.npz", "sdpa_tiny_op17.onnx, sdpa_tiny.npz",
+            "bert_tiny_op13.onnx, bert_tiny.npz"})
     void foreignAttentionFormsTrainFused(String onnx, String npz) {
         Model m = model(onnx);
         Map<String, Tensor> a = arrays(npz);

@@ -78,6 +78,17 @@ class TransformerFusionTest {
         assertSameAsOrt(m, Map.of("input", Tensor.of(x, 40, 1, 28, 28)), null);
     }
 
+    /** Hugging Face's layout (separate query, key and value Linears; post-norm, as BERT): one AttentionCore on the joined projection. */
+    @org.junit.jupiter.api.Test
+    void separateQkvExportFusesAndMatchesOrtAndPyTorch() {
+        Model m = TorchTransformerTest.model("bert_tiny_op13.onnx");
+        Map<String, Tensor> a = TorchTransformerTest.arrays("bert_tiny.npz");
+        Model fused = Fusion.forInference(m);
+        assertEquals(1, count(fused, AttentionOps.OP), "attention fused");
+        assertEquals(0, count(fused, "Softmax") + count(fused, "Erf") + count(fused, "Sqrt"), "left unfused");
+        assertSameAsOrt(m, Map.of("input", a.get("x")), a.get("y").floats());
+    }
+
     @org.junit.jupiter.api.Test
     void exportedCausalLmFusesWithItsMask() {
         Model m = TorchTransformerTest.model("gpt_tiny.onnx");
