@@ -203,7 +203,7 @@ final class TorchMhaAttention {
      * What {@code v} is part {@code j} of, along the last of 3 axes, in parts of {@code c}: output j of a three-way
      * Split, or a Slice [j·c, (j+1)·c) with step 1 (exporters before canonicalization); null otherwise.
      */
-    private static String partOf(TransformerFusion f, String v, int j, int c) {
+    static String partOf(TransformerFusion f, String v, int j, int c) {
         Graph g = f.graph();
         Node p = g.producers().get(v);
         if (TransformerFusion.is(p, "Split")) {

@@ -19,7 +19,7 @@ import java.util.Set;
  * when every intermediate has the one reader the pattern expects and is not a graph output.
  * <ul>
  * <li>attention: Reshape (B,N,3,H,D) → Transpose (2,0,3,1,4) → Split → Squeeze ×3 → MatMul(q, Transpose(k)) →
- * Mul/Div by a scalar → [Where(mask, ·, −∞)] → Softmax → MatMul(·, v) → Transpose (0,2,1,3) becomes one
+ * Mul/Div by a scalar → [Where(mask, ·, −∞) or Where(masked, −∞, ·)] → Softmax → MatMul(·, v) → Transpose (0,2,1,3) becomes one
  * {@link AttentionOps#OP};</li>
  * <li>LayerNorm written out (opset &lt; 17): ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
  * becomes LayerNormalization;</li>
@@ -86,7 +86,7 @@ public final class TransformerFusion {
     }
 
     private int run() {
-        return pass("Softmax", n -> attention(n) || torchMha(n) || separateQkv(n)) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
+        return pass("Softmax", n -> attention(n) || torchMha(n) || viewTranspose(n)) + pass("ReduceMean", this::layerNorm) + pass("Erf", this::gelu) + pass("MatMul", this::linear);
     }
 
     private interface Matcher {
@@ -116,7 +116,7 @@ public final class TransformerFusion {
 
     private boolean torchMha(Node sm) { return shapes() != null && TorchMhaAttention.fuse(this, shapes, sm); }
 
-    private boolean separateQkv(Node sm) { return shapes() != null && SeparateQkvAttention.fuse(this, shapes, sm); }
+    private boolean viewTranspose(Node sm) { return shapes() != null && ViewTransposeAttention.fuse(this, shapes, sm); }
 
     /** Value shapes at two batch sizes, inferred once (on the graph as it is when first needed; fusions keep names). */
     private TorchMhaAttention.Shapes shapes() {
@@ -147,15 +147,8 @@ public final class TransformerFusion {
         if (!(axis == 3 || axis == -1 && opset >= 13) || !sm.hasInput(0)) return false;
         List<Node> chain = new ArrayList<>(List.of(sm));
         Node pre = only(sm.input(0), sm);
-        String mask = null;
-        if (is(pre, "Where") && pre.inputs().size() == 3) {
-            // the mask is often sliced to the run-time length, so its (N, N) shape is checked when the op runs
-            Float fill = scalar(pre.input(2));
-            if (fill == null || fill != Float.NEGATIVE_INFINITY) return false;
-            mask = pre.input(0);
-            chain.add(pre);
-            pre = only(pre.input(1), pre);
-        }
+        Mask[] mask = {null};
+        pre = unmasked(pre, chain, mask);
         float[] scale = {1f};
         Node mm = unscaled(pre, chain, scale);
         if (!is(mm, "MatMul")) return false;
@@ -181,12 +174,45 @@ public final class TransformerFusion {
         Node reshape = only(heads.input(0), heads);
         if (!is(reshape, "Reshape") || reshape.attrInt("allowzero", 0) != 0) return false;
         chain.add(reshape);
+        List<Node> added = new ArrayList<>();
         List<String> in = new ArrayList<>(List.of(reshape.input(0), reshape.input(1)));
-        if (mask != null) in.add(mask);
+        if (mask[0] != null) in.add(mask[0].keep(g, sm.name() + "/AttentionKeep", added));
         Node fused = new Node(merge.name().isEmpty() ? "" : merge.name() + "_attention", AttentionOps.OP, in, List.of(merge.output(0)));
         fused.set(Attribute.of(AttentionOps.SCALE, scale[0]));
         replace(chain, fused);
+        g.nodes().addAll(g.nodes().indexOf(fused), added);
         return true;
+    }
+
+    /**
+     * The boolean value behind a Where that fills masked scores with −∞ (or float's lowest value, which the softmax
+     * turns into the same zeros): true keeps a score in {@code Where(keep, scores, fill)}, and masks it in
+     * {@code Where(masked, fill, scores)} (masked_fill's export).
+     */
+    record Mask(String cond, boolean negated) {
+        /** The keep mask AttentionCore reads: the condition itself, or a Not node of it added to {@code added}. */
+        String keep(Graph g, String base, List<Node> added) {
+            if (!negated) return cond;
+            String v = g.freshName(base);
+            added.add(new Node(base, "Not", List.of(cond), List.of(v)));
+            return v;
+        }
+    }
+
+    /**
+     * {@code n} itself, or when it is such a masking Where, the node under its scores operand (read only by it), with
+     * the Where added to {@code chain} and its mask put in {@code mask[0]}. The mask is often sliced to the run-time
+     * length, so its (N, N) shape is checked when the op runs.
+     */
+    Node unmasked(Node n, List<Node> chain, Mask[] mask) {
+        if (!is(n, "Where") || n.inputs().size() != 3) return n;
+        Float second = scalar(n.input(1)), third = scalar(n.input(2));
+        boolean negated = third == null;
+        Float fill = negated ? second : third;
+        if (fill == null || fill > -1e30f) return n;
+        mask[0] = new Mask(n.input(0), negated);
+        chain.add(n);
+        return only(n.input(negated ? 2 : 1), n);
     }
 
     /**

@@ -89,6 +89,24 @@ class TransformerFusionTest {
         assertSameAsOrt(m, Map.of("input", a.get("x")), a.get("y").floats());
     }
 
+    /**
+     * nanoGPT's attention (one c_attn Linear split on its last axis, each part viewed and transposed, masked_fill(tril
+     * == 0, −∞) from a buffer sliced to the length), exported with dynamic batch and sequence length.
+     */
+    @org.junit.jupiter.api.Test
+    void nanoGptExportFusesAtAnyLength() {
+        Model m = TorchTransformerTest.model("nanogpt_tiny.onnx");
+        Map<String, Tensor> a = TorchTransformerTest.arrays("nanogpt_tiny.npz");
+        Model fused = Fusion.forInference(m);
+        assertEquals(2, count(fused, AttentionOps.OP), "attention fused");
+        assertEquals(0, count(fused, "Softmax") + count(fused, "Split") + count(fused, "Erf"), "left unfused");
+        assertSameAsOrt(m, Map.of("ids", a.get("x")), a.get("y").floats());
+        long[] ids = new long[2 * 5];
+        Random r = new Random(4);
+        for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(16);
+        assertSameAsOrt(m, Map.of("ids", new Tensor(DType.INT64, new int[] {2, 5}, ids)), null);
+    }
+
     @org.junit.jupiter.api.Test
     void exportedCausalLmFusesWithItsMask() {
         Model m = TorchTransformerTest.model("gpt_tiny.onnx");
