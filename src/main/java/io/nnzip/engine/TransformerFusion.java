@@ -176,7 +176,7 @@ public final class TransformerFusion {
         chain.add(reshape);
         List<Node> added = new ArrayList<>();
         List<String> in = new ArrayList<>(List.of(reshape.input(0), reshape.input(1)));
-        if (mask[0] != null) in.add(mask[0].keep(g, sm.name() + "/AttentionKeep", added));
+        if (mask[0] != null) mask[0].inputs(g, sm.name() + "/AttentionKeep", in, added);
         Node fused = new Node(merge.name().isEmpty() ? "" : merge.name() + "_attention", AttentionOps.OP, in, List.of(merge.output(0)));
         fused.set(Attribute.of(AttentionOps.SCALE, scale[0]));
         replace(chain, fused);
@@ -185,34 +185,72 @@ public final class TransformerFusion {
     }
 
     /**
-     * The boolean value behind a Where that fills masked scores with −∞ (or float's lowest value, which the softmax
-     * turns into the same zeros): true keeps a score in {@code Where(keep, scores, fill)}, and masks it in
-     * {@code Where(masked, fill, scores)} (masked_fill's export).
+     * How the scores are masked before the softmax: by a Where that fills masked scores with −∞ (or float's lowest
+     * value, which the softmax turns into the same zeros) — {@code cond} true keeps a score in
+     * {@code Where(keep, scores, fill)} and masks it in {@code Where(masked, fill, scores)} (masked_fill's export) —
+     * and/or by adding {@code added} (an attention mask written additively, broadcast over (B, H, N, N)).
      */
-    record Mask(String cond, boolean negated) {
-        /** The keep mask AttentionCore reads: the condition itself, or a Not node of it added to {@code added}. */
-        String keep(Graph g, String base, List<Node> added) {
-            if (!negated) return cond;
-            String v = g.freshName(base);
-            added.add(new Node(base, "Not", List.of(cond), List.of(v)));
-            return v;
+    record Mask(String cond, boolean negated, String added) {
+        /** Appends AttentionCore's mask inputs to {@code in}: the keep mask (the condition, or a Not node of it added to {@code nodes}), then the added scores. */
+        void inputs(Graph g, String base, List<String> in, List<Node> nodes) {
+            String keep = cond;
+            if (cond != null && negated) {
+                keep = g.freshName(base);
+                nodes.add(new Node(base, "Not", List.of(cond), List.of(keep)));
+            }
+            if (keep != null || added != null) in.add(keep == null ? "" : keep);
+            if (added != null) in.add(added);
         }
     }
 
     /**
-     * {@code n} itself, or when it is such a masking Where, the node under its scores operand (read only by it), with
-     * the Where added to {@code chain} and its mask put in {@code mask[0]}. The mask is often sliced to the run-time
-     * length, so its (N, N) shape is checked when the op runs.
+     * {@code n} itself, or the node under the scores it masks (read only by the masking nodes): an Add of scores
+     * broadcastable to the (B, H, N, N) ones (for inference only: AttentionCore has no gradient for them), then a
+     * masking Where; those go into {@code chain} and the mask into {@code mask[0]}. The Where's mask is often sliced to
+     * the run-time length, so its (N, N) shape is checked when the op runs.
      */
     Node unmasked(Node n, List<Node> chain, Mask[] mask) {
-        if (!is(n, "Where") || n.inputs().size() != 3) return n;
-        Float second = scalar(n.input(1)), third = scalar(n.input(2));
-        boolean negated = third == null;
-        Float fill = negated ? second : third;
-        if (fill == null || fill > -1e30f) return n;
-        mask[0] = new Mask(n.input(0), negated);
-        chain.add(n);
-        return only(n.input(negated ? 2 : 1), n);
+        String added = null;
+        if (!training && is(n, "Add") && n.inputs().size() == 2 && shapes() != null) {
+            int[][] out = shapes.at(n.output(0), 4);
+            for (int i = 0; i < 2 && added == null && out != null; i++) {
+                int[][] sc = shapes.at(n.input(i), 4);
+                String other = n.input(1 - i);
+                if (sc != null && Arrays.equals(sc[0], out[0]) && Arrays.equals(sc[1], out[1]) && broadcasts(other, out) && !other.equals(n.input(i))) {
+                    Node under = only(n.input(i), n);
+                    if (under == null) return n;
+                    added = other;
+                    chain.add(n);
+                    n = under;
+                }
+            }
+        }
+        String cond = null;
+        boolean negated = false;
+        if (is(n, "Where") && n.inputs().size() == 3) {
+            Float second = scalar(n.input(1)), third = scalar(n.input(2));
+            negated = third == null;
+            Float fill = negated ? second : third;
+            if (fill != null && fill <= -1e30f) {
+                cond = n.input(0);
+                chain.add(n);
+                n = only(n.input(negated ? 2 : 1), n);
+            }
+        }
+        if (cond != null || added != null) mask[0] = new Mask(cond, negated, added);
+        return n;
+    }
+
+    /** Whether {@code v}'s shape (at both batch sizes) broadcasts to {@code to}: at most rank 4, each dim 1 or equal, the last equal. */
+    private boolean broadcasts(String v, int[][] to) {
+        for (int k = 0; k < 2; k++) {
+            ValueType t = k == 0 ? shapes.two().get(v) : shapes.three().get(v);
+            if (t == null || !t.hasShape() || t.rank() == 0 || t.rank() > 4) return false;
+            int[] s = t.shape();
+            if (s[s.length - 1] != to[k][3]) return false;
+            for (int j = 0; j < s.length; j++) if (s[j] != 1 && s[j] != to[k][4 - s.length + j]) return false;
+        }
+        return true;
     }
 
     /**

@@ -24,8 +24,8 @@ import java.util.List;
  * becomes AttentionCore on the projection's (B, N, 3C) output, which is its (B, N, 3, h, d) layout; separate Linears
  * first become one MatMul(x, [W_q W_k W_v]) [+ [b_q b_k b_v]]. For inference the joined weight is an initializer; a
  * training tape joins its three parameters with a Concat node each step, so each keeps its gradient. Shapes are
- * checked at two batch sizes (a dynamic sequence length may change with them). Scores with an additive mask, or
- * anything else between, leave the block as it is.
+ * checked at two batch sizes (a dynamic sequence length may change with them). Masks: see
+ * {@link TransformerFusion#unmasked}; anything else between, or a tensor read outside the block, leaves it as it is.
  */
 final class ViewTransposeAttention {
     private static final long[] HEADS = {0, 2, 1, 3}, KT = {0, 1, 3, 2}, K_DIRECT = {0, 2, 3, 1};
@@ -94,7 +94,7 @@ final class ViewTransposeAttention {
         String shape = g.freshName(base + "_heads");
         added.add(new Node(shape, "Constant", List.of(), List.of(shape)).set(Attribute.of("value", Tensor.vector(0, 0, 3, h, d))));
         List<String> in = new ArrayList<>(List.of(qkv, shape));
-        if (mask[0] != null) in.add(mask[0].keep(g, base + "/AttentionKeep", added));
+        if (mask[0] != null) mask[0].inputs(g, base + "/AttentionKeep", in, added);
         added.add(new Node(base + "/Attention", AttentionOps.OP, in, List.of(merge.output(0))).set(Attribute.of(AttentionOps.SCALE, scale[0])));
         int pos = g.nodes().indexOf(merge);
         g.nodes().remove(pos);

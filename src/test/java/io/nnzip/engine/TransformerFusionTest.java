@@ -90,6 +90,20 @@ class TransformerFusionTest {
     }
 
     /**
+     * Hugging Face BERT's padding mask: (1 − attention_mask) · float's lowest value added to the scores, broadcast over
+     * heads and query rows; padded keys get no weight, and the fused engine equals PyTorch and ONNX Runtime.
+     */
+    @org.junit.jupiter.api.Test
+    void additiveAttentionMaskFusesAndMatches() {
+        Model m = TorchTransformerTest.model("bert_mask_op13.onnx");
+        Map<String, Tensor> a = TorchTransformerTest.arrays("bert_mask.npz");
+        Model fused = Fusion.forInference(m);
+        assertEquals(1, count(fused, n -> n.opType().equals(AttentionOps.OP) && n.inputs().size() == 4), "attention fused with its added mask");
+        assertEquals(0, count(fused, "Softmax"), "left unfused");
+        assertSameAsOrt(m, Map.of("input", a.get("x"), "attention_mask", a.get("mask")), a.get("y").floats());
+    }
+
+    /**
      * nanoGPT's attention (one c_attn Linear split on its last axis, each part viewed and transposed, masked_fill(tril
      * == 0, −∞) from a buffer sliced to the length), exported with dynamic batch and sequence length.
      */

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * sequences of vision and toy language transformers.
  * <pre>
  * qkv: (B, N, 3, H, D)   q, k, v = qkv[:, :, 0|1|2]            keep: (N, N) or null (false → −∞ before softmax)
- * y:   (B, N, H, D)      y[b, i, h] = Σ_j softmax_j(scale · q[b,i,h]·k[b,j,h]) · v[b,j,h]
+ * add: (B|1, H|1, N|1, N) or null, added to the scaled scores (an attention mask written as −10⁴ or float's lowest)
+ * y:   (B, N, H, D)      y[b, i, h] = Σ_j softmax_j(scale · q[b,i,h]·k[b,j,h] + add[b,h,i,j]) · v[b,j,h]
  * </pre>
  * The exporter's head split (Reshape → Transpose → Split → Squeeze), kᵀ, the two batched MatMuls, the scale, the
  * mask, the Softmax and the head merge (Transpose) become strided reads and writes of one pass: per (b, h) kᵀ is
@@ -28,29 +29,46 @@ public final class AttentionCore {
     static final int ROWS = 4;
 
     public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par) {
-        run(qkv, y, batch, n, heads, d, scale, keep, null, par, true);
+        run(qkv, y, batch, n, heads, d, scale, keep, null, null, par, true);
     }
 
     /** As above, also writing every softmax row into {@code probs} (B, H, N, N) for the backward pass. */
     public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, float[] probs, Parallel par) {
-        run(qkv, y, batch, n, heads, d, scale, keep, probs, par, true);
+        run(qkv, y, batch, n, heads, d, scale, keep, null, probs, par, true);
+    }
+
+    /**
+     * Scores added before the softmax, broadcast over (B, H, N, N): element [b, h, i, j] is
+     * {@code v[b·sb + h·sh + i·si + j]} (a stride 0 repeats a dimension of size 1).
+     */
+    public record Additive(float[] v, int sb, int sh, int si) {
+        void addTo(float[] s, int o, int b, int h, int i, int n) {
+            int a = b * sb + h * sh + i * si;
+            for (int j = 0; j < n; j++) s[o + j] += v[a + j];
+        }
+    }
+
+    /** As above, with scores {@code add}ed before the softmax (null: none). */
+    public static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Additive add, float[] probs, Parallel par) {
+        run(qkv, y, batch, n, heads, d, scale, keep, add, probs, par, true);
     }
 
     /** grouped false: every query row alone (the kernel before row groups; for benchmarks). */
     static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Parallel par, boolean grouped) {
-        run(qkv, y, batch, n, heads, d, scale, keep, null, par, grouped);
+        run(qkv, y, batch, n, heads, d, scale, keep, null, null, par, grouped);
     }
 
-    private static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, float[] probs, Parallel par, boolean grouped) {
+    private static void run(float[] qkv, float[] y, int batch, int n, int heads, int d, float scale, boolean[] keep, Additive add, float[] probs, Parallel par,
+                            boolean grouped) {
         int pairs = batch * heads;
         par.forRange(pairs, Math.max(1, 4096 / Math.max(1, n * n * d)), (lo, hi) -> {
             float[] kt = new float[d * n], s = new float[ROWS * n];
-            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, kt, s, grouped, probs);
+            for (int p = lo; p < hi; p++) head(qkv, y, p / heads, p % heads, n, heads, d, scale, keep, add, kt, s, grouped, probs);
         });
     }
 
-    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, float[] kt, float[] s, boolean grouped,
-                             float[] probs) {
+    private static void head(float[] qkv, float[] y, int b, int h, int n, int heads, int d, float scale, boolean[] keep, Additive add, float[] kt, float[] s,
+                             boolean grouped, float[] probs) {
         int pOff = (b * heads + h) * n * n;
         int row = 3 * heads * d, base = b * n * row + h * d;
         int qOff = base, kOff = base + heads * d, vOff = base + 2 * heads * d;
@@ -59,6 +77,7 @@ public final class AttentionCore {
         for (; grouped && i + ROWS <= n; i += ROWS) {
             scores4(qkv, qOff + i * row, row, kt, n, d, scale, s);
             for (int r = 0; r < ROWS; r++) {
+                if (add != null) add.addTo(s, r * n, b, h, i + r, n);
                 if (keep != null) for (int j = 0; j < n; j++) if (!keep[(i + r) * n + j]) s[r * n + j] = Float.NEGATIVE_INFINITY;
                 softmax(s, r * n, n);
             }
@@ -67,6 +86,7 @@ public final class AttentionCore {
         }
         for (; i < n; i++) {
             scores1(qkv, qOff + i * row, kt, n, d, scale, s);
+            if (add != null) add.addTo(s, 0, b, h, i, n);
             if (keep != null) for (int j = 0; j < n; j++) if (!keep[i * n + j]) s[j] = Float.NEGATIVE_INFINITY;
             softmax(s, 0, n);
             if (probs != null) System.arraycopy(s, 0, probs, pOff + i * n, n);

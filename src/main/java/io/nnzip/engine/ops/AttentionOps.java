@@ -13,8 +13,9 @@ import io.nnzip.ir.Tensor;
 /**
  * AttentionCore, an engine-private op (never written to a file) that {@link io.nnzip.engine.TransformerFusion} puts
  * in place of the exporter's multi-head attention between the qkv projection and the head merge. Inputs: qkv, the
- * 5-D Reshape target that split it into (B, N, 3, H, D) (usually computed from the batch size at run time), and
- * optionally a boolean (N, N) mask (false → −∞). Attribute {@link #SCALE}. Output (B, N, H, D), the layout of the
+ * 5-D Reshape target that split it into (B, N, 3, H, D) (usually computed from the batch size at run time),
+ * optionally a boolean (N, N) mask (false → −∞; may be empty), and optionally scores to add before the softmax,
+ * broadcastable to (B, H, N, N) (an attention mask written additively). Attribute {@link #SCALE}. Output (B, N, H, D), the layout of the
  * exporter's Transpose (0, 2, 1, 3) after a·v. Runs on {@link AttentionCore}.
  */
 public final class AttentionOps {
@@ -60,6 +61,22 @@ public final class AttentionOps {
             keep = new boolean[len * len];
             for (int i = 0; i < keep.length; i++) keep[i] = m.getDouble(i) != 0;
         }
-        AttentionCore.run(in[0].floats(), y, b, len, heads, d, n.attrFloat(SCALE, 1f), keep, probs, par);
+        AttentionCore.run(in[0].floats(), y, b, len, heads, d, n.attrFloat(SCALE, 1f), keep, in.length > 3 && in[3] != null ? additive(n, in[3], t) : null, probs, par);
+    }
+
+    /** The strides of {@code a} broadcast to (B, H, N, N), from t = {B, N, H, D}; each of its dims 1 or that size. */
+    private static AttentionCore.Additive additive(Node n, Tensor a, int[] t) {
+        int[] want = {t[0], t[2], t[1], t[1]}, s = a.shape();
+        if (s.length > 4 || s.length == 0 || s[s.length - 1] != want[3])
+            throw new NnzipException(n.describe() + ": added scores " + Shapes.str(s) + " do not broadcast to " + Shapes.str(want));
+        int[] stride = new int[3];
+        int step = want[3];
+        for (int k = 2; k >= 0; k--) {
+            int at = k - (4 - s.length), dim = at < 0 ? 1 : s[at];
+            if (dim != 1 && dim != want[k]) throw new NnzipException(n.describe() + ": added scores " + Shapes.str(s) + " do not broadcast to " + Shapes.str(want));
+            stride[k] = dim == 1 ? 0 : step;
+            step *= dim;
+        }
+        return new AttentionCore.Additive(ConvOps.floatInput(n, new Tensor[] {a}, 0).floats(), stride[0], stride[1], stride[2]);
     }
 }
