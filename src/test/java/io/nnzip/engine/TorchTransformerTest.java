@@ -146,7 +146,8 @@ class TorchTransformerTest {
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"tv_vit_op13.onnx, tv_vit.npz", "tv_vit_op17.onnx, tv_vit.npz", "sdpa_tiny_op17.onnx, sdpa_tiny.npz",
-            "bert_tiny_op13.onnx, bert_tiny.npz", "nanogpt_tiny.onnx, nanogpt_tiny.npz"})
+            "bert_tiny_op13.onnx, bert_tiny.npz", "nanogpt_tiny.onnx, nanogpt_tiny.npz",
+            "hf_vit_tiny_op17.onnx, hf_vit_tiny.npz"})
     void foreignAttentionFormsTrainFused(String onnx, String npz) {
         Model m = model(onnx);
         Map<String, Tensor> a = arrays(npz);
@@ -173,7 +174,8 @@ class TorchTransformerTest {
             assertEquals(want.containsKey(p), got.containsKey(p), p + " has a gradient");
             if (!want.containsKey(p)) continue;
             float[] e = want.get(p).floats(), an = got.get(p).floats();
-            assertClose(e, an, 1e-4 * Math.max(1e-3, scale(e)), onnx + " fused vs unfused d/d " + p);
+            // the key bias's gradient is exactly zero (the softmax ignores a shift shared by all keys): rounding noise
+            assertClose(e, an, 1e-4 * Math.max(1e-2, scale(e)), onnx + " fused vs unfused d/d " + p);
             float[] v = m.graph().initializer(p).floats();
             for (int i = 0; i < v.length; i += Math.max(1, v.length / 3)) {
                 float orig = v[i], h = 1e-2f;

@@ -48,7 +48,10 @@ class TransformerFusionTest {
 
     private static void assertFused(Model m, int blocks, boolean withGelu) { assertFused(m, blocks, withGelu, 0); }
 
-    /** {@code gemmLinear}: linear layers written as Gemm that fusion turns into biased MatMuls (nn.MultiheadAttention's out-projection). */
+    /**
+     * {@code gemmLinear}: biased MatMuls beyond the graph's MatMuls less two per block: linear layers written as Gemm
+     * (nn.MultiheadAttention's out-projection), or fewer when separate q, k, v Linears are joined into one.
+     */
     private static void assertFused(Model m, int blocks, boolean withGelu, int gemmLinear) {
         Model fused = Fusion.forInference(m);
         assertEquals(blocks, count(fused, AttentionOps.OP), "attention blocks fused");
@@ -66,7 +69,9 @@ class TransformerFusionTest {
             // PyTorch 2's scaled_dot_product_attention form (q and kᵀ each scaled by √(1/√d), computed from q's shape)
             "sdpa_tiny_op17.onnx, sdpa_tiny.npz, 1, 0", "cls_tiny_op13.onnx, cls_tiny.npz, 1, 0", "cls_tiny_op17.onnx, cls_tiny.npz, 1, 0",
             // torchvision's VisionTransformer: nn.MultiheadAttention's (T, B·h, d) layout, out-projection as Gemm
-            "tv_vit_op13.onnx, tv_vit.npz, 2, 2", "tv_vit_op17.onnx, tv_vit.npz, 2, 2"})
+            "tv_vit_op13.onnx, tv_vit.npz, 2, 2", "tv_vit_op17.onnx, tv_vit.npz, 2, 2",
+            // Hugging Face's layout (scripts/hf-vit.py tiny): the separate q, k, v Linears become one
+            "hf_vit_tiny_op17.onnx, hf_vit_tiny.npz, 1, -2"})
     void exportedVitFusesAndMatchesOrtAndPyTorch(String onnx, String npz, int blocks, int gemmLinear) {
         Model m = TorchTransformerTest.model(onnx);
         Map<String, Tensor> a = TorchTransformerTest.arrays(npz);

@@ -38,6 +38,13 @@ final class Chains {
         return cs.size() == 1 ? cs.get(0) : null;
     }
 
+    /** As {@link #single}, but other readers that take only the shape (Shape nodes) are allowed beside it. */
+    static Node singleValues(Map<String, List<Node>> consumers, Set<String> outs, Node p) {
+        if (p == null || outs.contains(p.output(0))) return null;
+        List<Node> cs = consumers.getOrDefault(p.output(0), List.of()), values = cs.stream().filter(c -> !isOp(c, "Shape")).toList();
+        return values.size() == 1 ? values.get(0) : null;
+    }
+
     /**
      * The Add that adds a constant vector of {@code n} floats (rank ≤ 1) to a linear layer's output, as exporters
      * write a Linear's bias, when it is that output's only reader and the output is no graph output; else null.

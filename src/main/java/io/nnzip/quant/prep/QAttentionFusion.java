@@ -4,6 +4,7 @@ import static io.nnzip.quant.prep.Chains.isOp;
 import static io.nnzip.quant.prep.Chains.only;
 import static io.nnzip.quant.prep.Chains.onlyValues;
 import static io.nnzip.quant.prep.Chains.single;
+import static io.nnzip.quant.prep.Chains.singleValues;
 
 import io.nnzip.engine.ConstantValue;
 import io.nnzip.engine.ShapeInference;
@@ -137,7 +138,8 @@ public final class QAttentionFusion {
         } else return false;
         merge = single(consumers, outs, av);
         if (!isTranspose(merge, mergePerm)) return false;
-        Node ors = single(consumers, outs, merge);
+        // Hugging Face's modules also read the merged heads' shape for the Reshape's target
+        Node ors = singleValues(consumers, outs, merge);
         if (!isOp(ors, "Reshape")) return false;
         ValueType merged = one.get(ors.output(0));
         // the three projections

@@ -150,14 +150,15 @@ class QAttentionTest {
      * Linears, dynamic batch: the projections' shapes are also read by Shape nodes, k transposed (0,2,3,1) at once)
      * fuse their block, as does the timm-style class-token ViT (5 tokens: the class token concatenated in front) and
      * the ViT whose attention is written as PyTorch 2 exports scaled_dot_product_attention (q and kᵀ each times
-     * √(1/√d), computed from q's shape; make_sdpa_fixture.py),
+     * √(1/√d), computed from q's shape; make_sdpa_fixture.py), and the Hugging Face-layout ViT (scripts/hf-vit.py
+     * tiny: separate Linears, the merged heads' shape also read for the Reshape's target),
      * with ORT's logits at the unfused file's and the engine at ORT's; the causal LM, whose scores
      * pass a Where mask before the Softmax, keeps its 2 blocks unfused.
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"vit_tiny_op13.onnx, vit_tiny.npz, 1", "vit_tiny_op17.onnx, vit_tiny.npz, 1",
             "gpt_tiny.onnx, gpt_tiny.npz, 0", "bert_tiny_op13.onnx, bert_tiny.npz, 1", "cls_tiny_op13.onnx, cls_tiny.npz, 1",
-            "cls_tiny_op17.onnx, cls_tiny.npz, 1", "sdpa_tiny_op17.onnx, sdpa_tiny.npz, 1"})
+            "cls_tiny_op17.onnx, cls_tiny.npz, 1", "sdpa_tiny_op17.onnx, sdpa_tiny.npz, 1", "hf_vit_tiny_op17.onnx, hf_vit_tiny.npz, 1"})
     void otherExports(String onnx, String npz, int blocks) {
         Map<String, Tensor> a = Npy.readNpz(DIR.resolve(npz));
         Model m = TransformerInt8Test.canonical(onnx);
