@@ -39,7 +39,7 @@ public final class EvalCommand extends BaseCommand {
         switch (runtime.toLowerCase()) {
             case "engine" -> {
                 try (Parallel par = new Parallel(th)) {
-                    r = Evaluator.evaluate(Evaluator.engine(m, par), test, norm, batch);
+                    r = Evaluator.evaluate(Evaluator.fusedEngine(m, par), test, norm, batch);
                 }
             }
             case "ort" -> {

@@ -35,6 +35,12 @@ public final class Evaluator {
         return x -> ex.run(Map.of(in, x)).get(out);
     }
 
+    /**
+     * The engine on {@link io.nnzip.engine.Fusion#forInference}'s fused copy of {@code m}: faster, but it holds the
+     * weights as they are now (folded, joined), so only for a model that no longer changes (not a training one).
+     */
+    public static Predictor fusedEngine(Model m, Parallel par) { return engine(io.nnzip.engine.Fusion.forInference(m), par); }
+
     /** ONNX Runtime session; the caller closes the runner. */
     public static Predictor ort(Model m, OrtRunner runner) {
         String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputNames().getFirst();
