@@ -22,7 +22,8 @@ import java.util.Map;
  * [→ Gemm or MatMul (C → M) [+ bias] → Reshape (T, B, M) → Transpose (1,0,2)]
  * </pre>
  * Per token, the projection's output holds q, k and v each as h heads of d, the (B, T, 3, h, d) layout
- * {@link AttentionOps} reads once the projection runs on x itself, so the block becomes MatMul(x, W) [+ b] →
+ * {@link AttentionOps} reads once the projection runs on x itself (a module built with batch_first=False takes
+ * (T, B, K) without that Transpose; one is added), so the block becomes MatMul(x, W) [+ b] →
  * AttentionCore → Reshape (B, T, C) and, when the out-projection follows, a MatMul with bias on those rows giving
  * (B, T, M) at once; otherwise a Transpose restores the (T·B, C) row order. Shapes are checked at two batch sizes,
  * so that the head Reshapes really split C into h heads of d whatever the batch. New constants are Constant nodes
@@ -100,18 +101,27 @@ final class TorchMhaAttention {
             if (b == null || b.size() != 3 * c || b.dtype() != DType.FLOAT) return false;
             proj = g.producers().get(p.input(at));
         }
-        Node xt = proj == null ? null : g.producers().get(proj.input(0));
-        Tensor w = proj == null ? null : g.initializer(proj.input(1));
-        int[][] xs = xt == null ? null : s.at(xt.input(0), 3);
-        if (!TransformerFusion.is(proj, "MatMul") || !isTranspose(xt, SWAP) || w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(1) != 3 * c || xs == null
-                || xs[0][1] != t || xs[0][2] != w.dim(0)) return false;
+        if (!TransformerFusion.is(proj, "MatMul")) return false;
+        // the batch-first input transposed to (T, B, K) just before, or a (T, B, K) input (batch_first=False modules)
+        Node xt = g.producers().get(proj.input(0));
+        boolean batchFirst = isTranspose(xt, SWAP);
+        String x = batchFirst ? xt.input(0) : proj.input(0);
+        Tensor w = f.constant(proj.input(1));
+        int[][] xs = s.at(x, 3);
+        if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(1) != 3 * c || xs == null || xs[0][batchFirst ? 1 : 0] != t || xs[0][batchFirst ? 0 : 1] != 2
+                || xs[0][2] != w.dim(0)) return false;
         String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
         List<Node> added = new ArrayList<>();
+        if (!batchFirst) {
+            String bt = g.freshName(base + "_batch_first");
+            added.add(new Node(base + "/BatchFirst", "Transpose", List.of(x), List.of(bt)).set(Attribute.of("perm", SWAP)));
+            x = bt;
+        }
         String qkv = g.freshName(base + "_qkv");
-        if (bias == null) added.add(new Node(base + "/QkvProjection", "MatMul", List.of(xt.input(0), proj.input(1)), List.of(qkv)));
+        if (bias == null) added.add(new Node(base + "/QkvProjection", "MatMul", List.of(x, proj.input(1)), List.of(qkv)));
         else {
             String mm = g.freshName(base + "_qkv_nobias");
-            added.add(new Node(base + "/QkvProjection", "MatMul", List.of(xt.input(0), proj.input(1)), List.of(mm)));
+            added.add(new Node(base + "/QkvProjection", "MatMul", List.of(x, proj.input(1)), List.of(mm)));
             added.add(new Node(base + "/QkvBias", "Add", List.of(mm, bias), List.of(qkv)));
         }
         String att = g.freshName(base + "_attention"), flat = g.freshName(base + "_attention_rows");
@@ -164,7 +174,7 @@ final class TorchMhaAttention {
                 }
             }
         } else return null;
-        Tensor w = g.initializer(wName);
+        Tensor w = f.constant(wName);
         if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(transB ? 1 : 0) != c) return null;
         int m = w.dim(transB ? 0 : 1);
         Tensor b = bias == null ? null : ConstantValue.of(g, bias, g.producers(), f.opset());

@@ -18,9 +18,11 @@ import java.util.Set;
  * {@link Executor} only (see {@link Fusion}): each is matched on its ops and constants, not on names, and only
  * when every intermediate has the one reader the pattern expects and is not a graph output.
  * <ul>
- * <li>attention: Reshape (B,N,3,H,D) → Transpose (2,0,3,1,4) → Split → Squeeze ×3 → MatMul(q, Transpose(k)) →
- * Mul/Div by a scalar → [Where(mask, ·, −∞) or Where(masked, −∞, ·)] → Softmax → MatMul(·, v) → Transpose (0,2,1,3) becomes one
- * {@link AttentionOps#OP};</li>
+ * <li>attention (timm's form): Reshape (B,N,3,H,D) → Transpose (2,0,3,1,4) → Split → Squeeze ×3 → MatMul(q,
+ * Transpose(k)) → Mul/Div by a scalar (or q and kᵀ each scaled, as PyTorch 2 exports scaled_dot_product_attention)
+ * → [mask, see {@link #unmasked}] → Softmax → MatMul(·, v) → Transpose (0,2,1,3) becomes one {@link AttentionOps#OP};
+ * so do nn.MultiheadAttention's export ({@link TorchMhaAttention}) and q, k, v each viewed and transposed
+ * ({@link ViewTransposeAttention}: Hugging Face's separate Linears, nanoGPT's split projection);</li>
  * <li>LayerNorm written out (opset &lt; 17): ReduceMean → Sub → Pow 2 → ReduceMean → Add ε → Sqrt → Div → Mul γ → Add β
  * becomes LayerNormalization;</li>
  * <li>GELU written with Erf: Div √2 → Erf → Add 1 → Mul x → Mul 0.5 becomes Gelu;</li>
@@ -128,6 +130,12 @@ public final class TransformerFusion {
     }
 
     Graph graph() { return g; }
+
+    /**
+     * The value of {@code name} when it is constant: an initializer, or one behind Identity nodes (exporters share
+     * equal weights that way; on a training tape they stay tied parameters), else null.
+     */
+    Tensor constant(String name) { return name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset); }
 
     int opset() { return opset; }
 

@@ -77,13 +77,13 @@ final class ViewTransposeAttention {
             if (TransformerFusion.is(lin, "Add")) {
                 int at = TransformerFusion.is(g.producers().get(lin.input(0)), "MatMul") ? 0 : 1;
                 b[j] = lin.input(1 - at);
-                Tensor bt = g.initializer(b[j]);
+                Tensor bt = f.constant(b[j]);
                 if (bt == null || bt.dtype() != DType.FLOAT || bt.rank() != 1 || bt.size() != h * d) return false;
                 mm = f.only(lin.input(at), lin);
             }
-            Tensor wt = mm == null ? null : g.initializer(mm.input(1));
+            Tensor wt = mm == null ? null : f.constant(mm.input(1));
             if (!TransformerFusion.is(mm, "MatMul") || wt == null || wt.dtype() != DType.FLOAT || wt.rank() != 2 || wt.dim(1) != h * d
-                    || x != null && (!x.equals(mm.input(0)) || wt.dim(0) != g.initializer(w[0]).dim(0))) return false;
+                    || x != null && (!x.equals(mm.input(0)) || wt.dim(0) != f.constant(w[0]).dim(0))) return false;
             x = mm.input(0);
             w[j] = mm.input(1);
         }
@@ -109,7 +109,7 @@ final class ViewTransposeAttention {
         boolean biased = b[0] != null || b[1] != null || b[2] != null;
         // a training tape's biases are parameters: all three or none, joined as they are
         if (biased && f.training() && (b[0] == null || b[1] == null || b[2] == null)) return null;
-        int k = g.initializer(w[0]).dim(0);
+        int k = f.constant(w[0]).dim(0);
         String weight = g.freshName(base + "_qkv_weight"), bias = biased ? g.freshName(base + "_qkv_bias") : null;
         if (f.training()) {
             added.add(new Node(base + "/QkvWeight", "Concat", List.of(w), List.of(weight)).set(Attribute.of("axis", 1L)));
@@ -117,9 +117,9 @@ final class ViewTransposeAttention {
         } else {
             float[] joined = new float[k * 3 * c], jb = new float[3 * c];
             for (int j = 0; j < 3; j++) {
-                float[] wj = g.initializer(w[j]).floats();
+                float[] wj = f.constant(w[j]).floats();
                 for (int r = 0; r < k; r++) System.arraycopy(wj, r * c, joined, r * 3 * c + j * c, c);
-                if (b[j] != null) System.arraycopy(g.initializer(b[j]).floats(), 0, jb, j * c, c);
+                if (b[j] != null) System.arraycopy(f.constant(b[j]).floats(), 0, jb, j * c, c);
             }
             g.initializers().put(weight, Tensor.of(joined, k, 3 * c));
             if (biased) g.initializers().put(bias, Tensor.of(jb, 3 * c));

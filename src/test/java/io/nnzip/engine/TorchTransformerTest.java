@@ -147,7 +147,7 @@ class TorchTransformerTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"tv_vit_op13.onnx, tv_vit.npz", "tv_vit_op17.onnx, tv_vit.npz", "sdpa_tiny_op17.onnx, sdpa_tiny.npz",
             "bert_tiny_op13.onnx, bert_tiny.npz", "nanogpt_tiny.onnx, nanogpt_tiny.npz",
-            "hf_vit_tiny_op17.onnx, hf_vit_tiny.npz"})
+            "hf_vit_tiny_op17.onnx, hf_vit_tiny.npz", "tel_tf_post.onnx, tel_tf_post.npz"})
     void foreignAttentionFormsTrainFused(String onnx, String npz) {
         Model m = model(onnx);
         Map<String, Tensor> a = arrays(npz);

@@ -88,12 +88,15 @@ class TransformerFusionTest {
      * Attention whose q, k and v are each viewed and transposed: Hugging Face's separate query/key/value Linears
      * (BERT-style, post-norm), the same with BERT's padding mask ((1 − attention_mask) · float's lowest value added to
      * the scores; padded keys get no weight), and nanoGPT's (one c_attn Linear split on its last axis, masked_fill(tril
-     * == 0, −∞) from a buffer sliced to the length; dynamic batch and sequence length). Every block fuses, and the
-     * fused engine equals PyTorch and ONNX Runtime.
+     * == 0, −∞) from a buffer sliced to the length; dynamic batch and sequence length); and PyTorch's own
+     * nn.TransformerEncoder either way it is built (make_tel_fixture.py). Every block fuses, and the fused engine
+     * equals PyTorch and ONNX Runtime.
      */
     @ParameterizedTest
-    @CsvSource({"bert_tiny_op13.onnx, bert_tiny.npz, 1", "bert_mask_op13.onnx, bert_mask.npz, 1", "nanogpt_tiny.onnx, nanogpt_tiny.npz, 2"})
-    void viewTransposeAttentionFusesAndMatchesOrtAndPyTorch(String onnx, String npz, int blocks) {
+    @CsvSource({"bert_tiny_op13.onnx, bert_tiny.npz, 1", "bert_mask_op13.onnx, bert_mask.npz, 1", "nanogpt_tiny.onnx, nanogpt_tiny.npz, 2",
+            // nn.TransformerEncoder (nn.MultiheadAttention): batch_first with norm_first, and the default (T, B, D) post-norm
+            "tel_bf_nf.onnx, tel_bf_nf.npz, 2", "tel_tf_post.onnx, tel_tf_post.npz, 2"})
+    void otherAttentionExportsFuseAndMatchOrtAndPyTorch(String onnx, String npz, int blocks) {
         Model m = TorchTransformerTest.model(onnx);
         Map<String, Tensor> a = TorchTransformerTest.arrays(npz);
         Model fused = Fusion.forInference(m);
