@@ -32,7 +32,19 @@ class TorchMhaPruneTest {
     @ValueSource(strings = {"tv_vit_op13.onnx", "tv_vit_op17.onnx"})
     void halfTheHeadsAndNeuronsGo(String onnx) {
         Model m = OnnxReader.read(DIR.resolve(onnx));
-        StructuredPruner.Result r = StructuredPruner.prune(m, new WeightNormCriterion(1), 0.5, "layer", null, 1);
+        check(m, StructuredPruner.prune(m, new WeightNormCriterion(1), 0.5, "layer", null, 1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mean-activation", "taylor"})
+    void dataDrivenCriteriaScoreAHeadAsOneGroup(String method) {
+        Model m = OnnxReader.read(DIR.resolve("tv_vit_op17.onnx"));
+        Tensor x = Npy.readNpz(DIR.resolve("tv_vit.npz")).get("x"); // 8 images; made-up labels for taylor
+        List<io.nnzip.data.Batch> labelled = List.of(new io.nnzip.data.Batch(x, new int[] {0, 1, 2, 3, 4, 5, 6, 7}));
+        check(m, StructuredPruner.prune(m, io.nnzip.prune.criteria.Criteria.of(method, 1, List.of(Map.of("input", x)), labelled), 0.5, "layer", null, 1));
+    }
+
+    private static void check(Model m, StructuredPruner.Result r) {
         // per image: conv 16·196·4 + head 16·10; per layer, T = 5 tokens, H heads of 8, F hidden:
         // in_proj 5·16·3·8H, scores and ·v 2·H·5·5·8, out_proj 5·8H·16, fc1 + fc2 2·5·16·F
         long fixed = 16L * 196 * 4 + 160;
