@@ -70,8 +70,10 @@ final class BatchHeadsAttention {
         }
         if (heads < 2) return;
         List<ShapeConstants.Loc> headCounts = new ArrayList<>();
+        Set<String> shapes = new java.util.HashSet<>();
+        for (Node r : reshapes) shapes.add(r.input(1));
         for (Node r : reshapes) {
-            ShapeConstants.Loc loc = headCount(r, heads);
+            ShapeConstants.Loc loc = headCount(r, heads, shapes);
             if (loc == null) return;
             if (headCounts.stream().noneMatch(l -> l.init().equals(loc.init()))) headCounts.add(loc);
         }
@@ -141,8 +143,11 @@ final class BatchHeadsAttention {
         for (Node c : core) for (int i = 0; i < c.inputs().size(); i++) if (b.isWeight(c, i)) b.handled(c, i);
     }
 
-    /** Where H of the split Reshape's entry B·H = Mul(batch, H) is stored, or null. */
-    private ShapeConstants.Loc headCount(Node r, int heads) {
+    /**
+     * Where H of the split Reshape's entry B·H = Mul(batch, H) is stored, or null; B·H may only reach the shapes of
+     * this block's split Reshapes ({@code shapes}), since H changes for all of them.
+     */
+    private ShapeConstants.Loc headCount(Node r, int heads, Set<String> shapes) {
         Node concat = b.producers.get(r.input(1));
         if (concat == null || !concat.opType().equals("Concat") || concat.attrInt("axis", 0) != 0 || concat.inputs().size() != 3) return null;
         for (String piece : concat.inputs()) if (b.shape(piece) == null || b.shape(piece).length != 1 || b.shape(piece)[0] != 1) return null;
@@ -150,6 +155,10 @@ final class BatchHeadsAttention {
         if (uns == null || !uns.opType().equals("Unsqueeze")) return null;
         Node mul = b.producers.get(uns.input(0));
         if (mul == null || !mul.opType().equals("Mul")) return null;
+        for (Node u : b.consumers.getOrDefault(mul.output(0), List.of())) {
+            if (!u.opType().equals("Unsqueeze")) return null;
+            for (Node c : b.consumers.getOrDefault(u.output(0), List.of())) if (!shapes.contains(c.output(0))) return null;
+        }
         for (int i = 0; i < 2; i++) {
             Tensor c = b.g.initializer(mul.input(i));
             if (c == null || c.size() != 1 || b.g.initializer(mul.input(1 - i)) != null) continue;
