@@ -126,7 +126,7 @@ public final class FactorizePass {
         return switch (cfg.method()) {
             case SVD -> new SvdLinearFactorizer((LinearSite) site);
             case SVD_ASYM -> new AsymSvdLinearFactorizer((LinearSite) site, inputs, cfg.alsIterations());
-            case TT -> ((LinearSite) site).rows() == 1 ? new TtLinearFactorizer((LinearSite) site, cfg.ttCores()) : null;
+            case TT -> !((LinearSite) site).batched() ? new TtLinearFactorizer((LinearSite) site, cfg.ttCores()) : null;
             case BTD -> {
                 ConvSite s = (ConvSite) site;
                 yield s.k() > 1 && s.c() > 1 ? new BtdConvFactorizer(s, cfg.blocks(), cfg.alsIterations(), cfg.hooiSweeps()) : null;

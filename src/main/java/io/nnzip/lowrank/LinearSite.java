@@ -10,9 +10,11 @@ import java.util.Map;
 /**
  * A fully connected layer y = x·W (+ b): Gemm with a constant B, or MatMul with a constant 2-D right operand.
  * {@code w} is the effective in×out matrix (B transposed back when transB = 1); {@code rows} is how many input
- * rows one sample contributes (1 for Gemm, the product of leading dims for a batched MatMul).
+ * rows one sample contributes: every dim of x but the last, with the batch bound to 1 — the batch is not always dim 0
+ * (nn.MultiheadAttention exports project (T, B, D) tokens with a MatMul and (T·B, D) with a Gemm). {@code batched}:
+ * x has more than two dims.
  */
-public record LinearSite(Node node, Matrix w, int in, int out, long rows) {
+public record LinearSite(Node node, Matrix w, int in, int out, long rows, boolean batched) {
 
     public static Object of(Node n, Graph g, Map<String, ValueType> types) {
         boolean gemm = n.opType().equals("Gemm");
@@ -25,12 +27,10 @@ public record LinearSite(Node node, Matrix w, int in, int out, long rows) {
         Matrix m = Matrix.fromFloats(b.toFloats(), b.dim(0), b.dim(1));
         if (transB) m = m.transpose();
         long rows = 1;
-        ValueType x = types.get(n.input(0));
-        if (!gemm) {
-            if (x == null || !x.isConcrete() || x.rank() < 1) return new ConvSite.Rejection("input shape unknown");
-            for (int i = 1; i < x.rank() - 1; i++) rows *= x.shape()[i];
-        }
-        return new LinearSite(n, m, m.rows, m.cols, rows);
+        ValueType x = types.get(n.input(0)); // inferred at batch 1
+        if (!gemm && (x == null || !x.isConcrete() || x.rank() < 1)) return new ConvSite.Rejection("input shape unknown");
+        if (x != null && x.isConcrete()) for (int i = 0; i < x.rank() - 1; i++) rows *= x.shape()[i];
+        return new LinearSite(n, m, m.rows, m.cols, rows, !gemm && x.rank() > 2);
     }
 
     public long macs() { return rows * in * out; }

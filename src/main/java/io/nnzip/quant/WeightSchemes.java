@@ -122,7 +122,7 @@ public final class WeightSchemes {
         String used = asFloat ? "float" : int4 ? "int4" : sixteen ? layers.get(0).encoded().storage() : "int8";
         String rest = asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : used + " (opset " + out.opset() + ")";
         if (nbitsLayers > 0) used = "nbits+" + used;
-        notes.put("container", nbitsLayers == 0 ? rest : "MatMulNBits (com.microsoft) for " + nbitsLayers + " MatMuls"
+        notes.put("container", nbitsLayers == 0 ? rest : "MatMulNBits (com.microsoft) for " + nbitsLayers + " MatMul/Gemm layers"
                 + (layers.size() > nbitsLayers ? ", " + rest + " for the other " + (layers.size() - nbitsLayers) + " layers" : ""));
         notes.put("quantized_layers", layers.size());
         cfg.record(out, Map.of("container_used", used));

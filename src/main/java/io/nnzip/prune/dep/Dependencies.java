@@ -18,7 +18,7 @@ public final class Dependencies {
     public final ChannelGraph channels;
     public final Map<String, int[]> shapes;
     public final List<ShapeEdit> shapeEdits = new ArrayList<>();
-    /** Split nodes along the channel axis: their sizes are recomputed from their outputs' kept channels. */
+    /** Split nodes along the channel axis (or a transformer's feature axis): their sizes are recomputed from their outputs' kept channels. */
     public final List<Node> channelSplits = new ArrayList<>();
     /** Depthwise convolutions: {@code group} follows the kept channels. */
     public final List<Node> depthwise = new ArrayList<>();

@@ -41,9 +41,11 @@ public final class PlanBuilder {
         for (Node n : deps.channelSplits) {
             boolean changed = false;
             long[] sizes = new long[n.outputs().size()];
+            int axis = (int) n.attrInt("axis", 0);
+            if (axis < 0) axis += deps.shapes.get(n.input(0)).length;
             for (int i = 0; i < sizes.length; i++) {
                 String o = n.output(i);
-                int c = deps.shapes.get(o)[1];
+                int c = deps.shapes.get(o)[axis];
                 int r = removedCount.getOrDefault(o, 0);
                 sizes[i] = c - r;
                 changed |= r > 0;

@@ -44,6 +44,7 @@ final class TransformerRules {
     TransformerRules(DependencyBuilder b) { this.b = b; }
 
     void run() {
+        new BatchHeadsAttention(b, this).run();
         for (Node n : b.g.nodes())
             if (n.opType().equals("Reshape") && !b.handledNodes.contains(n)) attention(n);
         for (Node n : b.g.nodes())
@@ -67,7 +68,7 @@ final class TransformerRules {
         return new Linear(mm, null, -1, mm.output(0), f);
     }
 
-    private Linear producingLinear(String v) {
+    Linear producingLinear(String v) {
         Node p = b.producers.get(v);
         if (p == null) return null;
         if (p.opType().equals("MatMul")) {
@@ -234,7 +235,7 @@ final class TransformerRules {
     }
 
     /** Marks a linear layer's nodes as handled and pins the token axis of its input and output. */
-    private void handleLinear(Linear l) {
+    void handleLinear(Linear l) {
         b.handledNodes.add(l.matmul());
         if (l.bias() != null) b.handledNodes.add(l.bias());
         b.handled(l.matmul(), 1);

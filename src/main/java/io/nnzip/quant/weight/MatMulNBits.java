@@ -52,24 +52,32 @@ public final class MatMulNBits {
         return new Packed(b, z, gi.scales().clone(), n, k, blocks, block);
     }
 
-    /** Replaces {@code matmul} (input 1 a [K, N] weight) by a MatMulNBits node with the packed weight. */
+    /**
+     * Replaces {@code matmul} (input 1 a [K, N] weight; or a Gemm, whose bias C then follows as an Add) by a
+     * MatMulNBits node with the packed weight.
+     */
     public static Node replace(Model m, Node matmul, Packed p) {
         Graph g = m.graph();
         String base = matmul.input(1);
         String bi = Containers.init(g, base + "_q4", bytes(p.b(), p.n(), p.blocks(), p.block() / 2));
         String si = Containers.init(g, base + "_scale", Tensor.of(p.scales(), p.n() * p.blocks()));
         String zi = Containers.init(g, base + "_zero_point", bytes(p.zeroPoints(), p.zeroPoints().length));
+        boolean bias = matmul.opType().equals("Gemm") && matmul.hasInput(2);
+        String y = bias ? g.freshName(matmul.output(0) + "_nbits") : matmul.output(0);
         Node q = new Node(g.freshName(matmul.name() + "_nbits"), "MatMulNBits", DOMAIN,
-                new ArrayList<>(List.of(matmul.input(0), bi, si, zi)), new ArrayList<>(matmul.outputs()));
+                new ArrayList<>(List.of(matmul.input(0), bi, si, zi)), new ArrayList<>(List.of(y)));
         q.set(Attribute.of("K", (long) p.k())).set(Attribute.of("N", (long) p.n())).set(Attribute.of("bits", 4L))
                 .set(Attribute.of("block_size", (long) p.block()));
-        g.nodes().set(g.nodes().indexOf(matmul), q);
+        int at = g.nodes().indexOf(matmul);
+        g.nodes().set(at, q);
+        if (bias) g.nodes().add(at + 1, new Node(g.freshName(matmul.name() + "_bias"), "Add", "",
+                new ArrayList<>(List.of(y, matmul.input(2))), new ArrayList<>(List.of(matmul.output(0)))));
         m.opsets().putIfAbsent(DOMAIN, 1L);
         return q;
     }
 
     /**
-     * Replaces every MatMul with its own 2-D float weight (not excluded) by MatMulNBits; the grouped ints are
+     * Replaces every MatMul or linear Gemm ({@link #fits}) with its own 2-D float weight (not excluded) by MatMulNBits; the grouped ints are
      * {@code given} by weight name (GPTQ) or rounded here. Returns the layers for the report.
      */
     public static List<WeightOnlyQuantizer.Layer> applyAll(Model m, java.util.Set<String> exclude, int block, int bits, java.util.Map<String, GroupedInts> given) {
@@ -79,11 +87,14 @@ public final class MatMulNBits {
         for (Node n : List.copyOf(g.nodes())) {
             if (!fits(g, n) || exclude.contains(n.name()) || readers.getOrDefault(n.input(1), List.of()).size() != 1) continue;
             Tensor w = g.initializer(n.input(1));
-            WeightMatrix wm = WeightMatrix.of(w, 1);
+            WeightMatrix wm = WeightMatrix.of(w, n.opType().equals("Gemm") && n.attrInt("transB", 0) != 0 ? 0 : 1);
             GroupedInts gi = given.get(n.input(1));
             if (gi == null) gi = GroupedLinearQuantizer.round(wm.m(), wm.rows(), wm.cols(), block, bits);
             Packed p = pack(gi);
+            String y = n.output(0);
             Node q = replace(m, n, p);
+            // the report compares a layer's output by name with the float model's: a Gemm's bias Add now writes it
+            if (!q.output(0).equals(y)) q = new Node(q.name(), q.opType(), q.domain(), q.inputs(), List.of(y));
             EncodedWeight e = new EncodedWeight(wm.toOriginal(gi.decoded()), bits, "MatMulNBits uint4 g" + block, p.bytes(), gi.minScale(), gi.maxScale(), 0, null);
             layers.add(new WeightOnlyQuantizer.Layer(q, n.input(1), w, e));
         }
@@ -91,10 +102,18 @@ public final class MatMulNBits {
         return layers;
     }
 
-    /** MatMul(x, W) with W a 2-D float initializer. */
+    /**
+     * MatMul(x, W) with W a 2-D float initializer, or a plain linear Gemm (x·W or x·Wᵀ, + a constant bias vector)
+     * inside the network, as nn.MultiheadAttention's out_proj is exported; a Gemm writing a graph output (the
+     * classifier head) keeps the other containers.
+     */
     public static boolean fits(Graph g, Node n) {
-        return n.opType().equals("MatMul") && n.domain().isEmpty() && g.isInitializer(n.input(1)) && !g.isInitializer(n.input(0))
-                && g.initializer(n.input(1)).rank() == 2 && g.initializer(n.input(1)).dtype() == DType.FLOAT;
+        if (!n.domain().isEmpty() || !g.isInitializer(n.input(1)) || g.isInitializer(n.input(0))) return false;
+        Tensor w = g.initializer(n.input(1));
+        if (w.rank() != 2 || w.dtype() != DType.FLOAT) return false;
+        if (n.opType().equals("MatMul")) return true;
+        return n.opType().equals("Gemm") && !g.outputNames().contains(n.output(0)) && n.attrInt("transA", 0) == 0 && n.attrFloat("alpha", 1f) == 1f && n.attrFloat("beta", 1f) == 1f
+                && (!n.hasInput(2) || (g.isInitializer(n.input(2)) && g.initializer(n.input(2)).rank() == 1));
     }
 
     private static Tensor bytes(byte[] v, int... shape) {
