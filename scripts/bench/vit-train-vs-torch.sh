@@ -25,7 +25,7 @@ for r in $(seq 1 "$rounds"); do
   # PyTorch's own settings for the peer only: OpenBLAS single-threaded under torch's 2 intra-op threads
   (unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; export OPENBLAS_NUM_THREADS=1
    /usr/bin/python3 "$here/scripts/bench/vit_train_torch.py" "$limit" 128) > "$work/torch$r.json"
-  NNZIP_JAVA_OPTS=${NNZIP_JAVA_OPTS:--Xmx4g -Xmn512m} "$here/nnzip" train "${src[@]}" --data fashion-mnist "${lim[@]}" --epochs 1 \
+  NNZIP_JAVA_OPTS=${NNZIP_JAVA_OPTS:--Xmx4g -Xmn512m} "$here/nnzip" train "${src[@]}" --data fashion-mnist "${lim[@]}" --epochs 1 --lr 0.001 \
     --batch 128 --threads 2 --no-progress --json -o "$work/vit.onnx" > "$work/nnzip$r.json"
 done
 /usr/bin/python3 - "$work" "$rounds" <<'PY'
