@@ -5,7 +5,7 @@
 #   /usr/bin/python3 vit_train_torch.py [LIMIT] [BATCH] [THREADS (default 2)]
 # With VIT=tv the model is torchvision's VisionTransformer at the same size (patch 7, 4 layers, 4 heads, width 64,
 # MLP 128, 1-channel conv_proj; its attention is nn.MultiheadAttention); VIT_EXPORT=F.onnx then only exports that
-# model (opset 17, dynamic batch) for nnzip's side and exits.
+# model (opset 17, or VIT_OPSET; dynamic batch) for nnzip's side and exits.
 import gzip, importlib.util, json, os, sys, time
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ if os.environ.get('VIT') == 'tv':
     torch.nn.init.normal_(m.heads.head.weight, std=0.02)  # torchvision starts the head at zero
     if os.environ.get('VIT_EXPORT'):
         m.eval()
-        torch.onnx.export(m, torch.zeros(2, 1, 28, 28), os.environ['VIT_EXPORT'], opset_version=17, input_names=['input'],
+        torch.onnx.export(m, torch.zeros(2, 1, 28, 28), os.environ['VIT_EXPORT'], opset_version=int(os.environ.get('VIT_OPSET', '17')), input_names=['input'],
                           output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
         sys.exit(0)
 else:
