@@ -171,8 +171,8 @@ public final class TrainCommand extends BaseCommand {
      * some of its training (a converged ViT lost 2–2.6 points in one epoch, and kept its accuracy at a tenth of it).
      */
     private float defaultLr() {
-        float scratch = optimizer.equalsIgnoreCase("sgd") ? 0.05f : 1e-3f;
-        return init != null && reinit == null ? scratch / 10 : scratch;
+        boolean sgd = optimizer.equalsIgnoreCase("sgd"), fineTune = init != null && reinit == null;
+        return sgd ? (fineTune ? 0.005f : 0.05f) : (fineTune ? 1e-4f : 1e-3f);
     }
 
     private Trainer.Options options() {
