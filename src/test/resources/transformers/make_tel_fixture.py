@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # nn.TransformerEncoder (PyTorch's own nn.TransformerEncoderLayer, GELU, dropout 0) exported by PyTorch, both ways a
 # user builds it: batch_first=True with norm_first=True (tel_bf_nf.onnx), and the default batch_first=False, post-norm,
-# the model transposing to (T, B, D) itself (tel_tf_post.onnx); 2 layers, width 32, 4 heads, FFN 64, a mean-pooled
+# the model transposing to (T, B, D) itself, with a dynamic sequence length (tel_tf_post.onnx); 2 layers, width 32, 4 heads, FFN 64, a mean-pooled
 # Linear head on a (B, 7, 32) float input, dynamic batch. Untrained (seed 0): the tests compare with PyTorch's logits.
 # Run with Debian's python3-torch (1.13): /usr/bin/python3 make_tel_fixture.py  (writes tel_*.onnx + tel_*.npz)
 import os
@@ -24,5 +24,5 @@ for bf, nf, name in ((True, True, 'tel_bf_nf'), (False, False, 'tel_tf_post')):
     m = M().eval()
     x = torch.randn(3, 7, 32)
     with torch.no_grad(): y = m(x)
-    torch.onnx.export(m, x, os.path.join(HERE, f'{name}.onnx'), opset_version=17, input_names=['input'], output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+    torch.onnx.export(m, x, os.path.join(HERE, f'{name}.onnx'), opset_version=17, input_names=['input'], output_names=['logits'], dynamic_axes={'input': {0: 'batch', 1: 'seq'} if not bf else {0: 'batch'}, 'logits': {0: 'batch'}})
     np.savez(os.path.join(HERE, f'{name}.npz'), x=x.numpy(), y=y.numpy())

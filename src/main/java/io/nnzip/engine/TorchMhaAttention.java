@@ -26,8 +26,9 @@ import java.util.Map;
  * (T, B, K) without that Transpose; one is added), so the block becomes MatMul(x, W) [+ b] →
  * AttentionCore → Reshape (B, T, C) and, when the out-projection follows, a MatMul with bias on those rows giving
  * (B, T, M) at once; otherwise a Transpose restores the (T·B, C) row order. Shapes are checked at two batch sizes,
- * so that the head Reshapes really split C into h heads of d whatever the batch. New constants are Constant nodes
- * (a training tape keeps its own initializers); only inference writes a transposed out-projection weight.
+ * so that the head Reshapes really split C into h heads of d whatever the batch (a dynamic sequence length may
+ * change with it). New constants are Constant nodes (a training tape keeps its own initializers); inference writes
+ * a transposed out-projection weight, a tape transposes it with a node so the gradient reaches the parameter.
  */
 final class TorchMhaAttention {
     private static final long[] SWAP = {1, 0, 2}, K_T = {1, 2, 0};
@@ -72,25 +73,27 @@ final class TorchMhaAttention {
         // q, k, v: parts 0, 1, 2 of the projection's last axis (one Split, or three Slices), each Reshape (T, B·h, d)
         Node[] heads = {qt, kt, vt};
         String source = null;
-        int t = -1, h = -1, d = -1;
+        // tokens at batch sizes 2 and 3: a dynamic sequence length is bound with the batch
+        int[] t = {-1, -1};
+        int h = -1, d = -1;
         for (int j = 0; j < 3; j++) {
             Node rs = f.only(heads[j].input(0), heads[j]);
             int[][] y = rs == null ? null : s.at(rs.output(0), 3), x = rs == null ? null : s.at(rs.input(0), 3);
             if (!TransformerFusion.is(rs, "Reshape") || y == null || x == null) return false;
             if (j == 0) {
-                t = y[0][0];
+                t = new int[] {y[0][0], y[1][0]};
                 h = y[0][1] / 2;
                 d = y[0][2];
             }
-            if (t <= 0 || h <= 0 || d <= 0 || !Arrays.equals(y[0], new int[] {t, 2 * h, d}) || !Arrays.equals(y[1], new int[] {t, 3 * h, d})
-                    || !Arrays.equals(x[0], new int[] {t, 2, h * d}) || !Arrays.equals(x[1], new int[] {t, 3, h * d})) return false;
+            if (t[0] <= 0 || t[1] <= 0 || h <= 0 || d <= 0 || !Arrays.equals(y[0], new int[] {t[0], 2 * h, d}) || !Arrays.equals(y[1], new int[] {t[1], 3 * h, d})
+                    || !Arrays.equals(x[0], new int[] {t[0], 2, h * d}) || !Arrays.equals(x[1], new int[] {t[1], 3, h * d})) return false;
             String src = partOf(f, rs.input(0), j, h * d);
             if (src == null || source != null && !source.equals(src)) return false;
             source = src;
         }
         int c = h * d;
         int[][] r = s.at(rows.output(0), 2);
-        if (r == null || !Arrays.equals(r[0], new int[] {2 * t, c}) || !Arrays.equals(r[1], new int[] {3 * t, c})) return false;
+        if (r == null || !Arrays.equals(r[0], new int[] {2 * t[0], c}) || !Arrays.equals(r[1], new int[] {3 * t[1], c})) return false;
         // the projection, on the input transposed to (T, B, K)
         Node p = g.producers().get(source), proj = p;
         String bias = null;
@@ -108,8 +111,8 @@ final class TorchMhaAttention {
         String x = batchFirst ? xt.input(0) : proj.input(0);
         Tensor w = f.constant(proj.input(1));
         int[][] xs = s.at(x, 3);
-        if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(1) != 3 * c || xs == null || xs[0][batchFirst ? 1 : 0] != t || xs[0][batchFirst ? 0 : 1] != 2
-                || xs[0][2] != w.dim(0)) return false;
+        if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(1) != 3 * c || xs == null || xs[0][batchFirst ? 1 : 0] != t[0]
+                || xs[0][batchFirst ? 0 : 1] != 2 || xs[0][2] != w.dim(0)) return false;
         String base = sm.name().isEmpty() ? sm.output(0) : sm.name();
         List<Node> added = new ArrayList<>();
         if (!batchFirst) {
@@ -152,7 +155,7 @@ final class TorchMhaAttention {
      * adds that projection on {@code flat} (B, T, C) writing the Transpose's output and returns the Transpose (whose
      * output it takes over); null (nothing added) otherwise.
      */
-    private static Node outProjection(TransformerFusion f, Shapes s, Node rows, int t, int c, String base, String flat, List<Node> added) {
+    private static Node outProjection(TransformerFusion f, Shapes s, Node rows, int[] t, int c, String base, String flat, List<Node> added) {
         Graph g = f.graph();
         Node o = f.sole(rows.output(0));
         if (o == null || !o.input(0).equals(rows.output(0))) return null;
@@ -181,27 +184,20 @@ final class TorchMhaAttention {
         if (bias != null && (b == null || b.size() != m)) return null;
         Node back = f.sole(y.output(0)), tr = back == null ? null : f.sole(back.output(0));
         int[][] bs = back == null ? null : s.at(back.output(0), 3);
-        if (!TransformerFusion.is(back, "Reshape") || !isTranspose(tr, SWAP) || bs == null || !Arrays.equals(bs[0], new int[] {t, 2, m})
-                || !Arrays.equals(bs[1], new int[] {t, 3, m})) return null;
+        if (!TransformerFusion.is(back, "Reshape") || !isTranspose(tr, SWAP) || bs == null || !Arrays.equals(bs[0], new int[] {t[0], 2, m})
+                || !Arrays.equals(bs[1], new int[] {t[1], 3, m})) return null;
         if (transB) {
-            // a training tape's parameters are the graph's initializers: keep the Gemm on (B·T, C) rows there
+            // a training tape's parameters are the graph's initializers: transpose the weight in the graph there
             if (f.training()) {
-                String in2 = g.freshName(base + "_rows2d"), out2 = g.freshName(base + "_out_rows");
-                added.add(constant(g, base + "_rows2d_shape", -1, c));
-                added.add(new Node(base + "/AttentionRows2d", "Reshape", List.of(flat, added.getLast().output(0)), List.of(in2)));
-                List<String> in = new ArrayList<>(List.of(in2, wName));
-                if (bias != null) in.add(bias);
-                Node gemm = new Node(o.name(), "Gemm", in, List.of(out2));
-                gemm.attributes().putAll(o.attributes());
-                added.add(gemm);
-                added.add(constant(g, base + "_out_shape", -1, t, m));
-                added.add(new Node(base + "/AttentionOut", "Reshape", List.of(out2, added.getLast().output(0)), List.of(tr.output(0))));
-                return tr;
+                String wt = g.freshName(wName + "_t");
+                added.add(new Node(base + "/OutProjectionWeight", "Transpose", List.of(wName), List.of(wt)).set(Attribute.of("perm", 1L, 0L)));
+                wName = wt;
+            } else {
+                float[] wt = new float[c * m], wv = w.toFloats();
+                for (int i = 0; i < m; i++) for (int k = 0; k < c; k++) wt[k * m + i] = wv[i * c + k];
+                wName = g.freshName(wName + "_t");
+                g.initializers().put(wName, Tensor.of(wt, c, m));
             }
-            float[] wt = new float[c * m], wv = w.toFloats();
-            for (int i = 0; i < m; i++) for (int k = 0; k < c; k++) wt[k * m + i] = wv[i * c + k];
-            wName = g.freshName(wName + "_t");
-            g.initializers().put(wName, Tensor.of(wt, c, m));
         }
         String mm = bias == null ? tr.output(0) : g.freshName(base + "_out_nobias");
         added.add(new Node(o.name(), "MatMul", List.of(flat, wName), List.of(mm)));

@@ -107,13 +107,21 @@ class TransformerFusionTest {
         assertSameAsOrt(m, feeds, a.get("y").floats());
     }
 
-    /** nanoGPT's export at a shorter sequence than it was traced with: its mask is sliced to the length at run time. */
+    /**
+     * Exports with a dynamic sequence length, run shorter than traced: nanoGPT's (its mask sliced to the length at run
+     * time) and nn.TransformerEncoder's (T, B, D) one (its heads' Reshapes computed from the length).
+     */
     @org.junit.jupiter.api.Test
-    void nanoGptExportRunsFusedAtAnotherLength() {
+    void dynamicLengthExportsRunFusedAtAnotherLength() {
         long[] ids = new long[2 * 5];
         Random r = new Random(4);
         for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(16);
         assertSameAsOrt(TorchTransformerTest.model("nanogpt_tiny.onnx"), Map.of("ids", new Tensor(DType.INT64, new int[] {2, 5}, ids)), null);
+        float[] x = new float[2 * 4 * 32];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Model tel = TorchTransformerTest.model("tel_tf_post.onnx");
+        assertEquals(2, count(Fusion.forInference(tel), AttentionOps.OP), "attention fused at a dynamic length");
+        assertSameAsOrt(tel, Map.of("input", Tensor.of(x, 2, 4, 32)), null);
     }
 
     @org.junit.jupiter.api.Test
