@@ -15,8 +15,8 @@ import io.nnzip.ir.Tensor;
  * in place of the exporter's multi-head attention between the qkv projection and the head merge. Inputs: qkv, the
  * 5-D Reshape target that split it into (B, N, 3, H, D) (usually computed from the batch size at run time),
  * optionally a boolean (N, N) mask (false → −∞; may be empty), and optionally scores to add before the softmax,
- * broadcastable to (B, H, N, N) (an attention mask written additively). Attribute {@link #SCALE}. Output (B, N, H, D), the layout of the
- * exporter's Transpose (0, 2, 1, 3) after a·v. Runs on {@link AttentionCore}.
+ * broadcastable to (B, H, N, N) (an attention mask written additively). Attribute {@link #SCALE}. Output
+ * (B, N, H, D), the layout of the exporter's Transpose (0, 2, 1, 3) after a·v. Runs on {@link AttentionCore}.
  */
 public final class AttentionOps {
     public static final String OP = "AttentionCore";
