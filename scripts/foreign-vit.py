@@ -95,11 +95,9 @@ def export(m, x, path, opset):
                       dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}}, do_constant_folding=True)
 
 
-def train(epochs, out):
-    torch.manual_seed(0)
-    xtr, ytr = images('train-images-idx3-ubyte.gz'), torch.tensor(idx('train-labels-idx1-ubyte.gz', 8).astype(np.int64))
-    xte, yte = images('t10k-images-idx3-ubyte.gz'), torch.tensor(idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64))
-    m = ClsViT()
+def fit(m, epochs, xtr, ytr, xte, yte, label=''):
+    """Adam + one-cycle (peak 2e-3), batch 128; returns the test accuracy on all of xte. Also used by
+    train-foreign-vits.py, so every trained foreign ViT of the issue-13 checks is trained the same way."""
     opt = torch.optim.Adam(m.parameters(), 1e-3)
     steps = epochs * ((len(xtr) + 127) // 128)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=steps)
@@ -115,12 +113,21 @@ def train(epochs, out):
             opt.step()
             sched.step()
             if s // 128 % 100 == 0:
-                print('epoch', ep, 'step', s // 128, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
-        print('epoch', ep, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
+                print(label, 'epoch', ep, 'step', s // 128, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
+        print(label, 'epoch', ep, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), 's', flush=True)
     m.eval()
     with torch.no_grad():
         pred = torch.cat([m(xte[s:s + 500]).argmax(1) for s in range(0, len(xte), 500)])
-        acc = (pred == yte).float().mean().item()
+        return (pred == yte).float().mean().item()
+
+
+def train(epochs, out):
+    torch.manual_seed(0)
+    xtr, ytr = images('train-images-idx3-ubyte.gz'), torch.tensor(idx('train-labels-idx1-ubyte.gz', 8).astype(np.int64))
+    xte, yte = images('t10k-images-idx3-ubyte.gz'), torch.tensor(idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64))
+    m = ClsViT()
+    acc = fit(m, epochs, xtr, ytr, xte, yte)
+    with torch.no_grad():
         x = xte[:8]
         y = m(x)
     print('pytorch test accuracy (10000)', acc, flush=True)

@@ -5,20 +5,20 @@
 #               MLP 128, 1-channel conv_proj; writes OUT/tv13.onnx, OUT/tv17.onnx
 #   sdpa N OUT  make_fixtures.ViT (4 blocks, 64 wide) with make_sdpa_fixture.SdpaAttention; writes OUT/sdpa17.onnx
 # Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 15 /usr/bin/python3 scripts/train-foreign-vits.py tv 2 /tmp/out
-import gzip, os, sys, time
-import numpy as np, torch, torch.nn.functional as F
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'test', 'resources', 'transformers'))
+import importlib.util, os, sys
+import numpy as np, torch
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, '..', 'src', 'test', 'resources', 'transformers'))
 import make_fixtures as mf
 from make_sdpa_fixture import SdpaAttention
 from torchvision.models.vision_transformer import VisionTransformer
-torch.set_num_threads(2)
-D = '/usr/share/datasets/fashion-mnist/'
-def idx(p, off):
-    with gzip.open(D + p) as f: return np.frombuffer(f.read(), np.uint8, offset=off)
-xtr = torch.tensor(idx('train-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
-ytr = torch.tensor(idx('train-labels-idx1-ubyte.gz', 8).astype(np.int64))
-xte = torch.tensor(idx('t10k-images-idx3-ubyte.gz', 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
-yte = torch.tensor(idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64))
+spec = importlib.util.spec_from_file_location('foreign_vit', os.path.join(here, 'foreign-vit.py'))
+fv = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fv)  # its training loop (fit); sets 2 threads
+def images(p):
+    return torch.tensor(mf.idx(p, 16).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+xtr, ytr = images('train-images-idx3-ubyte.gz'), torch.tensor(mf.idx('train-labels-idx1-ubyte.gz', 8).astype(np.int64))
+xte, yte = images('t10k-images-idx3-ubyte.gz'), torch.tensor(mf.idx('t10k-labels-idx1-ubyte.gz', 8).astype(np.int64))
 which, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 torch.manual_seed(0)
 if which == 'tv':
@@ -28,20 +28,7 @@ else:
     m = mf.ViT()
     for b in m.blocks:
         old = b.attn; b.attn = SdpaAttention(64, 4); b.attn.load_state_dict(old.state_dict())
-opt = torch.optim.Adam(m.parameters(), 1e-3)
-steps = epochs * ((len(xtr) + 127) // 128)
-sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=steps)
-t0 = time.time()
-for ep in range(epochs):
-    m.train(); perm = torch.randperm(len(xtr))
-    for s in range(0, len(xtr), 128):
-        i = perm[s:s + 128]
-        loss = F.cross_entropy(m(xtr[i]), ytr[i]); opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-    print(which, 'epoch', ep, 'loss', round(loss.item(), 4), 'elapsed', round(time.time() - t0), flush=True)
-m.eval()
-with torch.no_grad():
-    pred = torch.cat([m(xte[s:s + 500]).argmax(1) for s in range(0, len(xte), 500)])
-    acc = (pred == yte).float().mean().item()
+acc = fv.fit(m, epochs, xtr, ytr, xte, yte, which)
 print(which, 'pytorch test accuracy (10000)', acc, flush=True)
 for op in ((13, 17) if which == 'tv' else (17,)):
     torch.onnx.export(m, xte[:2], os.path.join(out, '%s%d.onnx' % (which, op)), opset_version=op, input_names=['input'],
