@@ -95,18 +95,18 @@ final class TorchMhaAttention {
         int[][] r = s.at(rows.output(0), 2);
         if (r == null || !Arrays.equals(r[0], new int[] {2 * t[0], c}) || !Arrays.equals(r[1], new int[] {3 * t[1], c})) return false;
         // the projection, on the input transposed to (T, B, K)
-        Node p = g.producers().get(source), proj = p;
+        Node p = f.producer(source), proj = p;
         String bias = null;
         if (TransformerFusion.is(p, "Add")) {
-            int at = TransformerFusion.is(g.producers().get(p.input(0)), "MatMul") ? 0 : 1;
+            int at = TransformerFusion.is(f.producer(p.input(0)), "MatMul") ? 0 : 1;
             bias = p.input(1 - at);
-            Tensor b = ConstantValue.of(g, bias, g.producers(), f.opset());
+            Tensor b = f.constant(bias);
             if (b == null || b.size() != 3 * c || b.dtype() != DType.FLOAT) return false;
-            proj = g.producers().get(p.input(at));
+            proj = f.producer(p.input(at));
         }
         if (!TransformerFusion.is(proj, "MatMul")) return false;
         // the batch-first input transposed to (T, B, K) just before, or a (T, B, K) input (batch_first=False modules)
-        Node xt = g.producers().get(proj.input(0));
+        Node xt = f.producer(proj.input(0));
         boolean batchFirst = isTranspose(xt, SWAP);
         String x = batchFirst ? xt.input(0) : proj.input(0);
         Tensor w = f.constant(proj.input(1));
@@ -170,7 +170,7 @@ final class TorchMhaAttention {
             Node add = f.sole(o.output(0));
             if (TransformerFusion.is(add, "Add") && add.inputs().size() == 2) {
                 String other = add.input(0).equals(o.output(0)) ? add.input(1) : add.input(0);
-                Tensor b = ConstantValue.of(g, other, g.producers(), f.opset());
+                Tensor b = f.constant(other);
                 if (b != null && b.rank() == 1) {
                     bias = other;
                     y = add;
@@ -180,7 +180,7 @@ final class TorchMhaAttention {
         Tensor w = f.constant(wName);
         if (w == null || w.rank() != 2 || w.dtype() != DType.FLOAT || w.dim(transB ? 1 : 0) != c) return null;
         int m = w.dim(transB ? 0 : 1);
-        Tensor b = bias == null ? null : ConstantValue.of(g, bias, g.producers(), f.opset());
+        Tensor b = bias == null ? null : f.constant(bias);
         if (bias != null && (b == null || b.size() != m)) return null;
         Node back = f.sole(y.output(0)), tr = back == null ? null : f.sole(back.output(0));
         int[][] bs = back == null ? null : s.at(back.output(0), 3);
@@ -211,7 +211,7 @@ final class TorchMhaAttention {
      */
     static String partOf(TransformerFusion f, String v, int j, int c) {
         Graph g = f.graph();
-        Node p = g.producers().get(v);
+        Node p = f.producer(v);
         if (TransformerFusion.is(p, "Split")) {
             long axis = p.attrInt("axis", 0);
             return p.outputs().size() == 3 && p.output(j).equals(v) && (axis == 2 || axis == -1) ? p.input(0) : null;

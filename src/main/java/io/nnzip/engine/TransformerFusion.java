@@ -137,6 +137,9 @@ public final class TransformerFusion {
      */
     Tensor constant(String name) { return name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset); }
 
+    /** The node writing {@code v} (from the map kept current between fusions), or null. */
+    Node producer(String v) { return producers.get(v); }
+
     int opset() { return opset; }
 
     boolean training() { return training; }
@@ -357,7 +360,7 @@ public final class TransformerFusion {
     private String vectorOperand(Node n, String x) {
         String o = n.input(0).equals(x) ? n.input(1) : n.input(1).equals(x) ? n.input(0) : null;
         // the exporter shares equal parameters behind Identity nodes: constant, but not initializers
-        Tensor t = o == null ? null : ConstantValue.of(g, o, producers, opset);
+        Tensor t = o == null ? null : constant(o);
         return t != null && t.rank() == 1 && t.dtype() == io.nnzip.ir.DType.FLOAT ? o : null;
     }
 
@@ -390,7 +393,7 @@ public final class TransformerFusion {
         if (w == null || w.rank() != 2 || w.dtype() != io.nnzip.ir.DType.FLOAT || mm.has(BIAS) || mm.has(BIAS_INPUT) || mm.inputs().size() != 2) return false;
         Node add = sole(mm.output(0));
         String b = is(add, "Add") ? vectorOperand(add, mm.output(0)) : null;
-        Tensor bias = b == null ? null : ConstantValue.of(g, b, producers, opset);
+        Tensor bias = b == null ? null : constant(b);
         if (bias == null || bias.size() != w.shape()[1]) return false;
         if (training) {
             mm.set(Attribute.of(BIAS_INPUT, 1L));
@@ -411,7 +414,7 @@ public final class TransformerFusion {
         if (is(sum, "Add") && sum.inputs().size() == 2 && !sum.input(0).equals(sum.input(1))) {
             String skip = sum.input(0).equals(add.output(0)) ? sum.input(1) : sum.input(0);
             // a constant there is a second bias, not a skip connection; leave it to the Add
-            if (ConstantValue.of(g, skip, producers, opset) == null) {
+            if (constant(skip) == null) {
                 mm.set(Attribute.of(RESIDUAL, 1L));
                 mm.inputs().add(skip);
                 mm.outputs().set(0, sum.output(0));
@@ -454,12 +457,12 @@ public final class TransformerFusion {
     }
 
     private Float scalar(String name) {
-        Tensor t = name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset);
+        Tensor t = constant(name);
         return t == null || t.size() != 1 || !t.dtype().isFloating() ? null : (float) t.getDouble(0);
     }
 
     long[] ints(String name) {
-        Tensor t = name.isEmpty() ? null : ConstantValue.of(g, name, producers, opset);
+        Tensor t = constant(name);
         return t == null || t.dtype().isFloating() ? null : t.toLongs();
     }
 

@@ -75,7 +75,7 @@ final class ViewTransposeAttention {
             // dynamic-batch exports also read the projections' shapes
             Node lin = f.onlyBesidesShapes(rs.input(0), rs), mm = lin;
             if (TransformerFusion.is(lin, "Add")) {
-                int at = TransformerFusion.is(g.producers().get(lin.input(0)), "MatMul") ? 0 : 1;
+                int at = TransformerFusion.is(f.producer(lin.input(0)), "MatMul") ? 0 : 1;
                 b[j] = lin.input(1 - at);
                 Tensor bt = f.constant(b[j]);
                 if (bt == null || bt.dtype() != DType.FLOAT || bt.rank() != 1 || bt.size() != h * d) return false;
