@@ -107,8 +107,13 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "--awq: grid steps for the exponent in [0, 1] (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
-    @Option(names = "--compact-names", description = "Write intermediate values and initializers under short names (v0, w0, …): smaller files for exported models whose edge names are long.")
-    boolean compactNames;
+    @Option(names = "--compact-names", negatable = true, description = "Write intermediate values and initializers under short names (v0, w0, …): smaller files for exported models whose edge names are long. "
+            + "Default: on for int4/int2 --weight-only (graph inputs and outputs keep their names); --no-compact-names keeps every name.")
+    Boolean compactNames;
+
+    @Option(names = "--tables", defaultValue = "int8", paramLabel = "int8|float", description = "int4/int2 --weight-only: float tables of ≥ 1024 values no linear layer reads (position/token embeddings) "
+            + "stored as int8 with one scale per feature (default ${DEFAULT-VALUE}), or kept float.")
+    String tables;
 
     @Option(names = "--smoothquant", paramLabel = "ALPHA", description = "int8: SmoothQuant migration of activation outliers into the weights with strength ALPHA in [0, 1] (folded into the preceding LayerNorm).")
     Double smoothquant;
@@ -176,7 +181,8 @@ public final class QuantizeCommand extends BaseCommand {
         c.awq = awq;
         c.awqGrid = awqGrid;
         c.smoothquant = smoothquant == null ? -1 : smoothquant;
-        c.compactNames = compactNames;
+        c.compactNames = compactNames == null ? "auto" : compactNames ? "on" : "off";
+        c.tables = tables;
         c.finetune = finetune;
         c.qat = qat;
         c.qatRanges = qatRanges;

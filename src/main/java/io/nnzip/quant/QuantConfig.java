@@ -57,6 +57,9 @@ public final class QuantConfig implements Pass {
     @Setting("weight-only schemes: storage of integer weights: nbits (com.microsoft MatMulNBits for MatMul weights, any opset; group size a power of two ≥ 16), int4 (opset 21 DequantizeLinear), int8 (any opset), float (decoded values), "
             + "auto (int4/int2: nbits for the MatMuls of transformers and of graphs nnzip cannot raise to opset 21, int4 for the rest where the opset allows; else int8, which ORT decodes once at load)")
     public String container = "auto";
+    @Setting("int4/int2 weight-only: float tables of at least 1024 values that no linear layer reads (learned position and token embeddings, class tokens; read by Add, Sub, Concat, Expand, Slice or Gather): "
+            + "int8 (one scale per feature, or per row of a Gather's table, behind a DequantizeLinear) or float")
+    public String tables = "int8";
     @Setting("int4/int2: GPTQ error compensation: each linear layer's inputs quantized one at a time, the rounding error pushed onto the remaining inputs through the inverse Hessian of calibration inputs")
     public boolean gptq = false;
     @Setting("GPTQ: damping added to the Hessian's diagonal, as a fraction of its mean diagonal")
@@ -85,8 +88,19 @@ public final class QuantConfig implements Pass {
     public boolean binaryFloatEnds = true;
     @Setting("fp16: graph inputs and outputs float16 too (default: they stay float32 behind one Cast each)")
     public boolean halfIo = false;
-    @Setting("write intermediate values and initializers under short names (v0, w0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file")
-    public boolean compactNames = false;
+    @Setting("write intermediate values and initializers under short names (v0, w0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file; "
+            + "on (or true), off (or false), auto (on for int4/int2 weight-only, whose point is a small file; graph inputs and outputs keep their names)")
+    public String compactNames = "auto";
+
+    /** Whether the output's names are compacted: {@link #compactNames} with auto resolved for this config's scheme. */
+    public boolean compactsNames() {
+        return switch (compactNames.toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            case "auto" -> Scheme.parse(scheme).kind() == Scheme.Kind.GROUPED;
+            default -> throw new io.nnzip.ir.NnzipException("compact_names must be auto, on or off, not '" + compactNames + "'");
+        };
+    }
     @Setting("threads for ONNX Runtime")
     public int threads = 2;
     @Setting("random seed (data order in fine-tuning)")

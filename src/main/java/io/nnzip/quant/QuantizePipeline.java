@@ -113,7 +113,7 @@ public final class QuantizePipeline {
         report.put("comparison", ModelComparison.compare(reference, out, eval, latencyBatch, cfg.threads));
         report.put("layers", LayerReport.build(rows, layerReference, out, probe, cfg.threads));
         // after the per-layer report, which finds layer outputs by their original names
-        if (cfg.compactNames) compactNames(out, report);
+        if (cfg.compactsNames()) compactNames(out, report);
         return new Outcome(out, report);
     }
 

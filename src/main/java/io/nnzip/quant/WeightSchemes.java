@@ -58,6 +58,7 @@ public final class WeightSchemes {
         };
         if (s.kind() == Scheme.Kind.GROUPED && (cfg.groupSize < 2 || cfg.groupSize > 4096)) throw new NnzipException("--group-size must be in [2, 4096]");
         if (s.kind() == Scheme.Kind.INT8 || s.kind() == Scheme.Kind.DYNAMIC_INT8) throw new NnzipException("int8 --weight-only is not offered: use --scheme int8 (static QDQ) or int4");
+        if (!cfg.tables.equals("int8") && !cfg.tables.equals("float")) throw new NnzipException("--tables must be int8 or float, not '" + cfg.tables + "'");
         Model base = floatModel.copy();
         int folded = BatchNormFolder.fold(base.graph());
         GroupedLinearQuantizer glq = new GroupedLinearQuantizer(s.bits(), cfg.groupSize, int4);
@@ -119,6 +120,10 @@ public final class WeightSchemes {
         int nbitsLayers = layers.size();
         layers.addAll(WeightOnlyQuantizer.apply(out, cfg.exclude, asFloat ? (w, axis) -> stored.apply(w, axis).asFloat(w.shape()) : enc));
         if (layers.isEmpty()) throw new NnzipException("no Conv/Gemm/MatMul weight initializers to quantize");
+        if (grouped && !asFloat && cfg.tables.equals("int8")) {
+            List<io.nnzip.quant.weight.TableQuantizer.Table> tables = io.nnzip.quant.weight.TableQuantizer.apply(out);
+            if (!tables.isEmpty()) notes.put("int8_tables", tables.stream().map(io.nnzip.quant.weight.TableQuantizer.Table::name).toList());
+        }
         String used = asFloat ? "float" : int4 ? "int4" : sixteen ? layers.get(0).encoded().storage() : "int8";
         String rest = asFloat ? "float (decoded values)" : int4 ? "int4 (opset 21)" : used + " (opset " + out.opset() + ")";
         if (nbitsLayers > 0) used = "nbits+" + used;
