@@ -62,11 +62,15 @@ public record PruneConfig(
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
         if (mode.equals("structured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured and N:M pruning");
-        if (mode.equals("nm") && layerAmounts != null && LayerAmounts.parse(layerAmounts).values().stream().anyMatch(a -> a != 0))
-            throw new NnzipException("--layer-amounts with --nm takes only 0 (keep that layer dense), e.g. first=0,last=0");
         if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
         if (amountPerLayer != null && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
         if (mode.equals("nm") && nm == null) throw new NnzipException("prune mode nm needs nm: N:M");
+        if (mode.equals("nm") && layerAmounts != null) {
+            int[] p = parseNm(nm);
+            double sparse = 1 - (double) p[0] / p[1];
+            if (LayerAmounts.parse(layerAmounts).values().stream().anyMatch(a -> a != 0 && Math.abs(a - sparse) > 1e-9))
+                throw new NnzipException("--layer-amounts with --nm " + nm + " takes 0 (keep that layer dense) or " + sparse + " (apply " + nm + "), e.g. first=0,last=0");
+        }
         LayerAmounts.parse(layerAmounts);
         if (io.nnzip.prune.oneshot.OneShotPruner.handles(method)) {
             if (mode.equals("structured")) throw new NnzipException("--method " + method + " prunes single weights: use it without --structured");
@@ -87,6 +91,10 @@ public record PruneConfig(
     public boolean structured() { return mode.equals("structured"); }
 
     public int[] nmPair() {
+        return parseNm(nm);
+    }
+
+    private static int[] parseNm(String nm) {
         String[] p = nm.split(":");
         try {
             if (p.length == 2) return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};

@@ -39,7 +39,16 @@ public final class Pruner {
         if (c.finetune() > 0 && fineTune == null) throw new io.nnzip.ir.NnzipException("--finetune needs --data");
         if (c.mode().equals("nm")) {
             int[] nm = c.nmPair();
-            java.util.Set<String> dense = LayerAmounts.resolve(LayerAmounts.parse(c.layerAmounts()), cur.graph()).keySet();
+            Map<String, Double> spec = LayerAmounts.parse(c.layerAmounts()), amounts = LayerAmounts.resolve(spec, cur.graph());
+            String stem = LayerAmounts.stemConv(cur.graph());
+            if (stem != null && !spec.containsKey("first") && !amounts.containsKey(stem)) {
+                amounts.put(stem, 0.0);
+                notes.add("N:M: the stem convolution " + stem + " stays dense (--layer-amounts first=" + (1 - (double) nm[0] / nm[1]) + " prunes it too)");
+            }
+            java.util.Set<String> dense = new java.util.LinkedHashSet<>();
+            amounts.forEach((w, a) -> {
+                if (a == 0) dense.add(w);
+            });
             Model orig = cur.copy();
             masks = io.nnzip.prune.oneshot.OneShotPruner.handles(c.method())
                     ? io.nnzip.prune.oneshot.OneShotPruner.prune(cur, c.method(), 0, nm, calibration, c.seed(), dense, log)
