@@ -69,8 +69,8 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = "--calib-data", paramLabel = "DATA", description = "Inputs for data-driven criteria: a dataset name or an .npy of inputs (default: --data, else random inputs).")
     String calibData;
 
-    @Option(names = "--calib-batches", defaultValue = "4", description = "Calibration batches (default ${DEFAULT-VALUE}).")
-    int calibBatches;
+    @Option(names = "--calib-batches", description = "Calibration batches (default 4; 16 for --method sparsegpt and wanda).")
+    Integer calibBatches;
 
     @Option(names = {"--calib-batch-size", "--batch-size"}, defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
@@ -124,7 +124,7 @@ public final class PruneCommand extends BaseCommand {
         // a MAC target is met by per-group amounts: giving one without --amount-per-layer asks for them
         o.put("amount_per_layer", amountPerLayer == null && targetMacs != null && structured ? "auto" : amountPerLayer);
         o.put("target_macs", targetMacs == null ? 0.5 : targetMacs);
-        o.put("calib_batches", calibBatches);
+        o.put("calib_batches", calibBatches == null ? 0 : calibBatches);
         o.put("round_to", roundTo);
         o.put("layer_amounts", layerAmounts);
         o.put("finetune_budget", finetuneBudget);

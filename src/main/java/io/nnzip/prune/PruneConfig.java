@@ -28,7 +28,7 @@ public record PruneConfig(
         @Setting(value = "seed of random criteria, calibration sampling and fine-tuning order", dflt = "1") long seed,
         @Setting("null (uniform) or auto: per-group amounts from a sensitivity scan that remove target_macs of the MACs") String amountPerLayer,
         @Setting(value = "with amount_per_layer auto: fraction of the original MACs to keep", dflt = "0.5") double targetMacs,
-        @Setting(value = "calibration batches for activation criteria and sensitivity", dflt = "4") int calibBatches,
+        @Setting(value = "calibration batches for activation criteria, sensitivity and one-shot reconstruction (0: 16 for sparsegpt and wanda, whose per-layer fits want more inputs, else 4)", dflt = "0") int calibBatches,
         @Setting(value = "structured: keep a multiple of this many channels per coupled group (1 = exact amount)", dflt = "8") int roundTo,
         @Setting("unstructured: own amounts for some layers by weight name or role (first, last, largest), e.g. last=0.75") String layerAmounts,
         @Setting(value = "cap on fine-tuning compute: epochs × training images × MACs per image, in GMACs (≥ 1 epoch; 0 = no cap)", dflt = "0") double finetuneBudget,
@@ -58,6 +58,9 @@ public record PruneConfig(
         if (!scope.equals("layer") && !scope.equals("global")) throw new NnzipException("--scope must be layer or global, not '" + scope + "'");
         if (finetune < 0) throw new NnzipException("--finetune must be ≥ 0");
         if (roundTo < 1) throw new NnzipException("--round-to must be ≥ 1");
+        if (calibBatches < 0) throw new NnzipException("--calib-batches must be ≥ 1");
+        // 4 batches of 16 are 64 images: SparseGPT 2:4 on a trained ViT lost 2.19 points with them, 1.59 with 16 batches
+        if (calibBatches == 0) calibBatches = io.nnzip.prune.oneshot.OneShotPruner.handles(method) ? 16 : 4;
         if (finetuneBudget < 0) throw new NnzipException("--finetune-budget must be ≥ 0");
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");

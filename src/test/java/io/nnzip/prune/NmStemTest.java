@@ -49,4 +49,12 @@ class NmStemTest {
         assertNotEquals(0, o.code());
         assertTrue(o.err().contains("takes 0 (keep that layer dense) or 0.5"), o.err());
     }
+
+    @Test
+    void oneShotReconstructionCalibratesOnSixteenBatchesUnlessTold() {
+        assertEquals(16, new PruneConfig("nm", "sparsegpt", null, 0.5, "2:4", null, 0, 1, null, 0.5, 0, 8, null).calibBatches());
+        assertEquals(16, new PruneConfig(null, "wanda", null, 0.5, null, null, 0, 1, null, 0.5, 0, 8, null).calibBatches());
+        assertEquals(4, new PruneConfig("nm", "magnitude", null, 0.5, "2:4", null, 0, 1, null, 0.5, 0, 8, null).calibBatches());
+        assertEquals(5, new PruneConfig("nm", "sparsegpt", null, 0.5, "2:4", null, 0, 1, null, 0.5, 5, 8, null).calibBatches());
+    }
 }
