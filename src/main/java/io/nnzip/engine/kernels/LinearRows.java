@@ -53,7 +53,9 @@ public final class LinearRows {
             for (int g = lo; g < hi; g += GROUP) {
                 int gEnd = Math.min(hi, g + GROUP);
                 for (int s = g; s < gEnd; s++) strip(s * MR, rows, k, n, np, x, bp, bz, y);
-                if (gelu || residual != null) BiasGelu.rows(y, g * MR, Math.min(rows, gEnd * MR), n, null, gelu, residual);
+                int to = Math.min(rows, gEnd * MR) * n;
+                if (gelu) BiasGelu.geluRange(y, g * MR * n, to, residual);
+                else if (residual != null) BiasGelu.rows(y, g * MR, to / n, n, null, false, residual);
             }
         };
         if (par == null || par.threads() < 2 || (long) rows * k * n < Sgemm.PARALLEL_MIN_MACS) body.run(0, strips);
