@@ -19,7 +19,7 @@ public final class LinearRows {
     static final int MR = MicroKernel6x64.MR, NR = MicroKernel6x64.NR;
     /** Strips per epilogue group: 48 rows, at most 48 KiB of output at N = 256. */
     static final int GROUP = 8;
-    /** A 6-row strip of A (24 KiB at K = 1024) and a B sliver (K × 64) must live in L1/L2; deeper products block. */
+    /** A 6-row strip of A (12 KiB at K = 512) stays in L1 and a B sliver (K × 64, 128 KiB) in L2; deeper products block. */
     public static final int MAX_K = 512;
     public static final int MAX_N = 1024;
 
