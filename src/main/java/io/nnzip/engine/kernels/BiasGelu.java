@@ -29,6 +29,9 @@ public final class BiasGelu {
         for (int r = from; r < to; r++) row(y, r * n, n, bias, gelu, residual);
     }
 
+    /** y[from, to) = GELU(y) (+ residual[from, to)) elementwise: the epilogue of a layer whose bias is already in y. */
+    public static void geluRange(float[] y, int from, int to, float[] residual) { GeluRange.apply(y, from, to, residual); }
+
     /** GELU of every element, into a new array. */
     public static float[] gelu(float[] x, Parallel par) { return gelu(x, new float[x.length], par); }
 
@@ -39,19 +42,36 @@ public final class BiasGelu {
             for (int c = lo; c < hi; c++) {
                 int o = c * chunk, n = Math.min(chunk, x.length - o);
                 System.arraycopy(x, o, y, o, n);
-                row(y, o, n, null, true, null);
+                GeluRange.apply(y, o, o + n, null);
             }
         });
         return y;
     }
 
     private static void row(float[] y, int o, int n, float[] bias, boolean gelu, float[] residual) {
+        if (gelu) rowGelu(y, o, n, bias, residual);
+        else rowAdd(y, o, n, bias, residual);
+    }
+
+    // apart from the plain adds, so a profile of GELU-free rows cannot make the erf call look cold to C2 (out of line,
+    // it boxes every vector); the hot fused path is GeluRange, which has no vector-typed calls at all
+    static void rowGelu(float[] y, int o, int n, float[] bias, float[] residual) {
         for (int i = 0; i < n; i += S.length()) {
             // the tail runs masked, so every element goes through the same float arithmetic
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, y, o + i, m);
             if (bias != null) v = v.add(FloatVector.fromArray(S, bias, i, m));
-            if (gelu) v = v.mul(0.5f).mul(FastErf.erf(v.mul(INV_SQRT2)).add(1f));
+            v = v.mul(0.5f).mul(FastErf.erf(v.mul(INV_SQRT2)).add(1f));
+            if (residual != null) v = v.add(FloatVector.fromArray(S, residual, o + i, m));
+            v.intoArray(y, o + i, m);
+        }
+    }
+
+    private static void rowAdd(float[] y, int o, int n, float[] bias, float[] residual) {
+        for (int i = 0; i < n; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, y, o + i, m);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, i, m));
             if (residual != null) v = v.add(FloatVector.fromArray(S, residual, o + i, m));
             v.intoArray(y, o + i, m);
         }

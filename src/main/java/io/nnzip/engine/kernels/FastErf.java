@@ -13,10 +13,10 @@ import jdk.incubator.vector.VectorOperators;
  * so the error stays within ~3e-7 relative everywhere, a few float ulps.
  */
 public final class FastErf {
-    private static final float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
-    private static final float TWO_OVER_SQRT_PI = (float) (2 / Math.sqrt(Math.PI));
+    static final float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
+    static final float TWO_OVER_SQRT_PI = (float) (2 / Math.sqrt(Math.PI));
     // Maclaurin coefficients of erf(x)·√π/2 / x in powers of x²: (−1)^k / (k!(2k+1))
-    private static final float[] SERIES = {1f, -1f / 3, 1f / 10, -1f / 42, 1f / 216, -1f / 1320, 1f / 9360};
+    static final float[] SERIES = {1f, -1f / 3, 1f / 10, -1f / 42, 1f / 216, -1f / 1320, 1f / 9360};
 
     private FastErf() {}
 

@@ -23,13 +23,13 @@ import jdk.incubator.vector.VectorOperators;
  * Methods are short so C2 inlines them into the kernels (a call that is not inlined boxes its vectors).
  */
 public final class LaneMath {
-    private static final float LOG2E = (float) (1 / Math.log(2));
+    static final float LOG2E = (float) (1 / Math.log(2));
     // ln2 = LN2_HI + LN2_LO: LN2_HI has 15 significant bits, so k·LN2_HI and x − k·LN2_HI are exact for the k used here
-    private static final float LN2_HI = 0.693145751953125f, LN2_LO = (float) (Math.log(2) - 0.693145751953125);
+    static final float LN2_HI = 0.693145751953125f, LN2_LO = (float) (Math.log(2) - 0.693145751953125);
     /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, which then sits in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
-    private static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
+    static final float ROUND = 12582912f;
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
 
     /**
      * Below atanh(½), tanh(x) = x + x³·(T0 + T1·x² + … + T4·x⁸): a least-squares fit on Chebyshev nodes in x² (relative

@@ -7,6 +7,7 @@ import io.nnzip.engine.Parallel;
 import io.nnzip.engine.TransformerFusion;
 import io.nnzip.engine.ValueType;
 import io.nnzip.engine.kernels.BiasGelu;
+import io.nnzip.engine.kernels.LinearRows;
 import io.nnzip.engine.kernels.PackedB;
 import io.nnzip.engine.kernels.Sgemm;
 import io.nnzip.engine.kernels.SparseRows;
@@ -145,12 +146,18 @@ public final class LinearOps {
     }
 
     /**
-     * A fused linear layer over many token rows (x (B, T, K) · W (K, N), N small): threads take blocks of rows, each
-     * a serial GEMM followed by the bias/GELU/residual epilogue while the block is still in cache. False when not that shape.
+     * A fused linear layer over many token rows (x (B, T, K) · W (K, N), N small): {@link LinearRows} when the shape
+     * suits it, else threads take blocks of rows, each a serial GEMM followed by the bias/GELU/residual epilogue while
+     * the block is still in cache. False when not that shape.
      */
     private static boolean linearRows(MatMulPlan p, float[] a, float[] b, float[] y, float[] bias, boolean gelu, float[] residual, Parallel par) {
         int rows = p.batches() * p.m(), k = p.k(), n = p.n();
-        if (p.bBatchSize() != 1 || p.aBatchSize() != p.batches() || rows < 4 * n || par.threads() < 2) return false;
+        if (p.bBatchSize() != 1 || p.aBatchSize() != p.batches()) return false;
+        if (LinearRows.fits(rows, k, n)) {
+            LinearRows.run(rows, k, n, a, b, bias, gelu, residual, y, par);
+            return true;
+        }
+        if (rows < 4 * n || par.threads() < 2) return false;
         int block = 128, blocks = (rows + block - 1) / block;
         par.forRange(blocks, 1, (lo, hi) -> {
             for (int blk = lo; blk < hi; blk++) {
@@ -166,7 +173,10 @@ public final class LinearOps {
         int m = p.m(), k = p.k(), n = p.n();
         if (p.bBatchSize() == 1 && p.aBatchSize() == p.batches()) {
             // B shared by every batch: one tall GEMM over the stacked rows of A (sparse when B is pruned)
-            if (!SparseLinear.gemm(false, false, p.batches() * m, k, n, 1f, a, k, b, y, false, 1f, par)) Sgemm.gemm(false, false, p.batches() * m, n, k, 1f, a, 0, k, b, 0, n, 0f, y, 0, n, par);
+            int rows = p.batches() * m;
+            if (SparseLinear.gemm(false, false, rows, k, n, 1f, a, k, b, y, false, 1f, par)) return;
+            if (LinearRows.fits(rows, k, n)) LinearRows.run(rows, k, n, a, b, null, false, null, y, par);
+            else Sgemm.gemm(false, false, rows, n, k, 1f, a, 0, k, b, 0, n, 0f, y, 0, n, par);
             return;
         }
         int batches = p.batches();
