@@ -90,6 +90,21 @@ class CompressCommandTest {
         }
     }
 
+    /** {@code nnzip recipes} lists a recipe's transformer settings next to its own. */
+    @Test
+    void recipesListsTransformerSettings() throws Exception {
+        CliErrorsTest.Outcome o = CliErrorsTest.run("recipes", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode dc = null;
+        for (JsonNode r : new ObjectMapper().readTree(o.out()).get("recipes")) if (r.get("name").asText().equals("deep-compression")) dc = r;
+        assertNotNull(dc);
+        assertEquals(0.5, dc.get("max_drop").asDouble());
+        assertTrue(dc.get("steps").get(0).asText().contains("scope=global"), dc.toString());
+        assertEquals(1.0, dc.get("transformer").get("max_drop").asDouble());
+        assertTrue(dc.get("transformer").get("steps").get(0).asText().contains("scope=layer"), dc.toString());
+        assertEquals(5, dc.get("transformer").get("encode").get("float_mantissa").asInt());
+    }
+
     @Test
     void aSweepRunsEveryPointAndWritesTheSmallestWithinBudget(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.onnx");
