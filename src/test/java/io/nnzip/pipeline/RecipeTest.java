@@ -129,6 +129,8 @@ class RecipeTest {
         assertEquals("layer", c.scope());
         assertTrue(c.lr() <= 5e-4f, "lr " + c.lr());
         assertTrue(c.schedule().inTraining());
+        // 12 epochs of the 60 000 training images fit for a 4×64 ViT of 50 tokens (7.9 M MACs an image)
+        assertTrue(c.finetuneBudget() >= 12 * 60_000 * 7.9e6 / 1e9, "budget " + c.finetuneBudget() + " GMACs");
         assertEquals("compact", t.encoding().provenance());
         assertEquals(5, t.encoding().floatMantissa());
         assertEquals(Boolean.TRUE, t.steps().get(1).options().get("compact_names"));
