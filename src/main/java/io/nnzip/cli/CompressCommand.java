@@ -22,6 +22,7 @@ import io.nnzip.pass.PassContext;
 import io.nnzip.pipeline.Pipeline;
 import io.nnzip.pipeline.Recipe;
 import io.nnzip.pipeline.Recipes;
+import io.nnzip.quant.qdq.LinearPlacement;
 import io.nnzip.pipeline.StepRecord;
 import io.nnzip.pipeline.report.HtmlReport;
 import io.nnzip.train.Evaluator;
@@ -81,15 +82,17 @@ public final class CompressCommand extends BaseCommand {
     @Override
     protected Map<String, Object> execute() throws Exception {
         Recipe r = Recipes.resolve(recipe);
+        // a recipe's transformer settings replace its own on a transformer: the sweep's axes and the report name those
+        Recipe resolved = r.transformer() == null ? r : r.forModel(ModelValidator.read(model).graph());
         if (valImages != null && sweep != null && !sweep.isEmpty()) throw new NnzipException("--val-images is not supported with --sweep yet");
         if (sweep != null && !sweep.isEmpty()) {
             if (report != null) throw new NnzipException("--report is not written for a --sweep (the JSON lists every point)");
-            return CompressSweep.run(r, sweep, model, output, nnz, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), spark.spark, this::note);
+            return CompressSweep.run(resolved, sweep, model, output, nnz, data, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), spark.spark, this::note);
         }
         io.nnzip.pass.RemoteTraining remote = spark.remote(data.data, data.limit);
         Outcome o = run(r, model, output, nnz, workDir, data, valImages == null ? 0 : valImages, threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), remote, this::note);
         if (report != null) {
-            HtmlReport.write(report, model.getFileName().toString(), r, o.result());
+            HtmlReport.write(report, model.getFileName().toString(), resolved, o.result());
             o.json().put("report", report.toAbsolutePath().toString());
         }
         return o.json();
@@ -108,6 +111,8 @@ public final class CompressCommand extends BaseCommand {
     static Outcome run(Recipe r, Path model, Path output, Path nnz, Path workDir, DataOptions data, int valImages, int threads,
                        io.nnzip.pass.RemoteTraining remote, java.util.function.Consumer<String> log) throws Exception {
         Model input = ModelValidator.read(model);
+        Recipe given = r;
+        r = r.forModel(input.graph());
         io.nnzip.data.DataSplits splits = data.splits();
         if (valImages > 0) {
             if (data.data == null || data.data.isBlank()) throw new NnzipException("--val-images needs --data");
@@ -125,6 +130,7 @@ public final class CompressCommand extends BaseCommand {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.toString());
             out.put("recipe", r.name());
+            if (given.transformer() != null && LinearPlacement.isTransformer(input.graph())) out.put("recipe_variant", "transformer");
             out.put("output", output.toString());
             if (nnz != null) {
                 // "encode: {diff: true}" ships the result as its difference against the input model

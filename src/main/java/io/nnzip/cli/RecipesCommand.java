@@ -23,6 +23,18 @@ public final class RecipesCommand extends BaseCommand {
             for (Recipe.Step s : r.steps()) steps.add((s.step() + " " + s.args()).trim());
             x.put("steps", steps);
             if (!r.encode().isEmpty()) x.put("encode", r.encode());
+            if (r.transformer() != null) {
+                Recipe.Variant v = r.transformer();
+                Map<String, Object> t = new LinkedHashMap<>();
+                if (v.maxDrop() != null) t.put("max_drop", v.maxDrop());
+                if (v.steps() != null) {
+                    List<String> ts = new ArrayList<>();
+                    for (Recipe.Step s : v.steps()) ts.add((s.step() + " " + s.args()).trim());
+                    t.put("steps", ts);
+                }
+                if (v.encode() != null) t.put("encode", v.encode());
+                x.put("transformer", t);
+            }
             list.add(x);
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -37,6 +49,11 @@ public final class RecipesCommand extends BaseCommand {
             out.printf("%s  (accuracy budget %s points)%n  %s%n", x.get("name"), x.get("max_drop") == null ? "none" : x.get("max_drop"), x.get("description"));
             for (String s : (List<String>) x.get("steps")) out.println("    - " + s);
             if (x.containsKey("encode")) out.println("    - encode " + x.get("encode"));
+            if (x.get("transformer") instanceof Map<?, ?> t) {
+                out.printf("  on transformers%s:%n", t.containsKey("max_drop") ? " (accuracy budget " + t.get("max_drop") + " points)" : "");
+                if (t.get("steps") instanceof List<?> ts) for (Object s : ts) out.println("    - " + s);
+                if (t.containsKey("encode")) out.println("    - encode " + t.get("encode"));
+            }
         }
     }
 }

@@ -20,7 +20,13 @@ public record EncodeConfig(
         @Setting(value = "one absolute step for all weight tensors (sigma_all * 2^(QP/4)), recorded as per-tensor QPs; false: each tensor's step from its own sigma (the rule before equal steps became the default)", dflt = "true") boolean equalSteps,
         @Setting(value = "level decisions: theta (dead-zone rounding), rdoq (also per-weight rate-distortion) or dq (also trellis-coded)", dflt = "theta") String quantizer,
         @Setting("QP per tensor name, overriding qp") Map<String, Integer> qpOf,
-        @Setting(value = "pass records (nnzip.<pass> metadata) the stream keeps: full, compact (without option descriptions) or none; the input normalization always stays", dflt = "full") String provenance) {
+        @Setting(value = "pass records (nnzip.<pass> metadata) the stream keeps: full, compact (without option descriptions) or none; the input normalization always stays", dflt = "full") String provenance,
+        @Setting(value = "mantissa bits kept for the float tensors that are not quantized (biases, normalization parameters, tensors under 256 elements) in lossy modes, 3..23 (23: exact)",
+                dflt = "" + CodecOptions.REDUCED_MANTISSA) int floatMantissa) {
+
+    public EncodeConfig(boolean diff, boolean lossless, int qp, boolean perChannel, Double rounding, boolean equalSteps, String quantizer, Map<String, Integer> qpOf, String provenance) {
+        this(diff, lossless, qp, perChannel, rounding, equalSteps, quantizer, qpOf, provenance, CodecOptions.REDUCED_MANTISSA);
+    }
 
     public EncodeConfig {
         qpOf = qpOf == null ? Map.of() : Map.copyOf(qpOf);
@@ -32,6 +38,8 @@ public record EncodeConfig(
         // equal_steps is a default like qp: it is silently irrelevant to lossless coding
         if (lossless && (perChannel || rounding != null || !qpOf.isEmpty()))
             throw new NnzipException("per_channel, rounding and qp_of do not apply to lossless coding");
+        if (floatMantissa < 3 || floatMantissa > 23) throw new NnzipException("float_mantissa must be in 3..23, got " + floatMantissa);
+        if (lossless && floatMantissa != CodecOptions.REDUCED_MANTISSA) throw new NnzipException("float_mantissa does not apply to lossless coding");
         for (int q : qpOf.values())
             if (q < CodecOptions.QP_MIN || q > CodecOptions.QP_MAX) throw new NnzipException("qp_of: QP " + q + " is out of range [" + CodecOptions.QP_MIN + ", " + CodecOptions.QP_MAX + "]");
     }
@@ -54,7 +62,7 @@ public record EncodeConfig(
      */
     public CodecOptions options(Model m, int threads) {
         if (lossless) return CodecOptions.losslessMode().withThreads(threads);
-        CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(quantizerMode(quantizer)).withPerChannel(perChannel);
+        CodecOptions o = CodecOptions.ofQp(qp).withQuantizer(quantizerMode(quantizer)).withPerChannel(perChannel).withFloatMantissa(floatMantissa);
         if (rounding != null) o = o.withRounding(rounding);
         Map<String, Integer> q = new TreeMap<>();
         if (equalSteps && m != null) q.putAll(EqualSteps.qps(m, qp));

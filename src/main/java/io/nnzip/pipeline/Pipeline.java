@@ -49,6 +49,7 @@ public final class Pipeline {
 
     public Result run(Path input, Recipe recipe, PassContext ctx, Path workDir) {
         Model model = io.nnzip.engine.ModelValidator.read(input);
+        recipe = recipe.forModel(model.graph());
         log.accept("checking the input model in ONNX Runtime");
         Gate.Check base = gate.check(model, input, null, null);
         if (base.problem() != null) throw new NnzipException("the input model fails the gate: " + base.problem());

@@ -31,10 +31,22 @@ import java.util.Map;
  *     rate_penalty: 1e-6   # optional: every fine-tuning of this step adds λ·(estimated .nnz bits of the weights) to its loss
  * encode: {qp: -38}        # optional: codec options for the final .nnz (--nnz), see {@link EncodeConfig}; diff: true codes it against the input;
  *                           # provenance: compact|none keeps the pass records without option descriptions, or none of them
+ * transformer:             # optional: max_drop, steps and encode used instead when the input is a transformer
+ *   max_drop: 1.0          # (a Softmax and a MatMul with a weight matrix), whose layers, learning rates and
+ *   steps: [...]           # small tensors want other settings than a CNN's or an MLP's
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
-public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, Map<String, Object> encode) {
+public record Recipe(String name, String description, @JsonProperty("max_drop") Double maxDrop, List<Step> steps, Map<String, Object> encode,
+                     Variant transformer) {
+    /** Settings that replace the recipe's for one kind of model; what it leaves out is the recipe's. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Variant(@JsonProperty("max_drop") Double maxDrop, List<Step> steps, Map<String, Object> encode) {}
+
+    public Recipe(String name, String description, Double maxDrop, List<Step> steps, Map<String, Object> encode) {
+        this(name, description, maxDrop, steps, encode, null);
+    }
+
     public enum OnFail { abort, rollback, retry }
 
     /**
@@ -90,6 +102,18 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         encode = encode == null ? Map.of() : new LinkedHashMap<>(encode);
     }
 
+    /**
+     * The recipe as it runs on {@code g}: with its {@code transformer} settings in place when {@code g} is a
+     * transformer (a Softmax and a MatMul with a weight matrix), else itself; the result has no variant left.
+     */
+    public Recipe forModel(io.nnzip.ir.Graph g) {
+        if (transformer == null) return this;
+        if (!io.nnzip.quant.qdq.LinearPlacement.isTransformer(g)) return new Recipe(name, description, maxDrop, steps, encode, null);
+        Variant v = transformer;
+        return new Recipe(name, description, v.maxDrop() != null ? v.maxDrop() : maxDrop, v.steps() != null ? v.steps() : steps,
+                v.encode() != null ? v.encode() : encode, null);
+    }
+
     /** How the final .nnz is coded (typed; a bad option fails here, before any step runs). */
     public EncodeConfig encoding() {
         try {
@@ -104,12 +128,24 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         checkSteps();
         encoding();
         for (Step s : steps) for (Map<String, Object> a : s.attempts()) Passes.build(s.step(), a);
+        if (transformer != null) {
+            Recipe t = new Recipe(name, description, maxDrop, transformer.steps() != null ? transformer.steps() : steps,
+                    transformer.encode() != null ? transformer.encode() : encode, null);
+            t.check();
+        }
     }
 
     /** Every step names a built-in pass (its option values are judged when the step runs, so a bad one is rolled back). */
     void checkSteps() {
         for (Step s : steps) if (!Passes.names().contains(s.step()))
             throw new NnzipException("recipe '" + name + "': unknown step '" + s.step() + "' (passes: " + String.join(", ", Passes.names()) + ")");
+        if (transformer != null && transformer.steps() != null) {
+            if (transformer.steps().isEmpty()) throw new NnzipException("recipe '" + name + "': transformer: steps is empty");
+            for (Step s : transformer.steps()) if (!Passes.names().contains(s.step()))
+                throw new NnzipException("recipe '" + name + "': transformer: unknown step '" + s.step() + "' (passes: " + String.join(", ", Passes.names()) + ")");
+        }
+        if (transformer != null && transformer.maxDrop() != null && !(transformer.maxDrop() >= 0))
+            throw new NnzipException("recipe '" + name + "': transformer: max_drop must be a number of points >= 0, got " + transformer.maxDrop());
     }
 
     public double budget() { return maxDrop == null ? Double.POSITIVE_INFINITY : maxDrop; }

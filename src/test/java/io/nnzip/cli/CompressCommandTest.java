@@ -56,6 +56,55 @@ class CompressCommandTest {
         assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith(".nnzip-work")), "work folder removed");
     }
 
+    /**
+     * A recipe's transformer block runs on a transformer (the ViT fixture) in place of its steps and encode options, and
+     * the JSON says so; on a CNN the recipe's own steps run. The .nnz keeps 5 mantissa bits as the block asks (the
+     * stream's recipe line records it).
+     */
+    @Test
+    void transformerSettingsRunOnTransformers(@TempDir Path dir) throws Exception {
+        Path recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, """
+                name: both
+                steps:
+                  - step: prune
+                    options: {method: magnitude, amount: 0.5, latency_batch: 0}
+                transformer:
+                  steps:
+                    - step: prune
+                      options: {method: magnitude, amount: 0.3, latency_batch: 0}
+                  encode: {float_mantissa: 5}
+                """);
+        Path vit = Path.of("src/test/resources/transformers/vit_op17.onnx"), cnn = Path.of("src/test/resources/pytorch/cnn_op17.onnx");
+        for (Path model : new Path[] {vit, cnn}) {
+            Path out = dir.resolve("o.onnx"), nnz = dir.resolve("o.nnz");
+            CliErrorsTest.Outcome o = CliErrorsTest.run("compress", model.toString(), "--recipe", recipe.toString(), "-o", out.toString(),
+                    "--nnz", nnz.toString(), "--json");
+            assertEquals(0, o.code(), o.err());
+            JsonNode r = new ObjectMapper().readTree(o.out());
+            boolean t = model == vit;
+            assertEquals(t ? "transformer" : null, r.has("recipe_variant") ? r.get("recipe_variant").asText() : null, model.toString());
+            assertTrue(r.get("steps").get(1).get("args").asText().contains(t ? "amount=0.3" : "amount=0.5"), r.get("steps").get(1).toString());
+            String line = new io.nnzip.codec.format.NnzReader(Files.readAllBytes(nnz), "o.nnz").header().recipe;
+            assertEquals(t, line.contains("float_mantissa=5"), line);
+        }
+    }
+
+    /** {@code nnzip recipes} lists a recipe's transformer settings next to its own. */
+    @Test
+    void recipesListsTransformerSettings() throws Exception {
+        CliErrorsTest.Outcome o = CliErrorsTest.run("recipes", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode dc = null;
+        for (JsonNode r : new ObjectMapper().readTree(o.out()).get("recipes")) if (r.get("name").asText().equals("deep-compression")) dc = r;
+        assertNotNull(dc);
+        assertEquals(0.5, dc.get("max_drop").asDouble());
+        assertTrue(dc.get("steps").get(0).asText().contains("scope=global"), dc.toString());
+        assertEquals(1.0, dc.get("transformer").get("max_drop").asDouble());
+        assertTrue(dc.get("transformer").get("steps").get(0).asText().contains("scope=layer"), dc.toString());
+        assertEquals(5, dc.get("transformer").get("encode").get("float_mantissa").asInt());
+    }
+
     @Test
     void aSweepRunsEveryPointAndWritesTheSmallestWithinBudget(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.onnx");

@@ -55,7 +55,7 @@ class TransformerRecipesTest {
         PassContext ctx = PassContext.builder().data(tr, te).threads(2).log(s -> { }).build();
         Model pruned = io.nnzip.pipeline.Passes.build("prune", Map.of("method", "magnitude", "scope", "global", "amount", 0.92, "latency_batch", 0))
                 .run(OnnxReader.read(DIR.resolve("vit_op17.onnx")), ctx).model();
-        io.nnzip.pipeline.Recipe r = Recipes.builtIn("deep-compression");
+        io.nnzip.pipeline.Recipe r = Recipes.builtIn("deep-compression").forModel(pruned.graph());
         Map<String, Object> step = new java.util.LinkedHashMap<>(r.steps().get(1).options());
         assertEquals(true, step.get("compact_names"), "the recipe's k-means step");
         step.put("finetune", 0);
@@ -70,5 +70,35 @@ class TransformerRecipesTest {
         io.nnzip.ir.Tensor x = io.nnzip.numpy.Npy.readNpz(DIR.resolve("vit.npz")).get("x");
         float[] plain = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[0]), x), shortNames = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[1]), x);
         for (int i = 0; i < plain.length; i++) assertEquals(plain[i], shortNames[i], 1e-6 * TransformerInt8Test.maxAbs(plain), "logit " + i);
+    }
+
+    /**
+     * deep-compression's transformer pruning, one-shot on the ViT fixture (no fine-tuning): every MatMul/Gemm weight
+     * loses exactly ⌊0.9·n⌋ weights, the patch embedding (the first layer) and the head (the last) ⌊0.6·n⌋, counted by
+     * hand over the graph's weight layers; one global ranking instead would leave the attention projections, whose
+     * weights are the smallest, almost empty.
+     */
+    @org.junit.jupiter.api.Test
+    void deepCompressionPrunesEveryTransformerLayerToItsShare() {
+        Model vit = OnnxReader.read(DIR.resolve("vit_op17.onnx"));
+        io.nnzip.pipeline.Recipe r = Recipes.builtIn("deep-compression").forModel(vit.graph());
+        Map<String, Object> o = new java.util.LinkedHashMap<>(r.steps().getFirst().options());
+        o.put("finetune", 0);
+        o.put("schedule", "oneshot");
+        o.put("latency_batch", 0);
+        PassContext ctx = PassContext.builder().threads(2).log(s -> { }).build();
+        Model p = io.nnzip.pipeline.Passes.build("prune", o).run(vit, ctx).model();
+        java.util.List<String> weights = new java.util.ArrayList<>();
+        for (io.nnzip.ir.Node n : io.nnzip.ir.TopoSort.order(p.graph().nodes()))
+            if (java.util.Set.of("Conv", "MatMul", "Gemm").contains(n.opType()) && p.graph().isInitializer(n.input(1))
+                    && p.graph().initializer(n.input(1)).rank() >= 2 && !weights.contains(n.input(1))) weights.add(n.input(1));
+        assertEquals(18, weights.size(), "patch conv, 4 × (qkv, proj, fc1, fc2), head: " + weights);
+        for (int i = 0; i < weights.size(); i++) {
+            float[] w = p.graph().initializer(weights.get(i)).floats();
+            int zeros = 0;
+            for (float v : w) if (v == 0f) zeros++;
+            double share = i == 0 || i == weights.size() - 1 ? 0.6 : 0.9;
+            assertEquals((int) Math.floor(share * w.length + 1e-9), zeros, weights.get(i) + " (" + w.length + " weights)");
+        }
     }
 }
