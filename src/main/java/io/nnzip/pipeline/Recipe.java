@@ -108,7 +108,11 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
      */
     public Recipe forModel(io.nnzip.ir.Graph g) {
         if (transformer == null) return this;
-        if (!io.nnzip.quant.qdq.LinearPlacement.isTransformer(g)) return new Recipe(name, description, maxDrop, steps, encode, null);
+        return io.nnzip.quant.qdq.LinearPlacement.isTransformer(g) ? asTransformer() : new Recipe(name, description, maxDrop, steps, encode, null);
+    }
+
+    /** The recipe with its transformer settings in place of its own (what they leave out stays); no variant left. */
+    private Recipe asTransformer() {
         Variant v = transformer;
         return new Recipe(name, description, v.maxDrop() != null ? v.maxDrop() : maxDrop, v.steps() != null ? v.steps() : steps,
                 v.encode() != null ? v.encode() : encode, null);
@@ -128,11 +132,7 @@ public record Recipe(String name, String description, @JsonProperty("max_drop") 
         checkSteps();
         encoding();
         for (Step s : steps) for (Map<String, Object> a : s.attempts()) Passes.build(s.step(), a);
-        if (transformer != null) {
-            Recipe t = new Recipe(name, description, maxDrop, transformer.steps() != null ? transformer.steps() : steps,
-                    transformer.encode() != null ? transformer.encode() : encode, null);
-            t.check();
-        }
+        if (transformer != null) asTransformer().check();
     }
 
     /** Every step names a built-in pass (its option values are judged when the step runs, so a bad one is rolled back). */
