@@ -71,7 +71,12 @@ public final class ModelEncoder {
      */
     public static Written writeUnits(NnzWriter w, TensorSource src, Model base, CodecOptions o, boolean reconstruct) {
         Model m = src.graph();
-        TopologyUnit topo = TopologyUnit.of(stripped(m, src.names()));
+        // Small integer tensors the source graph holds stay in the proto (format version 8): no unit of their own.
+        java.util.Set<String> inline = new java.util.HashSet<>();
+        for (String n : src.names()) if (src.coded(n) == null && TopologyUnit.inlined(m.graph().initializer(n))) inline.add(n);
+        Model shell = stripped(m, src.names());
+        for (String n : inline) shell.graph().initializers().put(n, m.graph().initializer(n));
+        TopologyUnit topo = TopologyUnit.of(shell);
         topo.directory = new ArrayList<>(src.names());
         if (base != null) {
             TopologyUnit bt = TopologyUnit.of(base);
@@ -97,10 +102,14 @@ public final class ModelEncoder {
                 while (next < names.size() && window.size() < 2 * o.threads()) {
                     int idx = next++;
                     String name = names.get(idx);
-                    window.add(pool.submit(() -> encodeOne(idx, name, src, base, o, consumers, reconstruct)));
+                    if (inline.contains(name)) {
+                        Tensor t = m.graph().initializer(name);
+                        window.add(java.util.concurrent.CompletableFuture.completedFuture(new Coded(name, t.size(), null, t)));
+                    } else window.add(pool.submit(() -> encodeOne(idx, name, src, base, o, consumers, reconstruct)));
                 }
                 Coded c = get(window.removeFirst());
-                if (c.unit() == null) reports.add(new TensorReport(c.name(), "skipped", c.elements(), 0));
+                if (inline.contains(c.name())) reports.add(new TensorReport(c.name(), topo.mode == 1 ? "skipped" : "topology", c.elements(), 0));
+                else if (c.unit() == null) reports.add(new TensorReport(c.name(), "skipped", c.elements(), 0));
                 else {
                     byte[] p = payload(c.unit()::syntax);
                     if (w != null) w.unit(NnzFormat.TENSOR, p);

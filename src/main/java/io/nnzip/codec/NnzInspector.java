@@ -52,6 +52,7 @@ public final class NnzInspector {
                     }
                     case NnzFormat.TOPOLOGY -> {
                         TopologyUnit t = new TopologyUnit();
+                        t.formatVersion = r.version();
                         t.syntax(sr);
                         e.put("mode", t.mode == 1 ? "same-as-base" : "full");
                         if (t.mode == 0) {

@@ -62,6 +62,7 @@ public final class StreamDecoder {
                         if (memberName == null) throw new NnzipException("topology unit before the first member");
                         if (cur != null) throw new NnzipException("second topology unit for one model");
                         TopologyUnit t = new TopologyUnit();
+                        t.formatVersion = r.version();
                         SyntaxReader sr = new SyntaxReader(new ByteSource(u.payload(), "topology unit"));
                         t.syntax(sr);
                         sr.source().expectEnd();
@@ -143,7 +144,7 @@ public final class StreamDecoder {
             });
             pending.clear();
             if (base != null) for (String n : directory) {
-                if (tensors.containsKey(n)) continue;
+                if (tensors.containsKey(n) || model.graph().initializer(n) != null) continue; // the proto's own (version 8)
                 Tensor b = base.graph().initializer(n);
                 if (b != null) tensors.put(n, b);
             }

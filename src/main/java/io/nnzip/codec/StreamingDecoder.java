@@ -56,7 +56,8 @@ public final class StreamingDecoder {
         Set<String> seen = new HashSet<>();
         Deque<Future<Tensor>> window = new ArrayDeque<>();
         Deque<String> names = new ArrayDeque<>();
-        int delivered = 0;
+        java.util.Map<String, Tensor> inline = new java.util.HashMap<>();
+        int delivered = 0, cursor = 0;
         try {
             NnzReader.Unit u;
             while ((u = r.next()) != null) {
@@ -65,12 +66,19 @@ public final class StreamingDecoder {
                     if (u.type() == NnzFormat.TOPOLOGY) {
                         if (directory != null) throw new NnzipException("second topology unit");
                         TopologyUnit t = new TopologyUnit();
+                        t.formatVersion = r.version();
                         SyntaxReader sr = new SyntaxReader(new ByteSource(u.payload(), "topology unit"));
                         t.syntax(sr);
                         sr.source().expectEnd();
                         if (t.mode != 0) throw new NnzipException("a model stream's topology cannot refer to a base");
                         directory = List.copyOf(t.directory);
-                        sink.graph(t.model(), directory);
+                        Model graph = t.model();
+                        // Tensors the proto keeps (format version 8) go to the sink like decoded ones, in directory order.
+                        for (String n : directory) {
+                            Tensor kept = graph.graph().initializers().remove(n);
+                            if (kept != null) inline.put(n, kept);
+                        }
+                        sink.graph(graph, directory);
                     } else if (u.type() == NnzFormat.TENSOR) {
                         if (directory == null) throw new NnzipException("tensor unit before the topology unit");
                         TensorUnit t = new TensorUnit();
@@ -81,6 +89,8 @@ public final class StreamingDecoder {
                         if (t.index >= directory.size() || !directory.get(t.index).equals(t.name))
                             throw new NnzipException("tensor '" + t.name + "' (#" + t.index + ") is not in the topology's directory");
                         if (!seen.add(t.name)) throw new NnzipException("tensor '" + t.name + "' appears twice");
+                        for (; cursor < t.index; cursor++) enqueueInline(directory.get(cursor), inline, seen, window, names);
+                        cursor = Math.max(cursor, t.index + 1);
                         window.add(pool.submit(() -> {
                             try {
                                 return TensorCodec.decode(t, null);
@@ -101,6 +111,7 @@ public final class StreamingDecoder {
                     throw r.undecodable(unit, e);
                 }
             }
+            if (directory != null) for (; cursor < directory.size(); cursor++) enqueueInline(directory.get(cursor), inline, seen, window, names);
             while (!window.isEmpty()) {
                 sink.tensor(names.removeFirst(), get(window.removeFirst()));
                 delivered++;
@@ -114,6 +125,13 @@ public final class StreamingDecoder {
                 if (!seen.contains(n)) throw new NnzFormatException(NnzFormatException.Kind.UNDECODABLE, true, name + ": tensor '" + n + "' is missing from the stream", null);
         }
         return delivered;
+    }
+
+    private static void enqueueInline(String name, java.util.Map<String, Tensor> inline, Set<String> seen, Deque<Future<Tensor>> window, Deque<String> names) {
+        Tensor t = inline.remove(name);
+        if (t == null || !seen.add(name)) return;
+        window.add(java.util.concurrent.CompletableFuture.completedFuture(t));
+        names.add(name);
     }
 
     private static Tensor get(Future<Tensor> f) {

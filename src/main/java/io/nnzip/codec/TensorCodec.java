@@ -229,7 +229,7 @@ public final class TensorCodec {
         u.method = TensorUnit.FLOAT_LOSSLESS;
         int[] bits = new int[w.length];
         for (int i = 0; i < w.length; i++) bits[i] = Float.floatToRawIntBits(w[i]);
-        floatLossless(u, bits, FloatBinarization.FLOAT32);
+        floatLossless(u, bits, FloatBinarization.FLOAT32.forVersion(u.formatVersion));
     }
 
     // Rounds each float to m mantissa bits (to nearest; a carry moves into the exponent, as it should) and codes the
@@ -239,7 +239,7 @@ public final class TensorCodec {
         if (bits == null) return false;
         u.method = TensorUnit.FLOAT_REDUCED;
         u.mantissaBits = m;
-        floatLossless(u, bits, FloatBinarization.reduced(m));
+        floatLossless(u, bits, FloatBinarization.reduced(m).forVersion(u.formatVersion));
         return true;
     }
 
@@ -281,7 +281,7 @@ public final class TensorCodec {
         short[] h = (short[]) t.data();
         int[] bits = new int[h.length];
         for (int i = 0; i < h.length; i++) bits[i] = h[i] & 0xFFFF;
-        floatLossless(u, bits, t.dtype() == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16);
+        floatLossless(u, bits, (t.dtype() == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16).forVersion(u.formatVersion));
     }
 
     private static boolean encodeIntLevels(TensorUnit u, Tensor t) {
@@ -371,7 +371,7 @@ public final class TensorCodec {
             }
             case TensorUnit.FLOAT_LOSSLESS -> {
                 if ((dt == DType.FLOAT16 || dt == DType.BFLOAT16) && u.formatVersion >= 3) {
-                    FloatBinarization fb = dt == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16;
+                    FloatBinarization fb = (dt == DType.FLOAT16 ? FloatBinarization.FLOAT16 : FloatBinarization.BFLOAT16).forVersion(u.formatVersion);
                     int[] bits = new int[n];
                     fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
                     short[] h = new short[n];
@@ -380,15 +380,15 @@ public final class TensorCodec {
                 }
                 requireFloat(u, dt);
                 int[] bits = new int[n];
-                FloatBinarization.FLOAT32.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"),
-                        FloatBinarization.FLOAT32.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
+                FloatBinarization fb = FloatBinarization.FLOAT32.forVersion(u.formatVersion);
+                fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
                 float[] w = new float[n];
                 for (int i = 0; i < n; i++) w[i] = Float.intBitsToFloat(bits[i]);
                 return new Tensor(dt, shape, w);
             }
             case TensorUnit.FLOAT_REDUCED -> {
                 requireFloat(u, dt);
-                FloatBinarization fb = FloatBinarization.reduced(u.mantissaBits);
+                FloatBinarization fb = FloatBinarization.reduced(u.mantissaBits).forVersion(u.formatVersion);
                 int[] bits = new int[n];
                 fb.decode(bits, n, u.medianExponent, new RangeDecoder(u.coded, "tensor '" + u.name + "'"), fb.contexts(), new BitReader(u.raw, "tensor '" + u.name + "'"));
                 float[] w = new float[n];

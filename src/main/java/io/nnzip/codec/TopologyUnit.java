@@ -19,9 +19,16 @@ import java.util.zip.Deflater;
  * Syntax of a TOPOLOGY unit: the model as an ONNX ModelProto with the data of its numeric initializers stripped
  * (string initializers and subgraph constants stay inside), deflate-compressed, plus the directory naming the
  * stripped initializers in their original order; TENSOR units refer to them by directory index.
+ * From format version 8 the directory may also name initializers the proto keeps ({@link #inlined}: small integer
+ * tensors, the shape and axes constants of exported graphs); they have no tensor unit. A tensor unit would cost
+ * ~20 bytes of framing for each such constant (a transformer export has ~75 of them, 1.4 KB), inside the deflated
+ * proto they cost a few.
  * <pre>
- * TopologyUnit --&gt; Mode:u8 (0 full, 1 same as the base's), [ProtoLength:uvar, Proto:blob (deflate),
- *                  Count:count, Name:str^Count]                      (only for mode 0)
+ * TopologyUnit --&gt; Mode:u8 (0 full, 1 same as the base's), [ProtoLength:uvar, Proto:blob (deflate), Directory]
+ *                                                                    (only for mode 0)
+ *   Directory  --&gt; Count:count, Name:str^Count                       (format versions 1 to 7)
+ *   Directory  --&gt; Count:count, NamesLength:uvar, Names:blob        (format version 8: the Count names as
+ *                                                                     Name:str^Count, deflate-compressed)
  * </pre>
  */
 public final class TopologyUnit {
@@ -29,6 +36,8 @@ public final class TopologyUnit {
     public long protoLength;
     public byte[] proto = new byte[0];
     public List<String> directory = new ArrayList<>();
+    /** Format version of the stream this unit belongs to; set it before {@link #syntax} when reading. */
+    public int formatVersion = io.nnzip.codec.format.NnzFormat.VERSION;
 
     public void syntax(SyntaxIO io) {
         mode = io.u8("mode", mode);
@@ -37,23 +46,31 @@ public final class TopologyUnit {
         protoLength = io.uvar("proto_length", protoLength);
         proto = io.blob("proto", proto);
         int n = io.count("directory_size", directory.size(), Integer.MAX_VALUE);
+        if (formatVersion >= 8) {
+            // Exporters' initializer names share long prefixes; deflated they cost a fraction of their length.
+            byte[] names = io.reading() ? null : deflate(ModelEncoder.payload(this::names));
+            long len = io.uvar("names_length", io.reading() ? 0 : ModelEncoder.payload(this::names).length);
+            names = io.blob("names", names);
+            if (io.reading()) {
+                if (len > 1032L * names.length + 1024) throw new NnzipException("topology unit: declared directory size " + len + " is inconsistent with " + names.length + " compressed bytes");
+                io.nnzip.codec.syntax.SyntaxReader r = new io.nnzip.codec.syntax.SyntaxReader(
+                        new io.nnzip.codec.bits.ByteSource(BoundedInflate.inflate(names, len, "topology directory"), "topology directory"));
+                directory = new ArrayList<>();
+                if (n > r.source().remaining()) throw new NnzipException("topology unit: " + n + " directory names exceed the directory's " + r.source().remaining() + " bytes");
+                for (int i = 0; i < n; i++) directory.add(r.str("name", ""));
+                r.source().expectEnd();
+            }
+            return;
+        }
         if (io.reading()) {
             directory = new ArrayList<>();
             for (int i = 0; i < n; i++) directory.add(io.str("name", ""));
         } else for (String s : directory) io.str("name", s);
     }
 
-    /** The topology of {@code m}: every initializer that tensor units will carry is stripped from the proto. */
-    public static TopologyUnit of(Model m) {
-        Model stripped = m.copy();
-        TopologyUnit u = new TopologyUnit();
-        stripped.graph().initializers().entrySet().removeIf(e -> {
-            if (e.getValue().dtype() == DType.STRING) return false;
-            u.directory.add(e.getKey());
-            return true;
-        });
-        byte[] raw = OnnxWriter.toBytes(stripped);
-        u.protoLength = raw.length;
+    private void names(SyntaxIO io) { for (String s : directory) io.str("name", s); }
+
+    private static byte[] deflate(byte[] raw) {
         Deflater d = new Deflater(9);
         d.setInput(raw);
         d.finish();
@@ -61,7 +78,35 @@ public final class TopologyUnit {
         byte[] buf = new byte[1 << 16];
         while (!d.finished()) out.write(buf, 0, d.deflate(buf));
         d.end();
-        u.proto = out.toByteArray();
+        return out.toByteArray();
+    }
+
+    /** Largest integer tensor the proto keeps (format version 8). */
+    public static final int INLINE_ELEMENTS = 64;
+
+    /**
+     * Whether a tensor stays inside the proto: small integer and bool tensors (shape arithmetic, axes, indices).
+     * Float tensors never do, so an update that changes a bias still sends only that tensor, not the topology.
+     */
+    public static boolean inlined(Tensor t) {
+        return t != null && t.dtype() != DType.STRING && !t.dtype().isFloating() && t.size() <= INLINE_ELEMENTS;
+    }
+
+    /**
+     * The topology of {@code m}: every numeric initializer is named in the directory; those that tensor units will
+     * carry (all but the {@link #inlined} ones) are stripped from the proto.
+     */
+    public static TopologyUnit of(Model m) {
+        Model stripped = m.copy();
+        TopologyUnit u = new TopologyUnit();
+        stripped.graph().initializers().entrySet().removeIf(e -> {
+            if (e.getValue().dtype() == DType.STRING) return false;
+            u.directory.add(e.getKey());
+            return !inlined(e.getValue());
+        });
+        byte[] raw = OnnxWriter.toBytes(stripped);
+        u.protoLength = raw.length;
+        u.proto = deflate(raw);
         return u;
     }
 
@@ -75,12 +120,16 @@ public final class TopologyUnit {
         return OnnxReader.read(raw, null);
     }
 
-    /** Puts decoded tensors back in directory order (after any string initializers the proto kept). */
+    /**
+     * Puts the initializers back in directory order: decoded tensors, else the proto's own (format version 8), then
+     * any string initializers the proto kept.
+     */
     static void fill(Model m, List<String> directory, Map<String, Tensor> tensors) {
         Map<String, Tensor> kept = new LinkedHashMap<>(m.graph().initializers());
         m.graph().initializers().clear();
         for (String name : directory) {
             Tensor t = tensors.get(name);
+            if (t == null) t = kept.remove(name);
             if (t == null) throw new NnzipException("tensor '" + name + "' is missing from the stream");
             m.graph().initializers().put(name, t);
         }

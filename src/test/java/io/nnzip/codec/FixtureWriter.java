@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 
 /**
  * Writes the fixtures of the current format version into src/test/resources/codec/vN (run once, by hand, when
- * version N becomes current: v1 to v6 were written this way (v5 with a second argument, for wide-qp-14.nnz; v6 with a third, for rows-update-qp-8.nnz; v7 with a fourth, for columns-update-qp-8.nnz); v3's models also hold float16 and bfloat16
+ * version N becomes current: v1 to v6 were written this way (v5 with a second argument, for wide-qp-14.nnz; v6 with a third, for rows-update-qp-8.nnz; v7 with a fourth, for columns-update-qp-8.nnz; v8 with the same four); v3's models also hold float16 and bfloat16
  * initializers, v4's a uint8 k-means index tensor (coded as int-symbols); never re-run to "fix" a failing {@link FixturesTest}:
  * the point is that old streams keep decoding).
  */

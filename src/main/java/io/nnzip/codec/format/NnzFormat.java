@@ -1,7 +1,7 @@
 package io.nnzip.codec.format;
 
 /**
- * The .nnz container format, version 7 (readers also accept versions 1 to 6). This grammar is the specification (docs/FORMAT.md explains it at
+ * The .nnz container format, version 8 (readers also accept versions 1 to 7). This grammar is the specification (docs/FORMAT.md explains it at
  * more length); each element names the primitive of {@link io.nnzip.codec.syntax.SyntaxIO} that codes it.
  * <pre>
  * File        --&gt; Header, Unit^N, Footer
@@ -30,11 +30,14 @@ public final class NnzFormat {
      * (trellis-coded) quantization: a Quantizer byte in UNIFORM and DOM_UNIFORM units and state-selected contexts;
      * version 6 added row skip flags to DOM_UNIFORM units (update rows whose change is below the step are not coded,
      * {@link io.nnzip.codec.RowSkip}); version 7 added level scheme 2 for DOM_UNIFORM units of rank ≥ 2 (sig contexts
-     * split by the activity of the level's column, {@link io.nnzip.codec.binarize.ColumnActivity}).
+     * split by the activity of the level's column, {@link io.nnzip.codec.binarize.ColumnActivity}); version 8 codes
+     * float exponents relative to the tensor's median ({@link io.nnzip.codec.binarize.FloatBinarization}) and lets the
+     * topology unit keep small integer initializers in its proto, named in the directory without a tensor unit
+     * ({@link io.nnzip.codec.TopologyUnit#inlined}); a version-7 reader would report those tensors missing.
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
     public static final int VERSION_MIN = 1;
-    public static final int VERSION_MAX = 7;
+    public static final int VERSION_MAX = 8;
     public static final int TOPOLOGY = 1, TENSOR = 2, MEMBER = 3;
     public static final int KIND_MODEL = 1, KIND_UPDATE = 2, KIND_BUNDLE = 3;
     /** Largest unit payload a reader accepts (the protobuf limit for one model is 2 GiB as well). */

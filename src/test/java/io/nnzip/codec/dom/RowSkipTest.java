@@ -50,7 +50,7 @@ class RowSkipTest {
         moveRows(next, "fc1.weight", 5, r);    // 5 of 64 rows
         byte[] update = DiffEncoder.diff(received, next, O, true);
         assertEquals(NnzFormat.VERSION, new NnzReader(update, "update").version());
-        assertEquals(7, NnzFormat.VERSION);
+        assertEquals(8, NnzFormat.VERSION);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> units = (List<Map<String, Object>>) NnzInspector.inspect(update, "update").get("units");
         Map<String, Object> conv2 = units.stream().filter(u -> "conv2.weight".equals(u.get("name"))).findFirst().orElseThrow();
