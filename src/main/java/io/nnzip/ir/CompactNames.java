@@ -7,9 +7,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Renames a graph's intermediate values and initializers to short names (v0, v1, … and w0, w1, …); graph inputs,
- * outputs and node names stay. Exporters name every edge after its module path ("/blocks.0/attn/Reshape_1_output_0"),
- * and each name is stored once per reader: in a 4-bit model those names weigh a tenth of the file.
+ * Renames a graph's intermediate values, initializers and nodes to short names (v0, v1, …, w0, w1, … and n0, n1, …);
+ * graph inputs and outputs stay. Exporters name every edge and node after its module path
+ * ("/blocks.0/attn/Reshape_1_output_0"), and each name is stored once per reader: in a 4-bit model those names weigh
+ * a tenth of the file, and node names alone ~1 KB of a 25 KB deep-compressed ViT stream.
  */
 public final class CompactNames {
     private CompactNames() {}
@@ -23,7 +24,13 @@ public final class CompactNames {
         int[] counter = {0, 0};
         for (String w : List.copyOf(g.initializers().keySet())) if (!keep.contains(w)) ren.put(w, next(used, "w", counter, 0));
         for (Node n : g.nodes()) for (String o : n.outputs()) if (!o.isEmpty() && !keep.contains(o)) ren.put(o, next(used, "v", counter, 1));
-        if (ren.isEmpty()) return 0;
+        int nodes = 0, nodeCounter[] = {0};
+        for (Node n : g.nodes())
+            if (!n.name().isEmpty() && n.name().length() > 3) {
+                n.setName(next(used, "n", nodeCounter, 0));
+                nodes++;
+            }
+        if (ren.isEmpty()) return nodes;
         Map<String, Tensor> inits = new java.util.LinkedHashMap<>();
         g.initializers().forEach((k, v) -> inits.put(ren.getOrDefault(k, k), v));
         g.initializers().clear();
@@ -37,7 +44,7 @@ public final class CompactNames {
         g.valueInfo().forEach((k, v) -> vi.put(ren.getOrDefault(k, k), ren.containsKey(k) ? v.withName(ren.get(k)) : v));
         g.valueInfo().clear();
         g.valueInfo().putAll(vi);
-        return ren.size();
+        return ren.size() + nodes;
     }
 
     private static String next(Set<String> used, String prefix, int[] counter, int which) {

@@ -115,6 +115,8 @@ class TransformerInt4Test {
         int before = io.nnzip.onnx.OnnxWriter.toBytes(m).length;
         assertTrue(io.nnzip.ir.CompactNames.apply(m.graph()) > 100);
         assertTrue(io.nnzip.onnx.OnnxWriter.toBytes(m).length < before - 10_000, "long exporter names gone");
+        java.util.Set<String> nodeNames = new java.util.HashSet<>();
+        for (io.nnzip.ir.Node n : m.graph().nodes()) assertTrue(n.name().length() <= 4 && (n.name().isEmpty() || nodeNames.add(n.name())), "short, unique node name " + n.name());
         float[] want = a.get("y").floats(), got = ort(m, a.get("x"));
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4 * maxAbs(want), onnx + " [" + i + "]");
     }
