@@ -90,6 +90,34 @@ class CompressCommandTest {
         }
     }
 
+    /**
+     * With data, the JSON also measures what ships: the .nnz decoded (here at a coarse QP, so it differs from the
+     * written ONNX), evaluated like `nnzip decode` then `nnzip eval` would on the same images.
+     */
+    @Test
+    void theDecodedStreamsAccuracyIsReported(@TempDir Path dir) throws Exception {
+        Path recipe = dir.resolve("r.yaml");
+        Files.writeString(recipe, """
+                name: coarse
+                steps:
+                  - step: prune
+                    options: {method: magnitude, amount: 0.3, latency_batch: 0}
+                encode: {qp: 4}
+                """);
+        Path cnn = Path.of("src/test/resources/pytorch/cnn_op17.onnx"), out = dir.resolve("o.onnx"), nnz = dir.resolve("o.nnz"), dec = dir.resolve("d.onnx");
+        CliErrorsTest.Outcome o = CliErrorsTest.run("compress", cnn.toString(), "--recipe", recipe.toString(), "-o", out.toString(),
+                "--nnz", nnz.toString(), "--data", "fashion-mnist", "--limit", "512", "--json");
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = new ObjectMapper().readTree(o.out());
+        assertEquals(0, CliErrorsTest.run("decode", nnz.toString(), "-o", dec.toString(), "--json").code());
+        CliErrorsTest.Outcome e = CliErrorsTest.run("eval", dec.toString(), "--data", "fashion-mnist", "--limit", "512", "--runtime", "ort", "--json");
+        assertEquals(0, e.code(), e.err());
+        double want = new ObjectMapper().readTree(e.out()).get("accuracy").asDouble();
+        assertEquals(want, r.get("nnz_accuracy").asDouble(), 1e-5, r.toString()); // eval prints 5 decimals
+        assertEquals(100 * (r.get("accuracy_before").asDouble() - want), r.get("nnz_accuracy_drop_points").asDouble(), 1e-3);
+        assertTrue(Math.abs(r.get("nnz_accuracy").asDouble() - r.get("accuracy_after").asDouble()) > 0.01, "QP 4 moves accuracy past the written ONNX");
+    }
+
     /** {@code nnzip recipes} lists a recipe's transformer settings next to its own. */
     @Test
     void recipesListsTransformerSettings() throws Exception {
