@@ -107,7 +107,7 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--awq-grid", defaultValue = "20", paramLabel = "N", description = "--awq: grid steps for the exponent in [0, 1] (default ${DEFAULT-VALUE}).")
     int awqGrid;
 
-    @Option(names = "--compact-names", negatable = true, description = "Write intermediate values and initializers under short names (v0, w0, …): smaller files for exported models whose edge names are long. "
+    @Option(names = "--compact-names", negatable = true, description = "Write intermediate values, initializers and nodes under short names (v0, w0, n0, …): smaller files for exported models whose edge names are long. "
             + "Default: on for int4/int2 --weight-only (graph inputs and outputs keep their names); --no-compact-names keeps every name.")
     Boolean compactNames;
 

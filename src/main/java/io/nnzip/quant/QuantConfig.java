@@ -88,7 +88,7 @@ public final class QuantConfig implements Pass {
     public boolean binaryFloatEnds = true;
     @Setting("fp16: graph inputs and outputs float16 too (default: they stay float32 behind one Cast each)")
     public boolean halfIo = false;
-    @Setting("write intermediate values and initializers under short names (v0, w0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file; "
+    @Setting("write intermediate values, initializers and nodes under short names (v0, w0, n0, ...): exported graphs name every edge after its module path, a tenth of a 4-bit file; "
             + "on (or true), off (or false), auto (on for int4/int2 weight-only, whose point is a small file; graph inputs and outputs keep their names)")
     public String compactNames = "auto";
 
