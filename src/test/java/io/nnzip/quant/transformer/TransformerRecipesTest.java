@@ -66,7 +66,8 @@ class TransformerRecipesTest {
             Model q = io.nnzip.pipeline.Passes.build("quantize", step).run(pruned, ctx).model();
             nnz[c] = io.nnzip.codec.NnzCodec.encode(q, r.encoding().options(q, 2));
         }
-        assertTrue(nnz[1].length < 0.85 * nnz[0].length, "short names: " + nnz[1].length + " B, exporter's: " + nnz[0].length + " B");
+        // format 8 deflates the directory of initializer names, so the exporter's long names cost less than they did (0.85)
+        assertTrue(nnz[1].length < 0.9 * nnz[0].length, "short names: " + nnz[1].length + " B, exporter's: " + nnz[0].length + " B");
         io.nnzip.ir.Tensor x = io.nnzip.numpy.Npy.readNpz(DIR.resolve("vit.npz")).get("x");
         float[] plain = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[0]), x), shortNames = TransformerInt8Test.ort(io.nnzip.codec.NnzCodec.decode(nnz[1]), x);
         for (int i = 0; i < plain.length; i++) assertEquals(plain[i], shortNames[i], 1e-6 * TransformerInt8Test.maxAbs(plain), "logit " + i);
