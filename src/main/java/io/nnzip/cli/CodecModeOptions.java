@@ -35,16 +35,22 @@ final class CodecModeOptions {
     @Option(names = "--quantizer", defaultValue = "theta", description = "Level decisions: theta (dead-zone rounding, fastest), rdoq (also per-weight rate-distortion) or dq (also dependent, trellis-coded quantization: smaller at fine steps, ~15x slower to encode, decodes slower) (default ${DEFAULT-VALUE}).")
     String quantizer;
 
+    @Option(names = "--float-mantissa", paramLabel = "BITS", description = "Mantissa bits kept for the float tensors the codec does not quantize (biases, normalization parameters, k-means codebooks, tensors under 256 elements), 3..23; 23 keeps them exact (default "
+            + CodecOptions.REDUCED_MANTISSA + "; a recipe's encode: {float_mantissa: ...}).")
+    Integer floatMantissa;
+
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: all cores).")
     int threads = OptionRules.CORES;
 
     /** The flags as the typed coding config recipes use too, at QP {@code at} (--qp, or a searched one). */
     EncodeConfig config(int at) {
         try {
-            return new EncodeConfig(false, lossless, at, perChannel, rounding, equalSteps, quantizer, qpOf, "full");
+            if (lossless && floatMantissa != null) throw new NnzipException("float_mantissa does not apply to lossless coding");
+            return new EncodeConfig(false, lossless, at, perChannel, rounding, equalSteps, quantizer, qpOf, "full",
+                    floatMantissa == null ? CodecOptions.REDUCED_MANTISSA : floatMantissa);
         } catch (NnzipException e) {
             // the config names its options as recipes spell them; here they are flags
-            throw new NnzipException(e.getMessage().replaceAll("\\b(quantizer|per_channel|rounding|qp_of|equal_steps|lossless)\\b", "--$1").replace('_', '-'));
+            throw new NnzipException(e.getMessage().replaceAll("\\b(quantizer|per_channel|rounding|qp_of|equal_steps|lossless|float_mantissa)\\b", "--$1").replace('_', '-'));
         }
     }
 

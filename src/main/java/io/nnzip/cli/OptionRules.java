@@ -67,6 +67,7 @@ final class OptionRules {
             Map.entry("--seed", Range.closed(-LONG, LONG, "any integer")),
             Map.entry("--workers", Range.closed(1, 4096, "1..4096")), Map.entry("--local-steps", ITERATIONS),
             Map.entry("--qp", Range.closed(CodecOptions.QP_MIN, CodecOptions.QP_MAX, CodecOptions.QP_MIN + ".." + CodecOptions.QP_MAX)),
+            Map.entry("--float-mantissa", Range.closed(3, 23, "3..23")),
             Map.entry("--bits", Range.above(0, 32, "(0, 32]")), Map.entry("--rounding", Range.closed(0, 0.5, "[0, 0.5]")),
             Map.entry("--max-drop", Range.closed(0, 100, "0..100 points")), Map.entry("--max-bytes", Range.closed(1, LONG, "1..2^63-1")),
             Map.entry("--lr", RATE), Map.entry("--head-lr", RATE),

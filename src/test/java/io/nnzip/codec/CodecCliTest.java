@@ -328,4 +328,36 @@ class CodecCliTest {
         }
         assertTrue(size[0] > size[1] && size[1] > size[2], java.util.Arrays.toString(size));
     }
+
+    /**
+     * --float-mantissa: the unquantized floats (biases) keep that many mantissa bits — each decoded bias within a
+     * relative 2^-(BITS+1) of the original, by hand — the stream's recipe line records it, and --lossless refuses it.
+     */
+    @Test
+    void floatMantissaRoundsTheUnquantizedFloats() throws Exception {
+        Model m = SyntheticModels.cnn(4, 4, 8, 32);
+        Path in = dir.resolve("m.onnx"), out = dir.resolve("m.nnz");
+        OnnxWriter.write(m, in);
+        run("encode", in.toString(), "-o", out.toString(), "--float-mantissa", "5", "--json");
+        byte[] b = Files.readAllBytes(out);
+        assertTrue(new io.nnzip.codec.format.NnzReader(b, "m.nnz").header().recipe.contains("float_mantissa=5"));
+        Model d = NnzCodec.decode(b);
+        int moved = 0;
+        for (String k : new String[] {"conv1.bias", "conv2.bias", "fc1.bias", "fc2.bias"}) {
+            float[] w = m.graph().initializer(k).floats(), v = d.graph().initializer(k).floats();
+            for (int i = 0; i < w.length; i++) {
+                assertTrue(Math.abs(v[i] - w[i]) <= Math.abs(w[i]) * Math.pow(2, -6) * (1 + 1e-6), k + "[" + i + "]: " + w[i] + " -> " + v[i]);
+                if (v[i] != w[i]) moved++;
+            }
+        }
+        assertTrue(moved > 0, "5 mantissa bits round something");
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
+        try {
+            assertEquals(2, Main.run("encode", in.toString(), "-o", dir.resolve("x.nnz").toString(), "--lossless", "--float-mantissa", "5"));
+        } finally {
+            System.setErr(old);
+        }
+        assertFalse(Files.exists(dir.resolve("x.nnz")));
+    }
 }
