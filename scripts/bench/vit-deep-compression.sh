@@ -6,11 +6,9 @@
 set -euo pipefail
 out=$1; shift
 mkdir -p "$out"
-nnzip=$(cd "$(dirname "$0")/../.." && pwd)/nnzip
-acc() { "$nnzip" eval "$1" --data fashion-mnist --runtime ort --json "${@:2}" 2>/dev/null | grep -m1 '"accuracy"' | tr -dc '0-9.'; }
+source "$(dirname "$0")/vit-common.sh"
 for spec in "$@"; do
-  f=${spec%%:*}; norm=(); [[ $spec == *:* ]] && norm=(--normalize "${spec#*:}")
-  n=$(basename "$f" .onnx)
+  parse_spec "$spec"
   t0=$(date +%s)
   "$nnzip" compress "$f" --recipe deep-compression --data fashion-mnist "${norm[@]}" -o "$out/$n.dc.onnx" --nnz "$out/$n.dc.nnz" \
     --json --no-progress > "$out/$n.dc.json" 2> "$out/$n.dc.err"

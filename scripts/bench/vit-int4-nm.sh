@@ -5,11 +5,9 @@
 set -euo pipefail
 out=$1; shift
 mkdir -p "$out"
-nnzip=$(cd "$(dirname "$0")/../.." && pwd)/nnzip
-acc() { "$nnzip" eval "$1" --data fashion-mnist --runtime ort --json "${@:2}" 2>/dev/null | grep -m1 '"accuracy"' | tr -dc '0-9.'; }
+source "$(dirname "$0")/vit-common.sh"
 for spec in "$@"; do
-  f=${spec%%:*}; norm=(); [[ $spec == *:* ]] && norm=(--normalize "${spec#*:}")
-  n=$(basename "$f" .onnx)
+  parse_spec "$spec"
   "$nnzip" quantize "$f" --scheme int4 --weight-only --gptq --data fashion-mnist "${norm[@]}" -o "$out/$n.int4.onnx" --json > "$out/$n.int4.json" 2>/dev/null
   "$nnzip" prune "$f" --nm 2:4 --method sparsegpt --data fashion-mnist "${norm[@]}" -o "$out/$n.nm.onnx" --json > "$out/$n.nm.json" 2>/dev/null
   ratio=$(awk -v a="$(stat -c %s "$out/$n.int4.onnx")" -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.3f", a / b }')
