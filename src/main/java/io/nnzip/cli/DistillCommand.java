@@ -154,6 +154,8 @@ public final class DistillCommand extends BaseCommand {
         out.printf("student %s: %d params (%.1f%% of the teacher's %d)%n", r.get("student"), r.get("student_params"),
                 100 * (Double) r.get("params_ratio"), r.get("teacher_params"));
         out.printf("accuracy: distilled %.2f%%, teacher %.2f%%%n", 100 * (Float) r.get("student_accuracy"), 100 * (Float) r.get("teacher_accuracy"));
+        if (r.get("teacher_accuracy_on_training_batches") instanceof Double d)
+            out.printf("teacher on the training batches it labelled: %.2f%%%n", 100 * d);
         if (r.containsKey("baseline_accuracy"))
             out.printf("same student alone: %.2f%% (distillation gain %+.2f points)%n", 100 * (Float) r.get("baseline_accuracy"), (Float) r.get("gain_points"));
         out.println("wrote " + r.get("written"));

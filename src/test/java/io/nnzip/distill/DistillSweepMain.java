@@ -42,8 +42,9 @@ public final class DistillSweepMain {
                 if (first) System.out.printf("seed %d: alone %.2f%%, teacher %.2f%%, student params %d (%.1f%% of %d)%n", seed,
                         100 * r.baselineAccuracy(), 100 * r.teacherAccuracy(), r.studentParams(), 100.0 * r.studentParams() / r.teacherParams(), r.teacherParams());
                 first = false;
-                System.out.printf("seed %d T=%s alpha=%s: distilled %.2f%% (%.0f s, cache %d / teacher %d batches)%n", seed, ta[0], ta[1],
-                        100 * r.studentAccuracy(), (System.nanoTime() - t0) / 1e9, r.cachedBatches(), r.teacherBatches());
+                System.out.printf("seed %d T=%s alpha=%s%s: distilled %.2f%% (%.0f s, cache %d / teacher %d batches, teacher on them %.2f%%)%n", seed, ta[0], ta[1],
+                        ta.length > 2 ? ":" + ta[2] : "", 100 * r.studentAccuracy(), (System.nanoTime() - t0) / 1e9, r.cachedBatches(), r.teacherBatches(),
+                        100 * r.teacherTrainingAccuracy());
             }
         }
     }
