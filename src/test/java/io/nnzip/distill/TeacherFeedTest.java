@@ -49,4 +49,21 @@ class TeacherFeedTest {
         // one image of slack for a near-tie of two logits between the engine and ONNX Runtime
         assertEquals(ortAccuracy, r.teacherTrainingAccuracy(), 1.0 / n + 1e-9);
     }
+
+    /**
+     * With α = 0 the distillation objective is the hard-label cross-entropy alone, so the distilled student and the
+     * baseline must come out identical: same initial weights, shuffling, batches, learning rate and schedule. A
+     * baseline trained on any other budget scores differently on the held-out images.
+     */
+    @Test
+    void alphaZeroDistillationIsTheBaselineExactly() {
+        TestData.assumeFashion();
+        Model teacher = OnnxReader.read(Path.of("src/test/resources/transformers/vit_op17.onnx"));
+        Dataset train = Datasets.load("fashion-mnist", "train").head(1024), test = Datasets.load("fashion-mnist", "test").head(1000);
+        DistillConfig cfg = new DistillConfig(1f, 0f, List.of(), 0f, 1, 64, 2e-3f, 5, "cosine", false);
+        Distiller.Result r = Distiller.run(Models.create("vit", 0.5f, 10, 5), List.of(teacher), List.of(Normalization.NONE), cfg, train, test,
+                Normalization.NONE, true, new io.nnzip.train.TrainListener() {});
+        assertTrue(r.studentAccuracy() > 0.2, "the student learned something: " + r.studentAccuracy());
+        assertEquals(r.baselineAccuracy(), r.studentAccuracy(), 0f);
+    }
 }
