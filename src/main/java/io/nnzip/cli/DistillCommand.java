@@ -49,8 +49,8 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--temperature", description = "Softmax temperature of the soft targets (default: 1 for a transformer student, else 4).")
     Float temperature;
 
-    @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term (default ${DEFAULT-VALUE}).")
-    float alpha;
+    @Option(names = "--alpha", description = "Weight of the soft-target term (default: 0.5 for a transformer student, else 0.9).")
+    Float alpha;
 
     @Option(names = "--match-scale", negatable = true,
             description = "Compare the shape of the student's logits with the teacher's, not their magnitude (default: on, off for a transformer student; --no-match-scale for plain Hinton).")
@@ -133,7 +133,7 @@ public final class DistillCommand extends BaseCommand {
         Model s = onnxStudent ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
         List<String> redrawn = reinit == null ? List.of() : Reinit.option(s, reinit, seed, student);
         StudentDefaults dflt = StudentDefaults.of(s);
-        DistillPass pass = new DistillPass(student, width, dflt.temperature(temperature), alpha, dflt.matchScale(matchScale), hints, hintWeight, epochs, batch, lr,
+        DistillPass pass = new DistillPass(student, width, dflt.temperature(temperature), dflt.alpha(alpha), dflt.matchScale(matchScale), hints, hintWeight, epochs, batch, lr,
                 schedule, seed, baseline, dataFree, generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, classBalanced,
                 generatorLr, adversarial, discWeight);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
