@@ -4,6 +4,7 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.distill.DistillPass;
 import io.nnzip.distill.Distiller;
+import io.nnzip.distill.StudentDefaults;
 import io.nnzip.ir.Model;
 import io.nnzip.models.Models;
 import io.nnzip.models.Reinit;
@@ -45,15 +46,15 @@ public final class DistillCommand extends BaseCommand {
     @Option(names = "--epochs", defaultValue = "1", description = "Training epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--temperature", defaultValue = "4", description = "Softmax temperature of the soft targets (default ${DEFAULT-VALUE}).")
-    float temperature;
+    @Option(names = "--temperature", description = "Softmax temperature of the soft targets (default: 1 for a transformer student, else 4).")
+    Float temperature;
 
-    @Option(names = "--alpha", defaultValue = "0.9", description = "Weight of the soft-target term (default ${DEFAULT-VALUE}).")
-    float alpha;
+    @Option(names = "--alpha", description = "Weight of the soft-target term (default: 0.5 for a transformer student, else 0.9).")
+    Float alpha;
 
-    @Option(names = "--match-scale", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Compare the shape of the student's logits with the teacher's, not their magnitude (default on; --no-match-scale for plain Hinton).")
-    boolean matchScale;
+    @Option(names = "--match-scale", negatable = true,
+            description = "Compare the shape of the student's logits with the teacher's, not their magnitude (default: on, off for a transformer student; --no-match-scale for plain Hinton).")
+    Boolean matchScale;
 
     @Option(names = "--hint", description = "FitNets hint TEACHER_VALUE:STUDENT_VALUE (repeatable): (N,C,H,W) maps with equal H,W, or transformer hidden states (B,T,C) with equal T.")
     List<String> hints = new ArrayList<>();
@@ -123,9 +124,6 @@ public final class DistillCommand extends BaseCommand {
         if (classBalanced && !dataFree) throw new io.nnzip.ir.NnzipException("--class-balanced conditions the --data-free generator: add --data-free");
         List<Model> ts = new ArrayList<>();
         for (Path p : teachers) ts.add(ModelValidator.read(p));
-        DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr, schedule, seed, baseline, dataFree,
-                generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, classBalanced, generatorLr,
-                adversarial, discWeight);
         io.nnzip.pass.PassContext ctx = data.context(seed).progressOn(!data.noProgress && !json).log(this::note)
                 .remote(spark.remote(data.data, data.limit, batch)).build();
         Dataset labelled = dataFree ? ctx.data().requireVal("distill") : ctx.data().requireTrain("distill");
@@ -134,6 +132,10 @@ public final class DistillCommand extends BaseCommand {
             throw new io.nnzip.ir.NnzipException("--reinit re-draws the weights of an ONNX --student; the built-in '" + student + "' already starts from its initializers");
         Model s = onnxStudent ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
         List<String> redrawn = reinit == null ? List.of() : Reinit.option(s, reinit, seed, student);
+        StudentDefaults dflt = StudentDefaults.of(s);
+        DistillPass pass = new DistillPass(student, width, dflt.temperature(temperature), dflt.alpha(alpha), dflt.matchScale(matchScale), hints, hintWeight, epochs, batch, lr,
+                schedule, seed, baseline, dataFree, generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, classBalanced,
+                generatorLr, adversarial, discWeight);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);
         // the distill record describes the pass; where the student's starting weights came from is the command's step
         if (reinit != null)
@@ -154,6 +156,8 @@ public final class DistillCommand extends BaseCommand {
         out.printf("student %s: %d params (%.1f%% of the teacher's %d)%n", r.get("student"), r.get("student_params"),
                 100 * (Double) r.get("params_ratio"), r.get("teacher_params"));
         out.printf("accuracy: distilled %.2f%%, teacher %.2f%%%n", 100 * (Float) r.get("student_accuracy"), 100 * (Float) r.get("teacher_accuracy"));
+        if (r.get("teacher_accuracy_on_training_batches") instanceof Double d)
+            out.printf("teacher on the training batches it labelled: %.2f%%%n", 100 * d);
         if (r.containsKey("baseline_accuracy"))
             out.printf("same student alone: %.2f%% (distillation gain %+.2f points)%n", 100 * (Float) r.get("baseline_accuracy"), (Float) r.get("gain_points"));
         out.println("wrote " + r.get("written"));

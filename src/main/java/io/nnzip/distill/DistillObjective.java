@@ -24,7 +24,7 @@ public final class DistillObjective implements MultiObjective {
     private final String logits;
     private final List<String> predictions, teacherHints;
     private final TeacherCache cache;
-    private long cachedBatches, teacherBatches;
+    private long cachedBatches, teacherBatches, teacherCorrect, teacherSeen;
     private LogitDiscriminator disc;
     private double discLoss, advLoss;
     private long advSteps;
@@ -56,6 +56,8 @@ public final class DistillObjective implements MultiObjective {
         Map<String, Tensor> t = teacherOutputs(b.images());
         float[] gk = new float[n * k], gc = new float[n * k];
         float[] soft = t.get(TeacherEnsemble.SOFT_TARGETS).floats();
+        teacherCorrect += io.nnzip.train.Evaluator.correctTop1(soft, b.labels());
+        teacherSeen += n;
         float kl;
         if (cfg.matchScale()) {
             ScaleMatch sm = new ScaleMatch(s, soft, n, k);
@@ -107,6 +109,12 @@ public final class DistillObjective implements MultiObjective {
         teacherBatches++;
         return teachers.run(images, cfg.temperature(), teacherHints);
     }
+
+    /**
+     * Top-1 accuracy of the soft targets against the labels of the training batches they were used on (NaN before
+     * the first batch): a teacher fed the wrong input normalization, or targets out of step with the batch, shows here.
+     */
+    public double teacherTrainingAccuracy() { return teacherSeen == 0 ? Double.NaN : (double) teacherCorrect / teacherSeen; }
 
     /** Batches whose soft targets came from the cache / from running the teachers. */
     public long[] batchCounts() { return new long[] {cachedBatches, teacherBatches}; }

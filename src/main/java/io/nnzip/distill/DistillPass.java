@@ -135,7 +135,7 @@ public record DistillPass(
         sn.writeTo(trained);
         float acc = Distiller.accuracy(trained, val, sn), tacc = Distiller.accuracy(teacher, val, tnorm);
         Distiller.Result r = new Distiller.Result(trained, acc, null, tacc, List.of(tacc), sn, trained.graph().parameterCount(), teacher.graph().parameterCount(),
-                (System.nanoTime() - t0) / 1e9 / epochs, 0, 0, null);
+                (System.nanoTime() - t0) / 1e9 / epochs, 0, 0, null, null);
         Map<String, Object> dafl = new LinkedHashMap<>();
         dafl.put("generator_epochs", generatorEpochs);
         dafl.put("warmup_seconds", warm);

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class Distiller {
     public record Result(Model student, float studentAccuracy, Float baselineAccuracy, float teacherAccuracy, List<Float> teacherAccuracies,
                          Normalization normalization, long studentParams, long teacherParams, double secondsPerEpoch, long cachedBatches,
-                         long teacherBatches, Map<String, Object> remote) {
+                         long teacherBatches, Double teacherTrainingAccuracy, Map<String, Object> remote) {
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("student_accuracy", studentAccuracy);
@@ -37,6 +37,7 @@ public final class Distiller {
             m.put("seconds_per_epoch", secondsPerEpoch);
             m.put("batches_from_teacher_cache", cachedBatches);
             m.put("batches_run_through_teachers", teacherBatches);
+            if (teacherTrainingAccuracy != null) m.put("teacher_accuracy_on_training_batches", teacherTrainingAccuracy);
             if (remote != null) {
                 m.put("exchange_ratio", remote.get("exchange_ratio"));
                 m.put("bytes_per_step", remote.get("bytes_per_step"));
@@ -91,6 +92,7 @@ public final class Distiller {
         Model trained;
         double secs;
         long[] counts;
+        Double teacherTrain;
         Map<String, Object> remoteInfo = null;
         Float remoteBase = null;
         if (remote != null) {
@@ -102,7 +104,7 @@ public final class Distiller {
             remoteInfo = r.info();
             counts = new long[] {0, 0};
             if (baseline) remoteBase = accuracy(remote.train(student, req, norm, train.size(), log).model(), test, norm);
-            return finish(trained, teachers, teacherNorms, cfg, test, norm, remoteBase, secs, counts, remoteInfo);
+            return finish(trained, teachers, teacherNorms, cfg, test, norm, remoteBase, secs, counts, null, remoteInfo);
         }
         try (Parallel par = new Parallel(opt.threads)) {
             TeacherEnsemble ens = new TeacherEnsemble(teachers, teacherNorms, norm, par);
@@ -119,6 +121,7 @@ public final class Distiller {
                 trained = hg == null ? t.model().copy() : hg.strip(t.model());
             }
             counts = objective.batchCounts();
+            teacherTrain = objective.teacherTrainingAccuracy();
         }
         Float base = null;
         if (baseline) {
@@ -129,17 +132,17 @@ public final class Distiller {
                 base = accuracy(t.model(), test, norm);
             }
         }
-        return finish(trained, teachers, teacherNorms, cfg, test, norm, base, secs, counts, null);
+        return finish(trained, teachers, teacherNorms, cfg, test, norm, base, secs, counts, teacherTrain, null);
     }
 
     private static Result finish(Model trained, List<Model> teachers, List<Normalization> teacherNorms, DistillConfig cfg, Dataset test, Normalization norm,
-                                 Float base, double secs, long[] counts, Map<String, Object> remoteInfo) {
+                                 Float base, double secs, long[] counts, Double teacherTrain, Map<String, Object> remoteInfo) {
         norm.writeTo(trained);
         float acc = accuracy(trained, test, norm);
         List<Float> taccs = new java.util.ArrayList<>();
         for (int i = 0; i < teachers.size(); i++) taccs.add(accuracy(teachers.get(i), test, teacherNorms.get(i)));
         Result res = new Result(trained, acc, base, taccs.getFirst(), taccs, norm, trained.graph().parameterCount(),
-                teachers.getFirst().graph().parameterCount(), secs, counts[0], counts[1], remoteInfo);
+                teachers.getFirst().graph().parameterCount(), secs, counts[0], counts[1], teacherTrain, remoteInfo);
         Provenance.record(trained, "distill", cfg.describe(), DistillConfig.FIELDS, res.toJson());
         return res;
     }

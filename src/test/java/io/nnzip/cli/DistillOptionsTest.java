@@ -31,6 +31,31 @@ class DistillOptionsTest {
     }
 
     @Test
+    void softTargetDefaultsFollowTheStudentUnlessGiven() {
+        DistillCommand d = new DistillCommand();
+        new CommandLine(d).parseArgs("--teacher", "t.onnx", "--student", "vit", "-o", "s.onnx");
+        assertNull(d.temperature, "no temperature given: the student decides");
+        assertNull(d.matchScale);
+        assertNull(d.alpha);
+        io.nnzip.distill.StudentDefaults vit = io.nnzip.distill.StudentDefaults.of(io.nnzip.models.Models.create("vit", 0.5f, 10, 1));
+        io.nnzip.distill.StudentDefaults cnn = io.nnzip.distill.StudentDefaults.of(io.nnzip.models.Models.create("studentnet", 1f, 10, 1));
+        assertEquals(1f, vit.temperature(d.temperature));
+        assertEquals(0.5f, vit.alpha(d.alpha));
+        assertEquals(0.9f, cnn.alpha(d.alpha));
+        assertFalse(vit.matchScale(d.matchScale));
+        assertEquals(4f, cnn.temperature(d.temperature));
+        assertTrue(cnn.matchScale(d.matchScale));
+        DistillCommand e = new DistillCommand();
+        new CommandLine(e).parseArgs("--teacher", "t.onnx", "--student", "vit", "-o", "s.onnx", "--temperature", "3", "--match-scale", "--alpha", "0.7");
+        assertEquals(3f, vit.temperature(e.temperature), "a given temperature wins");
+        assertEquals(0.7f, vit.alpha(e.alpha));
+        assertTrue(vit.matchScale(e.matchScale));
+        DistillCommand f = new DistillCommand();
+        new CommandLine(f).parseArgs("--teacher", "t.onnx", "--student", "studentnet", "-o", "s.onnx", "--no-match-scale");
+        assertFalse(cnn.matchScale(f.matchScale));
+    }
+
+    @Test
     void negativeWeightsAreRangeErrors() {
         for (String opt : new String[] {"--bn-weight", "--disc-weight"}) {
             CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> OptionRules.check(new CommandLine(new DistillCommand())
