@@ -4,7 +4,6 @@ import io.nnzip.data.Dataset;
 import io.nnzip.data.Normalization;
 import io.nnzip.distill.DistillPass;
 import io.nnzip.distill.Distiller;
-import io.nnzip.distill.StudentDefaults;
 import io.nnzip.ir.Model;
 import io.nnzip.models.Models;
 import io.nnzip.models.Reinit;
@@ -132,8 +131,8 @@ public final class DistillCommand extends BaseCommand {
             throw new io.nnzip.ir.NnzipException("--reinit re-draws the weights of an ONNX --student; the built-in '" + student + "' already starts from its initializers");
         Model s = onnxStudent ? ModelValidator.read(Path.of(student)) : Models.create(student, width, labelled.classes(), seed);
         List<String> redrawn = reinit == null ? List.of() : Reinit.option(s, reinit, seed, student);
-        StudentDefaults dflt = StudentDefaults.of(s);
-        DistillPass pass = new DistillPass(student, width, dflt.temperature(temperature), dflt.alpha(alpha), dflt.matchScale(matchScale), hints, hintWeight, epochs, batch, lr,
+        // unset soft-target settings are chosen by the student's kind inside the pass (StudentDefaults), as in a recipe
+        DistillPass pass = new DistillPass(student, width, temperature, alpha, matchScale, hints, hintWeight, epochs, batch, lr,
                 schedule, seed, baseline, dataFree, generatorEpochs, syntheticImages, bnWeight, joint, disagreementWeight, studentSteps, classBalanced,
                 generatorLr, adversarial, discWeight);
         io.nnzip.pass.PassResult r = pass.runWith(ts, s, ctx);

@@ -26,9 +26,9 @@ import java.util.Map;
 public record DistillPass(
         @Setting(value = "the student: a built-in architecture (studentnet, mlp, lenet5, cnn, resnet8) or an ONNX file", dflt = "studentnet") String student,
         @Setting(value = "width multiplier of a built-in student", dflt = "1.0") float width,
-        @Setting(value = "softmax temperature T of the soft targets; the KL term is scaled by T²", dflt = "4") float temperature,
-        @Setting(value = "weight of the soft-target KL term; 1 − alpha weighs hard-label cross-entropy", dflt = "0.9") float alpha,
-        @Setting(value = "student logits re-scaled per sample to the teacher's spread before the tempered softmax", dflt = "true") boolean matchScale,
+        @Setting("softmax temperature T of the soft targets; the KL term is scaled by T²; unset: 1 for a transformer student, else 4 (StudentDefaults)") Float temperature,
+        @Setting("weight of the soft-target KL term; 1 − alpha weighs hard-label cross-entropy; unset: 0.5 for a transformer student, else 0.9") Float alpha,
+        @Setting("student logits re-scaled per sample to the teacher's spread before the tempered softmax; unset: off for a transformer student, else on") Boolean matchScale,
         @Setting("FitNets hints TEACHER_VALUE:STUDENT_VALUE, each through a learned 1×1 regressor") List<String> hints,
         @Setting(value = "weight of the hint mean-squared error", dflt = "0.5") float hintWeight,
         @Setting(value = "training epochs", dflt = "1") int epochs,
@@ -72,7 +72,20 @@ public record DistillPass(
     @Override
     public String name() { return "distill"; }
 
+    /** This config with the soft-target settings left unset filled in for {@code student} ({@link StudentDefaults}). */
+    public DistillPass forStudent(Model student) {
+        if (temperature != null && alpha != null && matchScale != null) return this;
+        StudentDefaults d = StudentDefaults.of(student);
+        Map<String, Object> m = Configs.toMap(this);
+        m.put("temperature", d.temperature(temperature));
+        m.put("alpha", d.alpha(alpha));
+        m.put("match_scale", d.matchScale(matchScale));
+        return of(m);
+    }
+
+    /** The training config; the soft-target settings must be resolved first ({@link #forStudent}). */
     public DistillConfig config() {
+        if (temperature == null || alpha == null || matchScale == null) throw new IllegalStateException("distill: soft-target settings not resolved for a student");
         return new DistillConfig(temperature, alpha, hints.stream().map(DistillConfig.Hint::parse).toList(), hintWeight, epochs, batchSize, lr, seed,
                 schedule, matchScale, adversarial ? discWeight : 0f);
     }
@@ -92,6 +105,8 @@ public record DistillPass(
      * else the student's recorded one, else the first teacher's, and the written student records it.
      */
     public PassResult runWith(List<Model> teachers, Model student, PassContext ctx) {
+        DistillPass resolved = forStudent(student);
+        if (resolved != this) return resolved.runWith(teachers, student, ctx); // options and provenance record what ran
         Dataset val = ctx.data().requireVal("distill");
         List<Model> ts = teachers.stream().map(ctx::prepare).toList();
         List<Normalization> tn = ts.stream().map(ctx::normalization).toList();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.nnzip.onnx.OnnxWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -53,6 +54,18 @@ class DistillOptionsTest {
         DistillCommand f = new DistillCommand();
         new CommandLine(f).parseArgs("--teacher", "t.onnx", "--student", "studentnet", "-o", "s.onnx", "--no-match-scale");
         assertFalse(cnn.matchScale(f.matchScale));
+    }
+
+    /** A recipe's distill step (the pass built from its options) gets the same defaults by student as the command. */
+    @Test
+    void aRecipeStepGetsTheStudentsDefaultsToo() {
+        io.nnzip.ir.Model vit = io.nnzip.models.Models.create("vit", 0.5f, 10, 1), cnn = io.nnzip.models.Models.create("studentnet", 1f, 10, 1);
+        io.nnzip.distill.DistillPass step = io.nnzip.distill.DistillPass.of(java.util.Map.of("student", "vit", "epochs", 1));
+        io.nnzip.distill.DistillConfig v = step.forStudent(vit).config(), c = step.forStudent(cnn).config();
+        assertEquals(List.of(1f, 0.5f, false), List.of(v.temperature(), v.alpha(), v.matchScale()));
+        assertEquals(List.of(4f, 0.9f, true), List.of(c.temperature(), c.alpha(), c.matchScale()));
+        io.nnzip.distill.DistillConfig given = io.nnzip.distill.DistillPass.of(java.util.Map.of("temperature", 3, "alpha", 0.7, "match_scale", true)).forStudent(vit).config();
+        assertEquals(List.of(3f, 0.7f, true), List.of(given.temperature(), given.alpha(), given.matchScale()));
     }
 
     @Test
