@@ -48,9 +48,9 @@ public final class TopologyUnit {
         int n = io.count("directory_size", directory.size(), Integer.MAX_VALUE);
         if (formatVersion >= 8) {
             // Exporters' initializer names share long prefixes; deflated they cost a fraction of their length.
-            byte[] names = io.reading() ? null : deflate(ModelEncoder.payload(this::names));
-            long len = io.uvar("names_length", io.reading() ? 0 : ModelEncoder.payload(this::names).length);
-            names = io.blob("names", names);
+            byte[] raw = io.reading() ? null : ModelEncoder.payload(this::names);
+            long len = io.uvar("names_length", io.reading() ? 0 : raw.length);
+            byte[] names = io.blob("names", io.reading() ? null : deflate(raw));
             if (io.reading()) {
                 if (len > 1032L * names.length + 1024) throw new NnzipException("topology unit: declared directory size " + len + " is inconsistent with " + names.length + " compressed bytes");
                 io.nnzip.codec.syntax.SyntaxReader r = new io.nnzip.codec.syntax.SyntaxReader(
