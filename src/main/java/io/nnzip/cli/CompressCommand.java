@@ -149,7 +149,7 @@ public final class CompressCommand extends BaseCommand {
                     if (valImages > 0 || !((Double) shipped.get("nnz_accuracy_drop_points") > budget)) break;
                     log.accept(String.format("the decoded .nnz is %.2f points below the input (budget %.2f): coding again with %s",
                             (Double) shipped.get("nnz_accuracy_drop_points"), budget, finer.lossless() ? "lossless" : "float_mantissa=" + finer.floatMantissa()));
-                    writeNnz(nnz, input, io.nnzip.pass.Provenance.keep(ModelValidator.read(output), finer.provenance()), finer, threads);
+                    writeNnz(nnz, input, result, finer, threads); // finer keeps enc's provenance setting
                     shipped = shippedAccuracy(nnz, input, before.doubleValue(), data.splits(), threads);
                     shipped.put("nnz_encoding", finer.lossless() ? "lossless" : "float_mantissa=" + finer.floatMantissa());
                     out.putAll(summary(res, Files.size(model), Files.size(nnz)));

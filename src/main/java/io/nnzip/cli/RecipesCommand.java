@@ -19,19 +19,13 @@ public final class RecipesCommand extends BaseCommand {
             x.put("name", r.name());
             x.put("description", r.description());
             x.put("max_drop", r.maxDrop());
-            List<String> steps = new ArrayList<>();
-            for (Recipe.Step s : r.steps()) steps.add((s.step() + " " + s.args()).trim());
-            x.put("steps", steps);
+            x.put("steps", lines(r.steps()));
             if (!r.encode().isEmpty()) x.put("encode", r.encode());
             if (r.transformer() != null) {
                 Recipe.Variant v = r.transformer();
                 Map<String, Object> t = new LinkedHashMap<>();
                 if (v.maxDrop() != null) t.put("max_drop", v.maxDrop());
-                if (v.steps() != null) {
-                    List<String> ts = new ArrayList<>();
-                    for (Recipe.Step s : v.steps()) ts.add((s.step() + " " + s.args()).trim());
-                    t.put("steps", ts);
-                }
+                if (v.steps() != null) t.put("steps", lines(v.steps()));
                 if (v.encode() != null) t.put("encode", v.encode());
                 x.put("transformer", t);
             }
@@ -55,5 +49,11 @@ public final class RecipesCommand extends BaseCommand {
                 if (t.containsKey("encode")) out.println("    - encode " + t.get("encode"));
             }
         }
+    }
+
+    private static List<String> lines(List<Recipe.Step> steps) {
+        List<String> out = new ArrayList<>();
+        for (Recipe.Step s : steps) out.add((s.step() + " " + s.args()).trim());
+        return out;
     }
 }

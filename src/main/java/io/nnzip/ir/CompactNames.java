@@ -21,13 +21,13 @@ public final class CompactNames {
         for (ValueInfo v : g.inputs()) if (!g.isInitializer(v.name())) keep.add(v.name());
         Set<String> used = g.usedNames();
         Map<String, String> ren = new HashMap<>();
-        int[] counter = {0, 0};
+        int[] counter = {0, 0, 0};
         for (String w : List.copyOf(g.initializers().keySet())) if (!keep.contains(w)) ren.put(w, next(used, "w", counter, 0));
         for (Node n : g.nodes()) for (String o : n.outputs()) if (!o.isEmpty() && !keep.contains(o)) ren.put(o, next(used, "v", counter, 1));
-        int nodes = 0, nodeCounter[] = {0};
+        int nodes = 0;
         for (Node n : g.nodes())
-            if (!n.name().isEmpty() && n.name().length() > 3) {
-                n.setName(next(used, "n", nodeCounter, 0));
+            if (n.name().length() > 3) { // names of up to 3 characters are short already
+                n.setName(next(used, "n", counter, 2));
                 nodes++;
             }
         if (ren.isEmpty()) return nodes;

@@ -29,9 +29,6 @@ public final class BiasGelu {
         for (int r = from; r < to; r++) row(y, r * n, n, bias, gelu, residual);
     }
 
-    /** y[from, to) = GELU(y) (+ residual[from, to)) elementwise: the epilogue of a layer whose bias is already in y. */
-    public static void geluRange(float[] y, int from, int to, float[] residual) { GeluRange.apply(y, from, to, residual); }
-
     /** GELU of every element, into a new array. */
     public static float[] gelu(float[] x, Parallel par) { return gelu(x, new float[x.length], par); }
 

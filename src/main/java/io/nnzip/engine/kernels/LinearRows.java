@@ -54,7 +54,7 @@ public final class LinearRows {
                 int gEnd = Math.min(hi, g + GROUP);
                 for (int s = g; s < gEnd; s++) strip(s * MR, rows, k, n, np, x, bp, bz, y);
                 int to = Math.min(rows, gEnd * MR) * n;
-                if (gelu) BiasGelu.geluRange(y, g * MR * n, to, residual);
+                if (gelu) GeluRange.apply(y, g * MR * n, to, residual);
                 else if (residual != null) BiasGelu.rows(y, g * MR, to / n, n, null, false, residual);
             }
         };
