@@ -46,9 +46,10 @@ public final class DataOptions {
     }
 
     /** These options as the data stack's splits (train and test of --data, capped by --limit, normalized by --normalize). */
-    public io.nnzip.data.DataSplits splits() {
-        return io.nnzip.data.DataSplits.load(data, limit).normalized(normalize == null || normalize.isBlank() ? null : Normalization.parse(normalize));
-    }
+    public io.nnzip.data.DataSplits splits() { return spec().splits(); }
+
+    /** These options as plain values (for a run in another process, or a pipeline that reads the data itself). */
+    public io.nnzip.data.DataSpec spec() { return new io.nnzip.data.DataSpec(data, limit, normalize); }
 
     /** A pass context on these options' data. */
     public io.nnzip.pass.PassContext.Builder context(long seed) { return io.nnzip.pass.PassContext.builder().data(splits()).seed(seed); }

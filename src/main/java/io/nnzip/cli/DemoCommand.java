@@ -1,5 +1,6 @@
 package io.nnzip.cli;
 
+import io.nnzip.pipeline.Compression;
 import io.nnzip.pipeline.Recipe;
 import io.nnzip.pipeline.Recipes;
 import io.nnzip.pipeline.report.HtmlReport;
@@ -38,13 +39,12 @@ public final class DemoCommand extends BaseCommand {
         out.put("baseline", base.toString());
         List<HtmlReport.Run> runs = new ArrayList<>();
         List<Map<String, Object>> results = new ArrayList<>();
-        DataOptions data = new DataOptions();
-        data.data = "fashion-mnist";
+        io.nnzip.data.DataSplits data = new io.nnzip.data.DataSpec("fashion-mnist", 0, null).splits();
         for (String name : recipes) {
             Recipe r = Recipes.builtIn(name);
             note("running recipe " + name);
-            CompressCommand.Outcome o = CompressCommand.run(r, base, dir.resolve(name + ".onnx"), dir.resolve(name + ".nnz"), null, data,
-                    Runtime.getRuntime().availableProcessors(), null, this::note);
+            Compression.Outcome o = Compression.run(new Compression.Request(r, base, dir.resolve(name + ".onnx"), dir.resolve(name + ".nnz"), null, data, 0,
+                    Runtime.getRuntime().availableProcessors(), null, this::note));
             runs.add(new HtmlReport.Run(r, o.result()));
             results.add(o.json());
             if (!json) CompressCommand.printTable(o.json(), System.out);

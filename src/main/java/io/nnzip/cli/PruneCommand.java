@@ -1,7 +1,5 @@
 package io.nnzip.cli;
 
-import io.nnzip.data.DataSplits;
-import io.nnzip.data.Normalization;
 import io.nnzip.ir.Model;
 import io.nnzip.onnx.OnnxWriter;
 import io.nnzip.pass.PassContext;
@@ -135,7 +133,7 @@ public final class PruneCommand extends BaseCommand {
         o.put("latency_runs", latencyRuns);
         PruneConfig c = PruneConfig.of(o);
         PassContext ctx = PassContext.builder()
-                .data(DataSplits.load(dataOptions.data, dataOptions.limit).withCalibration(calibData, dataOptions.limit).normalized(dataOptions.normalize == null ? null : Normalization.parse(dataOptions.normalize)))
+                .data(dataOptions.splits().withCalibration(calibData, dataOptions.limit))
                 .threads(threads).seed(seed).log(this::note)
                 .remote(spark.remote(dataOptions.data, dataOptions.limit)).build();
         PrunePass.Detailed d = PrunePass.run(m, c, ctx);

@@ -1,11 +1,11 @@
-package io.nnzip.cli;
+package io.nnzip.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nnzip.data.DataSpec;
 import io.nnzip.dist.ScaleOut;
 import io.nnzip.dist.ScaleOuts;
 import io.nnzip.ir.NnzipException;
-import io.nnzip.pipeline.Recipe;
 import io.nnzip.util.AtomicFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,11 +20,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code compress --sweep STEP.OPTION=V1,V2,...}: the recipe run once per combination of the listed option values,
- * each run an independent point (in this process, or as a Spark task with {@code --spark}); the smallest coded model
- * within the recipe's accuracy budget is written.
+ * A recipe run once per combination of option values ("STEP.OPTION=V1,V2,..."), each run an independent point (in
+ * this process, or as a Spark task); the smallest coded model within the recipe's accuracy budget is written.
  */
-final class CompressSweep {
+public final class CompressionSweep {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,9 +31,18 @@ final class CompressSweep {
         String key(Recipe r) { return r.steps().get(step).step() + "." + option; }
     }
 
-    private CompressSweep() {}
+    /**
+     * What to sweep and where the chosen point's files go.
+     *
+     * @param axes        "STEP.OPTION=V1,V2,...": STEP is a step's pass name (its first occurrence) or its index
+     * @param nnz         also write the chosen point as a .nnz there (null: not)
+     * @param sparkMaster run each point as a Spark task there (null: in this process, one after another)
+     */
+    public record Request(Recipe recipe, List<String> axes, Path model, Path output, Path nnz, DataSpec data, int threads,
+                          String sparkMaster, Consumer<String> log) {}
 
-    /** Parses "STEP.OPTION=V1,V2,..." against the recipe: STEP is a step's pass name (its first occurrence) or its index. */
+    private CompressionSweep() {}
+
     static List<Axis> parse(List<String> specs, Recipe r) {
         List<Axis> axes = new ArrayList<>();
         for (String s : specs) {
@@ -96,7 +104,7 @@ final class CompressSweep {
     record Result(LinkedHashMap<String, Object> summary, byte[] onnx, byte[] nnz) implements Serializable {}
 
     /** One run of the recipe, as plain values so that it can run in another process; the data is read where it runs. */
-    record Point(String recipeJson, byte[] model, String modelName, String data, int limit, String normalize, int threads, boolean nnz)
+    record Point(String recipeJson, byte[] model, String modelName, DataSpec data, int threads, boolean nnz)
             implements ScaleOut.Job<Result> {
         @Override
         public Result run() {
@@ -105,13 +113,8 @@ final class CompressSweep {
                 dir = Files.createTempDirectory("nnzip-sweep-");
                 Path in = dir.resolve(modelName), out = dir.resolve("out.onnx"), coded = nnz ? dir.resolve("out.nnz") : null;
                 Files.write(in, model);
-                DataOptions d = new DataOptions();
-                d.data = data;
-                d.limit = limit;
-                d.normalize = normalize;
-                d.noProgress = true;
                 Recipe r = Recipe.parse(new ByteArrayInputStream(recipeJson.getBytes(StandardCharsets.UTF_8)), "sweep point");
-                CompressCommand.Outcome o = CompressCommand.run(r, in, out, coded, null, d, threads, null, line -> {});
+                Compression.Outcome o = Compression.run(new Compression.Request(r, in, out, coded, null, data.splits(), 0, threads, null, line -> {}));
                 LinkedHashMap<String, Object> s = new LinkedHashMap<>();
                 for (Map.Entry<String, Object> e : o.json().entrySet())
                     if (e.getValue() instanceof Number || e.getValue() instanceof String || e.getValue() instanceof Boolean) s.put(e.getKey(), e.getValue());
@@ -120,36 +123,34 @@ final class CompressSweep {
                 s.remove("model");
                 s.put("step_status", String.join(", ", o.result().steps().stream().map(x -> x.step() + ": " + x.status()).toList()));
                 return new Result(s, Files.readAllBytes(out), coded == null ? null : Files.readAllBytes(coded));
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) { // CompressCommand.run declares Exception; I/O is the checked one it throws
+            } catch (IOException e) {
                 throw new NnzipException("sweep point: " + e.getMessage());
             } finally {
-                if (dir != null) io.nnzip.util.AtomicFiles.deleteTree(dir);
+                if (dir != null) AtomicFiles.deleteTree(dir);
             }
         }
     }
 
-    static Map<String, Object> run(Recipe r, List<String> specs, Path model, Path output, Path nnz, DataOptions data, int threads,
-                                   SparkOptions spark, Consumer<String> log) throws IOException {
-        List<Axis> axes = parse(specs, r);
+    public static Map<String, Object> run(Request q) throws IOException {
+        Recipe r = q.recipe();
+        List<Axis> axes = parse(q.axes(), r);
         List<List<Object>> combos = combinations(axes);
         if (combos.size() > 256) throw new NnzipException("--sweep: " + combos.size() + " points (at most 256)");
-        byte[] bytes = Files.readAllBytes(model);
+        byte[] bytes = Files.readAllBytes(q.model());
         List<Point> points = new ArrayList<>();
         for (List<Object> c : combos) {
             Recipe rc = apply(r, axes, c);
             rc.check();
-            points.add(new Point(JSON.writeValueAsString(rc), bytes, model.getFileName().toString(), data.data, data.limit, data.normalize, threads, nnz != null));
+            points.add(new Point(JSON.writeValueAsString(rc), bytes, q.model().getFileName().toString(), q.data(), q.threads(), q.nnz() != null));
         }
         List<ScaleOut.Done<Result>> done;
-        if (spark != null && spark.enabled()) {
-            log.accept("sweep: " + points.size() + " points on Spark " + spark.master);
-            done = ScaleOuts.require().runAll(spark.master, points, log);
+        if (q.sparkMaster() != null) {
+            q.log().accept("sweep: " + points.size() + " points on Spark " + q.sparkMaster());
+            done = ScaleOuts.require().runAll(q.sparkMaster(), points, q.log());
         } else {
             done = new ArrayList<>();
             for (int i = 0; i < points.size(); i++) {
-                log.accept("sweep point " + (i + 1) + "/" + points.size() + ": " + label(r, axes, combos.get(i)));
+                q.log().accept("sweep point " + (i + 1) + "/" + points.size() + ": " + label(r, axes, combos.get(i)));
                 done.add(new ScaleOut.Done<>(points.get(i).run(), "this process"));
             }
         }
@@ -170,13 +171,13 @@ final class CompressSweep {
         }
         if (best < 0) throw new NnzipException("--sweep: no point stayed within the recipe's max_drop of " + budget + " points; nothing written");
         Result chosen = done.get(best).value();
-        AtomicFiles.write(output, chosen.onnx());
-        if (nnz != null) AtomicFiles.write(nnz, chosen.nnz());
+        AtomicFiles.write(q.output(), chosen.onnx());
+        if (q.nnz() != null) AtomicFiles.write(q.nnz(), chosen.nnz());
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model.toString());
+        out.put("model", q.model().toString());
         out.put("recipe", r.name());
-        out.put("output", output.toString());
-        if (nnz != null) out.put("nnz", nnz.toString());
+        out.put("output", q.output().toString());
+        if (q.nnz() != null) out.put("nnz", q.nnz().toString());
         out.put("max_drop", Double.isInfinite(budget) ? null : budget);
         out.put("chosen", best);
         out.put("chosen_point", label(r, axes, combos.get(best)));
