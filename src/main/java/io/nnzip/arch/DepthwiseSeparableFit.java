@@ -3,9 +3,9 @@ package io.nnzip.arch;
 import io.nnzip.engine.Parallel;
 import io.nnzip.engine.kernels.Sgemm;
 import io.nnzip.lowrank.ConvSite;
-import io.nnzip.lowrank.linalg.Cholesky;
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.Svd;
+import io.nnzip.util.linalg.Cholesky;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.SplittableRandom;
 
 /**

@@ -1,8 +1,8 @@
 package io.nnzip.arch;
 
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.SymmetricEigen;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.SymmetricEigen;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,9 +2,11 @@ package io.nnzip.lowrank;
 
 import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
-import io.nnzip.ir.Node;
 import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.ArrayList;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
@@ -118,10 +120,10 @@ public final class AsymSvdLinearFactorizer implements LayerFactorizer {
         DMatrixRMaj fitted = mult(yc, mls);
         DMatrixRMaj cov = new DMatrixRMaj(z.numCols, z.numCols);
         CommonOps_DDRM.multTransA(fitted, fitted, cov);
-        TruncatedSvd e = TruncatedSvd.of(cov.data, cov.numRows, cov.numCols);
-        int kk = Math.min(k, e.q());
+        Svd e = Svd.of(new Matrix(cov.numRows, cov.numCols, cov.data));
+        int kk = Math.min(k, e.s.length);
         DMatrixRMaj p = new DMatrixRMaj(z.numCols, kk);
-        for (int i = 0; i < z.numCols; i++) for (int j = 0; j < kk; j++) p.set(i, j, e.u(i, j));
+        for (int i = 0; i < z.numCols; i++) for (int j = 0; j < kk; j++) p.set(i, j, e.u.get(i, j));
         DMatrixRMaj q = mult(mls, p), pt = CommonOps_DDRM.transpose(p, null);
         DMatrixRMaj m = mult(q, pt);
         double[] bias = new double[z.numCols];
@@ -207,12 +209,12 @@ public final class AsymSvdLinearFactorizer implements LayerFactorizer {
 
     /** Plain truncated SVD in the same form, for the reported comparison. */
     private Fit plainFit(DMatrixRMaj w, double[] b0, int k) {
-        TruncatedSvd s = TruncatedSvd.of(w.data, w.numRows, w.numCols);
-        int kk = Math.min(k, s.q());
+        Svd s = Svd.of(new Matrix(w.numRows, w.numCols, w.data));
+        int kk = Math.min(k, s.s.length);
         DMatrixRMaj a = new DMatrixRMaj(w.numRows, kk), b = new DMatrixRMaj(kk, w.numCols);
         for (int j = 0; j < kk; j++) {
-            for (int i = 0; i < w.numRows; i++) a.set(i, j, s.u(i, j) * s.s()[j]);
-            for (int o = 0; o < w.numCols; o++) b.set(j, o, s.v(o, j));
+            for (int i = 0; i < w.numRows; i++) a.set(i, j, s.u.get(i, j) * s.s[j]);
+            for (int o = 0; o < w.numCols; o++) b.set(j, o, s.v.get(o, j));
         }
         return new Fit(a, b, b0);
     }

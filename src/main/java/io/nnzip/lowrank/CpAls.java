@@ -1,8 +1,8 @@
 package io.nnzip.lowrank;
 
-import io.nnzip.lowrank.linalg.Cholesky;
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.Svd;
+import io.nnzip.util.linalg.Cholesky;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.SplittableRandom;
 
 /**

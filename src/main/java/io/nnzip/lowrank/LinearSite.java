@@ -4,7 +4,7 @@ import io.nnzip.engine.ValueType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.linalg.Matrix;
+import io.nnzip.util.linalg.Matrix;
 import java.util.Map;
 
 /**

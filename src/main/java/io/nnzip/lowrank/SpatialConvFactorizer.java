@@ -3,8 +3,8 @@ package io.nnzip.lowrank;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.Svd;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.List;
 
 /**

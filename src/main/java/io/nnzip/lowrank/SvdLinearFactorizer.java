@@ -4,8 +4,8 @@ import io.nnzip.ir.Attribute;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.Svd;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,11 @@
 package io.nnzip.lowrank;
 
 import io.nnzip.ir.Graph;
-import io.nnzip.ir.Node;
 import io.nnzip.ir.NnzipException;
+import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -97,14 +99,14 @@ public final class TtLinearFactorizer implements LayerFactorizer {
         for (int k = 0; k < d - 1; k++) {
             int rows = r[k] * n[k] * m[k];
             rest /= n[k] * m[k];
-            TruncatedSvd s = TruncatedSvd.of(c, rows, rest);
-            int rk = Math.min(Math.min(caps[k], s.q()), s.rankForTail(stepTail));
+            Svd s = Svd.of(new Matrix(rows, rest, c));
+            int rk = Math.min(Math.min(caps[k], s.s.length), s.rankForTail(stepTail));
             tail += s.tailEnergy(rk);
             r[k + 1] = rk;
             cores[k] = new double[rows * rk];
-            for (int i = 0; i < rows; i++) for (int j = 0; j < rk; j++) cores[k][i * rk + j] = s.u(i, j);
+            for (int i = 0; i < rows; i++) for (int j = 0; j < rk; j++) cores[k][i * rk + j] = s.u.get(i, j);
             double[] next = new double[rk * rest];
-            for (int j = 0; j < rk; j++) for (int x = 0; x < rest; x++) next[j * rest + x] = s.s()[j] * s.v(x, j);
+            for (int j = 0; j < rk; j++) for (int x = 0; x < rest; x++) next[j * rest + x] = s.s[j] * s.v.get(x, j);
             c = next;
         }
         cores[d - 1] = c;

@@ -1,7 +1,7 @@
 package io.nnzip.lowrank;
 
-import io.nnzip.lowrank.linalg.Matrix;
-import io.nnzip.lowrank.linalg.Svd;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 
 /**
  * Tucker-2 decomposition of a convolution kernel on its output and input channel modes:

@@ -1,7 +1,8 @@
 package io.nnzip.train;
 
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.TruncatedSvd;
+import io.nnzip.util.linalg.Matrix;
+import io.nnzip.util.linalg.Svd;
 import java.util.regex.Pattern;
 
 /**
@@ -34,18 +35,18 @@ public record LowRankPenalty(float lambda, Pattern names) implements StepHook {
     public static double shrink(float[] w, int rows, int cols, double tau) {
         double[] a = new double[rows * cols];
         for (int i = 0; i < a.length; i++) a[i] = w[i];
-        TruncatedSvd svd = TruncatedSvd.of(a, rows, cols);
-        int q = svd.q();
+        Svd svd = Svd.of(new Matrix(rows, cols, a));
+        int q = svd.s.length;
         double[] s = new double[q];
         double nuclear = 0;
         for (int j = 0; j < q; j++) {
-            s[j] = Math.max(0, svd.s()[j] - tau);
+            s[j] = Math.max(0, svd.s[j] - tau);
             nuclear += s[j];
         }
         for (int i = 0; i < rows; i++)
             for (int c = 0; c < cols; c++) {
                 double v = 0;
-                for (int j = 0; j < q && s[j] > 0; j++) v += svd.u(i, j) * s[j] * svd.v(c, j);
+                for (int j = 0; j < q && s[j] > 0; j++) v += svd.u.get(i, j) * s[j] * svd.v.get(c, j);
                 w[i * cols + c] = (float) v;
             }
         return nuclear;

@@ -8,7 +8,7 @@ import io.nnzip.ir.Graph;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Tensor;
-import io.nnzip.lowrank.linalg.Matrix;
+import io.nnzip.util.linalg.Matrix;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -197,15 +197,15 @@ class FactorizeTest {
     @Test
     void vbmfFindsThePlantedRankUnderNoise() {
         int m = 60, n = 40, planted = 5;
-        Matrix signal = LinalgTest.withSpectrum(m, n, new double[] {60, 50, 40, 35, 30}, 3);
+        Matrix signal = io.nnzip.util.LinalgTest.withSpectrum(m, n, new double[] {60, 50, 40, 35, 30}, 3);
         float[] noise = TestModels.gaussian(m * n, 1, 8);
         for (int i = 0; i < signal.a.length; i++) signal.a[i] += noise[i];
-        io.nnzip.lowrank.linalg.Svd svd = io.nnzip.lowrank.linalg.Svd.of(signal);
+        io.nnzip.util.linalg.Svd svd = io.nnzip.util.linalg.Svd.of(signal);
         assertEquals(planted, Vbmf.rank(svd.s, m, n, svd.totalEnergy()));
         // pure noise has no signal components beyond the forced minimum of one
         Matrix pure = new Matrix(m, n);
         for (int i = 0; i < pure.a.length; i++) pure.a[i] = noise[i];
-        io.nnzip.lowrank.linalg.Svd s2 = io.nnzip.lowrank.linalg.Svd.of(pure);
+        io.nnzip.util.linalg.Svd s2 = io.nnzip.util.linalg.Svd.of(pure);
         assertEquals(1, Vbmf.rank(s2.s, m, n, s2.totalEnergy()));
     }
 }

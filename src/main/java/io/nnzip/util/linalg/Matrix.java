@@ -1,10 +1,10 @@
-package io.nnzip.lowrank.linalg;
+package io.nnzip.util.linalg;
 
 import java.util.Arrays;
 
 /**
  * A dense row-major matrix of doubles, the working type of nnzip's factorizations. Weights are float32 but
- * every decomposition runs in double so that rank choices reflect the weights, not rounding noise.
+ * every decomposition (EJML, {@link Svd}, {@link SymmetricEigen}, {@link Cholesky}) runs in double so that rank choices reflect the weights, not rounding noise.
  */
 public final class Matrix {
     public final int rows, cols;
