@@ -1,19 +1,16 @@
 package io.nnzip.cli;
 
 import io.nnzip.codec.CodecOptions;
-import io.nnzip.codec.ModelEncoder;
 import io.nnzip.codec.ModelHash;
+import io.nnzip.codec.dom.BoundedUpdate;
+import io.nnzip.codec.dom.DiffEncoder;
 import io.nnzip.codec.dom.Patcher;
-import io.nnzip.codec.dom.UpdateCompensation;
-import io.nnzip.codec.dom.UpdateStepSearch;
-import io.nnzip.codec.rd.ErrorCompensation;
 import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.data.Dataset;
 import io.nnzip.data.Datasets;
-import io.nnzip.ir.NnzipException;
-import io.nnzip.codec.dom.DiffEncoder;
-import io.nnzip.ir.Model;
 import io.nnzip.engine.ModelValidator;
+import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
 import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -89,125 +86,28 @@ public final class DiffCommand extends BaseCommand {
             Dataset train = Datasets.load(data.requireData(bound), "train");
             if (valData == null) io.nnzip.data.DataSplits.checkHoldOut(train, valImages);
             EncodeCommand.Validation val = EncodeCommand.validation(valData, train, valImages, maxBytes == null ? "what --max-drop searched on" : "the path's divergences, measured only");
-            DatasetProbe probe = new DatasetProbe(val.data(), data.normalization(n), mode.threads);
             if (!updateCriterion.equals("accuracy") && !updateCriterion.equals("agreement"))
                 throw new NnzipException("--update-criterion must be accuracy or agreement, not '" + updateCriterion + "'");
-            boolean agree = updateCriterion.equals("agreement");
-            double valNew = agree ? probe.reference(n) : Double.NaN;
-            io.nnzip.codec.rd.AccuracyProbe criterion = agree ? probe::agreement : probe;
             boolean compensate = compensateOption == null || compensateOption;
-            if (maxBytes != null && (this.updateSteps != null || agree))
-                throw new NnzipException("--max-bytes chooses on the rate-divergence path by bytes; it takes no --update-steps or --update-criterion");
-            String updateSteps = maxBytes != null ? "rate-budget" : this.updateSteps != null ? this.updateSteps : agree ? "per-tensor" : "rate-fit";
-            Model received = asReceived ? b : ModelEncoder.reconstruct(b, baseOptions);
-            java.util.function.IntFunction<CodecOptions> at = q -> mode.options(n, q);
-            java.util.function.Function<CodecOptions, Model> target = o -> n;
-            java.util.function.Function<CodecOptions, Model> coding = null; // what the chosen allocation is coded from, if not target
-            java.util.List<String> refined = new java.util.ArrayList<>(); // the layers whose levels --refine-steps trains
             if (sequentialOption != null && sequentialOption && (!compensate || maxBytes == null))
                 throw new NnzipException("--sequential-compensation needs --max-bytes and compensation (not --no-compensate)");
             boolean sequential = maxBytes != null && compensate && (sequentialOption == null || sequentialOption);
             if (refineSteps > 0 && !sequential)
                 throw new NnzipException("--refine-steps needs sequential compensation (--max-bytes, not --no-sequential-compensation or --no-compensate)");
-            if (compensate) {
-                if (valData == null && calibImages + valImages > train.size())
-                    throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
-                java.util.Set<String> weights = new java.util.LinkedHashSet<>();
-                n.graph().initializers().forEach((k, t) -> { if (t.dtype() == io.nnzip.ir.DType.FLOAT && t.rank() >= 2 && t.size() >= CodecOptions.MIN_QUANTIZED) weights.add(k); });
-                ErrorCompensation comp = ErrorCompensation.prepare(n, weights, train.head(calibImages), data.normalization(n), 128);
-                at = q -> UpdateCompensation.codingOptions(mode.options(n, q));
-                target = o -> UpdateCompensation.target(comp, received, n, o);
-                if (sequential) {
-                    io.nnzip.codec.dom.SequentialCompensation seq = new io.nnzip.codec.dom.SequentialCompensation(comp, received, n,
-                            io.nnzip.codec.dom.SequentialCompensation.batches(train.head(calibImages), data.normalization(n), 128));
-                    coding = seq::target;
-                    refined.addAll(seq.layers());
-                    r.put("sequential_layers", seq.layers());
-                }
-                r.put("compensated_layers", new java.util.ArrayList<>(comp.layers()));
-                r.put("calibration_split", "train images 0.." + (calibImages - 1));
-            }
-            if (!updateSteps.equals("global") && !updateSteps.equals("per-tensor") && !updateSteps.equals("rate-path") && !updateSteps.equals("rate-fit") && !updateSteps.equals("rate-budget"))
-                throw new NnzipException("--update-steps must be global, per-tensor, rate-path or rate-fit, not '" + updateSteps + "'");
-            UpdateStepSearch.Result s;
-            if (updateSteps.equals("rate-budget")) {
-                double ref = probe.reference(n);
-                UpdateStepSearch.Path budgetPath = UpdateStepSearch.path(received, n, target, probe, at, mode.qp, this::note);
-                if (coding != null) target = coding;
-                UpdateStepSearch.PathPoint bp = fitFile(received, n, target, probe, at, budgetPath, asReceived ? null : baseOptions.recipe());
-                s = new UpdateStepSearch.Result(mode.qp, bp.bytes(), bp.accuracy(), ref, budgetPath.evaluations() + 1);
-                update = at.apply(mode.qp).withOverrides(bp.qps());
-                r.put("max_bytes", maxBytes);
-                r.put("update_qps", bp.qps());
-                r.put("update_path_index", bp.index());
-                r.put("update_path_points", budgetPath.allocations().size());
-                r.put("validation_kl", bp.kl());
-            } else if (updateSteps.equals("rate-fit")) {
-                if (agree) throw new NnzipException("--update-steps rate-fit bounds the accuracy drop; it takes no --update-criterion agreement");
-                double ref = probe.reference(n);
-                UpdateStepSearch.PathFit pf = UpdateStepSearch.fitted(received, n, target, probe, ref, maxDrop, at, mode.qp, this::note);
-                UpdateStepSearch.Refined f = pf.chosen();
-                s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), ref, f.evaluations() + 1);
-                update = at.apply(mode.qp).withOverrides(f.qps());
-                r.put("update_qps", f.qps());
-                Map<String, Object> fit = new LinkedHashMap<>();
-                fit.put("drop_per_sqrt_kl", pf.slope());
-                fit.put("drop_per_sqrt_kl_upper", pf.slopeUpper());
-                fit.put("points_fitted", pf.fitted());
-                fit.put("predicted_drop_points", pf.slopeUpper() * Math.sqrt(pf.points().stream().filter(q -> q.qps().equals(f.qps())).findFirst().orElseThrow().kl()));
-                java.util.List<Map<String, Object>> pts = new java.util.ArrayList<>();
-                for (UpdateStepSearch.PathPoint q : pf.points()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("index", q.index());
-                    m.put("bytes", q.bytes());
-                    m.put("validation_accuracy", q.accuracy());
-                    m.put("kl", q.kl());
-                    m.put("qps", q.qps());
-                    pts.add(m);
-                }
-                fit.put("path", pts);
-                r.put("update_fit", fit);
-            } else if (updateSteps.equals("rate-path")) {
-                double ref = probe.reference(n); // the KL reference; for agreement the new model agrees with itself
-                double refCrit = agree ? 1.0 : ref;
-                UpdateStepSearch.Refined f = UpdateStepSearch.ratePath(received, n, target, probe, criterion, UpdateStepSearch.floor(refCrit, maxDrop), at, mode.qp, this::note);
-                s = new UpdateStepSearch.Result(mode.qp, f.bytes(), f.accuracy(), refCrit, f.evaluations() + 1);
-                update = at.apply(mode.qp).withOverrides(f.qps());
-                r.put("update_qps", f.qps());
-            } else {
-                s = UpdateStepSearch.search(received, n, target, criterion, maxDrop, at, mode.qp, this::note);
-                update = at.apply(s.qp());
-            }
-            int evals = s.evaluations();
-            double valAcc = s.accuracy();
-            if (updateSteps.equals("per-tensor") && s.accuracy() >= UpdateStepSearch.floor(s.newAccuracy(), maxDrop)) {
-                UpdateStepSearch.Refined f = UpdateStepSearch.refine(received, n, target, criterion, UpdateStepSearch.floor(s.newAccuracy(), maxDrop), update, s.accuracy(), this::note);
-                update = update.withOverrides(f.qps());
-                evals += f.evaluations();
-                valAcc = f.accuracy();
-                r.put("update_qps", f.qps());
-            }
+            if (compensate && valData == null && calibImages + valImages > train.size())
+                throw new NnzipException("--calib-images " + calibImages + " + --val-images " + valImages + " exceed the " + train.size() + " training images (the two must not overlap)");
+            BoundedUpdate.Config c = new BoundedUpdate.Config(maxDrop, maxBytes, updateSteps, updateCriterion.equals("agreement"), compensate, sequential,
+                    refineSteps, calibImages, valImages, mode.qp, asReceived, mode.threads);
+            BoundedUpdate.Result s = BoundedUpdate.search(b, n, baseOptions, q -> mode.options(n, q), train, val.data(), data.normalization(n), c, this::note);
+            r.putAll(s.report());
             r.put("validation_split", val.description());
-            r.put("update_qp", s.qp());
-            r.put("update_criterion", updateCriterion);
-            r.put("update_steps", updateSteps);
-            r.put("compensated", compensate);
-            r.put("sequential_compensation", sequential);
-            if (agree) {
-                r.put("validation_agreement_patched", valAcc);
-                r.put("validation_accuracy_new", valNew);
-            } else {
-                r.put("validation_accuracy_new", s.newAccuracy());
-                r.put("validation_accuracy_patched", valAcc);
-            }
-            r.put(maxBytes == null ? "max_drop_evaluations" : "max_bytes_evaluations", evals);
+            update = s.update();
             CodecOptions u = update;
-            Model compensated = target.apply(u);
-            Model coded = refineSteps > 0 ? refine(r, received, n, compensated, u, refined, train, data.normalization(n), asReceived ? null : baseOptions.recipe()) : compensated;
-            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(received, coded, u, asReceived || baseOptions.recipe().equals(u.recipe()) ? null : baseOptions.recipe(), out));
-            Model patched = Patcher.patch(received, Files.readAllBytes(output), output.toString(), mode.threads);
+            AtomicFiles.write(output, out -> res[0] = DiffEncoder.diffReceived(s.received(), s.coded(), u, s.baseRecipe(), out));
+            Model patched = Patcher.patch(s.received(), Files.readAllBytes(output), output.toString(), mode.threads);
             // How far the validation drop can be trusted: the patched and the new model differ on these images only,
             // so a fresh split of the same size sees the drop move by about this standard error (paired difference).
+            DatasetProbe probe = s.probe();
             probe.reference(n);
             r.put("validation_changed_predictions", Math.round((1 - probe.agreement(patched)) * probe.size()));
             r.put("validation_drop_se_points", 100 * probe.paired(patched)[1]);
@@ -241,54 +141,5 @@ public final class DiffCommand extends BaseCommand {
         if (r.containsKey("test_accuracy_new"))
             out.printf("update QP %s; test (%s): new %.2f%%, patched %.2f%% (drop %.2f points)%n", r.get("update_qp"), r.get("test_split"),
                     100 * (Double) r.get("test_accuracy_new"), 100 * (Double) r.get("test_accuracy_patched"), (Double) r.get("test_drop_points"));
-    }
-
-    /**
-     * --refine-steps: the levels of the budget's coded target trained toward NEW's predictions on the training images
-     * before the last --val-images (never the validation images a --val-data split is usually cut from); the refined
-     * target replaces it only while the file still fits the budget.
-     */
-    private Model refine(Map<String, Object> r, Model received, Model n, Model coded, CodecOptions u, java.util.List<String> layers,
-                         io.nnzip.data.Dataset train, io.nnzip.data.Normalization norm, String baseRecipe) {
-        int images = train.size() - valImages;
-        if (images < 1) throw new NnzipException("--refine-steps trains on the training images before the last --val-images " + valImages + "; there are " + train.size());
-        io.nnzip.codec.dom.LevelRefinement.Config c = io.nnzip.codec.dom.LevelRefinement.Config.of(refineSteps, mode.threads);
-        io.nnzip.codec.dom.LevelRefinement.Result res = io.nnzip.codec.dom.LevelRefinement.refine(received, n, coded, u, layers, train.head(images), norm, c);
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        DiffEncoder.diffReceived(received, res.target(), u, baseRecipe == null || baseRecipe.equals(u.recipe()) ? null : baseRecipe, buf);
-        boolean fits = buf.size() <= maxBytes;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("steps", c.steps());
-        m.put("lr_levels", c.lr());
-        m.put("batch", c.batch());
-        m.put("seed", c.seed());
-        m.put("images", "train images 0.." + (images - 1));
-        m.put("loss", "KL(NEW || patched), temperature 1");
-        m.put("levels_changed", res.changed());
-        m.put("levels_nonzero", res.levels());
-        m.put("bytes", buf.size());
-        m.put("kept", fits);
-        r.put("refine", m);
-        return fits ? res.target() : coded;
-    }
-
-    /**
-     * The budget is on the file: the stream's header and checks can tip the path's chosen allocation over it, so the
-     * tensors' budget shrinks by the excess until the whole stream, coded in memory, fits; nothing is written before.
-     */
-    private UpdateStepSearch.PathPoint fitFile(Model received, Model n, java.util.function.Function<CodecOptions, Model> target,
-                                               io.nnzip.codec.rd.OutputProbe probe, java.util.function.IntFunction<CodecOptions> at,
-                                               UpdateStepSearch.Path path, String baseRecipe) {
-        long unitBudget = maxBytes;
-        while (true) {
-            UpdateStepSearch.PathPoint bp = UpdateStepSearch.budget(received, n, target, probe, unitBudget, at, mode.qp, path, 0, this::note);
-            CodecOptions o = at.apply(mode.qp).withOverrides(bp.qps());
-            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-            DiffEncoder.diffReceived(received, target.apply(o), o, baseRecipe == null || baseRecipe.equals(o.recipe()) ? null : baseRecipe, buf);
-            long size = buf.size();
-            if (size <= maxBytes) return bp;
-            if (unitBudget <= 1) throw new NnzipException("--max-bytes " + maxBytes + ": the smallest update on the path takes " + size + " bytes; nothing written");
-            unitBudget = Math.max(1, unitBudget - (size - maxBytes));
-        }
     }
 }
