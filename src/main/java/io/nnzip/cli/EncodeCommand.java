@@ -1,11 +1,9 @@
 package io.nnzip.cli;
 
 import io.nnzip.codec.CodecOptions;
-import io.nnzip.codec.ModelEncoder;
-import io.nnzip.codec.NnzCodec;
 import io.nnzip.codec.TensorReport;
-import io.nnzip.codec.TensorSource;
 import io.nnzip.codec.rd.BitBudget;
+import io.nnzip.codec.rd.CheckedEncode;
 import io.nnzip.codec.rd.DatasetProbe;
 import io.nnzip.codec.rd.ErrorCompensation;
 import io.nnzip.codec.rd.MaxDropSearch;
@@ -15,7 +13,6 @@ import io.nnzip.data.Datasets;
 import io.nnzip.ir.Model;
 import io.nnzip.ir.NnzipException;
 import io.nnzip.engine.ModelValidator;
-import io.nnzip.util.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +67,6 @@ public final class EncodeCommand extends BaseCommand {
 
     @Override
     protected Map<String, Object> execute() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports = new java.util.concurrent.atomic.AtomicReference<>();
         Model m = io.nnzip.pass.Provenance.keep(ModelValidator.read(model), provenance);
         CodecOptions o = mode.options(m);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -128,43 +124,21 @@ public final class EncodeCommand extends BaseCommand {
             r.put("validation_accuracy_original", s.baseAccuracy());
             r.put("validation_accuracy_searched", s.finalAccuracy());
         }
-        if (maxDrop != null && o.floatMantissa() > SEARCHED_MANTISSA) o = o.withFloatMantissa(SEARCHED_MANTISSA);
-        encodeTo(m, o, comp, reports);
+        List<TensorReport> tensors;
         if (maxDrop != null) {
-            // Final check on what was actually written: decode the file, measure it on the validation split; if it is
-            // over budget, first give the biases their usual mantissa back, then back off (every searched layer 1 QP
-            // finer) while it still is.
-            // Judged as the search judges: the credited accuracy (less MARGIN_SE standard errors of the paired difference).
-            Model decoded = decodeOutput();
-            double[] vp = valProbe.paired(decoded);
-            if (credited(vp) < floor && o.floatMantissa() < CodecOptions.REDUCED_MANTISSA) {
-                o = o.withFloatMantissa(CodecOptions.REDUCED_MANTISSA);
-                encodeTo(m, o, comp, reports);
-                decoded = decodeOutput();
-                vp = valProbe.paired(decoded);
-                note(String.format("biases back at %d mantissa bits: validation accuracy %.2f%% (credited %.2f%%)", CodecOptions.REDUCED_MANTISSA, 100 * vp[0], 100 * credited(vp)));
-            }
+            CheckedEncode.Written w = CheckedEncode.settle(output, m, o, comp, valProbe, floor, this::note);
+            o = w.options();
+            tensors = w.tensors();
+            double va = w.paired()[0];
             r.put("float_mantissa", o.floatMantissa());
-            int backoffs = 0;
-            while (credited(vp) < floor && backoffs < MAX_BACKOFFS) {
-                Map<String, Integer> finer = new LinkedHashMap<>();
-                for (String w : o.qpOverrides().keySet()) finer.put(w, Math.max(CodecOptions.QP_MIN, o.qpFor(w) - 1));
-                o = o.withOverrides(finer);
-                backoffs++;
-                encodeTo(m, o, comp, reports);
-                decoded = decodeOutput();
-                vp = valProbe.paired(decoded);
-                note(String.format("back-off %d: validation accuracy %.2f%% (credited %.2f%%)", backoffs, 100 * vp[0], 100 * credited(vp)));
-            }
-            double va = vp[0];
             r.put("validation_accuracy_decoded", va);
-            r.put("validation_standard_error_points", 100 * vp[1]);
-            r.put("validation_margin_points", 100 * SensitivitySearch.MARGIN_SE * vp[1]);
+            r.put("validation_standard_error_points", 100 * w.paired()[1]);
+            r.put("validation_margin_points", 100 * SensitivitySearch.MARGIN_SE * w.paired()[1]);
             r.put("validation_drop_points", 100 * ((Double) r.get("validation_accuracy_original") - va));
-            r.put("backoffs", backoffs);
+            r.put("backoffs", w.backoffs());
             r.put("qp_per_tensor", new java.util.TreeMap<>(o.qpOverrides()));
-            testCheck(r, data, m, decoded, mode.threads, "original", "decoded", "decoded .nnz");
-        }
+            testCheck(r, data, m, w.decoded(), mode.threads, "original", "decoded", "decoded .nnz");
+        } else tensors = CheckedEncode.write(output, m, o, comp);
         long in = Files.size(model), outBytes = Files.size(output);
         r.put("input", model.toString());
         r.put("output", output.toString());
@@ -172,7 +146,7 @@ public final class EncodeCommand extends BaseCommand {
         r.put("input_bytes", in);
         r.put("output_bytes", outBytes);
         r.put("ratio", (double) in / outBytes);
-        r.put("tensors", reports.get());
+        r.put("tensors", tensors);
         return r;
     }
 
@@ -185,32 +159,6 @@ public final class EncodeCommand extends BaseCommand {
             out.printf("test (%s): %.2f%% -> %.2f%% (drop %.2f points)%n", r.get("test_split"), 100 * (Double) r.get("test_accuracy_original"), 100 * (Double) r.get("test_accuracy_decoded"), (Double) r.get("test_drop_points"));
         }
     }
-
-    /**
-     * Mantissa bits of the unquantized floats (biases) in a --max-drop coding: once the weights sit at the coarsest
-     * steps the bound allows, biases are a visible share of the stream, and 5 bits (relative error ≤ 2^-6) is still
-     * far finer than those steps; the written stream's validation check falls back to 8 bits if it is not.
-     */
-    static final int SEARCHED_MANTISSA = 5;
-
-    private static double credited(double[] paired) { return paired[0] - SensitivitySearch.MARGIN_SE * paired[1]; }
-
-    /** At most this many 1-QP back-offs after the final check (each costs one encode and one validation pass). */
-    private static final int MAX_BACKOFFS = 4;
-
-    private void encodeTo(Model m, CodecOptions o, ErrorCompensation comp, java.util.concurrent.atomic.AtomicReference<List<TensorReport>> reports) {
-        TensorSource src = TensorSource.of(m);
-        if (comp != null) {
-            Map<String, Integer> qps = new LinkedHashMap<>();
-            for (String w : comp.layers()) qps.put(w, o.qpFor(w));
-            src = comp.source(m, qps);
-        }
-        TensorSource fs = src;
-        CodecOptions fo = o;
-        AtomicFiles.write(output, out -> reports.set(ModelEncoder.encode(fs, fo, out)));
-    }
-
-    private Model decodeOutput() throws java.io.IOException { return NnzCodec.decode(Files.readAllBytes(output), output.toString()); }
 
     static final String VAL_DATA_HELP = "Labelled validation samples for the --max-drop search, in place of the last --val-images training images: an .npz (x/y or images/labels) or a dataset name (its test split). Use a split the model was not trained on.";
 
