@@ -137,6 +137,33 @@ class Conv2dTest {
         check(r, stem, 1, TWO, Conv2d.Lowering.AUTO);
     }
 
+    /**
+     * {@link Mec} on what foreign CNNs carry besides plain strided convs: dilation along H (DeepLab-style atrous 3×3,
+     * alone and with stride and dilation along W), groups (ResNeXt-style 4 and 8 groups, with stride, with dilation),
+     * asymmetric pads; forced, and as the engine's pick on a 2-group 7×7 stride-2 stem at 224² whose im2col matrix
+     * overflows the unfold budget.
+     */
+    @Test
+    void mecGroupsAndDilation() {
+        SplittableRandom r = new SplittableRandom(29);
+        // n, c, h, w, k, group, kh, kw, strideH, strideW, padT, padL, padB, padR, dilH, dilW
+        int[][] cfg = {
+                {2, 3, 15, 13, 5, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {1, 4, 20, 17, 6, 1, 3, 3, 2, 1, 3, 1, 2, 0, 3, 1},
+                {2, 8, 11, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 16, 14, 14, 16, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},
+                {3, 6, 13, 9, 9, 3, 3, 2, 1, 2, 2, 0, 2, 1, 2, 3}, {1, 4, 10, 10, 8, 2, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2}};
+        for (int[] f : cfg) {
+            ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15]);
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, g, mode, par, Conv2d.Lowering.MEC);
+        }
+        ConvGeometry grouped = new ConvGeometry(1, 4, 224, 224, 8, 2, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1);
+        if (!Mec.pays(grouped)) throw new AssertionError("MEC should pay on a grouped stride-2 stem");
+        check(r, grouped, 1, TWO, Conv2d.Lowering.AUTO);
+        ConvGeometry atrous = new ConvGeometry(1, 8, 96, 96, 8, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2);
+        if (!Mec.pays(atrous) && !Im2ColPanel.applies(atrous)) throw new AssertionError("a dilated conv with a large unfold should take MEC or the panel unfold");
+        check(r, atrous, 0, TWO, Conv2d.Lowering.AUTO);
+    }
+
     // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool
     static void check(SplittableRandom r, int[] f, int mode, Parallel par) {
         check(r, new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]), mode, par,
