@@ -26,8 +26,11 @@ public final class SparseConv {
     static final int MIN_POSITIONS_POINTWISE = 32, MIN_POSITIONS = 16;
 
     /** Whether this geometry's output plane is large enough for the sparse kernels to pay (the density is judged apart). */
-    public static boolean paysAt(ConvGeometry g) {
-        return g.group() == 1 && (long) g.p() * g.q() >= (g.r() * g.s() == 1 ? MIN_POSITIONS_POINTWISE : MIN_POSITIONS);
+    public static boolean paysAt(ConvGeometry g) { return paysAt(g.group(), g.r() * g.s(), (long) g.p() * g.q()); }
+
+    /** As above from a conv's groups, kernel taps (R·S) and output positions per image (P·Q). */
+    public static boolean paysAt(int group, int taps, long positions) {
+        return group == 1 && positions >= (taps == 1 ? MIN_POSITIONS_POINTWISE : MIN_POSITIONS);
     }
 
     /** Runs the conv sparse and returns true when its weights are sparse enough to pay; else false (nothing written). */
