@@ -73,7 +73,7 @@ public final class PruneCommand extends BaseCommand {
     @Option(names = {"--calib-batch-size", "--batch-size"}, defaultValue = "16", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--amount-per-layer", description = "auto: choose each group's amount from a sensitivity scan to remove --target-macs of the MACs.")
+    @Option(names = "--amount-per-layer", description = "auto: choose each group's amount from a sensitivity scan to remove --target-macs of the MACs (structured); kernel: prune --amount only the layers nnzip's engine runs with a sparse kernel, raised to where it engages, and keep the rest dense (unstructured).")
     String amountPerLayer;
 
     @Option(names = "--target-macs", paramLabel = "F", description = "Structured: fraction of the original MACs to keep, per-group amounts chosen by a sensitivity scan (implies --amount-per-layer auto; default 0.5 with it).")

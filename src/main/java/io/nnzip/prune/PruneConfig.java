@@ -9,6 +9,7 @@ import io.nnzip.pass.PassResult;
 import io.nnzip.pass.Setting;
 import io.nnzip.prune.schedule.Schedule;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +27,7 @@ public record PruneConfig(
         @Setting(value = "oneshot | iterative:STEPS | agp:STEPS | gradual:STEPS (pruned inside one fine-tuning run)", dflt = "oneshot") Schedule schedule,
         @Setting(value = "epochs of fine-tuning on the training data, spread over the schedule's steps", dflt = "0") int finetune,
         @Setting(value = "seed of random criteria, calibration sampling and fine-tuning order", dflt = "1") long seed,
-        @Setting("null (uniform) or auto: per-group amounts from a sensitivity scan that remove target_macs of the MACs") String amountPerLayer,
+        @Setting("null (uniform); auto: per-group amounts from a sensitivity scan that remove target_macs of the MACs (structured); kernel: amount on the layers nnzip's engine runs with a sparse kernel (raised to where it engages), the others dense (unstructured)") String amountPerLayer,
         @Setting(value = "with amount_per_layer auto: fraction of the original MACs to keep", dflt = "0.5") double targetMacs,
         @Setting(value = "calibration batches for activation criteria, sensitivity and one-shot reconstruction (0: 16 for sparsegpt and wanda, whose per-layer fits want more inputs, else 4)", dflt = "0") int calibBatches,
         @Setting(value = "structured: keep a multiple of this many channels per coupled group (1 = exact amount)", dflt = "8") int roundTo,
@@ -65,8 +66,11 @@ public record PruneConfig(
         if (schedule == null) schedule = Schedule.parse("oneshot");
         if (!mode.equals("unstructured") && schedule.inTraining()) throw new NnzipException("--schedule gradual applies to unstructured pruning");
         if (mode.equals("structured") && layerAmounts != null) throw new NnzipException("--layer-amounts applies to unstructured and N:M pruning");
-        if (amountPerLayer != null && !amountPerLayer.equals("auto")) throw new NnzipException("--amount-per-layer takes only 'auto'");
-        if (amountPerLayer != null && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
+        if (amountPerLayer != null && !amountPerLayer.equals("auto") && !amountPerLayer.equals("kernel"))
+            throw new NnzipException("--amount-per-layer takes 'auto' (structured) or 'kernel' (unstructured), not '" + amountPerLayer + "'");
+        if ("auto".equals(amountPerLayer) && !mode.equals("structured")) throw new NnzipException("--amount-per-layer auto applies to --structured pruning");
+        if ("kernel".equals(amountPerLayer) && !(mode.equals("unstructured") && List.of("magnitude", "l1", "l2", "random").contains(method)))
+            throw new NnzipException("--amount-per-layer kernel applies to unstructured pruning with --method magnitude, l1, l2 or random");
         if (mode.equals("nm") && nm == null) throw new NnzipException("prune mode nm needs nm: N:M");
         if (mode.equals("nm") && layerAmounts != null) {
             int[] p = parseNm(nm);

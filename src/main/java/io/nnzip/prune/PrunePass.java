@@ -62,6 +62,11 @@ public final class PrunePass {
                 perGroup = scan.amountsForMacs(1 - c.targetMacs(), Sensitivity.measuredSavings(m, c.roundTo()));
                 autoNotes.add("per-group amounts from a sensitivity scan (" + scan.scoreName() + "): " + scan.describe(perGroup));
             }
+            if ("kernel".equals(c.amountPerLayer())) {
+                KernelGuided.Choice choice = KernelGuided.choose(m, c.amount());
+                eff = io.nnzip.pass.Configs.with(eff, Map.of("layer_amounts", KernelGuided.spec(choice.amounts(), c.layerAmounts(), m.graph())));
+                autoNotes.addAll(choice.notes());
+            }
             if (c.structured() && Criteria.needsData(c.method()) && ctx.data().calibration() == null)
                 autoNotes.add(c.method() + " ranked channels on random inputs; pass --calib-data or --data for real activations");
             out = Pruner.run(m, eff, data.fineTune(), batches, labelledBatches, perGroup, ctx.log());

@@ -73,11 +73,16 @@ final class LaneConv {
         int p = g.p(), q = g.q(), depth = g.colRows();
         int wb = borderedCols(g), plane = borderedRows(g) * wb;
         float[][] scratch = SCRATCH.get();
-        float[] xb = grow(scratch, 0, g.c() * plane), out = grow(scratch, 1, p * q * KB);
         int pp = pool ? p / 2 : p, qq = pool ? q / 2 : q, outPlane = pp * qq;
-        float[] packed = grow(scratch, 2, outPlane * KB);
         int rowsNeeded = pool ? 2 * pp : p, colsNeeded = pool ? 2 * qq : q;
         int chunk = chunkDepth(g, plane);
+        // a last tile row/column shifted back to fit overlaps the one before it; over several depth chunks such a tile
+        // accumulates in a slot of its own (positions shared with another tile would take a chunk twice), copied in after
+        boolean slots = chunk < depth;
+        int slotFloats = 2 * TW * KB, slotBase = p * q * KB;
+        int maxSlots = slots ? (rowsNeeded + 1) / 2 + (colsNeeded + TW - 1) / TW : 0;
+        float[] xb = grow(scratch, 0, g.c() * plane), out = grow(scratch, 1, slotBase + maxSlots * slotFloats);
+        float[] packed = grow(scratch, 2, outPlane * KB);
         java.util.Arrays.fill(xb, 0, g.c() * plane, 0f);
         for (int n = lo; n < hi; n++) {
             border(g, x, n, xb, plane, wb);
@@ -85,19 +90,36 @@ final class LaneConv {
                 int wo = kb * depth * KB;
                 // depth in chunks whose weights and input planes stay in L2 while every tile of the image passes
                 for (int d0 = 0; d0 < depth; d0 += chunk) {
-                    int d1 = Math.min(depth, d0 + chunk);
+                    int d1 = Math.min(depth, d0 + chunk), slot = 0;
                     for (int oh0 = 0; oh0 < rowsNeeded; oh0 += 2) {
                         int oh = Math.min(oh0, p - 2);
                         for (int ow0 = 0; ow0 < colsNeeded; ow0 += TW) {
                             int ow = Math.min(ow0, q - TW);
-                            tile(xb, oh * wb + ow, wb, dOff, d0, d1, wp, wo, out, (oh * q + ow) * KB, q * KB, d0 > 0);
+                            if (slots && (oh != oh0 || ow != ow0))
+                                tile(xb, oh * wb + ow, wb, dOff, d0, d1, wp, wo, out, slotBase + slot++ * slotFloats, TW * KB, d0 > 0);
+                            else tile(xb, oh * wb + ow, wb, dOff, d0, d1, wp, wo, out, (oh * q + ow) * KB, q * KB, d0 > 0);
                         }
                     }
                 }
+                if (slots) copySlots(out, slotBase, slotFloats, p, q, rowsNeeded, colsNeeded);
                 int yBase = (n * g.k() + kb * KB) * outPlane;
                 if (pool) poolEpilogue(out, q, pp, qq, bias, kb * KB, relu, packed);
                 else actEpilogue(out, p * q, bias, kb * KB, relu, packed);
                 transposeOut(packed, outPlane, y, yBase);
+            }
+        }
+    }
+
+    // the shifted tiles' slots (2 rows × TW columns × KB, in the loop's order) into their places in out
+    private static void copySlots(float[] out, int slotBase, int slotFloats, int p, int q, int rowsNeeded, int colsNeeded) {
+        int slot = 0;
+        for (int oh0 = 0; oh0 < rowsNeeded; oh0 += 2) {
+            int oh = Math.min(oh0, p - 2);
+            for (int ow0 = 0; ow0 < colsNeeded; ow0 += TW) {
+                int ow = Math.min(ow0, q - TW);
+                if (oh == oh0 && ow == ow0) continue;
+                int src = slotBase + slot++ * slotFloats;
+                for (int r = 0; r < 2; r++) System.arraycopy(out, src + r * TW * KB, out, ((oh + r) * q + ow) * KB, TW * KB);
             }
         }
     }

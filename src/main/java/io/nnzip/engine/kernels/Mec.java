@@ -7,11 +7,13 @@ import io.nnzip.engine.Parallel;
  * row is one small GEMM over an overlapping slice of the lowered matrix. im2col copies every input pixel up to R·S
  * times; MEC copies it about S/strideW times, so its buffer is about R/strideH times smaller.
  * <pre>
- * x: (N,C,H,W), w: (K,C,R,S), group 1, dilation 1 along H  ->  y: (N,K,P,Q)
- * lowered M: (Hu·C·S, Qr), row (ih·C + c)·S + s, column q: x[c, ih - padTop, q·strideW + s·dilW - padLeft] (0 outside)
- *   Hu = (P-1)·strideH + R input rows used (padding included), Qr = Q rounded up to the micro-kernel width
- * weights W': (K, R·C·S), column (r·C + c)·S + s = w[k, c, r, s]
- * output row p: out[:, p·Q ..] (K, Qr) = W' · M[rows p·strideH·C·S .. + R·C·S)
+ * x: (N,C,H,W), w: (K,C/g,R,S)  ->  y: (N,K,P,Q), per group gi of g (its Cg = C/g input and Kg = K/g output channels):
+ * lowered M: (Hu·Cg·S, Qr), row (b(ih)·Cg + c)·S + s, column q: x[gi·Cg + c, ih - padTop, q·strideW + s·dilW - padLeft]
+ *   (0 outside); Hu = (P-1)·strideH + (R-1)·dilH + 1 input rows used (padding included), Qr = Q rounded up to the
+ *   micro-kernel width; b(ih) = (ih mod dilH)·J + ih / dilH with J = ceil(Hu / dilH): rows of one phase of the
+ *   dilation side by side, so the R rows an output row reads (p·strideH + r·dilH) are R consecutive blocks
+ * weights W'_gi: (Kg, R·Cg·S), column (r·Cg + c)·S + s = w[gi·Kg + k, c, r, s]
+ * output row p: out_gi[:, p·Qr ..] (Kg, Qr) = W'_gi · M[rows b(p·strideH)·Cg·S .. + R·Cg·S)
  * </pre>
  * The output rows' GEMMs write NR-rounded rows into a (K, P·Qr) product buffer (rows Qr apart, so rows can run on
  * different threads) that the bias/ReLU/pool epilogue reads, as the im2col path's product buffer.
@@ -22,17 +24,17 @@ public final class Mec {
 
     private Mec() {}
 
-    /** Whether MEC can run this conv: one group, no dilation along H, a kernel taller than one row. */
+    /** Whether MEC can run this conv: a kernel taller than one row (any stride, padding, dilation and groups). */
     public static boolean applies(ConvGeometry g) {
-        return g.group() == 1 && g.dilH() == 1 && g.r() > 1 && g.p() > 0 && g.q() > 0;
+        return g.r() > 1 && g.p() > 0 && g.q() > 0;
     }
 
-    /** Floats of the lowered matrix of one image. */
+    /** Floats of the lowered matrix of one image and group. */
     public static long loweredFloats(ConvGeometry g) {
-        return (long) usedRows(g) * g.c() * g.s() * GemmBlocked.roundUp(g.q(), NR);
+        return (long) phaseRows(g) * g.dilH() * g.cg() * g.s() * GemmBlocked.roundUp(g.q(), NR);
     }
 
-    /** Floats of the im2col matrix of one image (what the im2col path fills for a batch of one). */
+    /** Floats of the im2col matrix of one image and group (what the im2col path fills for a batch of one). */
     public static long im2colFloats(ConvGeometry g) {
         return (long) g.colRows() * GemmBlocked.roundUp(g.p() * g.q(), NR);
     }
@@ -46,41 +48,55 @@ public final class Mec {
         return applies(g) && col > Conv2d.COL_BUDGET && 2 * loweredFloats(g) <= col;
     }
 
-    private static int usedRows(ConvGeometry g) { return (g.p() - 1) * g.strideH() + g.r(); }
+    private static int usedRows(ConvGeometry g) { return (g.p() - 1) * g.strideH() + (g.r() - 1) * g.dilH() + 1; }
+
+    // J: lowered blocks per phase of the dilation
+    private static int phaseRows(ConvGeometry g) { return (usedRows(g) + g.dilH() - 1) / g.dilH(); }
+
+    private static int block(ConvGeometry g, int ih) { return ih % g.dilH() * phaseRows(g) + ih / g.dilH(); }
 
     public static void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Conv2d.Pool pool, Parallel par) {
-        if (!applies(g)) throw new IllegalArgumentException("MEC needs one group and no dilation along H, got group " + g.group() + ", dilation " + g.dilH());
-        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), depth = r * c * s;
-        // W' (K, R·C·S): the r-th block of C·S columns multiplies input row p·strideH + r
-        float[] wt = new float[k * depth];
-        for (int ki = 0; ki < k; ki++)
-            for (int ci = 0; ci < c; ci++)
-                for (int ri = 0; ri < r; ri++)
-                    for (int si = 0; si < s; si++) wt[ki * depth + (ri * c + ci) * s + si] = w[((ki * c + ci) * r + ri) * s + si];
-        PackedWeights packed = PackedWeights.pack(wt, 0, depth, k, depth);
+        if (!applies(g)) throw new IllegalArgumentException("MEC needs a kernel taller than one row, got " + g.r() + "x" + g.s());
+        int kg = g.kg(), cg = g.cg(), r = g.r(), s = g.s(), depth = r * cg * s;
+        // W'_gi (Kg, R·Cg·S): the r-th block of Cg·S columns multiplies input row p·strideH + r·dilH
+        PackedWeights[] packed = new PackedWeights[g.group()];
+        float[] wt = new float[kg * depth];
+        for (int gi = 0; gi < g.group(); gi++) {
+            for (int ki = 0; ki < kg; ki++)
+                for (int ci = 0; ci < cg; ci++)
+                    for (int ri = 0; ri < r; ri++)
+                        for (int si = 0; si < s; si++) wt[ki * depth + (ri * cg + ci) * s + si] = w[(((gi * kg + ki) * cg + ci) * r + ri) * s + si];
+            packed[gi] = PackedWeights.pack(wt, 0, depth, kg, depth);
+        }
         if (g.n() >= par.threads() && g.n() > 1) par.forRange(g.n(), 1, (lo, hi) -> images(g, x, packed, bias, y, relu, pool, lo, hi, null));
         else images(g, x, packed, bias, y, relu, pool, 0, g.n(), par);
     }
 
-    private static void images(ConvGeometry g, float[] x, PackedWeights packed, float[] bias, float[] y, boolean relu, Conv2d.Pool pool,
+    private static void images(ConvGeometry g, float[] x, PackedWeights[] packed, float[] bias, float[] y, boolean relu, Conv2d.Pool pool,
                                int lo, int hi, Parallel par) {
-        int p = g.p(), q = g.q(), qr = GemmBlocked.roundUp(q, NR), cs = g.c() * g.s(), pq = p * q, ld = p * qr, chw = g.c() * g.h() * g.w();
-        int outPlane = pool == null ? pq : pool.out(p, true) * pool.out(q, false), rowStep = g.strideH() * cs * qr;
+        int p = g.p(), q = g.q(), qr = GemmBlocked.roundUp(q, NR), cs = g.cg() * g.s(), pq = p * q, ld = p * qr, chw = g.c() * g.h() * g.w();
+        int kg = g.kg(), kgp = packed[0].paddedRows(), outPlane = pool == null ? pq : pool.out(p, true) * pool.out(q, false);
         float[][] scratch = SCRATCH.get();
-        float[] m = grow(scratch, 0, (int) loweredFloats(g)), out = grow(scratch, 1, packed.paddedRows() * ld);
+        float[] m = grow(scratch, 0, (int) loweredFloats(g)), out = grow(scratch, 1, g.group() * kgp * ld);
         float[] plane = pool == null ? null : grow(scratch, 2, pq), tmp = pool == null ? null : grow(scratch, 3, pq);
         // one image on a team: output rows are split over it (each row's GEMM is small)
-        boolean split = par != null && par.threads() > 1 && (long) packed.paddedRows() * ld * g.r() * cs >= Sgemm.PARALLEL_MIN_MACS;
+        boolean split = par != null && par.threads() > 1 && (long) kgp * ld * g.r() * cs >= Sgemm.PARALLEL_MIN_MACS;
+        int[] rowOff = new int[p];
+        for (int pi = 0; pi < p; pi++) rowOff[pi] = block(g, pi * g.strideH()) * cs * qr;
         for (int img = lo; img < hi; img++) {
-            lower(g, x, img * chw, m, qr);
-            Parallel.Range rows = (r0, r1) -> {
-                for (int pi = r0; pi < r1; pi++) packed.multiply(m, pi * rowStep, qr, qr, out, pi * qr, ld, null);
-            };
-            if (split) par.forRange(p, 1, rows);
-            else rows.run(0, p);
+            for (int gi = 0; gi < g.group(); gi++) {
+                lower(g, x, img * chw, gi * g.cg(), m, qr);
+                PackedWeights pw = packed[gi];
+                int o0 = gi * kgp * ld;
+                Parallel.Range rows = (r0, r1) -> {
+                    for (int pi = r0; pi < r1; pi++) pw.multiply(m, rowOff[pi], qr, qr, out, o0 + pi * qr, ld, null);
+                };
+                if (split) par.forRange(p, 1, rows);
+                else rows.run(0, p);
+            }
             for (int ki = 0; ki < g.k(); ki++) {
                 float b = bias == null ? 0f : bias[ki];
-                int dst = (img * g.k() + ki) * outPlane, src = ki * ld;
+                int dst = (img * g.k() + ki) * outPlane, src = ((ki / kg) * kgp + ki % kg) * ld;
                 if (pool == null) {
                     for (int pi = 0; pi < p; pi++) MaxPoolEpilogue.biasAct(out, src + pi * qr, y, dst + pi * q, q, b, relu);
                 } else {
@@ -92,19 +108,22 @@ public final class Mec {
         }
     }
 
-    /** Fills the lowered matrix of the image at xOff: rows (ih·C + c)·S + s, row stride qr (columns q ≥ Q zero). */
-    static void lower(ConvGeometry g, float[] x, int xOff, float[] m, int qr) {
-        int rows = usedRows(g), c = g.c(), s = g.s(), q = g.q(), h = g.h(), width = g.w(), sw = g.strideW(), hw = h * width;
+    /**
+     * Fills the lowered matrix of the image at xOff, channels c0 .. c0 + Cg: rows (b(ih)·Cg + c)·S + s, row stride qr
+     * (columns q ≥ Q zero).
+     */
+    static void lower(ConvGeometry g, float[] x, int xOff, int c0, float[] m, int qr) {
+        int rows = usedRows(g), c = g.cg(), s = g.s(), q = g.q(), h = g.h(), width = g.w(), sw = g.strideW(), hw = h * width;
         for (int ih = 0; ih < rows; ih++) {
-            int row = ih - g.padTop();
+            int row = ih - g.padTop(), b = block(g, ih);
             for (int ci = 0; ci < c; ci++)
                 for (int si = 0; si < s; si++) {
-                    int o = ((ih * c + ci) * s + si) * qr;
+                    int o = ((b * c + ci) * s + si) * qr;
                     if (row < 0 || row >= h) {
                         java.util.Arrays.fill(m, o, o + qr, 0f);
                         continue;
                     }
-                    int shift = si * g.dilW() - g.padLeft(), xr = xOff + ci * hw + row * width + shift;
+                    int shift = si * g.dilW() - g.padLeft(), xr = xOff + (c0 + ci) * hw + row * width + shift;
                     // output columns whose input column q·sw + shift lies inside [0, W)
                     int lo = shift >= 0 ? 0 : Math.min(q, (-shift + sw - 1) / sw);
                     int hi = Math.max(lo, Math.min(q, width - shift <= 0 ? 0 : (width - shift - 1) / sw + 1));

@@ -15,9 +15,27 @@ public final class SparseConv {
 
     private SparseConv() {}
 
+    /**
+     * Output positions per image below which the sparse kernels lose to the dense path whatever the density: a 1×1
+     * conv (the dense path multiplies the input as it is) and a conv with several taps (the dense path unfolds them
+     * first). Measured on torchvision resnet18 and mobilenet_v2 with a 1×28×28 stem, pruned to 90 % per layer, batch 64,
+     * 2 threads, the same process alternating (SparseBenchMain, BENCHMARKS.md issue 16 session 23): 3×3 convs at 7×7
+     * ran 1.2–1.7× faster sparse and at 4×4 1.0–1.4×, at 2×2 and 1×1 0.23–0.6×; 1×1 convs at 4×4 and below ran
+     * 0.46–0.9×, at 7×7 (mobilenet_v2 at 224²) 1.4–1.8×.
+     */
+    static final int MIN_POSITIONS_POINTWISE = 32, MIN_POSITIONS = 16;
+
+    /** Whether this geometry's output plane is large enough for the sparse kernels to pay (the density is judged apart). */
+    public static boolean paysAt(ConvGeometry g) { return paysAt(g.group(), g.r() * g.s(), (long) g.p() * g.q()); }
+
+    /** As above from a conv's groups, kernel taps (R·S) and output positions per image (P·Q). */
+    public static boolean paysAt(int group, int taps, long positions) {
+        return group == 1 && positions >= (taps == 1 ? MIN_POSITIONS_POINTWISE : MIN_POSITIONS);
+    }
+
     /** Runs the conv sparse and returns true when its weights are sparse enough to pay; else false (nothing written). */
     public static boolean forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y, boolean relu, Conv2d.Pool pool, Parallel par) {
-        if (g.group() != 1) return false;
+        if (!paysAt(g)) return false;
         SparseRows sp = SparseWeights.rows(w, 0, g.k(), g.colRows());
         if (sp == null) return false;
         if (SparseDirect.fits(g) && DIRECT) {

@@ -7,7 +7,7 @@ package io.nnzip.engine.kernels;
  */
 public final class SparseWeights {
     /** Below this many weights the dense kernel's fixed costs are small and the scan is not worth it. */
-    static final int MIN_SIZE = 1 << 12;
+    public static final int MIN_SIZE = 1 << 12;
 
     /** What a form depends on besides the range: its shape and whether it is the operand's transpose. */
     private record Layout(int rows, int cols, boolean transposed) {}

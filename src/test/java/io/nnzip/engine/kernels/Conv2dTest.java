@@ -68,6 +68,34 @@ class Conv2dTest {
     }
 
     /**
+     * {@link LaneConv} with its depth split into chunks (the L2-sized chunk of ResNet-18's 512-channel 7×7 layers, here
+     * forced small) on planes whose last tile row or column overlaps the one before (P odd, Q not a multiple of 7):
+     * the overlapped outputs must take each chunk once. torchvision's resnet18 at 224² gave 0.66 relative error on
+     * layer4.0.conv2 before the fix.
+     */
+    @Test
+    void laneConvChunkedDepthWithOverlappingTiles() {
+        SplittableRandom r = new SplittableRandom(23);
+        // n, c, h, w, k, group, kh, kw, stride, padT, padL, padB, padR, dil
+        int[][] cfg = {{2, 6, 7, 7, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1}, {1, 5, 9, 10, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1},
+                {2, 4, 6, 13, 32, 1, 3, 3, 1, 0, 0, 0, 0, 1}};
+        int saved = LaneConv.chunkChannels;
+        try {
+            LaneConv.chunkChannels = 2;
+            for (int[] f : cfg) {
+                ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[8], f[9], f[10], f[11], f[12], f[13], f[13]);
+                if (!LaneConv.applies(g, null)) throw new AssertionError(g + " should take the channel-lane path");
+                for (Parallel par : new Parallel[] {ONE, TWO})
+                    for (int mode = 0; mode < 3; mode++) check(r, f, mode, par);
+            }
+        } finally {
+            LaneConv.chunkChannels = saved;
+        }
+        // the real layer at the chunk the cache gives (512 channels exceed half a 1-2 MB L2)
+        check(r, new ConvGeometry(1, 512, 7, 7, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 0, TWO, Conv2d.Lowering.AUTO);
+    }
+
+    /**
      * {@link LaneConv} keeps its packed weights per weight array: weights written in place (as an optimizer step does,
      * which bumps {@link io.nnzip.ir.WeightWrites}) must be repacked, and a bump with nothing changed keeps the result.
      */
@@ -107,6 +135,33 @@ class Conv2dTest {
         if (!Mec.pays(stem) || Mec.pays(new ConvGeometry(1, 3, 224, 224, 8, 1, 7, 7, 7, 7, 0, 0, 0, 0, 1, 1)))
             throw new AssertionError("MEC should pay on the stride-2 stem and not on a stride-7 patchify conv");
         check(r, stem, 1, TWO, Conv2d.Lowering.AUTO);
+    }
+
+    /**
+     * {@link Mec} on what foreign CNNs carry besides plain strided convs: dilation along H (DeepLab-style atrous 3×3,
+     * alone and with stride and dilation along W), groups (ResNeXt-style 4 and 8 groups, with stride, with dilation),
+     * asymmetric pads; forced, and as the engine's pick on a 2-group 7×7 stride-2 stem at 224² whose im2col matrix
+     * overflows the unfold budget.
+     */
+    @Test
+    void mecGroupsAndDilation() {
+        SplittableRandom r = new SplittableRandom(29);
+        // n, c, h, w, k, group, kh, kw, strideH, strideW, padT, padL, padB, padR, dilH, dilW
+        int[][] cfg = {
+                {2, 3, 15, 13, 5, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, {1, 4, 20, 17, 6, 1, 3, 3, 2, 1, 3, 1, 2, 0, 3, 1},
+                {2, 8, 11, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 16, 14, 14, 16, 8, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},
+                {3, 6, 13, 9, 9, 3, 3, 2, 1, 2, 2, 0, 2, 1, 2, 3}, {1, 4, 10, 10, 8, 2, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2}};
+        for (int[] f : cfg) {
+            ConvGeometry g = new ConvGeometry(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15]);
+            for (Parallel par : new Parallel[] {ONE, TWO})
+                for (int mode = 0; mode < 3; mode++) check(r, g, mode, par, Conv2d.Lowering.MEC);
+        }
+        ConvGeometry grouped = new ConvGeometry(1, 4, 224, 224, 8, 2, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1);
+        if (!Mec.pays(grouped)) throw new AssertionError("MEC should pay on a grouped stride-2 stem");
+        check(r, grouped, 1, TWO, Conv2d.Lowering.AUTO);
+        ConvGeometry atrous = new ConvGeometry(1, 8, 96, 96, 8, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2);
+        if (!Mec.pays(atrous) && !Im2ColPanel.applies(atrous)) throw new AssertionError("a dilated conv with a large unfold should take MEC or the panel unfold");
+        check(r, atrous, 0, TWO, Conv2d.Lowering.AUTO);
     }
 
     // mode 0: plain with bias, 1: + ReLU, 2: + ReLU + 2×2 max-pool

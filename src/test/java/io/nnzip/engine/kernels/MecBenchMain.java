@@ -17,12 +17,16 @@ public final class MecBenchMain {
         // name, n, c, h, k, r, stride, pad
         Object[][] shapes = {{"resnet.stem 7x7/2", 1, 3, 224, 64, 7, 2, 3}, {"resnet.stem batch 4", 4, 3, 224, 64, 7, 2, 3},
                 {"alexnet.conv1 11x11/4", 1, 3, 224, 64, 11, 4, 2}, {"5x5/2 c32 112", 1, 32, 112, 64, 5, 2, 2},
-                {"3x3/2 c64 112", 1, 64, 112, 128, 3, 2, 1}};
+                {"3x3/2 c64 112", 1, 64, 112, 128, 3, 2, 1},
+                // name, n, c, h, k, r, stride, pad, group, dilation: a grouped stem, a ResNeXt-style grouped strided conv, an atrous conv
+                {"7x7/2 g2 c4 224", 1, 4, 224, 64, 7, 2, 3, 2, 1}, {"3x3/2 g8 c64 112", 1, 64, 112, 128, 3, 2, 1, 8, 1},
+                {"3x3 d2 c32 112", 1, 32, 112, 32, 3, 1, 2, 1, 2}};
         for (Object[] s : shapes) {
             int n = (int) s[1], c = (int) s[2], h = (int) s[3], k = (int) s[4], r = (int) s[5], st = (int) s[6], pad = (int) s[7];
-            ConvGeometry g = new ConvGeometry(n, c, h, h, k, 1, r, r, st, st, pad, pad, pad, pad, 1, 1);
+            int grp = s.length > 8 ? (int) s[8] : 1, dil = s.length > 9 ? (int) s[9] : 1;
+            ConvGeometry g = new ConvGeometry(n, c, h, h, k, grp, r, r, st, st, pad, pad, pad, pad, dil, dil);
             SplittableRandom rnd = new SplittableRandom(3);
-            float[] x = new float[n * c * h * h], w = new float[k * c * r * r], b = new float[k];
+            float[] x = new float[n * c * h * h], w = new float[k * (c / grp) * r * r], b = new float[k];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
             for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-0.1, 0.1);
             float[] y1 = new float[n * k * g.p() * g.q()], y2 = new float[y1.length];

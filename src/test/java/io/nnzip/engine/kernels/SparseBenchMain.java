@@ -43,9 +43,14 @@ public final class SparseBenchMain {
             System.out.println("pruned " + n.name() + " " + Arrays.toString(w.shape()) + " to " + sparsity);
         }
         SplittableRandom r = new SplittableRandom(1);
-        float[] x = new float[batch * 28 * 28];
+        // the model's own input shape after the batch (a 224² foreign CNN), else one 28×28 channel
+        int[] shape = {batch, 1, 28, 28};
+        io.nnzip.ir.ValueInfo input = f.graph().runtimeInputs().getFirst();
+        int[] dims = input.hasShape() ? input.concreteShape(batch) : null;
+        if (dims != null && dims.length == 4 && dims[1] > 0 && dims[2] > 0 && dims[3] > 0) shape = new int[] {batch, dims[1], dims[2], dims[3]};
+        float[] x = new float[shape[0] * shape[1] * shape[2] * shape[3]];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
-        Map<String, Tensor> feeds = Map.of(f.graph().runtimeInputs().getFirst().name(), Tensor.of(x, batch, 1, 28, 28));
+        Map<String, Tensor> feeds = Map.of(input.name(), Tensor.of(x, shape));
         Map<String, double[][]> layer = new LinkedHashMap<>();
         int sides = Boolean.getBoolean("sparse.serial") ? 3 : 2;
         long policy = SparseGemm.parallelMinMacs, other = policy > Sgemm.PARALLEL_MIN_MACS ? Sgemm.PARALLEL_MIN_MACS : Long.MAX_VALUE;

@@ -31,6 +31,9 @@ public final class ConvInputGrad {
                 int src = (kk * c + cc) * rs, dst = (cc * k + kk) * rs;
                 for (int i = 0; i < rs; i++) wf[dst + rs - 1 - i] = w[src + i];
             }
+        // wf is a pooled array that held another layer's flipped weights in an earlier pass: kernels that keep a form of
+        // their weight array (the channel-lane conv's packing) must compare it again, with no optimizer step between
+        io.nnzip.ir.WeightWrites.bump();
         ConvGeometry back = new ConvGeometry(g.n(), k, g.p(), g.q(), c, 1, r, s, 1, 1,
                 r - 1 - g.padTop(), s - 1 - g.padLeft(), r - 1 - g.padBottom(), s - 1 - g.padRight(), 1, 1);
         Conv2d.forward(back, dy, wf, null, dx, false, par);
