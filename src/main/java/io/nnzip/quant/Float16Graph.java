@@ -100,6 +100,53 @@ public final class Float16Graph {
         return new WeightSchemes.Applied(out, floatModel, rows, notes);
     }
 
+    /**
+     * The inverse for a model that arrives in float16 or bfloat16 (a {@code model.half()} export, a converted one):
+     * every half-precision initializer, Constant, Cast target, graph input, output and value info becomes float32,
+     * which holds each half value exactly, so the model computes the same function at float32 precision and the
+     * float32 passes (int8, weight-only schemes) apply. Returns whether anything was half.
+     */
+    public static boolean widen(Model m) {
+        Graph g = m.graph();
+        boolean any = false;
+        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
+            if (!isHalf(e.getValue().dtype())) continue;
+            e.setValue(Tensor.of(e.getValue().toFloats(), e.getValue().shape()));
+            any = true;
+        }
+        for (Node n : g.nodes()) any |= widenSource(n);
+        g.valueInfo().replaceAll((k, v) -> isHalf(v.dtype()) ? new ValueInfo(k, DType.FLOAT, v.dims()) : v);
+        for (List<ValueInfo> io : List.of(g.inputs(), g.outputs()))
+            for (int i = 0; i < io.size(); i++)
+                if (isHalf(io.get(i).dtype())) {
+                    io.set(i, new ValueInfo(io.get(i).name(), DType.FLOAT, io.get(i).dims()));
+                    any = true;
+                }
+        return any;
+    }
+
+    private static boolean isHalf(DType t) { return t == DType.FLOAT16 || t == DType.BFLOAT16; }
+
+    private static boolean widenSource(Node n) {
+        switch (n.opType()) {
+            case "Constant", "ConstantOfShape" -> {
+                if (n.attr("value") != null && n.attr("value").value() instanceof Tensor t && isHalf(t.dtype())) {
+                    n.set(Attribute.of("value", Tensor.of(t.toFloats(), t.shape())));
+                    return true;
+                }
+            }
+            case "Cast" -> {
+                long to = n.attrInt("to", 0);
+                if (to == DType.FLOAT16.onnx || to == DType.BFLOAT16.onnx) {
+                    n.set(Attribute.of("to", (long) DType.FLOAT.onnx));
+                    return true;
+                }
+            }
+            default -> { }
+        }
+        return false;
+    }
+
     /** float16 bits of {@code f}, finite values clamped to the float16 range. */
     public static short toHalf(float f) {
         return Float.floatToFloat16(Float.isFinite(f) ? Math.max(-HALF_MAX, Math.min(HALF_MAX, f)) : f);

@@ -57,6 +57,11 @@ public final class QuantizePipeline {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("scheme", cfg.scheme);
         floatModel = floatModel.copy();
+        // a float16 model (model.half() export) is quantized from its exact float32 widening; the result takes float32
+        if (Float16Graph.widen(floatModel)) {
+            report.put("widened_from_half", true);
+            log.accept("the model is float16/bfloat16: widened to float32 (exact) before quantizing");
+        }
         report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
         Model out;
         Model reference = floatModel;
