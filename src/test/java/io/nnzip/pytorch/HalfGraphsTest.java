@@ -97,6 +97,30 @@ class HalfGraphsTest {
         assertTrue(maxDiff(eng, f.y()) < 1e-2 * s, onnx + " engine vs PyTorch " + maxDiff(eng, f.y()));
     }
 
+    /**
+     * The 16-bit schemes need no data: quantize converts models whose inputs are token ids or several tensors (BERT's
+     * attention mask) through the CLI, and the written file computes PyTorch's logits in ORT and in the engine.
+     */
+    @ParameterizedTest
+    @CsvSource({"gpt_tiny.onnx, gpt_tiny.npz, fp16, 1e-3", "nanogpt_tiny.onnx, nanogpt_tiny.npz, bf16, 5e-3",
+            "bert_mask_op13.onnx, bert_mask.npz, fp16, 1e-3", "bert_mask_op13.onnx, bert_mask.npz, fixed16, 1e-4"})
+    void quantizesTokenAndMaskModelsWithoutData(String onnx, String npz, String scheme, double tol, @org.junit.jupiter.api.io.TempDir Path dir) {
+        Path out = dir.resolve("q.onnx");
+        assertEquals(0, io.nnzip.cli.Main.run("quantize", TR.resolve(onnx).toString(), "--scheme", scheme, "-o", out.toString()));
+        Model m = OnnxReader.read(out);
+        Map<String, Tensor> a = Npy.readNpz(TR.resolve(npz));
+        Map<String, Tensor> feeds = new java.util.HashMap<>();
+        for (ValueInfo in : m.graph().runtimeInputs()) feeds.put(in.name(), a.get(in.dtype() == DType.INT64 && a.containsKey("mask") ? "mask" : "x"));
+        Tensor y = a.get("y"), ort;
+        try (OrtRunner o = new OrtRunner(out, 1)) {
+            ort = o.run(feeds).get("logits");
+        }
+        Tensor eng = new Executor(Fusion.forInference(m), new Parallel(2)).run(feeds).get("logits");
+        double s = maxAbs(y);
+        assertTrue(maxDiff(ort, y) < tol * s, onnx + " " + scheme + " ORT vs PyTorch " + maxDiff(ort, y) + " at scale " + s);
+        assertTrue(maxDiff(eng, y) < 2 * tol * s, onnx + " " + scheme + " engine vs PyTorch " + maxDiff(eng, y));
+    }
+
     /** Evaluation feeds a float16-input model float16 images and reads float16 logits, in both runtimes. */
     @ParameterizedTest
     @ValueSource(strings = {"engine", "ort"})
