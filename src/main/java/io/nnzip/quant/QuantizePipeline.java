@@ -125,10 +125,12 @@ public final class QuantizePipeline {
         return new Outcome(out, report);
     }
 
-    /** One float (or half) input: the images quantize calibrates and compares on. */
+    /** One float (or half) input of rank 4 (N,C,H,W) or 2 (N, pixels): the images quantize calibrates and compares on. */
     private static boolean takesImages(Model m) {
         java.util.List<io.nnzip.ir.ValueInfo> in = m.graph().runtimeInputs();
-        return in.size() == 1 && (in.getFirst().dtype() == null || in.getFirst().dtype().isFloating());
+        if (in.size() != 1) return false;
+        io.nnzip.ir.ValueInfo v = in.getFirst();
+        return (v.dtype() == null || v.dtype().isFloating()) && (v.dims() == null || v.dims().size() == 4 || v.dims().size() == 2);
     }
 
     /**

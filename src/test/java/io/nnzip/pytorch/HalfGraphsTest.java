@@ -98,12 +98,13 @@ class HalfGraphsTest {
     }
 
     /**
-     * The 16-bit schemes need no data: quantize converts models whose inputs are token ids or several tensors (BERT's
-     * attention mask) through the CLI, and the written file computes PyTorch's logits in ORT and in the engine.
+     * The 16-bit schemes need no data: quantize converts models whose inputs are token ids, several tensors (BERT's
+     * attention mask) or sequences of features through the CLI, and the written file computes PyTorch's logits in ORT and in the engine.
      */
     @ParameterizedTest
     @CsvSource({"gpt_tiny.onnx, gpt_tiny.npz, fp16, 1e-3", "nanogpt_tiny.onnx, nanogpt_tiny.npz, bf16, 5e-3",
-            "bert_mask_op13.onnx, bert_mask.npz, fp16, 1e-3", "bert_mask_op13.onnx, bert_mask.npz, fixed16, 1e-4"})
+            "bert_mask_op13.onnx, bert_mask.npz, fp16, 1e-3", "bert_mask_op13.onnx, bert_mask.npz, fixed16, 1e-4",
+            "tel_tf_post.onnx, tel_tf_post.npz, fp16, 2e-3"})
     void quantizesTokenAndMaskModelsWithoutData(String onnx, String npz, String scheme, double tol, @org.junit.jupiter.api.io.TempDir Path dir) {
         Path out = dir.resolve("q.onnx");
         assertEquals(0, io.nnzip.cli.Main.run("quantize", TR.resolve(onnx).toString(), "--scheme", scheme, "-o", out.toString()));
