@@ -18,6 +18,8 @@ import java.util.Set;
 final class HalfWidening {
     /** Ops that read half values as they are: their output type is set otherwise (Cast, CastLike) or is an integer. */
     private static final Set<String> AS_IS = Set.of("Cast", "CastLike", "Shape", "Size");
+    /** Ops whose later outputs have a type of their own (normalization statistics in the stash type). */
+    private static final Set<String> FIRST_OUTPUT_ONLY = Set.of("LayerNormalization", "BatchNormalization", "SkipLayerNormalization");
 
     private final Map<Tensor, Tensor> constants = new IdentityHashMap<>();
     private final Set<Tensor> fixed;
@@ -52,7 +54,7 @@ final class HalfWidening {
     static Tensor[] narrow(Node n, Tensor[] out, DType half) {
         if (n.has("dtype")) return out;
         Tensor[] r = out.clone();
-        for (int i = 0; i < r.length; i++)
+        for (int i = 0; i < (FIRST_OUTPUT_ONLY.contains(n.opType()) ? Math.min(1, r.length) : r.length); i++)
             if (r[i] != null && r[i].dtype() == DType.FLOAT) r[i] = round(r[i], half);
         return r;
     }
