@@ -39,6 +39,7 @@ public final class Executor {
     private final OpDef[] defs;
     private final ExecContext ctx;
     private final Map<String, Integer> lastUse = new HashMap<>();
+    private final HalfWidening half;
     private Listener listener;
 
     public Executor(Model m) { this(m.graph(), m.opset(), Parallel.common()); }
@@ -55,6 +56,7 @@ public final class Executor {
         for (int i = 0; i < order.size(); i++) for (String in : TopoSort.allInputs(order.get(i))) lastUse.put(in, i);
         this.ctx = new ExecContext(parallel, opset);
         ctx.enablePool();
+        this.half = new HalfWidening(g.initializers());
     }
 
     public ExecContext context() { return ctx; }
@@ -137,7 +139,8 @@ public final class Executor {
 
     private Tensor[] runNode(Node n, OpDef def, Tensor[] in) {
         try {
-            return def.kernel().run(n, in, ctx);
+            DType h = HalfWidening.halfType(n, in);
+            return h == null ? def.kernel().run(n, in, ctx) : HalfWidening.narrow(n, def.kernel().run(n, half.widen(in), ctx), h);
         } catch (UnsupportedOpException e) {
             throw e;
         } catch (NnzipException e) {

@@ -5,10 +5,12 @@ import io.nnzip.ir.DType;
 import io.nnzip.ir.Graph;
 import io.nnzip.ir.GraphEdits;
 import io.nnzip.ir.Model;
+import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,28 +26,60 @@ public final class Float16Graph {
     /** Largest finite float16; larger weights are clamped there rather than becoming infinities. */
     static final float HALF_MAX = 65504f;
 
-    /** Inputs that the ONNX schemas type as float32 whatever the data type (sizes, scales). */
-    private static final Map<String, Set<Integer>> FLOAT32_ONLY = Map.of("Resize", Set.of(2), "Upsample", Set.of(1));
+    /** Inputs that the ONNX schemas type as float32 whatever the data type (scales, sizes, boxes, thresholds). */
+    private static final Map<String, Set<Integer>> FLOAT32_ONLY = Map.of("Resize", Set.of(2), "Upsample", Set.of(1),
+            "NonMaxSuppression", Set.of(0, 1, 3, 4));
+    /** Ops whose schemas have no float16 type: on float values they stay float32 between Casts. */
+    private static final Set<String> FLOAT32_OPS = Set.of("Range");
+    /** Quantized graphs' ops: their scales are float32 by schema and their float side is a dequantized model. */
+    private static final Set<String> QUANTIZED = Set.of("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv",
+            "QLinearMatMul", "MatMulInteger", "ConvInteger", "MatMulNBits");
 
     private Float16Graph() {}
 
     /** What changed: converted initializers, their float32 and float16 bytes. */
     public record Result(int tensors, long floatBytes, long halfBytes) {}
 
+    private record Slot(Node node, int input) {}
+
     public static Result convert(Model m, boolean keepIo) {
         Graph g = m.graph();
-        Set<String> keep = new HashSet<>();
-        for (Node n : g.nodes()) for (int i : FLOAT32_ONLY.getOrDefault(n.opType(), Set.of())) if (n.hasInput(i)) keep.add(n.input(i));
+        for (Node n : g.nodes())
+            if (QUANTIZED.contains(n.opType()))
+                throw new NnzipException("--scheme fp16 converts float32 models; " + n.describe() + " is a quantized op: convert the float model instead");
+        Map<String, DType> types = floatTypes(m);
+        // inputs that must stay float32, the float32 values of the constants among them, and the float32 islands
+        List<Slot> slots = new ArrayList<>();
+        List<Node> islands = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            for (int i : FLOAT32_ONLY.getOrDefault(n.opType(), Set.of())) if (n.hasInput(i)) slots.add(new Slot(n, i));
+            if (!FLOAT32_OPS.contains(n.opType())) continue;
+            boolean any = false;
+            for (int i = 0; i < n.inputs().size(); i++)
+                if (n.hasInput(i) && types.get(n.input(i)) == DType.FLOAT) {
+                    slots.add(new Slot(n, i));
+                    any = true;
+                }
+            if (any) islands.add(n);
+        }
+        Map<String, Tensor> originals = new HashMap<>();
+        Map<String, Node> producers = g.producers();
+        for (Slot sl : slots) {
+            String v = sl.node().input(sl.input());
+            Tensor t = g.initializer(v);
+            if (t == null && producers.get(v) instanceof Node p && p.opType().equals("Constant")) t = constantValue(p);
+            if (t != null && t.dtype() == DType.FLOAT) originals.put(v, t);
+        }
         int count = 0;
         long fb = 0;
         for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
-            if (e.getValue().dtype() != DType.FLOAT || keep.contains(e.getKey())) continue;
+            if (e.getValue().dtype() != DType.FLOAT) continue;
             fb += 4L * e.getValue().size();
             e.setValue(half(e.getValue()));
             count++;
         }
-        for (Node n : g.nodes()) if (!keep.contains(n.output(0))) halfSources(n);
-        g.valueInfo().replaceAll((k, v) -> v.dtype() == DType.FLOAT && !keep.contains(k) ? new ValueInfo(k, DType.FLOAT16, v.dims()) : v);
+        for (Node n : g.nodes()) halfSources(n);
+        g.valueInfo().replaceAll((k, v) -> v.dtype() == DType.FLOAT ? new ValueInfo(k, DType.FLOAT16, v.dims()) : v);
         for (int i = 0; i < g.inputs().size(); i++) {
             ValueInfo in = g.inputs().get(i);
             if (in.dtype() != DType.FLOAT || g.isInitializer(in.name())) continue;
@@ -72,7 +106,63 @@ public final class Float16Graph {
             GraphEdits.replaceUses(g, out.name(), h);
             g.nodes().add(cast(g, h, out.name(), DType.FLOAT));
         }
+        keepFloat32(g, slots, islands, originals, types);
         return new Result(count, fb, fb / 2);
+    }
+
+    /**
+     * The float32 inputs get their constant's float32 value (an initializer of its own, so a constant shared with
+     * float16 readers is not changed for them) or a Cast of the now float16 value; an island's float outputs are cast
+     * back to float16 under their own names.
+     */
+    private static void keepFloat32(Graph g, List<Slot> slots, List<Node> islands, Map<String, Tensor> originals, Map<String, DType> types) {
+        Map<String, String> wide = new HashMap<>();
+        for (Slot sl : slots) {
+            String v = sl.node().input(sl.input());
+            String w = wide.get(v);
+            if (w == null && originals.containsKey(v)) {
+                w = g.freshName(v + "_fp32");
+                g.initializers().put(w, originals.get(v));
+            } else if (w == null) {
+                w = g.freshName(v + "_fp32");
+                g.nodes().add(g.nodes().indexOf(sl.node()), cast(g, v, w, DType.FLOAT));
+            }
+            wide.put(v, w);
+            sl.node().inputs().set(sl.input(), w);
+        }
+        for (Node n : islands)
+            for (int j = 0; j < n.outputs().size(); j++) {
+                String o = n.output(j);
+                if (o.isEmpty() || types.get(o) != DType.FLOAT) continue;
+                String w = g.freshName(o + "_fp32");
+                n.outputs().set(j, w);
+                g.nodes().add(g.nodes().indexOf(n) + 1, cast(g, w, o, DType.FLOAT16));
+            }
+        Set<String> used = new HashSet<>();
+        for (Node n : g.nodes()) used.addAll(n.inputs());
+        used.addAll(g.outputNames());
+        for (String v : originals.keySet()) if (!used.contains(v) && g.input(v) == null) g.initializers().remove(v);
+    }
+
+    /** Element types of the float32 model's values, as far as shape inference gets (constants' always). */
+    private static Map<String, DType> floatTypes(Model m) {
+        Map<String, DType> out = new HashMap<>();
+        try {
+            io.nnzip.engine.ShapeInference.infer(m).forEach((k, v) -> { if (v.dtype() != null) out.put(k, v.dtype()); });
+        } catch (RuntimeException e) {
+            // ops the engine cannot type: islands are then found from the constants alone
+        }
+        m.graph().initializers().forEach((k, v) -> out.putIfAbsent(k, v.dtype()));
+        for (Node n : m.graph().nodes()) if (n.opType().equals("Constant") && constantValue(n) instanceof Tensor t) out.putIfAbsent(n.output(0), t.dtype());
+        return out;
+    }
+
+    /** A Constant node's value as a tensor (value, value_float, value_floats), null for other kinds. */
+    private static Tensor constantValue(Node n) {
+        if (n.attr("value") != null && n.attr("value").value() instanceof Tensor t) return t;
+        if (n.has("value_float")) return Tensor.of(new float[] {n.attrFloat("value_float", 0)});
+        if (n.has("value_floats")) return floats(n.attrFloats("value_floats", new float[0]));
+        return null;
     }
 
     /**
@@ -98,6 +188,53 @@ public final class Float16Graph {
         cfg.record(out, Map.of());
         log.accept("converted " + r.tensors() + " initializers to float16; inputs/outputs " + notes.get("io"));
         return new WeightSchemes.Applied(out, floatModel, rows, notes);
+    }
+
+    /**
+     * The inverse for a model that arrives in float16 or bfloat16 (a {@code model.half()} export, a converted one):
+     * every half-precision initializer, Constant, Cast target, graph input, output and value info becomes float32,
+     * which holds each half value exactly, so the model computes the same function at float32 precision and the
+     * float32 passes (int8, weight-only schemes) apply. Returns whether anything was half.
+     */
+    public static boolean widen(Model m) {
+        Graph g = m.graph();
+        boolean any = false;
+        for (Map.Entry<String, Tensor> e : g.initializers().entrySet()) {
+            if (!isHalf(e.getValue().dtype())) continue;
+            e.setValue(Tensor.of(e.getValue().toFloats(), e.getValue().shape()));
+            any = true;
+        }
+        for (Node n : g.nodes()) any |= widenSource(n);
+        g.valueInfo().replaceAll((k, v) -> isHalf(v.dtype()) ? new ValueInfo(k, DType.FLOAT, v.dims()) : v);
+        for (List<ValueInfo> io : List.of(g.inputs(), g.outputs()))
+            for (int i = 0; i < io.size(); i++)
+                if (isHalf(io.get(i).dtype())) {
+                    io.set(i, new ValueInfo(io.get(i).name(), DType.FLOAT, io.get(i).dims()));
+                    any = true;
+                }
+        return any;
+    }
+
+    private static boolean isHalf(DType t) { return t == DType.FLOAT16 || t == DType.BFLOAT16; }
+
+    private static boolean widenSource(Node n) {
+        switch (n.opType()) {
+            case "Constant", "ConstantOfShape" -> {
+                if (n.attr("value") != null && n.attr("value").value() instanceof Tensor t && isHalf(t.dtype())) {
+                    n.set(Attribute.of("value", Tensor.of(t.toFloats(), t.shape())));
+                    return true;
+                }
+            }
+            case "Cast" -> {
+                long to = n.attrInt("to", 0);
+                if (to == DType.FLOAT16.onnx || to == DType.BFLOAT16.onnx) {
+                    n.set(Attribute.of("to", (long) DType.FLOAT.onnx));
+                    return true;
+                }
+            }
+            default -> { }
+        }
+        return false;
     }
 
     /** float16 bits of {@code f}, finite values clamped to the float16 range. */

@@ -45,6 +45,9 @@ public final class QuantizePipeline {
      *             and the input normalization
      */
     public Outcome run(Model floatModel, DataSplits data, int latencyBatch) {
+        Scheme scheme = Scheme.parse(cfg.scheme);
+        boolean sixteen = scheme.kind() == Scheme.Kind.FP16 || scheme.kind() == Scheme.Kind.BF16 || scheme.kind() == Scheme.Kind.FIXED16;
+        if (sixteen && cfg.qat <= 0 && cfg.finetune <= 0 && !takesImages(floatModel)) return withoutData(floatModel, scheme, data);
         if (floatModel.graph().runtimeInputs().size() != 1) throw new NnzipException("quantize supports models with one input; this one has " + floatModel.graph().runtimeInputs().size());
         Dataset calibSet = data.calibration();
         if (calibSet == null) throw new NnzipException("quantize needs calibration data (--data or --calib-data)");
@@ -57,6 +60,11 @@ public final class QuantizePipeline {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("scheme", cfg.scheme);
         floatModel = floatModel.copy();
+        // a float16 model (model.half() export) is quantized from its exact float32 widening; the result takes float32
+        if (Float16Graph.widen(floatModel)) {
+            report.put("widened_from_half", true);
+            log.accept("the model is float16/bfloat16: widened to float32 (exact) before quantizing");
+        }
         report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
         Model out;
         Model reference = floatModel;
@@ -115,6 +123,40 @@ public final class QuantizePipeline {
         // after the per-layer report, which finds layer outputs by their original names
         if (cfg.compactsNames()) compactNames(out, report);
         return new Outcome(out, report);
+    }
+
+    /** One float (or half) input of rank 4 (N,C,H,W) or 2 (N, pixels): the images quantize calibrates and compares on. */
+    private static boolean takesImages(Model m) {
+        java.util.List<io.nnzip.ir.ValueInfo> in = m.graph().runtimeInputs();
+        if (in.size() != 1) return false;
+        io.nnzip.ir.ValueInfo v = in.getFirst();
+        return (v.dtype() == null || v.dtype().isFloating()) && (v.dims() == null || v.dims().size() == 4 || v.dims().size() == 2);
+    }
+
+    /**
+     * The 16-bit schemes need no calibration: a model whose inputs are not images (token ids, several inputs such as
+     * an attention mask) is converted as it is, and the comparison is left to {@code nnzip run} on the user's inputs.
+     */
+    private Outcome withoutData(Model floatModel, Scheme s, DataSplits data) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("scheme", cfg.scheme);
+        floatModel = floatModel.copy();
+        if (Float16Graph.widen(floatModel)) report.put("widened_from_half", true);
+        report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
+        WeightSchemes.Applied a = s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
+                : WeightSchemes.apply(floatModel, s, cfg, data, null, List.of(), log);
+        report.putAll(a.notes());
+        String inputs = floatModel.graph().runtimeInputs().stream().map(v -> v.name() + " " + (v.dtype() == null ? "?" : v.dtype().lower())).toList().toString();
+        log.accept("inputs " + inputs + " are not images: no calibration or comparison (check outputs with nnzip run)");
+        long fb = io.nnzip.onnx.OnnxWriter.toBytes(floatModel).length, qb = io.nnzip.onnx.OnnxWriter.toBytes(a.model()).length;
+        Map<String, Object> cmp = new LinkedHashMap<>();
+        cmp.put("skipped", "inputs " + inputs + " are not images");
+        cmp.put("float_bytes", fb);
+        cmp.put("quantized_bytes", qb);
+        cmp.put("size_ratio", Math.round(10000.0 * qb / fb) / 10000.0);
+        report.put("comparison", cmp);
+        if (cfg.compactsNames()) compactNames(a.model(), report);
+        return new Outcome(a.model(), report);
     }
 
     @SuppressWarnings("unchecked")

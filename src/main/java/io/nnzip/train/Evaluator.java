@@ -31,8 +31,9 @@ public final class Evaluator {
 
     public static Predictor engine(Model m, Parallel par) {
         Executor ex = new Executor(m.graph(), m.opset(), par);
-        String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputNames().getFirst();
-        return x -> ex.run(Map.of(in, x)).get(out);
+        io.nnzip.ir.ValueInfo in = m.graph().runtimeInputs().getFirst();
+        String out = m.graph().outputNames().getFirst();
+        return x -> asFloat(ex.run(Map.of(in.name(), asInput(x, in))).get(out));
     }
 
     /**
@@ -43,8 +44,21 @@ public final class Evaluator {
 
     /** ONNX Runtime session; the caller closes the runner. */
     public static Predictor ort(Model m, OrtRunner runner) {
-        String in = m.graph().runtimeInputs().getFirst().name(), out = m.graph().outputNames().getFirst();
-        return x -> runner.run(Map.of(in, x)).get(out);
+        io.nnzip.ir.ValueInfo in = m.graph().runtimeInputs().getFirst();
+        String out = m.graph().outputNames().getFirst();
+        return x -> asFloat(runner.run(Map.of(in.name(), asInput(x, in))).get(out));
+    }
+
+    /** Float32 images as {@code in} takes them: rounded to nearest even for a float16 / bfloat16 input. */
+    public static Tensor asInput(Tensor x, io.nnzip.ir.ValueInfo in) {
+        io.nnzip.ir.DType t = in.dtype();
+        if (x.dtype() != io.nnzip.ir.DType.FLOAT || t != io.nnzip.ir.DType.FLOAT16 && t != io.nnzip.ir.DType.BFLOAT16) return x;
+        return io.nnzip.engine.ops.support.Values.fromDoubles(t, x.shape(), io.nnzip.engine.ops.support.Values.doubles(x));
+    }
+
+    /** Logits as float32 (a float16 / bfloat16 / float64 output widened exactly or rounded to float). */
+    public static Tensor asFloat(Tensor y) {
+        return y == null || y.dtype() == io.nnzip.ir.DType.FLOAT || !y.dtype().isFloating() ? y : Tensor.of(y.toFloats(), y.shape());
     }
 
     /** How many rows of logits (N,K), N = labels.length, have their largest score (first on ties) at the label. */
