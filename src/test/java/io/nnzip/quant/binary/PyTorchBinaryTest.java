@@ -24,13 +24,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Binarized PyTorch exports (src/test/resources/pytorch-lowbit, make_fixtures.py): a ResNet-style net (stride-2
  * convs, 1×1 stride-2 downsample, residual Adds, 24 and 40 channels that fill no 32-bit word, BN folded by the
- * exporter), torchvision's MobileNetV2 (depthwise convs, ReLU6 as Clip, linear bottlenecks) and ShuffleNetV2
+ * exporter; resnet_bn: the same with its BatchNormalizations kept), torchvision's MobileNetV2 (depthwise convs, ReLU6 as Clip, linear bottlenecks) and ShuffleNetV2
  * (channel split, shuffle, Concat). Every binarized layer runs on bits in nnzip's engine — none silently left on
  * floats — and the engine's logits equal ONNX Runtime's on the written file; grouped convs are named as kept float.
  */
 class PyTorchBinaryTest {
     @ParameterizedTest
-    @CsvSource({"resnet,01,0", "resnet,pm1,0", "mobilenetv2,pm1,8", "mobilenetv2,01,8", "shufflenetv2,pm1,9"})
+    @CsvSource({"resnet,01,0", "resnet,pm1,0", "resnet_bn,pm1,0", "mobilenetv2,pm1,8", "mobilenetv2,01,8", "shufflenetv2,pm1,9"})
     void everyBinarizedLayerRunsOnBitsAndMatchesOrt(String name, String activations, int groupedConvs) {
         Model m = OnnxReader.read(Path.of("src/test/resources/pytorch-lowbit/" + name + ".onnx"));
         Normalization norm = Normalization.resolve("0.2860,0.3530", m);
