@@ -69,6 +69,7 @@ public final class BinaryNet {
         notes.put("batchnorm_folded", folded);
         notes.put("activations", pm1 ? "±1 (XNOR)" : "{0,1} (sparsity-inducing)");
         notes.put("binarized_layers", layers.stream().map(Node::name).toList());
+        notes.put("float_layers", floatLayers(g, cfg, layers));
         List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, trainNorm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
         if (cfg.qat > 0) notes.put("training", training);
         Map<String, Float> trained = new LinkedHashMap<>();
@@ -101,6 +102,24 @@ public final class BinaryNet {
             boolean gemm = n.opType().equals("Gemm") && n.attrInt("transB", 0) == 1 && n.attrInt("transA", 0) == 0
                     && n.attrFloat("alpha", 1f) == 1f && n.attrFloat("beta", 1f) == 1f;
             if (conv || gemm) out.add(n);
+        }
+        return out;
+    }
+
+    /** The weight layers left float and why: first/last (--float-ends), grouped or depthwise Conv, other forms. */
+    static Map<String, String> floatLayers(Graph g, QuantConfig cfg, List<Node> binarized) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Set<Node> chosen = new HashSet<>(binarized);
+        List<Node> all = new ArrayList<>();
+        Map<Node, Integer> ops = WeightOnlyQuantizer.weightOps(g, cfg.exclude);
+        for (Node n : TopoSort.order(g.nodes())) if (ops.containsKey(n)) all.add(n);
+        for (int i = 0; i < all.size(); i++) {
+            Node n = all.get(i);
+            if (chosen.contains(n)) continue;
+            out.put(n.name(), cfg.binaryFloatEnds && i == 0 ? "first weight layer"
+                    : cfg.binaryFloatEnds && i == all.size() - 1 ? "last weight layer"
+                    : n.opType().equals("Conv") && n.attrInt("group", 1) != 1 ? "grouped conv (group " + n.attrInt("group", 1) + ")"
+                    : n.opType() + " form without a bit kernel");
         }
         return out;
     }

@@ -35,14 +35,19 @@ public final class ShadowWeightTrainer implements StepHook {
 
     /**
      * A weight scheme's training stage: with {@code epochs} &gt; 0 trains on the training split (its first {@code limit}
-     * images when positive) and returns the log lines; with 0 writes each target's projected values into {@code model}
+     * images when positive) and returns the log lines; with 0 puts each target's projected values into {@code model} as new tensors
      * (the scheme without training) and returns none.
      */
     public static List<String> trainOrProject(Model model, List<QuantizedParam> targets, io.nnzip.data.DataSplits splits, int limit, Normalization norm,
                                               int epochs, float lr, int threads, long seed, Consumer<String> log) {
         List<String> lines = new java.util.ArrayList<>();
         if (epochs <= 0) {
-            for (QuantizedParam q : targets) System.arraycopy(q.values(), 0, model.graph().initializer(q.weight()).floats(), 0, q.values().length);
+            // a fresh tensor: the model's initializers may be shared with the float model it was copied from (Model.copy
+            // is shallow), which would otherwise be quantized too and report the quantized accuracy as the float one
+            for (QuantizedParam q : targets) {
+                Tensor w = model.graph().initializer(q.weight());
+                model.graph().initializers().put(q.weight(), Tensor.of(q.values().clone(), w.shape()));
+            }
             return lines;
         }
         Dataset data = splits.requireTrain("--qat");
