@@ -127,8 +127,8 @@ public final class QuantizeCommand extends BaseCommand {
     @Option(names = "--qat-ranges", defaultValue = "learned", description = "int8 --qat: activation ranges learned (LSQ) or ema (tracked min/max) (default ${DEFAULT-VALUE}).")
     String qatRanges;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "--qat / --finetune: Adam learning rate (default ${DEFAULT-VALUE}).")
-    float lr;
+    @Option(names = "--lr", description = "--qat / --finetune: Adam learning rate (default 0.002 for binary with --activations 01|pm1, else 1e-4).")
+    Float lr;
 
     @Option(names = "--train-limit", hidden = true, defaultValue = "0", description = "Deprecated: --limit.")
     int trainLimit;

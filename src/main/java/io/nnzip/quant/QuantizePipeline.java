@@ -45,6 +45,8 @@ public final class QuantizePipeline {
      *             and the input normalization
      */
     public Outcome run(Model floatModel, DataSplits data, int latencyBatch) {
+        // the scheme's learning rate, resolved before any step records the options in provenance
+        if (cfg.lr == null) cfg.lr = cfg.lr();
         Scheme scheme = Scheme.parse(cfg.scheme);
         boolean sixteen = scheme.kind() == Scheme.Kind.FP16 || scheme.kind() == Scheme.Kind.BF16 || scheme.kind() == Scheme.Kind.FIXED16;
         if (sixteen && cfg.qat <= 0 && cfg.finetune <= 0 && !takesImages(floatModel)) return withoutData(floatModel, scheme, data);

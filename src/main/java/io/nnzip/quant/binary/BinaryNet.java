@@ -70,7 +70,7 @@ public final class BinaryNet {
         notes.put("activations", pm1 ? "±1 (XNOR)" : "{0,1} (sparsity-inducing)");
         notes.put("binarized_layers", layers.stream().map(Node::name).toList());
         notes.put("float_layers", floatLayers(g, cfg, layers));
-        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, trainNorm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, trainNorm, cfg.qat, cfg.lr(), cfg.threads, cfg.seed, log);
         if (cfg.qat > 0) notes.put("training", training);
         Map<String, Float> trained = new LinkedHashMap<>();
         for (int i = 0; i < layers.size(); i++) trained.put(layers.get(i).name(), g.initializer(tNames.get(i)).toFloats()[0]);

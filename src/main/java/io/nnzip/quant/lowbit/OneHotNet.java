@@ -91,7 +91,7 @@ public final class OneHotNet {
         notes.put("batchnorm_folded", folded);
         notes.put("onehot_activations", new ArrayList<>(quantized.keySet()));
         notes.put("float_activations", floatInputs);
-        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, shadows, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr(), cfg.threads, cfg.seed, log);
         if (cfg.qat > 0) notes.put("training", training);
         Map<String, Object> scales = new LinkedHashMap<>();
         quantized.forEach((in, sn) -> scales.put(in, Map.of("initial", scales0.get(in), "trained", g.initializer(sn).toFloats()[0])));

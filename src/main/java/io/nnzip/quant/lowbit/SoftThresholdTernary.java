@@ -50,7 +50,7 @@ public final class SoftThresholdTernary {
         }
         Map<String, Object> notes = new LinkedHashMap<>();
         notes.put("batchnorm_folded", folded);
-        List<String> training = ShadowWeightTrainer.trainOrProject(base, kernels, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr, cfg.threads, cfg.seed, log);
+        List<String> training = ShadowWeightTrainer.trainOrProject(base, kernels, splits, cfg.trainLimit, norm, cfg.qat, cfg.lr(), cfg.threads, cfg.seed, log);
         if (cfg.qat > 0) notes.put("training", training);
         Map<String, Object> zeros = new LinkedHashMap<>();
         for (QuantizedParam k : kernels) {

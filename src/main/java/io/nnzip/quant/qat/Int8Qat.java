@@ -43,7 +43,7 @@ public final class Int8Qat {
         Dataset data = train.head(cfg.trainLimit);
         log.accept("QAT: " + initial.size() + " activation ranges (" + ranges.name().toLowerCase(Locale.ROOT) + "), " + weights.size() + " int8 weight layers, "
                 + data.size() + " training images");
-        ActivationQat.Result r = ActivationQat.train(q.prepared(), initial, weights, cfg.perChannel, ranges, data, norm, cfg.qat, 128, cfg.lr,
+        ActivationQat.Result r = ActivationQat.train(q.prepared(), initial, weights, cfg.perChannel, ranges, data, norm, cfg.qat, 128, cfg.lr(),
                 cfg.threads, cfg.seed, remote, log);
         q.useTrainedActivations(r.activations());
         return r;

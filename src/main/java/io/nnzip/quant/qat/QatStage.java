@@ -52,7 +52,7 @@ public final class QatStage {
             }
             int epochs = Math.max(cfg.finetune, cfg.qat);
             if (epochs > 0) {
-                ShadowWeightTrainer.train(m, targets, data, norm, epochs, 128, cfg.lr, cfg.threads, cfg.seed, both);
+                ShadowWeightTrainer.train(m, targets, data, norm, epochs, 128, cfg.lr(), cfg.threads, cfg.seed, both);
                 for (QuantizedParam t : targets)
                     books.put(t.weight(), new KMeansQuantizer.Clusters(t.param().value().clone(), books.get(t.weight()).index()));
             }
@@ -67,7 +67,7 @@ public final class QatStage {
             String w = e.getKey().input(1);
             targets.add(QuantizedParam.shadow(w, g.initializer(w), e.getValue(), (t, axis) -> encoder.apply(t, axis).values()));
         }
-        ShadowWeightTrainer.train(m, targets, data, norm, cfg.qat, 128, cfg.lr, cfg.threads, cfg.seed, both);
+        ShadowWeightTrainer.train(m, targets, data, norm, cfg.qat, 128, cfg.lr(), cfg.threads, cfg.seed, both);
         return new Result(books, lines);
     }
 
@@ -101,7 +101,7 @@ public final class QatStage {
                 }));
             }
             log.accept(String.format("INQ: %.1f%% of weights fixed to powers of two", 100 * share));
-            if (share < 1.0 && cfg.qat > 0) ShadowWeightTrainer.train(m, targets, data, norm, perStep, 128, cfg.lr, cfg.threads, cfg.seed, log);
+            if (share < 1.0 && cfg.qat > 0) ShadowWeightTrainer.train(m, targets, data, norm, perStep, 128, cfg.lr(), cfg.threads, cfg.seed, log);
         }
     }
 }
