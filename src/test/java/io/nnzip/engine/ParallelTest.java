@@ -53,12 +53,15 @@ class ParallelTest {
             AtomicIntegerArray hits = new AtomicIntegerArray(n);
             par.forGuided(n, 1, (lo, hi) -> {
                 if (Thread.currentThread() != me) {
-                    // a worker's range stalls until the caller has run everything else
-                    byWorker.addAndGet(hi - lo);
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
+                    // a worker's range stalls until the caller has run everything else. Each side checks the total
+                    // after its own count: the later of the two sees all n (the worker may count its range after the
+                    // caller ran the last one, and then must not wait); the timeout only keeps a failure from hanging.
+                    if (byWorker.addAndGet(hi - lo) + byCaller.get() < n) {
+                        try {
+                            if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("never released");
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
                     }
                 } else if (byCaller.addAndGet(hi - lo) + byWorker.get() == n) release.countDown();
                 for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
