@@ -9,6 +9,7 @@ import io.nnzip.ir.NnzipException;
 import io.nnzip.ir.Node;
 import io.nnzip.ir.Tensor;
 import io.nnzip.ir.ValueInfo;
+import io.nnzip.ir.canon.HoistConstants;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,7 +68,7 @@ public final class Float16Graph {
         for (Slot sl : slots) {
             String v = sl.node().input(sl.input());
             Tensor t = g.initializer(v);
-            if (t == null && producers.get(v) instanceof Node p && p.opType().equals("Constant")) t = constantValue(p);
+            if (t == null && producers.get(v) instanceof Node p && p.opType().equals("Constant")) t = HoistConstants.value(p);
             if (t != null && t.dtype() == DType.FLOAT) originals.put(v, t);
         }
         int count = 0;
@@ -153,16 +154,8 @@ public final class Float16Graph {
             // ops the engine cannot type: islands are then found from the constants alone
         }
         m.graph().initializers().forEach((k, v) -> out.putIfAbsent(k, v.dtype()));
-        for (Node n : m.graph().nodes()) if (n.opType().equals("Constant") && constantValue(n) instanceof Tensor t) out.putIfAbsent(n.output(0), t.dtype());
+        for (Node n : m.graph().nodes()) if (n.opType().equals("Constant") && HoistConstants.value(n) instanceof Tensor t) out.putIfAbsent(n.output(0), t.dtype());
         return out;
-    }
-
-    /** A Constant node's value as a tensor (value, value_float, value_floats), null for other kinds. */
-    private static Tensor constantValue(Node n) {
-        if (n.attr("value") != null && n.attr("value").value() instanceof Tensor t) return t;
-        if (n.has("value_float")) return Tensor.of(new float[] {n.attrFloat("value_float", 0)});
-        if (n.has("value_floats")) return floats(n.attrFloats("value_floats", new float[0]));
-        return null;
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.List;
  * {@code Constant} nodes become initializers, so every later rule (and every pass) sees one kind of constant.
  * A Constant whose output is a graph output stays a node: its name is the user's.
  */
-final class HoistConstants {
+public final class HoistConstants {
     private HoistConstants() {}
 
     static int apply(Graph g) {
@@ -27,7 +27,7 @@ final class HoistConstants {
     }
 
     /** The tensor a Constant holds, whichever of its value attributes carries it (sparse values are left alone). */
-    static Tensor value(Node c) {
+    public static Tensor value(Node c) {
         Attribute a;
         if ((a = c.attr("value")) != null && a.type() == Attribute.Type.TENSOR) return (Tensor) a.value();
         if ((a = c.attr("value_float")) != null) return Tensor.of(new float[] {(Float) a.value()});
