@@ -60,14 +60,7 @@ public final class QuantizePipeline {
         log.accept("calibration: " + calib.size() + " samples from " + calibSet.name() + (evalSet == null ? "" : "; evaluation: " + eval.size() + " from " + evalSet.name())
                 + (norm.isIdentity() ? "" : "; normalization " + norm));
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("scheme", cfg.scheme);
-        floatModel = floatModel.copy();
-        // a float16 model (model.half() export) is quantized from its exact float32 widening; the result takes float32
-        if (Float16Graph.widen(floatModel)) {
-            report.put("widened_from_half", true);
-            log.accept("the model is float16/bfloat16: widened to float32 (exact) before quantizing");
-        }
-        report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
+        floatModel = prepared(floatModel, report);
         Model out;
         Model reference = floatModel;
         // layer outputs are compared by name, so against the prepared graph the layers were quantized in
@@ -127,6 +120,21 @@ public final class QuantizePipeline {
         return new Outcome(out, report);
     }
 
+    /**
+     * The copy every scheme starts from: a float16 model (model.half() export) widened to float32 exactly (the result
+     * takes float32), then canonicalized; the report opens with what was done.
+     */
+    private Model prepared(Model floatModel, Map<String, Object> report) {
+        report.put("scheme", cfg.scheme);
+        Model m = floatModel.copy();
+        if (Float16Graph.widen(m)) {
+            report.put("widened_from_half", true);
+            log.accept("the model is float16/bfloat16: widened to float32 (exact) before quantizing");
+        }
+        report.put("canonicalized", io.nnzip.engine.Canonical.apply(m).stream().map(Object::toString).toList());
+        return m;
+    }
+
     /** One float (or half) input of rank 4 (N,C,H,W) or 2 (N, pixels): the images quantize calibrates and compares on. */
     private static boolean takesImages(Model m) {
         java.util.List<io.nnzip.ir.ValueInfo> in = m.graph().runtimeInputs();
@@ -141,10 +149,7 @@ public final class QuantizePipeline {
      */
     private Outcome withoutData(Model floatModel, Scheme s, DataSplits data) {
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("scheme", cfg.scheme);
-        floatModel = floatModel.copy();
-        if (Float16Graph.widen(floatModel)) report.put("widened_from_half", true);
-        report.put("canonicalized", io.nnzip.engine.Canonical.apply(floatModel).stream().map(Object::toString).toList());
+        floatModel = prepared(floatModel, report);
         WeightSchemes.Applied a = s.kind() == Scheme.Kind.FP16 ? Float16Graph.apply(floatModel, cfg, log)
                 : WeightSchemes.apply(floatModel, s, cfg, data, null, List.of(), log);
         report.putAll(a.notes());
